@@ -1,0 +1,49 @@
+"""Shared CLI plumbing: the `--db` option and turning library errors into clean messages."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from canvasbench.errors import CanvasBenchError, UsageError
+from canvasbench.store import RunStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+db_option = click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="SQLite database (default: $CANVASBENCH_DB, else storage/canvasbench.db).",
+)
+
+
+class UsageFailure(click.UsageError):
+    """Exit code 2 with our own message."""
+
+
+def clean_errors(func: F) -> F:
+    """Show CanvasBenchError as one line (exit 1, or 2 for usage errors), never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UsageError as exc:
+            raise UsageFailure(str(exc)) from exc
+        except CanvasBenchError as exc:
+            if os.environ.get("CANVASBENCH_RAISE"):  # tests may want the real exception
+                raise
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_store(db: str | None) -> RunStore:
+    """Open the store named by --db (or the environment), as a clean CLI error on failure."""
+    return RunStore(db)

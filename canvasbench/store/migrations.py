@@ -1,0 +1,123 @@
+"""Schema history: append-only `m00N_...` migrations, applied whenever a store opens."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.db import Table
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("canvasbench")
+
+
+def _table(db: Database, name: str) -> Table:
+    table = db.table(name)
+    assert isinstance(table, Table)
+    return table
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Prompts, comparisons and runs."""
+    _table(db, "prompts").create(
+        {
+            "id": str,
+            "title": str,
+            "category": str,
+            "kind": str,  # expected artifact kind: html / svg
+            "text": str,
+            "source": str,  # suite / user
+            "created_at": str,
+        },
+        pk="id",
+    )
+    _table(db, "comparisons").create(
+        {
+            "id": str,
+            "created_at": str,
+            "prompt_id": str,
+            "title": str,
+            "category": str,
+            "prompt_text": str,
+            "options": str,  # JSON: max_output_tokens, thinking, temperature, ...
+            "models": str,  # JSON list of model ids, in the order they were asked for
+        },
+        pk="id",
+        foreign_keys=[("prompt_id", "prompts", "id")],
+    )
+    _table(db, "runs").create(
+        {
+            "id": str,
+            "comparison_id": str,
+            "position": int,
+            "model_id": str,  # provider:model
+            "provider": str,
+            "model": str,
+            "status": str,  # queued running done failed incomplete cancelled interrupted
+            "created_at": str,
+            "started_at": str,
+            "finished_at": str,
+            "updated_at": str,
+            "worker": str,  # which live process owns a running run (pid:start-time)
+            "attempts": int,
+            "first_chunk_s": float,
+            "ttft_s": float,
+            "latency_s": float,
+            "tokens_per_s": float,
+            "input_tokens": int,
+            "output_tokens": int,
+            "thinking_tokens": int,
+            "cached_tokens": int,
+            "cost_usd": float,
+            "price": str,  # JSON: the price entry the cost was computed with
+            "finish_reason": str,
+            "raw_finish_reason": str,
+            "error": str,
+            "response": str,  # the full raw answer text, partial while streaming
+            "reasoning": str,  # thought / reasoning text, kept apart from the answer
+            "artifact_kind": str,  # html / svg / none
+            "artifact": str,
+            "lines": int,
+            "code_lines": int,
+            "chars": int,
+            "response_lines": int,
+            "truncated": int,
+            "timeline": str,  # JSON [[seconds, chars, lines], ...]
+        },
+        pk="id",
+        foreign_keys=[("comparison_id", "comparisons", "id")],
+        not_null={"comparison_id", "model_id", "status", "created_at"},
+        defaults={"attempts": 0, "truncated": 0},
+    )
+    _table(db, "runs").create_index(["comparison_id", "position"])
+    _table(db, "runs").create_index(["status"])
+    _table(db, "runs").create_index(["model_id"])
+    _table(db, "comparisons").create_index(["created_at"])
+    _table(db, "comparisons").create_index(["category"])
+
+
+@migrations()
+def m002_render_checks(db: Database) -> None:
+    """What happened when a run's artifact was opened in headless Chromium (latest check per run)."""
+    _table(db, "render_checks").create(
+        {
+            "run_id": str,
+            "checked_at": str,
+            "verdict": str,  # renders / renders with errors / blank / crashed / not checked
+            "loaded": int,
+            "js_errors": int,  # uncaught exceptions + console errors
+            "errors": str,  # JSON list of the first few messages
+            "failed_requests": str,  # JSON list of {url, reason}
+            "blocked_requests": str,  # JSON list of URLs not in the offline mirror
+            "drawn": int,
+            "frames": int,  # animation frames seen in the sampling window
+            "first_paint_ms": float,
+            "render_ms": float,  # load to settled
+            "limit_hit": str,  # time / memory / popups, when the page was stopped
+            "screenshot": bytes,  # PNG
+            "width": int,
+            "height": int,
+            "evidence": str,  # one human sentence behind the verdict
+        },
+        pk="run_id",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
