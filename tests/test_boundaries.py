@@ -1,0 +1,44 @@
+"""Architecture rules a user relies on: the core is UI-free, every CLI command explains itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+from click.testing import CliRunner
+
+
+def test_importing_the_core_does_not_import_streamlit() -> None:
+    code = (
+        "import sys, pkgutil, importlib, canvasbench\n"
+        "for m in pkgutil.walk_packages(canvasbench.__path__, 'canvasbench.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "print('streamlit' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_every_cli_command_has_help() -> None:
+    from canvasbench.cli import main
+
+    def walk(group: click.Group, prefix: list[str]) -> list[list[str]]:
+        found = [prefix]
+        for name, cmd in group.commands.items():
+            if isinstance(cmd, click.Group):
+                found += walk(cmd, [*prefix, name])
+            else:
+                found.append([*prefix, name])
+        return found
+
+    paths = walk(main, [])
+    assert len(paths) > 1
+    for path in paths:
+        result = CliRunner().invoke(main, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage:" in result.output
+        cmd = main
+        for part in path:
+            cmd = cmd.commands[part]  # type: ignore[attr-defined]
+        assert (cmd.help or "").strip(), f"{' '.join(path)} has no help text"
