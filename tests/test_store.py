@@ -72,11 +72,10 @@ def test_upgrade_from_first_schema_keeps_data(tmp_path: Path) -> None:
 
 def test_foreign_keys_are_enforced() -> None:
     store = RunStore()
-    with pytest.raises(sqlite3.IntegrityError):
-        with store.write():
-            store.table("runs").insert(
-                {"id": new_id(), "comparison_id": "nope", "model_id": "x:y", "status": "queued", "created_at": "t"}
-            )
+    with pytest.raises(sqlite3.IntegrityError), store.write():
+        store.table("runs").insert(
+            {"id": new_id(), "comparison_id": "nope", "model_id": "x:y", "status": "queued", "created_at": "t"}
+        )
 
 
 def test_comparison_runs_keep_model_order_and_ids_sort_by_time() -> None:
