@@ -1,0 +1,213 @@
+"""Model prices (shipped table + the user's overrides) and the cost of one run as a pure function."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from canvasbench.errors import PriceFileError
+from canvasbench.paths import DATA_DIR, user_prices_path
+from canvasbench.providers.base import Usage
+
+SHIPPED_PRICES_PATH = DATA_DIR / "prices.toml"
+
+_PRICE_KEYS = ("input_per_m", "output_per_m", "cached_input_per_m", "long_input_per_m", "long_output_per_m")
+_ENTRY_KEYS = frozenset((*_PRICE_KEYS, "long_context_threshold", "as_of", "source"))
+_LONG_KEYS = ("long_context_threshold", "long_input_per_m", "long_output_per_m")
+
+
+@dataclass(frozen=True)
+class Price:
+    """One model's price in USD per 1M tokens, with where and when it was read."""
+
+    model: str
+    input_per_m: float
+    output_per_m: float
+    cached_input_per_m: float | None
+    long_context_threshold: int | None
+    long_input_per_m: float | None
+    long_output_per_m: float | None
+    as_of: str
+    source: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict, e.g. for the runs.price JSON column."""
+        return asdict(self)
+
+
+def load_prices(user_file: Path | None = None) -> dict[str, Price]:
+    """The shipped price table with the user's file (default: `user_prices_path()`) laid over it."""
+    prices = _read_price_file(SHIPPED_PRICES_PATH, user=False)
+    path = user_file if user_file is not None else user_prices_path()
+    if path.exists():
+        # A user entry replaces the shipped one whole: a half-merged price would be nobody's price.
+        prices.update(_read_price_file(path, user=True))
+    return prices
+
+
+def find_price(model_id: str, prices: dict[str, Price]) -> Price | None:
+    """The price for `provider:model`: the exact id first, then the bare model name; None if unknown."""
+    if model_id in prices:
+        return prices[model_id]
+    _, sep, bare = model_id.partition(":")
+    if sep and bare in prices:
+        return prices[bare]
+    return None
+
+
+def cost_usd(price: Price, usage: Usage) -> float:
+    """USD for one request: thinking bills as output, cached input at its price, long prompts at the high tier."""
+    input_tokens = usage.input_tokens or 0
+    billed_output = (usage.output_tokens or 0) + (usage.thinking_tokens or 0)
+    # Cached tokens are part of input_tokens; never let a bad report bill more cached than input.
+    cached = min(usage.cached_tokens or 0, input_tokens)
+
+    input_rate, output_rate = price.input_per_m, price.output_per_m
+    cached_rate = price.cached_input_per_m if price.cached_input_per_m is not None else input_rate
+    long_tier = price.long_context_threshold is not None and input_tokens > price.long_context_threshold
+    if long_tier and price.long_input_per_m is not None and price.long_output_per_m is not None:
+        # Google bills the whole request at the higher tier, cache reads scaled by the same factor.
+        if price.cached_input_per_m is not None and input_rate > 0:
+            cached_rate = price.cached_input_per_m * price.long_input_per_m / input_rate
+        else:
+            cached_rate = price.long_input_per_m
+        input_rate, output_rate = price.long_input_per_m, price.long_output_per_m
+
+    total = (input_tokens - cached) * input_rate + cached * cached_rate + billed_output * output_rate
+    return total / 1_000_000
+
+
+def price_of(model_id: str, usage: Usage, prices: dict[str, Price] | None = None) -> tuple[float, Price] | None:
+    """(cost in USD, the price used) for a run, or None when the model has no known price."""
+    table = prices if prices is not None else load_prices()
+    price = find_price(model_id, table)
+    if price is None:
+        return None
+    return cost_usd(price, usage), price
+
+
+def format_cost(cost: float | None) -> str:
+    """A cost for people: "unknown" when there is no price (never "$0"), more digits when tiny."""
+    if cost is None:
+        return "unknown"
+    if cost == 0:
+        return "$0.00"
+    if cost < 0.0001:
+        return "<$0.0001"  # a real charge must not print as $0.0000
+    if cost < 0.01:
+        return f"${cost:.4f}"
+    return f"${cost:.2f}"
+
+
+def format_price(price: Price | None) -> str:
+    """A price as "$in / $out per 1M" (with the long-context tier when there is one), or "unknown"."""
+    if price is None:
+        return "unknown"
+    text = f"{_usd(price.input_per_m)} / {_usd(price.output_per_m)} per 1M"
+    if price.long_context_threshold is not None and price.long_input_per_m is not None:
+        text += (
+            f" ({_usd(price.long_input_per_m)} / {_usd(price.long_output_per_m or 0.0)}"
+            f" above {price.long_context_threshold:,} input)"
+        )
+    return text
+
+
+def _usd(per_m: float) -> str:
+    # Cents as usual ("$0.50"), but never round away a real price such as gpt-5-nano's $0.005.
+    cents = f"{per_m:.2f}"
+    return f"${cents}" if float(cents) == per_m else f"${per_m:g}"
+
+
+# --- reading and checking price files -------------------------------------------------------------
+
+
+def _read_price_file(path: Path, *, user: bool) -> dict[str, Price]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise PriceFileError(f"Price file {path} is not valid TOML: {exc}. Fix the file or remove it.") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PriceFileError(f"Price file {path} cannot be read: {exc}.") from exc
+
+    unknown_top = sorted(set(data) - {"models"})
+    if unknown_top:
+        raise PriceFileError(
+            f"Price file {path}: unexpected top-level key(s) {', '.join(unknown_top)}; "
+            f'put each model in a [models."MODEL"] table.'
+        )
+    models = data.get("models", {})
+    if not isinstance(models, dict):
+        raise PriceFileError(f'Price file {path}: "models" must be tables like [models."gpt-5.2"].')
+
+    default_as_of, default_source = "", ""
+    if user:
+        # A user's own entry may skip as_of/source: the file itself is the source, its date the as-of.
+        default_as_of = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
+        default_source = f"user price file {path}"
+    return {name: _parse_entry(path, name, entry, default_as_of, default_source) for name, entry in models.items()}
+
+
+def _parse_entry(path: Path, name: str, entry: Any, default_as_of: str, default_source: str) -> Price:
+    def fail(problem: str) -> PriceFileError:
+        return PriceFileError(f'Price file {path}, entry "{name}": {problem}.')
+
+    if not isinstance(entry, dict):
+        raise fail('must be a table of prices, e.g. [models."NAME"] with input_per_m = 1.0')
+    unknown = sorted(set(entry) - _ENTRY_KEYS)
+    nested = [key for key in unknown if isinstance(entry[key], dict)]
+    if nested:
+        # [models.gpt-5.2] (unquoted) is TOML for models -> "gpt-5" -> "2": the dot split the name.
+        raise fail(f'quote model names that contain dots, e.g. [models."{name}.{nested[0]}"]')
+    if unknown:
+        raise fail(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_ENTRY_KEYS))}")
+    for required in ("input_per_m", "output_per_m"):
+        if required not in entry:
+            raise fail(f"missing {required} (USD per 1M tokens)")
+
+    values: dict[str, float | None] = {}
+    for key in _PRICE_KEYS:
+        raw = entry.get(key)
+        if raw is None:
+            values[key] = None
+            continue
+        # bool is an int in Python; `true` is never a price.
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+            raise fail(f"{key} must be a number of USD per 1M tokens, got {raw!r}")
+        if raw < 0:
+            raise fail(f"{key} must not be negative, got {raw!r}")
+        values[key] = float(raw)
+
+    threshold = entry.get("long_context_threshold")
+    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, int) or threshold <= 0):
+        raise fail(f"long_context_threshold must be a positive whole number of tokens, got {threshold!r}")
+    present = [key for key in _LONG_KEYS if entry.get(key) is not None]
+    if present and len(present) != len(_LONG_KEYS):
+        missing = [key for key in _LONG_KEYS if key not in present]
+        raise fail(f"the long-context tier needs all of {', '.join(_LONG_KEYS)}; missing {', '.join(missing)}")
+
+    texts: dict[str, str] = {}
+    for key, default in (("as_of", default_as_of), ("source", default_source)):
+        raw = entry.get(key, default)
+        if key == "as_of" and isinstance(raw, date):  # an unquoted TOML date is fine too
+            raw = raw.isoformat()
+        if not isinstance(raw, str) or not raw.strip():
+            raise fail(f"{key} must be a non-empty string")
+        texts[key] = raw.strip()
+
+    input_per_m, output_per_m = values["input_per_m"], values["output_per_m"]
+    assert input_per_m is not None and output_per_m is not None  # checked as required above
+    return Price(
+        model=name,
+        input_per_m=input_per_m,
+        output_per_m=output_per_m,
+        cached_input_per_m=values["cached_input_per_m"],
+        long_context_threshold=threshold,
+        long_input_per_m=values["long_input_per_m"],
+        long_output_per_m=values["long_output_per_m"],
+        as_of=texts["as_of"],
+        source=texts["source"],
+    )
