@@ -68,7 +68,15 @@ class Heartbeat:
     """Any other stream event (a ping, an empty chunk): counts as a first chunk and resets the idle timer."""
 
 
-StreamEvent = TextDelta | ThinkingDelta | UsageReport | Finish | Heartbeat
+@dataclass(frozen=True)
+class RequestSent:
+    """Optional marker an adapter yields right before its HTTP request: timings start here, not earlier.
+
+    Without it, timings start when generate() first asks the adapter for an event (client set-up included).
+    """
+
+
+StreamEvent = TextDelta | ThinkingDelta | UsageReport | Finish | Heartbeat | RequestSent
 
 
 class Provider(Protocol):

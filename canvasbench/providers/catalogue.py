@@ -1,0 +1,65 @@
+"""Known models per provider: display name, maximum output tokens, what they support."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One known model; `model_id` is `provider:model`."""
+
+    model_id: str
+    provider: str
+    model: str
+    display_name: str
+    max_output_tokens: int
+    supports_thinking: bool
+    supports_temperature: bool
+
+
+def _m(provider: str, model: str, name: str, max_out: int, thinking: bool = True, temp: bool = True) -> ModelInfo:
+    return ModelInfo(f"{provider}:{model}", provider, model, name, max_out, thinking, temp)
+
+
+_KNOWN: tuple[ModelInfo, ...] = (
+    _m("gemini", "gemini-3.1-pro-preview", "Gemini 3.1 Pro (preview)", 65_536),
+    _m("gemini", "gemini-3-pro-preview", "Gemini 3 Pro (preview)", 65_536),
+    _m("gemini", "gemini-3-flash-preview", "Gemini 3 Flash (preview)", 65_536),
+    _m("gemini", "gemini-2.5-pro", "Gemini 2.5 Pro", 65_536),
+    _m("gemini", "gemini-2.5-flash", "Gemini 2.5 Flash", 65_536),
+    _m("gemini", "gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite", 65_536),
+    # GPT-5.x are reasoning models: the API refuses a custom temperature.
+    _m("openai", "gpt-5.2", "GPT-5.2", 128_000, temp=False),
+    # The anthropic SDK (2.x) no longer offers a temperature parameter for these.
+    _m("anthropic", "claude-opus-4-6", "Claude Opus 4.6", 128_000, temp=False),
+    _m("anthropic", "claude-sonnet-4-6", "Claude Sonnet 4.6", 128_000, temp=False),
+    _m("anthropic", "claude-haiku-4-5", "Claude Haiku 4.5", 64_000, temp=False),
+)
+
+# Output limit sent for a model the catalogue does not know, per provider. Gemini: every current model
+# allows 65,536 and it silently stops near 8K when no limit is sent. Anthropic: max_tokens is required;
+# 32,000 fits every current Claude model. OpenAI and compatible endpoints: None = send no limit, because
+# the API then allows the model's own maximum and a too-large explicit value is refused.
+DEFAULT_MAX_OUTPUT_TOKENS: dict[str, int | None] = {"gemini": 65_536, "anthropic": 32_000, "openai": None}
+
+
+def known_models() -> list[ModelInfo]:
+    """Every catalogued model, grouped by provider."""
+    return list(_KNOWN)
+
+
+def model_info(model_id: str) -> ModelInfo | None:
+    """The catalogue entry for `provider:model`, or None for a model we do not know."""
+    for info in _KNOWN:
+        if info.model_id == model_id:
+            return info
+    return None
+
+
+def default_max_output_tokens(provider: str, model: str) -> int | None:
+    """What to send as the output limit when the user set none: the model's maximum, else a provider default."""
+    info = model_info(f"{provider}:{model}")
+    if info is not None:
+        return info.max_output_tokens
+    return DEFAULT_MAX_OUTPUT_TOKENS.get(provider)

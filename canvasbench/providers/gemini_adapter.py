@@ -1,0 +1,178 @@
+"""Gemini through google-genai: streamed, thoughts kept apart, usage as Google bills it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx2
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+
+from canvasbench.errors import MissingKeyError
+from canvasbench.providers.base import (
+    Finish,
+    FinishReason,
+    GenerationRequest,
+    Heartbeat,
+    RequestSent,
+    StreamEvent,
+    TextDelta,
+    ThinkingDelta,
+    Usage,
+    UsageReport,
+)
+from canvasbench.providers.builtins import GEMINI_KEY_ENV_VARS
+from canvasbench.providers.catalogue import default_max_output_tokens
+from canvasbench.providers.failures import connection_error, env_key, http_error, retry_after_seconds, stream_error
+from canvasbench.providers.http import shared_ssl_context, stream_client
+from canvasbench.providers.warmup import warm_gemini
+
+KEY_ENV_VARS = GEMINI_KEY_ENV_VARS
+BASE_URL_ENV = "GOOGLE_GEMINI_BASE_URL"
+
+_FINISH: dict[str, FinishReason] = {
+    "STOP": "stop",
+    "MAX_TOKENS": "length",
+    "SAFETY": "safety",
+    "RECITATION": "safety",
+    "BLOCKLIST": "safety",
+    "PROHIBITED_CONTENT": "safety",
+    "SPII": "safety",
+    "IMAGE_SAFETY": "safety",
+    "IMAGE_PROHIBITED_CONTENT": "safety",
+}
+# Gemini 2.5 thinking budgets (tokens); Pro cannot switch thinking off, 128 is its minimum.
+_BUDGETS = {"low": 1024, "medium": 8192, "high": 24576}
+_LEVELS = {"off": "MINIMAL", "low": "LOW", "medium": "MEDIUM", "high": "HIGH"}
+
+
+def normalise_finish(raw: str) -> FinishReason:
+    """Gemini's FinishReason name -> our finish reason (unknown / OTHER / MALFORMED... -> error)."""
+    return _FINISH.get(raw, "error")
+
+
+def thinking_config(model: str, thinking: str) -> types.ThinkingConfig:
+    """The ThinkingConfig for our setting: thinking_level on Gemini 3.x, thinking_budget on 2.x."""
+    include = thinking != "off"
+    if thinking == "default":
+        return types.ThinkingConfig(include_thoughts=True)
+    if model.startswith(("gemini-2", "gemini-1")):
+        off_budget = 128 if "pro" in model else 0
+        budget = off_budget if thinking == "off" else _BUDGETS[thinking]
+        return types.ThinkingConfig(thinking_budget=budget, include_thoughts=include)
+    return types.ThinkingConfig(thinking_level=types.ThinkingLevel(_LEVELS[thinking]), include_thoughts=include)
+
+
+class GeminiProvider:
+    """Adapter for the Gemini API (AI Studio keys)."""
+
+    name = "gemini"
+
+    def _client(self) -> tuple[genai.Client, httpx2.AsyncClient]:
+        key = env_key(KEY_ENV_VARS)
+        if not key:
+            raise MissingKeyError(self.name, KEY_ENV_VARS)
+        base_url = os.environ.get(BASE_URL_ENV, "").strip() or None
+        # Our own httpx2 client: never aiohttp (whose timeout is a whole-stream deadline and which hides a
+        # retry on connection refused), no read timeout (generate() enforces the idle timeout).
+        # No retry_options = no SDK retries. The shared SSL context spares the SDK building three more.
+        ctx = shared_ssl_context()
+        http = stream_client()
+        options = types.HttpOptions(
+            base_url=base_url,
+            # v1beta, as Google's own docs use: preview models and thinking settings live there (the SDK's
+            # default is v1). GOOGLE_GENAI_API_VERSION still wins if the user set it.
+            api_version=os.environ.get("GOOGLE_GENAI_API_VERSION") or "v1beta",
+            httpx_async_client=http,
+            client_args={"verify": ctx},
+            async_client_args={"verify": ctx, "ssl": ctx},
+        )
+        return genai.Client(api_key=key, http_options=options), http
+
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
+        """Stream one request as normalised events."""
+        model = request.model
+        client, http = self._client()
+        max_out = request.max_output_tokens or default_max_output_tokens(self.name, model)
+        config = types.GenerateContentConfig(
+            max_output_tokens=max_out,
+            temperature=request.temperature,
+            thinking_config=thinking_config(model, request.thinking),
+        )
+        started = False
+        models = client.aio.models
+        yield RequestSent()
+        try:
+            response = await models.generate_content_stream(
+                model=model, contents=request.prompt, config=config
+            )
+            async for chunk in response:
+                started = True
+                for event in _events(chunk):
+                    yield event
+        except genai_errors.APIError as exc:
+            raise self._api_error(model, exc, started) from None
+        except httpx2.TransportError as exc:
+            raise connection_error(self.name, model, exc, started=started, key_env_vars=KEY_ENV_VARS) from None
+        finally:
+            with contextlib.suppress(Exception):
+                await http.aclose()
+            with contextlib.suppress(Exception):
+                client.close()  # the SDK's own (unused) sync client
+
+    def _api_error(self, model: str, exc: genai_errors.APIError, started: bool) -> Exception:
+        status = exc.code if isinstance(exc.code, int) else None
+        detail = exc.message or str(exc.status or "")
+        if started:
+            return stream_error(
+                self.name, model, f"{status} {exc.status}: {detail}", status=status,
+                retryable=status is not None and status >= 500, key_env_vars=KEY_ENV_VARS,
+            )
+        headers = getattr(getattr(exc, "response", None), "headers", None)
+        return http_error(
+            self.name, model, status, detail, key_env_vars=KEY_ENV_VARS,
+            retry_after_s=retry_after_seconds(dict(headers) if headers is not None else None),
+        )
+
+
+def _events(chunk: Any) -> list[StreamEvent]:
+    events: list[StreamEvent] = []
+    feedback = getattr(chunk, "prompt_feedback", None)
+    if feedback is not None and feedback.block_reason:
+        raw = _name(feedback.block_reason)
+        events.append(Finish("safety", raw))
+    for candidate in (chunk.candidates or [])[:1]:
+        parts = candidate.content.parts if candidate.content and candidate.content.parts else []
+        for part in parts:
+            if part.text:
+                events.append(ThinkingDelta(part.text) if part.thought else TextDelta(part.text))
+        if candidate.finish_reason:
+            raw = _name(candidate.finish_reason)
+            events.append(Finish(normalise_finish(raw), raw))
+    meta = chunk.usage_metadata
+    if meta is not None and (meta.prompt_token_count is not None or meta.candidates_token_count is not None):
+        events.append(
+            UsageReport(
+                Usage(
+                    input_tokens=meta.prompt_token_count,
+                    output_tokens=meta.candidates_token_count or 0,
+                    thinking_tokens=meta.thoughts_token_count or 0,
+                    cached_tokens=meta.cached_content_token_count or 0,
+                )
+            )
+        )
+    return events or [Heartbeat()]
+
+
+def _name(value: Any) -> str:
+    return str(getattr(value, "value", value))
+
+
+# Once per process, at import (the runner imports adapters early, off the UI thread): keep the SDK's
+# first-use costs out of the first timed request and off the shared event loop (see warmup.py).
+shared_ssl_context()
+warm_gemini()

@@ -1,0 +1,313 @@
+"""generate(): one model, one prompt — our only retry policy, the idle timeout, the timings, and never losing text."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+
+from canvasbench.errors import CanvasBenchError, ProviderError
+from canvasbench.providers.base import (
+    Finish,
+    GenerationRequest,
+    GenerationResult,
+    Progress,
+    RequestSent,
+    StreamEvent,
+    TextDelta,
+    ThinkingDelta,
+    Usage,
+    UsageReport,
+)
+from canvasbench.providers.catalogue import default_max_output_tokens
+from canvasbench.providers.failures import scrub
+from canvasbench.providers.http import Activity, current_activity
+from canvasbench.providers.registry import all_key_env_vars, ensure_ready, get_provider, parse_model_id
+
+log = logging.getLogger("canvasbench.providers")
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """Retry, backoff and idle-timeout knobs (seconds); there is deliberately no overall deadline."""
+
+    idle_timeout_s: float = 300.0
+    max_attempts: int = 5
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 60.0
+    retry_after_cap_s: float = 120.0
+    progress_interval_s: float = 0.5
+
+
+def backoff_delay(attempt: int, retry_after_s: float | None, settings: StreamSettings) -> float | None:
+    """Seconds to wait before attempt `attempt + 1`, or None if the provider asks for more than the cap.
+
+    Retry-After is honoured as given; otherwise exponential backoff with "equal jitter" (half fixed,
+    half random) so parallel runs hitting the same limit do not retry in lockstep.
+    """
+    if retry_after_s is not None:
+        return None if retry_after_s > settings.retry_after_cap_s else retry_after_s
+    ceiling = min(settings.backoff_max_s, settings.backoff_base_s * 2 ** (attempt - 1))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+class _Attempt:
+    """What one attempt received; the last attempt becomes the result."""
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.text: list[str] = []
+        self.reasoning: list[str] = []
+        self.first_chunk: float | None = None
+        self.first_text: float | None = None
+        self.usage: Usage | None = None
+        self.finish: Finish | None = None
+        self.chunks = 0
+        self.ended: float | None = None  # when the stream ended or broke (before closing the client)
+
+    @property
+    def has_content(self) -> bool:
+        return bool(self.text or self.reasoning)
+
+
+async def generate(
+    model_id: str,
+    request: GenerationRequest,
+    *,
+    settings: StreamSettings | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> GenerationResult:
+    """Stream one generation to the end; never raises for provider, network or key failures."""
+    settings = settings or StreamSettings()
+    try:
+        ensure_ready(model_id)
+        provider_name, model = parse_model_id(model_id)
+        provider = get_provider(provider_name)
+    except CanvasBenchError as exc:
+        return GenerationResult(status="failed", finish_reason="error", error=str(exc))
+    max_out = request.max_output_tokens or default_max_output_tokens(provider_name, model)
+    request = replace(request, model=model, max_output_tokens=max_out)
+    loop = asyncio.get_running_loop()
+    attempt_no = 0
+    current = _Attempt(loop.time())
+    last_progress = 0.0
+
+    def progress(now: float) -> None:
+        nonlocal last_progress
+        if on_progress is None or now - last_progress < settings.progress_interval_s:
+            return
+        last_progress = now
+        snapshot = Progress(
+            elapsed_s=now - current.started,
+            text="".join(current.text),
+            reasoning="".join(current.reasoning),
+            first_chunk_s=_rel(current.first_chunk, current.started),
+            ttft_s=_rel(current.first_text, current.started),
+            attempts=attempt_no,
+        )
+        try:
+            on_progress(snapshot)
+        except Exception:  # a broken progress display must not end the generation
+            log.exception("progress callback failed for %s", model_id)
+
+    try:
+        while True:
+            attempt_no += 1
+            current = _Attempt(loop.time())
+            try:
+                await _consume(provider.stream(request), current, settings, loop, progress)
+            except ProviderError as exc:
+                delay = None
+                if exc.retryable and not current.has_content and attempt_no < settings.max_attempts:
+                    delay = backoff_delay(attempt_no, exc.retry_after_s, settings)
+                if delay is None:
+                    message = str(exc)
+                    if exc.retryable and not current.has_content:
+                        message += _gave_up(attempt_no, exc.retry_after_s, settings)
+                    return _failed(current, attempt_no, loop.time(), _clean(message), exc.status)
+                log.info("%s: attempt %d failed (HTTP %s), retrying in %.2fs", model_id, attempt_no, exc.status, delay)
+                await asyncio.sleep(delay)
+                continue
+            except _Stalled as stall:
+                return _failed(current, attempt_no, loop.time(), stall.message(model_id, settings), None)
+            except CanvasBenchError as exc:  # e.g. a key removed between ensure_ready and the request
+                return _failed(current, attempt_no, loop.time(), _clean(str(exc)), None)
+            except Exception as exc:  # an SDK surprise: keep the text and say what happened
+                log.exception("unexpected error from %s", model_id)
+                message = f"{model_id}: unexpected {type(exc).__name__}: {exc}"
+                return _failed(current, attempt_no, loop.time(), _clean(message), None)
+            return _finished(current, attempt_no, loop.time())
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()  # we answer the cancel with a result instead of propagating it
+        result = _result(current, attempt_no, loop.time(), "cancelled")
+        result.error = "cancelled by the user; the text received so far is kept."
+        return result
+
+
+class _Stalled(Exception):
+    def __init__(self, attempt: _Attempt) -> None:
+        self.attempt = attempt
+
+    def message(self, model_id: str, settings: StreamSettings) -> str:
+        if self.attempt.first_chunk is None:
+            return f"{model_id}: stalled: no response for {settings.idle_timeout_s:g} s after the request was sent."
+        return (
+            f"{model_id}: stalled: no data for {settings.idle_timeout_s:g} s after {self.attempt.chunks} "
+            f"stream events; the text received so far is kept."
+        )
+
+
+async def _consume(
+    events: AsyncIterator[StreamEvent],
+    attempt: _Attempt,
+    settings: StreamSettings,
+    loop: asyncio.AbstractEventLoop,
+    progress: Callable[[float], None],
+) -> None:
+    """Read events into `attempt`, failing as stalled when neither an event nor a byte arrives for the idle time."""
+    iterator = aiter(events)
+    activity = Activity()
+    token = current_activity.set(activity)  # the adapters' HTTP transport touches it on every byte chunk
+    try:
+        while True:
+            try:
+                event = await _next_event(iterator, activity, settings.idle_timeout_s)
+            except StopAsyncIteration:
+                attempt.ended = loop.time()
+                return
+            except BaseException:
+                attempt.ended = loop.time()
+                raise
+            activity.touch()
+            now = loop.time()
+            if isinstance(event, RequestSent):
+                if attempt.first_chunk is None:
+                    attempt.started = now
+                continue
+            attempt.chunks += 1
+            if attempt.first_chunk is None:
+                attempt.first_chunk = now
+            if isinstance(event, TextDelta):
+                if event.text:
+                    attempt.text.append(event.text)
+                    if attempt.first_text is None:
+                        attempt.first_text = now
+                    progress(now)
+            elif isinstance(event, ThinkingDelta):
+                if event.text:
+                    attempt.reasoning.append(event.text)
+                    progress(now)
+            elif isinstance(event, UsageReport):
+                attempt.usage = event.usage
+            elif isinstance(event, Finish):
+                attempt.finish = event
+    except _Idle:
+        raise _Stalled(attempt) from None
+    finally:
+        current_activity.reset(token)
+        closer = getattr(iterator, "aclose", None)
+        if closer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(closer(), 5)
+
+
+class _Idle(Exception):
+    """Nothing arrived for the idle timeout."""
+
+
+async def _next_event(iterator: AsyncIterator[StreamEvent], activity: Activity, idle_s: float) -> StreamEvent:
+    """The next event; raises _Idle once nothing (no event, no byte) has arrived for `idle_s` seconds."""
+
+    async def step_once() -> StreamEvent:
+        return await anext(iterator)
+
+    step = asyncio.ensure_future(step_once())
+    try:
+        while True:
+            remaining = idle_s - (time.monotonic() - activity.last)
+            if remaining <= 0:
+                raise _Idle
+            done, _pending = await asyncio.wait({step}, timeout=remaining)
+            if done:
+                return step.result()
+    finally:
+        if not step.done():
+            step.cancel()
+            with contextlib.suppress(BaseException):
+                await step
+
+
+def _gave_up(attempts: int, retry_after_s: float | None, settings: StreamSettings) -> str:
+    """Why a retryable failure was not retried (again)."""
+    if retry_after_s is not None and retry_after_s > settings.retry_after_cap_s and attempts < settings.max_attempts:
+        return (
+            f" The provider asked to wait {retry_after_s:g} s before retrying, more than the "
+            f"{settings.retry_after_cap_s:g} s we wait: try again later."
+        )
+    return f" (gave up after {attempts} attempt{'s' if attempts != 1 else ''})"
+
+
+def _rel(moment: float | None, start: float) -> float | None:
+    return None if moment is None else moment - start
+
+
+def _clean(message: str) -> str:
+    return scrub(message, all_key_env_vars())
+
+
+def _result(attempt: _Attempt, attempts: int, now: float, status: str) -> GenerationResult:
+    end = attempt.ended if attempt.ended is not None else now
+    usage = attempt.usage or Usage()
+    tokens_per_s = None
+    if attempt.usage is not None and attempt.first_chunk is not None and end > attempt.first_chunk:
+        billed = (usage.output_tokens or 0) + (usage.thinking_tokens or 0)
+        tokens_per_s = billed / (end - attempt.first_chunk) if billed else None
+    return GenerationResult(
+        status=status,  # type: ignore[arg-type]
+        text="".join(attempt.text),
+        reasoning="".join(attempt.reasoning),
+        finish_reason=attempt.finish.reason if attempt.finish else None,
+        raw_finish_reason=attempt.finish.raw_reason if attempt.finish else None,
+        attempts=attempts,
+        first_chunk_s=_rel(attempt.first_chunk, attempt.started),
+        ttft_s=_rel(attempt.first_text, attempt.started),
+        latency_s=end - attempt.started,
+        tokens_per_s=tokens_per_s,
+        usage=usage,
+    )
+
+
+def _failed(attempt: _Attempt, attempts: int, end: float, error: str, status: int | None) -> GenerationResult:
+    result = _result(attempt, attempts, end, "failed")
+    result.finish_reason = "error"
+    result.error = error
+    result.http_status = status
+    return result
+
+
+def _finished(attempt: _Attempt, attempts: int, end: float) -> GenerationResult:
+    """A clean end of stream: done only with both a finish reason and a usage report."""
+    if attempt.finish is None:
+        result = _result(attempt, attempts, end, "incomplete")
+        result.finish_reason = "incomplete"
+        result.error = "the stream ended without a finish reason: the answer may be cut short."
+        return result
+    if attempt.usage is None:
+        result = _result(attempt, attempts, end, "incomplete")
+        result.error = "the stream ended without a usage report: token counts and cost are unknown."
+        return result
+    if attempt.finish.reason == "error":
+        result = _result(attempt, attempts, end, "failed")
+        result.error = f"the provider ended the answer with reason {attempt.finish.raw_reason}."
+        return result
+    if attempt.finish.reason == "incomplete":
+        result = _result(attempt, attempts, end, "incomplete")
+        result.error = f"the provider paused the answer ({attempt.finish.raw_reason}) before it was complete."
+        return result
+    return _result(attempt, attempts, end, "done")

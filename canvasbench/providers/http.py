@@ -1,0 +1,86 @@
+"""The HTTP clients every adapter shares: one SSL context, no read deadline, and a byte-level activity signal."""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import os
+import ssl
+import time
+from collections.abc import AsyncIterator
+
+import httpx2
+
+# No read/write/pool deadline: generate() enforces the idle timeout itself, and a long generation must
+# never die at a fixed deadline. Connecting gets a bound so a dead host fails fast (and is retried).
+STREAM_TIMEOUT = httpx2.Timeout(None, connect=30.0)
+# Matches the openai/anthropic SDK defaults.
+LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)
+
+
+class Activity:
+    """When bytes last arrived for the generation running in this context (time.monotonic())."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def touch(self) -> None:
+        """Record that something arrived now."""
+        self.last = time.monotonic()
+
+
+# Set by generate() for each attempt; read by the transport below, in the same task's context.
+current_activity: contextvars.ContextVar[Activity | None] = contextvars.ContextVar("activity", default=None)
+
+
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """One SSL context for every client: loading the CA store costs ~50-150 ms of event-loop time per client."""
+    cafile, capath = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+    if cafile or capath:
+        return ssl.create_default_context(cafile=cafile, capath=capath)
+    return httpx2.create_ssl_context()
+
+
+class _ActivityStream(httpx2.AsyncByteStream):
+    def __init__(self, inner: httpx2.AsyncByteStream) -> None:
+        self._inner = inner
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            activity = current_activity.get()
+            if activity is not None:
+                activity.touch()
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class ActivityTransport(httpx2.AsyncBaseTransport):
+    """Marks activity on every received byte chunk, so keep-alives the SDKs swallow (Anthropic pings,
+    OpenRouter SSE comments) still count as "not idle"."""
+
+    def __init__(self) -> None:
+        self._inner = httpx2.AsyncHTTPTransport(verify=shared_ssl_context(), limits=LIMITS)
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        """Send through the real transport and wrap the body stream."""
+        response = await self._inner.handle_async_request(request)
+        assert isinstance(response.stream, httpx2.AsyncByteStream)
+        return httpx2.Response(
+            status_code=response.status_code,
+            headers=response.headers,
+            stream=_ActivityStream(response.stream),
+            extensions=response.extensions,
+            request=request,
+        )
+
+    async def aclose(self) -> None:
+        """Close the real transport's connections."""
+        await self._inner.aclose()
+
+
+def stream_client() -> httpx2.AsyncClient:
+    """A fresh async client for one generation: activity-tracking transport, no read deadline."""
+    return httpx2.AsyncClient(transport=ActivityTransport(), timeout=STREAM_TIMEOUT, follow_redirects=True)

@@ -1,0 +1,165 @@
+"""The provider registry: built-in adapters and third-party ones are added the same way, by name."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from canvasbench.errors import MissingKeyError, UsageError
+from canvasbench.paths import endpoints_path
+from canvasbench.providers.base import Provider
+from canvasbench.providers.endpoints import Endpoint, load_endpoints
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """Whether a provider's key is set (never the key itself)."""
+
+    provider: str
+    env_vars: tuple[str, ...]
+    needs_key: bool
+    is_set: bool
+
+
+@dataclass
+class _Entry:
+    factory: Callable[[], Provider]
+    key_env_vars: tuple[str, ...]
+    needs_key: bool
+    instance: Provider | None = None
+    from_endpoints: bool = False
+
+
+_registry: dict[str, _Entry] = {}
+_lock = threading.RLock()  # the dashboard thread and the runner's loop thread both look providers up
+_builtins_loaded = False
+_endpoints_stamp: tuple[Path, float | None] | None = None
+
+
+def register_provider(
+    name: str, factory: Callable[[], Provider], *, key_env_vars: tuple[str, ...], needs_key: bool = True
+) -> None:
+    """Add (or replace) a provider under `name`; `factory` builds the adapter on first use."""
+    if not name or ":" in name:
+        raise UsageError(f"Provider name {name!r} must be non-empty and contain no ':'.")
+    with _lock:
+        _registry[name] = _Entry(factory, tuple(key_env_vars), needs_key)
+
+
+def _load_builtins() -> None:
+    global _builtins_loaded
+    if _builtins_loaded:
+        return
+    from canvasbench.providers.builtins import register_builtins
+
+    def register_unless_taken(
+        name: str, factory: Callable[[], Provider], *, key_env_vars: tuple[str, ...], needs_key: bool = True
+    ) -> None:
+        # A provider registered in code before first use replaces the built-in of the same name.
+        if name not in _registry:
+            register_provider(name, factory, key_env_vars=key_env_vars, needs_key=needs_key)
+
+    register_builtins(register_unless_taken)
+    _builtins_loaded = True
+
+
+def _sync_endpoints() -> None:
+    """(Re)register OpenAI-compatible endpoints whenever the endpoints file (or its location) changes."""
+    global _endpoints_stamp
+    path = endpoints_path()
+    mtime = path.stat().st_mtime if path.exists() else None
+    if _endpoints_stamp == (path, mtime):
+        return
+    endpoints = load_endpoints(path)  # raises EndpointConfigError naming file and entry
+    for name in [n for n, e in _registry.items() if e.from_endpoints]:
+        del _registry[name]
+    for name, endpoint in endpoints.items():
+        if name in _registry:
+            continue  # a provider registered in code wins over a file entry of the same name
+
+        def factory(endpoint: Endpoint = endpoint) -> Provider:
+            from canvasbench.providers.openai_adapter import OpenAICompatibleProvider  # the SDK, only when used
+
+            return OpenAICompatibleProvider(endpoint)
+
+        register_provider(name, factory, key_env_vars=endpoint.key_env_vars, needs_key=endpoint.needs_key)
+        _registry[name].from_endpoints = True
+    _endpoints_stamp = (path, mtime)
+
+
+def _entries() -> dict[str, _Entry]:
+    with _lock:
+        _load_builtins()
+        _sync_endpoints()
+        return dict(_registry)
+
+
+def provider_names() -> list[str]:
+    """Names of every usable provider: built-ins first, then endpoints and plugins, alphabetically."""
+    entries = _entries()
+    first = [n for n in ("gemini", "openai", "anthropic") if n in entries]
+    return first + sorted(n for n in entries if n not in first)
+
+
+def _entry(name: str) -> _Entry:
+    with _lock:
+        _load_builtins()
+        entry = _registry.get(name)
+    if entry is not None and not entry.from_endpoints:
+        return entry  # built-ins and plugins keep working even when the endpoints file is broken
+    entries = _entries()
+    if name not in entries:
+        known = ", ".join(provider_names())
+        raise UsageError(
+            f"Unknown provider '{name}'. Known providers: {known}. "
+            f"Add an OpenAI-compatible endpoint as [endpoints.{name}] in {endpoints_path()}."
+        )
+    return entries[name]
+
+
+def get_provider(name: str) -> Provider:
+    """The adapter registered under `name` (built once, then reused); UsageError if unknown."""
+    entry = _entry(name)
+    with _lock:
+        if entry.instance is None:
+            entry.instance = entry.factory()
+        return entry.instance
+
+
+def parse_model_id(model_id: str) -> tuple[str, str]:
+    """Split `provider:model` into its two parts; UsageError if either is missing."""
+    provider, sep, model = (model_id or "").strip().partition(":")
+    if not sep or not provider or not model.strip():
+        raise UsageError(
+            f"Model id {model_id!r} must look like provider:model, e.g. gemini:gemini-3-pro-preview "
+            f"or openai:gpt-5.2."
+        )
+    return provider.strip(), model.strip()
+
+
+def key_status(provider: str) -> KeyStatus:
+    """Which variables hold the provider's key and whether one is set."""
+    entry = _entry(provider)
+    is_set = any(os.environ.get(v, "").strip() for v in entry.key_env_vars)
+    return KeyStatus(provider, entry.key_env_vars, entry.needs_key, is_set)
+
+
+def ensure_ready(model_id: str) -> None:
+    """Check the id is well formed, the provider known and its key set; raise UsageError/MissingKeyError."""
+    provider, _model = parse_model_id(model_id)
+    status = key_status(provider)
+    if status.needs_key and not status.is_set:
+        raise MissingKeyError(provider, status.env_vars)
+
+
+def all_key_env_vars() -> tuple[str, ...]:
+    """Every key variable any registered provider reads (for scrubbing keys out of messages)."""
+    names: list[str] = []
+    with _lock:
+        entries = list(_registry.values())
+    for entry in entries:
+        names.extend(v for v in entry.key_env_vars if v not in names)
+    return tuple(names)
