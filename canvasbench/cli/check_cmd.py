@@ -1,9 +1,141 @@
-"""Placeholder until this command lands."""
+"""`canvasbench check` (render checks in headless Chromium) and `canvasbench mirror` (offline CDN mirror)."""
 
 from __future__ import annotations
 
+import json
+from concurrent.futures import Future
+from pathlib import Path
+
 import click
+
+from canvasbench.cli.common import UsageFailure, clean_errors, db_option, open_store
+from canvasbench.paths import mirror_dir
+from canvasbench.render import (
+    MIRROR_PACKAGES,
+    CheckLimits,
+    RenderCheck,
+    RenderCheckPool,
+    build_mirror,
+    load_mirror,
+    unchecked_run_ids,
+)
+from canvasbench.render.processes import chromium_path
+
+
+@click.command("check")
+@click.argument("run_ids", nargs=-1, metavar="[RUN_ID ...]")
+@click.option("--all-unchecked", is_flag=True, help="Check every finished run with an artifact and no check yet.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array: verdict and evidence per run.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 300),
+    default=10.0,
+    show_default=True,
+    help="Seconds a page may take to load before it is stopped.",
+)
+@click.option(
+    "--watch",
+    type=click.FloatRange(0.5, 60),
+    default=3.0,
+    show_default=True,
+    help="Seconds to watch each page after it loads (animation frames, late errors).",
+)
+@click.option("--workers", type=click.IntRange(1, 8), default=2, show_default=True, help="Checks at a time.")
+@db_option
+@clean_errors
+def check_command(
+    run_ids: tuple[str, ...],
+    all_unchecked: bool,
+    as_json: bool,
+    timeout: float,
+    watch: float,
+    workers: int,
+    db: str | None,
+) -> None:
+    """Open runs' artifacts in headless Chromium and record whether they render.
+
+    Each page runs offline in the dashboard's sandbox; CDN libraries come from the local mirror
+    (`canvasbench mirror build`). Verdicts: renders, renders with errors, blank, crashed, not checked.
+    """
+    store = open_store(db)
+    ids = list(dict.fromkeys(run_ids))
+    unknown = [rid for rid in ids if store.get_run(rid) is None]
+    if unknown:
+        raise UsageFailure(
+            f"Unknown run id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
+            "List runs with `canvasbench inspect`."
+        )
+    if all_unchecked:
+        ids += [rid for rid in unchecked_run_ids(store) if rid not in ids]
+    elif not ids:
+        raise UsageFailure("Give one or more RUN_IDs, or --all-unchecked to check every run not yet checked.")
+    if not ids:
+        click.echo("[]" if as_json else "Every finished run with an artifact has been checked.")
+        return
+    browser = chromium_path()
+    if browser is None or not Path(browser).exists():
+        raise click.ClickException(
+            f"Chromium was not found{f' at {browser}' if browser else ''}: install it "
+            "(`sudo apt-get install chromium`) or set CANVASBENCH_CHROMIUM to its path."
+        )
+    if load_mirror().empty and not as_json:
+        click.echo(
+            "Note: the offline library mirror is not built; CDN libraries will be blocked. "
+            "Run `canvasbench mirror build`.",
+            err=True,
+        )
+
+    pool = RenderCheckPool(store.path, workers=workers, limits=CheckLimits(load_timeout_s=timeout, sample_s=watch))
+    try:
+        futures: list[tuple[str, Future[RenderCheck]]] = [(rid, pool.submit(rid)) for rid in ids]
+        results: list[dict[str, object]] = []
+        for rid, future in futures:
+            check = future.result()
+            run = store.get_run(rid) or {}
+            item = {"run_id": rid, "model_id": run.get("model_id"), **check.as_dict()}
+            results.append(item)
+            if not as_json:
+                click.echo(f"{rid}  {run.get('model_id', '')}  {check.verdict}: {check.evidence}")
+    finally:
+        pool.shutdown()
+    if as_json:
+        click.echo(json.dumps(results, indent=2, default=str))
+
+
+@click.group("mirror")
+def mirror_group() -> None:
+    """The offline mirror of CDN libraries (three.js, p5, d3, ...) used by render checks."""
+
+
+@mirror_group.command("build")
+@click.option(
+    "--dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to build into (default: $CANVASBENCH_MIRROR, else storage/mirror).",
+)
+@clean_errors
+def mirror_build(dest: Path | None) -> None:
+    """Fetch the mirrored libraries with `npm pack` and unpack them (skips ones already there)."""
+    target = dest or mirror_dir()
+    path = build_mirror(target, progress=lambda name: click.echo(f"fetching {name}", err=True))
+    click.echo(f"Mirror ready at {path}: {len(load_mirror(path).summary())} packages.")
+
+
+@mirror_group.command("status")
+@clean_errors
+def mirror_status() -> None:
+    """List the mirrored packages and any that are missing."""
+    mirror = load_mirror()
+    have = set(mirror.summary())
+    for name, version in MIRROR_PACKAGES:
+        spec = f"{name}@{version}"
+        click.echo(f"{'ok     ' if spec in have else 'missing'}  {spec}")
+    if mirror.empty:
+        click.echo(f"The mirror at {mirror.root} is not built: run `canvasbench mirror build`.")
 
 
 def register(group: click.Group) -> None:
-    """Add this module's commands to the CLI group."""
+    """Add `check` and `mirror` to the CLI group."""
+    group.add_command(check_command)
+    group.add_command(mirror_group)

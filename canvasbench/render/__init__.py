@@ -1,0 +1,38 @@
+"""Render checks: open each artifact in headless Chromium (offline, sandboxed) and record what happened."""
+
+from canvasbench.render.check import CheckLimits, RenderEngine, RenderUnavailable, check_artifact, shared_engine
+from canvasbench.render.mirror import MIRROR_PACKAGES, Mirror, MirrorError, build_mirror, load_mirror
+from canvasbench.render.pool import RenderCheckPool, shared_pool
+from canvasbench.render.records import (
+    check_run,
+    latest_check,
+    latest_checks,
+    save_check,
+    screenshot_of,
+    unchecked_run_ids,
+)
+from canvasbench.render.verdict import VERDICTS, RenderCheck, thumbnail
+
+__all__ = [
+    "MIRROR_PACKAGES",
+    "VERDICTS",
+    "CheckLimits",
+    "Mirror",
+    "MirrorError",
+    "RenderCheck",
+    "RenderCheckPool",
+    "RenderEngine",
+    "RenderUnavailable",
+    "build_mirror",
+    "check_artifact",
+    "check_run",
+    "latest_check",
+    "latest_checks",
+    "load_mirror",
+    "save_check",
+    "screenshot_of",
+    "shared_engine",
+    "shared_pool",
+    "thumbnail",
+    "unchecked_run_ids",
+]

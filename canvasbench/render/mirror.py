@@ -1,0 +1,449 @@
+"""The offline CDN mirror: npm packages unpacked under `storage/mirror`, answering CDN URLs.
+
+Generated pages load libraries from unpkg, jsdelivr, cdnjs, skypack, esm.sh (import maps, ES modules,
+old global builds). `build_mirror()` fetches a fixed set of packages with `npm pack` (the package
+registry's own client) and unpacks them; `Mirror.resolve(url)` maps a CDN URL to a file in it, or
+None — the render check then blocks the request instead of waiting on the network.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from canvasbench.errors import CanvasBenchError
+from canvasbench.paths import mirror_dir
+
+# (npm name, exact version). Two three.js versions: the modern module build with its addons, and
+# r128 for pages that use the old global build (build/three.min.js and examples/js/ were removed later).
+MIRROR_PACKAGES: tuple[tuple[str, str], ...] = (
+    ("three", "0.170.0"),
+    ("three", "0.128.0"),
+    ("p5", "1.11.3"),
+    ("d3", "7.9.0"),
+    ("gsap", "3.12.7"),
+    ("chart.js", "4.4.1"),
+    ("matter-js", "0.20.0"),
+    ("cannon-es", "0.20.0"),
+    ("cannon", "0.6.2"),
+    ("lil-gui", "0.20.0"),
+    ("tone", "15.0.4"),
+    ("@tweenjs/tween.js", "23.1.3"),
+    ("simplex-noise", "4.0.3"),
+    # cdn.tailwindcss.com (the v3 "play CDN") is not an npm package; the v4 browser build does the
+    # same job (styles utility classes in the page), so generated UIs look as intended offline.
+    ("@tailwindcss/browser", "4.1.17"),
+)
+
+# cdnjs names its libraries its own way; the npm package behind each.
+CDNJS_LIBRARIES = {
+    "three.js": "three",
+    "p5.js": "p5",
+    "d3": "d3",
+    "gsap": "gsap",
+    "Chart.js": "chart.js",
+    "chart.js": "chart.js",
+    "matter-js": "matter-js",
+    "tone": "tone",
+    "cannon.js": "cannon",
+    "lil-gui": "lil-gui",
+    "tween.js": "@tweenjs/tween.js",
+    "simplex-noise": "simplex-noise",
+}
+# jsdelivr's /gh/ paths serve a GitHub repository at a tag.
+GITHUB_REPOS = {"mrdoob/three.js": "three"}
+
+# Directories where a bare file name (cdnjs style) is looked for inside a package.
+_FILE_DIRS = ("", "dist", "build", "lib", "dist/umd", "build/umd")
+_JS_SUFFIXES = (".js", ".mjs", ".cjs")
+# Static and dynamic import specifiers: `from "x"`, `import "x"`, `import("x")`.
+_IMPORT_RE = re.compile(r"""((?<![@.$\w])(?:from\s*|import\s*\(?\s*))(["'])([^"'\s]+)\2""")
+
+
+class MirrorError(CanvasBenchError):
+    """The mirror cannot be built (no npm, a failed download, an unwritable folder)."""
+
+
+@dataclass(frozen=True)
+class MirrorHit:
+    """A CDN request answered from the mirror."""
+
+    package: str
+    version: str
+    path: Path
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class _Request:
+    cdn: str  # unpkg / jsdelivr / cdnjs / esm.sh / skypack / jspm
+    package: str
+    spec: str | None  # version or range as written, None when unversioned
+    subpath: str  # path inside the package, "" for the entry point
+    esm: bool  # the CDN rewrites bare imports (esm.sh, skypack, jsdelivr +esm, unpkg ?module)
+    bare_file: bool = False  # cdnjs: a file name, looked for in dist/, build/, lib/
+    preamble: str = ""  # script prepended to the served file (compatibility shims)
+
+
+def _split_package(path: str) -> tuple[str, str | None, str] | None:
+    """`@scope/name@1.2/sub/file.js` -> (name, spec, subpath)."""
+    parts = [p for p in path.split("/") if p]
+    if not parts:
+        return None
+    if parts[0].startswith("@"):
+        if len(parts) < 2:
+            return None
+        head, rest = parts[0] + "/" + parts[1], parts[2:]
+        name, _, spec = head[1:].partition("@")
+        name = "@" + name
+    else:
+        head, rest = parts[0], parts[1:]
+        name, _, spec = head.partition("@")
+    return name, (spec or None), "/".join(rest)
+
+
+def parse_cdn_url(url: str) -> _Request | None:
+    """Recognise a library request on a known CDN; None for anything else."""
+    parts = urlsplit(url)
+    host, path, query = parts.hostname or "", parts.path, parts.query
+    if host == "unpkg.com":
+        split = _split_package(path)
+        return split and _Request("unpkg", *split, esm="module" in query.split("&"))
+    if host in ("cdn.jsdelivr.net", "fastly.jsdelivr.net"):
+        if path.startswith("/npm/"):
+            split = _split_package(path[len("/npm/") :])
+            if not split:
+                return None
+            name, spec, sub = split
+            esm = sub == "+esm" or sub.endswith("/+esm")
+            sub = sub.removesuffix("+esm").rstrip("/")
+            return _Request("jsdelivr", name, spec, sub, esm)
+        if path.startswith("/gh/"):
+            bits = [p for p in path[len("/gh/") :].split("/") if p]
+            if len(bits) < 2:
+                return None
+            repo, _, tag = f"{bits[0]}/{bits[1]}".partition("@")
+            package = GITHUB_REPOS.get(repo)
+            return _Request("jsdelivr", package, tag or None, "/".join(bits[2:]), False) if package else None
+        return None
+    if host == "cdnjs.cloudflare.com":
+        bits = [p for p in path.split("/") if p]
+        if len(bits) < 4 or bits[:2] != ["ajax", "libs"]:
+            return None
+        package = CDNJS_LIBRARIES.get(bits[2])
+        if not package:
+            return None
+        return _Request("cdnjs", package, bits[3], "/".join(bits[4:]), False, bare_file=True)
+    if host == "esm.sh":
+        path = re.sub(r"^/(v\d+|stable)(?=/)", "", path)
+        split = _split_package(path)
+        return split and _Request("esm.sh", *split, esm=True)
+    if host == "esm.run":
+        split = _split_package(path)
+        return split and _Request("jsdelivr", *split, esm=True)
+    if host == "cdn.skypack.dev":
+        split = _split_package(path)
+        return split and _Request("skypack", *split, esm=True)
+    if host == "cdn.tailwindcss.com":
+        # Pages set `tailwind.config = {...}` after loading the v3 script; v4 has no such global.
+        shim = "globalThis.tailwind = globalThis.tailwind || { config: {} };"
+        return _Request("unpkg", "@tailwindcss/browser", None, "", False, preamble=shim)
+    if host == "d3js.org":
+        found = re.fullmatch(r"/d3\.v(\d+)(\.min)?\.js", path)
+        return found and _Request("unpkg", "d3", found.group(1), f"dist/d3{found.group(2) or ''}.js", False)
+    if host == "ga.jspm.io" and path.startswith("/npm:"):
+        split = _split_package(path[len("/npm:") :])
+        return split and _Request("jspm", *split, esm=False)
+    return None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", version)[:3])
+
+
+def _normalise_spec(package: str, spec: str | None) -> str | None:
+    if spec in (None, "", "latest", "next"):
+        return None
+    assert spec is not None
+    if package == "three" and re.fullmatch(r"r\d+", spec):
+        return f"0.{spec[1:]}.0"  # three's tags r128 == npm 0.128.0
+    return spec
+
+
+def _satisfies(version: str, spec: str) -> bool:
+    """A loose semver match: exact, prefix (`0.160`, `3`), caret and tilde ranges."""
+    wanted = _version_key(spec)
+    have = _version_key(version)
+    if not wanted:
+        return False
+    if spec.startswith("^"):
+        significant = 2 if wanted[0] == 0 else 1
+        return have[:significant] == wanted[:significant] and have >= wanted
+    if spec.startswith("~"):
+        return have[:2] == wanted[:2] and have >= wanted
+    if spec.startswith(">="):
+        return have >= wanted
+    return have[: len(wanted)] == wanted
+
+
+def _content_type(path: Path) -> str:
+    if path.suffix in _JS_SUFFIXES:
+        return "text/javascript; charset=utf-8"
+    guessed, _ = mimetypes.guess_type(path.name)
+    return guessed or "application/octet-stream"
+
+
+def _export_target(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        for key in ("browser", "import", "module", "default"):
+            if key in value:
+                return _export_target(value[key])
+    return None
+
+
+class _Package:
+    """One unpacked package version."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.meta: dict[str, Any] = json.loads((root / "package.json").read_text(encoding="utf-8"))
+        self.name: str = self.meta["name"]
+        self.version: str = self.meta["version"]
+
+    def _file(self, rel: str) -> Path | None:
+        rel = rel.removeprefix("./").lstrip("/")
+        candidate = (self.root / rel).resolve()
+        if not candidate.is_relative_to(self.root.resolve()) or not candidate.is_file():
+            return None
+        return candidate
+
+    def _exported(self, sub: str) -> Path | None:
+        exports = self.meta.get("exports")
+        if not isinstance(exports, dict):
+            return None
+        key = "./" + sub if sub else "."
+        if key in exports:
+            target = _export_target(exports[key])
+            return self._file(target) if target else None
+        for pattern, value in exports.items():
+            if pattern.endswith("*") and key.startswith(pattern[:-1]):
+                target = _export_target(value)
+                if target:
+                    return self._file(target.replace("*", key[len(pattern) - 1 :]))
+        return None
+
+    def entry(self, cdn: str, esm: bool) -> Path | None:
+        """The file a CDN serves for the bare package URL."""
+        fields = ["module"] if esm else ["unpkg", "jsdelivr"] if cdn == "unpkg" else ["jsdelivr", "unpkg"]
+        if esm:
+            exported = self._exported("")
+            if exported:
+                return exported
+        else:
+            fields.append("browser")
+        for name in [*fields, "main"]:
+            value = self.meta.get(name)
+            if isinstance(value, str) and (found := self._file(value)):
+                return found
+        return self._file("index.js")
+
+    def find(self, request: _Request) -> Path | None:
+        """The file a request names in this package, if it has it."""
+        sub = request.subpath
+        if not sub:
+            return self.entry(request.cdn, request.esm)
+        if request.bare_file:
+            for folder in _FILE_DIRS:
+                if found := self._file(f"{folder}/{sub}" if folder else sub):
+                    return found
+            return None
+        found = self._file(sub) or self._exported(sub)
+        if found:
+            return found
+        for suffix in (".js", ".mjs", "/index.js"):
+            if found := self._file(sub + suffix):
+                return found
+        return None
+
+
+class Mirror:
+    """The unpacked packages under one folder, answering CDN URLs."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.packages: dict[str, list[_Package]] = {}
+        if root.is_dir():
+            for meta in sorted(root.glob("*/package.json")) + sorted(root.glob("@*/*/package.json")):
+                try:
+                    pkg = _Package(meta.parent)
+                except (OSError, ValueError, KeyError):
+                    continue  # a half-written folder from an interrupted build
+                self.packages.setdefault(pkg.name, []).append(pkg)
+        for versions in self.packages.values():
+            versions.sort(key=lambda p: _version_key(p.version), reverse=True)
+
+    @property
+    def empty(self) -> bool:
+        """No packages: the mirror was never built."""
+        return not self.packages
+
+    def summary(self) -> list[str]:
+        """`name@version` of every mirrored package."""
+        return [f"{p.name}@{p.version}" for versions in self.packages.values() for p in versions]
+
+    def _candidates(self, request: _Request) -> list[_Package]:
+        versions = self.packages.get(request.package, [])
+        spec = _normalise_spec(request.package, request.spec)
+        if spec is None:
+            return versions
+        exact = [p for p in versions if p.version == spec.lstrip("=v")]
+        near = [p for p in versions if _satisfies(p.version, spec) and p not in exact]
+        # Then any other mirrored version, newest first: a page asking three@0.160.0 gets 0.170.0,
+        # and one asking for build/three.min.js of a version without it gets the old global build.
+        return exact + near + [p for p in versions if p not in exact and p not in near]
+
+    def resolve(self, url: str) -> MirrorHit | None:
+        """The mirrored file for a CDN URL, rewritten as the CDN would; None when not mirrored."""
+        request = parse_cdn_url(url)
+        if request is None:
+            return None
+        for pkg in self._candidates(request):
+            path = pkg.find(request)
+            if path is None:
+                continue
+            body = path.read_bytes()
+            if path.suffix in _JS_SUFFIXES and request.esm:
+                body = _rewrite_imports(body, pkg, path, request)
+            if request.preamble:
+                body = request.preamble.encode() + b"\n" + body
+            return MirrorHit(pkg.name, pkg.version, path, _content_type(path), body)
+        return None
+
+
+def _cdn_url(cdn: str, package: str, version: str | None, sub: str, esm: bool) -> str:
+    spec = f"{package}@{version}" if version else package
+    tail = f"/{sub}" if sub else ""
+    if cdn == "esm.sh":
+        return f"https://esm.sh/{spec}{tail}"
+    if cdn == "skypack":
+        return f"https://cdn.skypack.dev/{spec}{tail}"
+    if cdn == "jsdelivr":
+        return f"https://cdn.jsdelivr.net/npm/{spec}{tail}" + ("/+esm" if esm else "")
+    if cdn == "jspm":
+        return f"https://ga.jspm.io/npm:{spec}{tail}"
+    return f"https://unpkg.com/{spec}{tail}" + ("?module" if esm else "")
+
+
+def _rewrite_imports(body: bytes, pkg: _Package, path: Path, request: _Request) -> bytes:
+    """Point relative imports at the file's real location and (for ESM CDNs) bare imports at the CDN."""
+    text = body.decode("utf-8", errors="replace")
+    folder = path.parent.relative_to(pkg.root.resolve()).as_posix()
+    cdn = "unpkg" if request.cdn == "cdnjs" else request.cdn
+
+    def replace(match: re.Match[str]) -> str:
+        prefix, quote, spec = match.groups()
+        if spec.startswith(("./", "../")):
+            # The page asked for the entry (no path): relative imports would resolve against the
+            # package URL, not the file's folder, so make them absolute.
+            joined = (Path("/") / folder / spec).resolve().as_posix().lstrip("/")
+            target = _cdn_url(cdn, pkg.name, pkg.version, joined, False)
+        elif request.esm and not spec.startswith(("/", "http:", "https:", "data:", "blob:")):
+            split = _split_package(spec)
+            if split is None:
+                return match.group(0)
+            name, version, sub = split
+            # A package importing itself (three's addons import 'three') stays on the same version.
+            target = _cdn_url(cdn, name, version or (pkg.version if name == pkg.name else None), sub, True)
+        else:
+            return match.group(0)
+        return f"{prefix}{quote}{target}{quote}"
+
+    return _IMPORT_RE.sub(replace, text).encode("utf-8")
+
+
+@cache
+def _load_cached(root: str, stamp: float) -> Mirror:
+    return Mirror(Path(root))
+
+
+def load_mirror(root: Path | None = None) -> Mirror:
+    """The mirror at `root` (default `storage/mirror`), re-read when a build changed it."""
+    root = (root or mirror_dir()).expanduser()
+    try:
+        stamp = max((p.stat().st_mtime for p in [root, *root.iterdir()]), default=0.0)
+    except OSError:
+        stamp = 0.0
+    return _load_cached(str(root), stamp)
+
+
+def _package_dir(dest: Path, name: str, version: str) -> Path:
+    return dest / f"{name}@{version}"
+
+
+def build_mirror(
+    dest: Path | None = None,
+    *,
+    packages: tuple[tuple[str, str], ...] = MIRROR_PACKAGES,
+    progress: Any = None,
+) -> Path:
+    """Fetch every mirror package with `npm pack` and unpack it into `dest` (skips ones present)."""
+    dest = (dest or mirror_dir()).expanduser()
+    npm = shutil.which("npm")
+    missing = [(n, v) for n, v in packages if not (_package_dir(dest, n, v) / "package.json").is_file()]
+    if not missing:
+        return dest
+    if npm is None:
+        raise MirrorError(
+            "`npm` is not on PATH: install Node.js and npm (e.g. `sudo apt-get install nodejs npm`), "
+            "then run `canvasbench mirror build` again."
+        )
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MirrorError(f"Cannot create the mirror folder {dest}: {exc.strerror}.") from exc
+    for name, version in missing:
+        if progress:
+            progress(f"{name}@{version}")
+        with tempfile.TemporaryDirectory(dir=dest, prefix=".pack-") as tmp:
+            work = Path(tmp)
+            try:
+                done = subprocess.run(
+                    [npm, "pack", f"{name}@{version}", "--silent", "--pack-destination", str(work)],
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                    cwd=work,
+                )
+            except subprocess.TimeoutExpired as exc:
+                raise MirrorError(f"`npm pack {name}@{version}` took over 5 minutes; try again.") from exc
+            tarballs = list(work.glob("*.tgz"))
+            if done.returncode != 0 or not tarballs:
+                detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no tarball"]
+                raise MirrorError(f"`npm pack {name}@{version}` failed: {detail[0]}")
+            with tarfile.open(tarballs[0]) as tar:
+                tar.extractall(work / "x", filter="data")
+            unpacked = work / "x" / "package"
+            if not (unpacked / "package.json").is_file():
+                raise MirrorError(f"The npm tarball of {name}@{version} has no package/package.json.")
+            target = _package_dir(dest, name, version)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                shutil.rmtree(target)
+            unpacked.rename(target)  # same filesystem: a complete folder appears at once
+    (dest / "mirror.json").write_text(
+        json.dumps({"packages": [f"{n}@{v}" for n, v in packages]}, indent=1) + "\n", encoding="utf-8"
+    )
+    return dest

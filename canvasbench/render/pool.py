@@ -1,0 +1,104 @@
+"""`RenderCheckPool`: render checks in the background, a few at a time, off the caller's thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+from canvasbench.paths import db_path
+from canvasbench.render.check import CheckLimits, RenderEngine
+from canvasbench.render.records import check_run
+from canvasbench.render.verdict import RenderCheck
+from canvasbench.store import RunStore
+
+log = logging.getLogger(__name__)
+
+
+class RenderCheckPool:
+    """Checks runs on `workers` background threads sharing one headless Chromium.
+
+    `submit(run_id)` returns at once; a run already queued is not queued twice. Results land in the
+    `render_checks` table (read them with `latest_check`); `on_checked(run_id, check)` is called on
+    the worker thread after each save.
+    """
+
+    def __init__(
+        self,
+        db: str | Path | None = None,
+        *,
+        workers: int = 2,
+        limits: CheckLimits | None = None,
+        engine: RenderEngine | None = None,
+        mirror: Path | None = None,
+        on_checked: Callable[[str, RenderCheck], None] | None = None,
+    ) -> None:
+        self.store = RunStore(db)
+        self.limits = limits
+        self.mirror = mirror
+        self.on_checked = on_checked
+        self._own_engine = engine is None
+        self.engine = engine or RenderEngine(max_concurrent=workers)
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="canvasbench-check")
+        self._pending: dict[str, Future[RenderCheck]] = {}
+        self._lock = threading.RLock()  # done-callbacks may run inside submit()
+
+    def submit(self, run_id: str) -> Future[RenderCheck]:
+        """Queue a check of one run; returns its future (the same one if already queued)."""
+        with self._lock:
+            future = self._pending.get(run_id)
+            if future is not None and not future.done():
+                return future
+            future = self._executor.submit(self._check, run_id)
+            self._pending[run_id] = future
+            future.add_done_callback(partial(self._forget, run_id))
+            return future
+
+    def on_run_finished(self, run_id: str) -> None:
+        """The runner's hook: queue a check of a run that just finished (returns at once)."""
+        self.submit(run_id)
+
+    def _forget(self, run_id: str, future: Future[RenderCheck]) -> None:
+        with self._lock:
+            if self._pending.get(run_id) is future:
+                del self._pending[run_id]
+
+    def _check(self, run_id: str) -> RenderCheck:
+        try:
+            check = check_run(self.store, run_id, limits=self.limits, engine=self.engine, mirror=self.mirror)
+            if self.on_checked is not None:
+                self.on_checked(run_id, check)
+            return check
+        except Exception:
+            log.exception("render check of run %s failed", run_id)
+            raise
+        finally:
+            self.store.close()  # this worker's connection; reopened on the next check
+
+    def pending(self) -> list[str]:
+        """Run ids queued or being checked right now."""
+        with self._lock:
+            return [rid for rid, fut in self._pending.items() if not fut.done()]
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop taking checks, finish (or drop, with wait=False) queued ones, close the browser."""
+        self._executor.shutdown(wait=wait, cancel_futures=not wait)
+        if self._own_engine:
+            self.engine.close()
+
+
+_pools: dict[str, RenderCheckPool] = {}
+_pools_guard = threading.Lock()
+
+
+def shared_pool(db: str | Path | None = None) -> RenderCheckPool:
+    """One pool per process per database (the runner's hook and the dashboard share it)."""
+    key = str(db_path(db).resolve())
+    with _pools_guard:
+        pool = _pools.get(key)
+        if pool is None:
+            pool = _pools[key] = RenderCheckPool(db)
+        return pool

@@ -1,0 +1,65 @@
+"""Finding the Chromium binary and watching its renderer processes (Linux /proc)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+
+def chromium_path() -> str | None:
+    """`CANVASBENCH_CHROMIUM`, else the Debian chromium on PATH."""
+    explicit = os.environ.get("CANVASBENCH_CHROMIUM")
+    if explicit:
+        return explicit
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read()
+    except OSError:
+        return b""
+
+
+def renderer_pids(root_pid: int, marker: str) -> list[int]:
+    """Renderer processes of the one browser (among this process's descendants) launched with `marker`."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+
+    def descendants(pid: int) -> list[int]:
+        found, todo = [], [pid]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                found.append(child)
+                todo.append(child)
+        return found
+
+    browser = next((p for p in descendants(root_pid) if marker.encode() in _cmdline(p)), None)
+    if browser is None:
+        return []
+    return [p for p in descendants(browser) if b"--type=renderer" in _cmdline(p)]
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0

@@ -1,0 +1,106 @@
+"""Render checks of stored runs: `check_run` saves into `render_checks`, `latest_check` reads back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from canvasbench.errors import UsageError
+from canvasbench.render.check import CheckLimits, RenderEngine, check_artifact
+from canvasbench.render.verdict import NOT_CHECKED, RenderCheck, not_checked
+from canvasbench.store import RunStore
+
+_ACTIVE = ("queued", "running")
+_JSON_COLUMNS = ("errors", "failed_requests", "blocked_requests")
+
+
+def _artifact_of(run: dict[str, Any]) -> tuple[str, str]:
+    """The run's artifact code and kind, extracted from the raw response if not stored yet."""
+    code, kind = run.get("artifact") or "", run.get("artifact_kind") or ""
+    if not code and run.get("response"):
+        try:
+            from canvasbench.extract import extract_artifact
+        except ImportError:  # the extractor lands separately; without it only stored artifacts count
+            return code, kind
+        artifact = extract_artifact(run["response"])
+        code, kind = artifact.code, artifact.kind
+    return code, kind
+
+
+def save_check(store: RunStore, run_id: str, check: RenderCheck) -> None:
+    """Store a check as the run's latest (one row per run)."""
+    with store.write():
+        store.table("render_checks").upsert(check.as_row(run_id), pk="run_id")
+
+
+def check_run(
+    store: RunStore,
+    run_id: str,
+    *,
+    limits: CheckLimits | None = None,
+    engine: RenderEngine | None = None,
+    mirror: Path | None = None,
+) -> RenderCheck:
+    """Check one run's artifact and save the result; a run still generating is not checked or saved."""
+    run = store.get_run(run_id)
+    if run is None:
+        raise UsageError(f"No run with id '{run_id}': see `canvasbench inspect` for run ids.")
+    if run["status"] in _ACTIVE:
+        return not_checked("The run is still generating; it is checked when it has finished.")
+    code, kind = _artifact_of(run)
+    if kind not in ("html", "svg") or not code.strip():
+        check = not_checked("The run produced no HTML or SVG artifact to open.")
+    else:
+        check = check_artifact(code, kind, mirror=mirror, limits=limits, engine=engine)
+    save_check(store, run_id, check)
+    return check
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    for key in _JSON_COLUMNS:
+        try:
+            row[key] = json.loads(row[key]) if row.get(key) else []
+        except ValueError:
+            row[key] = []
+    for key in ("loaded", "drawn"):
+        row[key] = bool(row.get(key))
+    return row
+
+
+def latest_check(store: RunStore, run_id: str) -> dict[str, Any] | None:
+    """The run's latest check as a dict (table columns, lists decoded, PNG bytes in `screenshot`)."""
+    rows = list(store.db.query("SELECT * FROM render_checks WHERE run_id = ?", [run_id]))
+    return _decode(rows[0]) if rows else None
+
+
+def latest_checks(store: RunStore, run_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Latest checks of several runs by run id, without screenshots (for badges and tables)."""
+    if not run_ids:
+        return {}
+    marks = ",".join("?" * len(run_ids))
+    rows = store.db.query(
+        "SELECT run_id, checked_at, verdict, loaded, js_errors, errors, failed_requests, blocked_requests, "
+        "drawn, frames, first_paint_ms, render_ms, limit_hit, width, height, evidence, "
+        f"screenshot IS NOT NULL AS has_screenshot FROM render_checks WHERE run_id IN ({marks})",
+        list(run_ids),
+    )
+    return {row["run_id"]: _decode(dict(row)) for row in rows}
+
+
+def screenshot_of(store: RunStore, run_id: str) -> bytes | None:
+    """The PNG screenshot of the run's latest check (the gallery thumbnail), if any."""
+    rows = list(store.db.query("SELECT screenshot FROM render_checks WHERE run_id = ?", [run_id]))
+    return rows[0]["screenshot"] if rows and rows[0]["screenshot"] else None
+
+
+def unchecked_run_ids(store: RunStore) -> list[str]:
+    """Finished runs with an HTML/SVG artifact that were never checked (or could not be), oldest first."""
+    rows = store.db.query(
+        "SELECT runs.id FROM runs LEFT JOIN render_checks ON render_checks.run_id = runs.id "
+        "WHERE runs.status NOT IN (?, ?) AND runs.artifact_kind IN ('html', 'svg') "
+        "AND (render_checks.run_id IS NULL OR render_checks.verdict = ?) ORDER BY runs.id",
+        [*_ACTIVE, NOT_CHECKED],
+    )
+    return [row["id"] for row in rows]

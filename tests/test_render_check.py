@@ -1,0 +1,383 @@
+"""Render checks in the real Debian chromium, the offline CDN mirror, and checks of stored runs.
+
+The mirror is needed by the Three.js tests: the `mirror` session fixture builds it ONCE into the
+default mirror folder (storage/mirror, or $CANVASBENCH_MIRROR) with `npm pack` if it is missing —
+a package-registry download, the only network use here. Every page itself runs offline.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from canvasbench.errors import UsageError
+from canvasbench.paths import mirror_dir
+from canvasbench.render import (
+    MIRROR_PACKAGES,
+    VERDICTS,
+    CheckLimits,
+    MirrorError,
+    RenderCheck,
+    RenderCheckPool,
+    RenderEngine,
+    build_mirror,
+    check_artifact,
+    check_run,
+    latest_check,
+    latest_checks,
+    load_mirror,
+    screenshot_of,
+    unchecked_run_ids,
+)
+from canvasbench.render.processes import chromium_path
+from canvasbench.render.verdict import png_size
+from canvasbench.store import RunStore
+
+PAGES = Path(__file__).parent / "render_pages"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# Short sampling keeps the file fast; the page still gets a generous load deadline on a busy machine.
+FAST = CheckLimits(load_timeout_s=15.0, sample_s=1.5, step_timeout_s=10.0)
+
+needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="Debian chromium is not installed")
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    """The default mirror, built once with `npm pack` if a package is missing (registry download)."""
+    root = mirror_dir()
+    have = set(load_mirror(root).summary())
+    if any(f"{n}@{v}" not in have for n, v in MIRROR_PACKAGES):
+        build_mirror(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[RenderEngine]:
+    """One browser shared by every test in this file."""
+    eng = RenderEngine(max_concurrent=2)
+    yield eng
+    eng.close()
+
+
+def page(name: str) -> str:
+    return (PAGES / name).read_text(encoding="utf-8")
+
+
+def run_page(engine: RenderEngine, name: str, mirror: Path, limits: CheckLimits = FAST) -> RenderCheck:
+    kind = "svg" if name.endswith(".svg") else "html"
+    return check_artifact(page(name), kind, mirror=mirror, limits=limits, engine=engine)
+
+
+def assert_screenshot(check: RenderCheck) -> None:
+    assert check.screenshot is not None and check.screenshot.startswith(PNG_MAGIC)
+    assert png_size(check.screenshot) == (1280, 800)
+    assert (check.width, check.height) == (1280, 800)
+
+
+# --- the mirror answers CDN URLs (no browser) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "version", "path"),
+    [
+        ("https://unpkg.com/three@0.160.0/build/three.module.js", "0.170.0", "build/three.module.js"),
+        (
+            "https://cdn.jsdelivr.net/npm/three@0.170.0/examples/jsm/controls/OrbitControls.js",
+            "0.170.0",
+            "examples/jsm/controls/OrbitControls.js",
+        ),
+        ("https://esm.sh/three@0.165.0/addons/loaders/GLTFLoader.js", "0.170.0", "examples/jsm/loaders/GLTFLoader.js"),
+        ("https://cdnjs.cloudflare.com/ajax/libs/three.js/r128/three.min.js", "0.128.0", "build/three.min.js"),
+        ("https://cdnjs.cloudflare.com/ajax/libs/three.js/r134/three.min.js", "0.128.0", "build/three.min.js"),
+        (
+            "https://cdn.jsdelivr.net/gh/mrdoob/three.js@r128/examples/js/controls/OrbitControls.js",
+            "0.128.0",
+            "examples/js/controls/OrbitControls.js",
+        ),
+        ("https://cdn.skypack.dev/three", "0.170.0", "build/three.module.js"),
+        ("https://cdn.jsdelivr.net/npm/three/+esm", "0.170.0", "build/three.module.js"),
+        ("https://cdnjs.cloudflare.com/ajax/libs/p5.js/1.9.0/p5.min.js", "1.11.3", "lib/p5.min.js"),
+        ("https://d3js.org/d3.v7.min.js", "7.9.0", "dist/d3.min.js"),
+        ("https://cdn.jsdelivr.net/npm/chart.js", "4.4.1", "dist/chart.umd.js"),
+        (
+            "https://cdnjs.cloudflare.com/ajax/libs/gsap/3.12.2/ScrollTrigger.min.js",
+            "3.12.7",
+            "dist/ScrollTrigger.min.js",
+        ),
+        ("https://cdnjs.cloudflare.com/ajax/libs/matter-js/0.19.0/matter.min.js", "0.20.0", "build/matter.min.js"),
+        ("https://esm.sh/cannon-es@0.20.0", "0.20.0", "dist/cannon-es.js"),
+        ("https://cdn.tailwindcss.com/3.4.1", "4.1.17", "dist/index.global.js"),
+    ],
+)
+def test_mirror_answers_cdn_urls_with_the_mirrored_file(mirror: Path, url: str, version: str, path: str) -> None:
+    hit = load_mirror(mirror).resolve(url)
+    assert hit is not None, url
+    assert hit.version == version
+    assert hit.path.as_posix().endswith(path)
+    assert hit.content_type.startswith("text/javascript")
+
+
+def test_esm_cdn_addons_import_three_from_the_same_cdn_and_version(mirror: Path) -> None:
+    hit = load_mirror(mirror).resolve("https://esm.sh/three@0.160.0/examples/jsm/controls/OrbitControls.js")
+    assert hit is not None
+    assert b"from 'https://esm.sh/three@0.170.0'" in hit.body
+    assert b"from 'three'" not in hit.body
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://unpkg.com/three@0.160.0/build/no-such-file.js",
+        "https://cdn.jsdelivr.net/npm/left-pad@1.3.0/index.js",
+        "https://fonts.googleapis.com/css2?family=Inter",
+        "https://example.com/three.min.js",
+    ],
+)
+def test_anything_not_in_the_mirror_is_not_answered(mirror: Path, url: str) -> None:
+    assert load_mirror(mirror).resolve(url) is None
+
+
+def test_building_the_mirror_without_npm_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    with pytest.raises(MirrorError, match="npm"):
+        build_mirror(tmp_path / "mirror")
+
+
+# --- real chromium ---------------------------------------------------------------------------------
+
+
+@needs_chromium
+def test_three_js_through_an_import_map_renders_a_moving_frame(engine: RenderEngine, mirror: Path) -> None:
+    check = run_page(engine, "three_importmap.html", mirror)
+    assert check.verdict == "renders", check.evidence
+    assert check.drawn and check.loaded and check.js_errors == 0
+    assert check.frames > 0  # the animation loop ran
+    assert check.blocked_requests == ()
+    assert any("three.module.js" in url for url in check.mirrored)
+    assert any("OrbitControls.js" in url for url in check.mirrored)
+    assert check.details["main_canvas"]["context"] in ("webgl", "webgl2")
+    assert check.first_paint_ms is not None and check.render_ms is not None
+    assert_screenshot(check)
+
+
+@needs_chromium
+def test_three_js_global_build_from_cdnjs_renders(engine: RenderEngine, mirror: Path) -> None:
+    check = run_page(engine, "three_umd.html", mirror)
+    assert check.verdict == "renders", check.evidence
+    assert check.frames > 0
+    assert "https://cdnjs.cloudflare.com/ajax/libs/three.js/r128/three.min.js" in check.mirrored
+    assert "WebGL" in check.evidence
+    assert_screenshot(check)
+
+
+@needs_chromium
+def test_common_libraries_from_every_cdn_style_load_offline(engine: RenderEngine, mirror: Path) -> None:
+    check = run_page(engine, "many_libraries.html", mirror)
+    assert check.verdict == "renders", check.evidence
+    assert check.blocked_requests == ()
+    assert check.js_errors == 0
+    assert len(check.mirrored) >= 10  # tailwind, d3, chart.js, gsap, p5, three + addon, cannon-es, lil-gui
+    assert check.details["contexts"].get("webgl2") or check.details["contexts"].get("webgl")
+    assert check.details["svg_shapes"] >= 4
+
+
+@needs_chromium
+def test_page_that_draws_then_throws_renders_with_errors(engine: RenderEngine, mirror: Path) -> None:
+    check = run_page(engine, "thrown_error.html", mirror)
+    assert check.verdict == "renders with errors"
+    assert check.js_errors == 1
+    assert "world.step is not a function" in check.errors[0]
+    assert "world.step is not a function" in check.evidence
+    assert_screenshot(check)
+
+
+@needs_chromium
+def test_page_that_throws_before_drawing_anything_is_crashed(engine: RenderEngine, mirror: Path) -> None:
+    check = run_page(engine, "error_before_drawing.html", mirror)
+    assert check.verdict == "crashed"
+    assert not check.drawn
+    assert "THREE is not defined" in check.evidence
+
+
+@needs_chromium
+def test_empty_page_is_blank(engine: RenderEngine, mirror: Path) -> None:
+    check = run_page(engine, "blank.html", mirror)
+    assert check.verdict == "blank"
+    assert check.loaded and not check.drawn and check.js_errors == 0
+    assert_screenshot(check)
+
+
+@needs_chromium
+def test_overlay_text_on_an_undrawn_canvas_is_still_blank(engine: RenderEngine, mirror: Path) -> None:
+    check = run_page(engine, "canvas_never_drawn.html", mirror)
+    assert check.verdict == "blank"
+    assert "canvas stayed one colour" in check.evidence
+
+
+@needs_chromium
+def test_svg_artifact_renders(engine: RenderEngine, mirror: Path) -> None:
+    check = run_page(engine, "dashboard.svg", mirror)
+    assert check.verdict == "renders", check.evidence
+    assert check.details["svg_shapes"] >= 6
+    assert "SVG" in check.evidence
+    assert_screenshot(check)
+
+
+@needs_chromium
+def test_unmirrored_cdn_file_is_blocked_at_once_and_reported(engine: RenderEngine, mirror: Path) -> None:
+    url = "https://cdn.jsdelivr.net/npm/not-a-mirrored-library@2.1.0/dist/lib.min.js"
+    check = run_page(engine, "unmirrored_cdn.html", mirror)
+    assert check.blocked_requests == (url,)
+    assert check.loaded and check.limit_hit is None  # the load was not held up by the request
+    assert check.verdict == "blank"
+    assert url in check.evidence
+
+
+@needs_chromium
+def test_page_is_sandboxed_offline_and_cannot_leave(engine: RenderEngine, mirror: Path) -> None:
+    check = run_page(engine, "escape_attempts.html", mirror)
+    # Opaque origin, no storage: the dashboard's iframe policy.
+    assert check.details["title"] == "origin=null;storage=denied"
+    for url in (
+        "https://example.com/pixel.png",
+        "wss://example.com/socket",
+        "https://api.example.com/data",
+        "https://example.com/elsewhere",
+    ):
+        assert url in check.blocked_requests
+    # The navigation away was refused: the artifact itself was still there to measure.
+    assert check.verdict == "renders", check.evidence
+    assert check.details["text_chars"] > len("Escape artist")
+
+
+@needs_chromium
+def test_endless_loop_is_stopped_at_the_time_limit(engine: RenderEngine, mirror: Path) -> None:
+    limits = CheckLimits(load_timeout_s=3.0, sample_s=1.0, step_timeout_s=5.0)
+    started = time.monotonic()
+    check = run_page(engine, "infinite_loop.html", mirror, limits)
+    assert time.monotonic() - started < 3.0 + 30  # generous: the machine is shared
+    assert check.verdict == "crashed"
+    assert check.limit_hit == "time"
+    assert "stopped" in check.evidence
+    # The engine recovers: the next page checks normally.
+    assert run_page(engine, "dashboard.svg", mirror).verdict == "renders"
+
+
+@needs_chromium
+def test_endless_allocation_is_stopped_at_the_memory_limit(mirror: Path) -> None:
+    small = RenderEngine(memory_mb=400, max_concurrent=1)
+    try:
+        check = check_artifact(page("endless_allocation.html"), "html", mirror=mirror, limits=FAST, engine=small)
+    finally:
+        small.close()
+    assert check.verdict == "crashed"
+    assert check.limit_hit == "memory"
+    assert "used over 400 MB" in check.evidence  # the renderer memory watchdog stopped it
+
+
+@needs_chromium
+def test_popup_flood_is_refused_and_recorded(engine: RenderEngine, mirror: Path) -> None:
+    check = run_page(engine, "popup_flood.html", mirror)
+    assert check.popups >= 300
+    assert check.limit_hit == "popups"
+    assert check.verdict == "renders with errors"
+    assert "popup" in check.evidence
+    assert_screenshot(check)
+
+
+# --- stored runs -----------------------------------------------------------------------------------
+
+
+def stored_run(store: RunStore, code: str | None, kind: str, status: str = "done") -> str:
+    prompt = {"id": "p1", "title": "t", "category": "svg", "kind": kind, "text": "draw"}
+    _, (run_id,) = store.create_comparison(prompt=prompt, model_ids=["fake:fake"])
+    store.update_run(run_id, status=status, artifact=code, artifact_kind=kind if code else "none")
+    return run_id
+
+
+def test_run_without_an_artifact_is_recorded_as_not_checked() -> None:
+    store = RunStore()
+    run_id = stored_run(store, None, "html")
+    check = check_run(store, run_id)
+    assert check.verdict == "not checked"
+    row = latest_check(store, run_id)
+    assert row is not None and row["verdict"] == "not checked"
+    assert "no HTML or SVG artifact" in row["evidence"]
+
+
+def test_unknown_run_id_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="NOPE"):
+        check_run(RunStore(), "NOPE")
+
+
+def test_running_run_is_not_checked_yet_and_nothing_is_saved() -> None:
+    store = RunStore()
+    run_id = stored_run(store, "<svg></svg>", "svg", status="running")
+    assert check_run(store, run_id).verdict == "not checked"
+    assert latest_check(store, run_id) is None
+
+
+@needs_chromium
+def test_pool_checks_runs_in_the_background_and_saves_verdict_and_thumbnail(engine: RenderEngine, mirror: Path) -> None:
+    store = RunStore()
+    good = stored_run(store, page("dashboard.svg"), "svg")
+    broken = stored_run(store, page("thrown_error.html"), "html")
+    assert set(unchecked_run_ids(store)) == {good, broken}
+    pool = RenderCheckPool(store.path, workers=2, limits=FAST, engine=engine, mirror=mirror)
+    try:
+        futures = [pool.submit(good), pool.submit(broken)]
+        assert pool.submit(good) is futures[0]  # not queued twice
+        results = [f.result(timeout=120) for f in futures]
+    finally:
+        pool.shutdown()
+    assert [r.verdict for r in results] == ["renders", "renders with errors"]
+    row = latest_check(store, broken)
+    assert row is not None
+    assert row["js_errors"] == 1 and row["drawn"] is True
+    assert "world.step is not a function" in row["errors"][0]
+    assert row["verdict"] in VERDICTS
+    thumb = screenshot_of(store, good)
+    assert thumb is not None and png_size(thumb) == (1280, 800)
+    badges = latest_checks(store, [good, broken])
+    assert badges[good]["verdict"] == "renders" and badges[good]["has_screenshot"]
+    assert "screenshot" not in badges[good]
+    assert unchecked_run_ids(store) == []
+    exported = store.db.execute("SELECT blocked_requests FROM render_checks WHERE run_id = ?", [good]).fetchone()
+    assert json.loads(exported[0]) == []
+
+
+@needs_chromium
+def test_runner_hook_checks_each_finished_run_automatically(
+    engine: RenderEngine, mirror: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wiring the runner uses: `Runner(on_run_finished=pool.on_run_finished)` against the fake servers."""
+    from canvasbench.prompts import custom_prompt
+    from canvasbench.runner import Runner
+    from tests.fakes import FakeBehaviour, start_fake_server
+
+    server = start_fake_server()
+    for name, value in server.env().items():
+        monkeypatch.setenv(name, value)
+    server.add_preset("svgmodel", FakeBehaviour(text="```svg\n" + page("dashboard.svg") + "\n```", chunks=4))
+    store = RunStore()
+    pool = RenderCheckPool(store.path, workers=1, limits=FAST, engine=engine, mirror=mirror)
+    runner = Runner(store.path, on_run_finished=pool.on_run_finished)
+    try:
+        comparison = runner.submit(custom_prompt("Draw a console blueprint as SVG."), ["openai:svgmodel"])
+        (run,) = runner.wait(comparison, timeout=60)
+        assert run["status"] == "done"
+        deadline = time.monotonic() + 120
+        while latest_check(store, run["id"]) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        runner.shutdown()
+        pool.shutdown()
+        server.stop()
+    row = latest_check(store, run["id"])
+    assert row is not None, "the finished run was never checked"
+    assert row["verdict"] == "renders", row["evidence"]
+    assert row["screenshot"].startswith(PNG_MAGIC)
