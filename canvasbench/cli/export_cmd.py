@@ -1,9 +1,57 @@
-"""Placeholder until this command lands."""
+"""`canvasbench export`: the metrics table, one row per run, as CSV, JSON, JSON lines or Parquet."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
+
+from canvasbench.cli.common import clean_errors, db_option, open_store
+from canvasbench.errors import UsageError
+from canvasbench.export import EXPORT_FORMATS, export_rows, write_export
+
+
+def _format_for(fmt: str | None, output: Path | None) -> str:
+    if fmt is not None:
+        return fmt
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    return suffix if suffix in EXPORT_FORMATS else "csv"
+
+
+@click.command("export")
+@db_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS, case_sensitive=False),
+    default=None,
+    help="csv, json, jsonl or parquet (default: from the --output suffix, else csv).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here instead of stdout (required for parquet).",
+)
+@click.option("--comparison", "comparison_id", metavar="ID", default=None, help="Only the runs of this comparison.")
+@clean_errors
+def export_command(db: str | None, fmt: str | None, output: Path | None, comparison_id: str | None) -> None:
+    """Export the metrics table: one row per run (unknown values empty, never 0)."""
+    fmt = _format_for(fmt, output).lower()
+    if fmt == "parquet" and output is None:
+        raise UsageError("Parquet is binary: give --output PATH (or choose --format csv, json or jsonl for stdout).")
+    store = open_store(db)
+    if comparison_id is not None and store.get_comparison(comparison_id) is None:
+        raise UsageError(f"No comparison '{comparison_id}' in {store.path}.")
+    rows = export_rows(store, comparison_id=comparison_id)
+    if output is None:
+        write_export(rows, fmt, sys.stdout.buffer)
+    else:
+        write_export(rows, fmt, output)
+        click.echo(f"Wrote {len(rows)} runs to {output} ({fmt}).", err=True)
 
 
 def register(group: click.Group) -> None:
-    """Add this module's commands to the CLI group."""
+    """Add `export` to the CLI group."""
+    group.add_command(export_command)

@@ -1,9 +1,258 @@
-"""Placeholder until this command lands."""
+"""`canvasbench run` (one prompt, several models, live) and `canvasbench sweep` (the suite, unattended)."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
 import click
+
+from canvasbench.cli.common import clean_errors, db_option
+from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
+from canvasbench.errors import UsageError
+from canvasbench.prompts import custom_prompt, get_prompt, load_suite
+from canvasbench.providers.base import THINKING_LEVELS
+from canvasbench.runner import Runner, RunOptions
+
+REFRESH_S = 0.25
+CANCEL_WAIT_S = 30.0
+EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by Ctrl-C" (128 + SIGINT)
+
+JSON_RUN_FIELDS = (
+    "run_id",
+    "model",
+    "status",
+    "finish_reason",
+    "ttft_s",
+    "latency_s",
+    "output_tokens",
+    "thinking_tokens",
+    "lines",
+    "code_lines",
+    "cost_usd",
+    "error",
+)
+
+EXIT_HELP = (
+    "Exit status: 0 when every run is done, 1 when any is not (failed, incomplete, cancelled), "
+    "2 for usage errors, 130 when stopped with Ctrl-C (runs cancelled, partial outputs kept)."
+)
+
+
+def json_run(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored run as the `--json` output describes it."""
+    values = {**row, "run_id": row["id"], "model": row["model_id"]}
+    return {name: values.get(name) for name in JSON_RUN_FIELDS}
+
+
+def exit_code(rows: Sequence[dict[str, Any]], interrupted: bool) -> int:
+    """0 all done, 1 any not done, 130 after Ctrl-C."""
+    if interrupted:
+        return EXIT_INTERRUPTED
+    return 0 if rows and all(r["status"] == "done" for r in rows) else 1
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C, so `kill` also cancels cleanly and keeps partial outputs."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. called from a test runner's thread): leave it be
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _prompt_from_options(text: str | None, file: Path | None, prompt_id: str | None) -> dict[str, Any]:
+    sources = (("--prompt", text), ("--prompt-file", file), ("--prompt-id", prompt_id))
+    given = [name for name, value in sources if value is not None]
+    if not given:
+        raise UsageError(
+            "Give the prompt: --prompt TEXT, --prompt-file PATH or --prompt-id ID (see `canvasbench prompts`)."
+        )
+    if len(given) > 1:
+        raise UsageError(f"Give only one of --prompt, --prompt-file and --prompt-id (got {' and '.join(given)}).")
+    if prompt_id is not None:
+        return get_prompt(prompt_id).as_row()
+    if file is not None:
+        try:
+            content = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"Cannot read the prompt file {file}: {exc}.") from exc
+        return custom_prompt(content, title=None)
+    assert text is not None
+    return custom_prompt(text)
+
+
+def _wait_live(runner: Runner, comparison_ids: Sequence[str], show: Any) -> bool:
+    """Refresh the display until every run is saved; on Ctrl-C cancel them all. Returns whether interrupted."""
+    try:
+        while any(cid in runner.active_comparisons() for cid in comparison_ids):
+            show()
+            time.sleep(REFRESH_S)
+        show()
+        return False
+    except KeyboardInterrupt:
+        click.echo("\nCancelling: the output received so far is kept (Ctrl-C again to quit at once).", err=True)
+        for cid in comparison_ids:
+            runner.cancel_comparison(cid)
+        try:
+            for cid in comparison_ids:
+                runner.wait(cid, timeout=CANCEL_WAIT_S)
+        except KeyboardInterrupt:
+            # Quit at once, without waiting for the writer: the runs stay `running` in the store and the
+            # next store open marks them interrupted, with the text checkpointed so far.
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)
+        return True
+
+
+model_option = click.option(
+    "--model", "models", multiple=True, required=True, metavar="ID", help="provider:model; repeat for more models."
+)
+max_tokens_option = click.option(
+    "--max-output-tokens",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Output limit (default: each model's maximum).",
+)
+thinking_option = click.option(
+    "--thinking", type=click.Choice(THINKING_LEVELS), default="default", show_default=True, help="Reasoning effort."
+)
+
+
+@click.command("run", epilog=EXIT_HELP)
+@click.option("--prompt", "prompt_text", metavar="TEXT", help="The prompt text.")
+@click.option("--prompt-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the prompt from a file.")
+@click.option("--prompt-id", metavar="ID", help="A prompt of the suite (see `canvasbench prompts`).")
+@model_option
+@max_tokens_option
+@thinking_option
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every run's metrics on stdout.")
+@clean_errors
+def run_command(
+    prompt_text: str | None,
+    prompt_file: Path | None,
+    prompt_id: str | None,
+    models: tuple[str, ...],
+    max_output_tokens: int | None,
+    thinking: str,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """Send one prompt to several models at once and watch them stream side by side."""
+    prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
+    options = RunOptions(max_output_tokens=max_output_tokens, thinking=thinking)  # type: ignore[arg-type]
+    # Every model of one comparison streams at once: the per-provider limit is for sweeps.
+    runner = Runner(db, default_concurrency=max(4, len(models)))
+    try:
+        with _sigterm_as_interrupt():
+            comparison_id = runner.submit(prompt, models, options)
+            display = LiveDisplay(sys.stderr)
+            interrupted = _wait_live(
+                runner, [comparison_id], lambda: display.update(runner.store.run_metrics(comparison_id))
+            )
+        rows = runner.store.run_metrics(comparison_id)
+    finally:
+        runner.shutdown()
+    if as_json:
+        click.echo(json.dumps({"comparison_id": comparison_id, "runs": [json_run(r) for r in rows]}))
+    else:
+        click.echo(summary_table(rows))
+        click.echo(f"\nComparison {comparison_id} saved in {runner.store.path}")
+    sys.exit(exit_code(rows, interrupted))
+
+
+@click.command("sweep", epilog=EXIT_HELP)
+@model_option
+@click.option("--category", metavar="C", default=None, help="Only the suite's prompts of this category.")
+@click.option("--prompt-id", "prompt_ids", multiple=True, metavar="ID", help="Only these prompts; repeat for more.")
+@max_tokens_option
+@thinking_option
+@click.option(
+    "--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Runs at once per provider."
+)
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every comparison on stdout.")
+@clean_errors
+def sweep_command(
+    models: tuple[str, ...],
+    category: str | None,
+    prompt_ids: tuple[str, ...],
+    max_output_tokens: int | None,
+    thinking: str,
+    concurrency: int,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """Run the prompt suite (or part of it) against the models: one comparison per prompt, unattended."""
+    prompts = [get_prompt(pid) for pid in dict.fromkeys(prompt_ids)] if prompt_ids else load_suite()
+    if category is not None:
+        known = sorted({p.category for p in load_suite()})
+        prompts = [p for p in prompts if p.category.lower() == category.lower()]
+        if not prompts:
+            raise UsageError(f"No prompt of category '{category}' to run; the suite's categories: {', '.join(known)}.")
+    if not prompts:
+        raise UsageError("The prompt suite is empty: add prompts to gallery/ or pass --prompt-id.")
+    options = RunOptions(max_output_tokens=max_output_tokens, thinking=thinking)  # type: ignore[arg-type]
+    runner = Runner(db, default_concurrency=concurrency)
+    comparisons: dict[str, str] = {}  # comparison id -> prompt id
+
+    def rows_now() -> list[dict[str, Any]]:
+        return [{**row, "prompt_id": pid} for cid, pid in comparisons.items() for row in runner.store.run_metrics(cid)]
+
+    try:
+        with _sigterm_as_interrupt():
+            # All at once: the per-provider limit queues them, and a slow provider never holds up a fast one.
+            try:
+                for prompt in prompts:
+                    comparisons[runner.submit(prompt.as_row(), models, options)] = prompt.id
+                bar = SweepBar(sys.stderr, total=len(prompts) * len(models))
+                interrupted = _wait_live(runner, list(comparisons), lambda: bar.update(rows_now()))
+                bar.close()
+            except KeyboardInterrupt:  # while submitting
+                for cid in comparisons:
+                    runner.cancel_comparison(cid)
+                interrupted = True
+        rows = rows_now()
+    finally:
+        runner.shutdown()
+    if as_json:
+        payload = {
+            "comparisons": [
+                {
+                    "comparison_id": cid,
+                    "prompt_id": pid,
+                    "runs": [json_run(r) for r in rows if r["comparison_id"] == cid],
+                }
+                for cid, pid in comparisons.items()
+            ]
+        }
+        click.echo(json.dumps(payload))
+    else:
+        click.echo(summary_table(rows, prompt_column=True))
+        done = sum(r["status"] == "done" for r in rows)
+        click.echo(f"\n{done}/{len(rows)} runs done in {len(comparisons)} comparisons, saved in {runner.store.path}")
+    sys.exit(exit_code(rows, interrupted))
 
 
 def register(group: click.Group) -> None:
-    """Add this module's commands to the CLI group."""
+    """Add `run` and `sweep` to the CLI group."""
+    group.add_command(run_command)
+    group.add_command(sweep_command)

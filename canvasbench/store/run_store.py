@@ -238,6 +238,16 @@ class RunStore:
             self.db.query("SELECT * FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id])
         )
 
+    def run_metrics(self, comparison_id: str) -> list[dict[str, Any]]:
+        """A comparison's runs in order, without the big text columns (cheap to poll while streaming)."""
+        skip = {"response", "reasoning", "artifact", "timeline"}
+        columns = ", ".join(f"[{c.name}]" for c in self.table("runs").columns if c.name not in skip)
+        return list(
+            self.db.query(
+                f"SELECT {columns} FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id]
+            )
+        )
+
     def active_run_ids(self) -> list[str]:
         """Runs queued or streaming right now."""
         marks = ",".join("?" * len(ACTIVE_STATUSES))

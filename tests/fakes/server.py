@@ -227,13 +227,16 @@ class FakeServer:
             b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         )
         await writer.drain()
+        # Built before the delay: encoding thousands of frames takes tens of ms, which would otherwise
+        # land between the opening frame and the first text and skew every TTFT measured against the fake.
+        content = plan.content()
         if behaviour.first_delay_ms:
             await asyncio.sleep(behaviour.first_delay_ms / 1000)
         for frame in plan.opening():
             await _send_chunk(writer, frame)
         fault = behaviour.stream_fault()
         ping = plan.ping()
-        for index, (_kind, frames) in enumerate(plan.content()):
+        for index, (_kind, frames) in enumerate(content):
             if fault and index == fault[1]:
                 break
             if index and behaviour.interval_ms:

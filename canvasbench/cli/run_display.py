@@ -1,0 +1,186 @@
+"""What `run` and `sweep` show on stderr while runs stream, and the tables they print at the end."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+from canvasbench.pricing import format_cost
+
+# Plain (non-TTY) output repeats the whole block this often; status changes print at once.
+PLAIN_EVERY_S = 5.0
+FINAL_STATUSES = frozenset({"done", "failed", "incomplete", "cancelled", "interrupted"})
+
+
+def _since(iso: str | None) -> float | None:
+    if not iso:
+        return None
+    try:
+        start = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return max(0.0, time.time() - start.timestamp())
+
+
+def elapsed_s(row: dict[str, Any]) -> float | None:
+    """Seconds a run has been streaming (its total time once finished)."""
+    if row.get("status") in FINAL_STATUSES and row.get("latency_s") is not None:
+        return float(row["latency_s"])
+    return _since(row.get("started_at"))
+
+
+def tokens_per_s_text(row: dict[str, Any]) -> str:
+    """Measured tokens/s once finished; while streaming an estimate from characters (about 4 per token)."""
+    if row.get("tokens_per_s") is not None:
+        return f"{row['tokens_per_s']:.0f} tok/s"
+    if row.get("status") != "running" or not row.get("chars"):
+        return "- tok/s"
+    elapsed = elapsed_s(row)
+    start = row.get("first_chunk_s") or row.get("ttft_s") or 0.0
+    if elapsed is None or elapsed - start <= 0.05:
+        return "- tok/s"
+    return f"~{row['chars'] / 4 / (elapsed - start):.0f} tok/s"
+
+
+def progress_line(row: dict[str, Any], width: int) -> str:
+    """One model's live line: status, lines so far, tokens/s, elapsed."""
+    elapsed = elapsed_s(row)
+    lines = row.get("response_lines") if row.get("status") == "running" else row.get("lines")
+    text = (
+        f"{row['model_id']:<{width}}  {row['status']:<11} {lines or 0:>6} lines  "
+        f"{tokens_per_s_text(row):>12}  {'-' if elapsed is None else f'{elapsed:6.1f}s':>7}"
+    )
+    if row.get("status") in ("failed", "incomplete") and row.get("error"):
+        text += f"  {row['error']}"
+    return text
+
+
+class LiveDisplay:
+    """A line per run, redrawn in place on a terminal, printed as periodic plain lines otherwise."""
+
+    def __init__(self, stream: TextIO, *, tty: bool | None = None) -> None:
+        self.stream = stream
+        self.tty = stream.isatty() if tty is None else tty
+        self._drawn = 0
+        self._last_plain = 0.0
+        self._statuses: dict[str, str] = {}
+
+    def update(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Show the current state of these runs."""
+        width = max((len(r["model_id"]) for r in rows), default=10)
+        lines = [progress_line(r, width) for r in rows]
+        if self.tty:
+            columns = shutil.get_terminal_size((100, 20)).columns
+            out = f"\x1b[{self._drawn}F" if self._drawn else ""
+            # Lines cut to the terminal width: a wrapped line would break the cursor arithmetic.
+            out += "".join("\x1b[2K" + line[: columns - 1] + "\n" for line in lines)
+            self.stream.write(out)
+            self._drawn = len(lines)
+        else:
+            now = time.monotonic()
+            changed = [line for r, line in zip(rows, lines, strict=True) if self._statuses.get(r["id"]) != r["status"]]
+            if now - self._last_plain >= PLAIN_EVERY_S:
+                self._last_plain = now
+                changed = lines
+            for line in changed:
+                self.stream.write(line + "\n")
+        self._statuses = {r["id"]: r["status"] for r in rows}
+        self.stream.flush()
+
+    def note(self, message: str) -> None:
+        """A message below the live block (the block continues underneath)."""
+        self.stream.write(message + "\n")
+        self.stream.flush()
+        self._drawn = 0
+
+
+def _fmt_s(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}s"
+
+
+def _fmt_int(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def summary_table(rows: Sequence[dict[str, Any]], *, prompt_column: bool = False) -> str:
+    """The end-of-run table: one row per run, then each problem spelled out below it."""
+    head = ["model", "status", "lines", "code", "TTFT", "total", "tok/s", "out tok", "think tok", "cost"]
+    if prompt_column:
+        head.insert(0, "prompt")
+    body = []
+    for r in rows:
+        cells = [
+            r["model_id"],
+            r["status"],
+            _fmt_int(r.get("lines")),
+            _fmt_int(r.get("code_lines")),
+            _fmt_s(r.get("ttft_s")),
+            _fmt_s(r.get("latency_s")),
+            "-" if r.get("tokens_per_s") is None else f"{r['tokens_per_s']:.0f}",
+            _fmt_int(r.get("output_tokens")),
+            _fmt_int(r.get("thinking_tokens")),
+            format_cost(r.get("cost_usd")),
+        ]
+        if prompt_column:
+            cells.insert(0, r.get("prompt_id") or "")
+        body.append(cells)
+    widths = [max(len(h), *(len(c[i]) for c in body)) if body else len(h) for i, h in enumerate(head)]
+    numeric = set(range(2 + prompt_column, len(head)))
+
+    def fmt(cells: list[str]) -> str:
+        pairs = enumerate(zip(cells, widths, strict=True))
+        padded = (c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in pairs)
+        return "  ".join(padded).rstrip()
+
+    out = [fmt(head), fmt(["-" * w for w in widths])]
+    out += [fmt(c) for c in body]
+    problems = [r for r in rows if r["status"] != "done" and r.get("error")]
+    for r in problems:
+        label = f"{r.get('prompt_id')} × {r['model_id']}" if prompt_column else r["model_id"]
+        out.append(f"{label}: {r['status']}: {r['error']}")
+    return "\n".join(out)
+
+
+class SweepBar:
+    """One progress bar for a whole sweep: redrawn in place on a terminal, a line per finished run otherwise."""
+
+    def __init__(self, stream: TextIO, total: int, *, tty: bool | None = None) -> None:
+        self.stream = stream
+        self.total = total
+        self.tty = stream.isatty() if tty is None else tty
+        self.started = time.monotonic()
+        self._seen: set[str] = set()
+
+    def update(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Show how many of the sweep's runs are finished, running and queued."""
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        finished = sum(n for s, n in counts.items() if s in FINAL_STATUSES)
+        elapsed = time.monotonic() - self.started
+        if self.tty:
+            width = 30
+            filled = int(width * finished / self.total) if self.total else width
+            detail = " · ".join(f"{s} {n}" for s, n in sorted(counts.items()))
+            self.stream.write(
+                f"\r\x1b[2K[{'#' * filled}{'-' * (width - filled)}] {finished}/{self.total} runs  "
+                f"{detail}  {elapsed:.0f}s"
+            )
+        else:
+            for r in rows:
+                if r["status"] in FINAL_STATUSES and r["id"] not in self._seen:
+                    self._seen.add(r["id"])
+                    self.stream.write(
+                        f"[{len(self._seen)}/{self.total}] {r.get('prompt_id')} × {r['model_id']}: {r['status']}"
+                        f" ({_fmt_s(r.get('latency_s'))}, {_fmt_int(r.get('lines'))} lines)\n"
+                    )
+        self.stream.flush()
+
+    def close(self) -> None:
+        """End the bar's line."""
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
