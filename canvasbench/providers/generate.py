@@ -239,8 +239,15 @@ async def _next_event(iterator: AsyncIterator[StreamEvent], activity: Activity, 
     finally:
         if not step.done():
             step.cancel()
-            with contextlib.suppress(BaseException):
+            try:
                 await step
+            except asyncio.CancelledError:
+                # Our own cancellation of `step` is expected; a cancel aimed at this task must go on up.
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+            except Exception:  # the stream's own failure after we stopped waiting does not matter
+                pass
 
 
 def _gave_up(attempts: int, retry_after_s: float | None, settings: StreamSettings) -> str:

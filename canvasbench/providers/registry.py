@@ -53,6 +53,14 @@ def _load_builtins() -> None:
     global _builtins_loaded
     if _builtins_loaded:
         return
+    with _lock:  # two threads asking at once must both see every built-in
+        if _builtins_loaded:
+            return
+        _register_builtins()
+        _builtins_loaded = True
+
+
+def _register_builtins() -> None:
     from canvasbench.providers.builtins import register_builtins
 
     def register_unless_taken(
@@ -63,7 +71,6 @@ def _load_builtins() -> None:
             register_provider(name, factory, key_env_vars=key_env_vars, needs_key=needs_key)
 
     register_builtins(register_unless_taken)
-    _builtins_loaded = True
 
 
 def _sync_endpoints() -> None:

@@ -121,3 +121,40 @@ def m002_render_checks(db: Database) -> None:
         pk="run_id",
         foreign_keys=[("run_id", "runs", "id")],
     )
+
+
+# Columns lists and charts read (gallery cards, metrics table). The runs table keeps each response,
+# artifact and timeline inline, and columns stored after them (lines, truncated, ...) can only be reached
+# by walking those texts' overflow pages; a covering index answers list queries without touching them.
+RUN_LIST_COLUMNS = (
+    "comparison_id",
+    "position",
+    "id",
+    "model_id",
+    "status",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "updated_at",
+    "attempts",
+    "ttft_s",
+    "latency_s",
+    "tokens_per_s",
+    "input_tokens",
+    "output_tokens",
+    "thinking_tokens",
+    "cached_tokens",
+    "cost_usd",
+    "finish_reason",
+    "artifact_kind",
+    "lines",
+    "code_lines",
+    "chars",
+    "truncated",
+)
+
+
+@migrations()
+def m003_run_list_index(db: Database) -> None:
+    """A covering index for run lists, so they never read response texts."""
+    _table(db, "runs").create_index(list(RUN_LIST_COLUMNS), index_name="runs_list_cover")
