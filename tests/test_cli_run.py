@@ -54,6 +54,9 @@ def fake_env(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, s
 
 
 def cli(*args: str) -> Result:
+    """The CLI in-process; runs skip render checks unless a test asks for them (test_render_check covers them)."""
+    if args[:1] in (("run",), ("sweep",)) and "--check" not in args and "--help" not in args:
+        args = (*args, "--no-check")
     return CliRunner().invoke(main, list(args))
 
 
@@ -217,3 +220,13 @@ def test_every_command_has_help() -> None:
         result = cli(command, "--help")
         assert result.exit_code == 0 and len(result.stdout) > 100
     assert "130" in cli("run", "--help").stdout  # the Ctrl-C exit status is documented
+
+
+def test_run_checks_each_finished_artifact_in_the_browser(fake_env: dict[str, str]) -> None:
+    result = cli("run", "--prompt", "Draw a canvas page", "--model", "openai:fake", "--check")
+    assert result.exit_code == 0, result.stderr
+    assert "openai:fake: renders" in result.stdout
+    store = RunStore()
+    (run,) = store.db.query("SELECT id FROM runs")
+    (check,) = store.db.query("SELECT verdict, screenshot FROM render_checks WHERE run_id = ?", [run["id"]])
+    assert check["verdict"] == "renders" and check["screenshot"][:8] == b"\x89PNG\r\n\x1a\n"

@@ -237,7 +237,7 @@ def test_two_processes_share_one_database(make_runner: Callable[..., Runner], fa
     runner = make_runner(default_concurrency=8)
     models = [f"openai:fake;chunks=60;interval_ms=15;lines={500 + i}" for i in range(8)]
     other = _cli(
-        "run", "--prompt", "two processes", "--json", "--db", db,
+        "run", "--prompt", "two processes", "--json", "--no-check", "--db", db,
         *[arg for i in range(8) for arg in ("--model", f"gemini:fake;chunks=60;interval_ms=15;lines={600 + i}")],
         env={**os.environ, **fake_env},
     )  # fmt: skip
@@ -256,7 +256,7 @@ def test_killed_process_leaves_interrupted_runs_with_their_text(fake_env: dict[s
     db = tmp_path / "killed.db"
     slow = "openai:fake;chunks=3000;interval_ms=5"
     other = "gemini:fake;chunks=3000;interval_ms=5"
-    args = ["run", "--prompt", "survive a crash", "--model", slow, "--model", other, "--db", str(db)]
+    args = ["run", "--prompt", "survive a crash", "--model", slow, "--model", other, "--db", str(db), "--no-check"]
     proc = _cli(*args, env={**os.environ, **fake_env})
     try:
 

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -20,6 +20,7 @@ from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
 from canvasbench.errors import UsageError
 from canvasbench.prompts import custom_prompt, get_prompt, load_suite
 from canvasbench.providers.base import THINKING_LEVELS
+from canvasbench.render import RenderCheckPool, latest_checks
 from canvasbench.runner import Runner, RunOptions
 
 REFRESH_S = 0.25
@@ -122,6 +123,37 @@ def _wait_live(runner: Runner, comparison_ids: Sequence[str], show: Any) -> bool
         return True
 
 
+def _check_hook(checks: RenderCheckPool | None) -> Callable[[str], None] | None:
+    """Queue a render check for each finished run, except runs the user cancelled (Ctrl-C must exit quickly)."""
+    if checks is None:
+        return None
+
+    def hook(run_id: str) -> None:
+        row = checks.store.db.execute("SELECT status FROM runs WHERE id = ?", [run_id]).fetchone()
+        if row is not None and row[0] != "cancelled":
+            checks.on_run_finished(run_id)
+
+    return hook
+
+
+def _finish_checks(checks: RenderCheckPool | None, *, interrupted: bool) -> None:
+    """Let queued render checks finish (dropped after Ctrl-C; `canvasbench check --all-unchecked` does them later)."""
+    if checks is None:
+        return
+    if checks.pending() and not interrupted:
+        click.echo(f"Checking how {len(checks.pending())} artifact(s) render in headless chromium...", err=True)
+    checks.shutdown(wait=not interrupted)
+
+
+def _echo_verdicts(runner: Runner, rows: Sequence[dict[str, Any]]) -> None:
+    """One line per checked run: its render verdict and the evidence behind it."""
+    found = latest_checks(runner.store, [r["id"] for r in rows])
+    for row in rows:
+        check = found.get(row["id"])
+        if check:
+            click.echo(f"{row['model_id']}: {check['verdict']} - {check['evidence']}")
+
+
 model_option = click.option(
     "--model", "models", multiple=True, required=True, metavar="ID", help="provider:model; repeat for more models."
 )
@@ -130,6 +162,12 @@ max_tokens_option = click.option(
     type=click.IntRange(min=1),
     default=None,
     help="Output limit (default: each model's maximum).",
+)
+check_option = click.option(
+    "--check/--no-check",
+    default=True,
+    show_default=True,
+    help="Open each finished artifact in headless chromium and record whether it renders.",
 )
 thinking_option = click.option(
     "--thinking", type=click.Choice(THINKING_LEVELS), default="default", show_default=True, help="Reasoning effort."
@@ -143,6 +181,7 @@ thinking_option = click.option(
 @model_option
 @max_tokens_option
 @thinking_option
+@check_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every run's metrics on stdout.")
 @clean_errors
@@ -153,6 +192,7 @@ def run_command(
     models: tuple[str, ...],
     max_output_tokens: int | None,
     thinking: str,
+    check: bool,
     db: str | None,
     as_json: bool,
 ) -> None:
@@ -160,7 +200,13 @@ def run_command(
     prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
     options = RunOptions(max_output_tokens=max_output_tokens, thinking=thinking)  # type: ignore[arg-type]
     # Every model of one comparison streams at once: the per-provider limit is for sweeps.
-    runner = Runner(db, default_concurrency=max(4, len(models)))
+    checks = RenderCheckPool(db) if check else None
+    runner = Runner(
+        db,
+        default_concurrency=max(4, len(models)),
+        on_run_finished=_check_hook(checks),
+    )
+    interrupted = True  # until the runs are seen to the end
     try:
         with _sigterm_as_interrupt():
             comparison_id = runner.submit(prompt, models, options)
@@ -171,10 +217,12 @@ def run_command(
         rows = runner.store.run_metrics(comparison_id)
     finally:
         runner.shutdown()
+        _finish_checks(checks, interrupted=interrupted)
     if as_json:
         click.echo(json.dumps({"comparison_id": comparison_id, "runs": [json_run(r) for r in rows]}))
     else:
         click.echo(summary_table(rows))
+        _echo_verdicts(runner, rows)
         click.echo(f"\nComparison {comparison_id} saved in {runner.store.path}")
     sys.exit(exit_code(rows, interrupted))
 
@@ -188,6 +236,7 @@ def run_command(
 @click.option(
     "--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Runs at once per provider."
 )
+@check_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every comparison on stdout.")
 @clean_errors
@@ -198,6 +247,7 @@ def sweep_command(
     max_output_tokens: int | None,
     thinking: str,
     concurrency: int,
+    check: bool,
     db: str | None,
     as_json: bool,
 ) -> None:
@@ -211,8 +261,10 @@ def sweep_command(
     if not prompts:
         raise UsageError("The prompt suite is empty: add prompts to gallery/ or pass --prompt-id.")
     options = RunOptions(max_output_tokens=max_output_tokens, thinking=thinking)  # type: ignore[arg-type]
-    runner = Runner(db, default_concurrency=concurrency)
+    checks = RenderCheckPool(db) if check else None
+    runner = Runner(db, default_concurrency=concurrency, on_run_finished=_check_hook(checks))
     comparisons: dict[str, str] = {}  # comparison id -> prompt id
+    interrupted = True  # until the runs are seen to the end
 
     def rows_now() -> list[dict[str, Any]]:
         return [{**row, "prompt_id": pid} for cid, pid in comparisons.items() for row in runner.store.run_metrics(cid)]
@@ -233,6 +285,7 @@ def sweep_command(
         rows = rows_now()
     finally:
         runner.shutdown()
+        _finish_checks(checks, interrupted=interrupted)
     if as_json:
         payload = {
             "comparisons": [
