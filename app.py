@@ -1,0 +1,29 @@
+"""CanvasBench dashboard: `streamlit run app.py` — the navigation and the frame shared by every page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import frame
+
+st.set_page_config(page_title="CanvasBench", page_icon="🎨", layout="wide")
+frame.load_secrets_into_env()
+
+# Page files end in `_page` and set url_path explicitly: until the first st.navigation call, Streamlit 1.67
+# still treats `pages/*.py` as old-style pages, so a deep link to a path equal to a file name would run
+# that page without this frame on a freshly started server.
+PAGES = [
+    st.Page("pages/gallery_page.py", url_path="gallery", title="Gallery", icon=":material/grid_view:", default=True),
+    st.Page(
+        "pages/new_comparison_page.py",
+        url_path="new_comparison",
+        title="New comparison",
+        icon=":material/rocket_launch:",
+    ),
+    st.Page("pages/metrics_page.py", url_path="metrics", title="Metrics", icon=":material/monitoring:"),
+    st.Page("pages/models_page.py", url_path="models", title="Models", icon=":material/key:"),
+]
+page = st.navigation(PAGES)
+store = frame.store_or_stop()
+frame.sidebar(store)
+page.run()

@@ -1,0 +1,283 @@
+"""Read-side queries for the dashboard: gallery cards, the runs table, timelines, live progress.
+
+Lists never load response, artifact or reasoning texts: run columns come from the covering index
+`runs_list_cover` (migration m003), so a database with hundreds of MB of responses lists as fast as an
+empty one. Only a single comparison's view, or a live panel, reads texts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from canvasbench.store import RunStore
+from canvasbench.store.migrations import RUN_LIST_COLUMNS
+from canvasbench.store.run_store import ACTIVE_STATUSES, FINAL_STATUSES
+
+RUN_STATUSES: tuple[str, ...] = (*ACTIVE_STATUSES, *FINAL_STATUSES)
+_RUN_COLS = ", ".join(f"r.{c}" for c in RUN_LIST_COLUMNS)
+_CHECK_COLS = "k.verdict AS render_verdict, k.js_errors, k.render_ms, k.checked_at"
+
+
+@dataclass(frozen=True)
+class GalleryFilter:
+    """What the gallery shows: each field narrows the list; empty means no narrowing."""
+
+    category: str | None = None
+    model_id: str | None = None
+    status: str | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """What the runs table shows; dates are ISO strings compared with the run's creation time."""
+
+    prompt_ids: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    model_ids: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    since: str | None = None  # inclusive, e.g. "2026-11-01"
+    until: str | None = None  # inclusive day, e.g. "2026-11-30"
+
+
+@dataclass
+class GalleryPage:
+    """One page of comparison cards, newest first, and how many match in all."""
+
+    cards: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+
+
+def data_version(store: RunStore) -> str:
+    """A cheap token that changes whenever anything is written to the database (cache key for lists)."""
+    parts = []
+    for suffix in ("", "-wal"):
+        try:
+            st = os.stat(f"{store.path}{suffix}")
+        except OSError:
+            parts.append("-")
+            continue
+        parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+    return "|".join(parts)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _gallery_where(flt: GalleryFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if flt.category:
+        clauses.append("c.category = ?")
+        params.append(flt.category)
+    if flt.model_id:
+        clauses.append("c.id IN (SELECT comparison_id FROM runs WHERE model_id = ?)")
+        params.append(flt.model_id)
+    if flt.status:
+        statuses = list(ACTIVE_STATUSES) if flt.status in ("active", *ACTIVE_STATUSES) else [flt.status]
+        marks = ",".join("?" * len(statuses))
+        clauses.append(f"c.id IN (SELECT comparison_id FROM runs WHERE status IN ({marks}))")
+        params.extend(statuses)
+    if flt.text.strip():
+        pattern = _like(flt.text.strip())
+        clauses.append(
+            "(c.title LIKE ? ESCAPE '\\' OR c.category LIKE ? ESCAPE '\\' OR c.id LIKE ? ESCAPE '\\'"
+            " OR c.prompt_text LIKE ? ESCAPE '\\'"
+            " OR c.id IN (SELECT comparison_id FROM runs WHERE model_id LIKE ? ESCAPE '\\'))"
+        )
+        params.extend([pattern] * 5)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def runs_summary(store: RunStore, comparison_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """List columns (no texts) of the runs of some comparisons, with their latest render check, by comparison."""
+    out: dict[str, list[dict[str, Any]]] = {cid: [] for cid in comparison_ids}
+    if not comparison_ids:
+        return out
+    marks = ",".join("?" * len(comparison_ids))
+    sql = (
+        f"SELECT {_RUN_COLS}, {_CHECK_COLS}, (k.screenshot IS NOT NULL) AS has_screenshot "
+        "FROM runs r INDEXED BY runs_list_cover LEFT JOIN render_checks k ON k.run_id = r.id "
+        f"WHERE r.comparison_id IN ({marks}) ORDER BY r.comparison_id, r.position"
+    )
+    for row in store.db.query(sql, list(comparison_ids)):
+        out[row["comparison_id"]].append(row)
+    return out
+
+
+def gallery_page(store: RunStore, flt: GalleryFilter, *, limit: int = 12, offset: int = 0) -> GalleryPage:
+    """Comparisons newest first as cards (title, category, date, runs without texts), one page of them."""
+    where, params = _gallery_where(flt)
+    total = store.db.execute(f"SELECT count(*) FROM comparisons c{where}", params).fetchone()[0]
+    rows = list(
+        store.db.query(
+            "SELECT c.id, c.created_at, c.title, c.category, c.prompt_id FROM comparisons c"
+            f"{where} ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
+            [*params, int(limit), int(offset)],
+        )
+    )
+    runs = runs_summary(store, [r["id"] for r in rows])
+    for row in rows:
+        row["runs"] = runs[row["id"]]
+    return GalleryPage(cards=rows, total=int(total))
+
+
+def filter_options(store: RunStore) -> dict[str, list[Any]]:
+    """Values the filters offer: categories, model ids, prompts (id, title) and statuses present."""
+    db = store.db
+    return {
+        "categories": [
+            r[0] for r in db.execute("SELECT DISTINCT category FROM comparisons WHERE category != '' ORDER BY category")
+        ],
+        "model_ids": [r[0] for r in db.execute("SELECT DISTINCT model_id FROM runs ORDER BY model_id")],
+        "prompts": [
+            (r[0], r[1]) for r in db.execute("SELECT id, title FROM prompts ORDER BY title COLLATE NOCASE, id")
+        ],
+        "statuses": [r[0] for r in db.execute("SELECT DISTINCT status FROM runs ORDER BY status")],
+    }
+
+
+def runs_table(store: RunStore, flt: RunFilter | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Every run matching the filter (newest first) with its comparison's prompt and its render verdict."""
+    flt = flt or RunFilter()
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, values in (
+        ("c.prompt_id", flt.prompt_ids),
+        ("c.category", flt.categories),
+        ("r.model_id", flt.model_ids),
+        ("r.status", flt.statuses),
+    ):
+        if values:
+            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+    if flt.since:
+        clauses.append("r.created_at >= ?")
+        params.append(flt.since)
+    if flt.until:
+        clauses.append("r.created_at < ?")
+        params.append(flt.until + "\uffff")  # inclusive of the whole `until` day or instant
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    sql = (
+        f"SELECT {_RUN_COLS}, c.prompt_id, c.title, c.category, {_CHECK_COLS} "
+        "FROM runs r INDEXED BY runs_list_cover JOIN comparisons c ON c.id = r.comparison_id "
+        f"LEFT JOIN render_checks k ON k.run_id = r.id{where} ORDER BY r.created_at DESC, r.comparison_id, r.position"
+    )
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return list(store.db.query(sql, params))
+
+
+def recent_comparisons(store: RunStore, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest comparisons (id, created_at, title, category) for pickers."""
+    return list(
+        store.db.query(
+            "SELECT id, created_at, title, category FROM comparisons ORDER BY created_at DESC, id DESC LIMIT ?",
+            [int(limit)],
+        )
+    )
+
+
+def timeline(store: RunStore, comparison_id: str) -> list[dict[str, Any]]:
+    """Per run of one comparison: model, status and its timeline samples [[seconds, chars, lines], ...]."""
+    out = []
+    for row in store.db.query(
+        "SELECT id, model_id, position, status, ttft_s, latency_s, timeline FROM runs "
+        "WHERE comparison_id = ? ORDER BY position",
+        [comparison_id],
+    ):
+        try:
+            samples = json.loads(row.pop("timeline") or "[]")
+        except ValueError:
+            samples = []
+        row["samples"] = [s for s in samples if isinstance(s, list | tuple) and len(s) >= 3]
+        out.append(row)
+    return out
+
+
+def active_comparison_ids(store: RunStore) -> list[str]:
+    """Comparisons with a run queued or streaming, newest first."""
+    marks = ",".join("?" * len(ACTIVE_STATUSES))
+    return [
+        r[0]
+        for r in store.db.execute(
+            f"SELECT DISTINCT comparison_id FROM runs WHERE status IN ({marks}) ORDER BY comparison_id DESC",
+            ACTIVE_STATUSES,
+        )
+    ]
+
+
+def active_runs(store: RunStore) -> list[dict[str, Any]]:
+    """Runs queued or streaming right now (id, comparison, model, status, started_at), oldest first."""
+    marks = ",".join("?" * len(ACTIVE_STATUSES))
+    return list(
+        store.db.query(
+            "SELECT id, comparison_id, model_id, status, started_at, created_at FROM runs "
+            f"WHERE status IN ({marks}) ORDER BY created_at, position",
+            ACTIVE_STATUSES,
+        )
+    )
+
+
+def live_runs(store: RunStore, comparison_id: str, *, tail_chars: int = 2500) -> list[dict[str, Any]]:
+    """The runs of one comparison for a live panel: list columns, lines so far and the tail of the text."""
+    sql = (
+        f"SELECT {_RUN_COLS}, r.error, length(r.response) AS chars_so_far, "
+        "length(r.response) - length(replace(r.response, char(10), '')) "
+        "+ (length(r.response) > 0) AS lines_so_far, substr(r.response, -?) AS tail, "
+        "length(r.reasoning) AS reasoning_chars "
+        "FROM runs r WHERE r.comparison_id = ? ORDER BY r.position"
+    )
+    return list(store.db.query(sql, [int(tail_chars), comparison_id]))
+
+
+def comparison_detail(store: RunStore, comparison_id: str) -> dict[str, Any] | None:
+    """One comparison with all its runs in full (texts included) and each run's latest render check."""
+    comparison = store.get_comparison(comparison_id)
+    if comparison is None:
+        return None
+    runs = store.runs_of(comparison_id)
+    checks = render_checks_of(store, [r["id"] for r in runs])
+    for run in runs:
+        run["check"] = checks.get(run["id"])
+    comparison["runs"] = runs
+    return comparison
+
+
+def render_checks_of(store: RunStore, run_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The latest render check of each run that has one (without the screenshot bytes)."""
+    if not run_ids:
+        return {}
+    marks = ",".join("?" * len(run_ids))
+    out = {}
+    for row in store.db.query(
+        "SELECT run_id, checked_at, verdict, loaded, js_errors, errors, failed_requests, blocked_requests, "
+        "drawn, frames, first_paint_ms, render_ms, limit_hit, (screenshot IS NOT NULL) AS has_screenshot, "
+        f"width, height, evidence FROM render_checks WHERE run_id IN ({marks})",
+        list(run_ids),
+    ):
+        for key in ("errors", "failed_requests", "blocked_requests"):
+            try:
+                row[key] = json.loads(row[key]) if row[key] else []
+            except ValueError:
+                row[key] = []
+        out[row["run_id"]] = row
+    return out
+
+
+def screenshot_of(store: RunStore, run_id: str) -> bytes | None:
+    """The PNG screenshot of a run's latest render check, if any."""
+    row = store.db.execute("SELECT screenshot FROM render_checks WHERE run_id = ?", [run_id]).fetchone()
+    return bytes(row[0]) if row and row[0] else None
+
+
+def database_snapshot(store: RunStore) -> bytes:
+    """The whole database as one consistent SQLite file (WAL content included)."""
+    return store.db.conn.serialize()

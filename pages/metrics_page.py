@@ -1,0 +1,185 @@
+"""Metrics: the runs table with filters, charts, the generation timeline, exports and the database download."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from canvasbench import queries
+from canvasbench.export import export_rows, write_export
+from ui import charts, data, state
+from ui.format import money, when
+
+TABLE_COLUMNS = (
+    "created_at",
+    "title",
+    "category",
+    "model_id",
+    "status",
+    "lines",
+    "code_lines",
+    "ttft_s",
+    "latency_s",
+    "tokens_per_s",
+    "input_tokens",
+    "output_tokens",
+    "thinking_tokens",
+    "cost_usd",
+    "cost_per_1k_lines",
+    "finish_reason",
+    "truncated",
+    "render_verdict",
+)
+
+
+def _filters() -> queries.RunFilter:
+    options = data.filter_options()
+    prompts = dict(options["prompts"])
+    c1, c2, c3, c4, c5 = st.columns([2.2, 1.3, 2.2, 1.3, 1.8])
+    prompt_ids = c1.multiselect(
+        "Prompt",
+        list(prompts),
+        format_func=lambda pid: prompts.get(pid) or pid,
+        placeholder="All prompts",
+        key="metrics.prompts",
+    )
+    categories = c2.multiselect("Category", options["categories"], placeholder="All", key="metrics.categories")
+    models = c3.multiselect("Model", options["model_ids"], placeholder="All models", key="metrics.models")
+    statuses = c4.multiselect("Status", options["statuses"], placeholder="All", key="metrics.statuses")
+    span = c5.date_input("Date range", value=[], key="metrics.dates", format="YYYY-MM-DD")
+    days = [d for d in (span if isinstance(span, tuple | list) else [span]) if isinstance(d, date)]
+    return queries.RunFilter(
+        prompt_ids=tuple(prompt_ids),
+        categories=tuple(categories),
+        model_ids=tuple(models),
+        statuses=tuple(statuses),
+        since=days[0].isoformat() if days else None,
+        until=days[-1].isoformat() if days else None,
+    )
+
+
+def _summary(frame: pd.DataFrame) -> None:
+    done = frame["status"].eq("done").sum()
+    cost = frame["cost_usd"].dropna()
+    unknown = int(frame["cost_usd"].isna().sum())
+    speed = frame["tokens_per_s"].dropna()
+    cols = st.columns(5)
+    cols[0].metric("Runs", f"{len(frame):,}", help="Runs matching the filters")
+    cols[1].metric("Finished cleanly", f"{done / len(frame):.0%}")
+    cols[2].metric("Lines written", f"{int(frame['lines'].fillna(0).sum()):,}")
+    cols[3].metric(
+        "Cost",
+        money(float(cost.sum())) if not cost.empty else "unknown",
+        help=f"{unknown} runs with an unknown price are not counted" if unknown else "Every run has a known price",
+    )
+    cols[4].metric("Median tokens/s", f"{speed.median():,.0f}" if not speed.empty else "–")
+
+
+def _table(frame: pd.DataFrame) -> None:
+    top_lines = int(frame["lines"].max()) if frame["lines"].notna().any() else 1
+    st.dataframe(
+        frame[list(TABLE_COLUMNS)],
+        hide_index=True,
+        height=min(38 + 35 * len(frame), 460),
+        column_config={
+            "created_at": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm"),
+            "title": st.column_config.TextColumn("Prompt", width="medium"),
+            "category": st.column_config.TextColumn("Category"),
+            "model_id": st.column_config.TextColumn("Model", width="medium"),
+            "status": st.column_config.TextColumn("Status"),
+            "lines": st.column_config.ProgressColumn("Lines", format="%d", min_value=0, max_value=max(top_lines, 1)),
+            "code_lines": st.column_config.NumberColumn("Code lines", format="%d"),
+            "ttft_s": st.column_config.NumberColumn("TTFT", format="%.2f s"),
+            "latency_s": st.column_config.NumberColumn("Total", format="%.1f s"),
+            "tokens_per_s": st.column_config.NumberColumn("Tokens/s", format="%.0f"),
+            "input_tokens": st.column_config.NumberColumn("In", format="%d"),
+            "output_tokens": st.column_config.NumberColumn("Out", format="%d"),
+            "thinking_tokens": st.column_config.NumberColumn("Thinking", format="%d"),
+            "cost_usd": st.column_config.NumberColumn("Cost", format="$%.4f"),
+            "cost_per_1k_lines": st.column_config.NumberColumn("$ / 1k lines", format="$%.3f"),
+            "finish_reason": st.column_config.TextColumn("Finish"),
+            "truncated": st.column_config.CheckboxColumn("Truncated"),
+            "render_verdict": st.column_config.TextColumn("Render"),
+        },
+    )
+
+
+def _downloads(run_ids: list[str] | None) -> None:
+    """CSV / JSON / Parquet of the filtered table (the `canvasbench export` columns) and the whole database."""
+    store = data.store()
+
+    def export(fmt: str) -> bytes:
+        # Built on click only: the page itself never pays for an export nobody asked for.
+        return write_export(export_rows(store, run_ids=run_ids), fmt) or b""
+
+    row = st.container(horizontal=True, gap="small")
+    for fmt, label, mime in (
+        ("csv", "CSV", "text/csv"),
+        ("json", "JSON", "application/json"),
+        ("parquet", "Parquet", "application/vnd.apache.parquet"),
+    ):
+        row.download_button(
+            label,
+            data=partial(export, fmt),
+            file_name=f"canvasbench-runs.{fmt}",
+            mime=mime,
+            icon=":material/download:",
+            key=f"export-{fmt}",
+            on_click="ignore",
+        )
+    row.download_button(
+        "Whole database",
+        data=lambda: queries.database_snapshot(store),
+        file_name=store.path.name if store.path.suffix else "canvasbench.db",
+        mime="application/vnd.sqlite3",
+        icon=":material/database:",
+        key="export-db",
+        on_click="ignore",
+        help="A consistent copy of the SQLite file, texts and screenshots included",
+    )
+
+
+def _timeline() -> None:
+    st.header("Generation timeline")
+    recent = data.recent_comparisons()
+    if not recent:
+        st.caption("No comparisons yet.")
+        return
+    by_id: dict[str, dict[str, Any]] = {c["id"]: c for c in recent}
+    chosen = st.selectbox(
+        "Comparison",
+        list(by_id),
+        format_func=lambda cid: (
+            f"{by_id[cid]['title'] or cid} · {by_id[cid]['category']} · {when(by_id[cid]['created_at'])}"
+        ),
+        key=state.METRICS_TIMELINE,
+    )
+    if chosen:
+        charts.timeline(data.timeline(chosen))
+
+
+def main() -> None:
+    """Filters, summary, table, exports, charts and the timeline."""
+    st.title("Metrics")
+    flt = _filters()
+    frame = data.runs_frame(flt)
+    if frame.empty:
+        if flt == queries.RunFilter():
+            st.info("No runs yet. Launch one on **New comparison**; its numbers show up here.")
+        else:
+            st.info("No run matches these filters. Clear a filter to see more.")
+        _downloads(None if flt == queries.RunFilter() else [])
+        return
+    _summary(frame)
+    _table(frame)
+    _downloads(None if flt == queries.RunFilter() else list(frame["id"]))
+    st.header("Charts")
+    charts.metrics_charts(frame, f"{data.version()}|{flt!r}")
+    _timeline()
+
+
+main()

@@ -1,0 +1,190 @@
+"""New comparison: choose a prompt and models, launch in the background runner, watch live panels, cancel."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import streamlit as st
+
+from canvasbench import queries
+from canvasbench.errors import CanvasBenchError, UsageError
+from canvasbench.prompts import SuitePrompt, load_suite
+from canvasbench.providers.base import THINKING_LEVELS, ThinkingLevel
+from canvasbench.providers.catalogue import known_models, model_info
+from ui import actions, data, frame, state, views
+from ui.format import md, when
+
+SOURCES = {"suite": "From the suite", "own": "Write my own"}
+SHOWN_COMPARISONS = 3  # launched comparisons listed on this page (the gallery keeps all of them)
+
+
+def _launched_runs() -> None:
+    """The comparisons launched from this session: a live panel per model, refreshed while any run streams."""
+    store = data.store()
+    ids = [cid for cid in state.launched() if store.get_comparison(cid) is not None][:SHOWN_COMPARISONS]
+    if not ids:
+        return
+
+    def is_active() -> bool:
+        return any(r["status"] in views.ACTIVE for cid in ids for r in queries.live_runs(store, cid, tail_chars=1))
+
+    def body() -> None:
+        for cid in ids:
+            comparison = store.get_comparison(cid) or {}
+            runs = queries.live_runs(store, cid)
+            finished = sum(r["status"] not in views.ACTIVE for r in runs)
+            head, action = st.columns([5, 1], vertical_alignment="center")
+            head.markdown(
+                f"**{md(comparison.get('title') or cid)}** · {when(comparison.get('created_at'))}"
+                f" · {finished} of {len(runs)} finished"
+            )
+            if finished < len(runs):
+                action.button(
+                    "Cancel all",
+                    key=f"cancel-all-{cid}",
+                    icon=":material/stop_circle:",
+                    on_click=actions.cancel_comparison,
+                    args=(cid,),
+                    width="stretch",
+                )
+            else:
+                action.page_link(
+                    "pages/gallery_page.py", label="Open in gallery", query_params={state.QP_COMPARISON: cid}
+                )
+            views.grid(runs, lambda run: views.live_panel(run, on_cancel=actions.cancel_run))
+
+    st.header("Runs")
+    views.polling(is_active, body)
+    st.divider()
+
+
+def _suite() -> list[SuitePrompt] | None:
+    try:
+        return load_suite()
+    except CanvasBenchError as exc:
+        st.warning(f"The prompt suite cannot be read: {md(exc)}  \nWrite your own prompt instead.")
+        return None
+
+
+def _prompt() -> tuple[SuitePrompt | None, str, str]:
+    """The chosen suite prompt (or None), the prompt text as edited, and the title for an own prompt."""
+    suite = _suite()
+    if state.NEW_SOURCE not in st.session_state:
+        st.session_state[state.NEW_SOURCE] = "suite" if suite else "own"
+    source = st.segmented_control(
+        "Prompt", options=list(SOURCES), format_func=SOURCES.__getitem__, key=state.NEW_SOURCE
+    )
+    if source != "own" and suite:
+        by_id = {p.id: p for p in suite}
+        chosen = st.selectbox(
+            "Suite prompt",
+            list(by_id),
+            format_func=lambda pid: f"{by_id[pid].title}  ·  {by_id[pid].category} · {by_id[pid].kind}",
+            key=state.NEW_SUITE_ID,
+        )
+        prompt = by_id[chosen]
+        text = st.text_area(
+            "Prompt text (editable: an edited prompt is saved as your own)",
+            value=prompt.text,
+            height=220,
+            key=state.suite_text_key(prompt.id),
+        )
+        return prompt, text, ""
+    title = st.text_input("Title (optional)", key=state.NEW_OWN_TITLE, placeholder="shown in the gallery")
+    text = st.text_area(
+        "Prompt text",
+        key=state.NEW_OWN_TEXT,
+        height=180,
+        placeholder="Describe the one-file program the models should write (HTML page or SVG image)…",
+    )
+    return None, text, title
+
+
+def _models() -> list[str]:
+    """Catalogue models ticked plus ids typed by hand, in that order."""
+    st.header("Models")
+    keys = {s["provider"]: s for s in frame.key_statuses()}
+
+    def has_key(provider: str) -> bool:
+        s = keys.get(provider)
+        return s is None or s["is_set"] or not s["needs_key"]
+
+    catalogue = known_models()
+    chosen = st.multiselect(
+        "From the catalogue",
+        [m.model_id for m in catalogue],
+        format_func=lambda mid: mid + ("" if has_key(mid.split(":", 1)[0]) else "  (no key)"),
+        key=state.NEW_MODELS,
+        placeholder="Choose models to compare",
+    )
+    missing = [s for s in keys.values() if s["needs_key"] and not s["is_set"]]
+    if missing:
+        hints = "; ".join(f"**{md(s['provider'])}**: `{' or '.join(s['env_vars'])}`" for s in missing)
+        st.caption(
+            f"No key set for {hints}. Set it in the environment or `.streamlit/secrets.toml`, then restart the "
+            "dashboard (see **Models**)."
+        )
+    extra = st.text_input(
+        "Other model ids (provider:model, separated by commas)",
+        key=state.NEW_EXTRA_MODELS,
+        placeholder="e.g. openrouter:qwen/qwen3-coder, ollama:llama3.3",
+    )
+    return [*chosen, *actions.parse_model_list(extra)]
+
+
+def _options(model_ids: list[str]) -> dict[str, Any]:
+    """Max output tokens, thinking level and temperature, as keyword arguments for actions.launch."""
+    st.header("Options")
+    c1, c2, c3 = st.columns(3)
+    max_tokens = c1.number_input(
+        "Max output tokens (0: the model's own maximum)",
+        min_value=0,
+        max_value=1_000_000,
+        value=0,
+        step=4096,
+        key=state.NEW_MAX_TOKENS,
+    )
+    thinking = c2.selectbox("Thinking", THINKING_LEVELS, key=state.NEW_THINKING)
+    with c3:
+        set_temperature = st.checkbox("Set a temperature", key=state.NEW_SET_TEMPERATURE)
+        temperature = st.slider(
+            "Temperature", 0.0, 2.0, 1.0, 0.05, key=state.NEW_TEMPERATURE, disabled=not set_temperature
+        )
+    no_temp = [m for m in model_ids if (info := model_info(m)) is not None and not info.supports_temperature]
+    if set_temperature and no_temp:
+        st.caption(f"Sent without a temperature (the API refuses one): {md(', '.join(no_temp))}")
+    return {
+        "max_output_tokens": int(max_tokens) or None,
+        "thinking": cast(ThinkingLevel, thinking or "default"),
+        "temperature": float(temperature) if set_temperature else None,
+    }
+
+
+def main() -> None:
+    """The page: launched runs on top, then the form."""
+    st.title("New comparison")
+    if st.session_state.pop(state.NEW_TOAST, False):
+        st.toast(
+            "Launched: the runs continue in the background, even if you leave this page.",
+            icon=":material/rocket_launch:",
+        )
+    _launched_runs()
+    suite, text, title = _prompt()
+    model_ids = _models()
+    options = _options(model_ids)
+    if st.button("Launch", key="launch", type="primary", icon=":material/rocket_launch:"):
+        try:
+            prompt = actions.validate_launch(suite, text, title, model_ids)
+            comparison_id = actions.launch(prompt, model_ids, **options)
+        except UsageError as exc:
+            st.error(md(exc))
+            return
+        except CanvasBenchError as exc:
+            st.error(f"The comparison could not start: {md(exc)}")
+            return
+        state.remember_launch(comparison_id)
+        st.session_state[state.NEW_TOAST] = True
+        st.rerun()
+
+
+main()

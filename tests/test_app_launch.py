@@ -1,0 +1,121 @@
+"""Launching from the New comparison page (AppTest) against the fake provider servers: live panels, cancel, return."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from canvasbench.store import RunStore
+from tests.fakes.fixtures import fake_env, fake_server  # noqa: F401  (pytest fixtures)
+from tests.fakes.server import FakeServer
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def _wait_for(store: RunStore, comparison_id: str, done: set[str], timeout: float = 60) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = [
+            dict(r)
+            for r in store.db.query(
+                "SELECT id, model_id, status FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id]
+            )
+        ]
+        if runs and all(r["status"] in done for r in runs):
+            return runs
+        time.sleep(0.2)
+    raise AssertionError(f"runs did not reach {done}: {runs}")
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(str(m.value) for m in [*at.markdown, *at.caption, *at.error, *at.warning, *at.info])
+
+
+def test_launch_runs_in_the_background_and_the_page_shows_them_again(fake_env: FakeServer) -> None:  # noqa: F811
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/new_comparison_page.py").run()
+    at.segmented_control(key="new.source").set_value("own").run()
+    at.text_area(key="new.own_text").input("Write one HTML page with a bouncing ball.").run()
+    at.text_input(key="new.extra_models").input(
+        "gemini:fake;chunks=30;interval_ms=20, openai:fake;text=svg, anthropic:fake;thinking=2"
+    ).run()
+    at.button(key="launch").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    launched = at.session_state["new.launched"]
+    assert len(launched) == 1
+    comparison_id = launched[0]
+    shown = _markdown(at)
+    assert "gemini\\:fake" in shown and "anthropic\\:fake" in shown  # one live panel per model
+
+    # Leave the page and come back: the runs kept going and are shown again.
+    at.switch_page("pages/metrics_page.py").run()
+    runs = _wait_for(RunStore(), comparison_id, {"done"})
+    assert [r["model_id"] for r in runs] == [
+        "gemini:fake;chunks=30;interval_ms=20",
+        "openai:fake;text=svg",
+        "anthropic:fake;thinking=2",
+    ]
+    at.switch_page("pages/new_comparison_page.py").run()
+    shown = _markdown(at)
+    assert "3 of 3 finished" in shown and not at.exception
+
+    # The gallery opens it with a sandboxed preview per model.
+    at.switch_page("pages/gallery_page.py")
+    at.query_params["comparison"] = comparison_id
+    at.run()
+    docs = [e.proto.srcdoc for e in at.get("iframe")]
+    assert len(docs) == 3 and all('sandbox="allow-scripts"' in d for d in docs)
+
+
+def test_cancel_all_stops_the_runs_and_keeps_partial_output(fake_env: FakeServer) -> None:  # noqa: F811
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/new_comparison_page.py").run()
+    at.segmented_control(key="new.source").set_value("own").run()
+    at.text_area(key="new.own_text").input("Write one HTML page.").run()
+    at.text_input(key="new.extra_models").input(
+        "openai:fake;chunks=400;interval_ms=50, anthropic:fake;chunks=400;interval_ms=50"
+    ).run()
+    at.button(key="launch").click().run()
+    comparison_id = at.session_state["new.launched"][0]
+    store = RunStore()
+    _wait_for(store, comparison_id, {"running"}, timeout=30)
+    time.sleep(1.0)
+    # Meanwhile the gallery shows the comparison live: a streaming panel per model, with cancel buttons.
+    gallery = AppTest.from_file(APP, default_timeout=60)
+    gallery.query_params["comparison"] = comparison_id
+    gallery.run()
+    assert not gallery.exception
+    assert "progress_activity: running" in _markdown(gallery)
+    running_ids = [r["id"] for r in store.runs_of(comparison_id)]
+    assert all(gallery.button(key=f"cancel-{rid}") for rid in running_ids)
+    at.run()
+    at.button(key=f"cancel-all-{comparison_id}").click().run()
+    runs = _wait_for(store, comparison_id, {"cancelled"}, timeout=30)
+    assert len(runs) == 2
+    for run in runs:
+        full = store.get_run(run["id"])
+        assert full is not None and full["response"], "partial output is kept"
+    at.run()
+    assert "2 of 2 finished" in _markdown(at) and not at.exception
+
+
+def test_connectivity_check_reports_each_providers_answer(fake_env: FakeServer) -> None:  # noqa: F811
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/models_page.py").run()
+    at.button(key="conn-anthropic").click().run()
+    assert not at.exception
+    assert at.success and "anthropic\\:claude" in at.success[0].value and "answered" in at.success[0].value
+    request = fake_env.requests[-1]
+    assert request.protocol == "anthropic" and request.body["max_tokens"] <= 64, "one tiny request"
+
+
+def test_connectivity_check_shows_a_refused_key_as_a_clear_error(fake_env: FakeServer) -> None:  # noqa: F811
+    fake_env.required_key = "the-right-key"
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/models_page.py").run()
+    at.button(key="conn-openai").click().run()
+    assert not at.exception
+    assert at.error and "openai\\:gpt\\-5.2" in at.error[0].value.replace("\\.", ".")
+    assert "fake-key" not in at.error[0].value

@@ -1,0 +1,279 @@
+"""The dashboard under AppTest: every page on empty and populated databases, filters, deep links, bad input."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from canvasbench.store import RunStore
+from tests.browser_helpers import seed_comparison
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ("pages/gallery_page.py", "pages/new_comparison_page.py", "pages/metrics_page.py", "pages/models_page.py")
+
+
+def open_page(page: str = "pages/gallery_page.py", **query: str) -> AppTest:
+    """Run the app on one page (optionally with query parameters) and return the finished AppTest."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "pages/gallery_page.py":
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything shown as text on the page, joined (markdown, titles, captions, alerts)."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info", "success"):
+        parts.extend(str(e.value) for e in getattr(at, kind))
+    return "\n".join(parts)
+
+
+def query(at: AppTest, name: str) -> str | None:
+    """A query parameter's current value."""
+    value = at.query_params.get(name)
+    return value[0] if isinstance(value, list) else value
+
+
+def iframes(at: AppTest) -> list[str]:
+    """The srcdoc of every st.iframe on the page."""
+    return [e.proto.srcdoc for e in at.get("iframe")]
+
+
+@pytest.fixture
+def populated() -> dict[str, object]:
+    """A database with comparisons in two categories, one with a failed run and one with hostile names."""
+    store = RunStore()
+    now = datetime.now(UTC)
+    canvas = [
+        seed_comparison(store, title=f"Bouncing canvas {i}", category="canvas", created=now - timedelta(days=i))
+        for i in range(14)
+    ]
+    svg_id, svg_runs = seed_comparison(
+        store,
+        title="Console blueprint",
+        category="svg",
+        models=("gemini:gemini-3-flash-preview", "openai:gpt-5.2"),
+        statuses=["done", "failed"],
+        created=now - timedelta(days=30),
+    )
+    evil_id, _ = seed_comparison(
+        store,
+        title="Evil [click](http://evil.example) <script>alert(1)</script>",
+        category="canvas",
+        models=("openai:<img src=x onerror=alert(1)>",),
+        created=now - timedelta(days=40),
+    )
+    return {"store": store, "canvas": canvas, "svg": (svg_id, svg_runs), "evil": evil_id}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_an_empty_database(page: str) -> None:
+    at = open_page(page)
+    assert at.title, "each page has a title"
+    if page == "pages/gallery_page.py":
+        assert "No comparisons yet" in texts(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_a_populated_database(page: str, populated: dict[str, object]) -> None:
+    at = open_page(page)
+    shown = texts(at)
+    if page == "pages/gallery_page.py":
+        assert "16 comparisons" in shown
+        assert "Bouncing canvas 0" in shown  # newest first
+        assert "Bouncing canvas 12" not in shown  # beyond the first page of 12
+    if page == "pages/metrics_page.py":
+        assert at.dataframe, "the runs table is shown"
+        assert len(at.dataframe[0].value) == 14 * 3 + 2 + 1
+
+
+def test_gallery_pages_forward_and_back(populated: dict[str, object]) -> None:
+    at = open_page()
+    at.button(key="gallery-next").click().run()
+    shown = texts(at)
+    assert "page 2 of 2" in shown and "Bouncing canvas 12" in shown and "Bouncing canvas 0" not in shown
+    at.button(key="gallery-prev").click().run()
+    assert "Bouncing canvas 0" in texts(at)
+
+
+def test_gallery_filters_by_category_model_status_and_text(populated: dict[str, object]) -> None:
+    at = open_page()
+    at.selectbox(key="gallery.category").select("svg").run()
+    assert "1 comparisons" in texts(at) and "Console blueprint" in texts(at)
+    at.selectbox(key="gallery.category").select(None).run()
+    at.selectbox(key="gallery.status").select("failed").run()
+    assert "Console blueprint" in texts(at) and "Bouncing canvas 0" not in texts(at)
+    at.selectbox(key="gallery.status").select(None).run()
+    at.selectbox(key="gallery.model").select("anthropic:claude-opus-4-6").run()
+    assert "14 comparisons" in texts(at)
+    at.selectbox(key="gallery.model").select(None).run()
+    at.text_input(key="gallery.text").input("canvas 13").run()
+    shown = texts(at)
+    assert "1 comparisons" in shown and "Bouncing canvas 13" in shown
+    at.text_input(key="gallery.text").input("no such thing anywhere").run()
+    assert "No comparison matches these filters" in texts(at)
+
+
+def test_untrusted_names_are_shown_as_text_never_as_markup(populated: dict[str, object]) -> None:
+    at = open_page(comparison=str(populated["evil"]))
+    shown = texts(at)
+    # Escaped for markdown: no link, no HTML, the characters stay visible.
+    assert "\\[click\\]\\(http\\://evil\\.example\\)" in shown
+    assert "\\<script\\>" in shown and "\\<img src" in shown
+    assert not re.search(r"(?<!\\)<(script|img)", shown), "no unescaped tag reaches markdown"
+
+
+def test_deep_link_opens_a_comparison_side_by_side_and_survives_a_rerun(populated: dict[str, object]) -> None:
+    svg_id, _runs = populated["svg"]  # type: ignore[misc]
+    at = open_page(comparison=str(svg_id))
+    assert "Console blueprint" in texts(at)
+    docs = iframes(at)
+    assert len(docs) == 2
+    for doc in docs:
+        assert '<iframe sandbox="allow-scripts"' in doc and "allow-same-origin" not in doc
+    assert "&lt;svg" in docs[1] or "&lt;canvas" in docs[0]
+    assert "Failed." in texts(at) and "HTTP 503" in texts(at)
+    at.run()  # a reload of the same URL keeps the comparison open
+    assert query(at, "comparison") == svg_id and "Console blueprint" in texts(at)
+
+
+def test_switching_to_the_code_view_shows_highlighted_code_with_line_numbers(populated: dict[str, object]) -> None:
+    cid, _ = populated["canvas"][0]  # type: ignore[index]
+    at = open_page(comparison=str(cid))
+    at.segmented_control(key="comparison.view").set_value("code").run()
+    docs = iframes(at)
+    assert len(docs) == 3
+    inner = html.unescape(docs[0])
+    assert "linenos" in inner and "getContext" in inner
+
+
+def test_deep_link_to_a_run_opens_it_full_screen(populated: dict[str, object]) -> None:
+    _svg, runs = populated["svg"]  # type: ignore[misc]
+    at = open_page(run=runs[0])
+    assert len(iframes(at)) == 1 and "gemini\\:gemini\\-3\\-flash\\-preview" in texts(at)
+    at.button(key="run-to-comparison").click().run()
+    assert query(at, "comparison") and len(iframes(at)) == 2
+
+
+def test_unknown_deep_links_say_so(populated: dict[str, object]) -> None:
+    assert "no comparison with id" in texts(open_page(comparison="NOPE")).lower()
+    assert "no run with id" in texts(open_page(run="NOPE")).lower()
+
+
+def test_opening_a_card_opens_its_comparison(populated: dict[str, object]) -> None:
+    cid, _ = populated["canvas"][0]  # type: ignore[index]
+    at = open_page()
+    at.button(key=f"open-{cid}").click().run()
+    assert query(at, "comparison") == cid
+    assert len(iframes(at)) == 3
+
+
+def test_metrics_filters_narrow_the_table(populated: dict[str, object]) -> None:
+    at = open_page("pages/metrics_page.py")
+    at.multiselect(key="metrics.models").select("openai:gpt-5.2").run()
+    table = at.dataframe[0].value
+    assert len(table) == 15 and set(table["model_id"]) == {"openai:gpt-5.2"}
+    at.multiselect(key="metrics.statuses").select("failed").run()
+    assert len(at.dataframe[0].value) == 1
+    at.multiselect(key="metrics.models").unselect("openai:gpt-5.2").run()
+    at.multiselect(key="metrics.statuses").unselect("failed").run()
+    at.multiselect(key="metrics.categories").select("svg").run()
+    assert len(at.dataframe[0].value) == 2
+
+
+def test_launch_form_stops_bad_input_with_one_message() -> None:
+    at = open_page("pages/new_comparison_page.py")
+    at.button(key="launch").click().run()
+    assert len(at.error) == 1 and "Choose at least one model" in at.error[0].value
+
+    at.multiselect(key="new.models").select("openai:gpt-5.2").run()
+    at.button(key="launch").click().run()
+    assert len(at.error) == 1 and "OPENAI\\_API\\_KEY" in at.error[0].value
+
+    at.segmented_control(key="new.source").set_value("own").run()
+    at.button(key="launch").click().run()
+    assert len(at.error) == 1 and "prompt is empty" in at.error[0].value
+
+    at.text_input(key="new.extra_models").input("not-a-model-id").run()
+    at.text_area(key="new.own_text").input("Write a page.").run()
+    at.button(key="launch").click().run()
+    assert len(at.error) == 1 and "not\\-a\\-model\\-id" in at.error[0].value
+
+
+def test_secrets_provide_keys_without_showing_them() -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["ANTHROPIC_API_KEY"] = "sk-ant-secret-value-123"
+    try:
+        at.run()
+        at.switch_page("pages/models_page.py")
+        at.run()
+        assert not at.exception
+        shown = texts(at) + "".join(str(c.value) for c in at.code)
+        assert "key set (`ANTHROPIC_API_KEY`)" in shown
+        assert "sk-ant-secret-value-123" not in shown
+    finally:
+        os.environ.pop("ANTHROPIC_API_KEY", None)
+
+
+def test_a_database_path_that_is_a_directory_gives_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CANVASBENCH_DB", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "CANVASBENCH_DB" in at.error[0].value
+
+
+def test_a_file_that_is_not_sqlite_gives_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("just some notes, not a database\n" * 10)
+    monkeypatch.setenv("CANVASBENCH_DB", str(bogus))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "not a SQLite database" in at.error[0].value
+
+
+def test_render_checks_show_as_thumbnails_and_verdict_badges() -> None:
+    import io
+
+    from PIL import Image
+
+    store = RunStore()
+    cid, runs = seed_comparison(store, title="Checked canvas")
+    png = io.BytesIO()
+    Image.new("RGB", (640, 400), (30, 144, 255)).save(png, format="PNG")
+    with store.write() as db:
+        db["render_checks"].insert(  # type: ignore[union-attr]
+            {
+                "run_id": runs[0],
+                "checked_at": "2026-11-23T12:00:00.000Z",
+                "verdict": "renders with errors",
+                "loaded": 1,
+                "js_errors": 2,
+                "errors": '["TypeError: boom is not a function"]',
+                "drawn": 1,
+                "render_ms": 850.0,
+                "screenshot": png.getvalue(),
+                "width": 640,
+                "height": 400,
+                "evidence": "Drew a frame but threw 2 errors.",
+            }
+        )
+    at = open_page()
+    assert len(at.get("image")) == 1, "the card shows the screenshot as a thumbnail"
+    assert "renders with errors" in texts(at)
+    at = open_page(comparison=cid)
+    shown = texts(at)
+    assert "renders with errors" in shown and "2 JS errors" in shown
+    assert any("TypeError: boom" in str(c.value) for c in at.code)

@@ -1,0 +1,302 @@
+"""The dashboard in real Debian chromium against the fake providers: launch, watch, gallery, code, export, hostility."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from canvasbench.export import EXPORT_COLUMNS
+from canvasbench.store import RunStore
+from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, seed_comparison
+from tests.fakes import start_fake_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+sync_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+ARTIFACTS = ROOT / "test-artifacts"
+MODELS = (
+    "gemini:fake;chunks=80;interval_ms=100;first_delay_ms=300",
+    "openai:fake;text=svg;chunks=40;interval_ms=150",
+    "anthropic:fake;thinking=2;chunks=80;interval_ms=90",
+)
+
+# Tries every way out of the sandbox and reports to the app window by postMessage (which a sandboxed
+# frame may still do). Each probe reports "ESCAPED..." only if it actually got through.
+HOSTILE_PAGE = """<!doctype html><html><head><title>hostile</title></head><body>
+<h1 id="h">hostile artifact</h1>
+<script>
+const results = {};
+function probe(name, fn) {
+  try {
+    const v = fn();
+    results[name] = (v === null || v === undefined) ? "blocked:null" : "ESCAPED:" + String(v).slice(0, 60);
+  }
+  catch (e) { results[name] = "blocked:" + e.name; }
+}
+probe("parent.document", () => {
+  const d = window.parent.document; d.body.setAttribute("data-pwned", "1"); return d.title;
+});
+probe("top.document", () => { const d = window.top.document; d.body.setAttribute("data-pwned", "1"); return d.title; });
+probe("cookie", () => document.cookie + "|");
+probe("localStorage", () => { localStorage.setItem("pwned", "1"); return localStorage.length; });
+probe("parent.localStorage", () => window.parent.localStorage.length);
+probe("top.location.href", () => window.top.location.href);
+probe("window.open", () => window.open("about:blank#pwned"));
+try { window.top.location.href = "about:blank#pwned"; } catch (e) {}
+async function net(name, fn) {
+  try { const v = await Promise.race([fn(), new Promise((_, no) => setTimeout(() => no(new Error("timeout")), 3000))]);
+        results[name] = "ESCAPED:" + String(v).slice(0, 60); }
+  catch (e) { results[name] = "blocked:" + (e.name || e); }
+}
+const ws = () => new Promise((yes, no) => {
+  const base = document.baseURI.replace(/^http/, "ws").replace(/[?#].*$/, "").replace(/\\/[^/]*$/, "/");
+  const s = new WebSocket(base + "_stcore/stream");
+  s.onopen = () => yes("open"); s.onerror = () => no(new Error("ws-error"));
+});
+Promise.all([
+  net("fetch /_stcore/health", () => fetch("/_stcore/health").then(r => r.text())),
+  net("fetch absolute", () => fetch(new URL("/_stcore/health", document.baseURI).href).then(r => r.text())),
+  net("websocket", ws),
+]).then(() => window.top.postMessage({canvasbenchProbe: true, results}, "*"));
+</script></body></html>"""
+
+
+def _drawn_pixels(png: bytes) -> int:
+    """How many pixels differ from the most common colour (a blank frame has almost none)."""
+    image = Image.open(io.BytesIO(png)).convert("RGB").resize((160, 120))
+    pixels = list(image.get_flattened_data()) if hasattr(image, "get_flattened_data") else list(image.getdata())
+    background = max(set(pixels), key=pixels.count)
+    colours = {p for p in pixels}
+    return sum(1 for p in pixels if p != background) if len(colours) > 1 else 0
+
+
+def _inner_frames(page: Any) -> list[Any]:
+    """The sandboxed artifact frames: children of the outer st.iframe documents."""
+    return [f for f in page.frames if f.parent_frame is not None and f.parent_frame.parent_frame is not None]
+
+
+def _settle(page: Any) -> None:
+    """Wait until Streamlit says it is not running a script (best effort: fragments may poll)."""
+    with contextlib.suppress(Exception):
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=20_000, polling=200
+        )
+    page.wait_for_timeout(700)
+
+
+def _shot(page: Any, name: str) -> None:
+    _settle(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _wait_text(page: Any, text: str, timeout: float = 60) -> None:
+    try:
+        page.get_by_text(text, exact=False).first.wait_for(timeout=timeout * 1000)
+    except Exception:
+        _shot(page, "failed-waiting-for-" + "".join(c if c.isalnum() else "-" for c in text))
+        raise
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """The app headless against a fake provider server, with one hostile comparison already stored."""
+    fake = start_fake_server()
+    db = tmp_path / "dash.db"
+    store = RunStore(db)
+    hostile_id, hostile_runs = seed_comparison(
+        store,
+        title="Hostile artifact",
+        category="security",
+        models=("openai:hostile",),
+        artifacts=[("html", HOSTILE_PAGE)],
+    )
+    env = {
+        **fake.env(key="dummy-key"),
+        "CANVASBENCH_DB": str(db),
+        "CANVASBENCH_PRICES": str(tmp_path / "prices.toml"),
+        "CANVASBENCH_ENDPOINTS": str(tmp_path / "endpoints.toml"),
+    }
+    server = AppServer(env, log=tmp_path / "streamlit.log")
+    try:
+        server.wait_ready()
+        yield {"url": server.url, "store": store, "hostile": hostile_id, "hostile_run": hostile_runs[0], "fake": fake}
+    finally:
+        server.stop()
+        fake.stop()
+
+
+@pytest.fixture
+def page(app: dict[str, Any], tmp_path: Path) -> Iterator[Any]:
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1600, "height": 1300}, accept_downloads=True)
+        context.add_init_script(
+            "window.__probes = []; window.addEventListener('message', e => {"
+            " if (e.data && e.data.canvasbenchProbe) window.__probes.push(e.data.results); });"
+        )
+        pg = context.new_page()
+        pg.set_default_timeout(60_000)
+        try:
+            yield pg
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, Any], page: Any) -> None:
+    url = app["url"]
+    page.goto(url + "/new_comparison")
+    page.get_by_role("heading", name="New comparison").wait_for(timeout=90_000)
+    page.get_by_text("Write my own", exact=True).click()
+    page.get_by_label("Prompt text", exact=True).fill("Write one HTML page with a bouncing ball on a canvas.")
+    page.get_by_label("Title (optional)").fill("Browser test bounce")
+    models = page.get_by_label("Other model ids (provider:model, separated by commas)")
+    models.fill(", ".join(MODELS))
+    models.press("Enter")
+    page.wait_for_timeout(800)
+    page.get_by_role("button", name="Launch").click()
+
+    # Live panels stream in: a running badge and growing line counts.
+    _wait_text(page, "running", timeout=30)
+    # Lines so far appear while the code streams in.
+    page.get_by_text(re.compile(r"\b[1-9]\d* lines ·")).first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1200)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "new-comparison-running.png"))
+
+    # Leave while it runs, come back: the runs are still shown and finish.
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Metrics").click()
+    page.get_by_role("heading", name="Metrics").wait_for()
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("New comparison").click()
+    page.get_by_role("heading", name="New comparison").wait_for()
+    _wait_text(page, "3 of 3 finished", timeout=90)
+    _shot(page, "new-comparison-finished")
+    store: RunStore = app["store"]
+    comparison_id = next(
+        r["id"] for r in store.db.query("SELECT id FROM comparisons WHERE title = 'Browser test bounce'")
+    )
+    statuses = [
+        r["status"]
+        for r in store.db.query("SELECT status FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id])
+    ]
+    assert statuses == ["done", "done", "done"]
+
+    # The gallery lists it; opening it shows three live previews that actually drew.
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Gallery").click()
+    _wait_text(page, "Browser test bounce")
+    _wait_text(page, "Hostile artifact")
+    # Each finished run is checked in headless Chromium in the background; its screenshot becomes the thumbnail.
+    deadline = time.monotonic() + 90
+    while page.locator('[data-testid="stImage"] img').count() < 3 and time.monotonic() < deadline:
+        page.wait_for_timeout(2000)
+        page.reload()
+        _wait_text(page, "Browser test bounce")
+        _settle(page)
+    assert page.locator('[data-testid="stImage"] img').count() >= 3, "render-check thumbnails on the card"
+    _shot(page, "gallery")
+    page.goto(f"{url}/?comparison={comparison_id}")
+    page.get_by_role("heading", name="Browser test bounce").wait_for()
+    deadline = time.monotonic() + 30
+    while len(_inner_frames(page)) < 3 and time.monotonic() < deadline:
+        page.wait_for_timeout(300)
+    page.wait_for_timeout(1500)  # let the animations draw a few frames
+    frames = _inner_frames(page)
+    assert len(frames) == 3
+    svg_frames = [f for f in frames if f.evaluate("() => document.querySelectorAll('svg *').length") > 0]
+    canvas_frames = [f for f in frames if f.evaluate("() => document.querySelectorAll('canvas').length") > 0]
+    assert len(svg_frames) == 1 and len(canvas_frames) == 2
+    for frame in frames:
+        assert frame.evaluate("() => window.origin") == "null", "the artifact runs with an opaque origin"
+        assert _drawn_pixels(frame.frame_element().screenshot()) > 500, "the preview drew something"
+    _shot(page, "comparison")
+
+    # Reload re-runs a preview; the deep link survives a browser reload.
+    page.reload()
+    page.get_by_role("heading", name="Browser test bounce").wait_for()
+    assert f"comparison={comparison_id}" in page.url
+
+    # The code view: highlighted, with line numbers.
+    page.get_by_role("button", name="Code").or_(page.get_by_text("Code", exact=True)).first.click()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            frames = _inner_frames(page)
+            if len(frames) == 3 and all(f.evaluate("() => !!document.querySelector('.linenos')") for f in frames):
+                break
+        except sync_api.Error:  # a frame replaced while we looked: look again
+            pass
+        page.wait_for_timeout(300)
+    else:
+        raise AssertionError("code view did not show highlighted code with line numbers")
+    _shot(page, "comparison-code")
+
+    # Metrics: export the table as CSV and read the file.
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Metrics").click()
+    page.get_by_role("heading", name="Metrics").wait_for()
+    page.get_by_text("Lines written vs total time").first.wait_for()
+    _shot(page, "metrics")
+    with page.expect_download() as info:
+        page.locator('[data-testid="stDownloadButton"]').filter(has_text="CSV").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0].keys()) == list(EXPORT_COLUMNS)
+    ours = [r for r in rows if r["comparison_id"] == comparison_id]
+    assert [r["status"] for r in ours] == ["done", "done", "done"]
+    assert all(int(r["lines"]) > 0 for r in ours), ours
+
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Models").click()
+    page.get_by_role("heading", name="Models and prices").wait_for()
+    page.wait_for_timeout(1000)
+    _shot(page, "models")
+
+
+def test_a_hostile_artifact_is_blocked_every_time(app: dict[str, Any], page: Any) -> None:
+    url = app["url"]
+    target = f"{url}/?comparison={app['hostile']}"
+    page.goto(target)
+    page.get_by_role("heading", name="Hostile artifact").wait_for(timeout=90_000)
+    title_before = page.title()
+    page.wait_for_function("() => window.__probes.length >= 1", timeout=30_000)
+
+    # Reload the preview: it runs again and is blocked again.
+    page.locator(f".st-key-reload-{app['hostile_run']} button").first.click()
+    page.wait_for_function("() => window.__probes.length >= 2", timeout=30_000)
+    page.wait_for_timeout(1500)
+    probes = page.evaluate("() => window.__probes")
+    assert len(probes) >= 2
+    expected = {
+        "parent.document",
+        "top.document",
+        "cookie",
+        "localStorage",
+        "parent.localStorage",
+        "top.location.href",
+        "window.open",
+        "fetch /_stcore/health",
+        "fetch absolute",
+        "websocket",
+    }
+    for results in probes:
+        assert set(results) == expected
+        escaped = {k: v for k, v in results.items() if not v.startswith("blocked")}
+        assert not escaped, f"the artifact got out: {escaped}"
+
+    # And from the app's side: nothing changed.
+    assert page.url == target
+    assert page.title() == title_before
+    assert page.evaluate("() => document.body.hasAttribute('data-pwned')") is False
+    assert page.evaluate("() => localStorage.getItem('pwned')") is None
+    assert len(page.context.pages) == 1, "no window was opened"
+    _shot(page, "hostile-blocked")

@@ -1,0 +1,1 @@
+"""The dashboard's shared pieces: session-state keys, the app frame, cached reads and view helpers."""

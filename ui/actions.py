@@ -1,0 +1,121 @@
+"""What buttons do: validate and launch a comparison, cancel runs, check a provider (calls into the core)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from canvasbench.errors import CanvasBenchError, MissingKeyError, UsageError
+from canvasbench.prompts import SuitePrompt, custom_prompt
+from canvasbench.providers.base import GenerationRequest, ThinkingLevel
+from ui import data
+
+
+def parse_model_list(text: str) -> list[str]:
+    """Model ids typed by hand: separated by commas, spaces or new lines."""
+    return [part for part in re.split(r"[\s,]+", text or "") if part]
+
+
+def build_prompt(suite: SuitePrompt | None, text: str, title: str = "") -> dict[str, Any]:
+    """The prompts row to run: the suite prompt as is, or an edited / own text as a user prompt."""
+    if suite is not None and text.strip() == suite.text.strip():
+        return suite.as_row()
+    row = custom_prompt(text, title=title or (f"{suite.title} (edited)" if suite else None))
+    if suite is not None:
+        row["category"], row["kind"] = suite.category, suite.kind
+    return row
+
+
+def validate_launch(suite: SuitePrompt | None, text: str, title: str, model_ids: Sequence[str]) -> dict[str, Any]:
+    """The prompt row to launch, or UsageError with one message listing everything to fix first."""
+    from canvasbench.providers.registry import ensure_ready
+
+    problems: list[str] = []
+    prompt: dict[str, Any] = {}
+    try:
+        prompt = build_prompt(suite, text, title)
+    except UsageError as exc:
+        problems.append(str(exc))
+    if not model_ids:
+        problems.append("Choose at least one model (from the list, or type an id like `openai:gpt-5.2`).")
+    seen: set[str] = set()
+    for model_id in model_ids:
+        if model_id in seen:
+            problems.append(f"{model_id} is chosen twice; pick each model once.")
+        seen.add(model_id)
+        try:
+            ensure_ready(model_id)
+        except (MissingKeyError, UsageError) as exc:
+            problems.append(str(exc))
+    if problems:
+        raise UsageError(" ".join(dict.fromkeys(problems)))
+    return prompt
+
+
+def launch(
+    prompt: dict[str, Any],
+    model_ids: Sequence[str],
+    *,
+    max_output_tokens: int | None,
+    thinking: ThinkingLevel,
+    temperature: float | None,
+) -> str:
+    """Hand the comparison to the background runner; returns its id at once."""
+    from canvasbench.runner import RunOptions
+
+    options = RunOptions(max_output_tokens=max_output_tokens, thinking=thinking, temperature=temperature)
+    return str(data.runner().submit(prompt, list(model_ids), options))
+
+
+def cancel_run(run_id: str) -> None:
+    """Stop one run; its partial output is kept."""
+    data.runner().cancel_run(run_id)
+
+
+def cancel_comparison(comparison_id: str) -> None:
+    """Stop every unfinished run of a comparison."""
+    data.runner().cancel_comparison(comparison_id)
+
+
+def check_render(run_id: str) -> bool:
+    """Queue a headless-Chromium render check of one run; False when checks are unavailable."""
+    pool = data.render_pool()
+    if pool is None:
+        return False
+    pool.submit(run_id)
+    return True
+
+
+@dataclass
+class ConnectivityResult:
+    """What one tiny request to a provider returned."""
+
+    model_id: str
+    ok: bool
+    status: str
+    answer: str
+    error: str | None
+    ttft_s: float | None
+    latency_s: float | None
+
+
+def check_connectivity(model_id: str, timeout_s: float = 30.0) -> ConnectivityResult:
+    """Send one tiny request through generate() (few output tokens, one attempt) and report what came back."""
+    from canvasbench.providers.generate import StreamSettings, generate
+    from canvasbench.providers.registry import ensure_ready, parse_model_id
+
+    try:
+        ensure_ready(model_id)
+        _provider, model = parse_model_id(model_id)
+    except CanvasBenchError as exc:
+        return ConnectivityResult(model_id, False, "not sent", "", str(exc), None, None)
+    request = GenerationRequest(model=model, prompt="Reply with the single word: OK", max_output_tokens=64)
+    settings = StreamSettings(idle_timeout_s=timeout_s, max_attempts=1)
+    result = asyncio.run(generate(model_id, request, settings=settings))
+    ok = result.status == "done" or (result.status == "incomplete" and bool(result.text))
+    return ConnectivityResult(
+        model_id, ok, result.status, result.text.strip()[:200], result.error, result.ttft_s, result.latency_s
+    )

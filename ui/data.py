@@ -1,0 +1,153 @@
+"""Process-wide resources (store, runner) and cached reads keyed by the database's data version."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from canvasbench import queries
+from canvasbench.highlight import highlighted_page
+from canvasbench.paths import db_path
+from canvasbench.store import RunStore
+
+
+@st.cache_resource(show_spinner=False)
+def _store_for(path: str) -> RunStore:
+    # RunStore opens one connection per thread, so one instance serves every session's script thread.
+    return RunStore(path)
+
+
+def store() -> RunStore:
+    """The database in use (`CANVASBENCH_DB` or the default); raises StoreError when it cannot be opened."""
+    return _store_for(str(db_path()))
+
+
+@st.cache_resource(show_spinner=False)
+def _render_pool_for(path: str) -> Any:
+    try:
+        from canvasbench.render import shared_pool
+
+        return shared_pool(path)
+    except Exception:  # render checks unavailable (no chromium, module missing): the dashboard works without
+        return None
+
+
+def render_pool() -> Any:
+    """The process-wide render-check pool for the database in use, or None when checks are unavailable."""
+    return _render_pool_for(str(store().path))
+
+
+@st.cache_resource(show_spinner=False)
+def _runner_for(path: str) -> Any:
+    from canvasbench.runner import shared_runner
+
+    runner = shared_runner(path)
+    pool = _render_pool_for(path)
+    if pool is not None:
+        # Every finished run gets checked in headless Chromium; its screenshot becomes the thumbnail.
+        runner.add_run_finished_hook(pool.on_run_finished)
+    return runner
+
+
+def runner() -> Any:
+    """The process-wide background runner for the database in use (outlives page switches and sessions)."""
+    return _runner_for(str(store().path))
+
+
+def version() -> str:
+    """The data version of the database (changes on every write); cache key for list reads."""
+    return queries.data_version(store())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _gallery(path: str, data_version: str, flt: queries.GalleryFilter, limit: int, offset: int) -> queries.GalleryPage:
+    return queries.gallery_page(_store_for(path), flt, limit=limit, offset=offset)
+
+
+def gallery_page(flt: queries.GalleryFilter, *, limit: int, offset: int) -> queries.GalleryPage:
+    """One page of gallery cards (cached until the database changes)."""
+    s = store()
+    return _gallery(str(s.path), queries.data_version(s), flt, limit, offset)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _filter_options(path: str, data_version: str) -> dict[str, list[Any]]:
+    return queries.filter_options(_store_for(path))
+
+
+def filter_options() -> dict[str, list[Any]]:
+    """Categories, model ids, prompts and statuses present in the database."""
+    s = store()
+    return _filter_options(str(s.path), queries.data_version(s))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _runs_frame(path: str, data_version: str, flt: queries.RunFilter) -> pd.DataFrame:
+    rows = queries.runs_table(_store_for(path), flt)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    for column in ("created_at", "started_at", "finished_at", "updated_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True, errors="coerce")
+    frame["cost_per_1k_lines"] = frame["cost_usd"] / frame["lines"].where(frame["lines"] > 0) * 1000
+    frame["truncated"] = frame["truncated"].fillna(0).astype(bool)
+    return frame
+
+
+def runs_frame(flt: queries.RunFilter) -> pd.DataFrame:
+    """The runs table for the metrics page as a DataFrame (cached until the database changes)."""
+    s = store()
+    return _runs_frame(str(s.path), queries.data_version(s), flt)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _recent(path: str, data_version: str, limit: int) -> list[dict[str, Any]]:
+    return queries.recent_comparisons(_store_for(path), limit)
+
+
+def recent_comparisons(limit: int = 200) -> list[dict[str, Any]]:
+    """The newest comparisons for pickers."""
+    s = store()
+    return _recent(str(s.path), queries.data_version(s), limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _timeline(path: str, data_version: str, comparison_id: str) -> list[dict[str, Any]]:
+    return queries.timeline(_store_for(path), comparison_id)
+
+
+def timeline(comparison_id: str) -> list[dict[str, Any]]:
+    """Timeline samples per run of one comparison."""
+    s = store()
+    return _timeline(str(s.path), queries.data_version(s), comparison_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _thumbnail(path: str, run_id: str, checked_at: str | None, width: int) -> bytes | None:
+    png = queries.screenshot_of(_store_for(path), run_id)
+    if not png:
+        return None
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(png)) as image:
+            image.thumbnail((width, width * 2))
+            out = io.BytesIO()
+            image.convert("RGB").save(out, format="JPEG", quality=80)
+            return out.getvalue()
+    except Exception:  # a damaged screenshot must not break the gallery
+        return None
+
+
+def thumbnail(run_id: str, checked_at: str | None, width: int = 360) -> bytes | None:
+    """A small JPEG of a run's render-check screenshot (cached per check)."""
+    return _thumbnail(str(store().path), run_id, checked_at, width)
+
+
+@st.cache_data(show_spinner=False, max_entries=48)
+def highlighted(run_id: str, updated_at: str | None, kind: str, _code: str) -> str:
+    """A run's code as a highlighted page with line numbers (cached per run version, not hashing the code)."""
+    return highlighted_page(_code, kind)

@@ -1,0 +1,124 @@
+"""The shared frame every page sits in: keys from secrets, the sidebar (database, keys, runs in progress)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import streamlit as st
+
+from canvasbench import queries
+from canvasbench.store import RunStore
+from ui import data
+from ui.format import KEY_MISSING, KEY_SET, elapsed_since, md, seconds
+
+# Key and endpoint variables the dashboard may take from .streamlit/secrets.toml (environment wins).
+SECRET_VARS = (
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "OPENROUTER_API_KEY",
+    "GOOGLE_GEMINI_BASE_URL",
+    "OPENAI_BASE_URL",
+    "ANTHROPIC_BASE_URL",
+)
+
+
+def _provider_key_vars() -> tuple[str, ...]:
+    try:
+        from canvasbench.providers.registry import key_status, provider_names
+
+        return tuple(var for name in provider_names() for var in key_status(name).env_vars)
+    except Exception:  # providers not importable: the fixed list still covers the built-in ones
+        return ()
+
+
+def load_secrets_into_env() -> list[str]:
+    """Copy known key variables from st.secrets into os.environ when unset; return the names copied."""
+    copied: list[str] = []
+    for var in dict.fromkeys((*SECRET_VARS, *_provider_key_vars())):
+        if os.environ.get(var):
+            continue
+        try:
+            value = st.secrets.get(var)
+        except Exception:  # no secrets file, or a malformed one: keys then come from the environment only
+            return copied
+        if isinstance(value, str) and value.strip():
+            os.environ[var] = value.strip()
+            copied.append(var)
+    return copied
+
+
+def key_statuses() -> list[dict[str, Any]]:
+    """Per provider: name, variables it reads, whether it needs a key and whether one is set (never the key)."""
+    try:
+        from canvasbench.providers.registry import key_status, provider_names
+    except ImportError:
+        return []
+    out = []
+    for name in provider_names():
+        status = key_status(name)
+        out.append(
+            {"provider": name, "env_vars": status.env_vars, "needs_key": status.needs_key, "is_set": status.is_set}
+        )
+    return out
+
+
+def sidebar(store: RunStore) -> None:
+    """Database in use, providers with keys set, and runs in progress (refreshing while any run)."""
+    with st.sidebar:
+        st.caption("Database")
+        st.code(str(store.path), language=None, wrap_lines=True)
+        statuses = key_statuses()
+        if statuses:
+            st.caption("Providers")
+            lines = []
+            for s in statuses:
+                if not s["needs_key"]:
+                    mark = f"{KEY_SET} no key needed"
+                elif s["is_set"]:
+                    mark = f"{KEY_SET} key set"
+                else:
+                    mark = f"{KEY_MISSING} no key"
+                lines.append(f"**{md(s['provider'])}** — {mark}")
+            st.markdown("  \n".join(lines))
+        _runs_in_progress(store)
+
+
+def _runs_in_progress(store: RunStore) -> None:
+    active = bool(queries.active_runs(store))
+
+    @st.fragment(run_every=2.0 if active else None)
+    def panel() -> None:
+        runs = queries.active_runs(store)
+        st.caption("Runs in progress")
+        if not runs:
+            st.markdown("None right now.")
+            if active:
+                st.rerun()  # the last run finished: refresh the page once, then stop polling
+            return
+        for run in runs[:12]:
+            took = elapsed_since(run["started_at"]) if run["started_at"] else None
+            label = f"{md(run['model_id'])} · {run['status']}" + (f" · {seconds(took)}" if took is not None else "")
+            st.markdown(f"- {label}")
+        if len(runs) > 12:
+            st.markdown(f"… and {len(runs) - 12} more")
+
+    panel()
+
+
+def store_or_stop() -> RunStore:
+    """The store, or one clear error (no traceback) and the end of this run when it cannot be opened."""
+    from canvasbench.errors import CanvasBenchError
+
+    try:
+        return data.store()
+    except CanvasBenchError as exc:
+        st.error(
+            f"The database cannot be opened. {md(exc)}  \n"
+            "Set `CANVASBENCH_DB` to a new or existing CanvasBench database file (or unset it to use "
+            "`storage/canvasbench.db`) and restart the dashboard."
+        )
+        st.stop()
+        raise  # unreachable: st.stop ends the run

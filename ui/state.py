@@ -1,0 +1,77 @@
+"""Every session-state key and query parameter the dashboard uses, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+# Query parameters (deep links that survive a reload).
+QP_COMPARISON = "comparison"
+QP_RUN = "run"
+
+# Session-state keys.
+GALLERY_PAGE = "gallery.page"
+GALLERY_CATEGORY = "gallery.category"
+GALLERY_MODEL = "gallery.model"
+GALLERY_STATUS = "gallery.status"
+GALLERY_TEXT = "gallery.text"
+COMPARISON_VIEW = "comparison.view"  # preview / code / response / reasoning
+RELOADS = "comparison.reloads"  # run id -> reload counter for its preview
+
+LAUNCHED = "new.launched"  # comparison ids launched from this session, newest first
+NEW_SOURCE = "new.source"
+NEW_SUITE_ID = "new.suite_id"
+NEW_OWN_TEXT = "new.own_text"
+NEW_OWN_TITLE = "new.own_title"
+NEW_MODELS = "new.models"
+NEW_EXTRA_MODELS = "new.extra_models"
+NEW_MAX_TOKENS = "new.max_tokens"
+NEW_THINKING = "new.thinking"
+NEW_SET_TEMPERATURE = "new.set_temperature"
+NEW_TEMPERATURE = "new.temperature"
+NEW_TOAST = "new.toast"  # show the "launched" toast on the next run
+
+METRICS_TIMELINE = "metrics.timeline_comparison"
+CONNECTIVITY = "models.connectivity"  # provider -> last check result
+
+
+def suite_text_key(prompt_id: str) -> str:
+    """The editable text area of one suite prompt (its own key, so switching prompts shows each text)."""
+    return f"new.suite_text.{prompt_id}"
+
+
+def get(key: str, default: Any = None) -> Any:
+    """A session value, or `default` when unset."""
+    return st.session_state.get(key, default)
+
+
+def launched() -> list[str]:
+    """Comparison ids launched from this browser session, newest first."""
+    value = st.session_state.get(LAUNCHED)
+    if not isinstance(value, list):
+        value = []
+        st.session_state[LAUNCHED] = value
+    return value
+
+
+def remember_launch(comparison_id: str) -> None:
+    """Record a comparison launched from this session so the page shows it again after a page switch."""
+    ids = launched()
+    if comparison_id in ids:
+        ids.remove(comparison_id)
+    ids.insert(0, comparison_id)
+    del ids[10:]
+
+
+def reload_count(run_id: str) -> int:
+    """How many times this run's preview was reloaded."""
+    counts = st.session_state.get(RELOADS) or {}
+    return int(counts.get(run_id, 0))
+
+
+def bump_reload(run_id: str) -> None:
+    """Reload one preview on the next render (its document changes)."""
+    counts = dict(st.session_state.get(RELOADS) or {})
+    counts[run_id] = counts.get(run_id, 0) + 1
+    st.session_state[RELOADS] = counts

@@ -1,0 +1,298 @@
+"""Reusable pieces of pages: sandboxed previews, metrics cards, run columns, live panels, gallery cards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+from canvasbench.sandbox import sandbox_document
+from ui import data, state
+from ui.format import (
+    count,
+    elapsed_since,
+    md,
+    money,
+    one_line,
+    rate,
+    seconds,
+    status_label,
+    verdict_label,
+    when,
+)
+
+ACTIVE = ("queued", "running")
+VIEWS = {"preview": "Preview", "code": "Code", "response": "Raw response", "reasoning": "Reasoning"}
+_EXT = {"html": ("html", "text/html"), "svg": ("svg", "image/svg+xml")}
+
+
+def per_row(n: int) -> int:
+    """How many model columns fit in one row: up to 3 side by side, 4 as 2×2, more in rows of 3."""
+    if n <= 3:
+        return max(n, 1)
+    return 2 if n == 4 else 3
+
+
+def grid(items: Sequence[Any], render: Callable[[Any], None], *, columns: int | None = None) -> None:
+    """Lay items out in rows of columns, calling render(item) inside each column."""
+    width = columns or per_row(len(items))
+    for start in range(0, len(items), width):
+        cols = st.columns(width, gap="medium")
+        for col, item in zip(cols, items[start : start + width], strict=False):
+            with col:
+                render(item)
+
+
+def preview(run: dict[str, Any], *, height: int) -> None:
+    """The artifact running in the nested sandbox, or why there is nothing to show."""
+    code, kind = run.get("artifact") or "", run.get("artifact_kind") or "none"
+    if kind in _EXT and code.strip():
+        st.iframe(
+            sandbox_document(
+                code, kind, height=height, revision=state.reload_count(run["id"]), title=f"{run['model_id']} preview"
+            ),
+            height=height,
+        )
+    elif run.get("status") in ACTIVE:
+        st.info("Still generating: the preview appears when the run finishes.")
+    else:
+        st.info("No HTML or SVG artifact was found in this response; see the raw response.")
+
+
+def code_view(run: dict[str, Any], *, height: int) -> None:
+    """The artifact's code, highlighted with line numbers (shown in the sandbox too: it is model output)."""
+    code, kind = run.get("artifact") or "", run.get("artifact_kind") or "none"
+    if not code:
+        st.info("No code extracted from this response.")
+        return
+    page = data.highlighted(run["id"], run.get("updated_at"), kind, code)
+    st.iframe(sandbox_document(page, "html", height=height, title=f"{run['model_id']} code"), height=height)
+
+
+def text_view(text: str | None, *, height: int, empty: str, language: str | None = None) -> None:
+    """A long text shown literally in a scrolling box."""
+    if not text:
+        st.info(empty)
+        return
+    st.code(text, language=language, wrap_lines=True, height=height)
+
+
+def metrics_card(run: dict[str, Any]) -> None:
+    """Lines, code lines, TTFT, total, tokens/s, tokens in/out/thinking, cost and finish reason."""
+    speed = [
+        ("Lines", count(run.get("lines"))),
+        ("Code lines", count(run.get("code_lines"))),
+        ("TTFT", seconds(run.get("ttft_s"))),
+        ("Total", seconds(run.get("latency_s"))),
+        ("Tokens/s", "–" if run.get("tokens_per_s") is None else f"{run['tokens_per_s']:,.0f}"),
+    ]
+    spend = [
+        ("In", count(run.get("input_tokens"))),
+        ("Out", count(run.get("output_tokens"))),
+        ("Thinking", count(run.get("thinking_tokens"))),
+        ("Cost", money(run.get("cost_usd"))),
+        ("Finish", md(run.get("finish_reason") or "–")),
+    ]
+    tables = []
+    for cells in (speed, spend):
+        tables.append(
+            "| " + " | ".join(name for name, _ in cells) + " |\n"
+            "|" + "--:|" * len(cells) + "\n"
+            "| " + " | ".join(value for _, value in cells) + " |"
+        )
+    st.markdown("\n\n".join(tables))
+
+
+def warnings(run: dict[str, Any]) -> None:
+    """A clear notice when the output failed, is incomplete, was cut off or was cancelled, with the error."""
+    status, error = run.get("status"), run.get("error")
+    detail = f"  \n{md(one_line(error, 600))}" if error else ""
+    if status == "failed":
+        st.error(f"**Failed.**{detail}")
+    elif status in ("incomplete", "interrupted"):
+        st.warning(f"**{status.capitalize()}**: the stream ended early; what arrived is kept.{detail}")
+    elif status == "cancelled":
+        st.info(f"**Cancelled**; the output received until then is kept.{detail}")
+    if run.get("truncated") or run.get("finish_reason") == "length":
+        st.warning("**Truncated**: the model hit its output limit, so the artifact is cut off.")
+
+
+def verdict_badge(check: dict[str, Any] | None) -> None:
+    """The render check's verdict with its errors (from the headless-Chromium check), if one ran."""
+    if not check:
+        return
+    verdict = check.get("verdict") or "not checked"
+    errors = check.get("errors") or []
+    text = verdict_label(verdict)
+    if check.get("js_errors"):
+        text += f" · {count(check['js_errors'])} JS errors"
+    if check.get("render_ms") is not None:
+        text += f" · {seconds(check['render_ms'] / 1000)}"
+    st.markdown(text)
+    if errors or check.get("evidence"):
+        with st.expander("Render check details"):
+            if check.get("evidence"):
+                st.markdown(md(check["evidence"]))
+            for message in errors[:5]:
+                st.code(str(message), language=None, wrap_lines=True)
+
+
+def downloads(run: dict[str, Any]) -> None:
+    """Download the artifact as .html/.svg and the raw response; queue a render check."""
+    kind = run.get("artifact_kind") or "none"
+    stem = f"{(run.get('model') or run['model_id']).replace('/', '_')}-{run['id'][-8:]}"
+    row = st.container(horizontal=True, gap="small")
+    if kind in _EXT and run.get("artifact"):
+        ext, mime = _EXT[kind]
+        artifact = run["artifact"]
+        row.download_button(
+            f".{ext}",
+            icon=":material/download:",
+            data=lambda: artifact.encode("utf-8"),
+            file_name=f"{stem}.{ext}",
+            mime=mime,
+            key=f"dl-art-{run['id']}",
+            on_click="ignore",
+        )
+    if run.get("response"):
+        response = run["response"]
+        row.download_button(
+            "response",
+            icon=":material/download:",
+            data=lambda: response.encode("utf-8"),
+            file_name=f"{stem}-response.md",
+            mime="text/markdown",
+            key=f"dl-raw-{run['id']}",
+            on_click="ignore",
+        )
+    if kind in _EXT and run.get("artifact") and run.get("status") not in ACTIVE:
+        row.button(
+            "Check render",
+            icon=":material/troubleshoot:",
+            key=f"check-{run['id']}",
+            help="Open the artifact in headless Chromium and record errors, blank output and a screenshot",
+            on_click=_queue_check,
+            args=(run["id"],),
+        )
+
+
+def _queue_check(run_id: str) -> None:
+    from ui.actions import check_render
+
+    if check_render(run_id):
+        st.toast("Render check queued: its verdict and screenshot appear here when it is done.")
+    else:
+        st.toast("Render checks are unavailable here (they need Debian chromium and the playwright package).")
+
+
+def run_column(run: dict[str, Any], *, view: str, height: int, open_full: Callable[[str], None]) -> None:
+    """One model's column in a comparison: header, preview or code, warnings, metrics, downloads."""
+    with st.container(border=True):
+        head, b1, b2 = st.columns([6, 1, 1], vertical_alignment="center", gap="small")
+        head.markdown(f"**{md(run['model_id'])}**  \n{status_label(run.get('status'))}")
+        b1.button(
+            "",
+            icon=":material/refresh:",
+            key=f"reload-{run['id']}",
+            help="Reload the preview",
+            type="tertiary",
+            on_click=state.bump_reload,
+            args=(run["id"],),
+        )
+        b2.button(
+            "",
+            icon=":material/fullscreen:",
+            key=f"full-{run['id']}",
+            help="Full screen",
+            type="tertiary",
+            on_click=open_full,
+            args=(run["id"],),
+        )
+        if view == "code":
+            code_view(run, height=height)
+        elif view == "response":
+            text_view(run.get("response"), height=height, empty="No response text.", language="markdown")
+        elif view == "reasoning":
+            text_view(run.get("reasoning"), height=height, empty="This model returned no reasoning text.")
+        else:
+            preview(run, height=height)
+        verdict_badge(run.get("check"))
+        warnings(run)
+        metrics_card(run)
+        downloads(run)
+
+
+def live_panel(run: dict[str, Any], *, on_cancel: Callable[[str], None] | None, tail_lines: int = 14) -> None:
+    """A streaming run: status, elapsed, lines so far, tokens/s, the tail of the code, and cancel."""
+    with st.container(border=True):
+        st.markdown(f"**{md(run['model_id'])}**")
+        status = run.get("status")
+        took = run.get("latency_s") if status not in ACTIVE else None
+        if took is None:
+            took = elapsed_since(run.get("started_at"), run.get("finished_at"))
+        lines = run.get("lines") if status not in ACTIVE and run.get("lines") else run.get("lines_so_far")
+        speed = run.get("tokens_per_s")
+        if speed is None and took and run.get("chars_so_far"):
+            speed = run["chars_so_far"] / 4 / took  # ≈ tokens while streaming; the final figure replaces it
+        st.markdown(
+            f"{status_label(status)} · {seconds(took)}  \n"
+            f"**{count(lines)}** lines · {rate(speed)}"
+            + (f" · TTFT {seconds(run['ttft_s'])}" if run.get("ttft_s") is not None else "")
+        )
+        tail = "\n".join((run.get("tail") or "").splitlines()[-tail_lines:])
+        st.code(tail or " ", language="html", height=260)
+        if status in ACTIVE and on_cancel is not None:
+            st.button(
+                "Cancel",
+                key=f"cancel-{run['id']}",
+                on_click=on_cancel,
+                args=(run["id"],),
+                icon=":material/stop_circle:",
+            )
+        elif status not in ACTIVE:
+            warnings(run)
+
+
+def card(comp: dict[str, Any], *, on_open: Callable[[str], None]) -> None:
+    """One comparison in the gallery: title, category, date, per model a thumbnail or a status badge."""
+    with st.container(border=True):
+        st.markdown(f"**{md(one_line(comp.get('title') or comp['id'], 70))}**")
+        runs = comp.get("runs") or []
+        st.caption(
+            f"{md(comp.get('category') or 'uncategorised')} · {when(comp.get('created_at'))} · {len(runs)} models"
+        )
+        shots: list[tuple[dict[str, Any], bytes]] = []
+        for r in runs:
+            img = data.thumbnail(r["id"], r.get("checked_at")) if r.get("has_screenshot") else None
+            if img is not None:
+                shots.append((r, img))
+        if shots:
+            cols = st.columns(min(len(shots), 3))
+            for col, (run, img) in zip(cols, shots[:3], strict=False):
+                col.image(img, caption=one_line(run["model_id"], 28), width="stretch")
+        for run in runs:
+            bits = [f"**{md(one_line(run['model_id'], 40))}**", status_label(run.get("status"))]
+            if run.get("lines") is not None:
+                bits.append(f"{count(run['lines'])} lines")
+            if run.get("latency_s") is not None:
+                bits.append(seconds(run["latency_s"]))
+            if run.get("render_verdict"):
+                bits.append(verdict_label(run["render_verdict"]))
+            if run.get("truncated"):
+                bits.append(":orange-badge[:material/content_cut: truncated]")
+            st.markdown(" · ".join(bits))
+        st.button("Open", key=f"open-{comp['id']}", on_click=on_open, args=(comp["id"],), width="stretch")
+
+
+def polling(is_active: Callable[[], bool], body: Callable[[], None], *, interval: float = 1.0) -> None:
+    """Run body in a fragment that refreshes every `interval` s while is_active(), then stops polling."""
+    active = is_active()
+
+    @st.fragment(run_every=interval if active else None)
+    def _poll() -> None:
+        body()
+        if active and not is_active():
+            st.rerun()  # everything finished: redraw the whole page once, without a timer
+
+    _poll()
