@@ -25,7 +25,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from canvasbench.analysis import analyse_response
+from canvasbench.analysis import ResponseAnalysis, analyse_response
+from canvasbench.analysis_pool import analyse_soon, analysis_of, warm_up
 from canvasbench.errors import CanvasBenchError, UsageError
 from canvasbench.paths import db_path
 from canvasbench.pricing import price_of
@@ -396,9 +397,10 @@ class Runner:
         if run.started:
             self._sample(run, time.monotonic() - run.started, result.text)
         timeline = list(run.timeline)
+        analysis = analyse_soon(result.text)  # large pages: starts now, in parallel with runs ending at once
 
         def build() -> dict[str, Any]:
-            return final_columns(run.model_id, result, timeline, finished_at)
+            return final_columns(run.model_id, result, timeline, finished_at, analysis_of(analysis, result.text))
 
         def done() -> None:
             run.progress, run.timeline = None, []  # the text lives in the store now; keep the process small
@@ -420,7 +422,11 @@ class Runner:
 
 
 def final_columns(
-    model_id: str, result: GenerationResult, timeline: list[list[float | int]], finished_at: str
+    model_id: str,
+    result: GenerationResult,
+    timeline: list[list[float | int]],
+    finished_at: str,
+    analysis: ResponseAnalysis | None = None,
 ) -> dict[str, Any]:
     """Every column a finished run writes in its last transaction: status, metrics, artifact, cost."""
     usage = result.usage
@@ -446,7 +452,8 @@ def final_columns(
         "cost_usd": None,
         "price": None,
     }
-    analysis = analyse_response(result.text)
+    if analysis is None:
+        analysis = analyse_response(result.text)
     values.update(
         artifact_kind=analysis.kind,
         artifact=analysis.code,
@@ -490,6 +497,7 @@ def shared_runner(db: str | Path | None = None) -> Runner:
             _shared[key] = runner
             # The dashboard creates this at start-up: import the SDKs now, so the first click does not wait.
             threading.Thread(target=_warm_imports, name="canvasbench-warm", daemon=True).start()
+            warm_up()  # and start the analysis workers, not while the first streams are being timed
         return runner
 
 

@@ -362,3 +362,24 @@ def test_checkpoints_come_at_most_every_half_second_and_at_least_every_two(
     row = runner.store.runs_of(comparison_id)[0]
     timeline = json.loads(row["timeline"])
     assert timeline[-1][0] - timeline[0][0] >= 4  # the flat stretch of the stall is in the timeline
+
+
+def test_large_pages_ending_together_are_measured_like_any_other(make_runner: Callable[..., Runner]) -> None:
+    # Pages this large are analysed in worker processes; the numbers must be the ones analyse_response gives.
+    from canvasbench.analysis import analyse_response
+    from canvasbench.analysis_pool import IN_THREAD_CHARS
+
+    runner = make_runner()
+    models = [f"openai:fake;text=long;lines={1500 + i};chunks=20;interval_ms=1" for i in range(3)]
+    comparison_id = runner.submit(PROMPT, models)
+    rows = runner.wait(comparison_id, timeout=60)
+    assert [r["status"] for r in rows] == ["done"] * 3
+    for row in rows:
+        assert len(row["response"]) >= IN_THREAD_CHARS
+        expected = analyse_response(row["response"])
+        assert (row["lines"], row["code_lines"], row["artifact_kind"]) == (
+            expected.lines,
+            expected.code_lines,
+            expected.kind,
+        )
+        assert row["lines"] >= 1500 and row["artifact"] == expected.code
