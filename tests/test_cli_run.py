@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from click.testing import CliRunner, Result
 from canvasbench.cli import main
 from canvasbench.prompts import load_suite
 from canvasbench.store import RunStore
-from tests.fakes import FakeServer, start_fake_server
+from tests.fakes import fixtures
 
 PROJECT = Path(__file__).resolve().parent.parent
 RUN_KEYS = [
@@ -37,20 +36,9 @@ RUN_KEYS = [
     "error",
 ]
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeServer]:
-    srv = start_fake_server()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def fake_env(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    env = server.env()
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return env
+fake_server = fixtures.fake_server  # shared fixtures: one fake server, SDK env pointing at it
+fake_env = fixtures.fake_env
+fake_env_vars = fixtures.fake_env_vars
 
 
 def cli(*args: str) -> Result:
@@ -60,7 +48,7 @@ def cli(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
-def test_run_json_has_exactly_the_documented_shape(fake_env: dict[str, str]) -> None:
+def test_run_json_has_exactly_the_documented_shape(fake_env_vars: dict[str, str]) -> None:
     result = cli("run", "--prompt", "Draw a canvas page", "--model", "openai:fake", "--model", "gemini:fake;thinking=1",
                  "--json")  # fmt: skip
     assert result.exit_code == 0, result.stderr
@@ -79,7 +67,7 @@ def test_run_json_has_exactly_the_documented_shape(fake_env: dict[str, str]) -> 
     assert "openai:fake" in result.stderr
 
 
-def test_run_prints_a_summary_table_and_exits_1_when_a_run_fails(fake_env: dict[str, str]) -> None:
+def test_run_prints_a_summary_table_and_exits_1_when_a_run_fails(fake_env_vars: dict[str, str]) -> None:
     result = cli("run", "--prompt", "Draw", "--model", "openai:fake", "--model", "anthropic:fake;fault=cut:3")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
@@ -90,7 +78,7 @@ def test_run_prints_a_summary_table_and_exits_1_when_a_run_fails(fake_env: dict[
     assert "unknown" in result.stdout  # no price for the fake model: unknown, not $0
 
 
-def test_run_reads_the_prompt_from_a_file_or_the_suite(fake_env: dict[str, str], tmp_path: Path) -> None:
+def test_run_reads_the_prompt_from_a_file_or_the_suite(fake_env_vars: dict[str, str], tmp_path: Path) -> None:
     prompt_file = tmp_path / "prompt.txt"
     prompt_file.write_text("A page with a spinning cube.\n")
     result = cli("run", "--prompt-file", str(prompt_file), "--model", "openai:fake", "--json")
@@ -119,7 +107,9 @@ def test_run_reads_the_prompt_from_a_file_or_the_suite(fake_env: dict[str, str],
         (["--prompt", "x", "--model", "openai:fake", "--max-output-tokens", "0"], "0"),
     ],
 )
-def test_usage_errors_exit_2_with_one_clear_message(fake_env: dict[str, str], args: list[str], message: str) -> None:
+def test_usage_errors_exit_2_with_one_clear_message(
+    fake_env_vars: dict[str, str], args: list[str], message: str
+) -> None:
     result = cli("run", *args)
     assert result.exit_code == 2, result.output
     assert message in result.stderr
@@ -127,7 +117,7 @@ def test_usage_errors_exit_2_with_one_clear_message(fake_env: dict[str, str], ar
     assert list(RunStore().db.query("SELECT id FROM runs")) == []
 
 
-def test_missing_key_is_one_clear_message(fake_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_key_is_one_clear_message(fake_env_vars: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     result = cli("run", "--prompt", "x", "--model", "anthropic:fake")
     assert result.exit_code == 1
@@ -160,11 +150,13 @@ def _wait_for_text(db: Path, runs: int, timeout: float = 60.0) -> None:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_ctrl_c_cancels_cleanly_and_keeps_partial_output(fake_env: dict[str, str], tmp_path: Path, sig: int) -> None:
+def test_ctrl_c_cancels_cleanly_and_keeps_partial_output(
+    fake_env_vars: dict[str, str], tmp_path: Path, sig: int
+) -> None:
     db = tmp_path / "ctrl-c.db"
     slow = ["openai:fake;chunks=3000;interval_ms=5", "anthropic:fake;chunks=3000;interval_ms=5"]
     proc = _spawn(
-        ["run", "--prompt", "x", "--db", str(db), "--json", *[a for m in slow for a in ("--model", m)]], fake_env
+        ["run", "--prompt", "x", "--db", str(db), "--json", *[a for m in slow for a in ("--model", m)]], fake_env_vars
     )
     try:
         _wait_for_text(db, runs=2)
@@ -180,7 +172,7 @@ def test_ctrl_c_cancels_cleanly_and_keeps_partial_output(fake_env: dict[str, str
         assert row["status"] == "cancelled" and row["response"] and row["finished_at"]
 
 
-def test_sweep_runs_one_comparison_per_prompt(fake_env: dict[str, str]) -> None:
+def test_sweep_runs_one_comparison_per_prompt(fake_env_vars: dict[str, str]) -> None:
     ids = [p.id for p in load_suite()[:2]]
     result = cli("sweep", "--model", "openai:fake", "--model", "gemini:fake", "--concurrency", "1", "--json",
                  *[a for pid in ids for a in ("--prompt-id", pid)])  # fmt: skip
@@ -194,7 +186,7 @@ def test_sweep_runs_one_comparison_per_prompt(fake_env: dict[str, str]) -> None:
     assert "4/4" in result.stderr  # the progress reached the end
 
 
-def test_sweep_by_category_and_its_summary(fake_env: dict[str, str]) -> None:
+def test_sweep_by_category_and_its_summary(fake_env_vars: dict[str, str]) -> None:
     suite = load_suite()
     category = suite[0].category
     expected = [p.id for p in suite if p.category == category]
@@ -209,7 +201,7 @@ def test_sweep_by_category_and_its_summary(fake_env: dict[str, str]) -> None:
     assert f"{len(expected)}/{2 * len(expected)} runs done" in table
 
 
-def test_sweep_with_an_unknown_category_is_a_usage_error(fake_env: dict[str, str]) -> None:
+def test_sweep_with_an_unknown_category_is_a_usage_error(fake_env_vars: dict[str, str]) -> None:
     result = cli("sweep", "--model", "openai:fake", "--category", "no-such-category")
     assert result.exit_code == 2
     assert "no-such-category" in result.stderr
@@ -222,7 +214,7 @@ def test_every_command_has_help() -> None:
     assert "130" in cli("run", "--help").stdout  # the Ctrl-C exit status is documented
 
 
-def test_run_checks_each_finished_artifact_in_the_browser(fake_env: dict[str, str]) -> None:
+def test_run_checks_each_finished_artifact_in_the_browser(fake_env_vars: dict[str, str]) -> None:
     result = cli("run", "--prompt", "Draw a canvas page", "--model", "openai:fake", "--check")
     assert result.exit_code == 0, result.stderr
     assert "openai:fake: renders" in result.stdout

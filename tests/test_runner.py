@@ -24,30 +24,18 @@ from canvasbench.errors import MissingKeyError, UsageError
 from canvasbench.prompts import custom_prompt
 from canvasbench.runner import Runner, RunOptions, shared_runner
 from canvasbench.store import RunStore
-from tests.fakes import FakeServer, parse_model_name, start_fake_server
+from tests.fakes import FakeServer, fixtures, parse_model_name
 
 PROJECT = Path(__file__).resolve().parent.parent
 PROMPT = custom_prompt("Write a single-file HTML page that draws on a canvas.")
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeServer]:
-    srv = start_fake_server()
-    yield srv
-    srv.stop()
+fake_server = fixtures.fake_server  # shared fixtures: one fake server, SDK env pointing at it
+fake_env = fixtures.fake_env
+fake_env_vars = fixtures.fake_env_vars
 
 
 @pytest.fixture
-def fake_env(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Point every SDK at the fake server, with keys set."""
-    env = server.env()
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return env
-
-
-@pytest.fixture
-def make_runner(fake_env: dict[str, str]) -> Iterator[Callable[..., Runner]]:
+def make_runner(fake_env_vars: dict[str, str]) -> Iterator[Callable[..., Runner]]:
     runners: list[Runner] = []
 
     def make(**kwargs: Any) -> Runner:
@@ -125,12 +113,14 @@ def test_final_row_has_cost_and_price_only_when_the_price_is_known(
     assert unpriced["status"] == "done" and unpriced["cost_usd"] is None and unpriced["price"] is None
 
 
-def test_options_reach_the_provider_and_the_comparison(make_runner: Callable[..., Runner], server: FakeServer) -> None:
+def test_options_reach_the_provider_and_the_comparison(
+    make_runner: Callable[..., Runner], fake_server: FakeServer
+) -> None:
     runner = make_runner()
     model = "openai:fake;chunks=3;lines=999"
     comparison_id = runner.submit(PROMPT, [model], RunOptions(max_output_tokens=1234, thinking="high"))
     runner.wait(comparison_id, timeout=30)
-    body = server.requests_for("fake;chunks=3;lines=999")[-1].body
+    body = fake_server.requests_for("fake;chunks=3;lines=999")[-1].body
     assert body["max_completion_tokens"] == 1234
     assert json.loads(runner.store.get_comparison(comparison_id)["options"])["thinking"] == "high"
 
@@ -232,14 +222,14 @@ def _cli(*args: str, env: dict[str, str], **kwargs: Any) -> subprocess.Popen[str
     )
 
 
-def test_two_processes_share_one_database(make_runner: Callable[..., Runner], fake_env: dict[str, str]) -> None:
+def test_two_processes_share_one_database(make_runner: Callable[..., Runner], fake_env_vars: dict[str, str]) -> None:
     db = os.environ["CANVASBENCH_DB"]
     runner = make_runner(default_concurrency=8)
     models = [f"openai:fake;chunks=60;interval_ms=15;lines={500 + i}" for i in range(8)]
     other = _cli(
         "run", "--prompt", "two processes", "--json", "--no-check", "--db", db,
         *[arg for i in range(8) for arg in ("--model", f"gemini:fake;chunks=60;interval_ms=15;lines={600 + i}")],
-        env={**os.environ, **fake_env},
+        env={**os.environ, **fake_env_vars},
     )  # fmt: skip
     comparison_id = runner.submit(PROMPT, models)
     rows = runner.wait(comparison_id, timeout=90)
@@ -252,12 +242,12 @@ def test_two_processes_share_one_database(make_runner: Callable[..., Runner], fa
     assert [r["status"] for r in store.runs_of(theirs["comparison_id"])] == ["done"] * 8
 
 
-def test_killed_process_leaves_interrupted_runs_with_their_text(fake_env: dict[str, str], tmp_path: Path) -> None:
+def test_killed_process_leaves_interrupted_runs_with_their_text(fake_env_vars: dict[str, str], tmp_path: Path) -> None:
     db = tmp_path / "killed.db"
     slow = "openai:fake;chunks=3000;interval_ms=5"
     other = "gemini:fake;chunks=3000;interval_ms=5"
     args = ["run", "--prompt", "survive a crash", "--model", slow, "--model", other, "--db", str(db), "--no-check"]
-    proc = _cli(*args, env={**os.environ, **fake_env})
+    proc = _cli(*args, env={**os.environ, **fake_env_vars})
     try:
 
         def checkpointed() -> list[tuple[str, str]] | None:
@@ -315,7 +305,7 @@ def test_submit_rejects_bad_input_before_recording_anything(make_runner: Callabl
     assert list(runner.store.db.query("SELECT id FROM comparisons")) == []
 
 
-def test_shared_runner_is_one_per_database(fake_env: dict[str, str], tmp_path: Path) -> None:
+def test_shared_runner_is_one_per_database(fake_env_vars: dict[str, str], tmp_path: Path) -> None:
     first = shared_runner()
     try:
         assert shared_runner() is first

@@ -26,3 +26,9 @@ def fake_env(fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> FakeSe
     for name, value in fake_server.env().items():
         monkeypatch.setenv(name, value)
     return fake_server
+
+
+@pytest.fixture
+def fake_env_vars(fake_env: FakeServer) -> dict[str, str]:
+    """The same set-up as `fake_env`, as the variables a subprocess needs (base URLs and dummy keys)."""
+    return fake_env.env()
