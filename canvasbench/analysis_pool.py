@@ -6,9 +6,11 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from canvasbench.analysis import ResponseAnalysis, analyse_response
+from canvasbench.liveness import worker_alive, worker_token
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +18,7 @@ log = logging.getLogger(__name__)
 IN_THREAD_CHARS = 40_000
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))
+_OWNER_POLL_S = 1.0
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -29,8 +32,25 @@ def _executor() -> ProcessPoolExecutor:
             # and a forked copy of them can deadlock; preload so each worker starts with pygments imported.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["canvasbench.analysis"])
-            _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=context)
+            _pool = ProcessPoolExecutor(
+                max_workers=WORKERS, mp_context=context, initializer=_watch_owner, initargs=(worker_token(),)
+            )
         return _pool
+
+
+def _watch_owner(owner: str) -> None:
+    """In each worker: exit once the process that owns the pool is gone (even killed with SIGKILL).
+
+    Pool workers wait on a queue they hold both ends of, so they never notice on their own; left
+    behind, they would also keep the forkserver alive and the dead process's stdout pipe open.
+    """
+
+    def watch() -> None:
+        while worker_alive(owner):
+            time.sleep(_OWNER_POLL_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="canvasbench-owner-watch", daemon=True).start()
 
 
 def analyse_soon(raw: str) -> Future[ResponseAnalysis] | None:
@@ -56,6 +76,8 @@ def analysis_of(future: Future[ResponseAnalysis] | None, raw: str) -> ResponseAn
 
 def warm_up() -> None:
     """Start the worker processes now (in the background), so the first large page is not kept waiting."""
+    if _pool is not None:
+        return
 
     def start() -> None:
         try:

@@ -9,7 +9,6 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
@@ -17,6 +16,7 @@ from sqlite_utils.db import Table
 
 from canvasbench.errors import StoreError
 from canvasbench.ids import new_id
+from canvasbench.liveness import worker_alive, worker_token
 from canvasbench.paths import db_path
 from canvasbench.store.migrations import migrations
 
@@ -33,39 +33,6 @@ _write_locks_guard = threading.Lock()
 def utc_now() -> str:
     """Now as an ISO 8601 UTC timestamp with milliseconds (sorts as text)."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _process_start(pid: int) -> str | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # Field 22 (start time) comes after the command name, which may itself hold spaces.
-    return stat.rsplit(")", 1)[1].split()[19]
-
-
-def worker_token(pid: int | None = None) -> str:
-    """Identify a live process so a later one can tell whether it died (pid reuse included)."""
-    pid = os.getpid() if pid is None else pid
-    return f"{pid}:{_process_start(pid) or ''}"
-
-
-def worker_alive(token: str | None) -> bool:
-    """Whether the process that wrote this token is still running."""
-    if not token or ":" not in token:
-        return False
-    pid_text, start = token.split(":", 1)
-    try:
-        pid = int(pid_text)
-    except ValueError:
-        return False
-    if Path("/proc").is_dir():
-        return _process_start(pid) == start and start != ""
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
 
 
 class RunStore:
