@@ -28,6 +28,7 @@ from typing import Any
 from canvasbench.analysis import ResponseAnalysis, analyse_response
 from canvasbench.analysis_pool import analyse_soon, analysis_of, warm_up
 from canvasbench.errors import CanvasBenchError, UsageError
+from canvasbench.liveness import worker_token
 from canvasbench.paths import db_path
 from canvasbench.pricing import price_of
 from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel, Usage
@@ -35,7 +36,6 @@ from canvasbench.providers.generate import StreamSettings, generate
 from canvasbench.providers.registry import ensure_ready, get_provider, parse_model_id
 from canvasbench.run_writer import RunWriter, WriterStats
 from canvasbench.store import RunStore, utc_now
-from canvasbench.store.run_store import worker_token
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +158,7 @@ class Runner:
         self._worker = worker_token()
         self._closed = False
         self._ticker = asyncio.run_coroutine_threadsafe(self._tick(), self._loop)
+        warm_up()  # start the analysis workers now, not while the first streams are being timed
 
     # --- public API --------------------------------------------------------------------------
 
@@ -207,8 +208,9 @@ class Runner:
         """Stop every run of a comparison that has not finished yet."""
         with self._lock:
             run_ids = list(self._comparisons.get(comparison_id, ()))
-        for run_id in run_ids:
-            self.cancel_run(run_id)
+        # One loop callback for all of them: cancelled one by one, a queued run could take the slot of a
+        # run that has just stopped before its own cancel arrived.
+        self._loop.call_soon_threadsafe(self._cancel_all_on_loop, run_ids)
 
     def wait(self, comparison_id: str, timeout: float | None = None) -> list[dict[str, Any]]:
         """Block until this runner's runs of the comparison are saved (or timeout); return the stored rows.
@@ -281,6 +283,10 @@ class Runner:
             run.task = self._loop.create_task(self._run(run), name=f"canvasbench-run-{run.run_id}")
             # A task cancelled before its first step never enters _run: the callback still records it.
             run.task.add_done_callback(functools.partial(self._task_done, run))
+
+    def _cancel_all_on_loop(self, run_ids: list[str]) -> None:
+        for run_id in run_ids:
+            self._cancel_on_loop(run_id)
 
     def _cancel_on_loop(self, run_id: str) -> None:
         run = self._runs.get(run_id)
@@ -497,7 +503,6 @@ def shared_runner(db: str | Path | None = None) -> Runner:
             _shared[key] = runner
             # The dashboard creates this at start-up: import the SDKs now, so the first click does not wait.
             threading.Thread(target=_warm_imports, name="canvasbench-warm", daemon=True).start()
-            warm_up()  # and start the analysis workers, not while the first streams are being timed
         return runner
 
 
