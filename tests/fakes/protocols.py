@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from tests.fakes.behaviour import FakeBehaviour
@@ -97,18 +98,24 @@ class StreamPlan:
             return [sse(self._oa_chunk({"role": "assistant", "content": ""}))]
         return []
 
-    def content(self) -> list[tuple[str, bytes | list[bytes]]]:
-        """(kind, frames) for each content chunk, thinking first; kind is 'thinking' or 'text'."""
-        out: list[tuple[str, bytes | list[bytes]]] = []
+    def content(self) -> Iterator[tuple[str, bytes | list[bytes]]]:
+        """(kind, frames) for each content chunk, thinking first; kind is 'thinking' or 'text'.
+
+        Encoded one chunk at a time as the server sends it: encoding a 2,000-chunk answer up front takes
+        ~10 ms, and sixteen requests arriving together would delay each other's first token by that much.
+        """
         if self.protocol == "gemini" and self.b.finish == "blocked":
-            return out  # the prompt itself was blocked: no candidates at all
-        thinking = self.b.thinking_chunks()
+            return iter(())  # the prompt itself was blocked: no candidates at all
+        thinking = self.b.thinking_chunks()  # split now (before any delay), encoded later
         texts = self.b.text_chunks()
-        for i, piece in enumerate(thinking):
-            out.append(("thinking", self._thinking_frames(piece, first=i == 0, last=i == len(thinking) - 1)))
-        for i, piece in enumerate(texts):
-            out.append(("text", self._text_frames(piece, first=i == 0, last=i == len(texts) - 1)))
-        return out
+
+        def frames() -> Iterator[tuple[str, bytes | list[bytes]]]:
+            for i, piece in enumerate(thinking):
+                yield "thinking", self._thinking_frames(piece, first=i == 0, last=i == len(thinking) - 1)
+            for i, piece in enumerate(texts):
+                yield "text", self._text_frames(piece, first=i == 0, last=i == len(texts) - 1)
+
+        return frames()
 
     def closing(self) -> list[bytes]:
         """Finish reason and usage frames (what `end:K` leaves out)."""

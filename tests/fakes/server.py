@@ -164,6 +164,7 @@ class FakeServer:
             name, _, value = raw.decode("latin-1").partition(":")
             headers[name.strip().lower()] = value.strip()
         body_bytes = await _read_body(reader, headers)
+        received = asyncio.get_running_loop().time()  # the stream's schedule counts from here
         try:
             body = json.loads(body_bytes) if body_bytes else None
         except ValueError:
@@ -210,7 +211,7 @@ class FakeServer:
         if not stream:
             await _send_json(writer, 200, complete_json(protocol, model, behaviour, body or {}))
             return
-        await self._stream(writer, reader, protocol, model, behaviour, body or {})
+        await self._stream(writer, reader, protocol, model, behaviour, body or {}, received)
 
     async def _stream(
         self,
@@ -220,36 +221,44 @@ class FakeServer:
         model: str,
         behaviour: FakeBehaviour,
         body: dict[str, Any],
+        received: float,
     ) -> None:
+        """Send the stream on an absolute schedule: the first event at received + first_delay, chunk i
+        interval * i after it. A late fake (a busy machine) never drifts further behind: chunks already
+        due go out together in one write, as a real server's TCP stack would coalesce them."""
         plan = StreamPlan(protocol, model, behaviour, body)
         writer.write(
             b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
             b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         )
         await writer.drain()
-        # Built before the delay: encoding thousands of frames takes tens of ms, which would otherwise
-        # land between the opening frame and the first text and skew every TTFT measured against the fake.
         content = plan.content()
-        if behaviour.first_delay_ms:
-            await asyncio.sleep(behaviour.first_delay_ms / 1000)
-        for frame in plan.opening():
-            await _send_chunk(writer, frame)
+        loop = asyncio.get_running_loop()
+        first = received + behaviour.first_delay_ms / 1000
+        if loop.time() < first:
+            await asyncio.sleep(first - loop.time())
+        pending: list[bytes] = list(plan.opening())
         fault = behaviour.stream_fault()
         ping = plan.ping()
         for index, (_kind, frames) in enumerate(content):
             if fault and index == fault[1]:
                 break
-            if index and behaviour.interval_ms:
-                await asyncio.sleep(behaviour.interval_ms / 1000)
-            for frame in frames if isinstance(frames, list) else [frames]:
-                await _send_chunk(writer, frame)
+            due = first + index * behaviour.interval_ms / 1000
+            if index and behaviour.interval_ms and loop.time() < due:
+                await _send_chunks(writer, pending)
+                await asyncio.sleep(due - loop.time())
+            pending.extend(frames if isinstance(frames, list) else [frames])
             if ping is not None and (index + 1) % 5 == 0:
-                await _send_chunk(writer, ping)
+                pending.append(ping)
+        await _send_chunks(writer, pending)
         if fault:
             kind = fault[0]
             if kind == "cut":
-                # A real cut: close the socket without the terminating zero-length chunk.
+                # A real cut: close the socket without the terminating zero-length chunk, once what was
+                # sent has left (abort() drops anything still buffered).
                 await writer.drain()
+                while writer.transport.get_write_buffer_size():
+                    await asyncio.sleep(0.001)
                 writer.transport.abort()
                 return
             if kind == "end":
@@ -336,6 +345,14 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> b
             await reader.readline()
     length = int(headers.get("content-length", "0") or 0)
     return await reader.readexactly(length) if length else b""
+
+
+async def _send_chunks(writer: asyncio.StreamWriter, frames: list[bytes]) -> None:
+    """Send the frames (one HTTP chunk each) in one write, and empty the list."""
+    if frames:
+        writer.write(b"".join(f"{len(data):x}\r\n".encode() + data + b"\r\n" for data in frames))
+        frames.clear()
+        await writer.drain()
 
 
 async def _send_chunk(writer: asyncio.StreamWriter, data: bytes) -> None:
