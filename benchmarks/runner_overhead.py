@@ -59,6 +59,47 @@ def start_fakes(port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the fake server did not start")
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds (user + system) used so far by a process and all its live descendants."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12])) / _TICKS
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
+class CpuMeter:
+    """CPU seconds the fakes and this process (with its analysis workers) use inside a `with` block."""
+
+    def __init__(self, fakes_pid: int) -> None:
+        self.fakes_pid = fakes_pid
+        self.fakes_s = self.ours_s = 0.0
+
+    def __enter__(self) -> CpuMeter:
+        self._start = (tree_cpu_s(self.fakes_pid), tree_cpu_s(os.getpid()))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fakes_s = tree_cpu_s(self.fakes_pid) - self._start[0]
+        self.ours_s = tree_cpu_s(os.getpid()) - self._start[1]
+
+
 class PeakRss:
     """Samples this process's resident memory every 20 ms and keeps the peak (MiB)."""
 
@@ -145,9 +186,18 @@ class Row:
     write_ms: float
     peak_mib: float
     statuses: set[str]
+    fakes_cpu_s: float  # during the runner phase
+    ours_cpu_s: float
+
+    @property
+    def busy(self) -> float:
+        """Share of the machine's cores the fakes and we kept busy during the runner phase."""
+        return (self.fakes_cpu_s + self.ours_cpu_s) / (self.runner_s * (os.cpu_count() or 1))
 
 
-def measure(count: int, model_id: str, first_delay_s: float, ideal_s: float, db: Path, port: int) -> Row:
+def measure(
+    count: int, model_id: str, first_delay_s: float, ideal_s: float, db: Path, port: int, fakes_pid: int
+) -> Row:
     """One row of the table: bare sockets, then bare generate(), then the Runner, on the same schedule."""
     from canvasbench.prompts import custom_prompt
     from canvasbench.providers.base import GenerationRequest
@@ -178,7 +228,7 @@ def measure(count: int, model_id: str, first_delay_s: float, ideal_s: float, db:
     bare_s = time.perf_counter() - started
 
     runner = Runner(db, default_concurrency=count)
-    with PeakRss() as rss:
+    with PeakRss() as rss, CpuMeter(fakes_pid) as cpu:
         started = time.perf_counter()
         comparison_id = runner.submit(prompt, [model_id] * count)
         rows = runner.wait(comparison_id)
@@ -199,6 +249,8 @@ def measure(count: int, model_id: str, first_delay_s: float, ideal_s: float, db:
         write_ms=stats.write_s * 1000,
         peak_mib=rss.peak,
         statuses={r["status"] for r in rows},
+        fakes_cpu_s=cpu.fakes_s,
+        ours_cpu_s=cpu.ours_s,
     )
 
 
@@ -249,6 +301,8 @@ def median_row(reps: list[Row]) -> Row:
         write_ms=med([r.write_ms for r in reps]),
         peak_mib=max(r.peak_mib for r in reps),
         statuses=set().union(*(r.statuses for r in reps)),
+        fakes_cpu_s=med([r.fakes_cpu_s for r in reps]),
+        ours_cpu_s=med([r.ours_cpu_s for r in reps]),
     )
 
 
@@ -259,17 +313,18 @@ def _ms(values: list[float]) -> str:
 def table(rows: list[Row]) -> str:
     """The printed result (Markdown, so it can go into the README as it is)."""
     head = (
-        "| runs | nominal s | fakes' own s (bare sockets) | bare SDK s | runner s | runner / fakes' own "
-        "| runner / bare SDK | TTFT err ms median / max: runner | bare SDK | bare sockets "
-        "| checkpoints | checkpoint ms (all writes) | peak RSS MiB |"
+        "| runs | nominal s | fakes' own s (bare sockets) | bare SDK s | runner s | runner / nominal "
+        "| runner / fakes' own | runner / bare SDK | TTFT err ms median / max: runner | bare SDK | bare sockets "
+        "| checkpoints | checkpoint ms (all writes) | peak RSS MiB | CPU s during runner: fakes / ours | cores busy |"
     )
     out = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         out.append(
             f"| {r.runs} | {r.ideal_s:.3f} | {r.wire_s:.3f} | {r.bare_s:.3f} | {r.runner_s:.3f} "
-            f"| {r.runner_s / r.wire_s:.3f} | {r.runner_s / r.bare_s:.3f} "
+            f"| {r.runner_s / r.ideal_s:.3f} | {r.runner_s / r.wire_s:.3f} | {r.runner_s / r.bare_s:.3f} "
             f"| {_ms(r.ttft_err_ms)} | {_ms(r.bare_ttft_err_ms)} | {_ms(r.wire_ttft_err_ms)} "
-            f"| {r.checkpoints} | {r.checkpoint_ms:.1f} ({r.write_ms:.1f}) | {r.peak_mib:.0f} |"
+            f"| {r.checkpoints} | {r.checkpoint_ms:.1f} ({r.write_ms:.1f}) | {r.peak_mib:.0f} "
+            f"| {r.fakes_cpu_s:.2f} / {r.ours_cpu_s:.2f} | {r.busy:.0%} |"
         )
     return "\n".join(out)
 
@@ -311,13 +366,13 @@ def main() -> None:
     ideal_s = (args.first_delay_ms + (args.chunks - 1) * args.interval_ms) / 1000
     try:
         # Warm up: SDK imports, client construction and the first connection are not steady-state overhead.
-        measure(1, f"{args.provider}:fake;chunks=5", 0.0, 1.0, tmp / "warmup.db", port)
+        measure(1, f"{args.provider}:fake;chunks=5", 0.0, 1.0, tmp / "warmup.db", port, fakes.pid)
         rows = []
         for count in (int(c) for c in args.counts.split(",")):
             reps = []
             for rep in range(args.repeat):
                 db = tmp / f"bench-{count}-{rep}.db"
-                reps.append(measure(count, model_id, args.first_delay_ms / 1000, ideal_s, db, port))
+                reps.append(measure(count, model_id, args.first_delay_ms / 1000, ideal_s, db, port, fakes.pid))
                 r = reps[-1]
                 print(
                     f"  {count} runs, repetition {rep + 1}: sockets {r.wire_s:.3f}s, SDK {r.bare_s:.3f}s, "

@@ -68,6 +68,7 @@ class _Attempt:
         self.finish: Finish | None = None
         self.chunks = 0
         self.ended: float | None = None  # when the stream ended or broke (before closing the client)
+        self.activity = Activity()
 
     @property
     def has_content(self) -> bool:
@@ -93,7 +94,7 @@ async def generate(
     request = replace(request, model=model, max_output_tokens=max_out)
     loop = asyncio.get_running_loop()
     attempt_no = 0
-    current = _Attempt(loop.time())
+    current = _Attempt(time.monotonic())
     last_progress = 0.0
 
     def progress(now: float) -> None:
@@ -117,7 +118,7 @@ async def generate(
     try:
         while True:
             attempt_no += 1
-            current = _Attempt(loop.time())
+            current = _Attempt(time.monotonic())
             try:
                 await _consume(provider.stream(request), current, settings, loop, progress)
             except ProviderError as exc:
@@ -128,24 +129,24 @@ async def generate(
                     message = str(exc)
                     if exc.retryable and not current.has_content:
                         message += _gave_up(attempt_no, exc.retry_after_s, settings)
-                    return _failed(current, attempt_no, loop.time(), _clean(message), exc.status)
+                    return _failed(current, attempt_no, time.monotonic(), _clean(message), exc.status)
                 log.info("%s: attempt %d failed (HTTP %s), retrying in %.2fs", model_id, attempt_no, exc.status, delay)
                 await asyncio.sleep(delay)
                 continue
             except _Stalled as stall:
-                return _failed(current, attempt_no, loop.time(), stall.message(model_id, settings), None)
+                return _failed(current, attempt_no, time.monotonic(), stall.message(model_id, settings), None)
             except CanvasBenchError as exc:  # e.g. a key removed between ensure_ready and the request
-                return _failed(current, attempt_no, loop.time(), _clean(str(exc)), None)
+                return _failed(current, attempt_no, time.monotonic(), _clean(str(exc)), None)
             except Exception as exc:  # an SDK surprise: keep the text and say what happened
                 log.exception("unexpected error from %s", model_id)
                 message = f"{model_id}: unexpected {type(exc).__name__}: {exc}"
-                return _failed(current, attempt_no, loop.time(), _clean(message), None)
-            return _finished(current, attempt_no, loop.time())
+                return _failed(current, attempt_no, time.monotonic(), _clean(message), None)
+            return _finished(current, attempt_no, time.monotonic())
     except asyncio.CancelledError:
         task = asyncio.current_task()
         if task is not None:
             task.uncancel()  # we answer the cancel with a result instead of propagating it
-        result = _result(current, attempt_no, loop.time(), "cancelled")
+        result = _result(current, attempt_no, time.monotonic(), "cancelled")
         result.error = "cancelled by the user; the text received so far is kept."
         return result
 
@@ -172,32 +173,29 @@ async def _consume(
 ) -> None:
     """Read events into `attempt`, failing as stalled when neither an event nor a byte arrives for the idle time."""
     iterator = aiter(events)
-    activity = Activity()
-    token = current_activity.set(activity)  # the adapters' HTTP transport touches it on every byte chunk
+    activity = attempt.activity
+    token = current_activity.set(activity)  # the adapters' HTTP transport stamps it (see http.py)
+    watchdog = _Watchdog(activity, settings.idle_timeout_s, loop)
     try:
-        while True:
-            try:
-                event = await _next_event(iterator, activity, settings.idle_timeout_s)
-            except StopAsyncIteration:
-                attempt.ended = loop.time()
-                return
-            except BaseException:
-                attempt.ended = loop.time()
-                raise
+        async for event in iterator:
             activity.touch()
-            now = loop.time()
+            now = time.monotonic()
             if isinstance(event, RequestSent):
                 if attempt.first_chunk is None:
                     attempt.started = now
                 continue
+            # When the bytes behind this event arrived, not when the busy loop got round to it.
+            at = activity.received if activity.received is not None else now
             attempt.chunks += 1
             if attempt.first_chunk is None:
-                attempt.first_chunk = now
+                if activity.sent is not None:
+                    attempt.started = activity.sent  # the request left; the SDK's own set-up is not provider time
+                attempt.first_chunk = at
             if isinstance(event, TextDelta):
                 if event.text:
                     attempt.text.append(event.text)
                     if attempt.first_text is None:
-                        attempt.first_text = now
+                        attempt.first_text = at
                     progress(now)
             elif isinstance(event, ThinkingDelta):
                 if event.text:
@@ -207,9 +205,17 @@ async def _consume(
                 attempt.usage = event.usage
             elif isinstance(event, Finish):
                 attempt.finish = event
-    except _Idle:
-        raise _Stalled(attempt) from None
+        attempt.ended = activity.received if activity.received is not None else time.monotonic()
+    except BaseException:
+        attempt.ended = time.monotonic()
+        task = asyncio.current_task()
+        # After our watchdog's cancel, whatever the SDK raised is a stall; a cancel from anyone else
+        # (the user) is still pending in the count and goes on up.
+        if watchdog.fired and task is not None and task.uncancel() == 0:
+            raise _Stalled(attempt) from None
+        raise
     finally:
+        watchdog.stop()
         current_activity.reset(token)
         closer = getattr(iterator, "aclose", None)
         if closer is not None:
@@ -217,37 +223,32 @@ async def _consume(
                 await asyncio.wait_for(closer(), 5)
 
 
-class _Idle(Exception):
-    """Nothing arrived for the idle timeout."""
+class _Watchdog:
+    """Cancels the current task once nothing (no event, no byte) has arrived for `idle_s` seconds.
 
+    One timer per attempt, re-armed only when it fires: the per-event cost is nil, where a timeout
+    around each read would cost a task and a timer per chunk on the loop every stream shares.
+    """
 
-async def _next_event(iterator: AsyncIterator[StreamEvent], activity: Activity, idle_s: float) -> StreamEvent:
-    """The next event; raises _Idle once nothing (no event, no byte) has arrived for `idle_s` seconds."""
+    def __init__(self, activity: Activity, idle_s: float, loop: asyncio.AbstractEventLoop) -> None:
+        self.fired = False
+        self._activity = activity
+        self._idle_s = idle_s
+        self._loop = loop
+        self._task = asyncio.current_task()
+        self._handle = loop.call_at(activity.last + idle_s, self._check)
 
-    async def step_once() -> StreamEvent:
-        return await anext(iterator)
+    def _check(self) -> None:
+        deadline = self._activity.last + self._idle_s
+        if time.monotonic() < deadline:
+            self._handle = self._loop.call_at(deadline, self._check)
+        elif self._task is not None:
+            self.fired = True
+            self._task.cancel()
 
-    step = asyncio.ensure_future(step_once())
-    try:
-        while True:
-            remaining = idle_s - (time.monotonic() - activity.last)
-            if remaining <= 0:
-                raise _Idle
-            done, _pending = await asyncio.wait({step}, timeout=remaining)
-            if done:
-                return step.result()
-    finally:
-        if not step.done():
-            step.cancel()
-            try:
-                await step
-            except asyncio.CancelledError:
-                # Our own cancellation of `step` is expected; a cancel aimed at this task must go on up.
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():
-                    raise
-            except Exception:  # the stream's own failure after we stopped waiting does not matter
-                pass
+    def stop(self) -> None:
+        """Disarm (the attempt is over)."""
+        self._handle.cancel()
 
 
 def _gave_up(attempts: int, retry_after_s: float | None, settings: StreamSettings) -> str:

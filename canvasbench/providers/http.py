@@ -19,14 +19,28 @@ LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)
 
 
 class Activity:
-    """When bytes last arrived for the generation running in this context (time.monotonic())."""
+    """What the transport saw for the generation running in this context (times are time.monotonic()).
+
+    The timings come from here rather than from when an event reaches generate(): with many streams on
+    one loop, the SDK's request building and other streams' parsing would otherwise count as provider time.
+    """
 
     def __init__(self) -> None:
         self.last = time.monotonic()
+        self.sent: float | None = None  # when the built request was handed to the network
+        self.received: float | None = None  # when the latest body bytes arrived from the network
 
     def touch(self) -> None:
         """Record that something arrived now."""
         self.last = time.monotonic()
+
+    def request_sent(self) -> None:
+        """Record that the request is going out now."""
+        self.sent = self.last = time.monotonic()
+
+    def body_received(self) -> None:
+        """Record that response body bytes arrived now."""
+        self.received = self.last = time.monotonic()
 
 
 # Set by generate() for each attempt; read by the transport below, in the same task's context.
@@ -50,7 +64,7 @@ class _ActivityStream(httpx2.AsyncByteStream):
         async for chunk in self._inner:
             activity = current_activity.get()
             if activity is not None:
-                activity.touch()
+                activity.body_received()
             yield chunk
 
     async def aclose(self) -> None:
@@ -58,14 +72,17 @@ class _ActivityStream(httpx2.AsyncByteStream):
 
 
 class ActivityTransport(httpx2.AsyncBaseTransport):
-    """Marks activity on every received byte chunk, so keep-alives the SDKs swallow (Anthropic pings,
-    OpenRouter SSE comments) still count as "not idle"."""
+    """Stamps the request's send time and every received body chunk, so keep-alives the SDKs swallow
+    (Anthropic pings, OpenRouter SSE comments) still count as "not idle"."""
 
     def __init__(self) -> None:
         self._inner = httpx2.AsyncHTTPTransport(verify=shared_ssl_context(), limits=LIMITS)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         """Send through the real transport and wrap the body stream."""
+        activity = current_activity.get()
+        if activity is not None:
+            activity.request_sent()
         response = await self._inner.handle_async_request(request)
         assert isinstance(response.stream, httpx2.AsyncByteStream)
         return httpx2.Response(
