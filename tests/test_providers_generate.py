@@ -64,7 +64,8 @@ def test_tokens_per_second_counts_from_the_first_chunk(provider: str, fake_env: 
     # 10 chunks 50 ms apart after a 300 ms delay: 450 ms of streaming for 1000 output + 500 thinking tokens.
     result = run(f"{provider}:fake;first_delay_ms=300;chunks=10;interval_ms=50;output_tokens=1000;thinking_tokens=500")
     assert result.status == "done" and result.tokens_per_s is not None
-    assert 1500 / (0.45 + 0.3) < result.tokens_per_s <= 1500 / 0.45  # the 300 ms before the first chunk excluded
+    # The 300 ms before the first chunk is excluded (the fake's timers may fire the first chunk a little late).
+    assert 1500 / (0.45 + 0.3) < result.tokens_per_s <= 1500 / 0.44
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

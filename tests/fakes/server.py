@@ -141,8 +141,11 @@ class FakeServer:
 
     # -- HTTP --------------------------------------------------------------------------------------------
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # A stream's schedule counts from the connection, as the client's clock does: not from when this
+        # loop, busy with other requests arriving together, got round to parsing this one.
+        accepted = asyncio.get_running_loop().time()
         try:
-            await self._handle_one(reader, writer)
+            await self._handle_one(reader, writer, accepted)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
         except asyncio.CancelledError:
@@ -151,7 +154,7 @@ class FakeServer:
             with contextlib.suppress(Exception):
                 writer.close()
 
-    async def _handle_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _handle_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, accepted: float) -> None:
         line = await reader.readline()
         if not line:
             return
@@ -164,7 +167,6 @@ class FakeServer:
             name, _, value = raw.decode("latin-1").partition(":")
             headers[name.strip().lower()] = value.strip()
         body_bytes = await _read_body(reader, headers)
-        received = asyncio.get_running_loop().time()  # the stream's schedule counts from here
         try:
             body = json.loads(body_bytes) if body_bytes else None
         except ValueError:
@@ -211,7 +213,7 @@ class FakeServer:
         if not stream:
             await _send_json(writer, 200, complete_json(protocol, model, behaviour, body or {}))
             return
-        await self._stream(writer, reader, protocol, model, behaviour, body or {}, received)
+        await self._stream(writer, reader, protocol, model, behaviour, body or {}, accepted)
 
     async def _stream(
         self,
@@ -221,9 +223,9 @@ class FakeServer:
         model: str,
         behaviour: FakeBehaviour,
         body: dict[str, Any],
-        received: float,
+        accepted: float,
     ) -> None:
-        """Send the stream on an absolute schedule: the first event at received + first_delay, chunk i
+        """Send the stream on an absolute schedule: the first event at accepted + first_delay, chunk i
         interval * i after it. A late fake (a busy machine) never drifts further behind: chunks already
         due go out together in one write, as a real server's TCP stack would coalesce them."""
         plan = StreamPlan(protocol, model, behaviour, body)
@@ -234,7 +236,7 @@ class FakeServer:
         await writer.drain()
         content = plan.content()
         loop = asyncio.get_running_loop()
-        first = received + behaviour.first_delay_ms / 1000
+        first = accepted + behaviour.first_delay_ms / 1000
         if loop.time() < first:
             await asyncio.sleep(first - loop.time())
         pending: list[bytes] = list(plan.opening())
