@@ -1,14 +1,16 @@
 """How much time and memory the Runner adds on top of the providers' own schedule, measured against the fakes.
 
-    .venv/bin/python benchmarks/runner_overhead.py [--provider openai] [--counts 1,4,16]
+    .venv/bin/python benchmarks/runner_overhead.py [--provider openai] [--counts 1,4,16] [--interval-ms 1]
 
 For 1, 4 and 16 concurrent runs of one fixed fake schedule (a 200 ms first-token delay, then 2,000
-chunks 1 ms apart) it prints: the ideal wall time (the slowest fake's own schedule), the wall time of
-the same streams read by bare generate() calls (SDK + fake, no runner, no store), the Runner's wall
-time (submit until the last final row is committed), both ratios, the TTFT error (measured minus the
-injected 200 ms) median and max, the time spent writing checkpoints, and the peak resident memory.
-The fake server runs in its own process so that it does not compete with us for the GIL.
-Targets (issue 4): Runner / ideal <= 1.05 at 16 runs, TTFT error <= 10 ms.
+chunks 1 ms apart) it prints: the nominal wall time of that schedule (the ideal: the fakes keep an
+absolute schedule), the same streams read with bare sockets (the fakes' own time, which shows they keep
+it) and by bare generate() calls (SDK + fake, no runner, no store), the Runner's wall time (submit until
+the last final row is committed), the ratios, the TTFT error (measured minus the injected 200 ms) median
+and max, the time spent writing checkpoints, the peak resident memory, and the CPU seconds used: ours
+in the bare SDK phase (near its wall time means the one event loop is full, so the SDK is the limit)
+and the fakes' and ours in the runner phase. The fake server runs in its own process so that it does
+not compete with us for the GIL. Targets (issue 4): Runner / ideal <= 1.05 at 16 runs, TTFT error <= 10 ms.
 """
 
 from __future__ import annotations

@@ -113,6 +113,8 @@ class GenerationResult:
     error: str | None = None
     http_status: int | None = None
     attempts: int = 0
+    # Seconds from the request leaving for the network to the bytes of the first event, of the first
+    # answer text, and of the end arriving, all stamped by the transport (see http.Activity).
     first_chunk_s: float | None = None
     ttft_s: float | None = None
     latency_s: float | None = None
