@@ -236,12 +236,16 @@ class _Watchdog:
         self._idle_s = idle_s
         self._loop = loop
         self._task = asyncio.current_task()
-        self._handle = loop.call_at(activity.last + idle_s, self._check)
+        self._handle = loop.call_later(self._remaining(), self._check)
+
+    def _remaining(self) -> float:
+        # call_later, not call_at: activity times are time.monotonic(), which need not be the loop's clock.
+        return self._activity.last + self._idle_s - time.monotonic()
 
     def _check(self) -> None:
-        deadline = self._activity.last + self._idle_s
-        if time.monotonic() < deadline:
-            self._handle = self._loop.call_at(deadline, self._check)
+        remaining = self._remaining()
+        if remaining > 0:
+            self._handle = self._loop.call_later(remaining, self._check)
         elif self._task is not None:
             self.fired = True
             self._task.cancel()
