@@ -118,7 +118,12 @@ def test_the_command_line_server_answers(tmp_path: Path) -> None:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise
                 time.sleep(0.1)
+        # The server may answer a moment before it prints: read until the line shows (or the output ends).
+        assert proc.stdout is not None
+        printed = ""
+        while f"OPENAI_BASE_URL=http://127.0.0.1:{port}/v1" not in printed and (line := proc.stdout.readline()):
+            printed += line
     finally:
         proc.terminate()
-        output, _ = proc.communicate(timeout=10)
-    assert f"OPENAI_BASE_URL=http://127.0.0.1:{port}/v1" in output
+        proc.communicate(timeout=10)
+    assert f"OPENAI_BASE_URL=http://127.0.0.1:{port}/v1" in printed
