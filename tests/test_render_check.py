@@ -268,6 +268,17 @@ def test_endless_loop_is_stopped_at_the_time_limit(engine: RenderEngine, mirror:
 
 
 @needs_chromium
+def test_a_page_that_hangs_after_drawing_keeps_what_it_drew(engine: RenderEngine, mirror: Path) -> None:
+    # It draws at once and hangs 0.9 s later, inside the 3 s sample window.
+    check = run_page(engine, "hangs_after_drawing.html", mirror, CheckLimits(load_timeout_s=15.0, sample_s=3.0))
+    assert check.limit_hit == "time"
+    assert check.verdict == "renders with errors", check.evidence
+    assert check.drawn and check.screenshot is not None and check.screenshot.startswith(PNG_MAGIC)
+    assert "stopped responding" in check.evidence and "2D canvas" in check.evidence
+    assert run_page(engine, "dashboard.svg", mirror).verdict == "renders"  # the engine recovers
+
+
+@needs_chromium
 def test_endless_allocation_is_stopped_at_the_memory_limit(mirror: Path) -> None:
     small = RenderEngine(memory_mb=400, max_concurrent=1)
     try:

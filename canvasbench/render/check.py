@@ -55,6 +55,7 @@ from canvasbench.render.verdict import (
 T = TypeVar("T")
 
 PAGE_URL = "http://artifact.canvasbench.invalid/index.html"
+EARLY_LOOK_S = 0.5  # into the sample window: a page's first frames are drawn by then
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -402,12 +403,19 @@ class RenderEngine:
         canvas_drawn: bool | None = None
         if not hung and not seen.crashed:
             try:
-                frames0 = await self._step(page.evaluate(FRAMES_JS), limits)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(seen.crash_event.wait(), limits.sample_s)
+                frames0 = int(await self._step(page.evaluate(FRAMES_JS), limits) or 0)
+                sample_started = time.monotonic()
+                # An early look, once the first frames are drawn: a page that hangs later in the sample
+                # window is still judged (and shown) by what it drew before it hung.
+                await self._sleep_unless_crashed(seen, min(EARLY_LOOK_S, limits.sample_s / 2))
                 if not seen.crashed:
                     probe = await self._step(page.evaluate(PROBE_JS), limits)
-                    frames = max(0, int(probe.get("frames") or 0) - int(frames0 or 0))
+                    shot = await self._step(page.screenshot(type="png", caret="hide"), limits)
+                    frames = max(0, int(probe.get("frames") or 0) - frames0)
+                    await self._sleep_unless_crashed(seen, limits.sample_s - (time.monotonic() - sample_started))
+                if not seen.crashed:
+                    probe = await self._step(page.evaluate(PROBE_JS), limits)
+                    frames = max(0, int(probe.get("frames") or 0) - frames0)
                     shot = await self._step(page.screenshot(type="png", caret="hide"), limits)
                     box = probe.get("main_canvas")
                     if box:
@@ -416,11 +424,16 @@ class RenderEngine:
                         )
                         canvas_drawn = pixel_report(canvas_shot, (box["x"], box["y"], box["w"], box["h"])).drawn
             except TimeoutError:
-                hung = True  # went into an endless loop after loading
+                hung = True  # went into an endless loop after loading (the early look, if any, stays)
             except PlaywrightError:
                 pass  # crashed meanwhile
         elapsed = time.monotonic() - started
         return self._conclude(seen, probe, frames, shot, canvas_drawn, loaded, hung, elapsed, started, mirror, limits)
+
+    @staticmethod
+    async def _sleep_unless_crashed(seen: _Observed, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(seen.crash_event.wait(), max(seconds, 0.0))
 
     async def _responsive(self, page: Page) -> bool:
         try:
