@@ -222,3 +222,15 @@ def test_run_checks_each_finished_artifact_in_the_browser(fake_env_vars: dict[st
     (run,) = store.db.query("SELECT id FROM runs")
     (check,) = store.db.query("SELECT verdict, screenshot FROM render_checks WHERE run_id = ?", [run["id"]])
     assert check["verdict"] == "renders" and check["screenshot"][:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sweep_summary_shows_each_render_verdict_and_explains_the_bad_ones(fake_env_vars: dict[str, str]) -> None:
+    cut, good = "openai:fake;fault=cut:2", "anthropic:fake;text=svg"
+    result = cli("sweep", "--model", cut, "--model", good, "--prompt-id", "svg-ui-components", "--check")
+    assert result.exit_code == 1  # the cut run failed
+    header, _rule, *rows = result.stdout.splitlines()
+    assert header.split()[:4] == ["prompt", "model", "status", "render"]
+    assert rows[0].split()[1:4] == [cut, "failed", "blank"] and rows[1].split()[1:4] == [good, "done", "renders"]
+    # The blank page is explained below the table; the clean one is not repeated.
+    assert f"svg-ui-components × {cut}: blank - Loaded without errors but nothing was drawn" in result.stdout
+    assert f"× {good}: renders" not in result.stdout

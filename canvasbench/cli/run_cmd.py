@@ -145,13 +145,22 @@ def _finish_checks(checks: RenderCheckPool | None, *, interrupted: bool) -> None
     checks.shutdown(wait=not interrupted)
 
 
-def _echo_verdicts(runner: Runner, rows: Sequence[dict[str, Any]]) -> None:
-    """One line per checked run: its render verdict and the evidence behind it."""
-    found = latest_checks(runner.store, [r["id"] for r in rows])
+def _verdicts(runner: Runner, rows: Sequence[dict[str, Any]], checked: bool) -> dict[str, dict[str, Any]] | None:
+    """Each checked run's latest render check (None when checks were off)."""
+    return latest_checks(runner.store, [r["id"] for r in rows]) if checked else None
+
+
+def _echo_evidence(rows: Sequence[dict[str, Any]], checks: dict[str, dict[str, Any]], *, only_problems: bool) -> None:
+    """One line per checked run (or per run that did not render cleanly): the verdict and its evidence."""
     for row in rows:
-        check = found.get(row["id"])
-        if check:
-            click.echo(f"{row['model_id']}: {check['verdict']} - {check['evidence']}")
+        check = checks.get(row["id"])
+        if check and not (only_problems and check["verdict"] == "renders"):
+            label = f"{row['prompt_id']} × {row['model_id']}" if only_problems else row["model_id"]
+            click.echo(f"{label}: {check['verdict']} - {check['evidence']}")
+
+
+def _verdict_column(checks: dict[str, dict[str, Any]] | None) -> dict[str, str] | None:
+    return None if checks is None else {run_id: c["verdict"] for run_id, c in checks.items()}
 
 
 model_option = click.option(
@@ -221,8 +230,9 @@ def run_command(
     if as_json:
         click.echo(json.dumps({"comparison_id": comparison_id, "runs": [json_run(r) for r in rows]}))
     else:
-        click.echo(summary_table(rows))
-        _echo_verdicts(runner, rows)
+        found = _verdicts(runner, rows, check)
+        click.echo(summary_table(rows, verdicts=_verdict_column(found)))
+        _echo_evidence(rows, found or {}, only_problems=False)
         click.echo(f"\nComparison {comparison_id} saved in {runner.store.path}")
     sys.exit(exit_code(rows, interrupted))
 
@@ -299,7 +309,9 @@ def sweep_command(
         }
         click.echo(json.dumps(payload))
     else:
-        click.echo(summary_table(rows, prompt_column=True))
+        found = _verdicts(runner, rows, check)
+        click.echo(summary_table(rows, prompt_column=True, verdicts=_verdict_column(found)))
+        _echo_evidence(rows, found or {}, only_problems=True)
         done = sum(r["status"] == "done" for r in rows)
         click.echo(f"\n{done}/{len(rows)} runs done in {len(comparisons)} comparisons, saved in {runner.store.path}")
     sys.exit(exit_code(rows, interrupted))

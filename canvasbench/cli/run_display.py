@@ -105,9 +105,13 @@ def _fmt_int(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
 
 
-def summary_table(rows: Sequence[dict[str, Any]], *, prompt_column: bool = False) -> str:
-    """The end-of-run table: one row per run, then each problem spelled out below it."""
+def summary_table(
+    rows: Sequence[dict[str, Any]], *, prompt_column: bool = False, verdicts: dict[str, str] | None = None
+) -> str:
+    """The end-of-run table: one row per run (with its render verdict when checked), then each problem."""
     head = ["model", "status", "lines", "code", "TTFT", "total", "tok/s", "out tok", "think tok", "cost"]
+    if verdicts is not None:
+        head.insert(2, "render")
     if prompt_column:
         head.insert(0, "prompt")
     body = []
@@ -124,11 +128,13 @@ def summary_table(rows: Sequence[dict[str, Any]], *, prompt_column: bool = False
             _fmt_int(r.get("thinking_tokens")),
             format_cost(r.get("cost_usd")),
         ]
+        if verdicts is not None:
+            cells.insert(2, verdicts.get(r["id"], "not checked"))
         if prompt_column:
             cells.insert(0, r.get("prompt_id") or "")
         body.append(cells)
     widths = [max(len(h), *(len(c[i]) for c in body)) if body else len(h) for i, h in enumerate(head)]
-    numeric = set(range(2 + prompt_column, len(head)))
+    numeric = set(range(2 + prompt_column + (verdicts is not None), len(head)))
 
     def fmt(cells: list[str]) -> str:
         pairs = enumerate(zip(cells, widths, strict=True))
