@@ -273,6 +273,25 @@ def test_killed_process_leaves_interrupted_runs_with_their_text(fake_env_vars: d
         assert row["finished_at"]
 
 
+def test_a_script_without_a_main_guard_runs_once(fake_env_vars: dict[str, str], tmp_path: Path) -> None:
+    # Large pages are analysed in worker processes; those must never import (and so re-run) the user's script.
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from canvasbench.prompts import custom_prompt\n"
+        "from canvasbench.runner import Runner\n"
+        f"runner = Runner({str(tmp_path / 'script.db')!r})\n"
+        "model = 'openai:fake;text=long;lines=2000;chunks=20'\n"
+        "rows = runner.wait(runner.submit(custom_prompt('x'), [model, model]), timeout=60)\n"
+        "print('SCRIPT RAN', [(r['status'], r['lines']) for r in rows], flush=True)\n"
+        "runner.shutdown()\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], env={**os.environ, **fake_env_vars},
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("SCRIPT RAN") == 1
+    assert "SCRIPT RAN [('done', 2000), ('done', 2000)]" in done.stdout
+
+
 def test_runs_of_a_live_runner_are_not_marked_interrupted(make_runner: Callable[..., Runner]) -> None:
     runner = make_runner()
     comparison_id = runner.submit(PROMPT, ["openai:fake;chunks=300;interval_ms=10"])
