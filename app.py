@@ -9,11 +9,11 @@ from ui import frame
 st.set_page_config(page_title="CanvasBench", page_icon="🎨", layout="wide")
 frame.load_secrets_into_env()
 
-# Page files end in `_page` and set url_path explicitly: until the first st.navigation call, Streamlit 1.67
-# still treats `pages/*.py` as old-style pages, so a deep link to a path equal to a file name would run
-# that page without this frame on a freshly started server.
+# Page files end in `_page` and set url_path explicitly (the default page answers at /): until the first
+# st.navigation call, Streamlit 1.67 still treats `pages/*.py` as old-style pages, so a deep link to a path
+# equal to a file name would run that page without this frame on a freshly started server.
 PAGES = [
-    st.Page("pages/gallery_page.py", url_path="gallery", title="Gallery", icon=":material/grid_view:", default=True),
+    st.Page("pages/gallery_page.py", title="Gallery", icon=":material/grid_view:", default=True),  # served at /
     st.Page(
         "pages/new_comparison_page.py",
         url_path="new_comparison",
@@ -23,7 +23,15 @@ PAGES = [
     st.Page("pages/metrics_page.py", url_path="metrics", title="Metrics", icon=":material/monitoring:"),
     st.Page("pages/models_page.py", url_path="models", title="Models", icon=":material/key:"),
 ]
-page = st.navigation(PAGES)
+
+
+def _gallery_alias() -> None:
+    """`/gallery` is what people type: forward it to the gallery at `/`, keeping ?comparison= or ?run=."""
+    st.switch_page(PAGES[0], query_params=dict(st.query_params))
+
+
+# Without it, /gallery showed a "Page not found" dialog: the default page only answers at the root.
+page = st.navigation([*PAGES, st.Page(_gallery_alias, url_path="gallery", title="Gallery", visibility="hidden")])
 store = frame.store_or_stop()
 frame.sidebar(store)
 page.run()

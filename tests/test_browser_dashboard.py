@@ -206,8 +206,10 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
         _settle(page)
     assert page.locator('[data-testid="stImage"] img').count() >= 3, "render-check thumbnails on the card"
     _shot(page, "gallery")
-    page.goto(f"{url}/?comparison={comparison_id}")
+    # The link people type: /gallery forwards to the gallery at / and keeps the comparison.
+    page.goto(f"{url}/gallery?comparison={comparison_id}")
     page.get_by_role("heading", name="Browser test bounce").wait_for()
+    assert "comparison=" in page.url and "Page not found" not in page.inner_text("body")
     deadline = time.monotonic() + 30
     while len(_inner_frames(page)) < 3 and time.monotonic() < deadline:
         page.wait_for_timeout(300)
