@@ -35,7 +35,7 @@ def chunks_of(model: str) -> list[str]:
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_happy_path_streams_the_whole_answer_with_usage(provider: str, fake_env: FakeServer) -> None:
-    model = "fake;chunks=10"
+    model = "fake;chunks=10;interval_ms=10"
     result = run(f"{provider}:{model}")
     expected = parse_model_name(model)
     assert result.status == "done", result.error
@@ -66,6 +66,15 @@ def test_tokens_per_second_counts_from_the_first_chunk(provider: str, fake_env: 
     assert result.status == "done" and result.tokens_per_s is not None
     # The 300 ms before the first chunk is excluded (the fake's timers may fire the first chunk a little late).
     assert 1500 / (0.45 + 0.3) < result.tokens_per_s <= 1500 / 0.44
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_an_answer_that_arrives_all_at_once_has_no_tokens_per_second(provider: str, fake_env: FakeServer) -> None:
+    # 2,000 chunks with no gaps are all there at once (as behind a buffering proxy): a rate over the time we
+    # took to parse them would read as tens of thousands of tokens a second.
+    result = run(f"{provider}:fake;text=long;lines=2000;chunks=2000")
+    assert result.status == "done" and result.usage.output_tokens and result.usage.output_tokens > 10_000
+    assert result.tokens_per_s is None
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

@@ -31,6 +31,10 @@ from canvasbench.providers.registry import all_key_env_vars, ensure_ready, get_p
 log = logging.getLogger("canvasbench.providers")
 
 
+# Below this much waiting for bytes after the first ones, an answer arrived at once: no tokens/s for it.
+MIN_STREAM_WAIT_S = 0.05
+
+
 @dataclass(frozen=True)
 class StreamSettings:
     """Retry, backoff and idle-timeout knobs (seconds); there is deliberately no overall deadline."""
@@ -277,9 +281,10 @@ def _result(attempt: _Attempt, attempts: int, now: float, status: str) -> Genera
     end = attempt.ended if attempt.ended is not None else now
     usage = attempt.usage or Usage()
     tokens_per_s = None
-    if attempt.usage is not None and attempt.first_chunk is not None and end > attempt.first_chunk:
+    first = attempt.first_chunk
+    if attempt.usage is not None and first is not None and end > first and _streamed(attempt):
         billed = (usage.output_tokens or 0) + (usage.thinking_tokens or 0)
-        tokens_per_s = billed / (end - attempt.first_chunk) if billed else None
+        tokens_per_s = billed / (end - first) if billed else None
     return GenerationResult(
         status=status,  # type: ignore[arg-type]
         text="".join(attempt.text),
@@ -293,6 +298,13 @@ def _result(attempt: _Attempt, attempts: int, now: float, status: str) -> Genera
         tokens_per_s=tokens_per_s,
         usage=usage,
     )
+
+
+def _streamed(attempt: _Attempt) -> bool:
+    """Whether the answer came over time: one that was all there at once has no rate (it would read as
+    millions of tokens a second). Adapters that do not use our transport are taken at their word."""
+    activity = attempt.activity
+    return activity.received is None or activity.waited_after_first >= MIN_STREAM_WAIT_S
 
 
 def _failed(attempt: _Attempt, attempts: int, end: float, error: str, status: int | None) -> GenerationResult:

@@ -29,6 +29,9 @@ class Activity:
         self.last = time.monotonic()
         self.sent: float | None = None  # when the built request was handed to the network
         self.received: float | None = None  # when the latest body bytes arrived from the network
+        # Seconds spent waiting for body bytes after the first ones: near zero when the whole answer
+        # was already there (a buffering proxy, a burst), whatever our parsing of it took.
+        self.waited_after_first = 0.0
 
     def touch(self) -> None:
         """Record that something arrived now."""
@@ -38,8 +41,10 @@ class Activity:
         """Record that the request is going out now."""
         self.sent = self.last = time.monotonic()
 
-    def body_received(self) -> None:
-        """Record that response body bytes arrived now."""
+    def body_received(self, waited: float) -> None:
+        """Record that response body bytes arrived now, after waiting `waited` seconds for them."""
+        if self.received is not None:
+            self.waited_after_first += waited
         self.received = self.last = time.monotonic()
 
 
@@ -61,10 +66,16 @@ class _ActivityStream(httpx2.AsyncByteStream):
         self._inner = inner
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
+        chunks = aiter(self._inner)
+        while True:
+            asked = time.monotonic()
+            try:
+                chunk = await anext(chunks)
+            except StopAsyncIteration:
+                return
             activity = current_activity.get()
             if activity is not None:
-                activity.body_received()
+                activity.body_received(time.monotonic() - asked)
             yield chunk
 
     async def aclose(self) -> None:
