@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import importlib
 import os
 import ssl
 import time
 from collections.abc import AsyncIterator
 
 import httpx2
+
+# httpx imports its connection layer (httpcore, h11, anyio's asyncio backend, truststore: 66 modules,
+# 20-100 ms) on the first request. Imported here, on whichever thread imports the adapters, so that the
+# first timed request does not do it on the event loop every stream shares.
+importlib.import_module("httpcore2")
+importlib.import_module("h11")
+importlib.import_module("anyio._backends._asyncio")
+importlib.import_module("httpcore2._backends.anyio")
 
 # No read/write/pool deadline: generate() enforces the idle timeout itself, and a long generation must
 # never die at a fixed deadline. Connecting gets a bound so a dead host fails fast (and is retried).
