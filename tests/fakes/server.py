@@ -358,8 +358,7 @@ async def _send_chunks(writer: asyncio.StreamWriter, frames: list[bytes]) -> Non
 
 
 async def _send_chunk(writer: asyncio.StreamWriter, data: bytes) -> None:
-    writer.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-    await writer.drain()
+    await _send_chunks(writer, [data])
 
 
 async def _end_chunks(writer: asyncio.StreamWriter) -> None:
