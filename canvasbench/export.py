@@ -39,14 +39,16 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "render_verdict",
     "js_errors",
     "render_ms",
+    "judge_score",  # the latest successful AI-judge overall score (0-10) of the run, empty when never judged
 )
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "parquet")
 
 _INT_COLUMNS = frozenset(
-    {"input_tokens", "output_tokens", "thinking_tokens", "lines", "code_lines", "chars", "js_errors"}
+    {"input_tokens", "output_tokens", "thinking_tokens", "lines", "code_lines", "chars", "js_errors",
+     "attempts", "images"}
 )
-_FLOAT_COLUMNS = frozenset({"ttft_s", "latency_s", "tokens_per_s", "cost_usd", "render_ms"})
+_FLOAT_COLUMNS = frozenset({"ttft_s", "latency_s", "tokens_per_s", "cost_usd", "render_ms", "judge_score", "overall"})
 _BOOL_COLUMNS = frozenset({"truncated"})
 
 # Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection");
@@ -79,7 +81,9 @@ SELECT
   r.cost_usd AS cost_usd,
   rc.verdict AS render_verdict,
   rc.js_errors AS js_errors,
-  rc.render_ms AS render_ms
+  rc.render_ms AS render_ms,
+  (SELECT j.overall FROM judgments j WHERE j.run_id = r.id AND j.mode = 'score' AND j.status = 'ok'
+   ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS judge_score
 FROM runs r
 JOIN comparisons c ON c.id = r.comparison_id
 LEFT JOIN render_checks rc ON rc.run_id = r.id
@@ -115,12 +119,18 @@ def neutralise_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
-def write_export(rows: Sequence[dict[str, Any]], fmt: str, out: BinaryIO | Path | None = None) -> bytes | None:
+def write_export(
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    out: BinaryIO | Path | None = None,
+    *,
+    columns: Sequence[str] = EXPORT_COLUMNS,
+) -> bytes | None:
     """Encode rows as csv/json/jsonl/parquet; write to `out` (a path or binary file) or return the bytes."""
     fmt = fmt.lower()
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"Unknown export format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}.")
-    data = {"csv": _csv, "json": _json, "jsonl": _jsonl, "parquet": _parquet}[fmt](rows)
+    data = {"csv": _csv, "json": _json, "jsonl": _jsonl, "parquet": _parquet}[fmt](rows, tuple(columns))
     if out is None:
         return data
     if isinstance(out, Path):
@@ -134,12 +144,12 @@ def write_export(rows: Sequence[dict[str, Any]], fmt: str, out: BinaryIO | Path 
     return None
 
 
-def _csv(rows: Sequence[dict[str, Any]]) -> bytes:
+def _csv(rows: Sequence[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow([_csv_cell(row.get(name)) for name in EXPORT_COLUMNS])
+        writer.writerow([_csv_cell(row.get(name)) for name in columns])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -153,17 +163,17 @@ def _csv_cell(value: Any) -> str:
     return neutralise_cell(str(value))
 
 
-def _json(rows: Sequence[dict[str, Any]]) -> bytes:
-    ordered = [{name: row.get(name) for name in EXPORT_COLUMNS} for row in rows]
+def _json(rows: Sequence[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
+    ordered = [{name: row.get(name) for name in columns} for row in rows]
     return (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _jsonl(rows: Sequence[dict[str, Any]]) -> bytes:
-    lines = [json.dumps({name: row.get(name) for name in EXPORT_COLUMNS}, ensure_ascii=False) for row in rows]
+def _jsonl(rows: Sequence[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
+    lines = [json.dumps({name: row.get(name) for name in columns}, ensure_ascii=False) for row in rows]
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
-def _parquet(rows: Sequence[dict[str, Any]]) -> bytes:
+def _parquet(rows: Sequence[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
     # Imported here: only this format needs pyarrow, and it slows every CLI start otherwise.
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -178,8 +188,8 @@ def _parquet(rows: Sequence[dict[str, Any]]) -> bytes:
             return pa.bool_()
         return pa.string()
 
-    schema = pa.schema([(name, arrow_type(name)) for name in EXPORT_COLUMNS])
-    table = pa.Table.from_pylist([{name: row.get(name) for name in EXPORT_COLUMNS} for row in rows], schema=schema)
+    schema = pa.schema([(name, arrow_type(name)) for name in columns])
+    table = pa.Table.from_pylist([{name: row.get(name) for name in columns} for row in rows], schema=schema)
     sink = io.BytesIO()
     pq.write_table(table, sink)
     return sink.getvalue()

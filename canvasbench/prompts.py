@@ -31,6 +31,7 @@ class SuitePrompt:
     category: str
     kind: str  # html / svg
     text: str
+    checklist: tuple[str, ...] = ()  # 5-10 checkable items the AI judge grades against
 
     def as_row(self) -> dict[str, str]:
         """The prompts-table row for this prompt (source "suite")."""
@@ -107,9 +108,15 @@ def _read_prompt_file(path: Path) -> SuitePrompt:
     except (OSError, UnicodeDecodeError) as exc:
         raise SuiteError(f"Prompt file {path} cannot be read: {exc}.") from exc
 
-    unknown = sorted(set(data) - set(_FIELDS))
+    unknown = sorted(set(data) - set(_FIELDS) - {"checklist"})
     if unknown:
-        raise SuiteError(f"Prompt file {path}: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(_FIELDS)}.")
+        allowed = ", ".join((*_FIELDS, "checklist"))
+        raise SuiteError(f"Prompt file {path}: unknown field(s) {', '.join(unknown)}; allowed: {allowed}.")
+    checklist = data.get("checklist", [])
+    if not isinstance(checklist, list) or not all(isinstance(i, str) and i.strip() for i in checklist) or (
+        checklist and not 5 <= len(checklist) <= 10
+    ):
+        raise SuiteError(f"Prompt file {path}: 'checklist' must be a list of 5 to 10 non-empty strings.")
     values: dict[str, str] = {}
     for field in _FIELDS:
         value = data.get(field)
@@ -124,4 +131,4 @@ def _read_prompt_file(path: Path) -> SuitePrompt:
         )
     if values["kind"] not in KINDS:
         raise SuiteError(f"Prompt file {path}: kind must be one of {', '.join(KINDS)}, got '{values['kind']}'.")
-    return SuitePrompt(**values)
+    return SuitePrompt(**values, checklist=tuple(i.strip() for i in checklist))

@@ -43,6 +43,7 @@ ISSUE_COLUMNS = [
     "render_verdict",
     "js_errors",
     "render_ms",
+    "judge_score",  # issue 14: appended last
 ]
 
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
+from canvasbench.arena.votes import VOTE_EXPORT_COLUMNS, vote_rows
 from canvasbench.cli.common import clean_errors, db_option, open_store
 from canvasbench.errors import UsageError
-from canvasbench.export import EXPORT_FORMATS, export_rows, write_export
+from canvasbench.export import EXPORT_COLUMNS, EXPORT_FORMATS, export_rows, write_export
+from canvasbench.judge.records import JUDGMENT_EXPORT_COLUMNS, judgment_rows
 
 
 def _format_for(fmt: str | None, output: Path | None) -> str:
@@ -35,21 +37,36 @@ def _format_for(fmt: str | None, output: Path | None) -> str:
     help="Write here instead of stdout (required for parquet).",
 )
 @click.option("--comparison", "comparison_id", metavar="ID", default=None, help="Only the runs of this comparison.")
+@click.option(
+    "--table",
+    type=click.Choice(("runs", "votes", "judgments")),
+    default="runs",
+    show_default=True,
+    help="runs: the metrics table; votes: arena votes; judgments: AI-judge verdicts (failed ones too).",
+)
 @clean_errors
-def export_command(db: str | None, fmt: str | None, output: Path | None, comparison_id: str | None) -> None:
-    """Export the metrics table: one row per run (unknown values empty, never 0)."""
+def export_command(db: str | None, fmt: str | None, output: Path | None, comparison_id: str | None, table: str) -> None:
+    """Export the metrics table: one row per run (unknown values empty, never 0); or the votes or judgments."""
     fmt = _format_for(fmt, output).lower()
     if fmt == "parquet" and output is None:
         raise UsageError("Parquet is binary: give --output PATH (or choose --format csv, json or jsonl for stdout).")
     store = open_store(db)
     if comparison_id is not None and store.get_comparison(comparison_id) is None:
         raise UsageError(f"No comparison '{comparison_id}' in {store.path}.")
-    rows = export_rows(store, comparison_id=comparison_id)
-    if output is None:
-        write_export(rows, fmt, sys.stdout.buffer)
+    columns: tuple[str, ...] = EXPORT_COLUMNS
+    if table == "runs":
+        rows = export_rows(store, comparison_id=comparison_id)
+    elif table == "votes":
+        rows, columns = vote_rows(store), VOTE_EXPORT_COLUMNS
     else:
-        write_export(rows, fmt, output)
-        click.echo(f"Wrote {len(rows)} runs to {output} ({fmt}).", err=True)
+        rows, columns = judgment_rows(store), JUDGMENT_EXPORT_COLUMNS
+    if table != "runs" and comparison_id is not None:
+        rows = [row for row in rows if row["comparison_id"] == comparison_id]
+    if output is None:
+        write_export(rows, fmt, sys.stdout.buffer, columns=columns)
+    else:
+        write_export(rows, fmt, output, columns=columns)
+        click.echo(f"Wrote {len(rows)} {table} to {output} ({fmt}).", err=True)
 
 
 def register(group: click.Group) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 from collections.abc import AsyncIterator
@@ -90,7 +91,7 @@ class AnthropicProvider:
         params: dict[str, Any] = {
             "model": model,
             "max_tokens": max_tokens,
-            "messages": [{"role": "user", "content": request.prompt}],
+            "messages": [{"role": "user", "content": _content(request)}],
             "stream": True,
         }
         thinking = thinking_param(request.thinking, max_tokens)
@@ -133,6 +134,17 @@ class AnthropicProvider:
             self.name, model, exc.status_code, detail, key_env_vars=KEY_ENV_VARS,
             retry_after_s=retry_after_seconds(dict(exc.response.headers)),
         )
+
+
+def _content(request: GenerationRequest) -> str | list[dict[str, Any]]:
+    """The user message: plain text, or a text block then base64 image blocks."""
+    if not request.images:
+        return request.prompt
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": request.prompt}]
+    for image in request.images:
+        data = base64.b64encode(image.data).decode("ascii")
+        blocks.append({"type": "image", "source": {"type": "base64", "media_type": image.mime_type, "data": data}})
+    return blocks
 
 
 class _UsageState:

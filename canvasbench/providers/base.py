@@ -14,6 +14,14 @@ GenerationStatus = Literal["done", "failed", "incomplete", "cancelled"]
 
 
 @dataclass(frozen=True)
+class ImagePart:
+    """An image sent after the prompt text (a judge's screenshots): raw bytes and their MIME type."""
+
+    data: bytes
+    mime_type: str = "image/png"
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
     """One prompt to one model; `model` is the provider's own name (after `provider:`)."""
 
@@ -22,6 +30,7 @@ class GenerationRequest:
     max_output_tokens: int | None = None  # None: the catalogue's maximum for the model
     thinking: ThinkingLevel = "default"
     temperature: float | None = None
+    images: tuple[ImagePart, ...] = ()  # sent in order after the prompt text, on every protocol
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ class GeminiProvider:
         yield RequestSent()
         try:
             response = await models.generate_content_stream(
-                model=model, contents=request.prompt, config=config
+                model=model, contents=_contents(request), config=config
             )
             async for chunk in response:
                 started = True
@@ -137,6 +137,15 @@ class GeminiProvider:
             self.name, model, status, detail, key_env_vars=KEY_ENV_VARS,
             retry_after_s=retry_after_seconds(dict(headers) if headers is not None else None),
         )
+
+
+def _contents(request: GenerationRequest) -> str | list[types.Content]:
+    """The prompt: plain text, or one user turn of a text part then inline image parts."""
+    if not request.images:
+        return request.prompt
+    parts = [types.Part.from_text(text=request.prompt)]
+    parts += [types.Part.from_bytes(data=image.data, mime_type=image.mime_type) for image in request.images]
+    return [types.Content(role="user", parts=parts)]
 
 
 def _events(chunk: Any) -> list[StreamEvent]:

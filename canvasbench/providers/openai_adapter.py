@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 from collections.abc import AsyncIterator
@@ -78,7 +79,7 @@ class OpenAICompatibleProvider:
     def _params(self, request: GenerationRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": request.model,
-            "messages": [{"role": "user", "content": request.prompt}],
+            "messages": [{"role": "user", "content": _content(request)}],
             "stream": True,
             "stream_options": {"include_usage": True},
         }
@@ -161,6 +162,17 @@ class OpenAICompatibleProvider:
             self.name, model, f"{kind + ': ' if kind else ''}{_detail(exc)}", status=None,
             retryable=retryable, key_env_vars=self.key_env_vars,
         )
+
+
+def _content(request: GenerationRequest) -> str | list[dict[str, Any]]:
+    """The user message: plain text, or text then images as data URLs (chat completions' image_url parts)."""
+    if not request.images:
+        return request.prompt
+    parts: list[dict[str, Any]] = [{"type": "text", "text": request.prompt}]
+    for image in request.images:
+        url = f"data:{image.mime_type};base64,{base64.b64encode(image.data).decode('ascii')}"
+        parts.append({"type": "image_url", "image_url": {"url": url}})
+    return parts
 
 
 def _detail(exc: openai.APIError) -> str:

@@ -158,3 +158,66 @@ RUN_LIST_COLUMNS = (
 def m003_run_list_index(db: Database) -> None:
     """A covering index for run lists, so they never read response texts."""
     _table(db, "runs").create_index(list(RUN_LIST_COLUMNS), index_name="runs_list_cover")
+
+
+@migrations()
+def m004_arena_votes_and_judgments(db: Database) -> None:
+    """Blind arena votes, AI judgments, and the checklist each comparison is judged against."""
+    _table(db, "votes").create(
+        {
+            "id": str,
+            "comparison_id": str,
+            "left_run_id": str,  # shown as A
+            "right_run_id": str,  # shown as B
+            "outcome": str,  # left / right / tie / both_bad
+            "voter": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("comparison_id", "comparisons", "id"), ("left_run_id", "runs", "id"),
+                      ("right_run_id", "runs", "id")],
+        not_null={"comparison_id", "left_run_id", "right_run_id", "outcome", "created_at"},
+    )
+    _table(db, "votes").create_index(["comparison_id"])
+    _table(db, "judgments").create(
+        {
+            "id": str,
+            "comparison_id": str,
+            "mode": str,  # score (one run) / pairwise (one order of two runs) / checklist (writing one)
+            "run_id": str,  # score: the run judged
+            "left_run_id": str,  # pairwise: shown to the judge as A
+            "right_run_id": str,  # pairwise: shown as B
+            "judge_model": str,
+            "prompt_version": str,
+            "status": str,  # ok / failed
+            "overall": float,  # 0-10, only when status is ok
+            "winner": str,  # pairwise: A / B / tie, only when status is ok
+            "items": str,  # JSON: per checklist item scores
+            "reason": str,
+            "raw_answer": str,  # the judge's last answer, kept verbatim
+            "error": str,
+            "attempts": int,
+            "input_tokens": int,
+            "output_tokens": int,
+            "thinking_tokens": int,
+            "cost_usd": float,
+            "latency_s": float,
+            "images": int,  # how many screenshots went with the request
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("comparison_id", "comparisons", "id")],
+        not_null={"comparison_id", "mode", "judge_model", "prompt_version", "status", "created_at"},
+    )
+    _table(db, "judgments").create_index(["comparison_id"])
+    _table(db, "checklists").create(
+        {
+            "comparison_id": str,
+            "items": str,  # JSON list of strings
+            "source": str,  # suite / judge
+            "judge_model": str,
+            "created_at": str,
+        },
+        pk="comparison_id",
+        foreign_keys=[("comparison_id", "comparisons", "id")],
+    )

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, fields, replace
 from urllib.parse import parse_qsl
 
+from tests.fakes.judge import JUDGE_MODES
+
 # The default answer: a complete page that draws on a canvas, so render checks and browser tests see pixels.
 CANVAS_PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -83,6 +85,7 @@ class FakeBehaviour:
     stall_s: float = 3600.0
     ping_ms: float = 0.0  # during a stall, send keep-alives this often (Anthropic ping, OpenAI SSE comment)
     anthropic_details: bool = True  # send usage.output_tokens_details.thinking_tokens
+    judge: str | None = None  # json | malformed | malformed_once | refusal | biased: answer as a judge (judge.py)
 
     def answer_text(self) -> str:
         """The whole answer this behaviour streams (before any fault cuts it)."""
@@ -215,4 +218,6 @@ def parse_model_name(model: str, presets: dict[str, FakeBehaviour] | None = None
             raise BehaviourError(f"bad value for {key!r} in model name {model!r}: {exc}") from exc
     result = replace(behaviour, **changes)  # type: ignore[arg-type]
     validate_fault(result.fault)
+    if result.judge is not None and result.judge not in JUDGE_MODES:
+        raise BehaviourError(f"unknown judge mode {result.judge!r}; use one of {', '.join(JUDGE_MODES)}")
     return result

@@ -8,11 +8,12 @@ import json
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
 
 from tests.fakes.behaviour import BehaviourError, FakeBehaviour, parse_model_name
+from tests.fakes.judge import judge_answer, request_images, request_text
 from tests.fakes.protocols import StreamPlan, complete_json, error_body
 
 # Headers that carry keys: never recorded.
@@ -38,6 +39,16 @@ class RecordedRequest:
     def had_key(self) -> bool:
         """Whether the request carried any key at all."""
         return bool(self.key)
+
+    @property
+    def text(self) -> str:
+        """The text parts of the request's messages, joined."""
+        return request_text(self.protocol, self.body)
+
+    @property
+    def images(self) -> list[tuple[str, bytes]]:
+        """(MIME type, bytes) of each image the request carried, decoded from the protocol's own encoding."""
+        return request_images(self.protocol, self.body)
 
 
 class FakeServer:
@@ -198,6 +209,13 @@ class FakeServer:
         except BehaviourError as exc:
             await _send_json(writer, 400, _with_message(error_body(protocol, 400, model), str(exc)))
             return
+        if behaviour.judge is not None:
+            with self._lock:
+                self._counts[("judge", model)] += 1
+                first = self._counts[("judge", model)] == 1
+            answer = judge_answer(behaviour.judge, record.text, first_request=first)
+            finish = "refusal" if behaviour.judge == "refusal" else behaviour.finish
+            behaviour = replace(behaviour, text=answer, fence=False, finish=finish)
         status_fault = behaviour.status_fault()
         if status_fault:
             status, first_n = status_fault

@@ -1,0 +1,136 @@
+"""The leaderboard: Bradley–Terry ratings by human votes or by the judge, beside cost, speed and render rate."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from canvasbench.arena import bradley_terry
+from canvasbench.arena.outcomes import Agreement, PairOutcome, agreement, human_outcomes, judge_outcomes
+from canvasbench.store import RunStore
+
+Basis = Literal["human", "judge"]
+BASES: tuple[Basis, ...] = ("human", "judge")
+_RENDERS = ("renders", "renders with errors")
+
+LEADERBOARD_COLUMNS = (
+    "rank", "model", "rating", "ci_low", "ci_high", "votes",
+    "median_cost_usd", "median_latency_s", "render_share", "runs",
+)
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """Ranked rows, the fit behind them (for the win-rate matrix) and the judge–human agreement."""
+
+    by: Basis
+    rows: list[dict[str, Any]]
+    fit: bradley_terry.Fit
+    outcomes: int
+    agreement: Agreement
+
+
+def outcomes_for(
+    store: RunStore, by: Basis, *, category: str | None = None, since: str | None = None, until: str | None = None
+) -> list[PairOutcome]:
+    """The outcomes a leaderboard is fitted on."""
+    if by == "human":
+        return human_outcomes(store, category=category, since=since, until=until)
+    return judge_outcomes(store, category=category, since=since, until=until)
+
+
+def model_stats(
+    store: RunStore, *, category: str | None = None, since: str | None = None, until: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Per model, over its finished runs: median cost per generation, median latency, share that render."""
+    where, params = [], []
+    if category:
+        where.append("c.category = ?")
+        params.append(category)
+    if since:
+        where.append("substr(c.created_at, 1, 10) >= ?")
+        params.append(since)
+    if until:
+        where.append("substr(c.created_at, 1, 10) <= ?")
+        params.append(until)
+    rows = store.db.query(
+        "SELECT r.model_id, r.cost_usd, r.latency_s, rc.verdict FROM runs r "
+        "JOIN comparisons c ON c.id = r.comparison_id LEFT JOIN render_checks rc ON rc.run_id = r.id "
+        "WHERE r.status NOT IN ('queued', 'running')" + "".join(" AND " + w for w in where),
+        params,
+    )
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["model_id"], []).append(row)
+    stats = {}
+    for model, runs in grouped.items():
+        costs = [r["cost_usd"] for r in runs if r["cost_usd"] is not None]
+        latencies = [r["latency_s"] for r in runs if r["latency_s"] is not None]
+        checked = [r for r in runs if r["verdict"] and r["verdict"] != "not checked"]
+        stats[model] = {
+            "median_cost_usd": statistics.median(costs) if costs else None,
+            "median_latency_s": statistics.median(latencies) if latencies else None,
+            # Of the runs that were opened in a browser; a model never checked has no share, not 0.
+            "render_share": sum(r["verdict"] in _RENDERS for r in checked) / len(checked) if checked else None,
+            "runs": len(runs),
+        }
+    return stats
+
+
+def leaderboard(
+    store: RunStore,
+    *,
+    by: Basis = "human",
+    category: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    rounds: int = bradley_terry.BOOTSTRAP_ROUNDS,
+) -> Leaderboard:
+    """Fit and rank; the agreement always compares judge and humans on the same filters."""
+    human = human_outcomes(store, category=category, since=since, until=until)
+    judge = judge_outcomes(store, category=category, since=since, until=until)
+    chosen = human if by == "human" else judge
+    fit = bradley_terry.fit([(o.model_a, o.model_b, o.score) for o in chosen], rounds=rounds)
+    stats = model_stats(store, category=category, since=since, until=until)
+    rows = []
+    for rank, model in enumerate(fit.ranked(), start=1):
+        extra = stats.get(model, {"median_cost_usd": None, "median_latency_s": None, "render_share": None, "runs": 0})
+        rows.append(
+            {
+                "rank": rank,
+                "model": model,
+                "rating": round(fit.ratings[model], 1),
+                "ci_low": round(fit.lower[model], 1),
+                "ci_high": round(fit.upper[model], 1),
+                "votes": fit.games[model],
+                **extra,
+            }
+        )
+    return Leaderboard(by, rows, fit, len(chosen), agreement(human, judge))
+
+
+def winner_of(store: RunStore, comparison_id: str) -> dict[str, Any] | None:
+    """A comparison's winner for the gallery badge: by its human votes, else by the judge; None when undecided.
+
+    Returns {"model_id", "run_id", "source": "votes" | "judge", "margin"}: the run with the highest total
+    score over its outcomes must lead every other run, else there is no winner.
+    """
+    for source, outcomes in (
+        ("votes", [o for o in human_outcomes(store) if o.comparison_id == comparison_id]),
+        ("judge", [o for o in judge_outcomes(store) if o.comparison_id == comparison_id]),
+    ):
+        if not outcomes:
+            continue
+        totals: dict[str, float] = {}
+        models: dict[str, str] = {}
+        for o in outcomes:
+            for run, model in ((o.run_a, o.model_a), (o.run_b, o.model_b)):
+                totals[run] = totals.get(run, 0.0) + o.score_of(run) - 0.5
+                models[run] = model
+        ranked = sorted(totals.items(), key=lambda kv: -kv[1])
+        best, score = ranked[0]
+        if score > 0 and (len(ranked) == 1 or ranked[1][1] < score):
+            return {"model_id": models[best], "run_id": best, "source": source, "margin": score}
+        return None  # the votes exist but do not pick one: the judge does not overrule a human tie
+    return None

@@ -1,0 +1,86 @@
+"""`canvasbench leaderboard`: Bradley–Terry ratings by human votes or by the AI judge, with cost and render rate."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import click
+
+from canvasbench.cli.common import UsageFailure, clean_errors, db_option, open_store
+from canvasbench.pricing import format_cost
+
+
+def _date(value: str | None, flag: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise UsageFailure(f"{flag} must be a date like 2026-11-30, not {value!r}.") from None
+
+
+@click.command("leaderboard")
+@click.option("--by", type=click.Choice(("human", "judge")), default="human", show_default=True,
+              help="Rank by human arena votes or by the AI judge's verdicts.")
+@click.option("--category", default=None, help="Only comparisons of this category (see `canvasbench prompts`).")
+@click.option("--since", default=None, metavar="YYYY-MM-DD", help="Only votes/judgments from this day on.")
+@click.option("--until", default=None, metavar="YYYY-MM-DD", help="Only votes/judgments up to this day.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@db_option
+@clean_errors
+def leaderboard_command(
+    by: str, category: str | None, since: str | None, until: str | None, as_json: bool, db: str | None
+) -> None:
+    """Rank models by Bradley–Terry rating (Elo-like scale, 95% bootstrap interval) from pairwise outcomes.
+
+    Beside each model: median cost per generation, median latency and the share of checked runs that
+    render. The last line says how often the judge agrees with the human votes on pairs that have both.
+    """
+    # Imported here: the fit needs numpy, which every CLI start would pay for.
+    from canvasbench.arena.leaderboard import leaderboard
+
+    store = open_store(db)
+    board = leaderboard(
+        store, by=by,  # type: ignore[arg-type]
+        category=category, since=_date(since, "--since"), until=_date(until, "--until"),
+    )
+    agree = board.agreement
+    if as_json:
+        click.echo(json.dumps({
+            "by": board.by,
+            "category": category,
+            "since": since,
+            "until": until,
+            "outcomes": board.outcomes,
+            "models": board.rows,
+            "judge_human_agreement": {"agree": agree.agree, "pairs": agree.pairs, "rate": agree.rate},
+        }, indent=2))
+        return
+    if not board.rows:
+        source = "arena votes (dashboard page Arena)" if by == "human" else "judgments (`canvasbench judge`)"
+        click.echo(f"No {source} yet{' in category ' + category if category else ''}: nothing to rank.")
+    else:
+        head = ["#", "model", "rating", "95% CI", "votes" if by == "human" else "verdicts",
+                "median cost", "median latency", "renders", "runs"]
+        body = [
+            [
+                str(r["rank"]), r["model"], f"{r['rating']:.0f}", f"{r['ci_low']:.0f}–{r['ci_high']:.0f}",
+                str(r["votes"]), format_cost(r["median_cost_usd"]),
+                "—" if r["median_latency_s"] is None else f"{r['median_latency_s']:.1f} s",
+                "—" if r["render_share"] is None else f"{r['render_share']:.0%}", str(r["runs"]),
+            ]
+            for r in board.rows
+        ]
+        widths = [max(len(h), *(len(row[i]) for row in body)) for i, h in enumerate(head)]
+        for cells in [head, ["-" * w for w in widths], *body]:
+            click.echo("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+    if agree.pairs:
+        click.echo(f"Judge agrees with the human votes on {agree.agree} of {agree.pairs} pairs ({agree.rate:.0%}).")
+    else:
+        click.echo("Judge–human agreement: no pair of runs has both votes and a judge verdict yet.")
+
+
+def register(group: click.Group) -> None:
+    """Add `leaderboard` to the CLI group."""
+    group.add_command(leaderboard_command)
