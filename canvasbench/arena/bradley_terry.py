@@ -9,7 +9,6 @@ Ratings are 400 * log10(p) + 1000 with the models' mean rating at 1000, so 400 p
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
