@@ -22,6 +22,8 @@ PAGES = [
     ),
     st.Page("pages/metrics_page.py", url_path="metrics", title="Metrics", icon=":material/monitoring:"),
     st.Page("pages/models_page.py", url_path="models", title="Models", icon=":material/key:"),
+    st.Page("pages/arena_page.py", url_path="arena", title="Arena", icon=":material/how_to_vote:"),
+    st.Page("pages/leaderboard_page.py", url_path="leaderboard", title="Leaderboard", icon=":material/leaderboard:"),
 ]
 
 

@@ -58,10 +58,10 @@ def arena_comparisons(store: RunStore, *, category: str | None = None) -> list[d
         where = "AND c.category = ?"
         params.append(category)
     rows = store.db.query(
-        f"SELECT c.id, c.title, c.category, c.created_at, count(DISTINCT r.model_id) AS models, "
+        f"SELECT c.id, c.title, c.category, c.created_at, count(DISTINCT r.model_id) AS model_count, "
         f"(SELECT count(*) FROM votes v WHERE v.comparison_id = c.id) AS votes "
         f"FROM comparisons c JOIN runs r ON r.comparison_id = c.id AND {_VOTABLE} "
-        f"WHERE 1 {where} GROUP BY c.id HAVING models >= 2 ORDER BY c.created_at DESC, c.id DESC",
+        f"WHERE 1 {where} GROUP BY c.id HAVING model_count >= 2 ORDER BY c.created_at DESC, c.id DESC",
         params,
     )
     out = []

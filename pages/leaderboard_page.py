@@ -1,0 +1,87 @@
+"""Leaderboard: Bradley–Terry ratings by human votes, by the AI judge, or both, with cost, speed and render rate."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from canvasbench.arena.leaderboard import Leaderboard, leaderboard
+from canvasbench.arena.pairing import arena_comparisons
+from ui import data, leaderboard_charts
+from ui.format import md
+
+store = data.store()
+st.title("Leaderboard")
+st.caption(
+    "Bradley–Terry ratings on an Elo-like scale (400 points = 10:1 odds; the mean is 1000), with 95% intervals "
+    "from a bootstrap over the votes. Ties and “both bad” count as half a win each way."
+)
+
+categories = sorted({c["category"] for c in arena_comparisons(store) if c["category"]})
+c1, c2, c3 = st.columns([1.4, 1, 1.4])
+by = c1.segmented_control("Rank by", ["human", "judge", "both"], default="human", key="leaderboard.by",
+                          format_func={"human": "Human votes", "judge": "AI judge", "both": "Both"}.get)
+category = c2.selectbox("Category", ["All", *categories], key="leaderboard.category")
+span = c3.date_input("Date range", value=[], key="leaderboard.dates", format="YYYY-MM-DD")
+days = [d for d in (span if isinstance(span, tuple | list) else [span]) if isinstance(d, date)]
+filters = {
+    "category": None if category == "All" else category,
+    "since": days[0].isoformat() if days else None,
+    "until": days[-1].isoformat() if len(days) > 1 else None,
+}
+
+COLUMNS = {
+    "rank": st.column_config.NumberColumn("#", width="small"),
+    "model": st.column_config.TextColumn("Model"),
+    "rating": st.column_config.NumberColumn("Rating", format="%.0f"),
+    "ci_low": st.column_config.NumberColumn("95% low", format="%.0f"),
+    "ci_high": st.column_config.NumberColumn("95% high", format="%.0f"),
+    "votes": st.column_config.NumberColumn("Outcomes"),
+    "median_cost_usd": st.column_config.NumberColumn("Median cost / generation", format="$%.4f"),
+    "median_latency_s": st.column_config.NumberColumn("Median latency", format="%.1f s"),
+    "render_share": st.column_config.ProgressColumn("Renders", min_value=0.0, max_value=1.0, format="percent"),
+    "runs": st.column_config.NumberColumn("Runs"),
+}
+
+
+def show(board: Leaderboard, label: str) -> None:
+    """One ranked table with its charts."""
+    st.subheader(label)
+    if not board.rows:
+        source = "arena votes (Arena page)" if board.by == "human" else "judgments (`canvasbench judge`)"
+        st.info(f"No {source} match these filters yet.")
+        return
+    st.dataframe(pd.DataFrame(board.rows), column_config=COLUMNS, hide_index=True, width="stretch")
+    st.caption(f"Fitted on {board.outcomes} pairwise outcomes.")
+    order = [r["model"] for r in board.rows]
+    left, right = st.columns(2)
+    heat = leaderboard_charts.win_rate_heatmap(board.fit, order)
+    with left:
+        if heat:
+            st.plotly_chart(heat, key=f"leaderboard.heat.{board.by}", config={"displaylogo": False})
+    scatter = leaderboard_charts.strength_vs_cost(board.rows, label.lower())
+    with right:
+        if scatter:
+            st.plotly_chart(scatter, key=f"leaderboard.cost.{board.by}", config={"displaylogo": False})
+        else:
+            st.caption("No model here has a known price: no cost–quality chart.")
+
+
+bases = ["human", "judge"] if by == "both" else [by or "human"]
+boards = {b: leaderboard(store, by=b, **filters) for b in bases}  # type: ignore[arg-type]
+agreement = next(iter(boards.values())).agreement
+if agreement.pairs:
+    st.metric(
+        "Judge agrees with human votes",
+        f"{agreement.rate:.0%}",
+        help=None,
+    )
+    st.caption(f"On {agreement.agree} of {agreement.pairs} pairs of runs that have both votes and a judge verdict.")
+else:
+    st.caption("Judge–human agreement: no pair of runs has both human votes and a judge verdict yet.")
+for basis, board in boards.items():
+    show(board, "Human votes" if basis == "human" else "AI judge")
+if by == "both" and all(b.rows for b in boards.values()):
+    st.caption(md("Same filters for both rankings; a model missing from one has no outcomes there."))

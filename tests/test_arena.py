@@ -1,0 +1,202 @@
+"""The blind arena: which runs and pairs it shows, votes cast and undone, the leaderboard by votes, exports."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from streamlit.testing.v1 import AppTest
+
+from canvasbench.arena.leaderboard import leaderboard, winner_of
+from canvasbench.arena.pairing import arena_comparisons, next_pair, next_unvoted, votable_runs
+from canvasbench.arena.votes import record_vote, undo_vote, vote_rows
+from canvasbench.cli import main
+from canvasbench.errors import UsageError
+from canvasbench.store import RunStore
+from tests.arena_helpers import finished_comparison
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+FOUR = ["gemini:alpha", "openai:bravo", "anthropic:charlie", "openai:delta"]
+
+
+def test_only_finished_runs_with_a_page_are_shown() -> None:
+    store = RunStore()
+    cid, ids = finished_comparison(
+        store, FOUR, ["<html>a</html>", None, "<html>c</html>", "<html>d</html>"],
+        statuses=["done", "done", "done", "running"],
+    )
+    assert [r["id"] for r in votable_runs(store, cid)] == [ids[0], ids[2]]  # no page; still streaming
+    for _ in range(20):
+        pair = next_pair(store, cid, random.Random())
+        assert pair is not None and {pair.left["id"], pair.right["id"]} == {ids[0], ids[2]}
+    with pytest.raises(UsageError, match="still generating"):
+        record_vote(store, cid, ids[0], ids[3], "left")
+
+
+def test_a_comparison_needs_two_models_with_pages() -> None:
+    store = RunStore()
+    finished_comparison(store, ["gemini:alpha", "openai:bravo"], ["<html>a</html>", None])
+    assert arena_comparisons(store) == [] and next_unvoted(store) is None
+
+
+def test_pairs_cover_every_pair_of_models_and_the_order_is_random() -> None:
+    store = RunStore()
+    cid, ids = finished_comparison(store, FOUR)
+    rng = random.Random(3)
+    seen: Counter[frozenset[str]] = Counter()
+    swapped = 0
+    for _ in range(24):
+        pair = next_pair(store, cid, rng)
+        assert pair is not None
+        seen[frozenset((pair.left["id"], pair.right["id"]))] += 1
+        swapped += pair.left["position"] > pair.right["position"]
+        record_vote(store, cid, pair.left["id"], pair.right["id"], "tie")
+    assert len(seen) == 6 and set(seen.values()) == {4}  # least-voted first: all six pairs, evenly
+    assert 4 <= swapped <= 20  # A/B is not the order the models were asked for (a fair coin, seeded here)
+    rows = vote_rows(store)  # the order shown is what is stored
+    assert len(rows) == 24
+    assert sum(ids.index(r["left_run_id"]) > ids.index(r["right_run_id"]) for r in rows) == swapped
+
+
+def test_next_unvoted_is_newest_first_and_filters_by_category() -> None:
+    store = RunStore()
+    old, _ = finished_comparison(store, FOUR[:2], category="canvas")
+    new, new_ids = finished_comparison(store, FOUR[:2], category="svg")
+    assert next_unvoted(store) == new
+    assert next_unvoted(store, category="canvas") == old
+    record_vote(store, new, new_ids[0], new_ids[1], "left")
+    assert next_unvoted(store) == old
+
+
+def test_votes_survive_a_restart_undo_removes_one_and_exports_have_them(tmp_path: Path) -> None:
+    store = RunStore()
+    cid, ids = finished_comparison(store, FOUR[:3])
+    first = record_vote(store, cid, ids[1], ids[0], "left", voter="  Ada ")
+    second = record_vote(store, cid, ids[0], ids[2], "both_bad")
+    assert undo_vote(store, second) and not undo_vote(store, second)
+    store.close()
+    reopened = RunStore()
+    (row,) = vote_rows(reopened)
+    assert row["vote_id"] == first and row["voter"] == "Ada" and row["outcome"] == "left"
+    assert row["left_model"] == "openai:bravo" and row["right_model"] == "gemini:alpha"
+    assert row["winner_model"] == "openai:bravo" and row["category"] == "canvas"
+    for fmt in ("csv", "json", "jsonl", "parquet"):
+        out = tmp_path / f"votes.{fmt}"
+        result = CliRunner().invoke(main, ["export", "--table", "votes", "--output", str(out)])
+        assert result.exit_code == 0, result.stderr
+        if fmt == "parquet":
+            assert pq.read_table(out).to_pylist()[0]["winner_model"] == "openai:bravo"
+        elif fmt == "csv":
+            lines = out.read_text().splitlines()
+            assert lines[0].split(",")[:4] == ["vote_id", "created_at", "comparison_id", "prompt_id"]
+            assert "Ada" in lines[1] and len(lines) == 2
+        elif fmt == "json":
+            assert json.loads(out.read_text())[0]["voter"] == "Ada"
+        else:
+            assert json.loads(out.read_text().splitlines()[0])["outcome"] == "left"
+
+
+def test_bad_votes_are_refused_with_a_clear_message() -> None:
+    store = RunStore()
+    cid, ids = finished_comparison(store, FOUR[:2])
+    other, other_ids = finished_comparison(store, FOUR[:2])
+    with pytest.raises(UsageError, match="Unknown vote"):
+        record_vote(store, cid, ids[0], ids[1], "draw")
+    with pytest.raises(UsageError, match="not part of comparison"):
+        record_vote(store, cid, ids[0], other_ids[1], "left")
+    with pytest.raises(UsageError, match="two different runs"):
+        record_vote(store, cid, ids[0], ids[0], "left")
+
+
+def test_leaderboard_by_votes_ranks_with_stats_and_winner_badge() -> None:
+    store = RunStore()
+    for _ in range(3):
+        cid, ids = finished_comparison(store, FOUR[:3])
+        record_vote(store, cid, ids[0], ids[1], "left")  # alpha beats bravo
+        record_vote(store, cid, ids[2], ids[1], "left")  # charlie beats bravo
+        record_vote(store, cid, ids[0], ids[2], "tie")
+    board = leaderboard(store, rounds=50)
+    assert [r["model"] for r in board.rows][-1] == "openai:bravo"
+    row = {r["model"]: r for r in board.rows}["gemini:alpha"]
+    assert row["votes"] == 6 and row["ci_low"] <= row["rating"] <= row["ci_high"]
+    assert row["median_cost_usd"] == pytest.approx(0.01) and row["median_latency_s"] == 10.0
+    assert row["render_share"] == 1.0 and row["runs"] == 3
+    assert winner_of(store, cid) is None  # alpha and charlie tie on this comparison's votes
+    record_vote(store, cid, ids[0], ids[2], "left")
+    assert winner_of(store, cid) == {"model_id": "gemini:alpha", "run_id": ids[0], "source": "votes", "margin": 1.0}
+    assert leaderboard(store, category="svg").rows == []
+    assert leaderboard(store, since="2999-01-01").rows == []
+
+
+def test_cli_leaderboard_json_and_table() -> None:
+    store = RunStore()
+    cid, ids = finished_comparison(store, FOUR[:2])
+    record_vote(store, cid, ids[0], ids[1], "left")
+    result = CliRunner().invoke(main, ["leaderboard", "--json", "--category", "canvas"])
+    assert result.exit_code == 0
+    board = json.loads(result.stdout)
+    assert [m["model"] for m in board["models"]] == ["gemini:alpha", "openai:bravo"]
+    assert board["judge_human_agreement"] == {"agree": 0, "pairs": 0, "rate": None}
+    result = CliRunner().invoke(main, ["leaderboard"])
+    assert result.exit_code == 0 and "gemini:alpha" in result.stdout and "no pair of runs" in result.stdout
+    result = CliRunner().invoke(main, ["leaderboard", "--by", "judge"])
+    assert result.exit_code == 0 and "No judgments" in result.stdout
+
+
+def open_arena() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/arena_page.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def page_text(at: AppTest) -> str:
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info", "success",
+                 "text", "metric"):
+        parts.extend(str(getattr(e, "value", "")) for e in getattr(at, kind))
+    parts.extend(e.proto.srcdoc for e in at.get("iframe"))
+    parts.extend(str(o) for box in at.selectbox for o in box.options)
+    return "\n".join(parts)
+
+
+def test_arena_page_hides_models_until_the_vote_then_reveals_and_undoes() -> None:
+    store = RunStore()
+    cid, ids = finished_comparison(store, ["gemini:alpha", "openai:bravo"])
+    at = open_arena()
+    text = page_text(at)
+    for secret in ("alpha", "bravo", ids[0], ids[1], cid):
+        assert secret not in text
+    assert len(at.get("iframe")) == 2 and 'title="Program A"' in text and 'title="Program B"' in text
+    next(b for b in at.button if b.label.startswith("B is better")).click().run()
+    assert not at.exception
+    text = page_text(at)
+    assert "alpha" in text and "bravo" in text and "Vote saved" in text
+    (vote,) = vote_rows(store)
+    assert vote["outcome"] == "right"
+    next(b for b in at.button if b.label.startswith("Undo")).click().run()
+    assert vote_rows(store) == [] and "alpha" not in page_text(at)
+
+
+def test_leaderboard_page_renders_empty_and_populated() -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/leaderboard_page.py")
+    at.run()
+    assert not at.exception and "No arena votes" in page_text(at)
+    store = RunStore()
+    cid, ids = finished_comparison(store, FOUR[:3])
+    record_vote(store, cid, ids[0], ids[1], "left")
+    record_vote(store, cid, ids[2], ids[1], "tie")
+    at.run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2
+    at.segmented_control(key="leaderboard.by").set_value("both").run()
+    assert not at.exception and "No judgments" in page_text(at)
