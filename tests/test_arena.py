@@ -104,7 +104,7 @@ def test_votes_survive_a_restart_undo_removes_one_and_exports_have_them(tmp_path
 def test_bad_votes_are_refused_with_a_clear_message() -> None:
     store = RunStore()
     cid, ids = finished_comparison(store, FOUR[:2])
-    other, other_ids = finished_comparison(store, FOUR[:2])
+    _other, other_ids = finished_comparison(store, FOUR[:2])
     with pytest.raises(UsageError, match="Unknown vote"):
         record_vote(store, cid, ids[0], ids[1], "draw")
     with pytest.raises(UsageError, match="not part of comparison"):
