@@ -35,5 +35,5 @@ def _gallery_alias() -> None:
 # Without it, /gallery showed a "Page not found" dialog: the default page only answers at the root.
 page = st.navigation([*PAGES, st.Page(_gallery_alias, url_path="gallery", title="Gallery", visibility="hidden")])
 store = frame.store_or_stop()
-frame.sidebar(store)
+frame.sidebar(store, show_runs=page.url_path != "arena")  # the arena names no model
 page.run()

@@ -65,8 +65,11 @@ def key_statuses() -> list[dict[str, Any]]:
     return out
 
 
-def sidebar(store: RunStore) -> None:
-    """Database in use, providers with keys set, and runs in progress (refreshing while any run)."""
+def sidebar(store: RunStore, *, show_runs: bool = True) -> None:
+    """Database in use, providers with keys set, and runs in progress (refreshing while any run).
+
+    `show_runs=False` leaves the runs out: the blind arena must not name the models of a comparison.
+    """
     with st.sidebar:
         st.caption("Database")
         st.code(str(store.path), language=None, wrap_lines=True)
@@ -83,7 +86,8 @@ def sidebar(store: RunStore) -> None:
                     mark = f"{KEY_MISSING} no key"
                 lines.append(f"**{md(s['provider'])}** — {mark}")
             st.markdown("  \n".join(lines))
-        _runs_in_progress(store)
+        if show_runs:
+            _runs_in_progress(store)
 
 
 def _runs_in_progress(store: RunStore) -> None:
