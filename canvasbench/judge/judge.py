@@ -42,15 +42,16 @@ class Asked:
     failures: list[str] = field(default_factory=list)
 
 
-def screenshots_of(store: RunStore, run_id: str) -> list[bytes]:
-    """The render check's screenshots of a run, oldest first: the timed series if kept, else the one."""
-    timed = getattr(records, "screenshots_of", None)  # three timed screenshots, where the render check keeps them
-    if callable(timed):
-        shots = [s for s in timed(store, run_id) if s]
+def screenshots_of(store: RunStore, run_id: str) -> list[tuple[str, bytes]]:
+    """The render check's screenshots of a run as (moment, PNG), in time order: the timed series where the
+    render records keep one (`moments_of`), else the single screenshot."""
+    moments = getattr(records, "moments_of", None)
+    if callable(moments):
+        shots = [(str(label), png) for label, png in moments(store, run_id) if png]
         if shots:
-            return list(shots)
+            return shots
     one = records.screenshot_of(store, run_id)
-    return [one] if one else []
+    return [("screenshot", one)] if one else []
 
 
 async def _ask_async(judge_model: str, text: str, images: Sequence[bytes], parse: Callable[[str], T]) -> Asked:
@@ -168,8 +169,9 @@ def judge_comparison(store: RunStore, comparison_id: str, judge_model: str, *, p
     text = comparison["prompt_text"]
     if not pairwise:
         for run in runs:
-            request = prompts.score_request(text, checklist, run["artifact"], len(shots[run["id"]]))
-            asked = ask(judge_model, request, shots[run["id"]], lambda t: parse_score(t, len(checklist)))
+            shot = shots[run["id"]]
+            request = prompts.score_request(text, checklist, run["artifact"], [label for label, _ in shot])
+            asked = ask(judge_model, request, [png for _, png in shot], lambda t: parse_score(t, len(checklist)))
             ids.append(_save(store, comparison_id, "score", judge_model, asked, {"run_id": run["id"]}))
             failed += asked.error is not None
             costs.append(asked.cost_usd)
@@ -177,10 +179,11 @@ def judge_comparison(store: RunStore, comparison_id: str, judge_model: str, *, p
         for a, b in itertools.permutations(runs, 2):
             if a["model_id"] == b["model_id"]:
                 continue
+            shot_a, shot_b = shots[a["id"]], shots[b["id"]]
             request = prompts.pairwise_request(
-                text, checklist, a["artifact"], b["artifact"], len(shots[a["id"]]), len(shots[b["id"]])
+                text, checklist, a["artifact"], b["artifact"], [s[0] for s in shot_a], [s[0] for s in shot_b]
             )
-            asked = ask(judge_model, request, shots[a["id"]] + shots[b["id"]], parse_pair)
+            asked = ask(judge_model, request, [s[1] for s in shot_a + shot_b], parse_pair)
             extra = {"left_run_id": a["id"], "right_run_id": b["id"]}
             ids.append(_save(store, comparison_id, "pairwise", judge_model, asked, extra))
             failed += asked.error is not None

@@ -36,13 +36,14 @@ def _checklist_block(checklist: Sequence[str]) -> str:
     return f"Checklist ({len(checklist)} items):\n{lines}"
 
 
-def _screens(count: int, who: str) -> str:
-    if count == 0:
+def _screens(moments: Sequence[str], who: str) -> str:
+    if not moments:
         return f"No screenshot of {who} is available (it was never opened in a browser): judge from the code."
-    return f"{count} screenshot(s) of {who} running in a browser, taken over time, are attached in order."
+    listed = ", ".join(moments)
+    return f"{len(moments)} screenshot(s) of {who} running in a browser are attached in this order: {listed}."
 
 
-def score_request(prompt_text: str, checklist: Sequence[str], code: str, screenshots: int) -> str:
+def score_request(prompt_text: str, checklist: Sequence[str], code: str, screenshots: Sequence[str]) -> str:
     """Ask for a score per checklist item, an overall 0-10 and one sentence, as JSON."""
     return (
         "You grade a program a language model wrote for the task below. Look at the screenshots and the code.\n\n"
@@ -55,7 +56,12 @@ def score_request(prompt_text: str, checklist: Sequence[str], code: str, screens
 
 
 def pairwise_request(
-    prompt_text: str, checklist: Sequence[str], code_a: str, code_b: str, screenshots_a: int, screenshots_b: int
+    prompt_text: str,
+    checklist: Sequence[str],
+    code_a: str,
+    code_b: str,
+    screenshots_a: Sequence[str],
+    screenshots_b: Sequence[str],
 ) -> str:
     """Ask which of two programs (A, B) does the task better, as JSON."""
     return (
