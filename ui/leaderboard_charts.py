@@ -43,7 +43,8 @@ def strength_vs_cost(rows: list[dict[str, Any]], by: str) -> dict[str, Any] | No
     traces = [
         go.Scatter(
             x=[r["median_cost_usd"]], y=[r["rating"]], mode="markers+text", name=_esc(r["model"]),
-            text=[_esc(r["model"])], textposition="top center", marker={"size": 12, "color": colour(r["model"])},
+            text=[_esc(r["model"])], textposition="top center", cliponaxis=False,
+            marker={"size": 12, "color": colour(r["model"])},
             error_y={"type": "data", "symmetric": False, "array": [r["ci_high"] - r["rating"]],
                      "arrayminus": [r["rating"] - r["ci_low"]]},
             hovertemplate="%{text}<br>rating %{y:.0f}<br>median cost $%{x:.4f}<extra></extra>",
