@@ -23,6 +23,7 @@ from canvasbench.store import RunStore, utc_now
 
 T = TypeVar("T")
 MAX_ANSWER_TRIES = 2  # a non-JSON answer is asked again once, then recorded as a failed judgment
+JUDGE_CONCURRENCY = 4  # judge requests of one comparison in flight together (real judges take 10-60 s each)
 
 
 @dataclass
@@ -63,8 +64,9 @@ async def _ask_async(judge_model: str, text: str, images: Sequence[bytes], parse
         _add_usage(asked, judge_model, result.usage)
         asked.latency_s += result.latency_s or 0.0
         asked.raw = result.text
-        if result.status == "failed" and not result.text:
-            asked.error = result.error or "the judge request failed"
+        if result.status != "done":
+            # generate() has already retried what a retry can fix; a cut answer is not judged, only kept.
+            asked.error = f"the judge request ended {result.status}: {result.error or 'no reason given'}"
             return asked
         if result.finish_reason in ("refusal", "safety"):
             problem = f"the judge refused or was blocked ({result.raw_finish_reason})"
@@ -94,6 +96,24 @@ def _add_usage(asked: Asked, judge_model: str, usage: Usage) -> None:
 def ask(judge_model: str, text: str, images: Sequence[bytes], parse: Callable[[str], T]) -> Asked:
     """Ask the judge once (plus one retry of an answer that is not the JSON asked for)."""
     return asyncio.run(_ask_async(judge_model, text, images, parse))
+
+
+Question = tuple[str, Sequence[bytes], Callable[[str], Any]]
+
+
+def ask_all(judge_model: str, questions: Sequence[Question], *, concurrency: int = JUDGE_CONCURRENCY) -> list[Asked]:
+    """Ask several questions at once (at most `concurrency` in flight); answers in the order asked."""
+
+    async def main() -> list[Asked]:
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(question: Question) -> Asked:
+            async with gate:
+                return await _ask_async(judge_model, *question)
+
+        return list(await asyncio.gather(*(one(q) for q in questions)))
+
+    return asyncio.run(main())
 
 
 def checklist_for(store: RunStore, comparison: dict[str, Any], judge_model: str) -> list[str]:
@@ -163,33 +183,33 @@ def judge_comparison(store: RunStore, comparison_id: str, judge_model: str, *, p
         raise UsageError(f"Comparison {comparison_id} has no finished run with a page to judge.")
     checklist = checklist_for(store, comparison, judge_model)
     shots = {run["id"]: screenshots_of(store, run["id"]) for run in runs}
-    ids: list[str] = []
-    costs: list[float | None] = []
-    failed = 0
     text = comparison["prompt_text"]
+    questions: list[Question] = []
+    rows: list[tuple[str, dict[str, Any]]] = []  # (mode, the judged runs) per question
     if not pairwise:
         for run in runs:
             shot = shots[run["id"]]
             request = prompts.score_request(text, checklist, run["artifact"], [label for label, _ in shot])
-            asked = ask(judge_model, request, [png for _, png in shot], lambda t: parse_score(t, len(checklist)))
-            ids.append(_save(store, comparison_id, "score", judge_model, asked, {"run_id": run["id"]}))
-            failed += asked.error is not None
-            costs.append(asked.cost_usd)
+            questions.append((request, [png for _, png in shot], lambda t: parse_score(t, len(checklist))))
+            rows.append(("score", {"run_id": run["id"]}))
     else:
-        for a, b in itertools.permutations(runs, 2):
+        for a, b in itertools.permutations(runs, 2):  # both orders of every pair
             if a["model_id"] == b["model_id"]:
                 continue
             shot_a, shot_b = shots[a["id"]], shots[b["id"]]
             request = prompts.pairwise_request(
                 text, checklist, a["artifact"], b["artifact"], [s[0] for s in shot_a], [s[0] for s in shot_b]
             )
-            asked = ask(judge_model, request, [s[1] for s in shot_a + shot_b], parse_pair)
-            extra = {"left_run_id": a["id"], "right_run_id": b["id"]}
-            ids.append(_save(store, comparison_id, "pairwise", judge_model, asked, extra))
-            failed += asked.error is not None
-            costs.append(asked.cost_usd)
+            questions.append((request, [s[1] for s in shot_a + shot_b], parse_pair))
+            rows.append(("pairwise", {"left_run_id": a["id"], "right_run_id": b["id"]}))
+    answers = ask_all(judge_model, questions)
+    ids = [
+        _save(store, comparison_id, mode, judge_model, asked, extra)
+        for (mode, extra), asked in zip(rows, answers, strict=True)
+    ]
+    costs = [asked.cost_usd for asked in answers]
     total = None if any(c is None for c in costs) else sum(c or 0.0 for c in costs)
-    return JudgeReport(comparison_id, ids, failed, total)
+    return JudgeReport(comparison_id, ids, sum(asked.error is not None for asked in answers), total)
 
 
 def unjudged_comparisons(store: RunStore, judge_model: str, *, pairwise: bool = False) -> list[str]:
