@@ -258,3 +258,8 @@ def test_a_judge_request_that_fails_is_a_failed_judgment_without_a_retry(fault: 
     for row in judgments(store, cid):
         assert row["status"] == "failed" and row["overall"] is None and row["attempts"] == 1
         assert row["error"]
+
+
+def test_cli_judge_without_a_key_exits_2_naming_the_variable() -> None:
+    code, _, err = invoke("judge", "--all-unjudged", "--judge-model", "openai:gpt-5.2")
+    assert code == 2 and "OPENAI_API_KEY" in err

@@ -117,8 +117,8 @@ def winner_of(store: RunStore, comparison_id: str) -> dict[str, Any] | None:
     score over its outcomes must lead every other run, else there is no winner.
     """
     for source, outcomes in (
-        ("votes", [o for o in human_outcomes(store) if o.comparison_id == comparison_id]),
-        ("judge", [o for o in judge_outcomes(store) if o.comparison_id == comparison_id]),
+        ("votes", human_outcomes(store, comparison_id=comparison_id)),
+        ("judge", judge_outcomes(store, comparison_id=comparison_id)),
     ):
         if not outcomes:
             continue

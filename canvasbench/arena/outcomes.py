@@ -31,8 +31,14 @@ class PairOutcome:
         return self.score if run_id == self.run_a else 1.0 - self.score
 
 
-def _filters(category: str | None, since: str | None, until: str | None, column: str) -> tuple[str, list[Any]]:
-    where, params = [], []
+def _filters(
+    category: str | None, since: str | None, until: str | None, column: str, comparison_id: str | None = None
+) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if comparison_id:
+        where.append("c.id = ?")
+        params.append(comparison_id)
     if category:
         where.append("c.category = ?")
         params.append(category)
@@ -46,10 +52,15 @@ def _filters(category: str | None, since: str | None, until: str | None, column:
 
 
 def human_outcomes(
-    store: RunStore, *, category: str | None = None, since: str | None = None, until: str | None = None
+    store: RunStore,
+    *,
+    category: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    comparison_id: str | None = None,
 ) -> list[PairOutcome]:
     """Every vote as an outcome (left = a), filtered by the comparison's category and the vote's date."""
-    where, params = _filters(category, since, until, "v.created_at")
+    where, params = _filters(category, since, until, "v.created_at", comparison_id)
     rows = store.db.query(
         "SELECT v.comparison_id, v.left_run_id, v.right_run_id, v.outcome, l.model_id AS ml, r.model_id AS mr "
         "FROM votes v JOIN comparisons c ON c.id = v.comparison_id JOIN runs l ON l.id = v.left_run_id "
@@ -82,12 +93,13 @@ def judge_outcomes(
     since: str | None = None,
     until: str | None = None,
     judge_model: str | None = None,
+    comparison_id: str | None = None,
 ) -> list[PairOutcome]:
     """The judge's outcome per pair of runs: both-order pairwise verdicts where they exist, else score differences.
 
     Only the latest successful judgment counts per run (score) or per order (pairwise) and judge model.
     """
-    where, params = _filters(category, since, until, "j.created_at")
+    where, params = _filters(category, since, until, "j.created_at", comparison_id)
     if judge_model:
         where += " AND j.judge_model = ?"
         params.append(judge_model)

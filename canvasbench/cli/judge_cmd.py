@@ -7,6 +7,7 @@ import json
 import click
 
 from canvasbench.cli.common import UsageFailure, clean_errors, db_option, open_store
+from canvasbench.errors import MissingKeyError
 from canvasbench.pricing import format_cost
 from canvasbench.providers.registry import ensure_ready
 
@@ -34,7 +35,10 @@ def judge_command(
     from canvasbench.judge.judge import judge_comparison, unjudged_comparisons
 
     store = open_store(db)
-    ensure_ready(judge_model)
+    try:
+        ensure_ready(judge_model)
+    except MissingKeyError as exc:  # configuration, like a bad option: exit 2 before anything is sent
+        raise UsageFailure(str(exc)) from exc
     ids = list(dict.fromkeys(comparison_ids))
     unknown = [cid for cid in ids if store.get_comparison(cid) is None]
     if unknown:
