@@ -263,3 +263,24 @@ def test_a_judge_request_that_fails_is_a_failed_judgment_without_a_retry(fault: 
 def test_cli_judge_without_a_key_exits_2_naming_the_variable() -> None:
     code, _, err = invoke("judge", "--all-unjudged", "--judge-model", "openai:gpt-5.2")
     assert code == 2 and "OPENAI_API_KEY" in err
+
+
+def test_agreement_compares_the_judge_with_the_human_majority_per_pair(fake_env: FakeServer) -> None:
+    from canvasbench.arena.votes import record_vote
+
+    store = RunStore()
+    cid, (a, b, c) = finished_comparison(store, ["gemini:fake", "openai:fake", "anthropic:fake"],
+                                         [page("a", 3), page("b", 9), page("c", 6)])
+    judge_comparison(store, cid, "gemini:judge;judge=json")  # judge: b > c > a
+    record_vote(store, cid, b, a, "left")  # humans: b beats a (agrees)
+    record_vote(store, cid, a, c, "left")  # a beats c (the judge says c)
+    record_vote(store, cid, a, c, "left")
+    record_vote(store, cid, c, a, "left")  # majority still a over c
+    record_vote(store, cid, b, c, "tie")  # a tie (the judge says b)
+    board = leaderboard(store, rounds=0)
+    assert (board.agreement.agree, board.agreement.pairs) == (1, 3)
+    code, out, _ = invoke("leaderboard", "--json")
+    assert code == 0 and json.loads(out)["judge_human_agreement"] == {"agree": 1, "pairs": 3, "rate": 1 / 3}
+    code, out, _ = invoke("leaderboard")
+    assert "Judge agrees with the human votes on 1 of 3 pairs (33%)." in out
+    assert winner_of(store, cid) is not None and winner_of(store, cid)["source"] == "votes"
