@@ -36,8 +36,9 @@ labels |= {c["id"]: f"{c['title']} · {when(c['created_at'])} · {c['votes']} vo
 pick = c2.selectbox("Comparison", list(labels), format_func=lambda key: labels[key], key=arena.PICK)
 
 pair = st.session_state.get(arena.PAIR)
-stale = pair is None or (pick != arena.NEXT and pair["comparison_id"] != pick)
-if stale and arena.VOTE not in st.session_state:
+shown = {c["id"] for c in comparisons}
+# A new choice of comparison or category replaces the pair (and closes the undo window of the last vote).
+if pair is None or pair["comparison_id"] not in shown or (pick != arena.NEXT and pair["comparison_id"] != pick):
     pair = arena.choose_pair(store, pick, chosen_category)
 if pair is None:
     st.success("Every pair of models in these comparisons has a vote. Pick a comparison to vote on it again.")

@@ -200,3 +200,20 @@ def test_leaderboard_page_renders_empty_and_populated() -> None:
     assert len(at.get("plotly_chart")) == 2
     at.segmented_control(key="leaderboard.by").set_value("both").run()
     assert not at.exception and "No judgments" in page_text(at)
+
+
+def test_arena_choosing_another_comparison_shows_a_fresh_blind_pair() -> None:
+    store = RunStore()
+    old, _ = finished_comparison(store, ["gemini:alpha", "openai:bravo"], category="canvas")
+    new, _ = finished_comparison(store, ["gemini:charlie", "openai:delta"], category="svg")
+    at = open_arena()
+    next(b for b in at.button if b.label.startswith("A is better")).click().run()
+    assert "Vote saved" in page_text(at) and "charlie" in page_text(at)  # next unvoted: the newest first
+    at.selectbox(key="arena.pick").set_value(old).run()
+    text = page_text(at)
+    assert not at.exception and "Vote saved" not in text
+    assert all(name not in text for name in ("alpha", "bravo", "charlie", "delta"))
+    next(b for b in at.button if b.label.startswith("Tie")).click().run()
+    assert {v["comparison_id"] for v in vote_rows(store)} == {old, new}
+    at.selectbox(key="arena.category").set_value("svg").run()
+    assert "charlie" not in page_text(at) and "Vote saved" not in page_text(at)
