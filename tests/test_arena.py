@@ -141,6 +141,10 @@ def test_cli_leaderboard_json_and_table() -> None:
     assert result.exit_code == 0
     board = json.loads(result.stdout)
     assert [m["model"] for m in board["models"]] == ["gemini:alpha", "openai:bravo"]
+    assert board["win_rate"] == [
+        {"model": "gemini:alpha", "opponent": "openai:bravo", "win_rate": 1.0, "outcomes": 1},
+        {"model": "openai:bravo", "opponent": "gemini:alpha", "win_rate": 0.0, "outcomes": 1},
+    ]
     assert board["judge_human_agreement"] == {"agree": 0, "pairs": 0, "rate": None}
     result = CliRunner().invoke(main, ["leaderboard"])
     assert result.exit_code == 0 and "gemini:alpha" in result.stdout and "no pair of runs" in result.stdout

@@ -54,6 +54,10 @@ def leaderboard_command(
             "until": until,
             "outcomes": board.outcomes,
             "models": board.rows,
+            "win_rate": [
+                {"model": a, "opponent": b, "win_rate": rate, "outcomes": board.fit.pair_games[(a, b)]}
+                for (a, b), rate in sorted(board.fit.win_rate.items())
+            ],
             "judge_human_agreement": {"agree": agree.agree, "pairs": agree.pairs, "rate": agree.rate},
         }, indent=2))
         return
