@@ -95,3 +95,18 @@ def test_win_rate_matrix_counts_observed_games() -> None:
 
 def test_no_votes_is_an_empty_fit() -> None:
     assert bt.fit([]).models == ()
+
+
+def test_the_fit_solves_the_likelihood_equations() -> None:
+    """Maximum likelihood: with a vanishing prior, each model's wins equal its expected wins under the fit."""
+    votes = _votes(random.Random(11), 400)
+    names = sorted(TRUE)
+    wins = bt._matrix(names, votes)
+    p = bt.strengths(wins, prior=1e-9)
+    games = wins + wins.T
+    expected = (games * (p[:, None] / (p[:, None] + p[None, :]))).sum(axis=1)
+    assert np.allclose(expected, wins.sum(axis=1), atol=1e-6)
+    # The default prior (one virtual tie each) moves ratings by only a few points at this many votes.
+    fitted = bt.fit(votes, rounds=0)
+    ratings = bt.to_ratings(p)
+    assert all(abs(fitted.ratings[m] - ratings[k]) < 5 for k, m in enumerate(names))

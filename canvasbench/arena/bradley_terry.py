@@ -51,8 +51,8 @@ def _matrix(models: Sequence[str], outcomes: Sequence[Outcome]) -> np.ndarray:
 
 
 def _log_likelihood(theta: np.ndarray, wins: np.ndarray, games: np.ndarray, prior: float) -> float:
-    diff = theta[:, None] - theta[None, :]
-    pairs = float((wins * diff).sum() - (games * np.logaddexp(theta[:, None], theta[None, :])).sum() / 2)
+    # sum_ij wins_ij * log(p_i / (p_i + p_j)), each unordered pair's normaliser counted once.
+    pairs = float(wins.sum(axis=1) @ theta - (games * np.logaddexp(theta[:, None], theta[None, :])).sum() / 2)
     return pairs + float((prior / 2 * theta - prior * np.logaddexp(theta, 0.0)).sum())
 
 
@@ -143,12 +143,13 @@ def _bootstrap(
     index = {m: k for k, m in enumerate(names)}
     rng = np.random.default_rng(seed)
     draws = rng.multinomial(len(outcomes), probs, size=rounds)
+    rows = np.array([index[a] for a, _, _ in kinds])
+    cols = np.array([index[b] for _, b, _ in kinds])
+    scores = np.array([score for _, _, score in kinds])
     samples = np.empty((rounds, len(names)))
     for r in range(rounds):
         wins = np.zeros((len(names), len(names)))
-        for (a, b, score), count in zip(kinds, draws[r], strict=True):
-            if count:
-                wins[index[a], index[b]] += score * count
-                wins[index[b], index[a]] += (1.0 - score) * count
+        np.add.at(wins, (rows, cols), scores * draws[r])
+        np.add.at(wins, (cols, rows), (1.0 - scores) * draws[r])
         samples[r] = to_ratings(strengths(wins))
     return np.percentile(samples, 2.5, axis=0), np.percentile(samples, 97.5, axis=0)
