@@ -13,6 +13,16 @@ from ui import data, leaderboard_charts
 from ui.format import md
 
 store = data.store()
+
+
+@st.cache_data(show_spinner="Fitting ratings…", max_entries=32)
+def _board(
+    path: str, data_version: str, by: str, category: str | None, since: str | None, until: str | None
+) -> Leaderboard:
+    # The bootstrap refits 300 times: once per database state and filter, not on every rerun.
+    return leaderboard(store, by=by, category=category, since=since, until=until)  # type: ignore[arg-type]
+
+
 st.title("Leaderboard")
 st.caption(
     "Bradley–Terry ratings on an Elo-like scale (400 points = 10:1 odds; the mean is 1000), with 95% intervals "
@@ -70,7 +80,7 @@ def show(board: Leaderboard, label: str) -> None:
 
 
 bases = ["human", "judge"] if by == "both" else [by or "human"]
-boards = {b: leaderboard(store, by=b, **filters) for b in bases}  # type: ignore[arg-type]
+boards = {b: _board(str(store.path), data.version(), b, **filters) for b in bases}
 agreement = next(iter(boards.values())).agreement
 if agreement.pairs:
     st.metric(
