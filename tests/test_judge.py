@@ -115,6 +115,11 @@ def test_pairwise_counts_a_win_only_when_both_orders_agree(fake_env: FakeServer)
     assert len(report.judgment_ids) == 2  # A-vs-B and B-vs-A
     rows = judgments(store, cid)
     assert {(r["left_run_id"], r["winner"]) for r in rows} == {(run_ids[0], "B"), (run_ids[1], "A")}
+    shots = {row["run_id"]: row["screenshot"] for row in store.db.query("SELECT run_id, screenshot FROM render_checks")}
+    for request in fake_env.requests_for("judge;judge=json"):  # A's screenshots, then B's, in each order
+        first = run_ids[0] if request.text.index("<p>a</p>") < request.text.index("<p>b</p>") else run_ids[1]
+        second = run_ids[1] if first == run_ids[0] else run_ids[0]
+        assert request.images == [("image/png", shots[first]), ("image/png", shots[second])]
     (outcome,) = judge_outcomes(store)
     assert outcome.score_of(run_ids[1]) == 1.0
     # A judge that always prefers whatever it sees first says A both times: position bias, no win.
