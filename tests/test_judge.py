@@ -191,6 +191,8 @@ def test_cli_judge_all_unjudged_then_leaderboard_by_judge(fake_env: FakeServer) 
     assert code == 0 and [m["model"] for m in board["models"]] == ["openai:fake;text=svg", "gemini:fake"]
     code, out, _ = invoke("leaderboard", "--by", "judge")
     assert code == 0 and "openai:fake;text=svg" in out and "95% CI" in out
+    code, out, _ = invoke("leaderboard", "--by", "judge", "--judge-model", "openai:other", "--json")
+    assert code == 0 and json.loads(out)["models"] == []  # only that judge's verdicts, and it gave none
 
 
 def test_cli_judge_failures_exit_1_and_bad_input_exit_2(fake_env: FakeServer) -> None:

@@ -85,11 +85,15 @@ def leaderboard(
     category: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    judge_model: str | None = None,
     rounds: int = bradley_terry.BOOTSTRAP_ROUNDS,
 ) -> Leaderboard:
-    """Fit and rank; the agreement always compares judge and humans on the same filters."""
+    """Fit and rank; the agreement always compares judge and humans on the same filters.
+
+    Without `judge_model` the verdicts of every judge model count (each judge's verdict on a pair is one outcome).
+    """
     human = human_outcomes(store, category=category, since=since, until=until)
-    judge = judge_outcomes(store, category=category, since=since, until=until)
+    judge = judge_outcomes(store, category=category, since=since, until=until, judge_model=judge_model)
     chosen = human if by == "human" else judge
     fit = bradley_terry.fit([(o.model_a, o.model_b, o.score) for o in chosen], rounds=rounds)
     stats = model_stats(store, category=category, since=since, until=until)

@@ -26,11 +26,18 @@ def _date(value: str | None, flag: str) -> str | None:
 @click.option("--category", default=None, help="Only comparisons of this category (see `canvasbench prompts`).")
 @click.option("--since", default=None, metavar="YYYY-MM-DD", help="Only votes/judgments from this day on.")
 @click.option("--until", default=None, metavar="YYYY-MM-DD", help="Only votes/judgments up to this day.")
+@click.option("--judge-model", default=None, metavar="ID", help="Only this judge's verdicts (default: every judge).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @db_option
 @clean_errors
 def leaderboard_command(
-    by: str, category: str | None, since: str | None, until: str | None, as_json: bool, db: str | None
+    by: str,
+    category: str | None,
+    since: str | None,
+    until: str | None,
+    judge_model: str | None,
+    as_json: bool,
+    db: str | None,
 ) -> None:
     """Rank models by Bradley–Terry rating (Elo-like scale, 95% bootstrap interval) from pairwise outcomes.
 
@@ -43,7 +50,7 @@ def leaderboard_command(
     store = open_store(db)
     board = leaderboard(
         store, by=by,  # type: ignore[arg-type]
-        category=category, since=_date(since, "--since"), until=_date(until, "--until"),
+        category=category, since=_date(since, "--since"), until=_date(until, "--until"), judge_model=judge_model,
     )
     agree = board.agreement
     if as_json:
@@ -52,6 +59,7 @@ def leaderboard_command(
             "category": category,
             "since": since,
             "until": until,
+            "judge_model": judge_model,
             "outcomes": board.outcomes,
             "models": board.rows,
             "win_rate": [
