@@ -48,6 +48,9 @@ _CDN_URL = re.compile(
 _LEADING_DOCTYPE = re.compile(r"\A(\ufeff?\s*<!doctype[^>]*>)", re.IGNORECASE)
 _VIEWPORT_META = re.compile(r"<meta\b[^>]*\bname\s*=\s*[\"']?viewport\b[^>]*>", re.IGNORECASE)
 _VIEWPORT_SIZE = re.compile(r"\b(width|height)\s*=\s*(\d{3,4})\b", re.IGNORECASE)
+# A refresh in the markup is renamed before the browser sees it (the guard reports it), so its host gets no
+# preconnect either.
+_META_REFRESH = re.compile(r"(<meta\b[^>]*\bhttp-equiv\s*=\s*[\"']?)refresh\b", re.IGNORECASE)
 # Declarative shadow roots are made by the parser without attachShadow, where the guard watches.
 _DECLARATIVE_SHADOW = re.compile(r"shadowrootmode", re.IGNORECASE)
 
@@ -96,7 +99,7 @@ OUTER_CSP = "frame-src 'none'; child-src 'none'; object-src 'none'; base-uri 'no
 # frames would give a fresh realm, so they are removed as soon as they are attached (before they load),
 # in the document and in every shadow root. A form submission is blocked by the sandbox; it is reported
 # so the viewer sees the attempt.
-_GUARD = """<script>(function () {
+_GUARD = r"""<script>(function () {
   var w = window, VIEW = [VIEW_W, VIEW_H];
   // A sandboxed frame runs in its own process and its first scripts can run before it learns its size:
   // innerWidth/innerHeight read 0 then, and a page that sizes its canvas once would stay 0×0.
@@ -135,6 +138,20 @@ _GUARD = """<script>(function () {
   var submit = HTMLFormElement.prototype.submit;
   HTMLFormElement.prototype.submit = function () { tell(this.action); return submit.apply(this, arguments); };
   document.addEventListener("submit", function (e) { tell(e.target && e.target.action); }, true);
+  // A followed link would be stopped by the wrapper's frame-src, but only after the browser preconnected
+  // to its host; a click the page itself did not handle is stopped here instead, before any connection.
+  w.addEventListener("click", function (e) {
+    var a = e.target && e.target.closest ? e.target.closest("a[href], area[href]") : null;
+    if (!a || e.defaultPrevented) return;
+    var href = a.getAttribute("href") || "", target = (a.getAttribute("target") || "_self").toLowerCase();
+    if (/^\s*(#|javascript:)/i.test(href) || (target !== "_self" && target !== "")) return;
+    e.preventDefault();
+    tell(typeof a.href === "string" ? a.href : href);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var meta = document.querySelector('meta[http-equiv="x-blocked-refresh"]');
+    if (meta) tell((/url\s*=\s*['"]?([^'"]*)/i.exec(meta.content || "") || [])[1] || "this page again (refresh)");
+  });
   ["write", "writeln"].forEach(function (name) {
     var f = document[name];
     document[name] = function () {
@@ -269,6 +286,7 @@ def inner_page(
         if network.mirror_origin and not network.live:
             code = rewrite_cdn_urls(code, network.mirror_origin)
         code = _DECLARATIVE_SHADOW.sub("data-x", code)
+        code = _META_REFRESH.sub(r"\1x-blocked-refresh", code)
     if kind == "html":
         match = _LEADING_DOCTYPE.match(code)
         if match:

@@ -118,6 +118,11 @@ def test_the_preview_is_laid_out_at_a_desktop_viewport_and_scaled() -> None:
     assert 'data-fit="0"' in code and "height:480px" in code and 'class="fs"' not in code
 
 
+def test_a_refresh_in_the_markup_never_reaches_the_browser() -> None:
+    page = inner_page("<head><META HTTP-EQUIV='Refresh' content='0;url=http://127.0.0.1:9/x?k=1'></head>", "html")
+    assert "x-blocked-refresh" in page and "Refresh'" not in page
+
+
 def test_svg_and_plain_text_get_their_own_pages() -> None:
     svg = inner_page('<svg xmlns="http://www.w3.org/2000/svg"><circle r="5"/></svg>', "svg")
     assert "<body><svg" in svg and "Content-Security-Policy" in svg
