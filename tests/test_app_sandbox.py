@@ -148,3 +148,32 @@ def test_markdown_escaping_keeps_untrusted_text_literal() -> None:
     )
     assert seconds(0.25) == "250 ms" and seconds(75) == "1 min 15 s" and seconds(None) == "–"
     assert money(None) == "unknown" and money(0.5) == "$0.500"
+
+
+def test_previews_are_offline_unless_the_visible_setting_is_turned_on() -> None:
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from canvasbench.store import RunStore
+    from tests.browser_helpers import seed_comparison
+    from ui.frame import LIVE_NETWORK
+
+    page = '<script src="https://unpkg.com/three@0.128.0/build/three.min.js"></script><img src="https://e.com/p.png">'
+    comparison, _ = seed_comparison(RunStore(), models=("openai:a",), artifacts=[("html", page)])
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.query_params["comparison"] = comparison
+    at.run()
+    assert not at.exception
+    toggle = at.toggle(key=LIVE_NETWORK)
+    assert toggle.value is False and "Live network in previews" in toggle.label
+    inner = _srcdoc(at.get("iframe")[0].proto.srcdoc)
+    csp = re.search(r'Content-Security-Policy" content="([^"]*)"', inner)
+    assert csp and "https:" not in html.unescape(csp.group(1))
+    mirror = re.search(r"(http://127\.0\.0\.1:\d+)/cdn/unpkg\.com/three@0\.128\.0/build/three\.min\.js", inner)
+    assert mirror and mirror.group(1) in html.unescape(csp.group(1)), "the CSP allows the mirror it points at"
+
+    toggle.set_value(True).run()
+    inner = _srcdoc(at.get("iframe")[0].proto.srcdoc)
+    assert "https://unpkg.com/three@0.128.0/build/three.min.js" in inner
+    assert "img-src data: blob: http://127.0.0.1:" in html.unescape(inner) and " https:" in html.unescape(inner)
