@@ -51,6 +51,9 @@ _VIEWPORT_SIZE = re.compile(r"\b(width|height)\s*=\s*(\d{3,4})\b", re.IGNORECASE
 # A refresh in the markup is renamed before the browser sees it (the guard reports it), so its host gets no
 # preconnect either.
 _META_REFRESH = re.compile(r"(<meta\b[^>]*\bhttp-equiv\s*=\s*[\"']?)refresh\b", re.IGNORECASE)
+_SVG_ROOT = re.compile(r"<svg\b[^>]*>", re.IGNORECASE)
+_SVG_VIEWBOX = re.compile(r"\bviewBox\s*=\s*[\"']\s*[-\d.eE]+[\s,]+[-\d.eE]+[\s,]+([\d.eE]+)[\s,]+([\d.eE]+)")
+_SVG_LENGTH = re.compile(r"\b(width|height)\s*=\s*[\"']?\s*([\d.]+)\s*(?:px)?\s*[\"'\s>/]", re.IGNORECASE)
 # Declarative shadow roots are made by the parser without attachShadow, where the guard watches.
 _DECLARATIVE_SHADOW = re.compile(r"shadowrootmode", re.IGNORECASE)
 
@@ -166,8 +169,8 @@ _GUARD = r"""<script>(function () {
 _SVG_PAGE = (
     "<!doctype html><html><head>{head}<meta charset='utf-8'><style>"
     "html,body{{margin:0;height:100%;background:#fff}}"
-    "body{{display:flex;align-items:center;justify-content:center;overflow:auto}}"
-    "body>svg{{max-width:100%;max-height:100vh;height:auto}}"
+    "body{{display:flex;align-items:center;justify-content:center;overflow:hidden}}"
+    "body>svg{{display:block;width:100%;height:100%}}"
     "</style></head><body>{svg}</body></html>"
 )
 _TEXT_PAGE = (
@@ -258,9 +261,41 @@ def rewrite_cdn_urls(text: str, mirror_origin: str) -> str:
     return _CDN_URL.sub(lambda m: base + m.group(1).lower(), text)
 
 
-def requested_viewport(code: str) -> tuple[int, int]:
-    """The viewport an HTML page asks for with a numeric `<meta name=viewport>`, else 1280×800."""
+def svg_size(code: str) -> tuple[float, float] | None:
+    """The drawing size of an SVG's root element: its viewBox, else numeric width and height."""
+    root = _SVG_ROOT.search(code)
+    if not root:
+        return None
+    box = _SVG_VIEWBOX.search(root.group(0))
+    if box:
+        width, height = float(box.group(1)), float(box.group(2))
+    else:
+        attrs = {k.lower(): float(v) for k, v in _SVG_LENGTH.findall(root.group(0))}
+        width, height = attrs.get("width", 0.0), attrs.get("height", 0.0)
+    return (width, height) if width > 0 and height > 0 else None
+
+
+def _fitted_svg(code: str) -> str:
+    """The SVG with a viewBox when it has only a pixel size, so it scales to fill its page."""
+    size = svg_size(code)
+    root = _SVG_ROOT.search(code)
+    if size is None or root is None or _SVG_VIEWBOX.search(root.group(0)):
+        return code
+    tag = root.group(0)
+    fitted = tag[:4] + f' viewBox="0 0 {size[0]:g} {size[1]:g}"' + tag[4:]
+    return code[: root.start()] + fitted + code[root.end() :]
+
+
+def requested_viewport(code: str, kind: str = "html") -> tuple[int, int]:
+    """The viewport an artifact asks for (an SVG its proportions, a page a numeric meta viewport), else 1280×800."""
     width, height = VIEWPORT
+    if kind == "svg":
+        size = svg_size(code)
+        if size is None:
+            return VIEWPORT
+        # Very tall or very wide drawings keep a card a sensible shape; the drawing is letterboxed inside.
+        ratio = min(max(size[1] / size[0], 0.4), 1.25)
+        return width, round(width * ratio)
     meta = _VIEWPORT_META.search(code)
     if meta:
         sizes = {k.lower(): int(v) for k, v in _VIEWPORT_SIZE.findall(meta.group(0))}
@@ -293,7 +328,7 @@ def inner_page(
             return match.group(1) + head + code[match.end() :]
         return head + code
     if kind == "svg":
-        return _SVG_PAGE.format(head=head, svg=code)
+        return _SVG_PAGE.format(head=head, svg=_fitted_svg(code))
     return _TEXT_PAGE.format(head=head, text=html.escape(code))
 
 
@@ -314,7 +349,7 @@ def sandbox_document(
     changing what runs, so embedding it again reloads the artifact.
     """
     if height is None:
-        width, tall = requested_viewport(code) if kind == "html" else VIEWPORT
+        width, tall = requested_viewport(code, kind)
         box_style = f"aspect-ratio:{width}/{tall}"
         frame_style = f"width:{width}px;height:{tall}px"
         button = _FULLSCREEN_BUTTON

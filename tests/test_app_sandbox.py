@@ -114,6 +114,11 @@ def test_the_preview_is_laid_out_at_a_desktop_viewport_and_scaled() -> None:
     assert requested_viewport('<meta name="viewport" content="width=800, initial-scale=1">') == (800, 500)
     assert requested_viewport('<meta name="viewport" content="width=device-width">') == (1280, 800)
     assert requested_viewport("<meta name=viewport content='width=1024,height=768'>") == (1024, 768)
+    # An SVG is shown in its own proportions, filling the preview; one with only a pixel size gets a viewBox.
+    assert requested_viewport('<svg viewBox="0 0 640 480" width="640" height="480">', "svg") == (1280, 960)
+    assert requested_viewport('<svg width="100" height="900">', "svg") == (1280, 1600)
+    svg = _srcdoc(sandbox_document('<svg width="320" height="200"><rect width="320" height="200"/></svg>', "svg"))
+    assert '<svg viewBox="0 0 320 200" width="320" height="200">' in svg
     code = sandbox_document("<pre>code</pre>", "html", height=480)
     assert 'data-fit="0"' in code and "height:480px" in code and 'class="fs"' not in code
 
