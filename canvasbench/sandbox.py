@@ -9,8 +9,9 @@ away, without `allow-popups` it cannot open windows, without `allow-forms` it ca
 Three more walls, each checked in real Chromium by the browser tests:
 - The outer page's CSP has `frame-src 'none'`. Chromium checks a frame's navigations against its
   embedder's `frame-src` (the srcdoc itself is exempt), so a page that sets `location`, follows a
-  `<meta http-equiv=refresh>` or clicks a link is stopped before any request leaves; the outer script
-  sees the violation and puts a notice where the frame was.
+  `<meta http-equiv=refresh>` or clicks a link is stopped before its request is sent; the outer script
+  sees the violation and puts a notice where the frame was. (Chromium may still preconnect to the
+  destination's host first, so links and markup refreshes are stopped inside the page already.)
 - The inner page's CSP allows no network but the local library mirror (`preview_server`): CDN URLs in
   the artifact are rewritten to it, so previews work offline and an `<img>` cannot be a beacon.
 - A first script in the inner page removes WebRTC (no CSP directive covers it in Chromium) and removes
