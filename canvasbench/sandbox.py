@@ -68,6 +68,9 @@ class PreviewNetwork:
 
 
 OFFLINE = PreviewNetwork()
+# For a caller that answers the page's requests itself (the render check routes CDN URLs to the mirror
+# and blocks the rest in the browser): subresources may be requested, fetch and WebSockets still may not.
+ROUTED_BY_CALLER = PreviewNetwork(live=True)
 
 
 def inner_csp(network: PreviewNetwork = OFFLINE) -> str:
@@ -309,11 +312,13 @@ def requested_viewport(code: str, kind: str = "html") -> tuple[int, int]:
 
 
 def inner_page(
-    code: str, kind: str, network: PreviewNetwork = OFFLINE, *, viewport: tuple[int, int] | None = None
+    code: str, kind: str, network: PreviewNetwork = ROUTED_BY_CALLER, *, viewport: tuple[int, int] | None = None
 ) -> str:
     """The document the artifact runs as: CSP and guard first in <head>, then HTML; SVG in a page; else text.
 
-    `viewport` is the size the frame is given, reported to scripts that run before the frame knows it.
+    `network` defaults to a caller that routes requests itself (the render check); the dashboard passes
+    its own through `sandbox_document`, offline by default. `viewport` is the size the frame is given,
+    reported to scripts that run before the frame knows it.
     """
     head = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(inner_csp(network), quote=True)}">'
     view_w, view_h = viewport or (0, 0)

@@ -68,6 +68,11 @@ def test_the_csp_and_guard_come_first_and_allow_no_network_but_the_mirror() -> N
     tricky = inner_page("<!-- <head> --><script>fetch('/x')</script>", "html")
     assert tricky.index("Content-Security-Policy") < tricky.index("fetch('/x')")
 
+    # Called bare (as the render check does, which answers requests itself), subresources may be asked for.
+    assert "script-src 'unsafe-inline' 'unsafe-eval' blob: data: https:" in html.unescape(page)
+    assert "connect-src data: blob:;" in html.unescape(page)
+    assert "https:" not in html.unescape(_srcdoc(sandbox_document("<p>x</p>", "html"))).split("<p>")[0]
+
     mirror = "http://127.0.0.1:4242"
     offline = inner_csp(PreviewNetwork(mirror_origin=mirror))
     for directive in offline.split("; "):
