@@ -16,6 +16,7 @@ from canvasbench.sandbox import sandbox_document
 from canvasbench.store import RunStore
 from ui import views
 from ui.format import md, verdict_label
+from ui.frame import preview_network
 
 # Session-state keys. Widget keys never carry ids: Streamlit writes keys into the page as CSS classes.
 PAIR = "arena.pair"  # {"comparison_id", "left", "right"}: run ids, A = left
@@ -52,7 +53,12 @@ def blind_preview(run: dict[str, Any], label: str) -> None:
     """A's or B's page in the sandbox: same size as the other, neutral title, nothing about the model."""
     restarts = int(st.session_state.get(RESTARTS, 0))
     document = sandbox_document(
-        run["artifact"], run["artifact_kind"], height=PREVIEW_HEIGHT, revision=restarts, title=f"Program {label}"
+        run["artifact"],
+        run["artifact_kind"],
+        height=PREVIEW_HEIGHT,
+        revision=restarts,
+        title=f"Program {label}",
+        network=preview_network(),
     )
     st.iframe(document, height=PREVIEW_HEIGHT)
 

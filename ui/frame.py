@@ -8,6 +8,8 @@ from typing import Any
 import streamlit as st
 
 from canvasbench import queries
+from canvasbench.preview_server import PreviewServer, preview_server
+from canvasbench.sandbox import PreviewNetwork
 from canvasbench.store import RunStore
 from ui import data
 from ui.format import KEY_MISSING, KEY_SET, elapsed_since, md, seconds
@@ -86,8 +88,39 @@ def sidebar(store: RunStore, *, show_runs: bool = True) -> None:
                     mark = f"{KEY_MISSING} no key"
                 lines.append(f"**{md(s['provider'])}** — {mark}")
             st.markdown("  \n".join(lines))
+        _live_network_setting()
         if show_runs:
             _runs_in_progress(store)
+
+
+# Session-state key of the "live network in previews" setting (off unless the user turns it on).
+LIVE_NETWORK = "previews.live_network"
+
+
+@st.cache_resource(show_spinner=False)
+def _mirror_server() -> PreviewServer | None:
+    return preview_server()
+
+
+def preview_network() -> PreviewNetwork:
+    """What previews may reach: the local library mirror, and the web only when the user turned it on."""
+    server = _mirror_server()
+    live = bool(st.session_state.get(LIVE_NETWORK))
+    return PreviewNetwork(mirror_origin=server.origin if server else None, live=live)
+
+
+def _live_network_setting() -> None:
+    st.caption("Previews")
+    st.toggle(
+        "Live network in previews",
+        key=LIVE_NETWORK,
+        value=False,
+        help="Off: previews are offline; libraries from unpkg, jsdelivr, cdnjs, esm.sh and skypack come from "
+        "the local mirror and a page can reach nothing else. On: previews may also load scripts, styles, "
+        "images and fonts from any https site, which lets a page tell that site it was opened.",
+    )
+    if st.session_state.get(LIVE_NETWORK):
+        st.warning("Previews may load from the internet.", icon=":material/public:")
 
 
 def _runs_in_progress(store: RunStore) -> None:

@@ -21,6 +21,7 @@ from ui.format import (
     verdict_label,
     when,
 )
+from ui.frame import preview_network
 
 ACTIVE = ("queued", "running")
 VIEWS = {"preview": "Preview", "code": "Code", "response": "Raw response", "reasoning": "Reasoning"}
@@ -44,16 +45,21 @@ def grid(items: Sequence[Any], render: Callable[[Any], None], *, columns: int | 
                 render(item)
 
 
-def preview(run: dict[str, Any], *, height: int) -> None:
-    """The artifact running in the nested sandbox, or why there is nothing to show."""
+def preview(run: dict[str, Any], *, height: int | None = None) -> None:
+    """The artifact running in the nested sandbox, scaled whole to the width, or why there is nothing to show.
+
+    `height` is kept for callers; a preview's height follows the artifact's viewport and the column's width.
+    """
     code, kind = run.get("artifact") or "", run.get("artifact_kind") or "none"
     if kind in _EXT and code.strip():
-        st.iframe(
-            sandbox_document(
-                code, kind, height=height, revision=state.reload_count(run["id"]), title=f"{run['model_id']} preview"
-            ),
-            height=height,
+        document = sandbox_document(
+            code,
+            kind,
+            revision=state.reload_count(run["id"]),
+            title=f"{run['model_id']} preview",
+            network=preview_network(),
         )
+        st.iframe(document, height="content")
     elif run.get("status") in ACTIVE:
         st.info("Still generating: the preview appears when the run finishes.")
     else:

@@ -1,0 +1,115 @@
+"""A small HTTP server on 127.0.0.1 that answers the dashboard previews' library requests from the mirror.
+
+Previews are offline: `canvasbench.sandbox` rewrites CDN URLs in an artifact to `ORIGIN/cdn/HOST/PATH`
+and its CSP allows no other origin. This server maps such a path back to the CDN URL and answers it
+from `storage/mirror` with the right MIME type (module scripts need a JavaScript type) and CORS headers
+(the artifact's origin is opaque, `null`); a library the mirror does not hold gets a 404, never a fetch.
+Streamlit's own static serving cannot do this: it serves `.js` as text/plain with nosniff.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from canvasbench.render.mirror import Mirror, load_mirror
+from canvasbench.sandbox import CDN_HOSTS, MIRROR_PREFIX, rewrite_cdn_urls
+
+# Served bodies that may name other CDN URLs (ESM imports rewritten by the mirror, CSS url()s).
+_TEXT_TYPES = ("javascript", "text/css", "json")
+
+
+def cdn_url_of(path: str) -> str | None:
+    """`/cdn/HOST/REST?Q` -> `https://HOST/REST?Q` for a known CDN host, else None."""
+    if not path.startswith(MIRROR_PREFIX):
+        return None
+    host, _, rest = path[len(MIRROR_PREFIX) :].partition("/")
+    if host.lower() not in CDN_HOSTS:
+        return None
+    return f"https://{host.lower()}/{rest}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self, status: int, content_type: str, body: bytes, *, head: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Cross-Origin-Resource-Policy", "cross-origin")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Cache-Control", "max-age=3600" if status == 200 else "no-store")
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _serve(self, *, head: bool) -> None:
+        parts = urlsplit(self.path)
+        url = cdn_url_of(unquote(parts.path) + (f"?{parts.query}" if parts.query else ""))
+        hit = self.server.mirror().resolve(url) if url else None
+        if hit is None:
+            body = b"Not in the offline library mirror (previews never fetch from the network).\n"
+            self._answer(404, "text/plain; charset=utf-8", body, head=head)
+            return
+        body = hit.body
+        if any(t in hit.content_type for t in _TEXT_TYPES):
+            body = rewrite_cdn_urls(body.decode("utf-8", errors="replace"), self.server.origin).encode("utf-8")
+        self._answer(200, hit.content_type, body, head=head)
+
+    def do_GET(self) -> None:
+        """Answer a mirrored library file, or 404."""
+        self._serve(head=False)
+
+    def do_HEAD(self) -> None:
+        """Headers only."""
+        self._serve(head=True)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silent: a preview's requests are not worth a log line each."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, root: Path | None) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.root = root
+        self.origin = f"http://127.0.0.1:{self.server_address[1]}"
+
+    def mirror(self) -> Mirror:
+        return load_mirror(self.root)
+
+
+class PreviewServer:
+    """The mirror server running in a daemon thread of this process; `origin` is what previews may load."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self._server = _Server(root)
+        self.origin = self._server.origin
+        self._thread = threading.Thread(target=self._server.serve_forever, name="preview-mirror", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+_lock = threading.Lock()
+_running: PreviewServer | None = None
+
+
+def preview_server() -> PreviewServer | None:
+    """This process's mirror server, started on first use; None when it cannot listen."""
+    global _running
+    with _lock:
+        if _running is None:
+            try:
+                _running = PreviewServer()
+            except OSError:
+                return None
+        return _running
