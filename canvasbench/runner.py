@@ -248,6 +248,10 @@ class Runner:
             if hook not in self._extra_hooks:
                 self._extra_hooks.append(hook)
 
+    def unsaved_runs(self) -> dict[str, str]:
+        """Runs whose final row could not be written: run id -> the reason and where their text is kept."""
+        return dict(self._writer.unsaved)
+
     def writer_stats(self) -> WriterStats:
         """How many checkpoints and transactions the writer made and how long they took."""
         return dataclasses.replace(self._writer.stats)

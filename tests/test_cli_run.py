@@ -120,7 +120,7 @@ def test_usage_errors_exit_2_with_one_clear_message(
 def test_missing_key_is_one_clear_message(fake_env_vars: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     result = cli("run", "--prompt", "x", "--model", "anthropic:fake")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a setup problem, like a bad database path
     assert "ANTHROPIC_API_KEY" in result.stderr and "Traceback" not in result.output
 
 

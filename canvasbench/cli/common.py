@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from canvasbench.errors import CanvasBenchError, UsageError
+from canvasbench.errors import CanvasBenchError, MissingKeyError, StoreError, UsageError
 from canvasbench.store import RunStore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,8 +27,14 @@ class UsageFailure(click.UsageError):
     """Exit code 2 with our own message."""
 
 
+class ConfigFailure(click.ClickException):
+    """Exit code 2 for a setup problem (the database, a missing key): one line, no usage text."""
+
+    exit_code = 2
+
+
 def clean_errors(func: F) -> F:
-    """Show CanvasBenchError as one line (exit 1, or 2 for usage errors), never a traceback."""
+    """Show CanvasBenchError as one line (exit 1, or 2 for usage and setup errors), never a traceback."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -39,11 +45,13 @@ def clean_errors(func: F) -> F:
         except CanvasBenchError as exc:
             if os.environ.get("CANVASBENCH_RAISE"):  # tests may want the real exception
                 raise
+            if isinstance(exc, StoreError | MissingKeyError):
+                raise ConfigFailure(str(exc)) from exc
             raise click.ClickException(str(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
 
 
-def open_store(db: str | None) -> RunStore:
-    """Open the store named by --db (or the environment), as a clean CLI error on failure."""
-    return RunStore(db)
+def open_store(db: str | None, *, read_only: bool = False) -> RunStore:
+    """Open the store named by --db (or the environment); read-only never creates or changes the file."""
+    return RunStore(db, read_only=read_only)

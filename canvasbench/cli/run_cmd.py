@@ -17,7 +17,7 @@ import click
 
 from canvasbench.cli.common import clean_errors, db_option
 from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
-from canvasbench.errors import UsageError
+from canvasbench.errors import StoreError, UsageError
 from canvasbench.prompts import custom_prompt, get_prompt, load_suite
 from canvasbench.providers.base import THINKING_LEVELS
 from canvasbench.render import RenderCheckPool, latest_checks
@@ -123,6 +123,33 @@ def _wait_live(runner: Runner, comparison_ids: Sequence[str], show: Any) -> bool
         return True
 
 
+def _quietly(show: Callable[[], None]) -> Callable[[], None]:
+    """A display refresh that skips a beat when the database cannot be read (the end result says why)."""
+
+    def refresh() -> None:
+        with contextlib.suppress(StoreError):
+            show()
+
+    return refresh
+
+
+def _settle(runner: Runner, fetch: Callable[[], list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The runs as stored, and what could not be saved: a run whose final write failed reads as failed."""
+    unsaved = runner.unsaved_runs()
+    problems = list(unsaved.values())
+    try:
+        rows = fetch()
+    except StoreError as exc:
+        return [], [*problems, f"Cannot read the results back: {exc}"]
+    rows = [{**r, "status": "failed", "error": unsaved[r["id"]]} if r["id"] in unsaved else r for r in rows]
+    return rows, problems
+
+
+def _report_problems(problems: Sequence[str]) -> None:
+    for problem in problems:
+        click.echo(f"Error: {problem}", err=True)
+
+
 def _check_hook(checks: RenderCheckPool | None) -> Callable[[str], None] | None:
     """Queue a render check for each finished run, except runs the user cancelled (Ctrl-C must exit quickly)."""
     if checks is None:
@@ -146,8 +173,11 @@ def _finish_checks(checks: RenderCheckPool | None, *, interrupted: bool) -> None
 
 
 def _verdicts(runner: Runner, rows: Sequence[dict[str, Any]], checked: bool) -> dict[str, dict[str, Any]] | None:
-    """Each checked run's latest render check (None when checks were off)."""
-    return latest_checks(runner.store, [r["id"] for r in rows]) if checked else None
+    """Each checked run's latest render check (None when checks were off or cannot be read)."""
+    try:
+        return latest_checks(runner.store, [r["id"] for r in rows]) if checked else None
+    except StoreError:
+        return None
 
 
 def _echo_evidence(rows: Sequence[dict[str, Any]], checks: dict[str, dict[str, Any]], *, only_problems: bool) -> None:
@@ -221,20 +251,22 @@ def run_command(
             comparison_id = runner.submit(prompt, models, options)
             display = LiveDisplay(sys.stderr)
             interrupted = _wait_live(
-                runner, [comparison_id], lambda: display.update(runner.store.run_metrics(comparison_id))
+                runner, [comparison_id], _quietly(lambda: display.update(runner.store.run_metrics(comparison_id)))
             )
-        rows = runner.store.run_metrics(comparison_id)
     finally:
         runner.shutdown()
         _finish_checks(checks, interrupted=interrupted)
+    rows, problems = _settle(runner, lambda: runner.store.run_metrics(comparison_id))
     if as_json:
         click.echo(json.dumps({"comparison_id": comparison_id, "runs": [json_run(r) for r in rows]}))
-    else:
+    elif rows:
         found = _verdicts(runner, rows, check)
         click.echo(summary_table(rows, verdicts=_verdict_column(found)))
         _echo_evidence(rows, found or {}, only_problems=False)
-        click.echo(f"\nComparison {comparison_id} saved in {runner.store.path}")
-    sys.exit(exit_code(rows, interrupted))
+        if not problems:
+            click.echo(f"\nComparison {comparison_id} saved in {runner.store.path}")
+    _report_problems(problems)
+    sys.exit(exit_code(rows, interrupted) or (1 if problems else 0))
 
 
 @click.command("sweep", epilog=EXIT_HELP)
@@ -286,16 +318,16 @@ def sweep_command(
                 for prompt in prompts:
                     comparisons[runner.submit(prompt.as_row(), models, options)] = prompt.id
                 bar = SweepBar(sys.stderr, total=len(prompts) * len(models))
-                interrupted = _wait_live(runner, list(comparisons), lambda: bar.update(rows_now()))
+                interrupted = _wait_live(runner, list(comparisons), _quietly(lambda: bar.update(rows_now())))
                 bar.close()
             except KeyboardInterrupt:  # while submitting
                 for cid in comparisons:
                     runner.cancel_comparison(cid)
                 interrupted = True
-        rows = rows_now()
     finally:
         runner.shutdown()
         _finish_checks(checks, interrupted=interrupted)
+    rows, problems = _settle(runner, rows_now)
     if as_json:
         payload = {
             "comparisons": [
@@ -308,13 +340,15 @@ def sweep_command(
             ]
         }
         click.echo(json.dumps(payload))
-    else:
+    elif rows:
         found = _verdicts(runner, rows, check)
         click.echo(summary_table(rows, prompt_column=True, verdicts=_verdict_column(found)))
         _echo_evidence(rows, found or {}, only_problems=True)
         done = sum(r["status"] == "done" for r in rows)
-        click.echo(f"\n{done}/{len(rows)} runs done in {len(comparisons)} comparisons, saved in {runner.store.path}")
-    sys.exit(exit_code(rows, interrupted))
+        where = "NOT all saved" if problems else f"saved in {runner.store.path}"
+        click.echo(f"\n{done}/{len(rows)} runs done in {len(comparisons)} comparisons, {where}")
+    _report_problems(problems)
+    sys.exit(exit_code(rows, interrupted) or (1 if problems else 0))
 
 
 def register(group: click.Group) -> None:

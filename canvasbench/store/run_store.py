@@ -54,7 +54,7 @@ def store_error(path: os.PathLike[str] | str, exc: sqlite3.Error) -> StoreError:
             f"Database {path} is damaged ({reason}): restore a backup, or rescue what is left with "
             f"`sqlite3 {path} .recover`, and point --db or CANVASBENCH_DB at the result."
         )
-    elif "readonly" in lowered or "read-only" in lowered or code == sqlite3.SQLITE_READONLY:
+    elif "readonly" in lowered or "read-only" in lowered or code == sqlite3.SQLITE_READONLY or _unwritable(path):
         message = read_only_message(path)
     elif "full" in lowered or code == sqlite3.SQLITE_FULL:
         message = f"The disk holding database {path} is full ({reason}): free some space and try again."
@@ -68,6 +68,12 @@ def store_error(path: os.PathLike[str] | str, exc: sqlite3.Error) -> StoreError:
     error.read_only = message == read_only_message(path)
     error.transient = "locked" in lowered or "busy" in lowered
     return error
+
+
+def _unwritable(path: os.PathLike[str] | str) -> bool:
+    """An existing database SQLite cannot write: the file, or its folder (the WAL and -shm live there)."""
+    folder = os.path.dirname(os.fspath(path)) or "."
+    return os.path.exists(path) and not (os.access(path, os.W_OK) and os.access(folder, os.W_OK))
 
 
 def utc_now() -> str:
@@ -161,7 +167,7 @@ class RunStore:
         if db is None:
             try:
                 if self.read_only:
-                    conn = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", timeout=30, isolation_level=None, uri=True)
+                    conn = self._connect_read_only()
                 else:
                     conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
                 conn.execute("PRAGMA foreign_keys=ON")
@@ -173,6 +179,19 @@ class RunStore:
             db = Database(conn)
             self._local.db = db
         return db
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        uri = f"{self.path.as_uri()}?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, timeout=30, isolation_level=None, uri=True)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            # A WAL database in a folder nobody may write (a read-only mount) cannot get its -shm file;
+            # with no -wal file beside it the database file holds everything and cannot change.
+            if os.path.exists(f"{self.path}-wal") or not _unwritable(self.path):
+                raise
+        return sqlite3.connect(uri + "&immutable=1", timeout=30, isolation_level=None, uri=True)
 
     def table(self, name: str) -> Table:
         """A table on this thread's connection."""
