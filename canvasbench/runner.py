@@ -34,6 +34,7 @@ from canvasbench.pricing import price_of
 from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel, Usage
 from canvasbench.providers.generate import StreamSettings, generate
 from canvasbench.providers.registry import ensure_ready, get_provider, parse_model_id
+from canvasbench.redact import redact
 from canvasbench.run_writer import RunWriter, WriterStats
 from canvasbench.store import RunStore, utc_now
 
@@ -326,7 +327,7 @@ class Runner:
                 result = self._partial_result(run, "cancelled", None)
             except Exception as exc:
                 log.exception("canvasbench: run %s crashed", run.run_id)
-                result = self._partial_result(run, "failed", f"Internal error while streaming: {exc}")
+                result = self._partial_result(run, "failed", redact(f"Internal error while streaming: {exc}"))
         finally:
             sem.release()
         self._finish(run, result)
@@ -446,7 +447,7 @@ def final_columns(
         "updated_at": utc_now(),
         "finish_reason": result.finish_reason,
         "raw_finish_reason": result.raw_finish_reason,
-        "error": result.error,
+        "error": redact(result.error) if result.error else result.error,
         "attempts": result.attempts,
         "first_chunk_s": result.first_chunk_s,
         "ttft_s": result.ttft_s,

@@ -6,6 +6,10 @@ import importlib
 
 import click
 
+from canvasbench.redact import install as install_redaction
+
+install_redaction()  # every log line, traceback and error the CLI prints has its keys masked
+
 # Each module defines `register(group)`; order is the order of `canvasbench --help`.
 COMMAND_MODULES = ("run_cmd", "export_cmd", "inspect_cmd", "prompts_cmd", "models_cmd", "check_cmd")
 

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from canvasbench.errors import CanvasBenchError, MissingKeyError, StoreError, UsageError
+from canvasbench.redact import redact
 from canvasbench.store import RunStore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,13 +42,14 @@ def clean_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except UsageError as exc:
-            raise UsageFailure(str(exc)) from exc
+            raise UsageFailure(redact(str(exc))) from exc
         except CanvasBenchError as exc:
             if os.environ.get("CANVASBENCH_RAISE"):  # tests may want the real exception
                 raise
+            message = redact(str(exc))
             if isinstance(exc, StoreError | MissingKeyError):
-                raise ConfigFailure(str(exc)) from exc
-            raise click.ClickException(str(exc)) from exc
+                raise ConfigFailure(message) from exc
+            raise click.ClickException(message) from exc
 
     return wrapper  # type: ignore[return-value]
 

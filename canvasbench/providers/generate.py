@@ -24,11 +24,13 @@ from canvasbench.providers.base import (
     UsageReport,
 )
 from canvasbench.providers.catalogue import default_max_output_tokens
-from canvasbench.providers.failures import scrub
 from canvasbench.providers.http import Activity, current_activity
-from canvasbench.providers.registry import all_key_env_vars, ensure_ready, get_provider, parse_model_id
+from canvasbench.providers.registry import ensure_ready, get_provider, parse_model_id
+from canvasbench.redact import install as install_redaction
+from canvasbench.redact import redact
 
 log = logging.getLogger("canvasbench.providers")
+install_redaction()  # whatever streams may log or raise an SDK error carrying a key: mask it everywhere
 
 
 # Below this much waiting for bytes after the first ones, an answer arrived at once: no tokens/s for it.
@@ -274,7 +276,7 @@ def _rel(moment: float | None, start: float) -> float | None:
 
 
 def _clean(message: str) -> str:
-    return scrub(message, all_key_env_vars())
+    return redact(message)
 
 
 def _result(attempt: _Attempt, attempts: int, now: float, status: str) -> GenerationResult:

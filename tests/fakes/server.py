@@ -213,7 +213,7 @@ class FakeServer:
         if not stream:
             await _send_json(writer, 200, complete_json(protocol, model, behaviour, body or {}))
             return
-        await self._stream(writer, reader, protocol, model, behaviour, body or {}, accepted)
+        await self._stream(writer, reader, protocol, model, behaviour, body or {}, accepted, key or "")
 
     async def _stream(
         self,
@@ -224,6 +224,7 @@ class FakeServer:
         behaviour: FakeBehaviour,
         body: dict[str, Any],
         accepted: float,
+        key: str = "",
     ) -> None:
         """Send the stream on an absolute schedule: the first event at accepted + first_delay, chunk i
         interval * i after it. A late fake (a busy machine) never drifts further behind: chunks already
@@ -268,6 +269,10 @@ class FakeServer:
                 return
             if kind == "error":
                 await _send_chunk(writer, plan.in_stream_error())
+                await _end_chunks(writer)
+                return
+            if kind == "leak":
+                await _send_chunks(writer, [plan.leak(key), *plan.closing()])
                 await _end_chunks(writer)
                 return
             if kind == "stall":
