@@ -40,7 +40,8 @@ def chunks_of(model: str) -> list[str]:
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_happy_path_streams_the_whole_answer_with_usage(provider: str, fake_env: FakeServer) -> None:
-    model = "fake;chunks=10;interval_ms=10"
+    # 270 ms of gaps: a stream over time (tokens/s known) even when a busy machine delays the fake's timers.
+    model = "fake;chunks=10;interval_ms=30"
     result = run(f"{provider}:{model}")
     expected = parse_model_name(model)
     assert result.status == "done", result.error
@@ -61,7 +62,11 @@ def test_ttft_is_measured_against_the_injected_delay(provider: str, fake_env: Fa
     result = run(f"{provider}:fake;first_delay_ms=300;chunks=5")
     assert result.status == "done", result.error
     assert result.ttft_s is not None and result.first_chunk_s is not None
-    assert 0.3 <= result.first_chunk_s <= result.ttft_s < 0.3 + 0.25
+    # The fake never sends early, so these lower bounds hold on any machine; how close TTFT comes to the
+    # injected delay is a figure of benchmarks/runner_overhead.py. The upper bound only catches TTFT taken
+    # from somewhere else entirely (the SDK's import or set-up costs seconds).
+    assert 0.3 <= result.first_chunk_s <= result.ttft_s <= result.latency_s
+    assert result.ttft_s < 0.3 + 2.0
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -69,15 +74,20 @@ def test_tokens_per_second_counts_from_the_first_chunk(provider: str, fake_env: 
     # 10 chunks 50 ms apart after a 300 ms delay: 450 ms of streaming for 1000 output + 500 thinking tokens.
     result = run(f"{provider}:fake;first_delay_ms=300;chunks=10;interval_ms=50;output_tokens=1000;thinking_tokens=500")
     assert result.status == "done" and result.tokens_per_s is not None
-    # The 300 ms before the first chunk is excluded (the fake's timers may fire the first chunk a little late).
-    assert 1500 / (0.45 + 0.3) < result.tokens_per_s <= 1500 / 0.44
+    assert result.first_chunk_s is not None and result.latency_s is not None
+    # The rate runs from the first chunk to the end, so the (at least) 300 ms before it is excluded. Read
+    # from the run's own clock, not the fake's schedule: a busy machine may send chunks late or together.
+    assert result.first_chunk_s >= 0.3
+    assert result.tokens_per_s == pytest.approx(1500 / (result.latency_s - result.first_chunk_s), rel=1e-6)
+    assert result.latency_s - result.first_chunk_s >= 0.05  # it streamed: a rate, not "all at once"
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_an_answer_that_arrives_all_at_once_has_no_tokens_per_second(provider: str, fake_env: FakeServer) -> None:
-    # 2,000 chunks with no gaps are all there at once (as behind a buffering proxy): a rate over the time we
-    # took to parse them would read as tens of thousands of tokens a second.
-    result = run(f"{provider}:fake;text=long;lines=2000;chunks=2000")
+    # 300 chunks with no gaps, sent in one write of ~60 kB (the socket takes it whole, so the client never waits
+    # for the fake, however busy the machine): all there at once, as behind a buffering proxy. A rate over the
+    # time we took to parse them would read as tens of thousands of tokens a second.
+    result = run(f"{provider}:fake;text=long;lines=300;chunks=300;output_tokens=20000")
     assert result.status == "done" and result.usage.output_tokens and result.usage.output_tokens > 10_000
     assert result.tokens_per_s is None
 
@@ -88,8 +98,10 @@ def test_thinking_delays_ttft_but_not_the_first_chunk(provider: str, fake_env: F
     result = run(f"{provider}:fake;first_delay_ms=200;thinking=3;interval_ms=150;chunks=3")
     assert result.status == "done", result.error
     assert result.first_chunk_s is not None and result.ttft_s is not None
-    assert 0.2 <= result.first_chunk_s < 0.2 + 0.25
-    assert result.ttft_s - result.first_chunk_s >= 0.3  # three 150 ms gaps before the answer
+    # The answer is due 200 + 3 x 150 ms after the connection, thinking from 200 ms: the fake never sends
+    # early, and a late one sends what is due together, so only these bounds hold on any machine.
+    assert 0.2 <= result.first_chunk_s <= result.ttft_s
+    assert result.ttft_s >= 0.2 + 3 * 0.15
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

@@ -253,6 +253,12 @@ class FakeServer:
             pending.extend(frames if isinstance(frames, list) else [frames])
             if ping is not None and (index + 1) % 5 == 0:
                 pending.append(ping)
+        if not fault:
+            # The rest of the answer, its closing events and the end of the body leave in the same write as
+            # whatever was still pending: an answer with no gaps is really all there at once.
+            pending.extend(plan.closing())
+            await _send_chunks(writer, pending, end=True)
+            return
         await _send_chunks(writer, pending)
         if fault:
             kind = fault[0]
@@ -279,9 +285,6 @@ class FakeServer:
                 await self._stall(reader, writer, behaviour, plan.keep_alive())
                 writer.transport.abort()
                 return
-        for frame in plan.closing():
-            await _send_chunk(writer, frame)
-        await _end_chunks(writer)
 
     async def _stall(
         self,
@@ -354,10 +357,11 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> b
     return await reader.readexactly(length) if length else b""
 
 
-async def _send_chunks(writer: asyncio.StreamWriter, frames: list[bytes]) -> None:
-    """Send the frames (one HTTP chunk each) in one write, and empty the list."""
-    if frames:
-        writer.write(b"".join(f"{len(data):x}\r\n".encode() + data + b"\r\n" for data in frames))
+async def _send_chunks(writer: asyncio.StreamWriter, frames: list[bytes], *, end: bool = False) -> None:
+    """Send the frames (one HTTP chunk each) in one write, and empty the list; `end` adds the last chunk."""
+    if frames or end:
+        body = b"".join(f"{len(data):x}\r\n".encode() + data + b"\r\n" for data in frames)
+        writer.write(body + (b"0\r\n\r\n" if end else b""))
         frames.clear()
         await writer.drain()
 
