@@ -56,11 +56,12 @@ _MAX_TIMELINE = 1000  # samples; older ones are thinned (every other one dropped
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Per-comparison generation options (None: the model's own maximum output)."""
+    """Per-comparison generation options (None: the model's own maximum output, no deadline)."""
 
     max_output_tokens: int | None = None
     thinking: ThinkingLevel = "default"
     temperature: float | None = None
+    deadline_s: float | None = None  # stop each run this long after it starts (None: no overall deadline)
 
 
 def count_lines(text: str) -> int:
@@ -79,6 +80,7 @@ class _Run:
     model_id: str
     provider: str
     request: GenerationRequest
+    deadline_s: float | None = None
     finished: threading.Event = field(default_factory=threading.Event)
     task: asyncio.Task[None] | None = None
     state: str = "queued"  # queued / running / finishing
@@ -170,6 +172,8 @@ class Runner:
         model_ids = list(model_ids)
         if not model_ids:
             raise UsageError("Choose at least one model (provider:model, e.g. gemini:gemini-3-flash-preview).")
+        if options is not None and options.deadline_s is not None and options.deadline_s <= 0:
+            raise UsageError("The deadline must be a positive number of seconds (or none at all).")
         text = prompt.get("text")
         if not isinstance(text, str) or not text.strip():
             raise UsageError("The prompt is empty: write a prompt or pick one from the suite.")
@@ -194,7 +198,7 @@ class Runner:
                 thinking=options.thinking,
                 temperature=options.temperature,
             )
-            runs.append(_Run(run_id, comparison_id, model_id, provider, request))
+            runs.append(_Run(run_id, comparison_id, model_id, provider, request, deadline_s=options.deadline_s))
         with self._lock:
             self._comparisons[comparison_id] = run_ids
             self._runs.update((run.run_id, run) for run in runs)
@@ -316,10 +320,13 @@ class Runner:
                 {"status": "running", "started_at": utc_now(), "updated_at": utc_now(), "worker": self._worker},
             )
             try:
+                settings = self.settings
+                if run.deadline_s is not None:
+                    settings = replace(settings, deadline_s=run.deadline_s)
                 result = await generate(
                     run.model_id,
                     run.request,
-                    settings=self.settings,
+                    settings=settings,
                     on_progress=lambda progress: self._on_progress(run, progress),
                 )
             except asyncio.CancelledError:

@@ -234,3 +234,17 @@ def test_sweep_summary_shows_each_render_verdict_and_explains_the_bad_ones(fake_
     # The blank page is explained below the table; the clean one is not repeated.
     assert f"svg-ui-components × {cut}: blank - Loaded without errors but nothing was drawn" in result.stdout
     assert f"× {good}: renders" not in result.stdout
+
+
+def test_run_and_sweep_stop_each_run_at_the_deadline_keeping_its_text(fake_env_vars: dict[str, str]) -> None:
+    slow = "openai:fake;chunks=300;interval_ms=100"  # 30 s of steady text
+    result = cli("run", "--prompt", "x", "--model", slow, "--deadline", "1", "--json")
+    assert result.exit_code == 1, result.stderr
+    (run,) = json.loads(result.stdout)["runs"]
+    assert run["status"] == "incomplete" and "deadline" in run["error"]
+    assert RunStore().get_run(run["run_id"])["response"]  # the text received is kept
+    result = cli("sweep", "--model", slow, "--prompt-id", load_suite()[0].id, "--deadline", "1", "--json")
+    assert result.exit_code == 1
+    (comparison,) = json.loads(result.stdout)["comparisons"]
+    assert [r["status"] for r in comparison["runs"]] == ["incomplete"]
+    assert cli("run", "--prompt", "x", "--model", slow, "--deadline", "0").exit_code == 2

@@ -208,6 +208,15 @@ check_option = click.option(
     show_default=True,
     help="Open each finished artifact in headless chromium and record whether it renders.",
 )
+deadline_option = click.option(
+    "--deadline",
+    "deadline_s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Stop each run this long after it starts, keeping its text (default: none; a run that brings no new "
+    "text for 5 minutes stops anyway, keep-alive pings or not).",
+)
 thinking_option = click.option(
     "--thinking", type=click.Choice(THINKING_LEVELS), default="default", show_default=True, help="Reasoning effort."
 )
@@ -220,6 +229,7 @@ thinking_option = click.option(
 @model_option
 @max_tokens_option
 @thinking_option
+@deadline_option
 @check_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every run's metrics on stdout.")
@@ -231,13 +241,16 @@ def run_command(
     models: tuple[str, ...],
     max_output_tokens: int | None,
     thinking: str,
+    deadline_s: float | None,
     check: bool,
     db: str | None,
     as_json: bool,
 ) -> None:
     """Send one prompt to several models at once and watch them stream side by side."""
     prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
-    options = RunOptions(max_output_tokens=max_output_tokens, thinking=thinking)  # type: ignore[arg-type]
+    options = RunOptions(
+        max_output_tokens=max_output_tokens, thinking=thinking, deadline_s=deadline_s  # type: ignore[arg-type]
+    )
     # Every model of one comparison streams at once: the per-provider limit is for sweeps.
     checks = RenderCheckPool(db) if check else None
     runner = Runner(
@@ -275,6 +288,7 @@ def run_command(
 @click.option("--prompt-id", "prompt_ids", multiple=True, metavar="ID", help="Only these prompts; repeat for more.")
 @max_tokens_option
 @thinking_option
+@deadline_option
 @click.option(
     "--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Runs at once per provider."
 )
@@ -288,6 +302,7 @@ def sweep_command(
     prompt_ids: tuple[str, ...],
     max_output_tokens: int | None,
     thinking: str,
+    deadline_s: float | None,
     concurrency: int,
     check: bool,
     db: str | None,
@@ -302,7 +317,9 @@ def sweep_command(
             raise UsageError(f"No prompt of category '{category}' to run; the suite's categories: {', '.join(known)}.")
     if not prompts:
         raise UsageError("The prompt suite is empty: add prompts to gallery/ or pass --prompt-id.")
-    options = RunOptions(max_output_tokens=max_output_tokens, thinking=thinking)  # type: ignore[arg-type]
+    options = RunOptions(
+        max_output_tokens=max_output_tokens, thinking=thinking, deadline_s=deadline_s  # type: ignore[arg-type]
+    )
     checks = RenderCheckPool(db) if check else None
     runner = Runner(db, default_concurrency=concurrency, on_run_finished=_check_hook(checks))
     comparisons: dict[str, str] = {}  # comparison id -> prompt id

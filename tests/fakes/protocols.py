@@ -182,13 +182,13 @@ class StreamPlan:
         """A keep-alive event, where the protocol has one."""
         return sse({"type": "ping"}, "ping") if self.protocol == "anthropic" else None
 
-    def keep_alive(self) -> bytes | None:
-        """What a provider sends while it has nothing to say (Gemini sends nothing)."""
+    def keep_alive(self) -> bytes:
+        """What a provider sends while it has nothing to say."""
         if self.protocol == "anthropic":
             return sse({"type": "ping"}, "ping")
         if self.protocol == "openai":
             return b": keep-alive\n\n"  # an SSE comment, as OpenRouter sends while a request is queued
-        return None
+        return self._gemini_chunk({"text": ""})  # an empty chunk, as gateways in front of Gemini send
 
     # -- per protocol helpers --------------------------------------------------------------------------
     def _text_index(self) -> int:

@@ -40,6 +40,25 @@ class RecordedRequest:
         return bool(self.key)
 
 
+class ScheduleClock:
+    """A clock that moves only by the gaps the fake's schedule puts between chunks, never by how busy the
+    machine is: inject it where a test must tell "sent at once" from "sent over time" on any machine."""
+
+    def __init__(self) -> None:
+        self._now = 0.0
+        self._lock = threading.Lock()
+
+    def advance(self, seconds: float) -> None:
+        """The schedule moved on by this much."""
+        with self._lock:
+            self._now += seconds
+
+    def now(self) -> float:
+        """Seconds of schedule so far."""
+        with self._lock:
+            return self._now
+
+
 class FakeServer:
     """All three provider protocols on one loopback port; start() runs it on a background thread."""
 
@@ -56,6 +75,7 @@ class FakeServer:
         self._thread: threading.Thread | None = None
         self._stopping: asyncio.Event | None = None
         self._ready = threading.Event()
+        self.schedule_clock = ScheduleClock()
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> FakeServer:
@@ -247,9 +267,11 @@ class FakeServer:
             if fault and index == fault[1]:
                 break
             due = first + index * behaviour.interval_ms / 1000
-            if index and behaviour.interval_ms and loop.time() < due:
-                await _send_chunks(writer, pending)
-                await asyncio.sleep(due - loop.time())
+            if index and behaviour.interval_ms:
+                self.schedule_clock.advance(behaviour.interval_ms / 1000)
+                if loop.time() < due:
+                    await _send_chunks(writer, pending)
+                    await asyncio.sleep(due - loop.time())
             pending.extend(frames if isinstance(frames, list) else [frames])
             if ping is not None and (index + 1) % 5 == 0:
                 pending.append(ping)
