@@ -69,6 +69,8 @@ class WriterStats:
     transactions: int = 0
     write_s: float = 0.0  # time inside write transactions (checkpoints and finals)
     checkpoint_s: float = 0.0  # share of write_s spent on batches that held only checkpoints
+    appended_bytes: int = 0  # UTF-8 bytes of answer and thinking text checkpoints appended
+    text_bytes: int = 0  # characters of answer text the checkpoints stood for (what rewrites would write)
 
 
 class RunWriter:
@@ -82,6 +84,8 @@ class RunWriter:
         self._pending_lock = threading.Lock()
         self._closed = False
         self._checkpoint_error_logged = False
+        # Per streaming run, what its checkpoints have appended: (answer chars, thinking chars, next piece).
+        self._appended: dict[str, tuple[int, int, int]] = {}
         # Runs whose final row could not be written: run id -> what happened and where the text is.
         self.unsaved: dict[str, str] = {}
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
@@ -210,10 +214,11 @@ class RunWriter:
         """Write the statements in one transaction; returns the error when that cannot be done."""
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             started = time.perf_counter()
+            appended: dict[str, tuple[int, int, int] | None] = {}  # what this transaction appends, once committed
             try:
                 with self.store.write() as db:
                     for run_id, values, only_if_active in statements:
-                        self._execute(db.conn, run_id, values, only_if_active)
+                        self._execute(db.conn, run_id, values, only_if_active, appended)
             except StoreError as exc:
                 # Another process can hold the database past busy_timeout (a long VACUUM, a slow disk):
                 # retry rather than lose the final row of a run that took minutes and cost money. A full
@@ -225,6 +230,14 @@ class RunWriter:
             except sqlite3.Error as exc:  # a constraint our own code broke: still never a silent loss
                 return StoreError(f"internal error writing to {self.store.path}: {exc}")
             elapsed = time.perf_counter() - started
+            for run_id, state in appended.items():
+                if state is None:
+                    self._appended.pop(run_id, None)
+                else:
+                    self._appended[run_id] = state
+            self.stats.text_bytes += sum(
+                len(values.get("response") or "") for _run_id, values, only in statements if only
+            )  # what full rewrites would have written: the benchmark sets it against the appended bytes
             self.stats.transactions += 1
             self.stats.write_s += elapsed
             if only_checkpoints:
@@ -234,8 +247,37 @@ class RunWriter:
             return None
         return None  # not reached: the last attempt returns its error
 
-    @staticmethod
-    def _execute(conn: sqlite3.Connection, run_id: str, values: dict[str, Any], only_if_active: bool) -> None:
+    def _execute(
+        self,
+        conn: sqlite3.Connection,
+        run_id: str,
+        values: dict[str, Any],
+        only_if_active: bool,
+        appended: dict[str, tuple[int, int, int] | None],
+    ) -> None:
+        if only_if_active and "response" in values:
+            # A checkpoint appends the text received since the last one: its cost stays the size of what
+            # is new, where rewriting the row would rewrite every page of a response megabytes long.
+            values = dict(values)
+            text, thought = values.pop("response") or "", values.pop("reasoning", None) or ""
+            state = appended.get(run_id) or self._appended.get(run_id) or (0, 0, 0)
+            done_text, done_thought, seq = state
+            if len(text) < done_text or len(thought) < done_thought:  # a new attempt started over
+                conn.execute("DELETE FROM run_chunks WHERE run_id = ?", [run_id])
+                done_text = done_thought = 0
+            if len(text) > done_text or len(thought) > done_thought:
+                new_text, new_thought = text[done_text:], thought[done_thought:]
+                inserted = conn.execute(
+                    "INSERT INTO run_chunks (run_id, seq, response, reasoning) SELECT ?, ?, ?, ? "
+                    f"WHERE EXISTS (SELECT 1 FROM runs WHERE id = ? AND {_ACTIVE_GUARD})",
+                    [run_id, seq, new_text, new_thought, run_id],
+                ).rowcount
+                if inserted:
+                    appended[run_id] = (len(text), len(thought), seq + 1)
+                    self.stats.appended_bytes += len(new_text.encode()) + len(new_thought.encode())
+        elif "response" in values:  # the whole text, in the row itself: the pieces have served their turn
+            conn.execute("DELETE FROM run_chunks WHERE run_id = ?", [run_id])
+            appended[run_id] = None
         columns = ", ".join(f"[{name}] = ?" for name in values)
         sql = f"UPDATE runs SET {columns} WHERE id = ?"
         if only_if_active:

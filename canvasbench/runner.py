@@ -1,12 +1,14 @@
 """Runner: comparisons that stream on one background event loop, outlive any page, and checkpoint to SQLite.
 
 What a run's row holds while it streams (written by one writer thread, every 0.5-1.5 s, and at least every
-2 s even during a stall): status `running`, the partial `response` and `reasoning`, `chars` and `lines`
-(and `response_lines`) of the raw response so far, `first_chunk_s`/`ttft_s` once known, `attempts`, and
-`timeline` = JSON [[seconds since the run left the queue, chars, lines], ...]. The final transaction
-replaces `lines`/`code_lines`/`chars` with the extracted artifact's (A's `analyse_response`; the raw
-response's line count stays in `response_lines`) and adds metrics, tokens, cost and price (NULL when the
-price is unknown) and the final status.
+2 s even during a stall): status `running`, `chars` and `lines` (and `response_lines`) of the raw response so
+far, `first_chunk_s`/`ttft_s` once known, `attempts`, and `timeline` = JSON [[seconds since the run left the
+queue, chars, lines], ...]. The partial answer and thinking text go to `run_chunks`, one row per checkpoint
+holding only the text received since the previous one (RunStore.get_run/runs_of and queries.live_runs put
+them together), so a checkpoint costs what is new, never the whole response. The final transaction writes
+the whole text into the row, deletes its pieces, and replaces `lines`/`code_lines`/`chars` with the extracted
+artifact's (A's `analyse_response`; the raw response's line count stays in `response_lines`) and adds
+metrics, tokens, cost and price (NULL when the price is unknown) and the final status.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ MIN_CHECKPOINT_S = 0.5
 # processes see `updated_at` move and the timeline shows the flat stretch.
 MAX_CHECKPOINT_S = 2.0
 # Between the two, the interval grows with the number of streams so the total write rate stays
-# near WRITES_PER_S: 16 streams cost ~11 writes a second, not 32 (each write is a whole response).
+# near WRITES_PER_S: 16 streams cost ~11 writes a second, not 32.
 WRITES_PER_S = 8.0
 _STRETCHED_MAX_S = 1.5  # the ticker below adds at most _TICK_S: still inside MAX_CHECKPOINT_S
 _TICK_S = 0.25

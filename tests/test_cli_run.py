@@ -142,8 +142,9 @@ def _wait_for_text(db: Path, runs: int, timeout: float = 60.0) -> None:
             contextlib.suppress(sqlite3.Error),
             contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as c,
         ):
-            texts = [t for (t,) in c.execute("SELECT response FROM runs")]
-            if len(texts) == runs and all(texts):
+            # A streaming run's checkpointed text is in run_chunks until its final row is written.
+            with_text = c.execute("SELECT count(DISTINCT run_id) FROM run_chunks").fetchone()[0]
+            if with_text == runs:
                 return
         time.sleep(0.05)
     raise AssertionError("the CLI never checkpointed its runs")

@@ -158,3 +158,17 @@ RUN_LIST_COLUMNS = (
 def m003_run_list_index(db: Database) -> None:
     """A covering index for run lists, so they never read response texts."""
     _table(db, "runs").create_index(list(RUN_LIST_COLUMNS), index_name="runs_list_cover")
+
+
+@migrations()
+def m004_run_chunks(db: Database) -> None:
+    """The text a streaming run has received, as appended pieces: a checkpoint writes only what is new."""
+    db.execute(
+        "CREATE TABLE run_chunks ("
+        " run_id TEXT NOT NULL REFERENCES runs(id),"
+        " seq INTEGER NOT NULL,"  # 0, 1, 2, ... in the order the pieces arrived
+        " response TEXT NOT NULL,"  # answer text received since the previous piece
+        " reasoning TEXT NOT NULL,"  # thinking text received since the previous piece
+        " PRIMARY KEY (run_id, seq)"
+        ") WITHOUT ROWID"
+    )

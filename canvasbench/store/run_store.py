@@ -305,9 +305,27 @@ class RunStore:
     # --- reads ---------------------------------------------------------------------------------
 
     def get_run(self, run_id: str) -> dict[str, Any] | None:
-        """One run with every column, or None."""
-        rows = list(self.db.query("SELECT * FROM runs WHERE id = ?", [run_id]))
+        """One run with every column (a streaming run's text so far included), or None."""
+        rows = self._with_partial_text(list(self.db.query("SELECT * FROM runs WHERE id = ?", [run_id])))
         return rows[0] if rows else None
+
+    def partial_text(self, run_id: str) -> tuple[str, str] | None:
+        """The answer and thinking text a streaming run has checkpointed so far (None: no piece yet)."""
+        pieces = self.db.execute(
+            "SELECT response, reasoning FROM run_chunks WHERE run_id = ? ORDER BY seq", [run_id]
+        ).fetchall()
+        if not pieces:
+            return None
+        return "".join(p[0] for p in pieces), "".join(p[1] for p in pieces)
+
+    def _with_partial_text(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # A streaming run's text lives in run_chunks until its final row is written (see RunWriter).
+        for row in rows:
+            if row.get("status") in ACTIVE_STATUSES and row.get("response") is None:
+                texts = self.partial_text(row["id"])
+                if texts is not None:
+                    row["response"], row["reasoning"] = texts
+        return rows
 
     def get_comparison(self, comparison_id: str) -> dict[str, Any] | None:
         """One comparison row, or None."""
@@ -316,8 +334,8 @@ class RunStore:
 
     def runs_of(self, comparison_id: str) -> list[dict[str, Any]]:
         """Every run of a comparison in the order its models were asked for, with full text."""
-        return list(
-            self.db.query("SELECT * FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id])
+        return self._with_partial_text(
+            list(self.db.query("SELECT * FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id]))
         )
 
     def run_metrics(self, comparison_id: str) -> list[dict[str, Any]]:
@@ -350,6 +368,10 @@ class RunStore:
         now = utc_now()
         with self.write():
             for row in stale:
+                texts = self.partial_text(row["id"])
+                if texts is not None:  # fold the pieces checkpointed so far into the row
+                    self.table("runs").update(row["id"], {"response": texts[0], "reasoning": texts[1]})
+                    self.db.execute("DELETE FROM run_chunks WHERE run_id = ?", [row["id"]])
                 self.table("runs").update(
                     row["id"],
                     {
