@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 # Checkpoints only ever touch runs still in flight: a late checkpoint must never overwrite a final row.
 _ACTIVE_GUARD = "status IN ('queued', 'running')"
 _MAX_BATCH = 256
+# Marks log records whose news also reaches the user another way (Runner.unsaved_runs(), which the CLI
+# prints as its one error line): a front end that shows that may leave these records out.
+REPORTED = {"reported_elsewhere": True}
 _WRITE_ATTEMPTS = 5
 
 
@@ -166,7 +169,9 @@ class RunWriter:
             if not finals and not self._checkpoint_error_logged:
                 # The runs go on streaming and their final writes will say what became of them.
                 self._checkpoint_error_logged = True
-                log.warning("canvasbench: progress of %d run(s) not saved: %s", len(statements), error)
+                log.warning(
+                    "canvasbench: progress of %d run(s) not saved: %s", len(statements), error, extra=REPORTED
+                )
             for final, values in finals:
                 self._keep_unsaved(final.run_id, values, error)
         for final, _values in finals:
@@ -199,7 +204,7 @@ class RunWriter:
             self.unsaved[run_id] = f"{reason} The text received ({len(text)} characters) is in {where}."
         else:
             self.unsaved[run_id] = f"{reason} The text received could not be written anywhere either."
-        log.error("canvasbench: %s", self.unsaved[run_id])
+        log.error("canvasbench: %s", self.unsaved[run_id], extra=REPORTED)
 
     def _build_final(self, final: _Final) -> dict[str, Any]:
         try:
