@@ -219,3 +219,24 @@ def test_export_output_dash_is_standard_output(tmp_path: Path) -> None:
     result = cli("export", "--db", str(db), "--output", "-", "--format", "jsonl")
     assert result.exit_code == 0 and len(result.stdout.splitlines()) == 3
     assert not (Path.cwd() / "-").exists()
+
+
+def test_the_dashboard_gallery_reads_a_read_only_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.browser_helpers import seed_comparison
+    from tests.test_app_pages import open_page, texts
+
+    folder = tmp_path / "published"
+    folder.mkdir()
+    store = RunStore(folder / "bench.db")
+    seed_comparison(store, title="Published canvas", category="canvas")
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    for extra in folder.glob("bench.db-*"):
+        extra.unlink()
+    with read_only(folder) as view:
+        monkeypatch.setenv("CANVASBENCH_DB", str(view / "bench.db"))
+        at = open_page("pages/gallery_page.py")
+        assert not at.exception
+        assert "Published canvas" in texts(at)
