@@ -12,7 +12,10 @@ class UsageError(CanvasBenchError):
 
 
 class StoreError(CanvasBenchError):
-    """The database cannot be opened or used."""
+    """The database cannot be opened or used; says why (read-only, full, damaged, newer, ...)."""
+
+    read_only: bool = False  # a write was refused because the file is read-only
+    transient: bool = False  # another process holds a lock: worth retrying
 
 
 class PriceFileError(CanvasBenchError):

@@ -38,3 +38,9 @@ def mirror_dir() -> Path:
     """`CANVASBENCH_MIRROR`, else `storage/mirror` (CDN libraries for offline render checks)."""
     env = os.environ.get("CANVASBENCH_MIRROR")
     return Path(env).expanduser() if env else STORAGE_DIR / "mirror"
+
+
+def recovery_dir() -> Path:
+    """`CANVASBENCH_RECOVERY_DIR`, else `storage/recovered`: texts the database could not take."""
+    env = os.environ.get("CANVASBENCH_RECOVERY_DIR")
+    return Path(env).expanduser() if env else STORAGE_DIR / "recovered"

@@ -228,14 +228,20 @@ def active_runs(store: RunStore) -> list[dict[str, Any]]:
 
 def live_runs(store: RunStore, comparison_id: str, *, tail_chars: int = 2500) -> list[dict[str, Any]]:
     """The runs of one comparison for a live panel: list columns, lines so far and the tail of the text."""
+    # A streaming run's text is the pieces its checkpoints appended (run_chunks, in key order), a finished
+    # run's is in its row.
     sql = (
-        f"SELECT {_RUN_COLS}, r.error, length(r.response) AS chars_so_far, "
-        "length(r.response) - length(replace(r.response, char(10), '')) "
-        "+ (length(r.response) > 0) AS lines_so_far, substr(r.response, -?) AS tail, "
-        "length(r.reasoning) AS reasoning_chars "
-        "FROM runs r WHERE r.comparison_id = ? ORDER BY r.position"
+        "WITH t AS (SELECT r.id AS run_id, "
+        " coalesce(r.response, (SELECT group_concat(c.response, '') FROM run_chunks c WHERE c.run_id = r.id)) AS text,"
+        " coalesce(r.reasoning, (SELECT group_concat(c.reasoning, '') FROM run_chunks c WHERE c.run_id = r.id))"
+        " AS thought FROM runs r WHERE r.comparison_id = ?) "
+        f"SELECT {_RUN_COLS}, r.error, length(t.text) AS chars_so_far, "
+        "length(t.text) - length(replace(t.text, char(10), '')) "
+        "+ (length(t.text) > 0) AS lines_so_far, substr(t.text, -?) AS tail, "
+        "length(t.thought) AS reasoning_chars "
+        "FROM runs r JOIN t ON t.run_id = r.id ORDER BY r.position"
     )
-    return list(store.db.query(sql, [int(tail_chars), comparison_id]))
+    return list(store.db.query(sql, [comparison_id, int(tail_chars)]))
 
 
 def comparison_detail(store: RunStore, comparison_id: str) -> dict[str, Any] | None:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import queue
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from canvasbench.errors import StoreError
+from canvasbench.paths import recovery_dir
 from canvasbench.store import RunStore
 
 log = logging.getLogger(__name__)
@@ -20,7 +25,28 @@ log = logging.getLogger(__name__)
 # Checkpoints only ever touch runs still in flight: a late checkpoint must never overwrite a final row.
 _ACTIVE_GUARD = "status IN ('queued', 'running')"
 _MAX_BATCH = 256
+# Marks log records whose news also reaches the user another way (Runner.unsaved_runs(), which the CLI
+# prints as its one error line): a front end that shows that may leave these records out.
+REPORTED = {"reported_elsewhere": True}
 _WRITE_ATTEMPTS = 5
+
+
+def write_recovery_file(run_id: str, text: str, reasoning: str) -> Path | None:
+    """Keep a run's text in a file when the database cannot take it; returns where (None: nowhere)."""
+    body = text if not reasoning else f"{text}\n\n<!-- reasoning -->\n{reasoning}"
+    for folder in (recovery_dir(), Path(tempfile.gettempdir()) / "canvasbench-recovered"):
+        path = folder / f"{run_id}.txt"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(path, "w", encoding="utf-8") as fh:  # never the database: see RunStore's docstring
+                fh.write(body)
+                fh.flush()
+                os.fsync(fh.fileno())
+            return path
+        except OSError:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    return None
 
 
 @dataclass
@@ -46,6 +72,8 @@ class WriterStats:
     transactions: int = 0
     write_s: float = 0.0  # time inside write transactions (checkpoints and finals)
     checkpoint_s: float = 0.0  # share of write_s spent on batches that held only checkpoints
+    appended_bytes: int = 0  # UTF-8 bytes of answer and thinking text checkpoints appended
+    text_bytes: int = 0  # characters of answer text the checkpoints stood for (what rewrites would write)
 
 
 class RunWriter:
@@ -58,6 +86,11 @@ class RunWriter:
         self._pending: dict[str, dict[str, Any]] = {}
         self._pending_lock = threading.Lock()
         self._closed = False
+        self._checkpoint_error_logged = False
+        # Per streaming run, what its checkpoints have appended: (answer chars, thinking chars, next piece).
+        self._appended: dict[str, tuple[int, int, int]] = {}
+        # Runs whose final row could not be written: run id -> what happened and where the text is.
+        self.unsaved: dict[str, str] = {}
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
 
@@ -115,7 +148,7 @@ class RunWriter:
 
     def _process(self, batch: list[tuple[str, Any]]) -> None:
         statements: list[tuple[str, dict[str, Any], bool]] = []  # (run_id, values, only_if_active)
-        finals: list[_Final] = []
+        finals: list[tuple[_Final, dict[str, Any]]] = []
         barriers: list[_Barrier] = []
         for kind, item in batch:
             if kind == "checkpoint":
@@ -126,19 +159,52 @@ class RunWriter:
             elif kind == "update":
                 statements.append((item[0], item[1], False))
             elif kind == "final":
-                statements.append((item.run_id, self._build_final(item), False))
-                finals.append(item)
+                values = self._build_final(item)
+                statements.append((item.run_id, values, False))
+                finals.append((item, values))
             elif kind == "barrier":
                 barriers.append(item)
-        if statements:
-            self._commit(statements, only_checkpoints=not finals)
-        for final in finals:
+        error = self._commit(statements, only_checkpoints=not finals) if statements else None
+        if error is not None:
+            if not finals and not self._checkpoint_error_logged:
+                # The runs go on streaming and their final writes will say what became of them.
+                self._checkpoint_error_logged = True
+                log.warning(
+                    "canvasbench: progress of %d run(s) not saved: %s", len(statements), error, extra=REPORTED
+                )
+            for final, values in finals:
+                self._keep_unsaved(final.run_id, values, error)
+        for final, _values in finals:
             try:
                 final.done()
             except Exception:
                 log.exception("canvasbench: after-run hook failed for %s", final.run_id)
         for barrier in barriers:
             barrier.event.set()
+
+    def _keep_unsaved(self, run_id: str, values: dict[str, Any], error: StoreError) -> None:
+        """A final row that could not be written: fail the run with the reason and keep its text somewhere."""
+        text, reasoning = values.get("response") or "", values.get("reasoning") or ""
+        reason = f"CanvasBench could not save this run's result: {error}"
+        failed = {
+            "status": "failed",
+            "finish_reason": "error",
+            "error": reason,
+            "response": text,
+            "reasoning": reasoning,
+            "finished_at": values.get("finished_at"),
+            "updated_at": values.get("updated_at"),
+        }
+        # The full row may be what did not fit (a nearly full disk): the text alone may still.
+        if self._commit([(run_id, failed, False)], only_checkpoints=False) is None:
+            self.unsaved[run_id] = f"{reason} The run is stored as failed, with the text received."
+            return
+        where = write_recovery_file(run_id, text, reasoning)
+        if where is not None:
+            self.unsaved[run_id] = f"{reason} The text received ({len(text)} characters) is in {where}."
+        else:
+            self.unsaved[run_id] = f"{reason} The text received could not be written anywhere either."
+        log.error("canvasbench: %s", self.unsaved[run_id], extra=REPORTED)
 
     def _build_final(self, final: _Final) -> dict[str, Any]:
         try:
@@ -147,32 +213,76 @@ class RunWriter:
             log.exception("canvasbench: building the final row of %s failed", final.run_id)
             return {"status": "failed", "error": "CanvasBench could not analyse this response (internal error)."}
 
-    def _commit(self, statements: list[tuple[str, dict[str, Any], bool]], *, only_checkpoints: bool) -> None:
+    def _commit(
+        self, statements: list[tuple[str, dict[str, Any], bool]], *, only_checkpoints: bool
+    ) -> StoreError | None:
+        """Write the statements in one transaction; returns the error when that cannot be done."""
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             started = time.perf_counter()
+            appended: dict[str, tuple[int, int, int] | None] = {}  # what this transaction appends, once committed
             try:
                 with self.store.write() as db:
                     for run_id, values, only_if_active in statements:
-                        self._execute(db.conn, run_id, values, only_if_active)
-            except (sqlite3.OperationalError, StoreError) as exc:
+                        self._execute(db.conn, run_id, values, only_if_active, appended)
+            except StoreError as exc:
                 # Another process can hold the database past busy_timeout (a long VACUUM, a slow disk):
-                # retry rather than lose the final row of a run that took minutes and cost money.
-                if attempt == _WRITE_ATTEMPTS:
-                    log.error("canvasbench: giving up writing %d run updates: %s", len(statements), exc)
-                    return
+                # retry rather than lose the final row of a run that took minutes and cost money. A full
+                # disk, an I/O error or a read-only file will not get better by waiting.
+                if not exc.transient or attempt == _WRITE_ATTEMPTS:
+                    return exc
                 time.sleep(0.2 * attempt)
                 continue
+            except sqlite3.Error as exc:  # a constraint our own code broke: still never a silent loss
+                return StoreError(f"internal error writing to {self.store.path}: {exc}")
             elapsed = time.perf_counter() - started
+            for run_id, state in appended.items():
+                if state is None:
+                    self._appended.pop(run_id, None)
+                else:
+                    self._appended[run_id] = state
+            self.stats.text_bytes += sum(
+                len(values.get("response") or "") for _run_id, values, only in statements if only
+            )  # what full rewrites would have written: the benchmark sets it against the appended bytes
             self.stats.transactions += 1
             self.stats.write_s += elapsed
             if only_checkpoints:
                 self.stats.checkpoint_s += elapsed
             self.stats.checkpoints += sum(1 for s in statements if s[2])
             self.stats.finals += sum(1 for s in statements if not s[2] and "finished_at" in s[1])
-            return
+            return None
+        return None  # not reached: the last attempt returns its error
 
-    @staticmethod
-    def _execute(conn: sqlite3.Connection, run_id: str, values: dict[str, Any], only_if_active: bool) -> None:
+    def _execute(
+        self,
+        conn: sqlite3.Connection,
+        run_id: str,
+        values: dict[str, Any],
+        only_if_active: bool,
+        appended: dict[str, tuple[int, int, int] | None],
+    ) -> None:
+        if only_if_active and "response" in values:
+            # A checkpoint appends the text received since the last one: its cost stays the size of what
+            # is new, where rewriting the row would rewrite every page of a response megabytes long.
+            values = dict(values)
+            text, thought = values.pop("response") or "", values.pop("reasoning", None) or ""
+            state = appended.get(run_id) or self._appended.get(run_id) or (0, 0, 0)
+            done_text, done_thought, seq = state
+            if len(text) < done_text or len(thought) < done_thought:  # a new attempt started over
+                conn.execute("DELETE FROM run_chunks WHERE run_id = ?", [run_id])
+                done_text = done_thought = 0
+            if len(text) > done_text or len(thought) > done_thought:
+                new_text, new_thought = text[done_text:], thought[done_thought:]
+                inserted = conn.execute(
+                    "INSERT INTO run_chunks (run_id, seq, response, reasoning) SELECT ?, ?, ?, ? "
+                    f"WHERE EXISTS (SELECT 1 FROM runs WHERE id = ? AND {_ACTIVE_GUARD})",
+                    [run_id, seq, new_text, new_thought, run_id],
+                ).rowcount
+                if inserted:
+                    appended[run_id] = (len(text), len(thought), seq + 1)
+                    self.stats.appended_bytes += len(new_text.encode()) + len(new_thought.encode())
+        elif "response" in values:  # the whole text, in the row itself: the pieces have served their turn
+            conn.execute("DELETE FROM run_chunks WHERE run_id = ?", [run_id])
+            appended[run_id] = None
         columns = ", ".join(f"[{name}] = ?" for name in values)
         sql = f"UPDATE runs SET {columns} WHERE id = ?"
         if only_if_active:

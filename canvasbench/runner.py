@@ -1,12 +1,14 @@
 """Runner: comparisons that stream on one background event loop, outlive any page, and checkpoint to SQLite.
 
 What a run's row holds while it streams (written by one writer thread, every 0.5-1.5 s, and at least every
-2 s even during a stall): status `running`, the partial `response` and `reasoning`, `chars` and `lines`
-(and `response_lines`) of the raw response so far, `first_chunk_s`/`ttft_s` once known, `attempts`, and
-`timeline` = JSON [[seconds since the run left the queue, chars, lines], ...]. The final transaction
-replaces `lines`/`code_lines`/`chars` with the extracted artifact's (A's `analyse_response`; the raw
-response's line count stays in `response_lines`) and adds metrics, tokens, cost and price (NULL when the
-price is unknown) and the final status.
+2 s even during a stall): status `running`, `chars` and `lines` (and `response_lines`) of the raw response so
+far, `first_chunk_s`/`ttft_s` once known, `attempts`, and `timeline` = JSON [[seconds since the run left the
+queue, chars, lines], ...]. The partial answer and thinking text go to `run_chunks`, one row per checkpoint
+holding only the text received since the previous one (RunStore.get_run/runs_of and queries.live_runs put
+them together), so a checkpoint costs what is new, never the whole response. The final transaction writes
+the whole text into the row, deletes its pieces, and replaces `lines`/`code_lines`/`chars` with the extracted
+artifact's (A's `analyse_response`; the raw response's line count stays in `response_lines`) and adds
+metrics, tokens, cost and price (NULL when the price is unknown) and the final status.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from canvasbench.pricing import price_of
 from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel, Usage
 from canvasbench.providers.generate import StreamSettings, generate
 from canvasbench.providers.registry import ensure_ready, get_provider, parse_model_id
+from canvasbench.redact import redact
 from canvasbench.run_writer import RunWriter, WriterStats
 from canvasbench.store import RunStore, utc_now
 
@@ -45,7 +48,7 @@ MIN_CHECKPOINT_S = 0.5
 # processes see `updated_at` move and the timeline shows the flat stretch.
 MAX_CHECKPOINT_S = 2.0
 # Between the two, the interval grows with the number of streams so the total write rate stays
-# near WRITES_PER_S: 16 streams cost ~11 writes a second, not 32 (each write is a whole response).
+# near WRITES_PER_S: 16 streams cost ~11 writes a second, not 32.
 WRITES_PER_S = 8.0
 _STRETCHED_MAX_S = 1.5  # the ticker below adds at most _TICK_S: still inside MAX_CHECKPOINT_S
 _TICK_S = 0.25
@@ -55,11 +58,12 @@ _MAX_TIMELINE = 1000  # samples; older ones are thinned (every other one dropped
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Per-comparison generation options (None: the model's own maximum output)."""
+    """Per-comparison generation options (None: the model's own maximum output, no deadline)."""
 
     max_output_tokens: int | None = None
     thinking: ThinkingLevel = "default"
     temperature: float | None = None
+    deadline_s: float | None = None  # stop each run this long after it starts (None: no overall deadline)
 
 
 def count_lines(text: str) -> int:
@@ -78,6 +82,7 @@ class _Run:
     model_id: str
     provider: str
     request: GenerationRequest
+    deadline_s: float | None = None
     finished: threading.Event = field(default_factory=threading.Event)
     task: asyncio.Task[None] | None = None
     state: str = "queued"  # queued / running / finishing
@@ -169,6 +174,8 @@ class Runner:
         model_ids = list(model_ids)
         if not model_ids:
             raise UsageError("Choose at least one model (provider:model, e.g. gemini:gemini-3-flash-preview).")
+        if options is not None and options.deadline_s is not None and options.deadline_s <= 0:
+            raise UsageError("The deadline must be a positive number of seconds (or none at all).")
         text = prompt.get("text")
         if not isinstance(text, str) or not text.strip():
             raise UsageError("The prompt is empty: write a prompt or pick one from the suite.")
@@ -193,7 +200,7 @@ class Runner:
                 thinking=options.thinking,
                 temperature=options.temperature,
             )
-            runs.append(_Run(run_id, comparison_id, model_id, provider, request))
+            runs.append(_Run(run_id, comparison_id, model_id, provider, request, deadline_s=options.deadline_s))
         with self._lock:
             self._comparisons[comparison_id] = run_ids
             self._runs.update((run.run_id, run) for run in runs)
@@ -247,6 +254,10 @@ class Runner:
         with self._lock:
             if hook not in self._extra_hooks:
                 self._extra_hooks.append(hook)
+
+    def unsaved_runs(self) -> dict[str, str]:
+        """Runs whose final row could not be written: run id -> the reason and where their text is kept."""
+        return dict(self._writer.unsaved)
 
     def writer_stats(self) -> WriterStats:
         """How many checkpoints and transactions the writer made and how long they took."""
@@ -311,10 +322,13 @@ class Runner:
                 {"status": "running", "started_at": utc_now(), "updated_at": utc_now(), "worker": self._worker},
             )
             try:
+                settings = self.settings
+                if run.deadline_s is not None:
+                    settings = replace(settings, deadline_s=run.deadline_s)
                 result = await generate(
                     run.model_id,
                     run.request,
-                    settings=self.settings,
+                    settings=settings,
                     on_progress=lambda progress: self._on_progress(run, progress),
                 )
             except asyncio.CancelledError:
@@ -322,7 +336,7 @@ class Runner:
                 result = self._partial_result(run, "cancelled", None)
             except Exception as exc:
                 log.exception("canvasbench: run %s crashed", run.run_id)
-                result = self._partial_result(run, "failed", f"Internal error while streaming: {exc}")
+                result = self._partial_result(run, "failed", redact(f"Internal error while streaming: {exc}"))
         finally:
             sem.release()
         self._finish(run, result)
@@ -442,7 +456,7 @@ def final_columns(
         "updated_at": utc_now(),
         "finish_reason": result.finish_reason,
         "raw_finish_reason": result.raw_finish_reason,
-        "error": result.error,
+        "error": redact(result.error) if result.error else result.error,
         "attempts": result.attempts,
         "first_chunk_s": result.first_chunk_s,
         "ttft_s": result.ttft_s,

@@ -133,7 +133,7 @@ def _models() -> list[str]:
 
 
 def _options(model_ids: list[str]) -> dict[str, Any]:
-    """Max output tokens, thinking level and temperature, as keyword arguments for actions.launch."""
+    """Max output tokens, thinking level, temperature and deadline, as keyword arguments for actions.launch."""
     st.header("Options")
     c1, c2, c3 = st.columns(3)
     max_tokens = c1.number_input(
@@ -150,6 +150,16 @@ def _options(model_ids: list[str]) -> dict[str, Any]:
         temperature = st.slider(
             "Temperature", 0.0, 2.0, 1.0, 0.05, key=state.NEW_TEMPERATURE, disabled=not set_temperature
         )
+    deadline_min = st.number_input(
+        "Deadline per run, minutes (0: none)",
+        min_value=0.0,
+        max_value=24 * 60.0,
+        value=0.0,
+        step=5.0,
+        key=state.NEW_DEADLINE,
+        help="Stop a run this long after it starts, keeping its text. Without one, a run only stops when it "
+        "brings no new text for 5 minutes (keep-alive pings do not count).",
+    )
     no_temp = [m for m in model_ids if (info := model_info(m)) is not None and not info.supports_temperature]
     if set_temperature and no_temp:
         st.caption(f"Sent without a temperature (the API refuses one): {md(', '.join(no_temp))}")
@@ -157,6 +167,7 @@ def _options(model_ids: list[str]) -> dict[str, Any]:
         "max_output_tokens": int(max_tokens) or None,
         "thinking": cast(ThinkingLevel, thinking or "default"),
         "temperature": float(temperature) if set_temperature else None,
+        "deadline_s": float(deadline_min) * 60 if deadline_min else None,
     }
 
 

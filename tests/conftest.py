@@ -25,6 +25,7 @@ def isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setenv("CANVASBENCH_DB", str(tmp_path / "canvasbench.db"))
     monkeypatch.setenv("CANVASBENCH_PRICES", str(tmp_path / "prices.toml"))
     monkeypatch.setenv("CANVASBENCH_ENDPOINTS", str(tmp_path / "endpoints.toml"))
+    monkeypatch.setenv("CANVASBENCH_RECOVERY_DIR", str(tmp_path / "recovered"))
     for var in KEY_VARS:
         monkeypatch.delenv(var, raising=False)
     yield tmp_path

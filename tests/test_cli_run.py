@@ -120,7 +120,7 @@ def test_usage_errors_exit_2_with_one_clear_message(
 def test_missing_key_is_one_clear_message(fake_env_vars: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     result = cli("run", "--prompt", "x", "--model", "anthropic:fake")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a setup problem, like a bad database path
     assert "ANTHROPIC_API_KEY" in result.stderr and "Traceback" not in result.output
 
 
@@ -142,8 +142,9 @@ def _wait_for_text(db: Path, runs: int, timeout: float = 60.0) -> None:
             contextlib.suppress(sqlite3.Error),
             contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as c,
         ):
-            texts = [t for (t,) in c.execute("SELECT response FROM runs")]
-            if len(texts) == runs and all(texts):
+            # A streaming run's checkpointed text is in run_chunks until its final row is written.
+            with_text = c.execute("SELECT count(DISTINCT run_id) FROM run_chunks").fetchone()[0]
+            if with_text == runs:
                 return
         time.sleep(0.05)
     raise AssertionError("the CLI never checkpointed its runs")
@@ -234,3 +235,17 @@ def test_sweep_summary_shows_each_render_verdict_and_explains_the_bad_ones(fake_
     # The blank page is explained below the table; the clean one is not repeated.
     assert f"svg-ui-components × {cut}: blank - Loaded without errors but nothing was drawn" in result.stdout
     assert f"× {good}: renders" not in result.stdout
+
+
+def test_run_and_sweep_stop_each_run_at_the_deadline_keeping_its_text(fake_env_vars: dict[str, str]) -> None:
+    slow = "openai:fake;chunks=300;interval_ms=100"  # 30 s of steady text
+    result = cli("run", "--prompt", "x", "--model", slow, "--deadline", "1", "--json")
+    assert result.exit_code == 1, result.stderr
+    (run,) = json.loads(result.stdout)["runs"]
+    assert run["status"] == "incomplete" and "deadline" in run["error"]
+    assert RunStore().get_run(run["run_id"])["response"]  # the text received is kept
+    result = cli("sweep", "--model", slow, "--prompt-id", load_suite()[0].id, "--deadline", "1", "--json")
+    assert result.exit_code == 1
+    (comparison,) = json.loads(result.stdout)["comparisons"]
+    assert [r["status"] for r in comparison["runs"]] == ["incomplete"]
+    assert cli("run", "--prompt", "x", "--model", slow, "--deadline", "0").exit_code == 2

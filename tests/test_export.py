@@ -188,6 +188,7 @@ def test_cli_filters_by_comparison_and_picks_the_format_from_the_suffix(tmp_path
 
 
 def test_cli_usage_errors() -> None:
+    RunStore()
     result = cli("--format", "parquet")
     assert result.exit_code == 2 and "--output" in result.stderr
     result = cli("--comparison", "01NOSUCHCOMPARISON")

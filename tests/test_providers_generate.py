@@ -8,11 +8,12 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from canvasbench.providers import GenerationRequest, GenerationResult, Progress, StreamSettings, generate
+from canvasbench.providers import GenerationRequest, GenerationResult, Progress, StreamSettings, generate, http
 from tests.fakes import FakeServer, fixtures, parse_model_name
 from tests.fakes.behaviour import THINKING_TEXT
 from tests.fakes.protocols import FINISH_RAW
@@ -40,7 +41,8 @@ def chunks_of(model: str) -> list[str]:
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_happy_path_streams_the_whole_answer_with_usage(provider: str, fake_env: FakeServer) -> None:
-    model = "fake;chunks=10;interval_ms=10"
+    # 270 ms of gaps: a stream over time (tokens/s known) even when a busy machine delays the fake's timers.
+    model = "fake;chunks=10;interval_ms=30"
     result = run(f"{provider}:{model}")
     expected = parse_model_name(model)
     assert result.status == "done", result.error
@@ -61,7 +63,11 @@ def test_ttft_is_measured_against_the_injected_delay(provider: str, fake_env: Fa
     result = run(f"{provider}:fake;first_delay_ms=300;chunks=5")
     assert result.status == "done", result.error
     assert result.ttft_s is not None and result.first_chunk_s is not None
-    assert 0.3 <= result.first_chunk_s <= result.ttft_s < 0.3 + 0.25
+    # The fake never sends early, so these lower bounds hold on any machine; how close TTFT comes to the
+    # injected delay is a figure of benchmarks/runner_overhead.py. The upper bound only catches TTFT taken
+    # from somewhere else entirely (the SDK's import or set-up costs seconds).
+    assert 0.3 <= result.first_chunk_s <= result.ttft_s <= result.latency_s
+    assert result.ttft_s < 0.3 + 2.0
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -69,17 +75,28 @@ def test_tokens_per_second_counts_from_the_first_chunk(provider: str, fake_env: 
     # 10 chunks 50 ms apart after a 300 ms delay: 450 ms of streaming for 1000 output + 500 thinking tokens.
     result = run(f"{provider}:fake;first_delay_ms=300;chunks=10;interval_ms=50;output_tokens=1000;thinking_tokens=500")
     assert result.status == "done" and result.tokens_per_s is not None
-    # The 300 ms before the first chunk is excluded (the fake's timers may fire the first chunk a little late).
-    assert 1500 / (0.45 + 0.3) < result.tokens_per_s <= 1500 / 0.44
+    assert result.first_chunk_s is not None and result.latency_s is not None
+    # The rate runs from the first chunk to the end, so the (at least) 300 ms before it is excluded. Read
+    # from the run's own clock, not the fake's schedule: a busy machine may send chunks late or together.
+    assert result.first_chunk_s >= 0.3
+    assert result.tokens_per_s == pytest.approx(1500 / (result.latency_s - result.first_chunk_s), rel=1e-6)
+    assert result.latency_s - result.first_chunk_s >= 0.05  # it streamed: a rate, not "all at once"
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_an_answer_that_arrives_all_at_once_has_no_tokens_per_second(provider: str, fake_env: FakeServer) -> None:
-    # 2,000 chunks with no gaps are all there at once (as behind a buffering proxy): a rate over the time we
-    # took to parse them would read as tens of thousands of tokens a second.
-    result = run(f"{provider}:fake;text=long;lines=2000;chunks=2000")
+def test_an_answer_that_arrives_all_at_once_has_no_tokens_per_second(
+    provider: str, fake_env: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Waiting is timed on the fake's schedule clock: a machine too busy to run the client at once must not
+    # make a burst look streamed. 300 chunks with no gaps go out in one write, as behind a buffering proxy:
+    # a rate over the time we took to parse them would read as tens of thousands of tokens a second.
+    monkeypatch.setattr(http, "wait_clock", fake_env.schedule_clock.now)
+    result = run(f"{provider}:fake;text=long;lines=300;chunks=300;output_tokens=20000")
     assert result.status == "done" and result.usage.output_tokens and result.usage.output_tokens > 10_000
     assert result.tokens_per_s is None
+    # The same clock sees a stream with gaps as streamed.
+    result = run(f"{provider}:fake;chunks=5;interval_ms=100;output_tokens=1000")
+    assert result.status == "done" and result.tokens_per_s is not None
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -88,8 +105,10 @@ def test_thinking_delays_ttft_but_not_the_first_chunk(provider: str, fake_env: F
     result = run(f"{provider}:fake;first_delay_ms=200;thinking=3;interval_ms=150;chunks=3")
     assert result.status == "done", result.error
     assert result.first_chunk_s is not None and result.ttft_s is not None
-    assert 0.2 <= result.first_chunk_s < 0.2 + 0.25
-    assert result.ttft_s - result.first_chunk_s >= 0.3  # three 150 ms gaps before the answer
+    # The answer is due 200 + 3 x 150 ms after the connection, thinking from 200 ms: the fake never sends
+    # early, and a late one sends what is due together, so only these bounds hold on any machine.
+    assert 0.2 <= result.first_chunk_s <= result.ttft_s
+    assert result.ttft_s >= 0.2 + 3 * 0.15
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -159,14 +178,41 @@ def test_a_stream_that_breaks_before_any_text_is_retried(provider: str, fault: s
     assert result.attempts == 3 and len(fake_env.requests) == 3
 
 
-@pytest.mark.parametrize("provider", ["openai", "anthropic"])
-def test_keep_alives_the_sdk_swallows_still_count_as_activity(provider: str, fake_env: FakeServer) -> None:
-    # 1.2 s of keep-alives every 100 ms, then a cut: with a 0.5 s idle timeout this is not a stall.
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_stream_of_keep_alives_only_stalls_at_the_idle_timeout(provider: str, fake_env: FakeServer) -> None:
+    # The fake would ping every 50 ms for 60 s; no text ever comes, so the idle timeout ends it.
     settings = StreamSettings(idle_timeout_s=0.5, max_attempts=1)
-    result = run(f"{provider}:fake;chunks=5;fault=stall:2;stall_s=1.2;ping_ms=100", settings)
-    assert result.status == "failed" and "connection lost" in (result.error or "")
-    assert result.latency_s is not None and result.latency_s >= 1.2
-    assert result.text == "".join(chunks_of("fake;chunks=5")[:2])
+    result = run(f"{provider}:fake;fault=stall:0;stall_s=60;ping_ms=50", settings)
+    assert result.status == "failed" and result.text == ""
+    assert result.error and "stalled: no text for 0.5 s" in result.error and "only keep-alives" in result.error
+    assert result.latency_s is not None and result.latency_s < 60
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_keep_alives_after_some_text_do_not_hold_the_run_open(provider: str, fake_env: FakeServer) -> None:
+    settings = StreamSettings(idle_timeout_s=0.5, max_attempts=1)
+    result = run(f"{provider}:fake;chunks=5;fault=stall:2;stall_s=60;ping_ms=50", settings)
+    assert result.status == "failed" and result.error and "no new text for 0.5 s" in result.error
+    assert result.text == "".join(chunks_of("fake;chunks=5")[:2])  # the text received is kept
+    assert result.latency_s is not None and result.latency_s < 60
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_the_deadline_stops_a_long_stream_and_keeps_its_text(provider: str, fake_env: FakeServer) -> None:
+    model = "fake;chunks=200;interval_ms=100"  # 20 s of steady text: never idle
+    result = run(f"{provider}:{model}", StreamSettings(idle_timeout_s=5.0, max_attempts=1, deadline_s=1.0))
+    assert result.status == "incomplete" and result.finish_reason == "incomplete"
+    assert result.error and "1 s deadline" in result.error
+    full = parse_model_name(model).answer_text()
+    assert len(result.text) < len(full) and full.startswith(result.text)
+    assert result.latency_s is not None and result.latency_s < 20
+
+
+def test_the_deadline_is_not_spent_waiting_to_retry(fake_env: FakeServer) -> None:
+    settings = StreamSettings(max_attempts=5, deadline_s=1.0)
+    result = run("openai:fake;fault=429;retry_after=30", replace(settings, retry_after_cap_s=60))
+    assert result.status == "failed" and result.error and "deadline would pass first" in result.error
+    assert result.attempts == 1
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

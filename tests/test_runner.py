@@ -255,10 +255,13 @@ def test_killed_process_leaves_interrupted_runs_with_their_text(fake_env_vars: d
                 return None
             try:  # read with plain sqlite3: the test must not take part in what it observes
                 with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
-                    rows = conn.execute("SELECT status, response FROM runs").fetchall()
+                    # A streaming run's checkpointed text is in run_chunks until its final row is written.
+                    rows = conn.execute(
+                        "SELECT status, (SELECT count(*) FROM run_chunks c WHERE c.run_id = r.id) FROM runs r"
+                    ).fetchall()
             except sqlite3.Error:  # the CLI may still be creating the schema
                 return None
-            return rows if len(rows) == 2 and all(response for _, response in rows) else None
+            return rows if len(rows) == 2 and all(pieces for _, pieces in rows) else None
 
         wait_until(checkpointed, timeout=60, what="the CLI to checkpoint both runs")
     finally:

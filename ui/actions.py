@@ -62,11 +62,14 @@ def launch(
     max_output_tokens: int | None,
     thinking: ThinkingLevel,
     temperature: float | None,
+    deadline_s: float | None = None,
 ) -> str:
     """Hand the comparison to the background runner; returns its id at once."""
     from canvasbench.runner import RunOptions
 
-    options = RunOptions(max_output_tokens=max_output_tokens, thinking=thinking, temperature=temperature)
+    options = RunOptions(
+        max_output_tokens=max_output_tokens, thinking=thinking, temperature=temperature, deadline_s=deadline_s
+    )
     return str(data.runner().submit(prompt, list(model_ids), options))
 
 

@@ -30,6 +30,7 @@ NEW_MAX_TOKENS = "new.max_tokens"
 NEW_THINKING = "new.thinking"
 NEW_SET_TEMPERATURE = "new.set_temperature"
 NEW_TEMPERATURE = "new.temperature"
+NEW_DEADLINE = "new.deadline"
 NEW_TOAST = "new.toast"  # show the "launched" toast on the next run
 
 METRICS_TIMELINE = "metrics.timeline_comparison"

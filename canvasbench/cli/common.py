@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 import click
 
-from canvasbench.errors import CanvasBenchError, UsageError
+from canvasbench.errors import CanvasBenchError, MissingKeyError, StoreError, UsageError
+from canvasbench.redact import redact
 from canvasbench.store import RunStore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,23 +28,32 @@ class UsageFailure(click.UsageError):
     """Exit code 2 with our own message."""
 
 
+class ConfigFailure(click.ClickException):
+    """Exit code 2 for a setup problem (the database, a missing key): one line, no usage text."""
+
+    exit_code = 2
+
+
 def clean_errors(func: F) -> F:
-    """Show CanvasBenchError as one line (exit 1, or 2 for usage errors), never a traceback."""
+    """Show CanvasBenchError as one line (exit 1, or 2 for usage and setup errors), never a traceback."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except UsageError as exc:
-            raise UsageFailure(str(exc)) from exc
+            raise UsageFailure(redact(str(exc))) from exc
         except CanvasBenchError as exc:
             if os.environ.get("CANVASBENCH_RAISE"):  # tests may want the real exception
                 raise
-            raise click.ClickException(str(exc)) from exc
+            message = redact(str(exc))
+            if isinstance(exc, StoreError | MissingKeyError):
+                raise ConfigFailure(message) from exc
+            raise click.ClickException(message) from exc
 
     return wrapper  # type: ignore[return-value]
 
 
-def open_store(db: str | None) -> RunStore:
-    """Open the store named by --db (or the environment), as a clean CLI error on failure."""
-    return RunStore(db)
+def open_store(db: str | None, *, read_only: bool = False) -> RunStore:
+    """Open the store named by --db (or the environment); read-only never creates or changes the file."""
+    return RunStore(db, read_only=read_only)

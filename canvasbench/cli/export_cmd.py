@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -12,12 +13,16 @@ from canvasbench.cli.common import clean_errors, db_option, open_store
 from canvasbench.errors import UsageError
 from canvasbench.export import EXPORT_COLUMNS, EXPORT_FORMATS, export_rows, write_export
 from canvasbench.judge.records import JUDGMENT_EXPORT_COLUMNS, judgment_rows
+from canvasbench.store import RunStore
+from canvasbench.store.run_store import store_error
+
+STDOUT = Path("-")
 
 
 def _format_for(fmt: str | None, output: Path | None) -> str:
     if fmt is not None:
         return fmt
-    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    suffix = output.suffix.lower().lstrip(".") if output is not None and output != STDOUT else ""
     return suffix if suffix in EXPORT_FORMATS else "csv"
 
 
@@ -32,9 +37,9 @@ def _format_for(fmt: str | None, output: Path | None) -> str:
 )
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     default=None,
-    help="Write here instead of stdout (required for parquet).",
+    help="Write here instead of stdout (required for parquet); - is stdout.",
 )
 @click.option("--comparison", "comparison_id", metavar="ID", default=None, help="Only the runs of this comparison.")
 @click.option(
@@ -48,25 +53,47 @@ def _format_for(fmt: str | None, output: Path | None) -> str:
 def export_command(db: str | None, fmt: str | None, output: Path | None, comparison_id: str | None, table: str) -> None:
     """Export the metrics table: one row per run (unknown values empty, never 0); or the votes or judgments."""
     fmt = _format_for(fmt, output).lower()
+    if output == STDOUT:
+        output = None
     if fmt == "parquet" and output is None:
         raise UsageError("Parquet is binary: give --output PATH (or choose --format csv, json or jsonl for stdout).")
-    store = open_store(db)
-    if comparison_id is not None and store.get_comparison(comparison_id) is None:
-        raise UsageError(f"No comparison '{comparison_id}' in {store.path}.")
+    # Read-only: an export never creates a database where a mistyped path points, nor changes one.
+    store = open_store(db, read_only=True)
+    if output is not None and output.resolve() == store.path:
+        raise UsageError(f"--output {output} is the database itself: choose another file.")
     columns: tuple[str, ...] = EXPORT_COLUMNS
-    if table == "runs":
-        rows = export_rows(store, comparison_id=comparison_id)
-    elif table == "votes":
-        rows, columns = vote_rows(store), VOTE_EXPORT_COLUMNS
-    else:
-        rows, columns = judgment_rows(store), JUDGMENT_EXPORT_COLUMNS
-    if table != "runs" and comparison_id is not None:
-        rows = [row for row in rows if row["comparison_id"] == comparison_id]
+    try:
+        if comparison_id is not None and store.get_comparison(comparison_id) is None:
+            raise UsageError(f"No comparison '{comparison_id}' in {store.path}.")
+        if table == "runs":
+            rows = export_rows(store, comparison_id=comparison_id)
+        elif table == "votes":
+            rows, columns = vote_rows(store), VOTE_EXPORT_COLUMNS
+        else:
+            rows, columns = judgment_rows(store), JUDGMENT_EXPORT_COLUMNS
+        if table != "runs" and comparison_id is not None:
+            rows = [row for row in rows if row["comparison_id"] == comparison_id]
+        damage = _damage(store)
+    except sqlite3.DatabaseError as exc:
+        raise store_error(store.path, exc) from exc
     if output is None:
         write_export(rows, fmt, sys.stdout.buffer, columns=columns)
     else:
         write_export(rows, fmt, output, columns=columns)
         click.echo(f"Wrote {len(rows)} {table} to {output} ({fmt}).", err=True)
+    if damage:
+        click.echo(
+            f"Warning: database {store.path} is damaged ({damage}): the export holds what could be read and "
+            f"may be incomplete. Rescue the rest with `sqlite3 {store.path} .recover`.",
+            err=True,
+        )
+        sys.exit(1)
+
+
+def _damage(store: RunStore) -> str | None:
+    """SQLite's own quick check: None when the file is sound, else its first complaint."""
+    problems = [row[0] for row in store.db.execute("PRAGMA quick_check(5)")]
+    return None if problems == ["ok"] else "; ".join(problems)
 
 
 def register(group: click.Group) -> None:

@@ -17,7 +17,7 @@ import click
 
 from canvasbench.cli.common import clean_errors, db_option
 from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
-from canvasbench.errors import UsageError
+from canvasbench.errors import StoreError, UsageError
 from canvasbench.prompts import custom_prompt, get_prompt, load_suite
 from canvasbench.providers.base import THINKING_LEVELS
 from canvasbench.render import RenderCheckPool, latest_checks
@@ -123,6 +123,33 @@ def _wait_live(runner: Runner, comparison_ids: Sequence[str], show: Any) -> bool
         return True
 
 
+def _quietly(show: Callable[[], None]) -> Callable[[], None]:
+    """A display refresh that skips a beat when the database cannot be read (the end result says why)."""
+
+    def refresh() -> None:
+        with contextlib.suppress(StoreError):
+            show()
+
+    return refresh
+
+
+def _settle(runner: Runner, fetch: Callable[[], list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The runs as stored, and what could not be saved: a run whose final write failed reads as failed."""
+    unsaved = runner.unsaved_runs()
+    problems = list(unsaved.values())
+    try:
+        rows = fetch()
+    except StoreError as exc:
+        return [], [*problems, f"Cannot read the results back: {exc}"]
+    rows = [{**r, "status": "failed", "error": unsaved[r["id"]]} if r["id"] in unsaved else r for r in rows]
+    return rows, problems
+
+
+def _report_problems(problems: Sequence[str]) -> None:
+    for problem in problems:
+        click.echo(f"Error: {problem}", err=True)
+
+
 def _check_hook(checks: RenderCheckPool | None) -> Callable[[str], None] | None:
     """Queue a render check for each finished run, except runs the user cancelled (Ctrl-C must exit quickly)."""
     if checks is None:
@@ -146,8 +173,11 @@ def _finish_checks(checks: RenderCheckPool | None, *, interrupted: bool) -> None
 
 
 def _verdicts(runner: Runner, rows: Sequence[dict[str, Any]], checked: bool) -> dict[str, dict[str, Any]] | None:
-    """Each checked run's latest render check (None when checks were off)."""
-    return latest_checks(runner.store, [r["id"] for r in rows]) if checked else None
+    """Each checked run's latest render check (None when checks were off or cannot be read)."""
+    try:
+        return latest_checks(runner.store, [r["id"] for r in rows]) if checked else None
+    except StoreError:
+        return None
 
 
 def _echo_evidence(rows: Sequence[dict[str, Any]], checks: dict[str, dict[str, Any]], *, only_problems: bool) -> None:
@@ -178,6 +208,15 @@ check_option = click.option(
     show_default=True,
     help="Open each finished artifact in headless chromium and record whether it renders.",
 )
+deadline_option = click.option(
+    "--deadline",
+    "deadline_s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Stop each run this long after it starts, keeping its text (default: none; a run that brings no new "
+    "text for 5 minutes stops anyway, keep-alive pings or not).",
+)
 thinking_option = click.option(
     "--thinking", type=click.Choice(THINKING_LEVELS), default="default", show_default=True, help="Reasoning effort."
 )
@@ -190,6 +229,7 @@ thinking_option = click.option(
 @model_option
 @max_tokens_option
 @thinking_option
+@deadline_option
 @check_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every run's metrics on stdout.")
@@ -201,13 +241,16 @@ def run_command(
     models: tuple[str, ...],
     max_output_tokens: int | None,
     thinking: str,
+    deadline_s: float | None,
     check: bool,
     db: str | None,
     as_json: bool,
 ) -> None:
     """Send one prompt to several models at once and watch them stream side by side."""
     prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
-    options = RunOptions(max_output_tokens=max_output_tokens, thinking=thinking)  # type: ignore[arg-type]
+    options = RunOptions(
+        max_output_tokens=max_output_tokens, thinking=thinking, deadline_s=deadline_s  # type: ignore[arg-type]
+    )
     # Every model of one comparison streams at once: the per-provider limit is for sweeps.
     checks = RenderCheckPool(db) if check else None
     runner = Runner(
@@ -221,20 +264,22 @@ def run_command(
             comparison_id = runner.submit(prompt, models, options)
             display = LiveDisplay(sys.stderr)
             interrupted = _wait_live(
-                runner, [comparison_id], lambda: display.update(runner.store.run_metrics(comparison_id))
+                runner, [comparison_id], _quietly(lambda: display.update(runner.store.run_metrics(comparison_id)))
             )
-        rows = runner.store.run_metrics(comparison_id)
     finally:
         runner.shutdown()
         _finish_checks(checks, interrupted=interrupted)
+    rows, problems = _settle(runner, lambda: runner.store.run_metrics(comparison_id))
     if as_json:
         click.echo(json.dumps({"comparison_id": comparison_id, "runs": [json_run(r) for r in rows]}))
-    else:
+    elif rows:
         found = _verdicts(runner, rows, check)
         click.echo(summary_table(rows, verdicts=_verdict_column(found)))
         _echo_evidence(rows, found or {}, only_problems=False)
-        click.echo(f"\nComparison {comparison_id} saved in {runner.store.path}")
-    sys.exit(exit_code(rows, interrupted))
+        if not problems:
+            click.echo(f"\nComparison {comparison_id} saved in {runner.store.path}")
+    _report_problems(problems)
+    sys.exit(exit_code(rows, interrupted) or (1 if problems else 0))
 
 
 @click.command("sweep", epilog=EXIT_HELP)
@@ -243,6 +288,7 @@ def run_command(
 @click.option("--prompt-id", "prompt_ids", multiple=True, metavar="ID", help="Only these prompts; repeat for more.")
 @max_tokens_option
 @thinking_option
+@deadline_option
 @click.option(
     "--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Runs at once per provider."
 )
@@ -256,6 +302,7 @@ def sweep_command(
     prompt_ids: tuple[str, ...],
     max_output_tokens: int | None,
     thinking: str,
+    deadline_s: float | None,
     concurrency: int,
     check: bool,
     db: str | None,
@@ -270,7 +317,9 @@ def sweep_command(
             raise UsageError(f"No prompt of category '{category}' to run; the suite's categories: {', '.join(known)}.")
     if not prompts:
         raise UsageError("The prompt suite is empty: add prompts to gallery/ or pass --prompt-id.")
-    options = RunOptions(max_output_tokens=max_output_tokens, thinking=thinking)  # type: ignore[arg-type]
+    options = RunOptions(
+        max_output_tokens=max_output_tokens, thinking=thinking, deadline_s=deadline_s  # type: ignore[arg-type]
+    )
     checks = RenderCheckPool(db) if check else None
     runner = Runner(db, default_concurrency=concurrency, on_run_finished=_check_hook(checks))
     comparisons: dict[str, str] = {}  # comparison id -> prompt id
@@ -286,16 +335,16 @@ def sweep_command(
                 for prompt in prompts:
                     comparisons[runner.submit(prompt.as_row(), models, options)] = prompt.id
                 bar = SweepBar(sys.stderr, total=len(prompts) * len(models))
-                interrupted = _wait_live(runner, list(comparisons), lambda: bar.update(rows_now()))
+                interrupted = _wait_live(runner, list(comparisons), _quietly(lambda: bar.update(rows_now())))
                 bar.close()
             except KeyboardInterrupt:  # while submitting
                 for cid in comparisons:
                     runner.cancel_comparison(cid)
                 interrupted = True
-        rows = rows_now()
     finally:
         runner.shutdown()
         _finish_checks(checks, interrupted=interrupted)
+    rows, problems = _settle(runner, rows_now)
     if as_json:
         payload = {
             "comparisons": [
@@ -308,13 +357,15 @@ def sweep_command(
             ]
         }
         click.echo(json.dumps(payload))
-    else:
+    elif rows:
         found = _verdicts(runner, rows, check)
         click.echo(summary_table(rows, prompt_column=True, verdicts=_verdict_column(found)))
         _echo_evidence(rows, found or {}, only_problems=True)
         done = sum(r["status"] == "done" for r in rows)
-        click.echo(f"\n{done}/{len(rows)} runs done in {len(comparisons)} comparisons, saved in {runner.store.path}")
-    sys.exit(exit_code(rows, interrupted))
+        where = "NOT all saved" if problems else f"saved in {runner.store.path}"
+        click.echo(f"\n{done}/{len(rows)} runs done in {len(comparisons)} comparisons, {where}")
+    _report_problems(problems)
+    sys.exit(exit_code(rows, interrupted) or (1 if problems else 0))
 
 
 def register(group: click.Group) -> None:

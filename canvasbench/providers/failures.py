@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable, Mapping
 
 from canvasbench.errors import ProviderError
+from canvasbench.redact import redact
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 _DETAIL_LIMIT = 300
@@ -23,12 +24,12 @@ def env_key(env_vars: Iterable[str]) -> str | None:
 
 
 def scrub(text: str, env_vars: Iterable[str]) -> str:
-    """Replace any key value held in the named variables by '***' (keys never reach errors or logs)."""
+    """Replace any key value held in the named variables, and every other configured key, by '***'."""
     for name in env_vars:
         value = os.environ.get(name, "").strip()
         if len(value) >= 4:
             text = text.replace(value, "***")
-    return text
+    return redact(text)
 
 
 def _short(detail: str | None) -> str:

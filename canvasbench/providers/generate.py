@@ -24,11 +24,13 @@ from canvasbench.providers.base import (
     UsageReport,
 )
 from canvasbench.providers.catalogue import default_max_output_tokens
-from canvasbench.providers.failures import scrub
 from canvasbench.providers.http import Activity, current_activity
-from canvasbench.providers.registry import all_key_env_vars, ensure_ready, get_provider, parse_model_id
+from canvasbench.providers.registry import ensure_ready, get_provider, parse_model_id
+from canvasbench.redact import install as install_redaction
+from canvasbench.redact import redact
 
 log = logging.getLogger("canvasbench.providers")
+install_redaction()  # whatever streams may log or raise an SDK error carrying a key: mask it everywhere
 
 
 # Below this much waiting for bytes after the first ones, an answer arrived at once: no tokens/s for it.
@@ -37,9 +39,15 @@ MIN_STREAM_WAIT_S = 0.05
 
 @dataclass(frozen=True)
 class StreamSettings:
-    """Retry, backoff and idle-timeout knobs (seconds); there is deliberately no overall deadline."""
+    """Retry, backoff, idle-timeout and deadline knobs (seconds).
+
+    The idle timeout ends a stream that brings no new answer or thinking text for that long (keep-alive
+    pings keep the connection, not the run). The deadline, off by default, bounds the whole generation,
+    retries included: long generations are the point of the tool, so only those who want one set it.
+    """
 
     idle_timeout_s: float = 300.0
+    deadline_s: float | None = None
     max_attempts: int = 5
     backoff_base_s: float = 1.0
     backoff_max_s: float = 60.0
@@ -99,6 +107,7 @@ async def generate(
     loop = asyncio.get_running_loop()
     attempt_no = 0
     current = _Attempt(time.monotonic())
+    deadline = None if settings.deadline_s is None else current.started + settings.deadline_s
     last_progress = 0.0
 
     def progress(now: float) -> None:
@@ -124,7 +133,7 @@ async def generate(
             attempt_no += 1
             current = _Attempt(time.monotonic())
             try:
-                await _consume(provider.stream(request), current, settings, loop, progress)
+                await _consume(provider.stream(request), current, settings, loop, progress, deadline)
             except ProviderError as exc:
                 delay = None
                 if exc.retryable and not current.has_content and attempt_no < settings.max_attempts:
@@ -134,10 +143,18 @@ async def generate(
                     if exc.retryable and not current.has_content:
                         message += _gave_up(attempt_no, exc.retry_after_s, settings)
                     return _failed(current, attempt_no, time.monotonic(), _clean(message), exc.status)
+                if deadline is not None and time.monotonic() + delay >= deadline:
+                    message = f"{exc} Not retried: the {settings.deadline_s:g} s deadline would pass first."
+                    return _failed(current, attempt_no, time.monotonic(), _clean(message), exc.status)
                 log.info("%s: attempt %d failed (HTTP %s), retrying in %.2fs", model_id, attempt_no, exc.status, delay)
                 await asyncio.sleep(delay)
                 continue
             except _Stalled as stall:
+                if stall.deadline:
+                    result = _result(current, attempt_no, time.monotonic(), "incomplete")
+                    result.finish_reason = "incomplete"
+                    result.error = stall.message(model_id, settings)
+                    return result
                 return _failed(current, attempt_no, time.monotonic(), stall.message(model_id, settings), None)
             except CanvasBenchError as exc:  # e.g. a key removed between ensure_ready and the request
                 return _failed(current, attempt_no, time.monotonic(), _clean(str(exc)), None)
@@ -156,15 +173,22 @@ async def generate(
 
 
 class _Stalled(Exception):
-    def __init__(self, attempt: _Attempt) -> None:
+    def __init__(self, attempt: _Attempt, *, deadline: bool) -> None:
         self.attempt = attempt
+        self.deadline = deadline  # the overall deadline passed (else: no progress for the idle time)
 
     def message(self, model_id: str, settings: StreamSettings) -> str:
-        if self.attempt.first_chunk is None:
-            return f"{model_id}: stalled: no response for {settings.idle_timeout_s:g} s after the request was sent."
+        if self.deadline:
+            return (
+                f"{model_id}: stopped at the {settings.deadline_s:g} s deadline before the answer was complete; "
+                "the text received so far is kept."
+            )
+        pings = " (only keep-alives arrived)" if self.attempt.activity.received is not None else ""
+        if self.attempt.first_text is None and not self.attempt.reasoning:
+            return f"{model_id}: stalled: no text for {settings.idle_timeout_s:g} s after the request was sent{pings}."
         return (
-            f"{model_id}: stalled: no data for {settings.idle_timeout_s:g} s after {self.attempt.chunks} "
-            f"stream events; the text received so far is kept."
+            f"{model_id}: stalled: no new text for {settings.idle_timeout_s:g} s after {self.attempt.chunks} "
+            f"stream events{pings}; the text received so far is kept."
         )
 
 
@@ -174,12 +198,14 @@ async def _consume(
     settings: StreamSettings,
     loop: asyncio.AbstractEventLoop,
     progress: Callable[[float], None],
+    deadline: float | None = None,
 ) -> None:
-    """Read events into `attempt`, failing as stalled when neither an event nor a byte arrives for the idle time."""
+    """Read events into `attempt`, failing as stalled when no new text arrives for the idle time (keep-alives
+    do not count) or the overall deadline passes."""
     iterator = aiter(events)
     activity = attempt.activity
     token = current_activity.set(activity)  # the adapters' HTTP transport stamps it (see http.py)
-    watchdog = _Watchdog(activity, settings.idle_timeout_s, loop)
+    watchdog = _Watchdog(activity, settings.idle_timeout_s, loop, deadline)
     try:
         async for event in iterator:
             activity.touch()
@@ -197,12 +223,14 @@ async def _consume(
                 attempt.first_chunk = at
             if isinstance(event, TextDelta):
                 if event.text:
+                    activity.progressed()
                     attempt.text.append(event.text)
                     if attempt.first_text is None:
                         attempt.first_text = at
                     progress(now)
             elif isinstance(event, ThinkingDelta):
                 if event.text:
+                    activity.progressed()
                     attempt.reasoning.append(event.text)
                     progress(now)
             elif isinstance(event, UsageReport):
@@ -216,7 +244,7 @@ async def _consume(
         # After our watchdog's cancel, whatever the SDK raised is a stall; a cancel from anyone else
         # (the user) is still pending in the count and goes on up.
         if watchdog.fired and task is not None and task.uncancel() == 0:
-            raise _Stalled(attempt) from None
+            raise _Stalled(attempt, deadline=watchdog.deadline_passed) from None
         raise
     finally:
         watchdog.stop()
@@ -228,23 +256,30 @@ async def _consume(
 
 
 class _Watchdog:
-    """Cancels the current task once nothing (no event, no byte) has arrived for `idle_s` seconds.
+    """Cancels the current task once no new text has arrived for `idle_s` seconds, or at the deadline.
 
     One timer per attempt, re-armed only when it fires: the per-event cost is nil, where a timeout
     around each read would cost a task and a timer per chunk on the loop every stream shares.
     """
 
-    def __init__(self, activity: Activity, idle_s: float, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, activity: Activity, idle_s: float, loop: asyncio.AbstractEventLoop, deadline: float | None = None
+    ) -> None:
         self.fired = False
+        self.deadline_passed = False
         self._activity = activity
         self._idle_s = idle_s
+        self._deadline = deadline
         self._loop = loop
         self._task = asyncio.current_task()
         self._handle = loop.call_later(self._remaining(), self._check)
 
     def _remaining(self) -> float:
         # call_later, not call_at: activity times are time.monotonic(), which need not be the loop's clock.
-        return self._activity.last + self._idle_s - time.monotonic()
+        due = self._activity.progress + self._idle_s
+        if self._deadline is not None:
+            due = min(due, self._deadline)
+        return due - time.monotonic()
 
     def _check(self) -> None:
         remaining = self._remaining()
@@ -252,6 +287,7 @@ class _Watchdog:
             self._handle = self._loop.call_later(remaining, self._check)
         elif self._task is not None:
             self.fired = True
+            self.deadline_passed = self._deadline is not None and time.monotonic() >= self._deadline
             self._task.cancel()
 
     def stop(self) -> None:
@@ -274,7 +310,7 @@ def _rel(moment: float | None, start: float) -> float | None:
 
 
 def _clean(message: str) -> str:
-    return scrub(message, all_key_env_vars())
+    return redact(message)
 
 
 def _result(attempt: _Attempt, attempts: int, now: float, status: str) -> GenerationResult:

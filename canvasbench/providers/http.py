@@ -8,7 +8,7 @@ import importlib
 import os
 import ssl
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx2
 
@@ -35,7 +35,10 @@ class Activity:
     """
 
     def __init__(self) -> None:
-        self.last = time.monotonic()
+        self.last = time.monotonic()  # anything at all: bytes, events, keep-alives
+        # New answer or thinking text (or the request going out): what the idle timeout measures, since a
+        # stream of keep-alives alone can hold a connection open for as long as the server likes.
+        self.progress = self.last
         self.sent: float | None = None  # when the built request was handed to the network
         self.received: float | None = None  # when the latest body bytes arrived from the network
         # Seconds spent waiting for body bytes after the first ones: near zero when the whole answer
@@ -48,7 +51,11 @@ class Activity:
 
     def request_sent(self) -> None:
         """Record that the request is going out now."""
-        self.sent = self.last = time.monotonic()
+        self.sent = self.last = self.progress = time.monotonic()
+
+    def progressed(self) -> None:
+        """Record that new answer or thinking text arrived now."""
+        self.progress = time.monotonic()
 
     def body_received(self, waited: float) -> None:
         """Record that response body bytes arrived now, after waiting `waited` seconds for them."""
@@ -56,6 +63,10 @@ class Activity:
             self.waited_after_first += waited
         self.received = self.last = time.monotonic()
 
+
+# The clock that times waiting for body bytes. A machine too busy to run us counts as waiting on this one,
+# so tests that must not depend on the machine's speed inject a clock that only their fake server moves.
+wait_clock: Callable[[], float] = time.monotonic
 
 # Set by generate() for each attempt; read by the transport below, in the same task's context.
 current_activity: contextvars.ContextVar[Activity | None] = contextvars.ContextVar("activity", default=None)
@@ -77,14 +88,14 @@ class _ActivityStream(httpx2.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         chunks = aiter(self._inner)
         while True:
-            asked = time.monotonic()
+            asked = wait_clock()
             try:
                 chunk = await anext(chunks)
             except StopAsyncIteration:
                 return
             activity = current_activity.get()
             if activity is not None:
-                activity.body_received(time.monotonic() - asked)
+                activity.body_received(wait_clock() - asked)
             yield chunk
 
     async def aclose(self) -> None:
@@ -92,8 +103,8 @@ class _ActivityStream(httpx2.AsyncByteStream):
 
 
 class ActivityTransport(httpx2.AsyncBaseTransport):
-    """Stamps the request's send time and every received body chunk, so keep-alives the SDKs swallow
-    (Anthropic pings, OpenRouter SSE comments) still count as "not idle"."""
+    """Stamps the request's send time and every received body chunk (keep-alives the SDKs swallow, such as
+    Anthropic pings and OpenRouter SSE comments, included), for the timings."""
 
     def __init__(self) -> None:
         self._inner = httpx2.AsyncHTTPTransport(verify=shared_ssl_context(), limits=LIMITS)

@@ -165,6 +165,7 @@ def ensure_ready(model_id: str) -> None:
 def all_key_env_vars() -> tuple[str, ...]:
     """Every key variable any registered provider reads (for scrubbing keys out of messages)."""
     names: list[str] = []
+    _load_builtins()  # a key must be masked even before its provider is first used
     with _lock:
         entries = list(_registry.values())
     for entry in entries:

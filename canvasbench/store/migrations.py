@@ -221,3 +221,17 @@ def m004_arena_votes_and_judgments(db: Database) -> None:
         pk="comparison_id",
         foreign_keys=[("comparison_id", "comparisons", "id")],
     )
+
+
+@migrations()
+def m005_run_chunks(db: Database) -> None:
+    """The text a streaming run has received, as appended pieces: a checkpoint writes only what is new."""
+    db.execute(
+        "CREATE TABLE run_chunks ("
+        " run_id TEXT NOT NULL REFERENCES runs(id),"
+        " seq INTEGER NOT NULL,"  # 0, 1, 2, ... in the order the pieces arrived
+        " response TEXT NOT NULL,"  # answer text received since the previous piece
+        " reasoning TEXT NOT NULL,"  # thinking text received since the previous piece
+        " PRIMARY KEY (run_id, seq)"
+        ") WITHOUT ROWID"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -20,14 +21,59 @@ from canvasbench.liveness import worker_alive, worker_token
 from canvasbench.paths import db_path
 from canvasbench.store.migrations import migrations
 
+_PROGRAMMING_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
 ACTIVE_STATUSES = ("queued", "running")
 FINAL_STATUSES = ("done", "failed", "incomplete", "cancelled", "interrupted")
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 # One write lock per database file per process: writers in this process queue here instead of
 # spinning on SQLite's busy handler, so many concurrent runs never see "database is locked".
 _write_locks: dict[str, threading.RLock] = {}
 _write_locks_guard = threading.Lock()
+
+
+def read_only_message(path: os.PathLike[str] | str) -> str:
+    """What a write to a read-only database says."""
+    return (
+        f"Database {path} is read-only: reading and exporting work, but new runs need a writable file "
+        "(fix its permissions, or choose another path with --db or CANVASBENCH_DB)."
+    )
+
+
+def store_error(path: os.PathLike[str] | str, exc: sqlite3.Error) -> StoreError:
+    """A SQLite failure as one clear StoreError that keeps the real reason."""
+    reason = str(exc)
+    code = getattr(exc, "sqlite_errorcode", None)
+    lowered = reason.lower()
+    if "not a database" in lowered:
+        message = (
+            f"{path} is not a SQLite database: point --db or CANVASBENCH_DB at a new "
+            "or existing CanvasBench database file."
+        )
+    elif "malformed" in lowered or code == sqlite3.SQLITE_CORRUPT:
+        message = (
+            f"Database {path} is damaged ({reason}): restore a backup, or rescue what is left with "
+            f"`sqlite3 {path} .recover`, and point --db or CANVASBENCH_DB at the result."
+        )
+    elif "readonly" in lowered or "read-only" in lowered or code == sqlite3.SQLITE_READONLY or _unwritable(path):
+        message = read_only_message(path)
+    elif "full" in lowered or code == sqlite3.SQLITE_FULL:
+        message = f"The disk holding database {path} is full ({reason}): free some space and try again."
+    elif "unable to open" in lowered or code == sqlite3.SQLITE_CANTOPEN:
+        message = f"Cannot open database {path} ({reason}): check that its folder exists and is writable."
+    elif "locked" in lowered or "busy" in lowered:
+        message = f"Database {path} is locked by another process ({reason}); try again when it is done."
+    else:
+        message = f"Database {path} could not be used: {reason}."
+    error = StoreError(message)
+    error.read_only = message == read_only_message(path)
+    error.transient = "locked" in lowered or "busy" in lowered
+    return error
+
+
+def _unwritable(path: os.PathLike[str] | str) -> bool:
+    """An existing database SQLite cannot write: the file, or its folder (the WAL and -shm live there)."""
+    folder = os.path.dirname(os.fspath(path)) or "."
+    return os.path.exists(path) and not (os.access(path, os.W_OK) and os.access(folder, os.W_OK))
 
 
 def utc_now() -> str:
@@ -36,37 +82,45 @@ def utc_now() -> str:
 
 
 class RunStore:
-    """The database: prompts, comparisons, runs; safe to share between threads."""
+    """The database: prompts, comparisons, runs; safe to share between threads.
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    The database file is only ever touched through SQLite: POSIX locks belong to the process, so closing
+    any other descriptor of the file would drop SQLite's own locks, and another process closing its
+    connection would then delete the write-ahead log this process is still committing into.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
         self.path = db_path(path).resolve()
+        self.read_only = read_only
         self._local = threading.local()
         key = str(self.path)
         with _write_locks_guard:
             self._write_lock = _write_locks.setdefault(key, threading.RLock())
         self._check_path()
-        self.db.execute("PRAGMA journal_mode=WAL")
-        with self.write():
-            migrations.apply(self.db)
-        self.recover_interrupted()
+        if not read_only:
+            try:
+                self._prepare()
+            except StoreError as exc:
+                if not exc.read_only or not self.path.exists():
+                    raise
+                # A read-only file still serves every read (export, the gallery); writes say why they fail.
+                self.close()
+                self.read_only = True
+        self._check_schema()
+        if not self.read_only:
+            self.recover_interrupted()
 
     # --- connections -------------------------------------------------------------------------
 
     def _check_path(self) -> None:
+        # No open() of the file here, ever: see the class docstring. SQLite itself reports a file that
+        # is not a database when the first connection reads its header.
         if self.path.is_dir():
             raise StoreError(f"Database path {self.path} is a directory: give a file path (--db or CANVASBENCH_DB).")
         if self.path.exists():
-            try:
-                with self.path.open("rb") as fh:
-                    head = fh.read(16)
-            except OSError as exc:
-                raise StoreError(f"Cannot read database {self.path}: {exc.strerror}.") from exc
-            if head and head != _SQLITE_MAGIC:
-                raise StoreError(
-                    f"{self.path} is not a SQLite database: point --db or CANVASBENCH_DB at a new "
-                    "or existing CanvasBench database file."
-                )
             return
+        if self.read_only:
+            raise StoreError(f"No database at {self.path}: check the path given with --db or CANVASBENCH_DB.")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -75,22 +129,69 @@ class RunStore:
                 "Choose a writable path with --db or CANVASBENCH_DB."
             ) from exc
 
+    def _prepare(self) -> None:
+        """WAL mode and the schema migrations (a writable database only)."""
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self._refuse_newer()
+            with self.write():
+                migrations.apply(self.db)
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from exc
+
+    def _check_schema(self) -> None:
+        """Refuse a schema this version does not know, and (read-only) one it would have to upgrade."""
+        try:
+            self._refuse_newer()
+            if self.read_only and migrations.pending(self.db):
+                raise StoreError(
+                    f"Database {self.path} is read-only and was made by an older CanvasBench: open it once "
+                    "where it is writable to upgrade it, or export it with that version."
+                )
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from exc
+
+    def _refuse_newer(self) -> None:
+        ours = {m.name for m in migrations._migrations}  # sqlite-utils has no public list of a set's names
+        unknown = [m.name for m in migrations.applied(self.db) if m.name not in ours]
+        if unknown:
+            raise StoreError(
+                f"Database {self.path} was written by a newer CanvasBench (schema {unknown[-1]}): upgrade "
+                "CanvasBench to use it, or point --db or CANVASBENCH_DB at another file."
+            )
+
     @property
     def db(self) -> Database:
         """This thread's own connection (sqlite3 connections must not cross threads)."""
         db: Database | None = getattr(self._local, "db", None)
         if db is None:
             try:
-                conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+                if self.read_only:
+                    conn = self._connect_read_only()
+                else:
+                    conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
                 conn.execute("PRAGMA foreign_keys=ON")
                 conn.execute("PRAGMA busy_timeout=30000")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(f"Cannot open database {self.path}: {exc}.") from exc
+            except sqlite3.Error as exc:
+                raise store_error(self.path, exc) from exc
             db = Database(conn)
             self._local.db = db
         return db
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        uri = f"{self.path.as_uri()}?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, timeout=30, isolation_level=None, uri=True)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            # A WAL database in a folder nobody may write (a read-only mount) cannot get its -shm file;
+            # with no -wal file beside it the database file holds everything and cannot change.
+            if os.path.exists(f"{self.path}-wal") or not _unwritable(self.path):
+                raise
+        return sqlite3.connect(uri + "&immutable=1", timeout=30, isolation_level=None, uri=True)
 
     def table(self, name: str) -> Table:
         """A table on this thread's connection."""
@@ -100,20 +201,34 @@ class RunStore:
 
     @contextmanager
     def write(self) -> Iterator[Database]:
-        """One write transaction, taken immediately so it never upgrades into a lock error."""
+        """One write transaction, taken immediately so it never upgrades into a lock error.
+
+        SQLite failures come out as StoreError with the real reason (disk full, I/O error, read-only);
+        a failed transaction is rolled back only when one is still open, so the rollback never hides it.
+        """
+        if self.read_only:
+            raise StoreError(read_only_message(self.path))
         with self._write_lock:
             db = self.db
             conn = db.conn
             if conn.in_transaction:  # nested use inside an outer write: join it
                 yield db
                 return
-            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise store_error(self.path, exc) from exc
             try:
                 yield db
-            except BaseException:
-                conn.execute("ROLLBACK")
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                # A broken constraint is our own bug and stays as it is; the rest is the database's state.
+                if isinstance(exc, sqlite3.Error) and not isinstance(exc, _PROGRAMMING_ERRORS):
+                    raise store_error(self.path, exc) from exc
                 raise
-            conn.execute("COMMIT")
 
     def close(self) -> None:
         """Close this thread's connection."""
@@ -190,9 +305,27 @@ class RunStore:
     # --- reads ---------------------------------------------------------------------------------
 
     def get_run(self, run_id: str) -> dict[str, Any] | None:
-        """One run with every column, or None."""
-        rows = list(self.db.query("SELECT * FROM runs WHERE id = ?", [run_id]))
+        """One run with every column (a streaming run's text so far included), or None."""
+        rows = self._with_partial_text(list(self.db.query("SELECT * FROM runs WHERE id = ?", [run_id])))
         return rows[0] if rows else None
+
+    def partial_text(self, run_id: str) -> tuple[str, str] | None:
+        """The answer and thinking text a streaming run has checkpointed so far (None: no piece yet)."""
+        pieces = self.db.execute(
+            "SELECT response, reasoning FROM run_chunks WHERE run_id = ? ORDER BY seq", [run_id]
+        ).fetchall()
+        if not pieces:
+            return None
+        return "".join(p[0] for p in pieces), "".join(p[1] for p in pieces)
+
+    def _with_partial_text(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # A streaming run's text lives in run_chunks until its final row is written (see RunWriter).
+        for row in rows:
+            if row.get("status") in ACTIVE_STATUSES and row.get("response") is None:
+                texts = self.partial_text(row["id"])
+                if texts is not None:
+                    row["response"], row["reasoning"] = texts
+        return rows
 
     def get_comparison(self, comparison_id: str) -> dict[str, Any] | None:
         """One comparison row, or None."""
@@ -201,8 +334,8 @@ class RunStore:
 
     def runs_of(self, comparison_id: str) -> list[dict[str, Any]]:
         """Every run of a comparison in the order its models were asked for, with full text."""
-        return list(
-            self.db.query("SELECT * FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id])
+        return self._with_partial_text(
+            list(self.db.query("SELECT * FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id]))
         )
 
     def run_metrics(self, comparison_id: str) -> list[dict[str, Any]]:
@@ -235,6 +368,10 @@ class RunStore:
         now = utc_now()
         with self.write():
             for row in stale:
+                texts = self.partial_text(row["id"])
+                if texts is not None:  # fold the pieces checkpointed so far into the row
+                    self.table("runs").update(row["id"], {"response": texts[0], "reasoning": texts[1]})
+                    self.db.execute("DELETE FROM run_chunks WHERE run_id = ?", [row["id"]])
                 self.table("runs").update(
                     row["id"],
                     {

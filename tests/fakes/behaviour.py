@@ -55,7 +55,7 @@ THINKING_TEXT = (
 )
 
 FAULT_STATUSES = (400, 401, 403, 404, 408, 429, 500, 502, 503, 504, 529)
-STREAM_FAULTS = ("cut", "end", "error", "stall")
+STREAM_FAULTS = ("cut", "end", "error", "stall", "leak")
 PRESET_TEXTS = ("page", "svg", "tiny", "long")
 
 
@@ -191,7 +191,7 @@ def validate_fault(fault: str | None) -> None:
         if int(head) not in FAULT_STATUSES:
             raise BehaviourError(f"fault status {head} not supported; use one of {FAULT_STATUSES}")
     elif head not in STREAM_FAULTS:
-        raise BehaviourError(f"unknown fault {fault!r}; use 429[:N], 500, cut:K, end:K, error:K or stall:K")
+        raise BehaviourError(f"unknown fault {fault!r}; use 429[:N], 500, cut:K, end:K, error:K, stall:K or leak:K")
     if arg and not arg.isdigit():
         raise BehaviourError(f"fault {fault!r}: the part after ':' must be a number")
 

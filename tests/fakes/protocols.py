@@ -168,17 +168,27 @@ class StreamPlan:
         return sse({"error": {"message": "The server had an error (fake in-stream error).",
                               "type": "server_error", "param": None, "code": None}})
 
+    def leak(self, key: str) -> bytes:
+        """A malformed frame that carries the caller's API key (as a misbehaving gateway might echo it)."""
+        if self.protocol == "gemini":
+            return sse({"candidates": [{"content": {"parts": [{"text": {"key": key}}], "role": "model"}}],
+                        "usageMetadata": {"promptTokenCount": key}}, crlf=True)
+        if self.protocol == "anthropic":
+            return sse({"type": "content_block_delta", "index": key, "delta": {"type": key, "text": key}},
+                       "content_block_delta")
+        return sse({"id": key, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": key}]})
+
     def ping(self) -> bytes | None:
         """A keep-alive event, where the protocol has one."""
         return sse({"type": "ping"}, "ping") if self.protocol == "anthropic" else None
 
-    def keep_alive(self) -> bytes | None:
-        """What a provider sends while it has nothing to say (Gemini sends nothing)."""
+    def keep_alive(self) -> bytes:
+        """What a provider sends while it has nothing to say."""
         if self.protocol == "anthropic":
             return sse({"type": "ping"}, "ping")
         if self.protocol == "openai":
             return b": keep-alive\n\n"  # an SSE comment, as OpenRouter sends while a request is queued
-        return None
+        return self._gemini_chunk({"text": ""})  # an empty chunk, as gateways in front of Gemini send
 
     # -- per protocol helpers --------------------------------------------------------------------------
     def _text_index(self) -> int:

@@ -51,6 +51,25 @@ class RecordedRequest:
         return request_images(self.protocol, self.body)
 
 
+class ScheduleClock:
+    """A clock that moves only by the gaps the fake's schedule puts between chunks, never by how busy the
+    machine is: inject it where a test must tell "sent at once" from "sent over time" on any machine."""
+
+    def __init__(self) -> None:
+        self._now = 0.0
+        self._lock = threading.Lock()
+
+    def advance(self, seconds: float) -> None:
+        """The schedule moved on by this much."""
+        with self._lock:
+            self._now += seconds
+
+    def now(self) -> float:
+        """Seconds of schedule so far."""
+        with self._lock:
+            return self._now
+
+
 class FakeServer:
     """All three provider protocols on one loopback port; start() runs it on a background thread."""
 
@@ -67,6 +86,7 @@ class FakeServer:
         self._thread: threading.Thread | None = None
         self._stopping: asyncio.Event | None = None
         self._ready = threading.Event()
+        self.schedule_clock = ScheduleClock()
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> FakeServer:
@@ -231,7 +251,7 @@ class FakeServer:
         if not stream:
             await _send_json(writer, 200, complete_json(protocol, model, behaviour, body or {}))
             return
-        await self._stream(writer, reader, protocol, model, behaviour, body or {}, accepted)
+        await self._stream(writer, reader, protocol, model, behaviour, body or {}, accepted, key or "")
 
     async def _stream(
         self,
@@ -242,6 +262,7 @@ class FakeServer:
         behaviour: FakeBehaviour,
         body: dict[str, Any],
         accepted: float,
+        key: str = "",
     ) -> None:
         """Send the stream on an absolute schedule: the first event at accepted + first_delay, chunk i
         interval * i after it. A late fake (a busy machine) never drifts further behind: chunks already
@@ -264,12 +285,20 @@ class FakeServer:
             if fault and index == fault[1]:
                 break
             due = first + index * behaviour.interval_ms / 1000
-            if index and behaviour.interval_ms and loop.time() < due:
-                await _send_chunks(writer, pending)
-                await asyncio.sleep(due - loop.time())
+            if index and behaviour.interval_ms:
+                self.schedule_clock.advance(behaviour.interval_ms / 1000)
+                if loop.time() < due:
+                    await _send_chunks(writer, pending)
+                    await asyncio.sleep(due - loop.time())
             pending.extend(frames if isinstance(frames, list) else [frames])
             if ping is not None and (index + 1) % 5 == 0:
                 pending.append(ping)
+        if not fault:
+            # The rest of the answer, its closing events and the end of the body leave in the same write as
+            # whatever was still pending: an answer with no gaps is really all there at once.
+            pending.extend(plan.closing())
+            await _send_chunks(writer, pending, end=True)
+            return
         await _send_chunks(writer, pending)
         if fault:
             kind = fault[0]
@@ -288,13 +317,14 @@ class FakeServer:
                 await _send_chunk(writer, plan.in_stream_error())
                 await _end_chunks(writer)
                 return
+            if kind == "leak":
+                await _send_chunks(writer, [plan.leak(key), *plan.closing()])
+                await _end_chunks(writer)
+                return
             if kind == "stall":
                 await self._stall(reader, writer, behaviour, plan.keep_alive())
                 writer.transport.abort()
                 return
-        for frame in plan.closing():
-            await _send_chunk(writer, frame)
-        await _end_chunks(writer)
 
     async def _stall(
         self,
@@ -367,10 +397,11 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> b
     return await reader.readexactly(length) if length else b""
 
 
-async def _send_chunks(writer: asyncio.StreamWriter, frames: list[bytes]) -> None:
-    """Send the frames (one HTTP chunk each) in one write, and empty the list."""
-    if frames:
-        writer.write(b"".join(f"{len(data):x}\r\n".encode() + data + b"\r\n" for data in frames))
+async def _send_chunks(writer: asyncio.StreamWriter, frames: list[bytes], *, end: bool = False) -> None:
+    """Send the frames (one HTTP chunk each) in one write, and empty the list; `end` adds the last chunk."""
+    if frames or end:
+        body = b"".join(f"{len(data):x}\r\n".encode() + data + b"\r\n" for data in frames)
+        writer.write(body + (b"0\r\n\r\n" if end else b""))
         frames.clear()
         await writer.drain()
 
