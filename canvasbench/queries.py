@@ -229,10 +229,10 @@ def active_runs(store: RunStore) -> list[dict[str, Any]]:
 def live_runs(store: RunStore, comparison_id: str, *, tail_chars: int = 2500) -> list[dict[str, Any]]:
     """The runs of one comparison for a live panel: list columns, lines so far and the tail of the text."""
     sql = (
-        f"SELECT {_RUN_COLS}, r.error, length(r.response) AS chars_so_far, "
+        f"SELECT {_RUN_COLS}, length(r.response) AS chars_so_far, "
         "length(r.response) - length(replace(r.response, char(10), '')) "
         "+ (length(r.response) > 0) AS lines_so_far, substr(r.response, -?) AS tail, "
-        "length(r.reasoning) AS reasoning_chars "
+        "length(r.reasoning) AS reasoning_chars, r.error, r.raw_finish_reason, r.timeline "
         "FROM runs r WHERE r.comparison_id = ? ORDER BY r.position"
     )
     return list(store.db.query(sql, [int(tail_chars), comparison_id]))

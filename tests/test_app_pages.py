@@ -36,6 +36,9 @@ def texts(at: AppTest) -> str:
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info", "success"):
         parts.extend(str(e.value) for e in getattr(at, kind))
+    # Untrusted one-line texts (titles, model names) are shown as escaped HTML: read them as a user would.
+    # Entities stay as they are: a raw `<` there would be markup.
+    parts.extend(re.sub(r"<[^>]+>", "", e.proto.body) for e in at.get("html"))
     return "\n".join(parts)
 
 
@@ -128,9 +131,9 @@ def test_gallery_filters_by_category_model_status_and_text(populated: dict[str, 
 def test_untrusted_names_are_shown_as_text_never_as_markup(populated: dict[str, object]) -> None:
     at = open_page(comparison=str(populated["evil"]))
     shown = texts(at)
-    # Escaped for markdown: no link, no HTML, the characters stay visible.
-    assert "\\[click\\]\\(http\\://evil\\.example\\)" in shown
-    assert "\\<script\\>" in shown and "\\<img src" in shown
+    # Escaped for markdown (model ids) or HTML (the one-line title): no link, no tag, the characters stay visible.
+    assert "Evil [click](http://evil.example) &lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    assert "\\<img src" in shown
     assert not re.search(r"(?<!\\)<(script|img)", shown), "no unescaped tag reaches markdown"
 
 
@@ -143,19 +146,22 @@ def test_deep_link_opens_a_comparison_side_by_side_and_survives_a_rerun(populate
     for doc in docs:
         assert '<iframe sandbox="allow-scripts"' in doc and "allow-same-origin" not in doc
     assert "&lt;svg" in docs[1] or "&lt;canvas" in docs[0]
-    assert "Failed." in texts(at) and "HTTP 503" in texts(at)
+    assert "error: failed]" in texts(at) and "HTTP 503 from provider" in texts(at)
     at.run()  # a reload of the same URL keeps the comparison open
     assert query(at, "comparison") == svg_id and "Console blueprint" in texts(at)
 
 
-def test_switching_to_the_code_view_shows_highlighted_code_with_line_numbers(populated: dict[str, object]) -> None:
+def test_the_code_view_is_one_full_width_viewer_and_a_diff_on_demand(populated: dict[str, object]) -> None:
     cid, _ = populated["canvas"][0]  # type: ignore[index]
-    at = open_page(comparison=str(cid))
-    at.segmented_control(key="comparison.view").set_value("code").run()
+    at = open_page(comparison=str(cid), view="code")  # the view is part of the URL (?view=code)
+    assert at.segmented_control(key="comparison.view").value == "code"
     docs = iframes(at)
-    assert len(docs) == 3
+    assert len(docs) == 1 and '<iframe sandbox="allow-scripts"' in docs[0]
     inner = html.unescape(docs[0])
-    assert "linenos" in inner and "getContext" in inner
+    assert "Go to line" in inner and "getContext" in inner
+    at.selectbox(key="code.other").select_index(0).run()
+    inner = html.unescape(iframes(at)[0])
+    assert '"mode": "diff"' in inner
 
 
 def test_deep_link_to_a_run_opens_it_full_screen(populated: dict[str, object]) -> None:
@@ -171,11 +177,12 @@ def test_unknown_deep_links_say_so(populated: dict[str, object]) -> None:
     assert "no run with id" in texts(open_page(run="NOPE")).lower()
 
 
-def test_opening_a_card_opens_its_comparison(populated: dict[str, object]) -> None:
+def test_each_card_opens_its_comparison_by_a_real_link(populated: dict[str, object]) -> None:
     cid, _ = populated["canvas"][0]  # type: ignore[index]
     at = open_page()
-    at.button(key=f"open-{cid}").click().run()
-    assert query(at, "comparison") == cid
+    links = [e.proto for e in at.get("page_link") if e.proto.label == "Open"]
+    assert len(links) == 8 and links[0].query_string == f"comparison={cid}"
+    at = open_page(comparison=str(cid))  # where the link goes
     assert len(iframes(at)) == 3
 
 

@@ -151,3 +151,41 @@ def thumbnail(run_id: str, checked_at: str | None, width: int = 360) -> bytes | 
 def highlighted(run_id: str, updated_at: str | None, kind: str, _code: str) -> str:
     """A run's code as a highlighted page with line numbers (cached per run version, not hashing the code)."""
     return highlighted_page(_code, kind)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _full_run(path: str, run_id: str, updated_at: str | None) -> dict[str, Any] | None:
+    return _store_for(path).get_run(run_id)
+
+
+def full_run(run_id: str, updated_at: str | None) -> dict[str, Any] | None:
+    """One run with its texts (cached per version of the row), for a lane that has just finished."""
+    return _full_run(str(store().path), run_id, updated_at)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _prices(path: str, data_version: str) -> Any:
+    from canvasbench.pricing import load_prices
+
+    return load_prices()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _typical_output(path: str, data_version: str, model_id: str) -> int | None:
+    from canvasbench.estimate import typical_output
+
+    return typical_output(_store_for(path), model_id)
+
+
+def estimate(model_id: str, text: str) -> Any:
+    """The pre-launch estimate for one model (prices and typical outputs cached until the database changes)."""
+    from canvasbench.errors import PriceFileError
+    from canvasbench.estimate import estimate as estimate_for
+
+    s = store()
+    version = queries.data_version(s)
+    try:
+        prices = _prices(str(s.path), version)
+    except PriceFileError:
+        prices = {}
+    return estimate_for(model_id, text, prices, _typical_output(str(s.path), version, model_id))

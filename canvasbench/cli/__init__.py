@@ -7,7 +7,16 @@ import importlib
 import click
 
 # Each module defines `register(group)`; order is the order of `canvasbench --help`.
-COMMAND_MODULES = ("run_cmd", "export_cmd", "inspect_cmd", "prompts_cmd", "models_cmd", "check_cmd")
+COMMAND_MODULES = (
+    "run_cmd",
+    "rerun_cmd",
+    "delete_cmd",
+    "export_cmd",
+    "inspect_cmd",
+    "prompts_cmd",
+    "models_cmd",
+    "check_cmd",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -17,6 +17,7 @@ import click
 
 from canvasbench.cli.common import clean_errors, db_option
 from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
+from canvasbench.comparisons import repeat_models
 from canvasbench.errors import UsageError
 from canvasbench.prompts import custom_prompt, get_prompt, load_suite
 from canvasbench.providers.base import THINKING_LEVELS
@@ -188,6 +189,7 @@ thinking_option = click.option(
 @click.option("--prompt-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the prompt from a file.")
 @click.option("--prompt-id", metavar="ID", help="A prompt of the suite (see `canvasbench prompts`).")
 @model_option
+@click.option("--repeat", type=int, default=1, show_default=True, help="Run each model N times (samples).")
 @max_tokens_option
 @thinking_option
 @check_option
@@ -199,6 +201,7 @@ def run_command(
     prompt_file: Path | None,
     prompt_id: str | None,
     models: tuple[str, ...],
+    repeat: int,
     max_output_tokens: int | None,
     thinking: str,
     check: bool,
@@ -207,6 +210,7 @@ def run_command(
 ) -> None:
     """Send one prompt to several models at once and watch them stream side by side."""
     prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
+    models = tuple(repeat_models(models, repeat))
     options = RunOptions(max_output_tokens=max_output_tokens, thinking=thinking)  # type: ignore[arg-type]
     # Every model of one comparison streams at once: the per-provider limit is for sweeps.
     checks = RenderCheckPool(db) if check else None
