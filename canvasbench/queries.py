@@ -102,7 +102,9 @@ def runs_summary(store: RunStore, comparison_ids: Sequence[str]) -> dict[str, li
         return out
     marks = ",".join("?" * len(comparison_ids))
     sql = (
-        f"SELECT {_RUN_COLS}, {_CHECK_COLS}, (k.screenshot IS NOT NULL) AS has_screenshot "
+        # error and raw_finish_reason sit before the texts in each row: the status mapping needs them.
+        f"SELECT {_RUN_COLS}, r.raw_finish_reason, r.error, {_CHECK_COLS}, "
+        "(k.screenshot IS NOT NULL) AS has_screenshot "
         "FROM runs r INDEXED BY runs_list_cover LEFT JOIN render_checks k ON k.run_id = r.id "
         f"WHERE r.comparison_id IN ({marks}) ORDER BY r.comparison_id, r.position"
     )

@@ -24,6 +24,7 @@ STALL_AFTER_S = 20.0
 _CUT = "connection lost mid-stream"
 _IN_STREAM = "in-stream provider error"
 _STALLED = re.compile(r"stalled: no (?:data|response) for ([0-9.]+) s")
+_CAUSE = re.compile(r"mid-stream \((.+)\)")  # the transport's own words, e.g. "RemoteProtocolError: peer closed"
 _MODEL_PREFIX = re.compile(r"^[\w.-]+:[^\s:]+: ")
 
 
@@ -110,13 +111,14 @@ def describe(
         )
     if status == "failed":
         if _CUT in err:
+            cause = _CAUSE.search(err)
             return RunState(
                 "cut",
                 "cut",
                 "red",
                 "link_off",
                 "The connection was cut mid-stream; the output until then is kept.",
-                err,
+                cause.group(1) if cause else None,
             )
         stall = _STALLED.search(err)
         if stall:
@@ -127,7 +129,6 @@ def describe(
                 "red",
                 "hourglass_empty",
                 f"No data for {waited}: gave up waiting; the output until then is kept.",
-                err,
             )
         if _IN_STREAM in err:
             return RunState(
@@ -136,7 +137,6 @@ def describe(
                 "red",
                 "error",
                 f"The provider reported an error mid-stream: {_provider_detail(err)}. The output until then is kept.",
-                err,
             )
         if finish_reason == "safety":
             return _safety(raw)
@@ -149,7 +149,6 @@ def describe(
                 "red",
                 "error",
                 f"The provider ended the answer with an error{raw or ''}; the output until then is kept.",
-                err,
             )
         message = (err[:1].upper() + err[1:]) if err else "Failed without an error message."
         return RunState("failed", "failed", "red", "error", message)

@@ -67,7 +67,7 @@ def test_every_combination_says_what_happened_once(
 
 def test_no_detail_repeats_the_message() -> None:
     state = describe("failed", "error", ERRORS["cut"])
-    assert state.detail and "RemoteProtocolError" in state.detail
+    assert state.detail == "RemoteProtocolError: peer closed"
     assert "RemoteProtocolError" not in (state.message or "")
 
 

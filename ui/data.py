@@ -189,3 +189,31 @@ def estimate(model_id: str, text: str) -> Any:
     except PriceFileError:
         prices = {}
     return estimate_for(model_id, text, prices, _typical_output(str(s.path), version, model_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _tile_image(path: str, run_id: str, checked_at: str | None, width: int) -> bytes | None:
+    png = queries.screenshot_of(_store_for(path), run_id)
+    if not png:
+        return None
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(png)) as image:
+            # The top of the page at 16:10, the shape of a desktop viewport: every tile in a row is as tall.
+            rgb = image.convert("RGB")
+            crop_h = min(rgb.height, round(rgb.width * 10 / 16))
+            top = rgb.crop((0, 0, rgb.width, crop_h))
+            canvas = Image.new("RGB", (rgb.width, round(rgb.width * 10 / 16)), "white")
+            canvas.paste(top, (0, 0))
+            canvas.thumbnail((width, width))
+            out = io.BytesIO()
+            canvas.save(out, format="JPEG", quality=82)
+            return out.getvalue()
+    except Exception:  # a damaged screenshot must not break the gallery
+        return None
+
+
+def tile_image(run_id: str, checked_at: str | None, width: int = 480) -> bytes | None:
+    """A run's render-check screenshot as a 16:10 JPEG tile (cached per check)."""
+    return _tile_image(str(store().path), run_id, checked_at, width)

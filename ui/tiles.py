@@ -25,14 +25,19 @@ def short_name(model_id: str) -> str:
     return model_id.split(":", 1)[-1]
 
 
-def tiles_per_row(n: int) -> int:
-    """Tiles side by side in a card: all of them up to 4, else two rows."""
-    return n if n <= 4 else (n + 1) // 2
+TILES_PER_ROW = 4  # the same tile size in every card, whatever its number of models
 
 
-def _tile(run: dict[str, Any], sample: str) -> None:
+def _names(runs: list[dict[str, Any]]) -> dict[str, str]:
+    """Short names, or full ids where two different models of the card would share a short name."""
+    short = {r["model_id"]: short_name(r["model_id"]) for r in runs}
+    clash = {name for name in short.values() if list(short.values()).count(name) > 1}
+    return {model_id: model_id if name in clash else name for model_id, name in short.items()}
+
+
+def _tile(run: dict[str, Any], name: str, sample: str) -> None:
     with st.container(border=True, gap="small"):
-        img = data.thumbnail(run["id"], run.get("checked_at"), THUMB_WIDTH) if run.get("has_screenshot") else None
+        img = data.tile_image(run["id"], run.get("checked_at"), THUMB_WIDTH) if run.get("has_screenshot") else None
         if img is not None:
             st.image(img, width="stretch")
         else:
@@ -42,7 +47,7 @@ def _tile(run: dict[str, Any], sample: str) -> None:
             )
         st.html(
             clipped_html(
-                short_name(run["model_id"]) + sample,
+                name + sample,
                 style=f"font-weight:600;border-left:4px solid {colour(run['model_id'])};padding-left:6px",
                 hover=run["model_id"] + sample,
             )
@@ -77,11 +82,12 @@ def card(comp: dict[str, Any]) -> None:
         )
         shown = runs[:MAX_TILES]
         labels = sample_labels(runs)
-        per_row = tiles_per_row(len(shown))
+        names = _names(shown)
+        per_row = TILES_PER_ROW
         for start in range(0, len(shown), per_row):
             cols = st.columns(per_row, gap="small")
             for col, run in zip(cols, shown[start : start + per_row], strict=False):
                 with col:
-                    _tile(run, labels.get(run["id"], ""))
+                    _tile(run, names[run["model_id"]], labels.get(run["id"], ""))
         if len(runs) > MAX_TILES:
             st.caption(f"and {len(runs) - MAX_TILES} more runs: open the comparison to see them all")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ from ui.format import (
     seconds,
     verdict_label,
 )
-from ui.text import md_iso
+from ui.text import clipped
 
 ACTIVE = ("queued", "running")
 VIEWS = {"preview": "Preview", "code": "Code", "response": "Raw response", "reasoning": "Reasoning"}
@@ -78,30 +79,30 @@ def text_view(text: str | None, *, height: int, empty: str, language: str | None
     st.code(text, language=language, wrap_lines=True, height=height)
 
 
+_STAT = (
+    '<div style="flex:1 1 4.6rem;min-width:4.6rem;max-width:100%;padding:2px 6px;border-left:2px solid #e5e7eb">'
+    '<div style="font-size:0.72rem;color:#6b7280;white-space:nowrap">{name}</div>'
+    '<div style="font-size:0.92rem;font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden;'
+    'text-overflow:ellipsis" title="{value}">{value}</div></div>'
+)
+
+
 def metrics_card(run: dict[str, Any]) -> None:
-    """Lines, code lines, TTFT, total, tokens/s, tokens in/out/thinking, cost and finish reason."""
-    speed = [
+    """Lines, code lines, TTFT, total, tokens/s, tokens in/out/thinking, cost and finish reason, reflowing to fit."""
+    cells = [
         ("Lines", count(run.get("lines"))),
         ("Code lines", count(run.get("code_lines"))),
         ("TTFT", seconds(run.get("ttft_s"))),
         ("Total", seconds(run.get("latency_s"))),
         ("Tokens/s", "–" if run.get("tokens_per_s") is None else f"{run['tokens_per_s']:,.0f}"),
-    ]
-    spend = [
         ("In", count(run.get("input_tokens"))),
         ("Out", count(run.get("output_tokens"))),
         ("Thinking", count(run.get("thinking_tokens"))),
         ("Cost", format_cost(run.get("cost_usd"))),
-        ("Finish", md(run.get("finish_reason") or "–")),
+        ("Finish", run.get("finish_reason") or "–"),
     ]
-    tables = []
-    for cells in (speed, spend):
-        tables.append(
-            "| " + " | ".join(name for name, _ in cells) + " |\n"
-            "|" + "--:|" * len(cells) + "\n"
-            "| " + " | ".join(value for _, value in cells) + " |"
-        )
-    st.markdown("\n\n".join(tables))
+    stats = "".join(_STAT.format(name=name, value=html.escape(str(value), quote=True)) for name, value in cells)
+    st.html(f'<div style="display:flex;flex-wrap:wrap;gap:6px 4px;width:100%">{stats}</div>')
 
 
 def warnings(run: dict[str, Any], *, stalled_s: float | None = None) -> None:
@@ -199,7 +200,9 @@ def run_column(
     """One model's column in a comparison: header, preview or code, warnings, metrics, downloads."""
     with st.container(border=True):
         head, b1, b2 = st.columns([6, 1, 1], vertical_alignment="center", gap="small")
-        head.markdown(f"**{md_iso(run['model_id'], 60)}**{md(sample)}  \n{run_badge(run)}")
+        with head:
+            clipped(run["model_id"] + sample, strong=True)
+            st.markdown(run_badge(run))
         b1.button(
             "",
             icon=":material/refresh:",
