@@ -133,7 +133,7 @@ def test_untrusted_names_are_shown_as_text_never_as_markup(populated: dict[str, 
     shown = texts(at)
     # Escaped for markdown (model ids) or HTML (the one-line title): no link, no tag, the characters stay visible.
     assert "Evil [click](http://evil.example) &lt;script&gt;alert(1)&lt;/script&gt;" in shown
-    assert "\\<img src" in shown
+    assert "openai:&lt;img src=x onerror=alert(1)&gt;" in shown
     assert not re.search(r"(?<!\\)<(script|img)", shown), "no unescaped tag reaches markdown"
 
 
