@@ -23,13 +23,11 @@ FULL_HEIGHT = 860
 
 # Callbacks: they only change the URL or the page number; the next run renders what it says.
 def _open_comparison(comparison_id: str) -> None:
-    st.query_params.clear()
-    st.query_params[state.QP_COMPARISON] = comparison_id
+    st.query_params.from_dict({state.QP_COMPARISON: comparison_id})  # one URL change: one history entry
 
 
 def _open_run(run_id: str) -> None:
-    st.query_params.clear()
-    st.query_params[state.QP_RUN] = run_id
+    st.query_params.from_dict({state.QP_RUN: run_id})
 
 
 def _close() -> None:
@@ -108,8 +106,7 @@ def _rerun(comparison_id: str) -> None:
         st.session_state[state.ACTION_ERROR] = f"The comparison could not be re-run: {exc}"
         return
     state.remember_launch(new_id)
-    st.query_params.clear()
-    st.query_params[state.QP_COMPARISON] = new_id
+    st.query_params.from_dict({state.QP_COMPARISON: new_id})
 
 
 def _delete(comparison_id: str) -> None:
@@ -141,7 +138,8 @@ def _actions(comparison_id: str, runs: list[dict[str, Any]]) -> None:
 
 
 def _comparison(comparison_id: str) -> None:
-    st.page_link("pages/gallery_page.py", label="All comparisons", icon=":material/arrow_back:")
+    # A button, not a page link: a link to this same page would leave ?comparison= in the address bar.
+    st.button("All comparisons", icon=":material/arrow_back:", key="to-gallery", type="tertiary", on_click=_close)
     detail = queries.comparison_detail(data.store(), comparison_id)
     if detail is None:
         st.warning(f"No comparison with id {md(comparison_id)}: it may have been deleted. Pick one below.")
@@ -307,9 +305,13 @@ def main() -> None:
     """Route by query parameter: one run, one comparison, or the list."""
     run_id = st.query_params.get(state.QP_RUN)
     comparison_id = st.query_params.get(state.QP_COMPARISON)
+    # A page link to this same page passes its query to the script but leaves the address bar as it was:
+    # setting the parameter again puts it in the URL (one history entry; none when it is already there).
     if run_id:
+        st.query_params[state.QP_RUN] = run_id
         _run(run_id)
     elif comparison_id:
+        st.query_params[state.QP_COMPARISON] = comparison_id
         _comparison(comparison_id)
     else:
         _gallery()

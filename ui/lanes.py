@@ -50,7 +50,7 @@ def lane(run: dict[str, Any], *, on_cancel: Callable[[str], None] | None, height
     stalled_s = stall_watch().stalled_s(run)
     state = describe_run(run, stalled_s=stalled_s)
     with st.container(border=True):
-        clipped(f"{run['model_id']}{sample}", strong=True)
+        clipped(run["model_id"], strong=True, suffix=sample)
         st.markdown(f"{state_badge(state)} · {_stats(run, stalled_s)}")
         if state.active:
             tail = "\n".join((run.get("tail") or "").splitlines()[-TAIL_LINES:])

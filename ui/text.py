@@ -27,9 +27,18 @@ def md_iso(text: object, limit: int | None = None) -> str:
 
 
 def clipped_html(
-    text: object, *, tag: str = "div", style: str = "", strong: bool = False, hover: str | None = None
+    text: object,
+    *,
+    tag: str = "div",
+    style: str = "",
+    strong: bool = False,
+    hover: str | None = None,
+    suffix: str = "",
 ) -> str:
-    """HTML for one line of untrusted text: isolated, cut with an ellipsis, the full text (or `hover`) on hover."""
+    """HTML for one line of untrusted text: isolated, cut with an ellipsis, the full text (or `hover`) on hover.
+
+    `suffix` is the app's own text after it (e.g. " · sample 2 of 3"), kept outside the isolate.
+    """
     full = " ".join(("" if text is None else str(text)).split())
     body = html.escape(_ISOLATES.sub("", full))
     if strong:
@@ -38,13 +47,13 @@ def clipped_html(
     return (
         f'<{tag} title="{tip}" style="white-space:nowrap;'
         f'overflow:hidden;text-overflow:ellipsis;max-width:100%;min-width:0;{style}">'
-        f'<bdi style="unicode-bidi:isolate">{body}</bdi></{tag}>'
+        f'<bdi style="unicode-bidi:isolate">{body}</bdi>{html.escape(suffix)}</{tag}>'
     )
 
 
-def clipped(text: object, *, size: str = "1rem", strong: bool = False) -> None:
+def clipped(text: object, *, size: str = "1rem", strong: bool = False, suffix: str = "") -> None:
     """Show one line of untrusted text: isolated, clipped to its column, the full text on hover."""
-    st.html(clipped_html(text, style=f"font-size:{size};line-height:1.4", strong=strong))
+    st.html(clipped_html(text, style=f"font-size:{size};line-height:1.4", strong=strong, suffix=suffix))
 
 
 def title(text: object) -> None:

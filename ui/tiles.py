@@ -47,7 +47,8 @@ def _tile(run: dict[str, Any], name: str, sample: str) -> None:
             )
         st.html(
             clipped_html(
-                name + sample,
+                name,
+                suffix=sample,
                 style=f"font-weight:600;border-left:4px solid {colour(run['model_id'])};padding-left:6px",
                 hover=run["model_id"] + sample,
             )

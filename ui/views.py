@@ -201,7 +201,7 @@ def run_column(
     with st.container(border=True):
         head, b1, b2 = st.columns([6, 1, 1], vertical_alignment="center", gap="small")
         with head:
-            clipped(run["model_id"] + sample, strong=True)
+            clipped(run["model_id"], strong=True, suffix=sample)
             st.markdown(run_badge(run))
         b1.button(
             "",
