@@ -98,7 +98,10 @@ def test_every_page_runs_on_a_populated_database(page: str, populated: dict[str,
         assert "Bouncing canvas 12" not in shown  # beyond the first page of 12
     if page == "pages/metrics_page.py":
         assert at.dataframe, "the runs table is shown"
-        assert len(at.dataframe[0].value) == 14 * 3 + 2 + 1
+        per_model, runs = at.dataframe[0].value, at.dataframe[1].value
+        assert len(runs) == 14 * 3 + 2 + 1
+        assert "None" not in per_model.to_string() and "nan" not in per_model.to_string()
+        assert runs["open"].str.startswith("/?comparison=").all()  # each row links to its comparison
 
 
 def test_gallery_pages_forward_and_back(populated: dict[str, object]) -> None:
@@ -189,14 +192,14 @@ def test_each_card_opens_its_comparison_by_a_real_link(populated: dict[str, obje
 def test_metrics_filters_narrow_the_table(populated: dict[str, object]) -> None:
     at = open_page("pages/metrics_page.py")
     at.multiselect(key="metrics.models").select("openai:gpt-5.2").run()
-    table = at.dataframe[0].value
+    table = at.dataframe[1].value
     assert len(table) == 15 and set(table["model_id"]) == {"openai:gpt-5.2"}
     at.multiselect(key="metrics.statuses").select("failed").run()
-    assert len(at.dataframe[0].value) == 1
+    assert len(at.dataframe[1].value) == 1
     at.multiselect(key="metrics.models").unselect("openai:gpt-5.2").run()
     at.multiselect(key="metrics.statuses").unselect("failed").run()
     at.multiselect(key="metrics.categories").select("svg").run()
-    assert len(at.dataframe[0].value) == 2
+    assert len(at.dataframe[1].value) == 2
 
 
 def test_launch_form_stops_bad_input_with_one_message() -> None:
