@@ -287,3 +287,18 @@ def test_render_checks_show_as_thumbnails_and_verdict_badges() -> None:
     shown = texts(at)
     assert "renders with errors" in shown and "2 JS errors" in shown
     assert any("TypeError: boom" in str(c.value) for c in at.code)
+
+
+def test_new_comparison_estimates_the_cost_and_warns_near_a_context_window() -> None:
+    at = open_page("pages/new_comparison_page.py")
+    at.segmented_control(key="new.source").set_value("own").run()
+    at.text_area(key="new.own_text").input("Draw a bouncing ball on a canvas. " * 10).run()
+    at.multiselect(key="new.models").select("gemini:gemini-3-flash-preview").select("anthropic:claude-opus-4-6").run()
+    at.number_input(key="new.repeat").set_value(3).run()
+    labels = [e.proto.label for e in at.get("expander")]
+    assert any(label.startswith("Estimated cost: about $") for label in labels), labels
+    assert not at.warning
+    at.text_area(key="new.own_text").input("word " * 180_000).run()  # 900,000 characters ≈ 225,000 tokens
+    warnings = " ".join(w.value for w in at.warning)
+    assert "claude\\-opus\\-4\\-6" in warnings and "context window" in warnings
+    assert "gemini" not in warnings

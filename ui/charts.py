@@ -17,9 +17,9 @@ from canvasbench.model_summary import outlier_cap
 from ui.colours import colour
 
 _LAYOUT: dict[str, Any] = {
-    # The legend sits above the plot, under the title: below it, it covered the x axis title.
-    "margin": {"l": 10, "r": 10, "t": 84, "b": 10},
-    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
+    # The legend sits right of the plot: below it, it covered the x axis title, above it, the chart's title.
+    "margin": {"l": 10, "r": 10, "t": 56, "b": 10},
+    "legend": {"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.02, "font": {"size": 11}},
     "height": 420,
     "template": "plotly_white",
 }
