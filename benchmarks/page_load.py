@@ -105,7 +105,7 @@ def main() -> None:
     frames4 = "document.querySelectorAll('iframe').length >= 4"
     pages = [
         ("floor: st.write('hello')", floor, "/", "hello", "true"),
-        ("gallery", ours, "/", "Comparison 0", "document.querySelectorAll('img').length >= 8"),
+        ("gallery", ours, "/", "Four 2,000-line", "document.querySelectorAll('a[href*=\"?comparison=\"]').length >= 8"),
         ("comparison, 4 x 2,000 lines", ours, f"/?comparison={ids['big']}", "Four 2,000-line", frames4),
         ("comparison code view", ours, f"/?comparison={ids['big']}&view=code", "Four 2,000-line",
          "document.querySelectorAll('iframe').length >= 1"),
@@ -120,9 +120,14 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             results = {}
             for name, server, path, paint_text, usable in pages:
-                load(browser, server.url + path, paint_text, usable)  # the server's first visit warms its caches
-                times = [load(browser, server.url + path, paint_text, usable) for _ in range(args.runs)]
+                try:
+                    load(browser, server.url + path, paint_text, usable)  # the first visit warms the server's caches
+                    times = [load(browser, server.url + path, paint_text, usable) for _ in range(args.runs)]
+                except sync_api.TimeoutError:
+                    print(f"{name}: did not become usable within 60 s", file=sys.stderr)
+                    continue
                 results[name] = (statistics.median(t[0] for t in times), statistics.median(t[1] for t in times))
+                print(f"{name}: {results[name][0]:.2f} / {results[name][1]:.2f} s", file=sys.stderr)
             browser.close()
     finally:
         ours.stop()

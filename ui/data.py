@@ -125,28 +125,6 @@ def timeline(comparison_id: str) -> list[dict[str, Any]]:
     return _timeline(str(s.path), queries.data_version(s), comparison_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _thumbnail(path: str, run_id: str, checked_at: str | None, width: int) -> bytes | None:
-    png = queries.screenshot_of(_store_for(path), run_id)
-    if not png:
-        return None
-    try:
-        from PIL import Image
-
-        with Image.open(io.BytesIO(png)) as image:
-            image.thumbnail((width, width * 2))
-            out = io.BytesIO()
-            image.convert("RGB").save(out, format="JPEG", quality=80)
-            return out.getvalue()
-    except Exception:  # a damaged screenshot must not break the gallery
-        return None
-
-
-def thumbnail(run_id: str, checked_at: str | None, width: int = 360) -> bytes | None:
-    """A small JPEG of a run's render-check screenshot (cached per check)."""
-    return _thumbnail(str(store().path), run_id, checked_at, width)
-
-
 @st.cache_data(show_spinner=False, max_entries=48)
 def highlighted(run_id: str, updated_at: str | None, kind: str, _code: str) -> str:
     """A run's code as a highlighted page with line numbers (cached per run version, not hashing the code)."""

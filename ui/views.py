@@ -1,4 +1,4 @@
-"""Reusable pieces of pages: sandboxed previews, metrics cards, run columns, live panels, gallery cards."""
+"""Reusable pieces of pages: sandboxed previews, metrics cards, run columns, status notices, downloads."""
 
 from __future__ import annotations
 
