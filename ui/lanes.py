@@ -22,7 +22,7 @@ def stall_watch() -> StallWatch:
 
 
 def _stats(run: dict[str, Any], stalled_s: float | None) -> str:
-    """Elapsed, lines so far and speed; a stalled stream shows how long it has been quiet, not a stale rate."""
+    """Elapsed, lines so far and speed; a stalled stream shows no (stale) rate."""
     active = run.get("status") in views.ACTIVE
     took = run.get("latency_s") if not active else None
     if took is None:
@@ -30,9 +30,7 @@ def _stats(run: dict[str, Any], stalled_s: float | None) -> str:
     lines = run.get("lines") if not active and run.get("lines") is not None else run.get("lines_so_far")
     bits = [seconds(took), f"**{count(lines)}** lines"]
     state = describe_run(run, stalled_s=stalled_s)
-    if state.key == "stalled":
-        bits.append(f"no data for {seconds(stalled_s)}")
-    else:
+    if state.key != "stalled":  # a quiet stream has no current rate; its notice says how long it has been quiet
         speed = run.get("tokens_per_s")
         if speed is None and active and took and run.get("chars_so_far"):
             start = run.get("ttft_s") or 0.0
