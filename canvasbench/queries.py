@@ -102,7 +102,9 @@ def runs_summary(store: RunStore, comparison_ids: Sequence[str]) -> dict[str, li
         return out
     marks = ",".join("?" * len(comparison_ids))
     sql = (
-        f"SELECT {_RUN_COLS}, {_CHECK_COLS}, (k.screenshot IS NOT NULL) AS has_screenshot "
+        # error and raw_finish_reason sit before the texts in each row: the status mapping needs them.
+        f"SELECT {_RUN_COLS}, r.raw_finish_reason, r.error, {_CHECK_COLS}, "
+        "(k.screenshot IS NOT NULL) AS has_screenshot "
         "FROM runs r INDEXED BY runs_list_cover LEFT JOIN render_checks k ON k.run_id = r.id "
         f"WHERE r.comparison_id IN ({marks}) ORDER BY r.comparison_id, r.position"
     )
@@ -238,7 +240,7 @@ def live_runs(store: RunStore, comparison_id: str, *, tail_chars: int = 2500) ->
         f"SELECT {_RUN_COLS}, r.error, length(t.text) AS chars_so_far, "
         "length(t.text) - length(replace(t.text, char(10), '')) "
         "+ (length(t.text) > 0) AS lines_so_far, substr(t.text, -?) AS tail, "
-        "length(t.thought) AS reasoning_chars "
+        "length(t.thought) AS reasoning_chars, r.raw_finish_reason, r.timeline "
         "FROM runs r JOIN t ON t.run_id = r.id ORDER BY r.position"
     )
     return list(store.db.query(sql, [comparison_id, int(tail_chars)]))

@@ -11,8 +11,11 @@ import streamlit as st
 
 from canvasbench import queries
 from canvasbench.export import export_rows, write_export
+from canvasbench.model_summary import summarise
+from canvasbench.pricing import format_cost
 from ui import charts, data, state
-from ui.format import money, when
+from ui.colours import colour
+from ui.format import when
 
 TABLE_COLUMNS = (
     "created_at",
@@ -73,19 +76,62 @@ def _summary(frame: pd.DataFrame) -> None:
     cols[2].metric("Lines written", f"{int(frame['lines'].fillna(0).sum()):,}")
     cols[3].metric(
         "Cost",
-        money(float(cost.sum())) if not cost.empty else "unknown",
+        format_cost(float(cost.sum())) if not cost.empty else "unknown",
         help=f"{unknown} runs with an unknown price are not counted" if unknown else "Every run has a known price",
     )
     cols[4].metric("Median tokens/s", f"{speed.median():,.0f}" if not speed.empty else "–")
 
 
+def _blank(value: object, fmt: str) -> str:
+    """A number formatted, or an empty cell (never `None`, never `nan`)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return fmt.format(value)
+
+
+def _cost(value: float | None) -> str:
+    """The core's cost format (`<$0.0001`, never `$0.0000`), blank when unknown."""
+    return "" if value is None or pd.isna(value) else format_cost(value)
+
+
+def _per_model(frame: pd.DataFrame) -> None:
+    """One row per model: runs, render pass rate, medians and failures, each model in its app-wide colour."""
+    st.header("Per model")
+    rows = summarise(frame.replace({float("nan"): None}).to_dict("records"))
+    table = pd.DataFrame(
+        {
+            "": [f"● {r['model_id']}" for r in rows],
+            "Runs": [r["runs"] for r in rows],
+            "Renders cleanly": [_blank(r["render_pass_rate"], "{:.0%}") for r in rows],
+            "Median lines": [_blank(r["median_lines"], "{:,.0f}") for r in rows],
+            "Median TTFT": [_blank(r["median_ttft_s"], "{:.2f} s") for r in rows],
+            "Median tokens/s": [_blank(r["median_tokens_per_s"], "{:,.0f}") for r in rows],
+            "Median cost": [_cost(r["median_cost_usd"]) for r in rows],
+            "Failures": [r["failures"] for r in rows],
+        }
+    )
+    colours = [colour(r["model_id"]) for r in rows]
+    styled = table.style.apply(lambda col: [f"color: {c}" for c in colours], subset=[""])
+    st.dataframe(styled, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 400))
+    st.caption(
+        "Renders cleanly: share of render-checked runs judged `renders`. Failures: runs that did not finish as "
+        "asked (failed, cut, blocked, refused, output limit, incomplete, cancelled). Blank: nothing measured."
+    )
+
+
 def _table(frame: pd.DataFrame) -> None:
     top_lines = int(frame["lines"].max()) if frame["lines"].notna().any() else 1
+    shown = frame[list(TABLE_COLUMNS)].copy()
+    shown.insert(0, "open", "/?comparison=" + frame["comparison_id"].astype(str))
+    shown["cost_usd"] = [_cost(c) for c in frame["cost_usd"]]
+    for column in ("title", "category", "finish_reason", "render_verdict"):
+        shown[column] = shown[column].fillna("")
     st.dataframe(
-        frame[list(TABLE_COLUMNS)],
+        shown,
         hide_index=True,
         height=min(38 + 35 * len(frame), 460),
         column_config={
+            "open": st.column_config.LinkColumn("Comparison", display_text="open ↗", width="small"),
             "created_at": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm"),
             "title": st.column_config.TextColumn("Prompt", width="medium"),
             "category": st.column_config.TextColumn("Category"),
@@ -99,7 +145,7 @@ def _table(frame: pd.DataFrame) -> None:
             "input_tokens": st.column_config.NumberColumn("In", format="%d"),
             "output_tokens": st.column_config.NumberColumn("Out", format="%d"),
             "thinking_tokens": st.column_config.NumberColumn("Thinking", format="%d"),
-            "cost_usd": st.column_config.NumberColumn("Cost", format="$%.4f"),
+            "cost_usd": st.column_config.TextColumn("Cost"),
             "cost_per_1k_lines": st.column_config.NumberColumn("$ / 1k lines", format="$%.3f"),
             "finish_reason": st.column_config.TextColumn("Finish"),
             "truncated": st.column_config.CheckboxColumn("Truncated"),
@@ -175,6 +221,8 @@ def main() -> None:
         _downloads(None if flt == queries.RunFilter() else [])
         return
     _summary(frame)
+    _per_model(frame)
+    st.header("Runs")
     _table(frame)
     _downloads(None if flt == queries.RunFilter() else list(frame["id"]))
     st.header("Charts")

@@ -1,4 +1,4 @@
-"""New comparison: choose a prompt and models, launch in the background runner, watch live panels, cancel."""
+"""New comparison: choose a prompt, models and repeats, see the cost estimate, launch into the comparison's page."""
 
 from __future__ import annotations
 
@@ -6,56 +6,16 @@ from typing import Any, cast
 
 import streamlit as st
 
-from canvasbench import queries
+from canvasbench.comparisons import MAX_REPEAT, repeat_models
 from canvasbench.errors import CanvasBenchError, UsageError
+from canvasbench.pricing import format_cost
 from canvasbench.prompts import SuitePrompt, load_suite
 from canvasbench.providers.base import THINKING_LEVELS, ThinkingLevel
 from canvasbench.providers.catalogue import known_models, model_info
-from ui import actions, data, frame, state, views
-from ui.format import md, when
+from ui import actions, data, frame, state
+from ui.format import md
 
 SOURCES = {"suite": "From the suite", "own": "Write my own"}
-SHOWN_COMPARISONS = 3  # launched comparisons listed on this page (the gallery keeps all of them)
-
-
-def _launched_runs() -> None:
-    """The comparisons launched from this session: a live panel per model, refreshed while any run streams."""
-    store = data.store()
-    ids = [cid for cid in state.launched() if store.get_comparison(cid) is not None][:SHOWN_COMPARISONS]
-    if not ids:
-        return
-
-    def is_active() -> bool:
-        return any(r["status"] in views.ACTIVE for cid in ids for r in queries.live_runs(store, cid, tail_chars=1))
-
-    def body() -> None:
-        for cid in ids:
-            comparison = store.get_comparison(cid) or {}
-            runs = queries.live_runs(store, cid)
-            finished = sum(r["status"] not in views.ACTIVE for r in runs)
-            head, action = st.columns([5, 1], vertical_alignment="center")
-            head.markdown(
-                f"**{md(comparison.get('title') or cid)}** · {when(comparison.get('created_at'))}"
-                f" · {finished} of {len(runs)} finished"
-            )
-            if finished < len(runs):
-                action.button(
-                    "Cancel all",
-                    key=f"cancel-all-{cid}",
-                    icon=":material/stop_circle:",
-                    on_click=actions.cancel_comparison,
-                    args=(cid,),
-                    width="stretch",
-                )
-            else:
-                action.page_link(
-                    "pages/gallery_page.py", label="Open in gallery", query_params={state.QP_COMPARISON: cid}
-                )
-            views.grid(runs, lambda run: views.live_panel(run, on_cancel=actions.cancel_run))
-
-    st.header("Runs")
-    views.polling(is_active, body)
-    st.divider()
 
 
 def _suite() -> list[SuitePrompt] | None:
@@ -171,22 +131,59 @@ def _options(model_ids: list[str]) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    """The page: launched runs on top, then the form."""
-    st.title("New comparison")
-    if st.session_state.pop(state.NEW_TOAST, False):
-        st.toast(
-            "Launched: the runs continue in the background, even if you leave this page.",
-            icon=":material/rocket_launch:",
+def _estimate(model_ids: list[str], text: str, repeat: int) -> None:
+    """Per model, before launch: about how many tokens go in and come out and what that costs; context warnings."""
+    if not model_ids or not text.strip():
+        return
+    rows, warnings = [], []
+    for model_id in dict.fromkeys(model_ids):
+        guess = data.estimate(model_id, text)
+        rows.append(
+            {
+                "model": model_id,
+                "prompt tokens ≈": guess.input_tokens,
+                "typical output tokens": guess.output_tokens,
+                "output from": "your past runs" if guess.output_from_history else "a default guess",
+                "cost ≈": format_cost(guess.cost_usd * repeat) if guess.cost_usd is not None else "unknown price",
+            }
         )
-    _launched_runs()
+        if guess.warning:
+            warnings.append(guess.warning)
+    for warning in warnings:
+        st.warning(md(warning), icon=":material/warning:")
+    total = [data.estimate(m, text).cost_usd for m in dict.fromkeys(model_ids)]
+    known = [c for c in total if c is not None]
+    label = f"Estimated cost: about {format_cost(sum(known) * repeat)}" + (
+        " (some prices unknown)" if len(known) < len(total) else ""
+    )
+    with st.expander(label, icon=":material/payments:"):
+        st.dataframe(rows, hide_index=True, width="stretch")
+        st.caption(
+            "Prompt tokens ≈ characters / 4; output = the median of the model's finished runs in this database "
+            "(thinking included), else 16,000 tokens. Repeats multiply the cost."
+        )
+
+
+def main() -> None:
+    """The page: the form; Launch opens the new comparison's page, where its models stream live."""
+    st.title("New comparison")
     suite, text, title = _prompt()
     model_ids = _models()
     options = _options(model_ids)
+    repeat = int(
+        st.number_input(
+            "Runs per model (samples, to see each model's variance)",
+            min_value=1,
+            max_value=MAX_REPEAT,
+            value=1,
+            key=state.NEW_REPEAT,
+        )
+    )
+    _estimate(model_ids, text, repeat)
     if st.button("Launch", key="launch", type="primary", icon=":material/rocket_launch:"):
         try:
             prompt = actions.validate_launch(suite, text, title, model_ids)
-            comparison_id = actions.launch(prompt, model_ids, **options)
+            comparison_id = actions.launch(prompt, repeat_models(model_ids, repeat), **options)
         except UsageError as exc:
             st.error(md(exc))
             return
@@ -194,8 +191,8 @@ def main() -> None:
             st.error(f"The comparison could not start: {md(exc)}")
             return
         state.remember_launch(comparison_id)
-        st.session_state[state.NEW_TOAST] = True
-        st.rerun()
+        # The comparison's own page shows its live lanes; the form is left behind, not armed for a second launch.
+        st.switch_page("pages/gallery_page.py", query_params={state.QP_COMPARISON: comparison_id})
 
 
 main()

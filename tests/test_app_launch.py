@@ -33,6 +33,10 @@ def _markdown(at: AppTest) -> str:
     return "\n".join(str(m.value) for m in [*at.markdown, *at.caption, *at.error, *at.warning, *at.info])
 
 
+def _html(at: AppTest) -> str:
+    return "\n".join(e.proto.body for e in at.get("html"))
+
+
 def test_launch_runs_in_the_background_and_the_page_shows_them_again(fake_env: FakeServer) -> None:  # noqa: F811
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("pages/new_comparison_page.py").run()
@@ -46,10 +50,13 @@ def test_launch_runs_in_the_background_and_the_page_shows_them_again(fake_env: F
     launched = at.session_state["new.launched"]
     assert len(launched) == 1
     comparison_id = launched[0]
-    shown = _markdown(at)
-    assert "gemini\\:fake" in shown and "anthropic\\:fake" in shown  # one live panel per model
+    # Launch opens the new comparison's own page with a live lane per model; the form is left behind.
+    assert at.query_params["comparison"] in (comparison_id, [comparison_id])
+    assert not [b for b in at.button if b.key == "launch"]
+    lanes = _html(at)
+    assert "gemini:fake" in lanes and "anthropic:fake" in lanes
 
-    # Leave the page and come back: the runs kept going and are shown again.
+    # Leave the page and come back: the runs kept going; each finished lane shows its sandboxed preview.
     at.switch_page("pages/metrics_page.py").run()
     runs = _wait_for(RunStore(), comparison_id, {"done"})
     assert [r["model_id"] for r in runs] == [
@@ -57,14 +64,10 @@ def test_launch_runs_in_the_background_and_the_page_shows_them_again(fake_env: F
         "openai:fake;text=svg",
         "anthropic:fake;thinking=2",
     ]
-    at.switch_page("pages/new_comparison_page.py").run()
-    shown = _markdown(at)
-    assert "3 of 3 finished" in shown and not at.exception
-
-    # The gallery opens it with a sandboxed preview per model.
     at.switch_page("pages/gallery_page.py")
     at.query_params["comparison"] = comparison_id
     at.run()
+    assert not at.exception
     docs = [e.proto.srcdoc for e in at.get("iframe")]
     assert len(docs) == 3 and all('sandbox="allow-scripts"' in d for d in docs)
 
@@ -82,7 +85,7 @@ def test_cancel_all_stops_the_runs_and_keeps_partial_output(fake_env: FakeServer
     store = RunStore()
     _wait_for(store, comparison_id, {"running"}, timeout=30)
     time.sleep(1.0)
-    # Meanwhile the gallery shows the comparison live: a streaming panel per model, with cancel buttons.
+    # A second browser opens the comparison live: a streaming lane per model, with cancel buttons.
     gallery = AppTest.from_file(APP, default_timeout=60)
     gallery.query_params["comparison"] = comparison_id
     gallery.run()
@@ -90,6 +93,8 @@ def test_cancel_all_stops_the_runs_and_keeps_partial_output(fake_env: FakeServer
     assert "progress_activity: running" in _markdown(gallery)
     running_ids = [r["id"] for r in store.runs_of(comparison_id)]
     assert all(gallery.button(key=f"cancel-{rid}") for rid in running_ids)
+    at.switch_page("pages/gallery_page.py")  # where Launch went (AppTest re-runs its own page otherwise)
+    at.query_params["comparison"] = comparison_id
     at.run()
     at.button(key=f"cancel-all-{comparison_id}").click().run()
     runs = _wait_for(store, comparison_id, {"cancelled"}, timeout=30)
@@ -98,7 +103,10 @@ def test_cancel_all_stops_the_runs_and_keeps_partial_output(fake_env: FakeServer
         full = store.get_run(run["id"])
         assert full is not None and full["response"], "partial output is kept"
     at.run()
-    assert "2 of 2 finished" in _markdown(at) and not at.exception
+    shown = _markdown(at)
+    assert not at.exception and shown.count("stop_circle: cancelled]") == 2
+    assert shown.count("Cancelled by you; the output until then is kept\\.") == 2  # said once per run
+    assert "output limit" not in shown
 
 
 def test_connectivity_check_reports_each_providers_answer(fake_env: FakeServer) -> None:  # noqa: F811

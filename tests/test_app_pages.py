@@ -36,6 +36,9 @@ def texts(at: AppTest) -> str:
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info", "success"):
         parts.extend(str(e.value) for e in getattr(at, kind))
+    # Untrusted one-line texts (titles, model names) are shown as escaped HTML: read them as a user would.
+    # Entities stay as they are: a raw `<` there would be markup.
+    parts.extend(re.sub(r"<[^>]+>", "", e.proto.body) for e in at.get("html"))
     return "\n".join(parts)
 
 
@@ -95,7 +98,10 @@ def test_every_page_runs_on_a_populated_database(page: str, populated: dict[str,
         assert "Bouncing canvas 12" not in shown  # beyond the first page of 12
     if page == "pages/metrics_page.py":
         assert at.dataframe, "the runs table is shown"
-        assert len(at.dataframe[0].value) == 14 * 3 + 2 + 1
+        per_model, runs = at.dataframe[0].value, at.dataframe[1].value
+        assert len(runs) == 14 * 3 + 2 + 1
+        assert "None" not in per_model.to_string() and "nan" not in per_model.to_string()
+        assert runs["open"].str.startswith("/?comparison=").all()  # each row links to its comparison
 
 
 def test_gallery_pages_forward_and_back(populated: dict[str, object]) -> None:
@@ -128,9 +134,9 @@ def test_gallery_filters_by_category_model_status_and_text(populated: dict[str, 
 def test_untrusted_names_are_shown_as_text_never_as_markup(populated: dict[str, object]) -> None:
     at = open_page(comparison=str(populated["evil"]))
     shown = texts(at)
-    # Escaped for markdown: no link, no HTML, the characters stay visible.
-    assert "\\[click\\]\\(http\\://evil\\.example\\)" in shown
-    assert "\\<script\\>" in shown and "\\<img src" in shown
+    # Escaped for markdown (model ids) or HTML (the one-line title): no link, no tag, the characters stay visible.
+    assert "Evil [click](http://evil.example) &lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    assert "openai:&lt;img src=x onerror=alert(1)&gt;" in shown
     assert not re.search(r"(?<!\\)<(script|img)", shown), "no unescaped tag reaches markdown"
 
 
@@ -143,19 +149,22 @@ def test_deep_link_opens_a_comparison_side_by_side_and_survives_a_rerun(populate
     for doc in docs:
         assert '<iframe sandbox="allow-scripts"' in doc and "allow-same-origin" not in doc
     assert "&lt;svg" in docs[1] or "&lt;canvas" in docs[0]
-    assert "Failed." in texts(at) and "HTTP 503" in texts(at)
+    assert "error: failed]" in texts(at) and "HTTP 503 from provider" in texts(at)
     at.run()  # a reload of the same URL keeps the comparison open
     assert query(at, "comparison") == svg_id and "Console blueprint" in texts(at)
 
 
-def test_switching_to_the_code_view_shows_highlighted_code_with_line_numbers(populated: dict[str, object]) -> None:
+def test_the_code_view_is_one_full_width_viewer_and_a_diff_on_demand(populated: dict[str, object]) -> None:
     cid, _ = populated["canvas"][0]  # type: ignore[index]
-    at = open_page(comparison=str(cid))
-    at.segmented_control(key="comparison.view").set_value("code").run()
+    at = open_page(comparison=str(cid), view="code")  # the view is part of the URL (?view=code)
+    assert at.segmented_control(key="comparison.view").value == "code"
     docs = iframes(at)
-    assert len(docs) == 3
+    assert len(docs) == 1 and '<iframe sandbox="allow-scripts"' in docs[0]
     inner = html.unescape(docs[0])
-    assert "linenos" in inner and "getContext" in inner
+    assert "Go to line" in inner and "getContext" in inner
+    at.selectbox(key="code.other").select_index(0).run()
+    inner = html.unescape(iframes(at)[0])
+    assert '"mode": "diff"' in inner
 
 
 def test_deep_link_to_a_run_opens_it_full_screen(populated: dict[str, object]) -> None:
@@ -171,25 +180,26 @@ def test_unknown_deep_links_say_so(populated: dict[str, object]) -> None:
     assert "no run with id" in texts(open_page(run="NOPE")).lower()
 
 
-def test_opening_a_card_opens_its_comparison(populated: dict[str, object]) -> None:
+def test_each_card_opens_its_comparison_by_a_real_link(populated: dict[str, object]) -> None:
     cid, _ = populated["canvas"][0]  # type: ignore[index]
     at = open_page()
-    at.button(key=f"open-{cid}").click().run()
-    assert query(at, "comparison") == cid
+    links = [e.proto for e in at.get("page_link") if e.proto.label == "Open"]
+    assert len(links) == 8 and links[0].query_string == f"comparison={cid}"
+    at = open_page(comparison=str(cid))  # where the link goes
     assert len(iframes(at)) == 3
 
 
 def test_metrics_filters_narrow_the_table(populated: dict[str, object]) -> None:
     at = open_page("pages/metrics_page.py")
     at.multiselect(key="metrics.models").select("openai:gpt-5.2").run()
-    table = at.dataframe[0].value
+    table = at.dataframe[1].value
     assert len(table) == 15 and set(table["model_id"]) == {"openai:gpt-5.2"}
     at.multiselect(key="metrics.statuses").select("failed").run()
-    assert len(at.dataframe[0].value) == 1
+    assert len(at.dataframe[1].value) == 1
     at.multiselect(key="metrics.models").unselect("openai:gpt-5.2").run()
     at.multiselect(key="metrics.statuses").unselect("failed").run()
     at.multiselect(key="metrics.categories").select("svg").run()
-    assert len(at.dataframe[0].value) == 2
+    assert len(at.dataframe[1].value) == 2
 
 
 def test_launch_form_stops_bad_input_with_one_message() -> None:
@@ -277,3 +287,18 @@ def test_render_checks_show_as_thumbnails_and_verdict_badges() -> None:
     shown = texts(at)
     assert "renders with errors" in shown and "2 JS errors" in shown
     assert any("TypeError: boom" in str(c.value) for c in at.code)
+
+
+def test_new_comparison_estimates_the_cost_and_warns_near_a_context_window() -> None:
+    at = open_page("pages/new_comparison_page.py")
+    at.segmented_control(key="new.source").set_value("own").run()
+    at.text_area(key="new.own_text").input("Draw a bouncing ball on a canvas. " * 10).run()
+    at.multiselect(key="new.models").select("gemini:gemini-3-flash-preview").select("anthropic:claude-opus-4-6").run()
+    at.number_input(key="new.repeat").set_value(3).run()
+    labels = [e.proto.label for e in at.get("expander")]
+    assert any(label.startswith("Estimated cost: about $") for label in labels), labels
+    assert not at.warning
+    at.text_area(key="new.own_text").input("word " * 180_000).run()  # 900,000 characters ≈ 225,000 tokens
+    warnings = " ".join(w.value for w in at.warning)
+    assert "claude\\-opus\\-4\\-6" in warnings and "context window" in warnings
+    assert "gemini" not in warnings

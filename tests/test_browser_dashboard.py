@@ -176,17 +176,24 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "new-comparison-running.png"))
 
-    # Leave while it runs, come back: the runs are still shown and finish.
+    # Launch opened the comparison's own page; leave it while it runs, come back with Back: the runs finish.
+    page.wait_for_url("**comparison=*", timeout=30_000)
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Metrics").click()
     page.get_by_role("heading", name="Metrics").wait_for()
-    page.locator('[data-testid="stSidebarNav"]').get_by_text("New comparison").click()
-    page.get_by_role("heading", name="New comparison").wait_for()
-    _wait_text(page, "3 of 3 finished", timeout=90)
-    _shot(page, "new-comparison-finished")
+    page.go_back()
+    page.get_by_role("heading", name="Browser test bounce").wait_for()
     store: RunStore = app["store"]
     comparison_id = next(
         r["id"] for r in store.db.query("SELECT id FROM comparisons WHERE title = 'Browser test bounce'")
     )
+    deadline = time.monotonic() + 90
+    while store.db.execute(
+        "SELECT count(*) FROM runs WHERE comparison_id = ? AND status IN ('queued', 'running')", [comparison_id]
+    ).fetchone()[0]:
+        assert time.monotonic() < deadline, "the three runs did not finish"
+        page.wait_for_timeout(1000)
+    _wait_text(page, "Check render", timeout=60)  # the lanes gave way to the finished columns
+    _shot(page, "new-comparison-finished")
     statuses = [
         r["status"]
         for r in store.db.query("SELECT status FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id])
@@ -194,7 +201,7 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     assert statuses == ["done", "done", "done"]
 
     # The gallery lists it; opening it shows three live previews that actually drew.
-    page.locator('[data-testid="stSidebarNav"]').get_by_text("Gallery").click()
+    page.get_by_role("button", name="All comparisons").click()
     _wait_text(page, "Browser test bounce")
     _wait_text(page, "Hostile artifact")
     # Each finished run is checked in headless Chromium in the background; its screenshot becomes the thumbnail.
@@ -229,19 +236,19 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     page.get_by_role("heading", name="Browser test bounce").wait_for()
     assert f"comparison={comparison_id}" in page.url
 
-    # The code view: highlighted, with line numbers.
+    # The code view: one full-width viewer with line numbers, search and go-to-line.
     page.get_by_role("button", name="Code").or_(page.get_by_text("Code", exact=True)).first.click()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             frames = _inner_frames(page)
-            if len(frames) == 3 and all(f.evaluate("() => !!document.querySelector('.linenos')") for f in frames):
+            if len(frames) == 1 and frames[0].evaluate("() => document.querySelectorAll('#view .row .n').length > 5"):
                 break
         except sync_api.Error:  # a frame replaced while we looked: look again
             pass
         page.wait_for_timeout(300)
     else:
-        raise AssertionError("code view did not show highlighted code with line numbers")
+        raise AssertionError("code view did not show the code with line numbers")
     _shot(page, "comparison-code")
 
     # Metrics: export the table as CSV and read the file.

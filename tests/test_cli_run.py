@@ -73,8 +73,8 @@ def test_run_prints_a_summary_table_and_exits_1_when_a_run_fails(fake_env_vars: 
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["model", "status", "lines"]
     assert any(line.startswith("openai:fake") and " done " in line for line in lines)
-    assert any(line.startswith("anthropic:fake;fault=cut:3") and " failed " in line for line in lines)
-    assert "connection lost" in result.stdout  # the failure is spelled out under the table
+    assert any(line.startswith("anthropic:fake;fault=cut:3") and " cut " in line for line in lines)
+    assert "connection was cut mid-stream" in result.stdout  # the failure is spelled out under the table
     assert "unknown" in result.stdout  # no price for the fake model: unknown, not $0
 
 
@@ -231,7 +231,7 @@ def test_sweep_summary_shows_each_render_verdict_and_explains_the_bad_ones(fake_
     assert result.exit_code == 1  # the cut run failed
     header, _rule, *rows = result.stdout.splitlines()
     assert header.split()[:4] == ["prompt", "model", "status", "render"]
-    assert rows[0].split()[1:4] == [cut, "failed", "blank"] and rows[1].split()[1:4] == [good, "done", "renders"]
+    assert rows[0].split()[1:4] == [cut, "cut", "blank"] and rows[1].split()[1:4] == [good, "done", "renders"]
     # The blank page is explained below the table; the clean one is not repeated.
     assert f"svg-ui-components × {cut}: blank - Loaded without errors but nothing was drawn" in result.stdout
     assert f"× {good}: renders" not in result.stdout

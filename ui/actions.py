@@ -73,6 +73,22 @@ def launch(
     return str(data.runner().submit(prompt, list(model_ids), options))
 
 
+def rerun(comparison_id: str) -> str:
+    """Start a comparison again with the same prompt, models (repeats included) and options; returns the new id."""
+    from canvasbench.comparisons import rerun_request
+    from canvasbench.runner import RunOptions
+
+    request = rerun_request(data.store(), comparison_id)
+    return str(data.runner().submit(request.prompt, request.model_ids, RunOptions(**request.options)))
+
+
+def delete(comparison_id: str) -> int:
+    """Delete a finished comparison with its runs and render checks; returns how many runs were deleted."""
+    from canvasbench.comparisons import delete_comparison
+
+    return delete_comparison(data.store(), comparison_id)
+
+
 def cancel_run(run_id: str) -> None:
     """Stop one run; its partial output is kept."""
     data.runner().cancel_run(run_id)

@@ -6,7 +6,6 @@ figure setup) and cached per data version, so the page stays fast on big databas
 
 from __future__ import annotations
 
-import hashlib
 import html
 from typing import Any
 
@@ -14,41 +13,20 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from canvasbench.model_summary import outlier_cap
+from ui.colours import colour
+
 _LAYOUT: dict[str, Any] = {
-    "margin": {"l": 10, "r": 10, "t": 48, "b": 10},
-    "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0},
+    # The legend sits right of the plot: below it, it covered the x axis title, above it, the chart's title.
+    "margin": {"l": 10, "r": 10, "t": 56, "b": 10},
+    "legend": {"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.02, "font": {"size": 11}},
     "height": 420,
     "template": "plotly_white",
 }
 _BIG = 2000  # above this many points a scatter uses WebGL
-_PALETTE = (
-    "#4f46e5",
-    "#e4572e",
-    "#17a398",
-    "#f3a712",
-    "#a23b72",
-    "#2e86ab",
-    "#6a994e",
-    "#c1121f",
-    "#7b2cbf",
-    "#ff7f11",
-    "#3a86ff",
-    "#8d99ae",
-    "#ef476f",
-    "#06d6a0",
-    "#118ab2",
-    "#b5838d",
-)
-
-
 def _esc(text: object) -> str:
     # Plotly renders a subset of HTML (links included) in names and hover text: show ours literally.
     return html.escape(str(text), quote=True)
-
-
-def colour(model_id: str) -> str:
-    """The same colour for a model in every chart (from a stable hash of its id)."""
-    return _PALETTE[int(hashlib.md5(model_id.encode()).hexdigest(), 16) % len(_PALETTE)]
 
 
 def _show(figure: dict[str, Any] | None, key: str, empty: str) -> None:
@@ -80,7 +58,7 @@ def _figures(version: str, _frame: pd.DataFrame) -> dict[str, dict[str, Any] | N
                     y=part["lines"],
                     name=_esc(model),
                     mode="markers",
-                    marker={"size": 10, "opacity": 0.8},
+                    marker={"size": 10, "opacity": 0.8, "color": colour(model)},
                     text=[_esc(t) for t in part["title"]],
                     hovertemplate="%{text}<br>%{y:,} lines in %{x:.1f} s<extra>" + _esc(model) + "</extra>",
                 )
@@ -118,6 +96,13 @@ def _figures(version: str, _frame: pd.DataFrame) -> dict[str, dict[str, Any] | N
         ("ttft_s", "Time to first token", "seconds"),
     ):
         part = frame.dropna(subset=[column])
+        cap = outlier_cap(part[column].tolist())
+        axis: dict[str, Any] = {"title": {"text": unit}}
+        if cap is not None:
+            # One burst (a whole answer at once) would flatten every other point: clip the axis and say so.
+            above = part[part[column] > cap][column]
+            axis["range"] = [0, cap * 1.05]
+            title += f" · {len(above)} outlier(s) above {cap:,.0f} not shown (max {above.max():,.0f})"
         out[column] = (
             _figure(
                 [
@@ -132,9 +117,9 @@ def _figures(version: str, _frame: pd.DataFrame) -> dict[str, dict[str, Any] | N
                     for m in models
                     if (part["model_id"] == m).any()
                 ],
-                f"{title} per model",
+                title if cap is not None else f"{title} per model",
                 showlegend=False,
-                yaxis={"title": {"text": unit}},
+                yaxis=axis,
             )
             if not part.empty
             else None
@@ -152,6 +137,7 @@ def _figures(version: str, _frame: pd.DataFrame) -> dict[str, dict[str, Any] | N
                 go.Bar(
                     x=[_esc(m) for m in values.index],
                     y=values,
+                    marker_color=[colour(m) for m in values.index],
                     text=[f"{v:.0%} of {n}" for v, n in zip(values, share.size(), strict=False)],
                     textposition="auto",
                 )
@@ -187,6 +173,7 @@ def timeline(runs: list[dict[str, Any]]) -> None:
             y=[s[2] for s in run["samples"]],
             name=_esc(run["model_id"]),
             mode="lines",
+            line={"color": colour(run["model_id"])},
             line_shape="hv",
             hovertemplate="%{y:,} lines at %{x:.1f} s<extra>" + _esc(run["model_id"]) + "</extra>",
         )

@@ -125,8 +125,52 @@ def timeline(comparison_id: str) -> list[dict[str, Any]]:
     return _timeline(str(s.path), queries.data_version(s), comparison_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _thumbnail(path: str, run_id: str, checked_at: str | None, width: int) -> bytes | None:
+@st.cache_data(show_spinner=False, max_entries=48)
+def highlighted(run_id: str, updated_at: str | None, kind: str, _code: str) -> str:
+    """A run's code as a highlighted page with line numbers (cached per run version, not hashing the code)."""
+    return highlighted_page(_code, kind)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _full_run(path: str, run_id: str, updated_at: str | None) -> dict[str, Any] | None:
+    return _store_for(path).get_run(run_id)
+
+
+def full_run(run_id: str, updated_at: str | None) -> dict[str, Any] | None:
+    """One run with its texts (cached per version of the row), for a lane that has just finished."""
+    return _full_run(str(store().path), run_id, updated_at)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _prices(path: str, data_version: str) -> Any:
+    from canvasbench.pricing import load_prices
+
+    return load_prices()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _typical_output(path: str, data_version: str, model_id: str) -> int | None:
+    from canvasbench.estimate import typical_output
+
+    return typical_output(_store_for(path), model_id)
+
+
+def estimate(model_id: str, text: str) -> Any:
+    """The pre-launch estimate for one model (prices and typical outputs cached until the database changes)."""
+    from canvasbench.errors import PriceFileError
+    from canvasbench.estimate import estimate as estimate_for
+
+    s = store()
+    version = queries.data_version(s)
+    try:
+        prices = _prices(str(s.path), version)
+    except PriceFileError:
+        prices = {}
+    return estimate_for(model_id, text, prices, _typical_output(str(s.path), version, model_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _tile_image(path: str, run_id: str, checked_at: str | None, width: int) -> bytes | None:
     png = queries.screenshot_of(_store_for(path), run_id)
     if not png:
         return None
@@ -134,20 +178,20 @@ def _thumbnail(path: str, run_id: str, checked_at: str | None, width: int) -> by
         from PIL import Image
 
         with Image.open(io.BytesIO(png)) as image:
-            image.thumbnail((width, width * 2))
+            # The top of the page at 16:10, the shape of a desktop viewport: every tile in a row is as tall.
+            rgb = image.convert("RGB")
+            crop_h = min(rgb.height, round(rgb.width * 10 / 16))
+            top = rgb.crop((0, 0, rgb.width, crop_h))
+            canvas = Image.new("RGB", (rgb.width, round(rgb.width * 10 / 16)), "white")
+            canvas.paste(top, (0, 0))
+            canvas.thumbnail((width, width))
             out = io.BytesIO()
-            image.convert("RGB").save(out, format="JPEG", quality=80)
+            canvas.save(out, format="JPEG", quality=82)
             return out.getvalue()
     except Exception:  # a damaged screenshot must not break the gallery
         return None
 
 
-def thumbnail(run_id: str, checked_at: str | None, width: int = 360) -> bytes | None:
-    """A small JPEG of a run's render-check screenshot (cached per check)."""
-    return _thumbnail(str(store().path), run_id, checked_at, width)
-
-
-@st.cache_data(show_spinner=False, max_entries=48)
-def highlighted(run_id: str, updated_at: str | None, kind: str, _code: str) -> str:
-    """A run's code as a highlighted page with line numbers (cached per run version, not hashing the code)."""
-    return highlighted_page(_code, kind)
+def tile_image(run_id: str, checked_at: str | None, width: int = 480) -> bytes | None:
+    """A run's render-check screenshot as a 16:10 JPEG tile (cached per check)."""
+    return _tile_image(str(store().path), run_id, checked_at, width)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
+
+from canvasbench.run_status import RunState, describe_run
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&])")
 
@@ -99,9 +102,19 @@ def elapsed_since(iso: str | None, until: str | None = None) -> float | None:
 
 
 def status_label(status: str | None) -> str:
-    """A run status as a coloured badge (markdown)."""
+    """A bare run status as a coloured badge (markdown); prefer state_badge(run), which reads the finish too."""
     status = status or "unknown"
     return STATUS_BADGES.get(status, f":gray-badge[{md(status)}]")
+
+
+def state_badge(state: RunState) -> str:
+    """A run's state (from the core's one status mapping) as a coloured badge (markdown)."""
+    return f":{state.tone}-badge[:material/{state.icon}: {md(state.label)}]"
+
+
+def run_badge(run: dict[str, Any], stalled_s: float | None = None) -> str:
+    """The badge of a stored run: status, finish reason, error and truncation read together."""
+    return state_badge(describe_run(run, stalled_s=stalled_s))
 
 
 def verdict_label(verdict: str | None) -> str:

@@ -9,6 +9,7 @@ import streamlit as st
 # Query parameters (deep links that survive a reload).
 QP_COMPARISON = "comparison"
 QP_RUN = "run"
+QP_VIEW = "view"  # preview / code / response / reasoning, bound to the view switch
 
 # Session-state keys.
 GALLERY_PAGE = "gallery.page"
@@ -16,7 +17,8 @@ GALLERY_CATEGORY = "gallery.category"
 GALLERY_MODEL = "gallery.model"
 GALLERY_STATUS = "gallery.status"
 GALLERY_TEXT = "gallery.text"
-COMPARISON_VIEW = "comparison.view"  # preview / code / response / reasoning
+ACTION_ERROR = "comparison.action_error"  # what a re-run or delete callback could not do, shown once
+ACTION_NOTE = "comparison.action_note"
 RELOADS = "comparison.reloads"  # run id -> reload counter for its preview
 
 LAUNCHED = "new.launched"  # comparison ids launched from this session, newest first
@@ -32,6 +34,7 @@ NEW_SET_TEMPERATURE = "new.set_temperature"
 NEW_TEMPERATURE = "new.temperature"
 NEW_DEADLINE = "new.deadline"
 NEW_TOAST = "new.toast"  # show the "launched" toast on the next run
+NEW_REPEAT = "new.repeat"
 
 METRICS_TIMELINE = "metrics.timeline_comparison"
 CONNECTIVITY = "models.connectivity"  # provider -> last check result

@@ -1,27 +1,28 @@
-"""Reusable pieces of pages: sandboxed previews, metrics cards, run columns, live panels, gallery cards."""
+"""Reusable pieces of pages: sandboxed previews, metrics cards, run columns, status notices, downloads."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
 
+from canvasbench.pricing import format_cost
+from canvasbench.reasoning import inband_reasoning
+from canvasbench.run_status import describe_run
 from canvasbench.sandbox import sandbox_document
 from ui import data, state
 from ui.format import (
     count,
-    elapsed_since,
     md,
-    money,
     one_line,
-    rate,
+    run_badge,
     seconds,
-    status_label,
     verdict_label,
-    when,
 )
 from ui.frame import preview_network
+from ui.text import clipped
 
 ACTIVE = ("queued", "running")
 VIEWS = {"preview": "Preview", "code": "Code", "response": "Raw response", "reasoning": "Reasoning"}
@@ -84,44 +85,46 @@ def text_view(text: str | None, *, height: int, empty: str, language: str | None
     st.code(text, language=language, wrap_lines=True, height=height)
 
 
+_STAT = (
+    '<div style="flex:1 1 4.6rem;min-width:4.6rem;max-width:100%;padding:2px 6px;border-left:2px solid #e5e7eb">'
+    '<div style="font-size:0.72rem;color:#6b7280;white-space:nowrap">{name}</div>'
+    '<div style="font-size:0.92rem;font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden;'
+    'text-overflow:ellipsis" title="{value}">{value}</div></div>'
+)
+
+
 def metrics_card(run: dict[str, Any]) -> None:
-    """Lines, code lines, TTFT, total, tokens/s, tokens in/out/thinking, cost and finish reason."""
-    speed = [
+    """Lines, code lines, TTFT, total, tokens/s, tokens in/out/thinking, cost and finish reason, reflowing to fit."""
+    cells = [
         ("Lines", count(run.get("lines"))),
         ("Code lines", count(run.get("code_lines"))),
         ("TTFT", seconds(run.get("ttft_s"))),
         ("Total", seconds(run.get("latency_s"))),
         ("Tokens/s", "–" if run.get("tokens_per_s") is None else f"{run['tokens_per_s']:,.0f}"),
-    ]
-    spend = [
         ("In", count(run.get("input_tokens"))),
         ("Out", count(run.get("output_tokens"))),
         ("Thinking", count(run.get("thinking_tokens"))),
-        ("Cost", money(run.get("cost_usd"))),
-        ("Finish", md(run.get("finish_reason") or "–")),
+        ("Cost", format_cost(run.get("cost_usd"))),
+        ("Finish", run.get("finish_reason") or "–"),
     ]
-    tables = []
-    for cells in (speed, spend):
-        tables.append(
-            "| " + " | ".join(name for name, _ in cells) + " |\n"
-            "|" + "--:|" * len(cells) + "\n"
-            "| " + " | ".join(value for _, value in cells) + " |"
-        )
-    st.markdown("\n\n".join(tables))
+    stats = "".join(_STAT.format(name=name, value=html.escape(str(value), quote=True)) for name, value in cells)
+    st.html(f'<div style="display:flex;flex-wrap:wrap;gap:6px 4px;width:100%">{stats}</div>')
 
 
-def warnings(run: dict[str, Any]) -> None:
-    """A clear notice when the output failed, is incomplete, was cut off or was cancelled, with the error."""
-    status, error = run.get("status"), run.get("error")
-    detail = f"  \n{md(one_line(error, 600))}" if error else ""
-    if status == "failed":
-        st.error(f"**Failed.**{detail}")
-    elif status in ("incomplete", "interrupted"):
-        st.warning(f"**{status.capitalize()}**: the stream ended early; what arrived is kept.{detail}")
-    elif status == "cancelled":
-        st.info(f"**Cancelled**; the output received until then is kept.{detail}")
-    if run.get("truncated") or run.get("finish_reason") == "length":
-        st.warning("**Truncated**: the model hit its output limit, so the artifact is cut off.")
+def warnings(run: dict[str, Any], *, stalled_s: float | None = None) -> None:
+    """What happened to a run that did not simply finish, said once (the core's one status mapping)."""
+    state = describe_run(run, stalled_s=stalled_s)
+    if not state.message:
+        return
+    text = md(state.message)
+    if state.tone == "red":
+        st.error(text, icon=f":material/{state.icon}:")
+    elif state.tone == "orange":
+        st.warning(text, icon=f":material/{state.icon}:")
+    else:
+        st.info(text, icon=f":material/{state.icon}:")
+    if state.detail:
+        st.caption(md(one_line(state.detail, 300)))
 
 
 def verdict_badge(check: dict[str, Any] | None) -> None:
@@ -192,11 +195,20 @@ def _queue_check(run_id: str) -> None:
         st.toast("Render checks are unavailable here (they need Debian chromium and the playwright package).")
 
 
-def run_column(run: dict[str, Any], *, view: str, height: int, open_full: Callable[[str], None]) -> None:
+def reasoning_of(run: dict[str, Any]) -> str:
+    """The reasoning the provider sent apart, else the in-band `<think>` block the artifact was stripped of."""
+    return run.get("reasoning") or inband_reasoning(run.get("response") or "")
+
+
+def run_column(
+    run: dict[str, Any], *, view: str, height: int, open_full: Callable[[str], None], sample: str = ""
+) -> None:
     """One model's column in a comparison: header, preview or code, warnings, metrics, downloads."""
     with st.container(border=True):
         head, b1, b2 = st.columns([6, 1, 1], vertical_alignment="center", gap="small")
-        head.markdown(f"**{md(run['model_id'])}**  \n{status_label(run.get('status'))}")
+        with head:
+            clipped(run["model_id"], strong=True, suffix=sample)
+            st.markdown(run_badge(run))
         b1.button(
             "",
             icon=":material/refresh:",
@@ -220,75 +232,13 @@ def run_column(run: dict[str, Any], *, view: str, height: int, open_full: Callab
         elif view == "response":
             text_view(run.get("response"), height=height, empty="No response text.", language="markdown")
         elif view == "reasoning":
-            text_view(run.get("reasoning"), height=height, empty="This model returned no reasoning text.")
+            text_view(reasoning_of(run), height=height, empty="This model returned no reasoning text.")
         else:
             preview(run, height=height)
         verdict_badge(run.get("check"))
         warnings(run)
         metrics_card(run)
         downloads(run)
-
-
-def live_panel(run: dict[str, Any], *, on_cancel: Callable[[str], None] | None, tail_lines: int = 14) -> None:
-    """A streaming run: status, elapsed, lines so far, tokens/s, the tail of the code, and cancel."""
-    with st.container(border=True):
-        st.markdown(f"**{md(run['model_id'])}**")
-        status = run.get("status")
-        took = run.get("latency_s") if status not in ACTIVE else None
-        if took is None:
-            took = elapsed_since(run.get("started_at"), run.get("finished_at"))
-        lines = run.get("lines") if status not in ACTIVE and run.get("lines") else run.get("lines_so_far")
-        speed = run.get("tokens_per_s")
-        if speed is None and took and run.get("chars_so_far"):
-            speed = run["chars_so_far"] / 4 / took  # ≈ tokens while streaming; the final figure replaces it
-        st.markdown(
-            f"{status_label(status)} · {seconds(took)}  \n"
-            f"**{count(lines)}** lines · {rate(speed)}"
-            + (f" · TTFT {seconds(run['ttft_s'])}" if run.get("ttft_s") is not None else "")
-        )
-        tail = "\n".join((run.get("tail") or "").splitlines()[-tail_lines:])
-        st.code(tail or " ", language="html", height=260)
-        if status in ACTIVE and on_cancel is not None:
-            st.button(
-                "Cancel",
-                key=f"cancel-{run['id']}",
-                on_click=on_cancel,
-                args=(run["id"],),
-                icon=":material/stop_circle:",
-            )
-        elif status not in ACTIVE:
-            warnings(run)
-
-
-def card(comp: dict[str, Any], *, on_open: Callable[[str], None]) -> None:
-    """One comparison in the gallery: title, category, date, per model a thumbnail or a status badge."""
-    with st.container(border=True):
-        st.markdown(f"**{md(one_line(comp.get('title') or comp['id'], 70))}**")
-        runs = comp.get("runs") or []
-        st.caption(
-            f"{md(comp.get('category') or 'uncategorised')} · {when(comp.get('created_at'))} · {len(runs)} models"
-        )
-        shots: list[tuple[dict[str, Any], bytes]] = []
-        for r in runs:
-            img = data.thumbnail(r["id"], r.get("checked_at")) if r.get("has_screenshot") else None
-            if img is not None:
-                shots.append((r, img))
-        if shots:
-            cols = st.columns(min(len(shots), 3))
-            for col, (run, img) in zip(cols, shots[:3], strict=False):
-                col.image(img, caption=one_line(run["model_id"], 28), width="stretch")
-        for run in runs:
-            bits = [f"**{md(one_line(run['model_id'], 40))}**", status_label(run.get("status"))]
-            if run.get("lines") is not None:
-                bits.append(f"{count(run['lines'])} lines")
-            if run.get("latency_s") is not None:
-                bits.append(seconds(run["latency_s"]))
-            if run.get("render_verdict"):
-                bits.append(verdict_label(run["render_verdict"]))
-            if run.get("truncated"):
-                bits.append(":orange-badge[:material/content_cut: truncated]")
-            st.markdown(" · ".join(bits))
-        st.button("Open", key=f"open-{comp['id']}", on_click=on_open, args=(comp["id"],), width="stretch")
 
 
 def polling(is_active: Callable[[], bool], body: Callable[[], None], *, interval: float = 1.0) -> None:

@@ -38,7 +38,16 @@ logging.getLogger().addHandler(_stderr)
 
 # Each module defines `register(group)`; order is the order of `canvasbench --help`.
 COMMAND_MODULES = (
-    "run_cmd", "export_cmd", "inspect_cmd", "prompts_cmd", "models_cmd", "check_cmd", "leaderboard_cmd", "judge_cmd",
+    "run_cmd",
+    "rerun_cmd",
+    "delete_cmd",
+    "export_cmd",
+    "inspect_cmd",
+    "prompts_cmd",
+    "models_cmd",
+    "check_cmd",
+    "leaderboard_cmd",
+    "judge_cmd",
 )
 
 

@@ -17,6 +17,7 @@ import click
 
 from canvasbench.cli.common import clean_errors, db_option
 from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
+from canvasbench.comparisons import repeat_models
 from canvasbench.errors import StoreError, UsageError
 from canvasbench.prompts import custom_prompt, get_prompt, load_suite
 from canvasbench.providers.base import THINKING_LEVELS
@@ -227,6 +228,7 @@ thinking_option = click.option(
 @click.option("--prompt-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the prompt from a file.")
 @click.option("--prompt-id", metavar="ID", help="A prompt of the suite (see `canvasbench prompts`).")
 @model_option
+@click.option("--repeat", type=int, default=1, show_default=True, help="Run each model N times (samples).")
 @max_tokens_option
 @thinking_option
 @deadline_option
@@ -239,6 +241,7 @@ def run_command(
     prompt_file: Path | None,
     prompt_id: str | None,
     models: tuple[str, ...],
+    repeat: int,
     max_output_tokens: int | None,
     thinking: str,
     deadline_s: float | None,
@@ -248,6 +251,7 @@ def run_command(
 ) -> None:
     """Send one prompt to several models at once and watch them stream side by side."""
     prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
+    models = tuple(repeat_models(models, repeat))
     options = RunOptions(
         max_output_tokens=max_output_tokens, thinking=thinking, deadline_s=deadline_s  # type: ignore[arg-type]
     )

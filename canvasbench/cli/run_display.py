@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from canvasbench.pricing import format_cost
+from canvasbench.run_status import StallWatch, describe_run
 
 # Plain (non-TTY) output repeats the whole block this often; status changes print at once.
 PLAIN_EVERY_S = 5.0
@@ -45,16 +46,18 @@ def tokens_per_s_text(row: dict[str, Any]) -> str:
     return f"~{row['chars'] / 4 / (elapsed - start):.0f} tok/s"
 
 
-def progress_line(row: dict[str, Any], width: int) -> str:
-    """One model's live line: status, lines so far, tokens/s, elapsed."""
+def progress_line(row: dict[str, Any], width: int, stalled_s: float | None = None) -> str:
+    """One model's live line: state, lines so far, tokens/s (or how long it has been quiet), elapsed."""
     elapsed = elapsed_s(row)
     lines = row.get("response_lines") if row.get("status") == "running" else row.get("lines")
+    state = describe_run(row, stalled_s=stalled_s)
+    speed = f"quiet {stalled_s:.0f}s" if state.key == "stalled" and stalled_s is not None else tokens_per_s_text(row)
     text = (
-        f"{row['model_id']:<{width}}  {row['status']:<11} {lines or 0:>6} lines  "
-        f"{tokens_per_s_text(row):>12}  {'-' if elapsed is None else f'{elapsed:6.1f}s':>7}"
+        f"{row['model_id']:<{width}}  {state.label:<14} {lines or 0:>6} lines  "
+        f"{speed:>12}  {'-' if elapsed is None else f'{elapsed:6.1f}s':>7}"
     )
-    if row.get("status") in ("failed", "incomplete") and row.get("error"):
-        text += f"  {row['error']}"
+    if not state.active and state.message:
+        text += f"  {state.message}"
     return text
 
 
@@ -67,11 +70,12 @@ class LiveDisplay:
         self._drawn = 0
         self._last_plain = 0.0
         self._statuses: dict[str, str] = {}
+        self._stalls = StallWatch()
 
     def update(self, rows: Sequence[dict[str, Any]]) -> None:
         """Show the current state of these runs."""
         width = max((len(r["model_id"]) for r in rows), default=10)
-        lines = [progress_line(r, width) for r in rows]
+        lines = [progress_line(r, width, self._stalls.stalled_s(r)) for r in rows]
         if self.tty:
             columns = shutil.get_terminal_size((100, 20)).columns
             out = f"\x1b[{self._drawn}F" if self._drawn else ""
@@ -118,7 +122,7 @@ def summary_table(
     for r in rows:
         cells = [
             r["model_id"],
-            r["status"],
+            describe_run(r).label,
             _fmt_int(r.get("lines")),
             _fmt_int(r.get("code_lines")),
             _fmt_s(r.get("ttft_s")),
@@ -143,10 +147,13 @@ def summary_table(
 
     out = [fmt(head), fmt(["-" * w for w in widths])]
     out += [fmt(c) for c in body]
-    problems = [r for r in rows if r["status"] != "done" and r.get("error")]
-    for r in problems:
-        label = f"{r.get('prompt_id')} × {r['model_id']}" if prompt_column else r["model_id"]
-        out.append(f"{label}: {r['status']}: {r['error']}")
+    for r in rows:
+        state = describe_run(r)
+        if state.message:
+            label = f"{r.get('prompt_id')} × {r['model_id']}" if prompt_column else r["model_id"]
+            out.append(f"{label}: {state.label}: {state.message}")
+            if state.detail:
+                out.append(f"    ({state.detail})")
     return "\n".join(out)
 
 

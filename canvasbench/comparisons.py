@@ -1,0 +1,103 @@
+"""Everyday actions on whole comparisons: delete, re-run with the same prompt and models, repeated models."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from canvasbench.errors import UsageError
+from canvasbench.prompts import custom_prompt
+from canvasbench.store import RunStore
+from canvasbench.store.run_store import ACTIVE_STATUSES
+
+MAX_REPEAT = 10
+
+
+@dataclass(frozen=True)
+class RerunRequest:
+    """What a comparison asked for: its prompt row, its models (repeats included) and its options."""
+
+    prompt: dict[str, Any]
+    model_ids: list[str]
+    options: dict[str, Any]
+
+
+def repeat_models(model_ids: Sequence[str], repeat: int) -> list[str]:
+    """Each model `repeat` times, samples of one model side by side (a, a, b, b)."""
+    if not 1 <= repeat <= MAX_REPEAT:
+        raise UsageError(f"Repeat must be between 1 and {MAX_REPEAT} (got {repeat}).")
+    return [model_id for model_id in model_ids for _ in range(repeat)]
+
+
+def sample_labels(runs: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Per run id, ' · sample 2 of 3' when its model runs more than once in the comparison, else ''."""
+    totals = Counter(r["model_id"] for r in runs)
+    seen: Counter[str] = Counter()
+    labels = {}
+    for run in runs:
+        seen[run["model_id"]] += 1
+        n = totals[run["model_id"]]
+        labels[run["id"]] = f" · sample {seen[run['model_id']]} of {n}" if n > 1 else ""
+    return labels
+
+
+def _require(store: RunStore, comparison_id: str) -> dict[str, Any]:
+    comparison = store.get_comparison(comparison_id)
+    if comparison is None:
+        raise UsageError(f"No comparison with id {comparison_id}: list them in the dashboard's gallery.")
+    return comparison
+
+
+def delete_comparison(store: RunStore, comparison_id: str) -> int:
+    """Delete a finished comparison with its runs and their render checks; returns how many runs went."""
+    _require(store, comparison_id)
+    marks = ",".join("?" * len(ACTIVE_STATUSES))
+    with store.write() as db:
+        active = db.execute(
+            f"SELECT count(*) FROM runs WHERE comparison_id = ? AND status IN ({marks})",
+            [comparison_id, *ACTIVE_STATUSES],
+        ).fetchone()[0]
+        if active:
+            raise UsageError(
+                f"Comparison {comparison_id} still has {active} run(s) streaming: cancel them first, then delete."
+            )
+        db.execute(
+            "DELETE FROM render_checks WHERE run_id IN (SELECT id FROM runs WHERE comparison_id = ?)", [comparison_id]
+        )
+        runs = db.execute("DELETE FROM runs WHERE comparison_id = ?", [comparison_id]).rowcount
+        db.execute("DELETE FROM comparisons WHERE id = ?", [comparison_id])
+    return int(runs)
+
+
+def rerun_request(store: RunStore, comparison_id: str) -> RerunRequest:
+    """The prompt, models and options a comparison was started with, to start it again."""
+    comparison = _require(store, comparison_id)
+    rows = list(store.db.query("SELECT * FROM prompts WHERE id = ?", [comparison["prompt_id"]]))
+    text = comparison["prompt_text"]
+    if rows and rows[0].get("text") == text:
+        prompt = {k: v for k, v in rows[0].items() if k in ("id", "title", "category", "kind", "text", "source")}
+    else:
+        # The prompt under that id has changed since: re-run the exact text this comparison ran with.
+        prompt = custom_prompt(text, title=comparison.get("title") or None)
+        if comparison.get("category"):
+            prompt["category"] = comparison["category"]
+    try:
+        model_ids = [str(m) for m in json.loads(comparison.get("models") or "[]")]
+    except ValueError:
+        model_ids = []
+    if not model_ids:
+        model_ids = [
+            r[0]
+            for r in store.db.execute(
+                "SELECT model_id FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id]
+            )
+        ]
+    try:
+        options = json.loads(comparison.get("options") or "{}")
+    except ValueError:
+        options = {}
+    known = ("max_output_tokens", "thinking", "temperature")
+    return RerunRequest(prompt, model_ids, {k: v for k, v in options.items() if k in known})

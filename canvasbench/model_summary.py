@@ -1,0 +1,64 @@
+"""Per-model figures over many runs (the metrics page's summary table) and where a chart should clip outliers."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from canvasbench.run_status import describe_run
+
+SUMMARY_COLUMNS = (
+    "model_id",
+    "runs",
+    "render_pass_rate",
+    "median_lines",
+    "median_ttft_s",
+    "median_tokens_per_s",
+    "median_cost_usd",
+    "failures",
+)
+
+
+def _median(values: Iterable[Any]) -> float | None:
+    present = [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return statistics.median(present) if present else None
+
+
+def summarise(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per model: runs, share of checked runs that render cleanly, medians, and runs that did not finish
+    as asked (failed, cut, blocked, cut off at the output limit, ...); None where nothing was measured."""
+    by_model: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        by_model.setdefault(run["model_id"], []).append(run)
+    rows = []
+    for model_id in sorted(by_model):
+        group = by_model[model_id]
+        checked = [r for r in group if r.get("render_verdict") not in (None, "not checked")]
+        finished = [r for r in group if r.get("status") not in ("queued", "running")]
+        rows.append(
+            {
+                "model_id": model_id,
+                "runs": len(group),
+                "render_pass_rate": (
+                    sum(r["render_verdict"] == "renders" for r in checked) / len(checked) if checked else None
+                ),
+                "median_lines": _median(r.get("lines") for r in group),
+                "median_ttft_s": _median(r.get("ttft_s") for r in group),
+                "median_tokens_per_s": _median(r.get("tokens_per_s") for r in group),
+                "median_cost_usd": _median(r.get("cost_usd") for r in group),
+                "failures": sum(not describe_run(r).ok for r in finished),
+            }
+        )
+    return rows
+
+
+def outlier_cap(values: Iterable[float | None], *, k: float = 3.0) -> float | None:
+    """The value above which points are outliers (Q3 + k·IQR, at least 1.5 × the median); None when none lie above."""
+    present = sorted(float(v) for v in values if v is not None and not math.isnan(float(v)))
+    if len(present) < 4:
+        return None
+    q1, _, q3 = statistics.quantiles(present, n=4, method="inclusive")
+    cap = max(q3 + k * (q3 - q1), 1.5 * statistics.median(present))
+    return cap if present[-1] > cap else None

@@ -1,0 +1,56 @@
+"""The comparison's Code view: one model's artifact in the full-width viewer, or two side by side as a diff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from canvasbench.code_page import diff_page, too_big_to_diff, viewer_page
+from canvasbench.comparisons import sample_labels
+from canvasbench.sandbox import sandbox_document
+from ui.format import md
+
+HEIGHT = 760
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _viewer(run_id: str, updated_at: str | None, _code: str) -> str:
+    return sandbox_document(viewer_page(_code), "html", height=HEIGHT, title="code viewer")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _diff(key: tuple[str, str | None, str, str | None], _left: str, _right: str, titles: tuple[str, str]) -> str:
+    return sandbox_document(diff_page(_left, _right, *titles), "html", height=HEIGHT, title="code diff")
+
+
+def comparison_code(runs: list[dict[str, Any]]) -> None:
+    """Pick a model (and optionally a second one to compare with) and read its code at full width."""
+    labels = sample_labels(runs)
+    names = {r["id"]: r["model_id"] + labels.get(r["id"], "") for r in runs}
+    with_code = [r for r in runs if r.get("artifact")]
+    if not with_code:
+        st.info("No model's response contained code to show; see the raw responses.")
+        return
+    by_id = {r["id"]: r for r in with_code}
+    left, right = st.columns(2)
+    chosen = left.selectbox("Code of", list(by_id), format_func=names.__getitem__, key="code.run")
+    other = right.selectbox(
+        "Compare with",
+        [rid for rid in by_id if rid != chosen],
+        index=None,
+        format_func=names.__getitem__,
+        placeholder="Nobody: show one model's code",
+        key="code.other",
+    )
+    run = by_id[chosen]
+    if other is None:
+        st.iframe(_viewer(run["id"], run.get("updated_at"), run["artifact"]), height=HEIGHT)
+        return
+    peer = by_id[other]
+    if too_big_to_diff(run["artifact"], peer["artifact"]):
+        st.warning("These artifacts are too long to compare line by line quickly; read them one at a time.")
+        return
+    key = (run["id"], run.get("updated_at"), peer["id"], peer.get("updated_at"))
+    st.caption(f"Left: {md(names[run['id']])} · right: {md(names[peer['id']])}")
+    st.iframe(_diff(key, run["artifact"], peer["artifact"], (names[run["id"]], names[peer["id"]])), height=HEIGHT)

@@ -1,0 +1,69 @@
+"""Live lanes of a comparison: one per model, streaming until that model finishes, then its preview at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from canvasbench.run_status import StallWatch, describe_run
+from ui import data, views
+from ui.format import count, elapsed_since, md, rate, seconds, state_badge
+from ui.text import clipped
+
+TAIL_LINES = 14
+
+
+@st.cache_resource(show_spinner=False)
+def stall_watch() -> StallWatch:
+    """One watch for the process: seconds without data survive page switches and are shared by sessions."""
+    return StallWatch()
+
+
+def _stats(run: dict[str, Any], stalled_s: float | None) -> str:
+    """Elapsed, lines so far and speed; a stalled stream shows no (stale) rate."""
+    active = run.get("status") in views.ACTIVE
+    took = run.get("latency_s") if not active else None
+    if took is None:
+        took = elapsed_since(run.get("started_at"), run.get("finished_at"))
+    lines = run.get("lines") if not active and run.get("lines") is not None else run.get("lines_so_far")
+    bits = [seconds(took), f"**{count(lines)}** lines"]
+    state = describe_run(run, stalled_s=stalled_s)
+    if state.key != "stalled":  # a quiet stream has no current rate; its notice says how long it has been quiet
+        speed = run.get("tokens_per_s")
+        if speed is None and active and took and run.get("chars_so_far"):
+            start = run.get("ttft_s") or 0.0
+            speed = run["chars_so_far"] / 4 / max(took - start, 0.001)  # ≈ tokens while streaming
+            bits.append(f"≈{rate(speed)}")
+        elif speed is not None:
+            bits.append(rate(speed))
+    if run.get("ttft_s") is not None:
+        bits.append(f"TTFT {seconds(run['ttft_s'])}")
+    return " · ".join(bits)
+
+
+def lane(run: dict[str, Any], *, on_cancel: Callable[[str], None] | None, height: int, sample: str = "") -> None:
+    """One model's lane: the tail of its code while it streams, its preview the moment it has finished."""
+    stalled_s = stall_watch().stalled_s(run)
+    state = describe_run(run, stalled_s=stalled_s)
+    with st.container(border=True):
+        clipped(run["model_id"], strong=True, suffix=sample)
+        st.markdown(f"{state_badge(state)} · {_stats(run, stalled_s)}")
+        if state.active:
+            tail = "\n".join((run.get("tail") or "").splitlines()[-TAIL_LINES:])
+            st.code(tail or " ", language="html", height=height)
+            if state.message:
+                st.caption(md(state.message))
+            if on_cancel is not None:
+                st.button(
+                    "Cancel",
+                    key=f"cancel-{run['id']}",
+                    on_click=on_cancel,
+                    args=(run["id"],),
+                    icon=":material/stop_circle:",
+                )
+            return
+        full = data.full_run(run["id"], run.get("updated_at")) or run
+        views.preview(full, height=height)
+        views.warnings(full)
