@@ -221,3 +221,13 @@ def test_arena_choosing_another_comparison_shows_a_fresh_blind_pair() -> None:
     assert {v["comparison_id"] for v in vote_rows(store)} == {old, new}
     at.selectbox(key="arena.category").set_value("svg").run()
     assert "charlie" not in page_text(at) and "Vote saved" not in page_text(at)
+
+
+def test_the_gallery_card_shows_the_winner_once_the_votes_pick_one() -> None:
+    store = RunStore()
+    cid, ids = finished_comparison(store, FOUR[:2])
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception and "winner" not in page_text(at)
+    record_vote(store, cid, ids[1], ids[0], "left")  # bravo, shown left, is better
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception and "winner by votes" in page_text(at)

@@ -195,3 +195,16 @@ def _tile_image(path: str, run_id: str, checked_at: str | None, width: int) -> b
 def tile_image(run_id: str, checked_at: str | None, width: int = 480) -> bytes | None:
     """A run's render-check screenshot as a 16:10 JPEG tile (cached per check)."""
     return _tile_image(str(store().path), run_id, checked_at, width)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _winner(path: str, data_version: str, comparison_id: str) -> dict[str, Any] | None:
+    from canvasbench.arena.leaderboard import winner_of
+
+    return winner_of(store(), comparison_id)
+
+
+def winner(comparison_id: str) -> dict[str, Any] | None:
+    """A comparison's winner (by votes, else by the judge), or None while undecided."""
+    s = store()
+    return _winner(str(s.path), queries.data_version(s), comparison_id)

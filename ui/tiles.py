@@ -35,7 +35,7 @@ def _names(runs: list[dict[str, Any]]) -> dict[str, str]:
     return {model_id: model_id if name in clash else name for model_id, name in short.items()}
 
 
-def _tile(run: dict[str, Any], name: str, sample: str) -> None:
+def _tile(run: dict[str, Any], name: str, sample: str, winner: dict[str, Any] | None) -> None:
     with st.container(border=True, gap="small"):
         img = data.tile_image(run["id"], run.get("checked_at"), THUMB_WIDTH) if run.get("has_screenshot") else None
         if img is not None:
@@ -54,6 +54,9 @@ def _tile(run: dict[str, Any], name: str, sample: str) -> None:
             )
         )
         bits = [verdict_label(run["render_verdict"]) if run.get("render_verdict") else run_badge(run)]
+        if winner is not None and winner["run_id"] == run["id"]:
+            by = "by votes" if winner["source"] == "votes" else "by the AI judge"
+            bits.insert(0, f":orange-badge[:material/trophy: winner {by}]")
         if (run.get("render_verdict") and run.get("status") != "done") or run.get("finish_reason") not in (
             None,
             "stop",
@@ -84,11 +87,12 @@ def card(comp: dict[str, Any]) -> None:
         shown = runs[:MAX_TILES]
         labels = sample_labels(runs)
         names = _names(shown)
+        winner = data.winner(comp["id"])
         per_row = TILES_PER_ROW
         for start in range(0, len(shown), per_row):
             cols = st.columns(per_row, gap="small")
             for col, run in zip(cols, shown[start : start + per_row], strict=False):
                 with col:
-                    _tile(run, names[run["model_id"]], labels.get(run["id"], ""))
+                    _tile(run, names[run["model_id"]], labels.get(run["id"], ""), winner)
         if len(runs) > MAX_TILES:
             st.caption(f"and {len(runs) - MAX_TILES} more runs: open the comparison to see them all")
