@@ -39,6 +39,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "render_verdict",
     "js_errors",
     "render_ms",
+    "render_animates",
+    "render_responds",
 )
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "parquet")
@@ -47,7 +49,7 @@ _INT_COLUMNS = frozenset(
     {"input_tokens", "output_tokens", "thinking_tokens", "lines", "code_lines", "chars", "js_errors"}
 )
 _FLOAT_COLUMNS = frozenset({"ttft_s", "latency_s", "tokens_per_s", "cost_usd", "render_ms"})
-_BOOL_COLUMNS = frozenset({"truncated"})
+_BOOL_COLUMNS = frozenset({"truncated", "render_animates", "render_responds"})
 
 # Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection");
 # tab and carriage return are on OWASP's list too.
@@ -79,7 +81,9 @@ SELECT
   r.cost_usd AS cost_usd,
   rc.verdict AS render_verdict,
   rc.js_errors AS js_errors,
-  rc.render_ms AS render_ms
+  rc.render_ms AS render_ms,
+  rc.animates AS render_animates,
+  rc.responds_to_input AS render_responds
 FROM runs r
 JOIN comparisons c ON c.id = r.comparison_id
 LEFT JOIN render_checks rc ON rc.run_id = r.id
@@ -104,8 +108,9 @@ def export_rows(
     sql += " ORDER BY c.created_at, r.comparison_id, r.position"
     rows = []
     for row in store.db.query(sql, params):
-        if row["truncated"] is not None:
-            row["truncated"] = bool(row["truncated"])
+        for flag in _BOOL_COLUMNS:
+            if row[flag] is not None:
+                row[flag] = bool(row[flag])
         rows.append({name: row[name] for name in EXPORT_COLUMNS})
     return rows
 

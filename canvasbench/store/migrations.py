@@ -158,3 +158,20 @@ RUN_LIST_COLUMNS = (
 def m003_run_list_index(db: Database) -> None:
     """A covering index for run lists, so they never read response texts."""
     _table(db, "runs").create_index(list(RUN_LIST_COLUMNS), index_name="runs_list_cover")
+
+
+@migrations()
+def m004_render_moments(db: Database) -> None:
+    """Render checks keep three screenshots (after load, watching, input) and what the page did between them."""
+    table = _table(db, "render_checks")
+    for name, kind in (
+        ("animates", int),  # changed on its own between the first two looks (NULL: not seen)
+        ("responds_to_input", int),  # changed after the player's input
+        ("interaction", str),  # JSON list: what the player did
+        ("served", str),  # JSON list: library versions served, and any substitution
+        ("shot_load", bytes),  # PNG after load
+        ("shot_watch", bytes),  # PNG after watching
+        ("shot_input", bytes),  # PNG after interacting
+    ):
+        if name not in table.columns_dict:
+            table.add_column(name, kind)
