@@ -323,6 +323,10 @@ class RenderEngine:
             return future.result(timeout=timeout)
         except concurrent.futures.CancelledError:
             raise RenderUnavailable("The check was interrupted before it finished.") from None
+        except PlaywrightError as exc:
+            # The browser or its driver went away (Ctrl-C reaches the driver too): no verdict on the page.
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise RenderUnavailable(f"The browser stopped during the check: {first}") from exc
         except concurrent.futures.TimeoutError:
             # Every browser call inside is bounded; this is the last line against a wedged browser.
             future.cancel()
@@ -777,7 +781,7 @@ class RenderEngine:
             asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=wait_s)
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=min(wait_s, 10.0))
 
 
 _shared: RenderEngine | None = None

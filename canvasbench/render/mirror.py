@@ -349,8 +349,8 @@ class Mirror:
         spec = _normalise_spec(request.package, request.spec)
         if spec is None or not _VERSION_SPEC.fullmatch(spec):
             return None
-        if any(exact and pkg.find(request) for pkg, exact in self._candidates(request)):
-            return None
+        if any(exact for _, exact in self._candidates(request)):
+            return None  # the right version is here (a folder URL or a missing file is not a reason to fetch)
         return request.package, spec.lstrip("=v")
 
     def resolve(self, url: str) -> MirrorHit | None:
@@ -436,20 +436,25 @@ def _pack(npm: str, dest: Path, name: str, spec: str, timeout: float) -> Path:
     """`npm pack name@spec` unpacked into dest/name@version (the version npm chose); returns that folder."""
     with tempfile.TemporaryDirectory(dir=dest, prefix=".pack-") as tmp:
         work = Path(tmp)
-        try:
-            done = subprocess.run(
-                [npm, "pack", f"{name}@{spec}", "--silent", "--pack-destination", str(work)],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                cwd=work,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise MirrorError(f"`npm pack {name}@{spec}` took over {timeout:.0f} s; try again.") from exc
+        with subprocess.Popen(
+            [npm, "pack", f"{name}@{spec}", "--silent", "--pack-destination", str(work)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=work,
+            stdin=subprocess.DEVNULL,
+        ) as proc:
+            deadline = time.monotonic() + timeout
+            while proc.poll() is None:
+                if _cancelled.is_set() or time.monotonic() > deadline:
+                    proc.kill()
+                    proc.wait()
+                    raise MirrorError(f"`npm pack {name}@{spec}` was stopped after {timeout:.0f} s or by Ctrl-C.")
+                time.sleep(0.05)
+            stdout, stderr = proc.communicate()
         tarballs = list(work.glob("*.tgz"))
-        if done.returncode != 0 or not tarballs:
-            detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no tarball"]
+        if proc.returncode != 0 or not tarballs:
+            detail = (stderr or stdout).strip().splitlines()[-1:] or ["no tarball"]
             raise MirrorError(f"`npm pack {name}@{spec}` failed: {detail[0]}")
         with tarfile.open(tarballs[0]) as tar:
             tar.extractall(work / "x", filter="data")
@@ -466,6 +471,14 @@ def _pack(npm: str, dest: Path, name: str, spec: str, timeout: float) -> Path:
 
 
 _fetch_lock = threading.Lock()
+_cancelled = threading.Event()  # set by `cancel_fetches()`: a fetch in progress stops, none starts
+
+
+def cancel_fetches() -> None:
+    """Stop any registry fetch now and refuse new ones (Ctrl-C: the process is about to exit)."""
+    _cancelled.set()
+
+
 _fetch_failed: dict[tuple[str, str, str], float] = {}  # (dest, name, spec) -> when; not retried for a while
 _RETRY_FAILED_S = 600.0
 
@@ -476,6 +489,8 @@ def fetch_version(name: str, spec: str, dest: Path | None = None, *, timeout: fl
     key = (str(dest), name, spec)
     npm = shutil.which("npm")
     if npm is None:
+        return False
+    if _cancelled.is_set():
         return False
     with _fetch_lock:
         failed = _fetch_failed.get(key)

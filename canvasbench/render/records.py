@@ -32,8 +32,12 @@ def _artifact_of(run: dict[str, Any]) -> tuple[str, str]:
 
 
 def save_check(store: RunStore, run_id: str, check: RenderCheck) -> None:
-    """Store a check as the run's latest (one row per run)."""
+    """Store a check as the run's latest (one row per run); `not checked` never replaces a real verdict."""
     with store.write():
+        if check.verdict == NOT_CHECKED:
+            earlier = store.db.execute("SELECT verdict FROM render_checks WHERE run_id = ?", [run_id]).fetchone()
+            if earlier is not None and earlier[0] != NOT_CHECKED:
+                return  # an interrupted or impossible re-check says nothing new about the page
         store.table("render_checks").upsert(check.as_row(run_id), pk="run_id")
 
 
