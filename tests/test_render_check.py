@@ -30,6 +30,7 @@ from canvasbench.render import (
     latest_check,
     latest_checks,
     load_mirror,
+    moments_of,
     screenshot_of,
     unchecked_run_ids,
 )
@@ -377,6 +378,10 @@ def test_pool_checks_runs_in_the_background_and_saves_verdict_and_thumbnail(engi
     assert row["js_errors"] == 1 and row["drawn"] is True
     assert "world.step is not a function" in row["errors"][0]
     assert row["verdict"] in VERDICTS
+    moments = moments_of(store, good)
+    assert [label for label, _ in moments] == ["after load", "after watching", "after interacting"]
+    assert all(png is not None and png.startswith(PNG_MAGIC) for _, png in moments)
+    assert row["interaction"] and row["animates"] is not None and row["responds_to_input"] is not None
     thumb = screenshot_of(store, good)
     assert thumb is not None and png_size(thumb) == (1280, 800)
     badges = latest_checks(store, [good, broken])

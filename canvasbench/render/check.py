@@ -72,7 +72,7 @@ ANIMATION_LOOK_S = 0.4  # a page that drew late is looked at again this much lat
 SETTLE_S = 0.5  # after the player's input, before the third look
 PLAY_S = 2.5  # about how long the player's input takes (for "N frames in S s")
 STEP_CEILING_S = 90.0  # a browser call that never ends although the page beats (a wedged browser)
-RECHECK_FACTOR = 3.0  # a page that looked hung is checked again alone with this much more allowance
+RECHECK_FACTOR = 6.0  # a page that looked hung is checked again alone with this much more allowance
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -110,11 +110,10 @@ _CSP_MESSAGE = "Content Security Policy"
 _URL_IN_MESSAGE = re.compile(r"(?:https?|wss?)://[^\s'\"]+")
 _LOCAL_URL = re.compile(rf"https?://{re.escape(ARTIFACT_HOST)}/([^\s'\"?#]+)")
 _CDN_URL = re.compile(r"https?://[^\s\"'`<>()]+")
-# Errors that stop a script before any of it runs: parse errors, failed module links, workers that
-# cannot be created from a file beside the page.
+# Errors that stop a script before any of it runs: parse errors and failed module links.
 _STARTUP_FAILURE = re.compile(
     r"^Uncaught SyntaxError|Failed to resolve module specifier|does not provide an export named|"
-    r"Failed to fetch dynamically imported module|Failed to construct 'Worker'"
+    r"Failed to fetch dynamically imported module"
 )
 MAX_FETCHES_PER_CHECK = 4  # library versions fetched from the registry for one page
 
@@ -205,7 +204,12 @@ class _Observed:
             self.sandbox_blocks += 1
             url = _URL_IN_MESSAGE.search(text)
             if url:
-                self.block(url.group(0).rstrip(".,;"))
+                found = url.group(0).rstrip(".,;")
+                local = _local_file(found)
+                if local is not None:
+                    self.missing(local)  # a file beside the page, refused by the preview's CSP
+                else:
+                    self.block(found)
         elif text.startswith(_SANDBOX_MESSAGES):
             self.sandbox_blocks += 1
         elif not text.startswith(_RESOURCE_MESSAGE):
@@ -590,7 +594,7 @@ class RenderEngine:
         if box:
             drawn = False
             if box.get("context"):  # a canvas whose context was never created has nothing drawn on it
-                alone = page.screenshot(type="png", caret="hide", style=CANVAS_ONLY_CSS)
+                alone = page.screenshot(type="png", caret="hide", style=CANVAS_ONLY_CSS, timeout=0)
                 canvas_shot = await self._step(alone, seen, limits)
                 drawn = pixel_report(canvas_shot, (box["x"], box["y"], box["w"], box["h"])).drawn
         else:
@@ -598,7 +602,7 @@ class RenderEngine:
         return _Look(probe, shot, drawn)
 
     async def _shot(self, page: Page, seen: _Observed, limits: CheckLimits) -> bytes:
-        return await self._step(page.screenshot(type="png", caret="hide"), seen, limits)
+        return await self._step(page.screenshot(type="png", caret="hide", timeout=0), seen, limits)
 
     @staticmethod
     async def _pause(seen: _Observed, seconds: float) -> None:
