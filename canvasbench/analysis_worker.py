@@ -8,6 +8,7 @@ SIGKILL, the next read sees EOF and this process ends.
 from __future__ import annotations
 
 import pickle
+import signal
 import struct
 import sys
 from typing import IO
@@ -45,6 +46,9 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
 
 def main() -> None:
     """Serve on the real stdin/stdout; anything printed by accident goes to stderr, not into the frames."""
+    # Ctrl-C is the parent's to handle: this process ends when its stdin closes, so it prints no
+    # KeyboardInterrupt traceback when a terminal sends SIGINT to the whole process group.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     answers = sys.stdout.buffer
     sys.stdout = sys.stderr
     serve(sys.stdin.buffer, answers)

@@ -39,6 +39,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "render_verdict",
     "js_errors",
     "render_ms",
+    "render_animates",
+    "render_responds",
     "judge_score",  # the latest successful AI-judge overall score (0-10) of the run, empty when never judged
 )
 
@@ -49,7 +51,7 @@ _INT_COLUMNS = frozenset(
      "attempts", "images"}
 )
 _FLOAT_COLUMNS = frozenset({"ttft_s", "latency_s", "tokens_per_s", "cost_usd", "render_ms", "judge_score", "overall"})
-_BOOL_COLUMNS = frozenset({"truncated"})
+_BOOL_COLUMNS = frozenset({"truncated", "render_animates", "render_responds"})
 
 # Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection");
 # tab and carriage return are on OWASP's list too.
@@ -82,6 +84,8 @@ SELECT
   rc.verdict AS render_verdict,
   rc.js_errors AS js_errors,
   rc.render_ms AS render_ms,
+  rc.animates AS render_animates,
+  rc.responds_to_input AS render_responds,
   (SELECT j.overall FROM judgments j WHERE j.run_id = r.id AND j.mode = 'score' AND j.status = 'ok'
    ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS judge_score
 FROM runs r
@@ -108,8 +112,9 @@ def export_rows(
     sql += " ORDER BY c.created_at, r.comparison_id, r.position"
     rows = []
     for row in store.db.query(sql, params):
-        if row["truncated"] is not None:
-            row["truncated"] = bool(row["truncated"])
+        for flag in _BOOL_COLUMNS:
+            if row[flag] is not None:
+                row[flag] = bool(row[flag])
         rows.append({name: row[name] for name in EXPORT_COLUMNS})
     return rows
 

@@ -88,6 +88,16 @@ def test_all_unchecked_checks_only_runs_without_a_check() -> None:
     assert code == 0 and "has been checked" in out
 
 
+@needs_chromium
+def test_check_prints_what_the_player_did_and_the_library_versions_served() -> None:
+    store = RunStore()
+    run_id = stored_run(store, (PAGES / "three_umd.html").read_text(), "html")
+    code, out, _ = invoke("check", run_id, "--timeout", "20", "--watch", "1")
+    assert code == 0, out
+    assert "played: " in out and "pressed Enter, Space, the arrow keys and WASD" in out
+    assert "libraries: three@0.128.0" in out
+
+
 def test_missing_chromium_is_one_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = RunStore()
     run_id = stored_run(store, (PAGES / "dashboard.svg").read_text(), "svg")

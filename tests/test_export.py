@@ -43,6 +43,8 @@ ISSUE_COLUMNS = [
     "render_verdict",
     "js_errors",
     "render_ms",
+    "render_animates",
+    "render_responds",
     "judge_score",  # issue 14: appended last
 ]
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+import sys
+import time
+from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -17,9 +23,32 @@ from canvasbench.render import (
     RenderCheckPool,
     build_mirror,
     load_mirror,
+    save_check,
     unchecked_run_ids,
 )
 from canvasbench.render.processes import chromium_path
+from canvasbench.render.verdict import NOT_CHECKED, not_checked
+from canvasbench.store import RunStore
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell's convention
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C, so `kill` also stops cleanly."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (a test runner's thread): leave it be
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.command("check")
@@ -86,20 +115,52 @@ def check_command(
         )
 
     pool = RenderCheckPool(store.path, workers=workers, limits=CheckLimits(load_timeout_s=timeout, sample_s=watch))
+    results: list[dict[str, object]] = []
+    futures: list[tuple[str, Future[RenderCheck]]] = []
     try:
-        futures: list[tuple[str, Future[RenderCheck]]] = [(rid, pool.submit(rid)) for rid in ids]
-        results: list[dict[str, object]] = []
-        for rid, future in futures:
-            check = future.result()
-            run = store.get_run(rid) or {}
-            item = {"run_id": rid, "model_id": run.get("model_id"), **check.as_dict()}
-            results.append(item)
-            if not as_json:
-                click.echo(f"{rid}  {run.get('model_id', '')}  {check.verdict}: {check.evidence}")
+        with sigterm_as_interrupt():
+            futures = [(rid, pool.submit(rid)) for rid in ids]
+            for rid, future in futures:
+                results.append(_report(store, rid, future.result(), as_json))
+    except KeyboardInterrupt:
+        # Ctrl-C: checks still running end as `not checked` (never `crashed`) and are saved as such,
+        # so `check --all-unchecked` does them again; the summary says what was finished.
+        pool.interrupt()
+        click.echo("\nInterrupted: unfinished checks are saved as `not checked`.", err=True)
+        deadline = time.monotonic() + 1.0
+        for rid, future in futures[len(results) :]:
+            try:
+                check = future.result(timeout=max(deadline - time.monotonic(), 0.01))
+            except BaseException:  # cancelled, timed out, a second Ctrl-C: it was not finished
+                check = None
+            results.append(_report(store, rid, check or not_checked(INTERRUPTED), as_json))
+        if as_json:
+            click.echo(json.dumps(results, indent=2, default=str))
+        sys.exit(EXIT_INTERRUPTED)
     finally:
-        pool.shutdown()
+        if not pool.interrupted:
+            pool.shutdown()
     if as_json:
         click.echo(json.dumps(results, indent=2, default=str))
+
+
+INTERRUPTED = (
+    "The check was interrupted (Ctrl-C) before it finished; `canvasbench check --all-unchecked` does it again."
+)
+
+
+def _report(store: RunStore, run_id: str, check: RenderCheck, as_json: bool) -> dict[str, object]:
+    """Print one run's check (unless --json) and return it as the JSON output describes it."""
+    run = store.get_run(run_id) or {}
+    if check.verdict == NOT_CHECKED:
+        save_check(store, run_id, check)  # an interrupted check is recorded as not checked, never lost
+    if not as_json:
+        click.echo(f"{run_id}  {run.get('model_id', '')}  {check.verdict}: {check.evidence}")
+        if check.interaction:
+            click.echo(f"    played: {'; '.join(check.interaction)}")
+        if check.served or check.substitutions:
+            click.echo(f"    libraries: {', '.join([*check.served, *check.substitutions])}")
+    return {"run_id": run_id, "model_id": run.get("model_id"), **check.as_dict()}
 
 
 @click.group("mirror")

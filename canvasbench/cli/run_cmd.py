@@ -164,13 +164,21 @@ def _check_hook(checks: RenderCheckPool | None) -> Callable[[str], None] | None:
     return hook
 
 
-def _finish_checks(checks: RenderCheckPool | None, *, interrupted: bool) -> None:
-    """Let queued render checks finish (dropped after Ctrl-C; `canvasbench check --all-unchecked` does them later)."""
+def _finish_checks(checks: RenderCheckPool | None, *, interrupted: bool) -> bool:
+    """Let queued render checks finish; after Ctrl-C (before or during) stop them at once, unfinished
+    ones saved as `not checked` for `canvasbench check --all-unchecked`. Returns whether interrupted."""
     if checks is None:
-        return
-    if checks.pending() and not interrupted:
-        click.echo(f"Checking how {len(checks.pending())} artifact(s) render in headless chromium...", err=True)
-    checks.shutdown(wait=not interrupted)
+        return interrupted
+    if not interrupted:
+        try:
+            if checks.pending():
+                click.echo(f"Checking how {len(checks.pending())} artifact(s) render in headless chromium...", err=True)
+            checks.shutdown(wait=True)
+            return False
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted: unfinished render checks are saved as `not checked`.", err=True)
+    checks.interrupt()
+    return True
 
 
 def _verdicts(runner: Runner, rows: Sequence[dict[str, Any]], checked: bool) -> dict[str, dict[str, Any]] | None:
@@ -272,7 +280,7 @@ def run_command(
             )
     finally:
         runner.shutdown()
-        _finish_checks(checks, interrupted=interrupted)
+        interrupted = _finish_checks(checks, interrupted=interrupted)
     rows, problems = _settle(runner, lambda: runner.store.run_metrics(comparison_id))
     if as_json:
         click.echo(json.dumps({"comparison_id": comparison_id, "runs": [json_run(r) for r in rows]}))
@@ -347,7 +355,7 @@ def sweep_command(
                 interrupted = True
     finally:
         runner.shutdown()
-        _finish_checks(checks, interrupted=interrupted)
+        interrupted = _finish_checks(checks, interrupted=interrupted)
     rows, problems = _settle(runner, rows_now)
     if as_json:
         payload = {

@@ -1,13 +1,18 @@
 """Open an artifact in headless Chromium and record what happened: `RenderEngine`, `check_artifact`.
 
-Policy: the artifact is the top page of a fresh browser context, served from a routed URL with the
-response header `Content-Security-Policy: sandbox allow-scripts` — the same sandbox flags as the
-dashboard's `<iframe sandbox="allow-scripts">`: an opaque origin (no cookies, storage or same-origin
-access), no popups, no modals, no forms, no navigating other windows. Being the top page (not an
-iframe inside a wrapper) gives exact measurements: paint timing, page errors and crashes, and the
-screenshot are the artifact's own. Every request is routed: CDN library URLs are answered from the
-offline mirror, everything else is aborted at once and reported as blocked — the check never
-touches the network.
+Policy: the check sees what a viewer sees. The artifact runs inside the dashboard's own wrapper (an
+outer page whose only content is `<iframe sandbox="allow-scripts" srcdoc=...>`, from
+`canvasbench.sandbox`), so a page cannot tell the checker from a viewer, and everything it tries is
+judged as in the dashboard. The iframe fills the viewport, so screenshots, errors and pixels are the
+artifact's own. Every request is routed: CDN library URLs are answered from the offline mirror with
+the version they name, the page's attempts to navigate its frame away are answered with an empty
+204 (its document stays, the attempt is recorded), and everything else is refused at once — the
+check never touches the network. WebRTC is removed in every frame (STUN and TURN go below request
+routing) and limited by Chromium's own switches as a second layer.
+
+The page is watched at three moments (after load, after watching, after a player's input), and it
+is "not responding" only when its own main thread stops running tasks (a heartbeat it sends on a
+timer), never from wall time; a page that looks hung is checked again alone with a longer allowance.
 """
 
 from __future__ import annotations
@@ -21,15 +26,17 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Coroutine
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Coroutine
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from playwright.async_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Frame,
     Page,
     Playwright,
     Route,
@@ -39,23 +46,33 @@ from playwright.async_api import (
 from playwright.async_api import Error as PlaywrightError
 
 from canvasbench.errors import CanvasBenchError
-from canvasbench.render.mirror import Mirror, load_mirror
-from canvasbench.render.page_scripts import CANVAS_ONLY_CSS, FRAMES_JS, INIT_SCRIPT, PROBE_JS
+from canvasbench.render.mirror import Mirror, MirrorHit, fetch_version, load_mirror
+from canvasbench.render.page_scripts import CANVAS_ONLY_CSS, HEARTBEAT, INIT_SCRIPT, PROBE_JS
+from canvasbench.render.player import play
 from canvasbench.render.processes import chromium_path, renderer_pids, rss_mb
 from canvasbench.render.verdict import (
     MAX_MESSAGES,
     MAX_REQUESTS,
+    Observation,
     RenderCheck,
+    changed,
     decide,
     describe_drawing,
     not_checked,
     pixel_report,
 )
+from canvasbench.sandbox import ROUTED_BY_CALLER, sandbox_document
 
 T = TypeVar("T")
 
-PAGE_URL = "http://artifact.canvasbench.invalid/index.html"
-EARLY_LOOK_S = 0.5  # into the sample window: a page's first frames are drawn by then
+ARTIFACT_HOST = "artifact.canvasbench.invalid"
+PAGE_URL = f"http://{ARTIFACT_HOST}/index.html"
+EARLY_LOOK_S = 0.5  # after load: a page's first frames are drawn by then
+ANIMATION_LOOK_S = 0.4  # a page that drew late is looked at again this much later to see if it moves
+SETTLE_S = 0.5  # after the player's input, before the third look
+PLAY_S = 2.5  # about how long the player's input takes (for "N frames in S s")
+STEP_CEILING_S = 90.0  # a browser call that never ends although the page beats (a wedged browser)
+RECHECK_FACTOR = 6.0  # a page that looked hung is checked again alone with this much more allowance
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -66,40 +83,76 @@ CHROMIUM_FLAGS = (
     "--no-first-run",
     "--disable-extensions",
     "--mute-audio",
+    # Every frame of the check in one renderer: requests of an out-of-process frame can start before
+    # the request router is attached to it (seen: a sandboxed srcdoc frame's first script bypassed it).
+    "--disable-site-isolation-trials",
+    "--disable-features=IsolateSandboxedIframes,IsolateOrigins,site-per-process",
     # Safety net under the request routing: no host name resolves, so nothing can reach the network
     # (WebSocket, prefetch, anything a future Chromium adds) even if it slipped past the router.
     "--host-resolver-rules=MAP * ~NOTFOUND",
+    # ...and whatever still goes out (IP literals, loopback included) is sent to a proxy that cannot
+    # be resolved, so it fails; routed requests are answered before they ever reach it.
+    "--proxy-server=http://proxy.canvasbench.invalid:9",
+    "--proxy-bypass-list=<-loopback>",
+    # WebRTC is removed from every frame by the init script; these keep ICE off non-proxied UDP too.
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--enforce-webrtc-ip-permission-check",
 )
 
 # Console errors that are the sandbox doing its job (counted apart, not as the page's JS errors),
 # and resource failures we already report as blocked or failed requests.
-_SANDBOX_MESSAGES = (
-    "Ignored call to",
-    "Unsafe attempt to initiate navigation",
-    "Blocked form submission",
-    "Blocked script execution",
-)
+_SANDBOX_MESSAGES = ("Ignored call to", "Blocked script execution")
+_NAVIGATION_MESSAGES = ("Unsafe attempt to initiate navigation", "Blocked form submission")
 _POPUP_MESSAGE = "Blocked opening"
 _RESOURCE_MESSAGE = "Failed to load resource"
 _CSP_MESSAGE = "Content Security Policy"
 _URL_IN_MESSAGE = re.compile(r"(?:https?|wss?)://[^\s'\"]+")
+_LOCAL_URL = re.compile(rf"https?://{re.escape(ARTIFACT_HOST)}/([^\s'\"?#]+)")
+_CDN_URL = re.compile(r"https?://[^\s\"'`<>()]+")
+# Errors that stop a script before any of it runs: parse errors and failed module links.
+_STARTUP_FAILURE = re.compile(
+    r"^Uncaught SyntaxError|Failed to resolve module specifier|does not provide an export named|"
+    r"Failed to fetch dynamically imported module"
+)
+MAX_FETCHES_PER_CHECK = 4  # library versions fetched from the registry for one page
 
 
 class RenderUnavailable(CanvasBenchError):
-    """Chromium cannot be started, so nothing can be checked."""
+    """Chromium cannot be started, or went away during the check, so nothing can be said of the page."""
+
+
+class _NotResponding(Exception):
+    """The page's main thread ran no task (no heartbeat) for longer than allowed."""
 
 
 @dataclass(frozen=True)
 class CheckLimits:
     """How long and how much one check may take."""
 
-    load_timeout_s: float = 10.0  # until the load event; a page still busy then is stopped
-    sample_s: float = 3.0  # how long animation frames are counted after load
-    step_timeout_s: float = 5.0  # any single browser call after load (probe, screenshot)
+    load_timeout_s: float = 10.0  # until the load event; a page still busy then is looked at as it is
+    sample_s: float = 2.0  # how long the page is watched after load before the player's input
+    step_timeout_s: float = 5.0  # the page's main thread may run no task this long before it is "not responding"
     max_popups: int = 20  # more window.open attempts than this is a popup flood
     width: int = 1280
     height: int = 800
+    interact: bool = True  # act like a player after watching (clicks, keys, pointer)
+
+    def longer(self) -> CheckLimits:
+        """The allowance of a second look at a page that seemed hung."""
+        return replace(
+            self, load_timeout_s=self.load_timeout_s * 2, step_timeout_s=self.step_timeout_s * RECHECK_FACTOR
+        )
+
+
+@dataclass(frozen=True)
+class _Look:
+    """The page at one moment."""
+
+    probe: dict[str, Any]
+    shot: bytes
+    drawn: bool
+    animates: bool | None = None  # set when a late drawer was looked at twice
 
 
 @dataclass
@@ -108,31 +161,55 @@ class _Observed:
 
     js_errors: int = 0
     errors: list[str] = field(default_factory=list)
+    startup_failures: int = 0
     blocked: list[str] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
     mirrored: list[str] = field(default_factory=list)
+    served: list[str] = field(default_factory=list)
+    substitutions: list[str] = field(default_factory=list)
+    navigations: list[str] = field(default_factory=list)
+    missing_files: list[str] = field(default_factory=list)
     popups: int = 0
     sandbox_blocks: int = 0
     crashed: bool = False
     crash_event: asyncio.Event = field(default_factory=asyncio.Event)
+    heartbeat_at: float = field(default_factory=time.monotonic)
+
+    def stuck_for(self) -> float:
+        """Seconds since the page's main thread last ran a task."""
+        return time.monotonic() - self.heartbeat_at
 
     def error(self, message: str) -> None:
         self.js_errors += 1
+        if _STARTUP_FAILURE.search(message) and "JSON" not in message:
+            self.startup_failures += 1
         if len(self.errors) < MAX_MESSAGES and message not in self.errors:
             self.errors.append(message[:500])
 
     def console(self, msg: ConsoleMessage) -> None:
+        if msg.type == "debug" and msg.text == HEARTBEAT:
+            self.heartbeat_at = time.monotonic()
+            return
         if msg.type != "error":
             return
         text = msg.text
         if text.startswith(_POPUP_MESSAGE):
             self.popups += 1
+        elif text.startswith(_NAVIGATION_MESSAGES):
+            self.sandbox_blocks += 1
+            url = _URL_IN_MESSAGE.search(text)
+            self.navigate(url.group(0).rstrip(".,;'") if url else text[:120])
         elif _CSP_MESSAGE in text:
             # The dashboard's CSP refused a connection or frame: a blocked request, not a JS error.
             self.sandbox_blocks += 1
             url = _URL_IN_MESSAGE.search(text)
             if url:
-                self.block(url.group(0).rstrip(".,;"))
+                found = url.group(0).rstrip(".,;")
+                local = _local_file(found)
+                if local is not None:
+                    self.missing(local)  # a file beside the page, refused by the preview's CSP
+                else:
+                    self.block(found)
         elif text.startswith(_SANDBOX_MESSAGES):
             self.sandbox_blocks += 1
         elif not text.startswith(_RESOURCE_MESSAGE):
@@ -142,22 +219,68 @@ class _Observed:
         if url not in self.blocked and len(self.blocked) < MAX_REQUESTS:
             self.blocked.append(url)
 
+    def navigate(self, url: str) -> None:
+        if url not in self.navigations and len(self.navigations) < MAX_REQUESTS:
+            self.navigations.append(url)
 
-def _wrap(code: str, kind: str) -> str:
-    """The document the dashboard would run: its CSP meta first (same connect/frame rules), SVG in a page."""
-    try:
-        from canvasbench.sandbox import inner_page
-    except ImportError:  # the dashboard's sandbox module lands separately; the sandbox header still holds
-        pass
-    else:
-        return inner_page(code, kind)
-    if kind == "svg":
-        return (
-            "<!doctype html><html><head><meta charset='utf-8'>"
-            "<style>html,body{margin:0;height:100%}svg{max-width:100%;max-height:100vh}</style>"
-            f"</head><body>{code}</body></html>"
-        )
-    return code
+    def missing(self, name: str) -> None:
+        if name not in self.missing_files and len(self.missing_files) < MAX_REQUESTS:
+            self.missing_files.append(name)
+
+    def serve(self, url: str, hit: MirrorHit) -> None:
+        if len(self.mirrored) < MAX_REQUESTS:
+            self.mirrored.append(url)
+        if hit.served not in self.served:
+            self.served.append(hit.served)
+        note = hit.substitution
+        if note and note not in self.substitutions:
+            self.substitutions.append(note)
+
+
+def _wrapper(code: str, kind: str, limits: CheckLimits) -> str:
+    """The dashboard's preview document for the artifact, its frame filling the viewport.
+
+    The check answers CDN URLs from the mirror itself (and blocks the rest in the browser), so the page may
+    request subresources where the dashboard points them at its local mirror server: the same libraries load.
+    """
+    return sandbox_document(code, kind, height=limits.height, network=ROUTED_BY_CALLER)
+
+
+def _local_file(url: str) -> str | None:
+    """The file name a request for something beside the page asks for (None for any other request)."""
+    parts = urlsplit(url)
+    if parts.hostname != ARTIFACT_HOST or parts.path in ("", "/", "/index.html"):
+        return None
+    return parts.path.lstrip("/")
+
+
+def _local_files_in(messages: list[str]) -> list[str]:
+    """Files beside the page named in error messages (a Worker built from `worker.js`)."""
+    return [m.group(1) for message in messages for m in _LOCAL_URL.finditer(message)]
+
+
+def _most_informative(looks: list[_Look]) -> bytes | None:
+    """The moment a thumbnail shows: the latest one with something drawn, else the latest one."""
+    for look in reversed(looks):
+        if look.drawn:
+            return look.shot
+    return looks[-1].shot if looks else None
+
+
+def prefetch_versions(code: str, root: Path | None = None) -> Mirror:
+    """Fetch library versions the page names that the mirror lacks (npm registry); the mirror after that."""
+    mirror = load_mirror(root)
+    fetched = 0
+    for url in dict.fromkeys(_CDN_URL.findall(code)):
+        wanted = mirror.missing_version(url)
+        if wanted is None:
+            continue
+        if fetched >= MAX_FETCHES_PER_CHECK:
+            break
+        fetched += 1
+        if fetch_version(*wanted, mirror.root):
+            mirror = load_mirror(root)
+    return mirror
 
 
 class RenderEngine:
@@ -180,6 +303,8 @@ class RenderEngine:
         self._slots: asyncio.Semaphore | None = None
         self._active = 0
         self._watchdog: asyncio.Task[None] | None = None
+        self._exclusive: asyncio.Lock | None = None
+        self._in_flight: set[concurrent.futures.Future[Any]] = set()
         self._memory_kills: list[float] = []
         self._closed = False
         # An unknown switch Chromium ignores, so the watchdog can tell this engine's browser
@@ -200,8 +325,16 @@ class RenderEngine:
                 self._loop = loop
             loop = self._loop
         future = asyncio.run_coroutine_threadsafe(coro, loop)
+        with self._guard:
+            self._in_flight.add(future)
         try:
             return future.result(timeout=timeout)
+        except concurrent.futures.CancelledError:
+            raise RenderUnavailable("The check was interrupted before it finished.") from None
+        except PlaywrightError as exc:
+            # The browser or its driver went away (Ctrl-C reaches the driver too): no verdict on the page.
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise RenderUnavailable(f"The browser stopped during the check: {first}") from exc
         except concurrent.futures.TimeoutError:
             # Every browser call inside is bounded; this is the last line against a wedged browser.
             future.cancel()
@@ -209,6 +342,9 @@ class RenderEngine:
             raise RenderUnavailable(
                 f"The check did not finish within {timeout:.0f} s; the browser was restarted."
             ) from None
+        finally:
+            with self._guard:
+                self._in_flight.discard(future)
 
     async def _reset_browser(self) -> None:
         browser, self._browser = self._browser, None
@@ -220,6 +356,7 @@ class RenderEngine:
         if self._launch_lock is None:
             self._launch_lock = asyncio.Lock()
             self._slots = asyncio.Semaphore(self.max_concurrent)
+            self._exclusive = asyncio.Lock()
         async with self._launch_lock:
             if self._browser is not None and self._browser.is_connected():
                 return self._browser
@@ -259,26 +396,65 @@ class RenderEngine:
     def check(
         self, code: str, kind: str, *, mirror: Path | None = None, limits: CheckLimits | None = None
     ) -> RenderCheck:
-        """Open the artifact, watch it for a few seconds, and return what was seen."""
+        """Open the artifact, watch it, play it, and return what was seen."""
         if kind not in ("html", "svg") or not code.strip():
             return not_checked("There is no HTML or SVG artifact to open.")
         limits = limits or CheckLimits()
-        budget = limits.load_timeout_s + limits.sample_s + 4 * limits.step_timeout_s + 60
-        return self._run(self._check(code, kind, load_mirror(mirror), limits), timeout=budget)
+        # Library versions the page names are fetched before it opens, so no fetch eats its time.
+        served_from = prefetch_versions(code, mirror)
+        longer = limits.longer()
+        budget = 2 * (longer.load_timeout_s + longer.sample_s + PLAY_S + 6 * STEP_CEILING_S) + 60
+        return self._run(self._check(code, kind, served_from, limits), timeout=budget)
 
     async def _check(self, code: str, kind: str, mirror: Mirror, limits: CheckLimits) -> RenderCheck:
         await self._ensure_browser()
         assert self._slots is not None
         async with self._slots:
-            context = await self._new_context(limits)
-            self._active += 1
-            if self._watchdog is None and Path("/proc").is_dir():
-                self._watchdog = asyncio.create_task(self._watch_memory())
+            first = await self._attempt(code, kind, mirror, limits)
+        if first.limit_hit != "time":
+            return first
+        # It looked hung: slow pages on a busy machine look the same at first. Look again with no
+        # other check beside it and a longer allowance before calling it stopped.
+        longer = limits.longer()
+        async with self._alone():
+            second = await self._attempt(code, kind, mirror, longer)
+        if second.limit_hit == "time":
+            note = f" Checked again alone with a {longer.step_timeout_s:g} s allowance: it stopped responding again."
+        else:
+            note = (
+                f" On a first look its main thread ran no task for {limits.step_timeout_s:g} s; checked again "
+                f"alone with a {longer.step_timeout_s:g} s allowance it kept running (slow, not hung)."
+            )
+        return replace(second, evidence=second.evidence + note)
+
+    @contextlib.asynccontextmanager
+    async def _alone(self) -> AsyncIterator[None]:
+        """Hold every slot: no other check runs meanwhile."""
+        assert self._slots is not None and self._exclusive is not None
+        async with self._exclusive:
+            for _ in range(self.max_concurrent):
+                await self._slots.acquire()
             try:
-                return await self._observe(context, _wrap(code, kind), mirror, limits)
+                yield
             finally:
-                self._active -= 1
-                await self._dispose(context)
+                for _ in range(self.max_concurrent):
+                    self._slots.release()
+
+    async def _attempt(self, code: str, kind: str, mirror: Mirror, limits: CheckLimits) -> RenderCheck:
+        context = await self._new_context(limits)
+        self._active += 1
+        if self._watchdog is None and Path("/proc").is_dir():
+            self._watchdog = asyncio.create_task(self._watch_memory())
+        try:
+            result = await self._observe(context, code, kind, mirror, limits)
+        finally:
+            self._active -= 1
+            await self._dispose(context)
+        browser = self._browser
+        if self._closed or browser is None or not browser.is_connected():
+            # What failed was the browser (stopped by Ctrl-C, killed), not the page: no verdict.
+            raise RenderUnavailable("The browser went away during the check; it was not finished.")
+        return result
 
     async def _new_context(self, limits: CheckLimits) -> BrowserContext:
         """A fresh context; a browser that died since the last check is relaunched once."""
@@ -304,36 +480,38 @@ class RenderEngine:
             # A context that will not close takes the browser with it; the next check relaunches.
             await self._reset_browser()
 
-    async def _observe(self, context: BrowserContext, html: str, mirror: Mirror, limits: CheckLimits) -> RenderCheck:
+    async def _observe(
+        self, context: BrowserContext, code: str, kind: str, mirror: Mirror, limits: CheckLimits
+    ) -> RenderCheck:
         seen = _Observed()
-        page_body = html.encode("utf-8")
+        wrapper = _wrapper(code, kind, limits).encode("utf-8")
 
         async def route(route: Route) -> None:
-            url = route.request.url
+            request = route.request
+            url = request.url
             try:
                 if url == PAGE_URL:
-                    await route.fulfill(
-                        status=200,
-                        body=page_body,
-                        headers={
-                            "Content-Type": "text/html; charset=utf-8",
-                            "Content-Security-Policy": "sandbox allow-scripts",
-                        },
-                    )
+                    await route.fulfill(status=200, body=wrapper, headers={"Content-Type": "text/html; charset=utf-8"})
                     return
-                request = route.request
-                if request.is_navigation_request() and request.frame.parent_frame is None:
-                    # The page tried to leave (location.href = ...): 204 keeps the artifact loaded.
-                    seen.block(url)
+                frame = request.frame
+                own_frame = frame.parent_frame is None or frame.parent_frame.parent_frame is None
+                if request.is_navigation_request() and own_frame:
+                    # The artifact tried to replace itself (location.href, meta refresh): a 204 answer
+                    # keeps its document in place, so the check goes on measuring what a viewer sees.
+                    seen.navigate(url)
                     await route.fulfill(status=204, body=b"")
+                    return
+                local = _local_file(url)
+                if local is not None:
+                    seen.missing(local)
+                    await route.abort("blockedbyclient")
                     return
                 hit = mirror.resolve(url)
                 if hit is None:
                     seen.block(url)
                     await route.abort("blockedbyclient")
                     return
-                if len(seen.mirrored) < MAX_REQUESTS:
-                    seen.mirrored.append(url)
+                seen.serve(url, hit)
                 await route.fulfill(
                     status=200,
                     body=hit.body,
@@ -344,9 +522,8 @@ class RenderEngine:
 
         def failed(request: Any) -> None:
             reason = request.failure or "failed"
-            if request.is_navigation_request() and request.frame.parent_frame is None:
-                seen.block(request.url)  # a main-frame navigation away, stopped by the router
-            elif "ERR_BLOCKED_BY_CLIENT" not in reason and len(seen.failed) < MAX_REQUESTS:
+            refused = "ERR_BLOCKED_BY_CLIENT" in reason or "ERR_ABORTED" in reason
+            if not refused and len(seen.failed) < MAX_REQUESTS:
                 seen.failed.append({"url": request.url, "reason": reason})
 
         def crashed(_: Page) -> None:
@@ -377,81 +554,88 @@ class RenderEngine:
         load_fired = asyncio.Event()
         page.once("load", lambda _: load_fired.set())
         started = time.monotonic()
+        seen.heartbeat_at = started
         loaded, hung = False, False
+        looks: list[_Look] = []
+        actions: list[str] = []
         try:
-            # Wait for our own load event rather than goto's: a page that starts navigating away
-            # (refused by the router) would keep goto waiting for a load that never comes.
-            await asyncio.wait_for(page.goto(PAGE_URL, wait_until="commit", timeout=0), limits.load_timeout_s)
-            remaining = limits.load_timeout_s - (time.monotonic() - started)
-            waits = [asyncio.ensure_future(e.wait()) for e in (load_fired, seen.crash_event)]
-            try:
-                await asyncio.wait(waits, timeout=max(remaining, 0.1), return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiting in waits:
-                    waiting.cancel()
-            if not load_fired.is_set() and not seen.crashed:
-                raise TimeoutError
+            await self._step(page.goto(PAGE_URL, wait_until="commit", timeout=0), seen, limits)
+            # Wait for our own load event rather than goto's, while the page's heartbeat says it runs.
+            while not (load_fired.is_set() or seen.crashed):
+                if time.monotonic() - started > limits.load_timeout_s:
+                    break  # still loading but alive: look at what is there
+                if seen.stuck_for() > limits.step_timeout_s:
+                    raise _NotResponding
+                await self._pause(seen, 0.1)
             loaded = load_fired.is_set()
-        except TimeoutError:
-            hung = not await self._responsive(page)
+            frame = page.main_frame.child_frames[0] if page.main_frame.child_frames else page.main_frame
+            await self._pause(seen, EARLY_LOOK_S)
+            looks.append(await self._look(page, frame, seen, limits))
+            watched_until = time.monotonic() + max(limits.sample_s - EARLY_LOOK_S, 0.0)
+            await self._pause(seen, watched_until - time.monotonic())
+            looks.append(await self._look(page, frame, seen, limits))
+            if not looks[0].drawn and looks[1].drawn:
+                # It drew late: whether it moves is judged from a second look after it had drawn.
+                await self._pause(seen, ANIMATION_LOOK_S)
+                looks[1] = replace(looks[1], animates=changed(looks[1].shot, await self._shot(page, seen, limits)))
+            if limits.interact and not seen.crashed:
+                canvas = looks[1].probe.get("main_canvas")
+                actions = await play(page, frame, canvas, lambda a: self._step(a, seen, limits))
+                await self._pause(seen, SETTLE_S)
+                looks.append(await self._look(page, frame, seen, limits))
+        except _NotResponding:
+            hung = True
         except PlaywrightError:
-            pass  # crashed during load, or aborted: the flags below tell which
-
-        probe: dict[str, Any] = {}
-        frames = 0
-        shot: bytes | None = None
-        canvas_drawn: bool | None = None
-        if not hung and not seen.crashed:
-            try:
-                frames0 = int(await self._step(page.evaluate(FRAMES_JS), limits) or 0)
-                sample_started = time.monotonic()
-                # An early look, once the first frames are drawn: a page that hangs later in the sample
-                # window is still judged (and shown) by what it drew before it hung.
-                await self._sleep_unless_crashed(seen, min(EARLY_LOOK_S, limits.sample_s / 2))
-                if not seen.crashed:
-                    probe = await self._step(page.evaluate(PROBE_JS), limits)
-                    shot = await self._step(page.screenshot(type="png", caret="hide"), limits)
-                    frames = max(0, int(probe.get("frames") or 0) - frames0)
-                    await self._sleep_unless_crashed(seen, limits.sample_s - (time.monotonic() - sample_started))
-                if not seen.crashed:
-                    probe = await self._step(page.evaluate(PROBE_JS), limits)
-                    frames = max(0, int(probe.get("frames") or 0) - frames0)
-                    shot = await self._step(page.screenshot(type="png", caret="hide"), limits)
-                    box = probe.get("main_canvas")
-                    if box:
-                        canvas_shot = await self._step(
-                            page.screenshot(type="png", caret="hide", style=CANVAS_ONLY_CSS), limits
-                        )
-                        canvas_drawn = pixel_report(canvas_shot, (box["x"], box["y"], box["w"], box["h"])).drawn
-            except TimeoutError:
-                hung = True  # went into an endless loop after loading (the early look, if any, stays)
-            except PlaywrightError:
-                pass  # crashed meanwhile
+            pass  # crashed meanwhile, or the browser went away: the flags tell which
         elapsed = time.monotonic() - started
-        return self._conclude(seen, probe, frames, shot, canvas_drawn, loaded, hung, elapsed, started, mirror, limits)
+        return self._conclude(seen, looks, actions, loaded, hung, elapsed, started, mirror, limits)
+
+    async def _look(self, page: Page, frame: Frame, seen: _Observed, limits: CheckLimits) -> _Look:
+        """One moment: the artifact's own facts, a screenshot of its area, and its main canvas alone."""
+        probe: dict[str, Any] = await self._step(frame.evaluate(PROBE_JS), seen, limits)
+        shot = await self._shot(page, seen, limits)
+        box = probe.get("main_canvas")
+        if box:
+            drawn = False
+            if box.get("context"):  # a canvas whose context was never created has nothing drawn on it
+                alone = page.screenshot(type="png", caret="hide", style=CANVAS_ONLY_CSS, timeout=0)
+                canvas_shot = await self._step(alone, seen, limits)
+                drawn = pixel_report(canvas_shot, (box["x"], box["y"], box["w"], box["h"])).drawn
+        else:
+            drawn = pixel_report(shot).drawn
+        return _Look(probe, shot, drawn)
+
+    async def _shot(self, page: Page, seen: _Observed, limits: CheckLimits) -> bytes:
+        return await self._step(page.screenshot(type="png", caret="hide", timeout=0), seen, limits)
 
     @staticmethod
-    async def _sleep_unless_crashed(seen: _Observed, seconds: float) -> None:
+    async def _pause(seen: _Observed, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(seen.crash_event.wait(), max(seconds, 0.0))
 
-    async def _responsive(self, page: Page) -> bool:
+    async def _step(self, awaitable: Awaitable[T], seen: _Observed, limits: CheckLimits) -> T:
+        """Await one browser call while the page shows progress; a page whose main thread runs no task
+        (no heartbeat) for `step_timeout_s` is not responding. Wall time alone never decides."""
+        task = asyncio.ensure_future(awaitable)
+        ceiling = time.monotonic() + STEP_CEILING_S
         try:
-            await asyncio.wait_for(page.evaluate("1"), 1.0)
-            return True
-        except (TimeoutError, PlaywrightError):
-            return False
-
-    async def _step(self, awaitable: Coroutine[Any, Any, T], limits: CheckLimits) -> T:
-        return await asyncio.wait_for(awaitable, limits.step_timeout_s)
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=0.1)
+                if done:
+                    return task.result()
+                if seen.crashed:
+                    raise PlaywrightError("the page crashed")
+                if seen.stuck_for() > limits.step_timeout_s or time.monotonic() > ceiling:
+                    raise _NotResponding
+        finally:
+            if not task.done():
+                task.cancel()
 
     def _conclude(
         self,
         seen: _Observed,
-        probe: dict[str, Any],
-        frames: int,
-        shot: bytes | None,
-        canvas_drawn: bool | None,
+        looks: list[_Look],
+        actions: list[str],
         loaded: bool,
         hung: bool,
         elapsed: float,
@@ -472,39 +656,84 @@ class RenderEngine:
                 )
         elif hung:
             limit_hit = "time"
-            limit_note = f"stopped after {elapsed:.0f} s: the page stopped responding (an endless loop?)"
+            moment = ("while loading", "after loading", "while watching", "while being played")[min(len(looks), 3)]
+            limit_note = (
+                f"the page stopped responding {moment}: its main thread ran no task for {limits.step_timeout_s:g} s "
+                "(an endless loop?)"
+            )
         elif seen.popups > limits.max_popups:
             limit_hit = "popups"
             limit_note = f"popup flood: {seen.popups} window.open calls refused"
 
-        whole = pixel_report(shot) if shot else None
-        drawn = bool(canvas_drawn) if canvas_drawn is not None else bool(whole and whole.drawn)
-        if canvas_drawn is False:
-            box = probe["main_canvas"]
-            blank_reason = f"the {box['w']}×{box['h']} canvas stayed one colour"
-        elif whole is not None:
-            blank_reason = f"the page is a single colour rgb{whole.background}"
+        probe = looks[-1].probe if looks else {}
+        drawn = any(look.drawn for look in looks)
+        last = looks[-1] if looks else None
+        box = probe.get("main_canvas")
+        if box and not box.get("context"):
+            blank_reason = f"the {box['w']}×{box['h']} canvas never had a drawing context"
+        elif box:
+            blank_reason = f"the {box['w']}×{box['h']} canvas stayed one colour through load, watching and input"
+        elif last is not None:
+            blank_reason = f"the page stayed a single colour rgb{pixel_report(last.shot).background}"
         else:
             blank_reason = "no screenshot could be taken"
+
+        animates: bool | None = None
+        responds: bool | None = None
+        input_note = ""
+        if len(looks) >= 2:
+            animates = looks[1].animates if looks[1].animates is not None else changed(looks[0].shot, looks[1].shot)
+        if len(looks) >= 3:
+            after = changed(looks[1].shot, looks[2].shot)
+            listens = int(probe.get("input_listeners") or 0) > 0
+            responds = after and (not animates or listens)
+            frames_watch = int(looks[1].probe.get("frames") or 0) - int(looks[0].probe.get("frames") or 0)
+            frames_after = int(looks[2].probe.get("frames") or 0) - int(looks[1].probe.get("frames") or 0)
+            came_alive = (looks[2].drawn and not looks[0].drawn and not looks[1].drawn) or (
+                responds and not animates and frames_watch == 0 and frames_after > 0
+            )
+            if came_alive and actions:
+                input_note = f"it came alive only after input ({actions[0]})"
+        frames = max(0, int(probe.get("frames") or 0) - int(looks[0].probe.get("frames") or 0)) if looks else 0
+        watched = limits.sample_s + (PLAY_S if len(looks) >= 3 else 0.0)
+
+        missing = tuple(dict.fromkeys([*seen.missing_files, *_local_files_in(seen.errors)]))
+        own = int(probe.get("own_scripts") or 0)
+        local_scripts = {Path(s).name for s in probe.get("local_scripts") or []}
+        startup_failures = seen.startup_failures + sum(1 for m in missing if Path(m).name in local_scripts)
+        never_ran = own > 0 and startup_failures >= own
+
         blocked = tuple(seen.blocked)
         details = {k: v for k, v in probe.items() if k not in ("frames", "first_paint_ms", "load_ms")}
         details["sample_s"] = limits.sample_s
         details["sandbox_blocks"] = seen.sandbox_blocks
+        details["moments_drawn"] = [look.drawn for look in looks]
+        notes = [*seen.substitutions]
         verdict, evidence = decide(
-            loaded=loaded,
-            drawn=drawn,
-            js_errors=seen.js_errors,
-            errors=tuple(seen.errors),
-            blocked=blocked,
-            limit_hit=limit_hit,
-            crashed=seen.crashed,
-            popups=seen.popups,
-            drawing=describe_drawing(probe, frames, limits.sample_s),
-            blank_reason=blank_reason,
-            limit_note=limit_note,
+            Observation(
+                loaded=loaded,
+                drawn=drawn,
+                js_errors=seen.js_errors,
+                errors=tuple(seen.errors),
+                blocked=blocked,
+                limit_hit=limit_hit,
+                crashed=seen.crashed,
+                popups=seen.popups,
+                drawing=describe_drawing(probe, frames, watched),
+                blank_reason=blank_reason,
+                limit_note=limit_note,
+                program_never_ran=never_ran,
+                missing_files=missing,
+                navigations=tuple(seen.navigations),
+                webrtc_attempts=int(probe.get("webrtc_attempts") or 0),
+                input_note=input_note,
+                notes=tuple(notes),
+            )
         )
         if blocked and mirror.empty:
             evidence += " The offline library mirror is not built: run `canvasbench mirror build`."
+        shots = [look.shot for look in looks] + [None] * (3 - len(looks))
+        best = _most_informative(looks)
         return RenderCheck(
             verdict=verdict,
             evidence=evidence,
@@ -518,12 +747,20 @@ class RenderEngine:
             first_paint_ms=probe.get("first_paint_ms"),
             render_ms=probe.get("load_ms"),
             limit_hit=limit_hit,
-            screenshot=shot,
-            width=limits.width if shot else 0,
-            height=limits.height if shot else 0,
+            screenshot=best,
+            width=limits.width if best else 0,
+            height=limits.height if best else 0,
             popups=seen.popups,
             mirrored=tuple(seen.mirrored),
             details=details,
+            animates=animates,
+            responds_to_input=responds,
+            interaction=tuple(actions),
+            moments=(shots[0], shots[1], shots[2]),
+            served=tuple(seen.served),
+            substitutions=tuple(seen.substitutions),
+            navigations=tuple(seen.navigations),
+            missing_files=missing,
         )
 
     # --- shutdown ------------------------------------------------------------------------------
@@ -538,18 +775,21 @@ class RenderEngine:
                 await asyncio.wait_for(self._pw.stop(), 10)
             self._pw = None
 
-    def close(self) -> None:
-        """Close the browser and stop the engine thread."""
+    def close(self, wait_s: float = 30.0) -> None:
+        """Close the browser and stop the engine thread; checks still running end as `not checked`."""
         with self._guard:
             loop, self._loop = self._loop, None
             self._closed = True
+            in_flight, self._in_flight = list(self._in_flight), set()
+        for future in in_flight:
+            future.cancel()  # the caller waiting on it gets RenderUnavailable at once
         if loop is None:
             return
         with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=30)
+            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=wait_s)
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=min(wait_s, 10.0))
 
 
 _shared: RenderEngine | None = None

@@ -15,6 +15,8 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -67,6 +69,8 @@ GITHUB_REPOS = {"mrdoob/three.js": "three"}
 _FILE_DIRS = ("", "dist", "build", "lib", "dist/umd", "build/umd")
 _JS_SUFFIXES = (".js", ".mjs", ".cjs")
 # Static and dynamic import specifiers: `from "x"`, `import "x"`, `import("x")`.
+# A version or range worth asking the registry for (digits and dots, an optional caret/tilde/pre-release).
+_VERSION_SPEC = re.compile(r"[\^~]?v?\d{1,4}(\.\d{1,6}){0,2}(-[0-9A-Za-z.]{1,20})?")
 _IMPORT_RE = re.compile(r"""((?<![@.$\w])(?:from\s*|import\s*\(?\s*))(["'])([^"'\s]+)\2""")
 
 
@@ -83,6 +87,18 @@ class MirrorHit:
     path: Path
     content_type: str
     body: bytes
+    requested: str | None = None  # the version or range the URL named, None when unversioned
+    exact: bool = True  # the version served is the one the URL names (or satisfies its range)
+
+    @property
+    def served(self) -> str:
+        """`name@version` as served."""
+        return f"{self.package}@{self.version}"
+
+    @property
+    def substitution(self) -> str | None:
+        """ "served three@0.170.0 for three@0.121.1" when another version had to stand in."""
+        return None if self.exact else f"served {self.served} for {self.package}@{self.requested}"
 
 
 @dataclass(frozen=True)
@@ -304,23 +320,46 @@ class Mirror:
         """`name@version` of every mirrored package."""
         return [f"{p.name}@{p.version}" for versions in self.packages.values() for p in versions]
 
-    def _candidates(self, request: _Request) -> list[_Package]:
+    def _candidates(self, request: _Request) -> list[tuple[_Package, bool]]:
+        """Mirrored versions to try, each with whether it is the version the URL asks for."""
         versions = self.packages.get(request.package, [])
         spec = _normalise_spec(request.package, request.spec)
         if spec is None:
-            return versions
+            return [(p, True) for p in versions]
         exact = [p for p in versions if p.version == spec.lstrip("=v")]
         near = [p for p in versions if _satisfies(p.version, spec) and p not in exact]
-        # Then any other mirrored version, newest first: a page asking three@0.160.0 gets 0.170.0,
-        # and one asking for build/three.min.js of a version without it gets the old global build.
-        return exact + near + [p for p in versions if p not in exact and p not in near]
+        # Then any other mirrored version, nearest first, marked as a substitution: only served when
+        # the registry cannot be reached for the right one (the evidence then says so).
+        wanted = _version_key(spec)
+        rest = sorted(
+            (p for p in versions if p not in exact and p not in near),
+            key=lambda p: [abs(a - b) for a, b in zip(_version_key(p.version), wanted, strict=False)],
+        )
+        return [(p, True) for p in exact + near] + [(p, False) for p in rest]
+
+    def missing_version(self, url: str) -> tuple[str, str] | None:
+        """(package, version or range) a CDN URL asks for that no mirrored version satisfies; else None.
+
+        Only packages the mirror already knows are named: an unknown name could be a page spelling
+        data into a package name, and fetching it would carry that data to the registry.
+        """
+        request = parse_cdn_url(url)
+        if request is None or request.package not in self.packages:
+            return None
+        spec = _normalise_spec(request.package, request.spec)
+        if spec is None or not _VERSION_SPEC.fullmatch(spec):
+            return None
+        if any(exact for _, exact in self._candidates(request)):
+            return None  # the right version is here (a folder URL or a missing file is not a reason to fetch)
+        return request.package, spec.lstrip("=v")
 
     def resolve(self, url: str) -> MirrorHit | None:
         """The mirrored file for a CDN URL, rewritten as the CDN would; None when not mirrored."""
         request = parse_cdn_url(url)
         if request is None:
             return None
-        for pkg in self._candidates(request):
+        spec = _normalise_spec(request.package, request.spec)
+        for pkg, exact in self._candidates(request):
             path = pkg.find(request)
             if path is None:
                 continue
@@ -329,7 +368,7 @@ class Mirror:
                 body = _rewrite_imports(body, pkg, path, request)
             if request.preamble:
                 body = request.preamble.encode() + b"\n" + body
-            return MirrorHit(pkg.name, pkg.version, path, _content_type(path), body)
+            return MirrorHit(pkg.name, pkg.version, path, _content_type(path), body, spec, exact)
         return None
 
 
@@ -393,6 +432,79 @@ def _package_dir(dest: Path, name: str, version: str) -> Path:
     return dest / f"{name}@{version}"
 
 
+def _pack(npm: str, dest: Path, name: str, spec: str, timeout: float) -> Path:
+    """`npm pack name@spec` unpacked into dest/name@version (the version npm chose); returns that folder."""
+    with tempfile.TemporaryDirectory(dir=dest, prefix=".pack-") as tmp:
+        work = Path(tmp)
+        with subprocess.Popen(
+            [npm, "pack", f"{name}@{spec}", "--silent", "--pack-destination", str(work)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=work,
+            stdin=subprocess.DEVNULL,
+        ) as proc:
+            deadline = time.monotonic() + timeout
+            while proc.poll() is None:
+                if _cancelled.is_set() or time.monotonic() > deadline:
+                    proc.kill()
+                    proc.wait()
+                    raise MirrorError(f"`npm pack {name}@{spec}` was stopped after {timeout:.0f} s or by Ctrl-C.")
+                time.sleep(0.05)
+            stdout, stderr = proc.communicate()
+        tarballs = list(work.glob("*.tgz"))
+        if proc.returncode != 0 or not tarballs:
+            detail = (stderr or stdout).strip().splitlines()[-1:] or ["no tarball"]
+            raise MirrorError(f"`npm pack {name}@{spec}` failed: {detail[0]}")
+        with tarfile.open(tarballs[0]) as tar:
+            tar.extractall(work / "x", filter="data")
+        unpacked = work / "x" / "package"
+        if not (unpacked / "package.json").is_file():
+            raise MirrorError(f"The npm tarball of {name}@{spec} has no package/package.json.")
+        version = json.loads((unpacked / "package.json").read_text(encoding="utf-8")).get("version", spec)
+        target = _package_dir(dest, name, str(version))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            shutil.rmtree(target)
+        unpacked.rename(target)  # same filesystem: a complete folder appears at once
+        return target
+
+
+_fetch_lock = threading.Lock()
+_cancelled = threading.Event()  # set by `cancel_fetches()`: a fetch in progress stops, none starts
+
+
+def cancel_fetches() -> None:
+    """Stop any registry fetch now and refuse new ones (Ctrl-C: the process is about to exit)."""
+    _cancelled.set()
+
+
+_fetch_failed: dict[tuple[str, str, str], float] = {}  # (dest, name, spec) -> when; not retried for a while
+_RETRY_FAILED_S = 600.0
+
+
+def fetch_version(name: str, spec: str, dest: Path | None = None, *, timeout: float = 120.0) -> bool:
+    """Fetch one version of a package from the npm registry into the mirror; False when it cannot be had."""
+    dest = (dest or mirror_dir()).expanduser()
+    key = (str(dest), name, spec)
+    npm = shutil.which("npm")
+    if npm is None:
+        return False
+    if _cancelled.is_set():
+        return False
+    with _fetch_lock:
+        failed = _fetch_failed.get(key)
+        if failed is not None and time.monotonic() - failed < _RETRY_FAILED_S:
+            return False
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+            _pack(npm, dest, name, spec, timeout)
+        except (MirrorError, OSError, ValueError, tarfile.TarError):
+            _fetch_failed[key] = time.monotonic()
+            return False
+        return True
+
+
 def build_mirror(
     dest: Path | None = None,
     *,
@@ -417,32 +529,7 @@ def build_mirror(
     for name, version in missing:
         if progress:
             progress(f"{name}@{version}")
-        with tempfile.TemporaryDirectory(dir=dest, prefix=".pack-") as tmp:
-            work = Path(tmp)
-            try:
-                done = subprocess.run(
-                    [npm, "pack", f"{name}@{version}", "--silent", "--pack-destination", str(work)],
-                    capture_output=True,
-                    text=True,
-                    timeout=300,
-                    cwd=work,
-                )
-            except subprocess.TimeoutExpired as exc:
-                raise MirrorError(f"`npm pack {name}@{version}` took over 5 minutes; try again.") from exc
-            tarballs = list(work.glob("*.tgz"))
-            if done.returncode != 0 or not tarballs:
-                detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no tarball"]
-                raise MirrorError(f"`npm pack {name}@{version}` failed: {detail[0]}")
-            with tarfile.open(tarballs[0]) as tar:
-                tar.extractall(work / "x", filter="data")
-            unpacked = work / "x" / "package"
-            if not (unpacked / "package.json").is_file():
-                raise MirrorError(f"The npm tarball of {name}@{version} has no package/package.json.")
-            target = _package_dir(dest, name, version)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                shutil.rmtree(target)
-            unpacked.rename(target)  # same filesystem: a complete folder appears at once
+        _pack(npm, dest, name, version, 300)
     (dest / "mirror.json").write_text(
         json.dumps({"packages": [f"{n}@{v}" for n, v in packages]}, indent=1) + "\n", encoding="utf-8"
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from canvasbench.paths import db_path
 from canvasbench.render.check import CheckLimits, RenderEngine
+from canvasbench.render.mirror import cancel_fetches
 from canvasbench.render.records import check_run
 from canvasbench.render.verdict import RenderCheck
 from canvasbench.store import RunStore
@@ -45,6 +46,7 @@ class RenderCheckPool:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="canvasbench-check")
         self._pending: dict[str, Future[RenderCheck]] = {}
         self._lock = threading.RLock()  # done-callbacks may run inside submit()
+        self._interrupted = False
 
     def submit(self, run_id: str) -> Future[RenderCheck]:
         """Queue a check of one run; returns its future (the same one if already queued)."""
@@ -82,6 +84,18 @@ class RenderCheckPool:
         """Run ids queued or being checked right now."""
         with self._lock:
             return [rid for rid, fut in self._pending.items() if not fut.done()]
+
+    def interrupt(self) -> None:
+        """Stop now (Ctrl-C): drop queued checks and end running ones as `not checked`, within a second or so."""
+        self._interrupted = True
+        cancel_fetches()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self.engine.close(wait_s=1.0)
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether `interrupt()` was called."""
+        return self._interrupted
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop taking checks, finish (or drop, with wait=False) queued ones, close the browser."""

@@ -13,7 +13,9 @@ from canvasbench.render.verdict import NOT_CHECKED, RenderCheck, not_checked
 from canvasbench.store import RunStore
 
 _ACTIVE = ("queued", "running")
-_JSON_COLUMNS = ("errors", "failed_requests", "blocked_requests")
+_JSON_COLUMNS = ("errors", "failed_requests", "blocked_requests", "interaction", "served")
+MOMENTS = ("after load", "after watching", "after interacting")
+_MOMENT_COLUMNS = ("shot_load", "shot_watch", "shot_input")
 
 
 def _artifact_of(run: dict[str, Any]) -> tuple[str, str]:
@@ -30,8 +32,12 @@ def _artifact_of(run: dict[str, Any]) -> tuple[str, str]:
 
 
 def save_check(store: RunStore, run_id: str, check: RenderCheck) -> None:
-    """Store a check as the run's latest (one row per run)."""
+    """Store a check as the run's latest (one row per run); `not checked` never replaces a real verdict."""
     with store.write():
+        if check.verdict == NOT_CHECKED:
+            earlier = store.db.execute("SELECT verdict FROM render_checks WHERE run_id = ?", [run_id]).fetchone()
+            if earlier is not None and earlier[0] != NOT_CHECKED:
+                return  # an interrupted or impossible re-check says nothing new about the page
         store.table("render_checks").upsert(check.as_row(run_id), pk="run_id")
 
 
@@ -66,13 +72,21 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
             row[key] = []
     for key in ("loaded", "drawn"):
         row[key] = bool(row.get(key))
+    for key in ("animates", "responds_to_input"):
+        if row.get(key) is not None:
+            row[key] = bool(row[key])
     return row
 
 
 def latest_check(store: RunStore, run_id: str) -> dict[str, Any] | None:
     """The run's latest check as a dict (table columns, lists decoded, PNG bytes in `screenshot`)."""
     rows = list(store.db.query("SELECT * FROM render_checks WHERE run_id = ?", [run_id]))
-    return _decode(rows[0]) if rows else None
+    if not rows:
+        return None
+    row = rows[0]
+    for column in _MOMENT_COLUMNS:
+        row.pop(column, None)  # read them with `moments_of`
+    return _decode(row)
 
 
 def latest_checks(store: RunStore, run_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -83,6 +97,7 @@ def latest_checks(store: RunStore, run_ids: Sequence[str]) -> dict[str, dict[str
     rows = store.db.query(
         "SELECT run_id, checked_at, verdict, loaded, js_errors, errors, failed_requests, blocked_requests, "
         "drawn, frames, first_paint_ms, render_ms, limit_hit, width, height, evidence, "
+        "animates, responds_to_input, interaction, served, "
         f"screenshot IS NOT NULL AS has_screenshot FROM render_checks WHERE run_id IN ({marks})",
         list(run_ids),
     )
@@ -93,6 +108,19 @@ def screenshot_of(store: RunStore, run_id: str) -> bytes | None:
     """The PNG screenshot of the run's latest check (the gallery thumbnail), if any."""
     rows = list(store.db.query("SELECT screenshot FROM render_checks WHERE run_id = ?", [run_id]))
     return rows[0]["screenshot"] if rows and rows[0]["screenshot"] else None
+
+
+def moments_of(store: RunStore, run_id: str) -> list[tuple[str, bytes | None]]:
+    """The latest check's three screenshots (after load, after watching, after interacting), PNG or None.
+
+    With them comes what the player did between the second and third: `latest_check(...)["interaction"]`.
+    An empty list when the run was never checked.
+    """
+    columns = ", ".join(_MOMENT_COLUMNS)
+    rows = list(store.db.query(f"SELECT {columns} FROM render_checks WHERE run_id = ?", [run_id]))
+    if not rows:
+        return []
+    return [(label, rows[0][column] or None) for label, column in zip(MOMENTS, _MOMENT_COLUMNS, strict=True)]
 
 
 def unchecked_run_ids(store: RunStore) -> list[str]:

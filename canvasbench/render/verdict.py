@@ -50,6 +50,15 @@ class RenderCheck:
     popups: int = 0  # window.open attempts the sandbox refused
     mirrored: tuple[str, ...] = ()  # CDN URLs answered from the offline mirror
     details: dict[str, Any] = field(default_factory=dict)  # canvases, WebGL, SVG elements, ...
+    animates: bool | None = None  # the page changed on its own between the first two looks
+    responds_to_input: bool | None = None  # the page changed after the player's input
+    interaction: tuple[str, ...] = ()  # what the player did, in order
+    # PNGs after load, after watching, after interacting (None where the page had stopped responding).
+    moments: tuple[bytes | None, bytes | None, bytes | None] = (None, None, None)
+    served: tuple[str, ...] = ()  # library versions answered from the mirror, "three@0.121.1"
+    substitutions: tuple[str, ...] = ()  # "served three@0.170.0 for three@0.121.1" (registry unreachable)
+    navigations: tuple[str, ...] = ()  # where the page tried to take its frame (refused)
+    missing_files: tuple[str, ...] = ()  # files the page loads from beside itself, which do not exist
 
     def as_row(self, run_id: str) -> dict[str, Any]:
         """The `render_checks` table row for this check."""
@@ -71,14 +80,33 @@ class RenderCheck:
             "width": self.width,
             "height": self.height,
             "evidence": self.evidence,
+            "animates": None if self.animates is None else int(self.animates),
+            "responds_to_input": None if self.responds_to_input is None else int(self.responds_to_input),
+            "interaction": json.dumps(list(self.interaction)),
+            "served": json.dumps(list(self.served) + list(self.substitutions)),
+            "shot_load": self.moments[0],
+            "shot_watch": self.moments[1],
+            "shot_input": self.moments[2],
         }
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe summary (no screenshot bytes, just whether there is one)."""
         data = asdict(self)
         data.pop("screenshot")
+        data.pop("moments")
         data["has_screenshot"] = self.screenshot is not None
-        for key in ("errors", "failed_requests", "blocked_requests", "mirrored"):
+        data["moments_shot"] = [shot is not None for shot in self.moments]
+        for key in (
+            "errors",
+            "failed_requests",
+            "blocked_requests",
+            "mirrored",
+            "interaction",
+            "served",
+            "substitutions",
+            "navigations",
+            "missing_files",
+        ):
             data[key] = list(data[key])
         return data
 
@@ -178,50 +206,91 @@ def describe_drawing(details: dict[str, Any], frames: int, sample_s: float) -> s
     return what
 
 
-def decide(
-    *,
-    loaded: bool,
-    drawn: bool,
-    js_errors: int,
-    errors: tuple[str, ...],
-    blocked: tuple[str, ...],
-    limit_hit: str | None,
-    crashed: bool,
-    popups: int,
-    drawing: str,
-    blank_reason: str,
-    limit_note: str,
-) -> tuple[str, str]:
+@dataclass(frozen=True)
+class Observation:
+    """What one look at a page established, the input of `decide`."""
+
+    loaded: bool
+    drawn: bool
+    js_errors: int = 0
+    errors: tuple[str, ...] = ()
+    blocked: tuple[str, ...] = ()  # requests refused (not mirrored), excluding missing files and navigations
+    limit_hit: str | None = None
+    crashed: bool = False
+    popups: int = 0
+    drawing: str = "the page"
+    blank_reason: str = "nothing visible"
+    limit_note: str = ""
+    program_never_ran: bool = False  # every script of the page's own failed to start (syntax, missing file)
+    missing_files: tuple[str, ...] = ()
+    navigations: tuple[str, ...] = ()
+    webrtc_attempts: int = 0
+    input_note: str = ""  # "it came alive only after input (...)"
+    notes: tuple[str, ...] = ()  # substitutions, a second look alone, ...
+
+
+def decide(obs: Observation) -> tuple[str, str]:
     """The verdict and one sentence of evidence from what the check observed.
 
-    - crashed: the renderer died or was stopped at the time/memory limit with nothing drawn, the page
-      never loaded, or it threw errors and drew nothing (an error that leaves the page blank is a crash
-      from the viewer's point of view).
-    - renders with errors: something was drawn, but there were JS errors or a limit was hit.
-    - renders: something was drawn, no JS errors, no limit hit.
-    - blank: loaded, no errors, nothing drawn (often because a library request was blocked).
+    - crashed: the renderer died or stopped responding with nothing drawn, the page never loaded, it
+      threw errors and drew nothing, or none of its own scripts ever ran (a SyntaxError in the only
+      script, a script file that does not exist): nothing the user asked for works.
+    - renders with errors: something was drawn, but there were JS errors, a limit was hit, or files
+      the page loads from beside itself do not exist.
+    - renders: something was drawn, no JS errors, no limit hit, nothing missing.
+    - blank: loaded, no errors, nothing drawn through load, watching and input.
     """
-    first_error = f"first: {_quote(errors[0])}" if errors else ""
+    first_error = f"first: {_quote(obs.errors[0])}" if obs.errors else ""
     blocked_note = ""
-    if blocked:
+    if obs.blocked:
         blocked_note = (
-            f"{_plural(len(blocked), 'request')} blocked (offline: only mirrored CDN libraries load), e.g. {blocked[0]}"
+            f"{_plural(len(obs.blocked), 'request')} blocked (offline: only mirrored CDN libraries load), "
+            f"e.g. {obs.blocked[0]}"
         )
-    popup_note = f"{_plural(popups, 'popup')} refused" if popups and limit_hit != "popups" else ""
+    missing_note = ""
+    if obs.missing_files:
+        missing_note = "missing local files (not beside the page): " + ", ".join(obs.missing_files[:5])
+    popup_note = f"{_plural(obs.popups, 'popup')} refused" if obs.popups and obs.limit_hit != "popups" else ""
+    nav_note = ""
+    if obs.navigations:
+        nav_note = f"it tried to navigate away ({_quote(obs.navigations[0], 80)}), refused"
+    rtc_note = f"{_plural(obs.webrtc_attempts, 'WebRTC connection attempt')} refused" if obs.webrtc_attempts else ""
+    extras = (blocked_note, popup_note, nav_note, rtc_note, obs.input_note, *obs.notes)
 
     def sentence(*bits: str) -> str:
         text = "; ".join(b for b in bits if b)
         return text[0].upper() + text[1:] + "."
 
-    error_note = f"{_plural(js_errors, 'JS error')}, {first_error}" if js_errors else ""
-    if crashed or (limit_hit in ("time", "memory") and not drawn):
-        return CRASHED, sentence(limit_note or "the page's renderer crashed", error_note, blocked_note)
-    if not loaded and not drawn:
-        return CRASHED, sentence("the page never finished loading", error_note, blocked_note)
-    if not drawn:
-        if js_errors:
-            return CRASHED, sentence(f"nothing was drawn and {error_note}", blocked_note)
-        return BLANK, sentence(f"loaded without errors but nothing was drawn: {blank_reason}", blocked_note, popup_note)
-    if js_errors or limit_hit:
-        return RENDERS_WITH_ERRORS, sentence(f"drew {drawing}", error_note, limit_note, blocked_note, popup_note)
-    return RENDERS, sentence(f"drew {drawing} with no errors", blocked_note)
+    error_note = f"{_plural(obs.js_errors, 'JS error')}, {first_error}" if obs.js_errors else ""
+    if obs.crashed or (obs.limit_hit in ("time", "memory") and not obs.drawn):
+        return CRASHED, sentence(obs.limit_note or "the page's renderer crashed", error_note, missing_note, *extras)
+    if not obs.loaded and not obs.drawn:
+        return CRASHED, sentence("the page never finished loading", error_note, missing_note, *extras)
+    if obs.program_never_ran and (obs.js_errors or obs.missing_files):
+        return CRASHED, sentence(
+            "the page's own script never ran, so nothing it was written to do works", error_note, missing_note, *extras
+        )
+    if not obs.drawn:
+        if obs.js_errors:
+            return CRASHED, sentence(f"nothing was drawn and {error_note}", missing_note, *extras)
+        return BLANK, sentence(
+            f"loaded without errors but nothing was drawn: {obs.blank_reason}", missing_note, *extras
+        )
+    if obs.js_errors or obs.limit_hit or obs.missing_files:
+        return RENDERS_WITH_ERRORS, sentence(f"drew {obs.drawing}", error_note, obs.limit_note, missing_note, *extras)
+    return RENDERS, sentence(f"drew {obs.drawing} with no errors", *extras)
+
+
+def changed(before: bytes | None, after: bytes | None, box: tuple[int, int, int, int] | None = None) -> bool:
+    """Whether two screenshots (or the box x, y, w, h in both) differ by more than noise."""
+    if before is None or after is None:
+        return False
+    a, b = _rgb(before), _rgb(after)
+    if a.shape != b.shape:
+        return True
+    if box is not None:
+        x, y, w, h = box
+        a = a[max(y, 0) : max(y + h, 0), max(x, 0) : max(x + w, 0)]
+        b = b[max(y, 0) : max(y + h, 0), max(x, 0) : max(x + w, 0)]
+    differing = int((np.abs(a - b).max(axis=-1) > _CHANNEL_TOLERANCE).sum()) if a.size else 0
+    return differing >= max(40, (a.shape[0] * a.shape[1]) // 20000 if a.ndim == 3 else 40)

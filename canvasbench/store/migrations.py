@@ -235,3 +235,20 @@ def m005_run_chunks(db: Database) -> None:
         " PRIMARY KEY (run_id, seq)"
         ") WITHOUT ROWID"
     )
+
+
+@migrations()
+def m006_render_moments(db: Database) -> None:
+    """Render checks keep three screenshots (after load, watching, input) and what the page did between them."""
+    table = _table(db, "render_checks")
+    for name, kind in (
+        ("animates", int),  # changed on its own between the first two looks (NULL: not seen)
+        ("responds_to_input", int),  # changed after the player's input
+        ("interaction", str),  # JSON list: what the player did
+        ("served", str),  # JSON list: library versions served, and any substitution
+        ("shot_load", bytes),  # PNG after load
+        ("shot_watch", bytes),  # PNG after watching
+        ("shot_input", bytes),  # PNG after interacting
+    ):
+        if name not in table.columns_dict:
+            table.add_column(name, kind)

@@ -1,0 +1,84 @@
+"""Hostile pages in the render check: it sees what a viewer sees, and nothing reaches the network.
+
+Each page aims at a real loopback listener (a UDP and a TCP socket on 127.0.0.1) that must receive
+nothing: navigation of its own frame, meta refresh, form submission, WebRTC (STUN/TURN) from every
+kind of frame, and every beacon a page can send.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from canvasbench.paths import mirror_dir
+from canvasbench.render import CheckLimits, RenderCheck, RenderEngine, check_artifact
+from canvasbench.render.processes import chromium_path
+from tests.loopback import Listener, loopback_listener
+
+HOSTILE = Path(__file__).parent / "render_pages" / "hostile"
+LIMITS = CheckLimits(load_timeout_s=15.0, sample_s=1.5, step_timeout_s=10.0)
+
+pytestmark = pytest.mark.skipif(chromium_path() is None, reason="Debian chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[RenderEngine]:
+    eng = RenderEngine(max_concurrent=1)
+    yield eng
+    eng.close()
+
+
+def check_hostile(engine: RenderEngine, name: str) -> tuple[RenderCheck, list[str]]:
+    """Check a hostile page aimed at a fresh listener; returns the check and what the listener got."""
+    with loopback_listener() as listener:
+        check = check_artifact(fill(listener, name), "html", mirror=mirror_dir(), limits=LIMITS, engine=engine)
+        time.sleep(0.5)  # anything sent late still arrives before the listener closes
+        return check, list(listener.received)
+
+
+def fill(listener: Listener, name: str) -> str:
+    return listener.fill((HOSTILE / name).read_text(encoding="utf-8"))
+
+
+def test_a_page_that_navigates_itself_is_framed_stays_and_is_recorded(engine: RenderEngine) -> None:
+    check, received = check_hostile(engine, "navigate_self.html")
+    assert received == []
+    assert check.details["title"] == "framed=true"  # top !== self: it cannot tell the checker from a viewer
+    assert check.details["top_is_self"] is False
+    assert any("/leak?ua=" in url for url in check.navigations)
+    assert "navigate away" in check.evidence
+    # It navigated (and was refused), so what it drew is still what gets judged.
+    assert check.verdict == "renders", check.evidence
+    assert check.details["text_chars"] > 20
+
+
+def test_meta_refresh_is_refused_and_the_page_is_still_judged(engine: RenderEngine) -> None:
+    check, received = check_hostile(engine, "meta_refresh.html")
+    assert received == []
+    assert any("/refresh?k=secret" in url for url in check.navigations), check.navigations
+    assert check.verdict == "renders", check.evidence
+    assert "navigate away" in check.evidence
+
+
+def test_form_submissions_are_refused_and_recorded(engine: RenderEngine) -> None:
+    check, received = check_hostile(engine, "form_submit.html")
+    assert received == []
+    assert any("/steal" in url for url in check.navigations), check.navigations
+    assert check.verdict == "renders", check.evidence
+
+
+def test_webrtc_is_disabled_in_every_frame_and_the_attempt_is_noted(engine: RenderEngine) -> None:
+    check, received = check_hostile(engine, "webrtc.html")
+    assert received == []  # no STUN binding request, no TURN allocation, over UDP or TCP
+    assert check.details["webrtc_attempts"] >= 2
+    assert "WebRTC connection attempt" in check.evidence
+
+
+def test_no_beacon_reaches_the_network(engine: RenderEngine) -> None:
+    check, received = check_hostile(engine, "beacons.html")
+    assert received == []
+    assert check.verdict in ("renders", "renders with errors"), check.evidence
+    assert check.blocked_requests  # reported, not silently dropped
