@@ -101,6 +101,9 @@ INNER_CSP = inner_csp()
 # The outer page's own policy; the srcdoc inherits it too. `frame-src 'none'` is what stops the inner
 # frame's navigations (Chromium checks them against the embedder's frame-src).
 OUTER_CSP = "frame-src 'none'; child-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'"
+# A caller that routes every request itself (the render check) refuses navigations in its router, which
+# leaves the artifact's document in place, so what the page drew can still be judged; the attempt is noted.
+ROUTED_OUTER_CSP = "object-src 'none'; base-uri 'none'; form-action 'none'"
 
 # Runs before any of the artifact's scripts. Removing the constructors stops WebRTC in this realm; nested
 # frames would give a fresh realm, so they are removed as soon as they are attached (before they load),
@@ -220,6 +223,10 @@ _OUTER_SCRIPT = """<script>(function () {
   });
   function blocked(where) {
     if (!frame) return;
+    if (box.dataset.onblock === "record") {  // the render check: keep the page, note the attempt
+      box.dataset.blocked = (box.dataset.blocked ? box.dataset.blocked + " " : "") + (where || "another page");
+      return;
+    }
     frame.remove(); frame = null;
     if (button) button.remove();
     if (document.fullscreenElement) document.exitFullscreen().catch(function () {});
@@ -247,7 +254,8 @@ _OUTER_PAGE = (
     "<!doctype html><html><head><meta charset='utf-8'>"
     '<meta http-equiv="Content-Security-Policy" content="{csp}">'
     "<style>{style}</style></head><body><!-- revision {revision} -->"
-    '<div class="box" id="box" data-w="{width}" data-h="{height}" data-fit="{fit}" style="{box_style}">'
+    '<div class="box" id="box" data-w="{width}" data-h="{height}" data-fit="{fit}" data-onblock="{onblock}" '
+    'style="{box_style}">'
     '<iframe sandbox="{sandbox}" allow="fullscreen" allowfullscreen referrerpolicy="no-referrer" '
     'title="{title}" style="{frame_style}" srcdoc="{srcdoc}"></iframe>{button}</div>{script}'
     "</body></html>"
@@ -367,7 +375,8 @@ def sandbox_document(
         button = ""
         viewport = None
     return _OUTER_PAGE.format(
-        csp=html.escape(OUTER_CSP, quote=True),
+        csp=html.escape(ROUTED_OUTER_CSP if network is ROUTED_BY_CALLER else OUTER_CSP, quote=True),
+        onblock="record" if network is ROUTED_BY_CALLER else "notice",
         style=_OUTER_STYLE,
         revision=int(revision),
         width=width,

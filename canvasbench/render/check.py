@@ -587,6 +587,15 @@ class RenderEngine:
             hung = True
         except PlaywrightError:
             pass  # crashed meanwhile, or the browser went away: the flags tell which
+        if not hung and not seen.crashed:
+            # Navigations the page's own guard stopped before any request (links, meta refresh) are noted
+            # by the wrapper: a viewer is shown a notice for them, so they count as attempts here too.
+            with contextlib.suppress(PlaywrightError):
+                noted = await asyncio.wait_for(
+                    page.evaluate("() => document.getElementById('box')?.dataset.blocked || ''"), timeout=2.0
+                )
+                for url in str(noted).split():
+                    seen.navigate(url)
         elapsed = time.monotonic() - started
         return self._conclude(seen, looks, actions, loaded, hung, elapsed, started, mirror, limits)
 
