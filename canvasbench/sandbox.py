@@ -109,7 +109,7 @@ ROUTED_OUTER_CSP = "object-src 'none'; base-uri 'none'; form-action 'none'"
 # frames would give a fresh realm, so they are removed as soon as they are attached (before they load),
 # in the document and in every shadow root. A form submission is blocked by the sandbox; it is reported
 # so the viewer sees the attempt.
-_GUARD = r"""<script>(function () {
+_GUARD = r"""<script data-canvasbench-guard>(function () {
   var w = window, VIEW = [VIEW_W, VIEW_H];
   // A sandboxed frame runs in its own process and its first scripts can run before it learns its size:
   // innerWidth/innerHeight read 0 then, and a page that sizes its canvas once would stay 0×0.

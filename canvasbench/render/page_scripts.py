@@ -93,7 +93,8 @@ PROBE_JS = """() => {
   let ownScripts = 0;
   const localScripts = [];
   for (const el of document.scripts) {
-    if (!runnable(el.type)) continue;
+    // The preview's own guard (first in <head>) is ours, not the page's program.
+    if (!runnable(el.type) || el.hasAttribute('data-canvasbench-guard')) continue;
     const src = el.getAttribute('src');
     if (!src) { if (el.textContent.trim()) ownScripts++; continue; }
     if (!/^(https?:)?\\/\\//i.test(src) && !/^(data|blob):/i.test(src)) { ownScripts++; localScripts.push(src); }
