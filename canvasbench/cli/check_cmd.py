@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import signal
 import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
-from types import FrameType
 
 import click
 
-from canvasbench.cli.common import UsageFailure, clean_errors, db_option, open_store
+from canvasbench.cli.common import (
+    EXIT_INTERRUPTED,
+    UsageFailure,
+    clean_errors,
+    db_option,
+    open_store,
+    sigterm_as_interrupt,
+)
 from canvasbench.paths import mirror_dir
 from canvasbench.render import (
     MIRROR_PACKAGES,
@@ -29,26 +32,6 @@ from canvasbench.render import (
 from canvasbench.render.processes import chromium_path
 from canvasbench.render.verdict import NOT_CHECKED, not_checked
 from canvasbench.store import RunStore
-
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell's convention
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C, so `kill` also stops cleanly."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (a test runner's thread): leave it be
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @click.command("check")

@@ -1,10 +1,13 @@
-"""Shared CLI plumbing: the `--db` option and turning library errors into clean messages."""
+"""Shared CLI plumbing: the `--db` option, library errors as clean messages, and SIGTERM as Ctrl-C."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from functools import wraps
+from types import FrameType
 from typing import Any, TypeVar
 
 import click
@@ -14,6 +17,26 @@ from canvasbench.redact import redact
 from canvasbench.store import RunStore
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by Ctrl-C" (128 + SIGINT)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C, so `kill` also stops cleanly and keeps partial outputs."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (a test runner's thread): leave it be
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 db_option = click.option(
     "--db",

@@ -7,13 +7,12 @@ import sys
 
 import click
 
-from canvasbench.cli.common import clean_errors, db_option
+from canvasbench.cli.common import clean_errors, db_option, sigterm_as_interrupt
 from canvasbench.cli.run_cmd import (
     EXIT_HELP,
     _check_hook,
     _echo_evidence,
     _finish_checks,
-    _sigterm_as_interrupt,
     _verdict_column,
     _verdicts,
     _wait_live,
@@ -41,7 +40,7 @@ def rerun_command(comparison_id: str, check: bool, db: str | None, as_json: bool
     runner = Runner(db, default_concurrency=max(4, len(request.model_ids)), on_run_finished=_check_hook(checks))
     interrupted = True  # until the runs are seen to the end
     try:
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             new_id = runner.submit(request.prompt, request.model_ids, RunOptions(**request.options))
             display = LiveDisplay(sys.stderr)
             interrupted = _wait_live(runner, [new_id], lambda: display.update(runner.store.run_metrics(new_id)))

@@ -5,17 +5,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import click
 
-from canvasbench.cli.common import clean_errors, db_option
+from canvasbench.cli.common import EXIT_INTERRUPTED, clean_errors, db_option, sigterm_as_interrupt
 from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
 from canvasbench.comparisons import repeat_models
 from canvasbench.errors import StoreError, UsageError
@@ -26,7 +24,6 @@ from canvasbench.runner import Runner, RunOptions
 
 REFRESH_S = 0.25
 CANCEL_WAIT_S = 30.0
-EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by Ctrl-C" (128 + SIGINT)
 
 JSON_RUN_FIELDS = (
     "run_id",
@@ -61,23 +58,6 @@ def exit_code(rows: Sequence[dict[str, Any]], interrupted: bool) -> int:
         return EXIT_INTERRUPTED
     return 0 if rows and all(r["status"] == "done" for r in rows) else 1
 
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C, so `kill` also cancels cleanly and keeps partial outputs."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (e.g. called from a test runner's thread): leave it be
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _prompt_from_options(text: str | None, file: Path | None, prompt_id: str | None) -> dict[str, Any]:
@@ -272,7 +252,7 @@ def run_command(
     )
     interrupted = True  # until the runs are seen to the end
     try:
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             comparison_id = runner.submit(prompt, models, options)
             display = LiveDisplay(sys.stderr)
             interrupted = _wait_live(
@@ -341,7 +321,7 @@ def sweep_command(
         return [{**row, "prompt_id": pid} for cid, pid in comparisons.items() for row in runner.store.run_metrics(cid)]
 
     try:
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             # All at once: the per-provider limit queues them, and a slow provider never holds up a fast one.
             try:
                 for prompt in prompts:
