@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from canvasbench.render import latest_check
-from canvasbench.render.processes import chromium_path
+from canvasbench.render.processes import chromium_path, descendants
 from canvasbench.store import RunStore
 
 PAGES = Path(__file__).parent / "render_pages"
@@ -27,26 +27,8 @@ EXIT_WITHIN_S = 15.0
 pytestmark = pytest.mark.skipif(chromium_path() is None, reason="Debian chromium is not installed")
 
 
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                with open(f"/proc/{entry.name}/stat", "rb") as fh:
-                    ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 def _renderer_running(pid: int) -> bool:
-    for child in _descendants(pid):
+    for child in descendants(pid):
         try:
             if b"--type=renderer" in Path(f"/proc/{child}/cmdline").read_bytes():
                 return True

@@ -27,8 +27,8 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
-def renderer_pids(root_pid: int, marker: str) -> list[int]:
-    """Renderer processes of the one browser (among this process's descendants) launched with `marker`."""
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of `pid`, read from /proc (children, their children, ...)."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -39,15 +39,16 @@ def renderer_pids(root_pid: int, marker: str) -> list[int]:
         except (OSError, ValueError, IndexError):
             continue
         children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
-    def descendants(pid: int) -> list[int]:
-        found, todo = [], [pid]
-        while todo:
-            for child in children.get(todo.pop(), []):
-                found.append(child)
-                todo.append(child)
-        return found
 
+def renderer_pids(root_pid: int, marker: str) -> list[int]:
+    """Renderer processes of the one browser (among this process's descendants) launched with `marker`."""
     browser = next((p for p in descendants(root_pid) if marker.encode() in _cmdline(p)), None)
     if browser is None:
         return []
