@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from canvasbench.arena import bradley_terry
-from canvasbench.arena.outcomes import Agreement, PairOutcome, agreement, human_outcomes, judge_outcomes
+from canvasbench.arena.outcomes import (
+    Agreement,
+    PairOutcome,
+    agreement,
+    comparison_filters,
+    human_outcomes,
+    judge_outcomes,
+)
 from canvasbench.store import RunStore
 
 Basis = Literal["human", "judge"]
@@ -44,20 +51,11 @@ def model_stats(
     store: RunStore, *, category: str | None = None, since: str | None = None, until: str | None = None
 ) -> dict[str, dict[str, Any]]:
     """Per model, over its finished runs: median cost per generation, median latency, share that render."""
-    where, params = [], []
-    if category:
-        where.append("c.category = ?")
-        params.append(category)
-    if since:
-        where.append("substr(c.created_at, 1, 10) >= ?")
-        params.append(since)
-    if until:
-        where.append("substr(c.created_at, 1, 10) <= ?")
-        params.append(until)
+    where, params = comparison_filters(category, since, until, "c.created_at")
     rows = store.db.query(
         "SELECT r.model_id, r.cost_usd, r.latency_s, rc.verdict FROM runs r "
         "JOIN comparisons c ON c.id = r.comparison_id LEFT JOIN render_checks rc ON rc.run_id = r.id "
-        "WHERE r.status NOT IN ('queued', 'running')" + "".join(" AND " + w for w in where),
+        "WHERE r.status NOT IN ('queued', 'running')" + where,
         params,
     )
     grouped: dict[str, list[dict[str, Any]]] = {}

@@ -31,9 +31,10 @@ class PairOutcome:
         return self.score if run_id == self.run_a else 1.0 - self.score
 
 
-def _filters(
+def comparison_filters(
     category: str | None, since: str | None, until: str | None, column: str, comparison_id: str | None = None
 ) -> tuple[str, list[Any]]:
+    """SQL conditions (each after " AND ") on comparisons `c` by id, category and a date column, with parameters."""
     where: list[str] = []
     params: list[Any] = []
     if comparison_id:
@@ -60,7 +61,7 @@ def human_outcomes(
     comparison_id: str | None = None,
 ) -> list[PairOutcome]:
     """Every vote as an outcome (left = a), filtered by the comparison's category and the vote's date."""
-    where, params = _filters(category, since, until, "v.created_at", comparison_id)
+    where, params = comparison_filters(category, since, until, "v.created_at", comparison_id)
     rows = store.db.query(
         "SELECT v.comparison_id, v.left_run_id, v.right_run_id, v.outcome, l.model_id AS ml, r.model_id AS mr "
         "FROM votes v JOIN comparisons c ON c.id = v.comparison_id JOIN runs l ON l.id = v.left_run_id "
@@ -99,7 +100,7 @@ def judge_outcomes(
 
     Only the latest successful judgment counts per run (score) or per order (pairwise) and judge model.
     """
-    where, params = _filters(category, since, until, "j.created_at", comparison_id)
+    where, params = comparison_filters(category, since, until, "j.created_at", comparison_id)
     if judge_model:
         where += " AND j.judge_model = ?"
         params.append(judge_model)
