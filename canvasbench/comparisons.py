@@ -10,8 +10,7 @@ from typing import Any
 
 from canvasbench.errors import UsageError
 from canvasbench.prompts import custom_prompt
-from canvasbench.store import RunStore
-from canvasbench.store.run_store import ACTIVE_STATUSES
+from canvasbench.store import RunStore, reads, writes
 
 MAX_REPEAT = 10
 
@@ -54,31 +53,16 @@ def _require(store: RunStore, comparison_id: str) -> dict[str, Any]:
 def delete_comparison(store: RunStore, comparison_id: str) -> int:
     """Delete a finished comparison with its runs and their render checks; returns how many runs went."""
     _require(store, comparison_id)
-    marks = ",".join("?" * len(ACTIVE_STATUSES))
-    with store.write() as db:
-        active = db.execute(
-            f"SELECT count(*) FROM runs WHERE comparison_id = ? AND status IN ({marks})",
-            [comparison_id, *ACTIVE_STATUSES],
-        ).fetchone()[0]
-        if active:
-            raise UsageError(
-                f"Comparison {comparison_id} still has {active} run(s) streaming: cancel them first, then delete."
-            )
-        db.execute(
-            "DELETE FROM render_checks WHERE run_id IN (SELECT id FROM runs WHERE comparison_id = ?)", [comparison_id]
-        )
-        runs = db.execute("DELETE FROM runs WHERE comparison_id = ?", [comparison_id]).rowcount
-        db.execute("DELETE FROM comparisons WHERE id = ?", [comparison_id])
-    return int(runs)
+    return writes.delete_comparison(store, comparison_id)
 
 
 def rerun_request(store: RunStore, comparison_id: str) -> RerunRequest:
     """The prompt, models and options a comparison was started with, to start it again."""
     comparison = _require(store, comparison_id)
-    rows = list(store.db.query("SELECT * FROM prompts WHERE id = ?", [comparison["prompt_id"]]))
+    stored = reads.get_prompt(store, comparison["prompt_id"])
     text = comparison["prompt_text"]
-    if rows and rows[0].get("text") == text:
-        prompt = {k: v for k, v in rows[0].items() if k in ("id", "title", "category", "kind", "text", "source")}
+    if stored and stored.get("text") == text:
+        prompt = {k: v for k, v in stored.items() if k in ("id", "title", "category", "kind", "text", "source")}
     else:
         # The prompt under that id has changed since: re-run the exact text this comparison ran with.
         prompt = custom_prompt(text, title=comparison.get("title") or None)
@@ -89,12 +73,7 @@ def rerun_request(store: RunStore, comparison_id: str) -> RerunRequest:
     except ValueError:
         model_ids = []
     if not model_ids:
-        model_ids = [
-            r[0]
-            for r in store.db.execute(
-                "SELECT model_id FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id]
-            )
-        ]
+        model_ids = reads.model_ids_of(store, comparison_id)
     try:
         options = json.loads(comparison.get("options") or "{}")
     except ValueError:

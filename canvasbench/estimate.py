@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from canvasbench.pricing import Price, cost_usd, find_price
 from canvasbench.providers.base import Usage
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, reads
 
 # Context windows (input + output tokens) of the catalogued models, as documented by their providers.
 CONTEXT_WINDOWS: dict[str, int] = {
@@ -49,12 +49,7 @@ def prompt_tokens(text: str) -> int:
 
 def typical_output(store: RunStore, model_id: str) -> int | None:
     """Median output + thinking tokens of this model's finished runs in the database, or None without any."""
-    rows = store.db.execute(
-        "SELECT coalesce(output_tokens, 0) + coalesce(thinking_tokens, 0) FROM runs "
-        "WHERE model_id = ? AND status = 'done' AND output_tokens IS NOT NULL ORDER BY created_at DESC LIMIT 50",
-        [model_id],
-    ).fetchall()
-    values = [int(r[0]) for r in rows if r[0]]
+    values = [tokens for tokens in reads.recent_output_tokens(store, model_id, limit=50) if tokens]
     return int(statistics.median(values)) if values else None
 
 

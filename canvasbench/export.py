@@ -1,4 +1,7 @@
-"""The metrics table people paste into a report: one row per run, as CSV, JSON, JSON lines or Parquet."""
+"""The metrics table people paste into a report, encoded as CSV, JSON, JSON lines or Parquet.
+
+The rows come from `canvasbench.store.reads` (`export_rows`, `vote_rows`, `judgment_rows`), each with its columns.
+"""
 
 from __future__ import annotations
 
@@ -10,39 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from canvasbench.errors import UsageError
-from canvasbench.store import RunStore
-
-# Fixed by issue 4: people build spreadsheets on these names and this order.
-EXPORT_COLUMNS: tuple[str, ...] = (
-    "comparison_id",
-    "run_id",
-    "created_at",
-    "prompt_id",
-    "prompt_title",
-    "provider",
-    "model",
-    "status",
-    "finish_reason",
-    "error",
-    "input_tokens",
-    "output_tokens",
-    "thinking_tokens",
-    "ttft_s",
-    "latency_s",
-    "tokens_per_s",
-    "lines",
-    "code_lines",
-    "chars",
-    "artifact_kind",
-    "truncated",
-    "cost_usd",
-    "render_verdict",
-    "js_errors",
-    "render_ms",
-    "render_animates",
-    "render_responds",
-    "judge_score",  # the latest successful AI-judge overall score (0-10) of the run, empty when never judged
-)
+from canvasbench.store.reads import EXPORT_BOOL_COLUMNS, EXPORT_COLUMNS
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "parquet")
 
@@ -51,72 +22,10 @@ _INT_COLUMNS = frozenset(
      "attempts", "images"}
 )
 _FLOAT_COLUMNS = frozenset({"ttft_s", "latency_s", "tokens_per_s", "cost_usd", "render_ms", "judge_score", "overall"})
-_BOOL_COLUMNS = frozenset({"truncated", "render_animates", "render_responds"})
 
 # Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection");
 # tab and carriage return are on OWASP's list too.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-_SELECT = """
-SELECT
-  r.comparison_id AS comparison_id,
-  r.id AS run_id,
-  r.created_at AS created_at,
-  c.prompt_id AS prompt_id,
-  c.title AS prompt_title,
-  r.provider AS provider,
-  r.model AS model,
-  r.status AS status,
-  r.finish_reason AS finish_reason,
-  r.error AS error,
-  r.input_tokens AS input_tokens,
-  r.output_tokens AS output_tokens,
-  r.thinking_tokens AS thinking_tokens,
-  r.ttft_s AS ttft_s,
-  r.latency_s AS latency_s,
-  r.tokens_per_s AS tokens_per_s,
-  r.lines AS lines,
-  r.code_lines AS code_lines,
-  r.chars AS chars,
-  r.artifact_kind AS artifact_kind,
-  CASE WHEN r.artifact_kind IS NULL THEN NULL ELSE r.truncated END AS truncated,
-  r.cost_usd AS cost_usd,
-  rc.verdict AS render_verdict,
-  rc.js_errors AS js_errors,
-  rc.render_ms AS render_ms,
-  rc.animates AS render_animates,
-  rc.responds_to_input AS render_responds,
-  (SELECT j.overall FROM judgments j WHERE j.run_id = r.id AND j.mode = 'score' AND j.status = 'ok'
-   ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS judge_score
-FROM runs r
-JOIN comparisons c ON c.id = r.comparison_id
-LEFT JOIN render_checks rc ON rc.run_id = r.id
-"""
-
-
-def export_rows(
-    store: RunStore, *, comparison_id: str | None = None, run_ids: Sequence[str] | None = None
-) -> list[dict[str, Any]]:
-    """The export table (EXPORT_COLUMNS, in order), oldest comparison first, runs in the order asked for."""
-    where: list[str] = []
-    params: list[Any] = []
-    if comparison_id is not None:
-        where.append("r.comparison_id = ?")
-        params.append(comparison_id)
-    if run_ids is not None:
-        if not run_ids:
-            return []
-        where.append(f"r.id IN ({','.join('?' * len(run_ids))})")
-        params.extend(run_ids)
-    sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "")
-    sql += " ORDER BY c.created_at, r.comparison_id, r.position"
-    rows = []
-    for row in store.db.query(sql, params):
-        for flag in _BOOL_COLUMNS:
-            if row[flag] is not None:
-                row[flag] = bool(row[flag])
-        rows.append({name: row[name] for name in EXPORT_COLUMNS})
-    return rows
 
 
 def neutralise_cell(value: str) -> str:
@@ -189,7 +98,7 @@ def _parquet(rows: Sequence[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
             return pa.int64()
         if name in _FLOAT_COLUMNS:
             return pa.float64()
-        if name in _BOOL_COLUMNS:
+        if name in EXPORT_BOOL_COLUMNS:
             return pa.bool_()
         return pa.string()
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from canvasbench.run_status import describe_run
+from canvasbench.status import ACTIVE_STATUSES
 
 SUMMARY_COLUMNS = (
     "model_id",
@@ -36,7 +37,7 @@ def summarise(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     for model_id in sorted(by_model):
         group = by_model[model_id]
         checked = [r for r in group if r.get("render_verdict") not in (None, "not checked")]
-        finished = [r for r in group if r.get("status") not in ("queued", "running")]
+        finished = [r for r in group if r.get("status") not in ACTIVE_STATUSES]
         rows.append(
             {
                 "model_id": model_id,

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from canvasbench.status import Status
+
 Tone = Literal["green", "blue", "orange", "red", "gray", "violet"]
 
 # A running stream with no new data for this long reads as stalled (generate() gives up after its idle timeout).
@@ -39,16 +41,12 @@ class RunState:
     icon: str  # a Material Symbols name
     message: str | None = None
     detail: str | None = None  # the raw error, for a details view; never repeats `message`
+    active: bool = False  # still queued or streaming (a `stalled` state is active only while its run streams)
 
     @property
     def ok(self) -> bool:
         """Whether the run finished as asked (its numbers and artifact can be trusted as complete)."""
         return self.key == "done"
-
-    @property
-    def active(self) -> bool:
-        """Whether the run is still queued or streaming."""
-        return self.key in ("queued", "running", "stalled")
 
 
 def _seconds(value: float) -> str:
@@ -85,9 +83,9 @@ def describe(
     status = status or "unknown"
     err = _error_text(error)
     raw = f" ({raw_finish_reason})" if raw_finish_reason and raw_finish_reason.lower() != finish_reason else ""
-    if status == "queued":
-        return RunState("queued", "queued", "gray", "schedule")
-    if status == "running":
+    if status == Status.QUEUED:
+        return RunState("queued", "queued", "gray", "schedule", active=True)
+    if status == Status.RUNNING:
         if stalled_s is not None and stalled_s >= STALL_AFTER_S:
             return RunState(
                 "stalled",
@@ -95,13 +93,14 @@ def describe(
                 "orange",
                 "hourglass_empty",
                 f"No data for {_seconds(stalled_s)}: the provider has gone quiet; waiting, the text so far is kept.",
+                active=True,
             )
-        return RunState("running", "running", "blue", "progress_activity")
-    if status == "cancelled":
+        return RunState("running", "running", "blue", "progress_activity", active=True)
+    if status == Status.CANCELLED:
         return RunState(
             "cancelled", "cancelled", "gray", "stop_circle", "Cancelled by you; the output until then is kept."
         )
-    if status == "interrupted":
+    if status == Status.INTERRUPTED:
         return RunState(
             "interrupted",
             "interrupted",
@@ -109,7 +108,7 @@ def describe(
             "warning",
             "The process running it stopped before it finished; the output until then is kept.",
         )
-    if status == "failed":
+    if status == Status.FAILED:
         if _CUT in err:
             cause = _CAUSE.search(err)
             return RunState(
@@ -152,7 +151,7 @@ def describe(
             )
         message = (err[:1].upper() + err[1:]) if err else "Failed without an error message."
         return RunState("failed", "failed", "red", "error", message)
-    if status == "incomplete":
+    if status == Status.INCOMPLETE:
         if err:
             return RunState("incomplete", "incomplete", "orange", "warning", err[:1].upper() + err[1:])
         return RunState(
@@ -162,7 +161,7 @@ def describe(
             "warning",
             "The stream ended early without a finish reason; the output until then is kept.",
         )
-    if status == "done":
+    if status == Status.DONE:
         if finish_reason == "safety":
             return _safety(raw)
         if finish_reason == "refusal":
@@ -254,7 +253,7 @@ class StallWatch:
 
     def stalled_s(self, run: dict[str, Any]) -> float | None:
         """Seconds without new data for a running run (None when it is not running)."""
-        if run.get("status") != "running":
+        if run.get("status") != Status.RUNNING:
             with self._lock:
                 self._seen.pop(str(run.get("id")), None)
             return None

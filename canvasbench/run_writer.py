@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import queue
@@ -16,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlite_utils import Database
+
 from canvasbench.errors import StoreError
 from canvasbench.paths import recovery_dir
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, writes
 
 log = logging.getLogger(__name__)
 
-# Checkpoints only ever touch runs still in flight: a late checkpoint must never overwrite a final row.
-_ACTIVE_GUARD = "status IN ('queued', 'running')"
 _MAX_BATCH = 256
 # Marks log records whose news also reaches the user another way (Runner.unsaved_runs(), which the CLI
 # prints as its one error line): a front end that shows that may leave these records out.
@@ -223,7 +222,7 @@ class RunWriter:
             try:
                 with self.store.write() as db:
                     for run_id, values, only_if_active in statements:
-                        self._execute(db.conn, run_id, values, only_if_active, appended)
+                        self._execute(db, run_id, values, only_if_active, appended)
             except StoreError as exc:
                 # Another process can hold the database past busy_timeout (a long VACUUM, a slow disk):
                 # retry rather than lose the final row of a run that took minutes and cost money. A full
@@ -254,7 +253,7 @@ class RunWriter:
 
     def _execute(
         self,
-        conn: sqlite3.Connection,
+        db: Database,
         run_id: str,
         values: dict[str, Any],
         only_if_active: bool,
@@ -268,24 +267,14 @@ class RunWriter:
             state = appended.get(run_id) or self._appended.get(run_id) or (0, 0, 0)
             done_text, done_thought, seq = state
             if len(text) < done_text or len(thought) < done_thought:  # a new attempt started over
-                conn.execute("DELETE FROM run_chunks WHERE run_id = ?", [run_id])
+                writes.drop_checkpoints(db, run_id)
                 done_text = done_thought = 0
             if len(text) > done_text or len(thought) > done_thought:
                 new_text, new_thought = text[done_text:], thought[done_thought:]
-                inserted = conn.execute(
-                    "INSERT INTO run_chunks (run_id, seq, response, reasoning) SELECT ?, ?, ?, ? "
-                    f"WHERE EXISTS (SELECT 1 FROM runs WHERE id = ? AND {_ACTIVE_GUARD})",
-                    [run_id, seq, new_text, new_thought, run_id],
-                ).rowcount
-                if inserted:
+                if writes.append_checkpoint(db, run_id, seq, new_text, new_thought):
                     appended[run_id] = (len(text), len(thought), seq + 1)
                     self.stats.appended_bytes += len(new_text.encode()) + len(new_thought.encode())
         elif "response" in values:  # the whole text, in the row itself: the pieces have served their turn
-            conn.execute("DELETE FROM run_chunks WHERE run_id = ?", [run_id])
+            writes.drop_checkpoints(db, run_id)
             appended[run_id] = None
-        columns = ", ".join(f"[{name}] = ?" for name in values)
-        sql = f"UPDATE runs SET {columns} WHERE id = ?"
-        if only_if_active:
-            sql += f" AND {_ACTIVE_GUARD}"
-        params = [json.dumps(v) if isinstance(v, list | dict) else v for v in values.values()]
-        conn.execute(sql, [*params, run_id])
+        writes.set_run_columns(db, run_id, values, only_if_active=only_if_active)

@@ -4,7 +4,7 @@ What a run's row holds while it streams (written by one writer thread, every 0.5
 2 s even during a stall): status `running`, `chars` and `lines` (and `response_lines`) of the raw response so
 far, `first_chunk_s`/`ttft_s` once known, `attempts`, and `timeline` = JSON [[seconds since the run left the
 queue, chars, lines], ...]. The partial answer and thinking text go to `run_chunks`, one row per checkpoint
-holding only the text received since the previous one (RunStore.get_run/runs_of and queries.live_runs put
+holding only the text received since the previous one (RunStore.get_run/runs_of and reads.live_runs put
 them together), so a checkpoint costs what is new, never the whole response. The final transaction writes
 the whole text into the row, deletes its pieces, and replaces `lines`/`code_lines`/`chars` with the extracted
 artifact's (A's `analyse_response`; the raw response's line count stays in `response_lines`) and adds

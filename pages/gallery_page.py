@@ -7,9 +7,10 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench import queries
 from canvasbench.comparisons import sample_labels
 from canvasbench.errors import CanvasBenchError
+from canvasbench.status import RUN_STATUSES
+from canvasbench.store import reads as queries
 from ui import actions, charts, code_viewer, data, lanes, state, text, tiles, views
 from ui.format import md, run_badge, when
 from ui.text import md_iso
@@ -190,7 +191,7 @@ def _run(run_id: str) -> None:
         st.warning(f"No run with id {md(run_id)}: it may have been deleted. Pick a comparison below.")
         _gallery()
         return
-    run["check"] = queries.render_checks_of(store, [run_id]).get(run_id)
+    run["check"] = queries.latest_checks(store, [run_id]).get(run_id)
     comparison = store.get_comparison(run["comparison_id"]) or {}
     st.button(
         "Back to the comparison",
@@ -247,7 +248,7 @@ def _filters() -> queries.GalleryFilter:
     )
     status = c3.selectbox(
         "Status",
-        queries.RUN_STATUSES,
+        RUN_STATUSES,
         index=None,
         placeholder="Any status",
         key=state.GALLERY_STATUS,

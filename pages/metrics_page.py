@@ -9,10 +9,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from canvasbench import queries
-from canvasbench.export import export_rows, write_export
+from canvasbench.export import write_export
 from canvasbench.model_summary import summarise
 from canvasbench.pricing import format_cost
+from canvasbench.store import reads as queries
+from canvasbench.store.reads import export_rows
 from ui import charts, data, state
 from ui.colours import colour
 from ui.format import when

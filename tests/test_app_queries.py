@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from canvasbench import queries
 from canvasbench.store import RunStore
+from canvasbench.store import reads as queries
 from tests.browser_helpers import seed_comparison
 
 

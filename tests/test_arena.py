@@ -13,11 +13,13 @@ from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
 from canvasbench.arena.leaderboard import leaderboard, winner_of
-from canvasbench.arena.pairing import arena_comparisons, next_pair, next_unvoted, votable_runs
-from canvasbench.arena.votes import record_vote, undo_vote, vote_rows
+from canvasbench.arena.pairing import arena_comparisons, next_pair, next_unvoted
+from canvasbench.arena.votes import record_vote
 from canvasbench.cli import main
 from canvasbench.errors import UsageError
 from canvasbench.store import RunStore
+from canvasbench.store.reads import votable_runs, vote_rows
+from canvasbench.store.writes import delete_vote
 from tests.arena_helpers import finished_comparison
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -78,7 +80,7 @@ def test_votes_survive_a_restart_undo_removes_one_and_exports_have_them(tmp_path
     cid, ids = finished_comparison(store, FOUR[:3])
     first = record_vote(store, cid, ids[1], ids[0], "left", voter="  Ada ")
     second = record_vote(store, cid, ids[0], ids[2], "both_bad")
-    assert undo_vote(store, second) and not undo_vote(store, second)
+    assert delete_vote(store, second) and not delete_vote(store, second)
     store.close()
     reopened = RunStore()
     (row,) = vote_rows(reopened)

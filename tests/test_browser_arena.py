@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from canvasbench.arena.votes import vote_rows
 from canvasbench.store import RunStore
+from canvasbench.store.reads import vote_rows
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, AppServer, seed_comparison
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]

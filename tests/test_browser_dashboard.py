@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from canvasbench.export import EXPORT_COLUMNS
 from canvasbench.store import RunStore
+from canvasbench.store.reads import EXPORT_COLUMNS
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, seed_comparison
 from tests.fakes import start_fake_server
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from canvasbench import queries
 from canvasbench.run_writer import RunWriter
 from canvasbench.store import RunStore
+from canvasbench.store import reads as queries
 
 PROMPT = {"id": "p-1", "title": "Big", "category": "canvas", "kind": "html", "text": "Write a lot."}
 PROC_IO = Path("/proc/self/io")

@@ -9,9 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from canvasbench.cli import main
-from canvasbench.render import MIRROR_PACKAGES, RenderCheck, latest_check, save_check
+from canvasbench.render import MIRROR_PACKAGES, RenderCheck, save_check
 from canvasbench.render.processes import chromium_path
 from canvasbench.store import RunStore
+from canvasbench.store.reads import latest_check
 
 PAGES = Path(__file__).parent / "render_pages"
 needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="Debian chromium is not installed")

@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from canvasbench.cli import main
-from canvasbench.export import EXPORT_COLUMNS, export_rows, write_export
+from canvasbench.export import write_export
 from canvasbench.store import RunStore, utc_now
+from canvasbench.store.reads import EXPORT_COLUMNS, export_rows
 
 # Copied from issue 4, in its order, then the render-check columns.
 ISSUE_COLUMNS = [

@@ -12,14 +12,12 @@ from click.testing import CliRunner
 from canvasbench.arena.leaderboard import leaderboard, winner_of
 from canvasbench.arena.outcomes import combine_orders, judge_outcomes
 from canvasbench.cli import main
-from canvasbench.export import export_rows
 from canvasbench.judge import prompts
 from canvasbench.judge.answers import BadAnswer, parse_pair, parse_score
-from canvasbench.judge.checklist import stored_checklist
-from canvasbench.judge.judge import judge_comparison, unjudged_comparisons
-from canvasbench.judge.records import judgment_rows
+from canvasbench.judge.judge import judge_comparison
 from canvasbench.prompts import get_prompt
 from canvasbench.store import RunStore
+from canvasbench.store.reads import export_rows, judgment_rows, stored_checklist, unjudged_comparisons
 from tests.arena_helpers import finished_comparison, page, png
 from tests.fakes import fixtures
 from tests.fakes.judge import MALFORMED_TEXT, REFUSAL_TEXT

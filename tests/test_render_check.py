@@ -27,16 +27,12 @@ from canvasbench.render import (
     build_mirror,
     check_artifact,
     check_run,
-    latest_check,
-    latest_checks,
     load_mirror,
-    moments_of,
-    screenshot_of,
-    unchecked_run_ids,
 )
 from canvasbench.render.processes import chromium_path
 from canvasbench.render.verdict import png_size
 from canvasbench.store import RunStore
+from canvasbench.store.reads import latest_check, latest_checks, moments_of, screenshot_of, unchecked_run_ids
 
 PAGES = Path(__file__).parent / "render_pages"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

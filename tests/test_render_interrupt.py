@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from canvasbench.render import latest_check
 from canvasbench.render.processes import chromium_path, descendants
 from canvasbench.store import RunStore
+from canvasbench.store.reads import latest_check
 
 PAGES = Path(__file__).parent / "render_pages"
 ROOT = Path(__file__).resolve().parent.parent

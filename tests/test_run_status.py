@@ -8,6 +8,7 @@ import json
 import pytest
 
 from canvasbench.run_status import STALL_AFTER_S, StallWatch, describe, last_text_change
+from canvasbench.status import ACTIVE_STATUSES
 
 STATUSES = ("queued", "running", "done", "failed", "incomplete", "cancelled", "interrupted")
 FINISHES = (None, "stop", "length", "safety", "refusal", "error", "incomplete")
@@ -63,6 +64,8 @@ def test_every_combination_says_what_happened_once(
     if status in ("failed", "incomplete", "cancelled", "interrupted"):
         assert message, "a run that did not finish must say why"
     assert state.ok == (state.key == "done")
+    # Only a queued or streaming run is active: one that failed after a stall shows its message, not a Cancel.
+    assert state.active == (status in ACTIVE_STATUSES)
 
 
 def test_no_detail_repeats_the_message() -> None:

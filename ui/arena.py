@@ -8,12 +8,12 @@ from typing import Any
 import streamlit as st
 
 from canvasbench.arena.pairing import ArenaPair, next_pair, next_unvoted
-from canvasbench.arena.votes import OUTCOME_LABELS, record_vote, undo_vote
+from canvasbench.arena.votes import OUTCOME_LABELS, record_vote
 from canvasbench.errors import CanvasBenchError
-from canvasbench.judge.records import latest_scores
-from canvasbench.render.records import latest_checks
 from canvasbench.sandbox import sandbox_document
 from canvasbench.store import RunStore
+from canvasbench.store.reads import latest_checks, latest_scores
+from canvasbench.store.writes import delete_vote
 from ui import views
 from ui.format import md, verdict_label
 from ui.frame import preview_network
@@ -102,7 +102,7 @@ def after_vote_actions(store: RunStore, vote: dict[str, str]) -> None:
     st.success(f"Vote saved: {OUTCOME_LABELS[vote['outcome']]}.")
     c1, c2, _ = st.columns([1, 1, 3])
     if c1.button("Undo vote (U)", key="arena.undo", shortcut="u", width="stretch"):
-        undo_vote(store, vote["id"])
+        delete_vote(store, vote["id"])
         st.session_state.pop(VOTE, None)
         st.rerun()
     if c2.button("Next pair (N)", key="arena.next", shortcut="n", type="primary", width="stretch"):

@@ -8,10 +8,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from canvasbench import queries
 from canvasbench.highlight import highlighted_page
 from canvasbench.paths import db_path
 from canvasbench.store import RunStore
+from canvasbench.store import reads as queries
 
 
 @st.cache_resource(show_spinner=False)

@@ -7,10 +7,10 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench import queries
 from canvasbench.preview_server import PreviewServer, preview_server
 from canvasbench.sandbox import PreviewNetwork
 from canvasbench.store import RunStore
+from canvasbench.store import reads as queries
 from ui import data
 from ui.format import KEY_MISSING, KEY_SET, elapsed_since, md, seconds
 

@@ -12,6 +12,7 @@ from canvasbench.pricing import format_cost
 from canvasbench.reasoning import inband_reasoning
 from canvasbench.run_status import describe_run
 from canvasbench.sandbox import sandbox_document
+from canvasbench.status import ACTIVE_STATUSES as ACTIVE
 from ui import data, state
 from ui.format import (
     count,
@@ -24,7 +25,6 @@ from ui.format import (
 from ui.frame import preview_network
 from ui.text import clipped
 
-ACTIVE = ("queued", "running")
 VIEWS = {"preview": "Preview", "code": "Code", "response": "Raw response", "reasoning": "Reasoning"}
 _EXT = {"html": ("html", "text/html"), "svg": ("svg", "image/svg+xml")}
 

@@ -11,11 +11,10 @@ from canvasbench.arena.outcomes import (
     Agreement,
     PairOutcome,
     agreement,
-    comparison_filters,
     human_outcomes,
     judge_outcomes,
 )
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, reads
 
 Basis = Literal["human", "judge"]
 BASES: tuple[Basis, ...] = ("human", "judge")
@@ -51,13 +50,7 @@ def model_stats(
     store: RunStore, *, category: str | None = None, since: str | None = None, until: str | None = None
 ) -> dict[str, dict[str, Any]]:
     """Per model, over its finished runs: median cost per generation, median latency, share that render."""
-    where, params = comparison_filters(category, since, until, "c.created_at")
-    rows = store.db.query(
-        "SELECT r.model_id, r.cost_usd, r.latency_s, rc.verdict FROM runs r "
-        "JOIN comparisons c ON c.id = r.comparison_id LEFT JOIN render_checks rc ON rc.run_id = r.id "
-        "WHERE r.status NOT IN ('queued', 'running')" + where,
-        params,
-    )
+    rows = reads.finished_run_figures(store, category=category, since=since, until=until)
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         grouped.setdefault(row["model_id"], []).append(row)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, reads
 
 # A "both bad" vote says neither model did better: it counts as a tie, as the public arenas count it.
 _SCORE = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
+_RUN_KEYS = ("run_id", "left_run_id", "right_run_id")  # the runs a score or pairwise judgment is about
 
 
 @dataclass(frozen=True)
@@ -31,27 +32,6 @@ class PairOutcome:
         return self.score if run_id == self.run_a else 1.0 - self.score
 
 
-def comparison_filters(
-    category: str | None, since: str | None, until: str | None, column: str, comparison_id: str | None = None
-) -> tuple[str, list[Any]]:
-    """SQL conditions (each after " AND ") on comparisons `c` by id, category and a date column, with parameters."""
-    where: list[str] = []
-    params: list[Any] = []
-    if comparison_id:
-        where.append("c.id = ?")
-        params.append(comparison_id)
-    if category:
-        where.append("c.category = ?")
-        params.append(category)
-    if since:
-        where.append(f"substr({column}, 1, 10) >= ?")
-        params.append(since)
-    if until:
-        where.append(f"substr({column}, 1, 10) <= ?")
-        params.append(until)
-    return (" AND " + " AND ".join(where)) if where else "", params
-
-
 def human_outcomes(
     store: RunStore,
     *,
@@ -61,13 +41,7 @@ def human_outcomes(
     comparison_id: str | None = None,
 ) -> list[PairOutcome]:
     """Every vote as an outcome (left = a), filtered by the comparison's category and the vote's date."""
-    where, params = comparison_filters(category, since, until, "v.created_at", comparison_id)
-    rows = store.db.query(
-        "SELECT v.comparison_id, v.left_run_id, v.right_run_id, v.outcome, l.model_id AS ml, r.model_id AS mr "
-        "FROM votes v JOIN comparisons c ON c.id = v.comparison_id JOIN runs l ON l.id = v.left_run_id "
-        f"JOIN runs r ON r.id = v.right_run_id WHERE l.model_id != r.model_id {where} ORDER BY v.created_at, v.id",
-        params,
-    )
+    rows = reads.vote_outcomes(store, category=category, since=since, until=until, comparison_id=comparison_id)
     return [
         PairOutcome(row["comparison_id"], row["left_run_id"], row["right_run_id"], row["ml"], row["mr"],
                     _SCORE[row["outcome"]])
@@ -100,18 +74,10 @@ def judge_outcomes(
 
     Only the latest successful judgment counts per run (score) or per order (pairwise) and judge model.
     """
-    where, params = comparison_filters(category, since, until, "j.created_at", comparison_id)
-    if judge_model:
-        where += " AND j.judge_model = ?"
-        params.append(judge_model)
-    rows = list(
-        store.db.query(
-            "SELECT j.*, c.id AS cid FROM judgments j JOIN comparisons c ON c.id = j.comparison_id "
-            f"WHERE j.status = 'ok' AND j.mode IN ('score', 'pairwise') {where} ORDER BY j.created_at, j.id",
-            params,
-        )
+    rows = reads.verdict_judgments(
+        store, category=category, since=since, until=until, judge_model=judge_model, comparison_id=comparison_id
     )
-    models = _models_of(store, rows)
+    models = reads.models_of_runs(store, sorted({r[k] for r in rows for k in _RUN_KEYS if r.get(k)}))
     latest_score: dict[tuple[str, str], dict[str, Any]] = {}
     latest_pair: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in rows:
@@ -143,15 +109,6 @@ def judge_outcomes(
                 out[key] = PairOutcome(comparison_id, a["run_id"], b["run_id"], models[a["run_id"]],
                                        models[b["run_id"]], 1.0 if diff > 0 else 0.0 if diff < 0 else 0.5)
     return list(out.values())
-
-
-def _models_of(store: RunStore, rows: list[dict[str, Any]]) -> dict[str, str]:
-    ids = {r[k] for r in rows for k in ("run_id", "left_run_id", "right_run_id") if r.get(k)}
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    found = store.db.query(f"SELECT id, model_id FROM runs WHERE id IN ({marks})", list(ids))
-    return {r["id"]: r["model_id"] for r in found}
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,11 @@ from canvasbench.render import (
     build_mirror,
     load_mirror,
     save_check,
-    unchecked_run_ids,
 )
 from canvasbench.render.processes import chromium_path
 from canvasbench.render.verdict import NOT_CHECKED, not_checked
 from canvasbench.store import RunStore
+from canvasbench.store.reads import unchecked_run_ids
 
 
 @click.command("check")

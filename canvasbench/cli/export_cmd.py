@@ -8,12 +8,19 @@ from pathlib import Path
 
 import click
 
-from canvasbench.arena.votes import VOTE_EXPORT_COLUMNS, vote_rows
 from canvasbench.cli.common import clean_errors, db_option, open_store
 from canvasbench.errors import UsageError
-from canvasbench.export import EXPORT_COLUMNS, EXPORT_FORMATS, export_rows, write_export
-from canvasbench.judge.records import JUDGMENT_EXPORT_COLUMNS, judgment_rows
+from canvasbench.export import EXPORT_FORMATS, write_export
 from canvasbench.store import RunStore
+from canvasbench.store.reads import (
+    EXPORT_COLUMNS,
+    JUDGMENT_EXPORT_COLUMNS,
+    VOTE_EXPORT_COLUMNS,
+    export_rows,
+    integrity_problems,
+    judgment_rows,
+    vote_rows,
+)
 from canvasbench.store.run_store import store_error
 
 STDOUT = Path("-")
@@ -92,8 +99,8 @@ def export_command(db: str | None, fmt: str | None, output: Path | None, compari
 
 def _damage(store: RunStore) -> str | None:
     """SQLite's own quick check: None when the file is sound, else its first complaint."""
-    problems = [row[0] for row in store.db.execute("PRAGMA quick_check(5)")]
-    return None if problems == ["ok"] else "; ".join(problems)
+    problems = integrity_problems(store, 5)
+    return "; ".join(problems) if problems else None
 
 
 def register(group: click.Group) -> None:

@@ -32,7 +32,8 @@ def judge_command(
     failed judgment with the raw answer: it never becomes a score. Exit 1 when any judgment failed.
     """
     # Imported here: the judge pulls in the providers and the render records, which every CLI start would pay for.
-    from canvasbench.judge.judge import judge_comparison, unjudged_comparisons
+    from canvasbench.judge.judge import judge_comparison
+    from canvasbench.store.reads import unjudged_comparisons
 
     store = open_store(db)
     try:

@@ -19,8 +19,10 @@ from canvasbench.comparisons import repeat_models
 from canvasbench.errors import StoreError, UsageError
 from canvasbench.prompts import custom_prompt, get_prompt, load_suite
 from canvasbench.providers.base import THINKING_LEVELS
-from canvasbench.render import RenderCheckPool, latest_checks
+from canvasbench.render import RenderCheckPool
 from canvasbench.runner import Runner, RunOptions
+from canvasbench.status import Status
+from canvasbench.store.reads import latest_checks, run_status
 
 REFRESH_S = 0.25
 CANCEL_WAIT_S = 30.0
@@ -137,8 +139,8 @@ def _check_hook(checks: RenderCheckPool | None) -> Callable[[str], None] | None:
         return None
 
     def hook(run_id: str) -> None:
-        row = checks.store.db.execute("SELECT status FROM runs WHERE id = ?", [run_id]).fetchone()
-        if row is not None and row[0] != "cancelled":
+        status = run_status(checks.store, run_id)
+        if status is not None and status != Status.CANCELLED:
             checks.on_run_finished(run_id)
 
     return hook

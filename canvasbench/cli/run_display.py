@@ -10,10 +10,10 @@ from typing import Any, TextIO
 
 from canvasbench.pricing import format_cost
 from canvasbench.run_status import StallWatch, describe_run
+from canvasbench.status import FINAL_STATUSES
 
 # Plain (non-TTY) output repeats the whole block this often; status changes print at once.
 PLAIN_EVERY_S = 5.0
-FINAL_STATUSES = frozenset({"done", "failed", "incomplete", "cancelled", "interrupted"})
 
 
 def _since(iso: str | None) -> float | None:

@@ -1,13 +1,11 @@
-"""The checklist a comparison is judged against: the suite prompt's own, or one the judge writes once and we store."""
+"""The checklist a comparison is judged against: the suite prompt's own, or one the judge writes once and we store
+(read it back with `reads.stored_checklist`)."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from canvasbench.errors import CanvasBenchError
 from canvasbench.prompts import SuiteError, load_suite
-from canvasbench.store import RunStore, utc_now
+from canvasbench.store import RunStore, writes
 
 
 def suite_checklist(prompt_id: str) -> list[str] | None:
@@ -22,29 +20,8 @@ def suite_checklist(prompt_id: str) -> list[str] | None:
     return None
 
 
-def stored_checklist(store: RunStore, comparison_id: str) -> dict[str, Any] | None:
-    """The checklist stored with a comparison (items decoded), or None."""
-    rows = list(store.db.query("SELECT * FROM checklists WHERE comparison_id = ?", [comparison_id]))
-    if not rows:
-        return None
-    row = rows[0]
-    row["items"] = json.loads(row["items"])
-    return row
-
-
 def save_checklist(store: RunStore, comparison_id: str, items: list[str], source: str, judge_model: str | None) -> None:
     """Store the checklist of a comparison (the first one stays: judgments must share one checklist)."""
     if not items:
         raise CanvasBenchError("A checklist needs at least one item.")
-    with store.write():
-        if store.table("checklists").count_where("comparison_id = ?", [comparison_id]):
-            return
-        store.table("checklists").insert(
-            {
-                "comparison_id": comparison_id,
-                "items": json.dumps(items),
-                "source": source,
-                "judge_model": judge_model,
-                "created_at": utc_now(),
-            }
-        )
+    writes.save_checklist(store, comparison_id, items, source, judge_model)

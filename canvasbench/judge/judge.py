@@ -9,17 +9,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from canvasbench.arena.pairing import votable_runs
 from canvasbench.errors import UsageError
 from canvasbench.ids import new_id
 from canvasbench.judge import prompts
 from canvasbench.judge.answers import BadAnswer, PairAnswer, ScoreAnswer, parse_checklist, parse_pair, parse_score
-from canvasbench.judge.checklist import save_checklist, stored_checklist, suite_checklist
+from canvasbench.judge.checklist import save_checklist, suite_checklist
 from canvasbench.pricing import price_of
 from canvasbench.providers.base import GenerationRequest, ImagePart, Usage
 from canvasbench.providers.generate import generate
-from canvasbench.render import records
-from canvasbench.store import RunStore, utc_now
+from canvasbench.store import RunStore, reads, utc_now, writes
 
 T = TypeVar("T")
 MAX_ANSWER_TRIES = 2  # a non-JSON answer is asked again once, then recorded as a failed judgment
@@ -44,14 +42,12 @@ class Asked:
 
 
 def screenshots_of(store: RunStore, run_id: str) -> list[tuple[str, bytes]]:
-    """The render check's screenshots of a run as (moment, PNG), in time order: the timed series where the
-    render records keep one (`moments_of`), else the single screenshot."""
-    moments = getattr(records, "moments_of", None)
-    if callable(moments):
-        shots = [(str(label), png) for label, png in moments(store, run_id) if png]
-        if shots:
-            return shots
-    one = records.screenshot_of(store, run_id)
+    """The render check's screenshots of a run as (moment, PNG), in time order: the three moments where the
+    check kept them, else the single screenshot."""
+    shots = [(label, png) for label, png in reads.moments_of(store, run_id) if png]
+    if shots:
+        return shots
+    one = reads.screenshot_of(store, run_id)
     return [("screenshot", one)] if one else []
 
 
@@ -118,7 +114,7 @@ def ask_all(judge_model: str, questions: Sequence[Question], *, concurrency: int
 
 def checklist_for(store: RunStore, comparison: dict[str, Any], judge_model: str) -> list[str]:
     """The comparison's checklist: stored, else the suite's, else written by the judge now and stored."""
-    stored = stored_checklist(store, comparison["id"])
+    stored = reads.stored_checklist(store, comparison["id"])
     if stored is not None:
         return list(stored["items"])
     items = suite_checklist(comparison["prompt_id"])
@@ -158,8 +154,7 @@ def _save(store: RunStore, comparison_id: str, mode: str, judge_model: str, aske
         row.update(overall=asked.parsed.overall, items=json.dumps(asked.parsed.items), reason=asked.parsed.reason)
     if isinstance(asked.parsed, PairAnswer) and asked.error is None:
         row.update(winner=asked.parsed.winner, reason=asked.parsed.reason)
-    with store.write():
-        store.table("judgments").insert(row)
+    writes.insert_judgment(store, row)
     return judgment_id
 
 
@@ -178,7 +173,7 @@ def judge_comparison(store: RunStore, comparison_id: str, judge_model: str, *, p
     comparison = store.get_comparison(comparison_id)
     if comparison is None:
         raise UsageError(f"No comparison '{comparison_id}' in {store.path}.")
-    runs = votable_runs(store, comparison_id)
+    runs = reads.votable_runs(store, comparison_id)
     if not runs:
         raise UsageError(f"Comparison {comparison_id} has no finished run with a page to judge.")
     checklist = checklist_for(store, comparison, judge_model)
@@ -210,16 +205,3 @@ def judge_comparison(store: RunStore, comparison_id: str, judge_model: str, *, p
     costs = [asked.cost_usd for asked in answers]
     total = None if any(c is None for c in costs) else sum(c or 0.0 for c in costs)
     return JudgeReport(comparison_id, ids, sum(asked.error is not None for asked in answers), total)
-
-
-def unjudged_comparisons(store: RunStore, judge_model: str, *, pairwise: bool = False) -> list[str]:
-    """Comparisons with a finished page and no successful judgment of this mode by this judge, oldest first."""
-    mode = "pairwise" if pairwise else "score"
-    rows = store.db.query(
-        "SELECT c.id FROM comparisons c WHERE EXISTS (SELECT 1 FROM runs r WHERE r.comparison_id = c.id "
-        "AND r.artifact_kind IN ('html', 'svg') AND r.status NOT IN ('queued', 'running')) "
-        "AND NOT EXISTS (SELECT 1 FROM judgments j WHERE j.comparison_id = c.id AND j.judge_model = ? "
-        "AND j.mode = ? AND j.status = 'ok') ORDER BY c.created_at, c.id",
-        [judge_model, mode],
-    )
-    return [row["id"] for row in rows]

@@ -3,15 +3,7 @@
 from canvasbench.render.check import CheckLimits, RenderEngine, RenderUnavailable, check_artifact, shared_engine
 from canvasbench.render.mirror import MIRROR_PACKAGES, Mirror, MirrorError, build_mirror, load_mirror
 from canvasbench.render.pool import RenderCheckPool, shared_pool
-from canvasbench.render.records import (
-    check_run,
-    latest_check,
-    latest_checks,
-    moments_of,
-    save_check,
-    screenshot_of,
-    unchecked_run_ids,
-)
+from canvasbench.render.records import check_run, save_check
 from canvasbench.render.verdict import VERDICTS, RenderCheck, thumbnail
 
 __all__ = [
@@ -27,14 +19,9 @@ __all__ = [
     "build_mirror",
     "check_artifact",
     "check_run",
-    "latest_check",
-    "latest_checks",
     "load_mirror",
-    "moments_of",
     "save_check",
-    "screenshot_of",
     "shared_engine",
     "shared_pool",
     "thumbnail",
-    "unchecked_run_ids",
 ]

@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.db import Table
 
 from canvasbench.errors import StoreError
-from canvasbench.ids import new_id
-from canvasbench.liveness import worker_alive, worker_token
 from canvasbench.paths import db_path
+from canvasbench.store import reads, writes
 from canvasbench.store.migrations import migrations
 
 _PROGRAMMING_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
-ACTIVE_STATUSES = ("queued", "running")
-FINAL_STATUSES = ("done", "failed", "incomplete", "cancelled", "interrupted")
 
 # One write lock per database file per process: writers in this process queue here instead of
 # spinning on SQLite's busy handler, so many concurrent runs never see "database is locked".
@@ -74,11 +68,6 @@ def _unwritable(path: os.PathLike[str] | str) -> bool:
     """An existing database SQLite cannot write: the file, or its folder (the WAL and -shm live there)."""
     folder = os.path.dirname(os.fspath(path)) or "."
     return os.path.exists(path) and not (os.access(path, os.W_OK) and os.access(folder, os.W_OK))
-
-
-def utc_now() -> str:
-    """Now as an ISO 8601 UTC timestamp with milliseconds (sorts as text)."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class RunStore:
@@ -237,150 +226,13 @@ class RunStore:
             db.conn.close()
             self._local.db = None
 
-    # --- prompts and comparisons ---------------------------------------------------------------
-
-    def save_prompt(self, prompt: dict[str, Any]) -> None:
-        """Insert or update a prompt row (id, title, category, kind, text, source)."""
-        row = {"created_at": utc_now(), "source": "suite", **prompt}
-        with self.write():
-            existing = self.table("prompts").count_where("id = ?", [row["id"]])
-            if existing:
-                row.pop("created_at")
-                self.table("prompts").update(row["id"], row)
-            else:
-                self.table("prompts").insert(row)
-
-    def create_comparison(
-        self,
-        *,
-        prompt: dict[str, Any],
-        model_ids: Iterable[str],
-        options: dict[str, Any] | None = None,
-    ) -> tuple[str, list[str]]:
-        """Record a comparison and one queued run per model; return their ids."""
-        model_ids = list(model_ids)
-        comparison_id = new_id()
-        now = utc_now()
-        run_ids = [new_id() for _ in model_ids]
-        with self.write():
-            self.save_prompt(prompt)
-            self.table("comparisons").insert(
-                {
-                    "id": comparison_id,
-                    "created_at": now,
-                    "prompt_id": prompt["id"],
-                    "title": prompt.get("title") or "",
-                    "category": prompt.get("category") or "",
-                    "prompt_text": prompt["text"],
-                    "options": json.dumps(options or {}, sort_keys=True),
-                    "models": json.dumps(model_ids),
-                }
-            )
-            self.table("runs").insert_all(
-                {
-                    "id": run_id,
-                    "comparison_id": comparison_id,
-                    "position": i,
-                    "model_id": model_id,
-                    "provider": model_id.split(":", 1)[0],
-                    "model": model_id.split(":", 1)[-1],
-                    "status": "queued",
-                    "created_at": now,
-                    "updated_at": now,
-                    "worker": worker_token(),
-                    "attempts": 0,
-                    "truncated": 0,
-                }
-                for i, (run_id, model_id) in enumerate(zip(run_ids, model_ids, strict=True))
-            )
-        return comparison_id, run_ids
-
-    def update_run(self, run_id: str, **fields: Any) -> None:
-        """Write some columns of one run (JSON-encodes lists and dicts)."""
-        values = {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in fields.items()}
-        values["updated_at"] = utc_now()
-        with self.write():
-            self.table("runs").update(run_id, values)
-
-    # --- reads ---------------------------------------------------------------------------------
-
-    def get_run(self, run_id: str) -> dict[str, Any] | None:
-        """One run with every column (a streaming run's text so far included), or None."""
-        rows = self._with_partial_text(list(self.db.query("SELECT * FROM runs WHERE id = ?", [run_id])))
-        return rows[0] if rows else None
-
-    def partial_text(self, run_id: str) -> tuple[str, str] | None:
-        """The answer and thinking text a streaming run has checkpointed so far (None: no piece yet)."""
-        pieces = self.db.execute(
-            "SELECT response, reasoning FROM run_chunks WHERE run_id = ? ORDER BY seq", [run_id]
-        ).fetchall()
-        if not pieces:
-            return None
-        return "".join(p[0] for p in pieces), "".join(p[1] for p in pieces)
-
-    def _with_partial_text(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        # A streaming run's text lives in run_chunks until its final row is written (see RunWriter).
-        for row in rows:
-            if row.get("status") in ACTIVE_STATUSES and row.get("response") is None:
-                texts = self.partial_text(row["id"])
-                if texts is not None:
-                    row["response"], row["reasoning"] = texts
-        return rows
-
-    def get_comparison(self, comparison_id: str) -> dict[str, Any] | None:
-        """One comparison row, or None."""
-        rows = list(self.db.query("SELECT * FROM comparisons WHERE id = ?", [comparison_id]))
-        return rows[0] if rows else None
-
-    def runs_of(self, comparison_id: str) -> list[dict[str, Any]]:
-        """Every run of a comparison in the order its models were asked for, with full text."""
-        return self._with_partial_text(
-            list(self.db.query("SELECT * FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id]))
-        )
-
-    def run_metrics(self, comparison_id: str) -> list[dict[str, Any]]:
-        """A comparison's runs in order, without the big text columns (cheap to poll while streaming)."""
-        skip = {"response", "reasoning", "artifact", "timeline"}
-        columns = ", ".join(f"[{c.name}]" for c in self.table("runs").columns if c.name not in skip)
-        return list(
-            self.db.query(
-                f"SELECT {columns} FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id]
-            )
-        )
-
-    def active_run_ids(self) -> list[str]:
-        """Runs queued or streaming right now."""
-        marks = ",".join("?" * len(ACTIVE_STATUSES))
-        return [r["id"] for r in self.db.query(f"SELECT id FROM runs WHERE status IN ({marks})", ACTIVE_STATUSES)]
-
-    # --- recovery ------------------------------------------------------------------------------
-
-    def recover_interrupted(self) -> int:
-        """Mark runs left active by a process that has died as `interrupted`, keeping their text."""
-        marks = ",".join("?" * len(ACTIVE_STATUSES))
-        stale = [
-            row
-            for row in self.db.query(f"SELECT id, worker FROM runs WHERE status IN ({marks})", ACTIVE_STATUSES)
-            if not worker_alive(row["worker"])
-        ]
-        if not stale:
-            return 0
-        now = utc_now()
-        with self.write():
-            for row in stale:
-                texts = self.partial_text(row["id"])
-                if texts is not None:  # fold the pieces checkpointed so far into the row
-                    self.table("runs").update(row["id"], {"response": texts[0], "reasoning": texts[1]})
-                    self.db.execute("DELETE FROM run_chunks WHERE run_id = ?", [row["id"]])
-                self.table("runs").update(
-                    row["id"],
-                    {
-                        "status": "interrupted",
-                        "finish_reason": "error",
-                        "error": "The process running this generation stopped before it finished; "
-                        "the output received until then is kept.",
-                        "finished_at": now,
-                        "updated_at": now,
-                    },
-                )
-        return len(stale)
+    # The everyday reads and writes as methods: each is the function of the same name in `reads` or `writes`.
+    get_run = reads.get_run
+    get_comparison = reads.get_comparison
+    runs_of = reads.runs_of
+    run_metrics = reads.run_metrics
+    partial_text = reads.partial_text
+    save_prompt = writes.save_prompt
+    create_comparison = writes.create_comparison
+    update_run = writes.update_run
+    recover_interrupted = writes.recover_interrupted

@@ -1,0 +1,248 @@
+"""Every write to the database: prompts, comparisons and their runs, checkpoints and final rows, render checks,
+votes, judgments and checklists, deletions and the recovery of runs a dead process left behind.
+
+Functions that take a `store` open their own transaction (`store.write()`, joined when one is already open);
+the checkpoint statements take the `db` of a transaction the caller holds, so many land in one commit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlite_utils import Database
+
+from canvasbench.errors import UsageError
+from canvasbench.ids import new_id
+from canvasbench.liveness import worker_alive, worker_token
+from canvasbench.status import ACTIVE_STATUSES, Status
+from canvasbench.store import reads
+
+if TYPE_CHECKING:
+    from canvasbench.store.run_store import RunStore
+
+# Checkpoints only ever touch runs still in flight: a late checkpoint must never overwrite a final row.
+_ONLY_ACTIVE = f"status IN ({','.join(repr(str(s)) for s in ACTIVE_STATUSES)})"
+
+
+def utc_now() -> str:
+    """Now as an ISO 8601 UTC timestamp with milliseconds (sorts as text)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _json_cells(fields: dict[str, Any]) -> dict[str, Any]:
+    """Column values as SQLite stores them: lists and dicts as JSON text."""
+    return {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in fields.items()}
+
+
+# --- prompts, comparisons and runs ----------------------------------------------------------------
+
+
+def save_prompt(store: RunStore, prompt: dict[str, Any]) -> None:
+    """Insert or update a prompt row (id, title, category, kind, text, source)."""
+    row = {"created_at": utc_now(), "source": "suite", **prompt}
+    with store.write():
+        existing = store.table("prompts").count_where("id = ?", [row["id"]])
+        if existing:
+            row.pop("created_at")
+            store.table("prompts").update(row["id"], row)
+        else:
+            store.table("prompts").insert(row)
+
+
+def create_comparison(
+    store: RunStore,
+    *,
+    prompt: dict[str, Any],
+    model_ids: Iterable[str],
+    options: dict[str, Any] | None = None,
+) -> tuple[str, list[str]]:
+    """Record a comparison and one queued run per model; return their ids."""
+    model_ids = list(model_ids)
+    comparison_id = new_id()
+    now = utc_now()
+    run_ids = [new_id() for _ in model_ids]
+    with store.write():
+        save_prompt(store, prompt)
+        store.table("comparisons").insert(
+            {
+                "id": comparison_id,
+                "created_at": now,
+                "prompt_id": prompt["id"],
+                "title": prompt.get("title") or "",
+                "category": prompt.get("category") or "",
+                "prompt_text": prompt["text"],
+                "options": json.dumps(options or {}, sort_keys=True),
+                "models": json.dumps(model_ids),
+            }
+        )
+        store.table("runs").insert_all(
+            {
+                "id": run_id,
+                "comparison_id": comparison_id,
+                "position": i,
+                "model_id": model_id,
+                "provider": model_id.split(":", 1)[0],
+                "model": model_id.split(":", 1)[-1],
+                "status": Status.QUEUED,
+                "created_at": now,
+                "updated_at": now,
+                "worker": worker_token(),
+                "attempts": 0,
+                "truncated": 0,
+            }
+            for i, (run_id, model_id) in enumerate(zip(run_ids, model_ids, strict=True))
+        )
+    return comparison_id, run_ids
+
+
+def update_run(store: RunStore, run_id: str, **fields: Any) -> None:
+    """Write some columns of one run (JSON-encodes lists and dicts)."""
+    values = _json_cells(fields)
+    values["updated_at"] = utc_now()
+    with store.write():
+        store.table("runs").update(run_id, values)
+
+
+def delete_comparison(store: RunStore, comparison_id: str) -> int:
+    """Delete a comparison with its runs and their render checks; returns how many runs went.
+
+    Refused (UsageError) while one of its runs is still queued or streaming: the check and the deletion are
+    one transaction, so a run cannot start in between.
+    """
+    with store.write() as db:
+        active = db.execute(
+            f"SELECT count(*) FROM runs WHERE comparison_id = ? AND status IN ({','.join('?' * len(ACTIVE_STATUSES))})",
+            [comparison_id, *ACTIVE_STATUSES],
+        ).fetchone()[0]
+        if active:
+            raise UsageError(
+                f"Comparison {comparison_id} still has {active} run(s) streaming: cancel them first, then delete."
+            )
+        db.execute(
+            "DELETE FROM render_checks WHERE run_id IN (SELECT id FROM runs WHERE comparison_id = ?)", [comparison_id]
+        )
+        runs = db.execute("DELETE FROM runs WHERE comparison_id = ?", [comparison_id]).rowcount
+        db.execute("DELETE FROM comparisons WHERE id = ?", [comparison_id])
+    return int(runs)
+
+
+def recover_interrupted(store: RunStore) -> int:
+    """Mark runs left active by a process that has died as `interrupted`, keeping their text."""
+    stale = [row for row in reads.stale_active_runs(store) if not worker_alive(row["worker"])]
+    if not stale:
+        return 0
+    now = utc_now()
+    with store.write() as db:
+        for row in stale:
+            texts = reads.partial_text(store, row["id"])
+            if texts is not None:  # fold the pieces checkpointed so far into the row
+                store.table("runs").update(row["id"], {"response": texts[0], "reasoning": texts[1]})
+                drop_checkpoints(db, row["id"])
+            store.table("runs").update(
+                row["id"],
+                {
+                    "status": Status.INTERRUPTED,
+                    "finish_reason": "error",
+                    "error": "The process running this generation stopped before it finished; "
+                    "the output received until then is kept.",
+                    "finished_at": now,
+                    "updated_at": now,
+                },
+            )
+    return len(stale)
+
+
+# --- a streaming run's checkpoints and its final row (inside the caller's transaction) ------------
+
+
+def append_checkpoint(db: Database, run_id: str, seq: int, text: str, thought: str) -> bool:
+    """Append piece `seq` of a run's answer and thinking text; False when the run is no longer active."""
+    cursor = db.execute(
+        "INSERT INTO run_chunks (run_id, seq, response, reasoning) SELECT ?, ?, ?, ? "
+        f"WHERE EXISTS (SELECT 1 FROM runs WHERE id = ? AND {_ONLY_ACTIVE})",
+        [run_id, seq, text, thought, run_id],
+    )
+    return bool(cursor.rowcount)
+
+
+def drop_checkpoints(db: Database, run_id: str) -> None:
+    """Forget a run's checkpointed pieces (its row now holds the whole text, or a new attempt starts over)."""
+    db.execute("DELETE FROM run_chunks WHERE run_id = ?", [run_id])
+
+
+def set_run_columns(db: Database, run_id: str, values: dict[str, Any], *, only_if_active: bool = False) -> None:
+    """Write some columns of one run as given (JSON-encodes lists and dicts); `only_if_active` leaves an ended
+    run untouched."""
+    cells = _json_cells(values)
+    sql = f"UPDATE runs SET {', '.join(f'[{name}] = ?' for name in cells)} WHERE id = ?"
+    if only_if_active:
+        sql += f" AND {_ONLY_ACTIVE}"
+    db.execute(sql, [*cells.values(), run_id])
+
+
+# --- render checks, votes, judgments and checklists ------------------------------------------------
+
+
+def save_render_check(store: RunStore, row: dict[str, Any], *, keep_other_verdict: bool = False) -> None:
+    """Store a `render_checks` row as its run's latest (one row per run).
+
+    With `keep_other_verdict`, a stored check with a different verdict stays: an interrupted or impossible
+    re-check (`not checked`) says nothing new about a page that was seen.
+    """
+    with store.write():
+        if keep_other_verdict:
+            earlier = store.db.execute("SELECT verdict FROM render_checks WHERE run_id = ?", [row["run_id"]]).fetchone()
+            if earlier is not None and earlier[0] != row["verdict"]:
+                return
+        store.table("render_checks").upsert(row, pk="run_id")
+
+
+def insert_vote(
+    store: RunStore, comparison_id: str, left_run_id: str, right_run_id: str, outcome: str, voter: str | None
+) -> str:
+    """Store one arena vote as given (left = the run shown as A); returns its id."""
+    vote_id = new_id()
+    with store.write():
+        store.table("votes").insert(
+            {
+                "id": vote_id,
+                "comparison_id": comparison_id,
+                "left_run_id": left_run_id,
+                "right_run_id": right_run_id,
+                "outcome": outcome,
+                "voter": voter,
+                "created_at": utc_now(),
+            }
+        )
+    return vote_id
+
+
+def delete_vote(store: RunStore, vote_id: str) -> bool:
+    """Delete a vote; False when it was already gone."""
+    with store.write() as db:
+        return db.execute("DELETE FROM votes WHERE id = ?", [vote_id]).rowcount > 0
+
+
+def insert_judgment(store: RunStore, row: dict[str, Any]) -> None:
+    """Store one judgment row (score or pairwise, successful or failed)."""
+    with store.write():
+        store.table("judgments").insert(row)
+
+
+def save_checklist(store: RunStore, comparison_id: str, items: list[str], source: str, judge_model: str | None) -> None:
+    """Store a comparison's checklist unless it has one already (judgments must share one)."""
+    with store.write():
+        if store.table("checklists").count_where("comparison_id = ?", [comparison_id]):
+            return
+        store.table("checklists").insert(
+            {
+                "comparison_id": comparison_id,
+                "items": json.dumps(items),
+                "source": source,
+                "judge_model": judge_model,
+                "created_at": utc_now(),
+            }
+        )
