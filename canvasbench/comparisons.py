@@ -59,7 +59,7 @@ def delete_comparison(store: RunStore, comparison_id: str) -> int:
 def rerun_request(store: RunStore, comparison_id: str) -> RerunRequest:
     """The prompt, models and options a comparison was started with, to start it again."""
     comparison = _require(store, comparison_id)
-    stored = reads.get_prompt(store, comparison["prompt_id"])
+    stored = reads.stored_prompt(store, comparison["prompt_id"])
     text = comparison["prompt_text"]
     if stored and stored.get("text") == text:
         prompt = {k: v for k, v in stored.items() if k in ("id", "title", "category", "kind", "text", "source")}

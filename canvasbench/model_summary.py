@@ -10,17 +10,6 @@ from typing import Any
 from canvasbench.run_status import describe_run
 from canvasbench.status import ACTIVE_STATUSES
 
-SUMMARY_COLUMNS = (
-    "model_id",
-    "runs",
-    "render_pass_rate",
-    "median_lines",
-    "median_ttft_s",
-    "median_tokens_per_s",
-    "median_cost_usd",
-    "failures",
-)
-
 
 def _median(values: Iterable[Any]) -> float | None:
     present = [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]

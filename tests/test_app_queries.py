@@ -101,4 +101,3 @@ def test_timeline_and_live_progress_of_one_comparison() -> None:
     assert len(runs) == 3 and len(runs[0]["samples"]) == 11
     live = queries.live_runs(store, ids[0], tail_chars=50)
     assert live[0]["lines_so_far"] > 10 and len(live[0]["tail"]) == 50
-    assert queries.active_comparison_ids(store) == []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 from click.testing import CliRunner
@@ -42,3 +44,21 @@ def test_every_cli_command_has_help() -> None:
         for part in path:
             cmd = cmd.commands[part]  # type: ignore[attr-defined]
         assert (cmd.help or "").strip(), f"{' '.join(path)} has no help text"
+
+
+def test_only_the_store_speaks_sql() -> None:
+    """Every read and write goes through canvasbench/store/, so a query is found (and fixed) in one place."""
+    root = Path(__file__).resolve().parent.parent
+    sql = re.compile(
+        r"\b(SELECT\s+\S|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|PRAGMA\s)"
+        r"|\.(execute|executemany|executescript|query)\(|\.db\.|\bstore\.db\b|\.table\("
+    )
+    files = [*(root / "canvasbench").rglob("*.py"), *(root / "ui").rglob("*.py"), *(root / "pages").rglob("*.py")]
+    found = [
+        f"{path.relative_to(root)}:{n}: {line.strip()}"
+        for path in [*files, root / "app.py"]
+        if "store" not in path.relative_to(root).parts[:2]
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if sql.search(line)
+    ]
+    assert found == []

@@ -9,7 +9,6 @@ from typing import Any, Literal
 from canvasbench.arena import bradley_terry
 from canvasbench.arena.outcomes import (
     Agreement,
-    PairOutcome,
     agreement,
     human_outcomes,
     judge_outcomes,
@@ -17,13 +16,8 @@ from canvasbench.arena.outcomes import (
 from canvasbench.store import RunStore, reads
 
 Basis = Literal["human", "judge"]
-BASES: tuple[Basis, ...] = ("human", "judge")
 _RENDERS = ("renders", "renders with errors")
 
-LEADERBOARD_COLUMNS = (
-    "rank", "model", "rating", "ci_low", "ci_high", "votes",
-    "median_cost_usd", "median_latency_s", "render_share", "runs",
-)
 
 
 @dataclass(frozen=True)
@@ -35,15 +29,6 @@ class Leaderboard:
     fit: bradley_terry.Fit
     outcomes: int
     agreement: Agreement
-
-
-def outcomes_for(
-    store: RunStore, by: Basis, *, category: str | None = None, since: str | None = None, until: str | None = None
-) -> list[PairOutcome]:
-    """The outcomes a leaderboard is fitted on."""
-    if by == "human":
-        return human_outcomes(store, category=category, since=since, until=until)
-    return judge_outcomes(store, category=category, since=since, until=until)
 
 
 def model_stats(

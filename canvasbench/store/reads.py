@@ -100,7 +100,7 @@ def model_ids_of(store: RunStore, comparison_id: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def get_prompt(store: RunStore, prompt_id: str) -> dict[str, Any] | None:
+def stored_prompt(store: RunStore, prompt_id: str) -> dict[str, Any] | None:
     """One stored prompt row, or None."""
     rows = list(store.db.query("SELECT * FROM prompts WHERE id = ?", [prompt_id]))
     return rows[0] if rows else None
@@ -304,18 +304,6 @@ def timeline(store: RunStore, comparison_id: str) -> list[dict[str, Any]]:
         row["samples"] = [s for s in samples if isinstance(s, list | tuple) and len(s) >= 3]
         out.append(row)
     return out
-
-
-def active_comparison_ids(store: RunStore) -> list[str]:
-    """Comparisons with a run queued or streaming, newest first."""
-    return [
-        r[0]
-        for r in store.db.execute(
-            f"SELECT DISTINCT comparison_id FROM runs WHERE status IN ({_marks(ACTIVE_STATUSES)}) "
-            "ORDER BY comparison_id DESC",
-            ACTIVE_STATUSES,
-        )
-    ]
 
 
 def active_runs(store: RunStore) -> list[dict[str, Any]]:
