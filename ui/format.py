@@ -11,15 +11,6 @@ from canvasbench.run_status import RunState, describe_run
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&])")
 
 # Streamlit's own icon font and badges: they render the same everywhere (no system emoji font needed).
-STATUS_BADGES = {
-    "queued": ":gray-badge[:material/schedule: queued]",
-    "running": ":blue-badge[:material/progress_activity: running]",
-    "done": ":green-badge[:material/check_circle: done]",
-    "failed": ":red-badge[:material/error: failed]",
-    "incomplete": ":orange-badge[:material/warning: incomplete]",
-    "cancelled": ":gray-badge[:material/stop_circle: cancelled]",
-    "interrupted": ":orange-badge[:material/warning: interrupted]",
-}
 VERDICT_BADGES = {
     "renders": ":green-badge[:material/visibility: renders]",
     "renders with errors": ":orange-badge[:material/bug_report: renders with errors]",
@@ -99,12 +90,6 @@ def elapsed_since(iso: str | None, until: str | None = None) -> float | None:
     except ValueError:
         return None
     return max((end - start).total_seconds(), 0.0)
-
-
-def status_label(status: str | None) -> str:
-    """A bare run status as a coloured badge (markdown); prefer state_badge(run), which reads the finish too."""
-    status = status or "unknown"
-    return STATUS_BADGES.get(status, f":gray-badge[{md(status)}]")
 
 
 def state_badge(state: RunState) -> str:
