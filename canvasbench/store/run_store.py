@@ -1,4 +1,4 @@
-"""RunStore: the SQLite database behind everything, one connection per thread."""
+"""RunStore: the SQLite database behind everything: connections, transactions, clear errors."""
 
 from __future__ import annotations
 
@@ -71,7 +71,10 @@ def _unwritable(path: os.PathLike[str] | str) -> bool:
 
 
 class RunStore:
-    """The database: prompts, comparisons, runs; safe to share between threads.
+    """The database: one connection per thread, write transactions, schema checks; safe to share between threads.
+
+What is read and written is in `reads` and `writes` (functions that take the store); the everyday ones are
+methods here too.
 
     The database file is only ever touched through SQLite: POSIX locks belong to the process, so closing
     any other descriptor of the file would drop SQLite's own locks, and another process closing its
