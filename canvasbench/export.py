@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 from canvasbench.errors import UsageError
 from canvasbench.store import RunStore
 
-# Fixed by issue 4: people build spreadsheets on these names and this order.
+# A contract: people build spreadsheets on these names and this order, so columns are only appended.
 EXPORT_COLUMNS: tuple[str, ...] = (
     "comparison_id",
     "run_id",

@@ -7,11 +7,11 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench import queries
+from canvasbench import formatting, queries
 from canvasbench.comparisons import sample_labels
 from canvasbench.errors import CanvasBenchError
 from ui import actions, charts, code_viewer, data, lanes, state, text, tiles, views
-from ui.format import md, run_badge, when
+from ui.format import md, run_badge
 from ui.text import md_iso
 
 PAGE_SIZE = 8
@@ -148,7 +148,7 @@ def _comparison(comparison_id: str) -> None:
     runs: list[dict[str, Any]] = detail["runs"]
     text.title(detail.get("title") or comparison_id)
     st.caption(
-        f"{md_iso(detail.get('category') or 'uncategorised', 40)} · {when(detail.get('created_at'))}"
+        f"{md_iso(detail.get('category') or 'uncategorised', 40)} · {formatting.when(detail.get('created_at'))}"
         f" · id `{comparison_id}`"
     )
     _notes()

@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from canvasbench import formatting
 from canvasbench.arena.leaderboard import Leaderboard, leaderboard
 from canvasbench.arena.pairing import arena_comparisons
 from ui import data, leaderboard_charts
@@ -49,7 +50,7 @@ COLUMNS = {
     "ci_low": st.column_config.NumberColumn("95% low", format="%.0f"),
     "ci_high": st.column_config.NumberColumn("95% high", format="%.0f"),
     "votes": st.column_config.NumberColumn("Outcomes"),
-    "median_cost_usd": st.column_config.NumberColumn("Median cost / generation", format="$%.4f"),
+    "median_cost_usd": st.column_config.TextColumn("Median cost / generation"),
     "median_latency_s": st.column_config.NumberColumn("Median latency", format="%.1f s"),
     "render_share": st.column_config.ProgressColumn("Renders", min_value=0.0, max_value=1.0, format="percent"),
     "runs": st.column_config.NumberColumn("Runs"),
@@ -63,7 +64,10 @@ def show(board: Leaderboard, label: str) -> None:
         source = "arena votes (Arena page)" if board.by == "human" else "judgments (`canvasbench judge`)"
         st.info(f"No {source} match these filters yet.")
         return
-    st.dataframe(pd.DataFrame(board.rows), column_config=COLUMNS, hide_index=True, width="stretch")
+    table = pd.DataFrame(board.rows)
+    # Costs as text: a column format would print a real charge of $0.00004 as $0.0000.
+    table["median_cost_usd"] = [formatting.cost(c) for c in table["median_cost_usd"]]
+    st.dataframe(table, column_config=COLUMNS, hide_index=True, width="stretch")
     st.caption(f"Fitted on {board.outcomes} pairwise outcomes.")
     order = [r["model"] for r in board.rows]
     left, right = st.columns(2)

@@ -16,7 +16,7 @@ from canvasbench.cli import main
 from canvasbench.export import EXPORT_COLUMNS, export_rows, write_export
 from canvasbench.store import RunStore, utc_now
 
-# Copied from issue 4, in its order, then the render-check columns.
+# The documented export columns in their order, then the render-check and judge columns (appended last).
 ISSUE_COLUMNS = [
     "comparison_id",
     "run_id",
@@ -45,7 +45,7 @@ ISSUE_COLUMNS = [
     "render_ms",
     "render_animates",
     "render_responds",
-    "judge_score",  # issue 14: appended last
+    "judge_score",
 ]
 
 

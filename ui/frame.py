@@ -7,12 +7,12 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench import queries
+from canvasbench import formatting, queries
 from canvasbench.preview_server import PreviewServer, preview_server
 from canvasbench.sandbox import PreviewNetwork
 from canvasbench.store import RunStore
 from ui import data
-from ui.format import KEY_MISSING, KEY_SET, elapsed_since, md, seconds
+from ui.format import KEY_MISSING, KEY_SET, md
 
 # Key and endpoint variables the dashboard may take from .streamlit/secrets.toml (environment wins).
 SECRET_VARS = (
@@ -28,12 +28,9 @@ SECRET_VARS = (
 
 
 def _provider_key_vars() -> tuple[str, ...]:
-    try:
-        from canvasbench.providers.registry import key_status, provider_names
+    from canvasbench.providers.registry import key_status, provider_names
 
-        return tuple(var for name in provider_names() for var in key_status(name).env_vars)
-    except Exception:  # providers not importable: the fixed list still covers the built-in ones
-        return ()
+    return tuple(var for name in provider_names() for var in key_status(name).env_vars)
 
 
 def load_secrets_into_env() -> list[str]:
@@ -54,10 +51,8 @@ def load_secrets_into_env() -> list[str]:
 
 def key_statuses() -> list[dict[str, Any]]:
     """Per provider: name, variables it reads, whether it needs a key and whether one is set (never the key)."""
-    try:
-        from canvasbench.providers.registry import key_status, provider_names
-    except ImportError:
-        return []
+    from canvasbench.providers.registry import key_status, provider_names
+
     out = []
     for name in provider_names():
         status = key_status(name)
@@ -136,8 +131,9 @@ def _runs_in_progress(store: RunStore) -> None:
                 st.rerun()  # the last run finished: refresh the page once, then stop polling
             return
         for run in runs[:12]:
-            took = elapsed_since(run["started_at"]) if run["started_at"] else None
-            label = f"{md(run['model_id'])} · {run['status']}" + (f" · {seconds(took)}" if took is not None else "")
+            took = formatting.seconds_between(run["started_at"]) if run["started_at"] else None
+            label = f"{md(run['model_id'])} · {run['status']}"
+            label += f" · {formatting.duration(took)}" if took is not None else ""
             st.markdown(f"- {label}")
         if len(runs) > 12:
             st.markdown(f"… and {len(runs) - 12} more")

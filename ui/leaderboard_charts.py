@@ -6,6 +6,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from canvasbench import formatting
 from canvasbench.arena.bradley_terry import Fit
 from ui.charts import _esc, colour
 
@@ -47,7 +48,8 @@ def strength_vs_cost(rows: list[dict[str, Any]], by: str) -> dict[str, Any] | No
             marker={"size": 12, "color": colour(r["model"])},
             error_y={"type": "data", "symmetric": False, "array": [r["ci_high"] - r["rating"]],
                      "arrayminus": [r["rating"] - r["ci_low"]]},
-            hovertemplate="%{text}<br>rating %{y:.0f}<br>median cost $%{x:.4f}<extra></extra>",
+            customdata=[_esc(formatting.cost(r["median_cost_usd"]))],
+            hovertemplate="%{text}<br>rating %{y:.0f}<br>median cost %{customdata}<extra></extra>",
         )
         for r in priced
     ]
