@@ -32,8 +32,8 @@ st.caption(
 
 categories = sorted({c["category"] for c in arena_comparisons(store) if c["category"]})
 c1, c2, c3 = st.columns([1.4, 1, 1.4])
-by = c1.segmented_control("Rank by", ["human", "judge", "both"], default="human", key="leaderboard.by",
-                          format_func={"human": "Human votes", "judge": "AI judge", "both": "Both"}.get)
+BASES = {"human": "Human votes", "judge": "AI judge", "both": "Both"}
+by = c1.segmented_control("Rank by", list(BASES), default="human", key="leaderboard.by", format_func=BASES.__getitem__)
 category = c2.selectbox("Category", ["All", *categories], key="leaderboard.category")
 span = c3.date_input("Date range", value=[], key="leaderboard.dates", format="YYYY-MM-DD")
 days = [d for d in (span if isinstance(span, tuple | list) else [span]) if isinstance(d, date)]
