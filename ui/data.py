@@ -45,10 +45,8 @@ def _runner_for(path: str) -> Any:
     from canvasbench.runner import shared_runner
 
     runner = shared_runner(path)
-    pool = _render_pool_for(path)
-    if pool is not None:
-        # Every finished run gets checked in headless Chromium; its screenshot becomes the thumbnail.
-        runner.add_run_finished_hook(pool.on_run_finished)
+    # Every finished run gets checked in headless Chromium; its screenshot becomes the thumbnail.
+    runner.add_run_finished_hook(_render_pool_for(path).on_run_finished)
     return runner
 
 
