@@ -276,7 +276,7 @@ def _gallery() -> None:
         else:
             st.info("No comparison matches these filters. Clear a filter or search for something else.")
         return
-    st.caption(f"{result.total:,} comparisons · page {page_no + 1} of {pages}")
+    st.caption(f"{formatting.count(result.total)} comparisons · page {page_no + 1} of {pages}")
     for comp in result.cards:
         tiles.card(comp)
     prev, mid, nxt = st.columns([1, 4, 1], vertical_alignment="center")

@@ -89,7 +89,7 @@ agreement = next(iter(boards.values())).agreement
 if agreement.pairs:
     st.metric(
         "Judge agrees with human votes",
-        f"{agreement.rate:.0%}",
+        formatting.share(agreement.rate),
         help=None,
     )
     st.caption(f"On {agreement.agree} of {agreement.pairs} pairs of runs that have both votes and a judge verdict.")

@@ -16,13 +16,12 @@ def win_rate_heatmap(fit: Fit, order: list[str]) -> dict[str, Any] | None:
     if len(order) < 2:
         return None
     z = [[fit.win_rate.get((a, b)) for b in order] for a in order]
-    text = [
-        [
-            "" if fit.win_rate.get((a, b)) is None else f"{fit.win_rate[(a, b)]:.0%} of {fit.pair_games[(a, b)]}"
-            for b in order
-        ]
-        for a in order
-    ]
+
+    def cell(a: str, b: str) -> str:
+        rate = fit.win_rate.get((a, b))
+        return "" if rate is None else f"{formatting.share(rate)} of {fit.pair_games[(a, b)]}"
+
+    text = [[cell(a, b) for b in order] for a in order]
     names = [_esc(m) for m in order]
     trace = go.Heatmap(
         z=z, x=names, y=names, text=text, texttemplate="%{text}", zmin=0, zmax=1, colorscale="RdBu",

@@ -85,7 +85,8 @@ def leaderboard_command(
         ]
         click.echo(formatting.table(head, body))
     if agree.pairs:
-        click.echo(f"Judge agrees with the human votes on {agree.agree} of {agree.pairs} pairs ({agree.rate:.0%}).")
+        rate = formatting.share(agree.rate)
+        click.echo(f"Judge agrees with the human votes on {agree.agree} of {agree.pairs} pairs ({rate}).")
     else:
         click.echo("Judge–human agreement: no pair of runs has both votes and a judge verdict yet.")
 
