@@ -13,9 +13,17 @@ if TYPE_CHECKING:
 MISSING = "–"
 
 
+def _nan(value: object) -> bool:
+    """NaN or pandas' NA: what a table holds where it has no value."""
+    try:
+        return bool(value != value)
+    except TypeError:  # pandas.NA compares to NA, which has no truth value
+        return True
+
+
 def cost(value: float | None, *, unknown: str = "unknown") -> str:
     """A cost in dollars: cents as usual, four digits under a cent, `<$0.0001` for a real but tiny charge."""
-    if value is None or value != value:  # None or NaN: no price known
+    if value is None or _nan(value):  # no price known
         return unknown
     if value == 0:
         return "$0.00"
@@ -28,7 +36,7 @@ def cost(value: float | None, *, unknown: str = "unknown") -> str:
 
 def per_million(value: float | None, *, unknown: str = MISSING) -> str:
     """A price per 1M tokens: cents as usual, but never rounding away a real price such as $0.005."""
-    if value is None or value != value:
+    if value is None or _nan(value):
         return unknown
     cents = f"{value:.2f}"
     return f"${cents}" if float(cents) == value else f"${value:g}"
@@ -49,7 +57,7 @@ def price(value: Price | None) -> str:
 
 def duration(value: float | None, *, unknown: str = MISSING) -> str:
     """A duration like `850 ms`, `12.4 s` or `3 min 05 s`."""
-    if value is None or value != value:
+    if value is None or _nan(value):
         return unknown
     if value < 1:
         return f"{value * 1000:.0f} ms"
@@ -61,19 +69,19 @@ def duration(value: float | None, *, unknown: str = MISSING) -> str:
 
 def count(value: float | None, *, unknown: str = MISSING) -> str:
     """A whole number with thousands separators (`12,345`)."""
-    if value is None or value != value:
+    if value is None or _nan(value):
         return unknown
     return f"{round(value):,}"
 
 
 def rate(value: float | None, *, unknown: str = MISSING) -> str:
     """Tokens per second (`1,234 tok/s`)."""
-    return unknown if value is None or value != value else f"{count(value)} tok/s"
+    return unknown if value is None or _nan(value) else f"{count(value)} tok/s"
 
 
 def share(value: float | None, *, unknown: str = MISSING) -> str:
     """A fraction as a whole percentage (`83%`)."""
-    return unknown if value is None or value != value else f"{value:.0%}"
+    return unknown if value is None or _nan(value) else f"{value:.0%}"
 
 
 def when(iso: str | None, *, unknown: str = MISSING) -> str:

@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import pandas as pd
 from click.testing import CliRunner
 
 from canvasbench import formatting
@@ -26,6 +27,7 @@ fake_env_vars = fixtures.fake_env_vars
 
 def test_costs_read_as_dollars_and_a_tiny_real_charge_is_never_zero() -> None:
     assert formatting.cost(None) == "unknown" and formatting.cost(float("nan")) == "unknown"
+    assert formatting.cost(pd.NA) == "unknown" and formatting.count(pd.NA) == "–"  # what a table holds when empty
     assert formatting.cost(0) == "$0.00"
     assert formatting.cost(0.00004) == "<$0.0001" and formatting.cost(0.00002) == "<$0.0001"
     assert formatting.cost(0.0042) == "$0.0042"
