@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from canvasbench import formatting, queries
+from canvasbench.errors import CanvasBenchError
 from canvasbench.preview_server import PreviewServer, preview_server
 from canvasbench.sandbox import PreviewNetwork
 from canvasbench.store import RunStore
@@ -30,7 +31,10 @@ SECRET_VARS = (
 def _provider_key_vars() -> tuple[str, ...]:
     from canvasbench.providers.registry import key_status, provider_names
 
-    return tuple(var for name in provider_names() for var in key_status(name).env_vars)
+    try:
+        return tuple(var for name in provider_names() for var in key_status(name).env_vars)
+    except CanvasBenchError:  # a broken endpoints.toml (the Models page says what): the fixed list still holds
+        return ()
 
 
 def load_secrets_into_env() -> list[str]:
@@ -53,8 +57,12 @@ def key_statuses() -> list[dict[str, Any]]:
     """Per provider: name, variables it reads, whether it needs a key and whether one is set (never the key)."""
     from canvasbench.providers.registry import key_status, provider_names
 
+    try:
+        names = provider_names()
+    except CanvasBenchError:  # a broken endpoints.toml: the Models page says what is wrong with it
+        return []
     out = []
-    for name in provider_names():
+    for name in names:
         status = key_status(name)
         out.append(
             {"provider": name, "env_vars": status.env_vars, "needs_key": status.needs_key, "is_set": status.is_set}
