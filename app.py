@@ -9,9 +9,13 @@ from ui import frame
 st.set_page_config(page_title="CanvasBench", page_icon="🎨", layout="wide")
 frame.load_secrets_into_env()
 
-# Page files end in `_page` and set url_path explicitly (the default page answers at /): until the first
-# st.navigation call, Streamlit 1.67 still treats `pages/*.py` as old-style pages, so a deep link to a path
-# equal to a file name would run that page without this frame on a freshly started server.
+# Everything Streamlit needs around the `pages/` folder, in one place. Until a server's first script run
+# reaches st.navigation, Streamlit 1.67 treats `pages/*.py` as old-style pages: a deep link to a path equal
+# to a file name would run that page without this frame, and any other deep link shows "Page not found".
+# So (1) page files end in `_page` and every page sets its url_path (the default page answers at /);
+# (2) whoever starts a server runs this script once before the first visitor, through the script health
+# check (`scriptHealthCheckEnabled` in .streamlit/config.toml; called by dev.py's warm_up and the browser
+# tests' AppServer); (3) /gallery, the path people type, is a hidden page forwarding to / (below).
 PAGES = [
     st.Page("pages/gallery_page.py", title="Gallery", icon=":material/grid_view:", default=True),  # served at /
     st.Page(
@@ -32,7 +36,6 @@ def _gallery_alias() -> None:
     st.switch_page(PAGES[0], query_params=dict(st.query_params))
 
 
-# Without it, /gallery showed a "Page not found" dialog: the default page only answers at the root.
 page = st.navigation([*PAGES, st.Page(_gallery_alias, url_path="gallery", title="Gallery", visibility="hidden")])
 store = frame.store_or_stop()
 frame.sidebar(store, show_runs=page.url_path != "arena")  # the arena names no model

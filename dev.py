@@ -115,11 +115,7 @@ def _port(extra: list[str]) -> int:
 
 
 def warm_up(server: subprocess.Popen[bytes], *, port: int) -> None:
-    """Run the app script once as soon as the server is up.
-
-    Until a first script run reaches st.navigation, Streamlit 1.67 treats `pages/*.py` as old-style
-    pages, so the first visitor's deep link (a shared ?comparison= URL) would show "Page not found".
-    """
+    """Run the app script once as soon as the server is up (why: the note on `pages/` in app.py)."""
     base = f"http://127.0.0.1:{port}"
     for _ in range(120):
         if server.poll() is not None:
@@ -140,7 +136,7 @@ def test(extra: list[str]) -> None:
     ensure_chromium(required=True)
     ensure_mirror(required=True)
     run(BIN / "ruff", "check", ".")
-    run(BIN / "mypy")
+    run(BIN / "mypy")  # canvasbench/, ui/, pages/ and app.py (pyproject's [tool.mypy] files)
     run(PY, "-m", "pytest", *extra)
 
 

@@ -12,35 +12,32 @@ STORAGE_DIR = PROJECT_ROOT / "storage"
 DATA_DIR = PACKAGE_DIR / "data"
 
 
+def _setting(variable: str, default: str) -> Path:
+    """The path in an environment variable (`~` expanded), else `default` under storage/."""
+    value = os.environ.get(variable)
+    return Path(value).expanduser() if value else STORAGE_DIR / default
+
+
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """`--db PATH`, else `CANVASBENCH_DB`, else `storage/canvasbench.db` in the project."""
-    if explicit:
-        return Path(explicit).expanduser()
-    env = os.environ.get("CANVASBENCH_DB")
-    if env:
-        return Path(env).expanduser()
-    return STORAGE_DIR / "canvasbench.db"
+    return Path(explicit).expanduser() if explicit else _setting("CANVASBENCH_DB", "canvasbench.db")
 
 
 def user_prices_path() -> Path:
     """`CANVASBENCH_PRICES`, else `storage/prices.toml`."""
-    env = os.environ.get("CANVASBENCH_PRICES")
-    return Path(env).expanduser() if env else STORAGE_DIR / "prices.toml"
+    return _setting("CANVASBENCH_PRICES", "prices.toml")
 
 
 def endpoints_path() -> Path:
     """`CANVASBENCH_ENDPOINTS`, else `storage/endpoints.toml` (OpenAI-compatible endpoints)."""
-    env = os.environ.get("CANVASBENCH_ENDPOINTS")
-    return Path(env).expanduser() if env else STORAGE_DIR / "endpoints.toml"
+    return _setting("CANVASBENCH_ENDPOINTS", "endpoints.toml")
 
 
 def mirror_dir() -> Path:
     """`CANVASBENCH_MIRROR`, else `storage/mirror` (CDN libraries for offline render checks)."""
-    env = os.environ.get("CANVASBENCH_MIRROR")
-    return Path(env).expanduser() if env else STORAGE_DIR / "mirror"
+    return _setting("CANVASBENCH_MIRROR", "mirror")
 
 
 def recovery_dir() -> Path:
     """`CANVASBENCH_RECOVERY_DIR`, else `storage/recovered`: texts the database could not take."""
-    env = os.environ.get("CANVASBENCH_RECOVERY_DIR")
-    return Path(env).expanduser() if env else STORAGE_DIR / "recovered"
+    return _setting("CANVASBENCH_RECOVERY_DIR", "recovered")

@@ -90,38 +90,6 @@ def price_of(model_id: str, usage: Usage, prices: dict[str, Price] | None = None
     return cost_usd(price, usage), price
 
 
-def format_cost(cost: float | None) -> str:
-    """A cost for people: "unknown" when there is no price (never "$0"), more digits when tiny."""
-    if cost is None:
-        return "unknown"
-    if cost == 0:
-        return "$0.00"
-    if cost < 0.0001:
-        return "<$0.0001"  # a real charge must not print as $0.0000
-    if cost < 0.01:
-        return f"${cost:.4f}"
-    return f"${cost:.2f}"
-
-
-def format_price(price: Price | None) -> str:
-    """A price as "$in / $out per 1M" (with the long-context tier when there is one), or "unknown"."""
-    if price is None:
-        return "unknown"
-    text = f"{_usd(price.input_per_m)} / {_usd(price.output_per_m)} per 1M"
-    if price.long_context_threshold is not None and price.long_input_per_m is not None:
-        text += (
-            f" ({_usd(price.long_input_per_m)} / {_usd(price.long_output_per_m or 0.0)}"
-            f" above {price.long_context_threshold:,} input)"
-        )
-    return text
-
-
-def _usd(per_m: float) -> str:
-    # Cents as usual ("$0.50"), but never round away a real price such as gpt-5-nano's $0.005.
-    cents = f"{per_m:.2f}"
-    return f"${cents}" if float(cents) == per_m else f"${per_m:g}"
-
-
 # --- reading and checking price files -------------------------------------------------------------
 
 

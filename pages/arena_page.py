@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from canvasbench import formatting
 from canvasbench.arena.pairing import arena_comparisons
 from ui import arena, data
-from ui.format import md, when
+from ui.format import md
 
 store = data.store()
 with st.sidebar:
@@ -32,7 +33,7 @@ if not comparisons:
     )
     st.stop()
 labels = {arena.NEXT: "Next unvoted pair (newest first)"}
-labels |= {c["id"]: f"{c['title']} · {when(c['created_at'])} · {c['votes']} votes" for c in comparisons}
+labels |= {c["id"]: f"{c['title']} · {formatting.when(c['created_at'])} · {c['votes']} votes" for c in comparisons}
 pick = c2.selectbox("Comparison", list(labels), format_func=lambda key: labels[key], key=arena.PICK)
 
 pair = st.session_state.get(arena.PAIR)

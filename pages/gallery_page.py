@@ -7,12 +7,13 @@ from typing import Any
 
 import streamlit as st
 
+from canvasbench import formatting
 from canvasbench.comparisons import sample_labels
 from canvasbench.errors import CanvasBenchError
 from canvasbench.status import RUN_STATUSES
 from canvasbench.store import reads as queries
 from ui import actions, charts, code_viewer, data, lanes, state, text, tiles, views
-from ui.format import md, run_badge, when
+from ui.format import md, run_badge
 from ui.text import md_iso
 
 PAGE_SIZE = 8
@@ -149,7 +150,7 @@ def _comparison(comparison_id: str) -> None:
     runs: list[dict[str, Any]] = detail["runs"]
     text.title(detail.get("title") or comparison_id)
     st.caption(
-        f"{md_iso(detail.get('category') or 'uncategorised', 40)} · {when(detail.get('created_at'))}"
+        f"{md_iso(detail.get('category') or 'uncategorised', 40)} · {formatting.when(detail.get('created_at'))}"
         f" · id `{comparison_id}`"
     )
     _notes()
@@ -277,7 +278,7 @@ def _gallery() -> None:
         else:
             st.info("No comparison matches these filters. Clear a filter or search for something else.")
         return
-    st.caption(f"{result.total:,} comparisons · page {page_no + 1} of {pages}")
+    st.caption(f"{formatting.count(result.total)} comparisons · page {page_no + 1} of {pages}")
     for comp in result.cards:
         tiles.card(comp)
     prev, mid, nxt = st.columns([1, 4, 1], vertical_alignment="center")

@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from canvasbench import formatting
 from canvasbench.arena.leaderboard import Leaderboard, leaderboard
 from canvasbench.arena.pairing import arena_comparisons
 from ui import data, leaderboard_charts
@@ -31,8 +32,8 @@ st.caption(
 
 categories = sorted({c["category"] for c in arena_comparisons(store) if c["category"]})
 c1, c2, c3 = st.columns([1.4, 1, 1.4])
-by = c1.segmented_control("Rank by", ["human", "judge", "both"], default="human", key="leaderboard.by",
-                          format_func={"human": "Human votes", "judge": "AI judge", "both": "Both"}.get)
+BASES = {"human": "Human votes", "judge": "AI judge", "both": "Both"}
+by = c1.segmented_control("Rank by", list(BASES), default="human", key="leaderboard.by", format_func=BASES.__getitem__)
 category = c2.selectbox("Category", ["All", *categories], key="leaderboard.category")
 span = c3.date_input("Date range", value=[], key="leaderboard.dates", format="YYYY-MM-DD")
 days = [d for d in (span if isinstance(span, tuple | list) else [span]) if isinstance(d, date)]
@@ -49,7 +50,7 @@ COLUMNS = {
     "ci_low": st.column_config.NumberColumn("95% low", format="%.0f"),
     "ci_high": st.column_config.NumberColumn("95% high", format="%.0f"),
     "votes": st.column_config.NumberColumn("Outcomes"),
-    "median_cost_usd": st.column_config.NumberColumn("Median cost / generation", format="$%.4f"),
+    "median_cost_usd": st.column_config.TextColumn("Median cost / generation"),
     "median_latency_s": st.column_config.NumberColumn("Median latency", format="%.1f s"),
     "render_share": st.column_config.ProgressColumn("Renders", min_value=0.0, max_value=1.0, format="percent"),
     "runs": st.column_config.NumberColumn("Runs"),
@@ -63,7 +64,10 @@ def show(board: Leaderboard, label: str) -> None:
         source = "arena votes (Arena page)" if board.by == "human" else "judgments (`canvasbench judge`)"
         st.info(f"No {source} match these filters yet.")
         return
-    st.dataframe(pd.DataFrame(board.rows), column_config=COLUMNS, hide_index=True, width="stretch")
+    table = pd.DataFrame(board.rows)
+    # Costs as text: a column format would print a real charge of $0.00004 as $0.0000.
+    table["median_cost_usd"] = [formatting.cost(c) for c in table["median_cost_usd"]]
+    st.dataframe(table, column_config=COLUMNS, hide_index=True, width="stretch")
     st.caption(f"Fitted on {board.outcomes} pairwise outcomes.")
     order = [r["model"] for r in board.rows]
     left, right = st.columns(2)
@@ -85,7 +89,7 @@ agreement = next(iter(boards.values())).agreement
 if agreement.pairs:
     st.metric(
         "Judge agrees with human votes",
-        f"{agreement.rate:.0%}",
+        formatting.share(agreement.rate),
         help=None,
     )
     st.caption(f"On {agreement.agree} of {agreement.pairs} pairs of runs that have both votes and a judge verdict.")

@@ -9,14 +9,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from canvasbench import formatting
 from canvasbench.export import write_export
 from canvasbench.model_summary import summarise
-from canvasbench.pricing import format_cost
 from canvasbench.store import reads as queries
 from canvasbench.store.reads import export_rows
 from ui import charts, data, state
 from ui.colours import colour
-from ui.format import when
 
 TABLE_COLUMNS = (
     "created_at",
@@ -72,27 +71,15 @@ def _summary(frame: pd.DataFrame) -> None:
     unknown = int(frame["cost_usd"].isna().sum())
     speed = frame["tokens_per_s"].dropna()
     cols = st.columns(5)
-    cols[0].metric("Runs", f"{len(frame):,}", help="Runs matching the filters")
-    cols[1].metric("Finished cleanly", f"{done / len(frame):.0%}")
-    cols[2].metric("Lines written", f"{int(frame['lines'].fillna(0).sum()):,}")
+    cols[0].metric("Runs", formatting.count(len(frame)), help="Runs matching the filters")
+    cols[1].metric("Finished cleanly", formatting.share(done / len(frame)))
+    cols[2].metric("Lines written", formatting.count(frame["lines"].fillna(0).sum()))
     cols[3].metric(
         "Cost",
-        format_cost(float(cost.sum())) if not cost.empty else "unknown",
+        formatting.cost(float(cost.sum())) if not cost.empty else "unknown",
         help=f"{unknown} runs with an unknown price are not counted" if unknown else "Every run has a known price",
     )
-    cols[4].metric("Median tokens/s", f"{speed.median():,.0f}" if not speed.empty else "–")
-
-
-def _blank(value: object, fmt: str) -> str:
-    """A number formatted, or an empty cell (never `None`, never `nan`)."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return fmt.format(value)
-
-
-def _cost(value: float | None) -> str:
-    """The core's cost format (`<$0.0001`, never `$0.0000`), blank when unknown."""
-    return "" if value is None or pd.isna(value) else format_cost(value)
+    cols[4].metric("Median tokens/s", formatting.count(speed.median()) if not speed.empty else "–")
 
 
 def _per_model(frame: pd.DataFrame) -> None:
@@ -103,11 +90,12 @@ def _per_model(frame: pd.DataFrame) -> None:
         {
             "": [f"● {r['model_id']}" for r in rows],
             "Runs": [r["runs"] for r in rows],
-            "Renders cleanly": [_blank(r["render_pass_rate"], "{:.0%}") for r in rows],
-            "Median lines": [_blank(r["median_lines"], "{:,.0f}") for r in rows],
-            "Median TTFT": [_blank(r["median_ttft_s"], "{:.2f} s") for r in rows],
-            "Median tokens/s": [_blank(r["median_tokens_per_s"], "{:,.0f}") for r in rows],
-            "Median cost": [_cost(r["median_cost_usd"]) for r in rows],
+            # Blank cells for what is not measured: never `None`, never `nan`.
+            "Renders cleanly": [formatting.share(r["render_pass_rate"], unknown="") for r in rows],
+            "Median lines": [formatting.count(r["median_lines"], unknown="") for r in rows],
+            "Median TTFT": [formatting.duration(r["median_ttft_s"], unknown="") for r in rows],
+            "Median tokens/s": [formatting.count(r["median_tokens_per_s"], unknown="") for r in rows],
+            "Median cost": [formatting.cost(r["median_cost_usd"], unknown="") for r in rows],
             "Failures": [r["failures"] for r in rows],
         }
     )
@@ -124,7 +112,9 @@ def _table(frame: pd.DataFrame) -> None:
     top_lines = int(frame["lines"].max()) if frame["lines"].notna().any() else 1
     shown = frame[list(TABLE_COLUMNS)].copy()
     shown.insert(0, "open", "/?comparison=" + frame["comparison_id"].astype(str))
-    shown["cost_usd"] = [_cost(c) for c in frame["cost_usd"]]
+    # Costs as text: a column format would print a real charge of $0.00004 as $0.0000.
+    shown["cost_usd"] = [formatting.cost(c, unknown="") for c in frame["cost_usd"]]
+    shown["cost_per_1k_lines"] = [formatting.cost(c, unknown="") for c in frame["cost_per_1k_lines"]]
     for column in ("title", "category", "finish_reason", "render_verdict"):
         shown[column] = shown[column].fillna("")
     st.dataframe(
@@ -147,7 +137,7 @@ def _table(frame: pd.DataFrame) -> None:
             "output_tokens": st.column_config.NumberColumn("Out", format="%d"),
             "thinking_tokens": st.column_config.NumberColumn("Thinking", format="%d"),
             "cost_usd": st.column_config.TextColumn("Cost"),
-            "cost_per_1k_lines": st.column_config.NumberColumn("$ / 1k lines", format="$%.3f"),
+            "cost_per_1k_lines": st.column_config.TextColumn("$ / 1k lines"),
             "finish_reason": st.column_config.TextColumn("Finish"),
             "truncated": st.column_config.CheckboxColumn("Truncated"),
             "render_verdict": st.column_config.TextColumn("Render"),
@@ -201,7 +191,7 @@ def _timeline() -> None:
         "Comparison",
         list(by_id),
         format_func=lambda cid: (
-            f"{by_id[cid]['title'] or cid} · {by_id[cid]['category']} · {when(by_id[cid]['created_at'])}"
+            f"{by_id[cid]['title'] or cid} · {by_id[cid]['category']} · {formatting.when(by_id[cid]['created_at'])}"
         ),
         key=state.METRICS_TIMELINE,
     )

@@ -7,12 +7,13 @@ from typing import Any
 
 import streamlit as st
 
+from canvasbench import formatting
 from canvasbench.errors import CanvasBenchError
 from canvasbench.paths import endpoints_path, user_prices_path
 from canvasbench.pricing import SHIPPED_PRICES_PATH, Price, find_price, load_prices
 from canvasbench.providers.catalogue import known_models
 from ui import actions, frame, state
-from ui.format import KEY_MISSING, KEY_SET, md, seconds
+from ui.format import KEY_MISSING, KEY_SET, md
 
 
 def _prices() -> tuple[dict[str, Price], dict[str, Price], str | None]:
@@ -54,8 +55,8 @@ def _run_check(provider: str, model_id: str) -> None:
 def _show_check(result: dict[str, Any]) -> None:
     who = f"**{md(result['model_id'])}**"
     if result["ok"]:
-        timing = f" in {seconds(result['latency_s'])}" + (
-            f" (first token after {seconds(result['ttft_s'])})" if result.get("ttft_s") is not None else ""
+        timing = f" in {formatting.duration(result['latency_s'])}" + (
+            f" (first token after {formatting.duration(result['ttft_s'])})" if result.get("ttft_s") is not None else ""
         )
         st.success(f"{who} answered “{md(result['answer'] or '(empty)')}”{timing}.", icon=":material/check_circle:")
     else:
@@ -114,9 +115,10 @@ def _catalogue(prices: dict[str, Price]) -> None:
                 "max output": info.max_output_tokens,
                 "thinking": info.supports_thinking,
                 "temperature": info.supports_temperature,
-                "input $/M": price.input_per_m if price else None,
-                "output $/M": price.output_per_m if price else None,
-                "cached input $/M": price.cached_input_per_m if price else None,
+                # Prices as text: a column format would round gpt-5-nano's cached $0.005 to $0.01.
+                "input $/M": formatting.per_million(price.input_per_m) if price else None,
+                "output $/M": formatting.per_million(price.output_per_m) if price else None,
+                "cached input $/M": formatting.per_million(price.cached_input_per_m) if price else None,
                 "long context from": f"{price.long_context_threshold} tokens"
                 if price and price.long_context_threshold
                 else None,
@@ -124,14 +126,10 @@ def _catalogue(prices: dict[str, Price]) -> None:
                 "source": price.source if price else None,
             }
         )
-    money = st.column_config.NumberColumn(format="$%.2f")
     st.dataframe(
         rows,
         hide_index=True,
         column_config={
-            "input $/M": money,
-            "output $/M": money,
-            "cached input $/M": money,
             "max output": st.column_config.NumberColumn(format="%d"),
             "source": st.column_config.LinkColumn(),
         },
@@ -154,8 +152,8 @@ def _overrides(prices: dict[str, Price], shipped: dict[str, Price]) -> None:
             [
                 {
                     "entry": name,
-                    "input $/M": p.input_per_m,
-                    "output $/M": p.output_per_m,
+                    "input $/M": formatting.per_million(p.input_per_m),
+                    "output $/M": formatting.per_million(p.output_per_m),
                     "as of": p.as_of,
                     "source": p.source,
                     "new": name not in shipped,

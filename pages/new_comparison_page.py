@@ -6,9 +6,9 @@ from typing import Any, cast
 
 import streamlit as st
 
+from canvasbench import formatting
 from canvasbench.comparisons import MAX_REPEAT, repeat_models
 from canvasbench.errors import CanvasBenchError, UsageError
-from canvasbench.pricing import format_cost
 from canvasbench.prompts import SuitePrompt, load_suite
 from canvasbench.providers.base import THINKING_LEVELS, ThinkingLevel
 from canvasbench.providers.catalogue import known_models, model_info
@@ -144,7 +144,7 @@ def _estimate(model_ids: list[str], text: str, repeat: int) -> None:
                 "prompt tokens ≈": guess.input_tokens,
                 "typical output tokens": guess.output_tokens,
                 "output from": "your past runs" if guess.output_from_history else "a default guess",
-                "cost ≈": format_cost(guess.cost_usd * repeat) if guess.cost_usd is not None else "unknown price",
+                "cost ≈": formatting.cost(guess.cost_usd * repeat) if guess.cost_usd is not None else "unknown price",
             }
         )
         if guess.warning:
@@ -153,7 +153,7 @@ def _estimate(model_ids: list[str], text: str, repeat: int) -> None:
         st.warning(md(warning), icon=":material/warning:")
     total = [data.estimate(m, text).cost_usd for m in dict.fromkeys(model_ids)]
     known = [c for c in total if c is not None]
-    label = f"Estimated cost: about {format_cost(sum(known) * repeat)}" + (
+    label = f"Estimated cost: about {formatting.cost(sum(known) * repeat)}" + (
         " (some prices unknown)" if len(known) < len(total) else ""
     )
     with st.expander(label, icon=":material/payments:"):

@@ -158,10 +158,7 @@ class AppServer:
         raise TimeoutError("streamlit did not become healthy")
 
     def _warm_up(self) -> None:
-        # Until the first st.navigation call in a process, Streamlit treats pages/*.py as old-style pages,
-        # so a fresh server's first deep link (e.g. /new_comparison) pops a "Page not found" dialog over
-        # the page. One throwaway script run (the script health check) gets past that, as any earlier
-        # visit would.
+        # The start-up script run that app.py's note on `pages/` explains.
         with contextlib.suppress(OSError):
             urllib.request.urlopen(f"{self.url}/_stcore/script-health-check", timeout=60).close()
 

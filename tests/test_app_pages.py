@@ -254,6 +254,13 @@ def test_a_file_that_is_not_sqlite_gives_one_clear_error(tmp_path: Path, monkeyp
     assert len(at.error) == 1 and "not a SQLite database" in at.error[0].value
 
 
+def test_a_broken_endpoints_file_is_named_on_the_models_page_and_breaks_no_page() -> None:
+    Path(os.environ["CANVASBENCH_ENDPOINTS"]).write_text("[endpoints.local\nbase_url = 1\n")
+    for page in PAGES:
+        open_page(page)  # asserts no exception
+    assert "Endpoints file" in texts(open_page("pages/models_page.py"))
+
+
 def test_render_checks_show_as_thumbnails_and_verdict_badges() -> None:
     import io
 

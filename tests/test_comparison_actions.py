@@ -116,7 +116,7 @@ def test_estimate_uses_history_prices_and_warns_near_the_context_window() -> Non
     assert fresh.cost_usd == pytest.approx(expected)
     seed_comparison(store)  # finished runs with output and thinking tokens
     assert typical_output(store, "gemini:gemini-3-flash-preview")
-    # The issue's 1.1 MB prompt: 280,000 tokens are over Claude's window and most of GPT-5.2's.
+    # A 1.1 MB prompt: 280,000 tokens are over Claude's window and most of GPT-5.2's.
     big = "y" * 1_120_032
     assert prompt_tokens(big) == 280_008
     claude = estimate("anthropic:claude-opus-4-6", big, prices, None)

@@ -17,7 +17,7 @@ from canvasbench.export import write_export
 from canvasbench.store import RunStore, utc_now
 from canvasbench.store.reads import EXPORT_COLUMNS, export_rows
 
-# Copied from issue 4, in its order, then the render-check columns.
+# The documented export columns in their order, then the render-check and judge columns (appended last).
 ISSUE_COLUMNS = [
     "comparison_id",
     "run_id",
@@ -46,7 +46,7 @@ ISSUE_COLUMNS = [
     "render_ms",
     "render_animates",
     "render_responds",
-    "judge_score",  # issue 14: appended last
+    "judge_score",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Artifact extraction over a table of realistic model responses (issue 2, section 2)."""
+"""Artifact extraction over a table of realistic model responses."""
 
 from __future__ import annotations
 

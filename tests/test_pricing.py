@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from canvasbench import formatting
 from canvasbench.errors import PriceFileError
 from canvasbench.pricing import (
     Price,
     cost_usd,
     find_price,
-    format_cost,
-    format_price,
     load_prices,
     price_of,
 )
@@ -113,14 +112,14 @@ def test_missing_usage_counts_cost_nothing_but_the_price_is_still_known() -> Non
     result = price_of("openai:gpt-5.2", Usage())
     assert result is not None
     assert result[0] == 0.0
-    assert format_cost(result[0]) == "$0.00"
+    assert formatting.cost(result[0]) == "$0.00"
 
 
 def test_unknown_model_has_no_cost_and_shows_unknown_never_zero() -> None:
     assert price_of("ollama:llama3.3:70b", Usage(input_tokens=100, output_tokens=100)) is None
     assert find_price("openai:gpt-99", load_prices()) is None
-    assert format_cost(None) == "unknown"
-    assert format_price(None) == "unknown"
+    assert formatting.cost(None) == "unknown"
+    assert formatting.price(None) == "unknown"
 
 
 def test_find_price_prefers_the_exact_model_id_over_the_bare_name() -> None:
@@ -220,12 +219,12 @@ def test_prices_outside_a_models_table_are_refused_with_a_hint() -> None:
 
 def test_price_formats_for_people() -> None:
     prices = load_prices()
-    assert format_price(prices["gemini-3-flash-preview"]) == "$0.50 / $3.00 per 1M"
-    assert format_price(prices["gemini-3-pro-preview"]) == (
+    assert formatting.price(prices["gemini-3-flash-preview"]) == "$0.50 / $3.00 per 1M"
+    assert formatting.price(prices["gemini-3-pro-preview"]) == (
         "$2.00 / $12.00 per 1M ($4.00 / $18.00 above 200,000 input)"
     )
-    assert format_price(prices["gpt-5-nano"]) == "$0.05 / $0.40 per 1M"
-    assert format_cost(0.0042) == "$0.0042"
-    assert format_cost(0.00002) == "<$0.0001"
-    assert format_cost(1.5) == "$1.50"
+    assert formatting.price(prices["gpt-5-nano"]) == "$0.05 / $0.40 per 1M"
+    assert formatting.cost(0.0042) == "$0.0042"
+    assert formatting.cost(0.00002) == "<$0.0001"
+    assert formatting.cost(1.5) == "$1.50"
     assert prices["gpt-5.2"].as_dict()["cached_input_per_m"] == 0.175

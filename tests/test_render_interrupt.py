@@ -21,7 +21,7 @@ from canvasbench.store.reads import latest_check
 
 PAGES = Path(__file__).parent / "render_pages"
 ROOT = Path(__file__).resolve().parent.parent
-# Generous: the issue asks for 2 s; a shared CI machine may be slower, never this much slower.
+# Generous: checks should stop within about 2 s; a shared CI machine may be slower, never this much slower.
 EXIT_WITHIN_S = 15.0
 
 pytestmark = pytest.mark.skipif(chromium_path() is None, reason="Debian chromium is not installed")

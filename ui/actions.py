@@ -99,13 +99,9 @@ def cancel_comparison(comparison_id: str) -> None:
     data.runner().cancel_comparison(comparison_id)
 
 
-def check_render(run_id: str) -> bool:
-    """Queue a headless-Chromium render check of one run; False when checks are unavailable."""
-    pool = data.render_pool()
-    if pool is None:
-        return False
-    pool.submit(run_id)
-    return True
+def check_render(run_id: str) -> None:
+    """Queue a headless-Chromium render check of one run (without chromium it is stored `not checked`, with why)."""
+    data.render_pool().submit(run_id)
 
 
 @dataclass

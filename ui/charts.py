@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from canvasbench import formatting
 from canvasbench.model_summary import outlier_cap
 from ui.colours import colour
 
@@ -102,7 +103,10 @@ def _figures(version: str, _frame: pd.DataFrame) -> dict[str, dict[str, Any] | N
             # One burst (a whole answer at once) would flatten every other point: clip the axis and say so.
             above = part[part[column] > cap][column]
             axis["range"] = [0, cap * 1.05]
-            title += f" · {len(above)} outlier(s) above {cap:,.0f} not shown (max {above.max():,.0f})"
+            title += (
+                f" · {len(above)} outlier(s) above {formatting.count(cap)} not shown"
+                f" (max {formatting.count(above.max())})"
+            )
         out[column] = (
             _figure(
                 [
@@ -138,7 +142,7 @@ def _figures(version: str, _frame: pd.DataFrame) -> dict[str, dict[str, Any] | N
                     x=[_esc(m) for m in values.index],
                     y=values,
                     marker_color=[colour(m) for m in values.index],
-                    text=[f"{v:.0%} of {n}" for v, n in zip(values, share.size(), strict=False)],
+                    text=[f"{formatting.share(v)} of {n}" for v, n in zip(values, share.size(), strict=False)],
                     textposition="auto",
                 )
             ],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +12,9 @@ from canvasbench.highlight import highlighted_page
 from canvasbench.paths import db_path
 from canvasbench.store import RunStore
 from canvasbench.store import reads as queries
+
+if TYPE_CHECKING:
+    from canvasbench.render import RenderCheckPool
 
 
 @st.cache_resource(show_spinner=False)
@@ -26,17 +29,14 @@ def store() -> RunStore:
 
 
 @st.cache_resource(show_spinner=False)
-def _render_pool_for(path: str) -> Any:
-    try:
-        from canvasbench.render import shared_pool
+def _render_pool_for(path: str) -> RenderCheckPool:
+    from canvasbench.render import shared_pool
 
-        return shared_pool(path)
-    except Exception:  # render checks unavailable (no chromium, module missing): the dashboard works without
-        return None
+    return shared_pool(path)
 
 
-def render_pool() -> Any:
-    """The process-wide render-check pool for the database in use, or None when checks are unavailable."""
+def render_pool() -> RenderCheckPool:
+    """The process-wide render-check pool for the database in use (a check without chromium says why)."""
     return _render_pool_for(str(store().path))
 
 
@@ -45,10 +45,8 @@ def _runner_for(path: str) -> Any:
     from canvasbench.runner import shared_runner
 
     runner = shared_runner(path)
-    pool = _render_pool_for(path)
-    if pool is not None:
-        # Every finished run gets checked in headless Chromium; its screenshot becomes the thumbnail.
-        runner.add_run_finished_hook(pool.on_run_finished)
+    # Every finished run gets checked in headless Chromium; its screenshot becomes the thumbnail.
+    runner.add_run_finished_hook(_render_pool_for(path).on_run_finished)
     return runner
 
 

@@ -1,9 +1,11 @@
-"""Text helpers for pages: markdown-safe escaping of untrusted text and number formats."""
+"""Markdown for pages: safe escaping of untrusted text and the status, verdict and key badges.
+
+Numbers (costs, durations, counts) are formatted by `canvasbench.formatting`, shared with the CLI.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from canvasbench.run_status import RunState, describe_run
@@ -34,62 +36,6 @@ def one_line(text: object, limit: int = 80) -> str:
     """Text on one line, shortened with an ellipsis (still unescaped)."""
     value = " ".join(("" if text is None else str(text)).split())
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
-
-
-def seconds(value: float | None) -> str:
-    """A duration like `850 ms`, `12.4 s` or `3 min 05 s`; `–` when unknown."""
-    if value is None:
-        return "–"
-    if value < 1:
-        return f"{value * 1000:.0f} ms"
-    if value < 60:
-        return f"{value:.1f} s"
-    minutes, secs = divmod(round(value), 60)
-    return f"{minutes} min {secs:02d} s"
-
-
-def money(value: float | None) -> str:
-    """A cost in dollars, or `unknown`."""
-    if value is None:
-        return "unknown"
-    if value == 0:
-        return "$0"
-    if value < 0.01:
-        return f"${value:.4f}"
-    return f"${value:,.3f}"
-
-
-def count(value: int | float | None) -> str:
-    """An integer with thousands separators; `–` when unknown."""
-    return "–" if value is None else f"{int(value):,}"
-
-
-def rate(value: float | None) -> str:
-    """Tokens per second."""
-    return "–" if value is None else f"{value:,.0f} tok/s"
-
-
-def when(iso: str | None) -> str:
-    """An ISO UTC timestamp as `2026-11-23 14:05 UTC`."""
-    if not iso:
-        return "–"
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return iso
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def elapsed_since(iso: str | None, until: str | None = None) -> float | None:
-    """Seconds from one ISO timestamp to another (or to now)."""
-    if not iso:
-        return None
-    try:
-        start = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-        end = datetime.fromisoformat(until.replace("Z", "+00:00")) if until else datetime.now(UTC)
-    except ValueError:
-        return None
-    return max((end - start).total_seconds(), 0.0)
 
 
 def state_badge(state: RunState) -> str:

@@ -7,12 +7,14 @@ from typing import Any
 
 import streamlit as st
 
+from canvasbench import formatting
+from canvasbench.errors import CanvasBenchError
 from canvasbench.preview_server import PreviewServer, preview_server
 from canvasbench.sandbox import PreviewNetwork
 from canvasbench.store import RunStore
 from canvasbench.store import reads as queries
 from ui import data
-from ui.format import KEY_MISSING, KEY_SET, elapsed_since, md, seconds
+from ui.format import KEY_MISSING, KEY_SET, md
 
 # Key and endpoint variables the dashboard may take from .streamlit/secrets.toml (environment wins).
 SECRET_VARS = (
@@ -28,11 +30,11 @@ SECRET_VARS = (
 
 
 def _provider_key_vars() -> tuple[str, ...]:
-    try:
-        from canvasbench.providers.registry import key_status, provider_names
+    from canvasbench.providers.registry import key_status, provider_names
 
+    try:
         return tuple(var for name in provider_names() for var in key_status(name).env_vars)
-    except Exception:  # providers not importable: the fixed list still covers the built-in ones
+    except CanvasBenchError:  # a broken endpoints.toml (the Models page says what): the fixed list still holds
         return ()
 
 
@@ -54,12 +56,14 @@ def load_secrets_into_env() -> list[str]:
 
 def key_statuses() -> list[dict[str, Any]]:
     """Per provider: name, variables it reads, whether it needs a key and whether one is set (never the key)."""
+    from canvasbench.providers.registry import key_status, provider_names
+
     try:
-        from canvasbench.providers.registry import key_status, provider_names
-    except ImportError:
+        names = provider_names()
+    except CanvasBenchError:  # a broken endpoints.toml: the Models page says what is wrong with it
         return []
     out = []
-    for name in provider_names():
+    for name in names:
         status = key_status(name)
         out.append(
             {"provider": name, "env_vars": status.env_vars, "needs_key": status.needs_key, "is_set": status.is_set}
@@ -136,8 +140,9 @@ def _runs_in_progress(store: RunStore) -> None:
                 st.rerun()  # the last run finished: refresh the page once, then stop polling
             return
         for run in runs[:12]:
-            took = elapsed_since(run["started_at"]) if run["started_at"] else None
-            label = f"{md(run['model_id'])} · {run['status']}" + (f" · {seconds(took)}" if took is not None else "")
+            took = formatting.seconds_between(run["started_at"]) if run["started_at"] else None
+            label = f"{md(run['model_id'])} · {run['status']}"
+            label += f" · {formatting.duration(took)}" if took is not None else ""
             st.markdown(f"- {label}")
         if len(runs) > 12:
             st.markdown(f"… and {len(runs) - 12} more")

@@ -7,9 +7,10 @@ from typing import Any
 
 import streamlit as st
 
+from canvasbench import formatting
 from canvasbench.run_status import StallWatch, describe_run
 from ui import data, views
-from ui.format import count, elapsed_since, md, rate, seconds, state_badge
+from ui.format import md, state_badge
 from ui.text import clipped
 
 TAIL_LINES = 14
@@ -26,20 +27,20 @@ def _stats(run: dict[str, Any], stalled_s: float | None) -> str:
     active = run.get("status") in views.ACTIVE
     took = run.get("latency_s") if not active else None
     if took is None:
-        took = elapsed_since(run.get("started_at"), run.get("finished_at"))
+        took = formatting.seconds_between(run.get("started_at"), run.get("finished_at"))
     lines = run.get("lines") if not active and run.get("lines") is not None else run.get("lines_so_far")
-    bits = [seconds(took), f"**{count(lines)}** lines"]
+    bits = [formatting.duration(took), f"**{formatting.count(lines)}** lines"]
     state = describe_run(run, stalled_s=stalled_s)
     if state.key != "stalled":  # a quiet stream has no current rate; its notice says how long it has been quiet
         speed = run.get("tokens_per_s")
         if speed is None and active and took and run.get("chars_so_far"):
             start = run.get("ttft_s") or 0.0
             speed = run["chars_so_far"] / 4 / max(took - start, 0.001)  # ≈ tokens while streaming
-            bits.append(f"≈{rate(speed)}")
+            bits.append(f"≈{formatting.rate(speed)}")
         elif speed is not None:
-            bits.append(rate(speed))
+            bits.append(formatting.rate(speed))
     if run.get("ttft_s") is not None:
-        bits.append(f"TTFT {seconds(run['ttft_s'])}")
+        bits.append(f"TTFT {formatting.duration(run['ttft_s'])}")
     return " · ".join(bits)
 
 

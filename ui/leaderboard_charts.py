@@ -6,6 +6,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from canvasbench import formatting
 from canvasbench.arena.bradley_terry import Fit
 from ui.charts import _esc, colour
 
@@ -15,13 +16,12 @@ def win_rate_heatmap(fit: Fit, order: list[str]) -> dict[str, Any] | None:
     if len(order) < 2:
         return None
     z = [[fit.win_rate.get((a, b)) for b in order] for a in order]
-    text = [
-        [
-            "" if fit.win_rate.get((a, b)) is None else f"{fit.win_rate[(a, b)]:.0%} of {fit.pair_games[(a, b)]}"
-            for b in order
-        ]
-        for a in order
-    ]
+
+    def cell(a: str, b: str) -> str:
+        rate = fit.win_rate.get((a, b))
+        return "" if rate is None else f"{formatting.share(rate)} of {fit.pair_games[(a, b)]}"
+
+    text = [[cell(a, b) for b in order] for a in order]
     names = [_esc(m) for m in order]
     trace = go.Heatmap(
         z=z, x=names, y=names, text=text, texttemplate="%{text}", zmin=0, zmax=1, colorscale="RdBu",
@@ -47,7 +47,8 @@ def strength_vs_cost(rows: list[dict[str, Any]], by: str) -> dict[str, Any] | No
             marker={"size": 12, "color": colour(r["model"])},
             error_y={"type": "data", "symmetric": False, "array": [r["ci_high"] - r["rating"]],
                      "arrayminus": [r["rating"] - r["ci_low"]]},
-            hovertemplate="%{text}<br>rating %{y:.0f}<br>median cost $%{x:.4f}<extra></extra>",
+            customdata=[_esc(formatting.cost(r["median_cost_usd"]))],
+            hovertemplate="%{text}<br>rating %{y:.0f}<br>median cost %{customdata}<extra></extra>",
         )
         for r in priced
     ]

@@ -33,7 +33,6 @@ NEW_THINKING = "new.thinking"
 NEW_SET_TEMPERATURE = "new.set_temperature"
 NEW_TEMPERATURE = "new.temperature"
 NEW_DEADLINE = "new.deadline"
-NEW_TOAST = "new.toast"  # show the "launched" toast on the next run
 NEW_REPEAT = "new.repeat"
 
 METRICS_TIMELINE = "metrics.timeline_comparison"

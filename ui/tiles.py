@@ -6,11 +6,12 @@ from typing import Any
 
 import streamlit as st
 
+from canvasbench import formatting
 from canvasbench.comparisons import sample_labels
 from canvasbench.providers.catalogue import model_info
 from ui import data, state
 from ui.colours import colour
-from ui.format import count, run_badge, seconds, verdict_label, when
+from ui.format import run_badge, verdict_label
 from ui.text import clipped, clipped_html, md_iso
 
 MAX_TILES = 8
@@ -62,7 +63,8 @@ def _tile(run: dict[str, Any], name: str, sample: str, winner: dict[str, Any] | 
             "stop",
         ):
             bits.append(run_badge(run))
-        facts = [f"{count(run['lines'])} lines" if run.get("lines") is not None else "", seconds(run.get("latency_s"))]
+        lines = f"{formatting.count(run['lines'])} lines" if run.get("lines") is not None else ""
+        facts = [lines, formatting.duration(run.get("latency_s"))]
         st.markdown(" ".join(bits) + "  \n" + " · ".join(f for f in facts if f and f != "–"))
 
 
@@ -74,7 +76,7 @@ def card(comp: dict[str, Any]) -> None:
         with head:
             clipped(comp.get("title") or comp["id"], size="1.15rem", strong=True)
             st.caption(
-                f"{md_iso(comp.get('category') or 'uncategorised', 40)} · {when(comp.get('created_at'))}"
+                f"{md_iso(comp.get('category') or 'uncategorised', 40)} · {formatting.when(comp.get('created_at'))}"
                 f" · {len(runs)} runs"
             )
         link.page_link(

@@ -8,20 +8,13 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench.pricing import format_cost
+from canvasbench import formatting
 from canvasbench.reasoning import inband_reasoning
 from canvasbench.run_status import describe_run
 from canvasbench.sandbox import sandbox_document
 from canvasbench.status import ACTIVE_STATUSES as ACTIVE
 from ui import data, state
-from ui.format import (
-    count,
-    md,
-    one_line,
-    run_badge,
-    seconds,
-    verdict_label,
-)
+from ui.format import md, one_line, run_badge, verdict_label
 from ui.frame import preview_network
 from ui.text import clipped
 
@@ -96,15 +89,15 @@ _STAT = (
 def metrics_card(run: dict[str, Any]) -> None:
     """Lines, code lines, TTFT, total, tokens/s, tokens in/out/thinking, cost and finish reason, reflowing to fit."""
     cells = [
-        ("Lines", count(run.get("lines"))),
-        ("Code lines", count(run.get("code_lines"))),
-        ("TTFT", seconds(run.get("ttft_s"))),
-        ("Total", seconds(run.get("latency_s"))),
-        ("Tokens/s", "–" if run.get("tokens_per_s") is None else f"{run['tokens_per_s']:,.0f}"),
-        ("In", count(run.get("input_tokens"))),
-        ("Out", count(run.get("output_tokens"))),
-        ("Thinking", count(run.get("thinking_tokens"))),
-        ("Cost", format_cost(run.get("cost_usd"))),
+        ("Lines", formatting.count(run.get("lines"))),
+        ("Code lines", formatting.count(run.get("code_lines"))),
+        ("TTFT", formatting.duration(run.get("ttft_s"))),
+        ("Total", formatting.duration(run.get("latency_s"))),
+        ("Tokens/s", formatting.count(run.get("tokens_per_s"))),
+        ("In", formatting.count(run.get("input_tokens"))),
+        ("Out", formatting.count(run.get("output_tokens"))),
+        ("Thinking", formatting.count(run.get("thinking_tokens"))),
+        ("Cost", formatting.cost(run.get("cost_usd"))),
         ("Finish", run.get("finish_reason") or "–"),
     ]
     stats = "".join(_STAT.format(name=name, value=html.escape(str(value), quote=True)) for name, value in cells)
@@ -135,9 +128,9 @@ def verdict_badge(check: dict[str, Any] | None) -> None:
     errors = check.get("errors") or []
     text = verdict_label(verdict)
     if check.get("js_errors"):
-        text += f" · {count(check['js_errors'])} JS errors"
+        text += f" · {formatting.count(check['js_errors'])} JS errors"
     if check.get("render_ms") is not None:
-        text += f" · {seconds(check['render_ms'] / 1000)}"
+        text += f" · {formatting.duration(check['render_ms'] / 1000)}"
     st.markdown(text)
     if errors or check.get("evidence"):
         with st.expander("Render check details"):
@@ -189,10 +182,8 @@ def downloads(run: dict[str, Any]) -> None:
 def _queue_check(run_id: str) -> None:
     from ui.actions import check_render
 
-    if check_render(run_id):
-        st.toast("Render check queued: its verdict and screenshot appear here when it is done.")
-    else:
-        st.toast("Render checks are unavailable here (they need Debian chromium and the playwright package).")
+    check_render(run_id)
+    st.toast("Render check queued: its verdict and screenshot appear here when it is done.")
 
 
 def reasoning_of(run: dict[str, Any]) -> str:

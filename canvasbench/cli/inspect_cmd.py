@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from canvasbench import formatting
 from canvasbench.analysis import ResponseAnalysis, analyse_response
 from canvasbench.cli.common import clean_errors
 from canvasbench.errors import UsageError
@@ -30,7 +31,7 @@ def _table(result: ResponseAnalysis) -> str:
         if isinstance(value, bool):
             shown = "yes" if value else "no"
         elif isinstance(value, int):
-            shown = f"{value:,}"
+            shown = formatting.count(value)
         else:
             shown = str(value)
         rows.append(f"{label:<{width}}  {shown}")

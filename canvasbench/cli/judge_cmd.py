@@ -6,9 +6,9 @@ import json
 
 import click
 
+from canvasbench import formatting
 from canvasbench.cli.common import UsageFailure, clean_errors, db_option, open_store
 from canvasbench.errors import MissingKeyError
-from canvasbench.pricing import format_cost
 from canvasbench.providers.registry import ensure_ready
 
 
@@ -56,7 +56,7 @@ def judge_command(
         reports.append(report)
         if not as_json:
             ok = len(report.judgment_ids) - report.failed
-            cost = format_cost(report.cost_usd)
+            cost = formatting.cost(report.cost_usd)
             click.echo(f"{cid}: {ok} judged, {report.failed} failed, judge cost {cost}", err=True)
     if as_json:
         click.echo(json.dumps([

@@ -7,8 +7,8 @@ from datetime import date
 
 import click
 
+from canvasbench import formatting
 from canvasbench.cli.common import UsageFailure, clean_errors, db_option, open_store
-from canvasbench.pricing import format_cost
 
 
 def _date(value: str | None, flag: str) -> str | None:
@@ -78,17 +78,15 @@ def leaderboard_command(
         body = [
             [
                 str(r["rank"]), r["model"], f"{r['rating']:.0f}", f"{r['ci_low']:.0f}–{r['ci_high']:.0f}",
-                str(r["votes"]), format_cost(r["median_cost_usd"]),
-                "—" if r["median_latency_s"] is None else f"{r['median_latency_s']:.1f} s",
-                "—" if r["render_share"] is None else f"{r['render_share']:.0%}", str(r["runs"]),
+                str(r["votes"]), formatting.cost(r["median_cost_usd"]), formatting.duration(r["median_latency_s"]),
+                formatting.share(r["render_share"]), str(r["runs"]),
             ]
             for r in board.rows
         ]
-        widths = [max(len(h), *(len(row[i]) for row in body)) for i, h in enumerate(head)]
-        for cells in [head, ["-" * w for w in widths], *body]:
-            click.echo("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+        click.echo(formatting.table(head, body))
     if agree.pairs:
-        click.echo(f"Judge agrees with the human votes on {agree.agree} of {agree.pairs} pairs ({agree.rate:.0%}).")
+        rate = formatting.share(agree.rate)
+        click.echo(f"Judge agrees with the human votes on {agree.agree} of {agree.pairs} pairs ({rate}).")
     else:
         click.echo("Judge–human agreement: no pair of runs has both votes and a judge verdict yet.")
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import click
 
+from canvasbench import formatting
 from canvasbench.cli.common import clean_errors
 from canvasbench.errors import PriceFileError
-from canvasbench.pricing import SHIPPED_PRICES_PATH, Price, find_price, format_price, load_prices
+from canvasbench.pricing import SHIPPED_PRICES_PATH, Price, find_price, load_prices
 from canvasbench.providers.catalogue import known_models
 from canvasbench.providers.registry import key_status
 
@@ -43,7 +44,7 @@ def model_rows() -> tuple[list[dict[str, Any]], str | None]:
                     "as_of": price.as_of,
                     "source": price.source,
                 },
-                "price_text": format_price(price),
+                "price_text": formatting.price(price),
             }
         )
     return rows, warning
@@ -65,15 +66,13 @@ def models_command(as_json: bool) -> None:
         [
             r["model_id"],
             r["provider"],
-            f"{r['max_output_tokens']:,}",
+            formatting.count(r["max_output_tokens"]),
             "set" if r["key_set"] else "missing (" + " or ".join(r["key_env_vars"]) + ")",
             r["price_text"],
         ]
         for r in rows
     ]
-    widths = [max(len(h), *(len(row[i]) for row in body)) for i, h in enumerate(head)]
-    for cells in [head, ["-" * w for w in widths], *body]:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+    click.echo(formatting.table(head, body))
 
 
 def register(group: click.Group) -> None:

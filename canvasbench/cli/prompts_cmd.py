@@ -6,6 +6,7 @@ import json
 
 import click
 
+from canvasbench import formatting
 from canvasbench.cli.common import clean_errors
 from canvasbench.errors import UsageError
 from canvasbench.prompts import get_prompt, load_suite, suite_categories
@@ -42,11 +43,8 @@ def prompts_command(category: str | None, prompt_id: str | None, as_json: bool) 
     if as_json:
         click.echo(json.dumps([p.as_row() for p in suite], ensure_ascii=False, indent=2))
         return
-    id_width = max(len("id"), *(len(p.id) for p in suite))
-    cat_width = max(len("category"), *(len(p.category) for p in suite))
-    click.echo(f"{'id':<{id_width}}  {'category':<{cat_width}}  kind  title")
-    for p in suite:
-        click.echo(f"{p.id:<{id_width}}  {p.category:<{cat_width}}  {p.kind:<4}  {p.title}")
+    rows = [[p.id, p.category, p.kind, p.title] for p in suite]
+    click.echo(formatting.table(["id", "category", "kind", "title"], rows))
     click.echo(
         f"\n{len(suite)} prompt(s). Print one with `canvasbench prompts --id ID`; "
         f"run one with `canvasbench run --prompt-id ID --model PROVIDER:MODEL`.",

@@ -5,10 +5,9 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, TextIO
 
-from canvasbench.pricing import format_cost
+from canvasbench import formatting
 from canvasbench.run_status import StallWatch, describe_run
 from canvasbench.status import FINAL_STATUSES
 
@@ -16,21 +15,11 @@ from canvasbench.status import FINAL_STATUSES
 PLAIN_EVERY_S = 5.0
 
 
-def _since(iso: str | None) -> float | None:
-    if not iso:
-        return None
-    try:
-        start = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return max(0.0, time.time() - start.timestamp())
-
-
 def elapsed_s(row: dict[str, Any]) -> float | None:
     """Seconds a run has been streaming (its total time once finished)."""
     if row.get("status") in FINAL_STATUSES and row.get("latency_s") is not None:
         return float(row["latency_s"])
-    return _since(row.get("started_at"))
+    return formatting.seconds_between(row.get("started_at"))
 
 
 def tokens_per_s_text(row: dict[str, Any]) -> str:
@@ -101,14 +90,6 @@ class LiveDisplay:
         self._drawn = 0
 
 
-def _fmt_s(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}s"
-
-
-def _fmt_int(value: int | None) -> str:
-    return "-" if value is None else f"{value:,}"
-
-
 def summary_table(
     rows: Sequence[dict[str, Any]], *, prompt_column: bool = False, verdicts: dict[str, str] | None = None
 ) -> str:
@@ -123,30 +104,22 @@ def summary_table(
         cells = [
             r["model_id"],
             describe_run(r).label,
-            _fmt_int(r.get("lines")),
-            _fmt_int(r.get("code_lines")),
-            _fmt_s(r.get("ttft_s")),
-            _fmt_s(r.get("latency_s")),
-            "-" if r.get("tokens_per_s") is None else f"{r['tokens_per_s']:.0f}",
-            _fmt_int(r.get("output_tokens")),
-            _fmt_int(r.get("thinking_tokens")),
-            format_cost(r.get("cost_usd")),
+            formatting.count(r.get("lines")),
+            formatting.count(r.get("code_lines")),
+            formatting.duration(r.get("ttft_s")),
+            formatting.duration(r.get("latency_s")),
+            formatting.count(r.get("tokens_per_s")),
+            formatting.count(r.get("output_tokens")),
+            formatting.count(r.get("thinking_tokens")),
+            formatting.cost(r.get("cost_usd")),
         ]
         if verdicts is not None:
             cells.insert(2, verdicts.get(r["id"], "not checked"))
         if prompt_column:
             cells.insert(0, r.get("prompt_id") or "")
         body.append(cells)
-    widths = [max(len(h), *(len(c[i]) for c in body)) if body else len(h) for i, h in enumerate(head)]
-    numeric = set(range(2 + prompt_column + (verdicts is not None), len(head)))
-
-    def fmt(cells: list[str]) -> str:
-        pairs = enumerate(zip(cells, widths, strict=True))
-        padded = (c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in pairs)
-        return "  ".join(padded).rstrip()
-
-    out = [fmt(head), fmt(["-" * w for w in widths])]
-    out += [fmt(c) for c in body]
+    numeric = range(2 + prompt_column + (verdicts is not None), len(head))
+    out = [formatting.table(head, body, right=numeric)]
     for r in rows:
         state = describe_run(r)
         if state.message:
@@ -188,7 +161,7 @@ class SweepBar:
                     self._seen.add(r["id"])
                     self.stream.write(
                         f"[{len(self._seen)}/{self.total}] {r.get('prompt_id')} × {r['model_id']}: {r['status']}"
-                        f" ({_fmt_s(r.get('latency_s'))}, {_fmt_int(r.get('lines'))} lines)\n"
+                        f" ({formatting.duration(r.get('latency_s'))}, {formatting.count(r.get('lines'))} lines)\n"
                     )
         self.stream.flush()
 

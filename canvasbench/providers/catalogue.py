@@ -31,7 +31,7 @@ _KNOWN: tuple[ModelInfo, ...] = (
     _m("gemini", "gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite", 65_536),
     # GPT-5.x are reasoning models: the API refuses a custom temperature.
     _m("openai", "gpt-5.2", "GPT-5.2", 128_000, temp=False),
-    # The anthropic SDK (2.x) no longer offers a temperature parameter for these.
+    # The anthropic SDK (2.x) offers no temperature parameter for these.
     _m("anthropic", "claude-opus-4-6", "Claude Opus 4.6", 128_000, temp=False),
     _m("anthropic", "claude-sonnet-4-6", "Claude Sonnet 4.6", 128_000, temp=False),
     _m("anthropic", "claude-haiku-4-5", "Claude Haiku 4.5", 64_000, temp=False),

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from canvasbench.errors import UsageError
+from canvasbench.extract import extract_artifact
 from canvasbench.render.check import CheckLimits, RenderEngine, check_artifact
 from canvasbench.render.verdict import NOT_CHECKED, RenderCheck, not_checked
 from canvasbench.status import ACTIVE_STATUSES
@@ -16,10 +17,6 @@ def _artifact_of(run: dict[str, Any]) -> tuple[str, str]:
     """The run's artifact code and kind, extracted from the raw response if not stored yet."""
     code, kind = run.get("artifact") or "", run.get("artifact_kind") or ""
     if not code and run.get("response"):
-        try:
-            from canvasbench.extract import extract_artifact
-        except ImportError:  # the extractor lands separately; without it only stored artifacts count
-            return code, kind
         artifact = extract_artifact(run["response"])
         code, kind = artifact.code, artifact.kind
     return code, kind
