@@ -125,6 +125,21 @@ def test_options_reach_the_provider_and_the_comparison(
     assert json.loads(runner.store.get_comparison(comparison_id)["options"])["thinking"] == "high"
 
 
+def test_a_temperature_is_sent_only_to_models_that_accept_it(
+    make_runner: Callable[..., Runner], fake_server: FakeServer
+) -> None:
+    runner = make_runner()
+    models = ["openai:gpt-5.2", "anthropic:claude-sonnet-4-6", "gemini:gemini-3-flash-preview", "openai:fake"]
+    comparison_id = runner.submit(PROMPT, models, RunOptions(temperature=0.7))
+    rows = runner.wait(comparison_id, timeout=30)
+    assert [r["status"] for r in rows] == ["done"] * 4
+    assert "temperature" not in fake_server.requests_for("gpt-5.2")[-1].body
+    assert "temperature" not in fake_server.requests_for("claude-sonnet-4-6")[-1].body
+    assert fake_server.requests_for("gemini-3-flash-preview")[-1].body["generationConfig"]["temperature"] == 0.7
+    assert fake_server.requests_for("fake")[-1].body["temperature"] == 0.7  # a model we do not know: as asked
+    assert json.loads(runner.store.get_comparison(comparison_id)["options"])["temperature"] == 0.7
+
+
 def test_cancel_a_streaming_run_keeps_its_partial_output(make_runner: Callable[..., Runner]) -> None:
     finished: list[str] = []
     also: list[str] = []
