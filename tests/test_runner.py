@@ -141,11 +141,11 @@ def test_a_temperature_is_sent_only_to_models_that_accept_it(
 
 
 def test_cancel_a_streaming_run_keeps_its_partial_output(make_runner: Callable[..., Runner]) -> None:
-    finished: list[str] = []
-    also: list[str] = []
-    runner = make_runner(on_run_finished=finished.append)
-    runner.add_run_finished_hook(lambda run_id: 1 / 0)  # a broken hook does not stop the others
-    runner.add_run_finished_hook(also.append)
+    finished: list[tuple[str, str]] = []
+    also: list[tuple[str, str]] = []
+    runner = make_runner(on_run_finished=lambda *args: finished.append(args))
+    runner.add_run_finished_hook(lambda run_id, status: 1 / 0)  # a broken hook does not stop the others
+    runner.add_run_finished_hook(lambda *args: also.append(args))
     slow, fast = "openai:fake;chunks=2000;interval_ms=5", "gemini:fake;chunks=3"
     comparison_id = runner.submit(PROMPT, [slow, fast])
     wait_until(lambda: run_by_model(runner.store, comparison_id, slow)["response"], what="a checkpoint")
@@ -159,7 +159,7 @@ def test_cancel_a_streaming_run_keeps_its_partial_output(make_runner: Callable[.
     assert cancelled["finished_at"] and cancelled["chars"] is not None
     assert next(r for r in rows if r["id"] != slow_id)["status"] == "done"  # the other run was not touched
     wait_until(lambda: len(finished) == 2 and len(also) == 2, what="the after-run hooks for both runs")
-    assert set(finished) == set(also) == {r["id"] for r in rows}
+    assert set(finished) == set(also) == {(r["id"], r["status"]) for r in rows}  # each hook hears the status
 
 
 def test_cancel_a_comparison_with_a_queued_run(make_runner: Callable[..., Runner]) -> None:

@@ -48,7 +48,7 @@ def _runner_for(path: str) -> Any:
     pool = _render_pool_for(path)
     if pool is not None:
         # Every finished run gets checked in headless Chromium; its screenshot becomes the thumbnail.
-        runner.add_run_finished_hook(pool.on_run_finished)
+        runner.add_run_finished_hook(lambda run_id, _status: pool.on_run_finished(run_id))
     return runner
 
 

@@ -94,8 +94,3 @@ def _damage(store: RunStore) -> str | None:
     """SQLite's own quick check: None when the file is sound, else its first complaint."""
     problems = [row[0] for row in store.db.execute("PRAGMA quick_check(5)")]
     return None if problems == ["ok"] else "; ".join(problems)
-
-
-def register(group: click.Group) -> None:
-    """Add `export` to the CLI group."""
-    group.add_command(export_command)

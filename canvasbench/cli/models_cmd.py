@@ -74,8 +74,3 @@ def models_command(as_json: bool) -> None:
     widths = [max(len(h), *(len(row[i]) for row in body)) for i, h in enumerate(head)]
     for cells in [head, ["-" * w for w in widths], *body]:
         click.echo("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
-
-
-def register(group: click.Group) -> None:
-    """Add `models` to the CLI group."""
-    group.add_command(models_command)

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 
 from canvasbench.errors import CanvasBenchError, ProviderError
+from canvasbench.providers.activity import Activity, current_activity
 from canvasbench.providers.base import (
     Finish,
     GenerationRequest,
@@ -24,7 +25,6 @@ from canvasbench.providers.base import (
     UsageReport,
 )
 from canvasbench.providers.catalogue import accepted_request, default_max_output_tokens
-from canvasbench.providers.http import Activity, current_activity
 from canvasbench.providers.registry import ensure_ready, get_provider, parse_model_id
 from canvasbench.redact import install as install_redaction
 from canvasbench.redact import redact

@@ -1,7 +1,14 @@
-"""The provider registry: built-in adapters and third-party ones are added the same way, by name."""
+"""The provider registry: built-ins, plugins and endpoints, all added the same way, by name.
+
+Where providers come from, in order of precedence: `register_provider()` called in code; packages that
+declare an entry point in the `canvasbench.providers` group (its object is called once with
+`register_provider`); the built-in table (`builtins.PROVIDERS`); OpenAI-compatible endpoints from
+`endpoints.toml`. Nothing is imported from an adapter or its SDK until its provider is first used.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -11,7 +18,12 @@ from pathlib import Path
 from canvasbench.errors import MissingKeyError, UsageError
 from canvasbench.paths import endpoints_path
 from canvasbench.providers.base import Provider
+from canvasbench.providers.builtins import NAMES, PROVIDERS
 from canvasbench.providers.endpoints import Endpoint, load_endpoints
+
+log = logging.getLogger("canvasbench.providers")
+
+ENTRY_POINT_GROUP = "canvasbench.providers"
 
 
 @dataclass(frozen=True)
@@ -61,16 +73,28 @@ def _load_builtins() -> None:
 
 
 def _register_builtins() -> None:
-    from canvasbench.providers.builtins import register_builtins
-
     def register_unless_taken(
         name: str, factory: Callable[[], Provider], *, key_env_vars: tuple[str, ...], needs_key: bool = True
     ) -> None:
-        # A provider registered in code before first use replaces the built-in of the same name.
+        # A provider registered in code before first use replaces a plugin's or a built-in of the same name.
         if name not in _registry:
             register_provider(name, factory, key_env_vars=key_env_vars, needs_key=needs_key)
 
-    register_builtins(register_unless_taken)
+    _load_plugins(register_unless_taken)
+    for provider in PROVIDERS:
+        register_unless_taken(provider.name, provider.load, key_env_vars=provider.key_env_vars)
+
+
+def _load_plugins(register: Callable[..., None]) -> None:
+    """Call each installed package's `canvasbench.providers` entry point with `register`."""
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            point.load()(register)
+        except Exception:  # a broken plugin must not take the built-ins down with it
+            log.warning("canvasbench: the provider plugin %s (%s) failed to load", point.name, point.value,
+                        exc_info=True)
 
 
 def _sync_endpoints() -> None:
@@ -107,7 +131,7 @@ def _entries() -> dict[str, _Entry]:
 def provider_names() -> list[str]:
     """Names of every usable provider: built-ins first, then endpoints and plugins, alphabetically."""
     entries = _entries()
-    first = [n for n in ("gemini", "openai", "anthropic") if n in entries]
+    first = [n for n in NAMES if n in entries]
     return first + sorted(n for n in entries if n not in first)
 
 
