@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from canvasbench.analysis_pool import analyse_soon, analysis_of
+from canvasbench.analysis_pool import IN_THREAD_CHARS, analyse_soon, analysis_of
 from canvasbench.errors import CanvasBenchError, UsageError
 from canvasbench.event_loop import background_loop
 from canvasbench.final_row import final_row
@@ -116,6 +116,7 @@ class Runner:
         self._semaphores: dict[str, asyncio.Semaphore] = {}  # loop thread only
         self._checkpoint_interval = MIN_CHECKPOINT_S  # loop thread only; set by the ticker
         self._worker = worker_token()
+        self._workers_warmed = False  # loop thread only
         self._closed = False
         self._ticker = asyncio.run_coroutine_threadsafe(self._tick(), self._loop)
 
@@ -330,6 +331,10 @@ class Runner:
     def _checkpoint(self, run: _Run, now: float) -> None:
         run.last_write = now
         self._writer.checkpoint(run.run_id, checkpoint_fields(run.progress, run.timeline))
+        if not self._workers_warmed and run.progress is not None and len(run.progress.text) >= IN_THREAD_CHARS:
+            # A page this large is analysed in a worker process: start them now, long before it ends.
+            self._workers_warmed = True
+            self._hooks.submit(warm, analysis_workers=True)
 
     async def _tick(self) -> None:
         while True:

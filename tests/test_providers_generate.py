@@ -404,7 +404,7 @@ FIRST_REQUEST = """
 import asyncio, json, sys
 from canvasbench.providers import GenerationRequest, generate
 from canvasbench.warm import warm
-warm(("gemini", "openai", "anthropic"), analysis=False)  # what Runner.submit does, off the event loop
+warm(("gemini", "openai", "anthropic"))  # what Runner.submit does, off the event loop
 before = set(sys.modules)
 for name in ("gemini", "openai", "anthropic"):
     result = asyncio.run(generate(f"{name}:fake", GenerationRequest(model="", prompt="x")))

@@ -95,6 +95,7 @@ def execute(
         interrupted = _finish_checks(checks, interrupted=interrupted)
     rows, problems = _settle(runner, rows_now)
     verdicts = _verdicts(runner, rows) if check else None
+    runner.store.close()  # now, while we wait for it, rather than in the interpreter's teardown
     return Outcome(comparisons, rows, problems, verdicts, interrupted, runner.store.path)
 
 
