@@ -29,18 +29,6 @@ class ResponseAnalysis:
         del data["code"]
         return data
 
-    def run_columns(self) -> dict[str, Any]:
-        """These values under the `runs` table's column names (artifact_kind, artifact, ..., truncated 0/1)."""
-        return {
-            "artifact_kind": self.kind,
-            "artifact": self.code,
-            "lines": self.lines,
-            "code_lines": self.code_lines,
-            "chars": self.chars,
-            "response_lines": self.response_lines,
-            "truncated": int(self.truncated),
-        }
-
 
 def analyse_response(raw: str) -> ResponseAnalysis:
     """Extract the artifact from a raw response and measure it."""

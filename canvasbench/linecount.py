@@ -41,6 +41,8 @@ from pygments.lexers.html import HtmlLexer
 from pygments.lexers.javascript import JavascriptLexer
 from pygments.token import Comment, Name, Punctuation, String, Text, Whitespace, _TokenType
 
+from canvasbench.lines import count_lines
+
 __all__ = ["code_line_flags", "count_code_lines", "count_lines"]
 
 # Keywords after which the stock JavaScript lexer expects a regex literal (state 'slashstartsregex').
@@ -195,14 +197,6 @@ def _lexer_for(kind: str) -> Lexer | None:
 
 def _normalise(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def count_lines(text: str) -> int:
-    """Number of lines in text: 0 for empty text, a trailing newline does not open a new line."""
-    if not text:
-        return 0
-    text = _normalise(text)
-    return text.count("\n") + (0 if text.endswith("\n") else 1)
 
 
 _FILLER = re.compile(r"[\s.…]*")

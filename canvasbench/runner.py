@@ -1,14 +1,10 @@
 """Runner: comparisons that stream on one background event loop, outlive any page, and checkpoint to SQLite.
 
-What a run's row holds while it streams (written by one writer thread, every 0.5-1.5 s, and at least every
-2 s even during a stall): status `running`, `chars` and `lines` (and `response_lines`) of the raw response so
-far, `first_chunk_s`/`ttft_s` once known, `attempts`, and `timeline` = JSON [[seconds since the run left the
-queue, chars, lines], ...]. The partial answer and thinking text go to `run_chunks`, one row per checkpoint
-holding only the text received since the previous one (RunStore.get_run/runs_of and reads.live_runs put
-them together), so a checkpoint costs what is new, never the whole response. The final transaction writes
-the whole text into the row, deletes its pieces, and replaces `lines`/`code_lines`/`chars` with the extracted
-artifact's (A's `analyse_response`; the raw response's line count stays in `response_lines`) and adds
-metrics, tokens, cost and price (NULL when the price is unknown) and the final status.
+The runner submits, validates, limits (per provider), cancels and waits for runs, and calls hooks with
+each run's id and final status. Around it: `event_loop` (the process-wide loop), `progress` (timelines
+and what a checkpoint holds), `run_writer` (the one thread that writes), `final_row` (the final
+transaction's columns: the whole text, the extracted artifact's metrics, tokens, cost and price) and
+`warm` (start-up work, done in `submit()` before anything is timed).
 """
 
 from __future__ import annotations
@@ -17,8 +13,6 @@ import asyncio
 import concurrent.futures
 import dataclasses
 import functools
-import importlib
-import json
 import logging
 import threading
 import time
@@ -27,33 +21,34 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from canvasbench.analysis import ResponseAnalysis, analyse_response
-from canvasbench.analysis_pool import analyse_soon, analysis_of, warm_up
+from canvasbench.analysis_pool import IN_THREAD_CHARS, analyse_soon, analysis_of
 from canvasbench.errors import CanvasBenchError, UsageError
+from canvasbench.event_loop import background_loop
+from canvasbench.final_row import final_row
 from canvasbench.liveness import worker_token
 from canvasbench.paths import db_path
-from canvasbench.pricing import price_of
-from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel, Usage
+from canvasbench.progress import (
+    MIN_CHECKPOINT_S,
+    STRETCHED_MAX_S,
+    TICK_S,
+    checkpoint_fields,
+    checkpoint_interval,
+    sample,
+)
+from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel
 from canvasbench.providers.generate import StreamSettings, generate
-from canvasbench.providers.registry import ensure_ready, get_provider, parse_model_id
+from canvasbench.providers.registry import ensure_ready, parse_model_id
 from canvasbench.redact import redact
 from canvasbench.run_writer import RunWriter, WriterStats
 from canvasbench.store import RunStore, utc_now
+from canvasbench.warm import warm, warm_in_background
 
 log = logging.getLogger(__name__)
 
-# The store is written at most this often while a run streams...
-MIN_CHECKPOINT_S = 0.5
-# ...and at least this often, even while nothing new arrives (a stall, a long think), so other
-# processes see `updated_at` move and the timeline shows the flat stretch.
-MAX_CHECKPOINT_S = 2.0
-# Between the two, the interval grows with the number of streams so the total write rate stays
-# near WRITES_PER_S: 16 streams cost ~11 writes a second, not 32.
-WRITES_PER_S = 8.0
-_STRETCHED_MAX_S = 1.5  # the ticker below adds at most _TICK_S: still inside MAX_CHECKPOINT_S
-_TICK_S = 0.25
 _RECANCEL_S = 0.05
-_MAX_TIMELINE = 1000  # samples; older ones are thinned (every other one dropped) beyond this
+
+# A hook receives the run's id and its final status (done, failed, incomplete, cancelled).
+RunFinishedHook = Callable[[str, str], None]
 
 
 @dataclass(frozen=True)
@@ -64,13 +59,6 @@ class RunOptions:
     thinking: ThinkingLevel = "default"
     temperature: float | None = None
     deadline_s: float | None = None  # stop each run this long after it starts (None: no overall deadline)
-
-
-def count_lines(text: str) -> int:
-    """Lines in a text as an editor shows them (a trailing newline does not start a new line)."""
-    if not text:
-        return 0
-    return text.count("\n") + (0 if text.endswith("\n") else 1)
 
 
 @dataclass
@@ -92,41 +80,6 @@ class _Run:
     timeline: list[list[float | int]] = field(default_factory=list)
 
 
-# --- the process-wide event loop ---------------------------------------------------------------
-
-_loop: asyncio.AbstractEventLoop | None = None
-_loop_guard = threading.Lock()
-
-
-def background_loop() -> asyncio.AbstractEventLoop:
-    """The one event loop, on one daemon thread, that every Runner in this process streams on."""
-    global _loop
-    with _loop_guard:
-        if _loop is None or _loop.is_closed():
-            loop = asyncio.new_event_loop()
-            thread = threading.Thread(target=loop.run_forever, name="canvasbench-loop", daemon=True)
-            thread.start()
-            _loop = loop
-        return _loop
-
-
-_ADAPTER_MODULES = (
-    "canvasbench.providers.gemini_adapter",
-    "canvasbench.providers.openai_adapter",
-    "canvasbench.providers.anthropic_adapter",
-)
-
-
-def _warm_imports() -> None:
-    # The three SDKs take seconds to import; doing it early, off the caller's thread, keeps the first
-    # submit() (a click in the dashboard) from stalling. Python's import locks make this race-free.
-    for name in _ADAPTER_MODULES:
-        try:
-            importlib.import_module(name)
-        except Exception:  # the real import, later, reports the problem where it matters
-            log.debug("canvasbench: warming %s failed", name, exc_info=True)
-
-
 # --- the runner --------------------------------------------------------------------------------
 
 
@@ -140,7 +93,7 @@ class Runner:
         concurrency: Mapping[str, int] | None = None,
         default_concurrency: int = 4,
         settings: StreamSettings | None = None,
-        on_run_finished: Callable[[str], None] | None = None,
+        on_run_finished: RunFinishedHook | None = None,
     ) -> None:
         if default_concurrency < 1 or any(n < 1 for n in (concurrency or {}).values()):
             raise UsageError("Concurrency limits must be at least 1.")
@@ -151,19 +104,21 @@ class Runner:
         # generate() calls back at most every progress_interval_s; we checkpoint on those calls.
         self.settings = replace(settings, progress_interval_s=min(settings.progress_interval_s, MIN_CHECKPOINT_S))
         self.on_run_finished = on_run_finished
-        self._extra_hooks: list[Callable[[str], None]] = []
+        self._extra_hooks: list[RunFinishedHook] = []
         self._loop = background_loop()
         self._writer = RunWriter(self.store)
         self._hooks = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="canvasbench-hook")
         self._lock = threading.Lock()
+        self._saved = threading.Condition(self._lock)  # notified whenever a run's final row is saved
+        self._saved_n = 0
         self._runs: dict[str, _Run] = {}
         self._comparisons: dict[str, list[str]] = {}
         self._semaphores: dict[str, asyncio.Semaphore] = {}  # loop thread only
         self._checkpoint_interval = MIN_CHECKPOINT_S  # loop thread only; set by the ticker
         self._worker = worker_token()
+        self._workers_warmed = False  # loop thread only
         self._closed = False
         self._ticker = asyncio.run_coroutine_threadsafe(self._tick(), self._loop)
-        warm_up()  # start the analysis workers now, not while the first streams are being timed
 
     # --- public API --------------------------------------------------------------------------
 
@@ -181,10 +136,9 @@ class Runner:
             raise UsageError("The prompt is empty: write a prompt or pick one from the suite.")
         for model_id in model_ids:
             ensure_ready(model_id)
-        for provider in {parse_model_id(m)[0] for m in model_ids}:
-            # Build the adapter (importing its SDK takes seconds) here, not on the event loop, where it
-            # would freeze every other stream and skew their timings.
-            get_provider(provider)
+        # Import and warm the SDKs (seconds) here, not on the event loop, where it would freeze every
+        # other stream and skew their timings.
+        warm(dict.fromkeys(parse_model_id(m)[0] for m in model_ids))
         model_ids = ["{}:{}".format(*parse_model_id(m)) for m in model_ids]  # " openai:x " -> "openai:x"
         options = options or RunOptions()
         comparison_id, run_ids = self.store.create_comparison(
@@ -234,11 +188,15 @@ class Runner:
                 break
         return self.store.runs_of(comparison_id)
 
-    def is_finished(self, run_id: str) -> bool:
-        """Whether this runner has saved the final row of a run it started."""
+    def saved_count(self) -> int:
+        """How many runs this runner has saved as final so far (for `wait_saved`)."""
         with self._lock:
-            run = self._runs.get(run_id)
-        return run is None or run.finished.is_set()
+            return self._saved_n
+
+    def wait_saved(self, after: int, timeout: float) -> None:
+        """Block until more than `after` runs are saved as final, or `timeout` seconds pass."""
+        with self._saved:
+            self._saved.wait_for(lambda: self._saved_n > after, timeout)
 
     def active_comparisons(self) -> list[str]:
         """Comparisons started by this runner with a run not yet saved as final, oldest first."""
@@ -249,8 +207,8 @@ class Runner:
                 if any(not self._runs[r].finished.is_set() for r in run_ids)
             ]
 
-    def add_run_finished_hook(self, hook: Callable[[str], None]) -> None:
-        """Also call `hook(run_id)` after each run's final row is saved (on a helper thread, never the loop)."""
+    def add_run_finished_hook(self, hook: RunFinishedHook) -> None:
+        """Also call `hook(run_id, status)` after each run's final row is saved (on a helper thread, never the loop)."""
         with self._lock:
             if hook not in self._extra_hooks:
                 self._extra_hooks.append(hook)
@@ -366,139 +324,62 @@ class Runner:
         run.progress = progress
         now = time.monotonic()
         # Our clock, not progress.elapsed_s: that restarts with each retry attempt.
-        self._sample(run, now - run.started, progress.text)
+        sample(run.timeline, now - run.started, progress.text)
         if now - run.last_write >= self._checkpoint_interval:
             self._checkpoint(run, now)
 
-    def _sample(self, run: _Run, elapsed: float, text: str) -> None:
-        sample = [round(elapsed, 3), len(text), count_lines(text)]
-        if len(run.timeline) >= 2 and run.timeline[-1][1:] == sample[1:] == run.timeline[-2][1:]:
-            run.timeline[-1] = sample  # a flat stretch needs only its two ends
-            return
-        run.timeline.append(sample)
-        if len(run.timeline) > _MAX_TIMELINE:
-            run.timeline[:] = run.timeline[:-1:2] + run.timeline[-1:]
-
     def _checkpoint(self, run: _Run, now: float) -> None:
         run.last_write = now
-        p = run.progress
-        fields: dict[str, Any] = {"status": "running", "updated_at": utc_now()}
-        if p is not None:
-            lines = count_lines(p.text)
-            fields.update(
-                response=p.text,
-                reasoning=p.reasoning,
-                chars=len(p.text),
-                lines=lines,
-                response_lines=lines,
-                first_chunk_s=p.first_chunk_s,
-                ttft_s=p.ttft_s,
-                attempts=p.attempts,
-            )
-        fields["timeline"] = list(run.timeline)  # JSON-encoded on the writer thread, not here
-        self._writer.checkpoint(run.run_id, fields)
+        self._writer.checkpoint(run.run_id, checkpoint_fields(run.progress, run.timeline))
+        if not self._workers_warmed and run.progress is not None and len(run.progress.text) >= IN_THREAD_CHARS:
+            # A page this large is analysed in a worker process: start them now, long before it ends.
+            self._workers_warmed = True
+            self._hooks.submit(warm, analysis_workers=True)
 
     async def _tick(self) -> None:
         while True:
-            await asyncio.sleep(_TICK_S)
+            await asyncio.sleep(TICK_S)
             now = time.monotonic()
             # list() copies under the GIL in one step: submit() may add runs from another thread meanwhile.
             streaming = [run for run in list(self._runs.values()) if run.state == "running"]
-            self._checkpoint_interval = min(_STRETCHED_MAX_S, max(MIN_CHECKPOINT_S, len(streaming) / WRITES_PER_S))
+            self._checkpoint_interval = checkpoint_interval(len(streaming))
             for run in streaming:
-                if now - run.last_write >= _STRETCHED_MAX_S:
-                    text = run.progress.text if run.progress else ""
-                    self._sample(run, now - run.started, text)
+                if now - run.last_write >= STRETCHED_MAX_S:
+                    sample(run.timeline, now - run.started, run.progress.text if run.progress else "")
                     self._checkpoint(run, now)
 
     def _finish(self, run: _Run, result: GenerationResult) -> None:
         run.state = "finishing"
         finished_at = utc_now()
         if run.started:
-            self._sample(run, time.monotonic() - run.started, result.text)
+            sample(run.timeline, time.monotonic() - run.started, result.text)
         timeline = list(run.timeline)
         analysis = analyse_soon(result.text)  # large pages: starts now, in parallel with runs ending at once
 
         def build() -> dict[str, Any]:
-            return final_columns(run.model_id, result, timeline, finished_at, analysis_of(analysis, result.text))
+            analysed = analysis_of(analysis, result.text)
+            return final_row(run.model_id, result, analysed, timeline=timeline, finished_at=finished_at)
 
         def done() -> None:
             run.progress, run.timeline = None, []  # the text lives in the store now; keep the process small
             run.finished.set()
+            with self._saved:
+                self._saved_n += 1
+                self._saved.notify_all()
             if self.on_run_finished is not None or self._extra_hooks:
-                self._hooks.submit(self._call_hooks, run.run_id)
+                self._hooks.submit(self._call_hooks, run.run_id, result.status)
 
         self._writer.finish(run.run_id, build, done)
 
-    def _call_hooks(self, run_id: str) -> None:
+    def _call_hooks(self, run_id: str, status: str) -> None:
         hooks = [self.on_run_finished, *self._extra_hooks]
         for hook in hooks:
             if hook is None:
                 continue
             try:
-                hook(run_id)
+                hook(run_id, status)
             except Exception:  # one broken hook must not stop the others or the runner
                 log.exception("canvasbench: after-run hook %r failed for %s", hook, run_id)
-
-
-def final_columns(
-    model_id: str,
-    result: GenerationResult,
-    timeline: list[list[float | int]],
-    finished_at: str,
-    analysis: ResponseAnalysis | None = None,
-) -> dict[str, Any]:
-    """Every column a finished run writes in its last transaction: status, metrics, artifact, cost."""
-    usage = result.usage
-    values: dict[str, Any] = {
-        "status": result.status,
-        "finished_at": finished_at,
-        "updated_at": utc_now(),
-        "finish_reason": result.finish_reason,
-        "raw_finish_reason": result.raw_finish_reason,
-        "error": redact(result.error) if result.error else result.error,
-        "attempts": result.attempts,
-        "first_chunk_s": result.first_chunk_s,
-        "ttft_s": result.ttft_s,
-        "latency_s": result.latency_s,
-        "tokens_per_s": result.tokens_per_s,
-        "input_tokens": usage.input_tokens,
-        "output_tokens": usage.output_tokens,
-        "thinking_tokens": usage.thinking_tokens,
-        "cached_tokens": usage.cached_tokens,
-        "response": result.text,
-        "reasoning": result.reasoning,
-        "timeline": json.dumps(timeline),
-        "cost_usd": None,
-        "price": None,
-    }
-    if analysis is None:
-        analysis = analyse_response(result.text)
-    values.update(
-        artifact_kind=analysis.kind,
-        artifact=analysis.code,
-        lines=analysis.lines,
-        code_lines=analysis.code_lines,
-        chars=analysis.chars,
-        response_lines=analysis.response_lines,
-        # Cut off by the token limit counts as truncated even when the code happens to look closed.
-        truncated=int(bool(analysis.truncated) or result.finish_reason == "length"),
-    )
-    if _has_usage(usage):
-        try:
-            priced = price_of(model_id, usage)
-        except CanvasBenchError as exc:  # a broken user price file: the cost is unknown, the run is not lost
-            log.warning("canvasbench: no cost for %s: %s", model_id, exc)
-            priced = None
-        if priced is not None:
-            cost, price = priced
-            values["cost_usd"] = cost
-            values["price"] = json.dumps(asdict(price), sort_keys=True)
-    return values
-
-
-def _has_usage(usage: Usage) -> bool:
-    return usage.input_tokens is not None or usage.output_tokens is not None
 
 
 # --- one runner per process per database -------------------------------------------------------
@@ -515,8 +396,8 @@ def shared_runner(db: str | Path | None = None) -> Runner:
         if runner is None or runner._closed:
             runner = Runner(db)
             _shared[key] = runner
-            # The dashboard creates this at start-up: import the SDKs now, so the first click does not wait.
-            threading.Thread(target=_warm_imports, name="canvasbench-warm", daemon=True).start()
+            # The dashboard creates this at start-up: warm every SDK now, so the first click does not wait.
+            warm_in_background()
         return runner
 
 

@@ -7,16 +7,11 @@ from pathlib import Path
 
 import pytest
 
-KEY_VARS = (
-    "GEMINI_API_KEY",
-    "GOOGLE_API_KEY",
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "OPENROUTER_API_KEY",
-    "GOOGLE_GEMINI_BASE_URL",
-    "OPENAI_BASE_URL",
-    "ANTHROPIC_BASE_URL",
-)
+from canvasbench.providers.builtins import environment_variables
+from canvasbench.providers.endpoints import BUILTIN_ENDPOINTS
+
+# Every key and base-URL variable a provider reads, from the providers' own tables.
+KEY_VARS = (*environment_variables(), *(e.key_env for e in BUILTIN_ENDPOINTS.values() if e.key_env))
 
 
 @pytest.fixture(autouse=True)

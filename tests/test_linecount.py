@@ -136,7 +136,7 @@ def test_lines_of_dots_are_filler_in_every_language(code: str, kind: str) -> Non
 
 @pytest.mark.parametrize(
     ("text", "lines"),
-    [("", 0), ("a", 1), ("a\n", 1), ("a\nb", 2), ("a\r\nb\r\n", 2), ("\n\n", 2)],
+    [("", 0), ("a", 1), ("a\n", 1), ("a\nb", 2), ("a\r\nb\r\n", 2), ("\n\n", 2), ("a\rb\r", 2), ("a\r\rb", 3)],
 )
 def test_count_lines(text: str, lines: int) -> None:
     assert count_lines(text) == lines
@@ -227,7 +227,9 @@ def test_long_runs_without_a_terminator_do_not_hang(code: str, kind: str) -> Non
     assert count_code_lines(code, kind) == 1
 
 
-def test_run_columns_are_columns_of_the_runs_table(tmp_path: Path) -> None:
+def test_a_final_row_is_columns_of_the_runs_table(tmp_path: Path) -> None:
+    from canvasbench.final_row import final_row
+    from canvasbench.providers.base import GenerationResult
     from canvasbench.store import RunStore
 
     store = RunStore(tmp_path / "metrics.db")
@@ -235,7 +237,9 @@ def test_run_columns_are_columns_of_the_runs_table(tmp_path: Path) -> None:
         columns = set(store.table("runs").columns_dict)
     finally:
         store.close()
-    values = analyse_response(read("split_files.md")).run_columns()
+    raw = read("split_files.md")
+    result = GenerationResult(status="done", text=raw, finish_reason="stop")
+    values = final_row("openai:fake", result, analyse_response(raw), timeline=[], finished_at="2026-01-01T00:00:00Z")
     assert set(values) <= columns
     assert values["artifact_kind"] == "html"
     assert values["truncated"] == 0

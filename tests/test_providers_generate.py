@@ -403,9 +403,8 @@ def test_sixteen_concurrent_streams(fake_env: FakeServer) -> None:
 FIRST_REQUEST = """
 import asyncio, json, sys
 from canvasbench.providers import GenerationRequest, generate
-from canvasbench.providers.registry import get_provider
-for name in ("gemini", "openai", "anthropic"):
-    get_provider(name)  # what Runner.submit does, off the event loop
+from canvasbench.warm import warm
+warm(("gemini", "openai", "anthropic"))  # what Runner.submit does, off the event loop
 before = set(sys.modules)
 for name in ("gemini", "openai", "anthropic"):
     result = asyncio.run(generate(f"{name}:fake", GenerationRequest(model="", prompt="x")))

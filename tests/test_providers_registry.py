@@ -168,3 +168,49 @@ def test_an_endpoint_with_an_optional_key(isolated_paths: Path) -> None:
     status = key_status("lab")
     assert (status.env_vars, status.needs_key, status.is_set) == (("LAB_KEY",), False, False)
     ensure_ready("lab:some-model")
+
+
+PLUGIN = '''
+from canvasbench.providers.base import Finish, TextDelta, Usage, UsageReport
+
+
+class EchoProvider:
+    name = "echo"
+
+    async def stream(self, request):
+        yield TextDelta("echo: " + request.prompt)
+        yield UsageReport(Usage(input_tokens=1, output_tokens=2, thinking_tokens=0))
+        yield Finish("stop", "stop")
+
+
+def register(register_provider):
+    register_provider("echo", EchoProvider, key_env_vars=("ECHO_API_KEY",), needs_key=False)
+'''
+
+USE_PLUGIN = '''
+import asyncio, json
+from canvasbench.providers import GenerationRequest, generate, key_status, provider_names
+result = asyncio.run(generate("echo:any", GenerationRequest(model="", prompt="hi")))
+print(json.dumps([provider_names(), key_status("echo").env_vars, result.status, result.text]))
+'''
+
+
+def test_an_installed_package_adds_a_provider_through_its_entry_point(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "canvasbench_echo.py").write_text(PLUGIN, encoding="utf-8")
+    dist = tmp_path / "canvasbench_echo-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: canvasbench-echo\nVersion: 1.0\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text("[canvasbench.providers]\necho = canvasbench_echo:register\n",
+                                           encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", USE_PLUGIN], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    names, key_vars, status, text = json.loads(done.stdout)
+    assert names[:3] == ["gemini", "openai", "anthropic"] and "echo" in names
+    assert key_vars == ["ECHO_API_KEY"]
+    assert (status, text) == ("done", "echo: hi")

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from canvasbench.errors import UsageError
-from canvasbench.providers import GenerationRequest, GenerationResult, StreamSettings, generate, provider_names
+from canvasbench.providers import (
+    GenerationRequest,
+    GenerationResult,
+    StreamSettings,
+    generate,
+    known_models,
+    provider_names,
+)
 from tests.fakes import FakeServer, RecordedRequest, fixtures
 
 FAST = StreamSettings(idle_timeout_s=5.0, max_attempts=2, backoff_base_s=0.01)
@@ -130,6 +137,29 @@ def test_temperature_and_prompt_are_sent(provider: str, fake_env: FakeServer) ->
     assert "Draw something on a canvas." in str(body)
     assert request.had_key
     assert not {"authorization", "x-api-key", "x-goog-api-key"} & set(request.headers)
+
+
+REFUSE_TEMPERATURE = ["openai:gpt-5.2", "anthropic:claude-opus-4-6", "anthropic:claude-sonnet-4-6",
+                      "anthropic:claude-haiku-4-5"]
+
+
+@pytest.mark.parametrize("model_id", REFUSE_TEMPERATURE)
+def test_a_temperature_the_model_refuses_is_never_sent(model_id: str, fake_env: FakeServer) -> None:
+    assert run(model_id, temperature=0.25).status == "done"
+    body = sent(fake_env).body
+    assert "temperature" not in body
+    assert "Draw something on a canvas." in str(body)  # the request itself went out
+
+
+def test_catalogued_models_that_refuse_a_temperature_are_the_ones_tested() -> None:
+    refusing = {m.model_id for m in known_models() if not m.supports_temperature}
+    assert refusing == set(REFUSE_TEMPERATURE)
+
+
+@pytest.mark.parametrize("model_id", ["gemini:gemini-3-flash-preview", "gemini:gemini-2.5-pro"])
+def test_a_temperature_the_model_accepts_is_sent(model_id: str, fake_env: FakeServer) -> None:
+    assert run(model_id, temperature=0.25).status == "done"
+    assert sent(fake_env).body["generationConfig"]["temperature"] == 0.25
 
 
 def test_gemini_uses_v1beta_with_a_custom_base_url(fake_env: FakeServer) -> None:

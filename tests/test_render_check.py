@@ -394,7 +394,7 @@ def test_pool_checks_runs_in_the_background_and_saves_verdict_and_thumbnail(engi
 def test_runner_hook_checks_each_finished_run_automatically(
     engine: RenderEngine, mirror: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The wiring the runner uses: `Runner(on_run_finished=pool.on_run_finished)` against the fake servers."""
+    """The wiring the dashboard uses: a run-finished hook that hands the run to the pool, against the fakes."""
     from canvasbench.prompts import custom_prompt
     from canvasbench.runner import Runner
     from tests.fakes import FakeBehaviour, start_fake_server
@@ -405,7 +405,7 @@ def test_runner_hook_checks_each_finished_run_automatically(
     server.add_preset("svgmodel", FakeBehaviour(text="```svg\n" + page("dashboard.svg") + "\n```", chunks=4))
     store = RunStore()
     pool = RenderCheckPool(store.path, workers=1, limits=FAST, engine=engine, mirror=mirror)
-    runner = Runner(store.path, on_run_finished=pool.on_run_finished)
+    runner = Runner(store.path, on_run_finished=lambda run_id, _status: pool.on_run_finished(run_id))
     try:
         comparison = runner.submit(custom_prompt("Draw a console blueprint as SVG."), ["openai:svgmodel"])
         (run,) = runner.wait(comparison, timeout=60)

@@ -125,12 +125,27 @@ def test_options_reach_the_provider_and_the_comparison(
     assert json.loads(runner.store.get_comparison(comparison_id)["options"])["thinking"] == "high"
 
 
+def test_a_temperature_is_sent_only_to_models_that_accept_it(
+    make_runner: Callable[..., Runner], fake_server: FakeServer
+) -> None:
+    runner = make_runner()
+    models = ["openai:gpt-5.2", "anthropic:claude-sonnet-4-6", "gemini:gemini-3-flash-preview", "openai:fake"]
+    comparison_id = runner.submit(PROMPT, models, RunOptions(temperature=0.7))
+    rows = runner.wait(comparison_id, timeout=30)
+    assert [r["status"] for r in rows] == ["done"] * 4
+    assert "temperature" not in fake_server.requests_for("gpt-5.2")[-1].body
+    assert "temperature" not in fake_server.requests_for("claude-sonnet-4-6")[-1].body
+    assert fake_server.requests_for("gemini-3-flash-preview")[-1].body["generationConfig"]["temperature"] == 0.7
+    assert fake_server.requests_for("fake")[-1].body["temperature"] == 0.7  # a model we do not know: as asked
+    assert json.loads(runner.store.get_comparison(comparison_id)["options"])["temperature"] == 0.7
+
+
 def test_cancel_a_streaming_run_keeps_its_partial_output(make_runner: Callable[..., Runner]) -> None:
-    finished: list[str] = []
-    also: list[str] = []
-    runner = make_runner(on_run_finished=finished.append)
-    runner.add_run_finished_hook(lambda run_id: 1 / 0)  # a broken hook does not stop the others
-    runner.add_run_finished_hook(also.append)
+    finished: list[tuple[str, str]] = []
+    also: list[tuple[str, str]] = []
+    runner = make_runner(on_run_finished=lambda *args: finished.append(args))
+    runner.add_run_finished_hook(lambda run_id, status: 1 / 0)  # a broken hook does not stop the others
+    runner.add_run_finished_hook(lambda *args: also.append(args))
     slow, fast = "openai:fake;chunks=2000;interval_ms=5", "gemini:fake;chunks=3"
     comparison_id = runner.submit(PROMPT, [slow, fast])
     wait_until(lambda: run_by_model(runner.store, comparison_id, slow)["response"], what="a checkpoint")
@@ -144,7 +159,7 @@ def test_cancel_a_streaming_run_keeps_its_partial_output(make_runner: Callable[.
     assert cancelled["finished_at"] and cancelled["chars"] is not None
     assert next(r for r in rows if r["id"] != slow_id)["status"] == "done"  # the other run was not touched
     wait_until(lambda: len(finished) == 2 and len(also) == 2, what="the after-run hooks for both runs")
-    assert set(finished) == set(also) == {r["id"] for r in rows}
+    assert set(finished) == set(also) == {(r["id"], r["status"]) for r in rows}  # each hook hears the status
 
 
 def test_cancel_a_comparison_with_a_queued_run(make_runner: Callable[..., Runner]) -> None:

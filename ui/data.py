@@ -45,8 +45,9 @@ def _runner_for(path: str) -> Any:
     from canvasbench.runner import shared_runner
 
     runner = shared_runner(path)
+    pool = _render_pool_for(path)
     # Every finished run gets checked in headless Chromium; its screenshot becomes the thumbnail.
-    runner.add_run_finished_hook(_render_pool_for(path).on_run_finished)
+    runner.add_run_finished_hook(lambda run_id, _status: pool.on_run_finished(run_id))
     return runner
 
 

@@ -10,23 +10,17 @@ import streamlit as st
 from canvasbench import formatting
 from canvasbench.errors import CanvasBenchError
 from canvasbench.preview_server import PreviewServer, preview_server
+from canvasbench.providers.builtins import environment_variables
+from canvasbench.providers.endpoints import BUILTIN_ENDPOINTS
 from canvasbench.sandbox import PreviewNetwork
 from canvasbench.store import RunStore
 from canvasbench.store import reads as queries
 from ui import data
 from ui.format import KEY_MISSING, KEY_SET, md
 
-# Key and endpoint variables the dashboard may take from .streamlit/secrets.toml (environment wins).
-SECRET_VARS = (
-    "GEMINI_API_KEY",
-    "GOOGLE_API_KEY",
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "OPENROUTER_API_KEY",
-    "GOOGLE_GEMINI_BASE_URL",
-    "OPENAI_BASE_URL",
-    "ANTHROPIC_BASE_URL",
-)
+# Key and base-URL variables the dashboard may take from .streamlit/secrets.toml (environment wins): the
+# built-ins' from the providers table, every other provider's key from the registry (_provider_key_vars).
+SECRET_VARS = (*environment_variables(), *(e.key_env for e in BUILTIN_ENDPOINTS.values() if e.key_env))
 
 
 def _provider_key_vars() -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from typing import NamedTuple
 
 import click
 
@@ -36,26 +37,89 @@ _stderr.setLevel(logging.WARNING)
 _stderr.addFilter(_not_reported_elsewhere)
 logging.getLogger().addHandler(_stderr)
 
-# Each module defines `register(group)`; order is the order of `canvasbench --help`.
-COMMAND_MODULES = (
-    "run_cmd",
-    "rerun_cmd",
-    "delete_cmd",
-    "export_cmd",
-    "inspect_cmd",
-    "prompts_cmd",
-    "models_cmd",
-    "check_cmd",
-    "leaderboard_cmd",
-    "judge_cmd",
-)
+class Command(NamedTuple):
+    """One CLI command: where it lives and its one-line help (for `canvasbench --help` without importing it)."""
+
+    module: str  # under canvasbench.cli
+    attribute: str
+    short_help: str
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# `canvasbench --help` lists them alphabetically, as click does. Each command's module (and whatever heavy library it
+# needs: SDKs, sqlite-utils with pandas, playwright) is imported only when that command runs.
+COMMANDS: dict[str, Command] = {
+    "run": Command(
+        "run_cmd", "run_command", "Send one prompt to several models at once and watch them stream side by side."
+    ),
+    "sweep": Command(
+        "run_cmd", "sweep_command",
+        "Run the prompt suite (or part of it) against the models: one comparison per prompt, unattended.",
+    ),
+    "rerun": Command(
+        "rerun_cmd", "rerun_command",
+        "Run a comparison again as a new one: the same prompt text, models (repeats included) and options.",
+    ),
+    "delete": Command(
+        "delete_cmd", "delete_command",
+        "Delete comparisons (ids as shown by `run` or in the dashboard) with their runs and render checks.",
+    ),
+    "export": Command(
+        "export_cmd", "export_command",
+        "Export the metrics table: one row per run (unknown values empty, never 0); or the votes or judgments.",
+    ),
+    "inspect": Command(
+        "inspect_cmd", "inspect_command",
+        "Measure a saved raw model response: artifact kind, lines, code lines, chars, truncation.",
+    ),
+    "prompts": Command(
+        "prompts_cmd", "prompts_command",
+        "List the prompt suite in gallery/ (id, category, kind, title), or print one prompt with --id.",
+    ),
+    "models": Command(
+        "models_cmd", "models_command",
+        "List the known models: provider, maximum output, whether the API key is set, price per 1M tokens.",
+    ),
+    "check": Command(
+        "check_cmd", "check_command", "Open runs' artifacts in headless Chromium and record whether they render."
+    ),
+    "mirror": Command(
+        "check_cmd", "mirror_group",
+        "The offline mirror of CDN libraries (three.js, p5, d3, ...) used by render checks.",
+    ),
+    "leaderboard": Command(
+        "leaderboard_cmd", "leaderboard_command",
+        "Rank models by Bradley–Terry rating (Elo-like scale, 95% bootstrap interval) from pairwise outcomes.",
+    ),
+    "judge": Command(
+        "judge_cmd", "judge_command",
+        "Judge finished runs: screenshots of the render check, the checklist and the code go to the judge model.",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command is run or asked for its help."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        command: click.Command = getattr(importlib.import_module(f"canvasbench.cli.{entry.module}"), entry.attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        # A bare Command shortens the help exactly as the real one would, without importing it.
+        rows = [(name, click.Command(name, help=COMMANDS[name].short_help).get_short_help_str(limit))
+                for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="canvasbench")
 def main() -> None:
     """CanvasBench: one big prompt, several models, side by side, measured."""
-
-
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"canvasbench.cli.{_name}").register(main)

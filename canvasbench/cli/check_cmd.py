@@ -177,9 +177,3 @@ def mirror_status() -> None:
         click.echo(f"{'ok     ' if spec in have else 'missing'}  {spec}")
     if mirror.empty:
         click.echo(f"The mirror at {mirror.root} is not built: run `canvasbench mirror build`.")
-
-
-def register(group: click.Group) -> None:
-    """Add `check` and `mirror` to the CLI group."""
-    group.add_command(check_command)
-    group.add_command(mirror_group)

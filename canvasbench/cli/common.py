@@ -8,13 +8,15 @@ import signal
 from collections.abc import Callable, Iterator
 from functools import wraps
 from types import FrameType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from canvasbench.errors import CanvasBenchError, MissingKeyError, StoreError, UsageError
 from canvasbench.redact import redact
-from canvasbench.store import RunStore
+
+if TYPE_CHECKING:
+    from canvasbench.store import RunStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,4 +81,6 @@ def clean_errors(func: F) -> F:
 
 def open_store(db: str | None, *, read_only: bool = False) -> RunStore:
     """Open the store named by --db (or the environment); read-only never creates or changes the file."""
+    from canvasbench.store import RunStore  # sqlite-utils imports pandas: only commands that use the store pay
+
     return RunStore(db, read_only=read_only)

@@ -24,8 +24,3 @@ def delete_command(comparison_ids: tuple[str, ...], yes: bool, db: str | None) -
             continue
         runs = delete_comparison(store, comparison_id)
         click.echo(f"Deleted comparison {comparison_id} and its {runs} run(s).")
-
-
-def register(group: click.Group) -> None:
-    """Add `delete` to the CLI group."""
-    group.add_command(delete_command)

@@ -101,8 +101,3 @@ def _damage(store: RunStore) -> str | None:
     """SQLite's own quick check: None when the file is sound, else its first complaint."""
     problems = integrity_problems(store, 5)
     return "; ".join(problems) if problems else None
-
-
-def register(group: click.Group) -> None:
-    """Add `export` to the CLI group."""
-    group.add_command(export_command)

@@ -71,8 +71,3 @@ def inspect_command(path: str, as_json: bool, show_code: bool) -> None:
         click.echo("No HTML or SVG artifact found in this response.", err=True)
     elif result.truncated:
         click.echo("The artifact is cut off: extracted what is there.", err=True)
-
-
-def register(group: click.Group) -> None:
-    """Add this module's commands to the CLI group."""
-    group.add_command(inspect_command)

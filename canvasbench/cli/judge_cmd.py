@@ -70,8 +70,3 @@ def judge_command(
         ], indent=2))
     if failed:
         raise SystemExit(1)
-
-
-def register(group: click.Group) -> None:
-    """Add `judge` to the CLI group."""
-    group.add_command(judge_command)

@@ -89,8 +89,3 @@ def leaderboard_command(
         click.echo(f"Judge agrees with the human votes on {agree.agree} of {agree.pairs} pairs ({rate}).")
     else:
         click.echo("Judge–human agreement: no pair of runs has both votes and a judge verdict yet.")
-
-
-def register(group: click.Group) -> None:
-    """Add `leaderboard` to the CLI group."""
-    group.add_command(leaderboard_command)

@@ -73,8 +73,3 @@ def models_command(as_json: bool) -> None:
         for r in rows
     ]
     click.echo(formatting.table(head, body))
-
-
-def register(group: click.Group) -> None:
-    """Add `models` to the CLI group."""
-    group.add_command(models_command)

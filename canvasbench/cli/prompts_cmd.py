@@ -50,8 +50,3 @@ def prompts_command(category: str | None, prompt_id: str | None, as_json: bool) 
         f"run one with `canvasbench run --prompt-id ID --model PROVIDER:MODEL`.",
         err=True,
     )
-
-
-def register(group: click.Group) -> None:
-    """Add this module's commands to the CLI group."""
-    group.add_command(prompts_command)

@@ -24,15 +24,15 @@ from canvasbench.providers.base import (
     Usage,
     UsageReport,
 )
-from canvasbench.providers.builtins import ANTHROPIC_KEY_ENV_VARS
+from canvasbench.providers.builtins import builtin
 from canvasbench.providers.catalogue import default_max_output_tokens
 from canvasbench.providers.failures import connection_error, env_key, http_error, retry_after_seconds, stream_error
-from canvasbench.providers.http import STREAM_TIMEOUT, shared_ssl_context, stream_client
+from canvasbench.providers.http import STREAM_TIMEOUT, stream_client
 from canvasbench.providers.tokens import split_output_tokens
-from canvasbench.providers.warmup import warm_anthropic
 
-KEY_ENV_VARS = ANTHROPIC_KEY_ENV_VARS
-BASE_URL_ENV = "ANTHROPIC_BASE_URL"
+_TABLE = builtin("anthropic")
+KEY_ENV_VARS = _TABLE.key_env_vars
+BASE_URL_ENV = _TABLE.base_url_env
 _FINISH: dict[str, FinishReason] = {
     "end_turn": "stop",
     "stop_sequence": "stop",
@@ -198,8 +198,3 @@ class _UsageState:
         self.input_tokens = usage.input_tokens + read + written
         self.cached_tokens = read
 
-
-# Once per process, at import (the runner imports adapters early, off the UI thread): keep the SDK's
-# first-use costs out of the first timed request and off the shared event loop (see warmup.py).
-shared_ssl_context()
-warm_anthropic()

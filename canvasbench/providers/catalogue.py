@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from canvasbench.providers.base import GenerationRequest
 
 
 @dataclass(frozen=True)
@@ -63,3 +65,28 @@ def default_max_output_tokens(provider: str, model: str) -> int | None:
     if info is not None:
         return info.max_output_tokens
     return DEFAULT_MAX_OUTPUT_TOKENS.get(provider)
+
+
+def refused_options(model_id: str, request: GenerationRequest) -> tuple[str, ...]:
+    """Options set in `request` that the catalogue says this model's API refuses (never sent)."""
+    info = model_info(model_id)
+    if info is None:  # a model we do not know: send what the user asked and let the API answer
+        return ()
+    refused: list[str] = []
+    if request.temperature is not None and not info.supports_temperature:
+        refused.append("temperature")
+    if request.thinking != "default" and not info.supports_thinking:
+        refused.append("thinking")
+    return tuple(refused)
+
+
+def accepted_request(model_id: str, request: GenerationRequest) -> GenerationRequest:
+    """`request` without the options this model refuses: what every adapter is handed (CLI, dashboard, judge)."""
+    refused = refused_options(model_id, request)
+    if not refused:
+        return request
+    return replace(
+        request,
+        temperature=None if "temperature" in refused else request.temperature,
+        thinking="default" if "thinking" in refused else request.thinking,
+    )

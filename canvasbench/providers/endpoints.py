@@ -9,8 +9,9 @@ from pathlib import Path
 
 from canvasbench.errors import UsageError
 from canvasbench.paths import endpoints_path
+from canvasbench.providers.builtins import NAMES
 
-RESERVED = ("gemini", "openai", "anthropic")
+RESERVED = NAMES  # an endpoint may not take a built-in provider's name
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ALLOWED_KEYS = {"base_url", "key_env", "key_optional", "max_output_tokens"}

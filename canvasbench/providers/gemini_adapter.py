@@ -25,14 +25,14 @@ from canvasbench.providers.base import (
     Usage,
     UsageReport,
 )
-from canvasbench.providers.builtins import GEMINI_KEY_ENV_VARS
+from canvasbench.providers.builtins import builtin
 from canvasbench.providers.catalogue import default_max_output_tokens
 from canvasbench.providers.failures import connection_error, env_key, http_error, retry_after_seconds, stream_error
 from canvasbench.providers.http import shared_ssl_context, stream_client
-from canvasbench.providers.warmup import warm_gemini
 
-KEY_ENV_VARS = GEMINI_KEY_ENV_VARS
-BASE_URL_ENV = "GOOGLE_GEMINI_BASE_URL"
+_TABLE = builtin("gemini")
+KEY_ENV_VARS = _TABLE.key_env_vars
+BASE_URL_ENV = _TABLE.base_url_env
 
 _FINISH: dict[str, FinishReason] = {
     "STOP": "stop",
@@ -180,8 +180,3 @@ def _events(chunk: Any) -> list[StreamEvent]:
 def _name(value: Any) -> str:
     return str(getattr(value, "value", value))
 
-
-# Once per process, at import (the runner imports adapters early, off the UI thread): keep the SDK's
-# first-use costs out of the first timed request and off the shared event loop (see warmup.py).
-shared_ssl_context()
-warm_gemini()

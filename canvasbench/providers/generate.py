@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 
 from canvasbench.errors import CanvasBenchError, ProviderError
+from canvasbench.providers.activity import Activity, current_activity
 from canvasbench.providers.base import (
     Finish,
     GenerationRequest,
@@ -23,8 +24,7 @@ from canvasbench.providers.base import (
     Usage,
     UsageReport,
 )
-from canvasbench.providers.catalogue import default_max_output_tokens
-from canvasbench.providers.http import Activity, current_activity
+from canvasbench.providers.catalogue import accepted_request, default_max_output_tokens
 from canvasbench.providers.registry import ensure_ready, get_provider, parse_model_id
 from canvasbench.redact import install as install_redaction
 from canvasbench.redact import redact
@@ -103,7 +103,8 @@ async def generate(
     except CanvasBenchError as exc:
         return GenerationResult(status="failed", finish_reason="error", error=str(exc))
     max_out = request.max_output_tokens or default_max_output_tokens(provider_name, model)
-    request = replace(request, model=model, max_output_tokens=max_out)
+    # The one place options a model refuses are dropped, so no adapter ever sends them.
+    request = accepted_request(f"{provider_name}:{model}", replace(request, model=model, max_output_tokens=max_out))
     loop = asyncio.get_running_loop()
     attempt_no = 0
     current = _Attempt(time.monotonic())

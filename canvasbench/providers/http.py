@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextvars
 import functools
-import importlib
 import os
 import ssl
 import time
@@ -12,13 +10,7 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx2
 
-# httpx imports its connection layer (httpcore, h11, anyio's asyncio backend, truststore: 66 modules,
-# 20-100 ms) on the first request. Imported here, on whichever thread imports the adapters, so that the
-# first timed request does not do it on the event loop every stream shares.
-importlib.import_module("httpcore2")
-importlib.import_module("h11")
-importlib.import_module("anyio._backends._asyncio")
-importlib.import_module("httpcore2._backends.anyio")
+from canvasbench.providers.activity import current_activity
 
 # No read/write/pool deadline: generate() enforces the idle timeout itself, and a long generation must
 # never die at a fixed deadline. Connecting gets a bound so a dead host fails fast (and is retried).
@@ -27,49 +19,10 @@ STREAM_TIMEOUT = httpx2.Timeout(None, connect=30.0)
 LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)
 
 
-class Activity:
-    """What the transport saw for the generation running in this context (times are time.monotonic()).
-
-    The timings come from here rather than from when an event reaches generate(): with many streams on
-    one loop, the SDK's request building and other streams' parsing would otherwise count as provider time.
-    """
-
-    def __init__(self) -> None:
-        self.last = time.monotonic()  # anything at all: bytes, events, keep-alives
-        # New answer or thinking text (or the request going out): what the idle timeout measures, since a
-        # stream of keep-alives alone can hold a connection open for as long as the server likes.
-        self.progress = self.last
-        self.sent: float | None = None  # when the built request was handed to the network
-        self.received: float | None = None  # when the latest body bytes arrived from the network
-        # Seconds spent waiting for body bytes after the first ones: near zero when the whole answer
-        # was already there (a buffering proxy, a burst), whatever our parsing of it took.
-        self.waited_after_first = 0.0
-
-    def touch(self) -> None:
-        """Record that something arrived now."""
-        self.last = time.monotonic()
-
-    def request_sent(self) -> None:
-        """Record that the request is going out now."""
-        self.sent = self.last = self.progress = time.monotonic()
-
-    def progressed(self) -> None:
-        """Record that new answer or thinking text arrived now."""
-        self.progress = time.monotonic()
-
-    def body_received(self, waited: float) -> None:
-        """Record that response body bytes arrived now, after waiting `waited` seconds for them."""
-        if self.received is not None:
-            self.waited_after_first += waited
-        self.received = self.last = time.monotonic()
-
-
 # The clock that times waiting for body bytes. A machine too busy to run us counts as waiting on this one,
 # so tests that must not depend on the machine's speed inject a clock that only their fake server moves.
 wait_clock: Callable[[], float] = time.monotonic
 
-# Set by generate() for each attempt; read by the transport below, in the same task's context.
-current_activity: contextvars.ContextVar[Activity | None] = contextvars.ContextVar("activity", default=None)
 
 
 @functools.cache

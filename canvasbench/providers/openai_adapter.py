@@ -24,16 +24,16 @@ from canvasbench.providers.base import (
     Usage,
     UsageReport,
 )
-from canvasbench.providers.builtins import OPENAI_KEY_ENV_VARS
+from canvasbench.providers.builtins import builtin
 from canvasbench.providers.catalogue import default_max_output_tokens
 from canvasbench.providers.endpoints import Endpoint
 from canvasbench.providers.failures import connection_error, env_key, http_error, retry_after_seconds, stream_error
-from canvasbench.providers.http import STREAM_TIMEOUT, shared_ssl_context, stream_client
+from canvasbench.providers.http import STREAM_TIMEOUT, stream_client
 from canvasbench.providers.tokens import split_output_tokens
-from canvasbench.providers.warmup import warm_openai
 
-KEY_ENV_VARS = OPENAI_KEY_ENV_VARS
-BASE_URL_ENV = "OPENAI_BASE_URL"
+_TABLE = builtin("openai")
+KEY_ENV_VARS = _TABLE.key_env_vars
+BASE_URL_ENV = _TABLE.base_url_env
 _FINISH: dict[str, FinishReason] = {
     "stop": "stop",
     "length": "length",
@@ -199,8 +199,3 @@ def _usage(usage: Any, thinking_chars: int, text_chars: int) -> Usage:
     return Usage(input_tokens=usage.prompt_tokens, output_tokens=output, thinking_tokens=thinking,
                  cached_tokens=cached or 0)
 
-
-# Once per process, at import (the runner imports adapters early, off the UI thread): keep the SDK's
-# first-use costs out of the first timed request and off the shared event loop (see warmup.py).
-shared_ssl_context()
-warm_openai()

@@ -1,7 +1,16 @@
-"""The provider registry: built-in adapters and third-party ones are added the same way, by name."""
+"""The provider registry: built-ins, plugins and endpoints, all added the same way, by name.
+
+Where providers come from, in order of precedence: `register_provider()` called in code; the built-in
+table (`builtins.PROVIDERS`); packages that declare an entry point in the `canvasbench.providers` group
+(its object is called once with `register_provider`; loaded only when a name that is not built in is
+asked for, or every name is, since reading installed packages' metadata takes a moment); OpenAI-compatible
+endpoints from `endpoints.toml`. Nothing is imported from an adapter or its SDK until its provider is
+first used.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -11,7 +20,12 @@ from pathlib import Path
 from canvasbench.errors import MissingKeyError, UsageError
 from canvasbench.paths import endpoints_path
 from canvasbench.providers.base import Provider
+from canvasbench.providers.builtins import NAMES, PROVIDERS
 from canvasbench.providers.endpoints import Endpoint, load_endpoints
+
+log = logging.getLogger("canvasbench.providers")
+
+ENTRY_POINT_GROUP = "canvasbench.providers"
 
 
 @dataclass(frozen=True)
@@ -36,6 +50,7 @@ class _Entry:
 _registry: dict[str, _Entry] = {}
 _lock = threading.RLock()  # the dashboard thread and the runner's loop thread both look providers up
 _builtins_loaded = False
+_plugins_loaded = False
 _endpoints_stamp: tuple[Path, float | None] | None = None
 
 
@@ -61,16 +76,35 @@ def _load_builtins() -> None:
 
 
 def _register_builtins() -> None:
-    from canvasbench.providers.builtins import register_builtins
-
-    def register_unless_taken(
-        name: str, factory: Callable[[], Provider], *, key_env_vars: tuple[str, ...], needs_key: bool = True
-    ) -> None:
+    for provider in PROVIDERS:
         # A provider registered in code before first use replaces the built-in of the same name.
-        if name not in _registry:
-            register_provider(name, factory, key_env_vars=key_env_vars, needs_key=needs_key)
+        if provider.name not in _registry:
+            register_provider(provider.name, provider.load, key_env_vars=provider.key_env_vars)
 
-    register_builtins(register_unless_taken)
+
+def _load_plugins() -> None:
+    """Call each installed package's `canvasbench.providers` entry point with a `register_provider` (once)."""
+    global _plugins_loaded
+    with _lock:
+        if _plugins_loaded:
+            return
+        _plugins_loaded = True
+        from importlib.metadata import entry_points
+
+        def register_unless_taken(
+            name: str, factory: Callable[[], Provider], *, key_env_vars: tuple[str, ...], needs_key: bool = True
+        ) -> None:
+            if name in NAMES:
+                log.warning("canvasbench: a provider plugin may not replace the built-in provider %r", name)
+            elif name not in _registry:  # one registered in code wins
+                register_provider(name, factory, key_env_vars=key_env_vars, needs_key=needs_key)
+
+        for point in entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                point.load()(register_unless_taken)
+            except Exception:  # a broken plugin must not take the built-ins down with it
+                log.warning("canvasbench: the provider plugin %s (%s) failed to load", point.name, point.value,
+                            exc_info=True)
 
 
 def _sync_endpoints() -> None:
@@ -100,6 +134,7 @@ def _sync_endpoints() -> None:
 def _entries() -> dict[str, _Entry]:
     with _lock:
         _load_builtins()
+        _load_plugins()
         _sync_endpoints()
         return dict(_registry)
 
@@ -107,7 +142,7 @@ def _entries() -> dict[str, _Entry]:
 def provider_names() -> list[str]:
     """Names of every usable provider: built-ins first, then endpoints and plugins, alphabetically."""
     entries = _entries()
-    first = [n for n in ("gemini", "openai", "anthropic") if n in entries]
+    first = [n for n in NAMES if n in entries]
     return first + sorted(n for n in entries if n not in first)
 
 
@@ -115,6 +150,10 @@ def _entry(name: str) -> _Entry:
     with _lock:
         _load_builtins()
         entry = _registry.get(name)
+    if entry is None:
+        _load_plugins()
+        with _lock:
+            entry = _registry.get(name)
     if entry is not None and not entry.from_endpoints:
         return entry  # built-ins and plugins keep working even when the endpoints file is broken
     entries = _entries()
@@ -166,6 +205,7 @@ def all_key_env_vars() -> tuple[str, ...]:
     """Every key variable any registered provider reads (for scrubbing keys out of messages)."""
     names: list[str] = []
     _load_builtins()  # a key must be masked even before its provider is first used
+    _load_plugins()
     with _lock:
         entries = list(_registry.values())
     for entry in entries:

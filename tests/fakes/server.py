@@ -34,6 +34,7 @@ class RecordedRequest:
     body: Any
     key: str | None = field(repr=False, default=None)  # kept only to check required_key; never printed
     received_at: float = field(default_factory=time.monotonic)
+    answered_at: float | None = None  # time.monotonic() when the answer's last byte was handed to the socket
 
     @property
     def had_key(self) -> bool:
@@ -140,14 +141,10 @@ class FakeServer:
 
     def env(self, key: str = "fake-key") -> dict[str, str]:
         """Environment variables that point all three SDKs (and canvasbench) at this server."""
-        return {
-            "GOOGLE_GEMINI_BASE_URL": self.base_url,
-            "OPENAI_BASE_URL": self.openai_base_url,
-            "ANTHROPIC_BASE_URL": self.base_url,
-            "GEMINI_API_KEY": key,
-            "OPENAI_API_KEY": key,
-            "ANTHROPIC_API_KEY": key,
-        }
+        from canvasbench.providers.builtins import PROVIDERS
+
+        urls = {p.base_url_env: self.openai_base_url if p.name == "openai" else self.base_url for p in PROVIDERS}
+        return {**urls, **{p.key_env_vars[0]: key for p in PROVIDERS}}
 
     # -- what tests read ---------------------------------------------------------------------------------
     @property
@@ -215,6 +212,25 @@ class FakeServer:
         )
         with self._lock:
             self._requests.append(record)
+        try:
+            await self._answer(reader, writer, record, method, target, protocol, model, stream, body, key, accepted)
+        finally:
+            record.answered_at = time.monotonic()
+
+    async def _answer(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        record: RecordedRequest,
+        method: str,
+        target: str,
+        protocol: str,
+        model: str | None,
+        stream: bool,
+        body: Any,
+        key: str | None,
+        accepted: float,
+    ) -> None:
         if method == "GET" and target.rstrip("/") in ("", "/health"):
             await _send_json(writer, 200, {"ok": True, "protocols": ["gemini", "openai", "anthropic"]})
             return
