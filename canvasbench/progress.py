@@ -12,6 +12,7 @@ from typing import Any
 
 from canvasbench.lines import count_lines
 from canvasbench.providers.base import Progress
+from canvasbench.status import Status
 from canvasbench.store import utc_now
 
 # The store is written at most this often while a run streams...
@@ -47,7 +48,7 @@ def sample(timeline: Timeline, elapsed: float, text: str) -> None:
 
 def checkpoint_fields(progress: Progress | None, timeline: Timeline) -> dict[str, Any]:
     """The columns one checkpoint writes (the text goes to run_chunks on the writer thread)."""
-    fields: dict[str, Any] = {"status": "running", "updated_at": utc_now()}
+    fields: dict[str, Any] = {"status": Status.RUNNING, "updated_at": utc_now()}
     if progress is not None:
         lines = count_lines(progress.text)
         fields.update(

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from canvasbench.errors import StoreError
 from canvasbench.paths import recovery_dir
+from canvasbench.status import Status
 from canvasbench.store import RunStore, writes
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ class RunWriter:
         text, reasoning = values.get("response") or "", values.get("reasoning") or ""
         reason = f"CanvasBench could not save this run's result: {error}"
         failed = {
-            "status": "failed",
+            "status": Status.FAILED,
             "finish_reason": "error",
             "error": reason,
             "response": text,
@@ -210,7 +211,7 @@ class RunWriter:
             return final.build()
         except Exception:
             log.exception("canvasbench: building the final row of %s failed", final.run_id)
-            return {"status": "failed", "error": "CanvasBench could not analyse this response (internal error)."}
+            return {"status": Status.FAILED, "error": "CanvasBench could not analyse this response (internal error)."}
 
     def _commit(
         self, statements: list[tuple[str, dict[str, Any], bool]], *, only_checkpoints: bool

@@ -40,6 +40,7 @@ from canvasbench.providers.generate import StreamSettings, generate
 from canvasbench.providers.registry import ensure_ready, parse_model_id
 from canvasbench.redact import redact
 from canvasbench.run_writer import RunWriter, WriterStats
+from canvasbench.status import Status
 from canvasbench.store import RunStore, utc_now
 from canvasbench.warm import warm, warm_in_background
 
@@ -277,7 +278,7 @@ class Runner:
             run.started = run.last_write = time.monotonic()
             self._writer.update(
                 run.run_id,
-                {"status": "running", "started_at": utc_now(), "updated_at": utc_now(), "worker": self._worker},
+                {"status": Status.RUNNING, "started_at": utc_now(), "updated_at": utc_now(), "worker": self._worker},
             )
             try:
                 settings = self.settings

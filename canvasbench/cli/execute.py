@@ -48,7 +48,7 @@ def exit_code(rows: Sequence[dict[str, Any]], interrupted: bool) -> int:
     """0 all done, 1 any not done, 130 after Ctrl-C."""
     if interrupted:
         return EXIT_INTERRUPTED
-    return 0 if rows and all(r["status"] == "done" for r in rows) else 1
+    return 0 if rows and all(r["status"] == Status.DONE for r in rows) else 1
 
 
 def execute(
@@ -145,7 +145,7 @@ def _settle(runner: Runner, fetch: Callable[[], Rows]) -> tuple[Rows, list[str]]
         rows = fetch()
     except StoreError as exc:
         return [], [*problems, f"Cannot read the results back: {exc}"]
-    rows = [{**r, "status": "failed", "error": unsaved[r["id"]]} if r["id"] in unsaved else r for r in rows]
+    rows = [{**r, "status": Status.FAILED, "error": unsaved[r["id"]]} if r["id"] in unsaved else r for r in rows]
     return rows, problems
 
 

@@ -15,6 +15,7 @@ from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
 from canvasbench.errors import UsageError
 from canvasbench.prompts import custom_prompt, get_prompt, load_suite
 from canvasbench.providers.base import THINKING_LEVELS
+from canvasbench.status import Status
 
 JSON_RUN_FIELDS = (
     "run_id",
@@ -224,7 +225,7 @@ def sweep_command(
     elif rows:
         click.echo(summary_table(rows, prompt_column=True, verdicts=_verdict_column(outcome.verdicts)))
         _echo_evidence(rows, outcome.verdicts or {}, only_problems=True)
-        done = sum(r["status"] == "done" for r in rows)
+        done = sum(r["status"] == Status.DONE for r in rows)
         where = "NOT all saved" if outcome.problems else f"saved in {outcome.store_path}"
         click.echo(f"\n{done}/{len(rows)} runs done in {len(outcome.comparisons)} comparisons, {where}")
     outcome.finish()

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from canvasbench import formatting
 from canvasbench.run_status import StallWatch, describe_run
-from canvasbench.status import FINAL_STATUSES
+from canvasbench.status import FINAL_STATUSES, Status
 
 # Plain (non-TTY) output repeats the whole block this often; status changes print at once.
 PLAIN_EVERY_S = 5.0
@@ -26,7 +26,7 @@ def tokens_per_s_text(row: dict[str, Any]) -> str:
     """Measured tokens/s once finished; while streaming an estimate from characters (about 4 per token)."""
     if row.get("tokens_per_s") is not None:
         return f"{row['tokens_per_s']:.0f} tok/s"
-    if row.get("status") != "running" or not row.get("chars"):
+    if row.get("status") != Status.RUNNING or not row.get("chars"):
         return "- tok/s"
     elapsed = elapsed_s(row)
     start = row.get("first_chunk_s") or row.get("ttft_s") or 0.0
@@ -38,7 +38,7 @@ def tokens_per_s_text(row: dict[str, Any]) -> str:
 def progress_line(row: dict[str, Any], width: int, stalled_s: float | None = None) -> str:
     """One model's live line: state, lines so far, tokens/s (or how long it has been quiet), elapsed."""
     elapsed = elapsed_s(row)
-    lines = row.get("response_lines") if row.get("status") == "running" else row.get("lines")
+    lines = row.get("response_lines") if row.get("status") == Status.RUNNING else row.get("lines")
     state = describe_run(row, stalled_s=stalled_s)
     speed = f"quiet {stalled_s:.0f}s" if state.key == "stalled" and stalled_s is not None else tokens_per_s_text(row)
     text = (
