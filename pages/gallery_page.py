@@ -10,7 +10,7 @@ import streamlit as st
 from canvasbench import queries
 from canvasbench.comparisons import sample_labels
 from canvasbench.errors import CanvasBenchError
-from ui import actions, charts, code_viewer, data, lanes, state, text, tiles, views
+from ui import actions, code_viewer, data, lanes, state, text, tiles, views
 from ui.format import md, run_badge, when
 from ui.text import md_iso
 
@@ -155,8 +155,11 @@ def _comparison(comparison_id: str) -> None:
     _actions(comparison_id, runs)
     left, right = st.columns(2)
     with left.expander("Prompt"):
-        st.code(detail.get("prompt_text") or "", language=None, wrap_lines=True, height=320)
-    with right.expander("Generation timeline (lines over time)"):
+        _prompt(detail.get("prompt_text") or "")
+    # A toggle, not an expander: an expander's chart is drawn (plotly loaded) on every visit, even closed.
+    if right.toggle("Generation timeline (lines over time)", key=f"timeline-{comparison_id}"):
+        from ui import charts  # plotly: only when the chart is asked for
+
         charts.timeline(data.timeline(comparison_id))
     if any(r["status"] in views.ACTIVE for r in runs):
         _live(comparison_id)
@@ -172,6 +175,23 @@ def _comparison(comparison_id: str) -> None:
             run, view=view, height=PREVIEW_HEIGHT, open_full=_open_run, sample=labels.get(run["id"], "")
         ),
     )
+
+
+PROMPT_SHOWN = 20_000  # characters of the prompt put in the page; a 1 MB prompt would slow every visit
+
+
+def _prompt(prompt: str) -> None:
+    text.literal(prompt[:PROMPT_SHOWN], max_height=320)
+    if len(prompt) > PROMPT_SHOWN:
+        st.caption(f"… and {len(prompt) - PROMPT_SHOWN:,} more characters.")
+        st.download_button(
+            "Whole prompt",
+            icon=":material/download:",
+            data=lambda: prompt.encode("utf-8"),
+            file_name="prompt.txt",
+            mime="text/plain",
+            on_click="ignore",
+        )
 
 
 def _notes() -> None:

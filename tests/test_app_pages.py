@@ -281,7 +281,8 @@ def test_render_checks_show_as_thumbnails_and_verdict_badges() -> None:
             }
         )
     at = open_page()
-    assert len(at.get("image")) == 1, "the card shows the screenshot as a thumbnail"
+    thumbnails = [e.proto.body.count('src="data:image/jpeg;base64,') for e in at.get("html")]
+    assert sum(thumbnails) == 1, "the card shows the screenshot as a thumbnail (inline, no request per tile)"
     assert "renders with errors" in texts(at)
     at = open_page(comparison=cid)
     shown = texts(at)

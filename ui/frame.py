@@ -13,6 +13,7 @@ from canvasbench.sandbox import PreviewNetwork
 from canvasbench.store import RunStore
 from ui import data
 from ui.format import KEY_MISSING, KEY_SET, elapsed_since, md, seconds
+from ui.text import literal
 
 # Key and endpoint variables the dashboard may take from .streamlit/secrets.toml (environment wins).
 SECRET_VARS = (
@@ -74,7 +75,7 @@ def sidebar(store: RunStore, *, show_runs: bool = True) -> None:
     """
     with st.sidebar:
         st.caption("Database")
-        st.code(str(store.path), language=None, wrap_lines=True)
+        literal(store.path)
         statuses = key_statuses()
         if statuses:
             st.caption("Providers")
