@@ -122,7 +122,7 @@ def _per_model(frame: pd.DataFrame) -> None:
 def _table(frame: pd.DataFrame) -> None:
     top_lines = int(frame["lines"].max()) if frame["lines"].notna().any() else 1
     shown = frame[list(TABLE_COLUMNS)].copy()
-    shown.insert(0, "open", "/?comparison=" + frame["comparison_id"].astype(str))
+    shown.insert(0, "open", "/comparison?comparison=" + frame["comparison_id"].astype(str))
     shown["cost_usd"] = [_cost(c) for c in frame["cost_usd"]]
     for column in ("title", "category", "finish_reason", "render_verdict"):
         shown[column] = shown[column].fillna("")

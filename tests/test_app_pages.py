@@ -101,7 +101,7 @@ def test_every_page_runs_on_a_populated_database(page: str, populated: dict[str,
         per_model, runs = at.dataframe[0].value, at.dataframe[1].value
         assert len(runs) == 14 * 3 + 2 + 1
         assert "None" not in per_model.to_string() and "nan" not in per_model.to_string()
-        assert runs["open"].str.startswith("/?comparison=").all()  # each row links to its comparison
+        assert runs["open"].str.startswith("/comparison?comparison=").all()  # each row links to its comparison
 
 
 def test_gallery_pages_forward_and_back(populated: dict[str, object]) -> None:

@@ -111,7 +111,7 @@ def card(comp: dict[str, Any]) -> None:
                 f" · {len(runs)} runs"
             )
         link.page_link(
-            "pages/gallery_page.py",
+            "pages/comparison_page.py",
             label="Open",
             icon=":material/open_in_new:",
             query_params={state.QP_COMPARISON: comp["id"]},
