@@ -114,10 +114,10 @@ def _open(page: Any, url: str, text: str) -> None:
 
 @pytest.mark.parametrize("n", [3, 5, 8])
 def test_no_card_content_overflows_its_card(app: dict[str, Any], page: Any, n: int) -> None:
-    _open(page, f"{app['url']}/?comparison={app['ids'][n]}", f"Physics sandbox with {n} models")
+    _open(page, f"{app['url']}/comparison?comparison={app['ids'][n]}", f"Physics sandbox with {n} models")
     assert page.locator('[data-testid="stVerticalBlock"]').count() > n
     assert page.evaluate(OVERFLOWING) == []
-    _open(page, f"{app['url']}/?comparison={app['ids'][n]}&view=code", "Compare with")
+    _open(page, f"{app['url']}/comparison?comparison={app['ids'][n]}&view=code", "Compare with")
     assert page.evaluate(OVERFLOWING) == []
 
 
@@ -149,7 +149,7 @@ def test_gallery_tiles_fit_and_open_their_comparison_by_a_link(app: dict[str, An
 def test_a_right_to_left_override_in_titles_and_names_leaves_the_apps_text_intact(
     app: dict[str, Any], page: Any
 ) -> None:
-    for url in (app["url"] + "/", f"{app['url']}/?comparison={app['ids']['rlo']}"):
+    for url in (app["url"] + "/", f"{app['url']}/comparison?comparison={app['ids']['rlo']}"):
         _open(page, url, "runs" if url.endswith("/") else "Re-run")
         for word in ("runs", "sample", "UTC") if url.endswith("/") else ("sample", "UTC", "All comparisons"):
             xs = page.evaluate(CHAR_X, word)
