@@ -190,7 +190,6 @@ def _downloads(run_ids: list[str] | None) -> None:
 
 
 def _timeline() -> None:
-    st.header("Generation timeline")
     recent = data.recent_comparisons()
     if not recent:
         st.caption("No comparisons yet.")
@@ -226,8 +225,22 @@ def main() -> None:
     _table(frame)
     _downloads(None if flt == queries.RunFilter() else list(frame["id"]))
     st.header("Charts")
-    charts.metrics_charts(frame, f"{data.version()}|{flt!r}")
-    _timeline()
+    # Only the open tab's chart is built and drawn (each plotly chart costs the browser a second or so under
+    # load); the open tab is in the URL (?chart=), so a link or Back shows the same chart.
+    names = [*charts.CHARTS, "timeline"]
+    tabs = st.tabs(
+        [charts.CHARTS[n][0] for n in charts.CHARTS] + ["Generation timeline"],
+        key="chart",
+        on_change="rerun",
+        bind="query-params",
+    )
+    for name, tab in zip(names, tabs, strict=True):
+        if tab.open:
+            with tab:
+                if name == "timeline":
+                    _timeline()
+                else:
+                    charts.metrics_chart(frame, f"{data.version()}|{flt!r}", name)
 
 
 main()
