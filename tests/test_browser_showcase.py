@@ -121,6 +121,22 @@ def test_no_card_content_overflows_its_card(app: dict[str, Any], page: Any, n: i
     assert page.evaluate(OVERFLOWING) == []
 
 
+def test_the_overflow_check_sees_content_wider_than_its_card(app: dict[str, Any], page: Any) -> None:
+    # The check above must be able to fail: a card holding something wider than itself is reported.
+    _open(page, f"{app['url']}/comparison?comparison={app['ids'][3]}", "Physics sandbox with 3 models")
+    page.evaluate(
+        """() => {
+          const card = [...document.querySelectorAll('[data-testid="stVerticalBlock"]')]
+            .find(b => parseFloat(getComputedStyle(b).borderTopWidth) > 0);
+          const wide = document.createElement('div');
+          wide.style.width = '3000px';
+          wide.textContent = 'a metrics table that does not reflow';
+          card.appendChild(wide);
+        }"""
+    )
+    assert any("does not reflow" in spill for spill in page.evaluate(OVERFLOWING))
+
+
 def test_gallery_tiles_fit_and_open_their_comparison_by_a_link(app: dict[str, Any], page: Any) -> None:
     _open(page, app["url"] + "/", "Physics sandbox with 8 models")
     assert page.evaluate(OVERFLOWING) == []
