@@ -28,11 +28,13 @@ PAGES = [
     st.Page("pages/models_page.py", url_path="models", title="Models", icon=":material/key:"),
     st.Page("pages/arena_page.py", url_path="arena", title="Arena", icon=":material/how_to_vote:"),
     st.Page("pages/leaderboard_page.py", url_path="leaderboard", title="Leaderboard", icon=":material/leaderboard:"),
+    # Its own URL, so the sidebar's Gallery link goes to the gallery (not back into the open comparison).
+    st.Page("pages/comparison_page.py", url_path="comparison", title="Comparison", visibility="hidden"),
 ]
 
 
 def _gallery_alias() -> None:
-    """`/gallery` is what people type: forward it to the gallery at `/`, keeping ?comparison= or ?run=."""
+    """`/gallery` is what people type: forward it to the gallery at `/` (which sends ?comparison= on)."""
     st.switch_page(PAGES[0], query_params=dict(st.query_params))
 
 

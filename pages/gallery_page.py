@@ -1,39 +1,17 @@
-"""Gallery: comparisons newest first as cards; a comparison side by side (?comparison=); one run full screen (?run=)."""
+"""Gallery: comparisons newest first as cards, each opening its comparison page by a real link."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import streamlit as st
 
 from canvasbench import formatting
-from canvasbench.comparisons import sample_labels
-from canvasbench.errors import CanvasBenchError
 from canvasbench.status import RUN_STATUSES
 from canvasbench.store import reads as queries
-from ui import actions, charts, code_viewer, data, lanes, state, text, tiles, views
-from ui.format import md, run_badge
-from ui.text import md_iso
+from ui import data, state, tiles
 
 PAGE_SIZE = 8
-PREVIEW_HEIGHT = 480
-LANE_HEIGHT = 360
-_VIEW_KEY = "comparison.view"
-FULL_HEIGHT = 860
-
-
-# Callbacks: they only change the URL or the page number; the next run renders what it says.
-def _open_comparison(comparison_id: str) -> None:
-    st.query_params.from_dict({state.QP_COMPARISON: comparison_id})  # one URL change: one history entry
-
-
-def _open_run(run_id: str) -> None:
-    st.query_params.from_dict({state.QP_RUN: run_id})
-
-
-def _close() -> None:
-    st.query_params.clear()
 
 
 def _first_page() -> None:
@@ -42,190 +20,6 @@ def _first_page() -> None:
 
 def _turn(step: int) -> None:
     st.session_state[state.GALLERY_PAGE] = max(int(state.get(state.GALLERY_PAGE, 0)) + step, 0)
-
-
-def _set_view() -> None:
-    # Replace the URL's view in place: the comparison and run stay, and the view survives reloads and links.
-    view = st.session_state.get(_VIEW_KEY) or "preview"
-    if view == "preview":
-        st.query_params.pop(state.QP_VIEW, None)
-    else:
-        st.query_params[state.QP_VIEW] = view
-
-
-def _view_switch() -> str:
-    """Preview / code / raw response / reasoning; kept in the URL (?view=), so a link or Back restores it."""
-    wanted = st.query_params.get(state.QP_VIEW) or "preview"
-    wanted = wanted if wanted in views.VIEWS else "preview"
-    st.session_state[_VIEW_KEY] = wanted  # the URL is the truth (Back, a pasted link)
-    view = st.segmented_control(
-        "View",
-        options=list(views.VIEWS),
-        format_func=views.VIEWS.__getitem__,
-        key=_VIEW_KEY,
-        on_change=_set_view,
-        label_visibility="collapsed",
-    )
-    return view or "preview"
-
-
-def _live(comparison_id: str) -> None:
-    """Runs still streaming: a lane per model, each showing its preview the moment that model finishes."""
-    store = data.store()
-
-    def is_active() -> bool:
-        return any(r["status"] in views.ACTIVE for r in queries.live_runs(store, comparison_id, tail_chars=1))
-
-    def body() -> None:
-        runs = queries.live_runs(store, comparison_id)
-        labels = sample_labels(runs)
-        finished = sum(r["status"] not in views.ACTIVE for r in runs)
-        head, button = st.columns([5, 1], vertical_alignment="center")
-        head.markdown(f"**Generating** · {finished} of {len(runs)} finished")
-        if finished < len(runs):
-            button.button(
-                "Cancel all",
-                key=f"cancel-all-{comparison_id}",
-                icon=":material/stop_circle:",
-                on_click=actions.cancel_comparison,
-                args=(comparison_id,),
-                width="stretch",
-            )
-        views.grid(
-            runs,
-            lambda run: lanes.lane(
-                run, on_cancel=actions.cancel_run, height=LANE_HEIGHT, sample=labels.get(run["id"], "")
-            ),
-        )
-
-    views.polling(is_active, body)
-
-
-def _rerun(comparison_id: str) -> None:
-    try:
-        new_id = actions.rerun(comparison_id)
-    except CanvasBenchError as exc:
-        st.session_state[state.ACTION_ERROR] = f"The comparison could not be re-run: {exc}"
-        return
-    state.remember_launch(new_id)
-    st.query_params.from_dict({state.QP_COMPARISON: new_id})
-
-
-def _delete(comparison_id: str) -> None:
-    try:
-        gone = actions.delete(comparison_id)
-    except CanvasBenchError as exc:
-        st.session_state[state.ACTION_ERROR] = str(exc)
-        return
-    st.session_state[state.ACTION_NOTE] = f"Deleted the comparison and its {gone} run(s)."
-    st.query_params.clear()
-
-
-def _actions(comparison_id: str, runs: list[dict[str, Any]]) -> None:
-    """Re-run (same prompt, models and options) and delete (after a confirmation)."""
-    active = any(r["status"] in views.ACTIVE for r in runs)
-    row = st.container(horizontal=True, gap="small")
-    row.button(
-        "Re-run",
-        icon=":material/replay:",
-        key="rerun",
-        help="Start a new comparison with the same prompt, models and options",
-        on_click=_rerun,
-        args=(comparison_id,),
-    )
-    hint = "Cancel the runs first" if active else None
-    with row.popover("Delete", icon=":material/delete:", disabled=active, help=hint):
-        st.markdown(f"Delete this comparison and its {len(runs)} run(s) with their render checks? It cannot be undone.")
-        st.button("Delete for good", type="primary", key="delete-confirm", on_click=_delete, args=(comparison_id,))
-
-
-def _comparison(comparison_id: str) -> None:
-    # A button, not a page link: a link to this same page would leave ?comparison= in the address bar.
-    st.button("All comparisons", icon=":material/arrow_back:", key="to-gallery", type="tertiary", on_click=_close)
-    detail = queries.comparison_detail(data.store(), comparison_id)
-    if detail is None:
-        st.warning(f"No comparison with id {md(comparison_id)}: it may have been deleted. Pick one below.")
-        _gallery()
-        return
-    runs: list[dict[str, Any]] = detail["runs"]
-    text.title(detail.get("title") or comparison_id)
-    st.caption(
-        f"{md_iso(detail.get('category') or 'uncategorised', 40)} · {formatting.when(detail.get('created_at'))}"
-        f" · id `{comparison_id}`"
-    )
-    _notes()
-    _actions(comparison_id, runs)
-    left, right = st.columns(2)
-    with left.expander("Prompt"):
-        st.code(detail.get("prompt_text") or "", language=None, wrap_lines=True, height=320)
-    with right.expander("Generation timeline (lines over time)"):
-        charts.timeline(data.timeline(comparison_id))
-    if any(r["status"] in views.ACTIVE for r in runs):
-        _live(comparison_id)
-        return
-    view = _view_switch()
-    if view == "code":
-        code_viewer.comparison_code(runs)
-        return
-    labels = sample_labels(runs)
-    views.grid(
-        runs,
-        lambda run: views.run_column(
-            run, view=view, height=PREVIEW_HEIGHT, open_full=_open_run, sample=labels.get(run["id"], "")
-        ),
-    )
-
-
-def _notes() -> None:
-    """What the last action said (set by a callback, shown once)."""
-    if message := st.session_state.pop(state.ACTION_ERROR, None):
-        st.error(md(message))
-    if message := st.session_state.pop(state.ACTION_NOTE, None):
-        st.success(md(message))
-
-
-def _run(run_id: str) -> None:
-    store = data.store()
-    run = store.get_run(run_id)
-    if run is None:
-        st.button("All comparisons", icon=":material/arrow_back:", key="to-gallery", type="tertiary", on_click=_close)
-        st.warning(f"No run with id {md(run_id)}: it may have been deleted. Pick a comparison below.")
-        _gallery()
-        return
-    run["check"] = queries.latest_checks(store, [run_id]).get(run_id)
-    comparison = store.get_comparison(run["comparison_id"]) or {}
-    st.button(
-        "Back to the comparison",
-        icon=":material/arrow_back:",
-        key="run-to-comparison",
-        type="tertiary",
-        on_click=_open_comparison,
-        args=(run["comparison_id"],),
-    )
-    text.title(comparison.get("title") or run["comparison_id"])
-    head, reload = st.columns([8, 1], vertical_alignment="center")
-    head.markdown(f"### {md_iso(run['model_id'], 80)}  \n{run_badge(run)}")
-    reload.button(
-        "Reload",
-        icon=":material/refresh:",
-        key=f"reload-{run_id}",
-        on_click=state.bump_reload,
-        args=(run_id,),
-        width="stretch",
-    )
-    view = _view_switch()
-    if view == "code":
-        views.code_view(run, height=FULL_HEIGHT)
-    elif view == "response":
-        views.text_view(run.get("response"), height=FULL_HEIGHT, empty="No response text.", language="markdown")
-    elif view == "reasoning":
-        views.text_view(views.reasoning_of(run), height=FULL_HEIGHT, empty="This model returned no reasoning text.")
-    else:
-        views.preview(run, height=FULL_HEIGHT)
-    views.verdict_badge(run.get("check"))
-    views.warnings(run)
-    views.metrics_card(run)
-    views.downloads(run)
 
 
 def _filters() -> queries.GalleryFilter:
@@ -263,6 +57,8 @@ def _filters() -> queries.GalleryFilter:
 
 def _gallery() -> None:
     st.title("Gallery")
+    if note := st.session_state.pop(state.ACTION_NOTE, None):  # e.g. what a deletion removed
+        st.success(note)
     flt = _filters()
     page_no = int(state.get(state.GALLERY_PAGE, 0))
     result = data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE)
@@ -304,19 +100,10 @@ def _gallery() -> None:
 
 
 def main() -> None:
-    """Route by query parameter: one run, one comparison, or the list."""
-    run_id = st.query_params.get(state.QP_RUN)
-    comparison_id = st.query_params.get(state.QP_COMPARISON)
-    # A page link to this same page passes its query to the script but leaves the address bar as it was:
-    # setting the parameter again puts it in the URL (one history entry; none when it is already there).
-    if run_id:
-        st.query_params[state.QP_RUN] = run_id
-        _run(run_id)
-    elif comparison_id:
-        st.query_params[state.QP_COMPARISON] = comparison_id
-        _comparison(comparison_id)
-    else:
-        _gallery()
+    """The list; an old deep link (/?comparison= or /?run=) goes on to the comparison page with its query."""
+    if st.query_params.get(state.QP_RUN) or st.query_params.get(state.QP_COMPARISON):
+        st.switch_page("pages/comparison_page.py", query_params=dict(st.query_params))
+    _gallery()
 
 
 main()

@@ -111,7 +111,7 @@ def _per_model(frame: pd.DataFrame) -> None:
 def _table(frame: pd.DataFrame) -> None:
     top_lines = int(frame["lines"].max()) if frame["lines"].notna().any() else 1
     shown = frame[list(TABLE_COLUMNS)].copy()
-    shown.insert(0, "open", "/?comparison=" + frame["comparison_id"].astype(str))
+    shown.insert(0, "open", "/comparison?comparison=" + frame["comparison_id"].astype(str))
     # Costs as text: a column format would print a real charge of $0.00004 as $0.0000.
     shown["cost_usd"] = [formatting.cost(c, unknown="") for c in frame["cost_usd"]]
     shown["cost_per_1k_lines"] = [formatting.cost(c, unknown="") for c in frame["cost_per_1k_lines"]]
@@ -181,7 +181,6 @@ def _downloads(run_ids: list[str] | None) -> None:
 
 
 def _timeline() -> None:
-    st.header("Generation timeline")
     recent = data.recent_comparisons()
     if not recent:
         st.caption("No comparisons yet.")
@@ -217,8 +216,22 @@ def main() -> None:
     _table(frame)
     _downloads(None if flt == queries.RunFilter() else list(frame["id"]))
     st.header("Charts")
-    charts.metrics_charts(frame, f"{data.version()}|{flt!r}")
-    _timeline()
+    # Only the open tab's chart is built and drawn (each plotly chart costs the browser a second or so under
+    # load); the open tab is in the URL (?chart=), so a link or Back shows the same chart.
+    names = [*charts.CHARTS, "timeline"]
+    tabs = st.tabs(
+        [charts.CHARTS[n][0] for n in charts.CHARTS] + ["Generation timeline"],
+        key="chart",
+        on_change="rerun",
+        bind="query-params",
+    )
+    for name, tab in zip(names, tabs, strict=True):
+        if tab.open:
+            with tab:
+                if name == "timeline":
+                    _timeline()
+                else:
+                    charts.metrics_chart(frame, f"{data.version()}|{flt!r}", name)
 
 
 main()

@@ -14,6 +14,7 @@ from canvasbench.pricing import SHIPPED_PRICES_PATH, Price, find_price, load_pri
 from canvasbench.providers.catalogue import known_models
 from ui import actions, frame, state
 from ui.format import KEY_MISSING, KEY_SET, md
+from ui.text import literal
 
 
 def _prices() -> tuple[dict[str, Price], dict[str, Price], str | None]:
@@ -141,7 +142,7 @@ def _overrides(prices: dict[str, Price], shipped: dict[str, Price]) -> None:
     st.header("Your overrides")
     path = user_prices_path()
     st.markdown("Price file (your entries replace the shipped ones whole):")
-    st.code(str(path), language=None, wrap_lines=True)
+    literal(path)
     added = {name: p for name, p in prices.items() if shipped.get(name) != p}
     if not path.exists():
         st.caption("The file does not exist yet: the shipped prices are in use.")
@@ -163,7 +164,7 @@ def _overrides(prices: dict[str, Price], shipped: dict[str, Price]) -> None:
             hide_index=True,
         )
     st.markdown("OpenAI-compatible endpoints file:")
-    st.code(str(endpoints_path()), language=None, wrap_lines=True)
+    literal(endpoints_path())
     try:
         from canvasbench.providers.endpoints import BUILTIN_ENDPOINTS, load_endpoints
 

@@ -192,7 +192,7 @@ def main() -> None:
             return
         state.remember_launch(comparison_id)
         # The comparison's own page shows its live lanes; the form is left behind, not armed for a second launch.
-        st.switch_page("pages/gallery_page.py", query_params={state.QP_COMPARISON: comparison_id})
+        st.switch_page("pages/comparison_page.py", query_params={state.QP_COMPARISON: comparison_id})
 
 
 main()

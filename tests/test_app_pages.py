@@ -101,7 +101,7 @@ def test_every_page_runs_on_a_populated_database(page: str, populated: dict[str,
         per_model, runs = at.dataframe[0].value, at.dataframe[1].value
         assert len(runs) == 14 * 3 + 2 + 1
         assert "None" not in per_model.to_string() and "nan" not in per_model.to_string()
-        assert runs["open"].str.startswith("/?comparison=").all()  # each row links to its comparison
+        assert runs["open"].str.startswith("/comparison?comparison=").all()  # each row links to its comparison
 
 
 def test_gallery_pages_forward_and_back(populated: dict[str, object]) -> None:
@@ -288,7 +288,8 @@ def test_render_checks_show_as_thumbnails_and_verdict_badges() -> None:
             }
         )
     at = open_page()
-    assert len(at.get("image")) == 1, "the card shows the screenshot as a thumbnail"
+    thumbnails = [e.proto.body.count('src="data:image/jpeg;base64,') for e in at.get("html")]
+    assert sum(thumbnails) == 1, "the card shows the screenshot as a thumbnail (inline, no request per tile)"
     assert "renders with errors" in texts(at)
     at = open_page(comparison=cid)
     shown = texts(at)

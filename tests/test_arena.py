@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -169,6 +170,7 @@ def page_text(at: AppTest) -> str:
                  "text", "metric"):
         parts.extend(str(getattr(e, "value", "")) for e in getattr(at, kind))
     parts.extend(e.proto.srcdoc for e in at.get("iframe"))
+    parts.extend(re.sub(r"<[^>]+>", "", e.proto.body) for e in at.get("html"))  # tiles, clipped names
     parts.extend(str(o) for box in at.selectbox for o in box.options)
     return "\n".join(parts)
 

@@ -201,17 +201,18 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     assert statuses == ["done", "done", "done"]
 
     # The gallery lists it; opening it shows three live previews that actually drew.
-    page.get_by_role("button", name="All comparisons").click()
+    page.get_by_role("link", name="All comparisons").click()
     _wait_text(page, "Browser test bounce")
     _wait_text(page, "Hostile artifact")
     # Each finished run is checked in headless Chromium in the background; its screenshot becomes the thumbnail.
+    thumbnails = page.locator('[data-testid="stHtml"] img[src^="data:image/jpeg"]')
     deadline = time.monotonic() + 90
-    while page.locator('[data-testid="stImage"] img').count() < 3 and time.monotonic() < deadline:
+    while thumbnails.count() < 3 and time.monotonic() < deadline:
         page.wait_for_timeout(2000)
         page.reload()
         _wait_text(page, "Browser test bounce")
         _settle(page)
-    assert page.locator('[data-testid="stImage"] img').count() >= 3, "render-check thumbnails on the card"
+    assert thumbnails.count() >= 3, "render-check thumbnails on the card"
     _shot(page, "gallery")
     # The link people type: /gallery forwards to the gallery at / and keeps the comparison.
     page.goto(f"{url}/gallery?comparison={comparison_id}")
@@ -273,7 +274,7 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
 
 def test_a_hostile_artifact_is_blocked_every_time(app: dict[str, Any], page: Any) -> None:
     url = app["url"]
-    target = f"{url}/?comparison={app['hostile']}"
+    target = f"{url}/comparison?comparison={app['hostile']}"
     page.goto(target)
     page.get_by_role("heading", name="Hostile artifact").wait_for(timeout=90_000)
     title_before = page.title()

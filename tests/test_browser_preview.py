@@ -287,7 +287,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def _open(page: Any, app: dict[str, Any], key: str, title: str) -> None:
-    page.goto(f"{app['url']}/?comparison={app['ids'][key]}")
+    page.goto(f"{app['url']}/comparison?comparison={app['ids'][key]}")
     page.get_by_role("heading", name=title).wait_for(timeout=90_000)
 
 
@@ -317,7 +317,7 @@ def _shot(page: Any, name: str) -> None:
 def test_a_page_that_navigates_itself_is_blocked_and_a_notice_takes_its_place(
     app: dict[str, Any], page: Any, listeners: Listeners
 ) -> None:
-    target = f"{app['url']}/?comparison={app['ids']['navigation']}"
+    target = f"{app['url']}/comparison?comparison={app['ids']['navigation']}"
     _open(page, app, "navigation", "Navigation attempts")
     before = listeners.received()
     frames = _wait_frames(page, len(app["navigations"]))

@@ -69,9 +69,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("showcase")
     db = tmp / "showcase.db"
     store = RunStore(db)
-    ids = {
-        n: seed_comparison(store, title=f"Physics sandbox with {n} models", models=MODELS[:n])[0] for n in (3, 5, 8)
-    }
+    seeded = {n: seed_comparison(store, title=f"Physics sandbox with {n} models", models=MODELS[:n]) for n in (3, 5, 8)}
+    ids: dict[Any, Any] = {n: cid for n, (cid, _) in seeded.items()}
+    ids["runs8"] = seeded[8][1]
     ids["rlo"] = seed_comparison(
         store,
         title=f"{RLO}evil title",
@@ -114,11 +114,27 @@ def _open(page: Any, url: str, text: str) -> None:
 
 @pytest.mark.parametrize("n", [3, 5, 8])
 def test_no_card_content_overflows_its_card(app: dict[str, Any], page: Any, n: int) -> None:
-    _open(page, f"{app['url']}/?comparison={app['ids'][n]}", f"Physics sandbox with {n} models")
+    _open(page, f"{app['url']}/comparison?comparison={app['ids'][n]}", f"Physics sandbox with {n} models")
     assert page.locator('[data-testid="stVerticalBlock"]').count() > n
     assert page.evaluate(OVERFLOWING) == []
-    _open(page, f"{app['url']}/?comparison={app['ids'][n]}&view=code", "Compare with")
+    _open(page, f"{app['url']}/comparison?comparison={app['ids'][n]}&view=code", "Compare with")
     assert page.evaluate(OVERFLOWING) == []
+
+
+def test_the_overflow_check_sees_content_wider_than_its_card(app: dict[str, Any], page: Any) -> None:
+    # The check above must be able to fail: a card holding something wider than itself is reported.
+    _open(page, f"{app['url']}/comparison?comparison={app['ids'][3]}", "Physics sandbox with 3 models")
+    page.evaluate(
+        """() => {
+          const card = [...document.querySelectorAll('[data-testid="stVerticalBlock"]')]
+            .find(b => parseFloat(getComputedStyle(b).borderTopWidth) > 0);
+          const wide = document.createElement('div');
+          wide.style.width = '3000px';
+          wide.textContent = 'a metrics table that does not reflow';
+          card.appendChild(wide);
+        }"""
+    )
+    assert any("does not reflow" in spill for spill in page.evaluate(OVERFLOWING))
 
 
 def test_gallery_tiles_fit_and_open_their_comparison_by_a_link(app: dict[str, Any], page: Any) -> None:
@@ -134,8 +150,9 @@ def test_gallery_tiles_fit_and_open_their_comparison_by_a_link(app: dict[str, An
     page.get_by_text("Code", exact=True).first.click()
     page.wait_for_url("**view=code", timeout=10_000)
     page.get_by_text("Compare with").first.wait_for()
-    page.get_by_role("button", name="All comparisons").click()
+    page.get_by_role("link", name="All comparisons").click()  # a real link to the gallery's own page
     page.wait_for_url(app["url"] + "/", timeout=10_000)
+    page.get_by_text("Physics sandbox with 3 models").first.wait_for()
     assert page.evaluate("history.length") == history + 3
     page.go_back()  # Back returns to the comparison, in the view the user left it in
     page.wait_for_url(f"**comparison={app['ids'][8]}&view=code", timeout=10_000)
@@ -148,9 +165,27 @@ def test_gallery_tiles_fit_and_open_their_comparison_by_a_link(app: dict[str, An
 def test_a_right_to_left_override_in_titles_and_names_leaves_the_apps_text_intact(
     app: dict[str, Any], page: Any
 ) -> None:
-    for url in (app["url"] + "/", f"{app['url']}/?comparison={app['ids']['rlo']}"):
+    for url in (app["url"] + "/", f"{app['url']}/comparison?comparison={app['ids']['rlo']}"):
         _open(page, url, "runs" if url.endswith("/") else "Re-run")
         for word in ("runs", "sample", "UTC") if url.endswith("/") else ("sample", "UTC", "All comparisons"):
             xs = page.evaluate(CHAR_X, word)
             assert xs, f"{word!r} not found on {url}"
             assert xs == sorted(xs) and len(set(xs)) == len(xs), f"{word!r} laid out right to left on {url}: {xs}"
+
+
+def test_back_after_full_screen_returns_to_the_comparison(app: dict[str, Any], page: Any) -> None:
+    comparison, run = app["ids"][8], app["ids"]["runs8"][2]
+    _open(page, f"{app['url']}/comparison?comparison={comparison}", "Physics sandbox with 8 models")
+    history = page.evaluate("history.length")
+    page.locator(f".st-key-full-{run} button").first.click()
+    page.wait_for_url(f"**/comparison?run={run}", timeout=10_000)
+    page.get_by_text("Back to the comparison").first.wait_for()
+    assert page.evaluate("history.length") == history + 1  # one entry for the move, none for the redraw
+    page.go_back()
+    page.wait_for_url(f"**/comparison?comparison={comparison}", timeout=10_000)
+    page.get_by_text("Re-run").first.wait_for()
+    # The sidebar's Gallery link leaves the comparison: it goes to the gallery, not back into the same view.
+    page.get_by_test_id("stSidebarNav").get_by_text("Gallery").click()
+    page.wait_for_url(app["url"] + "/", timeout=10_000)
+    page.get_by_text("Physics sandbox with 3 models").first.wait_for()
+    assert "comparison=" not in page.url

@@ -25,6 +25,8 @@ _LAYOUT: dict[str, Any] = {
     "template": "plotly_white",
 }
 _BIG = 2000  # above this many points a scatter uses WebGL
+
+
 def _esc(text: object) -> str:
     # Plotly renders a subset of HTML (links included) in names and hover text: show ours literally.
     return html.escape(str(text), quote=True)
@@ -152,21 +154,18 @@ def _figures(version: str, _frame: pd.DataFrame) -> dict[str, dict[str, Any] | N
     return out
 
 
-def metrics_charts(frame: pd.DataFrame, version: str) -> None:
-    """The charts of the metrics page for the (filtered) runs table; `version` names the data and filter."""
-    figures = _figures(version, frame)
-    c1, c2 = st.columns(2)
-    with c1:
-        _show(figures["lines_time"], "chart-lines-time", "Lines versus time: no finished runs with both numbers yet.")
-    with c2:
-        _show(figures["cost"], "chart-cost", "Cost: no run has a known price yet (see Models for the price table).")
-    c3, c4 = st.columns(2)
-    with c3:
-        _show(figures["tokens_per_s"], "chart-tokens-per-s", "Tokens per second: no data yet.")
-    with c4:
-        _show(figures["ttft_s"], "chart-ttft", "Time to first token: no data yet.")
-    if figures["render_share"] is not None:
-        _show(figures["render_share"], "chart-render-share", "")
+CHARTS = {
+    "lines_time": ("Lines vs time", "Lines versus time: no finished runs with both numbers yet."),
+    "tokens_per_s": ("Tokens/s", "Tokens per second: no data yet."),
+    "ttft_s": ("Time to first token", "Time to first token: no data yet."),
+    "cost": ("Cost", "Cost: no run has a known price yet (see Models for the price table)."),
+    "render_share": ("Renders", "Render checks: no run has been checked yet."),
+}
+
+
+def metrics_chart(frame: pd.DataFrame, version: str, name: str) -> None:
+    """One chart of the metrics page (a key of CHARTS) for the (filtered) runs table."""
+    _show(_figures(version, frame)[name], f"chart-{name}", CHARTS[name][1])
 
 
 def timeline(runs: list[dict[str, Any]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from typing import TYPE_CHECKING, Any
 
@@ -185,7 +186,7 @@ def _tile_image(path: str, run_id: str, checked_at: str | None, width: int) -> b
             canvas.paste(top, (0, 0))
             canvas.thumbnail((width, width))
             out = io.BytesIO()
-            canvas.save(out, format="JPEG", quality=82)
+            canvas.save(out, format="JPEG", quality=78)
             return out.getvalue()
     except Exception:  # a damaged screenshot must not break the gallery
         return None
@@ -194,6 +195,17 @@ def _tile_image(path: str, run_id: str, checked_at: str | None, width: int) -> b
 def tile_image(run_id: str, checked_at: str | None, width: int = 480) -> bytes | None:
     """A run's render-check screenshot as a 16:10 JPEG tile (cached per check)."""
     return _tile_image(str(store().path), run_id, checked_at, width)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _tile_data_uri(path: str, run_id: str, checked_at: str | None, width: int) -> str | None:
+    jpeg = _tile_image(path, run_id, checked_at, width)
+    return None if jpeg is None else "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+
+
+def tile_data_uri(run_id: str, checked_at: str | None, width: int = 480) -> str | None:
+    """The tile as a data: URI, to sit inside an HTML block (no request per image, nothing left to fetch)."""
+    return _tile_data_uri(str(store().path), run_id, checked_at, width)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -17,6 +17,7 @@ from canvasbench.store import RunStore
 from canvasbench.store import reads as queries
 from ui import data
 from ui.format import KEY_MISSING, KEY_SET, md
+from ui.text import literal
 
 # Key and base-URL variables the dashboard may take from .streamlit/secrets.toml (environment wins): the
 # built-ins' from the providers table, every other provider's key from the registry (_provider_key_vars).
@@ -72,7 +73,7 @@ def sidebar(store: RunStore, *, show_runs: bool = True) -> None:
     """
     with st.sidebar:
         st.caption("Database")
-        st.code(str(store.path), language=None, wrap_lines=True)
+        literal(store.path)
         statuses = key_statuses()
         if statuses:
             st.caption("Providers")

@@ -59,3 +59,19 @@ def clipped(text: object, *, size: str = "1rem", strong: bool = False, suffix: s
 def title(text: object) -> None:
     """A page heading from untrusted text (a comparison's title): one line, clipped, full text on hover."""
     st.html(clipped_html(text, tag="h1", style="font-size:2rem;font-weight:700;padding:0.6rem 0 0.4rem 0;margin:0"))
+
+
+_LITERAL = (
+    '<pre style="margin:0;padding:0.5rem 0.75rem;background:rgba(151,166,195,0.15);border-radius:0.5rem;'
+    'font-size:0.8rem;line-height:1.45;white-space:pre-wrap;overflow-wrap:anywhere;{extra}">{body}</pre>'
+)
+
+
+def literal(text: object, *, max_height: int | None = None) -> None:
+    """Text shown exactly as written in a monospace box (paths, prompts): no markdown, no code highlighter.
+
+    st.code would load the syntax highlighter (about 0.5–1 s of browser work per page load) for plain text.
+    """
+    extra = f"max-height:{max_height}px;overflow-y:auto" if max_height else ""
+    body = html.escape(_ISOLATES.sub("", "" if text is None else str(text)))
+    st.html(_LITERAL.format(extra=extra, body=f'<bdi style="unicode-bidi:isolate">{body}</bdi>'))

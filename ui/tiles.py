@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import streamlit as st
@@ -9,13 +10,13 @@ import streamlit as st
 from canvasbench import formatting
 from canvasbench.comparisons import sample_labels
 from canvasbench.providers.catalogue import model_info
+from canvasbench.run_status import describe_run
 from ui import data, state
 from ui.colours import colour
-from ui.format import run_badge, verdict_label
 from ui.text import clipped, clipped_html, md_iso
 
 MAX_TILES = 8
-THUMB_WIDTH = 480
+THUMB_WIDTH = 400  # px; a tile is about 300 px wide at 1440 px, a bit more for sharper screens
 
 
 def short_name(model_id: str) -> str:
@@ -36,36 +37,67 @@ def _names(runs: list[dict[str, Any]]) -> dict[str, str]:
     return {model_id: model_id if name in clash else name for model_id, name in short.items()}
 
 
-def _tile(run: dict[str, Any], name: str, sample: str, winner: dict[str, Any] | None) -> None:
-    with st.container(border=True, gap="small"):
-        img = data.tile_image(run["id"], run.get("checked_at"), THUMB_WIDTH) if run.get("has_screenshot") else None
-        if img is not None:
-            st.image(img, width="stretch")
-        else:
-            st.html(
-                '<div style="aspect-ratio:16/10;display:flex;align-items:center;justify-content:center;'
-                'background:#f3f4f6;border-radius:6px;color:#6b7280;font-size:0.85rem">no screenshot</div>'
-            )
-        st.html(
-            clipped_html(
-                name,
-                suffix=sample,
-                style=f"font-weight:600;border-left:4px solid {colour(run['model_id'])};padding-left:6px",
-                hover=run["model_id"] + sample,
-            )
-        )
-        bits = [verdict_label(run["render_verdict"]) if run.get("render_verdict") else run_badge(run)]
-        if winner is not None and winner["run_id"] == run["id"]:
-            by = "by votes" if winner["source"] == "votes" else "by the AI judge"
-            bits.insert(0, f":orange-badge[:material/trophy: winner {by}]")
-        if (run.get("render_verdict") and run.get("status") != "done") or run.get("finish_reason") not in (
-            None,
-            "stop",
-        ):
-            bits.append(run_badge(run))
-        lines = f"{formatting.count(run['lines'])} lines" if run.get("lines") is not None else ""
-        facts = [lines, formatting.duration(run.get("latency_s"))]
-        st.markdown(" ".join(bits) + "  \n" + " · ".join(f for f in facts if f and f != "–"))
+# Badge colours of Streamlit's own markdown badges (background, text), for tiles drawn as one HTML block.
+_TONES = {
+    "green": ("#e6f4ea", "#1e7b34"),
+    "blue": ("#e5f0fd", "#1c5fb8"),
+    "orange": ("#fdf0e1", "#a35200"),
+    "red": ("#fde8e8", "#b42318"),
+    "gray": ("#eef0f3", "#555b66"),
+    "violet": ("#f0eafd", "#6941c6"),
+}
+_VERDICT_TONES = {"renders": "green", "renders with errors": "orange", "blank": "gray", "crashed": "red"}
+_GRID = "display:grid;grid-template-columns:repeat({n},minmax(0,1fr));gap:8px;width:100%"
+_TILE = "border:1px solid rgba(49,51,63,0.15);border-radius:8px;padding:6px;min-width:0;overflow:hidden"
+_SHOT = "width:100%;aspect-ratio:16/10;object-fit:cover;object-position:top;border-radius:6px;display:block"
+_NO_SHOT = (
+    "aspect-ratio:16/10;display:flex;align-items:center;justify-content:center;background:#f3f4f6;"
+    "border-radius:6px;color:#6b7280;font-size:0.85rem"
+)
+
+
+def _badge(text: str, tone: str) -> str:
+    background, colour_ = _TONES.get(tone, _TONES["gray"])
+    return (
+        f'<span style="background:{background};color:{colour_};border-radius:4px;padding:1px 6px;'
+        f'font-size:0.8rem;white-space:nowrap;display:inline-block;margin:2px 4px 0 0">{html.escape(text)}</span>'
+    )
+
+
+def tile_html(run: dict[str, Any], name: str, sample: str, winner: dict[str, Any] | None, image: str | None) -> str:
+    """One model's tile: screenshot (a data: URI) or a placeholder, short name on one line, verdict and facts."""
+    shot = (
+        f'<img src="{image}" alt="{html.escape(name, quote=True)} screenshot" style="{_SHOT}">'
+        if image
+        else f'<div style="{_NO_SHOT}">no screenshot</div>'
+    )
+    state = describe_run(run)
+    verdict = run.get("render_verdict")
+    badges = [_badge(verdict, _VERDICT_TONES.get(verdict, "gray")) if verdict else _badge(state.label, state.tone)]
+    if winner is not None and winner["run_id"] == run["id"]:
+        by = "by votes" if winner["source"] == "votes" else "by the AI judge"
+        badges.insert(0, _badge(f"🏆 winner {by}", "orange"))
+    if verdict and not state.ok:
+        badges.append(_badge(state.label, state.tone))
+    lines = f"{formatting.count(run['lines'])} lines" if run.get("lines") is not None else ""
+    facts = [lines, formatting.duration(run.get("latency_s"))]
+    facts_text = " · ".join(f for f in facts if f and f != "–")
+    label = clipped_html(
+        name,
+        suffix=sample,
+        style=f"font-weight:600;border-left:4px solid {colour(run['model_id'])};padding-left:6px;margin-top:6px",
+        hover=run["model_id"] + sample,
+    )
+    return (
+        f'<div style="{_TILE}">{shot}{label}<div>{"".join(badges)}</div>'
+        f'<div style="font-size:0.85rem;color:#555b66">{html.escape(facts_text)}</div></div>'
+    )
+
+
+def _image(run: dict[str, Any]) -> str | None:
+    if not run.get("has_screenshot"):
+        return None
+    return data.tile_data_uri(run["id"], run.get("checked_at"), THUMB_WIDTH)
 
 
 def card(comp: dict[str, Any]) -> None:
@@ -80,7 +112,7 @@ def card(comp: dict[str, Any]) -> None:
                 f" · {len(runs)} runs"
             )
         link.page_link(
-            "pages/gallery_page.py",
+            "pages/comparison_page.py",
             label="Open",
             icon=":material/open_in_new:",
             query_params={state.QP_COMPARISON: comp["id"]},
@@ -90,11 +122,11 @@ def card(comp: dict[str, Any]) -> None:
         labels = sample_labels(runs)
         names = _names(shown)
         winner = data.winner(comp["id"])
-        per_row = TILES_PER_ROW
-        for start in range(0, len(shown), per_row):
-            cols = st.columns(per_row, gap="small")
-            for col, run in zip(cols, shown[start : start + per_row], strict=False):
-                with col:
-                    _tile(run, names[run["model_id"]], labels.get(run["id"], ""), winner)
+        # One HTML block for all tiles: a grid of Streamlit columns and containers cost the browser
+        # several elements per tile (about a second of script work for a page of 8 cards).
+        tiles = "".join(
+            tile_html(run, names[run["model_id"]], labels.get(run["id"], ""), winner, _image(run)) for run in shown
+        )
+        st.html(f'<div style="{_GRID.format(n=TILES_PER_ROW)}">{tiles}</div>')
         if len(runs) > MAX_TILES:
             st.caption(f"and {len(runs) - MAX_TILES} more runs: open the comparison to see them all")
