@@ -13,6 +13,7 @@ from canvasbench.reasoning import inband_reasoning
 from canvasbench.run_status import describe_run
 from canvasbench.sandbox import sandbox_document
 from ui import data, state
+from ui.filmstrip import filmstrip
 from ui.format import (
     count,
     md,
@@ -143,6 +144,7 @@ def verdict_badge(check: dict[str, Any] | None) -> None:
         with st.expander("Render check details"):
             if check.get("evidence"):
                 st.markdown(md(check["evidence"]))
+            filmstrip(check)
             for message in errors[:5]:
                 st.code(str(message), language=None, wrap_lines=True)
 
