@@ -245,9 +245,10 @@ class _Observed:
             )
             return True
         if silent > limits.silent_s:
+            # Mostly waiting (software GL, a stuck call) or computing on a machine too busy to give it the CPU.
+            how = "waiting, not computing" if burnt < 0.1 * silent else "computing, on a busy machine"
             self.hang = (
-                f"its main thread finished no task for {silent:.0f} s while using {burnt:.1f} s of CPU time "
-                "(waiting, not computing)"
+                f"its main thread finished no task for {silent:.0f} s while using {burnt:.1f} s of CPU time ({how})"
             )
             return True
         return False
