@@ -14,6 +14,7 @@ from canvasbench.run_status import describe_run
 from canvasbench.sandbox import sandbox_document
 from canvasbench.status import ACTIVE_STATUSES as ACTIVE
 from ui import data, state
+from ui.filmstrip import filmstrip
 from ui.format import md, one_line, run_badge, verdict_label
 from ui.frame import preview_network
 from ui.text import clipped
@@ -136,6 +137,7 @@ def verdict_badge(check: dict[str, Any] | None) -> None:
         with st.expander("Render check details"):
             if check.get("evidence"):
                 st.markdown(md(check["evidence"]))
+            filmstrip(check)
             for message in errors[:5]:
                 st.code(str(message), language=None, wrap_lines=True)
 

@@ -49,7 +49,7 @@ from canvasbench.errors import CanvasBenchError
 from canvasbench.render.mirror import Mirror, MirrorHit, fetch_version, load_mirror
 from canvasbench.render.page_scripts import CANVAS_ONLY_CSS, HEARTBEAT, INIT_SCRIPT, PROBE_JS
 from canvasbench.render.player import play
-from canvasbench.render.processes import chromium_path, renderer_pids, rss_mb
+from canvasbench.render.processes import chromium_path, main_thread_cpu_s, renderer_pids, rss_mb
 from canvasbench.render.verdict import (
     MAX_MESSAGES,
     MAX_REQUESTS,
@@ -69,8 +69,9 @@ ARTIFACT_HOST = "artifact.canvasbench.invalid"
 PAGE_URL = f"http://{ARTIFACT_HOST}/index.html"
 EARLY_LOOK_S = 0.5  # after load: a page's first frames are drawn by then
 ANIMATION_LOOK_S = 0.4  # a page that drew late is looked at again this much later to see if it moves
-SETTLE_S = 0.5  # after the player's input, before the third look
-PLAY_S = 2.5  # about how long the player's input takes (for "N frames in S s")
+WATCH_POLL_S = 0.3  # while watching, a page that drew is looked at this often to see whether it moves
+SETTLE_S = 0.3  # after the player's input, before the third look
+PLAY_S = 1.5  # about how long the player's input takes (for "N frames in S s")
 STEP_CEILING_S = 90.0  # a browser call that never ends although the page beats (a wedged browser)
 RECHECK_FACTOR = 6.0  # a page that looked hung is checked again alone with this much more allowance
 CHROMIUM_FLAGS = (
@@ -123,16 +124,43 @@ class RenderUnavailable(CanvasBenchError):
 
 
 class _NotResponding(Exception):
-    """The page's main thread ran no task (no heartbeat) for longer than allowed."""
+    """The page's main thread computed without finishing a task (no heartbeat) for longer than allowed."""
+
+
+class _PageCpu:
+    """CPU seconds used by the main thread of each renderer process of one slot's browser (its page's alone)."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+        self._pids: list[int] = []
+        self._listed_at = float("-inf")
+
+    def readings(self) -> dict[int, float] | None:
+        """pid -> main-thread CPU seconds; None where /proc cannot tell (the caller falls back to time)."""
+        now = time.monotonic()
+        if now - self._listed_at > 1.0:  # a renderer may start later (the page's own, after navigation)
+            self._pids = renderer_pids(os.getpid(), self.marker)
+            self._listed_at = now
+        found = {pid: cpu for pid in self._pids if (cpu := main_thread_cpu_s(pid)) is not None}
+        return found or None
 
 
 @dataclass(frozen=True)
 class CheckLimits:
-    """How long and how much one check may take."""
+    """How long and how much one check may take.
+
+    "Not responding" is judged from the page's own progress: its main thread finishing tasks (a heartbeat
+    it sends) against the CPU time that thread spends meanwhile. A page whose frames take seconds because
+    it waits on software GL uses almost no CPU of its own while it waits and is slow, not hung, however
+    busy the machine; an endless loop spends `stuck_cpu_s` of CPU without finishing a task, which takes
+    longer on a busy machine but never happens to a page that keeps finishing tasks.
+    """
 
     load_timeout_s: float = 10.0  # until the load event; a page still busy then is looked at as it is
-    sample_s: float = 2.0  # how long the page is watched after load before the player's input
-    step_timeout_s: float = 5.0  # the page's main thread may run no task this long before it is "not responding"
+    sample_s: float = 2.0  # at most this long the page is watched after load before the player's input
+    stuck_cpu_s: float = 3.0  # CPU seconds its main thread may compute without finishing a task
+    silent_s: float = 60.0  # finishing no task this long is "not responding" even while it only waits
+    step_timeout_s: float = 5.0  # where CPU time cannot be read (no /proc): no task this long is "not responding"
     max_popups: int = 20  # more window.open attempts than this is a popup flood
     width: int = 1280
     height: int = 800
@@ -141,8 +169,16 @@ class CheckLimits:
     def longer(self) -> CheckLimits:
         """The allowance of a second look at a page that seemed hung."""
         return replace(
-            self, load_timeout_s=self.load_timeout_s * 2, step_timeout_s=self.step_timeout_s * RECHECK_FACTOR
+            self,
+            load_timeout_s=self.load_timeout_s * 2,
+            stuck_cpu_s=self.stuck_cpu_s * RECHECK_FACTOR,
+            silent_s=self.silent_s * 2,
+            step_timeout_s=self.step_timeout_s * RECHECK_FACTOR,
         )
+
+
+def _allowance(limits: CheckLimits) -> str:
+    return f"a {limits.stuck_cpu_s:g} s CPU allowance"
 
 
 @dataclass(frozen=True)
@@ -153,6 +189,7 @@ class _Look:
     shot: bytes
     drawn: bool
     animates: bool | None = None  # set when a late drawer was looked at twice
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -174,10 +211,47 @@ class _Observed:
     crashed: bool = False
     crash_event: asyncio.Event = field(default_factory=asyncio.Event)
     heartbeat_at: float = field(default_factory=time.monotonic)
+    beats: int = 0
+    cpu: _PageCpu | None = None
+    hang: str = ""  # what was seen when it was called not responding
+    _baseline: dict[int, float] | None = None  # main-thread CPU per renderer at the last heartbeat seen
+    _baseline_beats: int = -1
 
-    def stuck_for(self) -> float:
-        """Seconds since the page's main thread last ran a task."""
-        return time.monotonic() - self.heartbeat_at
+    def restart(self) -> None:
+        """Progress is counted from now (the page is about to be opened)."""
+        self.heartbeat_at = time.monotonic()
+        self._baseline, self._baseline_beats = None, -1
+
+    def stuck(self, limits: CheckLimits) -> bool:
+        """Whether the page's main thread stopped finishing tasks: it computed `stuck_cpu_s` of CPU since its
+        last heartbeat (an endless loop), or finished none for `silent_s` although it only waited."""
+        silent = time.monotonic() - self.heartbeat_at
+        readings = self.cpu.readings() if self.cpu is not None else None
+        if readings is None:
+            if silent > limits.step_timeout_s:
+                self.hang = f"its main thread finished no task for {silent:.0f} s"
+                return True
+            return False
+        if self._baseline is None or self.beats != self._baseline_beats:
+            self._baseline, self._baseline_beats = dict(readings), self.beats
+            return False
+        for pid, cpu in readings.items():
+            self._baseline.setdefault(pid, cpu)  # a renderer seen for the first time counts from now
+        burnt = sum(max(0.0, cpu - self._baseline[pid]) for pid, cpu in readings.items())
+        if burnt > limits.stuck_cpu_s:
+            self.hang = (
+                f"its main thread computed for {burnt:.1f} s of CPU time ({silent:.0f} s on the clock) "
+                "without finishing a task"
+            )
+            return True
+        if silent > limits.silent_s:
+            # Mostly waiting (software GL, a stuck call) or computing on a machine too busy to give it the CPU.
+            how = "waiting, not computing" if burnt < 0.1 * silent else "computing, on a busy machine"
+            self.hang = (
+                f"its main thread finished no task for {silent:.0f} s while using {burnt:.1f} s of CPU time ({how})"
+            )
+            return True
+        return False
 
     def error(self, message: str) -> None:
         self.js_errors += 1
@@ -189,6 +263,7 @@ class _Observed:
     def console(self, msg: ConsoleMessage) -> None:
         if msg.type == "debug" and msg.text == HEARTBEAT:
             self.heartbeat_at = time.monotonic()
+            self.beats += 1
             return
         if msg.type != "error":
             return
@@ -286,8 +361,10 @@ def prefetch_versions(code: str, root: Path | None = None) -> Mirror:
 class RenderEngine:
     """One headless Chromium on its own thread and event loop; `check()` is thread-safe and blocking.
 
-    At most `max_concurrent` pages are open at once. A watchdog kills any renderer process above
-    `memory_mb` of resident memory (array buffers are not bounded by V8's heap flag).
+    At most `max_concurrent` pages are open at once, each in its own slot with its own Chromium, so the
+    renderer processes of a slot's browser belong to that slot's page alone and their CPU time tells
+    whether the page computes without ever finishing a task (hung) or waits (slow). A watchdog kills any
+    renderer process above `memory_mb` of resident memory (array buffers are not bounded by V8's heap flag).
     """
 
     def __init__(self, *, chromium: str | None = None, memory_mb: int = 1024, max_concurrent: int = 2) -> None:
@@ -298,9 +375,9 @@ class RenderEngine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._pw: Playwright | None = None
-        self._browser: Browser | None = None
+        self._browsers: dict[int, Browser] = {}
         self._launch_lock: asyncio.Lock | None = None
-        self._slots: asyncio.Semaphore | None = None
+        self._free: asyncio.Queue[int] | None = None
         self._active = 0
         self._watchdog: asyncio.Task[None] | None = None
         self._exclusive: asyncio.Lock | None = None
@@ -335,10 +412,12 @@ class RenderEngine:
             # The browser or its driver went away (Ctrl-C reaches the driver too): no verdict on the page.
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise RenderUnavailable(f"The browser stopped during the check: {first}") from exc
-        except concurrent.futures.TimeoutError:
+        except concurrent.futures.TimeoutError as exc:
+            if future.done():  # a timeout inside the check itself, not the budget running out
+                raise RenderUnavailable(f"The check stopped on a timeout of its own: {exc!r}") from exc
             # Every browser call inside is bounded; this is the last line against a wedged browser.
             future.cancel()
-            asyncio.run_coroutine_threadsafe(self._reset_browser(), loop)
+            asyncio.run_coroutine_threadsafe(self._reset_browsers(), loop)
             raise RenderUnavailable(
                 f"The check did not finish within {timeout:.0f} s; the browser was restarted."
             ) from None
@@ -346,20 +425,34 @@ class RenderEngine:
             with self._guard:
                 self._in_flight.discard(future)
 
-    async def _reset_browser(self) -> None:
-        browser, self._browser = self._browser, None
+    async def _reset_browser(self, slot: int) -> None:
+        browser = self._browsers.pop(slot, None)
         if browser is not None:
             with contextlib.suppress(TimeoutError, PlaywrightError):
                 await asyncio.wait_for(browser.close(), 10)
 
-    async def _ensure_browser(self) -> Browser:
+    async def _reset_browsers(self) -> None:
+        for slot in list(self._browsers):
+            await self._reset_browser(slot)
+
+    def _setup(self) -> None:
         if self._launch_lock is None:
             self._launch_lock = asyncio.Lock()
-            self._slots = asyncio.Semaphore(self.max_concurrent)
+            self._free = asyncio.Queue()
+            for slot in range(self.max_concurrent):
+                self._free.put_nowait(slot)
             self._exclusive = asyncio.Lock()
+
+    def _slot_marker(self, slot: int) -> str:
+        return f"{self._marker}/{slot}/"
+
+    async def _ensure_browser(self, slot: int) -> Browser:
+        self._setup()
+        assert self._launch_lock is not None
         async with self._launch_lock:
-            if self._browser is not None and self._browser.is_connected():
-                return self._browser
+            browser = self._browsers.get(slot)
+            if browser is not None and browser.is_connected():
+                return browser
             executable = self.chromium or chromium_path()
             if not executable or not Path(executable).exists():
                 raise RenderUnavailable(
@@ -369,15 +462,20 @@ class RenderEngine:
             try:
                 if self._pw is None:
                     self._pw = await async_playwright().start()
-                self._browser = await self._pw.chromium.launch(
+                browser = await self._pw.chromium.launch(
                     executable_path=executable,
-                    args=[*CHROMIUM_FLAGS, f"--js-flags=--max-old-space-size={self.memory_mb}", self._marker],
+                    args=[
+                        *CHROMIUM_FLAGS,
+                        f"--js-flags=--max-old-space-size={self.memory_mb}",
+                        self._slot_marker(slot),
+                    ],
                     timeout=30_000,
                 )
             except PlaywrightError as exc:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise RenderUnavailable(f"Chromium ({executable}) could not be started: {first}") from exc
-            return self._browser
+            self._browsers[slot] = browser
+            return browser
 
     async def _watch_memory(self) -> None:
         while self._active > 0:
@@ -407,59 +505,69 @@ class RenderEngine:
         return self._run(self._check(code, kind, served_from, limits), timeout=budget)
 
     async def _check(self, code: str, kind: str, mirror: Mirror, limits: CheckLimits) -> RenderCheck:
-        await self._ensure_browser()
-        assert self._slots is not None
-        async with self._slots:
-            first = await self._attempt(code, kind, mirror, limits)
+        async with self._slot() as slot:
+            first = await self._attempt(slot, code, kind, mirror, limits)
         if first.limit_hit != "time":
             return first
-        # It looked hung: slow pages on a busy machine look the same at first. Look again with no
-        # other check beside it and a longer allowance before calling it stopped.
+        # It looked hung. Look again with no other check beside it and a longer allowance before calling
+        # it stopped: a page that needs a long first task (a big synchronous set-up) is slow, not hung.
         longer = limits.longer()
-        async with self._alone():
-            second = await self._attempt(code, kind, mirror, longer)
+        async with self._alone() as slot:
+            second = await self._attempt(slot, code, kind, mirror, longer)
+        seen_first = first.details.get("hang", "")
         if second.limit_hit == "time":
-            note = f" Checked again alone with a {longer.step_timeout_s:g} s allowance: it stopped responding again."
+            note = f" Checked again alone with {_allowance(longer)}: it stopped responding again."
         else:
             note = (
-                f" On a first look its main thread ran no task for {limits.step_timeout_s:g} s; checked again "
-                f"alone with a {longer.step_timeout_s:g} s allowance it kept running (slow, not hung)."
+                f" On a first look {seen_first or 'it seemed stuck'}; checked again alone with {_allowance(longer)} "
+                "it kept finishing tasks (slow, not hung)."
             )
         return replace(second, evidence=second.evidence + note)
 
     @contextlib.asynccontextmanager
-    async def _alone(self) -> AsyncIterator[None]:
-        """Hold every slot: no other check runs meanwhile."""
-        assert self._slots is not None and self._exclusive is not None
-        async with self._exclusive:
-            for _ in range(self.max_concurrent):
-                await self._slots.acquire()
-            try:
-                yield
-            finally:
-                for _ in range(self.max_concurrent):
-                    self._slots.release()
+    async def _slot(self) -> AsyncIterator[int]:
+        """One free slot (its own browser) for one page."""
+        self._setup()
+        assert self._free is not None
+        slot = await self._free.get()
+        try:
+            yield slot
+        finally:
+            self._free.put_nowait(slot)
 
-    async def _attempt(self, code: str, kind: str, mirror: Mirror, limits: CheckLimits) -> RenderCheck:
-        context = await self._new_context(limits)
+    @contextlib.asynccontextmanager
+    async def _alone(self) -> AsyncIterator[int]:
+        """Hold every slot: no other check runs meanwhile; yields the one to use."""
+        self._setup()
+        assert self._free is not None and self._exclusive is not None
+        async with self._exclusive:
+            taken = [await self._free.get() for _ in range(self.max_concurrent)]
+            try:
+                yield min(taken)
+            finally:
+                for slot in taken:
+                    self._free.put_nowait(slot)
+
+    async def _attempt(self, slot: int, code: str, kind: str, mirror: Mirror, limits: CheckLimits) -> RenderCheck:
+        context = await self._new_context(slot, limits)
         self._active += 1
         if self._watchdog is None and Path("/proc").is_dir():
             self._watchdog = asyncio.create_task(self._watch_memory())
         try:
-            result = await self._observe(context, code, kind, mirror, limits)
+            result = await self._observe(context, code, kind, mirror, limits, _PageCpu(self._slot_marker(slot)))
         finally:
             self._active -= 1
-            await self._dispose(context)
-        browser = self._browser
+            await self._dispose(slot, context)
+        browser = self._browsers.get(slot)
         if self._closed or browser is None or not browser.is_connected():
             # What failed was the browser (stopped by Ctrl-C, killed), not the page: no verdict.
             raise RenderUnavailable("The browser went away during the check; it was not finished.")
         return result
 
-    async def _new_context(self, limits: CheckLimits) -> BrowserContext:
-        """A fresh context; a browser that died since the last check is relaunched once."""
+    async def _new_context(self, slot: int, limits: CheckLimits) -> BrowserContext:
+        """A fresh context in the slot's browser; a browser that died since the last check is relaunched once."""
         for attempt in (1, 2):
-            browser = await self._ensure_browser()
+            browser = await self._ensure_browser(slot)
             try:
                 return await browser.new_context(
                     viewport={"width": limits.width, "height": limits.height},
@@ -468,22 +576,22 @@ class RenderEngine:
                     accept_downloads=False,
                 )
             except PlaywrightError as exc:
-                self._browser = None
+                self._browsers.pop(slot, None)
                 if attempt == 2:
                     raise RenderUnavailable(f"Chromium stopped responding: {str(exc).splitlines()[0]}") from exc
         raise AssertionError("unreachable")
 
-    async def _dispose(self, context: BrowserContext) -> None:
+    async def _dispose(self, slot: int, context: BrowserContext) -> None:
         try:
             await asyncio.wait_for(context.close(), 10)
         except (TimeoutError, PlaywrightError):
             # A context that will not close takes the browser with it; the next check relaunches.
-            await self._reset_browser()
+            await self._reset_browser(slot)
 
     async def _observe(
-        self, context: BrowserContext, code: str, kind: str, mirror: Mirror, limits: CheckLimits
+        self, context: BrowserContext, code: str, kind: str, mirror: Mirror, limits: CheckLimits, cpu: _PageCpu
     ) -> RenderCheck:
-        seen = _Observed()
+        seen = _Observed(cpu=cpu)
         wrapper = _wrapper(code, kind, limits).encode("utf-8")
 
         async def route(route: Route) -> None:
@@ -554,35 +662,57 @@ class RenderEngine:
         load_fired = asyncio.Event()
         page.once("load", lambda _: load_fired.set())
         started = time.monotonic()
-        seen.heartbeat_at = started
+        seen.restart()
         loaded, hung = False, False
         looks: list[_Look] = []
         actions: list[str] = []
+        trigger = ""  # the first input after which a page that stood still ran animation frames
         try:
             await self._step(page.goto(PAGE_URL, wait_until="commit", timeout=0), seen, limits)
             # Wait for our own load event rather than goto's, while the page's heartbeat says it runs.
             while not (load_fired.is_set() or seen.crashed):
                 if time.monotonic() - started > limits.load_timeout_s:
                     break  # still loading but alive: look at what is there
-                if seen.stuck_for() > limits.step_timeout_s:
+                if seen.stuck(limits):
                     raise _NotResponding
                 await self._pause(seen, 0.1)
             loaded = load_fired.is_set()
             frame = page.main_frame.child_frames[0] if page.main_frame.child_frames else page.main_frame
             await self._pause(seen, EARLY_LOOK_S)
             looks.append(await self._look(page, frame, seen, limits))
+            # Watch until the page has drawn and moved (all that watching can tell) or `sample_s` passed:
+            # a page still or not yet drawn is watched for the whole time, since it may draw late.
             watched_until = time.monotonic() + max(limits.sample_s - EARLY_LOOK_S, 0.0)
-            await self._pause(seen, watched_until - time.monotonic())
-            looks.append(await self._look(page, frame, seen, limits))
+            moved: bytes | None = None
+            while moved is None and (left := watched_until - time.monotonic()) > 0:
+                await self._pause(seen, min(WATCH_POLL_S, left))
+                if looks[0].drawn and time.monotonic() < watched_until:
+                    shot = await self._shot(page, seen, limits)
+                    moved = shot if changed(looks[0].shot, shot) else None
+            looks.append(await self._look(page, frame, seen, limits, shot=moved, drawn_before=looks[0].drawn))
             if not looks[0].drawn and looks[1].drawn:
                 # It drew late: whether it moves is judged from a second look after it had drawn.
                 await self._pause(seen, ANIMATION_LOOK_S)
                 looks[1] = replace(looks[1], animates=changed(looks[1].shot, await self._shot(page, seen, limits)))
             if limits.interact and not seen.crashed:
                 canvas = looks[1].probe.get("main_canvas")
-                actions = await play(page, frame, canvas, lambda a: self._step(a, seen, limits))
+                during: list[_Look] = []
+
+                async def peek() -> None:
+                    # Nothing drawn yet: look while the input goes on too, since what a pointer draws may
+                    # fade before the input ends (a particle trail), and judge the page by that as well.
+                    if not any(look.drawn for look in looks):
+                        during.append(await self._look(page, frame, seen, limits))
+
+                played = await play(page, frame, canvas, lambda a: self._step(a, seen, limits), peek)
+                actions = [action for action, _ in played]
+                still = int(looks[1].probe.get("frames") or 0)
+                trigger = next((action for action, frames in played if frames > still + 1), "")
                 await self._pause(seen, SETTLE_S)
-                looks.append(await self._look(page, frame, seen, limits))
+                after = await self._look(page, frame, seen, limits, drawn_before=looks[1].drawn)
+                if not after.drawn and during and during[0].drawn:
+                    after = replace(during[0], probe=after.probe)  # the moment that shows what input did
+                looks.append(after)
         except _NotResponding:
             hung = True
         except PlaywrightError:
@@ -590,21 +720,34 @@ class RenderEngine:
         if not hung and not seen.crashed:
             # Navigations the page's own guard stopped before any request (links, meta refresh) are noted
             # by the wrapper: a viewer is shown a notice for them, so they count as attempts here too.
-            with contextlib.suppress(PlaywrightError):
-                noted = await asyncio.wait_for(
-                    page.evaluate("() => document.getElementById('box')?.dataset.blocked || ''"), timeout=2.0
+            with contextlib.suppress(PlaywrightError, _NotResponding):
+                noted = await self._step(
+                    page.evaluate("() => document.getElementById('box')?.dataset.blocked || ''"), seen, limits
                 )
                 for url in str(noted).split():
                     seen.navigate(url)
         elapsed = time.monotonic() - started
-        return self._conclude(seen, looks, actions, loaded, hung, elapsed, started, mirror, limits)
+        return self._conclude(seen, looks, actions, trigger, loaded, hung, elapsed, started, mirror, limits)
 
-    async def _look(self, page: Page, frame: Frame, seen: _Observed, limits: CheckLimits) -> _Look:
-        """One moment: the artifact's own facts, a screenshot of its area, and its main canvas alone."""
+    async def _look(
+        self,
+        page: Page,
+        frame: Frame,
+        seen: _Observed,
+        limits: CheckLimits,
+        *,
+        shot: bytes | None = None,
+        drawn_before: bool = False,
+    ) -> _Look:
+        """One moment: the artifact's own facts, a screenshot of its area (`shot` when just taken), and its
+        main canvas alone (unless it was drawn on at the moment before and the page is not one colour now)."""
         probe: dict[str, Any] = await self._step(frame.evaluate(PROBE_JS), seen, limits)
-        shot = await self._shot(page, seen, limits)
+        if shot is None:
+            shot = await self._shot(page, seen, limits)
         box = probe.get("main_canvas")
-        if box:
+        if box and drawn_before and box.get("context") and pixel_report(shot).drawn:
+            drawn = True  # a canvas drawn on stays drawn on; its own screenshot would only cost a frame
+        elif box:
             drawn = False
             if box.get("context"):  # a canvas whose context was never created has nothing drawn on it
                 alone = page.screenshot(type="png", caret="hide", style=CANVAS_ONLY_CSS, timeout=0)
@@ -623,8 +766,7 @@ class RenderEngine:
             await asyncio.wait_for(seen.crash_event.wait(), max(seconds, 0.0))
 
     async def _step(self, awaitable: Awaitable[T], seen: _Observed, limits: CheckLimits) -> T:
-        """Await one browser call while the page shows progress; a page whose main thread runs no task
-        (no heartbeat) for `step_timeout_s` is not responding. Wall time alone never decides."""
+        """Await one browser call while the page shows progress (`_Observed.stuck` says when it does not)."""
         task = asyncio.ensure_future(awaitable)
         ceiling = time.monotonic() + STEP_CEILING_S
         try:
@@ -634,7 +776,10 @@ class RenderEngine:
                     return task.result()
                 if seen.crashed:
                     raise PlaywrightError("the page crashed")
-                if seen.stuck_for() > limits.step_timeout_s or time.monotonic() > ceiling:
+                if seen.stuck(limits):
+                    raise _NotResponding
+                if time.monotonic() > ceiling:
+                    seen.hang = f"a browser call did not return for {STEP_CEILING_S:g} s"
                     raise _NotResponding
         finally:
             if not task.done():
@@ -645,6 +790,7 @@ class RenderEngine:
         seen: _Observed,
         looks: list[_Look],
         actions: list[str],
+        trigger: str,
         loaded: bool,
         hung: bool,
         elapsed: float,
@@ -666,10 +812,9 @@ class RenderEngine:
         elif hung:
             limit_hit = "time"
             moment = ("while loading", "after loading", "while watching", "while being played")[min(len(looks), 3)]
-            limit_note = (
-                f"the page stopped responding {moment}: its main thread ran no task for {limits.step_timeout_s:g} s "
-                "(an endless loop?)"
-            )
+            limit_note = f"the page stopped responding {moment}: {seen.hang or 'its main thread finished no task'}"
+            if "computed" in seen.hang:
+                limit_note += " (an endless loop?)"
         elif seen.popups > limits.max_popups:
             limit_hit = "popups"
             limit_note = f"popup flood: {seen.popups} window.open calls refused"
@@ -702,9 +847,9 @@ class RenderEngine:
                 responds and not animates and frames_watch == 0 and frames_after > 0
             )
             if came_alive and actions:
-                input_note = f"it came alive only after input ({actions[0]})"
+                input_note = f"it came alive only after input ({trigger or 'the player’s input'})"
         frames = max(0, int(probe.get("frames") or 0) - int(looks[0].probe.get("frames") or 0)) if looks else 0
-        watched = limits.sample_s + (PLAY_S if len(looks) >= 3 else 0.0)
+        watched = round(looks[-1].at - looks[0].at, 1) if len(looks) >= 2 else 0.0
 
         missing = tuple(dict.fromkeys([*seen.missing_files, *_local_files_in(seen.errors)]))
         own = int(probe.get("own_scripts") or 0)
@@ -717,6 +862,8 @@ class RenderEngine:
         details["sample_s"] = limits.sample_s
         details["sandbox_blocks"] = seen.sandbox_blocks
         details["moments_drawn"] = [look.drawn for look in looks]
+        if hung:
+            details["hang"] = seen.hang
         notes = [*seen.substitutions]
         verdict, evidence = decide(
             Observation(
@@ -775,10 +922,7 @@ class RenderEngine:
     # --- shutdown ------------------------------------------------------------------------------
 
     async def _shutdown(self) -> None:
-        if self._browser is not None:
-            with contextlib.suppress(TimeoutError, PlaywrightError):
-                await asyncio.wait_for(self._browser.close(), 10)
-            self._browser = None
+        await self._reset_browsers()
         if self._pw is not None:
             with contextlib.suppress(TimeoutError, PlaywrightError):
                 await asyncio.wait_for(self._pw.stop(), 10)

@@ -14,11 +14,20 @@ HEARTBEAT_MS = 200
 #   the network below the request router), fixed in place so the page cannot put them back;
 # - animation frames (distinct rAF timestamps), each canvas's context type and the input event types
 #   the page listens for are counted;
-# - a heartbeat on a timer tells the checker the main thread still runs tasks (slow is not hung).
+# - a heartbeat on a timer (and after finished animation frames) tells the checker the main thread still
+#   finishes tasks (slow is not hung).
 INIT_SCRIPT = (
     """(() => {
   const s = { frames: 0, last: -1, contexts: {}, webrtc: 0, inputs: {} };
   Object.defineProperty(window, '__canvasbench', { value: s });
+  // Only the artifact's own frame (the wrapper's only child) beats: the wrapper may run in another process.
+  const own = window !== window.top && window.parent === window.top;
+  const debug = console.debug.bind(console);
+  const now = performance.now.bind(performance);
+  let beatAt = -1e9;
+  const beat = () => { beatAt = now(); debug('"""
+    + HEARTBEAT
+    + """'); };
   const refuse = function () {
     s.webrtc++;
     throw new DOMException('WebRTC is disabled in the render check', 'NotSupportedError');
@@ -31,6 +40,10 @@ INIT_SCRIPT = (
   window.requestAnimationFrame = function (cb) {
     return raf.call(window, function (ts) {
       if (ts !== s.last) { s.last = ts; s.frames++; }
+      // A finished frame is progress too (a busy page's timers may wait behind its frames).
+      if (own && now() - beatAt > """
+    + str(HEARTBEAT_MS)
+    + """) beat();
       return cb.apply(this, arguments);
     });
   };
@@ -46,13 +59,8 @@ INIT_SCRIPT = (
     if (typeof type === 'string' && INPUT.test(type)) s.inputs[type] = (s.inputs[type] || 0) + 1;
     return listen.call(this, type, ...rest);
   };
-  const debug = console.debug.bind(console);
-  const beat = () => debug('"""
-    + HEARTBEAT
-    + """');
   const timer = setInterval.bind(window);
-  // Only the artifact's own frame (the wrapper's only child) beats: the wrapper may run in another process.
-  if (window !== window.top && window.parent === window.top) { beat(); timer(beat, """
+  if (own) { beat(); timer(beat, """
     + str(HEARTBEAT_MS)
     + """); }
 })();"""

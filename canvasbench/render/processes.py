@@ -48,11 +48,23 @@ def descendants(pid: int) -> list[int]:
 
 
 def renderer_pids(root_pid: int, marker: str) -> list[int]:
-    """Renderer processes of the one browser (among this process's descendants) launched with `marker`."""
-    browser = next((p for p in descendants(root_pid) if marker.encode() in _cmdline(p)), None)
-    if browser is None:
-        return []
-    return [p for p in descendants(browser) if b"--type=renderer" in _cmdline(p)]
+    """Renderer processes of the browsers (among this process's descendants) launched with `marker` in a switch."""
+    below = descendants(root_pid)
+    browsers = [p for p in below if marker.encode() in _cmdline(p) and b"--type=" not in _cmdline(p)]
+    return [p for browser in browsers for p in descendants(browser) if b"--type=renderer" in _cmdline(p)]
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def main_thread_cpu_s(pid: int) -> float | None:
+    """CPU seconds the process's main thread has used (None when it is gone or /proc cannot tell)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def rss_mb(pid: int) -> float:

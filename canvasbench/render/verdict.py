@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -130,9 +132,13 @@ class PixelReport:
         return self.differing >= max(40, self.total // 20000)
 
 
+@functools.lru_cache(maxsize=8)
 def _rgb(png: bytes) -> np.ndarray:
+    """The screenshot's pixels (H×W×3, uint8, read-only: one decode serves every look at it)."""
     with Image.open(io.BytesIO(png)) as img:
-        return np.asarray(img.convert("RGB"), dtype=np.int16)
+        pixels = np.asarray(img.convert("RGB"), dtype=np.uint8)
+    pixels.flags.writeable = False
+    return pixels
 
 
 def pixel_report(png: bytes, box: tuple[int, int, int, int] | None = None) -> PixelReport:
@@ -145,10 +151,23 @@ def pixel_report(png: bytes, box: tuple[int, int, int, int] | None = None) -> Pi
     if pixels.size == 0:
         return PixelReport(0, 0, (0, 0, 0))
     # Dominant colour: the most common 4-bit-per-channel bucket, then the mean of its pixels.
-    buckets = (pixels[:, 0] >> 4) * 256 + (pixels[:, 1] >> 4) * 16 + (pixels[:, 2] >> 4)
-    top = int(np.bincount(buckets).argmax())
-    ref = pixels[buckets == top].mean(axis=0)
-    differing = int((np.abs(pixels - ref).max(axis=1) > _CHANNEL_TOLERANCE).sum())
+    high = pixels >> 4
+    buckets = (high[:, 0].astype(np.uint16) << 8) | (high[:, 1].astype(np.uint16) << 4) | high[:, 2]
+    counts = np.bincount(buckets, minlength=4096)
+    top = int(counts.argmax())
+    ref = pixels[buckets == top].sum(axis=0, dtype=np.int64) / counts[top]
+    # A channel differs when it is further than the tolerance from the reference: for whole numbers,
+    # p > r + t exactly when p > floor(r + t), and p < r - t exactly when p < ceil(r - t).
+    off = np.zeros(pixels.shape[0], dtype=bool)
+    for c in range(3):
+        above = math.floor(ref[c] + _CHANNEL_TOLERANCE)
+        below = math.ceil(ref[c] - _CHANNEL_TOLERANCE)
+        channel = pixels[:, c]
+        if above < 255:
+            off |= channel > above
+        if below > 0:
+            off |= channel < below
+    differing = int(np.count_nonzero(off))
     background = (int(ref[0]), int(ref[1]), int(ref[2]))
     return PixelReport(differing, int(pixels.shape[0]), background)
 
@@ -285,6 +304,8 @@ def changed(before: bytes | None, after: bytes | None, box: tuple[int, int, int,
     """Whether two screenshots (or the box x, y, w, h in both) differ by more than noise."""
     if before is None or after is None:
         return False
+    if before == after:
+        return False  # the same pixels encode to the same PNG: nothing to compare
     a, b = _rgb(before), _rgb(after)
     if a.shape != b.shape:
         return True
@@ -292,5 +313,5 @@ def changed(before: bytes | None, after: bytes | None, box: tuple[int, int, int,
         x, y, w, h = box
         a = a[max(y, 0) : max(y + h, 0), max(x, 0) : max(x + w, 0)]
         b = b[max(y, 0) : max(y + h, 0), max(x, 0) : max(x + w, 0)]
-    differing = int((np.abs(a - b).max(axis=-1) > _CHANNEL_TOLERANCE).sum()) if a.size else 0
+    differing = int(np.count_nonzero(((np.maximum(a, b) - np.minimum(a, b)) > _CHANNEL_TOLERANCE).any(axis=-1)))
     return differing >= max(40, (a.shape[0] * a.shape[1]) // 20000 if a.ndim == 3 else 40)
