@@ -92,6 +92,25 @@ def load(browser: object, url: str, paint_text: str, usable: str) -> tuple[float
         context.close()
 
 
+def open_from_gallery(browser: object, url: str, comparison_id: str, usable: str) -> float:
+    """Seconds from clicking a comparison's Open link on a loaded gallery until that comparison is usable."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    try:
+        page.goto(url, wait_until="commit")
+        link = page.locator(f'a[href*="comparison={comparison_id}"]').first
+        link.wait_for(timeout=60_000)
+        page.wait_for_function(DONE, timeout=60_000, polling=50)
+        start = time.monotonic()
+        link.click()
+        page.wait_for_function(
+            DONE + f" && location.search.includes({comparison_id!r}) && ({usable})", timeout=60_000, polling=50
+        )
+        return time.monotonic() - start
+    finally:
+        context.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
@@ -128,6 +147,11 @@ def main() -> None:
                     continue
                 results[name] = (statistics.median(t[0] for t in times), statistics.median(t[1] for t in times))
                 print(f"{name}: {results[name][0]:.2f} / {results[name][1]:.2f} s", file=sys.stderr)
+            open_from_gallery(browser, ours.url + "/", ids["big"], frames4)
+            opened = statistics.median(
+                open_from_gallery(browser, ours.url + "/", ids["big"], frames4) for _ in range(args.runs)
+            )
+            print(f"open the 4 x 2,000-line comparison from the gallery: {opened:.2f} s", file=sys.stderr)
             browser.close()
     finally:
         ours.stop()
@@ -137,6 +161,7 @@ def main() -> None:
     print(f"{'page':<30} {'paint':>7} {'x floor':>8} {'usable':>7} {'x floor':>8}")
     for name, (paint, usable) in results.items():
         print(f"{name:<30} {paint:7.2f} {paint / floor_paint:8.2f} {usable:7.2f} {usable / floor_usable:8.2f}")
+    print(f"opening the 4 x 2,000-line comparison from the gallery (click to usable, median): {opened:.2f} s")
 
 
 if __name__ == "__main__":
