@@ -20,6 +20,14 @@ from canvasbench.prompts import load_suite
 from canvasbench.store import RunStore
 from tests.fakes import fixtures
 
+# The CLI as a terminal starts it: Ctrl-C raises KeyboardInterrupt even if this test process was left
+# ignoring or blocking SIGINT by something earlier in the session (a child inherits both).
+AS_FROM_A_TERMINAL = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
+    "from canvasbench.cli import main; main()"
+)
+
 PROJECT = Path(__file__).resolve().parent.parent
 RUN_KEYS = [
     "run_id",
@@ -126,7 +134,7 @@ def test_missing_key_is_one_clear_message(fake_env_vars: dict[str, str], monkeyp
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", "from canvasbench.cli import main; main()", *args],
+        [sys.executable, "-c", AS_FROM_A_TERMINAL, *args],
         cwd=PROJECT,
         env={**os.environ, **env},
         stdout=subprocess.PIPE,

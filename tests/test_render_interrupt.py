@@ -19,6 +19,14 @@ from canvasbench.render.processes import chromium_path, descendants
 from canvasbench.store import RunStore
 from canvasbench.store.reads import latest_check
 
+# The CLI as a terminal starts it: Ctrl-C raises KeyboardInterrupt even if this test process was left
+# ignoring or blocking SIGINT by something earlier in the session (a child inherits both).
+AS_FROM_A_TERMINAL = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
+    "from canvasbench.cli import main; main()"
+)
+
 PAGES = Path(__file__).parent / "render_pages"
 ROOT = Path(__file__).resolve().parent.parent
 # Generous: checks should stop within about 2 s; a shared CI machine may be slower, never this much slower.
@@ -58,7 +66,7 @@ def test_ctrl_c_during_checks_stops_prints_the_summary_and_keeps_them_not_checke
     run_ids = _stored_runs(db, 3)
     env = {**os.environ, "CANVASBENCH_DB": str(db), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from canvasbench.cli import main; main()", "check", *run_ids, "--watch", "60"],
+        [sys.executable, "-c", AS_FROM_A_TERMINAL, "check", *run_ids, "--watch", "60"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
