@@ -33,7 +33,7 @@ def imported_by(args: list[str], env: dict[str, str] | None = None) -> tuple[int
         "import json, sys\n"
         "from canvasbench.cli import main\n"
         "try:\n"
-        f"    main({args!r})\n"
+        f"    main.main({args!r})\n"
         "except SystemExit as exc:\n"
         "    code = exc.code or 0\n"
         f"print(json.dumps([code, sorted(m for m in {HEAVY!r} if m in sys.modules)]), file=sys.stderr)\n"
