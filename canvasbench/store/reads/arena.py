@@ -1,0 +1,176 @@
+"""What the arena, the AI judge and the leaderboard read: votable runs, votes, judgments, run figures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from canvasbench.status import ACTIVE_STATUSES
+from canvasbench.store.reads.sql import VOTABLE, marks
+
+if TYPE_CHECKING:
+    from canvasbench.store.run_store import RunStore
+
+
+def votable_runs(store: RunStore, comparison_id: str) -> list[dict[str, Any]]:
+    """Finished runs of a comparison that have an HTML or SVG artifact, in position order."""
+    return list(
+        store.db.query(
+            "SELECT r.id, r.comparison_id, r.position, r.model_id, r.artifact_kind, r.artifact FROM runs r "
+            f"WHERE r.comparison_id = ? AND {VOTABLE} ORDER BY r.position",
+            [comparison_id],
+        )
+    )
+
+
+def voted_pairs(store: RunStore, comparison_id: str) -> list[tuple[str, str]]:
+    """The (left, right) runs of every vote on a comparison, one entry per vote."""
+    rows = store.db.execute("SELECT left_run_id, right_run_id FROM votes WHERE comparison_id = ?", [comparison_id])
+    return [(str(a), str(b)) for a, b in rows]
+
+
+def votable_comparisons(store: RunStore, *, category: str | None = None) -> list[dict[str, Any]]:
+    """Comparisons with votable runs of at least two models, newest first: id, title, category, created_at,
+    model_count and votes."""
+    params: list[Any] = []
+    where = ""
+    if category:
+        where = "AND c.category = ?"
+        params.append(category)
+    return list(
+        store.db.query(
+            "SELECT c.id, c.title, c.category, c.created_at, count(DISTINCT r.model_id) AS model_count, "
+            "(SELECT count(*) FROM votes v WHERE v.comparison_id = c.id) AS votes "
+            f"FROM comparisons c JOIN runs r ON r.comparison_id = c.id AND {VOTABLE} "
+            f"WHERE 1 {where} GROUP BY c.id HAVING model_count >= 2 ORDER BY c.created_at DESC, c.id DESC",
+            params,
+        )
+    )
+
+
+def _comparison_filters(
+    category: str | None, since: str | None, until: str | None, column: str, comparison_id: str | None = None
+) -> tuple[str, list[Any]]:
+    """SQL conditions (each after " AND ") on comparisons `c` by id, category and a date column, with parameters."""
+    where: list[str] = []
+    params: list[Any] = []
+    if comparison_id:
+        where.append("c.id = ?")
+        params.append(comparison_id)
+    if category:
+        where.append("c.category = ?")
+        params.append(category)
+    if since:
+        where.append(f"substr({column}, 1, 10) >= ?")
+        params.append(since)
+    if until:
+        where.append(f"substr({column}, 1, 10) <= ?")
+        params.append(until)
+    return (" AND " + " AND ".join(where)) if where else "", params
+
+
+def vote_outcomes(
+    store: RunStore,
+    *,
+    category: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    comparison_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Votes between runs of different models, oldest first, filtered by the comparison's category and the
+    vote's date: comparison_id, left_run_id, right_run_id, outcome, and the models as ml and mr."""
+    where, params = _comparison_filters(category, since, until, "v.created_at", comparison_id)
+    return list(
+        store.db.query(
+            "SELECT v.comparison_id, v.left_run_id, v.right_run_id, v.outcome, l.model_id AS ml, r.model_id AS mr "
+            "FROM votes v JOIN comparisons c ON c.id = v.comparison_id JOIN runs l ON l.id = v.left_run_id "
+            f"JOIN runs r ON r.id = v.right_run_id WHERE l.model_id != r.model_id {where} "
+            "ORDER BY v.created_at, v.id",
+            params,
+        )
+    )
+
+
+def verdict_judgments(
+    store: RunStore,
+    *,
+    category: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    judge_model: str | None = None,
+    comparison_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Successful score and pairwise judgments, oldest first, filtered by the comparison's category, the
+    judgment's date and the judge model."""
+    where, params = _comparison_filters(category, since, until, "j.created_at", comparison_id)
+    if judge_model:
+        where += " AND j.judge_model = ?"
+        params.append(judge_model)
+    return list(
+        store.db.query(
+            "SELECT j.*, c.id AS cid FROM judgments j JOIN comparisons c ON c.id = j.comparison_id "
+            f"WHERE j.status = 'ok' AND j.mode IN ('score', 'pairwise') {where} ORDER BY j.created_at, j.id",
+            params,
+        )
+    )
+
+
+def models_of_runs(store: RunStore, run_ids: Sequence[str]) -> dict[str, str]:
+    """The model of each of these runs, by run id."""
+    if not run_ids:
+        return {}
+    found = store.db.query(f"SELECT id, model_id FROM runs WHERE id IN ({marks(run_ids)})", list(run_ids))
+    return {r["id"]: r["model_id"] for r in found}
+
+
+def finished_run_figures(
+    store: RunStore, *, category: str | None = None, since: str | None = None, until: str | None = None
+) -> list[dict[str, Any]]:
+    """Model, cost, latency and render verdict of every finished run, filtered by its comparison."""
+    where, params = _comparison_filters(category, since, until, "c.created_at")
+    return list(
+        store.db.query(
+            "SELECT r.model_id, r.cost_usd, r.latency_s, rc.verdict FROM runs r "
+            "JOIN comparisons c ON c.id = r.comparison_id LEFT JOIN render_checks rc ON rc.run_id = r.id "
+            f"WHERE r.status NOT IN ({marks(ACTIVE_STATUSES)})" + where,
+            [*ACTIVE_STATUSES, *params],
+        )
+    )
+
+
+def latest_scores(store: RunStore, run_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The latest successful score judgment per run (overall, reason, judge model)."""
+    if not run_ids:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for row in store.db.query(
+        "SELECT run_id, overall, reason, judge_model FROM judgments WHERE mode = 'score' AND status = 'ok' "
+        f"AND run_id IN ({marks(run_ids)}) ORDER BY created_at, id",
+        list(run_ids),
+    ):
+        out[row["run_id"]] = dict(row)
+    return out
+
+
+def unjudged_comparisons(store: RunStore, judge_model: str, *, pairwise: bool = False) -> list[str]:
+    """Comparisons with a finished page and no successful judgment of this mode by this judge, oldest first."""
+    mode = "pairwise" if pairwise else "score"
+    rows = store.db.query(
+        "SELECT c.id FROM comparisons c WHERE EXISTS (SELECT 1 FROM runs r WHERE r.comparison_id = c.id "
+        f"AND r.artifact_kind IN ('html', 'svg') AND r.status NOT IN ({marks(ACTIVE_STATUSES)})) "
+        "AND NOT EXISTS (SELECT 1 FROM judgments j WHERE j.comparison_id = c.id AND j.judge_model = ? "
+        "AND j.mode = ? AND j.status = 'ok') ORDER BY c.created_at, c.id",
+        [*ACTIVE_STATUSES, judge_model, mode],
+    )
+    return [row["id"] for row in rows]
+
+
+def stored_checklist(store: RunStore, comparison_id: str) -> dict[str, Any] | None:
+    """The checklist stored with a comparison (items decoded), or None."""
+    rows = list(store.db.query("SELECT * FROM checklists WHERE comparison_id = ?", [comparison_id]))
+    if not rows:
+        return None
+    row = rows[0]
+    row["items"] = json.loads(row["items"])
+    return row

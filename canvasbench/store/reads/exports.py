@@ -1,0 +1,175 @@
+"""The export tables: one row per run, vote or judgment, in column orders people build spreadsheets on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from canvasbench.store.reads.sql import marks
+
+if TYPE_CHECKING:
+    from canvasbench.store.run_store import RunStore
+
+
+# People build spreadsheets on these names and this order: columns are only ever appended.
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "comparison_id",
+    "run_id",
+    "created_at",
+    "prompt_id",
+    "prompt_title",
+    "provider",
+    "model",
+    "status",
+    "finish_reason",
+    "error",
+    "input_tokens",
+    "output_tokens",
+    "thinking_tokens",
+    "ttft_s",
+    "latency_s",
+    "tokens_per_s",
+    "lines",
+    "code_lines",
+    "chars",
+    "artifact_kind",
+    "truncated",
+    "cost_usd",
+    "render_verdict",
+    "js_errors",
+    "render_ms",
+    "render_animates",
+    "render_responds",
+    "judge_score",  # the latest successful AI-judge overall score (0-10) of the run, empty when never judged
+)
+EXPORT_BOOL_COLUMNS = frozenset({"truncated", "render_animates", "render_responds"})  # 0/1 in SQLite
+
+_EXPORT_SELECT = """
+SELECT
+  r.comparison_id AS comparison_id,
+  r.id AS run_id,
+  r.created_at AS created_at,
+  c.prompt_id AS prompt_id,
+  c.title AS prompt_title,
+  r.provider AS provider,
+  r.model AS model,
+  r.status AS status,
+  r.finish_reason AS finish_reason,
+  r.error AS error,
+  r.input_tokens AS input_tokens,
+  r.output_tokens AS output_tokens,
+  r.thinking_tokens AS thinking_tokens,
+  r.ttft_s AS ttft_s,
+  r.latency_s AS latency_s,
+  r.tokens_per_s AS tokens_per_s,
+  r.lines AS lines,
+  r.code_lines AS code_lines,
+  r.chars AS chars,
+  r.artifact_kind AS artifact_kind,
+  CASE WHEN r.artifact_kind IS NULL THEN NULL ELSE r.truncated END AS truncated,
+  r.cost_usd AS cost_usd,
+  rc.verdict AS render_verdict,
+  rc.js_errors AS js_errors,
+  rc.render_ms AS render_ms,
+  rc.animates AS render_animates,
+  rc.responds_to_input AS render_responds,
+  (SELECT j.overall FROM judgments j WHERE j.run_id = r.id AND j.mode = 'score' AND j.status = 'ok'
+   ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS judge_score
+FROM runs r
+JOIN comparisons c ON c.id = r.comparison_id
+LEFT JOIN render_checks rc ON rc.run_id = r.id
+"""
+
+
+def export_rows(
+    store: RunStore, *, comparison_id: str | None = None, run_ids: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """The export table (EXPORT_COLUMNS, in order), oldest comparison first, runs in the order asked for."""
+    where: list[str] = []
+    params: list[Any] = []
+    if comparison_id is not None:
+        where.append("r.comparison_id = ?")
+        params.append(comparison_id)
+    if run_ids is not None:
+        if not run_ids:
+            return []
+        where.append(f"r.id IN ({marks(run_ids)})")
+        params.extend(run_ids)
+    sql = _EXPORT_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY c.created_at, r.comparison_id, r.position"
+    rows = []
+    for row in store.db.query(sql, params):
+        for flag in EXPORT_BOOL_COLUMNS:
+            if row[flag] is not None:
+                row[flag] = bool(row[flag])
+        rows.append({name: row[name] for name in EXPORT_COLUMNS})
+    return rows
+
+
+VOTE_EXPORT_COLUMNS: tuple[str, ...] = (
+    "vote_id",
+    "created_at",
+    "comparison_id",
+    "prompt_id",
+    "category",
+    "left_run_id",
+    "left_model",
+    "right_run_id",
+    "right_model",
+    "outcome",
+    "winner_model",
+    "voter",
+)
+
+
+def vote_rows(store: RunStore) -> list[dict[str, Any]]:
+    """The votes table for export: one row per vote with both models named, oldest first."""
+    rows = store.db.query(
+        "SELECT v.id AS vote_id, v.created_at, v.comparison_id, c.prompt_id, c.category, "
+        "v.left_run_id, l.model_id AS left_model, v.right_run_id, r.model_id AS right_model, v.outcome, "
+        "CASE v.outcome WHEN 'left' THEN l.model_id WHEN 'right' THEN r.model_id END AS winner_model, v.voter "
+        "FROM votes v JOIN comparisons c ON c.id = v.comparison_id "
+        "JOIN runs l ON l.id = v.left_run_id JOIN runs r ON r.id = v.right_run_id "
+        "ORDER BY v.created_at, v.id"
+    )
+    return [{name: row[name] for name in VOTE_EXPORT_COLUMNS} for row in rows]
+
+
+JUDGMENT_EXPORT_COLUMNS: tuple[str, ...] = (
+    "judgment_id",
+    "created_at",
+    "comparison_id",
+    "mode",
+    "run_id",
+    "model",
+    "left_run_id",
+    "left_model",
+    "right_run_id",
+    "right_model",
+    "judge_model",
+    "prompt_version",
+    "status",
+    "overall",
+    "winner",
+    "items",
+    "reason",
+    "error",
+    "raw_answer",
+    "attempts",
+    "images",
+    "input_tokens",
+    "output_tokens",
+    "thinking_tokens",
+    "cost_usd",
+    "latency_s",
+)
+
+
+def judgment_rows(store: RunStore) -> list[dict[str, Any]]:
+    """Every judgment (failed ones too, with the raw answer), oldest first, with the judged models named."""
+    rows = store.db.query(
+        "SELECT j.id AS judgment_id, j.*, r.model_id AS model, l.model_id AS left_model, rr.model_id AS right_model "
+        "FROM judgments j LEFT JOIN runs r ON r.id = j.run_id LEFT JOIN runs l ON l.id = j.left_run_id "
+        "LEFT JOIN runs rr ON rr.id = j.right_run_id ORDER BY j.created_at, j.id"
+    )
+    return [{name: row[name] for name in JUDGMENT_EXPORT_COLUMNS} for row in rows]

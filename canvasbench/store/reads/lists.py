@@ -1,0 +1,253 @@
+"""The dashboard's lists and live panels: gallery cards, the runs table, timelines, what is running now.
+
+Lists never load response, artifact or reasoning texts: run columns come from the covering index
+`runs_list_cover` (migration m003), so a database with hundreds of MB of responses lists as fast as an
+empty one. Only a single comparison, or a live panel, reads texts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from canvasbench.status import ACTIVE_STATUSES
+from canvasbench.store.reads.checks import latest_checks
+from canvasbench.store.reads.runs import get_comparison, runs_of
+from canvasbench.store.reads.sql import CHECK_COLS, RUN_COLS, marks
+
+if TYPE_CHECKING:
+    from canvasbench.store.run_store import RunStore
+
+
+@dataclass(frozen=True)
+class GalleryFilter:
+    """What the gallery shows: each field narrows the list; empty means no narrowing."""
+
+    category: str | None = None
+    model_id: str | None = None
+    status: str | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """What the runs table shows; dates are ISO strings compared with the run's creation time."""
+
+    prompt_ids: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    model_ids: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    since: str | None = None  # inclusive, e.g. "2026-11-01"
+    until: str | None = None  # inclusive day, e.g. "2026-11-30"
+
+
+@dataclass
+class GalleryPage:
+    """One page of comparison cards, newest first, and how many match in all."""
+
+    cards: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+
+
+def data_version(store: RunStore) -> str:
+    """A cheap token that changes whenever anything is written to the database (cache key for lists)."""
+    parts = []
+    for suffix in ("", "-wal"):
+        try:
+            st = os.stat(f"{store.path}{suffix}")
+        except OSError:
+            parts.append("-")
+            continue
+        parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+    return "|".join(parts)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _gallery_where(flt: GalleryFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if flt.category:
+        clauses.append("c.category = ?")
+        params.append(flt.category)
+    if flt.model_id:
+        clauses.append("c.id IN (SELECT comparison_id FROM runs WHERE model_id = ?)")
+        params.append(flt.model_id)
+    if flt.status:
+        statuses = list(ACTIVE_STATUSES) if flt.status in ("active", *ACTIVE_STATUSES) else [flt.status]
+        clauses.append(f"c.id IN (SELECT comparison_id FROM runs WHERE status IN ({marks(statuses)}))")
+        params.extend(statuses)
+    if flt.text.strip():
+        pattern = _like(flt.text.strip())
+        clauses.append(
+            "(c.title LIKE ? ESCAPE '\\' OR c.category LIKE ? ESCAPE '\\' OR c.id LIKE ? ESCAPE '\\'"
+            " OR c.prompt_text LIKE ? ESCAPE '\\'"
+            " OR c.id IN (SELECT comparison_id FROM runs WHERE model_id LIKE ? ESCAPE '\\'))"
+        )
+        params.extend([pattern] * 5)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def runs_summary(store: RunStore, comparison_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """List columns (no texts) of the runs of some comparisons, with their latest render check, by comparison."""
+    out: dict[str, list[dict[str, Any]]] = {cid: [] for cid in comparison_ids}
+    if not comparison_ids:
+        return out
+    sql = (
+        # error and raw_finish_reason sit before the texts in each row: the status mapping needs them.
+        f"SELECT {RUN_COLS}, r.raw_finish_reason, r.error, {CHECK_COLS}, "
+        "(k.screenshot IS NOT NULL) AS has_screenshot "
+        "FROM runs r INDEXED BY runs_list_cover LEFT JOIN render_checks k ON k.run_id = r.id "
+        f"WHERE r.comparison_id IN ({marks(comparison_ids)}) ORDER BY r.comparison_id, r.position"
+    )
+    for row in store.db.query(sql, list(comparison_ids)):
+        out[row["comparison_id"]].append(row)
+    return out
+
+
+def gallery_page(store: RunStore, flt: GalleryFilter, *, limit: int = 12, offset: int = 0) -> GalleryPage:
+    """Comparisons newest first as cards (title, category, date, runs without texts), one page of them."""
+    where, params = _gallery_where(flt)
+    total = store.db.execute(f"SELECT count(*) FROM comparisons c{where}", params).fetchone()[0]
+    rows = list(
+        store.db.query(
+            "SELECT c.id, c.created_at, c.title, c.category, c.prompt_id FROM comparisons c"
+            f"{where} ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
+            [*params, int(limit), int(offset)],
+        )
+    )
+    runs = runs_summary(store, [r["id"] for r in rows])
+    for row in rows:
+        row["runs"] = runs[row["id"]]
+    return GalleryPage(cards=rows, total=int(total))
+
+
+def filter_options(store: RunStore) -> dict[str, list[Any]]:
+    """Values the filters offer: categories, model ids, prompts (id, title) and statuses present."""
+    db = store.db
+    return {
+        "categories": [
+            r[0] for r in db.execute("SELECT DISTINCT category FROM comparisons WHERE category != '' ORDER BY category")
+        ],
+        "model_ids": [r[0] for r in db.execute("SELECT DISTINCT model_id FROM runs ORDER BY model_id")],
+        "prompts": [
+            (r[0], r[1]) for r in db.execute("SELECT id, title FROM prompts ORDER BY title COLLATE NOCASE, id")
+        ],
+        "statuses": [r[0] for r in db.execute("SELECT DISTINCT status FROM runs ORDER BY status")],
+    }
+
+
+def runs_table(store: RunStore, flt: RunFilter | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Every run matching the filter (newest first) with its comparison's prompt and its render verdict."""
+    flt = flt or RunFilter()
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, values in (
+        ("c.prompt_id", flt.prompt_ids),
+        ("c.category", flt.categories),
+        ("r.model_id", flt.model_ids),
+        ("r.status", flt.statuses),
+    ):
+        if values:
+            clauses.append(f"{column} IN ({marks(values)})")
+            params.extend(values)
+    if flt.since:
+        clauses.append("r.created_at >= ?")
+        params.append(flt.since)
+    if flt.until:
+        clauses.append("r.created_at < ?")
+        params.append(flt.until + "\uffff")  # inclusive of the whole `until` day or instant
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    sql = (
+        f"SELECT {RUN_COLS}, c.prompt_id, c.title, c.category, {CHECK_COLS} "
+        "FROM runs r INDEXED BY runs_list_cover JOIN comparisons c ON c.id = r.comparison_id "
+        f"LEFT JOIN render_checks k ON k.run_id = r.id{where} ORDER BY r.created_at DESC, r.comparison_id, r.position"
+    )
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return list(store.db.query(sql, params))
+
+
+def recent_comparisons(store: RunStore, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest comparisons (id, created_at, title, category) for pickers."""
+    return list(
+        store.db.query(
+            "SELECT id, created_at, title, category FROM comparisons ORDER BY created_at DESC, id DESC LIMIT ?",
+            [int(limit)],
+        )
+    )
+
+
+def timeline(store: RunStore, comparison_id: str) -> list[dict[str, Any]]:
+    """Per run of one comparison: model, status and its timeline samples [[seconds, chars, lines], ...]."""
+    out = []
+    for row in store.db.query(
+        "SELECT id, model_id, position, status, ttft_s, latency_s, timeline FROM runs "
+        "WHERE comparison_id = ? ORDER BY position",
+        [comparison_id],
+    ):
+        try:
+            samples = json.loads(row.pop("timeline") or "[]")
+        except ValueError:
+            samples = []
+        row["samples"] = [s for s in samples if isinstance(s, list | tuple) and len(s) >= 3]
+        out.append(row)
+    return out
+
+
+def active_runs(store: RunStore) -> list[dict[str, Any]]:
+    """Runs queued or streaming right now (id, comparison, model, status, started_at), oldest first."""
+    return list(
+        store.db.query(
+            "SELECT id, comparison_id, model_id, status, started_at, created_at FROM runs "
+            f"WHERE status IN ({marks(ACTIVE_STATUSES)}) ORDER BY created_at, position",
+            ACTIVE_STATUSES,
+        )
+    )
+
+
+def live_runs(store: RunStore, comparison_id: str, *, tail_chars: int = 2500) -> list[dict[str, Any]]:
+    """The runs of one comparison for a live panel: list columns, lines so far and the tail of the text."""
+    sql = (
+        "WITH t AS (SELECT r.id AS run_id, "
+        " coalesce(r.response, (SELECT group_concat(c.response, '') FROM run_chunks c WHERE c.run_id = r.id)) AS text,"
+        " coalesce(r.reasoning, (SELECT group_concat(c.reasoning, '') FROM run_chunks c WHERE c.run_id = r.id))"
+        " AS thought FROM runs r WHERE r.comparison_id = ?) "
+        f"SELECT {RUN_COLS}, r.error, length(t.text) AS chars_so_far, "
+        "length(t.text) - length(replace(t.text, char(10), '')) "
+        "+ (length(t.text) > 0) AS lines_so_far, substr(t.text, -?) AS tail, "
+        "length(t.thought) AS reasoning_chars, r.raw_finish_reason, r.timeline "
+        "FROM runs r JOIN t ON t.run_id = r.id ORDER BY r.position"
+    )
+    return list(store.db.query(sql, [comparison_id, int(tail_chars)]))
+
+
+def comparison_detail(store: RunStore, comparison_id: str) -> dict[str, Any] | None:
+    """One comparison with all its runs in full (texts included) and each run's latest render check."""
+    comparison = get_comparison(store, comparison_id)
+    if comparison is None:
+        return None
+    runs = runs_of(store, comparison_id)
+    checks = latest_checks(store, [r["id"] for r in runs])
+    for run in runs:
+        run["check"] = checks.get(run["id"])
+    comparison["runs"] = runs
+    return comparison
+
+
+def database_snapshot(store: RunStore) -> bytes:
+    """The whole database as one consistent SQLite file (WAL content included)."""
+    return store.db.conn.serialize()
+
+
+def integrity_problems(store: RunStore, limit: int = 5) -> list[str]:
+    """What SQLite's quick check finds wrong with the file (at most `limit` lines); empty when it is sound."""
+    problems = [str(row[0]) for row in store.db.execute(f"PRAGMA quick_check({int(limit)})")]
+    return [] if problems == ["ok"] else problems
