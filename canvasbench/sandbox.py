@@ -16,6 +16,8 @@ Three more walls, each checked in real Chromium by the browser tests:
   the artifact are rewritten to it, so previews work offline and an `<img>` cannot be a beacon.
 - A first script in the inner page removes WebRTC (no CSP directive covers it in Chromium) and removes
   nested frames as they appear (a nested srcdoc frame would bring a fresh `RTCPeerConnection`).
+The same script gives the page in-memory localStorage, sessionStorage and cookies: the opaque origin has
+none, and a page that reads a saved high score would otherwise die where a saved copy of it works.
 """
 
 from __future__ import annotations
@@ -121,6 +123,50 @@ _GUARD = r"""<script data-canvasbench-guard>(function () {
       get: function () { return d.get.call(w) || VIEW[i]; }
     });
   });
+  // The opaque origin has no storage: reading localStorage, sessionStorage or document.cookie throws a
+  // SecurityError, so a game that keeps its high score there dies on its first line here and works when
+  // saved and opened. The page gets stand-ins in memory, for its own life only and shared with nothing.
+  function memoryStorage() {
+    var data = Object.create(null), api = {
+      getItem: function (k) { k = String(k); return k in data ? data[k] : null; },
+      setItem: function (k, v) { data[String(k)] = String(v); },
+      removeItem: function (k) { delete data[String(k)]; },
+      clear: function () { Object.keys(data).forEach(function (k) { delete data[k]; }); },
+      key: function (i) { var keys = Object.keys(data); return i >= 0 && i < keys.length ? keys[i] : null; }
+    };
+    return new Proxy(data, {
+      get: function (t, k) {
+        if (k === "length") return Object.keys(data).length;
+        if (k === Symbol.toStringTag) return "Storage";
+        if (typeof k === "string" && Object.prototype.hasOwnProperty.call(api, k)) return api[k];
+        if (k in Object.prototype) return Object.prototype[k];  // toString, hasOwnProperty, ... as on a Storage
+        return typeof k === "string" && k in data ? data[k] : undefined;
+      },
+      set: function (t, k, v) { data[String(k)] = String(v); return true; },
+      defineProperty: function (t, k, d) { data[String(k)] = String(d.value); return true; }
+    });
+  }
+  ["localStorage", "sessionStorage"].forEach(function (name) {
+    try { w[name]; return; } catch (e) {}
+    var stand_in = memoryStorage();
+    try {
+      Object.defineProperty(w, name, {configurable: true, enumerable: true, get: function () { return stand_in; }});
+    } catch (e) {}
+  });
+  try { document.cookie; } catch (e) {
+    var jar = Object.create(null);
+    Object.defineProperty(document, "cookie", {
+      configurable: true, enumerable: true,
+      get: function () { return Object.keys(jar).map(function (k) { return k + "=" + jar[k]; }).join("; "); },
+      set: function (v) {
+        var m = /^\s*([^=;]+?)\s*=\s*([^;]*)/.exec(String(v));
+        if (!m) return;
+        var age = /;\s*max-age\s*=\s*(-?\d+)/i.exec(String(v)), until = /;\s*expires\s*=([^;]*)/i.exec(String(v));
+        if ((age && +age[1] <= 0) || (until && Date.parse(until[1]) <= Date.now())) delete jar[m[1]];
+        else jar[m[1]] = m[2];
+      }
+    });
+  }
   Object.getOwnPropertyNames(w).forEach(function (k) {
     if (/RTC/.test(k)) { try { delete w[k]; } catch (e) {} try { w[k] = undefined; } catch (e) {} }
   });
