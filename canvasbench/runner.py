@@ -235,7 +235,8 @@ class Runner:
             run.finished.wait(max(0.0, deadline - time.monotonic()))
         self._ticker.cancel()
         self._writer.close(timeout=max(1.0, deadline - time.monotonic()))
-        self._hooks.shutdown(wait=False)
+        # Every saved run's hooks are called before this returns: the CLI shuts its render checks down next.
+        self._hooks.shutdown(wait=True)
         _forget_shared(self)
 
     # --- the loop thread ---------------------------------------------------------------------
@@ -371,12 +372,14 @@ class Runner:
 
         def done() -> None:
             run.progress, run.timeline = None, []  # the text lives in the store now; keep the process small
+            # Queued before anyone can see the run finished, so shutdown() (which waits for queued hooks)
+            # never drops the hook of a run it saw end.
+            if self.on_run_finished is not None or self._extra_hooks:
+                self._hooks.submit(self._call_hooks, run.run_id, result.status)
             run.finished.set()
             with self._saved:
                 self._saved_n += 1
                 self._saved.notify_all()
-            if self.on_run_finished is not None or self._extra_hooks:
-                self._hooks.submit(self._call_hooks, run.run_id, result.status)
 
         self._writer.finish(run.run_id, build, done)
 
