@@ -64,6 +64,11 @@ def start_fakes(port: int) -> subprocess.Popen[bytes]:
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def load() -> str:
+    """The 1-, 5- and 15-minute load averages, as `uptime` prints them."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def tree_cpu_s(root: int) -> float:
     """CPU seconds (user + system) used so far by a process and all its live descendants."""
     parents: dict[int, int] = {}
@@ -356,6 +361,8 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=2000, help="lines of the streamed page (about 45 chars each)")
     args = parser.parse_args()
 
+    load_at_start = load()
+    row_loads: list[str] = []
     port = free_port()
     fakes = start_fakes(port)
     tmp = Path(tempfile.mkdtemp(prefix="canvasbench-bench-"))
@@ -394,6 +401,7 @@ def main() -> None:
                     file=sys.stderr,
                 )
             rows.append(median_row(reps))
+            row_loads.append(f"{count} runs: {load()}")
         probe = ttft_probe(args.provider, args.first_delay_ms, port, tmp / "probe.db", args.ttft_samples)
     finally:
         fakes.terminate()
@@ -401,13 +409,15 @@ def main() -> None:
     print(
         f"provider {args.provider}, {args.chunks} chunks {args.interval_ms:g} ms apart after "
         f"{args.first_delay_ms:g} ms, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-        f"median of {args.repeat} (TTFT errors pooled over all runs)"
+        f"median of {args.repeat} (TTFT errors pooled over all runs); load average (1, 5, 15 min) at the start "
+        f"{load_at_start}"
     )
     print(table(rows))
+    print(f"load average after each row: {'; '.join(row_loads)}")
     print()
     print(f"{args.ttft_samples} single short streams ({args.first_delay_ms:g} ms first-token delay), one at a time:")
     print(probe)
-    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    print(f"load average at the end: {load()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
 
 
 if __name__ == "__main__":

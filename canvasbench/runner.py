@@ -4,7 +4,8 @@ The runner submits, validates, limits (per provider), cancels and waits for runs
 each run's id and final status. Around it: `event_loop` (the process-wide loop), `progress` (timelines
 and what a checkpoint holds), `run_writer` (the one thread that writes), `final_row` (the final
 transaction's columns: the whole text, the extracted artifact's metrics, tokens, cost and price) and
-`warm` (start-up work, done in `submit()` before anything is timed).
+`warm` (start-up work, done in `submit()` before anything is timed). The analysis and the final row's
+modules (pygments, prices) are imported by warm()'s last step once the first request is out, or at first use.
 """
 
 from __future__ import annotations
@@ -21,10 +22,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from canvasbench.analysis_pool import IN_THREAD_CHARS, analyse_soon, analysis_of
 from canvasbench.errors import CanvasBenchError, UsageError
 from canvasbench.event_loop import background_loop
-from canvasbench.final_row import final_row
 from canvasbench.liveness import worker_token
 from canvasbench.paths import db_path
 from canvasbench.progress import (
@@ -42,7 +41,7 @@ from canvasbench.redact import redact
 from canvasbench.run_writer import RunWriter, WriterStats
 from canvasbench.status import Status
 from canvasbench.store import RunStore, utc_now
-from canvasbench.warm import warm, warm_in_background
+from canvasbench.warm import lexers_ready, warm, warm_in_background
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +235,8 @@ class Runner:
             run.finished.wait(max(0.0, deadline - time.monotonic()))
         self._ticker.cancel()
         self._writer.close(timeout=max(1.0, deadline - time.monotonic()))
-        self._hooks.shutdown(wait=False)
+        # Every saved run's hooks are called before this returns: the CLI shuts its render checks down next.
+        self._hooks.shutdown(wait=True)
         _forget_shared(self)
 
     # --- the loop thread ---------------------------------------------------------------------
@@ -332,7 +332,11 @@ class Runner:
     def _checkpoint(self, run: _Run, now: float) -> None:
         run.last_write = now
         self._writer.checkpoint(run.run_id, checkpoint_fields(run.progress, run.timeline))
-        if not self._workers_warmed and run.progress is not None and len(run.progress.text) >= IN_THREAD_CHARS:
+        if self._workers_warmed or run.progress is None:
+            return
+        from canvasbench.analysis_pool import IN_THREAD_CHARS
+
+        if len(run.progress.text) >= IN_THREAD_CHARS:
             # A page this large is analysed in a worker process: start them now, long before it ends.
             self._workers_warmed = True
             self._hooks.submit(warm, analysis_workers=True)
@@ -355,20 +359,27 @@ class Runner:
         if run.started:
             sample(run.timeline, time.monotonic() - run.started, result.text)
         timeline = list(run.timeline)
+        from canvasbench.analysis_pool import analyse_soon, analysis_of
+
         analysis = analyse_soon(result.text)  # large pages: starts now, in parallel with runs ending at once
 
         def build() -> dict[str, Any]:
+            from canvasbench.final_row import final_row
+
+            lexers_ready()
             analysed = analysis_of(analysis, result.text)
             return final_row(run.model_id, result, analysed, timeline=timeline, finished_at=finished_at)
 
         def done() -> None:
             run.progress, run.timeline = None, []  # the text lives in the store now; keep the process small
+            # Queued before anyone can see the run finished, so shutdown() (which waits for queued hooks)
+            # never drops the hook of a run it saw end.
+            if self.on_run_finished is not None or self._extra_hooks:
+                self._hooks.submit(self._call_hooks, run.run_id, result.status)
             run.finished.set()
             with self._saved:
                 self._saved_n += 1
                 self._saved.notify_all()
-            if self.on_run_finished is not None or self._extra_hooks:
-                self._hooks.submit(self._call_hooks, run.run_id, result.status)
 
         self._writer.finish(run.run_id, build, done)
 

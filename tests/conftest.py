@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,3 +25,25 @@ def isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     for var in KEY_VARS:
         monkeypatch.delenv(var, raising=False)
     yield tmp_path
+
+
+@pytest.fixture(autouse=True)
+def sigint_left_alone() -> Iterator[None]:
+    """Fail the test that leaves this process's Ctrl-C handling changed: every later child CLI would inherit it."""
+    handler = signal.getsignal(signal.SIGINT)
+    blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    yield
+    now_handler = signal.getsignal(signal.SIGINT)
+    now_blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    if (now_handler, now_blocked) != (handler, blocked):
+        signal.signal(signal.SIGINT, handler)  # type: ignore[arg-type]
+        signal.pthread_sigmask(signal.SIG_BLOCK if blocked else signal.SIG_UNBLOCK, [signal.SIGINT])
+        pytest.fail(f"SIGINT left changed: handler {handler!r} -> {now_handler!r}, blocked {blocked} -> {now_blocked}")
+
+
+def pytest_report_header() -> str | None:
+    """Say when this process ignores Ctrl-C: it was started that way (a background job of a shell without job
+    control), and every child inherits it unless started as a terminal would (tests/cli_process.py)."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        return "SIGINT is ignored in this process (started as a background job): children inherit it"
+    return None

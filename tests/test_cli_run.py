@@ -18,15 +18,8 @@ from click.testing import CliRunner, Result
 from canvasbench.cli import main
 from canvasbench.prompts import load_suite
 from canvasbench.store import RunStore
+from tests.cli_process import AS_FROM_A_TERMINAL
 from tests.fakes import fixtures
-
-# The CLI as a terminal starts it: Ctrl-C raises KeyboardInterrupt even if this test process was left
-# ignoring or blocking SIGINT by something earlier in the session (a child inherits both).
-AS_FROM_A_TERMINAL = (
-    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
-    "from canvasbench.cli import main; main()"
-)
 
 PROJECT = Path(__file__).resolve().parent.parent
 RUN_KEYS = [

@@ -18,14 +18,7 @@ import pytest
 from canvasbench.render.processes import chromium_path, descendants
 from canvasbench.store import RunStore
 from canvasbench.store.reads import latest_check
-
-# The CLI as a terminal starts it: Ctrl-C raises KeyboardInterrupt even if this test process was left
-# ignoring or blocking SIGINT by something earlier in the session (a child inherits both).
-AS_FROM_A_TERMINAL = (
-    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
-    "from canvasbench.cli import main; main()"
-)
+from tests.cli_process import AS_FROM_A_TERMINAL
 
 PAGES = Path(__file__).parent / "render_pages"
 ROOT = Path(__file__).resolve().parent.parent

@@ -162,6 +162,16 @@ def test_cancel_a_streaming_run_keeps_its_partial_output(make_runner: Callable[.
     assert set(finished) == set(also) == {(r["id"], r["status"]) for r in rows}  # each hook hears the status
 
 
+def test_shutdown_returns_after_every_saved_runs_hooks(make_runner: Callable[..., Runner]) -> None:
+    # The CLI shuts its render checks down right after the runner: a hook still queued then would be lost.
+    heard: list[str] = []
+    runner = make_runner(on_run_finished=lambda run_id, _status: heard.append(run_id))
+    comparison_id = runner.submit(PROMPT, ["gemini:fake;chunks=3", "openai:fake;chunks=3", "anthropic:fake;chunks=3"])
+    rows = runner.wait(comparison_id, timeout=30)
+    runner.shutdown()
+    assert sorted(heard) == sorted(r["id"] for r in rows)
+
+
 def test_cancel_a_comparison_with_a_queued_run(make_runner: Callable[..., Runner]) -> None:
     runner = make_runner(concurrency={"openai": 1})
     first, second = "openai:fake;chunks=2000;interval_ms=5;lines=401", "openai:fake;chunks=2000;interval_ms=5;lines=402"

@@ -74,6 +74,13 @@ def _echo_evidence(rows: Sequence[dict[str, Any]], checks: dict[str, dict[str, A
             click.echo(f"{label}: {check['verdict']} - {check['evidence']}")
 
 
+def _start_warming(models: Sequence[str]) -> None:
+    """Import and warm the models' SDKs on a thread while this one loads the runner and opens the store."""
+    from canvasbench.warm import warm_in_background
+
+    warm_in_background(dict.fromkeys(m.partition(":")[0].strip() for m in models), analysis_workers=False)
+
+
 def _verdict_column(checks: dict[str, dict[str, Any]] | None) -> dict[str, str] | None:
     return None if checks is None else {run_id: c["verdict"] for run_id, c in checks.items()}
 
@@ -134,6 +141,7 @@ def run_command(
     as_json: bool,
 ) -> None:
     """Send one prompt to several models at once and watch them stream side by side."""
+    _start_warming(models)
     from canvasbench.cli.execute import execute  # the runner, the store and their libraries: only when run
     from canvasbench.comparisons import repeat_models
     from canvasbench.runner import RunOptions
@@ -189,6 +197,7 @@ def sweep_command(
     as_json: bool,
 ) -> None:
     """Run the prompt suite (or part of it) against the models: one comparison per prompt, unattended."""
+    _start_warming(models)
     from canvasbench.cli.execute import execute
     from canvasbench.runner import RunOptions
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import threading
 import time
 
 
@@ -45,3 +46,7 @@ class Activity:
 
 # Set by generate() for each attempt; read by the transport (http.py) in the same task's context.
 current_activity: contextvars.ContextVar[Activity | None] = contextvars.ContextVar("activity", default=None)
+
+# Set once, when the process's first request has been answered (its response began) or has failed: the
+# request is out, so start-up work it does not need may now use the CPU (see canvasbench.warm).
+first_request_out = threading.Event()

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx2
 
-from canvasbench.providers.activity import current_activity
+from canvasbench.providers.activity import current_activity, first_request_out
 
 # No read/write/pool deadline: generate() enforces the idle timeout itself, and a long generation must
 # never die at a fixed deadline. Connecting gets a bound so a dead host fails fast (and is retried).
@@ -67,7 +67,10 @@ class ActivityTransport(httpx2.AsyncBaseTransport):
         activity = current_activity.get()
         if activity is not None:
             activity.request_sent()
-        response = await self._inner.handle_async_request(request)
+        try:
+            response = await self._inner.handle_async_request(request)
+        finally:
+            first_request_out.set()
         assert isinstance(response.stream, httpx2.AsyncByteStream)
         return httpx2.Response(
             status_code=response.status_code,
