@@ -1,10 +1,12 @@
 """How fast render checks go: 50 real-sized pages (100-2,000 lines), a few heavy three.js scenes among them.
 
 Run: .venv/bin/python benchmarks/render_speed.py [--pages 50] [--workers 2]
-Prints the wall time, pages per minute, the share of each verdict and the slowest pages. The pages
-are the labelled corpus in tests/render_pages (each grown to a real size with the kind of helper
-code and data generated pages carry), cycled until there are enough; every page is checked as
-`canvasbench check` does (two at a time, each in its own browser, with the player's input).
+Prints the wall time, pages per minute, the share of each verdict, how many verdicts disagree with the
+corpus labels (speed bought with wrong verdicts is no speed), where the time went and the slowest pages.
+The pages are the labelled corpus in tests/render_pages (each grown to a real size with the kind of
+helper code and data generated pages carry, which does not change what it should be judged), cycled
+until there are enough; every page is checked as `canvasbench check` does (two at a time, each in its
+own browser, with the player's input).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -38,8 +41,16 @@ function lerp{i}(a, b, t) {{
 """
 
 
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=[\"']?(?:importmap|application/json))[^>]*>", re.I)
+
+
 def grown(code: str, lines: int) -> str:
-    """The page with helper code added before </body> until it has about `lines` lines."""
+    """The page with helper code added until it has about `lines` lines, without changing what it does.
+
+    The code goes at the start of the page's first inline script (a script that fails to parse still
+    fails); a page with none gets it as a data block that does not run (a new script of its own would
+    be a program that runs).
+    """
     extra = []
     i = 0
     while code.count("\n") + sum(block.count("\n") for block in extra) < lines:
@@ -47,16 +58,25 @@ def grown(code: str, lines: int) -> str:
             HELPER.format(name=f"block {i}", i=i, speed=i % 7 + 1, c1=f"{i * 37 % 4096:03x}", c2="abc", c3="123")
         )
         i += 1
-    script = "<script>" + "".join(extra) + "</script>"
-    return code.replace("</body>", script + "</body>", 1) if "</body>" in code else code + script
+    helpers = "".join(extra)
+    first = _INLINE_SCRIPT.search(code)
+    if first is not None:
+        return code[: first.end()] + helpers + code[first.end() :]
+    block = '<script type="application/json">' + json.dumps(helpers.split("\n"), indent=0) + "</script>"
+    return code.replace("</body>", block + "</body>", 1) if "</body>" in code else code + block
+
+
+def labels() -> dict[str, dict[str, object]]:
+    """The corpus labels: each page's expected verdict (and facts)."""
+    return dict(json.loads((PAGES / "labels.json").read_text(encoding="utf-8")))
 
 
 def workload(count: int) -> list[tuple[str, str, str]]:
     """(name, kind, code) for `count` pages of 100-2,000 lines, heavy three.js scenes included."""
-    labels = json.loads((PAGES / "labels.json").read_text(encoding="utf-8"))
+    expected = labels()
     # Endless loops are left out: they cost their CPU allowance twice by design, not by the checker's speed.
     endless = ("infinite_loop.html", "hangs_after_drawing.html", "endless_loop")
-    names = [n for n in labels if "hostile/" not in n and not any(e in n for e in endless)]
+    names = [n for n in expected if "hostile/" not in n and not any(e in n for e in endless)]
     names = [*HEAVY, *[n for n in names if n not in HEAVY]]
     pages = []
     for k in range(count):
@@ -85,13 +105,15 @@ def main() -> None:
     try:
         check_artifact("<p>warm up</p>", "html", limits=limits, engine=engine)  # browser start is not a page
         timings: list[tuple[float, str, str]] = []
+        phases: collections.Counter[str] = collections.Counter()
 
         def one(page: tuple[str, str, str]) -> str:
             name, kind, code = page
             started = time.monotonic()
-            verdict = check_artifact(code, kind, limits=limits, engine=engine).verdict
-            timings.append((time.monotonic() - started, name, verdict))
-            return verdict
+            check = check_artifact(code, kind, limits=limits, engine=engine)
+            timings.append((time.monotonic() - started, name, check.verdict))
+            phases.update(check.details.get("phase_s") or {})
+            return check.verdict
 
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=args.workers) as pool:
@@ -105,6 +127,15 @@ def main() -> None:
     print(f"pages per minute: {len(pages) / wall * 60:.1f}")
     for verdict, n in collections.Counter(verdicts).most_common():
         print(f"  {verdict:<20} {n:3d}  {n / len(pages):.0%}")
+    expected = labels()
+    wrong = [(name, v) for (name, _, _), v in zip(pages, verdicts, strict=True) if v != expected[name]["verdict"]]
+    print(f"verdicts that disagree with tests/render_pages/labels.json: {len(wrong)} of {len(pages)}")
+    for name, verdict in wrong:
+        print(f"  {name}: {verdict}, labelled {expected[name]['verdict']}")
+    total = sum(phases.values()) or 1.0
+    print("check time by part (summed over pages; the rest is context start and clean-up):")
+    for part, seconds in phases.most_common():
+        print(f"  {part:<12} {seconds:6.1f} s  {seconds / total:.0%}")
     print("slowest:")
     for seconds, name, verdict in sorted(timings, reverse=True)[:5]:
         print(f"  {seconds:5.1f} s  {name}  ({verdict})")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import base64
 import concurrent.futures
 import contextlib
 import os
@@ -28,6 +29,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Coroutine
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -35,6 +37,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import (
     Browser,
     BrowserContext,
+    CDPSession,
     ConsoleMessage,
     Frame,
     Page,
@@ -47,7 +50,15 @@ from playwright.async_api import Error as PlaywrightError
 
 from canvasbench.errors import CanvasBenchError
 from canvasbench.render.mirror import Mirror, MirrorHit, fetch_version, load_mirror
-from canvasbench.render.page_scripts import CANVAS_ONLY_CSS, HEARTBEAT, INIT_SCRIPT, PROBE_JS
+from canvasbench.render.page_scripts import (
+    CANVAS_ONLY_CSS,
+    CANVAS_ONLY_JS,
+    DREW,
+    HEARTBEAT,
+    INIT_SCRIPT,
+    PROBE_JS,
+    READY_JS,
+)
 from canvasbench.render.player import play
 from canvasbench.render.processes import chromium_path, main_thread_cpu_s, renderer_pids, rss_mb
 from canvasbench.render.verdict import (
@@ -68,6 +79,7 @@ T = TypeVar("T")
 ARTIFACT_HOST = "artifact.canvasbench.invalid"
 PAGE_URL = f"http://{ARTIFACT_HOST}/index.html"
 EARLY_LOOK_S = 0.5  # after load: a page's first frames are drawn by then
+FIRST_READY_S = 0.15  # ...or sooner, once it has run a few animation frames or has nothing scheduled
 ANIMATION_LOOK_S = 0.4  # a page that drew late is looked at again this much later to see if it moves
 WATCH_POLL_S = 0.3  # while watching, a page that drew is looked at this often to see whether it moves
 SETTLE_S = 0.3  # after the player's input, before the third look
@@ -117,6 +129,7 @@ _STARTUP_FAILURE = re.compile(
     r"Failed to fetch dynamically imported module"
 )
 MAX_FETCHES_PER_CHECK = 4  # library versions fetched from the registry for one page
+NOTED_JS = "() => document.getElementById('box')?.dataset.blocked || ''"  # the wrapper's refused navigations
 
 
 class RenderUnavailable(CanvasBenchError):
@@ -214,6 +227,8 @@ class _Observed:
     beats: int = 0
     cpu: _PageCpu | None = None
     hang: str = ""  # what was seen when it was called not responding
+    drew: str = ""  # the page's first drawing call (it says so itself, even if it stops responding next)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per part of the check
     _baseline: dict[int, float] | None = None  # main-thread CPU per renderer at the last heartbeat seen
     _baseline_beats: int = -1
 
@@ -264,6 +279,9 @@ class _Observed:
         if msg.type == "debug" and msg.text == HEARTBEAT:
             self.heartbeat_at = time.monotonic()
             self.beats += 1
+            return
+        if msg.type == "debug" and msg.text.startswith(DREW + " "):
+            self.drew = self.drew or msg.text[len(DREW) + 1 :][:40]
             return
         if msg.type != "error":
             return
@@ -332,6 +350,26 @@ def _local_file(url: str) -> str | None:
 def _local_files_in(messages: list[str]) -> list[str]:
     """Files beside the page named in error messages (a Worker built from `worker.js`)."""
     return [m.group(1) for message in messages for m in _LOCAL_URL.finditer(message)]
+
+
+class _Phases:
+    """Wall seconds spent in each part of one check (where a slow check's time went)."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into = into
+        self.at = time.monotonic()
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.into[name] = round(self.into.get(name, 0.0) + now - self.at, 2)
+        self.at = now
+
+
+async def _capture(cdp: CDPSession) -> bytes:
+    # DevTools' own capture takes the next frame as it is; Playwright's screenshot adds style changes
+    # (each one more frame, seconds on a software-WebGL page) and waits for fonts.
+    shot = await cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True})
+    return base64.b64decode(shot["data"])
 
 
 def _most_informative(looks: list[_Look]) -> bytes | None:
@@ -653,6 +691,7 @@ class RenderEngine:
         await context.route("**/*", route)
         await context.route_web_socket("**/*", socket)
         page = await context.new_page()
+        cdp = await context.new_cdp_session(page)
         context.on("page", popup)  # only after our own page, which fires the same event
         page.on("console", seen.console)
         page.on("pageerror", lambda exc: seen.error(f"Uncaught {exc.name or 'Error'}: {exc.message}"))
@@ -665,8 +704,11 @@ class RenderEngine:
         seen.restart()
         loaded, hung = False, False
         looks: list[_Look] = []
+        frozen: _Look | None = None
+        noted: asyncio.Future[Any] | None = None
         actions: list[str] = []
         trigger = ""  # the first input after which a page that stood still ran animation frames
+        clock = _Phases(seen.phases)
         try:
             await self._step(page.goto(PAGE_URL, wait_until="commit", timeout=0), seen, limits)
             # Wait for our own load event rather than goto's, while the page's heartbeat says it runs.
@@ -675,25 +717,40 @@ class RenderEngine:
                     break  # still loading but alive: look at what is there
                 if seen.stuck(limits):
                     raise _NotResponding
-                await self._pause(seen, 0.1)
+                await self._pause(seen, 0.1, load_fired)
             loaded = load_fired.is_set()
+            loaded_at = time.monotonic()
+            clock.lap("load")
             frame = page.main_frame.child_frames[0] if page.main_frame.child_frames else page.main_frame
-            await self._pause(seen, EARLY_LOOK_S)
-            looks.append(await self._look(page, frame, seen, limits))
+            first_look_by = time.monotonic() + EARLY_LOOK_S
+            await self._pause(seen, FIRST_READY_S)
+            while (left := first_look_by - time.monotonic()) > 0:
+                # A page whose frames take longer than that is looked at as it is by then.
+                with contextlib.suppress(TimeoutError):
+                    if await asyncio.wait_for(self._step(frame.evaluate(READY_JS), seen, limits), left):
+                        break
+                await self._pause(seen, min(0.1, first_look_by - time.monotonic()))
+            looks.append(await self._look(page, cdp, frame, seen, limits))
+            clock.lap("first look")
             # Watch until the page has drawn and moved (all that watching can tell) or `sample_s` passed:
-            # a page still or not yet drawn is watched for the whole time, since it may draw late.
-            watched_until = time.monotonic() + max(limits.sample_s - EARLY_LOOK_S, 0.0)
+            # a page still or not yet drawn is watched for the whole time, since it may draw late, unless
+            # it has nothing scheduled (no timer, frame callback, animation or worker): then it cannot change.
+            watched_until = loaded_at + limits.sample_s
+            if looks[0].probe.get("quiet"):
+                watched_until = time.monotonic()
             moved: bytes | None = None
             while moved is None and (left := watched_until - time.monotonic()) > 0:
                 await self._pause(seen, min(WATCH_POLL_S, left))
                 if looks[0].drawn and time.monotonic() < watched_until:
-                    shot = await self._shot(page, seen, limits)
+                    shot = await self._shot(cdp, seen, limits)
                     moved = shot if changed(looks[0].shot, shot) else None
-            looks.append(await self._look(page, frame, seen, limits, shot=moved, drawn_before=looks[0].drawn))
+            looks.append(await self._look(page, cdp, frame, seen, limits, shot=moved, drawn_before=looks[0].drawn))
             if not looks[0].drawn and looks[1].drawn:
                 # It drew late: whether it moves is judged from a second look after it had drawn.
                 await self._pause(seen, ANIMATION_LOOK_S)
-                looks[1] = replace(looks[1], animates=changed(looks[1].shot, await self._shot(page, seen, limits)))
+                second = await self._shot(cdp, seen, limits)
+                looks[1] = replace(looks[1], animates=changed(looks[1].shot, second))
+            clock.lap("watch")
             if limits.interact and not seen.crashed:
                 canvas = looks[1].probe.get("main_canvas")
                 during: list[_Look] = []
@@ -702,36 +759,46 @@ class RenderEngine:
                     # Nothing drawn yet: look while the input goes on too, since what a pointer draws may
                     # fade before the input ends (a particle trail), and judge the page by that as well.
                     if not any(look.drawn for look in looks):
-                        during.append(await self._look(page, frame, seen, limits))
+                        during.append(await self._look(page, cdp, frame, seen, limits))
 
-                played = await play(page, frame, canvas, lambda a: self._step(a, seen, limits), peek)
+                viewport = (limits.width, limits.height)
+                control = looks[1].probe.get("start_control")
+                step = partial(self._step, seen=seen, limits=limits)
+                played = await play(cdp, frame, viewport, control, canvas, step, peek)
                 actions = [action for action, _ in played]
                 still = int(looks[1].probe.get("frames") or 0)
                 trigger = next((action for action, frames in played if frames > still + 1), "")
+                clock.lap("play")
                 await self._pause(seen, SETTLE_S)
-                after = await self._look(page, frame, seen, limits, drawn_before=looks[1].drawn)
+                noted = asyncio.ensure_future(page.evaluate(NOTED_JS))  # read beside the last look
+                after = await self._look(page, cdp, frame, seen, limits, drawn_before=looks[1].drawn)
                 if not after.drawn and during and during[0].drawn:
                     after = replace(during[0], probe=after.probe)  # the moment that shows what input did
                 looks.append(after)
+                clock.lap("last look")
         except _NotResponding:
             hung = True
+            frozen = await self._freeze(cdp, seen)
+            clock.lap("stopped")
         except PlaywrightError:
             pass  # crashed meanwhile, or the browser went away: the flags tell which
         if not hung and not seen.crashed:
             # Navigations the page's own guard stopped before any request (links, meta refresh) are noted
             # by the wrapper: a viewer is shown a notice for them, so they count as attempts here too.
             with contextlib.suppress(PlaywrightError, _NotResponding):
-                noted = await self._step(
-                    page.evaluate("() => document.getElementById('box')?.dataset.blocked || ''"), seen, limits
-                )
-                for url in str(noted).split():
+                for url in str(await self._step(noted or page.evaluate(NOTED_JS), seen, limits)).split():
                     seen.navigate(url)
+        if noted is not None and not noted.done():
+            noted.cancel()
+        elif noted is not None and not noted.cancelled():
+            noted.exception()  # retrieved (a page that stopped responding may leave it failed)
         elapsed = time.monotonic() - started
-        return self._conclude(seen, looks, actions, trigger, loaded, hung, elapsed, started, mirror, limits)
+        return self._conclude(seen, looks, frozen, actions, trigger, loaded, hung, elapsed, started, mirror, limits)
 
     async def _look(
         self,
         page: Page,
+        cdp: CDPSession,
         frame: Frame,
         seen: _Observed,
         limits: CheckLimits,
@@ -740,30 +807,63 @@ class RenderEngine:
         drawn_before: bool = False,
     ) -> _Look:
         """One moment: the artifact's own facts, a screenshot of its area (`shot` when just taken), and its
-        main canvas alone (unless it was drawn on at the moment before and the page is not one colour now)."""
-        probe: dict[str, Any] = await self._step(frame.evaluate(PROBE_JS), seen, limits)
+        main canvas alone where other elements lie over it (a title or score is not the canvas drawn on)."""
+        probe: dict[str, Any]
         if shot is None:
-            shot = await self._shot(page, seen, limits)
+            # Both at once: on a page whose frames take seconds, each waits for the next frame.
+            probe, picture = await self._step(asyncio.gather(frame.evaluate(PROBE_JS), _capture(cdp)), seen, limits)
+        else:
+            probe, picture = await self._step(frame.evaluate(PROBE_JS), seen, limits), shot
         box = probe.get("main_canvas")
-        if box and drawn_before and box.get("context") and pixel_report(shot).drawn:
+        if box and drawn_before and box.get("context") and pixel_report(picture).drawn:
             drawn = True  # a canvas drawn on stays drawn on; its own screenshot would only cost a frame
         elif box:
             drawn = False
-            if box.get("context"):  # a canvas whose context was never created has nothing drawn on it
-                alone = page.screenshot(type="png", caret="hide", style=CANVAS_ONLY_CSS, timeout=0)
-                canvas_shot = await self._step(alone, seen, limits)
-                drawn = pixel_report(canvas_shot, (box["x"], box["y"], box["w"], box["h"])).drawn
+            area = (box["x"], box["y"], box["w"], box["h"])
+            covers = box.get("covers")
+            if box.get("context") and covers is not None:
+                # The screenshot shows the canvas where nothing lies over it (a title or score is not the canvas).
+                drawn = pixel_report(picture, area, covers).drawn
+            elif box.get("context"):  # a canvas whose context was never created has nothing drawn on it
+                drawn = pixel_report(await self._canvas_alone(cdp, frame, seen, limits), area).drawn
         else:
-            drawn = pixel_report(shot).drawn
-        return _Look(probe, shot, drawn)
+            drawn = pixel_report(picture).drawn
+        return _Look(probe, picture, drawn)
 
-    async def _shot(self, page: Page, seen: _Observed, limits: CheckLimits) -> bytes:
-        return await self._step(page.screenshot(type="png", caret="hide", timeout=0), seen, limits)
+    async def _canvas_alone(self, cdp: CDPSession, frame: Frame, seen: _Observed, limits: CheckLimits) -> bytes:
+        """A screenshot with everything but the artifact's canvases hidden (most of it lies over the canvas)."""
+        await self._step(frame.evaluate(CANVAS_ONLY_JS, CANVAS_ONLY_CSS), seen, limits)
+        try:
+            return await self._shot(cdp, seen, limits)
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                await self._step(frame.evaluate(CANVAS_ONLY_JS, ""), seen, limits)
+
+    async def _shot(self, cdp: CDPSession, seen: _Observed, limits: CheckLimits) -> bytes:
+        """The viewport as it is on screen (the next frame the compositor draws, PNG, encoded for speed)."""
+        return await self._step(_capture(cdp), seen, limits)
+
+    async def _freeze(self, cdp: CDPSession, seen: _Observed) -> _Look | None:
+        """Stop a page that stopped responding (its scripts end and may not run again) and look at what it had
+        drawn: a page that drew and then hung in the same task has never shown it, but it has drawn it."""
+        with contextlib.suppress(PlaywrightError, TimeoutError):
+            disable = asyncio.ensure_future(cdp.send("Emulation.setScriptExecutionDisabled", {"value": True}))
+            await asyncio.wait_for(cdp.send("Runtime.terminateExecution"), 2)
+            await asyncio.wait_for(disable, 2)
+            shot = await asyncio.wait_for(_capture(cdp), 5)
+            return _Look({}, shot, pixel_report(shot).drawn)
+        return None
 
     @staticmethod
-    async def _pause(seen: _Observed, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(seen.crash_event.wait(), max(seconds, 0.0))
+    async def _pause(seen: _Observed, seconds: float, until: asyncio.Event | None = None) -> None:
+        """Wait `seconds`, less if the page crashes (or `until` is set)."""
+        events = [seen.crash_event] if until is None else [seen.crash_event, until]
+        waits = [asyncio.ensure_future(event.wait()) for event in events]
+        try:
+            await asyncio.wait(waits, timeout=max(seconds, 0.0), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
 
     async def _step(self, awaitable: Awaitable[T], seen: _Observed, limits: CheckLimits) -> T:
         """Await one browser call while the page shows progress (`_Observed.stuck` says when it does not)."""
@@ -789,6 +889,7 @@ class RenderEngine:
         self,
         seen: _Observed,
         looks: list[_Look],
+        frozen: _Look | None,
         actions: list[str],
         trigger: str,
         loaded: bool,
@@ -821,7 +922,12 @@ class RenderEngine:
 
         probe = looks[-1].probe if looks else {}
         drawn = any(look.drawn for look in looks)
-        last = looks[-1] if looks else None
+        # It stopped responding before a look showed a drawing, but the page said it drew (a shape, text, an
+        # image or a WebGL draw call, not only a background): a drawing the hang kept off the screen is
+        # still a drawing (the screenshot after its scripts were stopped shows it where Chromium paints it).
+        drew_then_hung = not drawn and bool(seen.drew) and hung
+        drawn = drawn or drew_then_hung
+        last = looks[-1] if looks else frozen
         box = probe.get("main_canvas")
         if box and not box.get("context"):
             blank_reason = f"the {box['w']}×{box['h']} canvas never had a drawing context"
@@ -862,6 +968,9 @@ class RenderEngine:
         details["sample_s"] = limits.sample_s
         details["sandbox_blocks"] = seen.sandbox_blocks
         details["moments_drawn"] = [look.drawn for look in looks]
+        details["phase_s"] = dict(seen.phases)
+        if seen.drew:
+            details["first_drawing_call"] = seen.drew
         if hung:
             details["hang"] = seen.hang
         notes = [*seen.substitutions]
@@ -875,7 +984,11 @@ class RenderEngine:
                 limit_hit=limit_hit,
                 crashed=seen.crashed,
                 popups=seen.popups,
-                drawing=describe_drawing(probe, frames, watched),
+                drawing=(
+                    f"on its canvas (first drawing call: {seen.drew}) before it stopped responding"
+                    if drew_then_hung and not looks
+                    else describe_drawing(probe, frames, watched)
+                ),
                 blank_reason=blank_reason,
                 limit_note=limit_note,
                 program_never_ran=never_ran,
@@ -888,8 +1001,12 @@ class RenderEngine:
         )
         if blocked and mirror.empty:
             evidence += " The offline library mirror is not built: run `canvasbench mirror build`."
-        shots = [look.shot for look in looks] + [None] * (3 - len(looks))
+        shots: list[bytes | None] = [look.shot for look in looks] + [None] * (3 - len(looks))
+        if frozen is not None and len(looks) < 3:
+            shots[len(looks)] = frozen.shot  # the moment it stopped responding, as it was then
         best = _most_informative(looks)
+        if frozen is not None and not any(look.drawn for look in looks) and (frozen.drawn or not looks):
+            best = frozen.shot
         return RenderCheck(
             verdict=verdict,
             evidence=evidence,

@@ -8,6 +8,10 @@ import secrets
 # The nonce is per process, so a page cannot fake the heartbeat from a worker without knowing it.
 HEARTBEAT = f"canvasbench-heartbeat-{secrets.token_hex(8)}"
 HEARTBEAT_MS = 200
+# Sent once by the artifact's frame at its first drawing call (a shape, text or image on a canvas, a WebGL
+# draw call; clearing or filling the whole canvas is background): a page that draws and then stops
+# responding before anything reached the screen is known to have drawn.
+DREW = f"canvasbench-drew-{secrets.token_hex(8)}"
 
 # Runs first in every frame (the wrapper, the artifact's srcdoc frame and any frame it makes):
 # - WebRTC constructors are replaced by ones that refuse and count the attempt (STUN/TURN would reach
@@ -24,6 +28,7 @@ INIT_SCRIPT = (
   const own = window !== window.top && window.parent === window.top;
   const debug = console.debug.bind(console);
   const now = performance.now.bind(performance);
+  const timer = window.setInterval.bind(window);  // the heartbeat's own, not counted as the page's work
   let beatAt = -1e9;
   const beat = () => { beatAt = now(); debug('"""
     + HEARTBEAT
@@ -38,7 +43,8 @@ INIT_SCRIPT = (
   }
   const raf = window.requestAnimationFrame;
   window.requestAnimationFrame = function (cb) {
-    return raf.call(window, function (ts) {
+    const id = raf.call(window, function (ts) {
+      if (s.frameIds) s.frameIds.delete(id);
       if (ts !== s.last) { s.last = ts; s.frames++; }
       // A finished frame is progress too (a busy page's timers may wait behind its frames).
       if (own && now() - beatAt > """
@@ -46,7 +52,78 @@ INIT_SCRIPT = (
     + """) beat();
       return cb.apply(this, arguments);
     });
+    if (s.frameIds) s.frameIds.add(id);
+    return id;
   };
+  const drawing = (proto, names, background) => {
+    if (!own || !proto) return;
+    for (const name of names) {
+      const original = proto[name];
+      if (typeof original !== 'function') continue;
+      proto[name] = function (...args) {
+        if (!s.drew && !(background && background(this, args))) {
+          s.drew = name;
+          debug('"""
+    + DREW
+    + """ ' + name);
+        }
+        return original.apply(this, args);
+      };
+    }
+  };
+  const wholeCanvas = (ctx, [x, y, w, h]) => {
+    const c = ctx.canvas;
+    return c && x <= 0 && y <= 0 && x + w >= c.width && y + h >= c.height;
+  };
+  drawing(window.CanvasRenderingContext2D && CanvasRenderingContext2D.prototype,
+          ['fillRect'], wholeCanvas);
+  drawing(window.CanvasRenderingContext2D && CanvasRenderingContext2D.prototype,
+          ['fill', 'stroke', 'strokeRect', 'fillText', 'strokeText', 'drawImage', 'putImageData']);
+  const GL = ['drawArrays', 'drawElements', 'drawArraysInstanced', 'drawElementsInstanced', 'drawRangeElements'];
+  drawing(window.WebGLRenderingContext && WebGLRenderingContext.prototype, GL);
+  drawing(window.WebGL2RenderingContext && WebGL2RenderingContext.prototype, GL);
+  // Work the page has scheduled: a page with none (no timer, frame callback, animation, worker) cannot
+  // change on its own, so watching it longer cannot tell anything more.
+  const timeouts = new Set(), intervals = new Set(), frames = new Set();
+  s.pending = () => timeouts.size + intervals.size + frames.size + s.workers;
+  s.workers = 0;
+  s.quiet = () => s.pending() === 0 && document.readyState === 'complete' && document.fonts.status === 'loaded'
+    && !document.getAnimations().some((a) => a.playState === 'running')
+    && !document.querySelector('animate, animateTransform, animateMotion, animateColor, set, video, audio, marquee');
+  if (own) {
+    const setT = window.setTimeout, clearT = window.clearTimeout, setI = window.setInterval;
+    const clearI = window.clearInterval, cancelRaf = window.cancelAnimationFrame;
+    window.setTimeout = function (fn, ...rest) {
+      let id;
+      const run = typeof fn !== 'function' ? fn
+        : function () { timeouts.delete(id); return fn.apply(this, arguments); };
+      id = setT.call(window, run, ...rest);
+      timeouts.add(id);
+      return id;
+    };
+    // Either clear function clears either kind of timer.
+    window.clearTimeout = function (id) { timeouts.delete(id); intervals.delete(id); return clearT.call(window, id); };
+    window.setInterval = function (...args) { const id = setI.apply(window, args); intervals.add(id); return id; };
+    window.clearInterval = function (id) { timeouts.delete(id); intervals.delete(id); return clearI.call(window, id); };
+    window.cancelAnimationFrame = function (id) { frames.delete(id); return cancelRaf.call(window, id); };
+    s.frameIds = frames;
+    for (const name of ['Worker', 'SharedWorker']) {
+      const W = window[name];
+      if (typeof W !== 'function') continue;
+      window[name] = new Proxy(W, {
+        construct(target, args, nt) { s.workers++; return Reflect.construct(target, args, nt); },
+      });
+    }
+    // The text caret blinks; it is not the page animating.
+    const caret = () => {
+      try {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync('* { caret-color: transparent !important; }');
+        document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+      } catch (e) {}
+    };
+    document.addEventListener('DOMContentLoaded', caret, { once: true });
+  }
   const getContext = HTMLCanvasElement.prototype.getContext;
   HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
     const ctx = getContext.call(this, type, ...rest);
@@ -59,7 +136,6 @@ INIT_SCRIPT = (
     if (typeof type === 'string' && INPUT.test(type)) s.inputs[type] = (s.inputs[type] || 0) + 1;
     return listen.call(this, type, ...rest);
   };
-  const timer = setInterval.bind(window);
   if (own) { beat(); timer(beat, """
     + str(HEARTBEAT_MS)
     + """); }
@@ -67,8 +143,43 @@ INIT_SCRIPT = (
 )
 
 FRAMES_JS = "() => (window.__canvasbench ? window.__canvasbench.frames : 0)"
+# Whether the page has drawn its first frames (or has nothing scheduled, so it will not draw more on its own).
+READY_JS = "() => { const s = window.__canvasbench; return !s || s.frames >= 3 || s.quiet(); }"
 
-PROBE_JS = """() => {
+# The control a player clicks first: visible text saying start / play / begin / new game, else the
+# largest visible button. Links are never clicked (they navigate, which says nothing about the page).
+START_CONTROL_JS = """() => {
+  const vw = innerWidth, vh = innerHeight;
+  const START = /\\b(start|play|begin|new game|launch|let's go|go!|tap to|click to|press to|enter)\\b/i;
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width < 4 || r.height < 4 || r.right <= 0 || r.bottom <= 0 || r.left >= vw || r.top >= vh) return null;
+    const cs = getComputedStyle(el);
+    if (cs.visibility === 'hidden' || cs.display === 'none' || Number(cs.opacity) === 0) return null;
+    if (cs.pointerEvents === 'none') return null;
+    return r;
+  };
+  const candidates = document.querySelectorAll(
+    'button, [role=button], input[type=button], input[type=submit], [onclick], .btn, .button, '
+    + '[class*=start i], [id*=start i]');
+  let best = null, largest = null;
+  for (const el of candidates) {
+    if (el.closest('a[href]') || el.disabled) continue;
+    const r = shown(el);
+    if (!r) continue;
+    const text = (el.innerText || el.value || el.getAttribute('aria-label') || el.title || '').trim().slice(0, 60);
+    const area = r.width * r.height;
+    const item = { x: Math.round(r.left + r.width / 2), y: Math.round(r.top + r.height / 2), text, area };
+    const isButton = el.matches('button, [role=button], input[type=button], input[type=submit]');
+    if (START.test(text) && area < 0.5 * vw * vh && (!best || area > best.area)) best = item;
+    if (isButton && (!largest || area > largest.area)) largest = item;
+  }
+  if (best) return { ...best, why: 'start' };
+  return largest ? { ...largest, why: 'largest' } : null;
+}"""
+
+PROBE_JS = (
+    """() => {
   const s = window.__canvasbench || { frames: 0, contexts: {}, webrtc: 0, inputs: {} };
   const vw = innerWidth, vh = innerHeight;
   const visible = (el) => {
@@ -86,8 +197,28 @@ PROBE_JS = """() => {
     const w = Math.min(vw, r.right) - x, h = Math.min(vh, r.bottom) - y;
     if (!main || w * h > main.w * main.h) {
       main = { x: Math.round(x), y: Math.round(y), w: Math.round(w), h: Math.round(h),
-               context: c.__canvasbenchContext || null };
+               context: c.__canvasbenchContext || null, el: c };
     }
+  }
+  if (main) {
+    // Other visible elements over the canvas (a title, a score, a menu), clipped to it: their areas are
+    // left out when the canvas's own pixels are judged (null: too many or too much of it to leave out).
+    let covers = [], covered = 0;
+    const all = document.body ? document.body.getElementsByTagName('*') : [];
+    if (all.length > 5000) covers = null;  // too many to go through in a probe
+    for (let i = 0; i < all.length && covers; i++) {
+      const el = all[i];
+      if (el === main.el || el.contains(main.el) || main.el.contains(el)) continue;
+      const r = el.getBoundingClientRect();
+      const x0 = Math.max(r.left, main.x), y0 = Math.max(r.top, main.y);
+      const x1 = Math.min(r.right, main.x + main.w), y1 = Math.min(r.bottom, main.y + main.h);
+      if (x1 <= x0 || y1 <= y0 || !visible(el)) continue;
+      covered += (x1 - x0) * (y1 - y0);
+      const box = [Math.floor(x0), Math.floor(y0), Math.ceil(x1 - x0), Math.ceil(y1 - y0)];
+      covers = covers.length >= 20 || covered > 0.5 * main.w * main.h ? null : [...covers, box];
+    }
+    main.covers = covers;
+    delete main.el;
   }
   const skip = 'defs, clipPath, mask, symbol, pattern, marker, linearGradient, radialGradient, filter';
   let shapes = 0;
@@ -125,43 +256,24 @@ PROBE_JS = """() => {
     own_scripts: ownScripts, local_scripts: localScripts.slice(0, 10),
     input_listeners: Object.keys(s.inputs).length + onProps, webrtc_attempts: s.webrtc,
     top_is_self: window.top === window.self,
+    quiet: s.quiet ? s.quiet() : false,
+    start_control: ("""
+    + START_CONTROL_JS
+    + """)(),
     first_paint_ms: paint ? paint.startTime : null,
     load_ms: nav && nav.loadEventEnd > 0 ? nav.loadEventEnd : null,
   };
 }"""
-
-# The control a player clicks first: visible text saying start / play / begin / new game, else the
-# largest visible button. Links are never clicked (they navigate, which says nothing about the page).
-START_CONTROL_JS = """() => {
-  const vw = innerWidth, vh = innerHeight;
-  const START = /\\b(start|play|begin|new game|launch|let's go|go!|tap to|click to|press to|enter)\\b/i;
-  const shown = (el) => {
-    const r = el.getBoundingClientRect();
-    if (r.width < 4 || r.height < 4 || r.right <= 0 || r.bottom <= 0 || r.left >= vw || r.top >= vh) return null;
-    const cs = getComputedStyle(el);
-    if (cs.visibility === 'hidden' || cs.display === 'none' || Number(cs.opacity) === 0) return null;
-    if (cs.pointerEvents === 'none') return null;
-    return r;
-  };
-  const candidates = document.querySelectorAll(
-    'button, [role=button], input[type=button], input[type=submit], [onclick], .btn, .button, '
-    + '[class*=start i], [id*=start i]');
-  let best = null, largest = null;
-  for (const el of candidates) {
-    if (el.closest('a[href]') || el.disabled) continue;
-    const r = shown(el);
-    if (!r) continue;
-    const text = (el.innerText || el.value || el.getAttribute('aria-label') || el.title || '').trim().slice(0, 60);
-    const area = r.width * r.height;
-    const item = { x: Math.round(r.left + r.width / 2), y: Math.round(r.top + r.height / 2), text, area };
-    const isButton = el.matches('button, [role=button], input[type=button], input[type=submit]');
-    if (START.test(text) && area < 0.5 * vw * vh && (!best || area > best.area)) best = item;
-    if (isButton && (!largest || area > largest.area)) largest = item;
-  }
-  if (best) return { ...best, why: 'start' };
-  return largest ? { ...largest, why: 'largest' } : null;
-}"""
+)
 
 # Hides everything but canvases, to judge the canvas itself and not an overlay of text on it.
 # The wrapper's iframe stays visible (hiding it would hide the whole artifact with it).
 CANVAS_ONLY_CSS = "* { visibility: hidden !important; } canvas, iframe { visibility: visible !important; }"
+# Puts that style on the artifact's document ("" takes it off again).
+CANVAS_ONLY_JS = """(css) => {
+  let el = document.getElementById('__canvasbench_canvas_only');
+  if (!css) { if (el) el.remove(); return; }
+  if (!el) { el = document.createElement('style'); el.id = '__canvasbench_canvas_only'; }
+  el.textContent = css;
+  (document.head || document.documentElement).appendChild(el);
+}"""

@@ -141,13 +141,24 @@ def _rgb(png: bytes) -> np.ndarray:
     return pixels
 
 
-def pixel_report(png: bytes, box: tuple[int, int, int, int] | None = None) -> PixelReport:
-    """Judge a screenshot (or the box x, y, w, h inside it) against its dominant colour."""
+def pixel_report(
+    png: bytes, box: tuple[int, int, int, int] | None = None, leave_out: list[list[int]] | None = None
+) -> PixelReport:
+    """Judge a screenshot (or the box x, y, w, h inside it) against its dominant colour, without the
+    areas in `leave_out` (x, y, w, h in the screenshot's coordinates: what lies over the box)."""
     rgb = _rgb(png)
+    x, y = 0, 0
     if box is not None:
         x, y, w, h = box
         rgb = rgb[max(y, 0) : max(y + h, 0), max(x, 0) : max(x + w, 0)]
-    pixels = rgb.reshape(-1, 3)
+    if leave_out:
+        keep = np.ones(rgb.shape[:2], dtype=bool)
+        for ox, oy, ow, oh in leave_out:
+            top, left = max(oy - max(y, 0), 0), max(ox - max(x, 0), 0)
+            keep[top : max(top + oh, 0), left : max(left + ow, 0)] = False
+        pixels = rgb[keep]
+    else:
+        pixels = rgb.reshape(-1, 3)
     if pixels.size == 0:
         return PixelReport(0, 0, (0, 0, 0))
     # Dominant colour: the most common 4-bit-per-channel bucket, then the mean of its pixels.
