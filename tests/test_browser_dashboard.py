@@ -48,8 +48,9 @@ probe("parent.document", () => {
   const d = window.parent.document; d.body.setAttribute("data-pwned", "1"); return d.title;
 });
 probe("top.document", () => { const d = window.top.document; d.body.setAttribute("data-pwned", "1"); return d.title; });
-probe("cookie", () => document.cookie + "|");
-probe("localStorage", () => { localStorage.setItem("pwned", "1"); return localStorage.length; });
+// The page has storage and cookies of its own (the sandbox's stand-ins in memory); the app's must stay out of reach.
+probe("cookie", () => /app_secret=/.test(document.cookie) ? document.cookie : null);
+probe("localStorage", () => { localStorage.setItem("pwned", "1"); return localStorage.getItem("app-secret"); });
 probe("parent.localStorage", () => window.parent.localStorage.length);
 probe("top.location.href", () => window.top.location.href);
 probe("window.open", () => window.open("about:blank#pwned"));
@@ -275,6 +276,9 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
 def test_a_hostile_artifact_is_blocked_every_time(app: dict[str, Any], page: Any) -> None:
     url = app["url"]
     target = f"{url}/comparison?comparison={app['hostile']}"
+    page.goto(url)
+    # Something of the app's own that the artifact must not be able to read.
+    page.evaluate("() => { localStorage.setItem('app-secret', 's3cret'); document.cookie = 'app_secret=s3cret'; }")
     page.goto(target)
     page.get_by_role("heading", name="Hostile artifact").wait_for(timeout=90_000)
     title_before = page.title()
