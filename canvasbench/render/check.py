@@ -13,6 +13,8 @@ routing) and limited by Chromium's own switches as a second layer.
 The page is watched at three moments (after load, after watching, after a player's input), and it
 is "not responding" only when its own main thread stops running tasks (a heartbeat it sends on a
 timer), never from wall time; a page that looks hung is checked again alone with a longer allowance.
+Around the engine: `limits` (how long and how much), `observed` (what the page did and whether it stopped
+responding), `player` (the input), `conclusion` (the result from all of it) and `verdict` (the rules).
 """
 
 from __future__ import annotations
@@ -28,17 +30,15 @@ import signal
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Coroutine
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from playwright.async_api import (
     Browser,
     BrowserContext,
     CDPSession,
-    ConsoleMessage,
     Frame,
     Page,
     Playwright,
@@ -49,26 +49,23 @@ from playwright.async_api import (
 from playwright.async_api import Error as PlaywrightError
 
 from canvasbench.errors import CanvasBenchError
-from canvasbench.render.mirror import Mirror, MirrorHit, fetch_version, load_mirror
+from canvasbench.render.conclusion import conclude
+from canvasbench.render.limits import CheckLimits, allowance
+from canvasbench.render.mirror import Mirror, fetch_version, load_mirror
+from canvasbench.render.observed import ARTIFACT_HOST, Look, NotResponding, Observed, PageCpu, Phases, local_file
 from canvasbench.render.page_scripts import (
     CANVAS_ONLY_CSS,
     CANVAS_ONLY_JS,
-    DREW,
-    HEARTBEAT,
     INIT_SCRIPT,
     PROBE_JS,
     READY_JS,
 )
 from canvasbench.render.player import play
-from canvasbench.render.processes import chromium_path, main_thread_cpu_s, renderer_pids, rss_mb
+from canvasbench.render.processes import chromium_path, renderer_pids, rss_mb
 from canvasbench.render.verdict import (
-    MAX_MESSAGES,
     MAX_REQUESTS,
-    Observation,
     RenderCheck,
     changed,
-    decide,
-    describe_drawing,
     not_checked,
     pixel_report,
 )
@@ -76,7 +73,6 @@ from canvasbench.sandbox import ROUTED_BY_CALLER, sandbox_document
 
 T = TypeVar("T")
 
-ARTIFACT_HOST = "artifact.canvasbench.invalid"
 PAGE_URL = f"http://{ARTIFACT_HOST}/index.html"
 EARLY_LOOK_S = 0.5  # after load: a page's first frames are drawn by then
 FIRST_READY_S = 0.15  # ...or sooner, once it has run a few animation frames or has nothing scheduled
@@ -85,7 +81,6 @@ WATCH_POLL_S = 0.3  # while watching, a page that drew is looked at this often t
 SETTLE_S = 0.3  # after the player's input, before the third look
 PLAY_S = 1.5  # about how long the player's input takes (for "N frames in S s")
 STEP_CEILING_S = 90.0  # a browser call that never ends although the page beats (a wedged browser)
-RECHECK_FACTOR = 6.0  # a page that looked hung is checked again alone with this much more allowance
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -115,219 +110,13 @@ CHROMIUM_FLAGS = (
 
 # Console errors that are the sandbox doing its job (counted apart, not as the page's JS errors),
 # and resource failures we already report as blocked or failed requests.
-_SANDBOX_MESSAGES = ("Ignored call to", "Blocked script execution")
-_NAVIGATION_MESSAGES = ("Unsafe attempt to initiate navigation", "Blocked form submission")
-_POPUP_MESSAGE = "Blocked opening"
-_RESOURCE_MESSAGE = "Failed to load resource"
-_CSP_MESSAGE = "Content Security Policy"
-_URL_IN_MESSAGE = re.compile(r"(?:https?|wss?)://[^\s'\"]+")
-_LOCAL_URL = re.compile(rf"https?://{re.escape(ARTIFACT_HOST)}/([^\s'\"?#]+)")
 _CDN_URL = re.compile(r"https?://[^\s\"'`<>()]+")
-# Errors that stop a script before any of it runs: parse errors and failed module links.
-_STARTUP_FAILURE = re.compile(
-    r"^Uncaught SyntaxError|Failed to resolve module specifier|does not provide an export named|"
-    r"Failed to fetch dynamically imported module"
-)
 MAX_FETCHES_PER_CHECK = 4  # library versions fetched from the registry for one page
 NOTED_JS = "() => document.getElementById('box')?.dataset.blocked || ''"  # the wrapper's refused navigations
 
 
 class RenderUnavailable(CanvasBenchError):
     """Chromium cannot be started, or went away during the check, so nothing can be said of the page."""
-
-
-class _NotResponding(Exception):
-    """The page's main thread computed without finishing a task (no heartbeat) for longer than allowed."""
-
-
-class _PageCpu:
-    """CPU seconds used by the main thread of each renderer process of one slot's browser (its page's alone)."""
-
-    def __init__(self, marker: str) -> None:
-        self.marker = marker
-        self._pids: list[int] = []
-        self._listed_at = float("-inf")
-
-    def readings(self) -> dict[int, float] | None:
-        """pid -> main-thread CPU seconds; None where /proc cannot tell (the caller falls back to time)."""
-        now = time.monotonic()
-        if now - self._listed_at > 1.0:  # a renderer may start later (the page's own, after navigation)
-            self._pids = renderer_pids(os.getpid(), self.marker)
-            self._listed_at = now
-        found = {pid: cpu for pid in self._pids if (cpu := main_thread_cpu_s(pid)) is not None}
-        return found or None
-
-
-@dataclass(frozen=True)
-class CheckLimits:
-    """How long and how much one check may take.
-
-    "Not responding" is judged from the page's own progress: its main thread finishing tasks (a heartbeat
-    it sends) against the CPU time that thread spends meanwhile. A page whose frames take seconds because
-    it waits on software GL uses almost no CPU of its own while it waits and is slow, not hung, however
-    busy the machine; an endless loop spends `stuck_cpu_s` of CPU without finishing a task, which takes
-    longer on a busy machine but never happens to a page that keeps finishing tasks.
-    """
-
-    load_timeout_s: float = 10.0  # until the load event; a page still busy then is looked at as it is
-    sample_s: float = 2.0  # at most this long the page is watched after load before the player's input
-    stuck_cpu_s: float = 3.0  # CPU seconds its main thread may compute without finishing a task
-    silent_s: float = 60.0  # finishing no task this long is "not responding" even while it only waits
-    step_timeout_s: float = 5.0  # where CPU time cannot be read (no /proc): no task this long is "not responding"
-    max_popups: int = 20  # more window.open attempts than this is a popup flood
-    width: int = 1280
-    height: int = 800
-    interact: bool = True  # act like a player after watching (clicks, keys, pointer)
-
-    def longer(self) -> CheckLimits:
-        """The allowance of a second look at a page that seemed hung."""
-        return replace(
-            self,
-            load_timeout_s=self.load_timeout_s * 2,
-            stuck_cpu_s=self.stuck_cpu_s * RECHECK_FACTOR,
-            silent_s=self.silent_s * 2,
-            step_timeout_s=self.step_timeout_s * RECHECK_FACTOR,
-        )
-
-
-def _allowance(limits: CheckLimits) -> str:
-    return f"a {limits.stuck_cpu_s:g} s CPU allowance"
-
-
-@dataclass(frozen=True)
-class _Look:
-    """The page at one moment."""
-
-    probe: dict[str, Any]
-    shot: bytes
-    drawn: bool
-    animates: bool | None = None  # set when a late drawer was looked at twice
-    at: float = field(default_factory=time.monotonic)
-
-
-@dataclass
-class _Observed:
-    """What the page did while it ran (filled by event handlers)."""
-
-    js_errors: int = 0
-    errors: list[str] = field(default_factory=list)
-    startup_failures: int = 0
-    blocked: list[str] = field(default_factory=list)
-    failed: list[dict[str, str]] = field(default_factory=list)
-    mirrored: list[str] = field(default_factory=list)
-    served: list[str] = field(default_factory=list)
-    substitutions: list[str] = field(default_factory=list)
-    navigations: list[str] = field(default_factory=list)
-    missing_files: list[str] = field(default_factory=list)
-    popups: int = 0
-    sandbox_blocks: int = 0
-    crashed: bool = False
-    crash_event: asyncio.Event = field(default_factory=asyncio.Event)
-    heartbeat_at: float = field(default_factory=time.monotonic)
-    beats: int = 0
-    cpu: _PageCpu | None = None
-    hang: str = ""  # what was seen when it was called not responding
-    drew: str = ""  # the page's first drawing call (it says so itself, even if it stops responding next)
-    phases: dict[str, float] = field(default_factory=dict)  # seconds per part of the check
-    _baseline: dict[int, float] | None = None  # main-thread CPU per renderer at the last heartbeat seen
-    _baseline_beats: int = -1
-
-    def restart(self) -> None:
-        """Progress is counted from now (the page is about to be opened)."""
-        self.heartbeat_at = time.monotonic()
-        self._baseline, self._baseline_beats = None, -1
-
-    def stuck(self, limits: CheckLimits) -> bool:
-        """Whether the page's main thread stopped finishing tasks: it computed `stuck_cpu_s` of CPU since its
-        last heartbeat (an endless loop), or finished none for `silent_s` although it only waited."""
-        silent = time.monotonic() - self.heartbeat_at
-        readings = self.cpu.readings() if self.cpu is not None else None
-        if readings is None:
-            if silent > limits.step_timeout_s:
-                self.hang = f"its main thread finished no task for {silent:.0f} s"
-                return True
-            return False
-        if self._baseline is None or self.beats != self._baseline_beats:
-            self._baseline, self._baseline_beats = dict(readings), self.beats
-            return False
-        for pid, cpu in readings.items():
-            self._baseline.setdefault(pid, cpu)  # a renderer seen for the first time counts from now
-        burnt = sum(max(0.0, cpu - self._baseline[pid]) for pid, cpu in readings.items())
-        if burnt > limits.stuck_cpu_s:
-            self.hang = (
-                f"its main thread computed for {burnt:.1f} s of CPU time ({silent:.0f} s on the clock) "
-                "without finishing a task"
-            )
-            return True
-        if silent > limits.silent_s:
-            # Mostly waiting (software GL, a stuck call) or computing on a machine too busy to give it the CPU.
-            how = "waiting, not computing" if burnt < 0.1 * silent else "computing, on a busy machine"
-            self.hang = (
-                f"its main thread finished no task for {silent:.0f} s while using {burnt:.1f} s of CPU time ({how})"
-            )
-            return True
-        return False
-
-    def error(self, message: str) -> None:
-        self.js_errors += 1
-        if _STARTUP_FAILURE.search(message) and "JSON" not in message:
-            self.startup_failures += 1
-        if len(self.errors) < MAX_MESSAGES and message not in self.errors:
-            self.errors.append(message[:500])
-
-    def console(self, msg: ConsoleMessage) -> None:
-        if msg.type == "debug" and msg.text == HEARTBEAT:
-            self.heartbeat_at = time.monotonic()
-            self.beats += 1
-            return
-        if msg.type == "debug" and msg.text.startswith(DREW + " "):
-            self.drew = self.drew or msg.text[len(DREW) + 1 :][:40]
-            return
-        if msg.type != "error":
-            return
-        text = msg.text
-        if text.startswith(_POPUP_MESSAGE):
-            self.popups += 1
-        elif text.startswith(_NAVIGATION_MESSAGES):
-            self.sandbox_blocks += 1
-            url = _URL_IN_MESSAGE.search(text)
-            self.navigate(url.group(0).rstrip(".,;'") if url else text[:120])
-        elif _CSP_MESSAGE in text:
-            # The dashboard's CSP refused a connection or frame: a blocked request, not a JS error.
-            self.sandbox_blocks += 1
-            url = _URL_IN_MESSAGE.search(text)
-            if url:
-                found = url.group(0).rstrip(".,;")
-                local = _local_file(found)
-                if local is not None:
-                    self.missing(local)  # a file beside the page, refused by the preview's CSP
-                else:
-                    self.block(found)
-        elif text.startswith(_SANDBOX_MESSAGES):
-            self.sandbox_blocks += 1
-        elif not text.startswith(_RESOURCE_MESSAGE):
-            self.error(text)
-
-    def block(self, url: str) -> None:
-        if url not in self.blocked and len(self.blocked) < MAX_REQUESTS:
-            self.blocked.append(url)
-
-    def navigate(self, url: str) -> None:
-        if url not in self.navigations and len(self.navigations) < MAX_REQUESTS:
-            self.navigations.append(url)
-
-    def missing(self, name: str) -> None:
-        if name not in self.missing_files and len(self.missing_files) < MAX_REQUESTS:
-            self.missing_files.append(name)
-
-    def serve(self, url: str, hit: MirrorHit) -> None:
-        if len(self.mirrored) < MAX_REQUESTS:
-            self.mirrored.append(url)
-        if hit.served not in self.served:
-            self.served.append(hit.served)
-        note = hit.substitution
-        if note and note not in self.substitutions:
-            self.substitutions.append(note)
 
 
 def _wrapper(code: str, kind: str, limits: CheckLimits) -> str:
@@ -339,45 +128,11 @@ def _wrapper(code: str, kind: str, limits: CheckLimits) -> str:
     return sandbox_document(code, kind, height=limits.height, network=ROUTED_BY_CALLER)
 
 
-def _local_file(url: str) -> str | None:
-    """The file name a request for something beside the page asks for (None for any other request)."""
-    parts = urlsplit(url)
-    if parts.hostname != ARTIFACT_HOST or parts.path in ("", "/", "/index.html"):
-        return None
-    return parts.path.lstrip("/")
-
-
-def _local_files_in(messages: list[str]) -> list[str]:
-    """Files beside the page named in error messages (a Worker built from `worker.js`)."""
-    return [m.group(1) for message in messages for m in _LOCAL_URL.finditer(message)]
-
-
-class _Phases:
-    """Wall seconds spent in each part of one check (where a slow check's time went)."""
-
-    def __init__(self, into: dict[str, float]) -> None:
-        self.into = into
-        self.at = time.monotonic()
-
-    def lap(self, name: str) -> None:
-        now = time.monotonic()
-        self.into[name] = round(self.into.get(name, 0.0) + now - self.at, 2)
-        self.at = now
-
-
 async def _capture(cdp: CDPSession) -> bytes:
     # DevTools' own capture takes the next frame as it is; Playwright's screenshot adds style changes
     # (each one more frame, seconds on a software-WebGL page) and waits for fonts.
     shot = await cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True})
     return base64.b64decode(shot["data"])
-
-
-def _most_informative(looks: list[_Look]) -> bytes | None:
-    """The moment a thumbnail shows: the latest one with something drawn, else the latest one."""
-    for look in reversed(looks):
-        if look.drawn:
-            return look.shot
-    return looks[-1].shot if looks else None
 
 
 def prefetch_versions(code: str, root: Path | None = None) -> Mirror:
@@ -554,10 +309,10 @@ class RenderEngine:
             second = await self._attempt(slot, code, kind, mirror, longer)
         seen_first = first.details.get("hang", "")
         if second.limit_hit == "time":
-            note = f" Checked again alone with {_allowance(longer)}: it stopped responding again."
+            note = f" Checked again alone with {allowance(longer)}: it stopped responding again."
         else:
             note = (
-                f" On a first look {seen_first or 'it seemed stuck'}; checked again alone with {_allowance(longer)} "
+                f" On a first look {seen_first or 'it seemed stuck'}; checked again alone with {allowance(longer)} "
                 "it kept finishing tasks (slow, not hung)."
             )
         return replace(second, evidence=second.evidence + note)
@@ -592,7 +347,7 @@ class RenderEngine:
         if self._watchdog is None and Path("/proc").is_dir():
             self._watchdog = asyncio.create_task(self._watch_memory())
         try:
-            result = await self._observe(context, code, kind, mirror, limits, _PageCpu(self._slot_marker(slot)))
+            result = await self._observe(context, code, kind, mirror, limits, PageCpu(self._slot_marker(slot)))
         finally:
             self._active -= 1
             await self._dispose(slot, context)
@@ -627,9 +382,9 @@ class RenderEngine:
             await self._reset_browser(slot)
 
     async def _observe(
-        self, context: BrowserContext, code: str, kind: str, mirror: Mirror, limits: CheckLimits, cpu: _PageCpu
+        self, context: BrowserContext, code: str, kind: str, mirror: Mirror, limits: CheckLimits, cpu: PageCpu
     ) -> RenderCheck:
-        seen = _Observed(cpu=cpu)
+        seen = Observed(cpu=cpu)
         wrapper = _wrapper(code, kind, limits).encode("utf-8")
 
         async def route(route: Route) -> None:
@@ -647,7 +402,7 @@ class RenderEngine:
                     seen.navigate(url)
                     await route.fulfill(status=204, body=b"")
                     return
-                local = _local_file(url)
+                local = local_file(url)
                 if local is not None:
                     seen.missing(local)
                     await route.abort("blockedbyclient")
@@ -703,12 +458,12 @@ class RenderEngine:
         started = time.monotonic()
         seen.restart()
         loaded, hung = False, False
-        looks: list[_Look] = []
-        frozen: _Look | None = None
+        looks: list[Look] = []
+        frozen: Look | None = None
         noted: asyncio.Future[Any] | None = None
         actions: list[str] = []
         trigger = ""  # the first input after which a page that stood still ran animation frames
-        clock = _Phases(seen.phases)
+        clock = Phases(seen.phases)
         try:
             await self._step(page.goto(PAGE_URL, wait_until="commit", timeout=0), seen, limits)
             # Wait for our own load event rather than goto's, while the page's heartbeat says it runs.
@@ -716,7 +471,7 @@ class RenderEngine:
                 if time.monotonic() - started > limits.load_timeout_s:
                     break  # still loading but alive: look at what is there
                 if seen.stuck(limits):
-                    raise _NotResponding
+                    raise NotResponding
                 await self._pause(seen, 0.1, load_fired)
             loaded = load_fired.is_set()
             loaded_at = time.monotonic()
@@ -753,7 +508,7 @@ class RenderEngine:
             clock.lap("watch")
             if limits.interact and not seen.crashed:
                 canvas = looks[1].probe.get("main_canvas")
-                during: list[_Look] = []
+                during: list[Look] = []
 
                 async def peek() -> None:
                     # Nothing drawn yet: look while the input goes on too, since what a pointer draws may
@@ -776,7 +531,7 @@ class RenderEngine:
                     after = replace(during[0], probe=after.probe)  # the moment that shows what input did
                 looks.append(after)
                 clock.lap("last look")
-        except _NotResponding:
+        except NotResponding:
             hung = True
             frozen = await self._freeze(cdp, seen)
             clock.lap("stopped")
@@ -785,27 +540,29 @@ class RenderEngine:
         if not hung and not seen.crashed:
             # Navigations the page's own guard stopped before any request (links, meta refresh) are noted
             # by the wrapper: a viewer is shown a notice for them, so they count as attempts here too.
-            with contextlib.suppress(PlaywrightError, _NotResponding):
+            with contextlib.suppress(PlaywrightError, NotResponding):
                 for url in str(await self._step(noted or page.evaluate(NOTED_JS), seen, limits)).split():
                     seen.navigate(url)
         if noted is not None and not noted.done():
             noted.cancel()
         elif noted is not None and not noted.cancelled():
             noted.exception()  # retrieved (a page that stopped responding may leave it failed)
-        elapsed = time.monotonic() - started
-        return self._conclude(seen, looks, frozen, actions, trigger, loaded, hung, elapsed, started, mirror, limits)
+        return conclude(
+            seen, looks, frozen, actions, trigger, loaded, hung, started, mirror, limits,
+            memory_kills=self._memory_kills, memory_mb=self.memory_mb,
+        )
 
     async def _look(
         self,
         page: Page,
         cdp: CDPSession,
         frame: Frame,
-        seen: _Observed,
+        seen: Observed,
         limits: CheckLimits,
         *,
         shot: bytes | None = None,
         drawn_before: bool = False,
-    ) -> _Look:
+    ) -> Look:
         """One moment: the artifact's own facts, a screenshot of its area (`shot` when just taken), and its
         main canvas alone where other elements lie over it (a title or score is not the canvas drawn on)."""
         probe: dict[str, Any]
@@ -828,9 +585,9 @@ class RenderEngine:
                 drawn = pixel_report(await self._canvas_alone(cdp, frame, seen, limits), area).drawn
         else:
             drawn = pixel_report(picture).drawn
-        return _Look(probe, picture, drawn)
+        return Look(probe, picture, drawn)
 
-    async def _canvas_alone(self, cdp: CDPSession, frame: Frame, seen: _Observed, limits: CheckLimits) -> bytes:
+    async def _canvas_alone(self, cdp: CDPSession, frame: Frame, seen: Observed, limits: CheckLimits) -> bytes:
         """A screenshot with everything but the artifact's canvases hidden (most of it lies over the canvas)."""
         await self._step(frame.evaluate(CANVAS_ONLY_JS, CANVAS_ONLY_CSS), seen, limits)
         try:
@@ -839,11 +596,11 @@ class RenderEngine:
             with contextlib.suppress(PlaywrightError):
                 await self._step(frame.evaluate(CANVAS_ONLY_JS, ""), seen, limits)
 
-    async def _shot(self, cdp: CDPSession, seen: _Observed, limits: CheckLimits) -> bytes:
+    async def _shot(self, cdp: CDPSession, seen: Observed, limits: CheckLimits) -> bytes:
         """The viewport as it is on screen (the next frame the compositor draws, PNG, encoded for speed)."""
         return await self._step(_capture(cdp), seen, limits)
 
-    async def _freeze(self, cdp: CDPSession, seen: _Observed) -> _Look | None:
+    async def _freeze(self, cdp: CDPSession, seen: Observed) -> Look | None:
         """Stop a page that stopped responding (its scripts end and may not run again) and look at what it had
         drawn: a page that drew and then hung in the same task has never shown it, but it has drawn it."""
         with contextlib.suppress(PlaywrightError, TimeoutError):
@@ -851,11 +608,11 @@ class RenderEngine:
             await asyncio.wait_for(cdp.send("Runtime.terminateExecution"), 2)
             await asyncio.wait_for(disable, 2)
             shot = await asyncio.wait_for(_capture(cdp), 5)
-            return _Look({}, shot, pixel_report(shot).drawn)
+            return Look({}, shot, pixel_report(shot).drawn)
         return None
 
     @staticmethod
-    async def _pause(seen: _Observed, seconds: float, until: asyncio.Event | None = None) -> None:
+    async def _pause(seen: Observed, seconds: float, until: asyncio.Event | None = None) -> None:
         """Wait `seconds`, less if the page crashes (or `until` is set)."""
         events = [seen.crash_event] if until is None else [seen.crash_event, until]
         waits = [asyncio.ensure_future(event.wait()) for event in events]
@@ -865,8 +622,8 @@ class RenderEngine:
             for wait in waits:
                 wait.cancel()
 
-    async def _step(self, awaitable: Awaitable[T], seen: _Observed, limits: CheckLimits) -> T:
-        """Await one browser call while the page shows progress (`_Observed.stuck` says when it does not)."""
+    async def _step(self, awaitable: Awaitable[T], seen: Observed, limits: CheckLimits) -> T:
+        """Await one browser call while the page shows progress (`Observed.stuck` says when it does not)."""
         task = asyncio.ensure_future(awaitable)
         ceiling = time.monotonic() + STEP_CEILING_S
         try:
@@ -877,164 +634,13 @@ class RenderEngine:
                 if seen.crashed:
                     raise PlaywrightError("the page crashed")
                 if seen.stuck(limits):
-                    raise _NotResponding
+                    raise NotResponding
                 if time.monotonic() > ceiling:
                     seen.hang = f"a browser call did not return for {STEP_CEILING_S:g} s"
-                    raise _NotResponding
+                    raise NotResponding
         finally:
             if not task.done():
                 task.cancel()
-
-    def _conclude(
-        self,
-        seen: _Observed,
-        looks: list[_Look],
-        frozen: _Look | None,
-        actions: list[str],
-        trigger: str,
-        loaded: bool,
-        hung: bool,
-        elapsed: float,
-        started: float,
-        mirror: Mirror,
-        limits: CheckLimits,
-    ) -> RenderCheck:
-        limit_hit: str | None = None
-        limit_note = ""
-        if seen.crashed:
-            limit_hit = "memory"
-            if any(t >= started for t in self._memory_kills):
-                limit_note = f"stopped after the page used over {self.memory_mb} MB of memory"
-            else:
-                limit_note = (
-                    f"the page's renderer crashed (out of memory at the {self.memory_mb} MB heap limit, "
-                    "or a browser fault)"
-                )
-        elif hung:
-            limit_hit = "time"
-            moment = ("while loading", "after loading", "while watching", "while being played")[min(len(looks), 3)]
-            limit_note = f"the page stopped responding {moment}: {seen.hang or 'its main thread finished no task'}"
-            if "computed" in seen.hang:
-                limit_note += " (an endless loop?)"
-        elif seen.popups > limits.max_popups:
-            limit_hit = "popups"
-            limit_note = f"popup flood: {seen.popups} window.open calls refused"
-
-        probe = looks[-1].probe if looks else {}
-        drawn = any(look.drawn for look in looks)
-        # It stopped responding before a look showed a drawing, but the page said it drew (a shape, text, an
-        # image or a WebGL draw call, not only a background): a drawing the hang kept off the screen is
-        # still a drawing (the screenshot after its scripts were stopped shows it where Chromium paints it).
-        drew_then_hung = not drawn and bool(seen.drew) and hung
-        drawn = drawn or drew_then_hung
-        last = looks[-1] if looks else frozen
-        box = probe.get("main_canvas")
-        if box and not box.get("context"):
-            blank_reason = f"the {box['w']}×{box['h']} canvas never had a drawing context"
-        elif box:
-            blank_reason = f"the {box['w']}×{box['h']} canvas stayed one colour through load, watching and input"
-        elif last is not None:
-            blank_reason = f"the page stayed a single colour rgb{pixel_report(last.shot).background}"
-        else:
-            blank_reason = "no screenshot could be taken"
-
-        animates: bool | None = None
-        responds: bool | None = None
-        input_note = ""
-        if len(looks) >= 2:
-            animates = looks[1].animates if looks[1].animates is not None else changed(looks[0].shot, looks[1].shot)
-        if len(looks) >= 3:
-            after = changed(looks[1].shot, looks[2].shot)
-            listens = int(probe.get("input_listeners") or 0) > 0
-            responds = after and (not animates or listens)
-            frames_watch = int(looks[1].probe.get("frames") or 0) - int(looks[0].probe.get("frames") or 0)
-            frames_after = int(looks[2].probe.get("frames") or 0) - int(looks[1].probe.get("frames") or 0)
-            came_alive = (looks[2].drawn and not looks[0].drawn and not looks[1].drawn) or (
-                responds and not animates and frames_watch == 0 and frames_after > 0
-            )
-            if came_alive and actions:
-                input_note = f"it came alive only after input ({trigger or 'the player’s input'})"
-        frames = max(0, int(probe.get("frames") or 0) - int(looks[0].probe.get("frames") or 0)) if looks else 0
-        watched = round(looks[-1].at - looks[0].at, 1) if len(looks) >= 2 else 0.0
-
-        missing = tuple(dict.fromkeys([*seen.missing_files, *_local_files_in(seen.errors)]))
-        own = int(probe.get("own_scripts") or 0)
-        local_scripts = {Path(s).name for s in probe.get("local_scripts") or []}
-        startup_failures = seen.startup_failures + sum(1 for m in missing if Path(m).name in local_scripts)
-        never_ran = own > 0 and startup_failures >= own
-
-        blocked = tuple(seen.blocked)
-        details = {k: v for k, v in probe.items() if k not in ("frames", "first_paint_ms", "load_ms")}
-        details["sample_s"] = limits.sample_s
-        details["sandbox_blocks"] = seen.sandbox_blocks
-        details["moments_drawn"] = [look.drawn for look in looks]
-        details["phase_s"] = dict(seen.phases)
-        if seen.drew:
-            details["first_drawing_call"] = seen.drew
-        if hung:
-            details["hang"] = seen.hang
-        notes = [*seen.substitutions]
-        verdict, evidence = decide(
-            Observation(
-                loaded=loaded,
-                drawn=drawn,
-                js_errors=seen.js_errors,
-                errors=tuple(seen.errors),
-                blocked=blocked,
-                limit_hit=limit_hit,
-                crashed=seen.crashed,
-                popups=seen.popups,
-                drawing=(
-                    f"on its canvas (first drawing call: {seen.drew}) before it stopped responding"
-                    if drew_then_hung and not looks
-                    else describe_drawing(probe, frames, watched)
-                ),
-                blank_reason=blank_reason,
-                limit_note=limit_note,
-                program_never_ran=never_ran,
-                missing_files=missing,
-                navigations=tuple(seen.navigations),
-                webrtc_attempts=int(probe.get("webrtc_attempts") or 0),
-                input_note=input_note,
-                notes=tuple(notes),
-            )
-        )
-        if blocked and mirror.empty:
-            evidence += " The offline library mirror is not built: run `canvasbench mirror build`."
-        shots: list[bytes | None] = [look.shot for look in looks] + [None] * (3 - len(looks))
-        if frozen is not None and len(looks) < 3:
-            shots[len(looks)] = frozen.shot  # the moment it stopped responding, as it was then
-        best = _most_informative(looks)
-        if frozen is not None and not any(look.drawn for look in looks) and (frozen.drawn or not looks):
-            best = frozen.shot
-        return RenderCheck(
-            verdict=verdict,
-            evidence=evidence,
-            loaded=loaded,
-            js_errors=seen.js_errors,
-            errors=tuple(seen.errors),
-            failed_requests=tuple(seen.failed),
-            blocked_requests=blocked,
-            drawn=drawn,
-            frames=frames,
-            first_paint_ms=probe.get("first_paint_ms"),
-            render_ms=probe.get("load_ms"),
-            limit_hit=limit_hit,
-            screenshot=best,
-            width=limits.width if best else 0,
-            height=limits.height if best else 0,
-            popups=seen.popups,
-            mirrored=tuple(seen.mirrored),
-            details=details,
-            animates=animates,
-            responds_to_input=responds,
-            interaction=tuple(actions),
-            moments=(shots[0], shots[1], shots[2]),
-            served=tuple(seen.served),
-            substitutions=tuple(seen.substitutions),
-            navigations=tuple(seen.navigations),
-            missing_files=missing,
-        )
 
     # --- shutdown ------------------------------------------------------------------------------
 
