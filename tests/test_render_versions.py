@@ -66,3 +66,39 @@ def test_an_unreachable_registry_serves_the_nearest_version_and_says_which(
     assert hit is not None and not hit.exact
     assert hit.substitution == f"served simplex-noise@{hit.version} for simplex-noise@4.0.1"
     assert not (own_mirror / "simplex-noise@4.0.1").exists()
+
+
+REACT_PAGE = """<!DOCTYPE html><html><head>
+<script src="https://unpkg.com/react@18/umd/react.development.js"></script>
+<script src="https://unpkg.com/react-dom@18/umd/react-dom.development.js"></script>
+<script src="https://unpkg.com/@babel/standalone/babel.min.js"></script>
+</head><body><div id="root"></div>
+<script type="text/babel">
+function App() {
+  const [n, setN] = React.useState(0);
+  return (<div style={{padding: 40, fontFamily: 'sans-serif'}}>
+    <h1>Counter</h1><p>Clicked {n} times</p><button onClick={() => setN(n + 1)}>Add one</button></div>);
+}
+ReactDOM.createRoot(document.getElementById('root')).render(<App />);
+</script></body></html>"""
+
+
+@needs_npm
+@pytest.mark.timeout(400)
+def test_a_react_and_babel_page_gets_its_libraries_from_the_registry_and_renders(own_mirror: Path) -> None:
+    # React, ReactDOM and Babel are not pre-fetched, but generated UIs load them all the time: a page that
+    # names them gets the versions it asks for (a range, or the latest for a URL without a version).
+    from canvasbench.render import check_artifact
+
+    check = check_artifact(REACT_PAGE, "html", mirror=own_mirror)
+    assert check.verdict == "renders", check.evidence
+    served = " ".join(check.served)
+    assert "react@18." in served and "react-dom@18." in served and "@babel/standalone@" in served, served
+
+
+def test_a_package_nobody_listed_is_never_asked_of_the_registry(own_mirror: Path) -> None:
+    # A page could spell data into a package name; only pre-fetched or listed libraries are fetched.
+    mirror = load_mirror(own_mirror)
+    assert mirror.missing_version("https://unpkg.com/secret-token-abc123@1.0.0/index.js") is None
+    assert mirror.missing_version("https://unpkg.com/react@18/umd/react.development.js") == ("react", "18")
+    assert mirror.missing_version("https://unpkg.com/@babel/standalone/babel.min.js") == ("@babel/standalone", "latest")

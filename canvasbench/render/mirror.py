@@ -47,6 +47,37 @@ MIRROR_PACKAGES: tuple[tuple[str, str], ...] = (
     ("@tailwindcss/browser", "4.1.17"),
 )
 
+# Libraries generated pages load often that setup does not pre-fetch: the first page that names one gets
+# the version its URL asks for from the npm registry. Only names listed here or pre-fetched are ever
+# requested, so a page cannot make the checker ask the registry for a name of its own making.
+FETCHED_ON_FIRST_USE: frozenset[str] = frozenset(
+    {
+        "react",
+        "react-dom",
+        "@babel/standalone",
+        "preact",
+        "htm",
+        "vue",
+        "alpinejs",
+        "jquery",
+        "lodash",
+        "animejs",
+        "pixi.js",
+        "phaser",
+        "leaflet",
+        "echarts",
+        "konva",
+        "two.js",
+        "paper",
+        "howler",
+        "marked",
+        "mathjs",
+        "@react-three/fiber",
+        "framer-motion",
+        "chartjs-adapter-date-fns",
+    }
+)
+
 # cdnjs names its libraries its own way; the npm package behind each.
 CDNJS_LIBRARIES = {
     "three.js": "three",
@@ -61,6 +92,25 @@ CDNJS_LIBRARIES = {
     "lil-gui": "lil-gui",
     "tween.js": "@tweenjs/tween.js",
     "simplex-noise": "simplex-noise",
+    "react": "react",
+    "react-dom": "react-dom",
+    "babel-standalone": "@babel/standalone",
+    "vue": "vue",
+    "alpinejs": "alpinejs",
+    "jquery": "jquery",
+    "lodash.js": "lodash",
+    "animejs": "animejs",
+    "anime.js": "animejs",
+    "pixi.js": "pixi.js",
+    "phaser": "phaser",
+    "leaflet": "leaflet",
+    "echarts": "echarts",
+    "konva": "konva",
+    "two.js": "two.js",
+    "paper.js": "paper",
+    "howler": "howler",
+    "marked": "marked",
+    "mathjs": "mathjs",
 }
 # jsdelivr's /gh/ paths serve a GitHub repository at a tag.
 GITHUB_REPOS = {"mrdoob/three.js": "three"}
@@ -340,13 +390,15 @@ class Mirror:
     def missing_version(self, url: str) -> tuple[str, str] | None:
         """(package, version or range) a CDN URL asks for that no mirrored version satisfies; else None.
 
-        Only packages the mirror already knows are named: an unknown name could be a page spelling
-        data into a package name, and fetching it would carry that data to the registry.
+        Only packages the mirror already knows or FETCHED_ON_FIRST_USE lists are named: an unknown name could
+        be a page spelling data into a package name, and fetching it would carry that data to the registry.
         """
         request = parse_cdn_url(url)
-        if request is None or request.package not in self.packages:
+        if request is None or (request.package not in self.packages and request.package not in FETCHED_ON_FIRST_USE):
             return None
         spec = _normalise_spec(request.package, request.spec)
+        if spec is None and request.package not in self.packages:
+            return request.package, "latest"  # what the CDN answers for a URL without a version
         if spec is None or not _VERSION_SPEC.fullmatch(spec):
             return None
         if any(exact for _, exact in self._candidates(request)):
