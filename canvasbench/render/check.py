@@ -108,8 +108,6 @@ CHROMIUM_FLAGS = (
     "--enforce-webrtc-ip-permission-check",
 )
 
-# Console errors that are the sandbox doing its job (counted apart, not as the page's JS errors),
-# and resource failures we already report as blocked or failed requests.
 _CDN_URL = re.compile(r"https?://[^\s\"'`<>()]+")
 MAX_FETCHES_PER_CHECK = 4  # library versions fetched from the registry for one page
 NOTED_JS = "() => document.getElementById('box')?.dataset.blocked || ''"  # the wrapper's refused navigations
@@ -352,8 +350,11 @@ class RenderEngine:
             self._active -= 1
             await self._dispose(slot, context)
         browser = self._browsers.get(slot)
-        if self._closed or browser is None or not browser.is_connected():
-            # What failed was the browser (stopped by Ctrl-C, killed), not the page: no verdict.
+        # A renderer our memory watchdog killed can leave a context that will not close, and the browser is
+        # then closed by _dispose: the verdict on the page stands. Otherwise what failed was the browser
+        # (stopped by Ctrl-C, killed), not the page: no verdict.
+        ours = result.limit_hit == "memory" and not self._closed
+        if not ours and (self._closed or browser is None or not browser.is_connected()):
             raise RenderUnavailable("The browser went away during the check; it was not finished.")
         return result
 

@@ -24,6 +24,8 @@ from canvasbench.render.processes import main_thread_cpu_s, renderer_pids
 from canvasbench.render.verdict import MAX_MESSAGES, MAX_REQUESTS
 
 ARTIFACT_HOST = "artifact.canvasbench.invalid"
+# Console errors that are the sandbox doing its job (counted apart, not as the page's JS errors),
+# and resource failures we already report as blocked or failed requests.
 _SANDBOX_MESSAGES = ("Ignored call to", "Blocked script execution")
 _NAVIGATION_MESSAGES = ("Unsafe attempt to initiate navigation", "Blocked form submission")
 _POPUP_MESSAGE = "Blocked opening"
