@@ -239,13 +239,9 @@ def main() -> None:
     """Route by query parameter: one run, or one comparison; without either, the gallery."""
     run_id = st.query_params.get(state.QP_RUN)
     comparison_id = st.query_params.get(state.QP_COMPARISON)
-    # A page link to this same page passes its query to the script but leaves the address bar as it was:
-    # setting the parameter again puts it in the URL (one history entry; none when it is already there).
     if run_id:
-        st.query_params[state.QP_RUN] = run_id
         _run(run_id)
     elif comparison_id:
-        st.query_params[state.QP_COMPARISON] = comparison_id
         _comparison(comparison_id)
     else:  # a deletion cleared the URL, or the address was typed without an id
         st.switch_page(GALLERY)
