@@ -14,6 +14,7 @@ from sqlite_utils.db import Table
 
 from canvasbench.errors import StoreError
 from canvasbench.paths import db_path
+from canvasbench.private_files import create_private_file
 from canvasbench.store import reads, writes
 from canvasbench.store.migrations import migrations
 
@@ -105,8 +106,8 @@ methods here too.
     # --- connections -------------------------------------------------------------------------
 
     def _check_path(self) -> None:
-        # No open() of the file here, ever: see the class docstring. SQLite itself reports a file that
-        # is not a database when the first connection reads its header.
+        # No open() of an existing file here, ever: see the class docstring. SQLite itself reports a file
+        # that is not a database when the first connection reads its header.
         if self.path.is_dir():
             raise StoreError(f"Database path {self.path} is a directory: give a file path (--db or CANVASBENCH_DB).")
         if self.path.exists():
@@ -120,6 +121,17 @@ methods here too.
                 f"Cannot create the folder for database {self.path}: {exc.strerror}. "
                 "Choose a writable path with --db or CANVASBENCH_DB."
             ) from exc
+        # Created here, 0600, before SQLite creates it 0644: it will hold model output, and SQLite gives the
+        # -wal and -shm files the database's own mode. Closing this descriptor cannot drop a SQLite lock: the
+        # file did not exist, so no connection has it open (another store creating it waits on this lock).
+        with self._write_lock:
+            try:
+                create_private_file(self.path)
+            except OSError as exc:
+                raise StoreError(
+                    f"Cannot open database {self.path}: creating it failed ({exc.strerror}). "
+                    "Choose a writable path with --db or CANVASBENCH_DB."
+                ) from exc
 
     def _prepare(self) -> None:
         """WAL mode and the schema migrations (a writable database only)."""
