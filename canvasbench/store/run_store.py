@@ -34,6 +34,14 @@ def read_only_message(path: os.PathLike[str] | str) -> str:
     )
 
 
+def damaged_message(path: os.PathLike[str] | str, reason: str) -> str:
+    """What a database with damaged pages says, whoever finds them (SQLite, or the check before writing)."""
+    return (
+        f"Database {path} is damaged ({reason}): restore a backup, or rescue what is left with "
+        f"`sqlite3 {path} .recover`, and point --db or CANVASBENCH_DB at the result."
+    )
+
+
 def store_error(path: os.PathLike[str] | str, exc: sqlite3.Error) -> StoreError:
     """A SQLite failure as one clear StoreError that keeps the real reason."""
     reason = str(exc)
@@ -45,10 +53,7 @@ def store_error(path: os.PathLike[str] | str, exc: sqlite3.Error) -> StoreError:
             "or existing CanvasBench database file."
         )
     elif "malformed" in lowered or code == sqlite3.SQLITE_CORRUPT:
-        message = (
-            f"Database {path} is damaged ({reason}): restore a backup, or rescue what is left with "
-            f"`sqlite3 {path} .recover`, and point --db or CANVASBENCH_DB at the result."
-        )
+        message = damaged_message(path, reason)
     elif "readonly" in lowered or "read-only" in lowered or code == sqlite3.SQLITE_READONLY or _unwritable(path):
         message = read_only_message(path)
     elif "full" in lowered or code == sqlite3.SQLITE_FULL:
