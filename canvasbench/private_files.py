@@ -5,11 +5,14 @@ O_EXCL|O_NOFOLLOW, and a fresh name when one is taken (never an overwrite)."""
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from canvasbench.paths import recovery_dir
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -25,14 +28,28 @@ def checked_folder(folder: Path) -> Path:
     with contextlib.suppress(FileExistsError):
         folder.parent.mkdir(parents=True, exist_ok=True)
         os.mkdir(folder, DIR_MODE)  # mkdir never follows a link in its last component: it fails instead
-    info = os.lstat(folder)
-    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-        raise UnsafeFolder(f"{folder} is a link or not a folder")
-    if info.st_uid != os.geteuid():
-        raise UnsafeFolder(f"{folder} belongs to another user (uid {info.st_uid})")
-    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise UnsafeFolder(f"{folder} may be written by other users (mode {stat.S_IMODE(info.st_mode):o})")
+    refusal = _refusal(os.lstat(folder))
+    if refusal:
+        raise UnsafeFolder(f"{folder} {refusal}")
     return folder
+
+
+def _refusal(info: os.stat_result) -> str | None:
+    """Why a folder (as lstat sees it) is not safe to write private files in; None when it is."""
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        return "is a link or not a folder"
+    if info.st_uid != os.geteuid():
+        return f"belongs to another user (uid {info.st_uid})"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"may be written by other users (mode {stat.S_IMODE(info.st_mode):o})"
+    return None
+
+
+def _ours(folder: Path) -> bool:
+    try:
+        return _refusal(os.lstat(folder)) is None
+    except OSError:
+        return False
 
 
 def create_private(folder: Path, stem: str, suffix: str) -> tuple[Path, int]:
@@ -48,13 +65,16 @@ def create_private(folder: Path, stem: str, suffix: str) -> tuple[Path, int]:
     raise FileExistsError(f"{folder} already holds {_NAMES_TRIED} files named {stem}*{suffix}")
 
 
+def _user_folders() -> list[Path]:
+    """The user's own recovery folders: in the runtime dir when there is one, and under ~/.local/state."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return [*([Path(runtime) / "canvasbench-recovered"] if runtime else []), Path(state) / "canvasbench" / "recovered"]
+
+
 def fallback_folders() -> Iterator[Path]:
     """Per-user folders for when the configured one cannot be used: runtime dir, ~/.local/state, a new temp dir."""
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime:
-        yield Path(runtime) / "canvasbench-recovered"
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    yield Path(state) / "canvasbench" / "recovered"
+    yield from _user_folders()
     yield Path(tempfile.mkdtemp(prefix="canvasbench-recovered-"))  # made 0700 by us, under a fresh name
 
 
@@ -84,3 +104,18 @@ def create_private_file(path: Path) -> bool:
     except FileExistsError:
         return False
     return True
+
+
+def find_recovery_file(run_id: str) -> Path | None:
+    """The newest recovery file of a run in the folders `write_recovery_file` uses (None: there is none)."""
+    temp = [f for f in Path(tempfile.gettempdir()).glob("canvasbench-recovered-*") if _ours(f)]  # not others'
+    found: list[tuple[float, Path]] = []
+    for folder in [recovery_dir(), *_user_folders(), *temp]:
+        name = glob.escape(run_id)
+        for path in (*folder.glob(f"{name}.txt"), *folder.glob(f"{name}-*.txt")):
+            with contextlib.suppress(OSError):
+                info = path.lstat()
+                if stat.S_ISREG(info.st_mode):  # never a link someone planted
+                    found.append((info.st_mtime, path))
+    return max(found)[1] if found else None
+

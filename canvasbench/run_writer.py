@@ -196,6 +196,13 @@ class RunWriter:
             self.unsaved[run_id] = f"{reason} The text received ({len(text)} characters) is in {where}."
         else:
             self.unsaved[run_id] = f"{reason} The text received could not be written anywhere either."
+        # Without the text the row may still fit: then the database says failed, and where the text is, as the
+        # CLI does. If not, readers see the run interrupted once this process ends (store.reads.owners).
+        # The pieces checkpointed so far stay: with no file they are the only copy of the text.
+        failed = {k: v for k, v in failed.items() if k not in ("response", "reasoning")}
+        failed["error"] = self.unsaved[run_id]
+        if self._commit([(run_id, failed, False)], only_checkpoints=False) is None:
+            self.unsaved[run_id] += " The database records the run as failed."
         log.error("canvasbench: %s", self.unsaved[run_id], extra=REPORTED)
 
     def _build_final(self, final: _Final) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from canvasbench.paths import db_path
 from canvasbench.private_files import create_private_file
 from canvasbench.store import reads, writes
 from canvasbench.store.migrations import migrations
+from canvasbench.store.reads import owners
 
 _PROGRAMMING_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
 
@@ -179,6 +180,7 @@ methods here too.
                     conn = self._connect_read_only()
                 else:
                     conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+                owners.register(conn)  # every read maps runs whose process died: see reads.owners
                 conn.execute("PRAGMA foreign_keys=ON")
                 conn.execute("PRAGMA busy_timeout=30000")
                 conn.execute("PRAGMA synchronous=NORMAL")

@@ -1,0 +1,46 @@
+"""A run still marked queued or streaming whose process has died reads as `interrupted`, in every read.
+
+Recovery rewrites such rows only when a writable store opens; until then (a read-only export, a dashboard
+open since before the crash, a database too full to write) every read maps them here, in SQL, so no list,
+export or leaderboard shows a run as streaming when nothing is streaming it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from canvasbench.liveness import worker_alive
+from canvasbench.private_files import find_recovery_file
+from canvasbench.status import ACTIVE_STATUSES, Status
+
+INTERRUPTED_ERROR = (
+    "The process running this generation stopped before it finished; the output received until then is kept."
+)
+
+_ACTIVE = ",".join(repr(str(s)) for s in ACTIVE_STATUSES)
+# `owner_alive` is registered on every connection (register below); it is only called for active rows.
+OWNER_GONE = f"(r.status IN ({_ACTIVE}) AND NOT owner_alive(r.worker))"
+STATUS = f"CASE WHEN {OWNER_GONE} THEN '{Status.INTERRUPTED}' ELSE r.status END"
+FINISH_REASON = f"CASE WHEN {OWNER_GONE} THEN 'error' ELSE r.finish_reason END"
+ERROR = f"CASE WHEN {OWNER_GONE} THEN interrupted_error(r.id) ELSE r.error END"
+# The select-list entry of each mapped column of `runs r`.
+LIVE = {
+    "status": f"{STATUS} AS status",
+    "finish_reason": f"{FINISH_REASON} AS finish_reason",
+    "error": f"{ERROR} AS error",
+}
+
+
+def interrupted_error(run_id: str) -> str:
+    """Why a run whose process died stopped, and where its text is when the database could not take it."""
+    where = find_recovery_file(run_id)
+    if where is None:
+        return INTERRUPTED_ERROR
+    return f"{INTERRUPTED_ERROR} The database could not take its last text, which is in {where}."
+
+
+def register(conn: sqlite3.Connection) -> None:
+    """Give a connection the SQL functions the expressions above call."""
+    conn.create_function("owner_alive", 1, lambda token: int(worker_alive(token)))
+    conn.create_function("interrupted_error", 1, lambda run_id: interrupted_error(str(run_id)))
+
