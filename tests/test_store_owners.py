@@ -102,3 +102,14 @@ def test_a_live_processs_runs_stay_running(tmp_path: Path) -> None:
     reader = RunStore(tmp_path / "live.db", read_only=True)
     assert reader.get_run(run_id)["status"] == "running"
     assert [r["id"] for r in reads.active_runs(reader)] == [run_id]
+
+
+def test_a_run_streamed_from_another_machine_is_not_declared_dead_here(tmp_path: Path) -> None:
+    # A database on a shared disk: that machine's pid says nothing here, whether or not one exists here.
+    store = RunStore(tmp_path / "shared.db")
+    _, (run_id,) = store.create_comparison(prompt=PROMPT, model_ids=["openai:a"])
+    elsewhere = dead_worker().split("@")[0] + "@another-machine.example"
+    store.update_run(run_id, status="running", worker=elsewhere)
+    store.close()
+    assert RunStore(tmp_path / "shared.db", read_only=True).get_run(run_id)["status"] == "running"
+    assert RunStore(tmp_path / "shared.db").get_run(run_id)["status"] == "running"  # recovery leaves it too
