@@ -17,9 +17,14 @@ INTERRUPTED_ERROR = (
     "The process running this generation stopped before it finished; the output received until then is kept."
 )
 
-_ACTIVE = ",".join(repr(str(s)) for s in ACTIVE_STATUSES)
+# `=` terms, not `IN (...)`: beside a correlated subquery SQLite rebuilds an IN list for every row (6x slower).
+_ACTIVE = " OR ".join(f"r.status = '{s}'" for s in ACTIVE_STATUSES)
 # `owner_alive` is registered on every connection (register below); it is only called for active rows.
-OWNER_GONE = f"(r.status IN ({_ACTIVE}) AND NOT owner_alive(r.worker))"
+# The worker column sits after the response texts: a subquery reads it for active rows only (their text is
+# still in run_chunks), so list queries over finished runs keep reading just their covering index.
+OWNER_GONE = (
+    f"(({_ACTIVE}) AND (SELECT NOT owner_alive(o.worker) FROM runs o WHERE o.id = r.id))"
+)
 STATUS = f"CASE WHEN {OWNER_GONE} THEN '{Status.INTERRUPTED}' ELSE r.status END"
 FINISH_REASON = f"CASE WHEN {OWNER_GONE} THEN 'error' ELSE r.finish_reason END"
 ERROR = f"CASE WHEN {OWNER_GONE} THEN interrupted_error(r.id) ELSE r.error END"
