@@ -113,3 +113,17 @@ def test_a_run_streamed_from_another_machine_is_not_declared_dead_here(tmp_path:
     store.close()
     assert RunStore(tmp_path / "shared.db", read_only=True).get_run(run_id)["status"] == "running"
     assert RunStore(tmp_path / "shared.db").get_run(run_id)["status"] == "running"  # recovery leaves it too
+
+
+def test_the_dashboards_cache_key_changes_when_a_runs_process_dies(tmp_path: Path) -> None:
+    # The dashboard caches its lists until the file changes; a killed process changes nothing in the file.
+    store = RunStore(tmp_path / "bench.db")
+    _, (run_id,) = store.create_comparison(prompt=PROMPT, model_ids=["openai:a"])
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    store.update_run(run_id, status="running", worker=worker_token(proc.pid))
+    before = reads.data_version(store)
+    assert reads.data_version(store) == before and reads.get_run(store, run_id)["status"] == "running"
+    proc.kill()
+    proc.wait()
+    assert reads.data_version(store) != before
+    assert reads.get_run(store, run_id)["status"] == "interrupted"

@@ -54,7 +54,8 @@ class GalleryPage:
 
 
 def data_version(store: RunStore) -> str:
-    """A cheap token that changes whenever anything is written to the database (cache key for lists)."""
+    """A cheap token that changes whenever anything is written to the database or a run's process dies (cache key
+    for lists)."""
     parts = []
     for suffix in ("", "-wal"):
         try:
@@ -63,6 +64,8 @@ def data_version(store: RunStore) -> str:
             parts.append("-")
             continue
         parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+    # A process that dies writes nothing, yet its runs now read as interrupted: that changes the lists too.
+    parts.append(str(store.db.execute(f"SELECT count(*) FROM runs r WHERE {OWNER_GONE}").fetchone()[0]))
     return "|".join(parts)
 
 
