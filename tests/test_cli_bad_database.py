@@ -104,3 +104,22 @@ def test_every_writing_command_refuses_a_damaged_database_before_doing_anything(
         assert "saved" not in result.output, name
     assert fake_env.requests == []
 
+
+
+def damage_table(path: Path, table: str) -> None:
+    """Scribble over the first page of one table: the file opens, and reading that table fails."""
+    with sqlite3.connect(path) as conn:
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", [table]).fetchone()
+    data = bytearray(path.read_bytes())
+    data[(root - 1) * size : (root - 1) * size + 64] = b"\xa5" * 64
+    path.write_bytes(bytes(data))
+
+
+def test_a_read_that_meets_damaged_pages_is_the_same_one_message(tmp_path: Path) -> None:
+    # `leaderboard` only reads, so it is not refused up front; SQLite finds the damage mid-command.
+    db = tmp_path / "bench.db"
+    seeded(db)
+    damage_table(db, "votes")
+    result = cli(["leaderboard"], db)
+    assert_one_clean_message(result, "is damaged")
