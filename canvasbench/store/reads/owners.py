@@ -46,6 +46,14 @@ def interrupted_error(run_id: str) -> str:
 
 def register(conn: sqlite3.Connection) -> None:
     """Give a connection the SQL functions the expressions above call."""
-    conn.create_function("owner_alive", 1, lambda token: int(worker_alive(token)))
-    conn.create_function("interrupted_error", 1, lambda run_id: interrupted_error(str(run_id)))
+    # An exception in either would fail the whole read: a cell that is not a token is no live process.
+    conn.create_function("owner_alive", 1, lambda token: int(isinstance(token, str) and worker_alive(token)))
+    conn.create_function("interrupted_error", 1, _interrupted_error_cell)
+
+
+def _interrupted_error_cell(run_id: object) -> str:
+    try:
+        return interrupted_error(str(run_id))
+    except OSError:  # a recovery folder that cannot be listed: the run is interrupted all the same
+        return INTERRUPTED_ERROR
 
