@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from canvasbench.cli.common import EXIT_INTERRUPTED, sigterm_as_interrupt
+from canvasbench.cli.common import EXIT_INTERRUPTED, open_store, sigterm_as_interrupt
 from canvasbench.errors import StoreError
 from canvasbench.runner import Runner, RunOptions
 from canvasbench.status import Status
@@ -63,12 +63,13 @@ def execute(
     close: Callable[[], None] | None = None,
 ) -> Outcome:
     """Run each (prompt row, label) against `models` as one comparison each, showing rows as they stream."""
+    store = open_store(db)  # a database the runs could not be saved in is refused before any model is paid
     checks = None
     if check:
         from canvasbench.render import RenderCheckPool  # playwright: only when checks are on
 
-        checks = RenderCheckPool(db)
-    runner = Runner(db, default_concurrency=concurrency, on_run_finished=_check_hook(checks))
+        checks = RenderCheckPool(store.path)
+    runner = Runner(store, default_concurrency=concurrency, on_run_finished=_check_hook(checks))
     comparisons: dict[str, str | None] = {}
     interrupted = True  # until the runs are seen to the end
 

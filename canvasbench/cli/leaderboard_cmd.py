@@ -47,7 +47,7 @@ def leaderboard_command(
     # Imported here: the fit needs numpy, which every CLI start would pay for.
     from canvasbench.arena.leaderboard import leaderboard
 
-    store = open_store(db)
+    store = open_store(db, writes=False)
     board = leaderboard(
         store, by=by,  # type: ignore[arg-type]
         category=category, since=_date(since, "--since"), until=_date(until, "--until"), judge_model=judge_model,
