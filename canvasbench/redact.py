@@ -166,7 +166,7 @@ def prompt_key_warning(text: str) -> str | None:
     if not names:
         return None
     return (
-        f"Warning: this prompt contains the API key in {' and '.join(names)}. Prompts are kept as written: "
+        f"Warning: this prompt contains the API key set in {', '.join(names)}. Prompts are kept as written: "
         "the key will be stored with the prompt and sent to every model. Remove it unless you mean that."
     )
 

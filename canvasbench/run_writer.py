@@ -276,10 +276,9 @@ class RunWriter:
             # each piece stops short of anything that may be the start of one (the next piece resumes there).
             new_text, text_end = settled(text, done_text)
             new_thought, thought_end = settled(thought, done_thought)
-            if new_text or new_thought:
-                if writes.append_checkpoint(db, run_id, seq, new_text, new_thought):
-                    appended[run_id] = (text_end, thought_end, seq + 1)
-                    self.stats.appended_bytes += len(new_text.encode()) + len(new_thought.encode())
+            if (new_text or new_thought) and writes.append_checkpoint(db, run_id, seq, new_text, new_thought):
+                appended[run_id] = (text_end, thought_end, seq + 1)
+                self.stats.appended_bytes += len(new_text.encode()) + len(new_thought.encode())
         elif "response" in values:  # the whole text, in the row itself: the pieces have served their turn
             writes.drop_checkpoints(db, run_id)
             appended[run_id] = None

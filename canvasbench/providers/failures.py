@@ -89,7 +89,8 @@ def stream_error(
     provider: str, model: str, detail: str | None, *, status: int | None, retryable: bool, key_env_vars: tuple[str, ...]
 ) -> ProviderError:
     """An error event the provider sent inside an already open stream."""
-    message = f"in-stream provider error: {_short(detail, key_env_vars) or 'unknown error'}; the text received so far is kept."
+    said = _short(detail, key_env_vars) or "unknown error"
+    message = f"in-stream provider error: {said}; the text received so far is kept."
     return ProviderError(
         scrub(message, key_env_vars), provider=provider, model=model, status=status, retryable=retryable
     )
