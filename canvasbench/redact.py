@@ -79,6 +79,8 @@ def key_forms(key: str) -> list[str]:
         raw.hex(),
         raw.hex().upper(),
     ]
+    # The escaped spellings again as Python's repr() writes them (an SDK error quoting the parsed body).
+    escaped += [form.replace("\\", "\\\\") for form in escaped if "\\" in form]
     forms = [key, key[::-1], *escaped, *_base64_forms(raw)]
     keep = [f for f in forms if f == key or len(f) >= _MIN_FORM_CHARS]
     return list(dict.fromkeys(keep))

@@ -39,7 +39,8 @@ def key_spellings_in(text: str, key: str) -> list[str]:
         found.append("reversed")
     if key in unquote(text) or key in unquote(unescaped):
         found.append("percent")
-    if key in _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text).replace("\\/", "/"):
+    single = re.sub(r"\\+", lambda _m: "\\", text)  # repr() doubles the backslash of an escape
+    if key in _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), single).replace("\\/", "/"):
         found.append("json-escaped")
     if key in unescaped and key not in text:
         found.append("html-escaped")

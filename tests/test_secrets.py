@@ -191,3 +191,22 @@ def test_the_new_comparison_page_warns_about_a_key_in_the_prompt(
     at.text_area(key="new.own_text").input(f"Use the key {ECHO_KEY} to call the API.").run()
     warnings = [str(w.value) for w in at.warning]
     assert any("ANTHROPIC\\_API\\_KEY" in w or "ANTHROPIC_API_KEY" in w for w in warnings), warnings
+
+
+def test_every_spelling_of_a_key_is_masked_in_log_lines_even_quoted_by_repr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", ECHO_KEY)
+    install()
+    logger = logging.getLogger("canvasbench.test-secrets-spellings")
+    handler = logging.StreamHandler(sys.stderr)
+    logger.addHandler(handler)
+    try:
+        for form, value in key_echoes(ECHO_KEY).items():
+            # As an SDK logs the parsed error body: repr() doubles the backslash of every JSON escape.
+            logger.error("%s: Error code: 400 - %r", form, {"error": {"message": f"bad key {value}"}})
+    finally:
+        logger.removeHandler(handler)
+    err = capsys.readouterr().err
+    assert err.count("bad key ") == len(key_echoes(ECHO_KEY))
+    assert key_spellings_in(err, ECHO_KEY) == []
