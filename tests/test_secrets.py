@@ -201,6 +201,7 @@ def test_every_spelling_of_a_key_is_masked_in_log_lines_even_quoted_by_repr(
     logger = logging.getLogger("canvasbench.test-secrets-spellings")
     handler = logging.StreamHandler(sys.stderr)
     logger.addHandler(handler)
+    monkeypatch.setattr(logger, "propagate", False)  # only our handler: another module's may also print to stderr
     try:
         for form, value in key_echoes(ECHO_KEY).items():
             # As an SDK logs the parsed error body: repr() doubles the backslash of every JSON escape.
