@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import html
 import logging
 import os
 import re
@@ -76,6 +77,8 @@ def key_forms(key: str) -> list[str]:
         re.sub(r"[^A-Za-z0-9_.~-]", lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), key),  # quote()
         re.sub(r"[^A-Za-z0-9_.~-]", lambda m: "".join(f"%{b:02x}" for b in m.group().encode()), key),
         key.replace("/", "\\/"),  # JSON encoders that escape the slash
+        html.escape(key),  # as a page or a highlighted code view holds it
+        html.escape(key, quote=False),
         raw.hex(),
         raw.hex().upper(),
     ]
