@@ -1,0 +1,123 @@
+"""A render check cancelled in the middle of a browser call prints nothing on the user's terminal.
+
+A real `canvasbench check` process gets Ctrl-C (or SIGTERM) right after its n-th browser call has started,
+for calls spread over the whole check: launch, navigation, the looks (a page evaluation and a screenshot
+gathered together), the player's input, the last look, closing the page. The moment is driven by the
+calls themselves (Playwright's own `DEBUG=pw:api` log of each call, read from the process's stderr), never
+by sleeps. The page takes about 0.3 s per frame, so a call waiting for a frame is still in flight when the
+signal lands, however fast or loaded the machine is.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from canvasbench.render.processes import chromium_path
+from canvasbench.store import RunStore
+from canvasbench.store.reads import latest_check
+from tests.cli_process import AS_FROM_A_TERMINAL
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTED = re.compile(r"^pw:api => (\S+) started")
+DRIVER_LOG = re.compile(r"^(\S+Z )?pw:")  # Playwright's own debug lines (client and driver), not ours
+STRAY = ("Traceback", "exception was never retrieved", "Task was destroyed", "Exception ignored", "Error")
+
+# Each frame keeps the page's main thread busy for 0.3 s: screenshots and input wait for frames, so each
+# gathered call is mid-flight for that long. It draws, moves and beats between frames (not hung).
+SLOW_FRAMES = """<!doctype html><html><body style="margin:0"><canvas id="c" width="400" height="300"></canvas>
+<script>
+const ctx = document.getElementById('c').getContext('2d');
+let n = 0;
+function frame() {
+  const until = performance.now() + 300;
+  while (performance.now() < until) {}
+  n += 1;
+  ctx.fillStyle = `hsl(${(n * 40) % 360}, 80%, 50%)`;
+  ctx.fillRect(0, 0, 400, 300);
+  requestAnimationFrame(frame);
+}
+requestAnimationFrame(frame);
+</script></body></html>"""
+
+# (the browser call, which one of its kind): a spread over one check, each point where a check can be stopped.
+POINTS = [
+    ("Browser.new_context", 1),
+    ("Page.goto", 1),
+    ("CDPSession.send", 1),  # the first look: its page evaluation and screenshot gathered
+    ("CDPSession.send", 8),  # the player's input, sent without waiting, gathered at the end
+    ("Page.evaluate", 1),  # the refused navigations, read beside the last look (gathered too)
+    ("BrowserContext.close", 1),  # the first check closing its page
+]
+
+pytestmark = pytest.mark.skipif(chromium_path() is None, reason="Debian chromium is not installed")
+
+
+def _stored_runs(db: Path, count: int) -> list[str]:
+    store = RunStore(db)
+    prompt = {"id": "p1", "title": "t", "category": "animation", "kind": "html", "text": "draw"}
+    _, run_ids = store.create_comparison(prompt=prompt, model_ids=["fake:fake"] * count)
+    for run_id in run_ids:
+        store.update_run(run_id, status="done", artifact=SLOW_FRAMES, artifact_kind="html")
+    store.close()
+    return list(run_ids)
+
+
+@pytest.mark.parametrize(("call", "nth"), POINTS, ids=[f"{call}-{nth}" for call, nth in POINTS])
+def test_a_check_stopped_during_any_browser_call_prints_no_traceback(tmp_path: Path, call: str, nth: int) -> None:
+    db = tmp_path / "cancel.db"
+    # Two checks one after the other: a point late in the first one still stops the process in the second.
+    first, second = _stored_runs(db, 2)
+    stop_with = signal.SIGTERM if POINTS.index((call, nth)) % 2 else signal.SIGINT  # `kill` is Ctrl-C too
+    env = {**os.environ, "CANVASBENCH_DB": str(db), "PYTHONUNBUFFERED": "1", "DEBUG": "pw:api"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", AS_FROM_A_TERMINAL, "check", first, second, "--watch", "0.5", "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert proc.stderr is not None
+    lines: list[str] = []
+    sent = threading.Event()
+
+    def read_stderr() -> None:
+        assert proc.stderr is not None
+        seen = 0
+        for raw in proc.stderr:
+            line = raw.decode(errors="replace")
+            lines.append(line)
+            started = STARTED.match(line)
+            if started and started.group(1) == call and not sent.is_set():
+                seen += 1
+                if seen == nth:
+                    proc.send_signal(stop_with)  # the call is in flight now
+                    sent.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    try:
+        assert proc.stdout is not None
+        out = proc.stdout.read()  # stderr is the reader's alone
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    reader.join(timeout=10)
+    ours = "".join(line for line in lines if not DRIVER_LOG.match(line))
+    assert sent.is_set(), f"the check ended before {call} #{nth} started:\n{''.join(lines)[-3000:]}"
+    assert proc.returncode == 130, (out.decode(), ours)
+    for stray in STRAY:
+        assert stray not in ours, ours
+    assert "Interrupted" in ours, "".join(lines)[-4000:]
+    store = RunStore(db)
+    verdicts = [(latest_check(store, run_id) or {}).get("verdict") for run_id in (first, second)]
+    assert verdicts[1] == "not checked" and "crashed" not in verdicts, verdicts
