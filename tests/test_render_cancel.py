@@ -121,3 +121,77 @@ def test_a_check_stopped_during_any_browser_call_prints_no_traceback(tmp_path: P
     store = RunStore(db)
     verdicts = [(latest_check(store, run_id) or {}).get("verdict") for run_id in (first, second)]
     assert verdicts[1] == "not checked" and "crashed" not in verdicts, verdicts
+
+
+# A library user (the dashboard, a script): the engine closed while its check is mid-call, from another thread,
+# then the interpreter's own teardown, garbage collection included. Each line on stdin closes the engine.
+CLOSE_MID_CALL = """
+import gc, sys, threading
+from canvasbench.render.check import RenderEngine, check_artifact
+from canvasbench.render.limits import CheckLimits
+page = sys.argv[1]
+for _ in range(int(sys.argv[2])):
+    engine = RenderEngine(max_concurrent=1)
+    results = []
+    checking = threading.Thread(
+        target=lambda: results.append(check_artifact(page, "html", engine=engine, limits=CheckLimits(sample_s=0.5)))
+    )
+    checking.start()
+    sys.stdin.readline()
+    engine.close(wait_s=1.0)  # what Ctrl-C does: a second or so, then the check is left to end on its own
+    checking.join()
+    print(results[0].verdict, flush=True)
+    gc.collect()
+"""
+
+# Per engine: (the browser call, which one of its kind) at which it is closed.
+CLOSE_AT = [("CDPSession.send", 1), ("CDPSession.send", 8), ("Page.evaluate", 1)]
+
+
+def test_an_engine_closed_mid_call_leaves_nothing_to_print_at_garbage_collection_or_exit() -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "DEBUG": "pw:api", "PYTHONWARNINGS": "default"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLOSE_MID_CALL, SLOW_FRAMES, str(len(CLOSE_AT))],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    lines: list[str] = []
+    closed: list[str] = []
+
+    def read_stderr() -> None:
+        assert proc.stderr is not None and proc.stdin is not None
+        counts: dict[str, int] = {}
+        for raw in proc.stderr:
+            line = raw.decode(errors="replace")
+            lines.append(line)
+            started = STARTED.match(line)
+            if not started or len(closed) == len(CLOSE_AT):
+                continue
+            call, nth = CLOSE_AT[len(closed)]
+            if started.group(1) == "BrowserType.launch":
+                counts = {}  # a new engine: count its calls afresh
+            counts[started.group(1)] = counts.get(started.group(1), 0) + 1
+            if started.group(1) == call and counts[call] == nth:
+                closed.append(f"{call} #{nth}")
+                proc.stdin.write(b"close\n")  # the call is in flight now
+                proc.stdin.flush()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    try:
+        assert proc.stdout is not None
+        out = proc.stdout.read().decode()
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    reader.join(timeout=10)
+    ours = "".join(line for line in lines if not DRIVER_LOG.match(line))
+    assert len(closed) == len(CLOSE_AT), (closed, "".join(lines)[-3000:])
+    assert proc.returncode == 0, (out, ours)
+    assert out.split() == ["not", "checked"] * len(CLOSE_AT), out
+    for stray in (*STRAY, "Warning"):
+        assert stray not in ours, ours

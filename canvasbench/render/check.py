@@ -154,6 +154,15 @@ def prefetch_versions(code: str, root: Path | None = None) -> Mirror:
     return mirror
 
 
+def _serve(loop: asyncio.AbstractEventLoop) -> None:
+    """The engine thread: the loop runs until the engine's shutdown stops it, then is closed by its own thread
+    (a close that outlasts its caller's wait still ends with the loop closed, nothing left for exit to report)."""
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
+
+
 class RenderEngine:
     """One headless Chromium on its own thread and event loop; `check()` is thread-safe and blocking.
 
@@ -195,7 +204,7 @@ class RenderEngine:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
                 loop.set_exception_handler(self._loop_error)
-                self._thread = threading.Thread(target=loop.run_forever, name="canvasbench-render", daemon=True)
+                self._thread = threading.Thread(target=_serve, args=(loop,), name="canvasbench-render", daemon=True)
                 self._thread.start()
                 self._loop = loop
             loop = self._loop
@@ -721,8 +730,6 @@ class RenderEngine:
             log.debug("render engine shutdown", exc_info=True)
         if self._thread is not None:
             self._thread.join(timeout=min(wait_s, 10.0))
-            if not self._thread.is_alive():
-                loop.close()
 
 
 _shared: RenderEngine | None = None
