@@ -145,7 +145,7 @@ for _ in range(int(sys.argv[2])):
 """
 
 # Per engine: (the browser call, which one of its kind) at which it is closed.
-CLOSE_AT = [("CDPSession.send", 1), ("CDPSession.send", 8), ("Page.evaluate", 1)]
+CLOSE_AT = [("CDPSession.send", 1), ("Page.evaluate", 1)]
 
 
 def test_an_engine_closed_mid_call_leaves_nothing_to_print_at_garbage_collection_or_exit() -> None:

@@ -228,6 +228,10 @@ class RenderEngine:
             raise RenderUnavailable(
                 f"The check did not finish within {timeout:.0f} s; the browser was restarted."
             ) from None
+        except Exception as exc:
+            if self._closed:  # the engine closed under it (Ctrl-C): whatever it ended with, it was not finished
+                raise RenderUnavailable("The check was interrupted before it finished.") from exc
+            raise
         finally:
             with self._guard:
                 self._in_flight.discard(future)
@@ -484,7 +488,8 @@ class RenderEngine:
 
         async def socket(ws: WebSocketRoute) -> None:
             seen.block(ws.url)
-            await ws.close(code=1008, reason="offline render check")
+            with contextlib.suppress(PlaywrightError):  # the page went away first
+                await ws.close(code=1008, reason="offline render check")
 
         await context.route("**/*", route)
         await context.route_web_socket("**/*", socket)
