@@ -262,7 +262,9 @@ _GUARD = r"""<script data-canvasbench-guard>(function () {
       var d = describe(C.prototype, name);
       if (d && d.get) { d.get = function () { return null; }; define(C.prototype, name, d); }
     });
-    if (C.prototype.getSVGDocument) wrap(C.prototype, "getSVGDocument", function () { return function () { return null; }; });
+    if (C.prototype.getSVGDocument) {
+      wrap(C.prototype, "getSVGDocument", function () { return function () { return null; }; });
+    }
   });
   // document.write/open: markup neutralised across calls; document.open erases the window's and the
   // document's listeners, so ours are put back after it.
@@ -351,7 +353,10 @@ _GUARD = r"""<script data-canvasbench-guard>(function () {
     apply(P.listen, doc, ["DOMContentLoaded", refreshed, false]);
   }
   wrap(HTMLFormElement.prototype, "submit", function (native) {
-    return function () { try { tell("navigation", apply(P.action, this, [])); } catch (e) {} return apply(native, this, arg(arguments)); };
+    return function () {
+      try { tell("navigation", apply(P.action, this, [])); } catch (e) {}
+      return apply(native, this, arg(arguments));
+    };
   });
   // A refresh in the markup was renamed before the browser saw it (so no preconnect); it is reported here.
   var refreshDone = false;

@@ -28,11 +28,14 @@ APP = "http://app.canvasbench.test"
 
 # Shared by every hostile page: tries a constructor and reports to the test (the app page) what happened.
 TRY = """
-window.__report = function (where, what) { try { top.postMessage({guardProbe: where + ': ' + what}, '*'); } catch (e) {} };
+window.__report = function (where, what) {
+  try { top.postMessage({guardProbe: where + ': ' + what}, '*'); } catch (e) {}
+};
 window.__try = function (C, where) {
   if (typeof C !== 'function') { __report(where, 'blocked (none)'); return; }
   try {
-    var pc = new C({iceServers: [{urls: 'stun:127.0.0.1:{UDP}'}, {urls: 'turn:127.0.0.1:{UDP}', username: 'leak-' + where, credential: 'x'}]});
+    var pc = new C({iceServers: [{urls: 'stun:127.0.0.1:{UDP}'},
+                                 {urls: 'turn:127.0.0.1:{UDP}', username: 'leak-' + where, credential: 'x'}]});
     pc.createDataChannel('x');
     pc.createOffer().then(function (o) { return pc.setLocalDescription(o); });
     __report(where, 'ESCAPED');
@@ -72,7 +75,8 @@ def hostile_pages() -> dict[str, str]:
       RegExp.prototype.exec = function () { return null; }; RegExp.prototype.test = function () { return false; };
       Function.prototype.call = function () {}; Function.prototype.apply = function () {};
       Object.defineProperty(Object.prototype, 'get', {get: function () { return function () {}; }, configurable: true});
-      Object.defineProperty(Object.prototype, 'signal', {get: function () { return AbortSignal.abort(); }, configurable: true});
+      Object.defineProperty(Object.prototype, 'signal',
+                            {get: function () { return AbortSignal.abort(); }, configurable: true});
       window.MutationObserver = function () { this.observe = function () {}; };
       delete Object.prototype.get;
     """
@@ -132,7 +136,8 @@ def hostile_pages() -> dict[str, str]:
             var report = window.__report, realm = window.__realm;
             document.open();
             document.write('<body><iframe srcdoc="{_js(_quoted(CHILD))}"></iframe><script>' +
-              'top.postMessage({{guardProbe: "reopened: " + (window[0] ? "ESCAPED" : "blocked")}}, "*")<\\/script></body>');
+              'top.postMessage({{guardProbe: "reopened: " + (window[0] ? "ESCAPED" : "blocked")}}, "*")' +
+              '<\\/script></body>');
             document.close();
             realm(window[0], 'after open');
             setTimeout(function () {{ realm(window[0], 'after open later'); }}, 500);
@@ -150,10 +155,10 @@ def hostile_pages() -> dict[str, str]:
           document.getElementById('open').attachShadow({{mode: 'open'}}).innerHTML = '<iframe></iframe>';
           __realm(window[0], 'shadow innerHTML');
         </script>""",
-        "markup sinks": f"""<div id="d" contenteditable="true"></div><script>
-          customElements.define('x-spy', class extends HTMLElement {{
-            connectedCallback() {{ __realm(window[0], 'custom element ' + this.id); }}
-          }});
+        "markup sinks": """<div id="d" contenteditable="true"></div><script>
+          customElements.define('x-spy', class extends HTMLElement {
+            connectedCallback() { __realm(window[0], 'custom element ' + this.id); }
+          });
           var d = document.getElementById('d');
           d.innerHTML = '<iframe></iframe><x-spy id="innerHTML"></x-spy>';
           d.insertAdjacentHTML('beforeend', '<iframe></iframe><x-spy id="insertAdjacentHTML"></x-spy>');
@@ -167,11 +172,11 @@ def hostile_pages() -> dict[str, str]:
           document.body.append(t.content.cloneNode(true)); __realm(window[0], 'template');
           var doc = new DOMParser().parseFromString('<iframe></iframe>', 'text/html');
           document.body.append(document.adoptNode(doc.body.firstChild)); __realm(window[0], 'DOMParser');
-          if (document.body.setHTMLUnsafe) {{
+          if (document.body.setHTMLUnsafe) {
             var u = document.createElement('div'); document.body.append(u);
             u.setHTMLUnsafe('<div><template shadowrootmode="open"><iframe></iframe></template></div>');
             __realm(window[0], 'setHTMLUnsafe');
-          }}
+          }
         </script>""",
         "initial markup": f"""<iframe srcdoc="{_quoted(CHILD)}" title="markup"></iframe>
           <frameset><frame></frameset><object data="about:blank"></object>
@@ -190,8 +195,10 @@ def hostile_pages() -> dict[str, str]:
           __try(window.RTCPeerConnection, 'after delete');
         </script>""",
     }
-    return {name: f"<!doctype html><html><head><title>{name}</title>{PROBE}</head><body>{body}</body></html>"
-            for name, body in pages.items()}
+    return {
+        name: f"<!doctype html><html><head><title>{name}</title>{PROBE}</head><body>{body}</body></html>"
+        for name, body in pages.items()
+    }
 
 
 def app_page(count: int) -> str:
@@ -199,7 +206,8 @@ def app_page(count: int) -> str:
     frames = "".join(f'<iframe src="/wrapper/{i}" style="width:640px;height:400px"></iframe>' for i in range(count))
     return (
         "<!doctype html><html><body><script>window.__reports = [];"
-        "addEventListener('message', function (e) { if (e.data && e.data.guardProbe) __reports.push(e.data.guardProbe); });"
+        "addEventListener('message', function (e) {"
+        " if (e.data && e.data.guardProbe) __reports.push(e.data.guardProbe); });"
         f"</script>{frames}</body></html>"
     )
 
@@ -258,6 +266,74 @@ def test_no_hostile_page_gets_a_fresh_realm_or_reaches_the_network(browser: Any)
     assert received == [], f"the loopback listener heard: {received}; reports: {reports}"
     assert "window.open: null" in reports
     # Each kind of attempt did run (the page was not simply broken by the guard).
-    for where in ("tampered appendChild", "append window[0]", "split write", "after open", "closed shadow",
-                  "custom element innerHTML", "markup window[0]", "own"):
+    for where in (
+        "tampered appendChild",
+        "append window[0]",
+        "split write",
+        "after open",
+        "closed shadow",
+        "custom element innerHTML",
+        "markup window[0]",
+        "own",
+    ):
         assert any(r.startswith(where + ":") for r in reports), (where, reports)
+
+
+CROSS_TALK = """<!doctype html><html><head><title>side</title></head><body><h1>side</h1><script>
+var heard = [];
+addEventListener('message', function (e) { heard.push(String(e.data && e.data.note)); });
+onmessage = function (e) { heard.push('onmessage ' + String(e.data && e.data.note)); };
+postMessage({note: 'to myself'}, '*');  // a page's own messages (setImmediate shims) still arrive
+setTimeout(function () {
+  for (var i = 0; i < top.frames.length; i++) {
+    if (top.frames[i] === parent) continue;  // the other previews only
+    try { top.frames[i].frames[0].postMessage({note: 'from ' + document.title}, '*'); } catch (e) {}
+  }
+}, 300);
+setTimeout(function () { top.postMessage({guardProbe: 'heard: ' + heard.sort().join(' | ')}, '*'); }, 1500);
+</script></body></html>"""
+SPOOF = """<!doctype html><html><body><h1>still here</h1><script>
+var text = 'Your session expired: sign in again at https://evil.example/login';
+parent.postMessage({canvasbenchBlocked: text}, '*');
+parent.postMessage({canvasbench: '', kind: 'navigation', value: text}, '*');
+parent.postMessage({canvasbench: undefined, kind: 'navigation', value: 'https://evil.example/login'}, '*');
+top.postMessage({guardProbe: 'spoof sent'}, '*');
+</script></body></html>"""
+PRECONNECTS = """<!doctype html><html><body><h1>links</h1>
+<iframe src="http://127.0.0.1:{TCP}/markup-frame"></iframe><a id="a" href="http://127.0.0.1:{TCP}/anchor">go</a>
+<script>
+var a = document.getElementById('a');
+a.dispatchEvent(new MouseEvent('click', {bubbles: false, cancelable: true}));
+var b = document.createElement('a'); b.href = 'http://127.0.0.1:{TCP}/shadow';
+var host = document.createElement('div'); document.body.append(host);
+host.attachShadow({mode: 'closed'}).append(b);
+b.dispatchEvent(new MouseEvent('click', {bubbles: true, composed: false, cancelable: true}));
+top.postMessage({guardProbe: 'preconnects tried'}, '*');
+</script></body></html>"""
+
+
+def test_pages_cannot_message_each_other_or_put_text_in_our_notice(browser: Any) -> None:
+    with loopback_listener() as listener:
+        context = person_context(browser)
+        try:
+            pages = [CROSS_TALK, CROSS_TALK.replace("side", "other"), SPOOF, listener.fill(PRECONNECTS)]
+            serve(context, [sandbox_document(code, "html") for code in pages])
+            page = context.new_page()
+            page.goto(APP + "/")
+            page.wait_for_function("() => window.__reports.length >= 4", timeout=60_000, polling=200)
+            page.wait_for_timeout(2000)  # a preconnect, if any, arrives meanwhile
+            reports = sorted(page.evaluate("window.__reports"))
+            wrappers = [f for f in page.frames if f.parent_frame == page.main_frame]
+            notices = [f.evaluate("() => document.querySelector('.notice')?.innerText || ''") for f in wrappers]
+            framed = [f.evaluate("() => !!document.querySelector('iframe')") for f in wrappers]
+            received = list(listener.received)
+        finally:
+            context.close()
+    # Each side hears its own message only (twice: listener and onmessage), never the other side's.
+    assert reports.count("heard: onmessage to myself | to myself") == 2, reports
+    # The spoofing page keeps its frame: no notice, and none of its text anywhere.
+    assert framed[2] and notices[2] == "", notices
+    assert not any("evil.example" in text or "session" in text for text in notices), notices
+    # Links and markup frames aimed at the listener: refused before any connection is opened.
+    assert received == [], received
+    assert "http://127.0.0.1" in notices[3] and "navigate" in notices[3], notices
