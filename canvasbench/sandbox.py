@@ -329,7 +329,7 @@ def sandbox_document(
     whole at any width; a button shows it alone full screen. `revision` changes the document without
     changing what runs, so embedding it again reloads the artifact.
     """
-    key = guard_key(code, kind, height, revision, title, network)
+    key = guard_key(code, kind, height, title, network)  # not the revision: a reload runs the same
     if height is None:
         width, tall = requested_viewport(code, kind)
         box_style = f"aspect-ratio:{width}/{tall}"
