@@ -82,7 +82,7 @@ _APP_PAGE = (
     f'<body><iframe src="{WRAPPER_URL}" title="preview"></iframe></body></html>'
 ).encode()
 # A person's desktop: the screen the page sees (the viewport is the frame it is laid out in).
-SCREEN = {"width": 1920, "height": 1080}
+SCREEN = (1920, 1080)
 EARLY_LOOK_S = 0.5  # after load: a page's first frames are drawn by then
 FIRST_READY_S = 0.15  # ...or sooner, once it has run a few animation frames or has nothing scheduled
 ANIMATION_LOOK_S = 0.4  # a page that drew late is looked at again this much later to see if it moves
@@ -391,7 +391,7 @@ class RenderEngine:
             try:
                 return await browser.new_context(
                     viewport={"width": limits.width, "height": limits.height},
-                    screen=SCREEN,
+                    screen={"width": SCREEN[0], "height": SCREEN[1]},
                     user_agent=_person_agent(browser.version),
                     device_scale_factor=1,
                     service_workers="block",
