@@ -1,14 +1,15 @@
 """Open an artifact in headless Chromium and record what happened: `RenderEngine`, `check_artifact`.
 
 Policy: the check sees what a viewer sees. The artifact runs inside the dashboard's own wrapper (an
-outer page whose only content is `<iframe sandbox="allow-scripts" srcdoc=...>`, from
-`canvasbench.sandbox`), so a page cannot tell the checker from a viewer, and everything it tries is
+outer page whose only content is `<iframe sandbox="allow-scripts allow-pointer-lock" srcdoc=...>`, from
+`canvasbench.sandbox`) below a page of ours, as in the dashboard, with a person's user agent, screen and
+`navigator.webdriver`, so a page cannot tell the checker from a viewer, and everything it tries is
 judged as in the dashboard. The iframe fills the viewport, so screenshots, errors and pixels are the
 artifact's own. Every request is routed: CDN library URLs are answered from the offline mirror with
 the version they name, the page's attempts to navigate its frame away are answered with an empty
 204 (its document stays, the attempt is recorded), and everything else is refused at once — the
-check never touches the network. WebRTC is removed in every frame (STUN and TURN go below request
-routing) and limited by Chromium's own switches as a second layer.
+check never touches the network. WebRTC is refused by the page's guard, as in the dashboard (STUN and
+TURN go below request routing), and limited by Chromium's own switches as a second layer.
 
 The page is watched at three moments (after load, after watching, after a player's input), and it
 is "not responding" only when its own main thread stops running tasks (a heartbeat it sends on a
