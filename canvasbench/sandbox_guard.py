@@ -189,11 +189,12 @@ _GUARD = r"""<script data-canvasbench-guard>(function () {
     }
     return (brk ? "-x" : "") + out + apply(sliceStr, s, [from]);
   }
-  function wrap(proto, name, make) {
+  function wrap(proto, name, make) {  // a method, else a setter, else (a read-only attribute) its getter
     var d = proto && describe(proto, name);
     if (!d) return;
     if (typeof d.value === "function") d.value = make(d.value);
     else if (d.set) d.set = make(d.set);
+    else if (d.get) d.get = make(d.get);
     else return;
     define(proto, name, d);
   }
@@ -249,6 +250,20 @@ _GUARD = r"""<script data-canvasbench-guard>(function () {
     wrap(Element.prototype, name, markupAt(0)); wrap(ShadowRoot.prototype, name, markupAt(0));
   });
   ["parseHTMLUnsafe", "parseHTML"].forEach(function (name) { wrap(Document, name, markupAt(0)); });
+  // Setters and methods that move an existing element in: a table's caption/head/foot, a select's options.
+  ["caption", "tHead", "tFoot"].forEach(function (name) {
+    wrap(HTMLTableElement.prototype, name, nodeAt(0, function () { return undefined; }));
+  });
+  wrap(HTMLSelectElement.prototype, "add", nodeAt(0, function () { return undefined; }));
+  wrap(HTMLOptionsCollection.prototype, "add", nodeAt(0, function () { return undefined; }));
+  // Documents parsed apart (no browsing context, so their frames are inert) lose their frames before the page
+  // can move one in through a way not wrapped (an options collection's index setter).
+  function cleaned(native) {
+    return function () { var result = apply(native, this, arg(arguments)); if (result) disarm(result); return result; };
+  }
+  wrap(DOMParser.prototype, "parseFromString", cleaned);
+  wrap(XMLHttpRequest.prototype, "responseXML", cleaned);
+  wrap(XMLHttpRequest.prototype, "response", cleaned);
   wrap(Document.prototype, "execCommand", function (native) {
     return function () {
       var args = arg(arguments);
