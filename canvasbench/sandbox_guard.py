@@ -328,11 +328,12 @@ _GUARD = r"""<script data-canvasbench-guard>(function () {
   // A followed link would be stopped by the wrapper's frame-src only after the browser preconnected to its
   // host; a click the page itself did not handle is refused here instead, before any connection.
   var decided = new WM();
-  function linkOf(e) {
-    var path = apply(P.path, e, []), el = path[0];
-    if (!el || (apply(P.nodeType, el, []) !== 1 && !(el = apply(P.parent, el, [])))) return null;
-    var a;
-    try { a = apply(P.closest, el, ["a[href],area[href]"]); } catch (e2) { return null; }
+  function linkOf(e) {  // the URL a click would follow (null: none), whatever the event's target is
+    var path = apply(P.path, e, []), el = path[0], a;
+    try {
+      if (!el || (apply(P.nodeType, el, []) !== 1 && !(el = apply(P.parent, el, [])))) return null;
+      a = apply(P.closest, el, ["a[href],area[href]"]);
+    } catch (e2) { return null; }  // a click dispatched at the window, or at a text node's parent document
     if (!a) return null;
     var href = Str(apply(P.getAttribute, a, ["href"]) || ""), target = Str(apply(P.getAttribute, a, ["target"]) || "");
     if (match(/^\s*(#|javascript:)/i, href) || (target !== "" && !match(/^_self$/i, target))) return null;
