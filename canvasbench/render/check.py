@@ -575,6 +575,8 @@ class RenderEngine:
         box = probe.get("main_canvas")
         if box and drawn_before and box.get("context") and pixel_report(picture).drawn:
             drawn = True  # a canvas drawn on stays drawn on; its own screenshot would only cost a frame
+        elif box and box.get("never_drawn_on"):
+            drawn = False  # no call ever drew on it: what shows there is its CSS and the page behind it
         elif box:
             drawn = False
             area = (box["x"], box["y"], box["w"], box["h"])
