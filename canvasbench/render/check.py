@@ -62,6 +62,7 @@ from canvasbench.render.page_scripts import (
 )
 from canvasbench.render.player import play
 from canvasbench.render.processes import chromium_path, renderer_pids, rss_mb
+from canvasbench.render.screencast import feed_of, follow, slow
 from canvasbench.render.verdict import (
     MAX_REQUESTS,
     RenderCheck,
@@ -131,6 +132,13 @@ async def _capture(cdp: CDPSession) -> bytes:
     # (each one more frame, seconds on a software-WebGL page) and waits for fonts.
     shot = await cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True})
     return base64.b64decode(shot["data"])
+
+
+async def _picture(cdp: CDPSession) -> bytes:
+    """The page as it is next drawn: the next streamed frame of a slow page, else a frame asked for."""
+    feed = feed_of(cdp)
+    shot = await feed.next_frame() if feed is not None else None
+    return shot if shot is not None else await _capture(cdp)
 
 
 def prefetch_versions(code: str, root: Path | None = None) -> Mirror:
@@ -487,6 +495,9 @@ class RenderEngine:
                         break
                 await self._pause(seen, min(0.1, first_look_by - time.monotonic()))
             looks.append(await self._look(page, cdp, frame, seen, limits))
+            drawn_frames, since = int(looks[0].probe.get("frames") or 0), time.monotonic() - started
+            if slow(drawn_frames, since):  # each look would wait behind a frame being drawn: stream them
+                follow(cdp, since / drawn_frames)
             clock.lap("first look")
             # Watch until the page has drawn and moved (all that watching can tell) or `sample_s` passed:
             # a page still or not yet drawn is watched for the whole time, since it may draw late, unless
@@ -569,7 +580,7 @@ class RenderEngine:
         probe: dict[str, Any]
         if shot is None:
             # Both at once: on a page whose frames take seconds, each waits for the next frame.
-            probe, picture = await self._step(asyncio.gather(frame.evaluate(PROBE_JS), _capture(cdp)), seen, limits)
+            probe, picture = await self._step(asyncio.gather(frame.evaluate(PROBE_JS), _picture(cdp)), seen, limits)
         else:
             probe, picture = await self._step(frame.evaluate(PROBE_JS), seen, limits), shot
         box = probe.get("main_canvas")
@@ -601,7 +612,7 @@ class RenderEngine:
 
     async def _shot(self, cdp: CDPSession, seen: Observed, limits: CheckLimits) -> bytes:
         """The viewport as it is on screen (the next frame the compositor draws, PNG, encoded for speed)."""
-        return await self._step(_capture(cdp), seen, limits)
+        return await self._step(_picture(cdp), seen, limits)
 
     async def _freeze(self, cdp: CDPSession, seen: Observed) -> Look | None:
         """Stop a page that stopped responding (its scripts end and may not run again) and look at what it had
