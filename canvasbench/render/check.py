@@ -605,7 +605,8 @@ class RenderEngine:
         """A screenshot with everything but the artifact's canvases hidden (most of it lies over the canvas)."""
         await self._step(frame.evaluate(CANVAS_ONLY_JS, CANVAS_ONLY_CSS), seen, limits)
         try:
-            return await self._shot(cdp, seen, limits)
+            # A frame of its own, never a streamed one: that may have been drawn before the style came.
+            return await self._step(_capture(cdp), seen, limits)
         finally:
             with contextlib.suppress(PlaywrightError):
                 await self._step(frame.evaluate(CANVAS_ONLY_JS, ""), seen, limits)
