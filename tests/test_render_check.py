@@ -440,3 +440,14 @@ def test_runner_hook_checks_each_finished_run_automatically(
     assert row is not None, "the finished run was never checked"
     assert row["verdict"] == "renders", row["evidence"]
     assert row["screenshot"].startswith(PNG_MAGIC)
+
+
+@needs_chromium
+def test_closing_an_engine_returns_once_it_has_closed_not_after_its_whole_wait(mirror: Path) -> None:
+    # The engine's loop used to stop before the closing call heard that shutdown had finished, so every close
+    # (each CLI exit, each test module's engine) waited its full `wait_s`: 30 s by default.
+    own = RenderEngine(max_concurrent=1)
+    assert check_artifact(page("dashboard.svg"), "svg", mirror=mirror, engine=own).verdict == "renders"
+    started = time.monotonic()
+    own.close(wait_s=240.0)
+    assert time.monotonic() - started < 120.0  # closing takes seconds even on a loaded machine; the bug took 240

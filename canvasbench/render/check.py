@@ -767,7 +767,10 @@ class RenderEngine:
             if rest:
                 await asyncio.wait(rest, timeout=2)
         finally:
-            asyncio.get_running_loop().stop()
+            # Stopped on the next turn, not now: the caller's `close()` learns this coroutine ended from a
+            # callback that runs on that turn (stopped here, it waited its whole `wait_s` for nothing).
+            loop = asyncio.get_running_loop()
+            loop.call_soon(loop.stop)
 
     def close(self, wait_s: float = 30.0) -> None:
         """Close the browser and stop the engine thread; checks still running end as `not checked`."""
