@@ -69,7 +69,7 @@ def test_launch_runs_in_the_background_and_the_page_shows_them_again(fake_env: F
     at.run()
     assert not at.exception
     docs = [e.proto.srcdoc for e in at.get("iframe")]
-    assert len(docs) == 3 and all('sandbox="allow-scripts"' in d for d in docs)
+    assert len(docs) == 3 and all('sandbox="allow-scripts allow-pointer-lock"' in d for d in docs)
 
 
 def test_cancel_all_stops_the_runs_and_keeps_partial_output(fake_env: FakeServer) -> None:  # noqa: F811

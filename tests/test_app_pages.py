@@ -147,7 +147,7 @@ def test_deep_link_opens_a_comparison_side_by_side_and_survives_a_rerun(populate
     docs = iframes(at)
     assert len(docs) == 2
     for doc in docs:
-        assert '<iframe sandbox="allow-scripts"' in doc and "allow-same-origin" not in doc
+        assert '<iframe sandbox="allow-scripts allow-pointer-lock"' in doc and "allow-same-origin" not in doc
     assert "&lt;svg" in docs[1] or "&lt;canvas" in docs[0]
     assert "error: failed]" in texts(at) and "HTTP 503 from provider" in texts(at)
     at.run()  # a reload of the same URL keeps the comparison open
@@ -159,7 +159,7 @@ def test_the_code_view_is_one_full_width_viewer_and_a_diff_on_demand(populated: 
     at = open_page(comparison=str(cid), view="code")  # the view is part of the URL (?view=code)
     assert at.segmented_control(key="comparison.view").value == "code"
     docs = iframes(at)
-    assert len(docs) == 1 and '<iframe sandbox="allow-scripts"' in docs[0]
+    assert len(docs) == 1 and '<iframe sandbox="allow-scripts allow-pointer-lock"' in docs[0]
     inner = html.unescape(docs[0])
     assert "Go to line" in inner and "getContext" in inner
     at.selectbox(key="code.other").select_index(0).run()
