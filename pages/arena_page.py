@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from canvasbench import formatting
 from canvasbench.arena.pairing import arena_comparisons
+from canvasbench.present import formatting
 from ui import arena, data
 from ui.format import md
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench import formatting
-from canvasbench.comparisons import sample_labels
 from canvasbench.errors import CanvasBenchError
+from canvasbench.present import formatting
+from canvasbench.run.comparisons import sample_labels
 from canvasbench.store import reads as queries
 from ui import actions, code_viewer, data, lanes, state, text, views
 from ui.format import md, run_badge

@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from canvasbench import formatting
+from canvasbench.present import formatting
 from canvasbench.status import RUN_STATUSES
 from canvasbench.store import reads as queries
 from ui import data, state, tiles

@@ -7,9 +7,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from canvasbench import formatting
 from canvasbench.arena.leaderboard import Leaderboard, leaderboard
 from canvasbench.arena.pairing import arena_comparisons
+from canvasbench.present import formatting
 from ui import data, leaderboard_charts
 from ui.format import md
 

@@ -9,9 +9,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from canvasbench import formatting
-from canvasbench.export import write_export
-from canvasbench.model_summary import summarise
+from canvasbench.present import formatting
+from canvasbench.present.export import write_export
+from canvasbench.present.model_summary import summarise
 from canvasbench.store import reads as queries
 from canvasbench.store.reads import export_rows
 from ui import charts, data, state

@@ -6,7 +6,7 @@ import struct
 import zlib
 from collections.abc import Sequence
 
-from canvasbench.prompts import get_prompt
+from canvasbench.run.prompt_suite import get_prompt
 from canvasbench.store import RunStore, utc_now
 
 

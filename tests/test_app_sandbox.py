@@ -5,10 +5,8 @@ from __future__ import annotations
 import html
 import re
 
-from canvasbench.highlight import highlighted_page
-from canvasbench.preview_server import cdn_url_of
-from canvasbench.render.mirror import parse_cdn_url
-from canvasbench.sandbox import (
+from canvasbench.present.highlight import highlighted_page
+from canvasbench.sandbox.document import (
     CDN_HOSTS,
     INNER_CSP,
     OUTER_CSP,
@@ -19,6 +17,8 @@ from canvasbench.sandbox import (
     rewrite_cdn_urls,
     sandbox_document,
 )
+from canvasbench.sandbox.mirror import parse_cdn_url
+from canvasbench.sandbox.preview_server import cdn_url_of
 from ui.format import md
 
 

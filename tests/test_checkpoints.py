@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from canvasbench.run_writer import RunWriter
+from canvasbench.run.writer import RunWriter
 from canvasbench.store import RunStore
 from canvasbench.store import reads as queries
 

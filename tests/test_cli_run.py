@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from canvasbench.cli import main
-from canvasbench.prompts import load_suite
+from canvasbench.run.prompt_suite import load_suite
 from canvasbench.store import RunStore
 from tests.cli_process import AS_FROM_A_TERMINAL
 from tests.fakes import fixtures

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from canvasbench.cli import main
-from canvasbench.code_page import diff_page, diff_rows, viewer_page
-from canvasbench.comparisons import delete_comparison, repeat_models, rerun_request, sample_labels
 from canvasbench.errors import UsageError
-from canvasbench.estimate import DEFAULT_OUTPUT_TOKENS, estimate, prompt_tokens, typical_output
-from canvasbench.pricing import load_prices
-from canvasbench.reasoning import inband_reasoning
+from canvasbench.measure.estimate import DEFAULT_OUTPUT_TOKENS, estimate, prompt_tokens, typical_output
+from canvasbench.measure.pricing import load_prices
+from canvasbench.measure.reasoning import inband_reasoning
+from canvasbench.present.code_page import diff_page, diff_rows, viewer_page
+from canvasbench.run.comparisons import delete_comparison, repeat_models, rerun_request, sample_labels
 from canvasbench.store import RunStore
 from tests.browser_helpers import seed_comparison
 from tests.fakes import fixtures

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from canvasbench.cli import main
-from canvasbench.export import write_export
+from canvasbench.present.export import write_export
 from canvasbench.store import RunStore, utc_now
 from canvasbench.store.reads import EXPORT_COLUMNS, export_rows
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 from click.testing import CliRunner
 
-from canvasbench import formatting
 from canvasbench.arena.votes import record_vote
 from canvasbench.cli import main
-from canvasbench.pricing import load_prices
+from canvasbench.measure.pricing import load_prices
+from canvasbench.present import formatting
 from canvasbench.store import RunStore
 from tests.arena_helpers import finished_comparison
 from tests.browser_helpers import seed_comparison

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from canvasbench import formatting
 from canvasbench.errors import PriceFileError
-from canvasbench.pricing import (
+from canvasbench.measure.pricing import (
     Price,
     cost_usd,
     find_price,
     load_prices,
     price_of,
 )
+from canvasbench.present import formatting
 from canvasbench.providers.base import Usage
 
 # The price table of the provider-facts brief: (model, input, output, long tier or None, cached or None).

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from canvasbench.cli import main
 from canvasbench.errors import UsageError
-from canvasbench.prompts import SuiteError, custom_prompt, get_prompt, load_suite
+from canvasbench.run.prompt_suite import SuiteError, custom_prompt, get_prompt, load_suite
 from canvasbench.store import RunStore
 
 THREE_PREFIX = "https://cdn.jsdelivr.net/npm/three@0.170.0/"

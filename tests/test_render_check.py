@@ -393,8 +393,8 @@ def test_runner_hook_checks_each_finished_run_automatically(
     engine: RenderEngine, mirror: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The wiring the dashboard uses: a run-finished hook that hands the run to the pool, against the fakes."""
-    from canvasbench.prompts import custom_prompt
-    from canvasbench.runner import Runner
+    from canvasbench.run.prompt_suite import custom_prompt
+    from canvasbench.run.runner import Runner
     from tests.fakes import FakeBehaviour, start_fake_server
 
     server = start_fake_server()

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from canvasbench.errors import MissingKeyError, UsageError
-from canvasbench.prompts import custom_prompt
-from canvasbench.runner import Runner, RunOptions, shared_runner
+from canvasbench.run.prompt_suite import custom_prompt
+from canvasbench.run.runner import Runner, RunOptions, shared_runner
 from canvasbench.store import RunStore
 from tests.fakes import FakeServer, fixtures, parse_model_name
 
@@ -305,8 +305,8 @@ def test_a_script_without_a_main_guard_runs_once(fake_env_vars: dict[str, str], 
     # Large pages are analysed in worker processes; those must never import (and so re-run) the user's script.
     script = tmp_path / "unguarded.py"
     script.write_text(
-        "from canvasbench.prompts import custom_prompt\n"
-        "from canvasbench.runner import Runner\n"
+        "from canvasbench.run.prompt_suite import custom_prompt\n"
+        "from canvasbench.run.runner import Runner\n"
         f"runner = Runner({str(tmp_path / 'script.db')!r})\n"
         "model = 'openai:fake;text=long;lines=2000;chunks=20'\n"
         "rows = runner.wait(runner.submit(custom_prompt('x'), [model, model]), timeout=60)\n"
@@ -403,8 +403,8 @@ def test_checkpoints_come_at_most_every_half_second_and_at_least_every_two(
 
 def test_large_pages_ending_together_are_measured_like_any_other(make_runner: Callable[..., Runner]) -> None:
     # Pages this large are analysed in worker processes; the numbers must be the ones analyse_response gives.
-    from canvasbench.analysis import analyse_response
-    from canvasbench.analysis_pool import IN_THREAD_CHARS
+    from canvasbench.measure.analysis import analyse_response
+    from canvasbench.measure.analysis_pool import IN_THREAD_CHARS
 
     runner = make_runner()
     models = [f"openai:fake;text=long;lines={1500 + i};chunks=20;interval_ms=1" for i in range(3)]

@@ -13,8 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from canvasbench import formatting
-from canvasbench.model_summary import outlier_cap
+from canvasbench.present import formatting
+from canvasbench.present.model_summary import outlier_cap
 from ui.colours import colour
 
 _LAYOUT: dict[str, Any] = {

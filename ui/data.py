@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from canvasbench.highlight import highlighted_page
 from canvasbench.paths import db_path
+from canvasbench.present.highlight import highlighted_page
 from canvasbench.store import RunStore
 from canvasbench.store import reads as queries
 
@@ -43,7 +43,7 @@ def render_pool() -> RenderCheckPool:
 
 @st.cache_resource(show_spinner=False)
 def _runner_for(path: str) -> Any:
-    from canvasbench.runner import shared_runner
+    from canvasbench.run.runner import shared_runner
 
     runner = shared_runner(path)
     pool = _render_pool_for(path)
@@ -143,14 +143,14 @@ def full_run(run_id: str, updated_at: str | None) -> dict[str, Any] | None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _prices(path: str, data_version: str) -> Any:
-    from canvasbench.pricing import load_prices
+    from canvasbench.measure.pricing import load_prices
 
     return load_prices()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _typical_output(path: str, data_version: str, model_id: str) -> int | None:
-    from canvasbench.estimate import typical_output
+    from canvasbench.measure.estimate import typical_output
 
     return typical_output(_store_for(path), model_id)
 
@@ -158,7 +158,7 @@ def _typical_output(path: str, data_version: str, model_id: str) -> int | None:
 def estimate(model_id: str, text: str) -> Any:
     """The pre-launch estimate for one model (prices and typical outputs cached until the database changes)."""
     from canvasbench.errors import PriceFileError
-    from canvasbench.estimate import estimate as estimate_for
+    from canvasbench.measure.estimate import estimate as estimate_for
 
     s = store()
     version = queries.data_version(s)

@@ -1,6 +1,6 @@
 """Markdown for pages: safe escaping of untrusted text and the status, verdict and key badges.
 
-Numbers (costs, durations, counts) are formatted by `canvasbench.formatting`, shared with the CLI.
+Numbers (costs, durations, counts) are formatted by `canvasbench.present.formatting`, shared with the CLI.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from canvasbench.run_status import RunState, describe_run
+from canvasbench.present.outcome import RunState, describe_run
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&])")
 

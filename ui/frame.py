@@ -7,12 +7,12 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench import formatting
 from canvasbench.errors import CanvasBenchError
-from canvasbench.preview_server import PreviewServer, preview_server
+from canvasbench.present import formatting
 from canvasbench.providers.builtins import environment_variables
 from canvasbench.providers.endpoints import BUILTIN_ENDPOINTS
-from canvasbench.sandbox import PreviewNetwork
+from canvasbench.sandbox.document import PreviewNetwork
+from canvasbench.sandbox.preview_server import PreviewServer, preview_server
 from canvasbench.store import RunStore
 from canvasbench.store import reads as queries
 from ui import data

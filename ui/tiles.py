@@ -7,10 +7,10 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench import formatting
-from canvasbench.comparisons import sample_labels
+from canvasbench.present import formatting
+from canvasbench.present.outcome import describe_run
 from canvasbench.providers.catalogue import model_info
-from canvasbench.run_status import describe_run
+from canvasbench.run.comparisons import sample_labels
 from ui import data, state
 from ui.colours import colour
 from ui.text import clipped, clipped_html, md_iso

@@ -8,10 +8,10 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench import formatting
-from canvasbench.reasoning import inband_reasoning
-from canvasbench.run_status import describe_run
-from canvasbench.sandbox import sandbox_document
+from canvasbench.measure.reasoning import inband_reasoning
+from canvasbench.present import formatting
+from canvasbench.present.outcome import describe_run
+from canvasbench.sandbox.document import sandbox_document
 from canvasbench.status import ACTIVE_STATUSES as ACTIVE
 from ui import data, state
 from ui.filmstrip import filmstrip

@@ -14,7 +14,7 @@ import click
 
 from canvasbench.cli.common import EXIT_INTERRUPTED, sigterm_as_interrupt
 from canvasbench.errors import StoreError
-from canvasbench.runner import Runner, RunOptions
+from canvasbench.run.runner import Runner, RunOptions
 from canvasbench.status import Status
 
 if TYPE_CHECKING:

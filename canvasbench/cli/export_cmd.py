@@ -10,7 +10,7 @@ import click
 
 from canvasbench.cli.common import clean_errors, db_option, open_store
 from canvasbench.errors import UsageError
-from canvasbench.export import EXPORT_FORMATS, write_export
+from canvasbench.present.export import EXPORT_FORMATS, write_export
 from canvasbench.store import RunStore
 from canvasbench.store.reads import (
     EXPORT_COLUMNS,

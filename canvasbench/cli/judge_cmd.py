@@ -6,9 +6,9 @@ import json
 
 import click
 
-from canvasbench import formatting
 from canvasbench.cli.common import UsageFailure, clean_errors, db_option, open_store
 from canvasbench.errors import MissingKeyError
+from canvasbench.present import formatting
 from canvasbench.providers.registry import ensure_ready
 
 

@@ -7,8 +7,8 @@ from datetime import date
 
 import click
 
-from canvasbench import formatting
 from canvasbench.cli.common import UsageFailure, clean_errors, db_option, open_store
+from canvasbench.present import formatting
 
 
 def _date(value: str | None, flag: str) -> str | None:

@@ -11,8 +11,8 @@ from canvasbench.cli.common import clean_errors, db_option
 from canvasbench.cli.execute import execute
 from canvasbench.cli.run_cmd import EXIT_HELP, _echo_evidence, _verdict_column, check_option, json_run
 from canvasbench.cli.run_display import LiveDisplay, summary_table
-from canvasbench.comparisons import rerun_request
-from canvasbench.runner import RunOptions
+from canvasbench.run.comparisons import rerun_request
+from canvasbench.run.runner import RunOptions
 from canvasbench.store import RunStore
 
 

@@ -7,8 +7,8 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from canvasbench import formatting
-from canvasbench.run_status import StallWatch, describe_run
+from canvasbench.present import formatting
+from canvasbench.present.outcome import StallWatch, describe_run
 from canvasbench.status import FINAL_STATUSES, Status
 
 # Plain (non-TTY) output repeats the whole block this often; status changes print at once.

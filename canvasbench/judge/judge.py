@@ -14,7 +14,7 @@ from canvasbench.ids import new_id
 from canvasbench.judge import prompts
 from canvasbench.judge.answers import BadAnswer, PairAnswer, ScoreAnswer, parse_checklist, parse_pair, parse_score
 from canvasbench.judge.checklist import save_checklist, suite_checklist
-from canvasbench.pricing import price_of
+from canvasbench.measure.pricing import price_of
 from canvasbench.providers.base import GenerationRequest, ImagePart, Usage
 from canvasbench.providers.generate import generate
 from canvasbench.store import RunStore, reads, utc_now, writes

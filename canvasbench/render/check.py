@@ -2,7 +2,7 @@
 
 Policy: the check sees what a viewer sees. The artifact runs inside the dashboard's own wrapper (an
 outer page whose only content is `<iframe sandbox="allow-scripts" srcdoc=...>`, from
-`canvasbench.sandbox`), so a page cannot tell the checker from a viewer, and everything it tries is
+`canvasbench.sandbox.document`), so a page cannot tell the checker from a viewer, and everything it tries is
 judged as in the dashboard. The iframe fills the viewport, so screenshots, errors and pixels are the
 artifact's own. Every request is routed: CDN library URLs are answered from the offline mirror with
 the version they name, the page's attempts to navigate its frame away are answered with an empty
@@ -51,7 +51,6 @@ from playwright.async_api import Error as PlaywrightError
 from canvasbench.errors import CanvasBenchError
 from canvasbench.render.conclusion import conclude
 from canvasbench.render.limits import CheckLimits, allowance
-from canvasbench.render.mirror import Mirror, fetch_version, load_mirror
 from canvasbench.render.observed import ARTIFACT_HOST, Look, NotResponding, Observed, PageCpu, Phases, local_file
 from canvasbench.render.page_scripts import (
     CANVAS_ONLY_CSS,
@@ -69,7 +68,8 @@ from canvasbench.render.verdict import (
     not_checked,
     pixel_report,
 )
-from canvasbench.sandbox import ROUTED_BY_CALLER, sandbox_document
+from canvasbench.sandbox.document import ROUTED_BY_CALLER, sandbox_document
+from canvasbench.sandbox.mirror import Mirror, fetch_version, load_mirror
 
 T = TypeVar("T")
 

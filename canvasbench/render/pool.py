@@ -11,9 +11,9 @@ from pathlib import Path
 
 from canvasbench.paths import db_path
 from canvasbench.render.check import CheckLimits, RenderEngine
-from canvasbench.render.mirror import cancel_fetches
 from canvasbench.render.records import check_run
 from canvasbench.render.verdict import RenderCheck
+from canvasbench.sandbox.mirror import cancel_fetches
 from canvasbench.store import RunStore
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from canvasbench.errors import UsageError
-from canvasbench.extract import extract_artifact
+from canvasbench.measure.extract import extract_artifact
 from canvasbench.render.check import CheckLimits, RenderEngine, check_artifact
 from canvasbench.render.verdict import NOT_CHECKED, RenderCheck, not_checked
 from canvasbench.status import ACTIVE_STATUSES

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from canvasbench.errors import UsageError
-from canvasbench.prompts import custom_prompt
+from canvasbench.run.prompt_suite import custom_prompt
 from canvasbench.store import RunStore, reads, writes
 
 MAX_REPEAT = 10

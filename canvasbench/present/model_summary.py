@@ -7,7 +7,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from canvasbench.run_status import describe_run
+from canvasbench.present.outcome import describe_run
 from canvasbench.status import ACTIVE_STATUSES
 
 

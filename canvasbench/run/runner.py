@@ -23,10 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from canvasbench.errors import CanvasBenchError, UsageError
-from canvasbench.event_loop import background_loop
 from canvasbench.liveness import worker_token
 from canvasbench.paths import db_path
-from canvasbench.progress import (
+from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel
+from canvasbench.providers.generate import StreamSettings, generate
+from canvasbench.providers.registry import ensure_ready, parse_model_id
+from canvasbench.redact import redact
+from canvasbench.run.event_loop import background_loop
+from canvasbench.run.progress import (
     MIN_CHECKPOINT_S,
     STRETCHED_MAX_S,
     TICK_S,
@@ -34,14 +38,10 @@ from canvasbench.progress import (
     checkpoint_interval,
     sample,
 )
-from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel
-from canvasbench.providers.generate import StreamSettings, generate
-from canvasbench.providers.registry import ensure_ready, parse_model_id
-from canvasbench.redact import redact
-from canvasbench.run_writer import RunWriter, WriterStats
+from canvasbench.run.warm import lexers_ready, warm, warm_in_background
+from canvasbench.run.writer import RunWriter, WriterStats
 from canvasbench.status import Status
 from canvasbench.store import RunStore, utc_now
-from canvasbench.warm import lexers_ready, warm, warm_in_background
 
 log = logging.getLogger(__name__)
 
@@ -334,7 +334,7 @@ class Runner:
         self._writer.checkpoint(run.run_id, checkpoint_fields(run.progress, run.timeline))
         if self._workers_warmed or run.progress is None:
             return
-        from canvasbench.analysis_pool import IN_THREAD_CHARS
+        from canvasbench.measure.analysis_pool import IN_THREAD_CHARS
 
         if len(run.progress.text) >= IN_THREAD_CHARS:
             # A page this large is analysed in a worker process: start them now, long before it ends.
@@ -359,12 +359,12 @@ class Runner:
         if run.started:
             sample(run.timeline, time.monotonic() - run.started, result.text)
         timeline = list(run.timeline)
-        from canvasbench.analysis_pool import analyse_soon, analysis_of
+        from canvasbench.measure.analysis_pool import analyse_soon, analysis_of
 
         analysis = analyse_soon(result.text)  # large pages: starts now, in parallel with runs ending at once
 
         def build() -> dict[str, Any]:
-            from canvasbench.final_row import final_row
+            from canvasbench.run.final_row import final_row
 
             lexers_ready()
             analysed = analysis_of(analysis, result.text)
