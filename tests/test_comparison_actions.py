@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -15,7 +16,9 @@ from canvasbench.measure.pricing import load_prices
 from canvasbench.measure.reasoning import inband_reasoning
 from canvasbench.present.code_page import diff_page, diff_rows, viewer_page
 from canvasbench.run.comparisons import delete_comparison, repeat_models, rerun_request, sample_labels
-from canvasbench.store import RunStore
+from canvasbench.run.prompt_suite import custom_prompt
+from canvasbench.run.runner import RunOptions
+from canvasbench.store import RunStore, writes
 from tests.browser_helpers import seed_comparison
 from tests.fakes import fixtures
 
@@ -89,6 +92,29 @@ def test_rerun_starts_the_same_prompt_models_and_options_again(fake_env_vars: di
     assert json.loads(new["models"]) == json.loads(old["models"]) == ["openai:fake"] * 2 + ["anthropic:fake"] * 2
     assert json.loads(new["options"])["max_output_tokens"] == 900
     assert cli("rerun", "nope").exit_code == 2
+
+
+def test_rerun_carries_the_deadline_and_every_other_option(fake_env_vars: dict[str, str]) -> None:
+    first = cli("run", "--prompt", "Draw", "--model", "openai:fake", "--deadline", "120", "--thinking", "high",
+                "--max-output-tokens", "900", "--no-check", "--json")  # fmt: skip
+    assert first.exit_code == 0, first.output
+    again = cli("rerun", json.loads(first.stdout)["comparison_id"], "--no-check", "--json")
+    assert again.exit_code == 0, again.output
+    options = json.loads(RunStore().get_comparison(json.loads(again.stdout)["comparison_id"])["options"])
+    assert (options["deadline_s"], options["thinking"], options["max_output_tokens"]) == (120.0, "high", 900)
+
+
+def test_rerun_request_adds_up_every_field_of_the_run_options() -> None:
+    # One value unlike the default for every field: a new option must be added here, and is then carried.
+    chosen = {"max_output_tokens": 900, "thinking": "high", "temperature": 0.3, "deadline_s": 120.0}
+    assert set(chosen) == {f.name for f in dataclasses.fields(RunOptions)}
+    assert all(chosen[f.name] != f.default for f in dataclasses.fields(RunOptions))
+    store = RunStore()
+    options = RunOptions(**chosen)
+    cid, _ = writes.create_comparison(
+        store, prompt=custom_prompt("Draw"), model_ids=["openai:a"], options=dataclasses.asdict(options)
+    )
+    assert rerun_request(store, cid).options == options
 
 
 def test_rerun_keeps_the_text_it_ran_with_when_the_prompt_changed_since() -> None:

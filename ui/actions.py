@@ -76,10 +76,9 @@ def launch(
 def rerun(comparison_id: str) -> str:
     """Start a comparison again with the same prompt, models (repeats included) and options; returns the new id."""
     from canvasbench.run.comparisons import rerun_request
-    from canvasbench.run.runner import RunOptions
 
     request = rerun_request(data.store(), comparison_id)
-    return str(data.runner().submit(request.prompt, request.model_ids, RunOptions(**request.options)))
+    return str(data.runner().submit(request.prompt, request.model_ids, request.options))
 
 
 def delete(comparison_id: str) -> int:
