@@ -31,7 +31,7 @@ from canvasbench.render import (
 )
 from canvasbench.render.processes import chromium_path
 from canvasbench.render.verdict import png_size
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, writes
 from canvasbench.store.reads import latest_check, latest_checks, moments_of, screenshot_of, unchecked_run_ids
 
 PAGES = Path(__file__).parent / "render_pages"
@@ -328,8 +328,8 @@ def test_popup_flood_is_refused_and_recorded(engine: RenderEngine, mirror: Path)
 
 def stored_run(store: RunStore, code: str | None, kind: str, status: str = "done") -> str:
     prompt = {"id": "p1", "title": "t", "category": "svg", "kind": kind, "text": "draw"}
-    _, (run_id,) = store.create_comparison(prompt=prompt, model_ids=["fake:fake"])
-    store.update_run(run_id, status=status, artifact=code, artifact_kind=kind if code else "none")
+    _, (run_id,) = writes.create_comparison(store, prompt=prompt, model_ids=["fake:fake"])
+    writes.update_run(store, run_id, status=status, artifact=code, artifact_kind=kind if code else "none")
     return run_id
 
 

@@ -11,8 +11,7 @@ import streamlit as st
 
 from canvasbench.paths import db_path
 from canvasbench.present.highlight import highlighted_page
-from canvasbench.store import RunStore
-from canvasbench.store import reads as queries
+from canvasbench.store import RunStore, reads
 
 if TYPE_CHECKING:
     from canvasbench.render import RenderCheckPool
@@ -59,34 +58,34 @@ def runner() -> Any:
 
 def version() -> str:
     """The data version of the database (changes on every write); cache key for list reads."""
-    return queries.data_version(store())
+    return reads.data_version(store())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _gallery(path: str, data_version: str, flt: queries.GalleryFilter, limit: int, offset: int) -> queries.GalleryPage:
-    return queries.gallery_page(_store_for(path), flt, limit=limit, offset=offset)
+def _gallery(path: str, data_version: str, flt: reads.GalleryFilter, limit: int, offset: int) -> reads.GalleryPage:
+    return reads.gallery_page(_store_for(path), flt, limit=limit, offset=offset)
 
 
-def gallery_page(flt: queries.GalleryFilter, *, limit: int, offset: int) -> queries.GalleryPage:
+def gallery_page(flt: reads.GalleryFilter, *, limit: int, offset: int) -> reads.GalleryPage:
     """One page of gallery cards (cached until the database changes)."""
     s = store()
-    return _gallery(str(s.path), queries.data_version(s), flt, limit, offset)
+    return _gallery(str(s.path), reads.data_version(s), flt, limit, offset)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _filter_options(path: str, data_version: str) -> dict[str, list[Any]]:
-    return queries.filter_options(_store_for(path))
+    return reads.filter_options(_store_for(path))
 
 
 def filter_options() -> dict[str, list[Any]]:
     """Categories, model ids, prompts and statuses present in the database."""
     s = store()
-    return _filter_options(str(s.path), queries.data_version(s))
+    return _filter_options(str(s.path), reads.data_version(s))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _runs_frame(path: str, data_version: str, flt: queries.RunFilter) -> pd.DataFrame:
-    rows = queries.runs_table(_store_for(path), flt)
+def _runs_frame(path: str, data_version: str, flt: reads.RunFilter) -> pd.DataFrame:
+    rows = reads.runs_table(_store_for(path), flt)
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
@@ -97,32 +96,32 @@ def _runs_frame(path: str, data_version: str, flt: queries.RunFilter) -> pd.Data
     return frame
 
 
-def runs_frame(flt: queries.RunFilter) -> pd.DataFrame:
+def runs_frame(flt: reads.RunFilter) -> pd.DataFrame:
     """The runs table for the metrics page as a DataFrame (cached until the database changes)."""
     s = store()
-    return _runs_frame(str(s.path), queries.data_version(s), flt)
+    return _runs_frame(str(s.path), reads.data_version(s), flt)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _recent(path: str, data_version: str, limit: int) -> list[dict[str, Any]]:
-    return queries.recent_comparisons(_store_for(path), limit)
+    return reads.recent_comparisons(_store_for(path), limit)
 
 
 def recent_comparisons(limit: int = 200) -> list[dict[str, Any]]:
     """The newest comparisons for pickers."""
     s = store()
-    return _recent(str(s.path), queries.data_version(s), limit)
+    return _recent(str(s.path), reads.data_version(s), limit)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _timeline(path: str, data_version: str, comparison_id: str) -> list[dict[str, Any]]:
-    return queries.timeline(_store_for(path), comparison_id)
+    return reads.timeline(_store_for(path), comparison_id)
 
 
 def timeline(comparison_id: str) -> list[dict[str, Any]]:
     """Timeline samples per run of one comparison."""
     s = store()
-    return _timeline(str(s.path), queries.data_version(s), comparison_id)
+    return _timeline(str(s.path), reads.data_version(s), comparison_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=48)
@@ -133,7 +132,7 @@ def highlighted(run_id: str, updated_at: str | None, kind: str, _code: str) -> s
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _full_run(path: str, run_id: str, updated_at: str | None) -> dict[str, Any] | None:
-    return _store_for(path).get_run(run_id)
+    return reads.get_run(_store_for(path), run_id)
 
 
 def full_run(run_id: str, updated_at: str | None) -> dict[str, Any] | None:
@@ -161,7 +160,7 @@ def estimate(model_id: str, text: str) -> Any:
     from canvasbench.measure.estimate import estimate as estimate_for
 
     s = store()
-    version = queries.data_version(s)
+    version = reads.data_version(s)
     try:
         prices = _prices(str(s.path), version)
     except PriceFileError:
@@ -171,7 +170,7 @@ def estimate(model_id: str, text: str) -> Any:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _tile_image(path: str, run_id: str, checked_at: str | None, width: int) -> bytes | None:
-    png = queries.screenshot_of(_store_for(path), run_id)
+    png = reads.screenshot_of(_store_for(path), run_id)
     if not png:
         return None
     try:
@@ -218,4 +217,4 @@ def _winner(path: str, data_version: str, comparison_id: str) -> dict[str, Any] 
 def winner(comparison_id: str) -> dict[str, Any] | None:
     """A comparison's winner (by votes, else by the judge), or None while undecided."""
     s = store()
-    return _winner(str(s.path), queries.data_version(s), comparison_id)
+    return _winner(str(s.path), reads.data_version(s), comparison_id)

@@ -30,7 +30,7 @@ from canvasbench.render import (
 )
 from canvasbench.render.processes import chromium_path
 from canvasbench.render.verdict import NOT_CHECKED, not_checked
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, reads
 from canvasbench.store.reads import unchecked_run_ids
 
 
@@ -71,7 +71,7 @@ def check_command(
     """
     store = open_store(db)
     ids = list(dict.fromkeys(run_ids))
-    unknown = [rid for rid in ids if store.get_run(rid) is None]
+    unknown = [rid for rid in ids if reads.get_run(store, rid) is None]
     if unknown:
         raise UsageFailure(
             f"Unknown run id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
@@ -134,7 +134,7 @@ INTERRUPTED = (
 
 def _report(store: RunStore, run_id: str, check: RenderCheck, as_json: bool) -> dict[str, object]:
     """Print one run's check (unless --json) and return it as the JSON output describes it."""
-    run = store.get_run(run_id) or {}
+    run = reads.get_run(store, run_id) or {}
     if check.verdict == NOT_CHECKED:
         save_check(store, run_id, check)  # an interrupted check is recorded as not checked, never lost
     if not as_json:

@@ -16,6 +16,7 @@ from canvasbench.cli.common import EXIT_INTERRUPTED, sigterm_as_interrupt
 from canvasbench.errors import StoreError
 from canvasbench.run.runner import Runner, RunOptions
 from canvasbench.status import Status
+from canvasbench.store import reads
 
 if TYPE_CHECKING:
     from canvasbench.render import RenderCheckPool
@@ -76,7 +77,7 @@ def execute(
         return [
             {**row, "prompt_id": label} if label is not None else row
             for cid, label in comparisons.items()
-            for row in runner.store.run_metrics(cid)
+            for row in reads.run_metrics(runner.store, cid)
         ]
 
     try:

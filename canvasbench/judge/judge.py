@@ -170,7 +170,7 @@ class JudgeReport:
 
 def judge_comparison(store: RunStore, comparison_id: str, judge_model: str, *, pairwise: bool = False) -> JudgeReport:
     """Judge every finished run with a page (score mode) or every pair of them in both orders (pairwise)."""
-    comparison = store.get_comparison(comparison_id)
+    comparison = reads.get_comparison(store, comparison_id)
     if comparison is None:
         raise UsageError(f"No comparison '{comparison_id}' in {store.path}.")
     runs = reads.votable_runs(store, comparison_id)

@@ -48,7 +48,7 @@ def sample_labels(runs: Sequence[dict[str, Any]]) -> dict[str, str]:
 
 
 def _require(store: RunStore, comparison_id: str) -> dict[str, Any]:
-    comparison = store.get_comparison(comparison_id)
+    comparison = reads.get_comparison(store, comparison_id)
     if comparison is None:
         raise UsageError(f"No comparison with id {comparison_id}: list them in the dashboard's gallery.")
     return comparison

@@ -41,7 +41,7 @@ from canvasbench.run.progress import (
 from canvasbench.run.warm import lexers_ready, warm, warm_in_background
 from canvasbench.run.writer import RunWriter, WriterStats
 from canvasbench.status import Status
-from canvasbench.store import RunStore, utc_now
+from canvasbench.store import RunStore, reads, utc_now, writes
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,8 @@ class Runner:
         warm(dict.fromkeys(parse_model_id(m)[0] for m in model_ids))
         model_ids = ["{}:{}".format(*parse_model_id(m)) for m in model_ids]  # " openai:x " -> "openai:x"
         options = options or RunOptions()
-        comparison_id, run_ids = self.store.create_comparison(
+        comparison_id, run_ids = writes.create_comparison(
+            self.store,
             prompt=prompt, model_ids=model_ids, options=asdict(options)
         )
         runs = []
@@ -186,7 +187,7 @@ class Runner:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             if not run.finished.wait(remaining):
                 break
-        return self.store.runs_of(comparison_id)
+        return reads.runs_of(self.store, comparison_id)
 
     def saved_count(self) -> int:
         """How many runs this runner has saved as final so far (for `wait_saved`)."""

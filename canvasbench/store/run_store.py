@@ -14,7 +14,6 @@ from sqlite_utils.db import Table
 
 from canvasbench.errors import StoreError
 from canvasbench.paths import db_path
-from canvasbench.store import reads, writes
 from canvasbench.store.migrations import migrations
 
 _PROGRAMMING_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
@@ -73,8 +72,7 @@ def _unwritable(path: os.PathLike[str] | str) -> bool:
 class RunStore:
     """The database: one connection per thread, write transactions, schema checks; safe to share between threads.
 
-What is read and written is in `reads` and `writes` (functions that take the store); the everyday ones are
-methods here too.
+What is read and written is in `reads` and `writes`: functions that take the store first, the one way to call them.
 
     The database file is only ever touched through SQLite: POSIX locks belong to the process, so closing
     any other descriptor of the file would drop SQLite's own locks, and another process closing its
@@ -100,7 +98,9 @@ methods here too.
                 self.read_only = True
         self._check_schema()
         if not self.read_only:
-            self.recover_interrupted()
+            from canvasbench.store.writes import recover_interrupted  # writes build on the store, not it on them
+
+            recover_interrupted(self)
 
     # --- connections -------------------------------------------------------------------------
 
@@ -228,14 +228,3 @@ methods here too.
         if db is not None:
             db.conn.close()
             self._local.db = None
-
-    # The everyday reads and writes as methods: each is the function of the same name in `reads` or `writes`.
-    get_run = reads.get_run
-    get_comparison = reads.get_comparison
-    runs_of = reads.runs_of
-    run_metrics = reads.run_metrics
-    partial_text = reads.partial_text
-    save_prompt = writes.save_prompt
-    create_comparison = writes.create_comparison
-    update_run = writes.update_run
-    recover_interrupted = writes.recover_interrupted
