@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from canvasbench.cli import main
-from canvasbench.render import MIRROR_PACKAGES, RenderCheck, save_check
+from canvasbench.render import RenderCheck, save_check
 from canvasbench.render.processes import chromium_path
+from canvasbench.sandbox.mirror import MIRROR_PACKAGES
 from canvasbench.store import RunStore, writes
 from canvasbench.store.reads import latest_check
 

@@ -19,17 +19,11 @@ from canvasbench.cli.common import (
     sigterm_as_interrupt,
 )
 from canvasbench.paths import mirror_dir
-from canvasbench.render import (
-    MIRROR_PACKAGES,
-    CheckLimits,
-    RenderCheck,
-    RenderCheckPool,
-    build_mirror,
-    load_mirror,
-    save_check,
-)
+from canvasbench.render import CheckLimits, RenderCheck, RenderCheckPool, save_check
 from canvasbench.render.processes import chromium_path
 from canvasbench.render.verdict import NOT_CHECKED, not_checked
+from canvasbench.sandbox.mirror import MIRROR_PACKAGES, load_mirror
+from canvasbench.sandbox.mirror_build import build_mirror
 from canvasbench.store import RunStore, reads
 from canvasbench.store.reads import unchecked_run_ids
 

@@ -69,7 +69,8 @@ from canvasbench.render.verdict import (
     pixel_report,
 )
 from canvasbench.sandbox.document import ROUTED_BY_CALLER, sandbox_document
-from canvasbench.sandbox.mirror import Mirror, fetch_version, load_mirror
+from canvasbench.sandbox.mirror import Mirror, load_mirror
+from canvasbench.sandbox.mirror_build import fetch_version
 
 T = TypeVar("T")
 

@@ -13,7 +13,7 @@ from canvasbench.paths import db_path
 from canvasbench.render.check import CheckLimits, RenderEngine
 from canvasbench.render.records import check_run
 from canvasbench.render.verdict import RenderCheck
-from canvasbench.sandbox.mirror import cancel_fetches
+from canvasbench.sandbox.mirror_build import cancel_fetches
 from canvasbench.store import RunStore
 
 log = logging.getLogger(__name__)
