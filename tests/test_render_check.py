@@ -17,7 +17,6 @@ import pytest
 from canvasbench.errors import UsageError
 from canvasbench.paths import mirror_dir
 from canvasbench.render import (
-    VERDICTS,
     CheckLimits,
     RenderCheck,
     RenderCheckPool,
@@ -29,6 +28,7 @@ from canvasbench.render.processes import chromium_path
 from canvasbench.render.verdict import png_size
 from canvasbench.sandbox.mirror import MIRROR_PACKAGES, MirrorError, load_mirror
 from canvasbench.sandbox.mirror_build import build_mirror
+from canvasbench.status import VERDICTS
 from canvasbench.store import RunStore, writes
 from canvasbench.store.reads import latest_check, latest_checks, moments_of, screenshot_of, unchecked_run_ids
 

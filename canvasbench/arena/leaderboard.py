@@ -13,10 +13,11 @@ from canvasbench.arena.outcomes import (
     human_outcomes,
     judge_outcomes,
 )
+from canvasbench.status import RENDERED, Verdict
 from canvasbench.store import RunStore, reads
 
 Basis = Literal["human", "judge"]
-_RENDERS = ("renders", "renders with errors")
+_RENDERS = RENDERED
 
 
 
@@ -43,7 +44,7 @@ def model_stats(
     for model, runs in grouped.items():
         costs = [r["cost_usd"] for r in runs if r["cost_usd"] is not None]
         latencies = [r["latency_s"] for r in runs if r["latency_s"] is not None]
-        checked = [r for r in runs if r["verdict"] and r["verdict"] != "not checked"]
+        checked = [r for r in runs if r["verdict"] and r["verdict"] != Verdict.NOT_CHECKED]
         stats[model] = {
             "median_cost_usd": statistics.median(costs) if costs else None,
             "median_latency_s": statistics.median(latencies) if latencies else None,

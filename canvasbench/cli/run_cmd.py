@@ -15,7 +15,7 @@ from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
 from canvasbench.errors import UsageError
 from canvasbench.providers.base import THINKING_LEVELS
 from canvasbench.run.prompt_suite import custom_prompt, get_prompt, load_suite
-from canvasbench.status import Status
+from canvasbench.status import Status, Verdict
 
 JSON_RUN_FIELDS = (
     "run_id",
@@ -69,7 +69,7 @@ def _echo_evidence(rows: Sequence[dict[str, Any]], checks: dict[str, dict[str, A
     """One line per checked run (or per run that did not render cleanly): the verdict and its evidence."""
     for row in rows:
         check = checks.get(row["id"])
-        if check and not (only_problems and check["verdict"] == "renders"):
+        if check and not (only_problems and check["verdict"] == Verdict.RENDERS):
             label = f"{row['prompt_id']} × {row['model_id']}" if only_problems else row["model_id"]
             click.echo(f"{label}: {check['verdict']} - {check['evidence']}")
 

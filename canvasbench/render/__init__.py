@@ -3,10 +3,9 @@
 from canvasbench.render.check import CheckLimits, RenderEngine, RenderUnavailable, check_artifact, shared_engine
 from canvasbench.render.pool import RenderCheckPool, shared_pool
 from canvasbench.render.records import check_run, save_check
-from canvasbench.render.verdict import VERDICTS, RenderCheck, thumbnail
+from canvasbench.render.verdict import RenderCheck, thumbnail
 
 __all__ = [
-    "VERDICTS",
     "CheckLimits",
     "RenderCheck",
     "RenderCheckPool",

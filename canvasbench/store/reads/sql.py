@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from canvasbench.status import FINAL_STATUSES
+from canvasbench.status import FINAL_STATUSES, Verdict
 from canvasbench.store.migrations import RUN_LIST_COLUMNS
 
-# The verdict a render check stores when it could not look (canvasbench.render.verdict.NOT_CHECKED); spelled
-# here because importing the render package would load the browser driver into every command that reads.
-NOT_CHECKED = "not checked"
+NOT_CHECKED = Verdict.NOT_CHECKED  # the verdict a render check stores when it could not look
 RUN_COLS = ", ".join(f"r.{c}" for c in RUN_LIST_COLUMNS)
 CHECK_COLS = "k.verdict AS render_verdict, k.js_errors, k.render_ms, k.checked_at"
 # A run is shown in the arena and judged only once it has finished (no speed bias) and left a page to look at.
