@@ -190,3 +190,13 @@ def test_runs_of_a_live_process_are_left_alone() -> None:
     _, run_ids = writes.create_comparison(store, prompt=PROMPT, model_ids=["gemini:a"])
     writes.update_run(store, run_ids[0], status="running")
     assert reads.get_run(RunStore(), run_ids[0])["status"] == "running"
+
+
+def test_one_store_per_process_per_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The dashboard's sessions, its runner and its render checks share one store per database file.
+    from canvasbench.store import shared_store
+
+    monkeypatch.chdir(tmp_path)
+    first = shared_store(tmp_path / "a.db")
+    assert shared_store("a.db") is first  # the same file, however it is spelled
+    assert shared_store(tmp_path / "b.db") is not first

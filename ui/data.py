@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -11,49 +12,43 @@ import streamlit as st
 
 from canvasbench.paths import db_path
 from canvasbench.present.highlight import highlighted_page
-from canvasbench.store import RunStore, reads
+from canvasbench.store import RunStore, reads, shared_store
+from canvasbench.store.per_database import PerDatabase
 
 if TYPE_CHECKING:
     from canvasbench.render import RenderCheckPool
 
 
-@st.cache_resource(show_spinner=False)
-def _store_for(path: str) -> RunStore:
-    # RunStore opens one connection per thread, so one instance serves every session's script thread.
-    return RunStore(path)
-
-
 def store() -> RunStore:
     """The database in use (`CANVASBENCH_DB` or the default); raises StoreError when it cannot be opened."""
-    return _store_for(str(db_path()))
-
-
-@st.cache_resource(show_spinner=False)
-def _render_pool_for(path: str) -> RenderCheckPool:
-    from canvasbench.render import shared_pool
-
-    return shared_pool(path)
+    return shared_store(db_path())
 
 
 def render_pool() -> RenderCheckPool:
     """The process-wide render-check pool for the database in use (a check without chromium says why)."""
-    return _render_pool_for(str(store().path))
+    from canvasbench.render import shared_pool
+
+    return shared_pool(store().path)
 
 
-@st.cache_resource(show_spinner=False)
-def _runner_for(path: str) -> Any:
+def _checked_runner(path: Path) -> Any:
+    from canvasbench.render import shared_pool
     from canvasbench.run.runner import shared_runner
 
     runner = shared_runner(path)
-    pool = _render_pool_for(path)
+    pool = shared_pool(path)
     # Every finished run gets checked in headless Chromium; its screenshot becomes the thumbnail.
     runner.add_run_finished_hook(lambda run_id, _status: pool.on_run_finished(run_id))
     return runner
 
 
+# The process's runner for the database, its render-check hook wired once.
+_runners: PerDatabase[Any] = PerDatabase(_checked_runner, usable=lambda runner: not runner._closed)
+
+
 def runner() -> Any:
     """The process-wide background runner for the database in use (outlives page switches and sessions)."""
-    return _runner_for(str(store().path))
+    return _runners.get(store().path)
 
 
 def version() -> str:
@@ -63,7 +58,7 @@ def version() -> str:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _gallery(path: str, data_version: str, flt: reads.GalleryFilter, limit: int, offset: int) -> reads.GalleryPage:
-    return reads.gallery_page(_store_for(path), flt, limit=limit, offset=offset)
+    return reads.gallery_page(shared_store(path), flt, limit=limit, offset=offset)
 
 
 def gallery_page(flt: reads.GalleryFilter, *, limit: int, offset: int) -> reads.GalleryPage:
@@ -74,7 +69,7 @@ def gallery_page(flt: reads.GalleryFilter, *, limit: int, offset: int) -> reads.
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _filter_options(path: str, data_version: str) -> dict[str, list[Any]]:
-    return reads.filter_options(_store_for(path))
+    return reads.filter_options(shared_store(path))
 
 
 def filter_options() -> dict[str, list[Any]]:
@@ -85,7 +80,7 @@ def filter_options() -> dict[str, list[Any]]:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _runs_frame(path: str, data_version: str, flt: reads.RunFilter) -> pd.DataFrame:
-    rows = reads.runs_table(_store_for(path), flt)
+    rows = reads.runs_table(shared_store(path), flt)
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
@@ -104,7 +99,7 @@ def runs_frame(flt: reads.RunFilter) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _recent(path: str, data_version: str, limit: int) -> list[dict[str, Any]]:
-    return reads.recent_comparisons(_store_for(path), limit)
+    return reads.recent_comparisons(shared_store(path), limit)
 
 
 def recent_comparisons(limit: int = 200) -> list[dict[str, Any]]:
@@ -115,7 +110,7 @@ def recent_comparisons(limit: int = 200) -> list[dict[str, Any]]:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _timeline(path: str, data_version: str, comparison_id: str) -> list[dict[str, Any]]:
-    return reads.timeline(_store_for(path), comparison_id)
+    return reads.timeline(shared_store(path), comparison_id)
 
 
 def timeline(comparison_id: str) -> list[dict[str, Any]]:
@@ -132,7 +127,7 @@ def highlighted(run_id: str, updated_at: str | None, kind: str, _code: str) -> s
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _full_run(path: str, run_id: str, updated_at: str | None) -> dict[str, Any] | None:
-    return reads.get_run(_store_for(path), run_id)
+    return reads.get_run(shared_store(path), run_id)
 
 
 def full_run(run_id: str, updated_at: str | None) -> dict[str, Any] | None:
@@ -151,7 +146,7 @@ def _prices(path: str, data_version: str) -> Any:
 def _typical_output(path: str, data_version: str, model_id: str) -> int | None:
     from canvasbench.measure.estimate import typical_output
 
-    return typical_output(_store_for(path), model_id)
+    return typical_output(shared_store(path), model_id)
 
 
 def estimate(model_id: str, text: str) -> Any:
@@ -170,7 +165,7 @@ def estimate(model_id: str, text: str) -> Any:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _tile_image(path: str, run_id: str, checked_at: str | None, width: int) -> bytes | None:
-    png = reads.screenshot_of(_store_for(path), run_id)
+    png = reads.screenshot_of(shared_store(path), run_id)
     if not png:
         return None
     try:

@@ -24,7 +24,6 @@ from typing import Any
 
 from canvasbench.errors import CanvasBenchError, UsageError
 from canvasbench.liveness import worker_token
-from canvasbench.paths import db_path
 from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel
 from canvasbench.providers.generate import StreamSettings, generate
 from canvasbench.providers.registry import ensure_ready, parse_model_id
@@ -42,6 +41,7 @@ from canvasbench.run.warm import lexers_ready, warm, warm_in_background
 from canvasbench.run.writer import RunWriter, WriterStats
 from canvasbench.status import Status
 from canvasbench.store import RunStore, reads, utc_now, writes
+from canvasbench.store.per_database import PerDatabase
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,7 @@ class Runner:
         self._writer.close(timeout=max(1.0, deadline - time.monotonic()))
         # Every saved run's hooks are called before this returns: the CLI shuts its render checks down next.
         self._hooks.shutdown(wait=True)
-        _forget_shared(self)
+        _shared.forget(self)
 
     # --- the loop thread ---------------------------------------------------------------------
 
@@ -397,25 +397,16 @@ class Runner:
 
 # --- one runner per process per database -------------------------------------------------------
 
-_shared: dict[str, Runner] = {}
-_shared_guard = threading.Lock()
+def _new_shared_runner(path: Path) -> Runner:
+    runner = Runner(path)
+    # The dashboard creates this at start-up: warm every SDK now, so the first click does not wait.
+    warm_in_background()
+    return runner
+
+
+_shared: PerDatabase[Runner] = PerDatabase(_new_shared_runner, usable=lambda runner: not runner._closed)
 
 
 def shared_runner(db: str | Path | None = None) -> Runner:
     """The process's Runner for this database (created on first use)."""
-    key = str(db_path(db).resolve())
-    with _shared_guard:
-        runner = _shared.get(key)
-        if runner is None or runner._closed:
-            runner = Runner(db)
-            _shared[key] = runner
-            # The dashboard creates this at start-up: warm every SDK now, so the first click does not wait.
-            warm_in_background()
-        return runner
-
-
-def _forget_shared(runner: Runner) -> None:
-    with _shared_guard:
-        for key, value in list(_shared.items()):
-            if value is runner:
-                del _shared[key]
+    return _shared.get(db)
