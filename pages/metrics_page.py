@@ -13,29 +13,15 @@ from canvasbench.present import formatting
 from canvasbench.present.export import write_export
 from canvasbench.present.model_summary import summarise
 from canvasbench.store import reads
+from canvasbench.store.columns import RUN_METRICS
 from canvasbench.store.reads import export_rows
 from ui import charts, data, state
 from ui.colours import colour
 
 TABLE_COLUMNS = (
-    "created_at",
-    "title",
-    "category",
-    "model_id",
-    "status",
-    "lines",
-    "code_lines",
-    "ttft_s",
-    "latency_s",
-    "tokens_per_s",
-    "input_tokens",
-    "output_tokens",
-    "thinking_tokens",
-    "cost_usd",
-    "cost_per_1k_lines",
-    "finish_reason",
-    "truncated",
-    "render_verdict",
+    "created_at", "title", "category", "model_id", "status",
+    *RUN_METRICS,
+    "cost_per_1k_lines", "finish_reason", "truncated", "render_verdict",
 )
 
 

@@ -200,3 +200,13 @@ def test_cli_usage_errors() -> None:
     assert result.exit_code == 2 and "01NOSUCHCOMPARISON" in result.stderr
     result = cli("--format", "xlsx")
     assert result.exit_code == 2 and "xlsx" in result.stderr
+
+
+def test_every_run_metric_is_exported_with_its_type() -> None:
+    # The figures are listed once (store.columns): a new one reaches the export, typed, or this fails.
+    from canvasbench.present.export import _FLOAT_COLUMNS, _INT_COLUMNS
+    from canvasbench.store.columns import RUN_METRICS
+
+    assert set(RUN_METRICS) <= set(EXPORT_COLUMNS)
+    assert {c for c, kind in RUN_METRICS.items() if kind is int} <= _INT_COLUMNS
+    assert {c for c, kind in RUN_METRICS.items() if kind is float} <= _FLOAT_COLUMNS
