@@ -401,7 +401,8 @@ def test_runner_hook_checks_each_finished_run_automatically(
     server.add_preset("svgmodel", FakeBehaviour(text="```svg\n" + page("dashboard.svg") + "\n```", chunks=4))
     store = RunStore()
     pool = RenderCheckPool(store.path, workers=1, limits=FAST, engine=engine, mirror=mirror)
-    runner = Runner(store.path, on_run_finished=lambda run_id, _status: pool.on_run_finished(run_id))
+    runner = Runner(store.path)
+    runner.add_run_finished_hook(lambda run_id, _status: pool.on_run_finished(run_id))
     try:
         comparison = runner.submit(custom_prompt("Draw a console blueprint as SVG."), ["openai:svgmodel"])
         (run,) = runner.wait(comparison, timeout=60)

@@ -143,7 +143,8 @@ def test_a_temperature_is_sent_only_to_models_that_accept_it(
 def test_cancel_a_streaming_run_keeps_its_partial_output(make_runner: Callable[..., Runner]) -> None:
     finished: list[tuple[str, str]] = []
     also: list[tuple[str, str]] = []
-    runner = make_runner(on_run_finished=lambda *args: finished.append(args))
+    runner = make_runner()
+    runner.add_run_finished_hook(lambda *args: finished.append(args))
     runner.add_run_finished_hook(lambda run_id, status: 1 / 0)  # a broken hook does not stop the others
     runner.add_run_finished_hook(lambda *args: also.append(args))
     slow, fast = "openai:fake;chunks=2000;interval_ms=5", "gemini:fake;chunks=3"
@@ -165,7 +166,8 @@ def test_cancel_a_streaming_run_keeps_its_partial_output(make_runner: Callable[.
 def test_shutdown_returns_after_every_saved_runs_hooks(make_runner: Callable[..., Runner]) -> None:
     # The CLI shuts its render checks down right after the runner: a hook still queued then would be lost.
     heard: list[str] = []
-    runner = make_runner(on_run_finished=lambda run_id, _status: heard.append(run_id))
+    runner = make_runner()
+    runner.add_run_finished_hook(lambda run_id, _status: heard.append(run_id))
     comparison_id = runner.submit(PROMPT, ["gemini:fake;chunks=3", "openai:fake;chunks=3", "anthropic:fake;chunks=3"])
     rows = runner.wait(comparison_id, timeout=30)
     runner.shutdown()

@@ -69,7 +69,9 @@ def execute(
         from canvasbench.render import RenderCheckPool  # playwright: only when checks are on
 
         checks = RenderCheckPool(db)
-    runner = Runner(db, default_concurrency=concurrency, on_run_finished=_check_hook(checks))
+    runner = Runner(db, default_concurrency=concurrency)
+    if checks is not None:
+        runner.add_run_finished_hook(_check_hook(checks))
     comparisons: dict[str, str | None] = {}
     interrupted = True  # until the runs are seen to the end
 
@@ -150,10 +152,8 @@ def _settle(runner: Runner, fetch: Callable[[], Rows]) -> tuple[Rows, list[str]]
     return rows, problems
 
 
-def _check_hook(checks: RenderCheckPool | None) -> Callable[[str, str], None] | None:
+def _check_hook(checks: RenderCheckPool) -> Callable[[str, str], None]:
     """Queue a render check for each finished run, except runs the user cancelled (Ctrl-C must exit quickly)."""
-    if checks is None:
-        return None
 
     def hook(run_id: str, status: str) -> None:
         if status != Status.CANCELLED:

@@ -93,7 +93,6 @@ class Runner:
         concurrency: Mapping[str, int] | None = None,
         default_concurrency: int = 4,
         settings: StreamSettings | None = None,
-        on_run_finished: RunFinishedHook | None = None,
     ) -> None:
         if default_concurrency < 1 or any(n < 1 for n in (concurrency or {}).values()):
             raise UsageError("Concurrency limits must be at least 1.")
@@ -103,8 +102,7 @@ class Runner:
         settings = settings or StreamSettings()
         # generate() calls back at most every progress_interval_s; we checkpoint on those calls.
         self.settings = replace(settings, progress_interval_s=min(settings.progress_interval_s, MIN_CHECKPOINT_S))
-        self.on_run_finished = on_run_finished
-        self._extra_hooks: list[RunFinishedHook] = []
+        self._finished_hooks: list[RunFinishedHook] = []  # added with add_run_finished_hook, the one way
         self._loop = background_loop()
         self._writer = RunWriter(self.store)
         self._hooks = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="canvasbench-hook")
@@ -209,10 +207,10 @@ class Runner:
             ]
 
     def add_run_finished_hook(self, hook: RunFinishedHook) -> None:
-        """Also call `hook(run_id, status)` after each run's final row is saved (on a helper thread, never the loop)."""
+        """Call `hook(run_id, status)` after each run's final row is saved (on a helper thread, never the loop)."""
         with self._lock:
-            if hook not in self._extra_hooks:
-                self._extra_hooks.append(hook)
+            if hook not in self._finished_hooks:
+                self._finished_hooks.append(hook)
 
     def unsaved_runs(self) -> dict[str, str]:
         """Runs whose final row could not be written: run id -> the reason and where their text is kept."""
@@ -375,7 +373,7 @@ class Runner:
             run.progress, run.timeline = None, []  # the text lives in the store now; keep the process small
             # Queued before anyone can see the run finished, so shutdown() (which waits for queued hooks)
             # never drops the hook of a run it saw end.
-            if self.on_run_finished is not None or self._extra_hooks:
+            if self._finished_hooks:
                 self._hooks.submit(self._call_hooks, run.run_id, result.status)
             run.finished.set()
             with self._saved:
@@ -385,10 +383,9 @@ class Runner:
         self._writer.finish(run.run_id, build, done)
 
     def _call_hooks(self, run_id: str, status: str) -> None:
-        hooks = [self.on_run_finished, *self._extra_hooks]
+        with self._lock:
+            hooks = list(self._finished_hooks)
         for hook in hooks:
-            if hook is None:
-                continue
             try:
                 hook(run_id, status)
             except Exception:  # one broken hook must not stop the others or the runner
