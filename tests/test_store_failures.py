@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -135,6 +136,14 @@ def test_disk_full_during_a_run_fails_it_clearly_and_keeps_the_text(
             with sqlite3.connect(db) as conn:
                 (text,) = conn.execute("SELECT response FROM runs WHERE status = 'failed'").fetchone()
             assert text == expected
+        # What the database says afterwards, read without writing: never `running` for a run nobody runs,
+        # and the file the text is in, when it went to one.
+        exported = _spawn_cli(["export", "--db", str(db), "--format", "jsonl"], env)
+        rows = [json.loads(line) for line in exported.stdout.splitlines()]
+        latest = [row for row in rows if row["model"] == model.split(":", 1)[1]]
+        assert len(latest) == 1 and latest[0]["status"] in ("failed", "interrupted"), (latest, exported.stderr)
+        if named:
+            assert named.group(1) in latest[0]["error"]
 
 
 def test_a_disk_too_full_to_create_the_database_is_one_clear_message(fake_env_vars: dict[str, str]) -> None:

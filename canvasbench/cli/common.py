@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sqlite3
 from collections.abc import Callable, Iterator
 from functools import wraps
 from types import FrameType
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from canvasbench.errors import CanvasBenchError, MissingKeyError, StoreError, UsageError
+from canvasbench.paths import db_path
 from canvasbench.redact import redact
 
 if TYPE_CHECKING:
@@ -60,7 +62,11 @@ class ConfigFailure(click.ClickException):
 
 
 def clean_errors(func: F) -> F:
-    """Show CanvasBenchError as one line (exit 1, or 2 for usage and setup errors), never a traceback."""
+    """Show CanvasBenchError, and any SQLite failure, as one line (exit 1, or 2 for usage and setup errors).
+
+    Every command goes through here, so a damaged, locked or read-only database reads the same in each:
+    the message `store_error` gives, exit 2, never a traceback.
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -68,9 +74,13 @@ def clean_errors(func: F) -> F:
             return func(*args, **kwargs)
         except UsageError as exc:
             raise UsageFailure(redact(str(exc))) from exc
-        except CanvasBenchError as exc:
+        except (CanvasBenchError, sqlite3.Error) as exc:
             if os.environ.get("CANVASBENCH_RAISE"):  # tests may want the real exception
                 raise
+            if isinstance(exc, sqlite3.Error):  # a read, which the store does not wrap as it does writes
+                from canvasbench.store.run_store import store_error
+
+                exc = store_error(db_path(kwargs.get("db")).resolve(), exc)
             message = redact(str(exc))
             if isinstance(exc, StoreError | MissingKeyError):
                 raise ConfigFailure(message) from exc
@@ -79,8 +89,24 @@ def clean_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def open_store(db: str | None, *, read_only: bool = False) -> RunStore:
-    """Open the store named by --db (or the environment); read-only never creates or changes the file."""
-    from canvasbench.store import RunStore  # sqlite-utils imports pandas: only commands that use the store pay
+def open_store(db: str | None, *, read_only: bool = False, writes: bool = True) -> RunStore:
+    """Open the store named by --db (or the environment); read-only never creates or changes the file.
 
-    return RunStore(db, read_only=read_only)
+    A command that `writes` is refused here, before it opens a page in Chromium or pays a model, when the
+    file cannot be written or SQLite's quick check finds damaged pages (a write there could be lost, or a
+    run reported as saved that cannot be read back).
+    """
+    from canvasbench.store import RunStore  # sqlite-utils imports pandas: only commands that use the store pay
+    from canvasbench.store.reads import integrity_problems
+    from canvasbench.store.run_store import damaged_message, read_only_message
+
+    store = RunStore(db, read_only=read_only)
+    if read_only or not writes:
+        return store
+    if store.read_only:
+        raise StoreError(read_only_message(store.path))
+    problems = integrity_problems(store, limit=1)
+    if problems:
+        first = " ".join(problems[0].replace("*** in database main ***", "").split())  # one line
+        raise StoreError(damaged_message(store.path, first))
+    return store

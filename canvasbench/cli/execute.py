@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from canvasbench.cli.common import EXIT_INTERRUPTED, sigterm_as_interrupt
+from canvasbench.cli.common import EXIT_INTERRUPTED, open_store, sigterm_as_interrupt
 from canvasbench.errors import StoreError
 from canvasbench.run.runner import Runner, RunOptions
 from canvasbench.status import Status
@@ -64,12 +64,13 @@ def execute(
     close: Callable[[], None] | None = None,
 ) -> Outcome:
     """Run each (prompt row, label) against `models` as one comparison each, showing rows as they stream."""
+    store = open_store(db)  # a database the runs could not be saved in is refused before any model is paid
     checks = None
     if check:
         from canvasbench.render import RenderCheckPool  # playwright: only when checks are on
 
-        checks = RenderCheckPool(db)
-    runner = Runner(db, default_concurrency=concurrency)
+        checks = RenderCheckPool(store.path)
+    runner = Runner(store, default_concurrency=concurrency)
     if checks is not None:
         runner.add_run_finished_hook(_check_hook(checks))
     comparisons: dict[str, str | None] = {}

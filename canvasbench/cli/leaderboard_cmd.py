@@ -48,7 +48,7 @@ def leaderboard_command(
     from canvasbench.arena.leaderboard import leaderboard
     from canvasbench.store.reads import ArenaFilter
 
-    store = open_store(db)
+    store = open_store(db, writes=False)
     scope = ArenaFilter(category, _date(since, "--since"), _date(until, "--until"), judge_model)
     board = leaderboard(store, by=by, scope=scope)  # type: ignore[arg-type]
     agree = board.agreement

@@ -7,12 +7,11 @@ import sys
 
 import click
 
-from canvasbench.cli.common import clean_errors, db_option
+from canvasbench.cli.common import clean_errors, db_option, open_store
 from canvasbench.cli.execute import execute
 from canvasbench.cli.run_cmd import EXIT_HELP, _echo_evidence, _verdict_column, check_option, json_run
 from canvasbench.cli.run_display import LiveDisplay, summary_table
 from canvasbench.run.comparisons import rerun_request
-from canvasbench.store import RunStore
 
 
 @click.command("rerun", epilog=EXIT_HELP)
@@ -23,7 +22,7 @@ from canvasbench.store import RunStore
 @clean_errors
 def rerun_command(comparison_id: str, check: bool, db: str | None, as_json: bool) -> None:
     """Run a comparison again as a new one: the same prompt text, models (repeats included) and options."""
-    request = rerun_request(RunStore(db), comparison_id)
+    request = rerun_request(open_store(db, writes=False), comparison_id)  # execute() checks it for writing
     display = LiveDisplay(sys.stderr)
     outcome = execute(
         db, [(request.prompt, None)], request.model_ids, request.options,

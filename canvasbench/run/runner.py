@@ -88,7 +88,7 @@ class Runner:
 
     def __init__(
         self,
-        db: str | Path | None = None,
+        db: str | Path | RunStore | None = None,
         *,
         concurrency: Mapping[str, int] | None = None,
         default_concurrency: int = 4,
@@ -96,7 +96,7 @@ class Runner:
     ) -> None:
         if default_concurrency < 1 or any(n < 1 for n in (concurrency or {}).values()):
             raise UsageError("Concurrency limits must be at least 1.")
-        self.store = RunStore(db)
+        self.store = db if isinstance(db, RunStore) else RunStore(db)
         self.concurrency = dict(concurrency or {})
         self.default_concurrency = default_concurrency
         settings = settings or StreamSettings()

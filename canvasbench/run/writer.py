@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
+import itertools
 import logging
-import os
 import queue
 import sqlite3
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +17,7 @@ from sqlite_utils import Database
 
 from canvasbench.errors import StoreError
 from canvasbench.paths import recovery_dir
+from canvasbench.private_files import fallback_folders, write_private
 from canvasbench.status import Status
 from canvasbench.store import RunStore, writes
 
@@ -32,21 +31,14 @@ _WRITE_ATTEMPTS = 5
 
 
 def write_recovery_file(run_id: str, text: str, reasoning: str) -> Path | None:
-    """Keep a run's text in a file when the database cannot take it; returns where (None: nowhere)."""
+    """Keep a run's text in a file when the database cannot take it; returns where (None: nowhere).
+
+    Only the user can read it or the folder it is in, and no file or link already there is written through:
+    the text is model output, and run ids can be read by anyone who can read the database.
+    """
     body = text if not reasoning else f"{text}\n\n<!-- reasoning -->\n{reasoning}"
-    for folder in (recovery_dir(), Path(tempfile.gettempdir()) / "canvasbench-recovered"):
-        path = folder / f"{run_id}.txt"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with open(path, "w", encoding="utf-8") as fh:  # never the database: see RunStore's docstring
-                fh.write(body)
-                fh.flush()
-                os.fsync(fh.fileno())
-            return path
-        except OSError:
-            with contextlib.suppress(OSError):
-                path.unlink()
-    return None
+    # Never the database's own folder through open(): see RunStore's docstring (POSIX locks).
+    return write_private(itertools.chain([recovery_dir()], fallback_folders()), run_id, ".txt", body)
 
 
 @dataclass
@@ -204,6 +196,13 @@ class RunWriter:
             self.unsaved[run_id] = f"{reason} The text received ({len(text)} characters) is in {where}."
         else:
             self.unsaved[run_id] = f"{reason} The text received could not be written anywhere either."
+        # Without the text the row may still fit: then the database says failed, and where the text is, as the
+        # CLI does. If not, readers see the run interrupted once this process ends (store.reads.owners).
+        # The pieces checkpointed so far stay: with no file they are the only copy of the text.
+        failed = {k: v for k, v in failed.items() if k not in ("response", "reasoning")}
+        failed["error"] = self.unsaved[run_id]
+        if self._commit([(run_id, failed, False)], only_checkpoints=False) is None:
+            self.unsaved[run_id] += " The database records the run as failed."
         log.error("canvasbench: %s", self.unsaved[run_id], extra=REPORTED)
 
     def _build_final(self, final: _Final) -> dict[str, Any]:

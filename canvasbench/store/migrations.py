@@ -57,7 +57,7 @@ def m001_initial(db: Database) -> None:
             "started_at": str,
             "finished_at": str,
             "updated_at": str,
-            "worker": str,  # which live process owns a running run (pid:start-time)
+            "worker": str,  # which live process owns a running run (pid:start-time@host)
             "attempts": int,
             "first_chunk_s": float,
             "ttft_s": float,

@@ -14,7 +14,9 @@ from sqlite_utils.db import Table
 
 from canvasbench.errors import StoreError
 from canvasbench.paths import db_path
+from canvasbench.private_files import create_private_file
 from canvasbench.store.migrations import migrations
+from canvasbench.store.reads import owners
 
 _PROGRAMMING_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
 
@@ -32,6 +34,14 @@ def read_only_message(path: os.PathLike[str] | str) -> str:
     )
 
 
+def damaged_message(path: os.PathLike[str] | str, reason: str) -> str:
+    """What a database with damaged pages says, whoever finds them (SQLite, or the check before writing)."""
+    return (
+        f"Database {path} is damaged ({reason}): restore a backup, or rescue what is left with "
+        f"`sqlite3 {path} .recover`, and point --db or CANVASBENCH_DB at the result."
+    )
+
+
 def store_error(path: os.PathLike[str] | str, exc: sqlite3.Error) -> StoreError:
     """A SQLite failure as one clear StoreError that keeps the real reason."""
     reason = str(exc)
@@ -43,10 +53,7 @@ def store_error(path: os.PathLike[str] | str, exc: sqlite3.Error) -> StoreError:
             "or existing CanvasBench database file."
         )
     elif "malformed" in lowered or code == sqlite3.SQLITE_CORRUPT:
-        message = (
-            f"Database {path} is damaged ({reason}): restore a backup, or rescue what is left with "
-            f"`sqlite3 {path} .recover`, and point --db or CANVASBENCH_DB at the result."
-        )
+        message = damaged_message(path, reason)
     elif "readonly" in lowered or "read-only" in lowered or code == sqlite3.SQLITE_READONLY or _unwritable(path):
         message = read_only_message(path)
     elif "full" in lowered or code == sqlite3.SQLITE_FULL:
@@ -105,8 +112,8 @@ What is read and written is in `reads` and `writes`: functions that take the sto
     # --- connections -------------------------------------------------------------------------
 
     def _check_path(self) -> None:
-        # No open() of the file here, ever: see the class docstring. SQLite itself reports a file that
-        # is not a database when the first connection reads its header.
+        # No open() of an existing file here, ever: see the class docstring. SQLite itself reports a file
+        # that is not a database when the first connection reads its header.
         if self.path.is_dir():
             raise StoreError(f"Database path {self.path} is a directory: give a file path (--db or CANVASBENCH_DB).")
         if self.path.exists():
@@ -120,6 +127,17 @@ What is read and written is in `reads` and `writes`: functions that take the sto
                 f"Cannot create the folder for database {self.path}: {exc.strerror}. "
                 "Choose a writable path with --db or CANVASBENCH_DB."
             ) from exc
+        # Created here, 0600, before SQLite creates it 0644: it will hold model output, and SQLite gives the
+        # -wal and -shm files the database's own mode. Closing this descriptor cannot drop a SQLite lock: the
+        # file did not exist, so no connection has it open (another store creating it waits on this lock).
+        with self._write_lock:
+            try:
+                create_private_file(self.path)
+            except OSError as exc:
+                raise StoreError(
+                    f"Cannot open database {self.path}: creating it failed ({exc.strerror}). "
+                    "Choose a writable path with --db or CANVASBENCH_DB."
+                ) from exc
 
     def _prepare(self) -> None:
         """WAL mode and the schema migrations (a writable database only)."""
@@ -162,6 +180,7 @@ What is read and written is in `reads` and `writes`: functions that take the sto
                     conn = self._connect_read_only()
                 else:
                     conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+                owners.register(conn)  # every read maps runs whose process died: see reads.owners
                 conn.execute("PRAGMA foreign_keys=ON")
                 conn.execute("PRAGMA busy_timeout=30000")
                 conn.execute("PRAGMA synchronous=NORMAL")

@@ -19,6 +19,7 @@ from canvasbench.ids import new_id
 from canvasbench.liveness import worker_alive, worker_token
 from canvasbench.status import ACTIVE_STATUSES, Status
 from canvasbench.store import reads
+from canvasbench.store.reads import owners
 
 if TYPE_CHECKING:
     from canvasbench.store.run_store import RunStore
@@ -146,8 +147,7 @@ def recover_interrupted(store: RunStore) -> int:
                 {
                     "status": Status.INTERRUPTED,
                     "finish_reason": "error",
-                    "error": "The process running this generation stopped before it finished; "
-                    "the output received until then is kept.",
+                    "error": owners.interrupted_error(row["id"]),  # what every read said until now
                     "finished_at": now,
                     "updated_at": now,
                 },

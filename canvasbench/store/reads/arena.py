@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from canvasbench.status import ACTIVE_STATUSES
+from canvasbench.store.reads.owners import STATUS
 from canvasbench.store.reads.sql import VOTABLE, marks
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def finished_run_figures(store: RunStore, scope: ArenaFilter = EVERYTHING) -> li
         store.db.query(
             "SELECT r.model_id, r.cost_usd, r.latency_s, rc.verdict FROM runs r "
             "JOIN comparisons c ON c.id = r.comparison_id LEFT JOIN render_checks rc ON rc.run_id = r.id "
-            f"WHERE r.status NOT IN ({marks(ACTIVE_STATUSES)})" + where,
+            f"WHERE {STATUS} NOT IN ({marks(ACTIVE_STATUSES)})" + where,
             [*ACTIVE_STATUSES, *params],
         )
     )

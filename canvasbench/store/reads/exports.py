@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from canvasbench.store.reads.owners import ERROR, FINISH_REASON, STATUS
 from canvasbench.store.reads.sql import marks
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
 )
 EXPORT_BOOL_COLUMNS = frozenset({"truncated", "render_animates", "render_responds"})  # 0/1 in SQLite
 
-_EXPORT_SELECT = """
+_EXPORT_SELECT = f"""
 SELECT
   r.comparison_id AS comparison_id,
   r.id AS run_id,
@@ -53,9 +54,9 @@ SELECT
   c.title AS prompt_title,
   r.provider AS provider,
   r.model AS model,
-  r.status AS status,
-  r.finish_reason AS finish_reason,
-  r.error AS error,
+  {STATUS} AS status,
+  {FINISH_REASON} AS finish_reason,
+  {ERROR} AS error,
   r.input_tokens AS input_tokens,
   r.output_tokens AS output_tokens,
   r.thinking_tokens AS thinking_tokens,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from canvasbench.status import ACTIVE_STATUSES
 from canvasbench.store.reads.checks import latest_checks
+from canvasbench.store.reads.owners import ERROR, OWNER_GONE, STATUS
 from canvasbench.store.reads.runs import get_comparison, runs_of
 from canvasbench.store.reads.sql import CHECK_COLS, RUN_COLS, marks
 
@@ -53,7 +54,8 @@ class GalleryPage:
 
 
 def data_version(store: RunStore) -> str:
-    """A cheap token that changes whenever anything is written to the database (cache key for lists)."""
+    """A cheap token that changes whenever anything is written to the database or a run's process dies (cache key
+    for lists)."""
     parts = []
     for suffix in ("", "-wal"):
         try:
@@ -62,6 +64,8 @@ def data_version(store: RunStore) -> str:
             parts.append("-")
             continue
         parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+    # A process that dies writes nothing, yet its runs now read as interrupted: that changes the lists too.
+    parts.append(str(store.db.execute(f"SELECT count(*) FROM runs r WHERE {OWNER_GONE}").fetchone()[0]))
     return "|".join(parts)
 
 
@@ -81,7 +85,7 @@ def _gallery_where(flt: GalleryFilter) -> tuple[str, list[Any]]:
         params.append(flt.model_id)
     if flt.status:
         statuses = list(ACTIVE_STATUSES) if flt.status in ("active", *ACTIVE_STATUSES) else [flt.status]
-        clauses.append(f"c.id IN (SELECT comparison_id FROM runs WHERE status IN ({marks(statuses)}))")
+        clauses.append(f"c.id IN (SELECT r.comparison_id FROM runs r WHERE {STATUS} IN ({marks(statuses)}))")
         params.extend(statuses)
     if flt.text.strip():
         pattern = _like(flt.text.strip())
@@ -101,7 +105,7 @@ def runs_summary(store: RunStore, comparison_ids: Sequence[str]) -> dict[str, li
         return out
     sql = (
         # error and raw_finish_reason sit before the texts in each row: the status mapping needs them.
-        f"SELECT {RUN_COLS}, r.raw_finish_reason, r.error, {CHECK_COLS}, "
+        f"SELECT {RUN_COLS}, r.raw_finish_reason, {ERROR} AS error, {CHECK_COLS}, "
         "(k.screenshot IS NOT NULL) AS has_screenshot "
         "FROM runs r INDEXED BY runs_list_cover LEFT JOIN render_checks k ON k.run_id = r.id "
         f"WHERE r.comparison_id IN ({marks(comparison_ids)}) ORDER BY r.comparison_id, r.position"
@@ -139,7 +143,7 @@ def filter_options(store: RunStore) -> dict[str, list[Any]]:
         "prompts": [
             (r[0], r[1]) for r in db.execute("SELECT id, title FROM prompts ORDER BY title COLLATE NOCASE, id")
         ],
-        "statuses": [r[0] for r in db.execute("SELECT DISTINCT status FROM runs ORDER BY status")],
+        "statuses": [r[0] for r in db.execute(f"SELECT DISTINCT {STATUS} AS s FROM runs r ORDER BY s")],
     }
 
 
@@ -152,7 +156,7 @@ def runs_table(store: RunStore, flt: RunFilter | None = None, *, limit: int | No
         ("c.prompt_id", flt.prompt_ids),
         ("c.category", flt.categories),
         ("r.model_id", flt.model_ids),
-        ("r.status", flt.statuses),
+        (f"({STATUS})", flt.statuses),
     ):
         if values:
             clauses.append(f"{column} IN ({marks(values)})")
@@ -189,8 +193,8 @@ def timeline(store: RunStore, comparison_id: str) -> list[dict[str, Any]]:
     """Per run of one comparison: model, status and its timeline samples [[seconds, chars, lines], ...]."""
     out = []
     for row in store.db.query(
-        "SELECT id, model_id, position, status, ttft_s, latency_s, timeline FROM runs "
-        "WHERE comparison_id = ? ORDER BY position",
+        f"SELECT r.id, r.model_id, r.position, {STATUS} AS status, r.ttft_s, r.latency_s, r.timeline FROM runs r "
+        "WHERE r.comparison_id = ? ORDER BY r.position",
         [comparison_id],
     ):
         try:
@@ -206,8 +210,8 @@ def active_runs(store: RunStore) -> list[dict[str, Any]]:
     """Runs queued or streaming right now (id, comparison, model, status, started_at), oldest first."""
     return list(
         store.db.query(
-            "SELECT id, comparison_id, model_id, status, started_at, created_at FROM runs "
-            f"WHERE status IN ({marks(ACTIVE_STATUSES)}) ORDER BY created_at, position",
+            "SELECT id, comparison_id, model_id, status, started_at, created_at FROM runs r "
+            f"WHERE status IN ({marks(ACTIVE_STATUSES)}) AND NOT {OWNER_GONE} ORDER BY created_at, position",
             ACTIVE_STATUSES,
         )
     )
@@ -220,7 +224,7 @@ def live_runs(store: RunStore, comparison_id: str, *, tail_chars: int = 2500) ->
         " coalesce(r.response, (SELECT group_concat(c.response, '') FROM run_chunks c WHERE c.run_id = r.id)) AS text,"
         " coalesce(r.reasoning, (SELECT group_concat(c.reasoning, '') FROM run_chunks c WHERE c.run_id = r.id))"
         " AS thought FROM runs r WHERE r.comparison_id = ?) "
-        f"SELECT {RUN_COLS}, r.error, length(t.text) AS chars_so_far, "
+        f"SELECT {RUN_COLS}, {ERROR} AS error, length(t.text) AS chars_so_far, "
         "length(t.text) - length(replace(t.text, char(10), '')) "
         "+ (length(t.text) > 0) AS lines_so_far, substr(t.text, -?) AS tail, "
         "length(t.thought) AS reasoning_chars, r.raw_finish_reason, r.timeline "

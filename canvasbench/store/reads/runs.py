@@ -5,15 +5,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from canvasbench.status import ACTIVE_STATUSES
+from canvasbench.store.reads.owners import LIVE, STATUS
 from canvasbench.store.reads.sql import marks
 
 if TYPE_CHECKING:
     from canvasbench.store.run_store import RunStore
 
 
+def _columns(store: RunStore, skip: set[str] | frozenset[str] = frozenset()) -> str:
+    """Every column of `runs r` but `skip`, status, finish reason and error as readers must see them."""
+    names = [c.name for c in store.table("runs").columns if c.name not in skip]
+    return ", ".join(LIVE.get(name, f"r.[{name}]") for name in names)
+
+
 def get_run(store: RunStore, run_id: str) -> dict[str, Any] | None:
     """One run with every column (a streaming run's text so far included), or None."""
-    rows = _with_partial_text(store, list(store.db.query("SELECT * FROM runs WHERE id = ?", [run_id])))
+    rows = list(store.db.query(f"SELECT {_columns(store)} FROM runs r WHERE id = ?", [run_id]))
+    rows = _with_partial_text(store, rows)
     return rows[0] if rows else None
 
 
@@ -29,7 +37,8 @@ def partial_text(store: RunStore, run_id: str) -> tuple[str, str] | None:
 
 def _with_partial_text(store: RunStore, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
-        if row.get("status") in ACTIVE_STATUSES and row.get("response") is None:
+        # Streaming, or ended where its final text could not be written (a process that died, a full disk).
+        if row.get("response") is None:
             texts = partial_text(store, row["id"])
             if texts is not None:
                 row["response"], row["reasoning"] = texts
@@ -38,7 +47,7 @@ def _with_partial_text(store: RunStore, rows: list[dict[str, Any]]) -> list[dict
 
 def run_status(store: RunStore, run_id: str) -> str | None:
     """A run's stored status, or None when there is no such run."""
-    row = store.db.execute("SELECT status FROM runs WHERE id = ?", [run_id]).fetchone()
+    row = store.db.execute(f"SELECT {STATUS} FROM runs r WHERE id = ?", [run_id]).fetchone()
     return None if row is None else str(row[0])
 
 
@@ -52,16 +61,16 @@ def runs_of(store: RunStore, comparison_id: str) -> list[dict[str, Any]]:
     """Every run of a comparison in the order its models were asked for, with full text."""
     return _with_partial_text(
         store,
-        list(store.db.query("SELECT * FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id])),
+        list(store.db.query(f"SELECT {_columns(store)} FROM runs r WHERE comparison_id = ? ORDER BY position",
+                            [comparison_id])),
     )
 
 
 def run_metrics(store: RunStore, comparison_id: str) -> list[dict[str, Any]]:
     """A comparison's runs in order, without the big text columns (cheap to poll while streaming)."""
-    skip = {"response", "reasoning", "artifact", "timeline"}
-    columns = ", ".join(f"[{c.name}]" for c in store.table("runs").columns if c.name not in skip)
+    columns = _columns(store, skip={"response", "reasoning", "artifact", "timeline"})
     return list(
-        store.db.query(f"SELECT {columns} FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id])
+        store.db.query(f"SELECT {columns} FROM runs r WHERE comparison_id = ? ORDER BY position", [comparison_id])
     )
 
 

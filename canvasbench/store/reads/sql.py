@@ -7,13 +7,15 @@ from typing import Any
 
 from canvasbench.status import FINAL_STATUSES, Verdict
 from canvasbench.store.migrations import RUN_LIST_COLUMNS
+from canvasbench.store.reads.owners import LIVE, STATUS
 
 NOT_CHECKED = Verdict.NOT_CHECKED  # the verdict a render check stores when it could not look
-RUN_COLS = ", ".join(f"r.{c}" for c in RUN_LIST_COLUMNS)
+# Status and finish reason as every reader must see them: a run whose process died reads as interrupted.
+RUN_COLS = ", ".join(LIVE.get(c, f"r.{c}") for c in RUN_LIST_COLUMNS)
 CHECK_COLS = "k.verdict AS render_verdict, k.js_errors, k.render_ms, k.checked_at"
 # A run is shown in the arena and judged only once it has finished (no speed bias) and left a page to look at.
 VOTABLE = (
-    f"r.status IN ({','.join(repr(str(s)) for s in FINAL_STATUSES)}) AND r.artifact_kind IN ('html', 'svg') "
+    f"{STATUS} IN ({','.join(repr(str(s)) for s in FINAL_STATUSES)}) AND r.artifact_kind IN ('html', 'svg') "
     "AND length(coalesce(r.artifact, '')) > 0"
 )
 

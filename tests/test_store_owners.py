@@ -1,0 +1,133 @@
+"""A run left streaming by a process that has died reads as interrupted in every read, with no write needed."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from canvasbench.cli import main
+from canvasbench.liveness import worker_token
+from canvasbench.run.writer import write_recovery_file
+from canvasbench.store import RunStore, reads, writes
+from canvasbench.store.reads import GalleryFilter, RunFilter
+
+PROMPT = {"id": "p-1", "title": "Boids", "category": "canvas", "kind": "html", "text": "Write boids."}
+
+
+def dead_worker() -> str:
+    """The liveness token of a process that has since exited (as after kill -9)."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    token = worker_token(proc.pid)
+    proc.kill()
+    proc.wait()
+    return token
+
+
+@pytest.fixture
+def crashed(tmp_path: Path) -> tuple[Path, str, str, str]:
+    """A database where a dead process left one run streaming (with text checkpointed) beside a finished one."""
+    path = tmp_path / "bench.db"
+    store = RunStore(path)
+    comparison_id, (orphan, finished) = writes.create_comparison(
+        store, prompt=PROMPT, model_ids=["openai:a", "openai:b"]
+    )
+    writes.update_run(
+        store, finished, status="done", response="<html></html>", artifact="<html></html>", artifact_kind="html"
+    )
+    writes.update_run(store, orphan, status="running", worker=dead_worker(), started_at=writes.utc_now())
+    with store.write() as db:
+        writes.append_checkpoint(db, orphan, 0, "<html><body>half a ", "")
+    store.close()
+    return path, comparison_id, orphan, finished
+
+
+def stored_status(path: Path, run_id: str) -> str:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return str(conn.execute("SELECT status FROM runs WHERE id = ?", [run_id]).fetchone()[0])
+
+
+def test_every_read_shows_a_dead_processs_run_as_interrupted(crashed: tuple[Path, str, str, str]) -> None:
+    path, comparison_id, orphan, finished = crashed
+    store = RunStore(path, read_only=True)  # as export and a published gallery open it: nothing is written
+
+    run = reads.get_run(store, orphan)
+    assert run is not None and run["status"] == "interrupted" and run["finish_reason"] == "error"
+    assert "stopped before it finished" in run["error"] and run["response"] == "<html><body>half a "
+    by_id = {r["id"]: r for r in reads.runs_of(store, comparison_id)}
+    assert (by_id[orphan]["status"], by_id[finished]["status"]) == ("interrupted", "done")
+    assert {r["id"]: r["status"] for r in reads.run_metrics(store, comparison_id)}[orphan] == "interrupted"
+    assert reads.run_status(store, orphan) == "interrupted"
+    assert {r["run_id"]: r["status"] for r in reads.export_rows(store)}[orphan] == "interrupted"
+    assert {r["id"]: r["status"] for r in reads.runs_table(store)}[orphan] == "interrupted"
+    assert [r["id"] for r in reads.runs_table(store, RunFilter(statuses=("interrupted",)))] == [orphan]
+    card = reads.gallery_page(store, GalleryFilter()).cards[0]
+    assert {r["id"]: r["status"] for r in card["runs"]}[orphan] == "interrupted"
+    assert reads.gallery_page(store, GalleryFilter(status="active")).total == 0
+    assert {r["id"]: r["status"] for r in reads.live_runs(store, comparison_id)}[orphan] == "interrupted"
+    assert {r["id"]: r["status"] for r in reads.timeline(store, comparison_id)}[orphan] == "interrupted"
+    assert reads.active_runs(store) == []
+    assert "running" not in reads.filter_options(store)["statuses"]
+    assert len(reads.finished_run_figures(store)) == 2  # the leaderboard counts it as ended
+    store.close()
+    assert stored_status(path, orphan) == "running"  # no write was needed for any of that
+
+
+def test_a_read_only_export_after_kill_9_says_interrupted(crashed: tuple[Path, str, str, str]) -> None:
+    path, _, orphan, _ = crashed
+    result = CliRunner().invoke(main, ["export", "--db", str(path), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    rows = {row["run_id"]: row for row in map(json.loads, result.stdout.splitlines())}
+    assert rows[orphan]["status"] == "interrupted"
+
+
+def test_the_row_of_a_run_whose_text_went_to_a_file_says_where(crashed: tuple[Path, str, str, str]) -> None:
+    path, _, orphan, _ = crashed
+    where = write_recovery_file(orphan, "<html><body>half a page</body></html>", "")
+    assert where is not None
+    store = RunStore(path, read_only=True)
+    assert str(where) in reads.get_run(store, orphan)["error"]
+    assert str(where) in {r["run_id"]: r["error"] for r in reads.export_rows(store)}[orphan]
+    store.close()
+    store = RunStore(path)  # a writable open records it so, with the same words
+    assert stored_status(path, orphan) == "interrupted" and str(where) in reads.get_run(store, orphan)["error"]
+    store.close()
+
+
+def test_a_live_processs_runs_stay_running(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "live.db")
+    _, (run_id,) = writes.create_comparison(store, prompt=PROMPT, model_ids=["openai:a"])
+    writes.update_run(store, run_id, status="running")
+    reader = RunStore(tmp_path / "live.db", read_only=True)
+    assert reader.get_run(run_id)["status"] == "running"
+    assert [r["id"] for r in reads.active_runs(reader)] == [run_id]
+
+
+def test_a_run_streamed_from_another_machine_is_not_declared_dead_here(tmp_path: Path) -> None:
+    # A database on a shared disk: that machine's pid says nothing here, whether or not one exists here.
+    store = RunStore(tmp_path / "shared.db")
+    _, (run_id,) = writes.create_comparison(store, prompt=PROMPT, model_ids=["openai:a"])
+    elsewhere = dead_worker().split("@")[0] + "@another-machine.example"
+    writes.update_run(store, run_id, status="running", worker=elsewhere)
+    store.close()
+    assert reads.get_run(RunStore(tmp_path / "shared.db", read_only=True), run_id)["status"] == "running"
+    assert reads.get_run(RunStore(tmp_path / "shared.db"), run_id)["status"] == "running"  # recovery leaves it too
+
+
+def test_the_dashboards_cache_key_changes_when_a_runs_process_dies(tmp_path: Path) -> None:
+    # The dashboard caches its lists until the file changes; a killed process changes nothing in the file.
+    store = RunStore(tmp_path / "bench.db")
+    _, (run_id,) = writes.create_comparison(store, prompt=PROMPT, model_ids=["openai:a"])
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    writes.update_run(store, run_id, status="running", worker=worker_token(proc.pid))
+    before = reads.data_version(store)
+    assert reads.data_version(store) == before and reads.get_run(store, run_id)["status"] == "running"
+    proc.kill()
+    proc.wait()
+    assert reads.data_version(store) != before
+    assert reads.get_run(store, run_id)["status"] == "interrupted"
