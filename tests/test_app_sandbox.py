@@ -6,6 +6,7 @@ import html
 import re
 
 from canvasbench.present.highlight import highlighted_page
+from canvasbench.sandbox.cdn_url import parse_cdn_url
 from canvasbench.sandbox.document import (
     CDN_HOSTS,
     INNER_CSP,
@@ -17,7 +18,6 @@ from canvasbench.sandbox.document import (
     rewrite_cdn_urls,
     sandbox_document,
 )
-from canvasbench.sandbox.mirror import parse_cdn_url
 from canvasbench.sandbox.preview_server import cdn_url_of
 from ui.format import md
 

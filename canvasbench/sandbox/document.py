@@ -31,7 +31,7 @@ SANDBOX = "allow-scripts"
 VIEWPORT = (1280, 800)
 # Path prefix under which the preview server answers `https://HOST/PATH` as `/cdn/HOST/PATH`.
 MIRROR_PREFIX = "/cdn/"
-# Hosts whose URLs are library requests the mirror may answer (canvasbench.sandbox.mirror.parse_cdn_url).
+# Hosts whose URLs are library requests the mirror may answer (canvasbench.sandbox.cdn_url.parse_cdn_url).
 CDN_HOSTS = (
     "unpkg.com",
     "cdn.jsdelivr.net",
