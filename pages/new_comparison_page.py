@@ -10,6 +10,7 @@ from canvasbench.errors import CanvasBenchError, UsageError
 from canvasbench.present import formatting
 from canvasbench.providers.base import THINKING_LEVELS, ThinkingLevel
 from canvasbench.providers.catalogue import known_models, model_info
+from canvasbench.redact import prompt_key_warning
 from canvasbench.run.comparisons import MAX_REPEAT, repeat_models
 from canvasbench.run.prompt_suite import SuitePrompt, load_suite
 from ui import actions, data, frame, state
@@ -168,6 +169,9 @@ def main() -> None:
     """The page: the form; Launch opens the new comparison's page, where its models stream live."""
     st.title("New comparison")
     suite, text, title = _prompt()
+    warning = prompt_key_warning(text)
+    if warning:  # the prompt is stored and sent as written: say so while it can still be changed
+        st.warning(md(warning), icon=":material/key:")
     model_ids = _models()
     options = _options(model_ids)
     repeat = int(

@@ -14,6 +14,7 @@ from canvasbench.cli.common import clean_errors, db_option
 from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
 from canvasbench.errors import UsageError
 from canvasbench.providers.base import THINKING_LEVELS
+from canvasbench.redact import prompt_key_warning
 from canvasbench.run.prompt_suite import custom_prompt, get_prompt, load_suite
 from canvasbench.status import Status, Verdict
 
@@ -147,6 +148,9 @@ def run_command(
     from canvasbench.run.runner import RunOptions
 
     prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
+    warning = prompt_key_warning(prompt["text"])
+    if warning:  # the user's own words are stored as written, so say so before they are
+        click.echo(warning, err=True)
     models = tuple(repeat_models(models, repeat))
     options = RunOptions(
         max_output_tokens=max_output_tokens, thinking=thinking, deadline_s=deadline_s  # type: ignore[arg-type]

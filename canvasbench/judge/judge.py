@@ -17,6 +17,7 @@ from canvasbench.judge.checklist import save_checklist, suite_checklist
 from canvasbench.measure.pricing import price_of
 from canvasbench.providers.base import GenerationRequest, ImagePart, Usage
 from canvasbench.providers.generate import generate
+from canvasbench.redact import redact
 from canvasbench.store import RunStore, reads, utc_now, writes
 
 T = TypeVar("T")
@@ -125,8 +126,9 @@ def checklist_for(store: RunStore, comparison: dict[str, Any], judge_model: str)
     _save(store, comparison["id"], "checklist", judge_model, asked, extra={})
     if asked.error is not None:
         raise UsageError(f"The judge could not write a checklist for comparison {comparison['id']}: {asked.error}.")
-    save_checklist(store, comparison["id"], asked.parsed, "judge", judge_model)
-    return list(asked.parsed)
+    written = [redact(item) for item in asked.parsed]
+    save_checklist(store, comparison["id"], written, "judge", judge_model)
+    return written
 
 
 def _save(store: RunStore, comparison_id: str, mode: str, judge_model: str, asked: Asked, extra: dict[str, Any]) -> str:
@@ -154,6 +156,8 @@ def _save(store: RunStore, comparison_id: str, mode: str, judge_model: str, aske
         row.update(overall=asked.parsed.overall, items=json.dumps(asked.parsed.items), reason=asked.parsed.reason)
     if isinstance(asked.parsed, PairAnswer) and asked.error is None:
         row.update(winner=asked.parsed.winner, reason=asked.parsed.reason)
+    # The judge's own words are model output like a run's: a key it echoes is masked before it is stored.
+    row.update({k: redact(row[k]) for k in ("raw_answer", "error", "reason", "items") if isinstance(row.get(k), str)})
     writes.insert_judgment(store, row)
     return judgment_id
 

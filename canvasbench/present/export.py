@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from canvasbench.errors import UsageError
+from canvasbench.redact import redactor
 from canvasbench.store.columns import RUN_METRICS
 from canvasbench.store.reads import EXPORT_BOOL_COLUMNS, EXPORT_COLUMNS
 
@@ -43,6 +44,8 @@ def write_export(
     fmt = fmt.lower()
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"Unknown export format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}.")
+    mask = redactor()  # rows stored before keys were masked in every spelling are masked on the way out too
+    rows = [{name: mask(value) if isinstance(value, str) else value for name, value in row.items()} for row in rows]
     data = {"csv": _csv, "json": _json, "jsonl": _jsonl, "parquet": _parquet}[fmt](rows, tuple(columns))
     if out is None:
         return data

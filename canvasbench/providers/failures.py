@@ -24,16 +24,13 @@ def env_key(env_vars: Iterable[str]) -> str | None:
 
 
 def scrub(text: str, env_vars: Iterable[str]) -> str:
-    """Replace any key value held in the named variables, and every other configured key, by '***'."""
-    for name in env_vars:
-        value = os.environ.get(name, "").strip()
-        if len(value) >= 4:
-            text = text.replace(value, "***")
-    return redact(text)
+    """Mask every spelling of the key in the named variables, and of every other configured key, as '***'."""
+    return redact(text, env_vars)
 
 
-def _short(detail: str | None) -> str:
-    detail = " ".join((detail or "").split())
+def _short(detail: str | None, env_vars: Iterable[str]) -> str:
+    # Masked before it is cut short: a key cut in half would no longer be recognised, and half is still a leak.
+    detail = " ".join(scrub(detail or "", env_vars).split())
     return detail if len(detail) <= _DETAIL_LIMIT else detail[: _DETAIL_LIMIT - 1] + "…"
 
 
@@ -47,7 +44,7 @@ def http_error(
     retry_after_s: float | None = None,
 ) -> ProviderError:
     """The ProviderError for an HTTP error status returned before the stream started."""
-    said = f" The provider said: {_short(detail)}" if detail else ""
+    said = f" The provider said: {_short(detail, key_env_vars)}" if detail else ""
     keys = " or ".join(key_env_vars) or "the endpoint's key variable"
     if status in (401, 403):
         what = "rejected the API key" if status == 401 else "refused access with this API key"
@@ -80,7 +77,7 @@ def connection_error(
     provider: str, model: str, exc: BaseException, *, started: bool, key_env_vars: tuple[str, ...]
 ) -> ProviderError:
     """A transport failure: could not connect (before the stream) or connection lost (during it)."""
-    cause = _short(str(exc)) or type(exc).__name__
+    cause = _short(str(exc), key_env_vars) or type(exc).__name__
     if started:
         message = f"connection lost mid-stream ({type(exc).__name__}: {cause}); the text received so far is kept."
     else:
@@ -92,7 +89,8 @@ def stream_error(
     provider: str, model: str, detail: str | None, *, status: int | None, retryable: bool, key_env_vars: tuple[str, ...]
 ) -> ProviderError:
     """An error event the provider sent inside an already open stream."""
-    message = f"in-stream provider error: {_short(detail) or 'unknown error'}; the text received so far is kept."
+    said = _short(detail, key_env_vars) or "unknown error"
+    message = f"in-stream provider error: {said}; the text received so far is kept."
     return ProviderError(
         scrub(message, key_env_vars), provider=provider, model=model, status=status, retryable=retryable
     )

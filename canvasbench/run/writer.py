@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from canvasbench.errors import StoreError
 from canvasbench.paths import recovery_dir
 from canvasbench.private_files import fallback_folders, write_private
+from canvasbench.redact import settled
 from canvasbench.status import Status
 from canvasbench.store import RunStore, writes
 
@@ -79,7 +80,8 @@ class RunWriter:
         self._pending_lock = threading.Lock()
         self._closed = False
         self._checkpoint_error_logged = False
-        # Per streaming run, what its checkpoints have appended: (answer chars, thinking chars, next piece).
+        # Per streaming run, how far its checkpoints have appended: (answer chars, thinking chars, next piece),
+        # counted in the text received (what was stored is that text with its keys masked).
         self._appended: dict[str, tuple[int, int, int]] = {}
         # Runs whose final row could not be written: run id -> what happened and where the text is.
         self.unsaved: dict[str, str] = {}
@@ -269,11 +271,13 @@ class RunWriter:
             if len(text) < done_text or len(thought) < done_thought:  # a new attempt started over
                 writes.drop_checkpoints(db, run_id)
                 done_text = done_thought = 0
-            if len(text) > done_text or len(thought) > done_thought:
-                new_text, new_thought = text[done_text:], thought[done_thought:]
-                if writes.append_checkpoint(db, run_id, seq, new_text, new_thought):
-                    appended[run_id] = (len(text), len(thought), seq + 1)
-                    self.stats.appended_bytes += len(new_text.encode()) + len(new_thought.encode())
+            # Keys masked here, before the store: a key the provider echoes may be split across chunks, so
+            # each piece stops short of anything that may be the start of one (the next piece resumes there).
+            new_text, text_end = settled(text, done_text)
+            new_thought, thought_end = settled(thought, done_thought)
+            if (new_text or new_thought) and writes.append_checkpoint(db, run_id, seq, new_text, new_thought):
+                appended[run_id] = (text_end, thought_end, seq + 1)
+                self.stats.appended_bytes += len(new_text.encode()) + len(new_thought.encode())
         elif "response" in values:  # the whole text, in the row itself: the pieces have served their turn
             writes.drop_checkpoints(db, run_id)
             appended[run_id] = None

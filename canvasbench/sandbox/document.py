@@ -26,6 +26,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from canvasbench.redact import redact
+
 SANDBOX = "allow-scripts"
 # The desktop viewport an artifact is laid out in before it is scaled to the column width.
 VIEWPORT = (1280, 800)
@@ -408,6 +410,7 @@ def sandbox_document(
     whole at any width; a button shows it alone full screen. `revision` changes the document without
     changing what runs, so embedding it again reloads the artifact.
     """
+    code = redact(code)  # runs stored before keys were masked in every spelling are masked when shown
     if height is None:
         width, tall = requested_viewport(code, kind)
         box_style = f"aspect-ratio:{width}/{tall}"

@@ -9,6 +9,9 @@ Streamlit's own static serving cannot do this: it serves `.js` as text/plain wit
 
 from __future__ import annotations
 
+import logging
+import re
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 
 from canvasbench.sandbox.document import CDN_HOSTS, MIRROR_PREFIX, rewrite_cdn_urls
 from canvasbench.sandbox.mirror import Mirror, load_mirror
+
+log = logging.getLogger(__name__)
 
 # Served bodies that may name other CDN URLs (ESM imports rewritten by the mirror, CSS url()s).
 _TEXT_TYPES = ("javascript", "text/css", "json")
@@ -29,6 +34,31 @@ def cdn_url_of(path: str) -> str | None:
     if host.lower() not in CDN_HOSTS:
         return None
     return f"https://{host.lower()}/{rest}"
+
+
+class BadTarget(ValueError):
+    """A request target that cannot name any file: answered 400."""
+
+
+MAX_TARGET = 4096  # characters; no library path is near this long
+# Percent escapes must be %XX; decoded, the path must be UTF-8 with no control character (NUL above all:
+# the file system refuses it with an exception, not a miss).
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def mirror_url_of(target: str) -> str | None:
+    """The CDN URL a request target asks for, None for a path outside the mirror; BadTarget if malformed."""
+    if len(target) > MAX_TARGET or not target.isascii() or _CONTROL.search(target) or _BAD_ESCAPE.search(target):
+        raise BadTarget(target[:80])
+    parts = urlsplit(target)
+    try:
+        path, query = unquote(parts.path, errors="strict"), unquote(parts.query, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise BadTarget(target[:80]) from exc
+    if _CONTROL.search(path) or _CONTROL.search(query):
+        raise BadTarget(target[:80])
+    return cdn_url_of(path + (f"?{parts.query}" if parts.query else ""))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -48,9 +78,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _serve(self, *, head: bool) -> None:
-        parts = urlsplit(self.path)
-        url = cdn_url_of(unquote(parts.path) + (f"?{parts.query}" if parts.query else ""))
-        hit = self.server.mirror().resolve(url) if url else None
+        try:
+            url = mirror_url_of(self.path)
+        except BadTarget:
+            body = b"Bad request: this path cannot name a library file.\n"
+            self._answer(400, "text/plain; charset=utf-8", body, head=head)
+            return
+        try:
+            hit = self.server.mirror().resolve(url) if url else None
+        except (OSError, ValueError) as exc:  # a name the file system refuses (too long, ...) is not in the mirror
+            log.debug("preview mirror: cannot look up %s: %s", url, exc)
+            hit = None
         if hit is None:
             body = b"Not in the offline library mirror (previews never fetch from the network).\n"
             self._answer(404, "text/plain; charset=utf-8", body, head=head)
@@ -82,6 +120,12 @@ class _Server(ThreadingHTTPServer):
 
     def mirror(self) -> Mirror:
         return load_mirror(self.root)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """One line, not a traceback on the dashboard's stderr; a browser leaving early is not worth even that."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, ConnectionError):
+            log.warning("preview mirror: a request failed: %s: %s", type(exc).__name__, exc)
 
 
 class PreviewServer:

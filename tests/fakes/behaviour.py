@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from urllib.parse import parse_qsl
 
+from tests.fakes.echoes import ECHO_FORMS
 from tests.fakes.judge import JUDGE_MODES
 
 # The default answer: a complete page that draws on a canvas, so render checks and browser tests see pixels.
@@ -86,11 +87,13 @@ class FakeBehaviour:
     ping_ms: float = 0.0  # during a stall, send keep-alives this often (Anthropic ping, OpenAI SSE comment)
     anthropic_details: bool = True  # send usage.output_tokens_details.thinking_tokens
     judge: str | None = None  # json | malformed | malformed_once | refusal | biased: answer as a judge (judge.py)
+    echo: str | None = None  # all | a form of echoes.key_echoes: put the request's key, so spelled, in the answer
+    echoed: str = ""  # the echo sentence itself, filled in by the server from the request's key
 
     def answer_text(self) -> str:
         """The whole answer this behaviour streams (before any fault cuts it)."""
         if self.text is not None:
-            return self.text
+            return self.text if not self.echoed else f"{self.echoed}\n{self.text}\n{self.echoed}"
         if self.text_preset == "tiny":
             code, lang = "<!DOCTYPE html><html><body><p>Hello from the fake.</p></body></html>\n", "html"
         elif self.text_preset == "svg":
@@ -99,13 +102,17 @@ class FakeBehaviour:
             code, lang = long_page(self.lines), "html"
         else:
             code, lang = CANVAS_PAGE, "html"
+        if self.echoed:  # in the prose and in the code: the stored response and artifact would both hold it
+            comment = f"<!-- {self.echoed} -->"
+            code = f"{comment}\n{code}" if lang == "html" else code.replace("</svg>", f"{comment}</svg>")
         if not self.fence:
             return code
-        return f"Here is the complete program in one file.\n\n```{lang}\n{code}```\n"
+        prose = "Here is the complete program in one file." + (f" {self.echoed}" if self.echoed else "")
+        return f"{prose}\n\n```{lang}\n{code}```\n"
 
     def thinking_text(self) -> str:
         """All visible thinking text (empty without `thinking=N`)."""
-        return THINKING_TEXT * self.thinking
+        return "".join(self.thinking_chunks())
 
     def text_chunks(self) -> list[str]:
         """The answer split into `chunks` pieces of about equal size."""
@@ -113,7 +120,10 @@ class FakeBehaviour:
 
     def thinking_chunks(self) -> list[str]:
         """The thinking text, one chunk per `thinking` unit."""
-        return [THINKING_TEXT] * self.thinking
+        chunks = [THINKING_TEXT] * self.thinking
+        if chunks and self.echoed:
+            chunks[-1] += f" {self.echoed} "
+        return chunks
 
     def reported_output_tokens(self) -> int:
         """Visible output tokens the fake reports."""
@@ -218,6 +228,8 @@ def parse_model_name(model: str, presets: dict[str, FakeBehaviour] | None = None
             raise BehaviourError(f"bad value for {key!r} in model name {model!r}: {exc}") from exc
     result = replace(behaviour, **changes)  # type: ignore[arg-type]
     validate_fault(result.fault)
+    if result.echo is not None and result.echo not in ECHO_FORMS:
+        raise BehaviourError(f"unknown echo form {result.echo!r}; use one of {', '.join(ECHO_FORMS)}")
     if result.judge is not None and result.judge not in JUDGE_MODES:
         raise BehaviourError(f"unknown judge mode {result.judge!r}; use one of {', '.join(JUDGE_MODES)}")
     return result

@@ -159,13 +159,14 @@ class StreamPlan:
 
     def in_stream_error(self) -> bytes:
         """The frame a provider sends when it fails after the stream started."""
+        echoed = f" {self.b.echoed}" if self.b.echoed else ""
         if self.protocol == "gemini":
-            return sse({"error": {"code": 503, "message": "The model is overloaded (fake in-stream error).",
+            return sse({"error": {"code": 503, "message": f"The model is overloaded (fake in-stream error).{echoed}",
                                   "status": "UNAVAILABLE"}}, crlf=True)
         if self.protocol == "anthropic":
             return sse({"type": "error", "error": {"type": "overloaded_error",
-                                                   "message": "Overloaded (fake in-stream error)."}}, "error")
-        return sse({"error": {"message": "The server had an error (fake in-stream error).",
+                                                   "message": f"Overloaded (fake in-stream error).{echoed}"}}, "error")
+        return sse({"error": {"message": f"The server had an error (fake in-stream error).{echoed}",
                               "type": "server_error", "param": None, "code": None}})
 
     def leak(self, key: str) -> bytes:

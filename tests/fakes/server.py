@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from tests.fakes.behaviour import BehaviourError, FakeBehaviour, parse_model_name
+from tests.fakes.echoes import echo_text
 from tests.fakes.judge import judge_answer, request_images, request_text
 from tests.fakes.protocols import StreamPlan, complete_json, error_body
 
@@ -252,6 +253,8 @@ class FakeServer:
             answer = judge_answer(behaviour.judge, record.text, first_request=first)
             finish = "refusal" if behaviour.judge == "refusal" else behaviour.finish
             behaviour = replace(behaviour, text=answer, fence=False, finish=finish)
+        if behaviour.echo is not None:
+            behaviour = replace(behaviour, echoed=echo_text(key or "", behaviour.echo))
         status_fault = behaviour.status_fault()
         if status_fault:
             status, first_n = status_fault
@@ -262,7 +265,10 @@ class FakeServer:
                 extra = {}
                 if behaviour.retry_after is not None:
                     extra["retry-after"] = _fmt_seconds(behaviour.retry_after)
-                await _send_json(writer, status, error_body(protocol, status, model), extra)
+                error = error_body(protocol, status, model)
+                if behaviour.echoed:  # as a gateway that quotes the request back in its error
+                    error = _with_message(error, f"{error['error']['message']} {behaviour.echoed}")
+                await _send_json(writer, status, error, extra)
                 return
         if not stream:
             await _send_json(writer, 200, complete_json(protocol, model, behaviour, body or {}))
