@@ -212,3 +212,17 @@ def test_every_spelling_of_a_key_is_masked_in_log_lines_even_quoted_by_repr(
     assert err.count("bad key ") == len(key_echoes(ECHO_KEY))
     assert key_spellings_in(err, ECHO_KEY) == []
 
+
+def test_masking_a_key_loads_no_provider() -> None:
+    # redact sits below the providers: the registry hands it the key variables, it never imports the registry.
+    code = (
+        "import sys\n"
+        "from canvasbench.redact import redact\n"
+        "print(redact('key=secret-value-1234 end'), 'canvasbench.providers.registry' in sys.modules)\n"
+        "from canvasbench.providers.registry import register_provider\n"
+        "register_provider('mine', object, key_env_vars=('MINE_SECRET',))\n"
+        "print(redact('my key my-provider-key-99'))\n"
+    )
+    env = {**os.environ, "GEMINI_API_KEY": "secret-value-1234", "MINE_SECRET": "my-provider-key-99"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.splitlines() == ["key=*** end False", "my key ***"]
