@@ -41,8 +41,7 @@ def crashed(tmp_path: Path) -> tuple[Path, str, str, str]:
         store, finished, status="done", response="<html></html>", artifact="<html></html>", artifact_kind="html"
     )
     writes.update_run(store, orphan, status="running", worker=dead_worker(), started_at=writes.utc_now())
-    with store.write() as db:
-        writes.append_checkpoint(db, orphan, 0, "<html><body>half a ", "")
+    writes.append_checkpoint(store, orphan, 0, "<html><body>half a ", "")
     store.close()
     return path, comparison_id, orphan, finished
 
@@ -104,7 +103,7 @@ def test_a_live_processs_runs_stay_running(tmp_path: Path) -> None:
     _, (run_id,) = writes.create_comparison(store, prompt=PROMPT, model_ids=["openai:a"])
     writes.update_run(store, run_id, status="running")
     reader = RunStore(tmp_path / "live.db", read_only=True)
-    assert reader.get_run(run_id)["status"] == "running"
+    assert reads.get_run(reader, run_id)["status"] == "running"
     assert [r["id"] for r in reads.active_runs(reader)] == [run_id]
 
 
