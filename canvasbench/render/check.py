@@ -24,6 +24,7 @@ import atexit
 import base64
 import concurrent.futures
 import contextlib
+import logging
 import os
 import re
 import signal
@@ -52,6 +53,7 @@ from canvasbench.errors import CanvasBenchError
 from canvasbench.render.conclusion import conclude
 from canvasbench.render.limits import CheckLimits, allowance
 from canvasbench.render.observed import ARTIFACT_HOST, Look, NotResponding, Observed, PageCpu, Phases, local_file
+from canvasbench.render.owned import drop, owned, read_outcome, together
 from canvasbench.render.page_scripts import (
     CANVAS_ONLY_CSS,
     CANVAS_ONLY_JS,
@@ -74,6 +76,8 @@ from canvasbench.sandbox.mirror_build import fetch_version
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 PAGE_URL = f"http://{ARTIFACT_HOST}/index.html"
 EARLY_LOOK_S = 0.5  # after load: a page's first frames are drawn by then
 FIRST_READY_S = 0.15  # ...or sooner, once it has run a few animation frames or has nothing scheduled
@@ -81,6 +85,7 @@ ANIMATION_LOOK_S = 0.4  # a page that drew late is looked at again this much lat
 WATCH_POLL_S = 0.3  # while watching, a page that drew is looked at this often to see whether it moves
 SETTLE_S = 0.3  # after the player's input, before the third look
 PLAY_S = 1.5  # about how long the player's input takes (for "N frames in S s")
+SHUTDOWN_CHECKS_S = 5.0  # closing: how long running checks get to close their pages before the browsers go
 STEP_CEILING_S = 90.0  # a browser call that never ends although the page beats (a wedged browser)
 CHROMIUM_FLAGS = (
     "--headless",
@@ -150,6 +155,15 @@ def prefetch_versions(code: str, root: Path | None = None) -> Mirror:
     return mirror
 
 
+def _serve(loop: asyncio.AbstractEventLoop) -> None:
+    """The engine thread: the loop runs until the engine's shutdown stops it, then is closed by its own thread
+    (a close that outlasts its caller's wait still ends with the loop closed, nothing left for exit to report)."""
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
+
+
 class RenderEngine:
     """One headless Chromium on its own thread and event loop; `check()` is thread-safe and blocking.
 
@@ -171,7 +185,8 @@ class RenderEngine:
         self._launch_lock: asyncio.Lock | None = None
         self._free: asyncio.Queue[int] | None = None
         self._active = 0
-        self._watchdog: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.Future[None] | None = None
+        self._checks: set[asyncio.Future[Any]] = set()  # on the engine loop, so closing can end them first
         self._exclusive: asyncio.Lock | None = None
         self._in_flight: set[concurrent.futures.Future[Any]] = set()
         self._memory_kills: list[float] = []
@@ -189,11 +204,12 @@ class RenderEngine:
                 raise RenderUnavailable("The render engine was shut down.")
             if self._loop is None:
                 loop = asyncio.new_event_loop()
-                self._thread = threading.Thread(target=loop.run_forever, name="canvasbench-render", daemon=True)
+                loop.set_exception_handler(self._loop_error)
+                self._thread = threading.Thread(target=_serve, args=(loop,), name="canvasbench-render", daemon=True)
                 self._thread.start()
                 self._loop = loop
             loop = self._loop
-        future = asyncio.run_coroutine_threadsafe(coro, loop)
+        future = asyncio.run_coroutine_threadsafe(self._tracked(coro), loop)
         with self._guard:
             self._in_flight.add(future)
         try:
@@ -213,9 +229,37 @@ class RenderEngine:
             raise RenderUnavailable(
                 f"The check did not finish within {timeout:.0f} s; the browser was restarted."
             ) from None
+        except Exception as exc:
+            if self._closed:  # the engine closed under it (Ctrl-C): whatever it ended with, it was not finished
+                raise RenderUnavailable("The check was interrupted before it finished.") from exc
+            raise
         finally:
             with self._guard:
                 self._in_flight.discard(future)
+
+    async def _tracked(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run one caller's check as a task the engine knows (closing ends it first) and whose outcome is read."""
+        task = asyncio.current_task()
+        assert task is not None
+        # A caller that gave up (Ctrl-C, a timeout) cancelled its side; an exception the check still ends with
+        # (the browser closing under it) is then read by nobody but this.
+        task.add_done_callback(read_outcome)
+        self._checks.add(task)
+        try:
+            return await coro
+        finally:
+            self._checks.discard(task)
+
+    def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """After close, what Playwright had in flight ends cancelled or failed: that is the shutdown, not an error."""
+        exc = context.get("exception")
+        debris = isinstance(exc, asyncio.CancelledError | PlaywrightError) or "destroyed but it is pending" in str(
+            context.get("message", "")
+        )
+        if self._closed and debris:
+            log.debug("render engine shutting down: %s", context.get("message"))
+            return
+        loop.default_exception_handler(context)
 
     async def _reset_browser(self, slot: int) -> None:
         browser = self._browsers.pop(slot, None)
@@ -270,16 +314,18 @@ class RenderEngine:
             return browser
 
     async def _watch_memory(self) -> None:
-        while self._active > 0:
-            for pid in await asyncio.to_thread(renderer_pids, os.getpid(), self._marker):
-                if rss_mb(pid) > self.memory_mb:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                        self._memory_kills.append(time.monotonic())
-                    except OSError:
-                        pass
-            await asyncio.sleep(0.25)
-        self._watchdog = None
+        try:
+            while self._active > 0:
+                for pid in await asyncio.to_thread(renderer_pids, os.getpid(), self._marker):
+                    if rss_mb(pid) > self.memory_mb:
+                        try:
+                            os.kill(pid, signal.SIGKILL)
+                            self._memory_kills.append(time.monotonic())
+                        except OSError:
+                            pass
+                await asyncio.sleep(0.25)
+        finally:
+            self._watchdog = None
 
     # --- one check -----------------------------------------------------------------------------
 
@@ -344,7 +390,7 @@ class RenderEngine:
         context = await self._new_context(slot, limits)
         self._active += 1
         if self._watchdog is None and Path("/proc").is_dir():
-            self._watchdog = asyncio.create_task(self._watch_memory())
+            self._watchdog = owned(self._watch_memory())
         try:
             result = await self._observe(context, code, kind, mirror, limits, PageCpu(self._slot_marker(slot)))
         finally:
@@ -437,13 +483,14 @@ class RenderEngine:
 
         def popup(extra: Page) -> None:
             seen.popups += 1
-            closing.add(asyncio.ensure_future(extra.close()))
+            closing.add(owned(extra.close()))
 
         await context.add_init_script(INIT_SCRIPT)
 
         async def socket(ws: WebSocketRoute) -> None:
             seen.block(ws.url)
-            await ws.close(code=1008, reason="offline render check")
+            with contextlib.suppress(PlaywrightError):  # the page went away first
+                await ws.close(code=1008, reason="offline render check")
 
         await context.route("**/*", route)
         await context.route_web_socket("**/*", socket)
@@ -527,7 +574,7 @@ class RenderEngine:
                 trigger = next((action for action, frames in played if frames > still + 1), "")
                 clock.lap("play")
                 await self._pause(seen, SETTLE_S)
-                noted = asyncio.ensure_future(page.evaluate(NOTED_JS))  # read beside the last look
+                noted = owned(page.evaluate(NOTED_JS))  # read beside the last look
                 after = await self._look(page, cdp, frame, seen, limits, drawn_before=looks[1].drawn)
                 if not after.drawn and during and during[0].drawn:
                     after = replace(during[0], probe=after.probe)  # the moment that shows what input did
@@ -545,10 +592,7 @@ class RenderEngine:
             with contextlib.suppress(PlaywrightError, NotResponding):
                 for url in str(await self._step(noted or page.evaluate(NOTED_JS), seen, limits)).split():
                     seen.navigate(url)
-        if noted is not None and not noted.done():
-            noted.cancel()
-        elif noted is not None and not noted.cancelled():
-            noted.exception()  # retrieved (a page that stopped responding may leave it failed)
+        drop([noted] if noted is not None else [])
         return conclude(
             seen, looks, frozen, actions, trigger, loaded, hung, started, mirror, limits,
             memory_kills=self._memory_kills, memory_mb=self.memory_mb,
@@ -570,7 +614,7 @@ class RenderEngine:
         probe: dict[str, Any]
         if shot is None:
             # Both at once: on a page whose frames take seconds, each waits for the next frame.
-            probe, picture = await self._step(asyncio.gather(frame.evaluate(PROBE_JS), _capture(cdp)), seen, limits)
+            probe, picture = await self._step(together(frame.evaluate(PROBE_JS), _capture(cdp)), seen, limits)
         else:
             probe, picture = await self._step(frame.evaluate(PROBE_JS), seen, limits), shot
         box = probe.get("main_canvas")
@@ -605,28 +649,30 @@ class RenderEngine:
     async def _freeze(self, cdp: CDPSession, seen: Observed) -> Look | None:
         """Stop a page that stopped responding (its scripts end and may not run again) and look at what it had
         drawn: a page that drew and then hung in the same task has never shown it, but it has drawn it."""
-        with contextlib.suppress(PlaywrightError, TimeoutError):
-            disable = asyncio.ensure_future(cdp.send("Emulation.setScriptExecutionDisabled", {"value": True}))
-            await asyncio.wait_for(cdp.send("Runtime.terminateExecution"), 2)
-            await asyncio.wait_for(disable, 2)
-            shot = await asyncio.wait_for(_capture(cdp), 5)
-            return Look({}, shot, pixel_report(shot).drawn)
-        return None
+        disable = owned(cdp.send("Emulation.setScriptExecutionDisabled", {"value": True}))
+        try:
+            with contextlib.suppress(PlaywrightError, TimeoutError):
+                await asyncio.wait_for(cdp.send("Runtime.terminateExecution"), 2)
+                await asyncio.wait_for(disable, 2)
+                shot = await asyncio.wait_for(_capture(cdp), 5)
+                return Look({}, shot, pixel_report(shot).drawn)
+            return None
+        finally:
+            drop([disable])
 
     @staticmethod
     async def _pause(seen: Observed, seconds: float, until: asyncio.Event | None = None) -> None:
         """Wait `seconds`, less if the page crashes (or `until` is set)."""
         events = [seen.crash_event] if until is None else [seen.crash_event, until]
-        waits = [asyncio.ensure_future(event.wait()) for event in events]
+        waits = [owned(event.wait()) for event in events]
         try:
             await asyncio.wait(waits, timeout=max(seconds, 0.0), return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for wait in waits:
-                wait.cancel()
+            drop(waits)
 
     async def _step(self, awaitable: Awaitable[T], seen: Observed, limits: CheckLimits) -> T:
         """Await one browser call while the page shows progress (`Observed.stuck` says when it does not)."""
-        task = asyncio.ensure_future(awaitable)
+        task = owned(awaitable)  # cancelled below mid-call when the check ends: never a stray traceback
         ceiling = time.monotonic() + STEP_CEILING_S
         try:
             while True:
@@ -641,17 +687,33 @@ class RenderEngine:
                     seen.hang = f"a browser call did not return for {STEP_CEILING_S:g} s"
                     raise NotResponding
         finally:
-            if not task.done():
-                task.cancel()
+            drop([task])
 
     # --- shutdown ------------------------------------------------------------------------------
 
     async def _shutdown(self) -> None:
-        await self._reset_browsers()
-        if self._pw is not None:
-            with contextlib.suppress(TimeoutError, PlaywrightError):
-                await asyncio.wait_for(self._pw.stop(), 10)
-            self._pw = None
+        """End the checks (each closes its page), then the browsers and the driver, then the loop."""
+        try:
+            ours = [*self._checks, *([self._watchdog] if self._watchdog is not None else [])]
+            drop(ours)
+            if ours:
+                # A check ends at its next await; closing its context first keeps the browser's own calls in order.
+                await asyncio.wait(ours, timeout=SHUTDOWN_CHECKS_S)
+            await self._reset_browsers()
+            if self._pw is not None:
+                with contextlib.suppress(TimeoutError, PlaywrightError):
+                    await asyncio.wait_for(self._pw.stop(), 10)
+                self._pw = None
+            # Whatever is still pending (Playwright's own tasks, a check that would not end) is cancelled and
+            # awaited here, so nothing is left to be collected half-done and print at exit.
+            rest = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in rest:
+                task.add_done_callback(read_outcome)
+                task.cancel()
+            if rest:
+                await asyncio.wait(rest, timeout=2)
+        finally:
+            asyncio.get_running_loop().stop()
 
     def close(self, wait_s: float = 30.0) -> None:
         """Close the browser and stop the engine thread; checks still running end as `not checked`."""
@@ -663,9 +725,15 @@ class RenderEngine:
             future.cancel()  # the caller waiting on it gets RenderUnavailable at once
         if loop is None:
             return
-        with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=wait_s)
-        loop.call_soon_threadsafe(loop.stop)
+        shutdown = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)  # it stops the loop when done
+        try:
+            shutdown.result(timeout=wait_s)
+        except concurrent.futures.TimeoutError:
+            # Still closing (a loaded machine, Ctrl-C's short wait): the engine thread finishes it and stops its
+            # loop; a process that exits meanwhile takes the thread along with nothing half-collected to print.
+            return
+        except Exception:  # closing goes on whatever one step raised
+            log.debug("render engine shutdown", exc_info=True)
         if self._thread is not None:
             self._thread.join(timeout=min(wait_s, 10.0))
 

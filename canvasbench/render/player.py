@@ -13,6 +13,7 @@ from typing import Any
 
 from playwright.async_api import CDPSession, Frame
 
+from canvasbench.render.owned import drop, owned, together
 from canvasbench.render.page_scripts import FRAMES_JS
 
 # Held long enough for a game loop polling key state at 30-60 fps to see the key down.
@@ -44,7 +45,7 @@ class _Input:
         self.x, self.y, self.down = 0.0, 0.0, False
 
     def _send(self, method: str, params: dict[str, Any]) -> None:
-        self.sent.append(asyncio.ensure_future(self.cdp.send(method, params)))
+        self.sent.append(owned(self.cdp.send(method, params)))
 
     def _mouse(self, kind: str, x: float, y: float) -> None:
         self.x, self.y = x, y
@@ -104,11 +105,7 @@ async def play(
     try:
         return await _play(mouse, frame, viewport, control, main_canvas, step, before_release, done)
     finally:
-        for future in [*mouse.sent, *(read for _, read in done)]:
-            if not future.done():
-                future.cancel()
-            elif not future.cancelled():
-                future.exception()  # retrieved: a page that stopped responding leaves some unanswered
+        drop([*mouse.sent, *(read for _, read in done)])  # a page that stopped responding leaves some unanswered
 
 
 async def _play(
@@ -124,7 +121,7 @@ async def _play(
 
     def did(action: str) -> None:
         # Read when the page gets to it, while the input goes on (not a wait of its own per action).
-        done.append((action, asyncio.ensure_future(frame.evaluate(FRAMES_JS))))
+        done.append((action, owned(frame.evaluate(FRAMES_JS))))
 
     width, height = viewport
     if control:
@@ -157,6 +154,6 @@ async def _play(
     mouse.release()
     did(f"moved the pointer across {area} and dragged it")
     # One wait for the input and the frame counts together (a frame apart on a slow WebGL page).
-    frames = await step(asyncio.gather(*mouse.sent, *(read for _, read in done)))
+    frames = await step(together(*mouse.sent, *(read for _, read in done)))
     mouse.sent = []
     return [(action, int(n or 0)) for (action, _), n in zip(done, frames[len(frames) - len(done) :], strict=True)]
