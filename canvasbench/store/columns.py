@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-# name -> the type its cells hold (None aside). The metrics table, the export's cell types and the run
-# command's JSON all take their figures from here; the export's own column order is fixed for spreadsheets.
-RUN_METRICS: dict[str, type] = {
-    "lines": int,
-    "code_lines": int,
-    "ttft_s": float,
-    "latency_s": float,
-    "tokens_per_s": float,
-    "input_tokens": int,
-    "output_tokens": int,
-    "thinking_tokens": int,
-    "cost_usd": float,
-}
+# The metrics table, the export's cell types and the tests take their figures from here; the export's own
+# column order is fixed for spreadsheets (a test holds that every figure is in it).
+RUN_METRICS: tuple[str, ...] = (
+    "lines", "code_lines", "ttft_s", "latency_s", "tokens_per_s", "input_tokens", "output_tokens",
+    "thinking_tokens", "cost_usd",
+)  # fmt: skip
+# The figures that are fractions (seconds, rates, dollars); the others are whole numbers.
+FRACTIONAL: frozenset[str] = frozenset({"ttft_s", "latency_s", "tokens_per_s", "cost_usd"})

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from canvasbench.status import ACTIVE_STATUSES
 from canvasbench.store.reads.owners import STATUS
-from canvasbench.store.reads.sql import VOTABLE, marks
+from canvasbench.store.reads.sql import VOTABLE, conditions, marks
 
 if TYPE_CHECKING:
     from canvasbench.store.run_store import RunStore
@@ -67,20 +67,12 @@ EVERYTHING = ArenaFilter()
 
 def _comparison_filters(scope: ArenaFilter, column: str) -> tuple[str, list[Any]]:
     """SQL conditions (each after " AND ") on comparisons `c` by id, category and a date column, with parameters."""
-    where: list[str] = []
-    params: list[Any] = []
-    if scope.comparison_id:
-        where.append("c.id = ?")
-        params.append(scope.comparison_id)
-    if scope.category:
-        where.append("c.category = ?")
-        params.append(scope.category)
-    if scope.since:
-        where.append(f"substr({column}, 1, 10) >= ?")
-        params.append(scope.since)
-    if scope.until:
-        where.append(f"substr({column}, 1, 10) <= ?")
-        params.append(scope.until)
+    where, params = conditions(
+        ("c.id = ?", scope.comparison_id),
+        ("c.category = ?", scope.category),
+        (f"substr({column}, 1, 10) >= ?", scope.since),
+        (f"substr({column}, 1, 10) <= ?", scope.until),
+    )
     return (" AND " + " AND ".join(where)) if where else "", params
 
 

@@ -23,3 +23,9 @@ VOTABLE = (
 def marks(values: Sequence[Any]) -> str:
     """`?, ?, ?`: one SQL parameter per value, for `IN (...)`."""
     return ",".join("?" * len(values))
+
+
+def conditions(*terms: tuple[str, Any]) -> tuple[list[str], list[Any]]:
+    """The SQL conditions whose value is given (not None or empty), and their parameters in order."""
+    given = [(sql, value) for sql, value in terms if value]
+    return [sql for sql, _ in given], [value for _, value in given]
