@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import streamlit as st
 
@@ -25,30 +26,14 @@ def _turn(step: int) -> None:
 def _filters() -> reads.GalleryFilter:
     options = data.filter_options()
     c1, c2, c3, c4 = st.columns([2, 2, 1.5, 3])
-    category = c1.selectbox(
-        "Category",
-        options["categories"],
-        index=None,
-        placeholder="All categories",
-        key=state.GALLERY_CATEGORY,
-        on_change=_first_page,
-    )
-    model = c2.selectbox(
-        "Model",
-        options["model_ids"],
-        index=None,
-        placeholder="All models",
-        key=state.GALLERY_MODEL,
-        on_change=_first_page,
-    )
-    status = c3.selectbox(
-        "Status",
-        RUN_STATUSES,
-        index=None,
-        placeholder="Any status",
-        key=state.GALLERY_STATUS,
-        on_change=_first_page,
-    )
+    # Each filter starts empty (everything) and, when changed, goes back to the first page.
+    pick = partial(st.selectbox, index=None, on_change=_first_page)
+    with c1:
+        category = pick("Category", options["categories"], placeholder="All categories", key=state.GALLERY_CATEGORY)
+    with c2:
+        model = pick("Model", options["model_ids"], placeholder="All models", key=state.GALLERY_MODEL)
+    with c3:
+        status = pick("Status", RUN_STATUSES, placeholder="Any status", key=state.GALLERY_STATUS)
     text = c4.text_input(
         "Search", placeholder="title, prompt text, model…", key=state.GALLERY_TEXT, on_change=_first_page
     )

@@ -32,20 +32,10 @@ from canvasbench.store.reads import unchecked_run_ids
 @click.argument("run_ids", nargs=-1, metavar="[RUN_ID ...]")
 @click.option("--all-unchecked", is_flag=True, help="Check every finished run with an artifact and no check yet.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array: verdict and evidence per run.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(1, 300),
-    default=10.0,
-    show_default=True,
-    help="Seconds a page may take to load before it is stopped.",
-)
-@click.option(
-    "--watch",
-    type=click.FloatRange(0.5, 60),
-    default=3.0,
-    show_default=True,
-    help="Seconds to watch each page after it loads (animation frames, late errors).",
-)
+@click.option("--timeout", type=click.FloatRange(1, 300), default=10.0, show_default=True,
+              help="Seconds a page may take to load before it is stopped.")
+@click.option("--watch", type=click.FloatRange(0.5, 60), default=3.0, show_default=True,
+              help="Seconds to watch each page after it loads (animation frames, late errors).")
 @click.option("--workers", type=click.IntRange(1, 8), default=2, show_default=True, help="Checks at a time.")
 @db_option
 @clean_errors
