@@ -130,3 +130,17 @@ def test_the_dashboards_cache_key_changes_when_a_runs_process_dies(tmp_path: Pat
     proc.wait()
     assert reads.data_version(store) != before
     assert reads.get_run(store, run_id)["status"] == "interrupted"
+
+
+def test_runs_are_recovered_where_a_store_is_opened_to_write_not_to_look_up(
+    crashed: tuple[Path, str, str, str],
+) -> None:
+    # A re-run's lookup or the leaderboard only reads: the dead process's run stays as stored (reads show it
+    # as interrupted anyway); a command that writes folds it into an interrupted run.
+    from canvasbench.cli.common import open_store
+
+    path, _, orphan, _ = crashed
+    assert reads.get_run(open_store(str(path), writes=False), orphan)["status"] == "interrupted"
+    assert stored_status(path, orphan) == "running"
+    open_store(str(path))
+    assert stored_status(path, orphan) == "interrupted"

@@ -86,7 +86,14 @@ What is read and written is in `reads` and `writes`: functions that take the sto
     connection would then delete the write-ahead log this process is still committing into.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False, recover: bool = True
+    ) -> None:
+        """Open (or create) the database; `recover` marks runs a dead process left active as interrupted.
+
+        Recovery is a write, done where a store is opened to write: a read path (export, a re-run's lookup,
+        the leaderboard) opens with recover=False and still sees such runs as interrupted (reads.owners).
+        """
         self.path = db_path(path).resolve()
         self.read_only = read_only
         self._local = threading.local()
@@ -104,7 +111,7 @@ What is read and written is in `reads` and `writes`: functions that take the sto
                 self.close()
                 self.read_only = True
         self._check_schema()
-        if not self.read_only:
+        if recover and not self.read_only:
             from canvasbench.store.writes import recover_interrupted  # writes build on the store, not it on them
 
             recover_interrupted(self)
