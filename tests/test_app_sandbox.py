@@ -35,7 +35,8 @@ def _outside_srcdoc(outer: str) -> str:
 def test_the_outer_page_holds_one_sandboxed_iframe_without_same_origin() -> None:
     outer = sandbox_document("<script>alert(1)</script>", "html")
     assert outer.count("<iframe") == 1
-    assert 'sandbox="allow-scripts"' in outer and 'allow="fullscreen"' in outer
+    # Pointer lock is allowed (first-person demos need it, Esc releases it); nothing that leaves the frame is.
+    assert 'sandbox="allow-scripts allow-pointer-lock"' in outer and 'allow="fullscreen"' in outer
     assert "allow-same-origin" not in outer and "allow-top-navigation" not in outer and "allow-popups" not in outer
     # The artifact is only ever inside the (escaped) srcdoc attribute; the outer page runs only our script.
     assert "alert(1)" not in _outside_srcdoc(outer)
@@ -55,13 +56,14 @@ def test_an_artifact_cannot_break_out_of_the_srcdoc_attribute() -> None:
     hostile = '"></iframe><script>parent.document.title="pwned"</script><iframe x="'
     outer = sandbox_document(hostile, "html")
     assert outer.count("<iframe") == 1 and outer.count("</iframe>") == 1
-    assert hostile in _srcdoc(outer)
+    # ...and its frame tags are inert renamed elements in there (the guard never lets a frame connect).
+    assert hostile.replace("iframe", "x-iframe") in _srcdoc(outer)
 
 
 def test_the_csp_and_guard_come_first_and_allow_no_network_but_the_mirror() -> None:
     page = inner_page("<!DOCTYPE html>\n<html><head><title>x</title></head><body></body></html>", "html")
     assert page.startswith('<!DOCTYPE html><meta http-equiv="Content-Security-Policy"')
-    assert page.index("/RTC/") < page.index("<html>"), "WebRTC goes before any of the page's scripts"
+    assert page.index("RTCPeerConnection") < page.index("<html>"), "WebRTC goes before any of the page's scripts"
     assert "connect-src data: blob:;" in INNER_CSP and "form-action 'none'" in INNER_CSP
     assert "https:" not in INNER_CSP and "http:" not in INNER_CSP
     # Markup that only looks like a head (in a comment) cannot move the CSP after the scripts.
@@ -131,6 +133,24 @@ def test_the_preview_is_laid_out_at_a_desktop_viewport_and_scaled() -> None:
 def test_a_refresh_in_the_markup_never_reaches_the_browser() -> None:
     page = inner_page("<head><META HTTP-EQUIV='Refresh' content='0;url=http://127.0.0.1:9/x?k=1'></head>", "html")
     assert "x-blocked-refresh" in page and "Refresh'" not in page
+
+
+def test_frames_in_the_markup_never_reach_the_browser() -> None:
+    # The preload scanner would preconnect to a markup frame's host before the guard takes the frame out.
+    page = inner_page('<IFRAME src="http://127.0.0.1:9/f"></IFRAME><frame><object data="x"><embed src=y>', "html")
+    body = page.split("</script>")[-1]
+    assert "<x-IFRAME src=" in body and "</x-IFRAME>" in body and "<x-frame>" in body
+    assert "<x-object" in body and "<x-embed" in body
+    assert "<iframe" not in body.lower()
+
+
+def test_the_guard_and_its_wrapper_share_a_key_the_page_cannot_read() -> None:
+    outer = sandbox_document("<p>x</p>", "html")
+    key = re.search(r'var KEY = "([0-9a-f]{32})"', outer)
+    assert key and f'KEY = "{key.group(1)}"' in html.unescape(_srcdoc(outer))
+    # Another page gets another key; the guard's script (with the key) removes itself before the page runs.
+    assert key.group(1) not in sandbox_document("<p>y</p>", "html")
+    assert "if (me) drop(me);" in html.unescape(_srcdoc(outer))
 
 
 def test_svg_and_plain_text_get_their_own_pages() -> None:

@@ -54,7 +54,7 @@ POINTS = [
     ("Page.goto", 1),
     ("CDPSession.send", 1),  # the first look: its page evaluation and screenshot gathered
     ("CDPSession.send", 8),  # the player's input, sent without waiting, gathered at the end
-    ("Page.evaluate", 1),  # the refused navigations, read beside the last look (gathered too)
+    ("Frame.evaluate", 1),  # a script in the page (the probe beside a look, or the ready check)
 ]
 
 pytestmark = pytest.mark.skipif(chromium_path() is None, reason="Debian chromium is not installed")
@@ -145,7 +145,7 @@ for _ in range(int(sys.argv[2])):
 """
 
 # Per engine: (the browser call, which one of its kind) at which it is closed.
-CLOSE_AT = [("CDPSession.send", 1), ("Page.evaluate", 1)]
+CLOSE_AT = [("CDPSession.send", 1), ("Frame.evaluate", 1)]
 
 
 def test_an_engine_closed_mid_call_leaves_nothing_to_print_at_garbage_collection_or_exit() -> None:

@@ -82,3 +82,11 @@ def test_no_beacon_reaches_the_network(engine: RenderEngine) -> None:
     assert received == []
     assert check.verdict in ("renders", "renders with errors"), check.evidence
     assert check.blocked_requests  # reported, not silently dropped
+
+
+def test_a_page_that_tampers_with_prototypes_first_gets_no_fresh_realm(engine: RenderEngine) -> None:
+    # Issue 19: with matches/querySelectorAll/remove replaced, a srcdoc frame brought RTCPeerConnection back.
+    check, received = check_hostile(engine, "webrtc_tampered.html")
+    assert received == []  # no STUN binding request, no ICE check carrying the page's data
+    assert check.details["webrtc_attempts"] >= 1  # its own attempt, refused and counted
+    assert check.verdict == "renders", check.evidence

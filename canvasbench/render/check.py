@@ -1,14 +1,15 @@
 """Open an artifact in headless Chromium and record what happened: `RenderEngine`, `check_artifact`.
 
 Policy: the check sees what a viewer sees. The artifact runs inside the dashboard's own wrapper (an
-outer page whose only content is `<iframe sandbox="allow-scripts" srcdoc=...>`, from
-`canvasbench.sandbox.document`), so a page cannot tell the checker from a viewer, and everything it tries is
+outer page whose only content is `<iframe sandbox="allow-scripts allow-pointer-lock" srcdoc=...>`, from
+`canvasbench.sandbox.document`) below a page of ours, as in the dashboard, with a person's user agent, screen and
+`navigator.webdriver`, so a page cannot tell the checker from a viewer, and everything it tries is
 judged as in the dashboard. The iframe fills the viewport, so screenshots, errors and pixels are the
 artifact's own. Every request is routed: CDN library URLs are answered from the offline mirror with
 the version they name, the page's attempts to navigate its frame away are answered with an empty
 204 (its document stays, the attempt is recorded), and everything else is refused at once — the
-check never touches the network. WebRTC is removed in every frame (STUN and TURN go below request
-routing) and limited by Chromium's own switches as a second layer.
+check never touches the network. WebRTC is refused by the page's guard, as in the dashboard (STUN and
+TURN go below request routing), and limited by Chromium's own switches as a second layer.
 
 The page is watched at three moments (after load, after watching, after a player's input), and it
 is "not responding" only when its own main thread stops running tasks (a heartbeat it sends on a
@@ -44,7 +45,6 @@ from playwright.async_api import (
     Page,
     Playwright,
     Route,
-    WebSocketRoute,
     async_playwright,
 )
 from playwright.async_api import Error as PlaywrightError
@@ -79,6 +79,16 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 PAGE_URL = f"http://{ARTIFACT_HOST}/index.html"
+WRAPPER_URL = f"http://{ARTIFACT_HOST}/preview.html"
+# The page the wrapper is embedded in, as the dashboard embeds it: the artifact sees the same frame tree
+# (top, then its wrapper, then itself) as a viewer's, and the wrapper fills the viewport.
+_APP_PAGE = (
+    "<!doctype html><html><head><meta charset='utf-8'><style>html,body{margin:0;overflow:hidden}"
+    "iframe{position:fixed;left:0;top:0;width:100%;height:100%;border:0}</style></head>"
+    f'<body><iframe src="{WRAPPER_URL}" title="preview"></iframe></body></html>'
+).encode()
+# A person's desktop: the screen the page sees (the viewport is the frame it is laid out in).
+SCREEN = (1920, 1080)
 EARLY_LOOK_S = 0.5  # after load: a page's first frames are drawn by then
 FIRST_READY_S = 0.15  # ...or sooner, once it has run a few animation frames or has nothing scheduled
 ANIMATION_LOOK_S = 0.4  # a page that drew late is looked at again this much later to see if it moves
@@ -95,6 +105,8 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # navigator.webdriver reads false, as in a person's browser (a page could behave only when watched).
+    "--disable-blink-features=AutomationControlled",
     "--disable-extensions",
     "--mute-audio",
     # Every frame of the check in one renderer: requests of an out-of-process frame can start before
@@ -116,11 +128,18 @@ CHROMIUM_FLAGS = (
 
 _CDN_URL = re.compile(r"https?://[^\s\"'`<>()]+")
 MAX_FETCHES_PER_CHECK = 4  # library versions fetched from the registry for one page
-NOTED_JS = "() => document.getElementById('box')?.dataset.blocked || ''"  # the wrapper's refused navigations
+# What the wrapper noted: the navigations it refused and the WebRTC attempts the page's guard reported.
+NOTED_JS = "() => { const d = document.getElementById('box')?.dataset || {}; return [d.blocked || '', +d.webrtc || 0] }"
 
 
 class RenderUnavailable(CanvasBenchError):
     """Chromium cannot be started, or went away during the check, so nothing can be said of the page."""
+
+
+def _person_agent(version: str) -> str:
+    """The user agent of a person's Chromium of this version (headless Chromium names itself HeadlessChrome)."""
+    major = version.split(".", 1)[0] or "0"
+    return f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Safari/537.36"
 
 
 def _wrapper(code: str, kind: str, limits: CheckLimits) -> str:
@@ -130,6 +149,14 @@ def _wrapper(code: str, kind: str, limits: CheckLimits) -> str:
     request subresources where the dashboard points them at its local mirror server: the same libraries load.
     """
     return sandbox_document(code, kind, height=limits.height, network=ROUTED_BY_CALLER)
+
+
+def _depth(frame: Frame) -> int:
+    """How many frames lie above this one (0 for the page itself)."""
+    depth = 0
+    while frame.parent_frame is not None and depth < 10:
+        frame, depth = frame.parent_frame, depth + 1
+    return depth
 
 
 async def _capture(cdp: CDPSession) -> bytes:
@@ -412,6 +439,8 @@ class RenderEngine:
             try:
                 return await browser.new_context(
                     viewport={"width": limits.width, "height": limits.height},
+                    screen={"width": SCREEN[0], "height": SCREEN[1]},
+                    user_agent=_person_agent(browser.version),
                     device_scale_factor=1,
                     service_workers="block",
                     accept_downloads=False,
@@ -439,11 +468,12 @@ class RenderEngine:
             request = route.request
             url = request.url
             try:
-                if url == PAGE_URL:
-                    await route.fulfill(status=200, body=wrapper, headers={"Content-Type": "text/html; charset=utf-8"})
+                if url in (PAGE_URL, WRAPPER_URL):
+                    body = _APP_PAGE if url == PAGE_URL else wrapper
+                    await route.fulfill(status=200, body=body, headers={"Content-Type": "text/html; charset=utf-8"})
                     return
                 frame = request.frame
-                own_frame = frame.parent_frame is None or frame.parent_frame.parent_frame is None
+                own_frame = _depth(frame) <= 2  # the app page, the wrapper or the artifact itself
                 if request.is_navigation_request() and own_frame:
                     # The artifact tried to replace itself (location.href, meta refresh): a 204 answer
                     # keeps its document in place, so the check goes on measuring what a viewer sees.
@@ -487,13 +517,9 @@ class RenderEngine:
 
         await context.add_init_script(INIT_SCRIPT)
 
-        async def socket(ws: WebSocketRoute) -> None:
-            seen.block(ws.url)
-            with contextlib.suppress(PlaywrightError):  # the page went away first
-                await ws.close(code=1008, reason="offline render check")
-
+        # WebSockets are refused by the page's CSP (connect-src), which reports the URL on the console. No
+        # WebSocket route: Playwright's would put its own globals and WebSocket into the page.
         await context.route("**/*", route)
-        await context.route_web_socket("**/*", socket)
         page = await context.new_page()
         cdp = await context.new_cdp_session(page)
         context.on("page", popup)  # only after our own page, which fires the same event
@@ -525,7 +551,8 @@ class RenderEngine:
             loaded = load_fired.is_set()
             loaded_at = time.monotonic()
             clock.lap("load")
-            frame = page.main_frame.child_frames[0] if page.main_frame.child_frames else page.main_frame
+            outer = page.main_frame.child_frames[0] if page.main_frame.child_frames else page.main_frame
+            frame = outer.child_frames[0] if outer.child_frames else outer
             first_look_by = time.monotonic() + EARLY_LOOK_S
             await self._pause(seen, FIRST_READY_S)
             while (left := first_look_by - time.monotonic()) > 0:
@@ -574,7 +601,7 @@ class RenderEngine:
                 trigger = next((action for action, frames in played if frames > still + 1), "")
                 clock.lap("play")
                 await self._pause(seen, SETTLE_S)
-                noted = owned(page.evaluate(NOTED_JS))  # read beside the last look
+                noted = owned(outer.evaluate(NOTED_JS))  # read beside the last look
                 after = await self._look(page, cdp, frame, seen, limits, drawn_before=looks[1].drawn)
                 if not after.drawn and during and during[0].drawn:
                     after = replace(during[0], probe=after.probe)  # the moment that shows what input did
@@ -590,12 +617,26 @@ class RenderEngine:
             # Navigations the page's own guard stopped before any request (links, meta refresh) are noted
             # by the wrapper: a viewer is shown a notice for them, so they count as attempts here too.
             with contextlib.suppress(PlaywrightError, NotResponding):
-                for url in str(await self._step(noted or page.evaluate(NOTED_JS), seen, limits)).split():
+                wrapper_frame = page.main_frame.child_frames[0] if page.main_frame.child_frames else page.main_frame
+                urls, webrtc = await self._step(noted or wrapper_frame.evaluate(NOTED_JS), seen, limits)
+                for url in str(urls).split():
                     seen.navigate(url)
+                if looks:
+                    looks[-1].probe["webrtc_attempts"] = int(webrtc)
         drop([noted] if noted is not None else [])
         return conclude(
-            seen, looks, frozen, actions, trigger, loaded, hung, started, mirror, limits,
-            memory_kills=self._memory_kills, memory_mb=self.memory_mb,
+            seen,
+            looks,
+            frozen,
+            actions,
+            trigger,
+            loaded,
+            hung,
+            started,
+            mirror,
+            limits,
+            memory_kills=self._memory_kills,
+            memory_mb=self.memory_mb,
         )
 
     async def _look(

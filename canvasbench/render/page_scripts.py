@@ -12,20 +12,26 @@ HEARTBEAT_MS = 200
 # draw call; clearing or filling the whole canvas is background): a page that draws and then stops
 # responding before anything reached the screen is known to have drawn.
 DREW = f"canvasbench-drew-{secrets.token_hex(8)}"
+# Where the check keeps what it counts in the artifact's window: a symbol only this process knows, so the
+# page's own globals (Object.getOwnPropertyNames(window)) are the same as in a person's browser.
+STATE = f"window[Symbol.for('canvasbench-{secrets.token_hex(8)}')]"
 
 # Runs first in every frame (the wrapper, the artifact's srcdoc frame and any frame it makes):
-# - WebRTC constructors are replaced by ones that refuse and count the attempt (STUN/TURN would reach
-#   the network below the request router), fixed in place so the page cannot put them back;
+# - WebRTC is the page guard's (canvasbench.sandbox.guard), the same as in the dashboard, which reports each
+#   attempt to the wrapper; a frame below the artifact (the guard never lets one connect) loses it here too;
 # - animation frames (distinct rAF timestamps), each canvas's context type and the input event types
 #   the page listens for are counted;
 # - a heartbeat on a timer (and after finished animation frames) tells the checker the main thread still
 #   finishes tasks (slow is not hung).
 INIT_SCRIPT = (
     """(() => {
-  const s = { frames: 0, last: -1, contexts: {}, webrtc: 0, inputs: {} };
-  Object.defineProperty(window, '__canvasbench', { value: s });
-  // Only the artifact's own frame (the wrapper's only child) beats: the wrapper may run in another process.
-  const own = window !== window.top && window.parent === window.top;
+  const s = { frames: 0, last: -1, contexts: {}, inputs: {}, contextOf: new WeakMap() };
+  const apply = Reflect.apply;  // the page may replace Function.prototype.call/apply
+  Object.defineProperty(window, Symbol.for('"""
+    + STATE.split("'")[1]
+    + """'), { value: s });
+  // Only the artifact's own frame (below the app page and the wrapper) beats: the others may run elsewhere.
+  const own = window.parent !== window.top && window.parent.parent === window.top;
   const debug = console.debug.bind(console);
   const now = performance.now.bind(performance);
   const timer = window.setInterval.bind(window);  // the heartbeat's own, not counted as the page's work
@@ -33,25 +39,22 @@ INIT_SCRIPT = (
   const beat = () => { beatAt = now(); debug('"""
     + HEARTBEAT
     + """'); };
-  const refuse = function () {
-    s.webrtc++;
-    throw new DOMException('WebRTC is disabled in the render check', 'NotSupportedError');
-  };
-  for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCIceTransport', 'RTCDataChannel',
-                      'RTCSctpTransport', 'RTCDtlsTransport', 'RTCRtpSender', 'RTCRtpReceiver']) {
-    try { Object.defineProperty(window, name, { value: refuse, writable: false, configurable: false }); } catch (e) {}
+  if (window !== window.top && window.parent !== window.top && !own) {
+    for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCIceTransport']) {
+      try { Object.defineProperty(window, name, { value: undefined, configurable: false }); } catch (e) {}
+    }
   }
   const raf = window.requestAnimationFrame;
   window.requestAnimationFrame = function (cb) {
-    const id = raf.call(window, function (ts) {
+    const id = apply(raf, window, [function (ts) {
       if (s.frameIds) s.frameIds.delete(id);
       if (ts !== s.last) { s.last = ts; s.frames++; }
       // A finished frame is progress too (a busy page's timers may wait behind its frames).
       if (own && now() - beatAt > """
     + str(HEARTBEAT_MS)
     + """) beat();
-      return cb.apply(this, arguments);
-    });
+      return apply(cb, this, arguments);
+    }]);
     if (s.frameIds) s.frameIds.add(id);
     return id;
   };
@@ -67,7 +70,7 @@ INIT_SCRIPT = (
     + DREW
     + """ ' + name);
         }
-        return original.apply(this, args);
+        return apply(original, this, args);
       };
     }
   };
@@ -96,16 +99,20 @@ INIT_SCRIPT = (
     window.setTimeout = function (fn, ...rest) {
       let id;
       const run = typeof fn !== 'function' ? fn
-        : function () { timeouts.delete(id); return fn.apply(this, arguments); };
-      id = setT.call(window, run, ...rest);
+        : function () { timeouts.delete(id); return apply(fn, this, arguments); };
+      id = apply(setT, window, [run, ...rest]);
       timeouts.add(id);
       return id;
     };
     // Either clear function clears either kind of timer.
-    window.clearTimeout = function (id) { timeouts.delete(id); intervals.delete(id); return clearT.call(window, id); };
-    window.setInterval = function (...args) { const id = setI.apply(window, args); intervals.add(id); return id; };
-    window.clearInterval = function (id) { timeouts.delete(id); intervals.delete(id); return clearI.call(window, id); };
-    window.cancelAnimationFrame = function (id) { frames.delete(id); return cancelRaf.call(window, id); };
+    window.clearTimeout = function (id) {
+      timeouts.delete(id); intervals.delete(id); return apply(clearT, window, [id]);
+    };
+    window.setInterval = function (...args) { const id = apply(setI, window, args); intervals.add(id); return id; };
+    window.clearInterval = function (id) {
+      timeouts.delete(id); intervals.delete(id); return apply(clearI, window, [id]);
+    };
+    window.cancelAnimationFrame = function (id) { frames.delete(id); return apply(cancelRaf, window, [id]); };
     s.frameIds = frames;
     for (const name of ['Worker', 'SharedWorker']) {
       const W = window[name];
@@ -126,15 +133,15 @@ INIT_SCRIPT = (
   }
   const getContext = HTMLCanvasElement.prototype.getContext;
   HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
-    const ctx = getContext.call(this, type, ...rest);
-    if (ctx) { this.__canvasbenchContext = type; s.contexts[type] = (s.contexts[type] || 0) + 1; }
+    const ctx = apply(getContext, this, [type, ...rest]);
+    if (ctx) { s.contextOf.set(this, type); s.contexts[type] = (s.contexts[type] || 0) + 1; }
     return ctx;
   };
   const INPUT = /^(key|mouse|pointer|touch|click|dblclick|wheel|contextmenu|drag)/;
   const listen = EventTarget.prototype.addEventListener;
   EventTarget.prototype.addEventListener = function (type, ...rest) {
     if (typeof type === 'string' && INPUT.test(type)) s.inputs[type] = (s.inputs[type] || 0) + 1;
-    return listen.call(this, type, ...rest);
+    return apply(listen, this, [type, ...rest]);
   };
   if (own) { beat(); timer(beat, """
     + str(HEARTBEAT_MS)
@@ -142,9 +149,9 @@ INIT_SCRIPT = (
 })();"""
 )
 
-FRAMES_JS = "() => (window.__canvasbench ? window.__canvasbench.frames : 0)"
+FRAMES_JS = f"() => ({STATE} ? {STATE}.frames : 0)"
 # Whether the page has drawn its first frames (or has nothing scheduled, so it will not draw more on its own).
-READY_JS = "() => { const s = window.__canvasbench; return !s || s.frames >= 3 || s.quiet(); }"
+READY_JS = f"() => {{ const s = {STATE}; return !s || s.frames >= 3 || s.quiet(); }}"
 
 # The control a player clicks first: visible text saying start / play / begin / new game, else the
 # largest visible button. Links are never clicked (they navigate, which says nothing about the page).
@@ -180,7 +187,9 @@ START_CONTROL_JS = """() => {
 
 PROBE_JS = (
     """() => {
-  const s = window.__canvasbench || { frames: 0, contexts: {}, webrtc: 0, inputs: {} };
+  const s = """
+    + STATE
+    + """ || { frames: 0, contexts: {}, inputs: {}, contextOf: new WeakMap() };
   const vw = innerWidth, vh = innerHeight;
   const visible = (el) => {
     const r = el.getBoundingClientRect();
@@ -197,7 +206,7 @@ PROBE_JS = (
     const w = Math.min(vw, r.right) - x, h = Math.min(vh, r.bottom) - y;
     if (!main || w * h > main.w * main.h) {
       main = { x: Math.round(x), y: Math.round(y), w: Math.round(w), h: Math.round(h),
-               context: c.__canvasbenchContext || null, el: c };
+               context: s.contextOf.get(c) || null, el: c };
     }
   }
   if (main) {
@@ -254,7 +263,7 @@ PROBE_JS = (
     elements: document.body ? document.body.querySelectorAll('*').length : 0,
     text_chars: document.body ? (document.body.innerText || '').trim().length : 0,
     own_scripts: ownScripts, local_scripts: localScripts.slice(0, 10),
-    input_listeners: Object.keys(s.inputs).length + onProps, webrtc_attempts: s.webrtc,
+    input_listeners: Object.keys(s.inputs).length + onProps,
     top_is_self: window.top === window.self,
     quiet: s.quiet ? s.quiet() : false,
     start_control: ("""

@@ -1,10 +1,11 @@
 """The locked-down document that shows generated code: an outer page holding only a sandboxed inner iframe.
 
 Every built-in Streamlit embed gives its content the app's origin, so generated code never goes into one
-directly. The outer document (what Streamlit embeds) holds one `<iframe sandbox="allow-scripts" srcdoc=...>`
-and a small script of ours: without `allow-same-origin` the artifact runs with an opaque origin (no access
-to the app's DOM, cookies, storage or server), without `allow-top-navigation` it cannot move the app
-away, without `allow-popups` it cannot open windows, without `allow-forms` it cannot submit forms.
+directly. The outer document (what Streamlit embeds) holds one `<iframe sandbox="allow-scripts
+allow-pointer-lock" srcdoc=...>` and a small script of ours: without `allow-same-origin` the artifact runs
+with an opaque origin (no access to the app's DOM, cookies, storage or server), without
+`allow-top-navigation` it cannot move the app away, without `allow-popups` it cannot open windows, without
+`allow-forms` it cannot submit forms.
 
 Three more walls, each checked in real Chromium by the browser tests:
 - The outer page's CSP has `frame-src 'none'`. Chromium checks a frame's navigations against its
@@ -14,21 +15,28 @@ Three more walls, each checked in real Chromium by the browser tests:
   destination's host first, so links and markup refreshes are stopped inside the page already.)
 - The inner page's CSP allows no network but the local library mirror (`preview_server`): CDN URLs in
   the artifact are rewritten to it, so previews work offline and an `<img>` cannot be a beacon.
-- A first script in the inner page removes WebRTC (no CSP directive covers it in Chromium) and removes
-  nested frames as they appear (a nested srcdoc frame would bring a fresh `RTCPeerConnection`).
-The same script gives the page in-memory localStorage, sessionStorage and cookies: the opaque origin has
-none, and a page that reads a saved high score would otherwise die where a saved copy of it works.
+- A first script in the inner page (`canvasbench.sandbox.guard`) refuses WebRTC (no CSP directive covers
+  it in Chromium) and never lets a nested frame connect (its window would bring a fresh
+  `RTCPeerConnection`), drops messages from other pages, and gives the page in-memory storage.
+It reports to the outer script only with a key the two share (`guard_key`), so a page cannot put its own
+text into our notice.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
+import json
 import re
+import secrets
 from dataclasses import dataclass
 
 from canvasbench.redact import redact
+from canvasbench.sandbox.guard import guard_script
 
-SANDBOX = "allow-scripts"
+# Pointer lock is harmless inside the frame (Esc always releases it) and every first-person demo needs it.
+SANDBOX = "allow-scripts allow-pointer-lock"
 # The desktop viewport an artifact is laid out in before it is scaled to the column width.
 VIEWPORT = (1280, 800)
 # Path prefix under which the preview server answers `https://HOST/PATH` as `/cdn/HOST/PATH`.
@@ -61,6 +69,12 @@ _SVG_VIEWBOX = re.compile(r"\bviewBox\s*=\s*[\"']\s*[-\d.eE]+[\s,]+[-\d.eE]+[\s,
 _SVG_LENGTH = re.compile(r"\b(width|height)\s*=\s*[\"']?\s*([\d.]+)\s*(?:px)?\s*[\"'\s>/]", re.IGNORECASE)
 # Declarative shadow roots are made by the parser without attachShadow, where the guard watches.
 _DECLARATIVE_SHADOW = re.compile(r"shadowrootmode", re.IGNORECASE)
+# Frame tags in the markup are renamed (inert custom elements) before the browser sees them: the guard
+# would take the frames out, but the preload scanner may preconnect to a markup frame's host first.
+_FRAME_TAG = re.compile(r"<(/?)(iframe|frame|object|embed|portal|fencedframe)(?=[\s/>]|$)", re.IGNORECASE)
+# Keys the wrapper and its guard share: unguessable by the page, the same for the same document (so a
+# Streamlit rerun does not reload a preview).
+_PROCESS_SECRET = secrets.token_bytes(32)
 
 
 @dataclass(frozen=True)
@@ -109,118 +123,6 @@ OUTER_CSP = "frame-src 'none'; child-src 'none'; object-src 'none'; base-uri 'no
 # leaves the artifact's document in place, so what the page drew can still be judged; the attempt is noted.
 ROUTED_OUTER_CSP = "object-src 'none'; base-uri 'none'; form-action 'none'"
 
-# Runs before any of the artifact's scripts. Removing the constructors stops WebRTC in this realm; nested
-# frames would give a fresh realm, so they are removed as soon as they are attached (before they load),
-# in the document and in every shadow root. A form submission is blocked by the sandbox; it is reported
-# so the viewer sees the attempt.
-_GUARD = r"""<script data-canvasbench-guard>(function () {
-  var w = window, VIEW = [VIEW_W, VIEW_H];
-  // A sandboxed frame runs in its own process and its first scripts can run before it learns its size:
-  // innerWidth/innerHeight read 0 then, and a page that sizes its canvas once would stay 0×0.
-  ["innerWidth", "innerHeight"].forEach(function (k, i) {
-    var d = Object.getOwnPropertyDescriptor(w, k);
-    if (!VIEW[i] || !d || !d.get) return;
-    Object.defineProperty(w, k, {
-      configurable: true, enumerable: true, set: d.set,
-      get: function () { return d.get.call(w) || VIEW[i]; }
-    });
-  });
-  // The opaque origin has no storage: reading localStorage, sessionStorage or document.cookie throws a
-  // SecurityError, so a game that keeps its high score there dies on its first line here and works when
-  // saved and opened. The page gets stand-ins in memory, for its own life only and shared with nothing.
-  function memoryStorage() {
-    var data = Object.create(null), api = {
-      getItem: function (k) { k = String(k); return k in data ? data[k] : null; },
-      setItem: function (k, v) { data[String(k)] = String(v); },
-      removeItem: function (k) { delete data[String(k)]; },
-      clear: function () { Object.keys(data).forEach(function (k) { delete data[k]; }); },
-      key: function (i) { var keys = Object.keys(data); return i >= 0 && i < keys.length ? keys[i] : null; }
-    };
-    return new Proxy(data, {
-      get: function (t, k) {
-        if (k === "length") return Object.keys(data).length;
-        if (k === Symbol.toStringTag) return "Storage";
-        if (typeof k === "string" && Object.prototype.hasOwnProperty.call(api, k)) return api[k];
-        if (k in Object.prototype) return Object.prototype[k];  // toString, hasOwnProperty, ... as on a Storage
-        return typeof k === "string" && k in data ? data[k] : undefined;
-      },
-      set: function (t, k, v) { data[String(k)] = String(v); return true; },
-      defineProperty: function (t, k, d) { data[String(k)] = String(d.value); return true; }
-    });
-  }
-  ["localStorage", "sessionStorage"].forEach(function (name) {
-    try { w[name]; return; } catch (e) {}
-    var stand_in = memoryStorage();
-    try {
-      Object.defineProperty(w, name, {configurable: true, enumerable: true, get: function () { return stand_in; }});
-    } catch (e) {}
-  });
-  try { document.cookie; } catch (e) {
-    var jar = Object.create(null);
-    Object.defineProperty(document, "cookie", {
-      configurable: true, enumerable: true,
-      get: function () { return Object.keys(jar).map(function (k) { return k + "=" + jar[k]; }).join("; "); },
-      set: function (v) {
-        var m = /^\s*([^=;]+?)\s*=\s*([^;]*)/.exec(String(v));
-        if (!m) return;
-        var age = /;\s*max-age\s*=\s*(-?\d+)/i.exec(String(v)), until = /;\s*expires\s*=([^;]*)/i.exec(String(v));
-        if ((age && +age[1] <= 0) || (until && Date.parse(until[1]) <= Date.now())) delete jar[m[1]];
-        else jar[m[1]] = m[2];
-      }
-    });
-  }
-  Object.getOwnPropertyNames(w).forEach(function (k) {
-    if (/RTC/.test(k)) { try { delete w[k]; } catch (e) {} try { w[k] = undefined; } catch (e) {} }
-  });
-  var FRAMES = "iframe,frame,object,embed,portal,fencedframe";
-  function sweep(node) {
-    if (!node || node.nodeType !== 1) return;
-    if (node.matches(FRAMES)) { node.remove(); return; }
-    node.querySelectorAll(FRAMES).forEach(function (f) { f.remove(); });
-  }
-  function watch(root) {
-    new MutationObserver(function (list) {
-      list.forEach(function (m) { m.addedNodes.forEach(sweep); });
-    }).observe(root, {childList: true, subtree: true});
-  }
-  watch(document);
-  var attach = Element.prototype.attachShadow;
-  Element.prototype.attachShadow = function () { var r = attach.apply(this, arguments); watch(r); return r; };
-  ["setHTMLUnsafe"].forEach(function (name) {
-    [Element.prototype, ShadowRoot.prototype].forEach(function (p) { try { delete p[name]; } catch (e) {} });
-  });
-  try { delete Document.parseHTMLUnsafe; } catch (e) {}
-  var tell = function (url) {
-    try { parent.postMessage({canvasbenchBlocked: String(url).slice(0, 300)}, "*"); } catch (e) {}
-  };
-  var submit = HTMLFormElement.prototype.submit;
-  HTMLFormElement.prototype.submit = function () { tell(this.action); return submit.apply(this, arguments); };
-  document.addEventListener("submit", function (e) { tell(e.target && e.target.action); }, true);
-  // A followed link would be stopped by the wrapper's frame-src, but only after the browser preconnected
-  // to its host; a click the page itself did not handle is stopped here instead, before any connection.
-  w.addEventListener("click", function (e) {
-    var a = e.target && e.target.closest ? e.target.closest("a[href], area[href]") : null;
-    if (!a || e.defaultPrevented) return;
-    var href = a.getAttribute("href") || "", target = (a.getAttribute("target") || "_self").toLowerCase();
-    if (/^\s*(#|javascript:)/i.test(href) || (target !== "_self" && target !== "")) return;
-    e.preventDefault();
-    tell(typeof a.href === "string" ? a.href : href);
-  });
-  document.addEventListener("DOMContentLoaded", function () {
-    var meta = document.querySelector('meta[http-equiv="x-blocked-refresh"]');
-    if (meta) tell((/url\s*=\s*['"]?([^'"]*)/i.exec(meta.content || "") || [])[1] || "this page again (refresh)");
-  });
-  ["write", "writeln"].forEach(function (name) {
-    var f = document[name];
-    document[name] = function () {
-      var args = Array.prototype.map.call(arguments, function (a) {
-        return String(a).replace(/shadowrootmode/gi, "data-x");
-      });
-      return f.apply(document, args);
-    };
-  });
-})();</script>"""
-
 _SVG_PAGE = (
     "<!doctype html><html><head>{head}<meta charset='utf-8'><style>"
     "html,body{{margin:0;height:100%;background:#fff}}"
@@ -253,7 +155,7 @@ _OUTER_STYLE = (
 # Scales the inner frame from its desktop viewport to the box; puts a notice in place of the frame
 # when the artifact tries to navigate (a frame-src violation here, or a blocked form it reports).
 _OUTER_SCRIPT = """<script>(function () {
-  var box = document.getElementById("box"), frame = box.querySelector("iframe");
+  var KEY = GUARD_KEY, box = document.getElementById("box"), frame = box.querySelector("iframe");
   var W = +box.dataset.w, H = +box.dataset.h, fit = box.dataset.fit === "1";
   function scale() {
     if (!frame || !fit || document.fullscreenElement) { if (frame) frame.style.transform = ""; return; }
@@ -291,9 +193,16 @@ _OUTER_SCRIPT = """<script>(function () {
       blocked(e.blockedURI || "");
     }
   });
+  // Only the artifact's guard knows the key; what it reports is a URL it saw (shown as one) or a count.
   window.addEventListener("message", function (e) {
-    if (frame && e.source === frame.contentWindow && e.data && typeof e.data.canvasbenchBlocked === "string") {
-      blocked(e.data.canvasbenchBlocked);
+    var d = e.data;
+    if (!frame || e.source !== frame.contentWindow || !d || typeof d !== "object" || d.canvasbench !== KEY) return;
+    if (d.kind === "webrtc") {
+      if (box.dataset.onblock === "record") box.dataset.webrtc = String((+box.dataset.webrtc || 0) + 1);
+    } else if (d.kind === "navigation") {
+      var where = "";
+      try { where = new URL(String(d.value)).href.slice(0, 300); } catch (err) {}
+      blocked(where);
     }
   });
 })();</script>"""
@@ -367,23 +276,34 @@ def requested_viewport(code: str, kind: str = "html") -> tuple[int, int]:
     return width, height
 
 
+def guard_key(*parts: object) -> str:
+    """The key a document's guard signs its reports to the wrapper with (HMAC of the document's inputs)."""
+    text = json.dumps([str(part) for part in parts])
+    return hmac.new(_PROCESS_SECRET, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
 def inner_page(
-    code: str, kind: str, network: PreviewNetwork = ROUTED_BY_CALLER, *, viewport: tuple[int, int] | None = None
+    code: str,
+    kind: str,
+    network: PreviewNetwork = ROUTED_BY_CALLER,
+    *,
+    viewport: tuple[int, int] | None = None,
+    key: str = "",
 ) -> str:
     """The document the artifact runs as: CSP and guard first in <head>, then HTML; SVG in a page; else text.
 
     `network` defaults to a caller that routes requests itself (the render check); the dashboard passes
     its own through `sandbox_document`, offline by default. `viewport` is the size the frame is given,
-    reported to scripts that run before the frame knows it.
+    reported to scripts that run before the frame knows it. `key` signs the guard's reports to the wrapper.
     """
     head = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(inner_csp(network), quote=True)}">'
-    view_w, view_h = viewport or (0, 0)
-    head += _GUARD.replace("VIEW_W", str(int(view_w))).replace("VIEW_H", str(int(view_h)))
+    head += guard_script(key, viewport)
     if kind in ("html", "svg"):
         if network.mirror_origin and not network.live:
             code = rewrite_cdn_urls(code, network.mirror_origin)
         code = _DECLARATIVE_SHADOW.sub("data-x", code)
         code = _META_REFRESH.sub(r"\1x-blocked-refresh", code)
+        code = _FRAME_TAG.sub(r"<\1x-\2", code)
     if kind == "html":
         match = _LEADING_DOCTYPE.match(code)
         if match:
@@ -411,6 +331,7 @@ def sandbox_document(
     changing what runs, so embedding it again reloads the artifact.
     """
     code = redact(code)  # runs stored before keys were masked in every spelling are masked when shown
+    key = guard_key(code, kind, height, title, network)  # not the revision: a reload runs the same
     if height is None:
         width, tall = requested_viewport(code, kind)
         box_style = f"aspect-ratio:{width}/{tall}"
@@ -435,7 +356,7 @@ def sandbox_document(
         sandbox=SANDBOX,
         title=html.escape(title, quote=True),
         frame_style=frame_style,
-        srcdoc=html.escape(inner_page(code, kind, network, viewport=viewport), quote=True),
+        srcdoc=html.escape(inner_page(code, kind, network, viewport=viewport, key=key), quote=True),
         button=button,
-        script=_OUTER_SCRIPT,
+        script=_OUTER_SCRIPT.replace("GUARD_KEY", json.dumps(key)),
     )
