@@ -6,6 +6,7 @@ A fetch can be cancelled (Ctrl-C), and a version that could not be had is not as
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import tarfile
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from canvasbench.paths import mirror_dir
-from canvasbench.sandbox.mirror import MIRROR_PACKAGES, MirrorError
+from canvasbench.sandbox.mirror import MIRROR_PACKAGES, Mirror, MirrorError, load_mirror
 
 
 def _package_dir(dest: Path, name: str, version: str) -> Path:
@@ -125,3 +126,25 @@ def build_mirror(
         json.dumps({"packages": [f"{n}@{v}" for n, v in packages]}, indent=1) + "\n", encoding="utf-8"
     )
     return dest
+
+
+_CDN_URL = re.compile(r"https?://[^\s\"'`<>()]+")
+
+
+MAX_FETCHES_PER_CHECK = 4  # library versions fetched from the registry for one page
+
+
+def prefetch_versions(code: str, root: Path | None = None) -> Mirror:
+    """Fetch library versions the page names that the mirror lacks (npm registry); the mirror after that."""
+    mirror = load_mirror(root)
+    fetched = 0
+    for url in dict.fromkeys(_CDN_URL.findall(code)):
+        wanted = mirror.missing_version(url)
+        if wanted is None:
+            continue
+        if fetched >= MAX_FETCHES_PER_CHECK:
+            break
+        fetched += 1
+        if fetch_version(*wanted, mirror.root):
+            mirror = load_mirror(root)
+    return mirror
