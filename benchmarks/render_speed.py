@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python benchmarks/render_speed.py [--pages 50] [--workers 2]
 Prints the wall time, pages per minute, the share of each verdict, how many verdicts disagree with the
-corpus labels (speed bought with wrong verdicts is no speed), where the time went and the slowest pages.
+corpus labels (speed bought with wrong verdicts is no speed), where the time went, the seconds a page
+(median, p90, max) and the slowest pages by name.
 The pages are the labelled corpus in tests/render_pages (each grown to a real size with the kind of
 helper code and data generated pages carry, which does not change what it should be judged), cycled
 until there are enough; every page is checked as `canvasbench check` does (two at a time, each in its
@@ -14,8 +15,10 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import math
 import os
 import re
+import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -136,9 +139,24 @@ def main() -> None:
     print("check time by part (summed over pages; the rest is context start and clean-up):")
     for part, seconds in phases.most_common():
         print(f"  {part:<12} {seconds:6.1f} s  {seconds / total:.0%}")
-    print("slowest:")
-    for seconds, name, verdict in sorted(timings, reverse=True)[:5]:
-        print(f"  {seconds:5.1f} s  {name}  ({verdict})")
+    seconds = sorted(t for t, _, _ in timings)
+    print(
+        f"seconds a page (start to verdict, {args.workers} at once): median {_quantile(seconds, 0.5):.1f}, "
+        f"p90 {_quantile(seconds, 0.9):.1f}, max {seconds[-1]:.1f}"
+    )
+    by_name: dict[str, list[float]] = collections.defaultdict(list)
+    for t, name, _ in timings:
+        by_name[name].append(t)
+    print("slowest pages (median of their checks):")
+    slowest = sorted(by_name.items(), key=lambda item: -statistics.median(item[1]))[:6]
+    for name, times in slowest:
+        runs = ", ".join(f"{t:.1f}" for t in sorted(times))
+        print(f"  {statistics.median(times):5.1f} s  {name}  ({len(times)} checks: {runs} s)")
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    """The q-quantile of sorted values (nearest rank)."""
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
 if __name__ == "__main__":

@@ -240,6 +240,27 @@ def test_overlay_text_on_an_undrawn_canvas_is_still_blank(engine: RenderEngine, 
 
 
 @needs_chromium
+def test_a_canvas_framed_and_shaded_by_css_but_never_drawn_on_is_blank(engine: RenderEngine, mirror: Path) -> None:
+    # A border, a gradient background and a glow from CSS, a 2D context, a loop that only clears.
+    check = run_page(engine, "corpus/styled_canvas_never_drawn.html", mirror)
+    assert check.verdict == "blank", check.evidence
+    assert not check.drawn
+    assert "800×600 canvas got a 2D context but nothing was ever drawn on it" in check.evidence
+
+
+@needs_chromium
+def test_the_player_presses_the_visible_start_button_not_one_on_a_faded_out_screen(
+    engine: RenderEngine, mirror: Path
+) -> None:
+    # "PLAY AGAIN" and "TRY AGAIN" (bigger) sit on game-over screens at opacity 0 under the start screen.
+    check = run_page(engine, "corpus/start_button_beside_hidden_overlays.html", mirror)
+    assert check.interaction[0] == "clicked the start control 'START GAME'"
+    assert check.verdict == "renders", check.evidence
+    assert check.responds_to_input is True
+    assert "came alive only after input (clicked the start control 'START GAME')" in check.evidence
+
+
+@needs_chromium
 def test_svg_artifact_renders(engine: RenderEngine, mirror: Path) -> None:
     check = run_page(engine, "dashboard.svg", mirror)
     assert check.verdict == "renders", check.evidence

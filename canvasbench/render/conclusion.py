@@ -7,6 +7,7 @@ from pathlib import Path
 from canvasbench.render.limits import CheckLimits
 from canvasbench.render.observed import Look, Observed, local_files_in
 from canvasbench.render.verdict import (
+    CONTEXT_LABELS,
     Observation,
     RenderCheck,
     changed,
@@ -73,6 +74,12 @@ def conclude(
     box = probe.get("main_canvas")
     if box and not box.get("context"):
         blank_reason = f"the {box['w']}×{box['h']} canvas never had a drawing context"
+    elif box and box.get("never_drawn_on"):
+        kind = CONTEXT_LABELS.get(box["context"], box["context"])
+        blank_reason = (
+            f"the {box['w']}×{box['h']} canvas got a {kind} context but nothing was ever drawn on it "
+            "(its CSS border and background are not a drawing)"
+        )
     elif box:
         blank_reason = f"the {box['w']}×{box['h']} canvas stayed one colour through load, watching and input"
     elif last is not None:

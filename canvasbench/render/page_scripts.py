@@ -25,7 +25,7 @@ STATE = f"window[Symbol.for('canvasbench-{secrets.token_hex(8)}')]"
 #   finishes tasks (slow is not hung).
 INIT_SCRIPT = (
     """(() => {
-  const s = { frames: 0, last: -1, contexts: {}, inputs: {}, contextOf: new WeakMap() };
+  const s = { frames: 0, last: -1, contexts: {}, inputs: {}, contextOf: new WeakMap(), drawnOn: new WeakMap() };
   const apply = Reflect.apply;  // the page may replace Function.prototype.call/apply
   Object.defineProperty(window, Symbol.for('"""
     + STATE.split("'")[1]
@@ -58,13 +58,22 @@ INIT_SCRIPT = (
     if (s.frameIds) s.frameIds.add(id);
     return id;
   };
+  // Each canvas is marked with the first call that put pixels on it (in every frame, so a canvas drawn
+  // through another frame's prototypes is marked too): a canvas with a context that no call ever drew on
+  // shows only its CSS (border, background) and the page behind it, which is not a drawing.
+  // Kept in WeakMaps of the check's own state, never on the page's objects, which the page could read.
+  const mark = (c, name) => { if (c && !s.drawnOn.has(c)) s.drawnOn.set(c, name); };
+  const hooked = new WeakSet();
   const drawing = (proto, names, background) => {
-    if (!own || !proto) return;
+    if (!proto) return;
     for (const name of names) {
       const original = proto[name];
       if (typeof original !== 'function') continue;
       proto[name] = function (...args) {
-        if (!s.drew && !(background && background(this, args))) {
+        let c = null;
+        try { c = this.canvas; } catch (e) {}
+        mark(c, name);
+        if (own && !s.drew && !(background && background(this, args))) {
           s.drew = name;
           debug('"""
     + DREW
@@ -82,9 +91,37 @@ INIT_SCRIPT = (
           ['fillRect'], wholeCanvas);
   drawing(window.CanvasRenderingContext2D && CanvasRenderingContext2D.prototype,
           ['fill', 'stroke', 'strokeRect', 'fillText', 'strokeText', 'drawImage', 'putImageData']);
+  drawing(window.ImageBitmapRenderingContext && ImageBitmapRenderingContext.prototype, ['transferFromImageBitmap']);
   const GL = ['drawArrays', 'drawElements', 'drawArraysInstanced', 'drawElementsInstanced', 'drawRangeElements'];
   drawing(window.WebGLRenderingContext && WebGLRenderingContext.prototype, GL);
-  drawing(window.WebGL2RenderingContext && WebGL2RenderingContext.prototype, GL);
+  drawing(window.WebGL2RenderingContext && WebGL2RenderingContext.prototype, [...GL, 'blitFramebuffer']);
+  // Draw calls of extensions (instancing, multi-draw on WebGL 1) belong to the context's canvas.
+  for (const GLC of [window.WebGLRenderingContext, window.WebGL2RenderingContext]) {
+    if (!GLC) continue;
+    const getExtension = GLC.prototype.getExtension;
+    GLC.prototype.getExtension = function (...args) {
+      const ext = apply(getExtension, this, args);
+      const c = this.canvas;
+      if (ext && typeof ext === 'object') {
+        for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(ext))) {
+          if (!/^(draw|multiDraw)/.test(name) || typeof ext[name] !== 'function' || hooked.has(ext[name])) continue;
+          const original = ext[name];
+          const wrapped = function (...a) { mark(c, name); return apply(original, this, a); };
+          hooked.add(wrapped);
+          try { Object.defineProperty(ext, name, { value: wrapped, configurable: true, writable: true }); } catch (e) {}
+        }
+      }
+      return ext;
+    };
+  }
+  // Drawn where these hooks cannot see (a worker's OffscreenCanvas): its pixels decide.
+  const transfer = HTMLCanvasElement.prototype.transferControlToOffscreen;
+  if (typeof transfer === 'function') {
+    HTMLCanvasElement.prototype.transferControlToOffscreen = function (...args) {
+      mark(this, 'transferControlToOffscreen');
+      return apply(transfer, this, args);
+    };
+  }
   // Work the page has scheduled: a page with none (no timer, frame callback, animation, worker) cannot
   // change on its own, so watching it longer cannot tell anything more.
   const timeouts = new Set(), intervals = new Set(), frames = new Set();
@@ -153,36 +190,57 @@ FRAMES_JS = f"() => ({STATE} ? {STATE}.frames : 0)"
 # Whether the page has drawn its first frames (or has nothing scheduled, so it will not draw more on its own).
 READY_JS = f"() => {{ const s = {STATE}; return !s || s.frames >= 3 || s.quiet(); }}"
 
-# The control a player clicks first: visible text saying start / play / begin / new game, else the
-# largest visible button. Links are never clicked (they navigate, which says nothing about the page).
+# The control a player clicks first: one saying start / play / begin / new game, else the largest button;
+# only one a person could press (shown, enabled, not under an overlay or inside a faded-out screen).
+# Links are never clicked (they navigate, which says nothing about the page).
 START_CONTROL_JS = """() => {
   const vw = innerWidth, vh = innerHeight;
   const START = /\\b(start|play|begin|new game|launch|let's go|go!|tap to|click to|press to|enter)\\b/i;
+  // A control that starts over (a game-over screen's) is second to one that starts.
+  const AGAIN = /\\b(again|retry|restart|replay|try|continue|resume)\\b/i;
   const shown = (el) => {
     const r = el.getBoundingClientRect();
     if (r.width < 4 || r.height < 4 || r.right <= 0 || r.bottom <= 0 || r.left >= vw || r.top >= vh) return null;
     const cs = getComputedStyle(el);
     if (cs.visibility === 'hidden' || cs.display === 'none' || Number(cs.opacity) === 0) return null;
     if (cs.pointerEvents === 'none') return null;
-    return r;
+    // Hidden with an ancestor too (a faded-out overlay at opacity 0 is still laid out).
+    if (el.checkVisibility && !el.checkVisibility(
+      { opacityProperty: true, visibilityProperty: true, checkOpacity: true, checkVisibilityCSS: true })) return null;
+    // A click at its centre must land on it, not on an overlay above it.
+    const x = Math.round(Math.min(Math.max(r.left + r.width / 2, 0), vw - 1));
+    const y = Math.round(Math.min(Math.max(r.top + r.height / 2, 0), vh - 1));
+    const hit = document.elementFromPoint(x, y);
+    if (!hit || !el.contains(hit)) return null;
+    return { x, y, area: r.width * r.height };
   };
-  const candidates = document.querySelectorAll(
+  const candidates = Array.from(document.querySelectorAll(
     'button, [role=button], input[type=button], input[type=submit], [onclick], .btn, .button, '
-    + '[class*=start i], [id*=start i]');
-  let best = null, largest = null;
+    + '[class*=start i], [id*=start i]'));
+  const items = [];
   for (const el of candidates) {
-    if (el.closest('a[href]') || el.disabled) continue;
-    const r = shown(el);
-    if (!r) continue;
+    if (el.closest('a[href]') || el.matches(':disabled') || el.closest('[inert], [aria-disabled=true]')) continue;
+    const at = shown(el);
+    if (!at) continue;
     const text = (el.innerText || el.value || el.getAttribute('aria-label') || el.title || '').trim().slice(0, 60);
-    const area = r.width * r.height;
-    const item = { x: Math.round(r.left + r.width / 2), y: Math.round(r.top + r.height / 2), text, area };
-    const isButton = el.matches('button, [role=button], input[type=button], input[type=submit]');
-    if (START.test(text) && area < 0.5 * vw * vh && (!best || area > best.area)) best = item;
-    if (isButton && (!largest || area > largest.area)) largest = item;
+    const button = el.matches('button, [role=button], input[type=button], input[type=submit]');
+    items.push({ el, ...at, text, button, start: START.test(text) && at.area < 0.5 * vw * vh });
   }
-  if (best) return { ...best, why: 'start' };
-  return largest ? { ...largest, why: 'largest' } : null;
+  // Among controls saying start: not a container of another one (its centre is its text, not the button),
+  // then a fresh start before a start-over, a real button before anything else clickable, then the largest.
+  const starts = items.filter((a) => a.start && !items.some((b) => b !== a && b.start && a.el.contains(b.el)));
+  const rank = (a) => [AGAIN.test(a.text) ? 0 : 1, a.button ? 1 : 0, a.area];
+  const better = (a, b) => {
+    const ra = rank(a), rb = rank(b);
+    for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i] > rb[i];
+    return false;
+  };
+  let best = null, largest = null;
+  for (const item of starts) if (!best || better(item, best)) best = item;
+  for (const item of items) if (item.button && (!largest || item.area > largest.area)) largest = item;
+  const pick = best ? { ...best, why: 'start' } : largest ? { ...largest, why: 'largest' } : null;
+  if (pick) { delete pick.el; delete pick.button; delete pick.start; }
+  return pick;
 }"""
 
 PROBE_JS = (
@@ -199,14 +257,28 @@ PROBE_JS = (
   };
   let main = null;
   const canvases = Array.from(document.querySelectorAll('canvas'));
+  // Contexts whose every drawing call is seen (a canvas of another kind is judged by its pixels alone).
+  const SEEN = ['2d', 'webgl', 'webgl2', 'experimental-webgl', 'bitmaprenderer'];
   for (const c of canvases) {
     if (!visible(c)) continue;
-    const r = c.getBoundingClientRect();
-    const x = Math.max(0, r.left), y = Math.max(0, r.top);
-    const w = Math.min(vw, r.right) - x, h = Math.min(vh, r.bottom) - y;
+    // The canvas's own pixels are inside its border and padding: its CSS frame is not a drawing.
+    const r = c.getBoundingClientRect(), cs = getComputedStyle(c);
+    const sx = c.offsetWidth ? r.width / c.offsetWidth : 1, sy = c.offsetHeight ? r.height / c.offsetHeight : 1;
+    const px = (name) => parseFloat(cs[name]) || 0;
+    const left = r.left + (px('borderLeftWidth') + px('paddingLeft')) * sx;
+    const top = r.top + (px('borderTopWidth') + px('paddingTop')) * sy;
+    const right = r.right - (px('borderRightWidth') + px('paddingRight')) * sx;
+    const bottom = r.bottom - (px('borderBottomWidth') + px('paddingBottom')) * sy;
+    const x = Math.max(0, left), y = Math.max(0, top);
+    const w = Math.min(vw, right) - x, h = Math.min(vh, bottom) - y;
+    if (w <= 0 || h <= 0) continue;
     if (!main || w * h > main.w * main.h) {
-      main = { x: Math.round(x), y: Math.round(y), w: Math.round(w), h: Math.round(h),
-               context: s.contextOf.get(c) || null, el: c };
+      // Handed to a worker: drawn there, out of sight of these hooks (its pixels decide).
+      const drawnBy = s.drawnOn ? s.drawnOn.get(c) : undefined;
+      const handed = drawnBy === 'transferControlToOffscreen';
+      const context = s.contextOf.get(c) || (handed ? 'offscreen' : null);
+      main = { x: Math.round(x), y: Math.round(y), w: Math.round(w), h: Math.round(h), context, el: c,
+               never_drawn_on: SEEN.includes(context) && drawnBy === undefined };
     }
   }
   if (main) {

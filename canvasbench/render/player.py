@@ -127,8 +127,9 @@ async def _play(
     if control:
         await mouse.click(control["x"], control["y"])
         label = control["text"] or "unlabelled"
-        did(f"clicked the {'start control' if control['why'] == 'start' else 'largest button'} '{label}'")
         await asyncio.sleep(SETTLE_S)
+        # Frames read after the settle: a game the control started has run a few by then.
+        did(f"clicked the {'start control' if control['why'] == 'start' else 'largest button'} '{label}'")
     if main_canvas:
         x0, y0, w, h = main_canvas["x"], main_canvas["y"], main_canvas["w"], main_canvas["h"]
         area = "the canvas"

@@ -205,7 +205,14 @@ def _quote(message: str, limit: int = 160) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
-_CONTEXT_LABELS = {"webgl": "WebGL", "webgl2": "WebGL2", "2d": "2D", "webgpu": "WebGPU", "bitmaprenderer": "bitmap"}
+CONTEXT_LABELS = {
+    "webgl": "WebGL",
+    "webgl2": "WebGL2",
+    "2d": "2D",
+    "webgpu": "WebGPU",
+    "bitmaprenderer": "bitmap",
+    "offscreen": "worker-drawn",
+}
 
 
 def describe_drawing(details: dict[str, Any], frames: int, sample_s: float) -> str:
@@ -214,14 +221,14 @@ def describe_drawing(details: dict[str, Any], frames: int, sample_s: float) -> s
     shapes = details.get("svg_shapes", 0)
     canvases = details.get("canvases", 0)
     if canvas:
-        label = _CONTEXT_LABELS.get(canvas.get("context") or "", "blank-context")
+        label = CONTEXT_LABELS.get(canvas.get("context") or "", "blank-context")
         what = f"a {label} canvas {canvas['w']}×{canvas['h']}"
     elif shapes and not canvases and details.get("text_chars", 0) < 200:
         what = f"an SVG with {shapes} visible shapes"
     else:
         bits = [f"{details.get('elements', 0)} elements"]
         if canvases:
-            kinds = sorted(_CONTEXT_LABELS.get(k, k) for k in details.get("contexts", {}))
+            kinds = sorted(CONTEXT_LABELS.get(k, k) for k in details.get("contexts", {}))
             noun = "canvas" if canvases == 1 else "canvases"
             bits.append(f"{canvases} {noun}" + (f" ({', '.join(kinds)})" if kinds else ""))
         if shapes:

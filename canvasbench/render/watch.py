@@ -35,6 +35,7 @@ from canvasbench.render.page_scripts import (
     READY_JS,
 )
 from canvasbench.render.player import play
+from canvasbench.render.screencast import feed_of, follow, slow
 from canvasbench.render.verdict import (
     MAX_REQUESTS,
     RenderCheck,
@@ -87,6 +88,13 @@ async def _capture(cdp: CDPSession) -> bytes:
     # (each one more frame, seconds on a software-WebGL page) and waits for fonts.
     shot = await cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True})
     return base64.b64decode(shot["data"])
+
+
+async def _picture(cdp: CDPSession) -> bytes:
+    """The page as it is next drawn: the next streamed frame of a slow page, else a frame asked for."""
+    feed = feed_of(cdp)
+    shot = await feed.next_frame() if feed is not None else None
+    return shot if shot is not None else await _capture(cdp)
 
 
 async def observe(
@@ -196,6 +204,9 @@ async def observe(
                     break
             await _pause(seen, min(0.1, first_look_by - time.monotonic()))
         looks.append(await _look(page, cdp, frame, seen, limits))
+        drawn_frames, since = int(looks[0].probe.get("frames") or 0), time.monotonic() - started
+        if slow(drawn_frames, since):  # each look would wait behind a frame being drawn: stream them
+            follow(cdp, since / drawn_frames)
         clock.lap("first look")
         # Watch until the page has drawn and moved (all that watching can tell) or `sample_s` passed:
         # a page still or not yet drawn is watched for the whole time, since it may draw late, unless
@@ -288,12 +299,14 @@ async def _look(page: Page,
     probe: dict[str, Any]
     if shot is None:
         # Both at once: on a page whose frames take seconds, each waits for the next frame.
-        probe, picture = await _step(together(frame.evaluate(PROBE_JS), _capture(cdp)), seen, limits)
+        probe, picture = await _step(together(frame.evaluate(PROBE_JS), _picture(cdp)), seen, limits)
     else:
         probe, picture = await _step(frame.evaluate(PROBE_JS), seen, limits), shot
     box = probe.get("main_canvas")
     if box and drawn_before and box.get("context") and pixel_report(picture).drawn:
         drawn = True  # a canvas drawn on stays drawn on; its own screenshot would only cost a frame
+    elif box and box.get("never_drawn_on"):
+        drawn = False  # no call ever drew on it: what shows there is its CSS and the page behind it
     elif box:
         drawn = False
         area = (box["x"], box["y"], box["w"], box["h"])
@@ -312,7 +325,8 @@ async def _canvas_alone(cdp: CDPSession, frame: Frame, seen: Observed, limits: C
     """A screenshot with everything but the artifact's canvases hidden (most of it lies over the canvas)."""
     await _step(frame.evaluate(CANVAS_ONLY_JS, CANVAS_ONLY_CSS), seen, limits)
     try:
-        return await _shot(cdp, seen, limits)
+        # A frame of its own, never a streamed one: that may have been drawn before the style came.
+        return await _step(_capture(cdp), seen, limits)
     finally:
         with contextlib.suppress(PlaywrightError):
             await _step(frame.evaluate(CANVAS_ONLY_JS, ""), seen, limits)
@@ -320,7 +334,7 @@ async def _canvas_alone(cdp: CDPSession, frame: Frame, seen: Observed, limits: C
 
 async def _shot(cdp: CDPSession, seen: Observed, limits: CheckLimits) -> bytes:
     """The viewport as it is on screen (the next frame the compositor draws, PNG, encoded for speed)."""
-    return await _step(_capture(cdp), seen, limits)
+    return await _step(_picture(cdp), seen, limits)
 
 
 async def _freeze(cdp: CDPSession, seen: Observed) -> Look | None:
