@@ -33,7 +33,7 @@ def _iso(moment: datetime) -> str:
 
 def build(db: Path, comparisons: int, kb: int) -> None:
     """Fill a new database with `comparisons` finished comparisons of three runs each."""
-    from canvasbench.store import RunStore
+    from canvasbench.store import RunStore, writes
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -55,7 +55,7 @@ def build(db: Path, comparisons: int, kb: int) -> None:
             "text": f"Write prompt number {i % 40} as one HTML file. " * 20,
             "source": "suite",
         }
-        cid, run_ids = store.create_comparison(prompt=prompt, model_ids=MODELS, options={})
+        cid, run_ids = writes.create_comparison(store, prompt=prompt, model_ids=MODELS, options={})
         with store.write() as wdb:
             wdb.execute("UPDATE comparisons SET created_at = ? WHERE id = ?", [_iso(created), cid])
             for pos, run_id in enumerate(run_ids):

@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python benchmarks/linecount_speed.py [--repeat N]
 Prints best and median wall time per shape, next to stock pygments' time for the same artifact,
-so the fast-path lexers in canvasbench/linecount.py can be judged on this machine.
+so the fast-path lexers in canvasbench/measure/code_lines.py can be judged on this machine.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pygments.lexers import HtmlLexer
 
-from canvasbench.analysis import analyse_response
+from canvasbench.measure.analysis import analyse_response
 from tests.responses import threejs_page
 
 LINES = 10_000

@@ -207,12 +207,12 @@ def measure(
     count: int, model_id: str, first_delay_s: float, ideal_s: float, db: Path, port: int, fakes_pid: int
 ) -> Row:
     """One row of the table: bare sockets, then bare generate(), then the Runner, on the same schedule."""
-    from canvasbench.event_loop import background_loop
-    from canvasbench.prompts import custom_prompt
     from canvasbench.providers.base import GenerationRequest
     from canvasbench.providers.generate import generate
-    from canvasbench.runner import Runner
-    from canvasbench.warm import warm
+    from canvasbench.run.event_loop import background_loop
+    from canvasbench.run.prompt_suite import custom_prompt
+    from canvasbench.run.runner import Runner
+    from canvasbench.run.warm import warm
 
     warm([model_id.split(":", 1)[0]])  # as the Runner does in submit(): bare generate() gets the same start
     prompt = custom_prompt(f"benchmark with {count} runs")
@@ -269,12 +269,12 @@ def measure(
 
 def ttft_probe(provider: str, first_delay_ms: float, port: int, db: Path, samples: int) -> str:
     """TTFT error of single short streams, interleaved sockets / generate() / Runner (less noise than above)."""
-    from canvasbench.event_loop import background_loop
-    from canvasbench.prompts import custom_prompt
     from canvasbench.providers.base import GenerationRequest
     from canvasbench.providers.generate import generate
-    from canvasbench.runner import Runner
-    from canvasbench.warm import warm
+    from canvasbench.run.event_loop import background_loop
+    from canvasbench.run.prompt_suite import custom_prompt
+    from canvasbench.run.runner import Runner
+    from canvasbench.run.warm import warm
 
     warm([provider])
     name = f"fake;chunks=20;interval_ms=1;first_delay_ms={first_delay_ms:g}"

@@ -30,12 +30,26 @@ _installed = False
 _install_guard = threading.Lock()
 
 
+def _named_like_keys() -> tuple[str, ...]:
+    """Until the provider layer hands over its key variables: every variable named like an API key."""
+    return tuple(name for name in os.environ if name.endswith("_API_KEY"))
+
+
+# Which environment variables hold keys. The provider registry hands over its own list (every provider's and
+# endpoint's variables) when it loads, so this module never reaches up into the providers to ask.
+_key_variables: Callable[[], Iterable[str]] = _named_like_keys
+
+
+def use_key_variables(source: Callable[[], Iterable[str]]) -> None:
+    """Mask the values of the variables `source()` names (called on each use: endpoints and plugins may add)."""
+    global _key_variables
+    _key_variables = source
+
+
 def key_values() -> dict[str, list[str]]:
     """Each configured key value -> the variables that hold it (every provider's and endpoint's)."""
-    from canvasbench.providers.registry import all_key_env_vars  # the registry imports adapters lazily
-
     values: dict[str, list[str]] = {}
-    for name in all_key_env_vars():
+    for name in dict.fromkeys([*_key_variables(), *_named_like_keys()]):
         value = os.environ.get(name, "").strip()
         if len(value) >= _MIN_KEY_CHARS:
             values.setdefault(value, []).append(name)

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright import sync_api  # noqa: E402
 
-from canvasbench.store import RunStore  # noqa: E402
+from canvasbench.store import RunStore, writes  # noqa: E402
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, AppServer, seed_comparison  # noqa: E402
 
 SHOWCASE = ROOT / "docs" / "showcase"
@@ -49,7 +49,8 @@ def build(db: Path) -> str:
         artifacts=artifacts,
     )
     for run_id, (_, _, (ttft, total, tps, tin, tout, think, cost)) in zip(run_ids, RUNS, strict=True):
-        store.update_run(
+        writes.update_run(
+            store,
             run_id,
             ttft_s=ttft,
             first_chunk_s=ttft,

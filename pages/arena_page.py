@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from canvasbench import formatting
 from canvasbench.arena.pairing import arena_comparisons
+from canvasbench.present import formatting
+from canvasbench.store import reads
 from ui import arena, data
 from ui.format import md
 
@@ -45,8 +46,8 @@ if pair is None:
     st.success("Every pair of models in these comparisons has a vote. Pick a comparison to vote on it again.")
     st.stop()
 
-comparison = store.get_comparison(pair["comparison_id"])
-left, right = store.get_run(pair["left"]), store.get_run(pair["right"])
+comparison = reads.get_comparison(store, pair["comparison_id"])
+left, right = reads.get_run(store, pair["left"]), reads.get_run(store, pair["right"])
 if comparison is None or left is None or right is None:  # deleted meanwhile
     st.session_state.pop(arena.PAIR, None)
     st.rerun()

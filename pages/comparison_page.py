@@ -6,10 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench import formatting
-from canvasbench.comparisons import sample_labels
 from canvasbench.errors import CanvasBenchError
-from canvasbench.store import reads as queries
+from canvasbench.present import formatting
+from canvasbench.run.comparisons import sample_labels
+from canvasbench.store import reads
 from ui import actions, code_viewer, data, lanes, state, text, views
 from ui.format import md, run_badge
 from ui.text import md_iso
@@ -60,10 +60,10 @@ def _live(comparison_id: str) -> None:
     store = data.store()
 
     def is_active() -> bool:
-        return any(r["status"] in views.ACTIVE for r in queries.live_runs(store, comparison_id, tail_chars=1))
+        return any(r["status"] in views.ACTIVE for r in reads.live_runs(store, comparison_id, tail_chars=1))
 
     def body() -> None:
-        runs = queries.live_runs(store, comparison_id)
+        runs = reads.live_runs(store, comparison_id)
         labels = sample_labels(runs)
         finished = sum(r["status"] not in views.ACTIVE for r in runs)
         head, button = st.columns([5, 1], vertical_alignment="center")
@@ -126,7 +126,7 @@ def _actions(comparison_id: str, runs: list[dict[str, Any]]) -> None:
 
 
 def _comparison(comparison_id: str) -> None:
-    detail = queries.comparison_detail(data.store(), comparison_id)
+    detail = reads.comparison_detail(data.store(), comparison_id)
     if detail is None:
         _missing(f"No comparison with id {md(comparison_id)}: it may have been deleted.")
         return
@@ -190,12 +190,12 @@ def _notes() -> None:
 
 def _run(run_id: str) -> None:
     store = data.store()
-    run = store.get_run(run_id)
+    run = reads.get_run(store, run_id)
     if run is None:
         _missing(f"No run with id {md(run_id)}: it may have been deleted.")
         return
-    run["check"] = queries.latest_checks(store, [run_id]).get(run_id)
-    comparison = store.get_comparison(run["comparison_id"]) or {}
+    run["check"] = reads.latest_checks(store, [run_id]).get(run_id)
+    comparison = reads.get_comparison(store, run["comparison_id"]) or {}
     st.button(
         "Back to the comparison",
         icon=":material/arrow_back:",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import streamlit as st
 
-from canvasbench import formatting
+from canvasbench.present import formatting
 from canvasbench.status import RUN_STATUSES
-from canvasbench.store import reads as queries
+from canvasbench.store import reads
 from ui import data, state, tiles
 
 PAGE_SIZE = 8
@@ -22,37 +23,21 @@ def _turn(step: int) -> None:
     st.session_state[state.GALLERY_PAGE] = max(int(state.get(state.GALLERY_PAGE, 0)) + step, 0)
 
 
-def _filters() -> queries.GalleryFilter:
+def _filters() -> reads.GalleryFilter:
     options = data.filter_options()
     c1, c2, c3, c4 = st.columns([2, 2, 1.5, 3])
-    category = c1.selectbox(
-        "Category",
-        options["categories"],
-        index=None,
-        placeholder="All categories",
-        key=state.GALLERY_CATEGORY,
-        on_change=_first_page,
-    )
-    model = c2.selectbox(
-        "Model",
-        options["model_ids"],
-        index=None,
-        placeholder="All models",
-        key=state.GALLERY_MODEL,
-        on_change=_first_page,
-    )
-    status = c3.selectbox(
-        "Status",
-        RUN_STATUSES,
-        index=None,
-        placeholder="Any status",
-        key=state.GALLERY_STATUS,
-        on_change=_first_page,
-    )
+    # Each filter starts empty (everything) and, when changed, goes back to the first page.
+    pick = partial(st.selectbox, index=None, on_change=_first_page)
+    with c1:
+        category = pick("Category", options["categories"], placeholder="All categories", key=state.GALLERY_CATEGORY)
+    with c2:
+        model = pick("Model", options["model_ids"], placeholder="All models", key=state.GALLERY_MODEL)
+    with c3:
+        status = pick("Status", RUN_STATUSES, placeholder="Any status", key=state.GALLERY_STATUS)
     text = c4.text_input(
         "Search", placeholder="title, prompt text, model…", key=state.GALLERY_TEXT, on_change=_first_page
     )
-    return queries.GalleryFilter(category=category, model_id=model, status=status, text=(text or "").strip())
+    return reads.GalleryFilter(category=category, model_id=model, status=status, text=(text or "").strip())
 
 
 def _gallery() -> None:
@@ -68,7 +53,7 @@ def _gallery() -> None:
         st.session_state[state.GALLERY_PAGE] = page_no
         result = data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE)
     if result.total == 0:
-        if flt == queries.GalleryFilter():
+        if flt == reads.GalleryFilter():
             st.info("No comparisons yet. Start one on **New comparison**: its models appear here side by side.")
             st.page_link("pages/new_comparison_page.py", label="New comparison", icon=":material/rocket_launch:")
         else:

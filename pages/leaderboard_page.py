@@ -7,9 +7,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from canvasbench import formatting
 from canvasbench.arena.leaderboard import Leaderboard, leaderboard
 from canvasbench.arena.pairing import arena_comparisons
+from canvasbench.present import formatting
+from canvasbench.store.reads import ArenaFilter
 from ui import data, leaderboard_charts
 from ui.format import md
 
@@ -21,7 +22,7 @@ def _board(
     path: str, data_version: str, by: str, category: str | None, since: str | None, until: str | None
 ) -> Leaderboard:
     # The bootstrap refits 300 times: once per database state and filter, not on every rerun.
-    return leaderboard(store, by=by, category=category, since=since, until=until)  # type: ignore[arg-type]
+    return leaderboard(store, by=by, scope=ArenaFilter(category, since, until))  # type: ignore[arg-type]
 
 
 st.title("Leaderboard")

@@ -9,37 +9,23 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from canvasbench import formatting
-from canvasbench.export import write_export
-from canvasbench.model_summary import summarise
-from canvasbench.store import reads as queries
+from canvasbench.present import formatting
+from canvasbench.present.export import write_export
+from canvasbench.present.model_summary import summarise
+from canvasbench.store import reads
+from canvasbench.store.columns import RUN_METRICS
 from canvasbench.store.reads import export_rows
 from ui import charts, data, state
 from ui.colours import colour
 
 TABLE_COLUMNS = (
-    "created_at",
-    "title",
-    "category",
-    "model_id",
-    "status",
-    "lines",
-    "code_lines",
-    "ttft_s",
-    "latency_s",
-    "tokens_per_s",
-    "input_tokens",
-    "output_tokens",
-    "thinking_tokens",
-    "cost_usd",
-    "cost_per_1k_lines",
-    "finish_reason",
-    "truncated",
-    "render_verdict",
+    "created_at", "title", "category", "model_id", "status",
+    *RUN_METRICS,
+    "cost_per_1k_lines", "finish_reason", "truncated", "render_verdict",
 )
 
 
-def _filters() -> queries.RunFilter:
+def _filters() -> reads.RunFilter:
     options = data.filter_options()
     prompts = dict(options["prompts"])
     c1, c2, c3, c4, c5 = st.columns([2.2, 1.3, 2.2, 1.3, 1.8])
@@ -55,7 +41,7 @@ def _filters() -> queries.RunFilter:
     statuses = c4.multiselect("Status", options["statuses"], placeholder="All", key="metrics.statuses")
     span = c5.date_input("Date range", value=[], key="metrics.dates", format="YYYY-MM-DD")
     days = [d for d in (span if isinstance(span, tuple | list) else [span]) if isinstance(d, date)]
-    return queries.RunFilter(
+    return reads.RunFilter(
         prompt_ids=tuple(prompt_ids),
         categories=tuple(categories),
         model_ids=tuple(models),
@@ -170,7 +156,7 @@ def _downloads(run_ids: list[str] | None) -> None:
         )
     row.download_button(
         "Whole database",
-        data=lambda: queries.database_snapshot(store),
+        data=lambda: reads.database_snapshot(store),
         file_name=store.path.name if store.path.suffix else "canvasbench.db",
         mime="application/vnd.sqlite3",
         icon=":material/database:",
@@ -204,17 +190,17 @@ def main() -> None:
     flt = _filters()
     frame = data.runs_frame(flt)
     if frame.empty:
-        if flt == queries.RunFilter():
+        if flt == reads.RunFilter():
             st.info("No runs yet. Launch one on **New comparison**; its numbers show up here.")
         else:
             st.info("No run matches these filters. Clear a filter to see more.")
-        _downloads(None if flt == queries.RunFilter() else [])
+        _downloads(None if flt == reads.RunFilter() else [])
         return
     _summary(frame)
     _per_model(frame)
     st.header("Runs")
     _table(frame)
-    _downloads(None if flt == queries.RunFilter() else list(frame["id"]))
+    _downloads(None if flt == reads.RunFilter() else list(frame["id"]))
     st.header("Charts")
     # Only the open tab's chart is built and drawn (each plotly chart costs the browser a second or so under
     # load); the open tab is in the URL (?chart=), so a link or Back shows the same chart.

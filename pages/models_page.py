@@ -7,10 +7,10 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench import formatting
 from canvasbench.errors import CanvasBenchError
+from canvasbench.measure.pricing import SHIPPED_PRICES_PATH, Price, find_price, load_prices
 from canvasbench.paths import endpoints_path, user_prices_path
-from canvasbench.pricing import SHIPPED_PRICES_PATH, Price, find_price, load_prices
+from canvasbench.present import formatting
 from canvasbench.providers.catalogue import known_models
 from ui import actions, frame, state
 from ui.format import KEY_MISSING, KEY_SET, md

@@ -6,13 +6,13 @@ from typing import Any, cast
 
 import streamlit as st
 
-from canvasbench import formatting
-from canvasbench.comparisons import MAX_REPEAT, repeat_models
 from canvasbench.errors import CanvasBenchError, UsageError
-from canvasbench.prompts import SuitePrompt, load_suite
+from canvasbench.present import formatting
 from canvasbench.providers.base import THINKING_LEVELS, ThinkingLevel
 from canvasbench.providers.catalogue import known_models, model_info
 from canvasbench.redact import prompt_key_warning
+from canvasbench.run.comparisons import MAX_REPEAT, repeat_models
+from canvasbench.run.prompt_suite import SuitePrompt, load_suite
 from ui import actions, data, frame, state
 from ui.format import md
 

@@ -6,8 +6,8 @@ import struct
 import zlib
 from collections.abc import Sequence
 
-from canvasbench.prompts import get_prompt
-from canvasbench.store import RunStore, utc_now
+from canvasbench.run.prompt_suite import get_prompt
+from canvasbench.store import RunStore, utc_now, writes
 
 
 def png(width: int = 4, height: int = 3, rgb: tuple[int, int, int] = (30, 144, 255)) -> bytes:
@@ -48,11 +48,12 @@ def finished_comparison(
                   "text": "Make a spinning cube.", "source": "user"}
     if category is not None:
         prompt = {**prompt, "category": category}
-    comparison_id, run_ids = store.create_comparison(prompt=prompt, model_ids=list(models))
+    comparison_id, run_ids = writes.create_comparison(store, prompt=prompt, model_ids=list(models))
     codes = list(codes) if codes is not None else [page(f"page {i}") for i in range(len(models))]
     for i, (run_id, code) in enumerate(zip(run_ids, codes, strict=True)):
         status = statuses[i] if statuses is not None else "done"
-        store.update_run(
+        writes.update_run(
+            store,
             run_id, status=status, artifact=code, artifact_kind="html" if code else "none",
             cost_usd=0.01 * (i + 1), latency_s=10.0 + i, finished_at=utc_now(),
         )

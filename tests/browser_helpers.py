@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, writes
 from tests.fakes.behaviour import CANVAS_PAGE, SVG_IMAGE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def seed_comparison(
         "text": prompt_text,
         "source": "suite",
     }
-    comparison_id, run_ids = store.create_comparison(prompt=prompt, model_ids=models, options={})
+    comparison_id, run_ids = writes.create_comparison(store, prompt=prompt, model_ids=models, options={})
     start = created or datetime.now(UTC)
     if created is not None:
         with store.write():
@@ -97,7 +97,7 @@ def seed_comparison(
             "timeline": [[0.8 + i + t, 40 * t, t * lines // 10] for t in range(11)],
         }
         fields.update(extra or {})
-        store.update_run(run_id, **fields)
+        writes.update_run(store, run_id, **fields)
     return comparison_id, run_ids
 
 

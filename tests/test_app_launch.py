@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, reads
 from tests.fakes.fixtures import fake_env, fake_server  # noqa: F401  (pytest fixtures)
 from tests.fakes.server import FakeServer
 
@@ -91,7 +91,7 @@ def test_cancel_all_stops_the_runs_and_keeps_partial_output(fake_env: FakeServer
     gallery.run()
     assert not gallery.exception
     assert "progress_activity: running" in _markdown(gallery)
-    running_ids = [r["id"] for r in store.runs_of(comparison_id)]
+    running_ids = [r["id"] for r in reads.runs_of(store, comparison_id)]
     assert all(gallery.button(key=f"cancel-{rid}") for rid in running_ids)
     at.switch_page("pages/gallery_page.py")  # where Launch went (AppTest re-runs its own page otherwise)
     at.query_params["comparison"] = comparison_id
@@ -100,7 +100,7 @@ def test_cancel_all_stops_the_runs_and_keeps_partial_output(fake_env: FakeServer
     runs = _wait_for(store, comparison_id, {"cancelled"}, timeout=30)
     assert len(runs) == 2
     for run in runs:
-        full = store.get_run(run["id"])
+        full = reads.get_run(store, run["id"])
         assert full is not None and full["response"], "partial output is kept"
     at.run()
     shown = _markdown(at)

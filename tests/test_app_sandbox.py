@@ -5,10 +5,9 @@ from __future__ import annotations
 import html
 import re
 
-from canvasbench.highlight import highlighted_page
-from canvasbench.preview_server import cdn_url_of
-from canvasbench.render.mirror import parse_cdn_url
-from canvasbench.sandbox import (
+from canvasbench.present.highlight import highlighted_page
+from canvasbench.sandbox.cdn_url import parse_cdn_url
+from canvasbench.sandbox.document import (
     CDN_HOSTS,
     INNER_CSP,
     OUTER_CSP,
@@ -19,6 +18,7 @@ from canvasbench.sandbox import (
     rewrite_cdn_urls,
     sandbox_document,
 )
+from canvasbench.sandbox.preview_server import cdn_url_of
 from ui.format import md
 
 

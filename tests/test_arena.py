@@ -19,7 +19,7 @@ from canvasbench.arena.votes import record_vote
 from canvasbench.cli import main
 from canvasbench.errors import UsageError
 from canvasbench.store import RunStore
-from canvasbench.store.reads import votable_runs, vote_rows
+from canvasbench.store.reads import ArenaFilter, votable_runs, vote_rows
 from canvasbench.store.writes import delete_vote
 from tests.arena_helpers import finished_comparison
 
@@ -132,8 +132,8 @@ def test_leaderboard_by_votes_ranks_with_stats_and_winner_badge() -> None:
     assert winner_of(store, cid) is None  # alpha and charlie tie on this comparison's votes
     record_vote(store, cid, ids[0], ids[2], "left")
     assert winner_of(store, cid) == {"model_id": "gemini:alpha", "run_id": ids[0], "source": "votes", "margin": 1.0}
-    assert leaderboard(store, category="svg").rows == []
-    assert leaderboard(store, since="2999-01-01").rows == []
+    assert leaderboard(store, scope=ArenaFilter(category="svg")).rows == []
+    assert leaderboard(store, scope=ArenaFilter(since="2999-01-01")).rows == []
 
 
 def test_cli_leaderboard_json_and_table() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -67,3 +68,108 @@ def test_only_the_store_speaks_sql() -> None:
         if sql.search(line)
     ]
     assert found == []
+
+
+# --- the layout: stages of a run's journey, each importing only the stages below it ----------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+# Bottom to top. "" is the package root's few modules that every stage uses (errors, paths, ids, redact,
+# status, liveness); `canvasbench/__init__.py`, the public face for scripts, sits above them all.
+STAGES = ["", "providers", "store", "measure", "sandbox", "render", "run", "judge", "arena", "present", "cli"]
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in (ROOT / "canvasbench").rglob("*.py"):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node except those under `if TYPE_CHECKING:`."""
+    found, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            stack.extend(node.orelse)
+        else:
+            stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _imports() -> dict[str, set[str]]:
+    """Module -> the canvasbench modules it imports anywhere in it (not the type-only ones, which never run)."""
+    modules = _modules()
+
+    def resolve(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets: list[str] = []
+        for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*up, *([node.module] if node.module else [])])
+                submodules = [f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in modules]
+                targets += submodules if len(submodules) == len(node.names) else [*submodules, base]
+        graph[name] = {t for t in map(resolve, (t for t in targets if t.startswith("canvasbench"))) if t and t != name}
+    return graph
+
+
+def _stage(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in STAGES) else ""
+
+
+def test_every_module_belongs_to_a_stage_and_the_root_stays_small() -> None:
+    modules = [m for m in _modules() if m != "canvasbench"]
+    assert sorted({_stage(m) for m in modules} - set(STAGES)) == []
+    root_modules = sorted(m for m in modules if _stage(m) == "")
+    assert len(root_modules) <= 8, root_modules
+    packages = sorted(p.name for p in (ROOT / "canvasbench").iterdir() if (p / "__init__.py").exists())
+    assert packages == sorted(s for s in STAGES if s)
+
+
+def test_no_stage_imports_a_stage_above_it() -> None:
+    upward = [
+        f"{module} -> {target}"
+        for module, targets in _imports().items()
+        if module != "canvasbench"
+        for target in targets
+        if target != "canvasbench" and STAGES.index(_stage(target)) > STAGES.index(_stage(module))
+    ]
+    assert upward == []
+
+
+def test_no_import_circles() -> None:
+    graph = _imports()
+    circles = []
+    for start in graph:
+        # Depth-first search for a path from one of start's imports back to start.
+        stack, seen = [(start, [start])], set()
+        while stack:
+            node, path = stack.pop()
+            for nxt in graph[node]:
+                if nxt == start:
+                    circles.append(" -> ".join([*path, start]))
+                elif nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, [*path, nxt]))
+    assert circles == []
+
+
+def test_no_module_is_over_450_lines() -> None:
+    long = {m: n for m, p in _modules().items() if (n := len(p.read_text(encoding="utf-8").splitlines())) > 450}
+    assert long == {}

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from canvasbench.render.mirror import load_mirror
+from canvasbench.sandbox.mirror import load_mirror
 from canvasbench.store import RunStore
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, seed_comparison
 

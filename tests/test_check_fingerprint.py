@@ -17,7 +17,7 @@ import pytest
 
 from canvasbench.paths import mirror_dir
 from canvasbench.render import CheckLimits, RenderEngine, check_artifact
-from canvasbench.sandbox import sandbox_document
+from canvasbench.sandbox.document import sandbox_document
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from canvasbench.run_writer import RunWriter
-from canvasbench.store import RunStore
-from canvasbench.store import reads as queries
+from canvasbench.run.writer import RunWriter
+from canvasbench.store import RunStore, reads, writes
 
 PROMPT = {"id": "p-1", "title": "Big", "category": "canvas", "kind": "html", "text": "Write a lot."}
 PROC_IO = Path("/proc/self/io")
@@ -27,7 +26,7 @@ def test_checkpoint_write_cost_does_not_grow_with_the_response(tmp_path: Path) -
     if not PROC_IO.exists():
         pytest.skip("counting written bytes needs Linux's /proc/self/io")
     store = RunStore(tmp_path / "big.db")
-    comparison_id, (run_id,) = store.create_comparison(prompt=PROMPT, model_ids=["openai:big"])
+    comparison_id, (run_id,) = writes.create_comparison(store, prompt=PROMPT, model_ids=["openai:big"])
     writer = RunWriter(store)
     writer.update(run_id, {"status": "running"})
     step = "const dot = ctx.fillRect(1, 2, 3, 4); // one more line of a very long page\n" * 400  # 30 kB
@@ -46,9 +45,9 @@ def test_checkpoint_write_cost_does_not_grow_with_the_response(tmp_path: Path) -
     print(f"bytes written per checkpoint: {early:.0f} at 0.3 MB of answer, {late:.0f} at 1.7 MB")
 
     # The partial text reads back whole, through the store and through the dashboard's live panel query.
-    assert store.get_run(run_id)["response"] == text
-    assert store.get_run(run_id)["reasoning"] == thinking * 60
-    (live,) = queries.live_runs(store, comparison_id)
+    assert reads.get_run(store, run_id)["response"] == text
+    assert reads.get_run(store, run_id)["reasoning"] == thinking * 60
+    (live,) = reads.live_runs(store, comparison_id)
     assert live["chars_so_far"] == len(text) and live["tail"] == text[-2500:]
     assert live["lines_so_far"] == text.count("\n") + 1 and live["reasoning_chars"] == len(thinking * 60)
 
@@ -56,20 +55,20 @@ def test_checkpoint_write_cost_does_not_grow_with_the_response(tmp_path: Path) -
     writer.finish(run_id, lambda: {"status": "done", "response": text + "end", "reasoning": "", "finished_at": "t"},
                   lambda: None)  # fmt: skip
     assert writer.flush(timeout=30)
-    assert store.get_run(run_id)["response"] == text + "end"
+    assert reads.get_run(store, run_id)["response"] == text + "end"
     assert store.db.execute("SELECT count(*) FROM run_chunks").fetchone()[0] == 0
     writer.close()
 
 
 def test_a_checkpoint_after_the_final_row_changes_nothing(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "late.db")
-    _, (run_id,) = store.create_comparison(prompt=PROMPT, model_ids=["openai:big"])
+    _, (run_id,) = writes.create_comparison(store, prompt=PROMPT, model_ids=["openai:big"])
     writer = RunWriter(store)
     writer.update(run_id, {"status": "running"})
     writer.finish(run_id, lambda: {"status": "done", "response": "all", "finished_at": "t"}, lambda: None)
     writer.checkpoint(run_id, {"status": "running", "response": "all and a late bit", "reasoning": ""})
     assert writer.flush(timeout=30)
-    row = store.get_run(run_id)
+    row = reads.get_run(store, run_id)
     assert (row["status"], row["response"]) == ("done", "all")
     assert store.db.execute("SELECT count(*) FROM run_chunks").fetchone()[0] == 0
     writer.close()

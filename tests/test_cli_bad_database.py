@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from canvasbench.cli import main
-from canvasbench.prompts import load_suite
-from canvasbench.store import RunStore
+from canvasbench.run.prompt_suite import load_suite
+from canvasbench.store import RunStore, writes
 from tests.fakes import FakeServer, fixtures
 from tests.test_store_failures import read_only
 
@@ -26,9 +26,9 @@ def seeded(path: Path, comparisons: int = 6) -> tuple[str, str]:
     """A database of finished, unchecked runs with pages; returns one comparison id and one run id."""
     store = RunStore(path)
     for _ in range(comparisons):
-        comparison_id, run_ids = store.create_comparison(prompt=PROMPT, model_ids=["openai:a", "openai:b"])
+        comparison_id, run_ids = writes.create_comparison(store, prompt=PROMPT, model_ids=["openai:a", "openai:b"])
         for run_id in run_ids:
-            store.update_run(run_id, status="done", response=PAGE, artifact=PAGE, artifact_kind="html")
+            writes.update_run(store, run_id, status="done", response=PAGE, artifact=PAGE, artifact_kind="html")
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     for extra in path.parent.glob(f"{path.name}-*"):

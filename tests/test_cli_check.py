@@ -9,9 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from canvasbench.cli import main
-from canvasbench.render import MIRROR_PACKAGES, RenderCheck, save_check
+from canvasbench.render import RenderCheck, save_check
 from canvasbench.render.processes import chromium_path
-from canvasbench.store import RunStore
+from canvasbench.sandbox.mirror import MIRROR_PACKAGES
+from canvasbench.store import RunStore, writes
 from canvasbench.store.reads import latest_check
 
 PAGES = Path(__file__).parent / "render_pages"
@@ -20,8 +21,8 @@ needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="Debian chro
 
 def stored_run(store: RunStore, code: str | None, kind: str) -> str:
     prompt = {"id": "p1", "title": "t", "category": "svg", "kind": kind, "text": "draw"}
-    _, (run_id,) = store.create_comparison(prompt=prompt, model_ids=["fake:fake"])
-    store.update_run(run_id, status="done", artifact=code, artifact_kind=kind if code else "none")
+    _, (run_id,) = writes.create_comparison(store, prompt=prompt, model_ids=["fake:fake"])
+    writes.update_run(store, run_id, status="done", artifact=code, artifact_kind=kind if code else "none")
     return run_id
 
 

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from canvasbench.cli import main
-from canvasbench.prompts import load_suite
-from canvasbench.store import RunStore
+from canvasbench.run.prompt_suite import load_suite
+from canvasbench.store import RunStore, reads
 from tests.cli_process import AS_FROM_A_TERMINAL
 from tests.fakes import fixtures
 
@@ -62,7 +62,7 @@ def test_run_json_has_exactly_the_documented_shape(fake_env_vars: dict[str, str]
     assert first["lines"] > 10 and first["output_tokens"] > 0 and first["cost_usd"] is None
     assert second["thinking_tokens"] > 0
     # The runs are in the store under the same ids.
-    stored = RunStore().runs_of(payload["comparison_id"])
+    stored = reads.runs_of(RunStore(), payload["comparison_id"])
     assert [r["id"] for r in stored] == [first["run_id"], second["run_id"]]
     # Progress went to stderr, never into the JSON on stdout.
     assert "openai:fake" in result.stderr
@@ -84,13 +84,13 @@ def test_run_reads_the_prompt_from_a_file_or_the_suite(fake_env_vars: dict[str, 
     prompt_file.write_text("A page with a spinning cube.\n")
     result = cli("run", "--prompt-file", str(prompt_file), "--model", "openai:fake", "--json")
     assert result.exit_code == 0, result.stderr
-    comparison = RunStore().get_comparison(json.loads(result.stdout)["comparison_id"])
+    comparison = reads.get_comparison(RunStore(), json.loads(result.stdout)["comparison_id"])
     assert comparison["prompt_text"] == "A page with a spinning cube.\n"
 
     suite_prompt = load_suite()[0]
     result = cli("run", "--prompt-id", suite_prompt.id, "--model", "openai:fake", "--json")
     assert result.exit_code == 0, result.stderr
-    comparison = RunStore().get_comparison(json.loads(result.stdout)["comparison_id"])
+    comparison = reads.get_comparison(RunStore(), json.loads(result.stdout)["comparison_id"])
     assert comparison["prompt_id"] == suite_prompt.id and comparison["title"] == suite_prompt.title
 
 
@@ -170,7 +170,7 @@ def test_ctrl_c_cancels_cleanly_and_keeps_partial_output(
     assert "Cancelling" in err and "Traceback" not in err
     payload = json.loads(out)
     assert [r["status"] for r in payload["runs"]] == ["cancelled", "cancelled"]
-    for row in RunStore(db).runs_of(payload["comparison_id"]):
+    for row in reads.runs_of(RunStore(db), payload["comparison_id"]):
         assert row["status"] == "cancelled" and row["response"] and row["finished_at"]
 
 
@@ -244,7 +244,7 @@ def test_run_and_sweep_stop_each_run_at_the_deadline_keeping_its_text(fake_env_v
     assert result.exit_code == 1, result.stderr
     (run,) = json.loads(result.stdout)["runs"]
     assert run["status"] == "incomplete" and "deadline" in run["error"]
-    assert RunStore().get_run(run["run_id"])["response"]  # the text received is kept
+    assert reads.get_run(RunStore(), run["run_id"])["response"]  # the text received is kept
     result = cli("sweep", "--model", slow, "--prompt-id", load_suite()[0].id, "--deadline", "1", "--json")
     assert result.exit_code == 1
     (comparison,) = json.loads(result.stdout)["comparisons"]

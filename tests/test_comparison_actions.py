@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -9,13 +10,15 @@ import pytest
 from click.testing import CliRunner, Result
 
 from canvasbench.cli import main
-from canvasbench.code_page import diff_page, diff_rows, viewer_page
-from canvasbench.comparisons import delete_comparison, repeat_models, rerun_request, sample_labels
 from canvasbench.errors import UsageError
-from canvasbench.estimate import DEFAULT_OUTPUT_TOKENS, estimate, prompt_tokens, typical_output
-from canvasbench.pricing import load_prices
-from canvasbench.reasoning import inband_reasoning
-from canvasbench.store import RunStore
+from canvasbench.measure.estimate import DEFAULT_OUTPUT_TOKENS, estimate, prompt_tokens, typical_output
+from canvasbench.measure.pricing import load_prices
+from canvasbench.measure.reasoning import inband_reasoning
+from canvasbench.present.code_page import diff_page, diff_rows, viewer_page
+from canvasbench.run.comparisons import delete_comparison, repeat_models, rerun_request, sample_labels
+from canvasbench.run.prompt_suite import custom_prompt
+from canvasbench.run.runner import RunOptions
+from canvasbench.store import RunStore, reads, writes
 from tests.browser_helpers import seed_comparison
 from tests.fakes import fixtures
 
@@ -42,23 +45,23 @@ def test_delete_removes_the_comparison_its_runs_and_render_checks() -> None:
     result = cli("delete", gone_id, "--yes")
     assert result.exit_code == 0, result.output
     assert f"Deleted comparison {gone_id} and its 3 run(s)." in result.output
-    assert store.get_comparison(gone_id) is None
+    assert reads.get_comparison(store, gone_id) is None
     assert _count(store, "SELECT count(*) FROM runs WHERE comparison_id = ?", gone_id) == 0
     assert _count(store, "SELECT count(*) FROM render_checks") == 0
-    assert store.get_comparison(keep_id) is not None and len(store.runs_of(keep_id)) == 3
+    assert reads.get_comparison(store, keep_id) is not None and len(reads.runs_of(store, keep_id)) == 3
 
 
 def test_delete_asks_first_and_refuses_unknown_or_running_comparisons() -> None:
     store = RunStore()
     cid, run_ids = seed_comparison(store)
     assert cli("delete", cid, input="n\n").exit_code == 0
-    assert store.get_comparison(cid) is not None  # answered no: kept
+    assert reads.get_comparison(store, cid) is not None  # answered no: kept
     missing = cli("delete", "no-such-id", "--yes")
     assert missing.exit_code == 2 and "No comparison with id no-such-id" in missing.output
-    store.update_run(run_ids[0], status="running")
+    writes.update_run(store, run_ids[0], status="running")
     with pytest.raises(UsageError, match="cancel them first"):
         delete_comparison(store, cid)
-    assert len(store.runs_of(cid)) == 3
+    assert len(reads.runs_of(store, cid)) == 3
 
 
 def test_a_repeated_model_yields_n_runs_shown_as_samples(fake_env_vars: dict[str, str]) -> None:
@@ -67,7 +70,7 @@ def test_a_repeated_model_yields_n_runs_shown_as_samples(fake_env_vars: dict[str
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert [r["model"] for r in payload["runs"]] == ["openai:fake"] * 3 + ["gemini:fake"] * 3
-    runs = RunStore().runs_of(payload["comparison_id"])
+    runs = reads.runs_of(RunStore(), payload["comparison_id"])
     assert len({r["id"] for r in runs}) == 6 and all(r["status"] == "done" for r in runs)
     labels = sample_labels(runs)
     assert [labels[r["id"]] for r in runs[:3]] == [" · sample 1 of 3", " · sample 2 of 3", " · sample 3 of 3"]
@@ -84,17 +87,40 @@ def test_rerun_starts_the_same_prompt_models_and_options_again(fake_env_vars: di
     payload = json.loads(again.stdout)
     assert payload["rerun_of"] == old_id and payload["comparison_id"] != old_id
     store = RunStore()
-    old, new = store.get_comparison(old_id), store.get_comparison(payload["comparison_id"])
+    old, new = reads.get_comparison(store, old_id), reads.get_comparison(store, payload["comparison_id"])
     assert new["prompt_text"] == old["prompt_text"] == "Draw a canvas"
     assert json.loads(new["models"]) == json.loads(old["models"]) == ["openai:fake"] * 2 + ["anthropic:fake"] * 2
     assert json.loads(new["options"])["max_output_tokens"] == 900
     assert cli("rerun", "nope").exit_code == 2
 
 
+def test_rerun_carries_the_deadline_and_every_other_option(fake_env_vars: dict[str, str]) -> None:
+    first = cli("run", "--prompt", "Draw", "--model", "openai:fake", "--deadline", "120", "--thinking", "high",
+                "--max-output-tokens", "900", "--no-check", "--json")  # fmt: skip
+    assert first.exit_code == 0, first.output
+    again = cli("rerun", json.loads(first.stdout)["comparison_id"], "--no-check", "--json")
+    assert again.exit_code == 0, again.output
+    options = json.loads(reads.get_comparison(RunStore(), json.loads(again.stdout)["comparison_id"])["options"])
+    assert (options["deadline_s"], options["thinking"], options["max_output_tokens"]) == (120.0, "high", 900)
+
+
+def test_rerun_request_adds_up_every_field_of_the_run_options() -> None:
+    # One value unlike the default for every field: a new option must be added here, and is then carried.
+    chosen = {"max_output_tokens": 900, "thinking": "high", "temperature": 0.3, "deadline_s": 120.0}
+    assert set(chosen) == {f.name for f in dataclasses.fields(RunOptions)}
+    assert all(chosen[f.name] != f.default for f in dataclasses.fields(RunOptions))
+    store = RunStore()
+    options = RunOptions(**chosen)
+    cid, _ = writes.create_comparison(
+        store, prompt=custom_prompt("Draw"), model_ids=["openai:a"], options=dataclasses.asdict(options)
+    )
+    assert rerun_request(store, cid).options == options
+
+
 def test_rerun_keeps_the_text_it_ran_with_when_the_prompt_changed_since() -> None:
     store = RunStore()
     cid, _ = seed_comparison(store, prompt_id="suite-a", prompt_text="Old text")
-    store.save_prompt({"id": "suite-a", "title": "A", "category": "canvas", "kind": "html", "text": "New text"})
+    writes.save_prompt(store, {"id": "suite-a", "title": "A", "category": "canvas", "kind": "html", "text": "New text"})
     request = rerun_request(store, cid)
     assert request.prompt["text"] == "Old text" and request.prompt["id"] != "suite-a"
 

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from canvasbench.cli import main
-from canvasbench.export import write_export
-from canvasbench.store import RunStore, utc_now
+from canvasbench.present.export import write_export
+from canvasbench.store import RunStore, utc_now, writes
 from canvasbench.store.reads import EXPORT_COLUMNS, export_rows
 
 # The documented export columns in their order, then the render-check and judge columns (appended last).
@@ -53,7 +53,8 @@ ISSUE_COLUMNS = [
 def make_comparison(store: RunStore, title: str = "Spinning cube") -> tuple[str, list[str]]:
     """Two finished runs (one priced, one with an unknown price) and one still queued."""
     prompt = {"id": "custom-abc", "title": title, "category": "3d", "kind": "html", "text": "A cube."}
-    comparison_id, run_ids = store.create_comparison(
+    comparison_id, run_ids = writes.create_comparison(
+        store,
         prompt=prompt, model_ids=["openai:gpt-5.2", "gemini:mystery", "anthropic:claude-opus-4-6"]
     )
     finished = {
@@ -72,8 +73,9 @@ def make_comparison(store: RunStore, title: str = "Spinning cube") -> tuple[str,
         "artifact_kind": "html",
         "truncated": 0,
     }
-    store.update_run(run_ids[0], **finished, cost_usd=0.1302)
-    store.update_run(
+    writes.update_run(store, run_ids[0], **finished, cost_usd=0.1302)
+    writes.update_run(
+        store,
         run_ids[1], **{**finished, "status": "failed", "error": "-1 is not a valid token count", "truncated": 1}
     )
     return comparison_id, run_ids
@@ -198,3 +200,13 @@ def test_cli_usage_errors() -> None:
     assert result.exit_code == 2 and "01NOSUCHCOMPARISON" in result.stderr
     result = cli("--format", "xlsx")
     assert result.exit_code == 2 and "xlsx" in result.stderr
+
+
+def test_every_run_metric_is_exported_with_its_type() -> None:
+    # The figures are listed once (store.columns): a new one reaches the export, typed, or this fails.
+    from canvasbench.present.export import _FLOAT_COLUMNS, _INT_COLUMNS
+    from canvasbench.store.columns import FRACTIONAL, RUN_METRICS
+
+    assert set(RUN_METRICS) <= set(EXPORT_COLUMNS)
+    assert set(RUN_METRICS) - FRACTIONAL <= _INT_COLUMNS
+    assert set(RUN_METRICS) >= FRACTIONAL and FRACTIONAL <= _FLOAT_COLUMNS

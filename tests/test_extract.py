@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from canvasbench.extract import Artifact, extract_artifact
+from canvasbench.measure.extract import Artifact, extract_artifact
 from tests.responses import read, threejs_page
 
 PAGE = """<!DOCTYPE html>

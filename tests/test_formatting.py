@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 from click.testing import CliRunner
 
-from canvasbench import formatting
 from canvasbench.arena.votes import record_vote
 from canvasbench.cli import main
-from canvasbench.pricing import load_prices
-from canvasbench.store import RunStore
+from canvasbench.measure.pricing import load_prices
+from canvasbench.present import formatting
+from canvasbench.store import RunStore, reads, writes
 from tests.arena_helpers import finished_comparison
 from tests.browser_helpers import seed_comparison
 from tests.fakes import fixtures
@@ -85,7 +85,7 @@ def test_the_cli_summary_shows_a_tiny_cost_as_under_a_hundredth_of_a_cent(
 def test_the_dashboard_shows_a_tiny_cost_as_under_a_hundredth_of_a_cent() -> None:
     store = RunStore()
     cid, (run_id,) = seed_comparison(store, models=("openai:gpt-5-nano",), extra={"cost_usd": 0.00004})
-    lines = store.get_run(run_id)["lines"]
+    lines = reads.get_run(store, run_id)["lines"]
     shown = html.unescape(texts(open_page(comparison=cid)))
     assert "<$0.0001" in shown and "$0.0000" not in shown
     metrics = open_page("pages/metrics_page.py")
@@ -100,7 +100,7 @@ def test_the_leaderboard_shows_a_tiny_median_cost_as_under_a_hundredth_of_a_cent
     store = RunStore()
     cid, ids = finished_comparison(store, ["gemini:alpha", "openai:bravo"])
     for run_id in ids:
-        store.update_run(run_id, cost_usd=0.00004)
+        writes.update_run(store, run_id, cost_usd=0.00004)
     record_vote(store, cid, ids[0], ids[1], "left")
     at = open_page("pages/leaderboard_page.py")
     assert list(at.dataframe[0].value["median_cost_usd"]) == ["<$0.0001", "<$0.0001"]

@@ -15,7 +15,7 @@ from canvasbench.cli import main
 from canvasbench.judge import prompts
 from canvasbench.judge.answers import BadAnswer, parse_pair, parse_score
 from canvasbench.judge.judge import judge_comparison
-from canvasbench.prompts import get_prompt
+from canvasbench.run.prompt_suite import get_prompt
 from canvasbench.store import RunStore
 from canvasbench.store.reads import export_rows, judgment_rows, stored_checklist, unjudged_comparisons
 from tests.arena_helpers import finished_comparison, page, png
@@ -237,7 +237,7 @@ def test_judgments_survive_a_restart_and_appear_in_every_export_format(fake_env:
 
 
 def test_every_suite_prompt_has_a_checklist_of_5_to_10_items() -> None:
-    from canvasbench.prompts import load_suite
+    from canvasbench.run.prompt_suite import load_suite
 
     for prompt in load_suite():
         assert 5 <= len(prompt.checklist) <= 10, prompt.id
@@ -245,7 +245,7 @@ def test_every_suite_prompt_has_a_checklist_of_5_to_10_items() -> None:
 
 
 def test_a_bad_checklist_in_the_suite_is_one_clear_error(tmp_path: Path) -> None:
-    from canvasbench.prompts import SuiteError, load_suite
+    from canvasbench.run.prompt_suite import SuiteError, load_suite
 
     (tmp_path / "p1.toml").write_text(
         'id = "p1"\ntitle = "t"\ncategory = "c"\nkind = "html"\ntext = "x"\nchecklist = ["only one"]\n'

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pygments.lexers import CssLexer, HtmlLexer, JavascriptLexer
 
-from canvasbench import linecount
-from canvasbench.analysis import analyse_response
-from canvasbench.linecount import code_line_flags, count_code_lines, count_lines
+from canvasbench.measure import code_lines
+from canvasbench.measure.analysis import analyse_response
+from canvasbench.measure.code_lines import code_line_flags, count_code_lines, count_lines
 from tests.responses import degenerate_page, read, threejs_page
 
 
@@ -149,7 +149,7 @@ def test_empty_artifact_has_no_code_lines() -> None:
 
 def _stock_flags(code: str, lexer: object) -> list[bool]:
     flags = bytearray(code.count("\n") + 1)
-    linecount._mark(lexer.get_tokens_unprocessed(code), flags)  # type: ignore[attr-defined]
+    code_lines._mark(lexer.get_tokens_unprocessed(code), flags)  # type: ignore[attr-defined]
     return [bool(flag) for flag in flags[: count_lines(code)]]
 
 
@@ -228,8 +228,8 @@ def test_long_runs_without_a_terminator_do_not_hang(code: str, kind: str) -> Non
 
 
 def test_a_final_row_is_columns_of_the_runs_table(tmp_path: Path) -> None:
-    from canvasbench.final_row import final_row
     from canvasbench.providers.base import GenerationResult
+    from canvasbench.run.final_row import final_row
     from canvasbench.store import RunStore
 
     store = RunStore(tmp_path / "metrics.db")
@@ -250,7 +250,7 @@ def test_first_use_from_many_threads_at_once_counts_correctly() -> None:
     # The runner measures several finished runs concurrently, possibly before any lexer was used.
     script = (
         "import threading\n"
-        "from canvasbench.linecount import count_code_lines\n"
+        "from canvasbench.measure.code_lines import count_code_lines\n"
         "from tests.responses import threejs_page\n"
         "page, expected = threejs_page(300)\n"
         "results = []\n"

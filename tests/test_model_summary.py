@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from canvasbench.model_summary import outlier_cap, summarise
+from canvasbench.present.model_summary import outlier_cap, summarise
 
 
 def _run(model: str, status: str = "done", **extra: object) -> dict[str, object]:

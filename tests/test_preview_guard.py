@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from canvasbench.sandbox import sandbox_document
+from canvasbench.sandbox.document import sandbox_document
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS
 from tests.loopback import Listener, loopback_listener
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from canvasbench.preview_server import PreviewServer
+from canvasbench.sandbox.preview_server import PreviewServer
 
 
 @pytest.fixture

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
-from canvasbench import formatting
-from canvasbench.errors import PriceFileError
-from canvasbench.pricing import (
+from canvasbench.errors import PriceFileError, UsageError
+from canvasbench.measure.pricing import (
     Price,
     cost_usd,
     find_price,
     load_prices,
     price_of,
 )
+from canvasbench.present import formatting
 from canvasbench.providers.base import Usage
 
 # The price table of the provider-facts brief: (model, input, output, long tier or None, cached or None).
@@ -228,3 +229,27 @@ def test_price_formats_for_people() -> None:
     assert formatting.cost(0.00002) == "<$0.0001"
     assert formatting.cost(1.5) == "$1.50"
     assert prices["gpt-5.2"].as_dict()["cached_input_per_m"] == 0.175
+
+
+@pytest.mark.parametrize(
+    "text", ["[models\nx = 1\n", "[other]\nx = 1\n", "models = 3\n"], ids=["not toml", "other table", "not a table"]
+)
+def test_the_price_and_endpoints_files_report_problems_the_same_way(text: str, tmp_path: Path) -> None:
+    # One reader for the user's TOML files: the same words for the same problem, whichever file has it.
+    from canvasbench.providers.endpoints import load_endpoints
+
+    prices, endpoints = tmp_path / "prices.toml", tmp_path / "endpoints.toml"
+    prices.write_text(text, encoding="utf-8")
+    endpoints.write_text(text.replace("models", "endpoints"), encoding="utf-8")
+    with pytest.raises(PriceFileError) as price_error:
+        load_prices(prices)
+    with pytest.raises(UsageError) as endpoints_error:
+        load_endpoints(endpoints)
+
+    def shape(message: str, path: Path, what: str, key: str) -> str:
+        message = re.sub(r"\(.*\)", "(...)", message.replace(str(path), "PATH").replace(what, "FILE"))
+        return re.sub(r"\[KEY\.[^\]]*\]", "[KEY.NAME]", message.replace(key, "KEY"))
+
+    assert shape(str(price_error.value), prices, "Price file", "models") == shape(
+        str(endpoints_error.value), endpoints, "Endpoints file", "endpoints"
+    )

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from canvasbench.cli import main
 from canvasbench.errors import UsageError
-from canvasbench.prompts import SuiteError, custom_prompt, get_prompt, load_suite
-from canvasbench.store import RunStore
+from canvasbench.run.prompt_suite import SuiteError, custom_prompt, get_prompt, load_suite
+from canvasbench.store import RunStore, writes
 
 THREE_PREFIX = "https://cdn.jsdelivr.net/npm/three@0.170.0/"
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"  # a name, never fetched
@@ -70,7 +70,7 @@ def test_only_the_pinned_three_js_is_loaded_from_the_network() -> None:
 def test_suite_rows_save_into_the_store() -> None:
     store = RunStore()
     for p in load_suite():
-        store.save_prompt(p.as_row())
+        writes.save_prompt(store, p.as_row())
     rows = {r["id"]: r for r in store.table("prompts").rows}
     prompt = get_prompt("desktop-win98")
     assert rows["desktop-win98"]["source"] == "suite"
@@ -100,7 +100,7 @@ def test_custom_prompt_row_is_stable_and_marked_as_the_users() -> None:
     assert row["kind"] == "html"
     assert custom_prompt(text, title="Ball")["title"] == "Ball"
     assert custom_prompt("Draw a tiger as one SVG file")["kind"] == "svg"
-    RunStore().save_prompt(row)  # fits the prompts table as it is
+    writes.save_prompt(RunStore(), row)  # fits the prompts table as it is
 
 
 @pytest.mark.parametrize("blank", ["", "   ", "\n\t\n"])

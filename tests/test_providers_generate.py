@@ -403,7 +403,7 @@ def test_sixteen_concurrent_streams(fake_env: FakeServer) -> None:
 FIRST_REQUEST = """
 import asyncio, json, sys
 from canvasbench.providers import GenerationRequest, generate
-from canvasbench.warm import warm
+from canvasbench.run.warm import warm
 warm(("gemini", "openai", "anthropic"))  # what Runner.submit does, off the event loop
 before = set(sys.modules)
 for name in ("gemini", "openai", "anthropic"):

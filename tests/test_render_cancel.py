@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from canvasbench.render.processes import chromium_path
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, writes
 from canvasbench.store.reads import latest_check
 from tests.cli_process import AS_FROM_A_TERMINAL
 
@@ -63,9 +63,9 @@ pytestmark = pytest.mark.skipif(chromium_path() is None, reason="Debian chromium
 def _stored_runs(db: Path, count: int) -> list[str]:
     store = RunStore(db)
     prompt = {"id": "p1", "title": "t", "category": "animation", "kind": "html", "text": "draw"}
-    _, run_ids = store.create_comparison(prompt=prompt, model_ids=["fake:fake"] * count)
+    _, run_ids = writes.create_comparison(store, prompt=prompt, model_ids=["fake:fake"] * count)
     for run_id in run_ids:
-        store.update_run(run_id, status="done", artifact=SLOW_FRAMES, artifact_kind="html")
+        writes.update_run(store, run_id, status="done", artifact=SLOW_FRAMES, artifact_kind="html")
     store.close()
     return list(run_ids)
 

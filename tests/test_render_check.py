@@ -17,21 +17,19 @@ import pytest
 from canvasbench.errors import UsageError
 from canvasbench.paths import mirror_dir
 from canvasbench.render import (
-    MIRROR_PACKAGES,
-    VERDICTS,
     CheckLimits,
-    MirrorError,
     RenderCheck,
     RenderCheckPool,
     RenderEngine,
-    build_mirror,
     check_artifact,
     check_run,
-    load_mirror,
 )
 from canvasbench.render.processes import chromium_path
 from canvasbench.render.verdict import png_size
-from canvasbench.store import RunStore
+from canvasbench.sandbox.mirror import MIRROR_PACKAGES, MirrorError, load_mirror
+from canvasbench.sandbox.mirror_build import build_mirror
+from canvasbench.status import VERDICTS
+from canvasbench.store import RunStore, writes
 from canvasbench.store.reads import latest_check, latest_checks, moments_of, screenshot_of, unchecked_run_ids
 
 PAGES = Path(__file__).parent / "render_pages"
@@ -349,8 +347,8 @@ def test_popup_flood_is_refused_and_recorded(engine: RenderEngine, mirror: Path)
 
 def stored_run(store: RunStore, code: str | None, kind: str, status: str = "done") -> str:
     prompt = {"id": "p1", "title": "t", "category": "svg", "kind": kind, "text": "draw"}
-    _, (run_id,) = store.create_comparison(prompt=prompt, model_ids=["fake:fake"])
-    store.update_run(run_id, status=status, artifact=code, artifact_kind=kind if code else "none")
+    _, (run_id,) = writes.create_comparison(store, prompt=prompt, model_ids=["fake:fake"])
+    writes.update_run(store, run_id, status=status, artifact=code, artifact_kind=kind if code else "none")
     return run_id
 
 
@@ -414,8 +412,8 @@ def test_runner_hook_checks_each_finished_run_automatically(
     engine: RenderEngine, mirror: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The wiring the dashboard uses: a run-finished hook that hands the run to the pool, against the fakes."""
-    from canvasbench.prompts import custom_prompt
-    from canvasbench.runner import Runner
+    from canvasbench.run.prompt_suite import custom_prompt
+    from canvasbench.run.runner import Runner
     from tests.fakes import FakeBehaviour, start_fake_server
 
     server = start_fake_server()
@@ -424,7 +422,8 @@ def test_runner_hook_checks_each_finished_run_automatically(
     server.add_preset("svgmodel", FakeBehaviour(text="```svg\n" + page("dashboard.svg") + "\n```", chunks=4))
     store = RunStore()
     pool = RenderCheckPool(store.path, workers=1, limits=FAST, engine=engine, mirror=mirror)
-    runner = Runner(store.path, on_run_finished=lambda run_id, _status: pool.on_run_finished(run_id))
+    runner = Runner(store.path)
+    runner.add_run_finished_hook(lambda run_id, _status: pool.on_run_finished(run_id))
     try:
         comparison = runner.submit(custom_prompt("Draw a console blueprint as SVG."), ["openai:svgmodel"])
         (run,) = runner.wait(comparison, timeout=60)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from canvasbench.render.processes import chromium_path, descendants
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, writes
 from canvasbench.store.reads import latest_check
 from tests.cli_process import AS_FROM_A_TERMINAL
 
@@ -44,8 +44,8 @@ def _stored_runs(db: Path, count: int) -> list[str]:
     ids = []
     for _ in range(count):
         prompt = {"id": "p1", "title": "t", "category": "3d", "kind": "html", "text": "draw"}
-        _, (run_id,) = store.create_comparison(prompt=prompt, model_ids=["fake:fake"])
-        store.update_run(run_id, status="done", artifact=page, artifact_kind="html")
+        _, (run_id,) = writes.create_comparison(store, prompt=prompt, model_ids=["fake:fake"])
+        writes.update_run(store, run_id, status="done", artifact=page, artifact_kind="html")
         ids.append(run_id)
     store.close()
     return ids

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from canvasbench.paths import mirror_dir
-from canvasbench.render import MIRROR_PACKAGES, build_mirror, load_mirror
-from canvasbench.render.check import prefetch_versions
+from canvasbench.sandbox.mirror import MIRROR_PACKAGES, load_mirror
+from canvasbench.sandbox.mirror_build import build_mirror, prefetch_versions
 
 PAGE = """<!doctype html><html><body><script type="module">
 import { createNoise2D } from 'https://cdn.jsdelivr.net/npm/simplex-noise@4.0.1/dist/esm/simplex-noise.js';

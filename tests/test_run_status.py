@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from canvasbench.run_status import STALL_AFTER_S, StallWatch, describe, last_text_change
+from canvasbench.present.outcome import STALL_AFTER_S, StallWatch, describe, last_text_change
 from canvasbench.status import ACTIVE_STATUSES
 
 STATUSES = ("queued", "running", "done", "failed", "incomplete", "cancelled", "interrupted")

@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 from canvasbench.errors import MissingKeyError, UsageError
-from canvasbench.prompts import custom_prompt
-from canvasbench.runner import Runner, RunOptions, shared_runner
-from canvasbench.store import RunStore
+from canvasbench.run.prompt_suite import custom_prompt
+from canvasbench.run.runner import Runner, RunOptions, shared_runner
+from canvasbench.store import RunStore, reads, writes
 from tests.fakes import FakeServer, fixtures, parse_model_name
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -64,7 +64,7 @@ def wait_until(check: Callable[[], Any], timeout: float = 20.0, what: str = "con
 
 
 def run_by_model(store: RunStore, comparison_id: str, model_id: str) -> dict[str, Any]:
-    return next(r for r in store.runs_of(comparison_id) if r["model_id"] == model_id)
+    return next(r for r in reads.runs_of(store, comparison_id) if r["model_id"] == model_id)
 
 
 def test_fast_run_is_saved_done_while_slow_one_still_streams(make_runner: Callable[..., Runner]) -> None:
@@ -72,10 +72,10 @@ def test_fast_run_is_saved_done_while_slow_one_still_streams(make_runner: Callab
     fast, slow = "openai:fake;chunks=5", "anthropic:fake;chunks=150;interval_ms=20"
     comparison_id = runner.submit(PROMPT, [fast, slow])
     # submit() returns at once; the runs go on in the background.
-    assert {r["status"] for r in runner.store.runs_of(comparison_id)} <= {"queued", "running"}
+    assert {r["status"] for r in reads.runs_of(runner.store, comparison_id)} <= {"queued", "running"}
 
     def fast_done_slow_partial() -> bool:
-        rows = {r["model_id"]: r for r in runner.store.runs_of(comparison_id)}
+        rows = {r["model_id"]: r for r in reads.runs_of(runner.store, comparison_id)}
         return rows[fast]["status"] == "done" and rows[slow]["status"] == "running" and bool(rows[slow]["response"])
 
     wait_until(fast_done_slow_partial, what="fast run done while the slow one has a checkpoint")
@@ -122,7 +122,7 @@ def test_options_reach_the_provider_and_the_comparison(
     runner.wait(comparison_id, timeout=30)
     body = fake_server.requests_for("fake;chunks=3;lines=999")[-1].body
     assert body["max_completion_tokens"] == 1234
-    assert json.loads(runner.store.get_comparison(comparison_id)["options"])["thinking"] == "high"
+    assert json.loads(reads.get_comparison(runner.store, comparison_id)["options"])["thinking"] == "high"
 
 
 def test_a_temperature_is_sent_only_to_models_that_accept_it(
@@ -137,13 +137,14 @@ def test_a_temperature_is_sent_only_to_models_that_accept_it(
     assert "temperature" not in fake_server.requests_for("claude-sonnet-4-6")[-1].body
     assert fake_server.requests_for("gemini-3-flash-preview")[-1].body["generationConfig"]["temperature"] == 0.7
     assert fake_server.requests_for("fake")[-1].body["temperature"] == 0.7  # a model we do not know: as asked
-    assert json.loads(runner.store.get_comparison(comparison_id)["options"])["temperature"] == 0.7
+    assert json.loads(reads.get_comparison(runner.store, comparison_id)["options"])["temperature"] == 0.7
 
 
 def test_cancel_a_streaming_run_keeps_its_partial_output(make_runner: Callable[..., Runner]) -> None:
     finished: list[tuple[str, str]] = []
     also: list[tuple[str, str]] = []
-    runner = make_runner(on_run_finished=lambda *args: finished.append(args))
+    runner = make_runner()
+    runner.add_run_finished_hook(lambda *args: finished.append(args))
     runner.add_run_finished_hook(lambda run_id, status: 1 / 0)  # a broken hook does not stop the others
     runner.add_run_finished_hook(lambda *args: also.append(args))
     slow, fast = "openai:fake;chunks=2000;interval_ms=5", "gemini:fake;chunks=3"
@@ -165,7 +166,8 @@ def test_cancel_a_streaming_run_keeps_its_partial_output(make_runner: Callable[.
 def test_shutdown_returns_after_every_saved_runs_hooks(make_runner: Callable[..., Runner]) -> None:
     # The CLI shuts its render checks down right after the runner: a hook still queued then would be lost.
     heard: list[str] = []
-    runner = make_runner(on_run_finished=lambda run_id, _status: heard.append(run_id))
+    runner = make_runner()
+    runner.add_run_finished_hook(lambda run_id, _status: heard.append(run_id))
     comparison_id = runner.submit(PROMPT, ["gemini:fake;chunks=3", "openai:fake;chunks=3", "anthropic:fake;chunks=3"])
     rows = runner.wait(comparison_id, timeout=30)
     runner.shutdown()
@@ -193,7 +195,7 @@ def test_per_provider_limit_is_never_exceeded(make_runner: Callable[..., Runner]
     seen_running: dict[str, int] = {"openai": 0, "anthropic": 0}
 
     def observe() -> bool:
-        rows = runner.store.run_metrics(comparison_id)
+        rows = reads.run_metrics(runner.store, comparison_id)
         for provider in seen_running:
             running = sum(r["status"] == "running" and r["provider"] == provider for r in rows)
             seen_running[provider] = max(seen_running[provider], running)
@@ -264,7 +266,7 @@ def test_two_processes_share_one_database(make_runner: Callable[..., Runner], fa
     theirs = json.loads(out)
     assert [r["status"] for r in theirs["runs"]] == ["done"] * 8
     store = RunStore(db)
-    assert [r["status"] for r in store.runs_of(theirs["comparison_id"])] == ["done"] * 8
+    assert [r["status"] for r in reads.runs_of(store, theirs["comparison_id"])] == ["done"] * 8
 
 
 def test_killed_process_leaves_interrupted_runs_with_their_text(fake_env_vars: dict[str, str], tmp_path: Path) -> None:
@@ -305,8 +307,8 @@ def test_a_script_without_a_main_guard_runs_once(fake_env_vars: dict[str, str], 
     # Large pages are analysed in worker processes; those must never import (and so re-run) the user's script.
     script = tmp_path / "unguarded.py"
     script.write_text(
-        "from canvasbench.prompts import custom_prompt\n"
-        "from canvasbench.runner import Runner\n"
+        "from canvasbench.run.prompt_suite import custom_prompt\n"
+        "from canvasbench.run.runner import Runner\n"
         f"runner = Runner({str(tmp_path / 'script.db')!r})\n"
         "model = 'openai:fake;text=long;lines=2000;chunks=20'\n"
         "rows = runner.wait(runner.submit(custom_prompt('x'), [model, model]), timeout=60)\n"
@@ -323,8 +325,8 @@ def test_a_script_without_a_main_guard_runs_once(fake_env_vars: dict[str, str], 
 def test_runs_of_a_live_runner_are_not_marked_interrupted(make_runner: Callable[..., Runner]) -> None:
     runner = make_runner()
     comparison_id = runner.submit(PROMPT, ["openai:fake;chunks=300;interval_ms=10"])
-    wait_until(lambda: runner.store.runs_of(comparison_id)[0]["status"] == "running", what="running")
-    assert RunStore(runner.store.path).recover_interrupted() == 0  # another store opened in this process
+    wait_until(lambda: reads.runs_of(runner.store, comparison_id)[0]["status"] == "running", what="running")
+    assert writes.recover_interrupted(RunStore(runner.store.path)) == 0  # another store opened in this process
     assert runner.wait(comparison_id, timeout=30)[0]["status"] == "done"
 
 
@@ -368,11 +370,11 @@ def test_shared_runner_is_one_per_database(fake_env_vars: dict[str, str], tmp_pa
 def test_shutdown_cancels_and_saves_what_runs(make_runner: Callable[..., Runner]) -> None:
     runner = make_runner()
     comparison_id = runner.submit(PROMPT, ["openai:fake;chunks=3000;interval_ms=5"])
-    wait_until(lambda: runner.store.runs_of(comparison_id)[0]["response"], what="a checkpoint")
+    wait_until(lambda: reads.runs_of(runner.store, comparison_id)[0]["response"], what="a checkpoint")
     done = threading.Event()
     threading.Thread(target=lambda: (runner.shutdown(), done.set()), daemon=True).start()
     assert done.wait(15)
-    row = RunStore(runner.store.path).runs_of(comparison_id)[0]
+    row = reads.runs_of(RunStore(runner.store.path), comparison_id)[0]
     assert row["status"] == "cancelled" and row["response"]
 
 
@@ -386,7 +388,7 @@ def test_checkpoints_come_at_most_every_half_second_and_at_least_every_two(
     stamps: list[str] = []
 
     def observe() -> bool:
-        row = runner.store.run_metrics(comparison_id)[0]
+        row = reads.run_metrics(runner.store, comparison_id)[0]
         if row["status"] == "running" and (not stamps or stamps[-1] != row["updated_at"]):
             stamps.append(row["updated_at"])
         return row["status"] not in ("queued", "running")
@@ -396,15 +398,15 @@ def test_checkpoints_come_at_most_every_half_second_and_at_least_every_two(
     gaps = [b - a for a, b in itertools.pairwise(times[1:])]  # from the first checkpoint on
     assert len(gaps) >= 4, stamps
     assert min(gaps) >= 0.45 and max(gaps) <= 2.5, gaps  # generous: the machine is shared
-    row = runner.store.runs_of(comparison_id)[0]
+    row = reads.runs_of(runner.store, comparison_id)[0]
     timeline = json.loads(row["timeline"])
     assert timeline[-1][0] - timeline[0][0] >= 4  # the flat stretch of the stall is in the timeline
 
 
 def test_large_pages_ending_together_are_measured_like_any_other(make_runner: Callable[..., Runner]) -> None:
     # Pages this large are analysed in worker processes; the numbers must be the ones analyse_response gives.
-    from canvasbench.analysis import analyse_response
-    from canvasbench.analysis_pool import IN_THREAD_CHARS
+    from canvasbench.measure.analysis import analyse_response
+    from canvasbench.measure.analysis_pool import IN_THREAD_CHARS
 
     runner = make_runner()
     models = [f"openai:fake;text=long;lines={1500 + i};chunks=20;interval_ms=1" for i in range(3)]

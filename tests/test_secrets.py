@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from canvasbench.redact import install, redact
-from canvasbench.run_writer import RunWriter
-from canvasbench.sandbox import sandbox_document
-from canvasbench.store import RunStore
+from canvasbench.run.writer import RunWriter
+from canvasbench.sandbox.document import sandbox_document
+from canvasbench.store import RunStore, reads, writes
 from tests.fakes import FakeServer, fixtures
 from tests.fakes.echoes import echo_text, key_echoes
 from tests.key_leaks import key_spellings_in, key_spellings_in_files
@@ -129,7 +129,7 @@ def test_a_key_split_across_checkpoints_is_never_stored_even_in_part(
     monkeypatch.setenv("ANTHROPIC_API_KEY", ECHO_KEY)
     store = RunStore(tmp_path / "stream.db")
     prompt = {"id": "p-1", "title": "Echo", "category": "canvas", "kind": "html", "text": "Draw."}
-    _comparison, (run_id,) = store.create_comparison(prompt=prompt, model_ids=["anthropic:echo"])
+    _comparison, (run_id,) = writes.create_comparison(store, prompt=prompt, model_ids=["anthropic:echo"])
     writer = RunWriter(store)
     writer.update(run_id, {"status": "running"})
     text = "<p>start</p>\n" + echo_text(ECHO_KEY, "all") + "\n<p>end</p>\n"
@@ -138,10 +138,10 @@ def test_a_key_split_across_checkpoints_is_never_stored_even_in_part(
     for cut in range(1, len(text) + 1, 5):  # every fifth character: each spelling is cut in many places
         writer.checkpoint(run_id, {"status": "running", "response": text[:cut], "reasoning": thinking[: cut // 2]})
         assert writer.flush(timeout=30)
-        stored = store.get_run(run_id)
+        stored = reads.get_run(store, run_id)
         seen.append(key_spellings_in(f"{stored['response']}\n{stored['reasoning']}", ECHO_KEY))
     assert seen == [[]] * len(seen)
-    assert store.get_run(run_id)["response"].startswith("<p>start</p>\n[plain: ***] [reversed: ***]")
+    assert reads.get_run(store, run_id)["response"].startswith("<p>start</p>\n[plain: ***] [reversed: ***]")
     writer.close()
     files = [p for p in tmp_path.iterdir() if p.name.startswith("stream.db")]
     assert key_spellings_in_files(files, ECHO_KEY) == {}
@@ -154,9 +154,9 @@ def test_rows_stored_before_masking_are_masked_in_exports_and_previews(
     db = tmp_path / "old.db"
     store = RunStore(db)
     prompt = {"id": "p-1", "title": "Old", "category": "canvas", "kind": "html", "text": "Draw."}
-    _comparison, (run_id,) = store.create_comparison(prompt=prompt, model_ids=["openai:old"])
+    _comparison, (run_id,) = writes.create_comparison(store, prompt=prompt, model_ids=["openai:old"])
     echoed = echo_text(ECHO_KEY, "all")
-    store.update_run(run_id, status="failed", error=f"gateway said {echoed}", artifact=f"<p>{echoed}</p>")
+    writes.update_run(store, run_id, status="failed", error=f"gateway said {echoed}", artifact=f"<p>{echoed}</p>")
     store.close()
     out = tmp_path / "old.csv"
     result = _cli({**os.environ, "CANVASBENCH_DB": str(db), "OPENAI_API_KEY": ECHO_KEY}, "export", "--output", str(out))
@@ -211,3 +211,18 @@ def test_every_spelling_of_a_key_is_masked_in_log_lines_even_quoted_by_repr(
     err = capsys.readouterr().err
     assert err.count("bad key ") == len(key_echoes(ECHO_KEY))
     assert key_spellings_in(err, ECHO_KEY) == []
+
+
+def test_masking_a_key_loads_no_provider() -> None:
+    # redact sits below the providers: the registry hands it the key variables, it never imports the registry.
+    code = (
+        "import sys\n"
+        "from canvasbench.redact import redact\n"
+        "print(redact('key=secret-value-1234 end'), 'canvasbench.providers.registry' in sys.modules)\n"
+        "from canvasbench.providers.registry import register_provider\n"
+        "register_provider('mine', object, key_env_vars=('MINE_SECRET',))\n"
+        "print(redact('my key my-provider-key-99'))\n"
+    )
+    env = {**os.environ, "GEMINI_API_KEY": "secret-value-1234", "MINE_SECRET": "my-provider-key-99"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.splitlines() == ["key=*** end False", "my key ***"]

@@ -12,7 +12,7 @@ import pytest
 
 from canvasbench.errors import StoreError
 from canvasbench.ids import id_time_ms, new_id
-from canvasbench.store import RunStore, migrations
+from canvasbench.store import RunStore, migrations, reads, writes
 
 PROMPT = {"id": "p-1", "title": "Boids", "category": "canvas", "kind": "html", "text": "Write boids."}
 
@@ -49,7 +49,7 @@ def test_blank_database_gets_the_exact_schema(tmp_path: Path) -> None:
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     path = tmp_path / "again.db"
     store = RunStore(path)
-    store.create_comparison(prompt=PROMPT, model_ids=["gemini:a"])
+    writes.create_comparison(store, prompt=PROMPT, model_ids=["gemini:a"])
     applied = [m.name for m in migrations.applied(store.db)]
     again = RunStore(path)
     assert [m.name for m in migrations.applied(again.db)] == applied
@@ -80,10 +80,11 @@ def test_foreign_keys_are_enforced() -> None:
 
 def test_comparison_runs_keep_model_order_and_ids_sort_by_time() -> None:
     store = RunStore()
-    comparison_id, run_ids = store.create_comparison(
+    comparison_id, run_ids = writes.create_comparison(
+        store,
         prompt=PROMPT, model_ids=["openai:gpt-5.2", "gemini:gemini-3-flash-preview", "anthropic:claude-opus-4-6"]
     )
-    runs = store.runs_of(comparison_id)
+    runs = reads.runs_of(store, comparison_id)
     assert [r["id"] for r in runs] == run_ids == sorted(run_ids)
     assert [r["provider"] for r in runs] == ["openai", "gemini", "anthropic"]
     assert {r["status"] for r in runs} == {"queued"}
@@ -121,13 +122,15 @@ def test_each_thread_gets_its_own_connection() -> None:
 
 def test_concurrent_writers_never_see_a_locked_database() -> None:
     store = RunStore()
-    comparison_id, run_ids = store.create_comparison(prompt=PROMPT, model_ids=[f"openai:m{i}" for i in range(16)])
+    comparison_id, run_ids = writes.create_comparison(
+        store, prompt=PROMPT, model_ids=[f"openai:m{i}" for i in range(16)]
+    )
     errors: list[BaseException] = []
 
     def hammer(run_id: str) -> None:
         try:
             for i in range(60):
-                store.update_run(run_id, response="x" * i * 50, chars=i * 50, status="running")
+                writes.update_run(store, run_id, response="x" * i * 50, chars=i * 50, status="running")
         except BaseException as exc:  # pragma: no cover - the assertion below reports it
             errors.append(exc)
 
@@ -137,7 +140,7 @@ def test_concurrent_writers_never_see_a_locked_database() -> None:
     for t in threads:
         t.join()
     assert errors == []
-    assert {r["chars"] for r in store.runs_of(comparison_id)} == {59 * 50}
+    assert {r["chars"] for r in reads.runs_of(store, comparison_id)} == {59 * 50}
 
 
 @pytest.mark.parametrize("kind", ["directory", "not-sqlite", "unwritable-parent"])
@@ -166,11 +169,11 @@ def test_runs_left_running_by_a_dead_process_become_interrupted(tmp_path: Path) 
     path = tmp_path / "crash.db"
     script = f"""
 import os
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, writes
 s = RunStore({str(path)!r})
-c, runs = s.create_comparison(prompt={PROMPT!r}, model_ids=["gemini:a", "openai:b"])
-s.update_run(runs[0], status="running", response="<html><body>half a page")
-s.update_run(runs[1], status="done", response="<html></html>")
+c, runs = writes.create_comparison(s, prompt={PROMPT!r}, model_ids=["gemini:a", "openai:b"])
+writes.update_run(s, runs[0], status="running", response="<html><body>half a page")
+writes.update_run(s, runs[1], status="done", response="<html></html>")
 os._exit(0)
 """
     subprocess.run([sys.executable, "-c", script], check=True)
@@ -184,6 +187,16 @@ os._exit(0)
 
 def test_runs_of_a_live_process_are_left_alone() -> None:
     store = RunStore()
-    _, run_ids = store.create_comparison(prompt=PROMPT, model_ids=["gemini:a"])
-    store.update_run(run_ids[0], status="running")
-    assert RunStore().get_run(run_ids[0])["status"] == "running"
+    _, run_ids = writes.create_comparison(store, prompt=PROMPT, model_ids=["gemini:a"])
+    writes.update_run(store, run_ids[0], status="running")
+    assert reads.get_run(RunStore(), run_ids[0])["status"] == "running"
+
+
+def test_one_store_per_process_per_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The dashboard's sessions, its runner and its render checks share one store per database file.
+    from canvasbench.store import shared_store
+
+    monkeypatch.chdir(tmp_path)
+    first = shared_store(tmp_path / "a.db")
+    assert shared_store("a.db") is first  # the same file, however it is spelled
+    assert shared_store(tmp_path / "b.db") is not first

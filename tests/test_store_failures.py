@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 
 from canvasbench.cli import main
 from canvasbench.errors import StoreError
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, reads, writes
 from tests.fakes import fixtures, parse_model_name
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -36,9 +36,9 @@ def cli(*args: str) -> Result:
 
 def filled_store(path: Path, runs: int = 3) -> list[str]:
     store = RunStore(path)
-    _, run_ids = store.create_comparison(prompt=PROMPT, model_ids=[f"openai:m{i}" for i in range(runs)])
+    _, run_ids = writes.create_comparison(store, prompt=PROMPT, model_ids=[f"openai:m{i}" for i in range(runs)])
     for run_id in run_ids:
-        store.update_run(run_id, status="done", response="<html>" + "x" * 20_000 + "</html>")
+        writes.update_run(store, run_id, status="done", response="<html>" + "x" * 20_000 + "</html>")
     store.close()
     return run_ids
 
@@ -98,16 +98,16 @@ def _spawn_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProc
 
 def test_a_failed_write_raises_its_real_reason_not_a_rollback_error(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "full.db")
-    _, (run_id,) = store.create_comparison(prompt=PROMPT, model_ids=["openai:a"])
+    _, (run_id,) = writes.create_comparison(store, prompt=PROMPT, model_ids=["openai:a"])
     # SQLite's own page limit: the same "database or disk is full" a full disk gives, deterministically.
     pages = store.db.execute("PRAGMA page_count").fetchone()[0]
     store.db.execute(f"PRAGMA max_page_count = {pages + 2}")
     with pytest.raises(StoreError) as info:
-        store.update_run(run_id, response="y" * 200_000)
+        writes.update_run(store, run_id, response="y" * 200_000)
     assert "full" in str(info.value) and "rollback" not in str(info.value)
     assert not store.db.conn.in_transaction
-    store.update_run(run_id, status="running")  # the store is still usable for what fits
-    assert store.get_run(run_id)["status"] == "running"
+    writes.update_run(store, run_id, status="running")  # the store is still usable for what fits
+    assert reads.get_run(store, run_id)["status"] == "running"
 
 
 # --- a full disk ---------------------------------------------------------------------------------

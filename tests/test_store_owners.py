@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from canvasbench.cli import main
 from canvasbench.liveness import worker_token
-from canvasbench.run_writer import write_recovery_file
+from canvasbench.run.writer import write_recovery_file
 from canvasbench.store import RunStore, reads, writes
 from canvasbench.store.reads import GalleryFilter, RunFilter
 
@@ -34,11 +34,14 @@ def crashed(tmp_path: Path) -> tuple[Path, str, str, str]:
     """A database where a dead process left one run streaming (with text checkpointed) beside a finished one."""
     path = tmp_path / "bench.db"
     store = RunStore(path)
-    comparison_id, (orphan, finished) = store.create_comparison(prompt=PROMPT, model_ids=["openai:a", "openai:b"])
-    store.update_run(finished, status="done", response="<html></html>", artifact="<html></html>", artifact_kind="html")
-    store.update_run(orphan, status="running", worker=dead_worker(), started_at=writes.utc_now())
-    with store.write() as db:
-        writes.append_checkpoint(db, orphan, 0, "<html><body>half a ", "")
+    comparison_id, (orphan, finished) = writes.create_comparison(
+        store, prompt=PROMPT, model_ids=["openai:a", "openai:b"]
+    )
+    writes.update_run(
+        store, finished, status="done", response="<html></html>", artifact="<html></html>", artifact_kind="html"
+    )
+    writes.update_run(store, orphan, status="running", worker=dead_worker(), started_at=writes.utc_now())
+    writes.append_checkpoint(store, orphan, 0, "<html><body>half a ", "")
     store.close()
     return path, comparison_id, orphan, finished
 
@@ -52,12 +55,12 @@ def test_every_read_shows_a_dead_processs_run_as_interrupted(crashed: tuple[Path
     path, comparison_id, orphan, finished = crashed
     store = RunStore(path, read_only=True)  # as export and a published gallery open it: nothing is written
 
-    run = store.get_run(orphan)
+    run = reads.get_run(store, orphan)
     assert run is not None and run["status"] == "interrupted" and run["finish_reason"] == "error"
     assert "stopped before it finished" in run["error"] and run["response"] == "<html><body>half a "
-    by_id = {r["id"]: r for r in store.runs_of(comparison_id)}
+    by_id = {r["id"]: r for r in reads.runs_of(store, comparison_id)}
     assert (by_id[orphan]["status"], by_id[finished]["status"]) == ("interrupted", "done")
-    assert {r["id"]: r["status"] for r in store.run_metrics(comparison_id)}[orphan] == "interrupted"
+    assert {r["id"]: r["status"] for r in reads.run_metrics(store, comparison_id)}[orphan] == "interrupted"
     assert reads.run_status(store, orphan) == "interrupted"
     assert {r["run_id"]: r["status"] for r in reads.export_rows(store)}[orphan] == "interrupted"
     assert {r["id"]: r["status"] for r in reads.runs_table(store)}[orphan] == "interrupted"
@@ -87,43 +90,57 @@ def test_the_row_of_a_run_whose_text_went_to_a_file_says_where(crashed: tuple[Pa
     where = write_recovery_file(orphan, "<html><body>half a page</body></html>", "")
     assert where is not None
     store = RunStore(path, read_only=True)
-    assert str(where) in store.get_run(orphan)["error"]
+    assert str(where) in reads.get_run(store, orphan)["error"]
     assert str(where) in {r["run_id"]: r["error"] for r in reads.export_rows(store)}[orphan]
     store.close()
     store = RunStore(path)  # a writable open records it so, with the same words
-    assert stored_status(path, orphan) == "interrupted" and str(where) in store.get_run(orphan)["error"]
+    assert stored_status(path, orphan) == "interrupted" and str(where) in reads.get_run(store, orphan)["error"]
     store.close()
 
 
 def test_a_live_processs_runs_stay_running(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "live.db")
-    _, (run_id,) = store.create_comparison(prompt=PROMPT, model_ids=["openai:a"])
-    store.update_run(run_id, status="running")
+    _, (run_id,) = writes.create_comparison(store, prompt=PROMPT, model_ids=["openai:a"])
+    writes.update_run(store, run_id, status="running")
     reader = RunStore(tmp_path / "live.db", read_only=True)
-    assert reader.get_run(run_id)["status"] == "running"
+    assert reads.get_run(reader, run_id)["status"] == "running"
     assert [r["id"] for r in reads.active_runs(reader)] == [run_id]
 
 
 def test_a_run_streamed_from_another_machine_is_not_declared_dead_here(tmp_path: Path) -> None:
     # A database on a shared disk: that machine's pid says nothing here, whether or not one exists here.
     store = RunStore(tmp_path / "shared.db")
-    _, (run_id,) = store.create_comparison(prompt=PROMPT, model_ids=["openai:a"])
+    _, (run_id,) = writes.create_comparison(store, prompt=PROMPT, model_ids=["openai:a"])
     elsewhere = dead_worker().split("@")[0] + "@another-machine.example"
-    store.update_run(run_id, status="running", worker=elsewhere)
+    writes.update_run(store, run_id, status="running", worker=elsewhere)
     store.close()
-    assert RunStore(tmp_path / "shared.db", read_only=True).get_run(run_id)["status"] == "running"
-    assert RunStore(tmp_path / "shared.db").get_run(run_id)["status"] == "running"  # recovery leaves it too
+    assert reads.get_run(RunStore(tmp_path / "shared.db", read_only=True), run_id)["status"] == "running"
+    assert reads.get_run(RunStore(tmp_path / "shared.db"), run_id)["status"] == "running"  # recovery leaves it too
 
 
 def test_the_dashboards_cache_key_changes_when_a_runs_process_dies(tmp_path: Path) -> None:
     # The dashboard caches its lists until the file changes; a killed process changes nothing in the file.
     store = RunStore(tmp_path / "bench.db")
-    _, (run_id,) = store.create_comparison(prompt=PROMPT, model_ids=["openai:a"])
+    _, (run_id,) = writes.create_comparison(store, prompt=PROMPT, model_ids=["openai:a"])
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
-    store.update_run(run_id, status="running", worker=worker_token(proc.pid))
+    writes.update_run(store, run_id, status="running", worker=worker_token(proc.pid))
     before = reads.data_version(store)
     assert reads.data_version(store) == before and reads.get_run(store, run_id)["status"] == "running"
     proc.kill()
     proc.wait()
     assert reads.data_version(store) != before
     assert reads.get_run(store, run_id)["status"] == "interrupted"
+
+
+def test_runs_are_recovered_where_a_store_is_opened_to_write_not_to_look_up(
+    crashed: tuple[Path, str, str, str],
+) -> None:
+    # A re-run's lookup or the leaderboard only reads: the dead process's run stays as stored (reads show it
+    # as interrupted anyway); a command that writes folds it into an interrupted run.
+    from canvasbench.cli.common import open_store
+
+    path, _, orphan, _ = crashed
+    assert reads.get_run(open_store(str(path), writes=False), orphan)["status"] == "interrupted"
+    assert stored_status(path, orphan) == "running"
+    open_store(str(path))
+    assert stored_status(path, orphan) == "interrupted"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from canvasbench.run_writer import write_recovery_file
-from canvasbench.store import RunStore
+from canvasbench.run.writer import write_recovery_file
+from canvasbench.store import RunStore, writes
 
 PROMPT = {"id": "p-1", "title": "Boids", "category": "canvas", "kind": "html", "text": "Write boids."}
 RUN_ID = "01JRUNPLANTED"
@@ -124,7 +124,7 @@ def test_a_recovery_folder_others_control_is_refused_for_the_users_own(
 def test_a_new_database_and_its_wal_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
     path = tmp_path / "new" / "bench.db"
     store = RunStore(path)
-    store.create_comparison(prompt=PROMPT, model_ids=["openai:a"])
+    writes.create_comparison(store, prompt=PROMPT, model_ids=["openai:a"])
     files = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
     assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}
     store.close()

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from canvasbench.errors import CanvasBenchError, MissingKeyError, UsageError
-from canvasbench.prompts import SuitePrompt, custom_prompt
 from canvasbench.providers.base import GenerationRequest, ThinkingLevel
+from canvasbench.run.prompt_suite import SuitePrompt, custom_prompt
 from ui import data
 
 
@@ -65,7 +65,7 @@ def launch(
     deadline_s: float | None = None,
 ) -> str:
     """Hand the comparison to the background runner; returns its id at once."""
-    from canvasbench.runner import RunOptions
+    from canvasbench.run.runner import RunOptions
 
     options = RunOptions(
         max_output_tokens=max_output_tokens, thinking=thinking, temperature=temperature, deadline_s=deadline_s
@@ -75,16 +75,15 @@ def launch(
 
 def rerun(comparison_id: str) -> str:
     """Start a comparison again with the same prompt, models (repeats included) and options; returns the new id."""
-    from canvasbench.comparisons import rerun_request
-    from canvasbench.runner import RunOptions
+    from canvasbench.run.comparisons import rerun_request
 
     request = rerun_request(data.store(), comparison_id)
-    return str(data.runner().submit(request.prompt, request.model_ids, RunOptions(**request.options)))
+    return str(data.runner().submit(request.prompt, request.model_ids, request.options))
 
 
 def delete(comparison_id: str) -> int:
     """Delete a finished comparison with its runs and render checks; returns how many runs were deleted."""
-    from canvasbench.comparisons import delete_comparison
+    from canvasbench.run.comparisons import delete_comparison
 
     return delete_comparison(data.store(), comparison_id)
 

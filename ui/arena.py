@@ -10,7 +10,7 @@ import streamlit as st
 from canvasbench.arena.pairing import ArenaPair, next_pair, next_unvoted
 from canvasbench.arena.votes import OUTCOME_LABELS, record_vote
 from canvasbench.errors import CanvasBenchError
-from canvasbench.sandbox import sandbox_document
+from canvasbench.sandbox.document import sandbox_document
 from canvasbench.store import RunStore
 from canvasbench.store.reads import latest_checks, latest_scores
 from canvasbench.store.writes import delete_vote

@@ -13,8 +13,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from canvasbench import formatting
-from canvasbench.model_summary import outlier_cap
+from canvasbench.present import formatting
+from canvasbench.present.model_summary import outlier_cap
+from canvasbench.status import Verdict
 from ui.colours import colour
 
 _LAYOUT: dict[str, Any] = {
@@ -132,11 +133,11 @@ def _figures(version: str, _frame: pd.DataFrame) -> dict[str, dict[str, Any] | N
         )
 
     checked = frame.dropna(subset=["render_verdict"])
-    checked = checked[checked["render_verdict"] != "not checked"]
+    checked = checked[checked["render_verdict"] != Verdict.NOT_CHECKED]
     if checked.empty:
         out["render_share"] = None
     else:
-        share = checked.assign(clean=checked["render_verdict"] == "renders").groupby("model_id")["clean"]
+        share = checked.assign(clean=checked["render_verdict"] == Verdict.RENDERS).groupby("model_id")["clean"]
         values = share.mean()
         out["render_share"] = _figure(
             [

@@ -6,9 +6,9 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench.code_page import diff_page, too_big_to_diff, viewer_page
-from canvasbench.comparisons import sample_labels
-from canvasbench.sandbox import sandbox_document
+from canvasbench.present.code_page import diff_page, too_big_to_diff, viewer_page
+from canvasbench.run.comparisons import sample_labels
+from canvasbench.sandbox.document import sandbox_document
 from ui.format import md
 
 HEIGHT = 760

@@ -4,89 +4,83 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
-from canvasbench.highlight import highlighted_page
 from canvasbench.paths import db_path
-from canvasbench.store import RunStore
-from canvasbench.store import reads as queries
+from canvasbench.present.highlight import highlighted_page
+from canvasbench.store import RunStore, reads, shared_store
+from canvasbench.store.per_database import PerDatabase
 
 if TYPE_CHECKING:
     from canvasbench.render import RenderCheckPool
 
 
-@st.cache_resource(show_spinner=False)
-def _store_for(path: str) -> RunStore:
-    # RunStore opens one connection per thread, so one instance serves every session's script thread.
-    return RunStore(path)
-
-
 def store() -> RunStore:
     """The database in use (`CANVASBENCH_DB` or the default); raises StoreError when it cannot be opened."""
-    return _store_for(str(db_path()))
-
-
-@st.cache_resource(show_spinner=False)
-def _render_pool_for(path: str) -> RenderCheckPool:
-    from canvasbench.render import shared_pool
-
-    return shared_pool(path)
+    return shared_store(db_path())
 
 
 def render_pool() -> RenderCheckPool:
     """The process-wide render-check pool for the database in use (a check without chromium says why)."""
-    return _render_pool_for(str(store().path))
+    from canvasbench.render import shared_pool
+
+    return shared_pool(store().path)
 
 
-@st.cache_resource(show_spinner=False)
-def _runner_for(path: str) -> Any:
-    from canvasbench.runner import shared_runner
+def _checked_runner(path: Path) -> Any:
+    from canvasbench.render import shared_pool
+    from canvasbench.run.runner import shared_runner
 
     runner = shared_runner(path)
-    pool = _render_pool_for(path)
+    pool = shared_pool(path)
     # Every finished run gets checked in headless Chromium; its screenshot becomes the thumbnail.
     runner.add_run_finished_hook(lambda run_id, _status: pool.on_run_finished(run_id))
     return runner
 
 
+# The process's runner for the database, its render-check hook wired once.
+_runners: PerDatabase[Any] = PerDatabase(_checked_runner, usable=lambda runner: not runner._closed)
+
+
 def runner() -> Any:
     """The process-wide background runner for the database in use (outlives page switches and sessions)."""
-    return _runner_for(str(store().path))
+    return _runners.get(store().path)
 
 
 def version() -> str:
     """The data version of the database (changes on every write); cache key for list reads."""
-    return queries.data_version(store())
+    return reads.data_version(store())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _gallery(path: str, data_version: str, flt: queries.GalleryFilter, limit: int, offset: int) -> queries.GalleryPage:
-    return queries.gallery_page(_store_for(path), flt, limit=limit, offset=offset)
+def _gallery(path: str, data_version: str, flt: reads.GalleryFilter, limit: int, offset: int) -> reads.GalleryPage:
+    return reads.gallery_page(shared_store(path), flt, limit=limit, offset=offset)
 
 
-def gallery_page(flt: queries.GalleryFilter, *, limit: int, offset: int) -> queries.GalleryPage:
+def gallery_page(flt: reads.GalleryFilter, *, limit: int, offset: int) -> reads.GalleryPage:
     """One page of gallery cards (cached until the database changes)."""
     s = store()
-    return _gallery(str(s.path), queries.data_version(s), flt, limit, offset)
+    return _gallery(str(s.path), reads.data_version(s), flt, limit, offset)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _filter_options(path: str, data_version: str) -> dict[str, list[Any]]:
-    return queries.filter_options(_store_for(path))
+    return reads.filter_options(shared_store(path))
 
 
 def filter_options() -> dict[str, list[Any]]:
     """Categories, model ids, prompts and statuses present in the database."""
     s = store()
-    return _filter_options(str(s.path), queries.data_version(s))
+    return _filter_options(str(s.path), reads.data_version(s))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _runs_frame(path: str, data_version: str, flt: queries.RunFilter) -> pd.DataFrame:
-    rows = queries.runs_table(_store_for(path), flt)
+def _runs_frame(path: str, data_version: str, flt: reads.RunFilter) -> pd.DataFrame:
+    rows = reads.runs_table(shared_store(path), flt)
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
@@ -97,32 +91,32 @@ def _runs_frame(path: str, data_version: str, flt: queries.RunFilter) -> pd.Data
     return frame
 
 
-def runs_frame(flt: queries.RunFilter) -> pd.DataFrame:
+def runs_frame(flt: reads.RunFilter) -> pd.DataFrame:
     """The runs table for the metrics page as a DataFrame (cached until the database changes)."""
     s = store()
-    return _runs_frame(str(s.path), queries.data_version(s), flt)
+    return _runs_frame(str(s.path), reads.data_version(s), flt)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _recent(path: str, data_version: str, limit: int) -> list[dict[str, Any]]:
-    return queries.recent_comparisons(_store_for(path), limit)
+    return reads.recent_comparisons(shared_store(path), limit)
 
 
 def recent_comparisons(limit: int = 200) -> list[dict[str, Any]]:
     """The newest comparisons for pickers."""
     s = store()
-    return _recent(str(s.path), queries.data_version(s), limit)
+    return _recent(str(s.path), reads.data_version(s), limit)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _timeline(path: str, data_version: str, comparison_id: str) -> list[dict[str, Any]]:
-    return queries.timeline(_store_for(path), comparison_id)
+    return reads.timeline(shared_store(path), comparison_id)
 
 
 def timeline(comparison_id: str) -> list[dict[str, Any]]:
     """Timeline samples per run of one comparison."""
     s = store()
-    return _timeline(str(s.path), queries.data_version(s), comparison_id)
+    return _timeline(str(s.path), reads.data_version(s), comparison_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=48)
@@ -133,7 +127,7 @@ def highlighted(run_id: str, updated_at: str | None, kind: str, _code: str) -> s
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _full_run(path: str, run_id: str, updated_at: str | None) -> dict[str, Any] | None:
-    return _store_for(path).get_run(run_id)
+    return reads.get_run(shared_store(path), run_id)
 
 
 def full_run(run_id: str, updated_at: str | None) -> dict[str, Any] | None:
@@ -143,25 +137,25 @@ def full_run(run_id: str, updated_at: str | None) -> dict[str, Any] | None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _prices(path: str, data_version: str) -> Any:
-    from canvasbench.pricing import load_prices
+    from canvasbench.measure.pricing import load_prices
 
     return load_prices()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _typical_output(path: str, data_version: str, model_id: str) -> int | None:
-    from canvasbench.estimate import typical_output
+    from canvasbench.measure.estimate import typical_output
 
-    return typical_output(_store_for(path), model_id)
+    return typical_output(shared_store(path), model_id)
 
 
 def estimate(model_id: str, text: str) -> Any:
     """The pre-launch estimate for one model (prices and typical outputs cached until the database changes)."""
     from canvasbench.errors import PriceFileError
-    from canvasbench.estimate import estimate as estimate_for
+    from canvasbench.measure.estimate import estimate as estimate_for
 
     s = store()
-    version = queries.data_version(s)
+    version = reads.data_version(s)
     try:
         prices = _prices(str(s.path), version)
     except PriceFileError:
@@ -171,7 +165,7 @@ def estimate(model_id: str, text: str) -> Any:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _tile_image(path: str, run_id: str, checked_at: str | None, width: int) -> bytes | None:
-    png = queries.screenshot_of(_store_for(path), run_id)
+    png = reads.screenshot_of(shared_store(path), run_id)
     if not png:
         return None
     try:
@@ -218,4 +212,4 @@ def _winner(path: str, data_version: str, comparison_id: str) -> dict[str, Any] 
 def winner(comparison_id: str) -> dict[str, Any] | None:
     """A comparison's winner (by votes, else by the judge), or None while undecided."""
     s = store()
-    return _winner(str(s.path), queries.data_version(s), comparison_id)
+    return _winner(str(s.path), reads.data_version(s), comparison_id)

@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from canvasbench.store import shared_store
 from canvasbench.store.reads import latest_check, moments_of
 from ui import data
 from ui.format import md
@@ -19,7 +20,7 @@ def _filmstrip(path: str, run_id: str, checked_at: str | None) -> tuple[list[tup
     """The check's three screenshots scaled down as JPEGs, and its facts (cached per check)."""
     from PIL import Image
 
-    store = data._store_for(path)
+    store = shared_store(path)
     row = latest_check(store, run_id) or {}
     facts = {key: row.get(key) for key in ("animates", "responds_to_input", "interaction")}
     frames: list[tuple[str, bytes | None]] = []

@@ -1,6 +1,6 @@
 """Markdown for pages: safe escaping of untrusted text and the status, verdict and key badges.
 
-Numbers (costs, durations, counts) are formatted by `canvasbench.formatting`, shared with the CLI.
+Numbers (costs, durations, counts) are formatted by `canvasbench.present.formatting`, shared with the CLI.
 """
 
 from __future__ import annotations
@@ -8,17 +8,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from canvasbench.run_status import RunState, describe_run
+from canvasbench.present.outcome import RunState, describe_run
+from canvasbench.status import Verdict
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&])")
 
 # Streamlit's own icon font and badges: they render the same everywhere (no system emoji font needed).
-VERDICT_BADGES = {
-    "renders": ":green-badge[:material/visibility: renders]",
-    "renders with errors": ":orange-badge[:material/bug_report: renders with errors]",
-    "blank": ":gray-badge[:material/check_box_outline_blank: blank]",
-    "crashed": ":red-badge[:material/dangerous: crashed]",
-    "not checked": ":gray-badge[not checked]",
+VERDICT_BADGES: dict[str, str] = {
+    Verdict.RENDERS: ":green-badge[:material/visibility: renders]",
+    Verdict.RENDERS_WITH_ERRORS: ":orange-badge[:material/bug_report: renders with errors]",
+    Verdict.BLANK: ":gray-badge[:material/check_box_outline_blank: blank]",
+    Verdict.CRASHED: ":red-badge[:material/dangerous: crashed]",
+    Verdict.NOT_CHECKED: ":gray-badge[not checked]",
 }
 KEY_SET = ":green[:material/check_circle:]"
 KEY_MISSING = ":gray[:material/radio_button_unchecked:]"
@@ -50,5 +51,5 @@ def run_badge(run: dict[str, Any], stalled_s: float | None = None) -> str:
 
 def verdict_label(verdict: str | None) -> str:
     """A render-check verdict as a coloured badge (markdown)."""
-    verdict = verdict or "not checked"
+    verdict = verdict or Verdict.NOT_CHECKED
     return VERDICT_BADGES.get(verdict, f":gray-badge[{md(verdict)}]")

@@ -7,14 +7,13 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench import formatting
 from canvasbench.errors import CanvasBenchError
-from canvasbench.preview_server import PreviewServer, preview_server
+from canvasbench.present import formatting
 from canvasbench.providers.builtins import environment_variables
 from canvasbench.providers.endpoints import BUILTIN_ENDPOINTS
-from canvasbench.sandbox import PreviewNetwork
-from canvasbench.store import RunStore
-from canvasbench.store import reads as queries
+from canvasbench.sandbox.document import PreviewNetwork
+from canvasbench.sandbox.preview_server import PreviewServer, preview_server
+from canvasbench.store import RunStore, reads
 from ui import data
 from ui.format import KEY_MISSING, KEY_SET, md
 from ui.text import literal
@@ -123,11 +122,11 @@ def _live_network_setting() -> None:
 
 
 def _runs_in_progress(store: RunStore) -> None:
-    active = bool(queries.active_runs(store))
+    active = bool(reads.active_runs(store))
 
     @st.fragment(run_every=2.0 if active else None)
     def panel() -> None:
-        runs = queries.active_runs(store)
+        runs = reads.active_runs(store)
         st.caption("Runs in progress")
         if not runs:
             st.markdown("None right now.")

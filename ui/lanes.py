@@ -7,8 +7,8 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench import formatting
-from canvasbench.run_status import StallWatch, describe_run
+from canvasbench.present import formatting
+from canvasbench.present.outcome import StallWatch, describe_run
 from ui import data, views
 from ui.format import md, state_badge
 from ui.text import clipped

@@ -6,8 +6,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from canvasbench import formatting
 from canvasbench.arena.bradley_terry import Fit
+from canvasbench.present import formatting
 from ui.charts import _esc, colour
 
 

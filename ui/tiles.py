@@ -7,10 +7,11 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench import formatting
-from canvasbench.comparisons import sample_labels
+from canvasbench.present import formatting
+from canvasbench.present.outcome import describe_run
 from canvasbench.providers.catalogue import model_info
-from canvasbench.run_status import describe_run
+from canvasbench.run.comparisons import sample_labels
+from canvasbench.status import Verdict
 from ui import data, state
 from ui.colours import colour
 from ui.text import clipped, clipped_html, md_iso
@@ -46,7 +47,9 @@ _TONES = {
     "gray": ("#eef0f3", "#555b66"),
     "violet": ("#f0eafd", "#6941c6"),
 }
-_VERDICT_TONES = {"renders": "green", "renders with errors": "orange", "blank": "gray", "crashed": "red"}
+_VERDICT_TONES: dict[str, str] = {
+    Verdict.RENDERS: "green", Verdict.RENDERS_WITH_ERRORS: "orange", Verdict.BLANK: "gray", Verdict.CRASHED: "red"
+}
 _GRID = "display:grid;grid-template-columns:repeat({n},minmax(0,1fr));gap:8px;width:100%"
 _TILE = "border:1px solid rgba(49,51,63,0.15);border-radius:8px;padding:6px;min-width:0;overflow:hidden"
 _SHOT = "width:100%;aspect-ratio:16/10;object-fit:cover;object-position:top;border-radius:6px;display:block"

@@ -8,11 +8,12 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench import formatting
-from canvasbench.reasoning import inband_reasoning
-from canvasbench.run_status import describe_run
-from canvasbench.sandbox import sandbox_document
+from canvasbench.measure.reasoning import inband_reasoning
+from canvasbench.present import formatting
+from canvasbench.present.outcome import describe_run
+from canvasbench.sandbox.document import sandbox_document
 from canvasbench.status import ACTIVE_STATUSES as ACTIVE
+from canvasbench.status import Verdict
 from ui import data, state
 from ui.filmstrip import filmstrip
 from ui.format import md, one_line, run_badge, verdict_label
@@ -125,7 +126,7 @@ def verdict_badge(check: dict[str, Any] | None) -> None:
     """The render check's verdict with its errors (from the headless-Chromium check), if one ran."""
     if not check:
         return
-    verdict = check.get("verdict") or "not checked"
+    verdict = check.get("verdict") or Verdict.NOT_CHECKED
     errors = check.get("errors") or []
     text = verdict_label(verdict)
     if check.get("js_errors"):

@@ -13,10 +13,12 @@ from canvasbench.arena.outcomes import (
     human_outcomes,
     judge_outcomes,
 )
+from canvasbench.status import RENDERED, Verdict
 from canvasbench.store import RunStore, reads
+from canvasbench.store.reads import EVERYTHING, ArenaFilter
 
 Basis = Literal["human", "judge"]
-_RENDERS = ("renders", "renders with errors")
+_RENDERS = RENDERED
 
 
 
@@ -31,11 +33,9 @@ class Leaderboard:
     agreement: Agreement
 
 
-def model_stats(
-    store: RunStore, *, category: str | None = None, since: str | None = None, until: str | None = None
-) -> dict[str, dict[str, Any]]:
+def model_stats(store: RunStore, scope: ArenaFilter = EVERYTHING) -> dict[str, dict[str, Any]]:
     """Per model, over its finished runs: median cost per generation, median latency, share that render."""
-    rows = reads.finished_run_figures(store, category=category, since=since, until=until)
+    rows = reads.finished_run_figures(store, scope)
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         grouped.setdefault(row["model_id"], []).append(row)
@@ -43,7 +43,7 @@ def model_stats(
     for model, runs in grouped.items():
         costs = [r["cost_usd"] for r in runs if r["cost_usd"] is not None]
         latencies = [r["latency_s"] for r in runs if r["latency_s"] is not None]
-        checked = [r for r in runs if r["verdict"] and r["verdict"] != "not checked"]
+        checked = [r for r in runs if r["verdict"] and r["verdict"] != Verdict.NOT_CHECKED]
         stats[model] = {
             "median_cost_usd": statistics.median(costs) if costs else None,
             "median_latency_s": statistics.median(latencies) if latencies else None,
@@ -58,21 +58,19 @@ def leaderboard(
     store: RunStore,
     *,
     by: Basis = "human",
-    category: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    judge_model: str | None = None,
+    scope: ArenaFilter = EVERYTHING,
     rounds: int = bradley_terry.BOOTSTRAP_ROUNDS,
 ) -> Leaderboard:
     """Fit and rank; the agreement always compares judge and humans on the same filters.
 
-    Without `judge_model` the verdicts of every judge model count (each judge's verdict on a pair is one outcome).
+    Without a judge model in `scope` the verdicts of every judge model count (each judge's verdict on a pair
+    is one outcome); the judge model filters judgments only.
     """
-    human = human_outcomes(store, category=category, since=since, until=until)
-    judge = judge_outcomes(store, category=category, since=since, until=until, judge_model=judge_model)
+    human = human_outcomes(store, scope)
+    judge = judge_outcomes(store, scope)
     chosen = human if by == "human" else judge
     fit = bradley_terry.fit([(o.model_a, o.model_b, o.score) for o in chosen], rounds=rounds)
-    stats = model_stats(store, category=category, since=since, until=until)
+    stats = model_stats(store, scope)
     rows = []
     for rank, model in enumerate(fit.ranked(), start=1):
         extra = stats.get(model, {"median_cost_usd": None, "median_latency_s": None, "render_share": None, "runs": 0})
@@ -97,8 +95,8 @@ def winner_of(store: RunStore, comparison_id: str) -> dict[str, Any] | None:
     score over its outcomes must lead every other run, else there is no winner.
     """
     for source, outcomes in (
-        ("votes", human_outcomes(store, comparison_id=comparison_id)),
-        ("judge", judge_outcomes(store, comparison_id=comparison_id)),
+        ("votes", human_outcomes(store, ArenaFilter(comparison_id=comparison_id))),
+        ("judge", judge_outcomes(store, ArenaFilter(comparison_id=comparison_id))),
     ):
         if not outcomes:
             continue

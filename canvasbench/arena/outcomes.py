@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from canvasbench.store import RunStore, reads
+from canvasbench.store.reads import EVERYTHING, ArenaFilter
 
 # A "both bad" vote says neither model did better: it counts as a tie, as the public arenas count it.
 _SCORE = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
@@ -32,16 +33,9 @@ class PairOutcome:
         return self.score if run_id == self.run_a else 1.0 - self.score
 
 
-def human_outcomes(
-    store: RunStore,
-    *,
-    category: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    comparison_id: str | None = None,
-) -> list[PairOutcome]:
-    """Every vote as an outcome (left = a), filtered by the comparison's category and the vote's date."""
-    rows = reads.vote_outcomes(store, category=category, since=since, until=until, comparison_id=comparison_id)
+def human_outcomes(store: RunStore, scope: ArenaFilter = EVERYTHING) -> list[PairOutcome]:
+    """Every vote as an outcome (left = a), filtered by the comparison and the vote's date."""
+    rows = reads.vote_outcomes(store, scope)
     return [
         PairOutcome(row["comparison_id"], row["left_run_id"], row["right_run_id"], row["ml"], row["mr"],
                     _SCORE[row["outcome"]])
@@ -61,22 +55,12 @@ def combine_orders(first: str, second: str) -> float | None:
     return 0.5
 
 
-def judge_outcomes(
-    store: RunStore,
-    *,
-    category: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    judge_model: str | None = None,
-    comparison_id: str | None = None,
-) -> list[PairOutcome]:
+def judge_outcomes(store: RunStore, scope: ArenaFilter = EVERYTHING) -> list[PairOutcome]:
     """The judge's outcome per pair of runs: both-order pairwise verdicts where they exist, else score differences.
 
     Only the latest successful judgment counts per run (score) or per order (pairwise) and judge model.
     """
-    rows = reads.verdict_judgments(
-        store, category=category, since=since, until=until, judge_model=judge_model, comparison_id=comparison_id
-    )
+    rows = reads.verdict_judgments(store, scope)
     models = reads.models_of_runs(store, sorted({r[k] for r in rows for k in _RUN_KEYS if r.get(k)}))
     latest_score: dict[tuple[str, str], dict[str, Any]] = {}
     latest_pair: dict[tuple[str, str, str], dict[str, Any]] = {}

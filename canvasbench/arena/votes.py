@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from canvasbench.errors import UsageError
 from canvasbench.status import ACTIVE_STATUSES
-from canvasbench.store import RunStore, writes
+from canvasbench.store import RunStore, reads, writes
 
 OUTCOMES = ("left", "right", "tie", "both_bad")
 OUTCOME_LABELS = {"left": "A is better", "right": "B is better", "tie": "Tie", "both_bad": "Both are bad"}
@@ -19,7 +19,7 @@ def record_vote(
     if left_run_id == right_run_id:
         raise UsageError("A vote compares two different runs.")
     for run_id in (left_run_id, right_run_id):
-        run = store.get_run(run_id)
+        run = reads.get_run(store, run_id)
         if run is None or run["comparison_id"] != comparison_id:
             raise UsageError(f"Run '{run_id}' is not part of comparison '{comparison_id}'.")
         if run["status"] in ACTIVE_STATUSES:

@@ -19,18 +19,12 @@ from canvasbench.cli.common import (
     sigterm_as_interrupt,
 )
 from canvasbench.paths import mirror_dir
-from canvasbench.render import (
-    MIRROR_PACKAGES,
-    CheckLimits,
-    RenderCheck,
-    RenderCheckPool,
-    build_mirror,
-    load_mirror,
-    save_check,
-)
+from canvasbench.render import CheckLimits, RenderCheck, RenderCheckPool, save_check
 from canvasbench.render.processes import chromium_path
 from canvasbench.render.verdict import NOT_CHECKED, not_checked
-from canvasbench.store import RunStore
+from canvasbench.sandbox.mirror import MIRROR_PACKAGES, load_mirror
+from canvasbench.sandbox.mirror_build import build_mirror
+from canvasbench.store import RunStore, reads
 from canvasbench.store.reads import unchecked_run_ids
 
 
@@ -38,20 +32,10 @@ from canvasbench.store.reads import unchecked_run_ids
 @click.argument("run_ids", nargs=-1, metavar="[RUN_ID ...]")
 @click.option("--all-unchecked", is_flag=True, help="Check every finished run with an artifact and no check yet.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array: verdict and evidence per run.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(1, 300),
-    default=10.0,
-    show_default=True,
-    help="Seconds a page may take to load before it is stopped.",
-)
-@click.option(
-    "--watch",
-    type=click.FloatRange(0.5, 60),
-    default=3.0,
-    show_default=True,
-    help="Seconds to watch each page after it loads (animation frames, late errors).",
-)
+@click.option("--timeout", type=click.FloatRange(1, 300), default=10.0, show_default=True,
+              help="Seconds a page may take to load before it is stopped.")
+@click.option("--watch", type=click.FloatRange(0.5, 60), default=3.0, show_default=True,
+              help="Seconds to watch each page after it loads (animation frames, late errors).")
 @click.option("--workers", type=click.IntRange(1, 8), default=2, show_default=True, help="Checks at a time.")
 @db_option
 @clean_errors
@@ -71,7 +55,7 @@ def check_command(
     """
     store = open_store(db)
     ids = list(dict.fromkeys(run_ids))
-    unknown = [rid for rid in ids if store.get_run(rid) is None]
+    unknown = [rid for rid in ids if reads.get_run(store, rid) is None]
     if unknown:
         raise UsageFailure(
             f"Unknown run id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
@@ -134,7 +118,7 @@ INTERRUPTED = (
 
 def _report(store: RunStore, run_id: str, check: RenderCheck, as_json: bool) -> dict[str, object]:
     """Print one run's check (unless --json) and return it as the JSON output describes it."""
-    run = store.get_run(run_id) or {}
+    run = reads.get_run(store, run_id) or {}
     if check.verdict == NOT_CHECKED:
         save_check(store, run_id, check)  # an interrupted check is recorded as not checked, never lost
     if not as_json:

@@ -100,7 +100,7 @@ def open_store(db: str | None, *, read_only: bool = False, writes: bool = True) 
     from canvasbench.store.reads import integrity_problems
     from canvasbench.store.run_store import damaged_message, read_only_message
 
-    store = RunStore(db, read_only=read_only)
+    store = RunStore(db, read_only=read_only, recover=writes)  # recovering interrupted runs is a write
     if read_only or not writes:
         return store
     if store.read_only:

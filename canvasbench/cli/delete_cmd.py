@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from canvasbench.cli.common import clean_errors, db_option, open_store
-from canvasbench.comparisons import delete_comparison
+from canvasbench.run.comparisons import delete_comparison
 
 
 @click.command("delete")

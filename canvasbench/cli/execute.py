@@ -14,8 +14,9 @@ import click
 
 from canvasbench.cli.common import EXIT_INTERRUPTED, open_store, sigterm_as_interrupt
 from canvasbench.errors import StoreError
-from canvasbench.runner import Runner, RunOptions
+from canvasbench.run.runner import Runner, RunOptions
 from canvasbench.status import Status
+from canvasbench.store import reads
 
 if TYPE_CHECKING:
     from canvasbench.render import RenderCheckPool
@@ -69,7 +70,9 @@ def execute(
         from canvasbench.render import RenderCheckPool  # playwright: only when checks are on
 
         checks = RenderCheckPool(store.path)
-    runner = Runner(store, default_concurrency=concurrency, on_run_finished=_check_hook(checks))
+    runner = Runner(store, default_concurrency=concurrency)
+    if checks is not None:
+        runner.add_run_finished_hook(_check_hook(checks))
     comparisons: dict[str, str | None] = {}
     interrupted = True  # until the runs are seen to the end
 
@@ -77,7 +80,7 @@ def execute(
         return [
             {**row, "prompt_id": label} if label is not None else row
             for cid, label in comparisons.items()
-            for row in runner.store.run_metrics(cid)
+            for row in reads.run_metrics(runner.store, cid)
         ]
 
     try:
@@ -150,10 +153,8 @@ def _settle(runner: Runner, fetch: Callable[[], Rows]) -> tuple[Rows, list[str]]
     return rows, problems
 
 
-def _check_hook(checks: RenderCheckPool | None) -> Callable[[str, str], None] | None:
+def _check_hook(checks: RenderCheckPool) -> Callable[[str, str], None]:
     """Queue a render check for each finished run, except runs the user cancelled (Ctrl-C must exit quickly)."""
-    if checks is None:
-        return None
 
     def hook(run_id: str, status: str) -> None:
         if status != Status.CANCELLED:

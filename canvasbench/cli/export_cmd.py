@@ -10,8 +10,8 @@ import click
 
 from canvasbench.cli.common import clean_errors, db_option, open_store
 from canvasbench.errors import UsageError
-from canvasbench.export import EXPORT_FORMATS, write_export
-from canvasbench.store import RunStore
+from canvasbench.present.export import EXPORT_FORMATS, write_export
+from canvasbench.store import RunStore, reads
 from canvasbench.store.reads import (
     EXPORT_COLUMNS,
     JUDGMENT_EXPORT_COLUMNS,
@@ -70,7 +70,7 @@ def export_command(db: str | None, fmt: str | None, output: Path | None, compari
         raise UsageError(f"--output {output} is the database itself: choose another file.")
     columns: tuple[str, ...] = EXPORT_COLUMNS
     try:
-        if comparison_id is not None and store.get_comparison(comparison_id) is None:
+        if comparison_id is not None and reads.get_comparison(store, comparison_id) is None:
             raise UsageError(f"No comparison '{comparison_id}' in {store.path}.")
         if table == "runs":
             rows = export_rows(store, comparison_id=comparison_id)

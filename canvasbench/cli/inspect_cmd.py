@@ -7,10 +7,10 @@ import sys
 
 import click
 
-from canvasbench import formatting
-from canvasbench.analysis import ResponseAnalysis, analyse_response
 from canvasbench.cli.common import clean_errors
 from canvasbench.errors import UsageError
+from canvasbench.measure.analysis import ResponseAnalysis, analyse_response
+from canvasbench.present import formatting
 
 _LABELS = (
     ("kind", "kind"),

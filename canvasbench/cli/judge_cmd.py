@@ -6,10 +6,11 @@ import json
 
 import click
 
-from canvasbench import formatting
 from canvasbench.cli.common import UsageFailure, clean_errors, db_option, open_store
 from canvasbench.errors import MissingKeyError
+from canvasbench.present import formatting
 from canvasbench.providers.registry import ensure_ready
+from canvasbench.store import reads
 
 
 @click.command("judge")
@@ -41,7 +42,7 @@ def judge_command(
     except MissingKeyError as exc:  # configuration, like a bad option: exit 2 before anything is sent
         raise UsageFailure(str(exc)) from exc
     ids = list(dict.fromkeys(comparison_ids))
-    unknown = [cid for cid in ids if store.get_comparison(cid) is None]
+    unknown = [cid for cid in ids if reads.get_comparison(store, cid) is None]
     if unknown:
         raise UsageFailure(f"Unknown comparison id(s): {', '.join(unknown)}. List them with `canvasbench export`.")
     if all_unjudged:

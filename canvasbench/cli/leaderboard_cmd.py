@@ -7,8 +7,8 @@ from datetime import date
 
 import click
 
-from canvasbench import formatting
 from canvasbench.cli.common import UsageFailure, clean_errors, db_option, open_store
+from canvasbench.present import formatting
 
 
 def _date(value: str | None, flag: str) -> str | None:
@@ -46,12 +46,11 @@ def leaderboard_command(
     """
     # Imported here: the fit needs numpy, which every CLI start would pay for.
     from canvasbench.arena.leaderboard import leaderboard
+    from canvasbench.store.reads import ArenaFilter
 
     store = open_store(db, writes=False)
-    board = leaderboard(
-        store, by=by,  # type: ignore[arg-type]
-        category=category, since=_date(since, "--since"), until=_date(until, "--until"), judge_model=judge_model,
-    )
+    scope = ArenaFilter(category, _date(since, "--since"), _date(until, "--until"), judge_model)
+    board = leaderboard(store, by=by, scope=scope)  # type: ignore[arg-type]
     agree = board.agreement
     if as_json:
         click.echo(json.dumps({

@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from canvasbench import formatting
 from canvasbench.cli.common import clean_errors
 from canvasbench.errors import PriceFileError
-from canvasbench.pricing import SHIPPED_PRICES_PATH, Price, find_price, load_prices
+from canvasbench.measure.pricing import SHIPPED_PRICES_PATH, Price, find_price, load_prices
+from canvasbench.present import formatting
 from canvasbench.providers.catalogue import known_models
 from canvasbench.providers.registry import key_status
 

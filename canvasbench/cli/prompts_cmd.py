@@ -6,10 +6,10 @@ import json
 
 import click
 
-from canvasbench import formatting
 from canvasbench.cli.common import clean_errors
 from canvasbench.errors import UsageError
-from canvasbench.prompts import get_prompt, load_suite, suite_categories
+from canvasbench.present import formatting
+from canvasbench.run.prompt_suite import get_prompt, load_suite, suite_categories
 
 
 @click.command("prompts")

@@ -11,8 +11,7 @@ from canvasbench.cli.common import clean_errors, db_option, open_store
 from canvasbench.cli.execute import execute
 from canvasbench.cli.run_cmd import EXIT_HELP, _echo_evidence, _verdict_column, check_option, json_run
 from canvasbench.cli.run_display import LiveDisplay, summary_table
-from canvasbench.comparisons import rerun_request
-from canvasbench.runner import RunOptions
+from canvasbench.run.comparisons import rerun_request
 
 
 @click.command("rerun", epilog=EXIT_HELP)
@@ -25,9 +24,8 @@ def rerun_command(comparison_id: str, check: bool, db: str | None, as_json: bool
     """Run a comparison again as a new one: the same prompt text, models (repeats included) and options."""
     request = rerun_request(open_store(db, writes=False), comparison_id)  # execute() checks it for writing
     display = LiveDisplay(sys.stderr)
-    options = RunOptions(**request.options)
     outcome = execute(
-        db, [(request.prompt, None)], request.model_ids, options,
+        db, [(request.prompt, None)], request.model_ids, request.options,
         concurrency=max(4, len(request.model_ids)), check=check, show=display.update,
     )
     new_id = next(iter(outcome.comparisons), None)

@@ -13,10 +13,10 @@ import click
 from canvasbench.cli.common import clean_errors, db_option
 from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
 from canvasbench.errors import UsageError
-from canvasbench.prompts import custom_prompt, get_prompt, load_suite
 from canvasbench.providers.base import THINKING_LEVELS
 from canvasbench.redact import prompt_key_warning
-from canvasbench.status import Status
+from canvasbench.run.prompt_suite import custom_prompt, get_prompt, load_suite
+from canvasbench.status import Status, Verdict
 
 JSON_RUN_FIELDS = (
     "run_id",
@@ -70,14 +70,14 @@ def _echo_evidence(rows: Sequence[dict[str, Any]], checks: dict[str, dict[str, A
     """One line per checked run (or per run that did not render cleanly): the verdict and its evidence."""
     for row in rows:
         check = checks.get(row["id"])
-        if check and not (only_problems and check["verdict"] == "renders"):
+        if check and not (only_problems and check["verdict"] == Verdict.RENDERS):
             label = f"{row['prompt_id']} × {row['model_id']}" if only_problems else row["model_id"]
             click.echo(f"{label}: {check['verdict']} - {check['evidence']}")
 
 
 def _start_warming(models: Sequence[str]) -> None:
     """Import and warm the models' SDKs on a thread while this one loads the runner and opens the store."""
-    from canvasbench.warm import warm_in_background
+    from canvasbench.run.warm import warm_in_background
 
     warm_in_background(dict.fromkeys(m.partition(":")[0].strip() for m in models), analysis_workers=False)
 
@@ -144,8 +144,8 @@ def run_command(
     """Send one prompt to several models at once and watch them stream side by side."""
     _start_warming(models)
     from canvasbench.cli.execute import execute  # the runner, the store and their libraries: only when run
-    from canvasbench.comparisons import repeat_models
-    from canvasbench.runner import RunOptions
+    from canvasbench.run.comparisons import repeat_models
+    from canvasbench.run.runner import RunOptions
 
     prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
     warning = prompt_key_warning(prompt["text"])
@@ -203,7 +203,7 @@ def sweep_command(
     """Run the prompt suite (or part of it) against the models: one comparison per prompt, unattended."""
     _start_warming(models)
     from canvasbench.cli.execute import execute
-    from canvasbench.runner import RunOptions
+    from canvasbench.run.runner import RunOptions
 
     prompts = [get_prompt(pid) for pid in dict.fromkeys(prompt_ids)] if prompt_ids else load_suite()
     if category is not None:

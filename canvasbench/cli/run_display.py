@@ -7,9 +7,9 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from canvasbench import formatting
-from canvasbench.run_status import StallWatch, describe_run
-from canvasbench.status import FINAL_STATUSES, Status
+from canvasbench.present import formatting
+from canvasbench.present.outcome import StallWatch, describe_run
+from canvasbench.status import FINAL_STATUSES, Status, Verdict
 
 # Plain (non-TTY) output repeats the whole block this often; status changes print at once.
 PLAIN_EVERY_S = 5.0
@@ -114,7 +114,7 @@ def summary_table(
             formatting.cost(r.get("cost_usd")),
         ]
         if verdicts is not None:
-            cells.insert(2, verdicts.get(r["id"], "not checked"))
+            cells.insert(2, verdicts.get(r["id"], Verdict.NOT_CHECKED))
         if prompt_column:
             cells.insert(0, r.get("prompt_id") or "")
         body.append(cells)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from canvasbench.errors import CanvasBenchError
-from canvasbench.prompts import SuiteError, load_suite
+from canvasbench.run.prompt_suite import SuiteError, load_suite
 from canvasbench.store import RunStore, writes
 
 

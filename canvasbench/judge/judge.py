@@ -14,7 +14,7 @@ from canvasbench.ids import new_id
 from canvasbench.judge import prompts
 from canvasbench.judge.answers import BadAnswer, PairAnswer, ScoreAnswer, parse_checklist, parse_pair, parse_score
 from canvasbench.judge.checklist import save_checklist, suite_checklist
-from canvasbench.pricing import price_of
+from canvasbench.measure.pricing import price_of
 from canvasbench.providers.base import GenerationRequest, ImagePart, Usage
 from canvasbench.providers.generate import generate
 from canvasbench.redact import redact
@@ -174,7 +174,7 @@ class JudgeReport:
 
 def judge_comparison(store: RunStore, comparison_id: str, judge_model: str, *, pairwise: bool = False) -> JudgeReport:
     """Judge every finished run with a page (score mode) or every pair of them in both orders (pairwise)."""
-    comparison = store.get_comparison(comparison_id)
+    comparison = reads.get_comparison(store, comparison_id)
     if comparison is None:
         raise UsageError(f"No comparison '{comparison_id}' in {store.path}.")
     runs = reads.votable_runs(store, comparison_id)

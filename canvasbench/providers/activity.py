@@ -48,5 +48,5 @@ class Activity:
 current_activity: contextvars.ContextVar[Activity | None] = contextvars.ContextVar("activity", default=None)
 
 # Set once, when the process's first request has been answered (its response began) or has failed: the
-# request is out, so start-up work it does not need may now use the CPU (see canvasbench.warm).
+# request is out, so start-up work it does not need may now use the CPU (see canvasbench.run.warm).
 first_request_out = threading.Event()

@@ -12,18 +12,7 @@ import anthropic
 import httpx2
 
 from canvasbench.errors import MissingKeyError
-from canvasbench.providers.base import (
-    Finish,
-    FinishReason,
-    GenerationRequest,
-    Heartbeat,
-    RequestSent,
-    StreamEvent,
-    TextDelta,
-    ThinkingDelta,
-    Usage,
-    UsageReport,
-)
+from canvasbench.providers import base
 from canvasbench.providers.builtins import builtin
 from canvasbench.providers.catalogue import default_max_output_tokens
 from canvasbench.providers.failures import connection_error, env_key, http_error, retry_after_seconds, stream_error
@@ -33,7 +22,7 @@ from canvasbench.providers.tokens import split_output_tokens
 _TABLE = builtin("anthropic")
 KEY_ENV_VARS = _TABLE.key_env_vars
 BASE_URL_ENV = _TABLE.base_url_env
-_FINISH: dict[str, FinishReason] = {
+_FINISH: dict[str, base.FinishReason] = {
     "end_turn": "stop",
     "stop_sequence": "stop",
     "tool_use": "stop",
@@ -46,7 +35,7 @@ _BUDGETS = {"low": 4096, "medium": 16384, "high": 32768}
 _RETRYABLE_TYPES = {"overloaded_error", "api_error", "rate_limit_error", "timeout_error"}
 
 
-def normalise_finish(raw: str) -> FinishReason:
+def normalise_finish(raw: str) -> base.FinishReason:
     """Anthropic stop_reason -> our finish reason."""
     return _FINISH.get(raw, "error")
 
@@ -83,7 +72,7 @@ class AnthropicProvider:
             http_client=stream_client(),
         )
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: base.GenerationRequest) -> AsyncIterator[base.StreamEvent]:
         """Stream one request as normalised events."""
         model = request.model
         client = self._client()
@@ -103,7 +92,7 @@ class AnthropicProvider:
         started = False
         state = _UsageState()
         create = client.messages.create
-        yield RequestSent()
+        yield base.RequestSent()
         try:
             stream = await create(**params)
             async for event in stream:
@@ -136,7 +125,7 @@ class AnthropicProvider:
         )
 
 
-def _content(request: GenerationRequest) -> str | list[dict[str, Any]]:
+def _content(request: base.GenerationRequest) -> str | list[dict[str, Any]]:
     """The user message: plain text, or a text block then base64 image blocks."""
     if not request.images:
         return request.prompt
@@ -156,23 +145,23 @@ class _UsageState:
         self.thinking_chars = 0
         self.text_chars = 0
 
-    def handle(self, event: Any) -> list[StreamEvent]:
+    def handle(self, event: Any) -> list[base.StreamEvent]:
         kind = getattr(event, "type", "")
         if kind == "message_start":
             usage = event.message.usage
             self._input(usage)
-            return [Heartbeat()]
+            return [base.Heartbeat()]
         if kind == "content_block_delta":
             delta = event.delta
             if delta.type == "text_delta" and delta.text:
                 self.text_chars += len(delta.text)
-                return [TextDelta(delta.text)]
+                return [base.TextDelta(delta.text)]
             if delta.type == "thinking_delta" and delta.thinking:
                 self.thinking_chars += len(delta.thinking)
-                return [ThinkingDelta(delta.thinking)]
-            return [Heartbeat()]
+                return [base.ThinkingDelta(delta.thinking)]
+            return [base.Heartbeat()]
         if kind == "message_delta":
-            out: list[StreamEvent] = []
+            out: list[base.StreamEvent] = []
             self._input(event.usage)
             total = event.usage.output_tokens or 0
             details = getattr(event.usage, "output_tokens_details", None)
@@ -182,12 +171,12 @@ class _UsageState:
             else:
                 # No breakdown reported: split the inclusive total by the share of thinking characters.
                 output, thinking = split_output_tokens(total, self.thinking_chars, self.text_chars)
-            out.append(UsageReport(Usage(self.input_tokens, output, thinking, self.cached_tokens)))
+            out.append(base.UsageReport(base.Usage(self.input_tokens, output, thinking, self.cached_tokens)))
             if event.delta.stop_reason:
                 raw = str(event.delta.stop_reason)
-                out.append(Finish(normalise_finish(raw), raw))
+                out.append(base.Finish(normalise_finish(raw), raw))
             return out
-        return [Heartbeat()]
+        return [base.Heartbeat()]
 
     def _input(self, usage: Any) -> None:
         """Input = uncached + cache reads + cache writes (all are prompt tokens); cached = cache reads."""

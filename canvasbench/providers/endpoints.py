@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from canvasbench.errors import UsageError
 from canvasbench.paths import endpoints_path
 from canvasbench.providers.builtins import NAMES
+from canvasbench.user_files import read_tables
 
 RESERVED = NAMES  # an endpoint may not take a built-in provider's name
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -50,19 +50,9 @@ def load_endpoints(path: Path | None = None) -> dict[str, Endpoint]:
     result = dict(BUILTIN_ENDPOINTS)
     if not path.exists():
         return result
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise EndpointConfigError(f"Endpoints file {path} cannot be read: {exc}. Fix or remove it.") from exc
-    unknown_top = set(data) - {"endpoints"}
-    if unknown_top:
-        raise EndpointConfigError(
-            f"Endpoints file {path}: unexpected top-level entries {sorted(unknown_top)}; "
-            f"put each endpoint under [endpoints.NAME]."
-        )
-    tables = data.get("endpoints", {})
-    if not isinstance(tables, dict):
-        raise EndpointConfigError(f"Endpoints file {path}: 'endpoints' must be a table of [endpoints.NAME].")
+    tables = read_tables(
+        path, what="Endpoints file", key="endpoints", example="[endpoints.NAME]", error=EndpointConfigError
+    )
     for name, table in tables.items():
         result[name] = _parse_entry(path, name, table)
     return result

@@ -13,18 +13,7 @@ from google.genai import errors as genai_errors
 from google.genai import types
 
 from canvasbench.errors import MissingKeyError
-from canvasbench.providers.base import (
-    Finish,
-    FinishReason,
-    GenerationRequest,
-    Heartbeat,
-    RequestSent,
-    StreamEvent,
-    TextDelta,
-    ThinkingDelta,
-    Usage,
-    UsageReport,
-)
+from canvasbench.providers import base
 from canvasbench.providers.builtins import builtin
 from canvasbench.providers.catalogue import default_max_output_tokens
 from canvasbench.providers.failures import connection_error, env_key, http_error, retry_after_seconds, stream_error
@@ -34,7 +23,7 @@ _TABLE = builtin("gemini")
 KEY_ENV_VARS = _TABLE.key_env_vars
 BASE_URL_ENV = _TABLE.base_url_env
 
-_FINISH: dict[str, FinishReason] = {
+_FINISH: dict[str, base.FinishReason] = {
     "STOP": "stop",
     "MAX_TOKENS": "length",
     "SAFETY": "safety",
@@ -50,7 +39,7 @@ _BUDGETS = {"low": 1024, "medium": 8192, "high": 24576}
 _LEVELS = {"off": "MINIMAL", "low": "LOW", "medium": "MEDIUM", "high": "HIGH"}
 
 
-def normalise_finish(raw: str) -> FinishReason:
+def normalise_finish(raw: str) -> base.FinishReason:
     """Gemini's FinishReason name -> our finish reason (unknown / OTHER / MALFORMED... -> error)."""
     return _FINISH.get(raw, "error")
 
@@ -93,7 +82,7 @@ class GeminiProvider:
         )
         return genai.Client(api_key=key, http_options=options), http
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: base.GenerationRequest) -> AsyncIterator[base.StreamEvent]:
         """Stream one request as normalised events."""
         model = request.model
         client, http = self._client()
@@ -105,7 +94,7 @@ class GeminiProvider:
         )
         started = False
         models = client.aio.models
-        yield RequestSent()
+        yield base.RequestSent()
         try:
             response = await models.generate_content_stream(
                 model=model, contents=_contents(request), config=config
@@ -139,7 +128,7 @@ class GeminiProvider:
         )
 
 
-def _contents(request: GenerationRequest) -> str | list[types.Content]:
+def _contents(request: base.GenerationRequest) -> str | list[types.Content]:
     """The prompt: plain text, or one user turn of a text part then inline image parts."""
     if not request.images:
         return request.prompt
@@ -148,25 +137,25 @@ def _contents(request: GenerationRequest) -> str | list[types.Content]:
     return [types.Content(role="user", parts=parts)]
 
 
-def _events(chunk: Any) -> list[StreamEvent]:
-    events: list[StreamEvent] = []
+def _events(chunk: Any) -> list[base.StreamEvent]:
+    events: list[base.StreamEvent] = []
     feedback = getattr(chunk, "prompt_feedback", None)
     if feedback is not None and feedback.block_reason:
         raw = _name(feedback.block_reason)
-        events.append(Finish("safety", raw))
+        events.append(base.Finish("safety", raw))
     for candidate in (chunk.candidates or [])[:1]:
         parts = candidate.content.parts if candidate.content and candidate.content.parts else []
         for part in parts:
             if part.text:
-                events.append(ThinkingDelta(part.text) if part.thought else TextDelta(part.text))
+                events.append(base.ThinkingDelta(part.text) if part.thought else base.TextDelta(part.text))
         if candidate.finish_reason:
             raw = _name(candidate.finish_reason)
-            events.append(Finish(normalise_finish(raw), raw))
+            events.append(base.Finish(normalise_finish(raw), raw))
     meta = chunk.usage_metadata
     if meta is not None and (meta.prompt_token_count is not None or meta.candidates_token_count is not None):
         events.append(
-            UsageReport(
-                Usage(
+            base.UsageReport(
+                base.Usage(
                     input_tokens=meta.prompt_token_count,
                     output_tokens=meta.candidates_token_count or 0,
                     thinking_tokens=meta.thoughts_token_count or 0,
@@ -174,7 +163,7 @@ def _events(chunk: Any) -> list[StreamEvent]:
                 )
             )
         )
-    return events or [Heartbeat()]
+    return events or [base.Heartbeat()]
 
 
 def _name(value: Any) -> str:

@@ -11,19 +11,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 
 from canvasbench.errors import CanvasBenchError, ProviderError
+from canvasbench.providers import base
 from canvasbench.providers.activity import Activity, current_activity
-from canvasbench.providers.base import (
-    Finish,
-    GenerationRequest,
-    GenerationResult,
-    Progress,
-    RequestSent,
-    StreamEvent,
-    TextDelta,
-    ThinkingDelta,
-    Usage,
-    UsageReport,
-)
 from canvasbench.providers.catalogue import accepted_request, default_max_output_tokens
 from canvasbench.providers.registry import ensure_ready, get_provider, parse_model_id
 from canvasbench.redact import install as install_redaction
@@ -76,8 +65,8 @@ class _Attempt:
         self.reasoning: list[str] = []
         self.first_chunk: float | None = None
         self.first_text: float | None = None
-        self.usage: Usage | None = None
-        self.finish: Finish | None = None
+        self.usage: base.Usage | None = None
+        self.finish: base.Finish | None = None
         self.chunks = 0
         self.ended: float | None = None  # when the stream ended or broke (before closing the client)
         self.activity = Activity()
@@ -89,11 +78,11 @@ class _Attempt:
 
 async def generate(
     model_id: str,
-    request: GenerationRequest,
+    request: base.GenerationRequest,
     *,
     settings: StreamSettings | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
-) -> GenerationResult:
+    on_progress: Callable[[base.Progress], None] | None = None,
+) -> base.GenerationResult:
     """Stream one generation to the end; never raises for provider, network or key failures."""
     settings = settings or StreamSettings()
     try:
@@ -101,7 +90,7 @@ async def generate(
         provider_name, model = parse_model_id(model_id)
         provider = get_provider(provider_name)
     except CanvasBenchError as exc:
-        return GenerationResult(status="failed", finish_reason="error", error=str(exc))
+        return base.GenerationResult(status="failed", finish_reason="error", error=str(exc))
     max_out = request.max_output_tokens or default_max_output_tokens(provider_name, model)
     # The one place options a model refuses are dropped, so no adapter ever sends them.
     request = accepted_request(f"{provider_name}:{model}", replace(request, model=model, max_output_tokens=max_out))
@@ -116,7 +105,7 @@ async def generate(
         if on_progress is None or now - last_progress < settings.progress_interval_s:
             return
         last_progress = now
-        snapshot = Progress(
+        snapshot = base.Progress(
             elapsed_s=now - current.started,
             text="".join(current.text),
             reasoning="".join(current.reasoning),
@@ -194,7 +183,7 @@ class _Stalled(Exception):
 
 
 async def _consume(
-    events: AsyncIterator[StreamEvent],
+    events: AsyncIterator[base.StreamEvent],
     attempt: _Attempt,
     settings: StreamSettings,
     loop: asyncio.AbstractEventLoop,
@@ -211,7 +200,7 @@ async def _consume(
         async for event in iterator:
             activity.touch()
             now = time.monotonic()
-            if isinstance(event, RequestSent):
+            if isinstance(event, base.RequestSent):
                 if attempt.first_chunk is None:
                     attempt.started = now
                 continue
@@ -222,21 +211,21 @@ async def _consume(
                 if activity.sent is not None:
                     attempt.started = activity.sent  # the request left; the SDK's own set-up is not provider time
                 attempt.first_chunk = at
-            if isinstance(event, TextDelta):
+            if isinstance(event, base.TextDelta):
                 if event.text:
                     activity.progressed()
                     attempt.text.append(event.text)
                     if attempt.first_text is None:
                         attempt.first_text = at
                     progress(now)
-            elif isinstance(event, ThinkingDelta):
+            elif isinstance(event, base.ThinkingDelta):
                 if event.text:
                     activity.progressed()
                     attempt.reasoning.append(event.text)
                     progress(now)
-            elif isinstance(event, UsageReport):
+            elif isinstance(event, base.UsageReport):
                 attempt.usage = event.usage
-            elif isinstance(event, Finish):
+            elif isinstance(event, base.Finish):
                 attempt.finish = event
         attempt.ended = activity.received if activity.received is not None else time.monotonic()
     except BaseException:
@@ -314,15 +303,15 @@ def _clean(message: str) -> str:
     return redact(message)
 
 
-def _result(attempt: _Attempt, attempts: int, now: float, status: str) -> GenerationResult:
+def _result(attempt: _Attempt, attempts: int, now: float, status: str) -> base.GenerationResult:
     end = attempt.ended if attempt.ended is not None else now
-    usage = attempt.usage or Usage()
+    usage = attempt.usage or base.Usage()
     tokens_per_s = None
     first = attempt.first_chunk
     if attempt.usage is not None and first is not None and end > first and _streamed(attempt):
         billed = (usage.output_tokens or 0) + (usage.thinking_tokens or 0)
         tokens_per_s = billed / (end - first) if billed else None
-    return GenerationResult(
+    return base.GenerationResult(
         status=status,  # type: ignore[arg-type]
         text="".join(attempt.text),
         reasoning="".join(attempt.reasoning),
@@ -344,7 +333,7 @@ def _streamed(attempt: _Attempt) -> bool:
     return activity.received is None or activity.waited_after_first >= MIN_STREAM_WAIT_S
 
 
-def _failed(attempt: _Attempt, attempts: int, end: float, error: str, status: int | None) -> GenerationResult:
+def _failed(attempt: _Attempt, attempts: int, end: float, error: str, status: int | None) -> base.GenerationResult:
     result = _result(attempt, attempts, end, "failed")
     result.finish_reason = "error"
     result.error = error
@@ -352,7 +341,7 @@ def _failed(attempt: _Attempt, attempts: int, end: float, error: str, status: in
     return result
 
 
-def _finished(attempt: _Attempt, attempts: int, end: float) -> GenerationResult:
+def _finished(attempt: _Attempt, attempts: int, end: float) -> base.GenerationResult:
     """A clean end of stream: done only with both a finish reason and a usage report."""
     if attempt.finish is None:
         result = _result(attempt, attempts, end, "incomplete")

@@ -12,18 +12,7 @@ import httpx2
 import openai
 
 from canvasbench.errors import MissingKeyError
-from canvasbench.providers.base import (
-    Finish,
-    FinishReason,
-    GenerationRequest,
-    Heartbeat,
-    RequestSent,
-    StreamEvent,
-    TextDelta,
-    ThinkingDelta,
-    Usage,
-    UsageReport,
-)
+from canvasbench.providers import base
 from canvasbench.providers.builtins import builtin
 from canvasbench.providers.catalogue import default_max_output_tokens
 from canvasbench.providers.endpoints import Endpoint
@@ -34,7 +23,7 @@ from canvasbench.providers.tokens import split_output_tokens
 _TABLE = builtin("openai")
 KEY_ENV_VARS = _TABLE.key_env_vars
 BASE_URL_ENV = _TABLE.base_url_env
-_FINISH: dict[str, FinishReason] = {
+_FINISH: dict[str, base.FinishReason] = {
     "stop": "stop",
     "length": "length",
     "content_filter": "safety",
@@ -45,7 +34,7 @@ _FINISH: dict[str, FinishReason] = {
 _EFFORT = {"off": "none", "low": "low", "medium": "medium", "high": "high"}
 
 
-def normalise_finish(raw: str) -> FinishReason:
+def normalise_finish(raw: str) -> base.FinishReason:
     """OpenAI finish_reason -> our finish reason."""
     return _FINISH.get(raw, "error")
 
@@ -76,7 +65,7 @@ class OpenAICompatibleProvider:
             http_client=stream_client(),
         )
 
-    def _params(self, request: GenerationRequest) -> dict[str, Any]:
+    def _params(self, request: base.GenerationRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": request.model,
             "messages": [{"role": "user", "content": _content(request)}],
@@ -98,7 +87,7 @@ class OpenAICompatibleProvider:
             params["temperature"] = request.temperature
         return params
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: base.GenerationRequest) -> AsyncIterator[base.StreamEvent]:
         """Stream one request as normalised events."""
         model = request.model
         client = self._client()
@@ -107,7 +96,7 @@ class OpenAICompatibleProvider:
         refused = False
         create = client.chat.completions.create
         params = self._params(request)
-        yield RequestSent()
+        yield base.RequestSent()
         try:
             stream = await create(**params)
             async for chunk in stream:
@@ -120,25 +109,25 @@ class OpenAICompatibleProvider:
                     if isinstance(reasoning, str) and reasoning:
                         thinking_chars += len(reasoning)
                         emitted = True
-                        yield ThinkingDelta(reasoning)
+                        yield base.ThinkingDelta(reasoning)
                     if delta is not None and delta.content:
                         text_chars += len(delta.content)
                         emitted = True
-                        yield TextDelta(delta.content)
+                        yield base.TextDelta(delta.content)
                     if delta is not None and delta.refusal:
                         refused = True
                         text_chars += len(delta.refusal)
                         emitted = True
-                        yield TextDelta(delta.refusal)
+                        yield base.TextDelta(delta.refusal)
                     if choice.finish_reason:
                         raw = str(choice.finish_reason)
                         emitted = True
-                        yield Finish("refusal" if refused else normalise_finish(raw), raw)
+                        yield base.Finish("refusal" if refused else normalise_finish(raw), raw)
                 if chunk.usage is not None:
                     emitted = True
-                    yield UsageReport(_usage(chunk.usage, thinking_chars, text_chars))
+                    yield base.UsageReport(_usage(chunk.usage, thinking_chars, text_chars))
                 if not emitted:
-                    yield Heartbeat()
+                    yield base.Heartbeat()
         except openai.APIStatusError as exc:
             if started:
                 raise self._in_stream(model, exc) from None
@@ -164,7 +153,7 @@ class OpenAICompatibleProvider:
         )
 
 
-def _content(request: GenerationRequest) -> str | list[dict[str, Any]]:
+def _content(request: base.GenerationRequest) -> str | list[dict[str, Any]]:
     """The user message: plain text, or text then images as data URLs (chat completions' image_url parts)."""
     if not request.images:
         return request.prompt
@@ -184,7 +173,7 @@ def _detail(exc: openai.APIError) -> str:
     return exc.message
 
 
-def _usage(usage: Any, thinking_chars: int, text_chars: int) -> Usage:
+def _usage(usage: Any, thinking_chars: int, text_chars: int) -> base.Usage:
     """completion_tokens include reasoning: output = completion - reasoning, thinking = reasoning."""
     completion = usage.completion_tokens or 0
     details = usage.completion_tokens_details
@@ -196,6 +185,6 @@ def _usage(usage: Any, thinking_chars: int, text_chars: int) -> Usage:
         output, thinking = completion - reasoning, reasoning
     prompt_details = usage.prompt_tokens_details
     cached = prompt_details.cached_tokens if prompt_details is not None else None
-    return Usage(input_tokens=usage.prompt_tokens, output_tokens=output, thinking_tokens=thinking,
+    return base.Usage(input_tokens=usage.prompt_tokens, output_tokens=output, thinking_tokens=thinking,
                  cached_tokens=cached or 0)
 

@@ -22,6 +22,7 @@ from canvasbench.paths import endpoints_path
 from canvasbench.providers.base import Provider
 from canvasbench.providers.builtins import NAMES, PROVIDERS
 from canvasbench.providers.endpoints import Endpoint, load_endpoints
+from canvasbench.redact import use_key_variables
 
 log = logging.getLogger("canvasbench.providers")
 
@@ -211,3 +212,8 @@ def all_key_env_vars() -> tuple[str, ...]:
     for entry in entries:
         names.extend(v for v in entry.key_env_vars if v not in names)
     return tuple(names)
+
+
+# Every process that can talk to a provider loads this module first: from then on redact masks exactly the
+# variables registered here (it never imports the registry itself: the providers build on it, not it on them).
+use_key_variables(all_key_env_vars)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from canvasbench.render.limits import CheckLimits
-from canvasbench.render.mirror import Mirror
 from canvasbench.render.observed import Look, Observed, local_files_in
 from canvasbench.render.verdict import (
     CONTEXT_LABELS,
@@ -16,6 +15,7 @@ from canvasbench.render.verdict import (
     describe_drawing,
     pixel_report,
 )
+from canvasbench.sandbox.mirror import Mirror
 
 
 def most_informative(looks: list[Look]) -> bytes | None:

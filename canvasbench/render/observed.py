@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 from playwright.async_api import ConsoleMessage
 
 from canvasbench.render.limits import CheckLimits
-from canvasbench.render.mirror import MirrorHit
 from canvasbench.render.page_scripts import DREW, HEARTBEAT
 from canvasbench.render.processes import main_thread_cpu_s, renderer_pids
 from canvasbench.render.verdict import MAX_MESSAGES, MAX_REQUESTS
+from canvasbench.sandbox.mirror import MirrorHit
 
 ARTIFACT_HOST = "artifact.canvasbench.invalid"
 # Console errors that are the sandbox doing its job (counted apart, not as the page's JS errors),

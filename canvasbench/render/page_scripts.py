@@ -17,7 +17,7 @@ DREW = f"canvasbench-drew-{secrets.token_hex(8)}"
 STATE = f"window[Symbol.for('canvasbench-{secrets.token_hex(8)}')]"
 
 # Runs first in every frame (the wrapper, the artifact's srcdoc frame and any frame it makes):
-# - WebRTC is the page guard's (canvasbench.sandbox_guard), the same as in the dashboard, which reports each
+# - WebRTC is the page guard's (canvasbench.sandbox.guard), the same as in the dashboard, which reports each
 #   attempt to the wrapper; a frame below the artifact (the guard never lets one connect) loses it here too;
 # - animation frames (distinct rAF timestamps), each canvas's context type and the input event types
 #   the page listens for are counted;

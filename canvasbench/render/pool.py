@@ -9,12 +9,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
-from canvasbench.paths import db_path
 from canvasbench.render.check import CheckLimits, RenderEngine
-from canvasbench.render.mirror import cancel_fetches
 from canvasbench.render.records import check_run
 from canvasbench.render.verdict import RenderCheck
+from canvasbench.sandbox.mirror_build import cancel_fetches
 from canvasbench.store import RunStore
+from canvasbench.store.per_database import PerDatabase
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +104,9 @@ class RenderCheckPool:
             self.engine.close()
 
 
-_pools: dict[str, RenderCheckPool] = {}
-_pools_guard = threading.Lock()
+_pools: PerDatabase[RenderCheckPool] = PerDatabase(RenderCheckPool)
 
 
 def shared_pool(db: str | Path | None = None) -> RenderCheckPool:
     """One pool per process per database (the runner's hook and the dashboard share it)."""
-    key = str(db_path(db).resolve())
-    with _pools_guard:
-        pool = _pools.get(key)
-        if pool is None:
-            pool = _pools[key] = RenderCheckPool(db)
-        return pool
+    return _pools.get(db)

@@ -76,3 +76,33 @@ def rss_mb(pid: int) -> float:
     except (OSError, ValueError):
         pass
     return 0.0
+
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",  # WebGL still works: Chromium falls back to SwiftShader
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # navigator.webdriver reads false, as in a person's browser (a page could behave only when watched).
+    "--disable-blink-features=AutomationControlled",
+    "--disable-extensions",
+    "--mute-audio",
+    # Every frame of the check in one renderer: requests of an out-of-process frame can start before
+    # the request router is attached to it (seen: a sandboxed srcdoc frame's first script bypassed it).
+    "--disable-site-isolation-trials",
+    "--disable-features=IsolateSandboxedIframes,IsolateOrigins,site-per-process",
+    # Safety net under the request routing: no host name resolves, so nothing can reach the network
+    # (WebSocket, prefetch, anything a future Chromium adds) even if it slipped past the router.
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    # ...and whatever still goes out (IP literals, loopback included) is sent to a proxy that cannot
+    # be resolved, so it fails; routed requests are answered before they ever reach it.
+    "--proxy-server=http://proxy.canvasbench.invalid:9",
+    "--proxy-bypass-list=<-loopback>",
+    # WebRTC is removed from every frame by the init script; these keep ICE off non-proxied UDP too.
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--enforce-webrtc-ip-permission-check",
+)

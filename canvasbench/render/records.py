@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from canvasbench.errors import UsageError
-from canvasbench.extract import extract_artifact
+from canvasbench.measure.extract import extract_artifact
 from canvasbench.render.check import CheckLimits, RenderEngine, check_artifact
 from canvasbench.render.verdict import NOT_CHECKED, RenderCheck, not_checked
 from canvasbench.status import ACTIVE_STATUSES
-from canvasbench.store import RunStore, writes
+from canvasbench.store import RunStore, reads, writes
 
 
 def _artifact_of(run: dict[str, Any]) -> tuple[str, str]:
@@ -36,7 +36,7 @@ def check_run(
     mirror: Path | None = None,
 ) -> RenderCheck:
     """Check one run's artifact and save the result; a run still generating is not checked or saved."""
-    run = store.get_run(run_id)
+    run = reads.get_run(store, run_id)
     if run is None:
         raise UsageError(f"No run with id '{run_id}': see `canvasbench inspect` for run ids.")
     if run["status"] in ACTIVE_STATUSES:

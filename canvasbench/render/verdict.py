@@ -12,14 +12,11 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from canvasbench.status import VERDICTS
 from canvasbench.store import utc_now
 
-RENDERS = "renders"
-RENDERS_WITH_ERRORS = "renders with errors"
-BLANK = "blank"
-CRASHED = "crashed"
-NOT_CHECKED = "not checked"
-VERDICTS: tuple[str, ...] = (RENDERS, RENDERS_WITH_ERRORS, BLANK, CRASHED, NOT_CHECKED)
+# Short names for the render modules' rules; the words themselves are defined once, in canvasbench.status.
+RENDERS, RENDERS_WITH_ERRORS, BLANK, CRASHED, NOT_CHECKED = VERDICTS
 
 MAX_MESSAGES = 5  # first few error messages kept as evidence; the count covers all of them
 MAX_REQUESTS = 20

@@ -1,5 +1,6 @@
 """SQLite storage: the schema migrations, the run store (connections and transactions), every read and write."""
 
+import os
 import sys
 
 
@@ -26,7 +27,15 @@ _import_sqlite_utils_without_pandas()
 
 from canvasbench.store import reads, writes  # noqa: E402
 from canvasbench.store.migrations import migrations  # noqa: E402
+from canvasbench.store.per_database import PerDatabase  # noqa: E402
 from canvasbench.store.run_store import RunStore  # noqa: E402
 from canvasbench.store.writes import utc_now  # noqa: E402
 
-__all__ = ["RunStore", "migrations", "reads", "utc_now", "writes"]
+__all__ = ["RunStore", "migrations", "reads", "shared_store", "utc_now", "writes"]
+
+_stores: PerDatabase[RunStore] = PerDatabase(RunStore)
+
+
+def shared_store(db: str | os.PathLike[str] | None = None) -> RunStore:
+    """The process's one RunStore for a database (its connections are per thread, so one serves every thread)."""
+    return _stores.get(db)

@@ -15,7 +15,6 @@ from sqlite_utils.db import Table
 from canvasbench.errors import StoreError
 from canvasbench.paths import db_path
 from canvasbench.private_files import create_private_file
-from canvasbench.store import reads, writes
 from canvasbench.store.migrations import migrations
 from canvasbench.store.reads import owners
 
@@ -80,15 +79,21 @@ def _unwritable(path: os.PathLike[str] | str) -> bool:
 class RunStore:
     """The database: one connection per thread, write transactions, schema checks; safe to share between threads.
 
-What is read and written is in `reads` and `writes` (functions that take the store); the everyday ones are
-methods here too.
+What is read and written is in `reads` and `writes`: functions that take the store first, the one way to call them.
 
     The database file is only ever touched through SQLite: POSIX locks belong to the process, so closing
     any other descriptor of the file would drop SQLite's own locks, and another process closing its
     connection would then delete the write-ahead log this process is still committing into.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False, recover: bool = True
+    ) -> None:
+        """Open (or create) the database; `recover` marks runs a dead process left active as interrupted.
+
+        Recovery is a write, done where a store is opened to write: a read path (export, a re-run's lookup,
+        the leaderboard) opens with recover=False and still sees such runs as interrupted (reads.owners).
+        """
         self.path = db_path(path).resolve()
         self.read_only = read_only
         self._local = threading.local()
@@ -106,8 +111,10 @@ methods here too.
                 self.close()
                 self.read_only = True
         self._check_schema()
-        if not self.read_only:
-            self.recover_interrupted()
+        if recover and not self.read_only:
+            from canvasbench.store.writes import recover_interrupted  # writes build on the store, not it on them
+
+            recover_interrupted(self)
 
     # --- connections -------------------------------------------------------------------------
 
@@ -247,14 +254,3 @@ methods here too.
         if db is not None:
             db.conn.close()
             self._local.db = None
-
-    # The everyday reads and writes as methods: each is the function of the same name in `reads` or `writes`.
-    get_run = reads.get_run
-    get_comparison = reads.get_comparison
-    runs_of = reads.runs_of
-    run_metrics = reads.run_metrics
-    partial_text = reads.partial_text
-    save_prompt = writes.save_prompt
-    create_comparison = writes.create_comparison
-    update_run = writes.update_run
-    recover_interrupted = writes.recover_interrupted

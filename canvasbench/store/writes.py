@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
-
 from canvasbench.errors import UsageError
 from canvasbench.ids import new_id
 from canvasbench.liveness import worker_alive, worker_token
@@ -136,12 +134,12 @@ def recover_interrupted(store: RunStore) -> int:
     if not stale:
         return 0
     now = utc_now()
-    with store.write() as db:
+    with store.write():
         for row in stale:
             texts = reads.partial_text(store, row["id"])
             if texts is not None:  # fold the pieces checkpointed so far into the row
                 store.table("runs").update(row["id"], {"response": texts[0], "reasoning": texts[1]})
-                drop_checkpoints(db, row["id"])
+                drop_checkpoints(store, row["id"])
             store.table("runs").update(
                 row["id"],
                 {
@@ -155,32 +153,35 @@ def recover_interrupted(store: RunStore) -> int:
     return len(stale)
 
 
-# --- a streaming run's checkpoints and its final row (inside the caller's transaction) ------------
+# --- a streaming run's checkpoints and its final row (joining the caller's transaction when one is open) ---
 
 
-def append_checkpoint(db: Database, run_id: str, seq: int, text: str, thought: str) -> bool:
+def append_checkpoint(store: RunStore, run_id: str, seq: int, text: str, thought: str) -> bool:
     """Append piece `seq` of a run's answer and thinking text; False when the run is no longer active."""
-    cursor = db.execute(
-        "INSERT INTO run_chunks (run_id, seq, response, reasoning) SELECT ?, ?, ?, ? "
-        f"WHERE EXISTS (SELECT 1 FROM runs WHERE id = ? AND {_ONLY_ACTIVE})",
-        [run_id, seq, text, thought, run_id],
-    )
+    with store.write() as db:
+        cursor = db.execute(
+            "INSERT INTO run_chunks (run_id, seq, response, reasoning) SELECT ?, ?, ?, ? "
+            f"WHERE EXISTS (SELECT 1 FROM runs WHERE id = ? AND {_ONLY_ACTIVE})",
+            [run_id, seq, text, thought, run_id],
+        )
     return bool(cursor.rowcount)
 
 
-def drop_checkpoints(db: Database, run_id: str) -> None:
+def drop_checkpoints(store: RunStore, run_id: str) -> None:
     """Forget a run's checkpointed pieces (its row now holds the whole text, or a new attempt starts over)."""
-    db.execute("DELETE FROM run_chunks WHERE run_id = ?", [run_id])
+    with store.write() as db:
+        db.execute("DELETE FROM run_chunks WHERE run_id = ?", [run_id])
 
 
-def set_run_columns(db: Database, run_id: str, values: dict[str, Any], *, only_if_active: bool = False) -> None:
+def set_run_columns(store: RunStore, run_id: str, values: dict[str, Any], *, only_if_active: bool = False) -> None:
     """Write some columns of one run as given (JSON-encodes lists and dicts); `only_if_active` leaves an ended
     run untouched."""
     cells = _json_cells(values)
     sql = f"UPDATE runs SET {', '.join(f'[{name}] = ?' for name in cells)} WHERE id = ?"
     if only_if_active:
         sql += f" AND {_ONLY_ACTIVE}"
-    db.execute(sql, [*cells.values(), run_id])
+    with store.write() as db:
+        db.execute(sql, [*cells.values(), run_id])
 
 
 # --- render checks, votes, judgments and checklists ------------------------------------------------

@@ -5,6 +5,8 @@ checks and their screenshots. exports: the export tables. arena: votes, judgment
 """
 
 from canvasbench.store.reads.arena import (
+    EVERYTHING,
+    ArenaFilter,
     finished_run_figures,
     latest_scores,
     models_of_runs,
@@ -64,11 +66,13 @@ from canvasbench.store.reads.runs import (
 )
 
 __all__ = [
+    "EVERYTHING",
     "EXPORT_BOOL_COLUMNS",
     "EXPORT_COLUMNS",
     "JUDGMENT_EXPORT_COLUMNS",
     "MOMENTS",
     "VOTE_EXPORT_COLUMNS",
+    "ArenaFilter",
     "GalleryFilter",
     "GalleryPage",
     "RunFilter",

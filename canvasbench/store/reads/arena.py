@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from canvasbench.status import ACTIVE_STATUSES
 from canvasbench.store.reads.owners import STATUS
-from canvasbench.store.reads.sql import VOTABLE, marks
+from canvasbench.store.reads.sql import VOTABLE, conditions, marks
 
 if TYPE_CHECKING:
     from canvasbench.store.run_store import RunStore
@@ -50,38 +51,35 @@ def votable_comparisons(store: RunStore, *, category: str | None = None) -> list
     )
 
 
-def _comparison_filters(
-    category: str | None, since: str | None, until: str | None, column: str, comparison_id: str | None = None
-) -> tuple[str, list[Any]]:
+@dataclass(frozen=True)
+class ArenaFilter:
+    """What the leaderboard counts: one comparison, a category, days (inclusive, YYYY-MM-DD), one judge model."""
+
+    category: str | None = None
+    since: str | None = None
+    until: str | None = None
+    judge_model: str | None = None  # judgments only
+    comparison_id: str | None = None
+
+
+EVERYTHING = ArenaFilter()
+
+
+def _comparison_filters(scope: ArenaFilter, column: str) -> tuple[str, list[Any]]:
     """SQL conditions (each after " AND ") on comparisons `c` by id, category and a date column, with parameters."""
-    where: list[str] = []
-    params: list[Any] = []
-    if comparison_id:
-        where.append("c.id = ?")
-        params.append(comparison_id)
-    if category:
-        where.append("c.category = ?")
-        params.append(category)
-    if since:
-        where.append(f"substr({column}, 1, 10) >= ?")
-        params.append(since)
-    if until:
-        where.append(f"substr({column}, 1, 10) <= ?")
-        params.append(until)
+    where, params = conditions(
+        ("c.id = ?", scope.comparison_id),
+        ("c.category = ?", scope.category),
+        (f"substr({column}, 1, 10) >= ?", scope.since),
+        (f"substr({column}, 1, 10) <= ?", scope.until),
+    )
     return (" AND " + " AND ".join(where)) if where else "", params
 
 
-def vote_outcomes(
-    store: RunStore,
-    *,
-    category: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    comparison_id: str | None = None,
-) -> list[dict[str, Any]]:
-    """Votes between runs of different models, oldest first, filtered by the comparison's category and the
-    vote's date: comparison_id, left_run_id, right_run_id, outcome, and the models as ml and mr."""
-    where, params = _comparison_filters(category, since, until, "v.created_at", comparison_id)
+def vote_outcomes(store: RunStore, scope: ArenaFilter = EVERYTHING) -> list[dict[str, Any]]:
+    """Votes between runs of different models, oldest first, filtered by the comparison and the vote's date:
+    comparison_id, left_run_id, right_run_id, outcome, and the models as ml and mr."""
+    where, params = _comparison_filters(scope, "v.created_at")
     return list(
         store.db.query(
             "SELECT v.comparison_id, v.left_run_id, v.right_run_id, v.outcome, l.model_id AS ml, r.model_id AS mr "
@@ -93,21 +91,13 @@ def vote_outcomes(
     )
 
 
-def verdict_judgments(
-    store: RunStore,
-    *,
-    category: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    judge_model: str | None = None,
-    comparison_id: str | None = None,
-) -> list[dict[str, Any]]:
-    """Successful score and pairwise judgments, oldest first, filtered by the comparison's category, the
-    judgment's date and the judge model."""
-    where, params = _comparison_filters(category, since, until, "j.created_at", comparison_id)
-    if judge_model:
+def verdict_judgments(store: RunStore, scope: ArenaFilter = EVERYTHING) -> list[dict[str, Any]]:
+    """Successful score and pairwise judgments, oldest first, filtered by the comparison, the judgment's date
+    and the judge model."""
+    where, params = _comparison_filters(scope, "j.created_at")
+    if scope.judge_model:
         where += " AND j.judge_model = ?"
-        params.append(judge_model)
+        params.append(scope.judge_model)
     return list(
         store.db.query(
             "SELECT j.*, c.id AS cid FROM judgments j JOIN comparisons c ON c.id = j.comparison_id "
@@ -125,11 +115,9 @@ def models_of_runs(store: RunStore, run_ids: Sequence[str]) -> dict[str, str]:
     return {r["id"]: r["model_id"] for r in found}
 
 
-def finished_run_figures(
-    store: RunStore, *, category: str | None = None, since: str | None = None, until: str | None = None
-) -> list[dict[str, Any]]:
+def finished_run_figures(store: RunStore, scope: ArenaFilter = EVERYTHING) -> list[dict[str, Any]]:
     """Model, cost, latency and render verdict of every finished run, filtered by its comparison."""
-    where, params = _comparison_filters(category, since, until, "c.created_at")
+    where, params = _comparison_filters(scope, "c.created_at")
     return list(
         store.db.query(
             "SELECT r.model_id, r.cost_usd, r.latency_s, rc.verdict FROM runs r "

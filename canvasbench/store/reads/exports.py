@@ -108,19 +108,9 @@ def export_rows(
 
 
 VOTE_EXPORT_COLUMNS: tuple[str, ...] = (
-    "vote_id",
-    "created_at",
-    "comparison_id",
-    "prompt_id",
-    "category",
-    "left_run_id",
-    "left_model",
-    "right_run_id",
-    "right_model",
-    "outcome",
-    "winner_model",
-    "voter",
-)
+    "vote_id", "created_at", "comparison_id", "prompt_id", "category", "left_run_id", "left_model", "right_run_id",
+    "right_model", "outcome", "winner_model", "voter",
+)  # fmt: skip
 
 
 def vote_rows(store: RunStore) -> list[dict[str, Any]]:
@@ -137,33 +127,11 @@ def vote_rows(store: RunStore) -> list[dict[str, Any]]:
 
 
 JUDGMENT_EXPORT_COLUMNS: tuple[str, ...] = (
-    "judgment_id",
-    "created_at",
-    "comparison_id",
-    "mode",
-    "run_id",
-    "model",
-    "left_run_id",
-    "left_model",
-    "right_run_id",
-    "right_model",
-    "judge_model",
-    "prompt_version",
-    "status",
-    "overall",
-    "winner",
-    "items",
-    "reason",
-    "error",
-    "raw_answer",
-    "attempts",
-    "images",
-    "input_tokens",
-    "output_tokens",
-    "thinking_tokens",
-    "cost_usd",
-    "latency_s",
-)
+    "judgment_id", "created_at", "comparison_id", "mode", "run_id", "model", "left_run_id", "left_model",
+    "right_run_id", "right_model", "judge_model", "prompt_version", "status", "overall", "winner", "items",
+    "reason", "error", "raw_answer", "attempts", "images", "input_tokens", "output_tokens", "thinking_tokens",
+    "cost_usd", "latency_s",
+)  # fmt: skip
 
 
 def judgment_rows(store: RunStore) -> list[dict[str, Any]]:

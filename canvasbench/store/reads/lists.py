@@ -17,7 +17,7 @@ from canvasbench.status import ACTIVE_STATUSES
 from canvasbench.store.reads.checks import latest_checks
 from canvasbench.store.reads.owners import ERROR, OWNER_GONE, STATUS
 from canvasbench.store.reads.runs import get_comparison, runs_of
-from canvasbench.store.reads.sql import CHECK_COLS, RUN_COLS, marks
+from canvasbench.store.reads.sql import CHECK_COLS, RUN_COLS, conditions, marks
 
 if TYPE_CHECKING:
     from canvasbench.store.run_store import RunStore
@@ -75,14 +75,10 @@ def _like(text: str) -> str:
 
 
 def _gallery_where(flt: GalleryFilter) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
-    if flt.category:
-        clauses.append("c.category = ?")
-        params.append(flt.category)
-    if flt.model_id:
-        clauses.append("c.id IN (SELECT comparison_id FROM runs WHERE model_id = ?)")
-        params.append(flt.model_id)
+    clauses, params = conditions(
+        ("c.category = ?", flt.category),
+        ("c.id IN (SELECT comparison_id FROM runs WHERE model_id = ?)", flt.model_id),
+    )
     if flt.status:
         statuses = list(ACTIVE_STATUSES) if flt.status in ("active", *ACTIVE_STATUSES) else [flt.status]
         clauses.append(f"c.id IN (SELECT r.comparison_id FROM runs r WHERE {STATUS} IN ({marks(statuses)}))")

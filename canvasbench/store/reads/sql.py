@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from canvasbench.status import FINAL_STATUSES
+from canvasbench.status import FINAL_STATUSES, Verdict
 from canvasbench.store.migrations import RUN_LIST_COLUMNS
 from canvasbench.store.reads.owners import LIVE, STATUS
 
-# The verdict a render check stores when it could not look (canvasbench.render.verdict.NOT_CHECKED); spelled
-# here because importing the render package would load the browser driver into every command that reads.
-NOT_CHECKED = "not checked"
+NOT_CHECKED = Verdict.NOT_CHECKED  # the verdict a render check stores when it could not look
 # Status and finish reason as every reader must see them: a run whose process died reads as interrupted.
 RUN_COLS = ", ".join(LIVE.get(c, f"r.{c}") for c in RUN_LIST_COLUMNS)
 CHECK_COLS = "k.verdict AS render_verdict, k.js_errors, k.render_ms, k.checked_at"
@@ -25,3 +23,9 @@ VOTABLE = (
 def marks(values: Sequence[Any]) -> str:
     """`?, ?, ?`: one SQL parameter per value, for `IN (...)`."""
     return ",".join("?" * len(values))
+
+
+def conditions(*terms: tuple[str, Any]) -> tuple[list[str], list[Any]]:
+    """The SQL conditions whose value is given (not None or empty), and their parameters in order."""
+    given = [(sql, value) for sql, value in terms if value]
+    return [sql for sql, _ in given], [value for _, value in given]

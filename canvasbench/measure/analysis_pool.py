@@ -1,6 +1,6 @@
 """Analyse finished responses in worker processes, so pygments never holds the GIL that live streams need.
 
-The workers are plain subprocesses (`python -m canvasbench.analysis_worker`) spoken to over pipes, not
+The workers are plain subprocesses (`python -m canvasbench.measure.analysis_worker`) spoken to over pipes, not
 a multiprocessing pool: they never import the caller's main module (a script without a main guard is
 not re-run), and they end on their own when the process that started them dies, because their stdin
 closes with it.
@@ -20,8 +20,8 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from canvasbench.analysis import ResponseAnalysis, analyse_response
-from canvasbench.analysis_worker import read_frame, write_frame
+from canvasbench.measure.analysis import ResponseAnalysis, analyse_response
+from canvasbench.measure.analysis_worker import read_frame, write_frame
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +35,10 @@ class _Worker:
     """One analysis subprocess, used by one thread at a time."""
 
     def __init__(self) -> None:
-        package_root = str(Path(__file__).resolve().parent.parent)
+        package_root = str(Path(__file__).resolve().parents[2])
         python_path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "canvasbench.analysis_worker"],
+            [sys.executable, "-m", "canvasbench.measure.analysis_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env={**os.environ, "PYTHONPATH": python_path},

@@ -1,4 +1,4 @@
-"""`python -m canvasbench.analysis_worker`: analyse responses sent on stdin, answer on stdout, exit at EOF.
+"""`python -m canvasbench.measure.analysis_worker`: analyse responses sent on stdin, answer on stdout, exit at EOF.
 
 Frames both ways are a 4-byte big-endian length and a pickle: a response text in, a ResponseAnalysis
 (or the exception it raised) out. The parent is the only writer of stdin, so when it dies, even by
@@ -13,7 +13,7 @@ import struct
 import sys
 from typing import IO
 
-from canvasbench.analysis import analyse_response
+from canvasbench.measure.analysis import analyse_response
 
 _LENGTH = struct.Struct(">I")
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from canvasbench.pricing import Price
+    from canvasbench.measure.pricing import Price
 
 # What a number we do not have reads as (a cost reads "unknown" instead: a missing price is never "$0").
 MISSING = "–"

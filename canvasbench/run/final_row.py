@@ -7,9 +7,9 @@ import logging
 from dataclasses import asdict
 from typing import Any
 
-from canvasbench.analysis import ResponseAnalysis
 from canvasbench.errors import CanvasBenchError
-from canvasbench.pricing import price_of
+from canvasbench.measure.analysis import ResponseAnalysis
+from canvasbench.measure.pricing import price_of
 from canvasbench.providers.base import GenerationResult, Usage
 from canvasbench.redact import redact
 from canvasbench.store import utc_now

@@ -7,8 +7,8 @@ import statistics
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from canvasbench.run_status import describe_run
-from canvasbench.status import ACTIVE_STATUSES
+from canvasbench.present.outcome import describe_run
+from canvasbench.status import ACTIVE_STATUSES, Verdict
 
 
 def _median(values: Iterable[Any]) -> float | None:
@@ -25,14 +25,14 @@ def summarise(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for model_id in sorted(by_model):
         group = by_model[model_id]
-        checked = [r for r in group if r.get("render_verdict") not in (None, "not checked")]
+        checked = [r for r in group if r.get("render_verdict") not in (None, Verdict.NOT_CHECKED)]
         finished = [r for r in group if r.get("status") not in ACTIVE_STATUSES]
         rows.append(
             {
                 "model_id": model_id,
                 "runs": len(group),
                 "render_pass_rate": (
-                    sum(r["render_verdict"] == "renders" for r in checked) / len(checked) if checked else None
+                    sum(r["render_verdict"] == Verdict.RENDERS for r in checked) / len(checked) if checked else None
                 ),
                 "median_lines": _median(r.get("lines") for r in group),
                 "median_ttft_s": _median(r.get("ttft_s") for r in group),

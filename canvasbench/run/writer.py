@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from canvasbench.errors import StoreError
 from canvasbench.paths import recovery_dir
 from canvasbench.private_files import fallback_folders, write_private
@@ -222,9 +220,9 @@ class RunWriter:
             started = time.perf_counter()
             appended: dict[str, tuple[int, int, int] | None] = {}  # what this transaction appends, once committed
             try:
-                with self.store.write() as db:
+                with self.store.write():  # one transaction: every write below joins it
                     for run_id, values, only_if_active in statements:
-                        self._execute(db, run_id, values, only_if_active, appended)
+                        self._execute(run_id, values, only_if_active, appended)
             except StoreError as exc:
                 # Another process can hold the database past busy_timeout (a long VACUUM, a slow disk):
                 # retry rather than lose the final row of a run that took minutes and cost money. A full
@@ -255,7 +253,6 @@ class RunWriter:
 
     def _execute(
         self,
-        db: Database,
         run_id: str,
         values: dict[str, Any],
         only_if_active: bool,
@@ -269,16 +266,16 @@ class RunWriter:
             state = appended.get(run_id) or self._appended.get(run_id) or (0, 0, 0)
             done_text, done_thought, seq = state
             if len(text) < done_text or len(thought) < done_thought:  # a new attempt started over
-                writes.drop_checkpoints(db, run_id)
+                writes.drop_checkpoints(self.store, run_id)
                 done_text = done_thought = 0
             # Keys masked here, before the store: a key the provider echoes may be split across chunks, so
             # each piece stops short of anything that may be the start of one (the next piece resumes there).
             new_text, text_end = settled(text, done_text)
             new_thought, thought_end = settled(thought, done_thought)
-            if (new_text or new_thought) and writes.append_checkpoint(db, run_id, seq, new_text, new_thought):
+            if (new_text or new_thought) and writes.append_checkpoint(self.store, run_id, seq, new_text, new_thought):
                 appended[run_id] = (text_end, thought_end, seq + 1)
                 self.stats.appended_bytes += len(new_text.encode()) + len(new_thought.encode())
         elif "response" in values:  # the whole text, in the row itself: the pieces have served their turn
-            writes.drop_checkpoints(db, run_id)
+            writes.drop_checkpoints(self.store, run_id)
             appended[run_id] = None
-        writes.set_run_columns(db, run_id, values, only_if_active=only_if_active)
+        writes.set_run_columns(self.store, run_id, values, only_if_active=only_if_active)

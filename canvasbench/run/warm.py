@@ -135,9 +135,9 @@ def _analysis(workers: bool) -> None:
 
 def _analysis_lexers() -> None:
     with _lexers:
-        import canvasbench.analysis_pool
-        import canvasbench.final_row  # noqa: F401  # with the prices: imported here, not before the first request
-        from canvasbench.analysis import analyse_response
+        import canvasbench.measure.analysis_pool
+        import canvasbench.run.final_row  # noqa: F401  # with the prices: imported here, not before the first request
+        from canvasbench.measure.analysis import analyse_response
 
         page = "```html\n<!DOCTYPE html><style>b{c:d}</style><script>let a = 1; // x\n</script>\n```"
         analyse_response(page)
@@ -151,6 +151,6 @@ def lexers_ready() -> None:
 
 
 def _analysis_workers() -> None:
-    from canvasbench.analysis_pool import warm_up
+    from canvasbench.measure.analysis_pool import warm_up
 
     warm_up()  # starts the worker processes on a thread of its own

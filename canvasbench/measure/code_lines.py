@@ -41,7 +41,7 @@ from pygments.lexers.html import HtmlLexer
 from pygments.lexers.javascript import JavascriptLexer
 from pygments.token import Comment, Name, Punctuation, String, Text, Whitespace, _TokenType
 
-from canvasbench.lines import count_lines
+from canvasbench.measure.lines import count_lines
 
 __all__ = ["code_line_flags", "count_code_lines", "count_lines"]
 

@@ -15,7 +15,7 @@ Three more walls, each checked in real Chromium by the browser tests:
   destination's host first, so links and markup refreshes are stopped inside the page already.)
 - The inner page's CSP allows no network but the local library mirror (`preview_server`): CDN URLs in
   the artifact are rewritten to it, so previews work offline and an `<img>` cannot be a beacon.
-- A first script in the inner page (`canvasbench.sandbox_guard`) refuses WebRTC (no CSP directive covers
+- A first script in the inner page (`canvasbench.sandbox.guard`) refuses WebRTC (no CSP directive covers
   it in Chromium) and never lets a nested frame connect (its window would bring a fresh
   `RTCPeerConnection`), drops messages from other pages, and gives the page in-memory storage.
 It reports to the outer script only with a key the two share (`guard_key`), so a page cannot put its own
@@ -33,7 +33,7 @@ import secrets
 from dataclasses import dataclass
 
 from canvasbench.redact import redact
-from canvasbench.sandbox_guard import guard_script
+from canvasbench.sandbox.guard import guard_script
 
 # Pointer lock is harmless inside the frame (Esc always releases it) and every first-person demo needs it.
 SANDBOX = "allow-scripts allow-pointer-lock"
@@ -41,7 +41,7 @@ SANDBOX = "allow-scripts allow-pointer-lock"
 VIEWPORT = (1280, 800)
 # Path prefix under which the preview server answers `https://HOST/PATH` as `/cdn/HOST/PATH`.
 MIRROR_PREFIX = "/cdn/"
-# Hosts whose URLs are library requests the mirror may answer (canvasbench.render.mirror.parse_cdn_url).
+# Hosts whose URLs are library requests the mirror may answer (canvasbench.sandbox.cdn_url.parse_cdn_url).
 CDN_HOSTS = (
     "unpkg.com",
     "cdn.jsdelivr.net",

@@ -14,15 +14,13 @@ from typing import Any, BinaryIO
 
 from canvasbench.errors import UsageError
 from canvasbench.redact import redactor
+from canvasbench.store.columns import FRACTIONAL, RUN_METRICS
 from canvasbench.store.reads import EXPORT_BOOL_COLUMNS, EXPORT_COLUMNS
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "parquet")
 
-_INT_COLUMNS = frozenset(
-    {"input_tokens", "output_tokens", "thinking_tokens", "lines", "code_lines", "chars", "js_errors",
-     "attempts", "images"}
-)
-_FLOAT_COLUMNS = frozenset({"ttft_s", "latency_s", "tokens_per_s", "cost_usd", "render_ms", "judge_score", "overall"})
+_INT_COLUMNS = frozenset({*(set(RUN_METRICS) - FRACTIONAL), "chars", "js_errors", "attempts", "images"})
+_FLOAT_COLUMNS = frozenset({*FRACTIONAL, "render_ms", "judge_score", "overall"})
 
 # Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection");
 # tab and carriage return are on OWASP's list too.

@@ -1,6 +1,6 @@
 """A small HTTP server on 127.0.0.1 that answers the dashboard previews' library requests from the mirror.
 
-Previews are offline: `canvasbench.sandbox` rewrites CDN URLs in an artifact to `ORIGIN/cdn/HOST/PATH`
+Previews are offline: `canvasbench.sandbox.document` rewrites CDN URLs in an artifact to `ORIGIN/cdn/HOST/PATH`
 and its CSP allows no other origin. This server maps such a path back to the CDN URL and answers it
 from `storage/mirror` with the right MIME type (module scripts need a JavaScript type) and CORS headers
 (the artifact's origin is opaque, `null`); a library the mirror does not hold gets a 404, never a fetch.
@@ -17,8 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from canvasbench.render.mirror import Mirror, load_mirror
-from canvasbench.sandbox import CDN_HOSTS, MIRROR_PREFIX, rewrite_cdn_urls
+from canvasbench.sandbox.document import CDN_HOSTS, MIRROR_PREFIX, rewrite_cdn_urls
+from canvasbench.sandbox.mirror import Mirror, load_mirror
 
 log = logging.getLogger(__name__)
 

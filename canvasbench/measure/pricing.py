@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 from canvasbench.errors import PriceFileError
 from canvasbench.paths import DATA_DIR, user_prices_path
 from canvasbench.providers.base import Usage
+from canvasbench.user_files import read_tables
 
 SHIPPED_PRICES_PATH = DATA_DIR / "prices.toml"
 
@@ -94,22 +94,7 @@ def price_of(model_id: str, usage: Usage, prices: dict[str, Price] | None = None
 
 
 def _read_price_file(path: Path, *, user: bool) -> dict[str, Price]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise PriceFileError(f"Price file {path} is not valid TOML: {exc}. Fix the file or remove it.") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PriceFileError(f"Price file {path} cannot be read: {exc}.") from exc
-
-    unknown_top = sorted(set(data) - {"models"})
-    if unknown_top:
-        raise PriceFileError(
-            f"Price file {path}: unexpected top-level key(s) {', '.join(unknown_top)}; "
-            f'put each model in a [models."MODEL"] table.'
-        )
-    models = data.get("models", {})
-    if not isinstance(models, dict):
-        raise PriceFileError(f'Price file {path}: "models" must be tables like [models."gpt-5.2"].')
+    models = read_tables(path, what="Price file", key="models", example='[models."MODEL"]', error=PriceFileError)
 
     default_as_of, default_source = "", ""
     if user:

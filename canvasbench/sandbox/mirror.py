@@ -1,7 +1,7 @@
 """The offline CDN mirror: npm packages unpacked under `storage/mirror`, answering CDN URLs.
 
 Generated pages load libraries from unpkg, jsdelivr, cdnjs, skypack, esm.sh (import maps, ES modules,
-old global builds). `build_mirror()` fetches a fixed set of packages with `npm pack` (the package
+old global builds). `mirror_build.build_mirror()` fetches a fixed set of packages with `npm pack` (the package
 registry's own client) and unpacks them; `Mirror.resolve(url)` maps a CDN URL to a file in it, or
 None — the render check then blocks the request instead of waiting on the network.
 """
@@ -11,20 +11,22 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
-import shutil
-import subprocess
-import tarfile
-import tempfile
-import threading
-import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from canvasbench.errors import CanvasBenchError
 from canvasbench.paths import mirror_dir
+from canvasbench.sandbox.cdn_url import (
+    VERSION_SPEC,
+    CdnRequest,
+    normalise_spec,
+    parse_cdn_url,
+    satisfies,
+    split_package,
+    version_key,
+)
 
 # (npm name, exact version). Two three.js versions: the modern module build with its addons, and
 # r128 for pages that use the old global build (build/three.min.js and examples/js/ were removed later).
@@ -78,49 +80,10 @@ FETCHED_ON_FIRST_USE: frozenset[str] = frozenset(
     }
 )
 
-# cdnjs names its libraries its own way; the npm package behind each.
-CDNJS_LIBRARIES = {
-    "three.js": "three",
-    "p5.js": "p5",
-    "d3": "d3",
-    "gsap": "gsap",
-    "Chart.js": "chart.js",
-    "chart.js": "chart.js",
-    "matter-js": "matter-js",
-    "tone": "tone",
-    "cannon.js": "cannon",
-    "lil-gui": "lil-gui",
-    "tween.js": "@tweenjs/tween.js",
-    "simplex-noise": "simplex-noise",
-    "react": "react",
-    "react-dom": "react-dom",
-    "babel-standalone": "@babel/standalone",
-    "vue": "vue",
-    "alpinejs": "alpinejs",
-    "jquery": "jquery",
-    "lodash.js": "lodash",
-    "animejs": "animejs",
-    "anime.js": "animejs",
-    "pixi.js": "pixi.js",
-    "phaser": "phaser",
-    "leaflet": "leaflet",
-    "echarts": "echarts",
-    "konva": "konva",
-    "two.js": "two.js",
-    "paper.js": "paper",
-    "howler": "howler",
-    "marked": "marked",
-    "mathjs": "mathjs",
-}
-# jsdelivr's /gh/ paths serve a GitHub repository at a tag.
-GITHUB_REPOS = {"mrdoob/three.js": "three"}
 
 # Directories where a bare file name (cdnjs style) is looked for inside a package.
 _FILE_DIRS = ("", "dist", "build", "lib", "dist/umd", "build/umd")
 _JS_SUFFIXES = (".js", ".mjs", ".cjs")
-# Static and dynamic import specifiers: `from "x"`, `import "x"`, `import("x")`.
-# A version or range worth asking the registry for (digits and dots, an optional caret/tilde/pre-release).
-_VERSION_SPEC = re.compile(r"[\^~]?v?\d{1,4}(\.\d{1,6}){0,2}(-[0-9A-Za-z.]{1,20})?")
 _IMPORT_RE = re.compile(r"""((?<![@.$\w])(?:from\s*|import\s*\(?\s*))(["'])([^"'\s]+)\2""")
 
 
@@ -149,118 +112,6 @@ class MirrorHit:
     def substitution(self) -> str | None:
         """ "served three@0.170.0 for three@0.121.1" when another version had to stand in."""
         return None if self.exact else f"served {self.served} for {self.package}@{self.requested}"
-
-
-@dataclass(frozen=True)
-class _Request:
-    cdn: str  # unpkg / jsdelivr / cdnjs / esm.sh / skypack / jspm
-    package: str
-    spec: str | None  # version or range as written, None when unversioned
-    subpath: str  # path inside the package, "" for the entry point
-    esm: bool  # the CDN rewrites bare imports (esm.sh, skypack, jsdelivr +esm, unpkg ?module)
-    bare_file: bool = False  # cdnjs: a file name, looked for in dist/, build/, lib/
-    preamble: str = ""  # script prepended to the served file (compatibility shims)
-
-
-def _split_package(path: str) -> tuple[str, str | None, str] | None:
-    """`@scope/name@1.2/sub/file.js` -> (name, spec, subpath)."""
-    parts = [p for p in path.split("/") if p]
-    if not parts:
-        return None
-    if parts[0].startswith("@"):
-        if len(parts) < 2:
-            return None
-        head, rest = parts[0] + "/" + parts[1], parts[2:]
-        name, _, spec = head[1:].partition("@")
-        name = "@" + name
-    else:
-        head, rest = parts[0], parts[1:]
-        name, _, spec = head.partition("@")
-    return name, (spec or None), "/".join(rest)
-
-
-def parse_cdn_url(url: str) -> _Request | None:
-    """Recognise a library request on a known CDN; None for anything else."""
-    parts = urlsplit(url)
-    host, path, query = parts.hostname or "", parts.path, parts.query
-    if host == "unpkg.com":
-        split = _split_package(path)
-        return split and _Request("unpkg", *split, esm="module" in query.split("&"))
-    if host in ("cdn.jsdelivr.net", "fastly.jsdelivr.net"):
-        if path.startswith("/npm/"):
-            split = _split_package(path[len("/npm/") :])
-            if not split:
-                return None
-            name, spec, sub = split
-            esm = sub == "+esm" or sub.endswith("/+esm")
-            sub = sub.removesuffix("+esm").rstrip("/")
-            return _Request("jsdelivr", name, spec, sub, esm)
-        if path.startswith("/gh/"):
-            bits = [p for p in path[len("/gh/") :].split("/") if p]
-            if len(bits) < 2:
-                return None
-            repo, _, tag = f"{bits[0]}/{bits[1]}".partition("@")
-            package = GITHUB_REPOS.get(repo)
-            return _Request("jsdelivr", package, tag or None, "/".join(bits[2:]), False) if package else None
-        return None
-    if host == "cdnjs.cloudflare.com":
-        bits = [p for p in path.split("/") if p]
-        if len(bits) < 4 or bits[:2] != ["ajax", "libs"]:
-            return None
-        package = CDNJS_LIBRARIES.get(bits[2])
-        if not package:
-            return None
-        return _Request("cdnjs", package, bits[3], "/".join(bits[4:]), False, bare_file=True)
-    if host == "esm.sh":
-        path = re.sub(r"^/(v\d+|stable)(?=/)", "", path)
-        split = _split_package(path)
-        return split and _Request("esm.sh", *split, esm=True)
-    if host == "esm.run":
-        split = _split_package(path)
-        return split and _Request("jsdelivr", *split, esm=True)
-    if host == "cdn.skypack.dev":
-        split = _split_package(path)
-        return split and _Request("skypack", *split, esm=True)
-    if host == "cdn.tailwindcss.com":
-        # Pages set `tailwind.config = {...}` after loading the v3 script; v4 has no such global.
-        shim = "globalThis.tailwind = globalThis.tailwind || { config: {} };"
-        return _Request("unpkg", "@tailwindcss/browser", None, "", False, preamble=shim)
-    if host == "d3js.org":
-        found = re.fullmatch(r"/d3\.v(\d+)(\.min)?\.js", path)
-        return found and _Request("unpkg", "d3", found.group(1), f"dist/d3{found.group(2) or ''}.js", False)
-    if host == "ga.jspm.io" and path.startswith("/npm:"):
-        split = _split_package(path[len("/npm:") :])
-        return split and _Request("jspm", *split, esm=False)
-    return None
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in re.findall(r"\d+", version)[:3])
-
-
-def _normalise_spec(package: str, spec: str | None) -> str | None:
-    if spec in (None, "", "latest", "next"):
-        return None
-    assert spec is not None
-    if package == "three" and re.fullmatch(r"r\d+", spec):
-        return f"0.{spec[1:]}.0"  # three's tags r128 == npm 0.128.0
-    return spec
-
-
-def _satisfies(version: str, spec: str) -> bool:
-    """A loose semver match: exact, prefix (`0.160`, `3`), caret and tilde ranges."""
-    wanted = _version_key(spec)
-    have = _version_key(version)
-    if not wanted:
-        return False
-    if spec.startswith("^"):
-        significant = 2 if wanted[0] == 0 else 1
-        return have[:significant] == wanted[:significant] and have >= wanted
-    if spec.startswith("~"):
-        return have[:2] == wanted[:2] and have >= wanted
-    if spec.startswith(">="):
-        return have >= wanted
-    return have[: len(wanted)] == wanted
 
 
 def _content_type(path: Path) -> str:
@@ -326,7 +177,7 @@ class _Package:
                 return found
         return self._file("index.js")
 
-    def find(self, request: _Request) -> Path | None:
+    def find(self, request: CdnRequest) -> Path | None:
         """The file a request names in this package, if it has it."""
         sub = request.subpath
         if not sub:
@@ -359,7 +210,7 @@ class Mirror:
                     continue  # a half-written folder from an interrupted build
                 self.packages.setdefault(pkg.name, []).append(pkg)
         for versions in self.packages.values():
-            versions.sort(key=lambda p: _version_key(p.version), reverse=True)
+            versions.sort(key=lambda p: version_key(p.version), reverse=True)
 
     @property
     def empty(self) -> bool:
@@ -370,20 +221,20 @@ class Mirror:
         """`name@version` of every mirrored package."""
         return [f"{p.name}@{p.version}" for versions in self.packages.values() for p in versions]
 
-    def _candidates(self, request: _Request) -> list[tuple[_Package, bool]]:
+    def _candidates(self, request: CdnRequest) -> list[tuple[_Package, bool]]:
         """Mirrored versions to try, each with whether it is the version the URL asks for."""
         versions = self.packages.get(request.package, [])
-        spec = _normalise_spec(request.package, request.spec)
+        spec = normalise_spec(request.package, request.spec)
         if spec is None:
             return [(p, True) for p in versions]
         exact = [p for p in versions if p.version == spec.lstrip("=v")]
-        near = [p for p in versions if _satisfies(p.version, spec) and p not in exact]
+        near = [p for p in versions if satisfies(p.version, spec) and p not in exact]
         # Then any other mirrored version, nearest first, marked as a substitution: only served when
         # the registry cannot be reached for the right one (the evidence then says so).
-        wanted = _version_key(spec)
+        wanted = version_key(spec)
         rest = sorted(
             (p for p in versions if p not in exact and p not in near),
-            key=lambda p: [abs(a - b) for a, b in zip(_version_key(p.version), wanted, strict=False)],
+            key=lambda p: [abs(a - b) for a, b in zip(version_key(p.version), wanted, strict=False)],
         )
         return [(p, True) for p in exact + near] + [(p, False) for p in rest]
 
@@ -396,10 +247,10 @@ class Mirror:
         request = parse_cdn_url(url)
         if request is None or (request.package not in self.packages and request.package not in FETCHED_ON_FIRST_USE):
             return None
-        spec = _normalise_spec(request.package, request.spec)
+        spec = normalise_spec(request.package, request.spec)
         if spec is None and request.package not in self.packages:
             return request.package, "latest"  # what the CDN answers for a URL without a version
-        if spec is None or not _VERSION_SPEC.fullmatch(spec):
+        if spec is None or not VERSION_SPEC.fullmatch(spec):
             return None
         if any(exact for _, exact in self._candidates(request)):
             return None  # the right version is here (a folder URL or a missing file is not a reason to fetch)
@@ -410,7 +261,7 @@ class Mirror:
         request = parse_cdn_url(url)
         if request is None:
             return None
-        spec = _normalise_spec(request.package, request.spec)
+        spec = normalise_spec(request.package, request.spec)
         for pkg, exact in self._candidates(request):
             path = pkg.find(request)
             if path is None:
@@ -438,7 +289,7 @@ def _cdn_url(cdn: str, package: str, version: str | None, sub: str, esm: bool) -
     return f"https://unpkg.com/{spec}{tail}" + ("?module" if esm else "")
 
 
-def _rewrite_imports(body: bytes, pkg: _Package, path: Path, request: _Request) -> bytes:
+def _rewrite_imports(body: bytes, pkg: _Package, path: Path, request: CdnRequest) -> bytes:
     """Point relative imports at the file's real location and (for ESM CDNs) bare imports at the CDN."""
     text = body.decode("utf-8", errors="replace")
     folder = path.parent.relative_to(pkg.root.resolve()).as_posix()
@@ -452,7 +303,7 @@ def _rewrite_imports(body: bytes, pkg: _Package, path: Path, request: _Request) 
             joined = (Path("/") / folder / spec).resolve().as_posix().lstrip("/")
             target = _cdn_url(cdn, pkg.name, pkg.version, joined, False)
         elif request.esm and not spec.startswith(("/", "http:", "https:", "data:", "blob:")):
-            split = _split_package(spec)
+            split = split_package(spec)
             if split is None:
                 return match.group(0)
             name, version, sub = split
@@ -478,111 +329,3 @@ def load_mirror(root: Path | None = None) -> Mirror:
     except OSError:
         stamp = 0.0
     return _load_cached(str(root), stamp)
-
-
-def _package_dir(dest: Path, name: str, version: str) -> Path:
-    return dest / f"{name}@{version}"
-
-
-def _pack(npm: str, dest: Path, name: str, spec: str, timeout: float) -> Path:
-    """`npm pack name@spec` unpacked into dest/name@version (the version npm chose); returns that folder."""
-    with tempfile.TemporaryDirectory(dir=dest, prefix=".pack-") as tmp:
-        work = Path(tmp)
-        with subprocess.Popen(
-            [npm, "pack", f"{name}@{spec}", "--silent", "--pack-destination", str(work)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=work,
-            stdin=subprocess.DEVNULL,
-        ) as proc:
-            deadline = time.monotonic() + timeout
-            while proc.poll() is None:
-                if _cancelled.is_set() or time.monotonic() > deadline:
-                    proc.kill()
-                    proc.wait()
-                    raise MirrorError(f"`npm pack {name}@{spec}` was stopped after {timeout:.0f} s or by Ctrl-C.")
-                time.sleep(0.05)
-            stdout, stderr = proc.communicate()
-        tarballs = list(work.glob("*.tgz"))
-        if proc.returncode != 0 or not tarballs:
-            detail = (stderr or stdout).strip().splitlines()[-1:] or ["no tarball"]
-            raise MirrorError(f"`npm pack {name}@{spec}` failed: {detail[0]}")
-        with tarfile.open(tarballs[0]) as tar:
-            tar.extractall(work / "x", filter="data")
-        unpacked = work / "x" / "package"
-        if not (unpacked / "package.json").is_file():
-            raise MirrorError(f"The npm tarball of {name}@{spec} has no package/package.json.")
-        version = json.loads((unpacked / "package.json").read_text(encoding="utf-8")).get("version", spec)
-        target = _package_dir(dest, name, str(version))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            shutil.rmtree(target)
-        unpacked.rename(target)  # same filesystem: a complete folder appears at once
-        return target
-
-
-_fetch_lock = threading.Lock()
-_cancelled = threading.Event()  # set by `cancel_fetches()`: a fetch in progress stops, none starts
-
-
-def cancel_fetches() -> None:
-    """Stop any registry fetch now and refuse new ones (Ctrl-C: the process is about to exit)."""
-    _cancelled.set()
-
-
-_fetch_failed: dict[tuple[str, str, str], float] = {}  # (dest, name, spec) -> when; not retried for a while
-_RETRY_FAILED_S = 600.0
-
-
-def fetch_version(name: str, spec: str, dest: Path | None = None, *, timeout: float = 120.0) -> bool:
-    """Fetch one version of a package from the npm registry into the mirror; False when it cannot be had."""
-    dest = (dest or mirror_dir()).expanduser()
-    key = (str(dest), name, spec)
-    npm = shutil.which("npm")
-    if npm is None:
-        return False
-    if _cancelled.is_set():
-        return False
-    with _fetch_lock:
-        failed = _fetch_failed.get(key)
-        if failed is not None and time.monotonic() - failed < _RETRY_FAILED_S:
-            return False
-        try:
-            dest.mkdir(parents=True, exist_ok=True)
-            _pack(npm, dest, name, spec, timeout)
-        except (MirrorError, OSError, ValueError, tarfile.TarError):
-            _fetch_failed[key] = time.monotonic()
-            return False
-        return True
-
-
-def build_mirror(
-    dest: Path | None = None,
-    *,
-    packages: tuple[tuple[str, str], ...] = MIRROR_PACKAGES,
-    progress: Any = None,
-) -> Path:
-    """Fetch every mirror package with `npm pack` and unpack it into `dest` (skips ones present)."""
-    dest = (dest or mirror_dir()).expanduser()
-    npm = shutil.which("npm")
-    missing = [(n, v) for n, v in packages if not (_package_dir(dest, n, v) / "package.json").is_file()]
-    if not missing:
-        return dest
-    if npm is None:
-        raise MirrorError(
-            "`npm` is not on PATH: install Node.js and npm (e.g. `sudo apt-get install nodejs npm`), "
-            "then run `canvasbench mirror build` again."
-        )
-    try:
-        dest.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise MirrorError(f"Cannot create the mirror folder {dest}: {exc.strerror}.") from exc
-    for name, version in missing:
-        if progress:
-            progress(f"{name}@{version}")
-        _pack(npm, dest, name, version, 300)
-    (dest / "mirror.json").write_text(
-        json.dumps({"packages": [f"{n}@{v}" for n, v in packages]}, indent=1) + "\n", encoding="utf-8"
-    )
-    return dest

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from canvasbench.errors import UsageError
-from canvasbench.prompts import custom_prompt
+from canvasbench.run.prompt_suite import custom_prompt
 from canvasbench.store import RunStore, reads, writes
+
+if TYPE_CHECKING:
+    from canvasbench.run.runner import RunOptions
 
 MAX_REPEAT = 10
 
@@ -21,7 +25,7 @@ class RerunRequest:
 
     prompt: dict[str, Any]
     model_ids: list[str]
-    options: dict[str, Any]
+    options: RunOptions
 
 
 def repeat_models(model_ids: Sequence[str], repeat: int) -> list[str]:
@@ -44,7 +48,7 @@ def sample_labels(runs: Sequence[dict[str, Any]]) -> dict[str, str]:
 
 
 def _require(store: RunStore, comparison_id: str) -> dict[str, Any]:
-    comparison = store.get_comparison(comparison_id)
+    comparison = reads.get_comparison(store, comparison_id)
     if comparison is None:
         raise UsageError(f"No comparison with id {comparison_id}: list them in the dashboard's gallery.")
     return comparison
@@ -57,7 +61,9 @@ def delete_comparison(store: RunStore, comparison_id: str) -> int:
 
 
 def rerun_request(store: RunStore, comparison_id: str) -> RerunRequest:
-    """The prompt, models and options a comparison was started with, to start it again."""
+    """The prompt, models and every option a comparison was started with, to start it again."""
+    from canvasbench.run.runner import RunOptions  # the runner's imports: for a re-run, not for a delete
+
     comparison = _require(store, comparison_id)
     stored = reads.stored_prompt(store, comparison["prompt_id"])
     text = comparison["prompt_text"]
@@ -78,5 +84,6 @@ def rerun_request(store: RunStore, comparison_id: str) -> RerunRequest:
         options = json.loads(comparison.get("options") or "{}")
     except ValueError:
         options = {}
-    known = ("max_output_tokens", "thinking", "temperature")
-    return RerunRequest(prompt, model_ids, {k: v for k, v in options.items() if k in known})
+    # Every field of the options type, so an option added to it is carried by a re-run without a change here.
+    known = {f.name for f in dataclasses.fields(RunOptions)}
+    return RerunRequest(prompt, model_ids, RunOptions(**{k: v for k, v in options.items() if k in known}))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from canvasbench.extract import ArtifactKind, extract_artifact
-from canvasbench.linecount import count_code_lines, count_lines
+from canvasbench.measure.code_lines import count_code_lines, count_lines
+from canvasbench.measure.extract import ArtifactKind, extract_artifact
 
 __all__ = ["ResponseAnalysis", "analyse_response"]
 

@@ -23,10 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from canvasbench.errors import CanvasBenchError, UsageError
-from canvasbench.event_loop import background_loop
 from canvasbench.liveness import worker_token
-from canvasbench.paths import db_path
-from canvasbench.progress import (
+from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel
+from canvasbench.providers.generate import StreamSettings, generate
+from canvasbench.providers.registry import ensure_ready, parse_model_id
+from canvasbench.redact import redact
+from canvasbench.run.event_loop import background_loop
+from canvasbench.run.progress import (
     MIN_CHECKPOINT_S,
     STRETCHED_MAX_S,
     TICK_S,
@@ -34,14 +37,11 @@ from canvasbench.progress import (
     checkpoint_interval,
     sample,
 )
-from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel
-from canvasbench.providers.generate import StreamSettings, generate
-from canvasbench.providers.registry import ensure_ready, parse_model_id
-from canvasbench.redact import redact
-from canvasbench.run_writer import RunWriter, WriterStats
+from canvasbench.run.warm import lexers_ready, warm, warm_in_background
+from canvasbench.run.writer import RunWriter, WriterStats
 from canvasbench.status import Status
-from canvasbench.store import RunStore, utc_now
-from canvasbench.warm import lexers_ready, warm, warm_in_background
+from canvasbench.store import RunStore, reads, utc_now, writes
+from canvasbench.store.per_database import PerDatabase
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,6 @@ class Runner:
         concurrency: Mapping[str, int] | None = None,
         default_concurrency: int = 4,
         settings: StreamSettings | None = None,
-        on_run_finished: RunFinishedHook | None = None,
     ) -> None:
         if default_concurrency < 1 or any(n < 1 for n in (concurrency or {}).values()):
             raise UsageError("Concurrency limits must be at least 1.")
@@ -103,8 +102,7 @@ class Runner:
         settings = settings or StreamSettings()
         # generate() calls back at most every progress_interval_s; we checkpoint on those calls.
         self.settings = replace(settings, progress_interval_s=min(settings.progress_interval_s, MIN_CHECKPOINT_S))
-        self.on_run_finished = on_run_finished
-        self._extra_hooks: list[RunFinishedHook] = []
+        self._finished_hooks: list[RunFinishedHook] = []  # added with add_run_finished_hook, the one way
         self._loop = background_loop()
         self._writer = RunWriter(self.store)
         self._hooks = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="canvasbench-hook")
@@ -141,7 +139,8 @@ class Runner:
         warm(dict.fromkeys(parse_model_id(m)[0] for m in model_ids))
         model_ids = ["{}:{}".format(*parse_model_id(m)) for m in model_ids]  # " openai:x " -> "openai:x"
         options = options or RunOptions()
-        comparison_id, run_ids = self.store.create_comparison(
+        comparison_id, run_ids = writes.create_comparison(
+            self.store,
             prompt=prompt, model_ids=model_ids, options=asdict(options)
         )
         runs = []
@@ -186,7 +185,7 @@ class Runner:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             if not run.finished.wait(remaining):
                 break
-        return self.store.runs_of(comparison_id)
+        return reads.runs_of(self.store, comparison_id)
 
     def saved_count(self) -> int:
         """How many runs this runner has saved as final so far (for `wait_saved`)."""
@@ -208,10 +207,10 @@ class Runner:
             ]
 
     def add_run_finished_hook(self, hook: RunFinishedHook) -> None:
-        """Also call `hook(run_id, status)` after each run's final row is saved (on a helper thread, never the loop)."""
+        """Call `hook(run_id, status)` after each run's final row is saved (on a helper thread, never the loop)."""
         with self._lock:
-            if hook not in self._extra_hooks:
-                self._extra_hooks.append(hook)
+            if hook not in self._finished_hooks:
+                self._finished_hooks.append(hook)
 
     def unsaved_runs(self) -> dict[str, str]:
         """Runs whose final row could not be written: run id -> the reason and where their text is kept."""
@@ -237,7 +236,7 @@ class Runner:
         self._writer.close(timeout=max(1.0, deadline - time.monotonic()))
         # Every saved run's hooks are called before this returns: the CLI shuts its render checks down next.
         self._hooks.shutdown(wait=True)
-        _forget_shared(self)
+        _shared.forget(self)
 
     # --- the loop thread ---------------------------------------------------------------------
 
@@ -334,7 +333,7 @@ class Runner:
         self._writer.checkpoint(run.run_id, checkpoint_fields(run.progress, run.timeline))
         if self._workers_warmed or run.progress is None:
             return
-        from canvasbench.analysis_pool import IN_THREAD_CHARS
+        from canvasbench.measure.analysis_pool import IN_THREAD_CHARS
 
         if len(run.progress.text) >= IN_THREAD_CHARS:
             # A page this large is analysed in a worker process: start them now, long before it ends.
@@ -359,12 +358,12 @@ class Runner:
         if run.started:
             sample(run.timeline, time.monotonic() - run.started, result.text)
         timeline = list(run.timeline)
-        from canvasbench.analysis_pool import analyse_soon, analysis_of
+        from canvasbench.measure.analysis_pool import analyse_soon, analysis_of
 
         analysis = analyse_soon(result.text)  # large pages: starts now, in parallel with runs ending at once
 
         def build() -> dict[str, Any]:
-            from canvasbench.final_row import final_row
+            from canvasbench.run.final_row import final_row
 
             lexers_ready()
             analysed = analysis_of(analysis, result.text)
@@ -374,7 +373,7 @@ class Runner:
             run.progress, run.timeline = None, []  # the text lives in the store now; keep the process small
             # Queued before anyone can see the run finished, so shutdown() (which waits for queued hooks)
             # never drops the hook of a run it saw end.
-            if self.on_run_finished is not None or self._extra_hooks:
+            if self._finished_hooks:
                 self._hooks.submit(self._call_hooks, run.run_id, result.status)
             run.finished.set()
             with self._saved:
@@ -384,10 +383,9 @@ class Runner:
         self._writer.finish(run.run_id, build, done)
 
     def _call_hooks(self, run_id: str, status: str) -> None:
-        hooks = [self.on_run_finished, *self._extra_hooks]
+        with self._lock:
+            hooks = list(self._finished_hooks)
         for hook in hooks:
-            if hook is None:
-                continue
             try:
                 hook(run_id, status)
             except Exception:  # one broken hook must not stop the others or the runner
@@ -396,25 +394,16 @@ class Runner:
 
 # --- one runner per process per database -------------------------------------------------------
 
-_shared: dict[str, Runner] = {}
-_shared_guard = threading.Lock()
+def _new_shared_runner(path: Path) -> Runner:
+    runner = Runner(path)
+    # The dashboard creates this at start-up: warm every SDK now, so the first click does not wait.
+    warm_in_background()
+    return runner
+
+
+_shared: PerDatabase[Runner] = PerDatabase(_new_shared_runner, usable=lambda runner: not runner._closed)
 
 
 def shared_runner(db: str | Path | None = None) -> Runner:
     """The process's Runner for this database (created on first use)."""
-    key = str(db_path(db).resolve())
-    with _shared_guard:
-        runner = _shared.get(key)
-        if runner is None or runner._closed:
-            runner = Runner(db)
-            _shared[key] = runner
-            # The dashboard creates this at start-up: warm every SDK now, so the first click does not wait.
-            warm_in_background()
-        return runner
-
-
-def _forget_shared(runner: Runner) -> None:
-    with _shared_guard:
-        for key, value in list(_shared.items()):
-            if value is runner:
-                del _shared[key]
+    return _shared.get(db)

@@ -7,7 +7,7 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from canvasbench.pricing import Price, cost_usd, find_price
+from canvasbench.measure.pricing import Price, cost_usd, find_price
 from canvasbench.providers.base import Usage
 from canvasbench.store import RunStore, reads
 

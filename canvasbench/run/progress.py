@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from canvasbench.lines import count_lines
+from canvasbench.measure.lines import count_lines
 from canvasbench.providers.base import Progress
 from canvasbench.status import Status
 from canvasbench.store import utc_now
