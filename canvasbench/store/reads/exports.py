@@ -115,15 +115,16 @@ VOTE_EXPORT_COLUMNS: tuple[str, ...] = (
 
 def vote_rows(store: RunStore) -> list[dict[str, Any]]:
     """The votes table for export: one row per vote with both models named, oldest first."""
-    rows = store.db.query(
+    return _table_rows(
+        store,
+        VOTE_EXPORT_COLUMNS,
         "SELECT v.id AS vote_id, v.created_at, v.comparison_id, c.prompt_id, c.category, "
         "v.left_run_id, l.model_id AS left_model, v.right_run_id, r.model_id AS right_model, v.outcome, "
         "CASE v.outcome WHEN 'left' THEN l.model_id WHEN 'right' THEN r.model_id END AS winner_model, v.voter "
         "FROM votes v JOIN comparisons c ON c.id = v.comparison_id "
         "JOIN runs l ON l.id = v.left_run_id JOIN runs r ON r.id = v.right_run_id "
-        "ORDER BY v.created_at, v.id"
+        "ORDER BY v.created_at, v.id",
     )
-    return [{name: row[name] for name in VOTE_EXPORT_COLUMNS} for row in rows]
 
 
 JUDGMENT_EXPORT_COLUMNS: tuple[str, ...] = (
@@ -136,9 +137,15 @@ JUDGMENT_EXPORT_COLUMNS: tuple[str, ...] = (
 
 def judgment_rows(store: RunStore) -> list[dict[str, Any]]:
     """Every judgment (failed ones too, with the raw answer), oldest first, with the judged models named."""
-    rows = store.db.query(
+    return _table_rows(
+        store,
+        JUDGMENT_EXPORT_COLUMNS,
         "SELECT j.id AS judgment_id, j.*, r.model_id AS model, l.model_id AS left_model, rr.model_id AS right_model "
         "FROM judgments j LEFT JOIN runs r ON r.id = j.run_id LEFT JOIN runs l ON l.id = j.left_run_id "
-        "LEFT JOIN runs rr ON rr.id = j.right_run_id ORDER BY j.created_at, j.id"
+        "LEFT JOIN runs rr ON rr.id = j.right_run_id ORDER BY j.created_at, j.id",
     )
-    return [{name: row[name] for name in JUDGMENT_EXPORT_COLUMNS} for row in rows]
+
+
+def _table_rows(store: RunStore, columns: tuple[str, ...], sql: str) -> list[dict[str, Any]]:
+    """The rows of one export query, each with exactly `columns` in that order."""
+    return [{name: row[name] for name in columns} for row in store.db.query(sql)]
