@@ -9,9 +9,7 @@ that might be the start of a key so a stored piece never holds part of one.
 
 from __future__ import annotations
 
-import base64
 import functools
-import html
 import logging
 import os
 import re
@@ -19,9 +17,8 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 MASK = "***"
 _MIN_KEY_CHARS = 4  # shorter values would mask ordinary words
@@ -67,6 +64,8 @@ def _base64_forms(raw: bytes) -> list[str]:
     Inside `base64(prefix + key + suffix)` the key's characters depend on len(prefix) % 3: for each of
     the three alignments, the characters whose six bits all come from the key are always the same.
     """
+    import base64  # here, not at the top: every command imports this module, few ever mask a key
+
     whole = base64.b64encode(raw).decode("ascii")
     forms = [whole, whole.rstrip("=")]
     for offset in range(3):
@@ -79,6 +78,8 @@ def _base64_forms(raw: bytes) -> list[str]:
 
 def key_forms(key: str) -> list[str]:
     """Every spelling of `key` that is masked: as is, reversed, base64, percent, JSON or HTML escaped, hex."""
+    import html  # here, not at the top: every command imports this module, few ever mask a key
+
     raw = key.encode("utf-8")
     escaped = [
         "".join(f"%{b:02X}" for b in raw),
@@ -103,8 +104,7 @@ def key_forms(key: str) -> list[str]:
     return list(dict.fromkeys(keep))
 
 
-@dataclass(frozen=True)
-class _Masker:
+class _Masker(NamedTuple):
     pattern: re.Pattern[str] | None  # every form, longest first: the longest match wins at each place
     starts: frozenset[str]  # every proper prefix of a form: what text still arriving may be in the middle of
     longest: int
