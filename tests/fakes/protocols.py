@@ -89,7 +89,9 @@ class StreamPlan:
     def opening(self) -> list[bytes]:
         """Frames sent before any content (Anthropic's message_start)."""
         if self.protocol == "anthropic":
-            usage = {"input_tokens": self.input_tokens, "output_tokens": 1,
+            # Anthropic's input_tokens are the uncached rest: cache reads are counted apart, not inside it.
+            uncached = max(0, (self.input_tokens or 0) - self.b.cached_tokens)
+            usage = {"input_tokens": uncached, "output_tokens": 1,
                      "cache_read_input_tokens": self.b.cached_tokens, "cache_creation_input_tokens": 0}
             message = {"id": self.id, "type": "message", "role": "assistant", "model": self.model,
                        "content": [], "stop_reason": None, "stop_sequence": None, "usage": usage}
