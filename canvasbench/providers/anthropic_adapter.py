@@ -163,6 +163,7 @@ class _UsageState:
     def __init__(self) -> None:
         self.input_tokens: int | None = None
         self.cached_tokens = 0
+        self.cache_write_tokens = 0
         self.thinking_chars = 0
         self.text_chars = 0
 
@@ -192,7 +193,8 @@ class _UsageState:
             else:
                 # No breakdown reported: split the inclusive total by the share of thinking characters.
                 output, thinking = split_output_tokens(total, self.thinking_chars, self.text_chars)
-            out.append(base.UsageReport(base.Usage(self.input_tokens, output, thinking, self.cached_tokens)))
+            usage = base.Usage(self.input_tokens, output, thinking, self.cached_tokens, self.cache_write_tokens)
+            out.append(base.UsageReport(usage))
             if event.delta.stop_reason:
                 raw = str(event.delta.stop_reason)
                 out.append(base.Finish(normalise_finish(raw), raw))
@@ -200,11 +202,12 @@ class _UsageState:
         return [base.Heartbeat()]
 
     def _input(self, usage: Any) -> None:
-        """Input = uncached + cache reads + cache writes (all are prompt tokens); cached = cache reads."""
+        """Input = uncached + cache reads + cache writes (all are prompt tokens), each kept for its own price."""
         if usage is None or getattr(usage, "input_tokens", None) is None:
             return
         read = getattr(usage, "cache_read_input_tokens", None) or 0
         written = getattr(usage, "cache_creation_input_tokens", None) or 0
         self.input_tokens = usage.input_tokens + read + written
         self.cached_tokens = read
+        self.cache_write_tokens = written
 

@@ -117,7 +117,8 @@ class Usage:
     input_tokens: int | None = None
     output_tokens: int | None = None  # visible answer only
     thinking_tokens: int | None = None
-    cached_tokens: int | None = None
+    cached_tokens: int | None = None  # part of input_tokens: read from the provider's prompt cache
+    cache_write_tokens: int | None = None  # part of input_tokens: written to it (Anthropic bills these above input)
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ class FakeBehaviour:
     input_tokens: int | None = None
     output_tokens: int | None = None  # reported visible output tokens (default: len(text) / 4)
     cached_tokens: int = 0
+    cache_write_tokens: int = 0  # Anthropic only: cache_creation_input_tokens
     finish: str = "stop"  # stop | length | safety | refusal, or a raw provider value
     fault: str | None = None  # 429[:N] / 400 / 401 / 404 / 500 / 503 / 529 / cut:K / end:K / error:K / stall:K
     retry_after: float | None = None  # seconds, sent as Retry-After with status faults
@@ -202,7 +203,7 @@ _BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no":
 
 
 def _convert(name: str, raw: str) -> object:
-    if name in ("chunks", "thinking", "lines", "cached_tokens"):
+    if name in ("chunks", "thinking", "lines", "cached_tokens", "cache_write_tokens"):
         return int(raw)
     if name in ("thinking_tokens", "input_tokens", "output_tokens"):
         return int(raw)

@@ -95,14 +95,24 @@ def model_turns(turns: list[ReceivedTurn]) -> int:
     return sum(1 for turn in turns if turn.role == "model")
 
 
-def cached_prefix_tokens(protocol: str, turns: list[ReceivedTurn]) -> int:
-    """Tokens a provider would serve from its cache for this conversation (the fake's `cache=prefix`).
+def cache_usage(protocol: str, turns: list[ReceivedTurn]) -> tuple[int, int]:
+    """(tokens read from the cache, tokens written to it) for this conversation (the fake's `cache=prefix`).
 
-    OpenAI and Gemini cache a repeated prefix by themselves: every earlier turn. Anthropic caches only up
-    to the last block a request marked with cache_control: nothing when nothing is marked.
+    As if the conversation's previous round had been sent just before: its prompt (every turn but this
+    request's last two) is what OpenAI and Gemini find in their cache by themselves, with nothing billed for
+    writing it. Anthropic caches only up to a block a request marked with cache_control: it reads what the
+    previous round marked (the turns up to the answer before last) and writes from there up to this
+    request's last mark; nothing at all when nothing is marked.
     """
-    earlier = turns[:-1]
-    if protocol == "anthropic":
-        marked = [i for i, turn in enumerate(earlier) if turn.cache_marked]
-        earlier = earlier[: marked[-1] + 1] if marked else []
-    return sum(turn.size for turn in earlier) // 4
+
+    def tokens(part: list[ReceivedTurn]) -> int:
+        return sum(turn.size for turn in part) // 4
+
+    if protocol != "anthropic":
+        return tokens(turns[:-2]), 0
+    marked = [i for i, turn in enumerate(turns) if turn.cache_marked]
+    if not marked:
+        return 0, 0
+    previous_mark = max(0, marked[-1] - 2)  # the previous round marked its own last earlier turn
+    read = turns[: previous_mark + 1] if marked[-1] >= 2 else []
+    return tokens(read), tokens(turns[len(read) : marked[-1] + 1])

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from tests.fakes.behaviour import BehaviourError, FakeBehaviour, parse_model_name
-from tests.fakes.conversation import ReceivedTurn, cached_prefix_tokens, model_turns, received_turns
+from tests.fakes.conversation import ReceivedTurn, cache_usage, model_turns, received_turns
 from tests.fakes.echoes import echo_text
 from tests.fakes.judge import judge_answer, request_images, request_text
 from tests.fakes.protocols import StreamPlan, complete_json, error_body
@@ -260,7 +260,8 @@ class FakeServer:
         # A conversation's round picks the answer (`rounds=`), and its earlier turns are its cached prefix.
         behaviour = behaviour.for_round(record.round)
         if behaviour.cache == "prefix":
-            behaviour = replace(behaviour, cached_tokens=cached_prefix_tokens(protocol, record.turns))
+            read, written = cache_usage(protocol, record.turns)
+            behaviour = replace(behaviour, cached_tokens=read, cache_write_tokens=written)
         if behaviour.judge is not None:
             with self._lock:
                 self._counts[("judge", model)] += 1
