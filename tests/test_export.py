@@ -17,7 +17,7 @@ from canvasbench.present.export import write_export
 from canvasbench.store import RunStore, utc_now, writes
 from canvasbench.store.reads import EXPORT_COLUMNS, export_rows
 
-# The documented export columns in their order, then the render-check and judge columns (appended last).
+# The documented export columns in their order, then the render-check, judge and prompt-cache columns (appended last).
 ISSUE_COLUMNS = [
     "comparison_id",
     "run_id",
@@ -47,6 +47,8 @@ ISSUE_COLUMNS = [
     "render_animates",
     "render_responds",
     "judge_score",
+    "cached_tokens",
+    "cache_write_tokens",
 ]
 
 

@@ -96,11 +96,33 @@ def test_cached_tokens_bill_at_the_cached_price_and_only_the_rest_at_the_input_p
 
 
 def test_cached_tokens_without_a_cached_price_bill_as_input() -> None:
-    price = load_prices()["gemini-3-flash-preview"]
-    assert price.cached_input_per_m is None
+    price = Price("m", 0.5, 3.0, None, None, None, None, "2026-11", "test")
     with_cache = cost_usd(price, Usage(input_tokens=10_000, cached_tokens=8_000, output_tokens=100))
     without = cost_usd(price, Usage(input_tokens=10_000, output_tokens=100))
     assert with_cache == pytest.approx(without)
+
+
+def test_cache_writes_bill_at_the_cache_write_price_reads_at_the_cached_price_the_rest_as_input() -> None:
+    price = load_prices()["claude-sonnet-4-6"]
+    usage = Usage(input_tokens=10_000, cached_tokens=6_000, cache_write_tokens=3_000, output_tokens=1_000)
+    assert cost_usd(price, usage) == pytest.approx((1_000 * 3.0 + 6_000 * 0.30 + 3_000 * 3.75 + 1_000 * 15) / 1e6)
+
+
+def test_cache_writes_without_a_write_price_bill_as_input() -> None:
+    price = load_prices()["gpt-5.2"]
+    assert price.cache_write_per_m is None
+    written = cost_usd(price, Usage(input_tokens=10_000, cache_write_tokens=4_000, output_tokens=100))
+    assert written == pytest.approx(cost_usd(price, Usage(input_tokens=10_000, output_tokens=100)))
+
+
+@pytest.mark.parametrize(
+    ("model", "cached"),
+    [("gemini-3-pro-preview", 0.20), ("gemini-3.1-pro-preview", 0.20), ("gemini-3-flash-preview", 0.05),
+     ("gemini-2.5-pro", 0.125), ("gemini-2.5-flash", 0.03), ("gemini-2.5-flash-lite", 0.01)],
+)
+def test_gemini_implicit_cache_hits_bill_at_a_tenth_of_input(model: str, cached: float) -> None:
+    price = load_prices()[model]
+    assert price.cached_input_per_m == pytest.approx(cached) == pytest.approx(price.input_per_m / 10)
 
 
 def test_cached_price_scales_with_the_long_context_tier() -> None:

@@ -15,7 +15,9 @@ from canvasbench.user_files import read_tables
 
 SHIPPED_PRICES_PATH = DATA_DIR / "prices.toml"
 
-_PRICE_KEYS = ("input_per_m", "output_per_m", "cached_input_per_m", "long_input_per_m", "long_output_per_m")
+_PRICE_KEYS = (
+    "input_per_m", "output_per_m", "cached_input_per_m", "cache_write_per_m", "long_input_per_m", "long_output_per_m"
+)
 _ENTRY_KEYS = frozenset((*_PRICE_KEYS, "long_context_threshold", "as_of", "source"))
 _LONG_KEYS = ("long_context_threshold", "long_input_per_m", "long_output_per_m")
 
@@ -33,6 +35,7 @@ class Price:
     long_output_per_m: float | None
     as_of: str
     source: str
+    cache_write_per_m: float | None = None  # input written to a prompt cache (Anthropic: 1.25x input)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict, e.g. for the runs.price JSON column."""
@@ -60,24 +63,28 @@ def find_price(model_id: str, prices: dict[str, Price]) -> Price | None:
 
 
 def cost_usd(price: Price, usage: Usage) -> float:
-    """USD for one request: thinking bills as output, cached input at its price, long prompts at the high tier."""
+    """USD for one request: thinking bills as output, cache reads and writes at their prices, long prompts higher."""
     input_tokens = usage.input_tokens or 0
     billed_output = (usage.output_tokens or 0) + (usage.thinking_tokens or 0)
-    # Cached tokens are part of input_tokens; never let a bad report bill more cached than input.
+    # Cache reads and writes are parts of input_tokens; never let a bad report bill more of them than input.
     cached = min(usage.cached_tokens or 0, input_tokens)
+    written = min(usage.cache_write_tokens or 0, input_tokens - cached)
 
     input_rate, output_rate = price.input_per_m, price.output_per_m
     cached_rate = price.cached_input_per_m if price.cached_input_per_m is not None else input_rate
+    write_rate = price.cache_write_per_m if price.cache_write_per_m is not None else input_rate
     long_tier = price.long_context_threshold is not None and input_tokens > price.long_context_threshold
     if long_tier and price.long_input_per_m is not None and price.long_output_per_m is not None:
-        # Google bills the whole request at the higher tier, cache reads scaled by the same factor.
-        if price.cached_input_per_m is not None and input_rate > 0:
-            cached_rate = price.cached_input_per_m * price.long_input_per_m / input_rate
+        # Google bills the whole request at the higher tier, cache prices scaled by the same factor.
+        if input_rate > 0:
+            factor = price.long_input_per_m / input_rate
+            cached_rate, write_rate = cached_rate * factor, write_rate * factor
         else:
-            cached_rate = price.long_input_per_m
+            cached_rate = write_rate = price.long_input_per_m
         input_rate, output_rate = price.long_input_per_m, price.long_output_per_m
 
-    total = (input_tokens - cached) * input_rate + cached * cached_rate + billed_output * output_rate
+    fresh = input_tokens - cached - written
+    total = fresh * input_rate + cached * cached_rate + written * write_rate + billed_output * output_rate
     return total / 1_000_000
 
 
@@ -158,6 +165,7 @@ def _parse_entry(path: Path, name: str, entry: Any, default_as_of: str, default_
         input_per_m=input_per_m,
         output_per_m=output_per_m,
         cached_input_per_m=values["cached_input_per_m"],
+        cache_write_per_m=values["cache_write_per_m"],
         long_context_threshold=threshold,
         long_input_per_m=values["long_input_per_m"],
         long_output_per_m=values["long_output_per_m"],

@@ -80,7 +80,7 @@ class AnthropicProvider:
         params: dict[str, Any] = {
             "model": model,
             "max_tokens": max_tokens,
-            "messages": [{"role": "user", "content": _content(request)}],
+            "messages": _messages(request),
             "stream": True,
         }
         thinking = thinking_param(request.thinking, max_tokens)
@@ -125,14 +125,35 @@ class AnthropicProvider:
         )
 
 
-def _content(request: base.GenerationRequest) -> str | list[dict[str, Any]]:
-    """The user message: plain text, or a text block then base64 image blocks."""
-    if not request.images:
-        return request.prompt
-    blocks: list[dict[str, Any]] = [{"type": "text", "text": request.prompt}]
-    for image in request.images:
+# Anthropic caches only what a request marks: a breakpoint on the last block of the earlier turns caches
+# the whole prefix (this round writes it, the next round reads it and finds older breakpoints itself).
+CACHE_MARK = {"type": "ephemeral"}
+
+
+def _messages(request: base.GenerationRequest) -> list[dict[str, Any]]:
+    """The conversation as Messages API messages (user / assistant), the earlier turns marked for caching.
+
+    Assistant turns carry their answer text only: earlier thinking blocks are not sent back (the API needs
+    them only around tool use, and strips them from earlier turns anyway).
+    """
+    turns = request.turns()
+    last_earlier = len(turns) - 2  # -1 for a single prompt: nothing is repeated, nothing to cache
+    return [
+        {"role": "user" if turn.role == "user" else "assistant", "content": _content(turn, cache=i == last_earlier)}
+        for i, turn in enumerate(turns)
+    ]
+
+
+def _content(turn: base.Turn, *, cache: bool = False) -> str | list[dict[str, Any]]:
+    """A message's content: plain text, or a text block then base64 image blocks (the last one marked)."""
+    if not turn.images and not cache:
+        return turn.sent_text
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": turn.sent_text}]
+    for image in turn.images:
         data = base64.b64encode(image.data).decode("ascii")
         blocks.append({"type": "image", "source": {"type": "base64", "media_type": image.mime_type, "data": data}})
+    if cache:
+        blocks[-1]["cache_control"] = dict(CACHE_MARK)
     return blocks
 
 
@@ -142,6 +163,7 @@ class _UsageState:
     def __init__(self) -> None:
         self.input_tokens: int | None = None
         self.cached_tokens = 0
+        self.cache_write_tokens = 0
         self.thinking_chars = 0
         self.text_chars = 0
 
@@ -171,7 +193,8 @@ class _UsageState:
             else:
                 # No breakdown reported: split the inclusive total by the share of thinking characters.
                 output, thinking = split_output_tokens(total, self.thinking_chars, self.text_chars)
-            out.append(base.UsageReport(base.Usage(self.input_tokens, output, thinking, self.cached_tokens)))
+            usage = base.Usage(self.input_tokens, output, thinking, self.cached_tokens, self.cache_write_tokens)
+            out.append(base.UsageReport(usage))
             if event.delta.stop_reason:
                 raw = str(event.delta.stop_reason)
                 out.append(base.Finish(normalise_finish(raw), raw))
@@ -179,11 +202,12 @@ class _UsageState:
         return [base.Heartbeat()]
 
     def _input(self, usage: Any) -> None:
-        """Input = uncached + cache reads + cache writes (all are prompt tokens); cached = cache reads."""
+        """Input = uncached + cache reads + cache writes (all are prompt tokens), each kept for its own price."""
         if usage is None or getattr(usage, "input_tokens", None) is None:
             return
         read = getattr(usage, "cache_read_input_tokens", None) or 0
         written = getattr(usage, "cache_creation_input_tokens", None) or 0
         self.input_tokens = usage.input_tokens + read + written
         self.cached_tokens = read
+        self.cache_write_tokens = written
 

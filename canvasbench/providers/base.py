@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 ThinkingLevel = Literal["default", "off", "low", "medium", "high"]
@@ -13,24 +13,101 @@ FinishReason = Literal["stop", "length", "safety", "refusal", "error", "incomple
 GenerationStatus = Literal["done", "failed", "incomplete", "cancelled"]
 
 
+Role = Literal["user", "model"]
+
+# What an earlier model turn says when its answer was empty (all thinking, or cut before any text): every
+# protocol refuses an empty message, and "nothing" is itself what the model answered.
+EMPTY_ANSWER = "(no answer)"
+
+
 @dataclass(frozen=True)
 class ImagePart:
-    """An image sent after the prompt text (a judge's screenshots): raw bytes and their MIME type."""
+    """An image on a user turn (a judge's or a repair's screenshots): raw bytes and their MIME type."""
 
     data: bytes
     mime_type: str = "image/png"
 
 
 @dataclass(frozen=True)
+class Turn:
+    """One turn of a conversation: the user's text and images, or the model's visible answer.
+
+    A model turn holds the answer text only: thinking is never part of a turn, so it is never sent back
+    (none of the three protocols needs it for plain multi-turn chat without tools).
+    """
+
+    role: Role
+    text: str
+    images: tuple[ImagePart, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.role not in ("user", "model"):
+            raise ValueError(f"a turn's role is 'user' or 'model', not {self.role!r}")
+        if self.role == "model" and self.images:
+            raise ValueError("only user turns carry images")
+
+    @classmethod
+    def user(cls, text: str, images: tuple[ImagePart, ...] = ()) -> Turn:
+        """A user turn."""
+        return cls("user", text, tuple(images))
+
+    @classmethod
+    def model(cls, answer: str | GenerationResult) -> Turn:
+        """A model turn: a result's visible answer (its reasoning is left out), or answer text."""
+        return cls("model", answer if isinstance(answer, str) else answer.text)
+
+    @property
+    def sent_text(self) -> str:
+        """The text as it goes on the wire: an empty model answer becomes EMPTY_ANSWER."""
+        return self.text or (EMPTY_ANSWER if self.role == "model" else "")
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
-    """One prompt to one model; `model` is the provider's own name (after `provider:`)."""
+    """A conversation to one model: earlier turns (`history`), then the new user turn (`prompt`, `images`).
+
+    A single prompt is the conversation with no history. `model` is the provider's own name (after
+    `provider:`). Build follow-ups with `follow_up()`; every adapter sends `turns()`.
+    """
 
     model: str
     prompt: str
     max_output_tokens: int | None = None  # None: the catalogue's maximum for the model
     thinking: ThinkingLevel = "default"
     temperature: float | None = None
-    images: tuple[ImagePart, ...] = ()  # sent in order after the prompt text, on every protocol
+    images: tuple[ImagePart, ...] = ()  # on the new user turn, sent in order after its text
+    history: tuple[Turn, ...] = ()  # earlier turns, oldest first: user, model, user, model, ...
+
+    def __post_init__(self) -> None:
+        # Every protocol wants user and model turns to alternate and the last turn to be the user's.
+        for index, turn in enumerate(self.history):
+            expected = "user" if index % 2 == 0 else "model"
+            if turn.role != expected:
+                raise ValueError(
+                    f"history turn {index} is a {turn.role} turn; earlier turns alternate user, model, ... "
+                    "starting with the user and ending with the model's answer"
+                )
+        if len(self.history) % 2:
+            raise ValueError("the history must end with the model's answer: the new user turn is `prompt`")
+
+    def turns(self) -> tuple[Turn, ...]:
+        """The whole conversation, oldest first, ending with the new user turn."""
+        return (*self.history, Turn.user(self.prompt, self.images))
+
+    @property
+    def round(self) -> int:
+        """How many model answers came before this request (0 for a first prompt)."""
+        return len(self.history) // 2
+
+    def follow_up(
+        self, answer: str | GenerationResult, text: str, images: tuple[ImagePart, ...] = ()
+    ) -> GenerationRequest:
+        """The next request of this conversation: this prompt, the model's answer to it, then `text`.
+
+        Settings (model, output limit, thinking, temperature) carry over; the answer's reasoning does not.
+        """
+        history = (*self.turns(), Turn.model(answer))
+        return replace(self, prompt=text, images=tuple(images), history=history)
 
 
 @dataclass(frozen=True)
@@ -40,7 +117,8 @@ class Usage:
     input_tokens: int | None = None
     output_tokens: int | None = None  # visible answer only
     thinking_tokens: int | None = None
-    cached_tokens: int | None = None
+    cached_tokens: int | None = None  # part of input_tokens: read from the provider's prompt cache
+    cache_write_tokens: int | None = None  # part of input_tokens: written to it (Anthropic bills these above input)
 
 
 @dataclass(frozen=True)

@@ -128,13 +128,19 @@ class GeminiProvider:
         )
 
 
-def _contents(request: base.GenerationRequest) -> str | list[types.Content]:
-    """The prompt: plain text, or one user turn of a text part then inline image parts."""
-    if not request.images:
-        return request.prompt
-    parts = [types.Part.from_text(text=request.prompt)]
-    parts += [types.Part.from_bytes(data=image.data, mime_type=image.mime_type) for image in request.images]
-    return [types.Content(role="user", parts=parts)]
+def _contents(request: base.GenerationRequest) -> list[types.Content]:
+    """The conversation as Gemini `contents`: roles user/model, each turn's text then its inline images.
+
+    Earlier model turns carry their answer text only, no thought parts or signatures (thinking is never
+    sent back). Repeated prefixes are cached by Gemini itself (implicit caching): nothing to mark.
+    """
+    return [types.Content(role=turn.role, parts=_parts(turn)) for turn in request.turns()]
+
+
+def _parts(turn: base.Turn) -> list[types.Part]:
+    parts = [types.Part.from_text(text=turn.sent_text)]
+    parts += [types.Part.from_bytes(data=image.data, mime_type=image.mime_type) for image in turn.images]
+    return parts
 
 
 def _events(chunk: Any) -> list[base.StreamEvent]:

@@ -68,7 +68,7 @@ class OpenAICompatibleProvider:
     def _params(self, request: base.GenerationRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": request.model,
-            "messages": [{"role": "user", "content": _content(request)}],
+            "messages": _messages(request),
             "stream": True,
             "stream_options": {"include_usage": True},
         }
@@ -153,12 +153,24 @@ class OpenAICompatibleProvider:
         )
 
 
-def _content(request: base.GenerationRequest) -> str | list[dict[str, Any]]:
-    """The user message: plain text, or text then images as data URLs (chat completions' image_url parts)."""
-    if not request.images:
-        return request.prompt
-    parts: list[dict[str, Any]] = [{"type": "text", "text": request.prompt}]
-    for image in request.images:
+def _messages(request: base.GenerationRequest) -> list[dict[str, Any]]:
+    """The conversation as chat messages: user / assistant, answer text only (reasoning is never sent back).
+
+    OpenAI caches a repeated prefix by itself (and reports it in prompt_tokens_details.cached_tokens), so
+    the earlier turns go first, unchanged, in every round.
+    """
+    return [
+        {"role": "user" if turn.role == "user" else "assistant", "content": _content(turn)}
+        for turn in request.turns()
+    ]
+
+
+def _content(turn: base.Turn) -> str | list[dict[str, Any]]:
+    """A message's content: plain text, or text then images as data URLs (chat completions' image_url parts)."""
+    if not turn.images:
+        return turn.sent_text
+    parts: list[dict[str, Any]] = [{"type": "text", "text": turn.sent_text}]
+    for image in turn.images:
         url = f"data:{image.mime_type};base64,{base64.b64encode(image.data).decode('ascii')}"
         parts.append({"type": "image_url", "image_url": {"url": url}})
     return parts

@@ -52,7 +52,9 @@ def warm_gemini() -> None:
         config = types.GenerateContentConfig(
             max_output_tokens=8, thinking_config=types.ThinkingConfig(include_thoughts=True)
         )
-        for _ in client.models.generate_content_stream(model="warm-up", contents="x", config=config):
+        # Contents in the adapter's own form (a list of role-tagged Content), so the same conversion runs warm.
+        contents = [types.Content(role="user", parts=[types.Part.from_text(text="x")])]
+        for _ in client.models.generate_content_stream(model="warm-up", contents=contents, config=config):
             pass
         client.close()
 

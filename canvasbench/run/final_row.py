@@ -47,6 +47,7 @@ def final_row(
         "output_tokens": usage.output_tokens,
         "thinking_tokens": usage.thinking_tokens,
         "cached_tokens": usage.cached_tokens,
+        "cache_write_tokens": usage.cache_write_tokens,
         # What a provider echoed of a key (in any spelling) never reaches the store, the exports or a preview.
         "response": redact(result.text),
         "reasoning": redact(result.reasoning),

@@ -252,3 +252,11 @@ def m006_render_moments(db: Database) -> None:
     ):
         if name not in table.columns_dict:
             table.add_column(name, kind)
+
+
+@migrations()
+def m007_cache_write_tokens(db: Database) -> None:
+    """Input tokens written to a provider's prompt cache: part of input_tokens, billed at their own price."""
+    table = _table(db, "runs")
+    if "cache_write_tokens" not in table.columns_dict:
+        table.add_column("cache_write_tokens", int)

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from tests.fakes.behaviour import BehaviourError, FakeBehaviour, parse_model_name
+from tests.fakes.conversation import ReceivedTurn
 from tests.fakes.server import FakeServer, RecordedRequest
 
-__all__ = ["BehaviourError", "FakeBehaviour", "FakeServer", "RecordedRequest", "parse_model_name", "start_fake_server"]
+__all__ = [
+    "BehaviourError",
+    "FakeBehaviour",
+    "FakeServer",
+    "ReceivedTurn",
+    "RecordedRequest",
+    "parse_model_name",
+    "start_fake_server",
+]
 
 
 def start_fake_server(port: int = 0, *, required_key: str | None = None) -> FakeServer:

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 
 from tests.fakes.echoes import ECHO_FORMS
 from tests.fakes.judge import JUDGE_MODES
+from tests.fakes.rounds import BLANK_PAGE, THROWS_PAGE, parse_rounds, round_kind
 
 # The default answer: a complete page that draws on a canvas, so render checks and browser tests see pixels.
 CANVAS_PAGE = """<!DOCTYPE html>
@@ -57,7 +58,8 @@ THINKING_TEXT = (
 
 FAULT_STATUSES = (400, 401, 403, 404, 408, 429, 500, 502, 503, 504, 529)
 STREAM_FAULTS = ("cut", "end", "error", "stall", "leak")
-PRESET_TEXTS = ("page", "svg", "tiny", "long")
+PRESET_TEXTS = ("page", "svg", "tiny", "long", "throws", "blank")
+CACHE_MODES = ("prefix",)
 
 
 class BehaviourError(ValueError):
@@ -69,7 +71,7 @@ class FakeBehaviour:
     """How the fake answers one request; every field can be set from the model name."""
 
     text: str | None = None  # None: the text preset below
-    text_preset: str = "page"  # page | svg | tiny | long
+    text_preset: str = "page"  # page | svg | tiny | long | throws | blank
     lines: int = 400  # for the `long` preset: about this many lines of code
     fence: bool = True  # wrap the code in a ```html fence with one sentence before it, as models do
     chunks: int = 20
@@ -80,6 +82,7 @@ class FakeBehaviour:
     input_tokens: int | None = None
     output_tokens: int | None = None  # reported visible output tokens (default: len(text) / 4)
     cached_tokens: int = 0
+    cache_write_tokens: int = 0  # Anthropic only: cache_creation_input_tokens
     finish: str = "stop"  # stop | length | safety | refusal, or a raw provider value
     fault: str | None = None  # 429[:N] / 400 / 401 / 404 / 500 / 503 / 529 / cut:K / end:K / error:K / stall:K
     retry_after: float | None = None  # seconds, sent as Retry-After with status faults
@@ -89,6 +92,8 @@ class FakeBehaviour:
     judge: str | None = None  # json | malformed | malformed_once | refusal | biased: answer as a judge (judge.py)
     echo: str | None = None  # all | a form of echoes.key_echoes: put the request's key, so spelled, in the answer
     echoed: str = ""  # the echo sentence itself, filled in by the server from the request's key
+    rounds: str | None = None  # e.g. "throws,blank,good": what each round of a conversation answers (rounds.py)
+    cache: str | None = None  # prefix: report the conversation's earlier turns as cached input (conversation.py)
 
     def answer_text(self) -> str:
         """The whole answer this behaviour streams (before any fault cuts it)."""
@@ -100,6 +105,10 @@ class FakeBehaviour:
             code, lang = SVG_IMAGE, "svg"
         elif self.text_preset == "long":
             code, lang = long_page(self.lines), "html"
+        elif self.text_preset == "throws":
+            code, lang = THROWS_PAGE, "html"
+        elif self.text_preset == "blank":
+            code, lang = BLANK_PAGE, "html"
         else:
             code, lang = CANVAS_PAGE, "html"
         if self.echoed:  # in the prose and in the code: the stored response and artifact would both hold it
@@ -109,6 +118,21 @@ class FakeBehaviour:
             return code
         prose = "Here is the complete program in one file." + (f" {self.echoed}" if self.echoed else "")
         return f"{prose}\n\n```{lang}\n{code}```\n"
+
+    def for_round(self, round_number: int) -> FakeBehaviour:
+        """This behaviour as round `round_number` of a conversation answers (unchanged without `rounds`)."""
+        if self.rounds is None:
+            return self
+        kind = round_kind(self.rounds, round_number)
+        if kind in ("throws", "blank"):
+            return replace(self, text=None, text_preset=kind)
+        if kind == "cut":
+            # Stopped by the output limit halfway through the page: no closing tags, no closing fence.
+            answer = self.answer_text()
+            return replace(self, text=answer[: len(answer) // 2], finish="length")
+        if kind == "fail":
+            return replace(self, fault=f"error:{max(1, (self.thinking + self.chunks) // 2)}")
+        return self
 
     def thinking_text(self) -> str:
         """All visible thinking text (empty without `thinking=N`)."""
@@ -179,7 +203,7 @@ _BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no":
 
 
 def _convert(name: str, raw: str) -> object:
-    if name in ("chunks", "thinking", "lines", "cached_tokens"):
+    if name in ("chunks", "thinking", "lines", "cached_tokens", "cache_write_tokens"):
         return int(raw)
     if name in ("thinking_tokens", "input_tokens", "output_tokens"):
         return int(raw)
@@ -230,6 +254,13 @@ def parse_model_name(model: str, presets: dict[str, FakeBehaviour] | None = None
     validate_fault(result.fault)
     if result.echo is not None and result.echo not in ECHO_FORMS:
         raise BehaviourError(f"unknown echo form {result.echo!r}; use one of {', '.join(ECHO_FORMS)}")
+    if result.rounds is not None:
+        try:
+            parse_rounds(result.rounds)
+        except ValueError as exc:
+            raise BehaviourError(str(exc)) from None
+    if result.cache is not None and result.cache not in CACHE_MODES:
+        raise BehaviourError(f"unknown cache mode {result.cache!r}; use one of {', '.join(CACHE_MODES)}")
     if result.judge is not None and result.judge not in JUDGE_MODES:
         raise BehaviourError(f"unknown judge mode {result.judge!r}; use one of {', '.join(JUDGE_MODES)}")
     return result

@@ -40,18 +40,18 @@ def request_images(protocol: str, body: Any) -> list[tuple[str, bytes]]:
             inline = part.get("inlineData") or part.get("inline_data")
             if isinstance(inline, dict):
                 mime = inline.get("mimeType") or inline.get("mime_type") or ""
-                images.append((mime, _b64(inline.get("data", ""))))
+                images.append((mime, decode_base64(inline.get("data", ""))))
         elif protocol == "openai" and part.get("type") == "image_url":
             url = str((part.get("image_url") or {}).get("url", ""))
             head, _, data = url.partition(",")
-            images.append((head.removeprefix("data:").removesuffix(";base64"), _b64(data)))
+            images.append((head.removeprefix("data:").removesuffix(";base64"), decode_base64(data)))
         elif protocol == "anthropic" and part.get("type") == "image":
             source = part.get("source") or {}
-            images.append((str(source.get("media_type", "")), _b64(source.get("data", ""))))
+            images.append((str(source.get("media_type", "")), decode_base64(source.get("data", ""))))
     return images
 
 
-def _b64(data: Any) -> bytes:
+def decode_base64(data: Any) -> bytes:
     """Standard or URL-safe base64, padded or not: google-genai sends URL-safe, as the Gemini API accepts."""
     text = str(data).replace("-", "+").replace("_", "/")
     return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)

@@ -89,8 +89,11 @@ class StreamPlan:
     def opening(self) -> list[bytes]:
         """Frames sent before any content (Anthropic's message_start)."""
         if self.protocol == "anthropic":
-            usage = {"input_tokens": self.input_tokens, "output_tokens": 1,
-                     "cache_read_input_tokens": self.b.cached_tokens, "cache_creation_input_tokens": 0}
+            # Anthropic's input_tokens are the uncached rest: cache reads and writes are counted apart, not inside it.
+            cache = self.b.cached_tokens + self.b.cache_write_tokens
+            usage = {"input_tokens": max(0, (self.input_tokens or 0) - cache), "output_tokens": 1,
+                     "cache_read_input_tokens": self.b.cached_tokens,
+                     "cache_creation_input_tokens": self.b.cache_write_tokens}
             message = {"id": self.id, "type": "message", "role": "assistant", "model": self.model,
                        "content": [], "stop_reason": None, "stop_sequence": None, "usage": usage}
             return [sse({"type": "message_start", "message": message}, "message_start")]

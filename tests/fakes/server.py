@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from tests.fakes.behaviour import BehaviourError, FakeBehaviour, parse_model_name
+from tests.fakes.conversation import ReceivedTurn, cache_usage, model_turns, received_turns
 from tests.fakes.echoes import echo_text
 from tests.fakes.judge import judge_answer, request_images, request_text
 from tests.fakes.protocols import StreamPlan, complete_json, error_body
@@ -51,6 +52,16 @@ class RecordedRequest:
     def images(self) -> list[tuple[str, bytes]]:
         """(MIME type, bytes) of each image the request carried, decoded from the protocol's own encoding."""
         return request_images(self.protocol, self.body)
+
+    @property
+    def turns(self) -> list[ReceivedTurn]:
+        """The conversation the request carried, oldest first, parsed from the protocol's own form."""
+        return received_turns(self.protocol, self.body)
+
+    @property
+    def round(self) -> int:
+        """How many model answers the conversation held: 0 for a first prompt, 1 for the first follow-up."""
+        return model_turns(self.turns)
 
 
 class ScheduleClock:
@@ -246,6 +257,11 @@ class FakeServer:
         except BehaviourError as exc:
             await _send_json(writer, 400, _with_message(error_body(protocol, 400, model), str(exc)))
             return
+        # A conversation's round picks the answer (`rounds=`), and its earlier turns are its cached prefix.
+        behaviour = behaviour.for_round(record.round)
+        if behaviour.cache == "prefix":
+            read, written = cache_usage(protocol, record.turns)
+            behaviour = replace(behaviour, cached_tokens=read, cache_write_tokens=written)
         if behaviour.judge is not None:
             with self._lock:
                 self._counts[("judge", model)] += 1
