@@ -10,7 +10,7 @@ from canvasbench.cli.common import clean_errors, db_option, open_store
 
 
 @click.command("merge")
-@click.argument("others", nargs=-1, required=True, metavar="OTHER.db...", type=click.Path(path_type=Path))
+@click.argument("others", nargs=-1, required=True, metavar="OTHER_DB...", type=click.Path(path_type=Path))
 @db_option
 @clean_errors
 def merge_command(others: tuple[Path, ...], db: str | None) -> None:
