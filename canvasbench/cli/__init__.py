@@ -94,6 +94,10 @@ COMMANDS: dict[str, Command] = {
         "leaderboard_cmd", "leaderboard_command",
         "Rank models by Bradley–Terry rating (Elo-like scale, 95% bootstrap interval) from pairwise outcomes.",
     ),
+    "merge": Command(
+        "merge_cmd", "merge_command",
+        "Merge comparisons, runs, render checks, votes and judgments from other databases into this one.",
+    ),
     "judge": Command(
         "judge_cmd", "judge_command",
         "Judge finished runs: screenshots of the render check, the checklist and the code go to the judge model.",

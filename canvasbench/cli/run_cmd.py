@@ -174,10 +174,24 @@ def run_command(
     outcome.finish()
 
 
+def _shard(value: str | None) -> tuple[int, int] | None:
+    """`--shard 2/3` as (2, 3)."""
+    if value is None:
+        return None
+    index, _, count = value.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise click.BadParameter(f"'{value}' is not I/N with 1 <= I <= N (for example 2/3).")
+    return int(index), int(count)
+
+
 @click.command("sweep", epilog=EXIT_HELP)
 @model_option
 @click.option("--category", metavar="C", default=None, help="Only the suite's prompts of this category.")
 @click.option("--prompt-id", "prompt_ids", multiple=True, metavar="ID", help="Only these prompts; repeat for more.")
+@click.option(
+    "--shard", metavar="I/N", default=None, callback=lambda _c, _p, v: _shard(v),
+    help="Run only the I-th of N equal parts of the prompts (on N machines; `canvasbench merge` joins them).",
+)
 @max_tokens_option
 @thinking_option
 @deadline_option
@@ -192,6 +206,7 @@ def sweep_command(
     models: tuple[str, ...],
     category: str | None,
     prompt_ids: tuple[str, ...],
+    shard: tuple[int, int] | None,
     max_output_tokens: int | None,
     thinking: str,
     deadline_s: float | None,
@@ -213,6 +228,12 @@ def sweep_command(
             raise UsageError(f"No prompt of category '{category}' to run; the suite's categories: {', '.join(known)}.")
     if not prompts:
         raise UsageError("The prompt suite is empty: add prompts to gallery/ or pass --prompt-id.")
+    if shard is not None:
+        # Whole comparisons per shard (every model on a prompt), dealt round-robin in the suite's fixed order.
+        index, count = shard
+        prompts = prompts[index - 1 :: count]
+        if not prompts:
+            raise UsageError(f"Shard {index}/{count} has no prompt: use at most {count} shards for these prompts.")
     options = RunOptions(
         max_output_tokens=max_output_tokens, thinking=thinking, deadline_s=deadline_s  # type: ignore[arg-type]
     )
