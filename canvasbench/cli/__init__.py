@@ -94,6 +94,10 @@ COMMANDS: dict[str, Command] = {
         "leaderboard_cmd", "leaderboard_command",
         "Rank models by Bradley–Terry rating (Elo-like scale, 95% bootstrap interval) from pairwise outcomes.",
     ),
+    "import": Command(
+        "import_cmd", "import_command",
+        "Bring generations made elsewhere (llm's log, promptfoo results, a folder of pages) in as comparisons.",
+    ),
     "judge": Command(
         "judge_cmd", "judge_command",
         "Judge finished runs: screenshots of the render check, the checklist and the code go to the judge model.",
