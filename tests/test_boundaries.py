@@ -75,7 +75,9 @@ def test_only_the_store_speaks_sql() -> None:
 ROOT = Path(__file__).resolve().parent.parent
 # Bottom to top. "" is the package root's few modules that every stage uses (errors, paths, ids, redact,
 # status, liveness); `canvasbench/__init__.py`, the public face for scripts, sits above them all.
-STAGES = ["", "providers", "store", "measure", "sandbox", "render", "run", "judge", "arena", "present", "cli"]
+STAGES = [
+    "", "providers", "store", "measure", "sandbox", "render", "run", "imports", "judge", "arena", "present", "cli"
+]
 
 
 def _modules() -> dict[str, Path]:

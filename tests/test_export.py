@@ -47,6 +47,7 @@ ISSUE_COLUMNS = [
     "render_animates",
     "render_responds",
     "judge_score",
+    "origin",
 ]
 
 

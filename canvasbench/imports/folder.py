@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from canvasbench.errors import UsageError
+from canvasbench.errors import SourceError
 from canvasbench.imports.imported import ImportedRun
 
 PAGE_SUFFIXES = (".html", ".htm", ".svg")
@@ -17,7 +17,7 @@ LAYOUT = "MODEL.html files (with an optional prompt.txt) or MODEL/PROMPT.html fo
 def read_folder(folder: Path) -> Iterator[ImportedRun]:
     """Every page in the folder's two layouts; the prompt text is prompt.txt / PROMPT.txt when present."""
     if not folder.is_dir():
-        raise UsageError(f"{folder} is not a folder: --from-dir takes a folder of {LAYOUT}.")
+        raise SourceError(f"{folder} is not a folder: --from-dir takes a folder of {LAYOUT}.")
     flat = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
     nested = sorted(
         p
@@ -27,13 +27,14 @@ def read_folder(folder: Path) -> Iterator[ImportedRun]:
         if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES
     )
     if not flat and not nested:
-        raise UsageError(f"No pages in {folder}: expected {LAYOUT}. Nothing was imported.")
+        raise SourceError(f"No pages in {folder}: expected {LAYOUT}. Nothing was imported.")
     place = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
     for page in flat:  # one prompt: the folder's
-        yield _item(page, model=page.stem, prompt_name=folder.name, prompt=_prompt(folder, "prompt"), place=place)
+        prompt = _prompt(folder, "prompt")
+        yield _item(folder, page, model=page.stem, prompt_name=folder.name, prompt=prompt, place=place)
     for page in nested:  # MODEL/PROMPT.html: one comparison per PROMPT
         yield _item(
-            page, model=page.parent.name, prompt_name=page.stem,
+            folder, page, model=page.parent.name, prompt_name=page.stem,
             prompt=_prompt(folder, page.stem) or _prompt(page.parent, page.stem), place=place,
         )  # fmt: skip
 
@@ -45,12 +46,12 @@ def _prompt(folder: Path, name: str) -> str | None:
     return None
 
 
-def _item(page: Path, *, model: str, prompt_name: str, prompt: str | None, place: str) -> ImportedRun:
+def _item(folder: Path, page: Path, *, model: str, prompt_name: str, prompt: str | None, place: str) -> ImportedRun:
     body = page.read_bytes()
     text = body.decode("utf-8", errors="replace")
     digest = hashlib.sha256(body).hexdigest()[:24]
     return ImportedRun(
-        origin_key=f"folder:{place}:{prompt_name}/{page.name}:{digest}",
+        origin_key=f"folder:{place}:{page.relative_to(folder).as_posix()}:{digest}",  # a changed page is new
         group=f"{place}:{prompt_name}",
         prompt_text=prompt or f"(prompt not saved; pages named {prompt_name})",
         title=None if prompt else prompt_name,

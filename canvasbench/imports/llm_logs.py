@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from canvasbench.errors import UsageError
+from canvasbench.errors import SourceError
 from canvasbench.imports.imported import ImportedRun
 
 
@@ -37,7 +37,7 @@ def read_llm_log(path: Path) -> Iterator[ImportedRun]:
     try:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
         if "_llm_migrations" not in tables or not {"responses", "turns"} & tables:
-            raise UsageError(
+            raise SourceError(
                 f"{path} is a SQLite file but not llm's log (no llm tables): give the path `llm logs path` prints."
             )
         seen: set[str] = set()
@@ -50,19 +50,19 @@ def read_llm_log(path: Path) -> Iterator[ImportedRun]:
                 if item.origin_key not in seen:
                     yield item
     except sqlite3.DatabaseError as exc:
-        raise UsageError(f"{path} could not be read as llm's log ({exc}): nothing was imported.") from exc
+        raise SourceError(f"{path} could not be read as llm's log ({exc}): nothing was imported.") from exc
     finally:
         conn.close()
 
 
 def _open(path: Path) -> sqlite3.Connection:
     if not path.is_file():
-        raise UsageError(f"No llm log at {path}: pass its path (`llm logs path` prints it) to --from-llm.")
+        raise SourceError(f"No llm log at {path}: pass its path (`llm logs path` prints it) to --from-llm.")
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise UsageError(f"{path} is not a SQLite database ({exc}): give the path `llm logs path` prints.") from exc
+        raise SourceError(f"{path} is not a SQLite database ({exc}): give the path `llm logs path` prints.") from exc
     conn.row_factory = sqlite3.Row
     return conn
 

@@ -42,6 +42,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "render_animates",
     "render_responds",
     "judge_score",  # the latest successful AI-judge overall score (0-10) of the run, empty when never judged
+    "origin",  # canvasbench (timed here) or the tool it was imported from: llm / promptfoo / folder
 )
 EXPORT_BOOL_COLUMNS = frozenset({"truncated", "render_animates", "render_responds"})  # 0/1 in SQLite
 
@@ -75,7 +76,8 @@ SELECT
   rc.animates AS render_animates,
   rc.responds_to_input AS render_responds,
   (SELECT j.overall FROM judgments j WHERE j.run_id = r.id AND j.mode = 'score' AND j.status = 'ok'
-   ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS judge_score
+   ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS judge_score,
+  coalesce(r.origin, 'canvasbench') AS origin
 FROM runs r
 JOIN comparisons c ON c.id = r.comparison_id
 LEFT JOIN render_checks rc ON rc.run_id = r.id
