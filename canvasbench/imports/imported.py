@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from canvasbench.imports.contestants import contestant_id
@@ -122,3 +123,13 @@ def _run_row(origin: str, item: ImportedRun, prices: dict[str, Price]) -> dict[s
             row["cost_usd"], price = priced
             row["price"] = json.dumps(asdict(price), sort_keys=True)
     return row
+
+
+def utc_stamp(stamp: str) -> str | None:
+    """Another tool's ISO time (`...+00:00`, `...Z`, naive UTC) in the store's form (`...Z`, milliseconds)."""
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -9,14 +9,13 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from canvasbench.errors import SourceError
-from canvasbench.imports.imported import ImportedRun
+from canvasbench.imports.imported import ImportedRun, utc_stamp
 
 
 def default_log_path() -> Path:
@@ -119,7 +118,7 @@ def _item(row: sqlite3.Row, prompt: str, system: str, response: str) -> Imported
         prompt_text=asked,
         model_name=row["model"] or "unknown",
         response=response,
-        created_at=_utc(row["datetime_utc"]),
+        created_at=utc_stamp(row["datetime_utc"]) if row["datetime_utc"] else None,
         latency_s=row["duration_ms"] / 1000 if row["duration_ms"] is not None else None,
         input_tokens=row["input_tokens"],
         output_tokens=output,
@@ -146,16 +145,3 @@ def _reasoning_tokens(value: Any) -> int | None:
             if found is not None:
                 return found
     return None
-
-
-def _utc(stamp: str | None) -> str | None:
-    """llm's `2026-12-05T08:25:54.225217+00:00` in the store's form (`...Z`, milliseconds)."""
-    if not stamp:
-        return None
-    try:
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
