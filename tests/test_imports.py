@@ -182,3 +182,50 @@ def test_bad_sources_get_one_message_and_leave_the_database_alone(tmp_path: Path
     assert len(rows(db, "SELECT id FROM runs")) == count
     if before is not None:
         assert db.read_bytes() == before
+
+
+# --- promptfoo's own results ------------------------------------------------------------------------------
+
+PROMPTFOO = Path(__file__).parent / "imports" / "promptfoo"
+
+
+def test_promptfoo_results_land_as_one_comparison_per_test_case_with_the_providers_error_kept(tmp_path: Path) -> None:
+    # results.json was written by `promptfoo eval` itself (VERSION, make_results.sh) against the fake server.
+    db = tmp_path / "bench.db"
+    result = cli("import", "--from-promptfoo", str(PROMPTFOO / "results.json"), "--no-check", "--db", str(db))
+    assert result.exit_code == 0, result.stderr
+    assert "Imported 6 run(s) into 2 comparison(s) from promptfoo" in result.stdout
+    got = rows(db, "SELECT c.title, c.prompt_text, group_concat(r.model_id || '=' || r.status, ' ') FROM comparisons c "
+                   "JOIN (SELECT * FROM runs ORDER BY model_id) r ON r.comparison_id = c.id "
+                   "GROUP BY c.id ORDER BY c.title")  # fmt: skip
+    assert got == [
+        ("Drum machine", "Write a drum machine as one self-contained HTML file.",
+         "openai:fake=done promptfoo:broken=failed promptfoo:fake-long=done"),
+        ("Orrery", "Write an orrery as one self-contained HTML file.",
+         "openai:fake=done promptfoo:broken=failed promptfoo:fake-long=done"),
+    ]  # fmt: skip
+    exported = {(r["prompt_title"], r["model"]): r for r in export(db)}
+    broken = exported[("Orrery", "broken")]
+    assert "500 Internal Server Error" in str(broken["error"]) and broken["lines"] in (None, 0)
+    long_run = exported[("Orrery", "fake-long")]
+    assert long_run["origin"] == "promptfoo" and long_run["lines"] >= 50
+    assert (long_run["input_tokens"], long_run["output_tokens"]) == (20, 431)  # as promptfoo counted them
+    assert long_run["ttft_s"] is None and long_run["latency_s"] is not None
+
+    again = cli("import", "--from-promptfoo", str(PROMPTFOO / "results.json"), "--no-check", "--db", str(db))
+    assert "Imported 0 run(s)" in again.stdout and "6 already imported" in again.stdout
+
+
+def test_promptfoo_files_that_are_not_current_results_are_refused(tmp_path: Path) -> None:
+    db = tmp_path / "bench.db"
+    data = json.loads((PROMPTFOO / "results.json").read_text())
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps({**data, "results": {**data["results"], "version": 4}}))
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"hello": 1}))
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    for path, words in ((newer, "newer promptfoo"), (other, "not promptfoo results"), (broken, "is not JSON")):
+        result = cli("import", "--from-promptfoo", str(path), "--db", str(db))
+        assert result.exit_code == 2 and words in result.stderr, result.output
+    assert not db.exists() or rows(db, "SELECT count(*) FROM runs") == [(0,)]

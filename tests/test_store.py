@@ -22,6 +22,7 @@ RUN_COLUMNS = [
     "latency_s", "tokens_per_s", "input_tokens", "output_tokens", "thinking_tokens", "cached_tokens",
     "cost_usd", "price", "finish_reason", "raw_finish_reason", "error", "response", "reasoning",
     "artifact_kind", "artifact", "lines", "code_lines", "chars", "response_lines", "truncated", "timeline",
+    "origin", "origin_key",
 ]  # fmt: skip
 
 

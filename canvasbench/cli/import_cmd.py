@@ -26,11 +26,12 @@ def import_command(
     ctx: click.Context, llm_log: str | None, promptfoo_file: Path | None, folder: Path | None, check: bool,
     db: str | None,
 ) -> None:  # fmt: skip
-    """Bring generations made elsewhere in as comparisons, marked with their origin; nothing is imported twice.
+    """Bring generations made elsewhere (llm's log, promptfoo results, a folder of pages) in as comparisons.
 
-    Responses to the same prompt form one comparison. Each page is extracted, measured, priced where the
-    tool kept token counts (else the cost stays unknown) and render-checked. Their timings are the tool's
-    own: no time to first token or tokens/s, which only a stream watched here can give.
+    Each run keeps its origin and nothing is imported twice. Responses to the same prompt form one
+    comparison. Each page is extracted, measured, priced where the tool kept token counts (else the cost
+    stays unknown) and render-checked. Their timings are the tool's own: no time to first token or
+    tokens/s, which only a stream watched here can give.
     """
     from canvasbench.imports.imported import store_imported
 

@@ -34,11 +34,12 @@ def read_promptfoo(path: Path) -> Iterator[ImportedRun]:
             completion -= thinking  # promptfoo logs OpenAI's completion tokens, reasoning included
         error = response.get("error") or (result.get("error") if result.get("failureReason") == _ERROR else None)
         latency = result.get("latencyMs", response.get("latencyMs"))
-        test, asked = result.get("testIdx", 0), result.get("promptIdx", 0)
+        test, asked = result.get("testIdx", 0), str(prompt.get("raw") or "")
         yield ImportedRun(
-            origin_key=f"promptfoo:{eval_id}:{result.get('id') or f'{test}:{asked}:{name}'}",
-            group=f"{eval_id}:{test}:{asked}",
-            prompt_text=str(prompt.get("raw") or ""),
+            origin_key=f"promptfoo:{eval_id}:{result.get('id') or f'{test}:{name}'}",
+            # One comparison per test case and prompt text (promptIdx counts prompts per provider, so not that).
+            group=f"{eval_id}:{test}:{hashlib.sha256(asked.encode()).hexdigest()[:16]}",
+            prompt_text=asked,
             title=_title(result),
             model_name=str(provider.get("label") or name or "unknown") if isinstance(provider, dict) else str(name),
             response=text,
