@@ -18,6 +18,10 @@ class StoreError(CanvasBenchError):
     transient: bool = False  # another process holds a lock: worth retrying
 
 
+class SourceError(CanvasBenchError):
+    """A file or folder given to read (an import source) is missing or not what it should be."""
+
+
 class PriceFileError(CanvasBenchError):
     """A price file is malformed; the message names the file and the entry."""
 

@@ -49,6 +49,7 @@ ISSUE_COLUMNS = [
     "judge_score",
     "cached_tokens",
     "cache_write_tokens",
+    "origin",
 ]
 
 

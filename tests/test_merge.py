@@ -170,3 +170,15 @@ def test_a_sweep_sharded_over_three_machines_merges_back_into_the_whole_sweep(
 
     bad = CliRunner().invoke(main, ["sweep", "--model", "openai:fake", "--shard", "4/3"])
     assert bad.exit_code == 2 and "1 <= I <= N" in bad.stderr
+
+
+def test_the_same_outside_generation_imported_on_two_machines_merges_as_one_run(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "gpt-5.2.html").write_text("<!DOCTYPE html><p>hello</p>")
+    a, here = tmp_path / "a.db", tmp_path / "here.db"
+    for db in (a, here):
+        assert CliRunner().invoke(main, ["import", "--from-dir", str(pages), "--no-check", "--db", str(db)]).exit_code == 0
+    result = merge(here, a)
+    assert result.exit_code == 0, result.output
+    assert counts(here)["runs"] == 1

@@ -98,6 +98,10 @@ COMMANDS: dict[str, Command] = {
         "merge_cmd", "merge_command",
         "Merge comparisons, runs, render checks, votes and judgments from other databases into this one.",
     ),
+    "import": Command(
+        "import_cmd", "import_command",
+        "Bring generations made elsewhere (llm's log, promptfoo results, a folder of pages) in as comparisons.",
+    ),
     "judge": Command(
         "judge_cmd", "judge_command",
         "Judge finished runs: screenshots of the render check, the checklist and the code go to the judge model.",

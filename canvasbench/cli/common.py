@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from canvasbench.errors import CanvasBenchError, MissingKeyError, StoreError, UsageError
+from canvasbench.errors import CanvasBenchError, MissingKeyError, SourceError, StoreError, UsageError
 from canvasbench.paths import db_path
 from canvasbench.redact import redact
 
@@ -82,7 +82,7 @@ def clean_errors(func: F) -> F:
 
                 exc = store_error(db_path(kwargs.get("db")).resolve(), exc)
             message = redact(str(exc))
-            if isinstance(exc, StoreError | MissingKeyError):
+            if isinstance(exc, StoreError | MissingKeyError | SourceError):
                 raise ConfigFailure(message) from exc
             raise click.ClickException(message) from exc
 

@@ -120,6 +120,11 @@ def _merge_attached(conn: sqlite3.Connection, other: str, source: str) -> MergeR
         if not columns:
             continue
         where = _where(table, active)
+        if table == "runs":  # the same outside generation imported on two machines is one run: keep ours
+            where += (
+                f" AND (origin_key IS NULL OR origin_key NOT IN (SELECT m.origin_key FROM main.runs m"
+                f" WHERE m.origin_key IS NOT NULL AND m.id != {other}.runs.id))"
+            )
         before = _count(conn, table)
         changes = conn.total_changes
         if table in _NEWER_WINS:

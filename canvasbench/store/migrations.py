@@ -260,3 +260,14 @@ def m007_cache_write_tokens(db: Database) -> None:
     table = _table(db, "runs")
     if "cache_write_tokens" not in table.columns_dict:
         table.add_column("cache_write_tokens", int)
+
+
+@migrations()
+def m008_run_origin(db: Database) -> None:
+    """Where a run came from: NULL for one CanvasBench timed, else the tool it was imported from, once."""
+    table = _table(db, "runs")
+    for name in ("origin", "origin_key"):  # origin: llm / promptfoo / folder; origin_key: the item in its source
+        if name not in table.columns_dict:
+            table.add_column(name, str)
+    # Re-importing a source finds its items here and adds nothing twice.
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS runs_origin_key ON runs (origin_key) WHERE origin_key IS NOT NULL")

@@ -18,6 +18,7 @@ from canvasbench.liveness import worker_alive, worker_token
 from canvasbench.status import ACTIVE_STATUSES, Status
 from canvasbench.store import reads
 from canvasbench.store.reads import owners
+from canvasbench.store.reads.sql import marks
 
 if TYPE_CHECKING:
     from canvasbench.store.run_store import RunStore
@@ -247,3 +248,52 @@ def save_checklist(store: RunStore, comparison_id: str, items: list[str], source
                 "created_at": utc_now(),
             }
         )
+
+
+def add_imported_runs(
+    store: RunStore, *, prompt: dict[str, Any], group: str, origin: str, runs: list[dict[str, Any]]
+) -> tuple[str, list[str]]:
+    """Add finished runs brought from another tool to the comparison of their `group` (made when new).
+
+    Each run row carries its final columns and an `origin_key`; one already imported is skipped, so a second
+    import of the same source adds nothing. Returns the comparison id and the ids of the runs added.
+    """
+    with store.write() as db:
+        keys = [run["origin_key"] for run in runs]
+        taken = {
+            row[0]
+            for row in db.execute(f"SELECT origin_key FROM runs WHERE origin_key IN ({marks(keys)})", keys)
+        }
+        fresh = [run for run in runs if run["origin_key"] not in taken]
+        found = db.execute(
+            "SELECT id, models FROM comparisons WHERE json_extract(options, '$.origin_group') = ? LIMIT 1", [group]
+        ).fetchone()
+        if found is None and not fresh:
+            return "", []
+        if found is None:
+            model_ids = [run["model_id"] for run in fresh]
+            comparison_id, run_ids = create_comparison(
+                store, prompt=prompt, model_ids=model_ids, options={"origin": origin, "origin_group": group}
+            )
+            first = min((run["created_at"] for run in fresh if run.get("created_at")), default=None)
+            if first:  # the gallery dates it by when it was generated, not imported
+                db.execute("UPDATE comparisons SET created_at = ? WHERE id = ?", [first, comparison_id])
+        else:
+            comparison_id, models = found[0], json.loads(found[1])
+            position = db.execute("SELECT count(*) FROM runs WHERE comparison_id = ?", [comparison_id]).fetchone()[0]
+            run_ids = [new_id() for _ in fresh]
+            now = utc_now()
+            store.table("runs").insert_all(
+                {"id": run_id, "comparison_id": comparison_id, "position": position + i, "model_id": run["model_id"],
+                 "provider": run["model_id"].split(":", 1)[0], "model": run["model_id"].split(":", 1)[-1],
+                 "status": Status.QUEUED, "created_at": now, "updated_at": now, "attempts": 0, "truncated": 0}
+                for i, (run_id, run) in enumerate(zip(run_ids, fresh, strict=True))
+            )  # fmt: skip
+            db.execute(
+                "UPDATE comparisons SET models = ? WHERE id = ?",
+                [json.dumps([*models, *(run["model_id"] for run in fresh)]), comparison_id],
+            )
+        for run_id, run in zip(run_ids, fresh, strict=True):
+            values = {k: v for k, v in run.items() if k != "model_id"}
+            store.table("runs").update(run_id, _json_cells({**values, "origin": origin, "worker": None}))
+        return comparison_id, run_ids

@@ -44,6 +44,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "judge_score",  # the latest successful AI-judge overall score (0-10) of the run, empty when never judged
     "cached_tokens",  # part of input_tokens: read from the provider's prompt cache (billed at its cached price)
     "cache_write_tokens",  # part of input_tokens: written to the prompt cache (Anthropic bills these above input)
+    "origin",  # canvasbench (timed here) or the tool it was imported from: llm / promptfoo / folder
 )
 EXPORT_BOOL_COLUMNS = frozenset({"truncated", "render_animates", "render_responds"})  # 0/1 in SQLite
 
@@ -79,7 +80,8 @@ SELECT
   (SELECT j.overall FROM judgments j WHERE j.run_id = r.id AND j.mode = 'score' AND j.status = 'ok'
    ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS judge_score,
   r.cached_tokens AS cached_tokens,
-  r.cache_write_tokens AS cache_write_tokens
+  r.cache_write_tokens AS cache_write_tokens,
+  coalesce(r.origin, 'canvasbench') AS origin
 FROM runs r
 JOIN comparisons c ON c.id = r.comparison_id
 LEFT JOIN render_checks rc ON rc.run_id = r.id
