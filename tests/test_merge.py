@@ -178,7 +178,8 @@ def test_the_same_outside_generation_imported_on_two_machines_merges_as_one_run(
     (pages / "gpt-5.2.html").write_text("<!DOCTYPE html><p>hello</p>")
     a, here = tmp_path / "a.db", tmp_path / "here.db"
     for db in (a, here):
-        assert CliRunner().invoke(main, ["import", "--from-dir", str(pages), "--no-check", "--db", str(db)]).exit_code == 0
+        imported = CliRunner().invoke(main, ["import", "--from-dir", str(pages), "--no-check", "--db", str(db)])
+        assert imported.exit_code == 0
     result = merge(here, a)
     assert result.exit_code == 0, result.output
     assert counts(here)["runs"] == 1
