@@ -56,8 +56,11 @@ class BatchDesk:
     def handle(self, method: str, path: str, body: Any, raw: bytes, headers: dict[str, str]) -> Answer | None:
         """The answer to a batch call, or None when the request is not one."""
         with self._lock:
-            return self._openai(method, path, body, raw, headers) or self._anthropic(method, path, body) or \
-                self._gemini(method, path, body)
+            return (
+                self._openai(method, path, body, raw, headers)
+                or self._anthropic(method, path, body)
+                or self._gemini(method, path, body)
+            )
 
     # --- shared -------------------------------------------------------------------------------------
     def _new_job(self, protocol: str, prefix: str, requests: list[tuple[str, str, dict[str, Any]]]) -> FakeJob:
@@ -86,7 +89,9 @@ class BatchDesk:
             elif behaviour.batch == "expire":
                 out.append((custom_id, "expired", None, None))
             elif status is not None:
-                out.append((custom_id, "error", None, error_body(job.protocol, status[0], model) | {"status": status[0]}))
+                out.append(
+                    (custom_id, "error", None, error_body(job.protocol, status[0], model) | {"status": status[0]})
+                )
             else:
                 out.append((custom_id, "ok", complete_json(job.protocol, model, behaviour, request), None))
         return out
@@ -97,17 +102,33 @@ class BatchDesk:
             content = _multipart_file(raw, headers.get("content-type", ""))
             file_id = f"file-{next(self._ids):06d}"
             self.files[file_id] = content
-            return 200, {"id": file_id, "object": "file", "bytes": len(content), "created_at": int(time.time()),
-                         "filename": "batch.jsonl", "purpose": "batch", "status": "processed"}, "application/json"
+            return (
+                200,
+                {
+                    "id": file_id,
+                    "object": "file",
+                    "bytes": len(content),
+                    "created_at": int(time.time()),
+                    "filename": "batch.jsonl",
+                    "purpose": "batch",
+                    "status": "processed",
+                },
+                "application/json",
+            )
         if method == "GET" and path.startswith("/v1/files/") and path.endswith("/content"):
             file_id = path.split("/")[3]
             if file_id not in self.files:
-                return 404, {"error": {"message": f"No such file {file_id}", "type": "invalid_request_error"}}, "application/json"
+                return (
+                    404,
+                    {"error": {"message": f"No such file {file_id}", "type": "invalid_request_error"}},
+                    "application/json",
+                )
             return 200, self.files[file_id], "application/octet-stream"
         if method == "POST" and path == "/v1/batches":
-            lines = [json.loads(line) for line in self.files.get(body["input_file_id"], b"").splitlines() if line.strip()]
-            job = self._new_job("openai", "batch_", [(l["custom_id"], l["body"]["model"], l["body"]) for l in lines])
-            job.polls_left += 0
+            lines = [
+                json.loads(line) for line in self.files.get(body["input_file_id"], b"").splitlines() if line.strip()
+            ]
+            job = self._new_job("openai", "batch_", [(r["custom_id"], r["body"]["model"], r["body"]) for r in lines])
             return 200, self._openai_batch(job, body), "application/json"
         if path.startswith("/v1/batches/"):
             parts = path.split("/")
@@ -136,14 +157,29 @@ class BatchDesk:
             for cid, kind, _, error in outcomes:
                 if kind == "error" and error is not None:
                     code = error.pop("status")
-                    bad.append({"id": f"batch_req_{cid}", "custom_id": cid, "error": None,
-                                "response": {"status_code": code, "request_id": f"req_{cid}", "body": error}})
+                    bad.append(
+                        {
+                            "id": f"batch_req_{cid}",
+                            "custom_id": cid,
+                            "error": None,
+                            "response": {"status_code": code, "request_id": f"req_{cid}", "body": error},
+                        }
+                    )
                 elif kind in ("expired", "cancelled"):
                     code = "batch_expired" if kind == "expired" else "batch_cancelled"
-                    message = ("This request could not be executed before the completion window expired."
-                               if kind == "expired" else "This request was cancelled.")
-                    bad.append({"id": f"batch_req_{cid}", "custom_id": cid, "response": None,
-                                "error": {"code": code, "message": message}})
+                    message = (
+                        "This request could not be executed before the completion window expired."
+                        if kind == "expired"
+                        else "This request was cancelled."
+                    )
+                    bad.append(
+                        {
+                            "id": f"batch_req_{cid}",
+                            "custom_id": cid,
+                            "response": None,
+                            "error": {"code": code, "message": message},
+                        }
+                    )
             if ok:
                 output_id = f"file-out-{job.id}"
                 self.files[output_id] = "\n".join(ok).encode() + b"\n"
@@ -172,7 +208,11 @@ class BatchDesk:
         parts = path.split("/")
         job = self.jobs.get(parts[4]) if len(parts) > 4 else None
         if job is None:
-            return 404, {"type": "error", "error": {"type": "not_found_error", "message": "No such batch"}}, "application/json"
+            return (
+                404,
+                {"type": "error", "error": {"type": "not_found_error", "message": "No such batch"}},
+                "application/json",
+            )
         if method == "POST" and parts[-1] == "cancel":
             job.cancelled = True
             return 200, self._anthropic_batch(job), "application/json"
@@ -218,7 +258,11 @@ class BatchDesk:
                 name, _, action = path.removeprefix(prefix).partition(":")
                 job = self.jobs.get(f"batches/{name}")
                 if job is None:
-                    return 404, {"error": {"code": 404, "message": "No such batch", "status": "NOT_FOUND"}}, "application/json"
+                    return (
+                        404,
+                        {"error": {"code": 404, "message": "No such batch", "status": "NOT_FOUND"}},
+                        "application/json",
+                    )
                 if method == "POST" and action == "cancel":
                     job.cancelled = True
                     return 200, {}, "application/json"
@@ -228,20 +272,35 @@ class BatchDesk:
 
     def _gemini_batch(self, job: FakeJob, model: str) -> dict[str, Any]:
         state = "BATCH_STATE_RUNNING"
-        metadata: dict[str, Any] = {"@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch",
-                                    "model": f"models/{model}", "displayName": "canvasbench"}
+        metadata: dict[str, Any] = {
+            "@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch",
+            "model": f"models/{model}",
+            "displayName": "canvasbench",
+        }
         if job.ended:
-            state = "BATCH_STATE_CANCELLED" if job.cancelled else "BATCH_STATE_FAILED" if job.fail_job else \
-                "BATCH_STATE_SUCCEEDED"
+            state = (
+                "BATCH_STATE_CANCELLED"
+                if job.cancelled
+                else "BATCH_STATE_FAILED"
+                if job.fail_job
+                else "BATCH_STATE_SUCCEEDED"
+            )
             if state == "BATCH_STATE_SUCCEEDED":
                 responses = []
                 for cid, kind, answer, error in self._outcomes(job):
                     if kind == "ok":
                         responses.append({"response": answer, "metadata": {"key": cid}})
                     else:
-                        detail = (error or {}).get("error") or {"code": 4, "message": "Deadline expired before the request ran."}
-                        responses.append({"error": {"code": detail.get("code"), "message": detail.get("message")},
-                                          "metadata": {"key": cid}})
+                        detail = (error or {}).get("error") or {
+                            "code": 4,
+                            "message": "Deadline expired before the request ran.",
+                        }
+                        responses.append(
+                            {
+                                "error": {"code": detail.get("code"), "message": detail.get("message")},
+                                "metadata": {"key": cid},
+                            }
+                        )
                 metadata["output"] = {"inlinedResponses": {"inlinedResponses": responses}}
         metadata["state"] = state
         return {"name": job.id, "metadata": metadata, "done": job.ended}

@@ -25,7 +25,9 @@ class AnthropicBatches:
         key = env_key(KEY_ENV_VARS)
         if not key:
             raise MissingKeyError(self.name, KEY_ENV_VARS)
-        return anthropic.Anthropic(api_key=key, base_url=os.environ.get(BASE_URL_ENV, "").strip() or None, max_retries=3)
+        return anthropic.Anthropic(
+            api_key=key, base_url=os.environ.get(BASE_URL_ENV, "").strip() or None, max_retries=3
+        )
 
     def submit(self, requests: Sequence[tuple[str, base.GenerationRequest]], label: str) -> str:
         """One batch holding every request, each under its custom id."""
@@ -42,7 +44,9 @@ class AnthropicBatches:
         counts = job.request_counts
         finished = counts.succeeded + counts.errored + counts.canceled + counts.expired
         ended = job.processing_status == "ended"
-        state: JobState = "running" if not ended else "cancelled" if job.cancel_initiated_at and not counts.succeeded else "ended"
+        state: JobState = (
+            "running" if not ended else "cancelled" if job.cancel_initiated_at and not counts.succeeded else "ended"
+        )
         return JobStatus(
             state, job.processing_status, total=finished + counts.processing, done=finished,
             failed=counts.errored + counts.expired + counts.canceled,
@@ -64,7 +68,9 @@ def _item(line: Any) -> BatchItem:
     result = line.result
     kind = result.type
     if kind == "expired":
-        return BatchItem(line.custom_id, error="The batch's 24-hour window closed before this request ran.", expired=True)
+        return BatchItem(
+            line.custom_id, error="The batch's 24-hour window closed before this request ran.", expired=True
+        )
     if kind == "canceled":
         return BatchItem(line.custom_id, error="Cancelled before it ran.", cancelled=True)
     if kind == "errored":

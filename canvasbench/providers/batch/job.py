@@ -6,8 +6,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from canvasbench.providers.base import FinishReason, GenerationRequest, StreamEvent, Usage
 from canvasbench.providers import base
+from canvasbench.providers.base import FinishReason, GenerationRequest, StreamEvent, Usage
 
 # A job's state in our words (each provider's own name is kept beside it, in JobStatus.raw_state).
 JobState = Literal["running", "ended", "failed", "cancelled", "expired"]
