@@ -252,3 +252,12 @@ def m006_render_moments(db: Database) -> None:
     ):
         if name not in table.columns_dict:
             table.add_column(name, kind)
+
+
+@migrations()
+def m007_comparison_sweeps(db: Database) -> None:
+    """Comparisons remember the sweep that made them, so a sweep can be read back as one prompt × model matrix."""
+    table = _table(db, "comparisons")
+    if "sweep_id" not in table.columns_dict:
+        table.add_column("sweep_id", str)  # NULL: a single `run`, a re-run or a dashboard launch
+    table.create_index(["sweep_id", "created_at"], if_not_exists=True)

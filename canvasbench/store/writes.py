@@ -57,8 +57,9 @@ def create_comparison(
     prompt: dict[str, Any],
     model_ids: Iterable[str],
     options: dict[str, Any] | None = None,
+    sweep_id: str | None = None,
 ) -> tuple[str, list[str]]:
-    """Record a comparison and one queued run per model; return their ids."""
+    """Record a comparison (part of `sweep_id` when a sweep made it) and one queued run per model; return their ids."""
     model_ids = list(model_ids)
     comparison_id = new_id()
     now = utc_now()
@@ -75,6 +76,7 @@ def create_comparison(
                 "prompt_text": prompt["text"],
                 "options": json.dumps(options or {}, sort_keys=True),
                 "models": json.dumps(model_ids),
+                "sweep_id": sweep_id,
             }
         )
         store.table("runs").insert_all(
