@@ -11,7 +11,7 @@ from canvasbench.present.outcome import describe_run
 from ui import data
 from ui.colours import colour
 from ui.text import clipped_html
-from ui.tiles import _VERDICT_TONES, _badge, comparison_href, model_hover, short_name
+from ui.tiles import _VERDICT_TONES, _badge, comparison_href, cost_text, model_hover, short_name
 
 THUMB_WIDTH = 240  # px; a cell is about 200 px wide at 1440 px with four contestants
 _TABLE = "border-collapse:separate;border-spacing:6px;width:100%;table-layout:fixed"
@@ -25,13 +25,6 @@ _NO_SHOT = (
     "border-radius:6px;color:#6b7280;font-size:0.8rem"
 )
 _FACTS = "font-size:0.8rem;color:#555b66;margin-top:2px"
-
-
-def cost_text(cost: float | None, unknown: int) -> str:
-    """A total of known costs, saying when some are unknown (an unknown cost is never shown as $0)."""
-    if cost is None:
-        return "cost unknown" if unknown else "no cost"
-    return formatting.cost(cost) + (f" + {unknown} unknown" if unknown else "")
 
 
 def summary_text(s: Summary) -> list[str]:
@@ -61,7 +54,7 @@ def _image(run: dict[str, Any]) -> str | None:
 
 def _facts(run: dict[str, Any]) -> str:
     lines = "–" if run.get("lines") is None else formatting.count(run["lines"])
-    return f"{lines} lines · {formatting.cost(run.get('cost_usd'))}"
+    return f"{lines} lines · {formatting.cost(run.get('cost_usd'), unknown='cost unknown')}"
 
 
 def _repeats(runs: list[dict[str, Any]]) -> str:

@@ -120,18 +120,22 @@ def tile_html(
     if href is None:
         return f'<div style="{_TILE}">{body}</div>'
     tip = html.escape(f"Open the comparison: {model_hover(run['model_id'])}{sample}", quote=True)
-    return f'<a href="{html.escape(href, quote=True)}" title="{tip}" style="{_TILE};{_LINK}">{body}</a>'
+    return f'<a class="cb-tile" href="{html.escape(href, quote=True)}" title="{tip}" style="{_TILE};{_LINK}">{body}</a>'
 
+
+
+def cost_text(cost: float | None, unknown: int) -> str:
+    """A total of known costs, saying how many are unknown (an unknown cost is never shown as $0)."""
+    if cost is None:
+        return "cost unknown" if unknown else "no cost"
+    return formatting.cost(cost) + (f" ({unknown} cost unknown)" if unknown else "")
 
 
 def totals(comp: dict[str, Any]) -> str:
     """What the gallery can sort a card by, so the order explains itself: its cost, lines and best rating."""
     parts = []
-    if comp.get("cost_total") is not None:
-        unknown = " + unknown" if comp.get("cost_unknown") else ""
-        parts.append(formatting.cost(comp["cost_total"]) + unknown)
-    elif comp.get("cost_unknown"):
-        parts.append("cost unknown")
+    if comp.get("cost_total") is not None or comp.get("cost_unknown"):
+        parts.append(cost_text(comp.get("cost_total"), int(comp.get("cost_unknown") or 0)))
     if comp.get("lines_total") is not None:
         parts.append(f"{formatting.count(comp['lines_total'])} lines")
     if comp.get("best_rating") is not None:
