@@ -63,7 +63,7 @@ _TOTALS = (
     "(SELECT count(*) - count(x.cost_usd) FROM runs x INDEXED BY runs_list_cover WHERE x.comparison_id = c.id)"
     " AS cost_unknown, "
     "(SELECT sum(x.lines) FROM runs x INDEXED BY runs_list_cover WHERE x.comparison_id = c.id) AS lines_total, "
-    "(SELECT max(rt.value) FROM runs x INDEXED BY runs_list_cover JOIN json_each(?) rt ON rt.key = x.model_id"
+    "(SELECT max(rt.rating) FROM runs x INDEXED BY runs_list_cover JOIN rt ON rt.model_id = x.model_id"
     " WHERE x.comparison_id = c.id) AS best_rating"
 )
 
@@ -164,6 +164,8 @@ def gallery_page(
         )
     rows = list(
         store.db.query(
+            # The ratings once as a table with an index (SQLite builds it), not parsed again per run.
+            "WITH rt(model_id, rating) AS MATERIALIZED (SELECT key, value FROM json_each(?)) "
             f"SELECT c.id, c.created_at, c.title, c.category, c.prompt_id, {totals} FROM comparisons c"
             f"{where} ORDER BY {order}c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
             [json.dumps(dict(ratings or {})), *params, int(limit), int(offset)],
