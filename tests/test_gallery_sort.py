@@ -83,7 +83,7 @@ def test_the_gallery_page_sorts_and_keeps_the_order_in_its_url() -> None:
     assert texts(at).index("Order A") < texts(at).index("Order C")
     at.selectbox(key="gallery.sort").select("cost").run()
     shown = texts(at)
-    assert shown.index("$0.90 (1 cost unknown)") < shown.index("$0.50") < shown.index("cost unknown")
+    assert shown.index("$0.90 (1 cost unknown)") < shown.index("$0.50") < shown.index("2 runs · cost unknown")
     assert query(at, "sort") == "cost"
     fresh = AppTest.from_file(APP, default_timeout=60)
     fresh.query_params["sort"] = "lines"  # a tile link's Back: a new session from the URL
