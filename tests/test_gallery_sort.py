@@ -72,8 +72,16 @@ def test_gallery_sorts_by_the_best_models_arena_rating() -> None:
 
 def test_rounds_are_offered_only_when_runs_have_rounds() -> None:
     store = RunStore()
-    assert "rounds" not in reads.gallery_sorts(store)
-    assert reads.gallery_sorts(store)[:4] == ("newest", "cost", "cheapest", "lines")
+    ids = _four(store)
+    assert reads.gallery_sorts(store) == ("newest", "cost", "cheapest", "lines", "rating")
+    assert _order(store, "rounds") == ["A", "B", "C", "D"]  # not offered: newest first
+    # Once a later schema gives runs a round number (repair rounds), the sort appears: fewest rounds first.
+    with store.write():
+        store.db.execute("ALTER TABLE runs ADD COLUMN round INTEGER")
+        for title, rounds in (("A", 3), ("B", 1), ("C", 2)):
+            store.db.execute("UPDATE runs SET round = ? WHERE comparison_id = ?", [rounds, ids[title]])
+    assert "rounds" in reads.gallery_sorts(store)
+    assert _order(store, "rounds") == ["B", "C", "A", "D"]
 
 
 def test_the_gallery_page_sorts_and_keeps_the_order_in_its_url() -> None:

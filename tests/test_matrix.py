@@ -79,3 +79,16 @@ def test_the_matrix_page_shows_the_newest_sweep_and_links_each_cell() -> None:
     assert body.count('class="cb-cell"') == 12
     assert f'href="comparison?comparison={where[("matrix-maze", "openai:gpt")]}"' in body
     assert "openrouter:vendor/a-very-long-model-name-v2 · provider openrouter" in body  # the whole id on hover
+
+
+def test_untrusted_titles_and_model_ids_in_the_matrix_are_text() -> None:
+    store = RunStore()
+    prompt = {"id": "evil", "title": "<img src=x onerror=alert(1)>", "category": "<b>cat</b>", "kind": "html",
+              "text": "x"}  # fmt: skip
+    writes.create_comparison(store, prompt=prompt, model_ids=["openai:<script>alert(2)</script>"], sweep_id="s")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/matrix_page.py").run()
+    body = "".join(e.proto.body for e in at.get("html"))
+    assert "<img src=x" not in body and "<script>" not in body and "<b>cat" not in body
+    assert "&lt;img src=x onerror=alert(1)&gt;" in body and "&lt;script&gt;alert(2)&lt;/script&gt;" in body
