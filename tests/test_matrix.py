@@ -81,6 +81,20 @@ def test_the_matrix_page_shows_the_newest_sweep_and_links_each_cell() -> None:
     assert "openrouter:vendor/a-very-long-model-name-v2 · provider openrouter" in body  # the whole id on hover
 
 
+def test_a_link_to_the_matrix_names_its_sweep() -> None:
+    store = RunStore()
+    older = seed_sweep(store, "sweep-older")
+    seed_sweep(store, "sweep-newer")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/matrix_page.py")
+    at.query_params["sweep"] = "sweep-older"  # opened from a link: a fresh session with the sweep in its URL
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="matrix.sweep").value == "sweep-older"
+    body = "".join(e.proto.body for e in at.get("html"))
+    assert f"comparison?comparison={older[('matrix-orbit', 'gemini:flash')]}" in body
+
+
 def test_untrusted_titles_and_model_ids_in_the_matrix_are_text() -> None:
     store = RunStore()
     prompt = {"id": "evil", "title": "<img src=x onerror=alert(1)>", "category": "<b>cat</b>", "kind": "html",
