@@ -23,7 +23,10 @@ def _sweep_label(sweeps: dict[str, dict[str, Any]], sweep_id: str) -> str:
     s = sweeps.get(sweep_id)
     if s is None:
         return sweep_id
-    return f"Sweep of {formatting.when(s['started_at'])} · {s['comparisons']} prompts · {s['runs']} runs"
+    return (
+        f"Sweep of {formatting.when(s['started_at'])} · {s['comparisons']} prompts × {s['models']} models"
+        f" · {s['runs']} runs"
+    )
 
 
 def _chosen_sweep() -> None:

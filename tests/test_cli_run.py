@@ -189,7 +189,7 @@ def test_sweep_runs_one_comparison_per_prompt(fake_env_vars: dict[str, str]) -> 
     # The sweep is stored as one, so the dashboard's matrix can show it whole (and a `run` is part of none).
     store = RunStore(os.environ["CANVASBENCH_DB"])
     (sweep,) = reads.sweeps(store)
-    assert sweep["comparisons"] == 2 and sweep["runs"] == 4
+    assert (sweep["comparisons"], sweep["models"], sweep["runs"]) == (2, 2, 4)
     matrix = reads.matrix_runs(store, reads.MatrixFilter(sweep_id=sweep["sweep_id"]))
     assert {r["comparison_id"] for r in matrix.runs} == {c["comparison_id"] for c in payload["comparisons"]}
     assert cli("run", "--prompt", "Draw a canvas page", "--model", "openai:fake").exit_code == 0

@@ -91,6 +91,7 @@ def test_a_link_to_the_matrix_names_its_sweep() -> None:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="matrix.sweep").value == "sweep-older"
+    assert "3 prompts × 4 models · 12 runs" in str(at.selectbox(key="matrix.sweep").format_func("sweep-older"))
     body = "".join(e.proto.body for e in at.get("html"))
     assert f"comparison?comparison={older[('matrix-orbit', 'gemini:flash')]}" in body
 

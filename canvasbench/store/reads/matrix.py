@@ -35,12 +35,14 @@ class MatrixRuns:
 
 
 def sweeps(store: RunStore, limit: int = 100) -> list[dict[str, Any]]:
-    """The newest sweeps: id, when it started, its comparisons (prompts) and runs."""
+    """The newest sweeps: id, when it started, its comparisons (prompts), runs and models."""
     return list(
         store.db.query(
             "SELECT c.sweep_id, min(c.created_at) AS started_at, count(*) AS comparisons,"
             " (SELECT count(*) FROM runs r JOIN comparisons s ON s.id = r.comparison_id"
-            "  WHERE s.sweep_id = c.sweep_id) AS runs "
+            "  WHERE s.sweep_id = c.sweep_id) AS runs,"
+            " (SELECT count(DISTINCT r.model_id) FROM runs r JOIN comparisons s ON s.id = r.comparison_id"
+            "  WHERE s.sweep_id = c.sweep_id) AS models "
             "FROM comparisons c WHERE c.sweep_id IS NOT NULL GROUP BY c.sweep_id ORDER BY started_at DESC LIMIT ?",
             [int(limit)],
         )
