@@ -24,7 +24,7 @@ def _sweep_label(sweeps: dict[str, dict[str, Any]], sweep_id: str) -> str:
     if s is None:
         return sweep_id
     return (
-        f"Sweep of {formatting.when(s['started_at'])} · {s['comparisons']} prompts × {s['models']} models"
+        f"{formatting.when(s['started_at'])} · {s['comparisons']} prompts × {s['models']} models"
         f" · {s['runs']} runs"
     )
 
@@ -44,7 +44,7 @@ def _filter() -> reads.MatrixFilter:
     if state.MATRIX_SWEEP not in st.session_state:  # a fresh session: the URL's sweep, else the newest
         wanted = st.query_params.get(state.QP_SWEEP)
         st.session_state[state.MATRIX_SWEEP] = wanted if wanted in sweeps else options[0]
-    c1, c2, c3 = st.columns([3, 2, 2])
+    c1, c2, c3 = st.columns([4, 2, 2])
     sweep = c1.selectbox(
         "Sweep",
         options,

@@ -86,6 +86,8 @@ def test_the_sweep_matrix_shows_every_cell_with_summaries_and_a_cell_opens_its_c
     head = page.locator("th.cb-contestant").nth(3).locator("[title]").first
     assert head.get_attribute("title") == f"{CONTESTANTS[3]} · provider openrouter"  # the whole id, on hover
     _shot(page, "sweep-matrix")
+    page.locator("table.cb-matrix tfoot").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "sweep-matrix-summaries.png"))
     target = app["where"][("matrix-maze", "openai:gpt")]
     page.locator(f'tr.cb-row:nth-child(3) td.cb-cell:nth-of-type(2) a[href="comparison?comparison={target}"]').click()
     page.wait_for_url(f"**/comparison?comparison={target}")
@@ -109,4 +111,4 @@ def test_a_gallery_tile_is_a_link_reached_with_tab_and_opened_with_enter(app: di
     _shot(page, "gallery-tile-focused")
     page.keyboard.press("Enter")
     page.wait_for_url("**/" + href)
-    page.locator('[data-testid="stIFrame"]').first.wait_for()
+    page.get_by_role("heading", name="Maze").wait_for()  # the newest comparison's page, its first tile's
