@@ -15,7 +15,10 @@ from canvasbench.store import RunStore
 from tests.browser_helpers import seed_comparison
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ("pages/gallery_page.py", "pages/new_comparison_page.py", "pages/metrics_page.py", "pages/models_page.py")
+PAGES = (
+    "pages/gallery_page.py", "pages/new_comparison_page.py", "pages/metrics_page.py", "pages/models_page.py",
+    "pages/matrix_page.py",
+)
 
 
 def open_page(page: str = "pages/gallery_page.py", **query: str) -> AppTest:

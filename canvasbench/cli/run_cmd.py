@@ -218,6 +218,7 @@ def sweep_command(
     """Run the prompt suite (or part of it) against the models: one comparison per prompt, unattended."""
     _start_warming(models)
     from canvasbench.cli.execute import execute
+    from canvasbench.ids import new_id
     from canvasbench.run.runner import RunOptions
 
     prompts = [get_prompt(pid) for pid in dict.fromkeys(prompt_ids)] if prompt_ids else load_suite()
@@ -241,7 +242,7 @@ def sweep_command(
     # All at once: the per-provider limit queues them, and a slow provider never holds up a fast one.
     outcome = execute(
         db, [(p.as_row(), p.id) for p in prompts], models, options, concurrency=concurrency, check=check,
-        show=bar.update, close=bar.close,
+        show=bar.update, close=bar.close, sweep_id=new_id(),  # the dashboard's matrix reads a sweep back by it
     )
     rows = outcome.rows
     if as_json:
