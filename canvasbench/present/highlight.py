@@ -1,4 +1,4 @@
-"""Syntax highlighting of generated code with pygments: a standalone page with line numbers."""
+"""Syntax highlighting of generated code with pygments: a standalone page with line numbers, or tokens per line."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import HtmlLexer, JavascriptLexer, TextLexer, XmlLexer
+from pygments.token import STANDARD_TYPES
 
 STYLE = "friendly"
 
@@ -48,3 +49,58 @@ def highlighted_page(code: str, kind: str) -> str:
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<style>{_PAGE_CSS}{_style_css()}</style></head><body>{highlight_fragment(code, kind)}</body></html>"
     )
+
+
+# Token classes carry a prefix: the viewer's own classes (`.n` line numbers, `.t` code) must not meet pygments'.
+TOKEN_PREFIX = "p-"
+DARK_STYLE = "github-dark"
+# Past this size pygments would take many seconds (and lexers can backtrack on hostile input): plain text.
+MAX_HIGHLIGHT_CHARS = 3_000_000
+
+
+def token_css(scope: str, style: str = STYLE) -> str:
+    """A pygments style's token colours for the spans `line_tokens` describes, inside `scope`."""
+    rules = HtmlFormatter(style=style, classprefix=TOKEN_PREFIX).get_style_defs(scope)
+    return "".join(line.split(" /*")[0] for line in rules.splitlines() if line.startswith(scope + " ."))
+
+
+def _utf16_length(text: str) -> int:
+    # The browser slices strings in UTF-16 code units: an emoji is 2 there, 1 here.
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
+
+
+def line_tokens(code: str, kind: str) -> tuple[list[str], list[list[int]]]:
+    """Each line of `code` (split on \\n) as flat [class index, UTF-16 length, ...] pairs, and the class names.
+
+    Only class names of our own and lengths travel: the text itself is sliced from the line in the page, so
+    a lexer that drops or changes a character can misplace a colour but never the text shown.
+    """
+    classes: list[str] = [""]
+    index: dict[str, int] = {"": 0}
+    lines: list[list[int]] = [[]]
+    if len(code) > MAX_HIGHLIGHT_CHARS or kind not in ("html", "svg", "js", "javascript"):
+        return classes, [[] for _ in code.split("\n")]
+    lexer = lexer_for(kind)
+    lexer.ensurenl = False  # our lines are the text's own: no newline added at the end
+    for ttype, value in lexer.get_tokens(code):
+        while ttype not in STANDARD_TYPES:
+            ttype = ttype.parent
+        short = STANDARD_TYPES[ttype]
+        name = TOKEN_PREFIX + short if short else ""
+        for k, piece in enumerate(value.split("\n")):
+            if k:
+                lines.append([])
+            if not piece:
+                continue
+            row = lines[-1]
+            # Whitespace takes the colour before it, so a run of one colour stays one span.
+            cls = row[-2] if row and piece.isspace() else index.setdefault(name, len(index))
+            if cls == len(classes):
+                classes.append(name)
+            if row and row[-2] == cls:
+                row[-1] += _utf16_length(piece)
+            else:
+                row += [cls, _utf16_length(piece)]
+    # A lexer that dropped trailing newlines still gives every line its (empty) entry.
+    lines += [[] for _ in range(code.count("\n") + 1 - len(lines))]
+    return classes, lines
