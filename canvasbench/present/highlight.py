@@ -8,7 +8,10 @@ from pygments.lexer import Lexer
 from pygments.lexers import HtmlLexer, JavascriptLexer, TextLexer, XmlLexer
 from pygments.token import STANDARD_TYPES
 
-STYLE = "friendly"
+# Every token colour of these two reads at 4.5:1 or more on its background (WCAG AA); "friendly" had
+# comments at 2.9:1. The dark one is used under the browser's dark preference.
+STYLE = "xcode"
+DARK_STYLE = "github-dark"
 
 _PAGE_CSS = (
     "body{margin:0;background:#fff;font:12.5px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}"
@@ -18,12 +21,17 @@ _PAGE_CSS = (
     "td.code{padding:0 10px;width:100%;vertical-align:top}"
     "pre{margin:0;font:inherit;line-height:inherit;white-space:pre}"
     ".linenos pre{color:#999}"
+    ":root{color-scheme:light dark}@media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}"
+    "td.linenos{background:#161b22;border-color:#30363d}.linenos pre{color:#848d97}}"
 )
 
 
 def _style_css() -> str:
     # Classes instead of inline styles keep a 2,000-line page several times smaller.
-    return str(HtmlFormatter(style=STYLE, cssclass="hl").get_style_defs(".hl"))
+    light = str(HtmlFormatter(style=STYLE, cssclass="hl").get_style_defs(".hl"))
+    dark = "".join(line for line in HtmlFormatter(style=DARK_STYLE).get_style_defs(".hl").splitlines()
+                   if line.startswith(".hl ."))  # fmt: skip
+    return f"{light}@media (prefers-color-scheme:dark){{.hl{{background:none}}{dark}}}"
 
 
 def lexer_for(kind: str) -> Lexer:
@@ -53,7 +61,6 @@ def highlighted_page(code: str, kind: str) -> str:
 
 # Token classes carry a prefix: the viewer's own classes (`.n` line numbers, `.t` code) must not meet pygments'.
 TOKEN_PREFIX = "p-"
-DARK_STYLE = "github-dark"
 # Past this size pygments would take many seconds (and lexers can backtrack on hostile input): plain text.
 MAX_HIGHLIGHT_CHARS = 3_000_000
 
