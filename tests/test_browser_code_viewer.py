@@ -67,13 +67,15 @@ _SEEN = """() => {
       const style = getComputedStyle(n.parentElement);
       if (n.textContent.trim()) colours.add(style.color);
       let lit = false;
-      for (let e = n.parentElement; e && e !== cell; e = e.parentElement) if (bg(getComputedStyle(e).backgroundColor)) lit = true;
+      for (let e = n.parentElement; e && e !== cell; e = e.parentElement)
+        if (bg(getComputedStyle(e).backgroundColor)) lit = true;
       if (lit) run += n.textContent; else if (run){ marked.push(run); run = ''; }
     }
     if (run) marked.push(run);
   }
   return {marked, colours: [...colours], rowBackgrounds: [...rowBackgrounds],
-          background: getComputedStyle(document.body).backgroundColor, info: document.getElementById('info').textContent};
+          background: getComputedStyle(document.body).backgroundColor,
+          info: document.getElementById('info').textContent};
 }"""
 
 

@@ -61,8 +61,9 @@ def highlighted_page(code: str, kind: str) -> str:
 
 # Token classes carry a prefix: the viewer's own classes (`.n` line numbers, `.t` code) must not meet pygments'.
 TOKEN_PREFIX = "p-"
-# Past this size pygments would take many seconds (and lexers can backtrack on hostile input): plain text.
-MAX_HIGHLIGHT_CHARS = 3_000_000
+# Past this size pygments would take many seconds (about 5 s a MB on this machine; lexers can also backtrack
+# on hostile input): plain text.
+MAX_HIGHLIGHT_CHARS = 1_000_000
 
 
 def token_css(scope: str, style: str = STYLE) -> str:
