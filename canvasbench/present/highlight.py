@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -90,25 +92,30 @@ def line_tokens(code: str, kind: str) -> tuple[list[str], list[list[int]]]:
         return classes, [[] for _ in code.split("\n")]
     lexer = lexer_for(kind)
     lexer.ensurenl = False  # our lines are the text's own: no newline added at the end
+    class_of: dict[Any, int] = {}  # token type -> class index (the loop below runs once per token: kept lean)
+    row = lines[0]
     for ttype, value in lexer.get_tokens(code):
-        while ttype not in STANDARD_TYPES:
-            ttype = ttype.parent
-        short = STANDARD_TYPES[ttype]
-        name = TOKEN_PREFIX + short if short else ""
-        for k, piece in enumerate(value.split("\n")):
-            if k:
-                lines.append([])
-            if not piece:
-                continue
-            row = lines[-1]
-            # Whitespace takes the colour before it, so a run of one colour stays one span.
-            cls = row[-2] if row and piece.isspace() else index.setdefault(name, len(index))
+        cls = class_of.get(ttype)
+        if cls is None:
+            known = ttype
+            while known not in STANDARD_TYPES:
+                known = known.parent
+            name = TOKEN_PREFIX + STANDARD_TYPES[known] if STANDARD_TYPES[known] else ""
+            cls = class_of[ttype] = index.setdefault(name, len(index))
             if cls == len(classes):
                 classes.append(name)
-            if row and row[-2] == cls:
-                row[-1] += _utf16_length(piece)
+        for k, piece in enumerate(value.split("\n") if "\n" in value else (value,)):
+            if k:
+                row = []
+                lines.append(row)
+            if not piece:
+                continue
+            size = len(piece) if piece.isascii() else _utf16_length(piece)
+            # Whitespace takes the colour before it, so a run of one colour stays one span.
+            if row and (row[-2] == cls or piece.isspace()):
+                row[-1] += size
             else:
-                row += [cls, _utf16_length(piece)]
+                row += [cls, size]
     # A lexer that dropped trailing newlines still gives every line its (empty) entry.
     lines += [[] for _ in range(code.count("\n") + 1 - len(lines))]
     return classes, lines
