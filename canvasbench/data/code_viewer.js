@@ -17,7 +17,7 @@ if (diff){
   const toks = D.tokens || [];
   lines.forEach((t, i) => items.push({no: i + 1, texts: [t], toks: [toks[i] || null]}));
 }
-const digits = String(items.length).length;
+const digits = String(items.reduce((m, it) => Math.max(m, ...(it.nos || [it.no || 0])), 1)).length;
 view.style.setProperty('--nw', (digits + 1) + 'ch');
 const summary = () => diff ? D.summary : items.length.toLocaleString() + ' lines';
 
