@@ -167,7 +167,7 @@ def test_the_code_view_is_one_full_width_viewer_and_a_diff_on_demand(populated: 
     assert "Go to line" in inner and "getContext" in inner
     at.selectbox(key="code.other").select_index(0).run()
     inner = html.unescape(iframes(at)[0])
-    assert '"mode": "diff"' in inner
+    assert '"mode":"diff"' in inner
 
 
 def test_deep_link_to_a_run_opens_it_full_screen(populated: dict[str, object]) -> None:

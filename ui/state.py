@@ -43,6 +43,7 @@ NEW_DEADLINE = "new.deadline"
 NEW_REPEAT = "new.repeat"
 
 METRICS_TIMELINE = "metrics.timeline_comparison"
+METRICS_EXPORT_ARTIFACT = "metrics.export_artifact"  # the runs export carries each run's code
 CONNECTIVITY = "models.connectivity"  # provider -> last check result
 
 

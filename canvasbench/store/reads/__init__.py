@@ -28,11 +28,14 @@ from canvasbench.store.reads.checks import (
     unchecked_run_ids,
 )
 from canvasbench.store.reads.exports import (
+    ARTIFACT_COLUMN,
     EXPORT_BOOL_COLUMNS,
     EXPORT_COLUMNS,
     JUDGMENT_EXPORT_COLUMNS,
     VOTE_EXPORT_COLUMNS,
+    export_columns,
     export_rows,
+    iter_export_rows,
     judgment_rows,
     vote_rows,
 )
@@ -70,6 +73,7 @@ from canvasbench.store.reads.runs import (
 )
 
 __all__ = [
+    "ARTIFACT_COLUMN",
     "EVERYTHING",
     "EXPORT_BOOL_COLUMNS",
     "EXPORT_COLUMNS",
@@ -88,6 +92,7 @@ __all__ = [
     "comparison_detail",
     "data_version",
     "database_snapshot",
+    "export_columns",
     "export_rows",
     "filter_options",
     "finished_run_figures",
@@ -96,6 +101,7 @@ __all__ = [
     "get_comparison",
     "get_run",
     "integrity_problems",
+    "iter_export_rows",
     "judgment_rows",
     "latest_check",
     "latest_checks",
