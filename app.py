@@ -25,6 +25,7 @@ PAGES = [
         icon=":material/rocket_launch:",
     ),
     st.Page("pages/metrics_page.py", url_path="metrics", title="Metrics", icon=":material/monitoring:"),
+    st.Page("pages/matrix_page.py", url_path="matrix", title="Sweep matrix", icon=":material/table_view:"),
     st.Page("pages/models_page.py", url_path="models", title="Models", icon=":material/key:"),
     st.Page("pages/arena_page.py", url_path="arena", title="Arena", icon=":material/how_to_vote:"),
     st.Page("pages/leaderboard_page.py", url_path="leaderboard", title="Leaderboard", icon=":material/leaderboard:"),

@@ -1,4 +1,4 @@
-"""Gallery: comparisons newest first as cards, each opening its comparison page by a real link."""
+"""Gallery: comparisons as cards (newest first, or by cost, lines, rating), each tile a real link to its comparison."""
 
 from __future__ import annotations
 
@@ -17,6 +17,45 @@ PAGE_SIZE = 8
 
 def _first_page() -> None:
     st.session_state[state.GALLERY_PAGE] = 0
+
+
+SORT_LABELS = {
+    "newest": "Newest first",
+    "cost": "Cost, highest first",
+    "cheapest": "Cost, lowest first",
+    "lines": "Lines, most first",
+    "rating": "Rating: best model's arena rating",
+    "rounds": "Rounds, fewest first",
+}
+
+
+def _keep_sort() -> None:
+    """Keep the order in the URL (a tile is a plain link: Back reloads the gallery from its URL) and the session."""
+    sort = st.session_state.get(state.GALLERY_SORT) or "newest"
+    st.session_state[state.GALLERY_SORT_KEPT] = sort  # a widget's value is dropped when its page is left
+    if sort == "newest":
+        st.query_params.pop(state.QP_SORT, None)
+    else:
+        st.query_params[state.QP_SORT] = sort
+
+
+def _sorted() -> None:
+    _keep_sort()
+    _first_page()
+
+
+def _sort() -> str:
+    options: list[str] = list(data.gallery_sorts())
+    if state.GALLERY_SORT not in st.session_state:  # a fresh session takes the order its URL names
+        wanted = st.query_params.get(state.QP_SORT) or state.get(state.GALLERY_SORT_KEPT, "newest")
+        st.session_state[state.GALLERY_SORT] = wanted if wanted in options else "newest"
+        _keep_sort()
+    sort = st.selectbox(
+        "Sort", options, format_func=lambda s: SORT_LABELS.get(s, s), key=state.GALLERY_SORT, on_change=_sorted,
+        help="Cost and lines are each comparison's totals over its runs (unknown costs last); rating is the "
+        "arena's Bradley–Terry rating of its best-rated model (from your votes, else the AI judge's).",
+    )
+    return str(sort or "newest")
 
 
 def _turn(step: int) -> None:
@@ -45,13 +84,16 @@ def _gallery() -> None:
     if note := st.session_state.pop(state.ACTION_NOTE, None):  # e.g. what a deletion removed
         st.success(note)
     flt = _filters()
+    count_col, sort_col = st.columns([5, 2], vertical_alignment="bottom")
+    with sort_col:
+        sort = _sort()
     page_no = int(state.get(state.GALLERY_PAGE, 0))
-    result = data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE)
+    result = data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE, sort=sort)
     pages = max(math.ceil(result.total / PAGE_SIZE), 1)
     if page_no >= pages:  # the list shrank under us (filters, deletions): show its last page
         page_no = pages - 1
         st.session_state[state.GALLERY_PAGE] = page_no
-        result = data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE)
+        result = data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE, sort=sort)
     if result.total == 0:
         if flt == reads.GalleryFilter():
             st.info("No comparisons yet. Start one on **New comparison**: its models appear here side by side.")
@@ -59,7 +101,7 @@ def _gallery() -> None:
         else:
             st.info("No comparison matches these filters. Clear a filter or search for something else.")
         return
-    st.caption(f"{formatting.count(result.total)} comparisons · page {page_no + 1} of {pages}")
+    count_col.caption(f"{formatting.count(result.total)} comparisons · page {page_no + 1} of {pages}")
     for comp in result.cards:
         tiles.card(comp)
     prev, mid, nxt = st.columns([1, 4, 1], vertical_alignment="center")

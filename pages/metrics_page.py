@@ -14,7 +14,7 @@ from canvasbench.present.export import write_export
 from canvasbench.present.model_summary import summarise
 from canvasbench.store import reads
 from canvasbench.store.columns import RUN_METRICS
-from canvasbench.store.reads import export_rows
+from canvasbench.store.reads import export_columns, iter_export_rows
 from ui import charts, data, state
 from ui.colours import colour
 
@@ -134,21 +134,30 @@ def _table(frame: pd.DataFrame) -> None:
 def _downloads(run_ids: list[str] | None) -> None:
     """CSV / JSON / Parquet of the filtered table (the `canvasbench export` columns) and the whole database."""
     store = data.store()
+    row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+    with_code = row.checkbox(
+        "Include the code",
+        key=state.METRICS_EXPORT_ARTIFACT,
+        help="Adds each run's artifact (its HTML, SVG or script) as the last column, `artifact`, "
+        "as `canvasbench export --artifact` does. Files get large.",
+    )
 
-    def export(fmt: str) -> bytes:
-        # Built on click only: the page itself never pays for an export nobody asked for.
-        return write_export(export_rows(store, run_ids=run_ids), fmt) or b""
+    def export(fmt: str, artifact: bool) -> bytes:
+        # Built on click only: the page itself never pays for an export nobody asked for. Rows are read
+        # as they are written, so only the finished file is held, not every artifact twice.
+        rows = iter_export_rows(store, run_ids=run_ids, artifact=artifact)
+        return write_export(rows, fmt, columns=export_columns(artifact=artifact)) or b""
 
-    row = st.container(horizontal=True, gap="small")
+    suffix = "-with-code" if with_code else ""
     for fmt, label, mime in (
         ("csv", "CSV", "text/csv"),
         ("json", "JSON", "application/json"),
         ("parquet", "Parquet", "application/vnd.apache.parquet"),
     ):
         row.download_button(
-            label,
-            data=partial(export, fmt),
-            file_name=f"canvasbench-runs.{fmt}",
+            label + (" with code" if with_code else ""),
+            data=partial(export, fmt, with_code),
+            file_name=f"canvasbench-runs{suffix}.{fmt}",
             mime=mime,
             icon=":material/download:",
             key=f"export-{fmt}",

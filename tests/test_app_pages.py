@@ -15,7 +15,10 @@ from canvasbench.store import RunStore
 from tests.browser_helpers import seed_comparison
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ("pages/gallery_page.py", "pages/new_comparison_page.py", "pages/metrics_page.py", "pages/models_page.py")
+PAGES = (
+    "pages/gallery_page.py", "pages/new_comparison_page.py", "pages/metrics_page.py", "pages/models_page.py",
+    "pages/matrix_page.py",
+)
 
 
 def open_page(page: str = "pages/gallery_page.py", **query: str) -> AppTest:
@@ -164,7 +167,7 @@ def test_the_code_view_is_one_full_width_viewer_and_a_diff_on_demand(populated: 
     assert "Go to line" in inner and "getContext" in inner
     at.selectbox(key="code.other").select_index(0).run()
     inner = html.unescape(iframes(at)[0])
-    assert '"mode": "diff"' in inner
+    assert '"mode":"diff"' in inner
 
 
 def test_deep_link_to_a_run_opens_it_full_screen(populated: dict[str, object]) -> None:

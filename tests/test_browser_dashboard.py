@@ -266,6 +266,14 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     ours = [r for r in rows if r["comparison_id"] == comparison_id]
     assert [r["status"] for r in ours] == ["done", "done", "done"]
     assert all(int(r["lines"]) > 0 for r in ours), ours
+    # With "Include the code" the same export carries each run's artifact, as the last column.
+    page.get_by_text("Include the code", exact=True).click()
+    with page.expect_download() as info:
+        page.locator('[data-testid="stDownloadButton"]').filter(has_text="CSV with code").click()
+    table = list(csv.reader(io.StringIO(Path(info.value.path()).read_bytes().decode("utf-8"), newline="")))
+    assert table[0] == [*EXPORT_COLUMNS, "artifact"]
+    stored = {r["id"]: r["artifact"] or "" for r in store.db.query("SELECT id, artifact FROM runs")}
+    assert {row[1]: row[-1] for row in table[1:]} == stored
 
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Models").click()
     page.get_by_role("heading", name="Models and prices").wait_for()

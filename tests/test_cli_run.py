@@ -186,6 +186,14 @@ def test_sweep_runs_one_comparison_per_prompt(fake_env_vars: dict[str, str]) -> 
         assert all(r["status"] == "done" for r in comparison["runs"])
         assert list(comparison["runs"][0]) == RUN_KEYS
     assert "4/4" in result.stderr  # the progress reached the end
+    # The sweep is stored as one, so the dashboard's matrix can show it whole (and a `run` is part of none).
+    store = RunStore(os.environ["CANVASBENCH_DB"])
+    (sweep,) = reads.sweeps(store)
+    assert (sweep["comparisons"], sweep["models"], sweep["runs"]) == (2, 2, 4)
+    matrix = reads.matrix_runs(store, reads.MatrixFilter(sweep_id=sweep["sweep_id"]))
+    assert {r["comparison_id"] for r in matrix.runs} == {c["comparison_id"] for c in payload["comparisons"]}
+    assert cli("run", "--prompt", "Draw a canvas page", "--model", "openai:fake").exit_code == 0
+    assert len(reads.sweeps(store)) == 1
 
 
 def test_sweep_by_category_and_its_summary(fake_env_vars: dict[str, str]) -> None:

@@ -167,6 +167,8 @@ def test_a_sweep_sharded_over_three_machines_merges_back_into_the_whole_sweep(
     with sqlite3.connect(here) as conn:
         merged = sorted(r[0] for r in conn.execute("SELECT prompt_id FROM comparisons"))
     assert merged == sorted(ids)  # every prompt once: the shards neither overlap nor miss one
+    with sqlite3.connect(here) as conn:  # and they read back as one sweep (the matrix page shows it whole)
+        assert len({r[0] for r in conn.execute("SELECT sweep_id FROM comparisons")}) == 1
 
     bad = CliRunner().invoke(main, ["sweep", "--model", "openai:fake", "--shard", "4/3"])
     assert bad.exit_code == 2 and "1 <= I <= N" in bad.stderr

@@ -38,7 +38,7 @@ def test_blank_database_gets_the_exact_schema(tmp_path: Path) -> None:
     RunStore(path)
     assert columns(path, "prompts") == ["id", "title", "category", "kind", "text", "source", "created_at"]
     assert columns(path, "comparisons") == [
-        "id", "created_at", "prompt_id", "title", "category", "prompt_text", "options", "models",
+        "id", "created_at", "prompt_id", "title", "category", "prompt_text", "options", "models", "sweep_id",
     ]  # fmt: skip
     assert columns(path, "runs") == RUN_COLUMNS
     assert "render_checks" in sqlite3.connect(path).execute(

@@ -9,14 +9,17 @@ import streamlit as st
 from canvasbench.present.code_page import diff_page, too_big_to_diff, viewer_page
 from canvasbench.run.comparisons import sample_labels
 from canvasbench.sandbox.document import sandbox_document
+from ui import data
 from ui.format import md
 
 HEIGHT = 760
 
 
+# Highlighting 10,000 lines takes pygments about half a second: done once per version of a run's row in a
+# database (the key), never per rerun, and without hashing the code itself.
 @st.cache_data(show_spinner=False, max_entries=16)
-def _viewer(run_id: str, updated_at: str | None, _code: str) -> str:
-    return sandbox_document(viewer_page(_code), "html", height=HEIGHT, title="code viewer")
+def _viewer(database: str, run_id: str, updated_at: str | None, kind: str, _code: str) -> str:
+    return sandbox_document(viewer_page(_code, kind), "html", height=HEIGHT, title="code viewer")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -45,7 +48,10 @@ def comparison_code(runs: list[dict[str, Any]]) -> None:
     )
     run = by_id[chosen]
     if other is None:
-        st.iframe(_viewer(run["id"], run.get("updated_at"), run["artifact"]), height=HEIGHT)
+        page = _viewer(
+            str(data.store().path), run["id"], run.get("updated_at"), run.get("artifact_kind") or "", run["artifact"]
+        )
+        st.iframe(page, height=HEIGHT)
         return
     peer = by_id[other]
     if too_big_to_diff(run["artifact"], peer["artifact"]):

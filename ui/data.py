@@ -57,14 +57,57 @@ def version() -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _gallery(path: str, data_version: str, flt: reads.GalleryFilter, limit: int, offset: int) -> reads.GalleryPage:
-    return reads.gallery_page(shared_store(path), flt, limit=limit, offset=offset)
+def _gallery(
+    path: str, data_version: str, flt: reads.GalleryFilter, limit: int, offset: int, sort: str
+) -> reads.GalleryPage:
+    ratings = _ratings(path, data_version) if sort == "rating" else None
+    return reads.gallery_page(shared_store(path), flt, limit=limit, offset=offset, sort=sort, ratings=ratings)
 
 
-def gallery_page(flt: reads.GalleryFilter, *, limit: int, offset: int) -> reads.GalleryPage:
-    """One page of gallery cards (cached until the database changes)."""
+def gallery_page(flt: reads.GalleryFilter, *, limit: int, offset: int, sort: str = "newest") -> reads.GalleryPage:
+    """One page of gallery cards in `sort` order (cached until the database changes)."""
     s = store()
-    return _gallery(str(s.path), reads.data_version(s), flt, limit, offset)
+    return _gallery(str(s.path), reads.data_version(s), flt, limit, offset, sort)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _ratings(path: str, data_version: str) -> dict[str, float]:
+    from canvasbench.arena.ratings import model_ratings
+
+    return model_ratings(shared_store(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _gallery_sorts(path: str, data_version: str) -> tuple[str, ...]:
+    return reads.gallery_sorts(shared_store(path))
+
+
+def gallery_sorts() -> tuple[str, ...]:
+    """The orders the gallery offers for this database."""
+    s = store()
+    return _gallery_sorts(str(s.path), reads.data_version(s))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _sweeps(path: str, data_version: str) -> list[dict[str, Any]]:
+    return reads.sweeps(shared_store(path))
+
+
+def sweeps() -> list[dict[str, Any]]:
+    """The newest sweeps (id, start, comparisons, runs)."""
+    s = store()
+    return _sweeps(str(s.path), reads.data_version(s))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _matrix(path: str, data_version: str, flt: reads.MatrixFilter) -> reads.MatrixRuns:
+    return reads.matrix_runs(shared_store(path), flt)
+
+
+def matrix_runs(flt: reads.MatrixFilter) -> reads.MatrixRuns:
+    """The runs of a sweep matrix (cached until the database changes)."""
+    s = store()
+    return _matrix(str(s.path), reads.data_version(s), flt)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

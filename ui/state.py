@@ -10,6 +10,8 @@ import streamlit as st
 QP_COMPARISON = "comparison"
 QP_RUN = "run"
 QP_VIEW = "view"  # preview / code / response / reasoning, bound to the view switch
+QP_SORT = "sort"  # the gallery's order (absent: newest first), so Back from a tile link keeps it
+QP_SWEEP = "sweep"  # the sweep the matrix shows
 
 # Session-state keys.
 GALLERY_PAGE = "gallery.page"
@@ -17,6 +19,11 @@ GALLERY_CATEGORY = "gallery.category"
 GALLERY_MODEL = "gallery.model"
 GALLERY_STATUS = "gallery.status"
 GALLERY_TEXT = "gallery.text"
+GALLERY_SORT = "gallery.sort"
+GALLERY_SORT_KEPT = "gallery.sort_kept"  # the order chosen, kept across page switches
+MATRIX_SWEEP = "matrix.sweep"
+MATRIX_CATEGORY = "matrix.category"
+MATRIX_DATES = "matrix.dates"
 ACTION_ERROR = "comparison.action_error"  # what a re-run or delete callback could not do, shown once
 ACTION_NOTE = "comparison.action_note"
 RELOADS = "comparison.reloads"  # run id -> reload counter for its preview
@@ -36,6 +43,7 @@ NEW_DEADLINE = "new.deadline"
 NEW_REPEAT = "new.repeat"
 
 METRICS_TIMELINE = "metrics.timeline_comparison"
+METRICS_EXPORT_ARTIFACT = "metrics.export_artifact"  # the runs export carries each run's code
 CONNECTIVITY = "models.connectivity"  # provider -> last check result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -53,6 +54,7 @@ _VERDICT_TONES: dict[str, str] = {
 _GRID = "display:grid;grid-template-columns:repeat({n},minmax(0,1fr));gap:8px;width:100%"
 _TILE = "border:1px solid rgba(49,51,63,0.15);border-radius:8px;padding:6px;min-width:0;overflow:hidden"
 _SHOT = "width:100%;aspect-ratio:16/10;object-fit:cover;object-position:top;border-radius:6px;display:block"
+_LINK = "display:block;color:inherit;text-decoration:none"  # a tile reads as a tile, and is a real link
 _NO_SHOT = (
     "aspect-ratio:16/10;display:flex;align-items:center;justify-content:center;background:#f3f4f6;"
     "border-radius:6px;color:#6b7280;font-size:0.85rem"
@@ -67,8 +69,28 @@ def _badge(text: str, tone: str) -> str:
     )
 
 
-def tile_html(run: dict[str, Any], name: str, sample: str, winner: dict[str, Any] | None, image: str | None) -> str:
-    """One model's tile: screenshot (a data: URI) or a placeholder, short name on one line, verdict and facts."""
+def comparison_href(comparison_id: str) -> str:
+    """The comparison page's URL relative to the app's root, as a plain link (a new tab or a middle-click works)."""
+    return "comparison?" + urlencode({state.QP_COMPARISON: comparison_id})
+
+
+def model_hover(model_id: str) -> str:
+    """The whole model id and its provider, for a tooltip where the name is shortened or clipped."""
+    return f"{model_id} · provider {model_id.split(':', 1)[0]}"
+
+
+def tile_html(
+    run: dict[str, Any],
+    name: str,
+    sample: str,
+    winner: dict[str, Any] | None,
+    image: str | None,
+    href: str | None = None,
+) -> str:
+    """One model's tile: screenshot (a data: URI) or a placeholder, short name on one line, verdict and facts.
+
+    With `href` the whole tile, thumbnail included, is one link: Tab reaches it, Enter opens it.
+    """
     shot = (
         f'<img src="{image}" alt="{html.escape(name, quote=True)} screenshot" style="{_SHOT}">'
         if image
@@ -89,12 +111,36 @@ def tile_html(run: dict[str, Any], name: str, sample: str, winner: dict[str, Any
         name,
         suffix=sample,
         style=f"font-weight:600;border-left:4px solid {colour(run['model_id'])};padding-left:6px;margin-top:6px",
-        hover=run["model_id"] + sample,
+        hover=model_hover(run["model_id"]) + sample,
     )
-    return (
-        f'<div style="{_TILE}">{shot}{label}<div>{"".join(badges)}</div>'
-        f'<div style="font-size:0.85rem;color:#555b66">{html.escape(facts_text)}</div></div>'
+    body = (
+        f'{shot}{label}<div>{"".join(badges)}</div>'
+        f'<div style="font-size:0.85rem;color:#555b66">{html.escape(facts_text)}</div>'
     )
+    if href is None:
+        return f'<div style="{_TILE}">{body}</div>'
+    tip = html.escape(f"Open the comparison: {model_hover(run['model_id'])}{sample}", quote=True)
+    return f'<a class="cb-tile" href="{html.escape(href, quote=True)}" title="{tip}" style="{_TILE};{_LINK}">{body}</a>'
+
+
+
+def cost_text(cost: float | None, unknown: int) -> str:
+    """A total of known costs, saying how many are unknown (an unknown cost is never shown as $0)."""
+    if cost is None:
+        return "cost unknown" if unknown else "no cost"
+    return formatting.cost(cost) + (f" ({unknown} cost unknown)" if unknown else "")
+
+
+def totals(comp: dict[str, Any]) -> str:
+    """What the gallery can sort a card by, so the order explains itself: its cost, lines and best rating."""
+    parts = []
+    if comp.get("cost_total") is not None or comp.get("cost_unknown"):
+        parts.append(cost_text(comp.get("cost_total"), int(comp.get("cost_unknown") or 0)))
+    if comp.get("lines_total") is not None:
+        parts.append(f"{formatting.count(comp['lines_total'])} lines")
+    if comp.get("best_rating") is not None:
+        parts.append(f"best model rated {comp['best_rating']:.0f}")
+    return "".join(f" · {p}" for p in parts)
 
 
 def _image(run: dict[str, Any]) -> str | None:
@@ -112,7 +158,7 @@ def card(comp: dict[str, Any]) -> None:
             clipped(comp.get("title") or comp["id"], size="1.15rem", strong=True)
             st.caption(
                 f"{md_iso(comp.get('category') or 'uncategorised', 40)} · {formatting.when(comp.get('created_at'))}"
-                f" · {len(runs)} runs"
+                f" · {len(runs)} runs{totals(comp)}"
             )
         link.page_link(
             "pages/comparison_page.py",
@@ -121,6 +167,7 @@ def card(comp: dict[str, Any]) -> None:
             query_params={state.QP_COMPARISON: comp["id"]},
             width="stretch",
         )
+        href = comparison_href(comp["id"])
         shown = runs[:MAX_TILES]
         labels = sample_labels(runs)
         names = _names(shown)
@@ -128,7 +175,8 @@ def card(comp: dict[str, Any]) -> None:
         # One HTML block for all tiles: a grid of Streamlit columns and containers cost the browser
         # several elements per tile (about a second of script work for a page of 8 cards).
         tiles = "".join(
-            tile_html(run, names[run["model_id"]], labels.get(run["id"], ""), winner, _image(run)) for run in shown
+            tile_html(run, names[run["model_id"]], labels.get(run["id"], ""), winner, _image(run), href)
+            for run in shown
         )
         st.html(f'<div style="{_GRID.format(n=TILES_PER_ROW)}">{tiles}</div>')
         if len(runs) > MAX_TILES:

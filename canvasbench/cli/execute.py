@@ -62,8 +62,9 @@ def execute(
     check: bool,
     show: Callable[[Rows], None],
     close: Callable[[], None] | None = None,
+    sweep_id: str | None = None,
 ) -> Outcome:
-    """Run each (prompt row, label) against `models` as one comparison each, showing rows as they stream."""
+    """Run each (prompt row, label) against `models` as one comparison each (of `sweep_id`), showing rows live."""
     store = open_store(db)  # a database the runs could not be saved in is refused before any model is paid
     checks = None
     if check:
@@ -87,7 +88,7 @@ def execute(
         with sigterm_as_interrupt():
             try:
                 for prompt, label in jobs:
-                    comparisons[runner.submit(prompt, models, options)] = label
+                    comparisons[runner.submit(prompt, models, options, sweep_id=sweep_id)] = label
                 interrupted = _wait_live(runner, list(comparisons), _quietly(lambda: show(rows_now())))
                 if close is not None:
                     close()

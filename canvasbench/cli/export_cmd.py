@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -13,11 +15,11 @@ from canvasbench.errors import UsageError
 from canvasbench.present.export import EXPORT_FORMATS, write_export
 from canvasbench.store import RunStore, reads
 from canvasbench.store.reads import (
-    EXPORT_COLUMNS,
     JUDGMENT_EXPORT_COLUMNS,
     VOTE_EXPORT_COLUMNS,
-    export_rows,
+    export_columns,
     integrity_problems,
+    iter_export_rows,
     judgment_rows,
     vote_rows,
 )
@@ -56,9 +58,19 @@ def _format_for(fmt: str | None, output: Path | None) -> str:
     show_default=True,
     help="runs: the metrics table; votes: arena votes; judgments: AI-judge verdicts (failed ones too).",
 )
+@click.option(
+    "--artifact",
+    "with_artifact",
+    is_flag=True,
+    help="Add each run's code (its extracted HTML, SVG or script) as the last column, `artifact` (runs table only).",
+)
 @clean_errors
-def export_command(db: str | None, fmt: str | None, output: Path | None, comparison_id: str | None, table: str) -> None:
+def export_command(
+    db: str | None, fmt: str | None, output: Path | None, comparison_id: str | None, table: str, with_artifact: bool
+) -> None:
     """Export the metrics table: one row per run (unknown values empty, never 0); or the votes or judgments."""
+    if with_artifact and table != "runs":
+        raise UsageError(f"--artifact adds the code to the runs table; the {table} table has none. Drop --artifact.")
     fmt = _format_for(fmt, output).lower()
     if output == STDOUT:
         output = None
@@ -68,26 +80,27 @@ def export_command(db: str | None, fmt: str | None, output: Path | None, compari
     store = open_store(db, read_only=True)
     if output is not None and output.resolve() == store.path:
         raise UsageError(f"--output {output} is the database itself: choose another file.")
-    columns: tuple[str, ...] = EXPORT_COLUMNS
+    columns = export_columns(artifact=with_artifact)
+    written = [0]
     try:
         if comparison_id is not None and reads.get_comparison(store, comparison_id) is None:
             raise UsageError(f"No comparison '{comparison_id}' in {store.path}.")
+        damage = _damage(store)
+        rows: Iterable[dict[str, Any]]
         if table == "runs":
-            rows = export_rows(store, comparison_id=comparison_id)
+            # Read as written: the artifacts of every run are never in memory at once.
+            rows = iter_export_rows(store, comparison_id=comparison_id, artifact=with_artifact)
         elif table == "votes":
             rows, columns = vote_rows(store), VOTE_EXPORT_COLUMNS
         else:
             rows, columns = judgment_rows(store), JUDGMENT_EXPORT_COLUMNS
         if table != "runs" and comparison_id is not None:
             rows = [row for row in rows if row["comparison_id"] == comparison_id]
-        damage = _damage(store)
+        write_export(_counted(rows, written), fmt, sys.stdout.buffer if output is None else output, columns=columns)
     except sqlite3.DatabaseError as exc:
         raise store_error(store.path, exc) from exc
-    if output is None:
-        write_export(rows, fmt, sys.stdout.buffer, columns=columns)
-    else:
-        write_export(rows, fmt, output, columns=columns)
-        click.echo(f"Wrote {len(rows)} {table} to {output} ({fmt}).", err=True)
+    if output is not None:
+        click.echo(f"Wrote {written[0]} {table} to {output} ({fmt}).", err=True)
     if damage:
         click.echo(
             f"Warning: database {store.path} is damaged ({damage}): the export holds what could be read and "
@@ -95,6 +108,13 @@ def export_command(db: str | None, fmt: str | None, output: Path | None, compari
             err=True,
         )
         sys.exit(1)
+
+
+def _counted(rows: Iterable[dict[str, Any]], count: list[int]) -> Iterator[dict[str, Any]]:
+    """The rows as they pass, counted in count[0] (for the closing message)."""
+    for row in rows:
+        count[0] += 1
+        yield row
 
 
 def _damage(store: RunStore) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -218,6 +219,7 @@ def sweep_command(
     """Run the prompt suite (or part of it) against the models: one comparison per prompt, unattended."""
     _start_warming(models)
     from canvasbench.cli.execute import execute
+    from canvasbench.ids import new_id
     from canvasbench.run.runner import RunOptions
 
     prompts = [get_prompt(pid) for pid in dict.fromkeys(prompt_ids)] if prompt_ids else load_suite()
@@ -228,20 +230,24 @@ def sweep_command(
             raise UsageError(f"No prompt of category '{category}' to run; the suite's categories: {', '.join(known)}.")
     if not prompts:
         raise UsageError("The prompt suite is empty: add prompts to gallery/ or pass --prompt-id.")
-    if shard is not None:
-        # Whole comparisons per shard (every model on a prompt), dealt round-robin in the suite's fixed order.
-        index, count = shard
-        prompts = prompts[index - 1 :: count]
-        if not prompts:
-            raise UsageError(f"Shard {index}/{count} has no prompt: use at most {count} shards for these prompts.")
     options = RunOptions(
         max_output_tokens=max_output_tokens, thinking=thinking, deadline_s=deadline_s  # type: ignore[arg-type]
     )
+    sweep_id = new_id()  # the dashboard's matrix reads a sweep back by it
+    if shard is not None:
+        # Whole comparisons per shard (every model on a prompt), dealt round-robin in the suite's fixed order.
+        index, count = shard
+        # Every shard names the same sweep (made of what all of them share), so merged shards read as one.
+        whole = json.dumps([[p.id for p in prompts], list(models), repr(options), count])
+        sweep_id = "shards-" + hashlib.sha256(whole.encode()).hexdigest()[:20]
+        prompts = prompts[index - 1 :: count]
+        if not prompts:
+            raise UsageError(f"Shard {index}/{count} has no prompt: use at most {count} shards for these prompts.")
     bar = SweepBar(sys.stderr, total=len(prompts) * len(models))
     # All at once: the per-provider limit queues them, and a slow provider never holds up a fast one.
     outcome = execute(
         db, [(p.as_row(), p.id) for p in prompts], models, options, concurrency=concurrency, check=check,
-        show=bar.update, close=bar.close,
+        show=bar.update, close=bar.close, sweep_id=sweep_id,
     )
     rows = outcome.rows
     if as_json:

@@ -120,8 +120,15 @@ class Runner:
 
     # --- public API --------------------------------------------------------------------------
 
-    def submit(self, prompt: dict[str, Any], model_ids: Sequence[str], options: RunOptions | None = None) -> str:
-        """Record a comparison and start one run per model; returns its id at once."""
+    def submit(
+        self,
+        prompt: dict[str, Any],
+        model_ids: Sequence[str],
+        options: RunOptions | None = None,
+        *,
+        sweep_id: str | None = None,
+    ) -> str:
+        """Record a comparison (part of `sweep_id`, if any) and start one run per model; returns its id at once."""
         if self._closed:
             raise CanvasBenchError("This runner has been shut down; start a new one.")
         model_ids = list(model_ids)
@@ -141,7 +148,7 @@ class Runner:
         options = options or RunOptions()
         comparison_id, run_ids = writes.create_comparison(
             self.store,
-            prompt=prompt, model_ids=model_ids, options=asdict(options)
+            prompt=prompt, model_ids=model_ids, options=asdict(options), sweep_id=sweep_id
         )
         runs = []
         for run_id, model_id in zip(run_ids, model_ids, strict=True):

@@ -271,3 +271,12 @@ def m008_run_origin(db: Database) -> None:
             table.add_column(name, str)
     # Re-importing a source finds its items here and adds nothing twice.
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS runs_origin_key ON runs (origin_key) WHERE origin_key IS NOT NULL")
+
+
+@migrations()
+def m009_comparison_sweeps(db: Database) -> None:
+    """Comparisons remember the sweep that made them, so a sweep can be read back as one prompt × model matrix."""
+    table = _table(db, "comparisons")
+    if "sweep_id" not in table.columns_dict:
+        table.add_column("sweep_id", str)  # NULL: a single `run`, a re-run or a dashboard launch
+    table.create_index(["sweep_id", "created_at"], if_not_exists=True)

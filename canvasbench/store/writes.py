@@ -58,8 +58,9 @@ def create_comparison(
     prompt: dict[str, Any],
     model_ids: Iterable[str],
     options: dict[str, Any] | None = None,
+    sweep_id: str | None = None,
 ) -> tuple[str, list[str]]:
-    """Record a comparison and one queued run per model; return their ids."""
+    """Record a comparison (part of `sweep_id` when a sweep made it) and one queued run per model; return their ids."""
     model_ids = list(model_ids)
     comparison_id = new_id()
     now = utc_now()
@@ -76,6 +77,7 @@ def create_comparison(
                 "prompt_text": prompt["text"],
                 "options": json.dumps(options or {}, sort_keys=True),
                 "models": json.dumps(model_ids),
+                "sweep_id": sweep_id,
             }
         )
         store.table("runs").insert_all(

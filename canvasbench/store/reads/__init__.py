@@ -2,6 +2,7 @@
 
 runs: single runs, comparisons and prompts. lists: the dashboard's lists and live panels. checks: render
 checks and their screenshots. exports: the export tables. arena: votes, judgments and leaderboard inputs.
+matrix: the sweeps and the runs of a sweep matrix.
 """
 
 from canvasbench.store.reads.arena import (
@@ -27,15 +28,19 @@ from canvasbench.store.reads.checks import (
     unchecked_run_ids,
 )
 from canvasbench.store.reads.exports import (
+    ARTIFACT_COLUMN,
     EXPORT_BOOL_COLUMNS,
     EXPORT_COLUMNS,
     JUDGMENT_EXPORT_COLUMNS,
     VOTE_EXPORT_COLUMNS,
+    export_columns,
     export_rows,
+    iter_export_rows,
     judgment_rows,
     vote_rows,
 )
 from canvasbench.store.reads.lists import (
+    GALLERY_SORTS,
     GalleryFilter,
     GalleryPage,
     RunFilter,
@@ -45,6 +50,7 @@ from canvasbench.store.reads.lists import (
     database_snapshot,
     filter_options,
     gallery_page,
+    gallery_sorts,
     integrity_problems,
     live_runs,
     recent_comparisons,
@@ -52,6 +58,7 @@ from canvasbench.store.reads.lists import (
     runs_table,
     timeline,
 )
+from canvasbench.store.reads.matrix import MAX_COMPARISONS, MatrixFilter, MatrixRuns, matrix_runs, sweeps
 from canvasbench.store.reads.runs import (
     get_comparison,
     get_run,
@@ -66,32 +73,41 @@ from canvasbench.store.reads.runs import (
 )
 
 __all__ = [
+    "ARTIFACT_COLUMN",
     "EVERYTHING",
     "EXPORT_BOOL_COLUMNS",
     "EXPORT_COLUMNS",
+    "GALLERY_SORTS",
     "JUDGMENT_EXPORT_COLUMNS",
+    "MAX_COMPARISONS",
     "MOMENTS",
     "VOTE_EXPORT_COLUMNS",
     "ArenaFilter",
     "GalleryFilter",
     "GalleryPage",
+    "MatrixFilter",
+    "MatrixRuns",
     "RunFilter",
     "active_runs",
     "comparison_detail",
     "data_version",
     "database_snapshot",
+    "export_columns",
     "export_rows",
     "filter_options",
     "finished_run_figures",
     "gallery_page",
+    "gallery_sorts",
     "get_comparison",
     "get_run",
     "integrity_problems",
+    "iter_export_rows",
     "judgment_rows",
     "latest_check",
     "latest_checks",
     "latest_scores",
     "live_runs",
+    "matrix_runs",
     "model_ids_of",
     "models_of_runs",
     "moments_of",
@@ -107,6 +123,7 @@ __all__ = [
     "stale_active_runs",
     "stored_checklist",
     "stored_prompt",
+    "sweeps",
     "timeline",
     "unchecked_run_ids",
     "unjudged_comparisons",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from canvasbench.store.reads.owners import ERROR, FINISH_REASON, STATUS
@@ -46,6 +46,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "cache_write_tokens",  # part of input_tokens: written to the prompt cache (Anthropic bills these above input)
     "origin",  # canvasbench (timed here) or the tool it was imported from: llm / promptfoo / folder
 )
+# The code itself, on request only (it can be megabytes a run): always after every other column.
+ARTIFACT_COLUMN = "artifact"
 EXPORT_BOOL_COLUMNS = frozenset({"truncated", "render_animates", "render_responds"})  # 0/1 in SQLite
 
 _EXPORT_SELECT = f"""
@@ -81,17 +83,37 @@ SELECT
    ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS judge_score,
   r.cached_tokens AS cached_tokens,
   r.cache_write_tokens AS cache_write_tokens,
-  coalesce(r.origin, 'canvasbench') AS origin
+  coalesce(r.origin, 'canvasbench') AS origin/*artifact*/
 FROM runs r
 JOIN comparisons c ON c.id = r.comparison_id
 LEFT JOIN render_checks rc ON rc.run_id = r.id
 """
 
 
+def export_columns(*, artifact: bool = False) -> tuple[str, ...]:
+    """The runs export's columns: EXPORT_COLUMNS, then the artifact when it is asked for."""
+    return (*EXPORT_COLUMNS, ARTIFACT_COLUMN) if artifact else EXPORT_COLUMNS
+
+
 def export_rows(
-    store: RunStore, *, comparison_id: str | None = None, run_ids: Sequence[str] | None = None
+    store: RunStore,
+    *,
+    comparison_id: str | None = None,
+    run_ids: Sequence[str] | None = None,
+    artifact: bool = False,
 ) -> list[dict[str, Any]]:
-    """The export table (EXPORT_COLUMNS, in order), oldest comparison first, runs in the order asked for."""
+    """The export table (`export_columns`, in order), oldest comparison first, runs in the order asked for."""
+    return list(iter_export_rows(store, comparison_id=comparison_id, run_ids=run_ids, artifact=artifact))
+
+
+def iter_export_rows(
+    store: RunStore,
+    *,
+    comparison_id: str | None = None,
+    run_ids: Sequence[str] | None = None,
+    artifact: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """`export_rows` one row at a time, read as it is written out: the artifacts are never all in memory."""
     where: list[str] = []
     params: list[Any] = []
     if comparison_id is not None:
@@ -99,18 +121,17 @@ def export_rows(
         params.append(comparison_id)
     if run_ids is not None:
         if not run_ids:
-            return []
+            return
         where.append(f"r.id IN ({marks(run_ids)})")
         params.extend(run_ids)
-    sql = _EXPORT_SELECT + (" WHERE " + " AND ".join(where) if where else "")
-    sql += " ORDER BY c.created_at, r.comparison_id, r.position"
-    rows = []
+    columns = export_columns(artifact=artifact)
+    sql = _EXPORT_SELECT.replace("/*artifact*/", ",\n  r.artifact AS artifact" if artifact else "")
+    sql += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY c.created_at, r.comparison_id, r.position"
     for row in store.db.query(sql, params):
         for flag in EXPORT_BOOL_COLUMNS:
             if row[flag] is not None:
                 row[flag] = bool(row[flag])
-        rows.append({name: row[name] for name in EXPORT_COLUMNS})
-    return rows
+        yield {name: row[name] for name in columns}
 
 
 VOTE_EXPORT_COLUMNS: tuple[str, ...] = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,35 @@ class RunFilter:
     statuses: tuple[str, ...] = ()
     since: str | None = None  # inclusive, e.g. "2026-11-01"
     until: str | None = None  # inclusive day, e.g. "2026-11-30"
+
+
+# The gallery's orders, each a SQL prefix to "newest first" (NULLs last: an unknown cost is not a cheap one).
+# Per comparison: cost and lines are its runs' known totals; rating is its best model's arena rating.
+GALLERY_SORTS: dict[str, str] = {
+    "newest": "",
+    "cost": "cost_total IS NULL, cost_total DESC, ",
+    "cheapest": "cost_total IS NULL, cost_total, ",
+    "lines": "lines_total IS NULL, lines_total DESC, ",
+    "rating": "best_rating IS NULL, best_rating DESC, ",
+}
+ROUNDS_COLUMN = "round"  # a run's repair round, once runs have one (a later issue): only then can rounds sort
+_ROUNDS_SORT = "rounds_total IS NULL, rounds_total, "
+# Correlated per comparison: with "newest" only the page's rows compute them (the created_at index drives
+# the scan); a sort by one of them reads the covering index once per comparison, never a response text.
+_TOTALS = (
+    "(SELECT sum(x.cost_usd) FROM runs x INDEXED BY runs_list_cover WHERE x.comparison_id = c.id) AS cost_total, "
+    "(SELECT count(*) - count(x.cost_usd) FROM runs x INDEXED BY runs_list_cover WHERE x.comparison_id = c.id)"
+    " AS cost_unknown, "
+    "(SELECT sum(x.lines) FROM runs x INDEXED BY runs_list_cover WHERE x.comparison_id = c.id) AS lines_total, "
+    "(SELECT max(rt.rating) FROM runs x INDEXED BY runs_list_cover JOIN rt ON rt.model_id = x.model_id"
+    " WHERE x.comparison_id = c.id) AS best_rating"
+)
+
+
+def gallery_sorts(store: RunStore) -> tuple[str, ...]:
+    """The orders the gallery can offer this database: "rounds" only when runs have rounds."""
+    columns = {row[1] for row in store.db.execute("PRAGMA table_info(runs)")}
+    return (*GALLERY_SORTS, *(("rounds",) if ROUNDS_COLUMN in columns else ()))
 
 
 @dataclass
@@ -111,15 +140,35 @@ def runs_summary(store: RunStore, comparison_ids: Sequence[str]) -> dict[str, li
     return out
 
 
-def gallery_page(store: RunStore, flt: GalleryFilter, *, limit: int = 12, offset: int = 0) -> GalleryPage:
-    """Comparisons newest first as cards (title, category, date, runs without texts), one page of them."""
+def gallery_page(
+    store: RunStore,
+    flt: GalleryFilter,
+    *,
+    limit: int = 12,
+    offset: int = 0,
+    sort: str = "newest",
+    ratings: Mapping[str, float] | None = None,
+) -> GalleryPage:
+    """One page of comparison cards (title, category, date, totals, runs without texts) in `sort` order.
+
+    Sorting happens in SQL before the page is cut; `ratings` (model id -> arena rating) rank "rating".
+    """
     where, params = _gallery_where(flt)
     total = store.db.execute(f"SELECT count(*) FROM comparisons c{where}", params).fetchone()[0]
+    order = GALLERY_SORTS.get(sort, "")
+    totals = _TOTALS
+    if sort == "rounds" and sort in gallery_sorts(store):
+        order = _ROUNDS_SORT
+        totals += (
+            f", (SELECT max(x.{ROUNDS_COLUMN}) FROM runs x WHERE x.comparison_id = c.id) AS rounds_total"
+        )
     rows = list(
         store.db.query(
-            "SELECT c.id, c.created_at, c.title, c.category, c.prompt_id FROM comparisons c"
-            f"{where} ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
-            [*params, int(limit), int(offset)],
+            # The ratings once as a table with an index (SQLite builds it), not parsed again per run.
+            "WITH rt(model_id, rating) AS MATERIALIZED (SELECT key, value FROM json_each(?)) "
+            f"SELECT c.id, c.created_at, c.title, c.category, c.prompt_id, {totals} FROM comparisons c"
+            f"{where} ORDER BY {order}c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
+            [json.dumps(dict(ratings or {})), *params, int(limit), int(offset)],
         )
     )
     runs = runs_summary(store, [r["id"] for r in rows])
