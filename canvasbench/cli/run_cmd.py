@@ -253,7 +253,8 @@ def sweep_command(
         from canvasbench.cli.batches_cmd import submit_batches
 
         rows_in = [(p.as_row(), p.id) for p in prompts]
-        models = tuple(submit_batches(db, rows_in, models, options, sweep_id, streamed=batch_or_stream, as_json=as_json))
+        left = submit_batches(db, rows_in, models, options, sweep_id, streamed=batch_or_stream, as_json=as_json)
+        models = tuple(left)
         if not models:  # every model went to a batch engine
             return
     bar = SweepBar(sys.stderr, total=len(prompts) * len(models))
