@@ -61,9 +61,13 @@ def submit_batches(
 @click.option("--cancel", "cancel", metavar="JOB_ID", default=None, help="Cancel a job at its provider.")
 @click.option("--all", "show_all", is_flag=True, help="List finished jobs too.")
 @click.option("--json", "as_json", is_flag=True, help="Print the jobs as one JSON array.")
+@click.option("--check/--no-check", default=True, show_default=True, help="Render-check the pages that arrive.")
 @db_option
 @clean_errors
-def batches_command(wait: bool, cancel: str | None, show_all: bool, as_json: bool, db: str | None) -> None:
+@click.pass_context
+def batches_command(
+    ctx: click.Context, wait: bool, cancel: str | None, show_all: bool, as_json: bool, check: bool, db: str | None
+) -> None:
     """List batch jobs with their progress; poll them, store results that have arrived, or cancel one."""
     from canvasbench.run.batch_sweep import cancel_job, poll_jobs, wait_for_jobs
     from canvasbench.store import batches
@@ -72,10 +76,27 @@ def batches_command(wait: bool, cancel: str | None, show_all: bool, as_json: boo
     if cancel is not None:
         job = cancel_job(store, cancel)
         click.echo(f"Asked {job['provider']} to cancel {job['job_id']}; finished requests keep their results.")
+    arrived: list[str] = []
+
+    def show(reports: list[JobReport]) -> None:
+        for report in reports:
+            arrived.extend(report.ingested)
+            if report.ingested and not as_json:
+                print(
+                    f"{report.provider} job {report.state}: stored {len(report.ingested)} result(s).", file=sys.stderr
+                )
+
     if wait:
-        wait_for_jobs(store, show=lambda reports: _show_progress(reports, as_json))
+        wait_for_jobs(store, show=show)
     else:
-        poll_jobs(store)  # one pass: store what has arrived since the last look
+        show(poll_jobs(store))  # one pass: store what has arrived since the last look
+    if check and arrived:  # checked like any run, in the check command's bounded pool
+        from canvasbench.cli.check_cmd import check_command
+        from canvasbench.store import reads
+
+        with_pages = [rid for rid in arrived if (reads.get_run(store, rid) or {}).get("artifact")]
+        if with_pages:
+            ctx.invoke(check_command, run_ids=tuple(with_pages), db=db, as_json=False)
     jobs = batches.jobs(store, unfinished_only=not show_all)
     if as_json:
         click.echo(json.dumps([_job_json(j) for j in jobs]))
@@ -91,14 +112,6 @@ def batches_command(wait: bool, cancel: str | None, show_all: bool, as_json: boo
                    f"{job['waiting']:>8}  {job['created_at'][:16].replace('T', ' ')}")  # fmt: skip
         if job["error"]:
             click.echo(f"    {job['error']}")
-
-
-def _show_progress(reports: list[JobReport], as_json: bool) -> None:
-    if as_json:
-        return
-    for report in reports:
-        if report.ingested:
-            print(f"{report.provider} job {report.state}: stored {report.ingested} result(s).", file=sys.stderr)
 
 
 def _job_json(job: dict[str, Any]) -> dict[str, Any]:

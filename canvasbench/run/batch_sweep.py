@@ -100,7 +100,7 @@ class JobReport:
     state: str
     done: int | None
     total: int | None
-    ingested: int = 0
+    ingested: list[str] = field(default_factory=list)  # runs this poll finished (to render-check)
 
 
 def poll_jobs(
@@ -118,22 +118,24 @@ def poll_jobs(
             if when - _parse(job["created_at"]) > LOST_SUBMIT:
                 _end_lost_submission(store, job)
             continue
-        if not force and job["next_poll_at"] and _parse(job["next_poll_at"]) > when:
+        due = not job["next_poll_at"] or _parse(job["next_poll_at"]) <= when
+        if job["state"] == "running" and not (force or due):  # an ended job not yet read is read at once
             reports.append(JobReport(job["id"], job["provider"], job["state"], job["done"], job["total"]))
             continue
         engine = engines(job["provider"])
         if job["state"] == "running":
             status = engine.status(job["job_id"])
-            changed = (status.state, status.done) != (job["state"], job["done"])
+            done = status.done if status.done is not None else job["done"]  # Gemini reports no counts
+            changed = (status.state, done) != (job["state"], job["done"])
             interval = (
                 FIRST_POLL_S if changed else min(MAX_POLL_S, max(FIRST_POLL_S, 2 * (job["poll_interval_s"] or 0)))
             )
             batches.update_job(
                 store, job["id"], state=status.state, raw_state=status.raw_state, total=status.total or job["total"],
-                done=status.done, failed=status.failed, error=status.error, poll_interval_s=interval,
+                done=done, failed=status.failed, error=status.error, poll_interval_s=interval,
                 next_poll_at=_stamp(when + timedelta(seconds=interval)),
             )  # fmt: skip
-            job = {**job, "state": status.state, "error": status.error, "done": status.done}
+            job = {**job, "state": status.state, "error": status.error, "done": done}
         report = JobReport(job["id"], job["provider"], job["state"], job["done"], job["total"])
         if job["state"] != "running":
             report.ingested = ingest(store, job, engine)
@@ -141,10 +143,10 @@ def poll_jobs(
     return reports
 
 
-def ingest(store: RunStore, job: dict[str, Any], engine: BatchEngine) -> int:
+def ingest(store: RunStore, job: dict[str, Any], engine: BatchEngine) -> list[str]:
     """Store every result of an ended job on its run, once: a run already ended is never written again."""
     waiting = batches.waiting_runs(store, job["id"])
-    finished = 0
+    finished: list[str] = []
     results: Iterator[BatchItem] = (
         engine.results(job["job_id"]) if job["state"] in ("ended", "cancelled", "expired") else iter(())
     )
@@ -154,10 +156,10 @@ def ingest(store: RunStore, job: dict[str, Any], engine: BatchEngine) -> int:
             continue
         # Its own transaction, only while still queued: a second ingest after a crash skips it.
         writes.set_run_columns(store, run["id"], _row(run, item), only_if_active=True)
-        finished += 1
+        finished.append(run["id"])
     if waiting:  # what the job ended without: the job's fate, in its words
         status, reason = _left_over(job)
-        finished += batches.finish_waiting(store, job["id"], status, reason, "error")
+        batches.finish_waiting(store, job["id"], status, reason, "error")
     batches.update_job(store, job["id"], ingested_at=utc_now())
     return finished
 

@@ -32,6 +32,7 @@ class FakeJob:
     created: int = field(default_factory=lambda: int(time.time()))
     cancelled: bool = False
     polls: int = 0
+    cut_results: bool = False  # the first results download stops after one line (then the connection drops)
 
     @property
     def ended(self) -> bool:
@@ -69,6 +70,7 @@ class BatchDesk:
             protocol, f"{prefix}{next(self._ids):06d}", requests,
             polls_left=max((b.batch_polls for b in behaviours), default=1),
             fail_job=any(b.batch == "fail_job" for b in behaviours),
+            cut_results=any(b.batch == "cut_results" for b in behaviours),
         )  # fmt: skip
         self.jobs[job.id] = job
         return job
@@ -217,7 +219,7 @@ class BatchDesk:
             job.cancelled = True
             return 200, self._anthropic_batch(job), "application/json"
         if method == "GET" and parts[-1] == "results":
-            lines = []
+            lines: list[str] = []
             for cid, kind, answer, error in reversed(self._outcomes(job)):  # unordered, as documented
                 if kind == "ok":
                     result: dict[str, Any] = {"type": "succeeded", "message": answer}
@@ -227,7 +229,11 @@ class BatchDesk:
                 else:
                     result = {"type": "expired" if kind == "expired" else "canceled"}
                 lines.append(json.dumps({"custom_id": cid, "result": result}))
-            return 200, ("\n".join(lines) + "\n").encode(), "application/x-jsonl"
+            body = ("\n".join(lines) + "\n").encode()
+            if job.cut_results:  # a reader that dies part way through: one line arrives, then nothing
+                job.cut_results = False
+                return 200, (lines[0] + "\n").encode(), f"application/x-jsonl; cut-from={len(body)}"
+            return 200, body, "application/x-jsonl"
         self._poll(job)
         return 200, self._anthropic_batch(job), "application/json"
 

@@ -480,8 +480,11 @@ async def _send_body(writer: asyncio.StreamWriter, status: int, payload: Any, co
     if not isinstance(payload, bytes):
         await _send_json(writer, status, payload)
         return
+    content_type, _, cut = content_type.partition("; cut-from=")
+    # A cut body promises its whole length, sends less and closes: the client's read fails part way.
+    length = int(cut) if cut else len(payload)
     head = [f"HTTP/1.1 {status} {_reason(status)}", f"Content-Type: {content_type}",
-            f"Content-Length: {len(payload)}", "Connection: close"]
+            f"Content-Length: {length}", "Connection: close"]
     writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
     await writer.drain()
 

@@ -94,7 +94,10 @@ def _item(line: dict[str, Any]) -> BatchItem:
         code = str(detail.get("code") or "")
         message = str(detail.get("message") or f"HTTP {response.get('status_code')}")
         status = response.get("status_code")
-        return BatchItem(custom_id, error=f"{status} {message}" if status else message, expired=code == "batch_expired")
+        return BatchItem(
+            custom_id, error=f"{status} {message}" if status else message,
+            expired=code == "batch_expired", cancelled=code == "batch_cancelled",
+        )  # fmt: skip
     completion = ChatCompletion.model_validate(body)
     choice = completion.choices[0] if completion.choices else None
     text = (choice.message.content or choice.message.refusal or "") if choice else ""
