@@ -50,6 +50,7 @@ ISSUE_COLUMNS = [
     "cached_tokens",
     "cache_write_tokens",
     "origin",
+    "mode",
 ]
 
 

@@ -23,7 +23,7 @@ RUN_COLUMNS = [
     "cost_usd", "price", "finish_reason", "raw_finish_reason", "error", "response", "reasoning",
     "artifact_kind", "artifact", "lines", "code_lines", "chars", "response_lines", "truncated", "timeline",
     "cache_write_tokens",
-    "origin", "origin_key",
+    "origin", "origin_key", "batch_id",
 ]  # fmt: skip
 
 

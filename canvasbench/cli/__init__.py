@@ -94,6 +94,10 @@ COMMANDS: dict[str, Command] = {
         "leaderboard_cmd", "leaderboard_command",
         "Rank models by Bradley–Terry rating (Elo-like scale, 95% bootstrap interval) from pairwise outcomes.",
     ),
+    "batches": Command(
+        "batches_cmd", "batches_command",
+        "List batch jobs with their progress; poll them, store results that have arrived, or cancel one.",
+    ),
     "merge": Command(
         "merge_cmd", "merge_command",
         "Merge comparisons, runs, render checks, votes and judgments from other databases into this one.",

@@ -199,6 +199,10 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @click.option(
     "--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Runs at once per provider."
 )
+@click.option("--batch", is_flag=True,
+              help="Run on the providers' batch engines: half price, results within hours (`canvasbench batches`).")
+@click.option("--batch-or-stream", is_flag=True,
+              help="Like --batch, but stream the models whose endpoint has no batch API instead of refusing them.")
 @check_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every comparison on stdout.")
@@ -212,6 +216,8 @@ def sweep_command(
     thinking: str,
     deadline_s: float | None,
     concurrency: int,
+    batch: bool,
+    batch_or_stream: bool,
     check: bool,
     db: str | None,
     as_json: bool,
@@ -243,6 +249,14 @@ def sweep_command(
         prompts = prompts[index - 1 :: count]
         if not prompts:
             raise UsageError(f"Shard {index}/{count} has no prompt: use at most {count} shards for these prompts.")
+    if batch or batch_or_stream:
+        from canvasbench.cli.batches_cmd import submit_batches
+
+        rows_in = [(p.as_row(), p.id) for p in prompts]
+        left = submit_batches(db, rows_in, models, options, sweep_id, streamed=batch_or_stream, as_json=as_json)
+        models = tuple(left)
+        if not models:  # every model went to a batch engine
+            return
     bar = SweepBar(sys.stderr, total=len(prompts) * len(models))
     # All at once: the per-provider limit queues them, and a slow provider never holds up a fast one.
     outcome = execute(

@@ -18,7 +18,7 @@ SHIPPED_PRICES_PATH = DATA_DIR / "prices.toml"
 _PRICE_KEYS = (
     "input_per_m", "output_per_m", "cached_input_per_m", "cache_write_per_m", "long_input_per_m", "long_output_per_m"
 )
-_ENTRY_KEYS = frozenset((*_PRICE_KEYS, "long_context_threshold", "as_of", "source"))
+_ENTRY_KEYS = frozenset((*_PRICE_KEYS, "long_context_threshold", "batch_factor", "as_of", "source"))
 _LONG_KEYS = ("long_context_threshold", "long_input_per_m", "long_output_per_m")
 
 
@@ -36,6 +36,7 @@ class Price:
     as_of: str
     source: str
     cache_write_per_m: float | None = None  # input written to a prompt cache (Anthropic: 1.25x input)
+    batch_factor: float | None = None  # the share of the price a batch engine charges (None: unknown)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict, e.g. for the runs.price JSON column."""
@@ -88,13 +89,16 @@ def cost_usd(price: Price, usage: Usage) -> float:
     return total / 1_000_000
 
 
-def price_of(model_id: str, usage: Usage, prices: dict[str, Price] | None = None) -> tuple[float, Price] | None:
-    """(cost in USD, the price used) for a run, or None when the model has no known price."""
+def price_of(
+    model_id: str, usage: Usage, prices: dict[str, Price] | None = None, *, batch: bool = False
+) -> tuple[float, Price] | None:
+    """(cost in USD, the price used) for a run (`batch`: run on a batch engine), or None when unknown."""
     table = prices if prices is not None else load_prices()
     price = find_price(model_id, table)
-    if price is None:
+    if price is None or (batch and price.batch_factor is None):
         return None
-    return cost_usd(price, usage), price
+    cost = cost_usd(price, usage)
+    return (cost * price.batch_factor if batch and price.batch_factor is not None else cost), price
 
 
 # --- reading and checking price files -------------------------------------------------------------
@@ -171,4 +175,14 @@ def _parse_entry(path: Path, name: str, entry: Any, default_as_of: str, default_
         long_output_per_m=values["long_output_per_m"],
         as_of=texts["as_of"],
         source=texts["source"],
+        batch_factor=_batch_factor(entry.get("batch_factor"), fail),
     )
+
+
+def _batch_factor(raw: Any, fail: Any) -> float | None:
+    """A batch factor is a share of the price: above 0, at most 1."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 < raw <= 1:
+        raise fail(f"batch_factor must be a number above 0 and at most 1 (0.5 is half price), got {raw!r}")
+    return float(raw)

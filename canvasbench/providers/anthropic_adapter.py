@@ -76,19 +76,10 @@ class AnthropicProvider:
         """Stream one request as normalised events."""
         model = request.model
         client = self._client()
-        max_tokens = request.max_output_tokens or default_max_output_tokens(self.name, model) or 32_000
-        params: dict[str, Any] = {
-            "model": model,
-            "max_tokens": max_tokens,
-            "messages": _messages(request),
-            "stream": True,
-        }
-        thinking = thinking_param(request.thinking, max_tokens)
-        if thinking is not None:
-            params["thinking"] = thinking
+        params = {**request_params(request), "stream": True}
         if request.temperature is not None:
             # anthropic 2.x dropped `temperature` from create(); pass it through for servers that still take it.
-            params["extra_body"] = {"temperature": request.temperature}
+            params["extra_body"] = {"temperature": params.pop("temperature")}
         started = False
         state = _UsageState()
         create = client.messages.create
@@ -123,6 +114,18 @@ class AnthropicProvider:
             self.name, model, exc.status_code, detail, key_env_vars=KEY_ENV_VARS,
             retry_after_s=retry_after_seconds(dict(exc.response.headers)),
         )
+
+
+def request_params(request: base.GenerationRequest) -> dict[str, Any]:
+    """The Messages API parameters of a request (streamed here, or one line of a Message Batch)."""
+    max_tokens = request.max_output_tokens or default_max_output_tokens("anthropic", request.model) or 32_000
+    params: dict[str, Any] = {"model": request.model, "max_tokens": max_tokens, "messages": _messages(request)}
+    thinking = thinking_param(request.thinking, max_tokens)
+    if thinking is not None:
+        params["thinking"] = thinking
+    if request.temperature is not None:
+        params["temperature"] = request.temperature
+    return params
 
 
 # Anthropic caches only what a request marks: a breakpoint on the last block of the earlier turns caches

@@ -86,12 +86,7 @@ class GeminiProvider:
         """Stream one request as normalised events."""
         model = request.model
         client, http = self._client()
-        max_out = request.max_output_tokens or default_max_output_tokens(self.name, model)
-        config = types.GenerateContentConfig(
-            max_output_tokens=max_out,
-            temperature=request.temperature,
-            thinking_config=thinking_config(model, request.thinking),
-        )
+        config = generation_config(request)
         started = False
         models = client.aio.models
         yield base.RequestSent()
@@ -126,6 +121,25 @@ class GeminiProvider:
             self.name, model, status, detail, key_env_vars=KEY_ENV_VARS,
             retry_after_s=retry_after_seconds(dict(headers) if headers is not None else None),
         )
+
+
+def generation_config(request: base.GenerationRequest) -> types.GenerateContentConfig:
+    """The output limit, temperature and thinking of a request (streamed here, or one batch request)."""
+    return types.GenerateContentConfig(
+        max_output_tokens=request.max_output_tokens or default_max_output_tokens("gemini", request.model),
+        temperature=request.temperature,
+        thinking_config=thinking_config(request.model, request.thinking),
+    )
+
+
+def contents(request: base.GenerationRequest) -> list[types.Content]:
+    """The conversation as Gemini `contents` (streamed here, or one batch request)."""
+    return _contents(request)
+
+
+def events_of(response: Any) -> list[base.StreamEvent]:
+    """A whole response (a batch result) as the normalised events a stream's chunks give."""
+    return _events(response)
 
 
 def _contents(request: base.GenerationRequest) -> list[types.Content]:

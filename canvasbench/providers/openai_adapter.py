@@ -66,12 +66,11 @@ class OpenAICompatibleProvider:
         )
 
     def _params(self, request: base.GenerationRequest) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "model": request.model,
-            "messages": _messages(request),
-            "stream": True,
-            "stream_options": {"include_usage": True},
-        }
+        return {**self.request_params(request), "stream": True, "stream_options": {"include_usage": True}}
+
+    def request_params(self, request: base.GenerationRequest) -> dict[str, Any]:
+        """The chat completion parameters of a request (streamed here, or one line of a batch file)."""
+        params: dict[str, Any] = {"model": request.model, "messages": _messages(request)}
         if self.endpoint is None:
             max_out = request.max_output_tokens or default_max_output_tokens("openai", request.model)
             if max_out:
@@ -125,7 +124,7 @@ class OpenAICompatibleProvider:
                         yield base.Finish("refusal" if refused else normalise_finish(raw), raw)
                 if chunk.usage is not None:
                     emitted = True
-                    yield base.UsageReport(_usage(chunk.usage, thinking_chars, text_chars))
+                    yield base.UsageReport(usage_of(chunk.usage, thinking_chars, text_chars))
                 if not emitted:
                     yield base.Heartbeat()
         except openai.APIStatusError as exc:
@@ -185,7 +184,7 @@ def _detail(exc: openai.APIError) -> str:
     return exc.message
 
 
-def _usage(usage: Any, thinking_chars: int, text_chars: int) -> base.Usage:
+def usage_of(usage: Any, thinking_chars: int, text_chars: int) -> base.Usage:
     """completion_tokens include reasoning: output = completion - reasoning, thinking = reasoning."""
     completion = usage.completion_tokens or 0
     details = usage.completion_tokens_details

@@ -24,6 +24,7 @@ def final_row(
     *,
     timeline: list[list[float | int]],
     finished_at: str,
+    batch: bool = False,
 ) -> dict[str, Any]:
     """Every column a finished run writes in its last transaction, from the result, the analysis and the price.
 
@@ -65,7 +66,7 @@ def final_row(
     }
     if _has_usage(usage):
         try:
-            priced = price_of(model_id, usage)
+            priced = price_of(model_id, usage, batch=batch)
         except CanvasBenchError as exc:  # a broken user price file: the cost is unknown, the run is not lost
             log.warning("canvasbench: no cost for %s: %s", model_id, exc)
             priced = None

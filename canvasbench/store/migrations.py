@@ -280,3 +280,34 @@ def m009_comparison_sweeps(db: Database) -> None:
     if "sweep_id" not in table.columns_dict:
         table.add_column("sweep_id", str)  # NULL: a single `run`, a re-run or a dashboard launch
     table.create_index(["sweep_id", "created_at"], if_not_exists=True)
+
+
+@migrations()
+def m011_batch_jobs(db: Database) -> None:
+    """Jobs on the providers' batch engines, and the runs waiting in them (queued, owned by the job, not a process)."""
+    _table(db, "batch_jobs").create(
+        {
+            "id": str,  # ours (a ULID)
+            "provider": str,  # gemini / openai / anthropic
+            "job_id": str,  # the provider's name for it
+            "label": str,
+            "state": str,  # running / ended / failed / cancelled / expired (ours), then ingested once read
+            "raw_state": str,  # the provider's own word
+            "total": int,
+            "done": int,
+            "failed": int,
+            "error": str,
+            "created_at": str,
+            "updated_at": str,
+            "next_poll_at": str,  # the next poll's time: the interval grows while nothing changes
+            "poll_interval_s": float,
+            "ingested_at": str,  # every result read and stored
+        },
+        pk="id",
+        not_null={"provider", "job_id", "state", "created_at"},
+        if_not_exists=True,
+    )
+    table = _table(db, "runs")
+    if "batch_id" not in table.columns_dict:
+        table.add_column("batch_id", str)  # batch_jobs.id; the run's custom id in the job is its own id
+    db.execute("CREATE INDEX IF NOT EXISTS runs_batch ON runs (batch_id) WHERE batch_id IS NOT NULL")

@@ -94,6 +94,8 @@ class FakeBehaviour:
     echoed: str = ""  # the echo sentence itself, filled in by the server from the request's key
     rounds: str | None = None  # e.g. "throws,blank,good": what each round of a conversation answers (rounds.py)
     cache: str | None = None  # prefix: report the conversation's earlier turns as cached input (conversation.py)
+    batch: str | None = None  # in a batch: `expire` (this request expires) or `fail_job` (the whole job fails)
+    batch_polls: int = 1  # a batch job holding this request reports itself running for this many polls
 
     def answer_text(self) -> str:
         """The whole answer this behaviour streams (before any fault cuts it)."""
@@ -203,7 +205,7 @@ _BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no":
 
 
 def _convert(name: str, raw: str) -> object:
-    if name in ("chunks", "thinking", "lines", "cached_tokens", "cache_write_tokens"):
+    if name in ("chunks", "thinking", "lines", "cached_tokens", "cache_write_tokens", "batch_polls"):
         return int(raw)
     if name in ("thinking_tokens", "input_tokens", "output_tokens"):
         return int(raw)

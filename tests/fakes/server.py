@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
 
+from tests.fakes.batches import BatchDesk
 from tests.fakes.behaviour import BehaviourError, FakeBehaviour, parse_model_name
 from tests.fakes.conversation import ReceivedTurn, cache_usage, model_turns, received_turns
 from tests.fakes.echoes import echo_text
@@ -100,6 +101,7 @@ class FakeServer:
         self._stopping: asyncio.Event | None = None
         self._ready = threading.Event()
         self.schedule_clock = ScheduleClock()
+        self.batches = BatchDesk()  # the three batch APIs (batches.py)
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> FakeServer:
@@ -174,6 +176,7 @@ class FakeServer:
         with self._lock:
             self._requests.clear()
             self._counts.clear()
+        self.batches.reset()
 
     def add_preset(self, name: str, behaviour: FakeBehaviour) -> None:
         """Model name `name` (and `name?...`) starts from this behaviour instead of the defaults."""
@@ -224,6 +227,14 @@ class FakeServer:
         )
         with self._lock:
             self._requests.append(record)
+        batch = self.batches.handle(method, unquote(target.partition("?")[0]), body, body_bytes, headers)
+        if batch is not None:
+            status, payload, content_type = batch
+            if self.required_key is not None and key != self.required_key:
+                status, payload, content_type = 401, error_body(protocol, 401, "batch"), "application/json"
+            await _send_body(writer, status, payload, content_type)
+            record.answered_at = time.monotonic()
+            return
         try:
             await self._answer(reader, writer, record, method, target, protocol, model, stream, body, key, accepted)
         finally:
@@ -461,6 +472,20 @@ async def _send_json(
             f"Content-Length: {len(data)}", "Connection: close"]
     head += [f"{k}: {v}" for k, v in (extra or {}).items()]
     writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+    await writer.drain()
+
+
+async def _send_body(writer: asyncio.StreamWriter, status: int, payload: Any, content_type: str) -> None:
+    """A whole answer: JSON, or bytes as they are (a file's content, a JSONL results stream)."""
+    if not isinstance(payload, bytes):
+        await _send_json(writer, status, payload)
+        return
+    content_type, _, cut = content_type.partition("; cut-from=")
+    # A cut body promises its whole length, sends less and closes: the client's read fails part way.
+    length = int(cut) if cut else len(payload)
+    head = [f"HTTP/1.1 {status} {_reason(status)}", f"Content-Type: {content_type}",
+            f"Content-Length: {length}", "Connection: close"]
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
     await writer.drain()
 
 

@@ -45,6 +45,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "cached_tokens",  # part of input_tokens: read from the provider's prompt cache (billed at its cached price)
     "cache_write_tokens",  # part of input_tokens: written to the prompt cache (Anthropic bills these above input)
     "origin",  # canvasbench (timed here) or the tool it was imported from: llm / promptfoo / folder
+    "mode",  # stream / batch (a provider's batch engine: no stream timings, latency is the turnaround)
 )
 # The code itself, on request only (it can be megabytes a run): always after every other column.
 ARTIFACT_COLUMN = "artifact"
@@ -83,7 +84,8 @@ SELECT
    ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS judge_score,
   r.cached_tokens AS cached_tokens,
   r.cache_write_tokens AS cache_write_tokens,
-  coalesce(r.origin, 'canvasbench') AS origin/*artifact*/
+  coalesce(r.origin, 'canvasbench') AS origin,
+  CASE WHEN r.batch_id IS NOT NULL THEN 'batch' WHEN r.origin IS NULL THEN 'stream' END AS mode/*artifact*/
 FROM runs r
 JOIN comparisons c ON c.id = r.comparison_id
 LEFT JOIN render_checks rc ON rc.run_id = r.id

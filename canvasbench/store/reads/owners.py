@@ -22,8 +22,9 @@ _ACTIVE = " OR ".join(f"r.status = '{s}'" for s in ACTIVE_STATUSES)
 # `owner_alive` is registered on every connection (register below); it is only called for active rows.
 # The worker column sits after the response texts: a subquery reads it for active rows only (their text is
 # still in run_chunks), so list queries over finished runs keep reading just their covering index.
+# A run waiting in a provider's batch job has no process: the job owns it (batch_jobs), never interrupted.
 OWNER_GONE = (
-    f"(({_ACTIVE}) AND (SELECT NOT owner_alive(o.worker) FROM runs o WHERE o.id = r.id))"
+    f"(({_ACTIVE}) AND (SELECT o.batch_id IS NULL AND NOT owner_alive(o.worker) FROM runs o WHERE o.id = r.id))"
 )
 STATUS = f"CASE WHEN {OWNER_GONE} THEN '{Status.INTERRUPTED}' ELSE r.status END"
 FINISH_REASON = f"CASE WHEN {OWNER_GONE} THEN 'error' ELSE r.finish_reason END"

@@ -99,5 +99,8 @@ def recent_output_tokens(store: RunStore, model_id: str, *, limit: int = 50) -> 
 def stale_active_runs(store: RunStore) -> list[dict[str, Any]]:
     """Runs queued or streaming (id and the worker that owns each), for the recovery of dead workers."""
     return list(
-        store.db.query(f"SELECT id, worker FROM runs WHERE status IN ({marks(ACTIVE_STATUSES)})", ACTIVE_STATUSES)
+        store.db.query(
+            f"SELECT id, worker FROM runs WHERE status IN ({marks(ACTIVE_STATUSES)}) AND batch_id IS NULL",
+            ACTIVE_STATUSES,
+        )
     )
