@@ -216,6 +216,7 @@ def _run(run_id: str) -> None:
         width="stretch",
     )
     view = _view_switch()
+    said = False  # whether the preview already said what happened to the run
     if view == "code":
         views.code_view(run, height=FULL_HEIGHT)
     elif view == "response":
@@ -223,9 +224,11 @@ def _run(run_id: str) -> None:
     elif view == "reasoning":
         views.text_view(views.reasoning_of(run), height=FULL_HEIGHT, empty="This model returned no reasoning text.")
     else:
-        views.preview(run, height=FULL_HEIGHT)
-    views.verdict_badge(run.get("check"))
-    views.warnings(run)
+        said = views.preview(run, height=FULL_HEIGHT)
+    if (run.get("artifact") or "").strip():  # without a page there was nothing to check
+        views.verdict_badge(run.get("check"))
+    if not said:
+        views.warnings(run)
     views.metrics_card(run)
     views.downloads(run)
 

@@ -16,7 +16,7 @@ from canvasbench.errors import UsageError
 from canvasbench.providers.base import THINKING_LEVELS
 from canvasbench.redact import prompt_key_warning
 from canvasbench.run.prompt_suite import custom_prompt, get_prompt, load_suite
-from canvasbench.status import Status, Verdict
+from canvasbench.status import State, Verdict, run_state
 
 JSON_RUN_FIELDS = (
     "run_id",
@@ -41,7 +41,9 @@ EXIT_HELP = (
 
 def json_run(row: dict[str, Any]) -> dict[str, Any]:
     """A stored run as the `--json` output describes it."""
-    values = {**row, "run_id": row["id"], "model": row["model_id"]}
+    state = run_state(row.get("status"), row.get("finish_reason"), row.get("error"), row.get("truncated"))
+    # `status` is the state word the summary, the dashboard and the exports show (a cut run is "cut").
+    values = {**row, "run_id": row["id"], "model": row["model_id"], "status": state.value}
     return {name: values.get(name) for name in JSON_RUN_FIELDS}
 
 
@@ -238,7 +240,7 @@ def sweep_command(
     elif rows:
         click.echo(summary_table(rows, prompt_column=True, verdicts=_verdict_column(outcome.verdicts)))
         _echo_evidence(rows, outcome.verdicts or {}, only_problems=True)
-        done = sum(r["status"] == Status.DONE for r in rows)
+        done = sum(json_run(r)["status"] == State.DONE for r in rows)  # "done" as the table above says it
         where = "NOT all saved" if outcome.problems else f"saved in {outcome.store_path}"
         click.echo(f"\n{done}/{len(rows)} runs done in {len(outcome.comparisons)} comparisons, {where}")
     outcome.finish()

@@ -144,8 +144,9 @@ class SweepBar:
         """Show how many of the sweep's runs are finished, running and queued."""
         counts: dict[str, int] = {}
         for r in rows:
-            counts[r["status"]] = counts.get(r["status"], 0) + 1
-        finished = sum(n for s, n in counts.items() if s in FINAL_STATUSES)
+            label = describe_run(r).label
+            counts[label] = counts.get(label, 0) + 1
+        finished = sum(r["status"] in FINAL_STATUSES for r in rows)
         elapsed = time.monotonic() - self.started
         if self.tty:
             width = 30
@@ -159,8 +160,9 @@ class SweepBar:
             for r in rows:
                 if r["status"] in FINAL_STATUSES and r["id"] not in self._seen:
                     self._seen.add(r["id"])
+                    label = describe_run(r).label
                     self.stream.write(
-                        f"[{len(self._seen)}/{self.total}] {r.get('prompt_id')} × {r['model_id']}: {r['status']}"
+                        f"[{len(self._seen)}/{self.total}] {r.get('prompt_id')} × {r['model_id']}: {label}"
                         f" ({formatting.duration(r.get('latency_s'))}, {formatting.count(r.get('lines'))} lines)\n"
                     )
         self.stream.flush()
