@@ -8,6 +8,7 @@ import streamlit as st
 
 from canvasbench.errors import CanvasBenchError
 from canvasbench.present import formatting
+from canvasbench.present.outcome import left_no_page
 from canvasbench.run.comparisons import sample_labels
 from canvasbench.store import reads
 from ui import actions, code_viewer, data, lanes, state, text, views
@@ -225,7 +226,7 @@ def _run(run_id: str) -> None:
         views.text_view(views.reasoning_of(run), height=FULL_HEIGHT, empty="This model returned no reasoning text.")
     else:
         said = views.preview(run, height=FULL_HEIGHT)
-    if (run.get("artifact") or "").strip():  # without a page there was nothing to check
+    if not left_no_page(run):  # without a page there was nothing to check
         views.verdict_badge(run.get("check"))
     if not said:
         views.warnings(run)

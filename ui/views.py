@@ -10,7 +10,7 @@ import streamlit as st
 
 from canvasbench.measure.reasoning import inband_reasoning
 from canvasbench.present import formatting
-from canvasbench.present.outcome import describe_run
+from canvasbench.present.outcome import describe_run, left_no_page
 from canvasbench.sandbox.document import sandbox_document
 from canvasbench.status import ACTIVE_STATUSES as ACTIVE
 from canvasbench.status import Verdict
@@ -240,7 +240,7 @@ def run_column(
             text_view(reasoning_of(run), height=height, empty="This model returned no reasoning text.")
         else:
             said = preview(run, height=height)
-        if (run.get("artifact") or "").strip():  # without a page there was nothing to check
+        if not left_no_page(run):  # without a page there was nothing to check
             verdict_badge(run.get("check"))
         if not said:
             warnings(run)

@@ -13,6 +13,7 @@ import click
 from canvasbench.cli.common import clean_errors, db_option
 from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
 from canvasbench.errors import UsageError
+from canvasbench.present.outcome import left_no_page
 from canvasbench.providers.base import THINKING_LEVELS
 from canvasbench.redact import prompt_key_warning
 from canvasbench.run.prompt_suite import custom_prompt, get_prompt, load_suite
@@ -72,6 +73,8 @@ def _echo_evidence(rows: Sequence[dict[str, Any]], checks: dict[str, dict[str, A
     """One line per checked run (or per run that did not render cleanly): the verdict and its evidence."""
     for row in rows:
         check = checks.get(row["id"])
+        if only_problems and left_no_page(row):
+            continue  # no page to check: the summary already said what happened to the run
         if check and not (only_problems and check["verdict"] == Verdict.RENDERS):
             label = f"{row['prompt_id']} × {row['model_id']}" if only_problems else row["model_id"]
             click.echo(f"{label}: {check['verdict']} - {check['evidence']}")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from canvasbench.present import formatting
-from canvasbench.present.outcome import StallWatch, describe_run
+from canvasbench.present.outcome import StallWatch, describe_run, left_no_page
 from canvasbench.status import FINAL_STATUSES, Status, Verdict
 
 # Plain (non-TTY) output repeats the whole block this often; status changes print at once.
@@ -114,7 +114,9 @@ def summary_table(
             formatting.cost(r.get("cost_usd")),
         ]
         if verdicts is not None:
-            cells.insert(2, verdicts.get(r["id"], Verdict.NOT_CHECKED))
+            # A run that failed without leaving a page has no verdict to give: its line below says what happened.
+            no_page = not describe_run(r).ok and left_no_page(r)
+            cells.insert(2, formatting.MISSING if no_page else verdicts.get(r["id"], Verdict.NOT_CHECKED))
         if prompt_column:
             cells.insert(0, r.get("prompt_id") or "")
         body.append(cells)

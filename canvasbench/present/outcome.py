@@ -27,6 +27,8 @@ _CAUSE = re.compile(r"mid-stream \((.+)\)")  # the transport's own words, e.g. "
 # Our `provider:model: ` (or `provider:model (HTTP 500): `) prefix; a model id may hold colons (`qwen3:8b`).
 _MODEL_PREFIX = re.compile(r"^[\w.-]+:\S+?(?: \(HTTP \d{3}\))?: ")
 _SAID = re.compile(r"The provider said: (.+)$")
+_GAVE_UP = re.compile(r"\s*\(gave up after \d+ attempts?\)")
+HEADLINE_CHARS = 90  # a tile's line, a lane's badge: the start of what the provider said
 
 # Per state: the key pages and tests test against, the badge colour and its Material Symbols icon.
 _LOOK: dict[State, tuple[str, Tone, str]] = {
@@ -87,6 +89,10 @@ def _provider_detail(error: str) -> str:
     if IN_STREAM_MARK in text:
         text = text.split(IN_STREAM_MARK, 1)[1].lstrip(": ").strip()
     return text.rstrip(".") or "unknown error"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= HEADLINE_CHARS else text[: HEADLINE_CHARS - 1].rstrip() + "…"
 
 
 def _sentence(text: str) -> str:
@@ -167,18 +173,18 @@ def _provider_error(error: str, err: str, raw: str) -> RunState:
     http = HTTP_MARK.search(" ".join(error.split()))
     if http:
         said = _SAID.search(err)
-        words = (said.group(1) if said else err).rstrip(".")
+        words = _GAVE_UP.sub("", said.group(1) if said else err).rstrip(".")
         return _state(
             State.PROVIDER_ERROR,
             f"The provider answered HTTP {http.group(1)}: {err}",
-            headline=f"HTTP {http.group(1)}: {words}",
+            headline=_clip(f"HTTP {http.group(1)}: {words}"),
         )
     if IN_STREAM_MARK in err:
         said_text = _provider_detail(err)
         return _state(
             State.PROVIDER_ERROR,
             f"The provider reported an error mid-stream: {said_text}. The output until then is kept.",
-            headline=said_text,
+            headline=_clip(said_text),
         )
     return _state(
         State.PROVIDER_ERROR, f"The provider ended the answer with an error{raw}; the output until then is kept."
@@ -195,6 +201,15 @@ def describe_run(run: dict[str, Any], *, stalled_s: float | None = None) -> RunS
         stalled_s,
         run.get("raw_finish_reason"),
     )
+
+
+def left_no_page(run: dict[str, Any]) -> bool:
+    """A finished run without an HTML or SVG page: nothing a render check could open, so no verdict to show."""
+    if run.get("status") in (Status.QUEUED, Status.RUNNING):
+        return False
+    if "artifact" in run:
+        return not (run["artifact"] or "").strip()
+    return run.get("artifact_kind") not in ("html", "svg")  # list rows carry the kind, not the text
 
 
 def _epoch(iso: str | None) -> float | None:
