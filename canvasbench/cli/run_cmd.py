@@ -53,7 +53,7 @@ def _prompt_from_options(text: str | None, file: Path | None, prompt_id: str | N
     given = [name for name, value in sources if value is not None]
     if not given:
         raise UsageError(
-            "Give the prompt: --prompt TEXT, --prompt-file PATH or --prompt-id ID (see `canvasbench prompts`)."
+            "Give the prompt: --prompt TEXT, --prompt-file PATH or --prompt-id ID (see 'canvasbench prompts')."
         )
     if len(given) > 1:
         raise UsageError(f"Give only one of --prompt, --prompt-file and --prompt-id (got {' and '.join(given)}).")
@@ -123,7 +123,7 @@ thinking_option = click.option(
 @click.command("run", epilog=EXIT_HELP)
 @click.option("--prompt", "prompt_text", metavar="TEXT", help="The prompt text.")
 @click.option("--prompt-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the prompt from a file.")
-@click.option("--prompt-id", metavar="ID", help="A prompt of the suite (see `canvasbench prompts`).")
+@click.option("--prompt-id", metavar="ID", help="A prompt of the suite (see 'canvasbench prompts').")
 @model_option
 @click.option("--repeat", type=int, default=1, show_default=True, help="Run each model N times (samples).")
 @max_tokens_option

@@ -52,7 +52,7 @@ def http_error(
     elif status == 404:
         message = (
             f"model id '{model}' is unknown to provider '{provider}' (404): check the spelling, or run "
-            f"`canvasbench models` for known ids.{said}"
+            f"'canvasbench models' for known ids.{said}"
         )
     elif status == 429:
         message = f"rate limit or quota exceeded: wait and retry, or run fewer at once.{said}"

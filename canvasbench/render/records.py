@@ -38,7 +38,7 @@ def check_run(
     """Check one run's artifact and save the result; a run still generating is not checked or saved."""
     run = reads.get_run(store, run_id)
     if run is None:
-        raise UsageError(f"No run with id '{run_id}': see `canvasbench inspect` for run ids.")
+        raise UsageError(f"No run with id '{run_id}': see 'canvasbench inspect' for run ids.")
     if run["status"] in ACTIVE_STATUSES:
         return not_checked("The run is still generating; it is checked when it has finished.")
     code, kind = _artifact_of(run)
