@@ -24,6 +24,7 @@ VERDICT_BADGES: dict[str, str] = {
 }
 KEY_SET = ":green[:material/check_circle:]"
 KEY_MISSING = ":gray[:material/radio_button_unchecked:]"
+KEY_UNKNOWN = ":gray[:material/help:]"  # no key needed, and whether its server runs is not known here
 
 
 def md(text: object) -> str:

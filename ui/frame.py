@@ -15,7 +15,7 @@ from canvasbench.sandbox.document import PreviewNetwork
 from canvasbench.sandbox.preview_server import PreviewServer, preview_server
 from canvasbench.store import RunStore, reads
 from ui import data
-from ui.format import KEY_MISSING, KEY_SET, md
+from ui.format import KEY_MISSING, KEY_SET, KEY_UNKNOWN, md
 from ui.text import literal
 
 # Key and base-URL variables the dashboard may take from .streamlit/secrets.toml (environment wins): the
@@ -60,7 +60,13 @@ def key_statuses() -> list[dict[str, Any]]:
     for name in names:
         status = key_status(name)
         out.append(
-            {"provider": name, "env_vars": status.env_vars, "needs_key": status.needs_key, "is_set": status.is_set}
+            {
+                "provider": name,
+                "env_vars": status.env_vars,
+                "needs_key": status.needs_key,
+                "is_set": status.is_set,
+                "base_url": status.base_url,
+            }
         )
     return out
 
@@ -78,8 +84,8 @@ def sidebar(store: RunStore, *, show_runs: bool = True) -> None:
             st.caption("Providers")
             lines = []
             for s in statuses:
-                if not s["needs_key"]:
-                    mark = f"{KEY_SET} no key needed"
+                if not s["needs_key"]:  # no key to be set: whether its server runs, the Models page probes
+                    mark = f"{KEY_UNKNOWN} no key needed"
                 elif s["is_set"]:
                     mark = f"{KEY_SET} key set"
                 else:

@@ -23,7 +23,8 @@ Tone = Literal["green", "blue", "orange", "red", "gray", "violet"]
 # A running stream with no new data for this long reads as stalled (generate() gives up after its idle timeout).
 STALL_AFTER_S = 20.0
 
-_CAUSE = re.compile(r"mid-stream \((.+)\)")  # the transport's own words, e.g. "RemoteProtocolError: peer closed"
+# The transport's own words (e.g. "RemoteProtocolError: peer closed") and the URL the stream came from.
+_CAUSE = re.compile(r"mid-stream \((.+)\)(?: at (\S+?))?\.?$")
 # Our `provider:model: ` (or `provider:model (HTTP 500): `) prefix; a model id may hold colons (`qwen3:8b`).
 _MODEL_PREFIX = re.compile(r"^[\w.-]+:\S+?(?: \(HTTP \d{3}\))?: ")
 _SAID = re.compile(r"The provider said: (.+)$")
@@ -139,11 +140,8 @@ def describe(
         return _state(state, "The process running it stopped before it finished; the output until then is kept.")
     if state == State.CUT:
         cause = _CAUSE.search(err) if CUT_MARK in err else None
-        return _state(
-            state,
-            "The connection was cut mid-stream; the output until then is kept.",
-            detail=cause.group(1) if cause else None,
-        )
+        detail = (cause.group(1) + (f" at {cause.group(2)}" if cause.group(2) else "")) if cause else None
+        return _state(state, "The connection was cut mid-stream; the output until then is kept.", detail=detail)
     if state == State.PROVIDER_ERROR:
         return _provider_error(error or "", err, raw)
     if state == State.BLOCKED:
