@@ -58,3 +58,12 @@ def test_the_comparison_page_shows_costs_in_one_format() -> None:
     costs = [m.group(0) for m in _COST.finditer(shown)]
     assert {"$0.012", "$0.0044", "$0.31"} <= set(costs), costs
     assert "$0.01<" not in shown and "$0.01 " not in shown
+
+
+def test_the_cost_chart_hovers_in_the_one_cost_format() -> None:
+    store = RunStore()
+    seed_comparison(store, models=("openai:a", "openai:b", "openai:c"))  # costs 0.01, unknown, 0.03
+    at = open_page("pages/metrics_page.py", chart="Cost")
+    specs = [e.proto.spec for e in at.get("plotly_chart")]
+    assert specs, "the cost chart is drawn"
+    assert '"$0.010"' in specs[0] and '"$0.030"' in specs[0], specs[0][:400]
