@@ -169,21 +169,19 @@ def describe(
 def _provider_error(error: str, err: str, raw: str) -> RunState:
     """The provider answered with an error: its HTTP status and its own words lead, in the message and headline."""
     http = HTTP_MARK.search(" ".join(error.split()))
-    if http:
-        said = _SAID.search(err)
-        words = _GAVE_UP.sub("", said.group(1) if said else err).rstrip(".")
-        return _state(
-            State.PROVIDER_ERROR,
-            f"The provider answered HTTP {http.group(1)}: {err}",
-            headline=_clip(f"HTTP {http.group(1)}: {words}"),
-        )
+    code = f"HTTP {http.group(1)}" if http else ""
     if IN_STREAM_MARK in err:
         said_text = _provider_detail(err)
+        where = f" ({code})" if code else ""
         return _state(
             State.PROVIDER_ERROR,
-            f"The provider reported an error mid-stream: {said_text}. The output until then is kept.",
-            headline=_clip(said_text),
+            f"The provider reported an error mid-stream{where}: {said_text}. The output until then is kept.",
+            headline=_clip(f"{code}: {said_text}" if code else said_text),
         )
+    if code:
+        said = _SAID.search(err)
+        words = _GAVE_UP.sub("", said.group(1) if said else err).rstrip(".")
+        return _state(State.PROVIDER_ERROR, f"The provider answered {code}: {err}", headline=_clip(f"{code}: {words}"))
     return _state(
         State.PROVIDER_ERROR, f"The provider ended the answer with an error{raw}; the output until then is kept."
     )
