@@ -35,8 +35,11 @@ def test_a_run_the_provider_failed_shows_the_providers_error_not_a_missing_page(
         runner.shutdown()
     store = runner.store
     failed, prose = sorted(rows, key=lambda r: r["position"])
-    for row in (failed, prose):
-        check_run(store, row["id"])  # what the dashboard's hook does: a run without a page is stored "not checked"
+    # What the dashboard's hook does: a run without a page is stored "not checked", saying why.
+    checks = {row["id"]: check_run(store, row["id"]) for row in (failed, prose)}
+    assert "ended as 'provider error'" in checks[failed["id"]].evidence
+    assert "HTTP 500" in checks[failed["id"]].evidence and "artifact" not in checks[failed["id"]].evidence
+    assert checks[prose["id"]].evidence == "The run produced no HTML or SVG artifact to open."
 
     state = describe_run(failed)
     assert state.label == "provider error"
