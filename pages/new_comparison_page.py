@@ -153,7 +153,8 @@ def _estimate(model_ids: list[str], text: str, repeat: int) -> None:
     for warning in warnings:
         st.warning(md(warning), icon=":material/warning:")
     costs = {m: data.estimate(m, text).cost_usd for m in dict.fromkeys(model_ids)}
-    total = formatting.cost_total({m: c * repeat if c is not None else None for m, c in costs.items()})
+    # Model ids are escaped: the label is markdown, and an id is typed text.
+    total = formatting.cost_total({m: c * repeat if c is not None else None for m, c in costs.items()}, name=md)
     label = f"Estimated cost: {total}"
     with st.expander(label, icon=":material/payments:"):
         st.dataframe(rows, hide_index=True, width="stretch")

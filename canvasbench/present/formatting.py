@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -37,13 +37,16 @@ def cost(value: float | None, *, unknown: str = "unknown") -> str:
     return f"${rounded:.{max(2, 1 - math.floor(math.log10(rounded)))}f}"
 
 
-def cost_total(costs: Mapping[str, float | None]) -> str:
-    """The sum of some models' costs, honest about unknown prices: the known part is a floor, never "about $0.00"."""
-    missing = [name for name, value in costs.items() if value is None or _nan(value)]
-    known = sum(float(value) for name, value in costs.items() if name not in missing and value is not None)
+def cost_total(costs: Mapping[str, float | None], *, name: Callable[[str], str] = str) -> str:
+    """The sum of some models' costs, honest about unknown prices: the known part is a floor, never "about $0.00".
+
+    `name` shows a model id (a page escapes it for markdown).
+    """
+    missing = [model for model, value in costs.items() if value is None or _nan(value)]
+    known = sum(float(value) for model, value in costs.items() if model not in missing and value is not None)
     if not costs:
         return "nothing to estimate"
-    names = ", ".join(missing)
+    names = ", ".join(name(model) for model in missing)
     if len(missing) == len(costs):
         return f"unknown (no price for {names})"
     if missing:
