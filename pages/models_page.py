@@ -95,7 +95,7 @@ def _show_check(result: dict[str, Any]) -> None:
     else:
         status, error = result["status"], result["error"]
         said = status if status == "not sent" else run_state(status, None, error)  # the one word for its state
-        st.error(f"{who} did not answer ({md(said)}): {md(result['error'] or 'no details')}")
+        st.error(f"{who} did not answer ({md(said)}): {md(error or 'no details')}")
 
 
 def _providers(prices: dict[str, Price]) -> None:
