@@ -70,6 +70,9 @@ def test_the_models_page_says_whether_a_keyless_server_answers_and_where(listeni
     shown = texts(at).replace("\\", "")
     assert f"not reachable at {down} (connection refused)" in shown
     assert f"a server answers at {up}" in shown
+    sidebar = " ".join(str(m.value) for m in at.sidebar.markdown)
+    assert "**ollama** — :gray[:material/radio_button_unchecked:] not reachable" in sidebar
+    assert "**vllm** — :green[:material/check_circle:] answering" in sidebar
 
     # The connectivity check names the URL it tried.
     at.text_input(key="conn-model-ollama").input("ollama:qwen3-coder").run()

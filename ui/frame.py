@@ -11,6 +11,7 @@ from canvasbench.errors import CanvasBenchError
 from canvasbench.present import formatting
 from canvasbench.providers.builtins import environment_variables
 from canvasbench.providers.endpoints import BUILTIN_ENDPOINTS
+from canvasbench.providers.reachability import shared_watch
 from canvasbench.sandbox.document import PreviewNetwork
 from canvasbench.sandbox.preview_server import PreviewServer, preview_server
 from canvasbench.store import RunStore, reads
@@ -84,8 +85,12 @@ def sidebar(store: RunStore, *, show_runs: bool = True) -> None:
             st.caption("Providers")
             lines = []
             for s in statuses:
-                if not s["needs_key"]:  # no key to be set: whether its server runs, the Models page probes
-                    mark = f"{KEY_UNKNOWN} no key needed"
+                if not s["needs_key"]:  # no key to set: whether its server answers is what the Models page found
+                    reach = shared_watch().known(s["base_url"]) if s["base_url"] else None
+                    if reach is None:
+                        mark = f"{KEY_UNKNOWN} no key needed"
+                    else:
+                        mark = f"{KEY_SET} answering" if reach.reachable else f"{KEY_MISSING} not reachable"
                 elif s["is_set"]:
                     mark = f"{KEY_SET} key set"
                 else:

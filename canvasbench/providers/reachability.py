@@ -76,6 +76,11 @@ class ReachWatch:
                 ).start()
         return known
 
+    def known(self, base_url: str) -> Reach | None:
+        """The latest result without starting a probe (a sidebar on every page must not probe)."""
+        with self._lock:
+            return self._known.get(base_url)
+
     def pending(self, base_url: str) -> bool:
         """Whether a probe of this URL is running now."""
         with self._lock:
