@@ -131,6 +131,23 @@ def redact(text: str, extra_env_vars: Iterable[str] = ()) -> str:
     return pattern.sub(MASK, text) if pattern is not None and text else text
 
 
+def redact_url(url: str) -> str:
+    """A URL fit to show in a message: its credentials and query values as ***, and any configured key masked."""
+    from urllib.parse import urlsplit, urlunsplit  # here: only messages about a URL need it
+
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:  # not a URL we can take apart: mask what we can
+        return redact(url)
+    netloc = (f"{MASK}@" if parts.username or parts.password else "") + (f"[{host}]" if ":" in host else host)
+    netloc += f":{port}" if port is not None else ""
+    # A key may sit in the query (`?key=...`) under any name, and need not be a configured one.
+    query = "&".join(f"{pair.partition('=')[0]}={MASK}" if "=" in pair else pair for pair in parts.query.split("&"))
+    return redact(urlunsplit((parts.scheme, netloc, parts.path, query if parts.query else "", "")))
+
+
 def redactor() -> Callable[[str], str]:
     """`redact` bound to the keys configured now: for masking many texts in a row (an export's cells)."""
     pattern = _current().pattern

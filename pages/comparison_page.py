@@ -8,6 +8,7 @@ import streamlit as st
 
 from canvasbench.errors import CanvasBenchError
 from canvasbench.present import formatting
+from canvasbench.present.outcome import left_no_page
 from canvasbench.run.comparisons import sample_labels
 from canvasbench.store import reads
 from ui import actions, code_viewer, data, lanes, state, text, views
@@ -216,6 +217,7 @@ def _run(run_id: str) -> None:
         width="stretch",
     )
     view = _view_switch()
+    said = False  # whether the preview already said what happened to the run
     if view == "code":
         views.code_view(run, height=FULL_HEIGHT)
     elif view == "response":
@@ -223,9 +225,11 @@ def _run(run_id: str) -> None:
     elif view == "reasoning":
         views.text_view(views.reasoning_of(run), height=FULL_HEIGHT, empty="This model returned no reasoning text.")
     else:
-        views.preview(run, height=FULL_HEIGHT)
-    views.verdict_badge(run.get("check"))
-    views.warnings(run)
+        said = views.preview(run, height=FULL_HEIGHT)
+    if not left_no_page(run):  # without a page there was nothing to check
+        views.verdict_badge(run.get("check"))
+    if not said:
+        views.warnings(run)
     views.metrics_card(run)
     views.downloads(run)
 

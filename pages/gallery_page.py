@@ -8,7 +8,7 @@ from functools import partial
 import streamlit as st
 
 from canvasbench.present import formatting
-from canvasbench.status import RUN_STATUSES
+from canvasbench.status import STATES
 from canvasbench.store import reads
 from ui import data, state, tiles
 
@@ -72,7 +72,7 @@ def _filters() -> reads.GalleryFilter:
     with c2:
         model = pick("Model", options["model_ids"], placeholder="All models", key=state.GALLERY_MODEL)
     with c3:
-        status = pick("Status", RUN_STATUSES, placeholder="Any status", key=state.GALLERY_STATUS)
+        status = pick("Status", STATES, placeholder="Any status", key=state.GALLERY_STATUS)
     text = c4.text_input(
         "Search", placeholder="title, prompt text, model…", key=state.GALLERY_TEXT, on_change=_first_page
     )

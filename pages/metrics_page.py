@@ -19,7 +19,7 @@ from ui import charts, data, state
 from ui.colours import colour
 
 TABLE_COLUMNS = (
-    "created_at", "title", "category", "model_id", "status",
+    "created_at", "title", "category", "model_id", "state",
     *RUN_METRICS,
     "cost_per_1k_lines", "finish_reason", "truncated", "render_verdict",
 )
@@ -52,7 +52,7 @@ def _filters() -> reads.RunFilter:
 
 
 def _summary(frame: pd.DataFrame) -> None:
-    done = frame["status"].eq("done").sum()
+    done = frame["state"].eq("done").sum()
     cost = frame["cost_usd"].dropna()
     unknown = int(frame["cost_usd"].isna().sum())
     speed = frame["tokens_per_s"].dropna()
@@ -113,7 +113,7 @@ def _table(frame: pd.DataFrame) -> None:
             "title": st.column_config.TextColumn("Prompt", width="medium"),
             "category": st.column_config.TextColumn("Category"),
             "model_id": st.column_config.TextColumn("Model", width="medium"),
-            "status": st.column_config.TextColumn("Status"),
+            "state": st.column_config.TextColumn("Status"),
             "lines": st.column_config.ProgressColumn("Lines", format="%d", min_value=0, max_value=max(top_lines, 1)),
             "code_lines": st.column_config.NumberColumn("Code lines", format="%d"),
             "ttft_s": st.column_config.NumberColumn("TTFT", format="%.2f s"),

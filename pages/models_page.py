@@ -12,8 +12,11 @@ from canvasbench.measure.pricing import SHIPPED_PRICES_PATH, Price, find_price, 
 from canvasbench.paths import endpoints_path, user_prices_path
 from canvasbench.present import formatting
 from canvasbench.providers.catalogue import known_models
-from ui import actions, frame, state
-from ui.format import KEY_MISSING, KEY_SET, md
+from canvasbench.providers.reachability import shared_watch
+from canvasbench.redact import redact_url
+from canvasbench.status import run_state
+from ui import actions, frame, state, views
+from ui.format import KEY_MISSING, KEY_SET, KEY_UNKNOWN, md
 from ui.text import literal
 
 
@@ -29,10 +32,39 @@ def _prices() -> tuple[dict[str, Price], dict[str, Price], str | None]:
 def _key_text(status: dict[str, Any]) -> str:
     names = " or ".join(status["env_vars"])
     if not status["needs_key"]:
-        return f"{KEY_SET} no key needed" + (f" (optional: `{names}`)" if names else "")
+        return _server_text(status.get("base_url")) + (f" (key optional: `{names}`)" if names else "")
     if status["is_set"]:
         return f"{KEY_SET} key set (`{names}`)"
     return f"{KEY_MISSING} no key — set `{names}` in the environment or `.streamlit/secrets.toml`, then restart"
+
+
+def _server_text(base_url: str | None) -> str:
+    """A keyless endpoint: no key to set, so say whether its server answers (probed off this script run)."""
+    if not base_url:
+        return f"{KEY_UNKNOWN} no key needed; not checked"
+    reach = shared_watch().get(base_url)
+    if reach is None:
+        return f"{KEY_UNKNOWN} no key needed; checking {md(redact_url(base_url))} …"
+    if reach.reachable:
+        return f"{KEY_SET} no key needed; a server answers at {md(reach.url)}"
+    return (
+        f"{KEY_MISSING} no key needed, but not reachable at {md(reach.url)} ({md(reach.reason)}): start the "
+        "server, or set its `base_url` in the endpoints file below"
+    )
+
+
+def _key_cell(status: dict[str, Any]) -> None:
+    """The key column, redrawn each second while its server is being probed, so the page never waits for it."""
+    url = status.get("base_url")
+    if status["needs_key"] or not url:
+        st.markdown(_key_text(status))
+        return
+    shared_watch().get(url)  # start the probe before the first draw
+
+    def draw() -> None:
+        st.markdown(_key_text(status))
+
+    views.polling(lambda: shared_watch().pending(url), draw)
 
 
 def _run_check(provider: str, model_id: str) -> None:
@@ -61,7 +93,9 @@ def _show_check(result: dict[str, Any]) -> None:
         )
         st.success(f"{who} answered “{md(result['answer'] or '(empty)')}”{timing}.", icon=":material/check_circle:")
     else:
-        st.error(f"{who} did not answer ({md(result['status'])}): {md(result['error'] or 'no details')}")
+        status, error = result["status"], result["error"]
+        said = status if status == "not sent" else run_state(status, None, error)  # the one word for its state
+        st.error(f"{who} did not answer ({md(said)}): {md(error or 'no details')}")
 
 
 def _providers(prices: dict[str, Price]) -> None:
@@ -74,7 +108,8 @@ def _providers(prices: dict[str, Price]) -> None:
         with st.container(border=True):
             name, keys, pick, check = st.columns([2, 5, 3.5, 1], vertical_alignment="center")
             name.markdown(f"**{md(provider)}**")
-            keys.markdown(_key_text(status))
+            with keys:
+                _key_cell(status)
             if models:
                 # The cheapest catalogued model: a connectivity check should cost next to nothing.
                 def out_price(mid: str) -> float:

@@ -145,18 +145,17 @@ def _estimate(model_ids: list[str], text: str, repeat: int) -> None:
                 "prompt tokens ≈": guess.input_tokens,
                 "typical output tokens": guess.output_tokens,
                 "output from": "your past runs" if guess.output_from_history else "a default guess",
-                "cost ≈": formatting.cost(guess.cost_usd * repeat) if guess.cost_usd is not None else "unknown price",
+                "cost ≈": formatting.cost(guess.cost_usd * repeat if guess.cost_usd is not None else None),
             }
         )
         if guess.warning:
             warnings.append(guess.warning)
     for warning in warnings:
         st.warning(md(warning), icon=":material/warning:")
-    total = [data.estimate(m, text).cost_usd for m in dict.fromkeys(model_ids)]
-    known = [c for c in total if c is not None]
-    label = f"Estimated cost: about {formatting.cost(sum(known) * repeat)}" + (
-        " (some prices unknown)" if len(known) < len(total) else ""
-    )
+    costs = {m: data.estimate(m, text).cost_usd for m in dict.fromkeys(model_ids)}
+    # Model ids are escaped: the label is markdown, and an id is typed text.
+    total = formatting.cost_total({m: c * repeat if c is not None else None for m, c in costs.items()}, name=md)
+    label = f"Estimated cost: {total}"
     with st.expander(label, icon=":material/payments:"):
         st.dataframe(rows, hide_index=True, width="stretch")
         st.caption(

@@ -87,8 +87,17 @@ def _figures(version: str, _frame: pd.DataFrame) -> dict[str, dict[str, Any] | N
         unknown = len(frame) - len(priced)
         out["cost"] = _figure(
             [
-                go.Bar(x=[_esc(m) for m in per.index], y=per["per_run"], name="per run (mean)"),
-                go.Bar(x=[_esc(m) for m in per.index], y=per["per_1k"], name="per 1,000 lines"),
+                # Hover text in the one cost format ($0.012 beside $0.0044), not the chart's own rounding.
+                go.Bar(
+                    x=[_esc(m) for m in per.index], y=per["per_run"], name="per run (mean)",
+                    customdata=[formatting.cost(v) for v in per["per_run"]],
+                    hovertemplate="%{x}: %{customdata} per run<extra></extra>",
+                ),
+                go.Bar(
+                    x=[_esc(m) for m in per.index], y=per["per_1k"], name="per 1,000 lines",
+                    customdata=[formatting.cost(v) for v in per["per_1k"]],
+                    hovertemplate="%{x}: %{customdata} per 1,000 lines<extra></extra>",
+                ),
             ],
             "Cost per run and per 1,000 lines" + (f" ({unknown} runs with unknown price left out)" if unknown else ""),
             barmode="group",

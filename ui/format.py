@@ -11,6 +11,7 @@ from typing import Any
 from canvasbench.present.outcome import RunState, describe_run
 from canvasbench.status import Verdict
 
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")  # one line, no backtick inside: it cannot end early or run on
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&])")
 
 # Streamlit's own icon font and badges: they render the same everywhere (no system emoji font needed).
@@ -23,12 +24,16 @@ VERDICT_BADGES: dict[str, str] = {
 }
 KEY_SET = ":green[:material/check_circle:]"
 KEY_MISSING = ":gray[:material/radio_button_unchecked:]"
+KEY_UNKNOWN = ":gray[:material/help:]"  # no key needed, and whether its server runs is not known here
 
 
 def md(text: object) -> str:
     """Escape text for Streamlit markdown so names, prompts and errors show literally (no links, images, HTML)."""
     value = "" if text is None else str(text)
-    value = _MD_SPECIAL.sub(r"\\\1", value)
+    # A `code` span stays one: inside it markdown shows everything literally, and escaping it would show the
+    # backticks themselves ("run \\`canvasbench models\\`"). Everything around it is escaped.
+    parts = _CODE_SPAN.split(value)
+    value = "".join(f"`{part}`" if i % 2 else _MD_SPECIAL.sub(r"\\\1", part) for i, part in enumerate(parts))
     # Newlines would start new markdown blocks; keep them as visible line breaks instead.
     return value.replace("\r\n", "\n").replace("\n", "  \n")
 

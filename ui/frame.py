@@ -11,11 +11,12 @@ from canvasbench.errors import CanvasBenchError
 from canvasbench.present import formatting
 from canvasbench.providers.builtins import environment_variables
 from canvasbench.providers.endpoints import BUILTIN_ENDPOINTS
+from canvasbench.providers.reachability import shared_watch
 from canvasbench.sandbox.document import PreviewNetwork
 from canvasbench.sandbox.preview_server import PreviewServer, preview_server
 from canvasbench.store import RunStore, reads
 from ui import data
-from ui.format import KEY_MISSING, KEY_SET, md
+from ui.format import KEY_MISSING, KEY_SET, KEY_UNKNOWN, md
 from ui.text import literal
 
 # Key and base-URL variables the dashboard may take from .streamlit/secrets.toml (environment wins): the
@@ -60,7 +61,13 @@ def key_statuses() -> list[dict[str, Any]]:
     for name in names:
         status = key_status(name)
         out.append(
-            {"provider": name, "env_vars": status.env_vars, "needs_key": status.needs_key, "is_set": status.is_set}
+            {
+                "provider": name,
+                "env_vars": status.env_vars,
+                "needs_key": status.needs_key,
+                "is_set": status.is_set,
+                "base_url": status.base_url,
+            }
         )
     return out
 
@@ -78,8 +85,12 @@ def sidebar(store: RunStore, *, show_runs: bool = True) -> None:
             st.caption("Providers")
             lines = []
             for s in statuses:
-                if not s["needs_key"]:
-                    mark = f"{KEY_SET} no key needed"
+                if not s["needs_key"]:  # no key to set: whether its server answers is what the Models page found
+                    reach = shared_watch().known(s["base_url"]) if s["base_url"] else None
+                    if reach is None:
+                        mark = f"{KEY_UNKNOWN} no key needed"
+                    else:
+                        mark = f"{KEY_SET} answering" if reach.reachable else f"{KEY_MISSING} not reachable"
                 elif s["is_set"]:
                     mark = f"{KEY_SET} key set"
                 else:

@@ -66,5 +66,5 @@ def lane(run: dict[str, Any], *, on_cancel: Callable[[str], None] | None, height
                 )
             return
         full = data.full_run(run["id"], run.get("updated_at")) or run
-        views.preview(full, height=height)
-        views.warnings(full)
+        if not views.preview(full, height=height):  # a run that failed without an answer: said once, there
+            views.warnings(full)

@@ -98,6 +98,8 @@ def tile_html(
     )
     state = describe_run(run)
     verdict = run.get("render_verdict")
+    if verdict == Verdict.NOT_CHECKED and not state.ok:
+        verdict = None  # a run that failed says what happened, not that its (missing) page went unchecked
     badges = [_badge(verdict, _VERDICT_TONES.get(verdict, "gray")) if verdict else _badge(state.label, state.tone)]
     if winner is not None and winner["run_id"] == run["id"]:
         by = "by votes" if winner["source"] == "votes" else "by the AI judge"
@@ -105,7 +107,7 @@ def tile_html(
     if verdict and not state.ok:
         badges.append(_badge(state.label, state.tone))
     lines = f"{formatting.count(run['lines'])} lines" if run.get("lines") is not None else ""
-    facts = [lines, formatting.duration(run.get("latency_s"))]
+    facts = [state.headline or lines, formatting.duration(run.get("latency_s"))]
     facts_text = " · ".join(f for f in facts if f and f != "–")
     label = clipped_html(
         name,

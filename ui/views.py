@@ -10,7 +10,7 @@ import streamlit as st
 
 from canvasbench.measure.reasoning import inband_reasoning
 from canvasbench.present import formatting
-from canvasbench.present.outcome import describe_run
+from canvasbench.present.outcome import describe_run, left_no_page
 from canvasbench.sandbox.document import sandbox_document
 from canvasbench.status import ACTIVE_STATUSES as ACTIVE
 from canvasbench.status import Verdict
@@ -41,10 +41,11 @@ def grid(items: Sequence[Any], render: Callable[[Any], None], *, columns: int | 
                 render(item)
 
 
-def preview(run: dict[str, Any], *, height: int | None = None) -> None:
+def preview(run: dict[str, Any], *, height: int | None = None) -> bool:
     """The artifact running in the nested sandbox, scaled whole to the width, or why there is nothing to show.
 
     `height` is kept for callers; a preview's height follows the artifact's viewport and the column's width.
+    Returns whether it said the run's own message (a run that failed without any answer), so it is not said twice.
     """
     code, kind = run.get("artifact") or "", run.get("artifact_kind") or "none"
     if kind in _EXT and code.strip():
@@ -58,8 +59,17 @@ def preview(run: dict[str, Any], *, height: int | None = None) -> None:
         st.iframe(document, height="content")
     elif run.get("status") in ACTIVE:
         st.info("Still generating: the preview appears when the run finishes.")
-    else:
+    elif (run.get("response") or "").strip():
         st.info("No HTML or SVG artifact was found in this response; see the raw response.")
+    elif not (outcome := describe_run(run)).ok:
+        # Nothing came back: what happened (the provider's error, its HTTP status) is the headline here.
+        st.error(md(outcome.message or outcome.label), icon=f":material/{outcome.icon}:")
+        if outcome.detail:
+            st.caption(md(one_line(outcome.detail, 300)))
+        return True
+    else:
+        st.info("The model sent back an empty answer.")
+    return False
 
 
 def code_view(run: dict[str, Any], *, height: int) -> None:
@@ -221,6 +231,7 @@ def run_column(
             on_click=open_full,
             args=(run["id"],),
         )
+        said = False  # whether the preview already said what happened to the run
         if view == "code":
             code_view(run, height=height)
         elif view == "response":
@@ -228,9 +239,11 @@ def run_column(
         elif view == "reasoning":
             text_view(reasoning_of(run), height=height, empty="This model returned no reasoning text.")
         else:
-            preview(run, height=height)
-        verdict_badge(run.get("check"))
-        warnings(run)
+            said = preview(run, height=height)
+        if not left_no_page(run):  # without a page there was nothing to check
+            verdict_badge(run.get("check"))
+        if not said:
+            warnings(run)
         metrics_card(run)
         downloads(run)
 

@@ -65,7 +65,7 @@ COMMANDS: dict[str, Command] = {
     ),
     "delete": Command(
         "delete_cmd", "delete_command",
-        "Delete comparisons (ids as shown by `run` or in the dashboard) with their runs and render checks.",
+        "Delete comparisons (ids as shown by 'run' or in the dashboard) with their runs and render checks.",
     ),
     "export": Command(
         "export_cmd", "export_command",

@@ -59,7 +59,7 @@ def check_command(
     if unknown:
         raise UsageFailure(
             f"Unknown run id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
-            "List runs with `canvasbench inspect`."
+            "List runs with 'canvasbench inspect'."
         )
     if all_unchecked:
         ids += [rid for rid in unchecked_run_ids(store) if rid not in ids]
@@ -72,12 +72,12 @@ def check_command(
     if browser is None or not Path(browser).exists():
         raise click.ClickException(
             f"Chromium was not found{f' at {browser}' if browser else ''}: install it "
-            "(`sudo apt-get install chromium`) or set CANVASBENCH_CHROMIUM to its path."
+            "('sudo apt-get install chromium') or set CANVASBENCH_CHROMIUM to its path."
         )
     if load_mirror().empty and not as_json:
         click.echo(
             "Note: the offline library mirror is not built; CDN libraries will be blocked. "
-            "Run `canvasbench mirror build`.",
+            "Run 'canvasbench mirror build'.",
             err=True,
         )
 
@@ -93,7 +93,7 @@ def check_command(
         # Ctrl-C: checks still running end as `not checked` (never `crashed`) and are saved as such,
         # so `check --all-unchecked` does them again; the summary says what was finished.
         pool.interrupt()
-        click.echo("\nInterrupted: unfinished checks are saved as `not checked`.", err=True)
+        click.echo("\nInterrupted: unfinished checks are saved as 'not checked'.", err=True)
         deadline = time.monotonic() + 1.0
         for rid, future in futures[len(results) :]:
             try:
@@ -112,7 +112,7 @@ def check_command(
 
 
 INTERRUPTED = (
-    "The check was interrupted (Ctrl-C) before it finished; `canvasbench check --all-unchecked` does it again."
+    "The check was interrupted (Ctrl-C) before it finished; 'canvasbench check --all-unchecked' does it again."
 )
 
 
@@ -160,4 +160,4 @@ def mirror_status() -> None:
         spec = f"{name}@{version}"
         click.echo(f"{'ok     ' if spec in have else 'missing'}  {spec}")
     if mirror.empty:
-        click.echo(f"The mirror at {mirror.root} is not built: run `canvasbench mirror build`.")
+        click.echo(f"The mirror at {mirror.root} is not built: run 'canvasbench mirror build'.")

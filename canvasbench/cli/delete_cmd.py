@@ -14,7 +14,7 @@ from canvasbench.run.comparisons import delete_comparison
 @db_option
 @clean_errors
 def delete_command(comparison_ids: tuple[str, ...], yes: bool, db: str | None) -> None:
-    """Delete comparisons (ids as shown by `run` or in the dashboard) with their runs and render checks."""
+    """Delete comparisons (ids as shown by 'run' or in the dashboard) with their runs and render checks."""
     store = open_store(db)
     for comparison_id in dict.fromkeys(comparison_ids):
         if not yes and not click.confirm(

@@ -176,7 +176,7 @@ def _finish_checks(checks: RenderCheckPool | None, *, interrupted: bool) -> bool
             checks.shutdown(wait=True)
             return False
         except KeyboardInterrupt:
-            click.echo("\nInterrupted: unfinished render checks are saved as `not checked`.", err=True)
+            click.echo("\nInterrupted: unfinished render checks are saved as 'not checked'.", err=True)
     checks.interrupt()
     return True
 

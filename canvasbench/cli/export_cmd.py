@@ -104,7 +104,7 @@ def export_command(
     if damage:
         click.echo(
             f"Warning: database {store.path} is damaged ({damage}): the export holds what could be read and "
-            f"may be incomplete. Rescue the rest with `sqlite3 {store.path} .recover`.",
+            f"may be incomplete. Rescue the rest with 'sqlite3 {store.path} .recover'.",
             err=True,
         )
         sys.exit(1)

@@ -44,7 +44,7 @@ def judge_command(
     ids = list(dict.fromkeys(comparison_ids))
     unknown = [cid for cid in ids if reads.get_comparison(store, cid) is None]
     if unknown:
-        raise UsageFailure(f"Unknown comparison id(s): {', '.join(unknown)}. List them with `canvasbench export`.")
+        raise UsageFailure(f"Unknown comparison id(s): {', '.join(unknown)}. List them with 'canvasbench export'.")
     if all_unjudged:
         ids += [cid for cid in unjudged_comparisons(store, judge_model, pairwise=pairwise) if cid not in ids]
     elif not ids:

@@ -23,7 +23,7 @@ def _date(value: str | None, flag: str) -> str | None:
 @click.command("leaderboard")
 @click.option("--by", type=click.Choice(("human", "judge")), default="human", show_default=True,
               help="Rank by human arena votes or by the AI judge's verdicts.")
-@click.option("--category", default=None, help="Only comparisons of this category (see `canvasbench prompts`).")
+@click.option("--category", default=None, help="Only comparisons of this category (see 'canvasbench prompts').")
 @click.option("--since", default=None, metavar="YYYY-MM-DD", help="Only votes/judgments from this day on.")
 @click.option("--until", default=None, metavar="YYYY-MM-DD", help="Only votes/judgments up to this day.")
 @click.option("--judge-model", default=None, metavar="ID", help="Only this judge's verdicts (default: every judge).")
@@ -69,7 +69,7 @@ def leaderboard_command(
         }, indent=2))
         return
     if not board.rows:
-        source = "arena votes (dashboard page Arena)" if by == "human" else "judgments (`canvasbench judge`)"
+        source = "arena votes (dashboard page Arena)" if by == "human" else "judgments ('canvasbench judge')"
         click.echo(f"No {source} yet{' in category ' + category if category else ''}: nothing to rank.")
     else:
         head = ["#", "model", "rating", "95% CI", "votes" if by == "human" else "verdicts",

@@ -19,7 +19,7 @@ from canvasbench.run.prompt_suite import get_prompt, load_suite, suite_categorie
     "prompt_id",
     default=None,
     metavar="ID",
-    help="Print this prompt's text alone (pipe it to a file, or pass the id to `run --prompt-id`).",
+    help="Print this prompt's text alone (pipe it to a file, or pass the id to 'run --prompt-id').",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of prompts, or one object with --id.")
 @clean_errors
@@ -46,7 +46,7 @@ def prompts_command(category: str | None, prompt_id: str | None, as_json: bool) 
     rows = [[p.id, p.category, p.kind, p.title] for p in suite]
     click.echo(formatting.table(["id", "category", "kind", "title"], rows))
     click.echo(
-        f"\n{len(suite)} prompt(s). Print one with `canvasbench prompts --id ID`; "
-        f"run one with `canvasbench run --prompt-id ID --model PROVIDER:MODEL`.",
+        f"\n{len(suite)} prompt(s). Print one with 'canvasbench prompts --id ID'; "
+        f"run one with 'canvasbench run --prompt-id ID --model PROVIDER:MODEL'.",
         err=True,
     )

@@ -14,10 +14,11 @@ import click
 from canvasbench.cli.common import clean_errors, db_option
 from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
 from canvasbench.errors import UsageError
+from canvasbench.present.outcome import left_no_page
 from canvasbench.providers.base import THINKING_LEVELS
 from canvasbench.redact import prompt_key_warning
 from canvasbench.run.prompt_suite import custom_prompt, get_prompt, load_suite
-from canvasbench.status import Status, Verdict
+from canvasbench.status import State, Verdict, run_state
 
 JSON_RUN_FIELDS = (
     "run_id",
@@ -42,7 +43,9 @@ EXIT_HELP = (
 
 def json_run(row: dict[str, Any]) -> dict[str, Any]:
     """A stored run as the `--json` output describes it."""
-    values = {**row, "run_id": row["id"], "model": row["model_id"]}
+    state = run_state(row.get("status"), row.get("finish_reason"), row.get("error"), row.get("truncated"))
+    # `status` is the state word the summary, the dashboard and the exports show (a cut run is "cut").
+    values = {**row, "run_id": row["id"], "model": row["model_id"], "status": state.value}
     return {name: values.get(name) for name in JSON_RUN_FIELDS}
 
 
@@ -51,7 +54,7 @@ def _prompt_from_options(text: str | None, file: Path | None, prompt_id: str | N
     given = [name for name, value in sources if value is not None]
     if not given:
         raise UsageError(
-            "Give the prompt: --prompt TEXT, --prompt-file PATH or --prompt-id ID (see `canvasbench prompts`)."
+            "Give the prompt: --prompt TEXT, --prompt-file PATH or --prompt-id ID (see 'canvasbench prompts')."
         )
     if len(given) > 1:
         raise UsageError(f"Give only one of --prompt, --prompt-file and --prompt-id (got {' and '.join(given)}).")
@@ -71,6 +74,8 @@ def _echo_evidence(rows: Sequence[dict[str, Any]], checks: dict[str, dict[str, A
     """One line per checked run (or per run that did not render cleanly): the verdict and its evidence."""
     for row in rows:
         check = checks.get(row["id"])
+        if only_problems and left_no_page(row):
+            continue  # no page to check: the summary already said what happened to the run
         if check and not (only_problems and check["verdict"] == Verdict.RENDERS):
             label = f"{row['prompt_id']} × {row['model_id']}" if only_problems else row["model_id"]
             click.echo(f"{label}: {check['verdict']} - {check['evidence']}")
@@ -119,7 +124,7 @@ thinking_option = click.option(
 @click.command("run", epilog=EXIT_HELP)
 @click.option("--prompt", "prompt_text", metavar="TEXT", help="The prompt text.")
 @click.option("--prompt-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the prompt from a file.")
-@click.option("--prompt-id", metavar="ID", help="A prompt of the suite (see `canvasbench prompts`).")
+@click.option("--prompt-id", metavar="ID", help="A prompt of the suite (see 'canvasbench prompts').")
 @model_option
 @click.option("--repeat", type=int, default=1, show_default=True, help="Run each model N times (samples).")
 @max_tokens_option
@@ -279,7 +284,7 @@ def sweep_command(
     elif rows:
         click.echo(summary_table(rows, prompt_column=True, verdicts=_verdict_column(outcome.verdicts)))
         _echo_evidence(rows, outcome.verdicts or {}, only_problems=True)
-        done = sum(r["status"] == Status.DONE for r in rows)
+        done = sum(json_run(r)["status"] == State.DONE for r in rows)  # "done" as the table above says it
         where = "NOT all saved" if outcome.problems else f"saved in {outcome.store_path}"
         click.echo(f"\n{done}/{len(rows)} runs done in {len(outcome.comparisons)} comparisons, {where}")
     outcome.finish()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from canvasbench.present import formatting
-from canvasbench.present.outcome import StallWatch, describe_run
+from canvasbench.present.outcome import StallWatch, describe_run, left_no_page
 from canvasbench.status import FINAL_STATUSES, Status, Verdict
 
 # Plain (non-TTY) output repeats the whole block this often; status changes print at once.
@@ -114,7 +114,9 @@ def summary_table(
             formatting.cost(r.get("cost_usd")),
         ]
         if verdicts is not None:
-            cells.insert(2, verdicts.get(r["id"], Verdict.NOT_CHECKED))
+            # A run that failed without leaving a page has no verdict to give: its line below says what happened.
+            no_page = not describe_run(r).ok and left_no_page(r)
+            cells.insert(2, formatting.MISSING if no_page else verdicts.get(r["id"], Verdict.NOT_CHECKED))
         if prompt_column:
             cells.insert(0, r.get("prompt_id") or "")
         body.append(cells)
@@ -144,8 +146,9 @@ class SweepBar:
         """Show how many of the sweep's runs are finished, running and queued."""
         counts: dict[str, int] = {}
         for r in rows:
-            counts[r["status"]] = counts.get(r["status"], 0) + 1
-        finished = sum(n for s, n in counts.items() if s in FINAL_STATUSES)
+            label = describe_run(r).label
+            counts[label] = counts.get(label, 0) + 1
+        finished = sum(r["status"] in FINAL_STATUSES for r in rows)
         elapsed = time.monotonic() - self.started
         if self.tty:
             width = 30
@@ -159,8 +162,9 @@ class SweepBar:
             for r in rows:
                 if r["status"] in FINAL_STATUSES and r["id"] not in self._seen:
                     self._seen.add(r["id"])
+                    label = describe_run(r).label
                     self.stream.write(
-                        f"[{len(self._seen)}/{self.total}] {r.get('prompt_id')} × {r['model_id']}: {r['status']}"
+                        f"[{len(self._seen)}/{self.total}] {r.get('prompt_id')} × {r['model_id']}: {label}"
                         f" ({formatting.duration(r.get('latency_s'))}, {formatting.count(r.get('lines'))} lines)\n"
                     )
         self.stream.flush()

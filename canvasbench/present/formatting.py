@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import math
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -22,16 +23,35 @@ def _nan(value: object) -> bool:
 
 
 def cost(value: float | None, *, unknown: str = "unknown") -> str:
-    """A cost in dollars: cents as usual, four digits under a cent, `<$0.0001` for a real but tiny charge."""
+    """A cost in dollars, one format everywhere: cents from $1, two significant digits below, `<$0.0001` if tiny."""
     if value is None or _nan(value):  # no price known
         return unknown
     if value == 0:
         return "$0.00"
     if value < 0.0001:
         return "<$0.0001"  # a real charge must never read as $0.0000
-    if value < 0.01:
-        return f"${value:.4f}"
-    return f"${value:,.2f}"
+    rounded = float(f"{value:.2g}")
+    if rounded >= 1:
+        return f"${value:,.2f}"
+    # Two significant digits, at least two decimals: $0.012 beside $0.0044, never $0.01 beside $0.0044.
+    return f"${rounded:.{max(2, 1 - math.floor(math.log10(rounded)))}f}"
+
+
+def cost_total(costs: Mapping[str, float | None], *, name: Callable[[str], str] = str) -> str:
+    """The sum of some models' costs, honest about unknown prices: the known part is a floor, never "about $0.00".
+
+    `name` shows a model id (a page escapes it for markdown).
+    """
+    missing = [model for model, value in costs.items() if value is None or _nan(value)]
+    known = sum(float(value) for model, value in costs.items() if model not in missing and value is not None)
+    if not costs:
+        return "nothing to estimate"
+    names = ", ".join(name(model) for model in missing)
+    if len(missing) == len(costs):
+        return f"unknown (no price for {names})"
+    if missing:
+        return f"at least {cost(known)}; no price for {names}"
+    return f"about {cost(known)}"
 
 
 def per_million(value: float | None, *, unknown: str = MISSING) -> str:

@@ -16,32 +16,53 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from canvasbench.status import Status
+from canvasbench.status import CUT_MARK, HTTP_MARK, IN_STREAM_MARK, STALL_MARK, State, Status, run_state
 
 Tone = Literal["green", "blue", "orange", "red", "gray", "violet"]
 
 # A running stream with no new data for this long reads as stalled (generate() gives up after its idle timeout).
 STALL_AFTER_S = 20.0
 
-_CUT = "connection lost mid-stream"
-_IN_STREAM = "in-stream provider error"
-_STALLED = re.compile(r"stalled: no (?:data|response) for ([0-9.]+) s")
-_CAUSE = re.compile(r"mid-stream \((.+)\)")  # the transport's own words, e.g. "RemoteProtocolError: peer closed"
-_MODEL_PREFIX = re.compile(r"^[\w.-]+:[^\s:]+: ")
+# The transport's own words (e.g. "RemoteProtocolError: peer closed") and the URL the stream came from.
+_CAUSE = re.compile(r"mid-stream \((.+)\)(?: at (\S+?))?\.?$")
+# Our `provider:model: ` (or `provider:model (HTTP 500): `) prefix; a model id may hold colons (`qwen3:8b`).
+_MODEL_PREFIX = re.compile(r"^[\w.-]+:\S+?(?: \(HTTP \d{3}\))?: ")
+_SAID = re.compile(r"The provider said: (.+)$")
+_GAVE_UP = re.compile(r"\s*\(gave up after \d+ attempts?\)")
+HEADLINE_CHARS = 90  # a tile's line, a lane's badge: the start of what the provider said
+
+# Per state: the key pages and tests test against, the badge colour and its Material Symbols icon.
+_LOOK: dict[State, tuple[str, Tone, str]] = {
+    State.QUEUED: ("queued", "gray", "schedule"),
+    State.RUNNING: ("running", "blue", "progress_activity"),
+    State.STALLED: ("stalled", "orange", "hourglass_empty"),
+    State.DONE: ("done", "green", "check_circle"),
+    State.OUTPUT_LIMIT: ("output_limit", "orange", "content_cut"),
+    State.CODE_CUT_OFF: ("unfinished_code", "orange", "content_cut"),
+    State.INCOMPLETE: ("incomplete", "orange", "warning"),
+    State.CUT: ("cut", "red", "link_off"),
+    State.PROVIDER_ERROR: ("provider_error", "red", "error"),
+    State.BLOCKED: ("safety", "red", "block"),
+    State.REFUSED: ("refused", "red", "block"),
+    State.FAILED: ("failed", "red", "error"),
+    State.CANCELLED: ("cancelled", "gray", "stop_circle"),
+    State.INTERRUPTED: ("interrupted", "orange", "warning"),
+}
 
 
 @dataclass(frozen=True)
 class RunState:
-    """One run's state for people: a short badge label, its colour and icon, and one sentence (or none)."""
+    """One run's state for people: its one word (`label`), colour and icon, one sentence, and a short headline."""
 
     key: str  # queued running stalled done cancelled interrupted cut provider_error failed refused safety
     # output_limit incomplete unfinished_code
-    label: str
+    label: State
     tone: Tone
     icon: str  # a Material Symbols name
     message: str | None = None
     detail: str | None = None  # the raw error, for a details view; never repeats `message`
     active: bool = False  # still queued or streaming (a `stalled` state is active only while its run streams)
+    headline: str | None = None  # what happened in a few words, for a tile or a one-line list (provider errors)
 
     @property
     def ok(self) -> bool:
@@ -66,9 +87,22 @@ def _error_text(error: str | None) -> str:
 def _provider_detail(error: str) -> str:
     """What the provider said inside an in-stream error."""
     text = _error_text(error)
-    if _IN_STREAM in text:
-        text = text.split(_IN_STREAM, 1)[1].lstrip(": ").strip()
+    if IN_STREAM_MARK in text:
+        text = text.split(IN_STREAM_MARK, 1)[1].lstrip(": ").strip()
     return text.rstrip(".") or "unknown error"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= HEADLINE_CHARS else text[: HEADLINE_CHARS - 1].rstrip() + "…"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _state(state: State, message: str | None = None, **extra: Any) -> RunState:
+    key, tone, icon = _LOOK[state]
+    return RunState(key, state, tone, icon, message, **extra)
 
 
 def describe(
@@ -80,120 +114,77 @@ def describe(
     raw_finish_reason: str | None = None,
 ) -> RunState:
     """The one state of a run, from its stored columns (and, while it streams, seconds without new data)."""
-    status = status or "unknown"
+    quiet = stalled_s is not None and stalled_s >= STALL_AFTER_S
+    state = run_state(status, finish_reason, error, truncated, stalled=quiet)
     err = _error_text(error)
     raw = f" ({raw_finish_reason})" if raw_finish_reason and raw_finish_reason.lower() != finish_reason else ""
-    if status == Status.QUEUED:
-        return RunState("queued", "queued", "gray", "schedule", active=True)
-    if status == Status.RUNNING:
-        if stalled_s is not None and stalled_s >= STALL_AFTER_S:
-            return RunState(
-                "stalled",
-                "stalled",
-                "orange",
-                "hourglass_empty",
-                f"No data for {_seconds(stalled_s)}: the provider has gone quiet; waiting, the text so far is kept.",
-                active=True,
-            )
-        return RunState("running", "running", "blue", "progress_activity", active=True)
-    if status == Status.CANCELLED:
+    if state in (State.QUEUED, State.RUNNING):
+        return _state(state, active=True)
+    if state == State.STALLED and status == Status.RUNNING:
+        waited = _seconds(stalled_s or 0.0)
+        message = f"No data for {waited}: the provider has gone quiet; waiting, the text so far is kept."
+        return _state(state, message, active=True)
+    if state == State.STALLED:
+        stall = STALL_MARK.search(err)
+        waited = _seconds(float(stall.group(1))) if stall else "too long"
         return RunState(
-            "cancelled", "cancelled", "gray", "stop_circle", "Cancelled by you; the output until then is kept."
+            "stalled",
+            state,
+            "red",
+            "hourglass_empty",
+            f"No data for {waited}: gave up waiting; the output until then is kept.",
         )
-    if status == Status.INTERRUPTED:
-        return RunState(
-            "interrupted",
-            "interrupted",
-            "orange",
-            "warning",
-            "The process running it stopped before it finished; the output until then is kept.",
+    if state == State.CANCELLED:
+        return _state(state, "Cancelled by you; the output until then is kept.")
+    if state == State.INTERRUPTED:
+        return _state(state, "The process running it stopped before it finished; the output until then is kept.")
+    if state == State.CUT:
+        cause = _CAUSE.search(err) if CUT_MARK in err else None
+        detail = (cause.group(1) + (f" at {cause.group(2)}" if cause.group(2) else "")) if cause else None
+        return _state(state, "The connection was cut mid-stream; the output until then is kept.", detail=detail)
+    if state == State.PROVIDER_ERROR:
+        return _provider_error(error or "", err, raw)
+    if state == State.BLOCKED:
+        return _state(state, f"The provider stopped the answer for safety{raw}; what arrived is kept.")
+    if state == State.REFUSED:
+        return _state(state, f"The model refused to answer{raw}.")
+    if state == State.INCOMPLETE:
+        return _state(
+            state,
+            _sentence(err) if err else "The stream ended early without a finish reason; the output until then is kept.",
         )
-    if status == Status.FAILED:
-        if _CUT in err:
-            cause = _CAUSE.search(err)
-            return RunState(
-                "cut",
-                "cut",
-                "red",
-                "link_off",
-                "The connection was cut mid-stream; the output until then is kept.",
-                cause.group(1) if cause else None,
-            )
-        stall = _STALLED.search(err)
-        if stall:
-            waited = _seconds(float(stall.group(1)))
-            return RunState(
-                "stalled",
-                "stalled",
-                "red",
-                "hourglass_empty",
-                f"No data for {waited}: gave up waiting; the output until then is kept.",
-            )
-        if _IN_STREAM in err:
-            return RunState(
-                "provider_error",
-                "provider error",
-                "red",
-                "error",
-                f"The provider reported an error mid-stream: {_provider_detail(err)}. The output until then is kept.",
-            )
-        if finish_reason == "safety":
-            return _safety(raw)
-        if finish_reason == "refusal":
-            return _refused(raw)
-        if err.startswith("the provider ended the answer with reason"):
-            return RunState(
-                "provider_error",
-                "provider error",
-                "red",
-                "error",
-                f"The provider ended the answer with an error{raw or ''}; the output until then is kept.",
-            )
-        message = (err[:1].upper() + err[1:]) if err else "Failed without an error message."
-        return RunState("failed", "failed", "red", "error", message)
-    if status == Status.INCOMPLETE:
-        if err:
-            return RunState("incomplete", "incomplete", "orange", "warning", err[:1].upper() + err[1:])
-        return RunState(
-            "incomplete",
-            "incomplete",
-            "orange",
-            "warning",
-            "The stream ended early without a finish reason; the output until then is kept.",
+    if state == State.OUTPUT_LIMIT:
+        return _state(state, "The model hit its output limit: the answer, and its code, are cut off.")
+    if state == State.CODE_CUT_OFF:
+        return _state(
+            state, "The model said it was done, but its code ends unfinished (a block or page is never closed)."
         )
-    if status == Status.DONE:
-        if finish_reason == "safety":
-            return _safety(raw)
-        if finish_reason == "refusal":
-            return _refused(raw)
-        if finish_reason == "length":
-            return RunState(
-                "output_limit",
-                "output limit",
-                "orange",
-                "content_cut",
-                "The model hit its output limit: the answer, and its code, are cut off.",
-            )
-        if truncated:
-            return RunState(
-                "unfinished_code",
-                "code cut off",
-                "orange",
-                "content_cut",
-                "The model said it was done, but its code ends unfinished (a block or page is never closed).",
-            )
-        return RunState("done", "done", "green", "check_circle")
-    return RunState(status, status, "gray", "help", err or None)
+    if state == State.DONE:
+        return _state(state)
+    if status not in (Status.FAILED, None):  # a status this version does not know: say what is stored
+        return _state(state, f"Stored as '{status}', which this version of CanvasBench does not know. {_sentence(err)}")
+    return _state(state, _sentence(err) if err else "Failed without an error message.")
 
 
-def _safety(raw: str) -> RunState:
-    return RunState(
-        "safety", "blocked", "red", "block", f"The provider stopped the answer for safety{raw}; what arrived is kept."
+def _provider_error(error: str, err: str, raw: str) -> RunState:
+    """The provider answered with an error: its HTTP status and its own words lead, in the message and headline."""
+    http = HTTP_MARK.search(" ".join(error.split()))
+    code = f"HTTP {http.group(1)}" if http else ""
+    if IN_STREAM_MARK in err:
+        said_text = _provider_detail(err)
+        where = f" ({code})" if code else ""
+        return _state(
+            State.PROVIDER_ERROR,
+            f"The provider reported an error mid-stream{where}: {said_text}. The output until then is kept.",
+            headline=_clip(f"{code}: {said_text}" if code else said_text),
+        )
+    if code:
+        said = _SAID.search(err)
+        words = _GAVE_UP.sub("", said.group(1) if said else err).rstrip(".")
+        return _state(State.PROVIDER_ERROR, f"The provider answered {code}: {err}", headline=_clip(f"{code}: {words}"))
+    return _state(
+        State.PROVIDER_ERROR, f"The provider ended the answer with an error{raw}; the output until then is kept."
     )
-
-
-def _refused(raw: str) -> RunState:
-    return RunState("refused", "refused", "red", "block", f"The model refused to answer{raw}.")
 
 
 def describe_run(run: dict[str, Any], *, stalled_s: float | None = None) -> RunState:
@@ -206,6 +197,15 @@ def describe_run(run: dict[str, Any], *, stalled_s: float | None = None) -> RunS
         stalled_s,
         run.get("raw_finish_reason"),
     )
+
+
+def left_no_page(run: dict[str, Any]) -> bool:
+    """A finished run without an HTML or SVG page: nothing a render check could open, so no verdict to show."""
+    if run.get("status") in (Status.QUEUED, Status.RUNNING):
+        return False
+    if "artifact" in run:
+        return not (run["artifact"] or "").strip()
+    return run.get("artifact_kind") not in ("html", "svg")  # list rows carry the kind, not the text
 
 
 def _epoch(iso: str | None) -> float | None:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Mapping
 
 from canvasbench.errors import ProviderError
-from canvasbench.redact import redact
+from canvasbench.redact import redact, redact_url
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 _DETAIL_LIMIT = 300
@@ -52,7 +52,7 @@ def http_error(
     elif status == 404:
         message = (
             f"model id '{model}' is unknown to provider '{provider}' (404): check the spelling, or run "
-            f"`canvasbench models` for known ids.{said}"
+            f"'canvasbench models' for known ids.{said}"
         )
     elif status == 429:
         message = f"rate limit or quota exceeded: wait and retry, or run fewer at once.{said}"
@@ -78,11 +78,31 @@ def connection_error(
 ) -> ProviderError:
     """A transport failure: could not connect (before the stream) or connection lost (during it)."""
     cause = _short(str(exc), key_env_vars) or type(exc).__name__
+    url = tried_url(exc)
+    at = f" at {url}" if url else ""
     if started:
-        message = f"connection lost mid-stream ({type(exc).__name__}: {cause}); the text received so far is kept."
+        message = f"connection lost mid-stream ({type(exc).__name__}: {cause}){at}; the text received so far is kept."
     else:
-        message = f"could not reach the provider ({type(exc).__name__}: {cause}): check the network and base URL."
+        message = (
+            f"could not reach the provider{at} ({type(exc).__name__}: {cause}): check the network and base URL."
+        )
     return ProviderError(scrub(message, key_env_vars), provider=provider, model=model, retryable=True)
+
+
+def tried_url(exc: BaseException) -> str | None:
+    """The URL a failed request went to (credentials and query values masked), from the SDK's or httpx's error."""
+    seen: BaseException | None = exc
+    for _ in range(4):  # the error, then what it wraps: SDKs wrap the transport's error
+        if seen is None:
+            break
+        try:
+            url = getattr(getattr(seen, "request", None), "url", None)
+        except RuntimeError:  # httpx: an error raised before its request was attached
+            url = None
+        if url is not None:
+            return redact_url(str(url))
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def stream_error(

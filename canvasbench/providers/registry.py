@@ -37,6 +37,7 @@ class KeyStatus:
     env_vars: tuple[str, ...]
     needs_key: bool
     is_set: bool
+    base_url: str | None = None  # an endpoint's server (what a reachability probe of a keyless one tries)
 
 
 @dataclass
@@ -46,6 +47,7 @@ class _Entry:
     needs_key: bool
     instance: Provider | None = None
     from_endpoints: bool = False
+    base_url: str | None = None
 
 
 _registry: dict[str, _Entry] = {}
@@ -129,6 +131,7 @@ def _sync_endpoints() -> None:
 
         register_provider(name, factory, key_env_vars=endpoint.key_env_vars, needs_key=endpoint.needs_key)
         _registry[name].from_endpoints = True
+        _registry[name].base_url = endpoint.base_url
     _endpoints_stamp = (path, mtime)
 
 
@@ -191,7 +194,7 @@ def key_status(provider: str) -> KeyStatus:
     """Which variables hold the provider's key and whether one is set."""
     entry = _entry(provider)
     is_set = any(os.environ.get(v, "").strip() for v in entry.key_env_vars)
-    return KeyStatus(provider, entry.key_env_vars, entry.needs_key, is_set)
+    return KeyStatus(provider, entry.key_env_vars, entry.needs_key, is_set, entry.base_url)
 
 
 def ensure_ready(model_id: str) -> None:

@@ -213,7 +213,7 @@ class RenderEngine:
             executable = self.chromium or chromium_path()
             if not executable or not Path(executable).exists():
                 raise RenderUnavailable(
-                    "Chromium was not found: install it (`sudo apt-get install chromium`) or set "
+                    "Chromium was not found: install it ('sudo apt-get install chromium') or set "
                     "CANVASBENCH_CHROMIUM to its path."
                 )
             try:

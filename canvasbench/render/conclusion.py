@@ -149,7 +149,7 @@ def conclude(
         )
     )
     if blocked and mirror.empty:
-        evidence += " The offline library mirror is not built: run `canvasbench mirror build`."
+        evidence += " The offline library mirror is not built: run 'canvasbench mirror build'."
     shots: list[bytes | None] = [look.shot for look in looks] + [None] * (3 - len(looks))
     if frozen is not None and len(looks) < 3:
         shots[len(looks)] = frozen.shot  # the moment it stopped responding, as it was then

@@ -9,7 +9,7 @@ from canvasbench.errors import UsageError
 from canvasbench.measure.extract import extract_artifact
 from canvasbench.render.check import CheckLimits, RenderEngine, check_artifact
 from canvasbench.render.verdict import NOT_CHECKED, RenderCheck, not_checked
-from canvasbench.status import ACTIVE_STATUSES
+from canvasbench.status import ACTIVE_STATUSES, State, run_state
 from canvasbench.store import RunStore, reads, writes
 
 
@@ -27,6 +27,15 @@ def save_check(store: RunStore, run_id: str, check: RenderCheck) -> None:
     writes.save_render_check(store, check.as_row(run_id), keep_other_verdict=check.verdict == NOT_CHECKED)
 
 
+def _no_page_reason(run: dict[str, Any]) -> str:
+    """Why there is nothing to open: what happened to a run that got no answer, else that its answer had no page."""
+    state = run_state(run.get("status"), run.get("finish_reason"), run.get("error"), run.get("truncated"))
+    if state != State.DONE and not (run.get("response") or "").strip():
+        said = " ".join((run.get("error") or "no error was recorded").split())
+        return f"No page to open: the run ended as '{state}' before any answer came ({said})."
+    return "The run produced no HTML or SVG artifact to open."
+
+
 def check_run(
     store: RunStore,
     run_id: str,
@@ -38,12 +47,12 @@ def check_run(
     """Check one run's artifact and save the result; a run still generating is not checked or saved."""
     run = reads.get_run(store, run_id)
     if run is None:
-        raise UsageError(f"No run with id '{run_id}': see `canvasbench inspect` for run ids.")
+        raise UsageError(f"No run with id '{run_id}': see 'canvasbench inspect' for run ids.")
     if run["status"] in ACTIVE_STATUSES:
         return not_checked("The run is still generating; it is checked when it has finished.")
     code, kind = _artifact_of(run)
     if kind not in ("html", "svg") or not code.strip():
-        check = not_checked("The run produced no HTML or SVG artifact to open.")
+        check = not_checked(_no_page_reason(run))
     else:
         check = check_artifact(code, kind, mirror=mirror, limits=limits, engine=engine)
     save_check(store, run_id, check)

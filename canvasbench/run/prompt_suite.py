@@ -70,7 +70,7 @@ def get_prompt(prompt_id: str) -> SuitePrompt:
     close = difflib.get_close_matches(prompt_id, known, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise UsageError(
-        f"Unknown prompt id '{prompt_id}'.{hint} Known ids: {', '.join(known)} (see `canvasbench prompts`)."
+        f"Unknown prompt id '{prompt_id}'.{hint} Known ids: {', '.join(known)} (see 'canvasbench prompts')."
     )
 
 

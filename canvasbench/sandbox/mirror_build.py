@@ -41,13 +41,13 @@ def _pack(npm: str, dest: Path, name: str, spec: str, timeout: float) -> Path:
                 if _cancelled.is_set() or time.monotonic() > deadline:
                     proc.kill()
                     proc.wait()
-                    raise MirrorError(f"`npm pack {name}@{spec}` was stopped after {timeout:.0f} s or by Ctrl-C.")
+                    raise MirrorError(f"'npm pack {name}@{spec}' was stopped after {timeout:.0f} s or by Ctrl-C.")
                 time.sleep(0.05)
             stdout, stderr = proc.communicate()
         tarballs = list(work.glob("*.tgz"))
         if proc.returncode != 0 or not tarballs:
             detail = (stderr or stdout).strip().splitlines()[-1:] or ["no tarball"]
-            raise MirrorError(f"`npm pack {name}@{spec}` failed: {detail[0]}")
+            raise MirrorError(f"'npm pack {name}@{spec}' failed: {detail[0]}")
         with tarfile.open(tarballs[0]) as tar:
             tar.extractall(work / "x", filter="data")
         unpacked = work / "x" / "package"
@@ -111,8 +111,8 @@ def build_mirror(
         return dest
     if npm is None:
         raise MirrorError(
-            "`npm` is not on PATH: install Node.js and npm (e.g. `sudo apt-get install nodejs npm`), "
-            "then run `canvasbench mirror build` again."
+            "'npm' is not on PATH: install Node.js and npm (e.g. 'sudo apt-get install nodejs npm'), "
+            "then run 'canvasbench mirror build' again."
         )
     try:
         dest.mkdir(parents=True, exist_ok=True)

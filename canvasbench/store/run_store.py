@@ -38,7 +38,7 @@ def damaged_message(path: os.PathLike[str] | str, reason: str) -> str:
     """What a database with damaged pages says, whoever finds them (SQLite, or the check before writing)."""
     return (
         f"Database {path} is damaged ({reason}): restore a backup, or rescue what is left with "
-        f"`sqlite3 {path} .recover`, and point --db or CANVASBENCH_DB at the result."
+        f"'sqlite3 {path} .recover', and point --db or CANVASBENCH_DB at the result."
     )
 
 

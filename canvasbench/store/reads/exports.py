@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from canvasbench.store.reads.owners import ERROR, FINISH_REASON, STATUS
+from canvasbench.store.reads.owners import ERROR, FINISH_REASON, STATE
 from canvasbench.store.reads.sql import marks
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ SELECT
   c.title AS prompt_title,
   r.provider AS provider,
   r.model AS model,
-  {STATUS} AS status,
+  {STATE} AS status,
   {FINISH_REASON} AS finish_reason,
   {ERROR} AS error,
   r.input_tokens AS input_tokens,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from canvasbench.status import ACTIVE_STATUSES
 from canvasbench.store.reads.checks import latest_checks
-from canvasbench.store.reads.owners import ERROR, OWNER_GONE, STATUS
+from canvasbench.store.reads.owners import ERROR, OWNER_GONE, STATE, STATUS
 from canvasbench.store.reads.runs import get_comparison, runs_of
 from canvasbench.store.reads.sql import CHECK_COLS, RUN_COLS, conditions, marks
 
@@ -29,7 +29,7 @@ class GalleryFilter:
 
     category: str | None = None
     model_id: str | None = None
-    status: str | None = None
+    status: str | None = None  # a state word (status.State), or "active" for queued and running
     text: str = ""
 
 
@@ -40,7 +40,7 @@ class RunFilter:
     prompt_ids: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     model_ids: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()  # state words (status.State)
     since: str | None = None  # inclusive, e.g. "2026-11-01"
     until: str | None = None  # inclusive day, e.g. "2026-11-30"
 
@@ -108,10 +108,12 @@ def _gallery_where(flt: GalleryFilter) -> tuple[str, list[Any]]:
         ("c.category = ?", flt.category),
         ("c.id IN (SELECT comparison_id FROM runs WHERE model_id = ?)", flt.model_id),
     )
-    if flt.status:
-        statuses = list(ACTIVE_STATUSES) if flt.status in ("active", *ACTIVE_STATUSES) else [flt.status]
-        clauses.append(f"c.id IN (SELECT r.comparison_id FROM runs r WHERE {STATUS} IN ({marks(statuses)}))")
-        params.extend(statuses)
+    if flt.status in ("active", *ACTIVE_STATUSES):
+        clauses.append(f"c.id IN (SELECT r.comparison_id FROM runs r WHERE {STATUS} IN ({marks(ACTIVE_STATUSES)}))")
+        params.extend(ACTIVE_STATUSES)
+    elif flt.status:
+        clauses.append(f"c.id IN (SELECT r.comparison_id FROM runs r WHERE {STATE} = ?)")
+        params.append(flt.status)
     if flt.text.strip():
         pattern = _like(flt.text.strip())
         clauses.append(
@@ -178,7 +180,7 @@ def gallery_page(
 
 
 def filter_options(store: RunStore) -> dict[str, list[Any]]:
-    """Values the filters offer: categories, model ids, prompts (id, title) and statuses present."""
+    """Values the filters offer: categories, model ids, prompts (id, title) and the states (words) present."""
     db = store.db
     return {
         "categories": [
@@ -188,7 +190,7 @@ def filter_options(store: RunStore) -> dict[str, list[Any]]:
         "prompts": [
             (r[0], r[1]) for r in db.execute("SELECT id, title FROM prompts ORDER BY title COLLATE NOCASE, id")
         ],
-        "statuses": [r[0] for r in db.execute(f"SELECT DISTINCT {STATUS} AS s FROM runs r ORDER BY s")],
+        "statuses": [r[0] for r in db.execute(f"SELECT DISTINCT {STATE} AS s FROM runs r ORDER BY s")],
     }
 
 
@@ -201,7 +203,7 @@ def runs_table(store: RunStore, flt: RunFilter | None = None, *, limit: int | No
         ("c.prompt_id", flt.prompt_ids),
         ("c.category", flt.categories),
         ("r.model_id", flt.model_ids),
-        (f"({STATUS})", flt.statuses),
+        (f"({STATE})", flt.statuses),
     ):
         if values:
             clauses.append(f"{column} IN ({marks(values)})")
@@ -214,7 +216,7 @@ def runs_table(store: RunStore, flt: RunFilter | None = None, *, limit: int | No
         params.append(flt.until + "\uffff")  # inclusive of the whole `until` day or instant
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     sql = (
-        f"SELECT {RUN_COLS}, c.prompt_id, c.title, c.category, {CHECK_COLS} "
+        f"SELECT {RUN_COLS}, {STATE} AS state, c.prompt_id, c.title, c.category, {CHECK_COLS} "
         "FROM runs r INDEXED BY runs_list_cover JOIN comparisons c ON c.id = r.comparison_id "
         f"LEFT JOIN render_checks k ON k.run_id = r.id{where} ORDER BY r.created_at DESC, r.comparison_id, r.position"
     )

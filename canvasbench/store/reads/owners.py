@@ -11,7 +11,7 @@ import sqlite3
 
 from canvasbench.liveness import worker_alive
 from canvasbench.private_files import find_recovery_file
-from canvasbench.status import ACTIVE_STATUSES, Status
+from canvasbench.status import ACTIVE_STATUSES, Status, run_state
 
 INTERRUPTED_ERROR = (
     "The process running this generation stopped before it finished; the output received until then is kept."
@@ -29,6 +29,9 @@ OWNER_GONE = (
 STATUS = f"CASE WHEN {OWNER_GONE} THEN '{Status.INTERRUPTED}' ELSE r.status END"
 FINISH_REASON = f"CASE WHEN {OWNER_GONE} THEN 'error' ELSE r.finish_reason END"
 ERROR = f"CASE WHEN {OWNER_GONE} THEN interrupted_error(r.id) ELSE r.error END"
+# The word a run is shown as (status.State), from the same function the pages and the CLI use: registered below,
+# so a filter or an export never words a state differently. An interrupted run is interrupted whatever its error.
+STATE = f"run_state({STATUS}, r.finish_reason, r.error, r.truncated)"
 # The select-list entry of each mapped column of `runs r`.
 LIVE = {
     "status": f"{STATUS} AS status",
@@ -50,6 +53,15 @@ def register(conn: sqlite3.Connection) -> None:
     # An exception in either would fail the whole read: a cell that is not a token is no live process.
     conn.create_function("owner_alive", 1, lambda token: int(isinstance(token, str) and worker_alive(token)))
     conn.create_function("interrupted_error", 1, _interrupted_error_cell)
+    conn.create_function("run_state", 4, _state_cell, deterministic=True)
+
+
+def _text(cell: object) -> str | None:
+    return cell if isinstance(cell, str) else None  # a cell of the wrong type says nothing
+
+
+def _state_cell(status: object, finish_reason: object, error: object, truncated: object) -> str:
+    return run_state(_text(status), _text(finish_reason), _text(error), bool(truncated)).value
 
 
 def _interrupted_error_cell(run_id: object) -> str:
