@@ -8,10 +8,10 @@ import streamlit as st
 # reaches st.navigation, Streamlit 1.67 treats `pages/*.py` as old-style pages: a deep link to a path equal
 # to a file name would run that page without this frame, and any other deep link shows "Page not found".
 # So (1) page files end in `_page` and every page sets its url_path (the default page answers at /);
-# (2) this file is also the server: `streamlit run app.py` finds `app` (an st.App, below) and serves it, and
-# its start-up (`ui/startup.py`) runs this script once before the server takes its first request, however it
-# was started (`streamlit run app.py`, `python dev.py dashboard`, `uvicorn app:app`); (3) /gallery, the path
-# people type, is a hidden page forwarding to / (below).
+# (2) a plain script gets no start-up hook, so this file is also the server: it defines `app`, an st.App
+# (below), which `streamlit run app.py` finds and serves (as `uvicorn app:app` would), and whose start-up
+# (`ui/startup.py`) runs this script once before the server takes its first request: no warm-up is needed,
+# however the server was started; (3) /gallery, the path people type, is a hidden page forwarding to / (below).
 GALLERY = "pages/gallery_page.py"
 
 
