@@ -160,9 +160,10 @@ _OUTER_SCRIPT = """<script>(function () {
   function scale() {  // in full screen the stylesheet sets no transform: nothing here changes meanwhile
     if (frame && fit && !document.fullscreenElement) frame.style.transform = "scale(" + (box.clientWidth / W) + ")";
   }
-  // Streamlit sizes a content-high frame by measuring this document, which is never shorter than the frame
-  // itself: after full screen (or in a narrower column) the frame would keep its larger height. So the box
-  // reports its own height whenever it or the frame changes, and full screen's size never reaches Streamlit.
+  // Streamlit sizes a content-high frame (st.iframe height="content") with a script it appends to this
+  // document, which measures the document: never shorter than the frame itself, so after full screen (or in
+  // a narrower column) the frame would keep its larger height. So the box reports its own height, in the
+  // message that script sends, whenever the box or the frame changes; full screen's size never reaches it.
   function report() {
     if (!fit || document.fullscreenElement || window.parent === window) return;
     var tall = Math.ceil(box.getBoundingClientRect().height);
