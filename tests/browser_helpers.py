@@ -139,8 +139,8 @@ class AppServer:
             stderr=subprocess.STDOUT,
         )
 
-    def wait_ready(self, timeout: float = 60) -> None:
-        """Block until /_stcore/health answers ok (the app primes itself first: no warm-up of ours)."""
+    def wait_ready(self, timeout: float = 180) -> None:
+        """Block until /_stcore/health answers ok (after the app's own start-up run: the wait allows for a slow one)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
