@@ -7,14 +7,11 @@ Only the standard library is used here, because this script runs before anything
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 import venv
 from pathlib import Path
 
@@ -90,44 +87,17 @@ def ensure_mirror(required: bool) -> None:
 
 
 def dashboard(extra: list[str]) -> None:
-    """Install what is missing, then serve the dashboard."""
+    """Install what is missing, then serve the dashboard (it runs app.py once itself before the first visitor)."""
     ensure_venv()
     ensure_chromium(required=False)
     ensure_mirror(required=False)
     say("starting the dashboard: open the URL below")
     server = subprocess.Popen([str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"), *extra], cwd=ROOT)
     try:
-        warm_up(server, port=_port(extra))
         sys.exit(server.wait())
     except KeyboardInterrupt:
         server.terminate()
         sys.exit(server.wait())
-
-
-def _port(extra: list[str]) -> int:
-    """The --server.port given to Streamlit, else its default."""
-    for i, arg in enumerate(extra):
-        if arg.startswith("--server.port="):
-            return int(arg.split("=", 1)[1])
-        if arg == "--server.port" and i + 1 < len(extra):
-            return int(extra[i + 1])
-    return 8501
-
-
-def warm_up(server: subprocess.Popen[bytes], *, port: int) -> None:
-    """Run the app script once as soon as the server is up (why: the note on `pages/` in app.py)."""
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        if server.poll() is not None:
-            return
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    with contextlib.suppress(OSError):
-        urllib.request.urlopen(f"{base}/_stcore/script-health-check", timeout=60).close()
 
 
 def test(extra: list[str]) -> None:

@@ -73,9 +73,6 @@ class FloorServer(AppServer):
             stdout=self._log, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
-    def _warm_up(self) -> None:
-        return None
-
 
 def load(browser: object, url: str, paint_text: str, usable: str) -> tuple[float, float]:
     """(paint s, usable s) of one cold load in a new context."""

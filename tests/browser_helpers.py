@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
@@ -133,8 +132,6 @@ class AppServer:
                 "false",
                 "--server.fileWatcherType",
                 "none",
-                "--server.scriptHealthCheckEnabled",
-                "true",
             ],
             cwd=ROOT,
             env=full_env,
@@ -142,8 +139,8 @@ class AppServer:
             stderr=subprocess.STDOUT,
         )
 
-    def wait_ready(self, timeout: float = 60) -> None:
-        """Block until /_stcore/health answers ok."""
+    def wait_ready(self, timeout: float = 180) -> None:
+        """Block until /_stcore/health answers ok (after the app's own start-up run: the wait allows for a slow one)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -151,16 +148,10 @@ class AppServer:
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
                     if resp.read().strip() == b"ok":
-                        self._warm_up()
                         return
             except OSError:
                 time.sleep(0.3)
         raise TimeoutError("streamlit did not become healthy")
-
-    def _warm_up(self) -> None:
-        # The start-up script run that app.py's note on `pages/` explains.
-        with contextlib.suppress(OSError):
-            urllib.request.urlopen(f"{self.url}/_stcore/script-health-check", timeout=60).close()
 
     def stop(self) -> None:
         """Terminate the server process we started."""

@@ -430,3 +430,33 @@ def test_full_screen_shows_the_artifact_alone_and_escape_returns(app: dict[str, 
     page.keyboard.press("Escape")
     frame.wait_for_function("() => !document.fullscreenElement")
     assert inner.evaluate("() => [innerWidth, innerHeight]") == [1280, 800]
+
+
+# The preview's element in the app page and its own box: the height the card gives it, and what it shows.
+_FRAME_HEIGHTS = """() => [...document.querySelectorAll('iframe[data-testid="stIFrame"]')].map(f => {
+    const box = f.contentDocument && f.contentDocument.getElementById('box');
+    return [f.getBoundingClientRect().height, box ? Math.ceil(box.getBoundingClientRect().height) : -1];
+})"""
+_SAME_HEIGHTS = f"want => JSON.stringify(({_FRAME_HEIGHTS})()) === JSON.stringify(want)"
+
+
+def test_leaving_full_screen_gives_the_preview_its_height_back(app: dict[str, Any], page: Any) -> None:
+    _open(page, app, "fit-3", "Corners 3")
+    frame = _wait_frames(page, 3)[0]
+    # A preview is exactly as tall as the artifact scaled to the column (1280×800 at the card's width).
+    page.wait_for_function(f"() => ({_FRAME_HEIGHTS})().every(([f, box]) => box > 0 && f === box)")
+    before = page.evaluate(_FRAME_HEIGHTS)
+    assert 150 < before[0][0] < 500, before
+    for leave in ("Escape", "the browser's own exit"):
+        frame.click(".fs")
+        frame.wait_for_function("() => document.fullscreenElement && document.fullscreenElement.id === 'box'")
+        assert page.evaluate("() => innerHeight") == 900
+        if leave == "Escape":
+            page.keyboard.press("Escape")
+        else:  # what the browser does on its own Esc or its "exit full screen" control
+            page.evaluate("() => document.exitFullscreen()")
+        frame.wait_for_function("() => !document.fullscreenElement")
+        try:  # the frame shrinks back to the height it had, with nothing left of full screen's 900 px
+            page.wait_for_function(_SAME_HEIGHTS, arg=before, timeout=30_000)
+        except sync_api.Error:
+            raise AssertionError(f"after {leave}: {page.evaluate(_FRAME_HEIGHTS)} != {before}") from None

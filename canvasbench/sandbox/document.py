@@ -157,16 +157,29 @@ _OUTER_STYLE = (
 _OUTER_SCRIPT = """<script>(function () {
   var KEY = GUARD_KEY, box = document.getElementById("box"), frame = box.querySelector("iframe");
   var W = +box.dataset.w, H = +box.dataset.h, fit = box.dataset.fit === "1";
-  function scale() {
-    if (!frame || !fit || document.fullscreenElement) { if (frame) frame.style.transform = ""; return; }
-    frame.style.transform = "scale(" + (box.clientWidth / W) + ")";
+  function scale() {  // in full screen the stylesheet sets no transform: nothing here changes meanwhile
+    if (frame && fit && !document.fullscreenElement) frame.style.transform = "scale(" + (box.clientWidth / W) + ")";
   }
-  if (fit) { new ResizeObserver(scale).observe(box); scale(); }
+  // Streamlit sizes a content-high frame (st.iframe height="content") with a script it appends to this
+  // document, which measures the document: never shorter than the frame itself, so after full screen (or in
+  // a narrower column) the frame would keep its larger height. So the box reports its own height, in the
+  // message that script sends, whenever the box or the frame changes; full screen's size never reaches it.
+  function report() {
+    if (!fit || document.fullscreenElement || window.parent === window) return;
+    var tall = Math.ceil(box.getBoundingClientRect().height);
+    var wide = Math.ceil(document.body.getBoundingClientRect().width);
+    if (tall > 0) window.parent.postMessage({type: "streamlit:iframe:setSize", width: wide, height: tall}, "*");
+  }
+  window.addEventListener("resize", function (e) {  // capturing: runs before Streamlit's own measure
+    if (document.fullscreenElement) e.stopImmediatePropagation();
+    else if (innerHeight !== Math.ceil(box.getBoundingClientRect().height)) report();
+  }, true);
+  if (fit) { new ResizeObserver(function () { scale(); report(); }).observe(box); scale(); }
   var button = box.querySelector(".fs");
   if (button) button.addEventListener("click", function () {
     box.requestFullscreen().catch(function (e) { button.title = "Full screen is not allowed here: " + e.message; });
   });
-  document.addEventListener("fullscreenchange", scale);
+  document.addEventListener("fullscreenchange", function () { scale(); report(); });
   // The browser leaves full screen on Esc itself; this covers browsers (headless ones) that leave it to the page.
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape" && document.fullscreenElement) document.exitFullscreen().catch(function () {});
