@@ -194,6 +194,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @model_option
 @click.option("--category", metavar="C", default=None, help="Only the suite's prompts of this category.")
 @click.option("--prompt-id", "prompt_ids", multiple=True, metavar="ID", help="Only these prompts; repeat for more.")
+@click.option("--repeat", type=int, default=1, show_default=True, help="Run each model N times on each prompt.")
 @click.option(
     "--shard", metavar="I/N", default=None, callback=lambda _c, _p, v: _shard(v),
     help="Run only the I-th of N equal parts of the prompts (on N machines; `canvasbench merge` joins them).",
@@ -216,6 +217,7 @@ def sweep_command(
     models: tuple[str, ...],
     category: str | None,
     prompt_ids: tuple[str, ...],
+    repeat: int,
     shard: tuple[int, int] | None,
     max_output_tokens: int | None,
     thinking: str,
@@ -241,6 +243,9 @@ def sweep_command(
             raise UsageError(f"No prompt of category '{category}' to run; the suite's categories: {', '.join(known)}.")
     if not prompts:
         raise UsageError("The prompt suite is empty: add prompts to gallery/ or pass --prompt-id.")
+    from canvasbench.run.comparisons import repeat_models
+
+    models = tuple(repeat_models(models, repeat))
     options = RunOptions(
         max_output_tokens=max_output_tokens, thinking=thinking, deadline_s=deadline_s  # type: ignore[arg-type]
     )
