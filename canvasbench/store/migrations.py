@@ -252,3 +252,17 @@ def m006_render_moments(db: Database) -> None:
     ):
         if name not in table.columns_dict:
             table.add_column(name, kind)
+
+
+@migrations()
+def m007_check_queue(db: Database) -> None:
+    """Render checks queued or under way, and which process holds each, so every process can show them."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS check_queue ("
+        " run_id TEXT PRIMARY KEY REFERENCES runs(id),"
+        " state TEXT NOT NULL,"  # queued / checking
+        " worker TEXT NOT NULL,"  # the process holding it (pid:start-time@host): a dead one's entry means nothing
+        " queued_at TEXT NOT NULL,"
+        " started_at TEXT"
+        ")"
+    )

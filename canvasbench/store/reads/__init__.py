@@ -20,6 +20,8 @@ from canvasbench.store.reads.arena import (
 )
 from canvasbench.store.reads.checks import (
     MOMENTS,
+    CheckProgress,
+    check_progress,
     latest_check,
     latest_checks,
     moments_of,
@@ -73,10 +75,12 @@ __all__ = [
     "MOMENTS",
     "VOTE_EXPORT_COLUMNS",
     "ArenaFilter",
+    "CheckProgress",
     "GalleryFilter",
     "GalleryPage",
     "RunFilter",
     "active_runs",
+    "check_progress",
     "comparison_detail",
     "data_version",
     "database_snapshot",
