@@ -94,9 +94,7 @@ CheckProgress = Literal["queued", "checking", "awaiting"]
 AWAIT_QUEUE_S = 30.0
 
 
-def check_progress(
-    store: RunStore, run_ids: Sequence[str], *, now: datetime | None = None
-) -> dict[str, CheckProgress]:
+def check_progress(store: RunStore, run_ids: Sequence[str], *, now: datetime | None = None) -> dict[str, CheckProgress]:
     """Runs whose render check is still to come, by id: `queued` or `checking` (held by a live process, this one
     or another), or `awaiting` (finished moments ago by a live process, check not queued yet). Settled runs are
     absent."""
