@@ -236,6 +236,9 @@ def _run(run_id: str) -> None:
         args=(run_id,),
         width="stretch",
     )
+    if run["status"] in views.ACTIVE:
+        _live_run(run_id, run["comparison_id"])
+        return
     view = _view_switch()
     if view == "code":
         views.code_view(run, height=FULL_HEIGHT)
@@ -249,6 +252,22 @@ def _run(run_id: str) -> None:
     views.warnings(run)
     views.metrics_card(run)
     views.downloads(run)
+
+
+def _live_run(run_id: str, comparison_id: str) -> None:
+    """One run still streaming, at full size: its live lane, until it ends and the page shows what it built."""
+    store = data.store()
+
+    @st.fragment(run_every=LIVE_EVERY_S)
+    def panel() -> None:
+        row = next((r for r in reads.live_runs(store, comparison_id) if r["id"] == run_id), None)
+        seen = lanes.state_of(row) if row is not None else None
+        if row is None or seen is None or not seen[0].active:
+            st.rerun()  # it ended (or went): draw the page again as a finished run
+            return
+        lanes.lane(row, on_cancel=actions.cancel_run, height=FULL_HEIGHT - 200, seen=seen)
+
+    panel()
 
 
 def _missing(message: str) -> None:
