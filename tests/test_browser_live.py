@@ -8,6 +8,7 @@ the machine's speed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,17 @@ def _shows(page: Any, text: str, count: int | None = None) -> None:
     )
 
 
+def _previews(page: Any) -> list[Any]:
+    """The two sandboxed artifact frames (children of the outer st.iframe documents), once both are there."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while True:
+        frames = [f for f in page.frames if f.parent_frame is not None and f.parent_frame.parent_frame is not None]
+        if len(frames) == 2 or time.monotonic() > deadline:
+            assert len(frames) == 2, "one preview per run"
+            return frames
+        page.wait_for_timeout(200)
+
+
 def _open(context: Any, url: str, ready: str) -> Any:
     page = context.new_page()
     page.goto(url)
@@ -133,6 +145,9 @@ def test_checks_arrive_on_an_open_comparison_and_gallery_without_a_reload(app: d
     _shows(gallery, "checking the render")
     _shows(gallery, "render check queued")
 
+    previews = _previews(comparison)
+    for frame in previews:
+        frame.evaluate("() => { window.__still_running = true; }")
     save_check(store, run_ids[0], RenderCheck(verdict="renders", evidence="It drew a bouncing ball."))
     _shows(comparison, "renders")
     _shows(comparison, "checking the render", 0)
@@ -144,6 +159,8 @@ def test_checks_arrive_on_an_open_comparison_and_gallery_without_a_reload(app: d
         _shows(page, "checking the render", 0)
         assert page.evaluate("() => window.__same_document === true"), "the page was reloaded"
     _shows(gallery, "renders")
+    # The previews played on while the verdicts arrived: nothing restarted them.
+    assert len(previews) == 2 and all(f.evaluate("() => window.__still_running === true") for f in previews)
 
 
 def test_the_live_header_never_counts_a_run_its_lane_shows_streaming(app: dict[str, Any], context: Any) -> None:

@@ -62,9 +62,9 @@ def test_the_pool_records_each_check_as_queued_then_checking_and_forgets_it_afte
     release = threading.Event()
 
     def on_checked(run_id: str, _check: RenderCheck) -> None:
-        seen[run_id] = dict(reads.check_progress(RunStore(db), [first, second]))
-        if run_id == first:
+        if run_id == first:  # held until the second is queued behind it: then both are read at one moment
             assert release.wait(60), "the test never released the first check"
+        seen[run_id] = dict(reads.check_progress(RunStore(db), [first, second]))
 
     pool = RenderCheckPool(db, workers=1, on_checked=on_checked)
     try:
