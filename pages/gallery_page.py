@@ -61,9 +61,7 @@ def _gallery() -> None:
         return
     st.caption(f"{formatting.count(result.total)} comparisons · page {page_no + 1} of {pages}")
     # Cards of comparisons still generating or being checked redraw themselves until all is settled.
-    checking.live_cards(
-        lambda: data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE).cards, tiles.card
-    )
+    checking.live_cards(lambda: data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE).cards, tiles.card)
     prev, mid, nxt = st.columns([1, 4, 1], vertical_alignment="center")
     prev.button(
         "Newer",

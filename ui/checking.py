@@ -40,10 +40,8 @@ def progress_badge(progress: str | None) -> str:
 
 def compact(check: dict[str, Any] | None, progress: str | None) -> str:
     """A lane's one line about its check: progress and the verdict so far (markdown, '' before any)."""
-    bits = [progress_badge(progress)] if progress_badge(progress) else []
-    if check:
-        bits.insert(0, verdict_label(check.get("verdict")))
-    return " ".join(bits)
+    bits = [verdict_label(check.get("verdict")) if check else "", progress_badge(progress)]
+    return " ".join(bit for bit in bits if bit)
 
 
 def live_check(run: dict[str, Any], progress: str | None) -> None:
