@@ -11,13 +11,14 @@ from canvasbench.present import formatting
 from canvasbench.present.outcome import left_no_page
 from canvasbench.run.comparisons import sample_labels
 from canvasbench.store import reads
-from ui import actions, code_viewer, data, lanes, state, text, views
+from ui import actions, checking, code_viewer, data, lanes, state, text, views
 from ui.format import md, run_badge
 from ui.text import md_iso
 
 GALLERY = "pages/gallery_page.py"
 PREVIEW_HEIGHT = 480
 LANE_HEIGHT = 360
+LIVE_EVERY_S = 1.0  # seconds between redraws of the live lanes
 _VIEW_KEY = "comparison.view"
 FULL_HEIGHT = 860
 
@@ -57,35 +58,49 @@ def _view_switch() -> str:
 
 
 def _live(comparison_id: str) -> None:
-    """Runs still streaming: a lane per model, each showing its preview the moment that model finishes."""
+    """Runs still streaming: a lane per model, each showing its preview the moment that model finishes.
+
+    The header and every lane come from one read, and the header is drawn after the lanes (in a box above them),
+    so it never counts a run as finished while its lane still says running. Once every run has ended the whole
+    page is drawn again as the finished comparison: the header never says "Generating" over finished runs.
+    """
     store = data.store()
 
-    def is_active() -> bool:
-        return any(r["status"] in views.ACTIVE for r in reads.live_runs(store, comparison_id, tail_chars=1))
-
-    def body() -> None:
+    @st.fragment(run_every=LIVE_EVERY_S)
+    def panel() -> None:
         runs = reads.live_runs(store, comparison_id)
+        seen = {run["id"]: lanes.state_of(run) for run in runs}
+        if not any(state.active for state, _stalled in seen.values()):
+            st.rerun()  # the last run ended: the page becomes the finished comparison (and stops polling)
+        ids = [run["id"] for run in runs]
+        checks, progress = reads.latest_checks(store, ids), reads.check_progress(store, ids)
         labels = sample_labels(runs)
-        finished = sum(r["status"] not in views.ACTIVE for r in runs)
-        head, button = st.columns([5, 1], vertical_alignment="center")
-        head.markdown(f"**Generating** · {finished} of {len(runs)} finished")
-        if finished < len(runs):
-            button.button(
-                "Cancel all",
-                key=f"cancel-all-{comparison_id}",
-                icon=":material/stop_circle:",
-                on_click=actions.cancel_comparison,
-                args=(comparison_id,),
-                width="stretch",
+        header, body = st.container(), st.container()
+        with body:
+            views.grid(
+                runs,
+                lambda run: lanes.lane(
+                    run,
+                    on_cancel=actions.cancel_run,
+                    height=LANE_HEIGHT,
+                    sample=labels.get(run["id"], ""),
+                    seen=seen[run["id"]],
+                    check=checking.compact(checks.get(run["id"]), progress.get(run["id"])),
+                ),
             )
-        views.grid(
-            runs,
-            lambda run: lanes.lane(
-                run, on_cancel=actions.cancel_run, height=LANE_HEIGHT, sample=labels.get(run["id"], "")
-            ),
+        finished = sum(not state.active for state, _stalled in seen.values())
+        head, button = header.columns([5, 1], vertical_alignment="center")
+        head.markdown(f"**Generating** · {finished} of {len(runs)} finished")
+        button.button(
+            "Cancel all",
+            key=f"cancel-all-{comparison_id}",
+            icon=":material/stop_circle:",
+            on_click=actions.cancel_comparison,
+            args=(comparison_id,),
+            width="stretch",
         )
 
-    views.polling(is_active, body)
+    panel()
 
 
 def _rerun(comparison_id: str) -> None:
@@ -156,10 +171,16 @@ def _comparison(comparison_id: str) -> None:
         code_viewer.comparison_code(runs)
         return
     labels = sample_labels(runs)
+    progress = checking.progress_of([run["id"] for run in runs])
     views.grid(
         runs,
         lambda run: views.run_column(
-            run, view=view, height=PREVIEW_HEIGHT, open_full=_open_run, sample=labels.get(run["id"], "")
+            run,
+            view=view,
+            height=PREVIEW_HEIGHT,
+            open_full=_open_run,
+            sample=labels.get(run["id"], ""),
+            verdict=lambda: checking.live_check(run, progress.get(run["id"])),
         ),
     )
 
@@ -216,6 +237,9 @@ def _run(run_id: str) -> None:
         args=(run_id,),
         width="stretch",
     )
+    if run["status"] in views.ACTIVE:
+        _live_run(run_id, run["comparison_id"])
+        return
     view = _view_switch()
     said = False  # whether the preview already said what happened to the run
     if view == "code":
@@ -227,11 +251,27 @@ def _run(run_id: str) -> None:
     else:
         said = views.preview(run, height=FULL_HEIGHT)
     if not left_no_page(run):  # without a page there was nothing to check
-        views.verdict_badge(run.get("check"))
+        checking.live_check(run, checking.progress_of([run_id]).get(run_id))
     if not said:
         views.warnings(run)
     views.metrics_card(run)
     views.downloads(run)
+
+
+def _live_run(run_id: str, comparison_id: str) -> None:
+    """One run still streaming, at full size: its live lane, until it ends and the page shows what it built."""
+    store = data.store()
+
+    @st.fragment(run_every=LIVE_EVERY_S)
+    def panel() -> None:
+        row = next((r for r in reads.live_runs(store, comparison_id) if r["id"] == run_id), None)
+        seen = lanes.state_of(row) if row is not None else None
+        if row is None or seen is None or not seen[0].active:
+            st.rerun()  # it ended (or went): draw the page again as a finished run
+            return
+        lanes.lane(row, on_cancel=actions.cancel_run, height=FULL_HEIGHT - 200, seen=seen)
+
+    panel()
 
 
 def _missing(message: str) -> None:

@@ -10,7 +10,7 @@ import streamlit as st
 from canvasbench.present import formatting
 from canvasbench.status import STATES
 from canvasbench.store import reads
-from ui import data, state, tiles
+from ui import checking, data, state, tiles
 
 PAGE_SIZE = 8
 
@@ -102,8 +102,10 @@ def _gallery() -> None:
             st.info("No comparison matches these filters. Clear a filter or search for something else.")
         return
     count_col.caption(f"{formatting.count(result.total)} comparisons · page {page_no + 1} of {pages}")
-    for comp in result.cards:
-        tiles.card(comp)
+    # Cards of comparisons still generating or being checked redraw themselves until all is settled.
+    checking.live_cards(
+        lambda: data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE, sort=sort).cards, tiles.card
+    )
     prev, mid, nxt = st.columns([1, 4, 1], vertical_alignment="center")
     prev.button(
         "Newer",

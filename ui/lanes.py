@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from canvasbench.present import formatting
-from canvasbench.present.outcome import StallWatch, describe_run
+from canvasbench.present.outcome import RunState, StallWatch, describe_run
 from ui import data, views
 from ui.format import md, state_badge
 from ui.text import clipped
@@ -44,10 +44,26 @@ def _stats(run: dict[str, Any], stalled_s: float | None) -> str:
     return " · ".join(bits)
 
 
-def lane(run: dict[str, Any], *, on_cancel: Callable[[str], None] | None, height: int, sample: str = "") -> None:
-    """One model's lane: the tail of its code while it streams, its preview the moment it has finished."""
+def state_of(run: dict[str, Any]) -> tuple[RunState, float | None]:
+    """A lane's state and seconds without new data, worked out once per read so its header can count the same."""
     stalled_s = stall_watch().stalled_s(run)
-    state = describe_run(run, stalled_s=stalled_s)
+    return describe_run(run, stalled_s=stalled_s), stalled_s
+
+
+def lane(
+    run: dict[str, Any],
+    *,
+    on_cancel: Callable[[str], None] | None,
+    height: int,
+    sample: str = "",
+    seen: tuple[RunState, float | None] | None = None,
+    check: str = "",
+) -> None:
+    """One model's lane: the tail of its code while it streams, its preview the moment it has finished.
+
+    `seen` is the run's `state_of` from the read the page's header counted; `check` its render check so far.
+    """
+    state, stalled_s = seen or state_of(run)
     with st.container(border=True):
         clipped(run["model_id"], strong=True, suffix=sample)
         st.markdown(f"{state_badge(state)} · {_stats(run, stalled_s)}")
@@ -65,6 +81,10 @@ def lane(run: dict[str, Any], *, on_cancel: Callable[[str], None] | None, height
                     icon=":material/stop_circle:",
                 )
             return
-        full = data.full_run(run["id"], run.get("updated_at")) or run
-        if not views.preview(full, height=height):  # a run that failed without an answer: said once, there
+        # The row as read with the header (a cached fuller copy must not bring back an older status).
+        full = {**(data.full_run(run["id"], run.get("updated_at")) or run), **run}
+        said = views.preview(full, height=height)
+        if check:
+            st.markdown(check)
+        if not said:  # a run that failed without an answer: said once, there
             views.warnings(full)

@@ -14,6 +14,7 @@ from canvasbench.providers.catalogue import model_info
 from canvasbench.run.comparisons import sample_labels
 from canvasbench.status import Verdict
 from ui import data, state
+from ui.checking import PROGRESS
 from ui.colours import colour
 from ui.text import clipped, clipped_html, md_iso
 
@@ -106,6 +107,9 @@ def tile_html(
         badges.insert(0, _badge(f"🏆 winner {by}", "orange"))
     if verdict and not state.ok:
         badges.append(_badge(state.label, state.tone))
+    if run.get("check_progress") in PROGRESS:  # queued or checking now, in any process (ui.checking)
+        label, tone, _icon = PROGRESS[run["check_progress"]]
+        badges.append(_badge(label, tone))
     lines = f"{formatting.count(run['lines'])} lines" if run.get("lines") is not None else ""
     facts = [state.headline or lines, formatting.duration(run.get("latency_s"))]
     facts_text = " · ".join(f for f in facts if f and f != "–")

@@ -205,9 +205,18 @@ def reasoning_of(run: dict[str, Any]) -> str:
 
 
 def run_column(
-    run: dict[str, Any], *, view: str, height: int, open_full: Callable[[str], None], sample: str = ""
+    run: dict[str, Any],
+    *,
+    view: str,
+    height: int,
+    open_full: Callable[[str], None],
+    sample: str = "",
+    verdict: Callable[[], None] | None = None,
 ) -> None:
-    """One model's column in a comparison: header, preview or code, warnings, metrics, downloads."""
+    """One model's column in a comparison: header, preview or code, verdict, warnings, metrics, downloads.
+
+    `verdict` draws the render check in place of the stored one (a page's live verdict: ui.checking).
+    """
     with st.container(border=True):
         head, b1, b2 = st.columns([6, 1, 1], vertical_alignment="center", gap="small")
         with head:
@@ -240,7 +249,9 @@ def run_column(
             text_view(reasoning_of(run), height=height, empty="This model returned no reasoning text.")
         else:
             said = preview(run, height=height)
-        if not left_no_page(run):  # without a page there was nothing to check
+        if verdict is not None:
+            verdict()
+        elif not left_no_page(run):  # without a page there was nothing to check
             verdict_badge(run.get("check"))
         if not said:
             warnings(run)

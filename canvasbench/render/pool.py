@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
+from canvasbench.errors import StoreError
+from canvasbench.liveness import worker_token
 from canvasbench.render.check import CheckLimits, RenderEngine
 from canvasbench.render.records import check_run
 from canvasbench.render.verdict import RenderCheck
 from canvasbench.sandbox.mirror_build import cancel_fetches
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, writes
 from canvasbench.store.per_database import PerDatabase
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ class RenderCheckPool:
         self._pending: dict[str, Future[RenderCheck]] = {}
         self._lock = threading.RLock()  # done-callbacks may run inside submit()
         self._interrupted = False
+        self._worker = worker_token()
 
     def submit(self, run_id: str) -> Future[RenderCheck]:
         """Queue a check of one run; returns its future (the same one if already queued)."""
@@ -54,6 +58,7 @@ class RenderCheckPool:
             future = self._pending.get(run_id)
             if future is not None and not future.done():
                 return future
+            self._note(writes.queue_check, run_id)  # before the worker can start it: queued, then checking
             future = self._executor.submit(self._check, run_id)
             self._pending[run_id] = future
             future.add_done_callback(partial(self._forget, run_id))
@@ -68,8 +73,16 @@ class RenderCheckPool:
             if self._pending.get(run_id) is future:
                 del self._pending[run_id]
 
+    def _note(self, write: Callable[[RunStore, str, str], None], run_id: str) -> None:
+        """Record where a check stands for every process's pages; a database that cannot take it stops no check."""
+        try:
+            write(self.store, run_id, self._worker)
+        except (StoreError, sqlite3.Error) as exc:  # a full disk; a run deleted meanwhile
+            log.warning("could not record the render check of run %s as queued or running: %s", run_id, exc)
+
     def _check(self, run_id: str) -> RenderCheck:
         try:
+            self._note(writes.start_check, run_id)
             check = check_run(self.store, run_id, limits=self.limits, engine=self.engine, mirror=self.mirror)
             if self.on_checked is not None:
                 self.on_checked(run_id, check)
@@ -78,6 +91,7 @@ class RenderCheckPool:
             log.exception("render check of run %s failed", run_id)
             raise
         finally:
+            self._note(writes.end_check, run_id)  # stored or not, it is no longer under way
             self.store.close()  # this worker's connection; reopened on the next check
 
     def pending(self) -> list[str]:

@@ -16,6 +16,8 @@ from canvasbench.store.run_store import RunStore, damaged_message, store_error
 # Parents before children, so every foreign key finds its row. A table a later schema adds is merged after
 # these, row by row where its key is new (see _plain_tables).
 _ORDER = ("prompts", "comparisons", "runs", "run_chunks", "render_checks", "votes", "judgments", "checklists")
+# What only means something to the processes and jobs of the machine that wrote it: never merged.
+_LOCAL = {"check_queue", "batch_jobs"}
 # Rows that change after they are written: the copy written later wins (a run that finished, a newer check).
 _NEWER_WINS = {"runs": "updated_at", "render_checks": "checked_at"}
 # Rows that hang off a run: only merged when their run is in this database (an active run is left out).
@@ -171,7 +173,7 @@ def _plain_tables(conn: sqlite3.Connection) -> tuple[str, ...]:
         "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
         "AND name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY name"
     ).fetchall()
-    return tuple(r[0] for r in rows if r[0] not in _ORDER)
+    return tuple(r[0] for r in rows if r[0] not in _ORDER and r[0] not in _LOCAL)
 
 
 def _columns(conn: sqlite3.Connection, other: str, table: str) -> list[str]:

@@ -283,7 +283,7 @@ def m009_comparison_sweeps(db: Database) -> None:
 
 
 @migrations()
-def m011_batch_jobs(db: Database) -> None:
+def m010_batch_jobs(db: Database) -> None:
     """Jobs on the providers' batch engines, and the runs waiting in them (queued, owned by the job, not a process)."""
     _table(db, "batch_jobs").create(
         {
@@ -311,3 +311,17 @@ def m011_batch_jobs(db: Database) -> None:
     if "batch_id" not in table.columns_dict:
         table.add_column("batch_id", str)  # batch_jobs.id; the run's custom id in the job is its own id
     db.execute("CREATE INDEX IF NOT EXISTS runs_batch ON runs (batch_id) WHERE batch_id IS NOT NULL")
+
+
+@migrations()
+def m011_check_queue(db: Database) -> None:
+    """Render checks queued or under way, and which process holds each, so every process can show them."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS check_queue ("
+        " run_id TEXT PRIMARY KEY REFERENCES runs(id),"
+        " state TEXT NOT NULL,"  # queued / checking
+        " worker TEXT NOT NULL,"  # the process holding it (pid:start-time@host): a dead one's entry means nothing
+        " queued_at TEXT NOT NULL,"
+        " started_at TEXT"
+        ")"
+    )

@@ -123,9 +123,10 @@ def delete_comparison(store: RunStore, comparison_id: str) -> int:
             raise UsageError(
                 f"Comparison {comparison_id} still has {active} run(s) streaming: cancel them first, then delete."
             )
-        db.execute(
-            "DELETE FROM render_checks WHERE run_id IN (SELECT id FROM runs WHERE comparison_id = ?)", [comparison_id]
-        )
+        for table in ("render_checks", "check_queue"):
+            db.execute(
+                f"DELETE FROM {table} WHERE run_id IN (SELECT id FROM runs WHERE comparison_id = ?)", [comparison_id]
+            )
         runs = db.execute("DELETE FROM runs WHERE comparison_id = ?", [comparison_id]).rowcount
         db.execute("DELETE FROM comparisons WHERE id = ?", [comparison_id])
     return int(runs)
@@ -197,11 +198,42 @@ def save_render_check(store: RunStore, row: dict[str, Any], *, keep_other_verdic
     re-check (`not checked`) says nothing new about a page that was seen.
     """
     with store.write():
+        # A stored check ends its run's queue entry in the same commit: no reader sees neither.
+        store.db.execute("DELETE FROM check_queue WHERE run_id = ?", [row["run_id"]])
         if keep_other_verdict:
             earlier = store.db.execute("SELECT verdict FROM render_checks WHERE run_id = ?", [row["run_id"]]).fetchone()
             if earlier is not None and earlier[0] != row["verdict"]:
                 return
         store.table("render_checks").upsert(row, pk="run_id")
+
+
+def queue_check(store: RunStore, run_id: str, worker: str) -> None:
+    """Record that `worker` (a process's token) has queued a render check of the run."""
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO check_queue (run_id, state, worker, queued_at) VALUES (?, 'queued', ?, ?) "
+            "ON CONFLICT (run_id) DO UPDATE SET state = 'queued', worker = excluded.worker, "
+            "queued_at = excluded.queued_at, started_at = NULL",
+            [run_id, worker, utc_now()],
+        )
+
+
+def start_check(store: RunStore, run_id: str, worker: str) -> None:
+    """Record that `worker` is checking the run now (in the browser)."""
+    with store.write() as db:
+        now = utc_now()
+        db.execute(
+            "INSERT INTO check_queue (run_id, state, worker, queued_at, started_at) VALUES (?, 'checking', ?, ?, ?) "
+            "ON CONFLICT (run_id) DO UPDATE SET state = 'checking', worker = excluded.worker, "
+            "started_at = excluded.started_at",
+            [run_id, worker, now, now],
+        )
+
+
+def end_check(store: RunStore, run_id: str, worker: str) -> None:
+    """Forget `worker`'s queue entry for the run (its check ended, stored or not); another process's stays."""
+    with store.write() as db:
+        db.execute("DELETE FROM check_queue WHERE run_id = ? AND worker = ?", [run_id, worker])
 
 
 def insert_vote(

@@ -21,6 +21,8 @@ from canvasbench.store.reads.arena import (
 )
 from canvasbench.store.reads.checks import (
     MOMENTS,
+    CheckProgress,
+    check_progress,
     latest_check,
     latest_checks,
     moments_of,
@@ -83,12 +85,14 @@ __all__ = [
     "MOMENTS",
     "VOTE_EXPORT_COLUMNS",
     "ArenaFilter",
+    "CheckProgress",
     "GalleryFilter",
     "GalleryPage",
     "MatrixFilter",
     "MatrixRuns",
     "RunFilter",
     "active_runs",
+    "check_progress",
     "comparison_detail",
     "data_version",
     "database_snapshot",

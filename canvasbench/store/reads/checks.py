@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
 from canvasbench.status import ACTIVE_STATUSES
 from canvasbench.store.reads.sql import NOT_CHECKED, marks
@@ -85,3 +86,33 @@ def unchecked_run_ids(store: RunStore) -> list[str]:
         [*ACTIVE_STATUSES, NOT_CHECKED],
     )
     return [row["id"] for row in rows]
+
+
+CheckProgress = Literal["queued", "checking", "awaiting"]
+# A run's final row is committed before its process queues the check (on its hook thread): for this long after
+# a live process finished a run with a page, a check is taken to be on its way even before it is queued.
+AWAIT_QUEUE_S = 30.0
+
+
+def check_progress(store: RunStore, run_ids: Sequence[str], *, now: datetime | None = None) -> dict[str, CheckProgress]:
+    """Runs whose render check is still to come, by id: `queued` or `checking` (held by a live process, this one
+    or another), or `awaiting` (finished moments ago by a live process, check not queued yet). Settled runs are
+    absent."""
+    if not run_ids:
+        return {}
+    progress: dict[str, CheckProgress] = {}
+    for row in store.db.execute(
+        f"SELECT run_id, state FROM check_queue WHERE run_id IN ({marks(run_ids)}) AND owner_alive(worker)",
+        list(run_ids),
+    ):
+        progress[row[0]] = "checking" if row[1] == "checking" else "queued"
+    since = (now or datetime.now(UTC)) - timedelta(seconds=AWAIT_QUEUE_S)
+    for row in store.db.execute(
+        "SELECT r.id FROM runs r LEFT JOIN render_checks k ON k.run_id = r.id "
+        f"WHERE r.id IN ({marks(run_ids)}) AND r.status NOT IN ({marks(ACTIVE_STATUSES)}) "
+        "AND r.artifact_kind IN ('html', 'svg') AND k.run_id IS NULL AND r.finished_at >= ? "
+        "AND NOT EXISTS (SELECT 1 FROM check_queue q WHERE q.run_id = r.id) AND owner_alive(r.worker)",
+        [*run_ids, *ACTIVE_STATUSES, since.isoformat(timespec="milliseconds").replace("+00:00", "Z")],
+    ):
+        progress.setdefault(row[0], "awaiting")
+    return progress
