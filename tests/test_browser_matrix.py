@@ -76,13 +76,13 @@ def test_the_sweep_matrix_shows_every_cell_with_summaries_and_a_cell_opens_its_c
     assert cells.count() == 12
     assert page.locator("td.cb-cell img").count() == 9  # the three checked contestants have thumbnails
     columns = [t.strip() for t in page.locator('td[data-summary="column"]').all_inner_texts()]
-    assert columns[0].split("\n") == ["4/4 render", "$0.04", "median 150 lines"]  # 100, 100, 200, 300
+    assert columns[0].split("\n") == ["4/4 render", "$0.040", "median 150 lines"]  # 100, 100, 200, 300
     repeats = page.locator('td.cb-cell[data-runs="2"]')
     assert repeats.count() == 1 and repeats.locator("a").count() == 3  # the cell's link and one per repeat
-    assert columns[1].split("\n") == ["0/3 render", "$0.06", "median 201 lines"]  # blank pages do not render
+    assert columns[1].split("\n") == ["0/3 render", "$0.060", "median 201 lines"]  # blank pages do not render
     assert columns[3].split("\n") == ["0/3 render", "cost unknown", "median 203 lines"]
     rows = [t.strip() for t in page.locator('td[data-summary="row"]').all_inner_texts()]
-    assert rows[1].split("\n") == ["2/4 render", "$0.06 (1 cost unknown)", "median 202 lines"]  # 201.5, shown whole
+    assert rows[1].split("\n") == ["2/4 render", "$0.060 (1 cost unknown)", "median 202 lines"]  # 201.5, shown whole
     head = page.locator("th.cb-contestant").nth(3).locator("[title]").first
     assert head.get_attribute("title") == f"{CONTESTANTS[3]} · provider openrouter"  # the whole id, on hover
     _shot(page, "sweep-matrix")

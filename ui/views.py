@@ -249,10 +249,11 @@ def run_column(
             text_view(reasoning_of(run), height=height, empty="This model returned no reasoning text.")
         else:
             said = preview(run, height=height)
-        if verdict is not None:
-            verdict()
-        elif not left_no_page(run):  # without a page there was nothing to check
-            verdict_badge(run.get("check"))
+        if not left_no_page(run):  # without a page there was nothing to check
+            if verdict is not None:
+                verdict()
+            else:
+                verdict_badge(run.get("check"))
         if not said:
             warnings(run)
         metrics_card(run)

@@ -52,7 +52,7 @@ def submit_batches(
                 )
         for provider, reason in submission.refused.items():
             click.echo(f"  {provider}: {reason}", err=True)
-        click.echo("Results come within hours (24 at most): `canvasbench batches --wait` collects them.")
+        click.echo("Results come within hours (24 at most): 'canvasbench batches --wait' collects them.")
     return stream_only
 
 
@@ -102,7 +102,7 @@ def batches_command(
         click.echo(json.dumps([_job_json(j) for j in jobs]))
         return
     if not jobs:
-        click.echo("No batch job is running." + ("" if show_all else " (`--all` lists finished ones.)"))
+        click.echo("No batch job is running." + ("" if show_all else " ('--all' lists finished ones.)"))
         return
     click.echo(f"{'job':<28} {'provider':<10} {'state':<10} {'done':>9} {'waiting':>8}  submitted")
     for job in jobs:

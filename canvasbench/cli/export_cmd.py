@@ -62,7 +62,7 @@ def _format_for(fmt: str | None, output: Path | None) -> str:
     "--artifact",
     "with_artifact",
     is_flag=True,
-    help="Add each run's code (its extracted HTML, SVG or script) as the last column, `artifact` (runs table only).",
+    help="Add each run's code (its extracted HTML, SVG or script) as the last column, 'artifact' (runs table only).",
 )
 @clean_errors
 def export_command(

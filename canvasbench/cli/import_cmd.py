@@ -12,10 +12,10 @@ from canvasbench.cli.common import UsageFailure, clean_errors, db_option, open_s
 @click.command("import")
 @click.option(
     "--from-llm", "llm_log", metavar="[PATH]", is_flag=False, flag_value="", default=None,
-    help="llm's log database (default: where `llm logs path` says).",
+    help="llm's log database (default: where 'llm logs path' says).",
 )  # fmt: skip
 @click.option("--from-promptfoo", "promptfoo_file", metavar="FILE", type=click.Path(path_type=Path), default=None,
-              help="A promptfoo results JSON (`promptfoo eval -o results.json`).")  # fmt: skip
+              help="A promptfoo results JSON ('promptfoo eval -o results.json').")  # fmt: skip
 @click.option("--from-dir", "folder", metavar="DIR", type=click.Path(path_type=Path), default=None,
               help="A folder of saved pages: MODEL.html (+ prompt.txt) or MODEL/PROMPT.html.")  # fmt: skip
 @click.option("--check/--no-check", default=True, show_default=True, help="Render-check the imported pages.")

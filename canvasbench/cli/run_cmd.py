@@ -197,7 +197,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @click.option("--repeat", type=int, default=1, show_default=True, help="Run each model N times on each prompt.")
 @click.option(
     "--shard", metavar="I/N", default=None, callback=lambda _c, _p, v: _shard(v),
-    help="Run only the I-th of N equal parts of the prompts (on N machines; `canvasbench merge` joins them).",
+    help="Run only the I-th of N equal parts of the prompts (on N machines; 'canvasbench merge' joins them).",
 )
 @max_tokens_option
 @thinking_option
@@ -206,7 +206,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
     "--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Runs at once per provider."
 )
 @click.option("--batch", is_flag=True,
-              help="Run on the providers' batch engines: half price, results within hours (`canvasbench batches`).")
+              help="Run on the providers' batch engines: half price, results within hours ('canvasbench batches').")
 @click.option("--batch-or-stream", is_flag=True,
               help="Like --batch, but stream the models whose endpoint has no batch API instead of refusing them.")
 @check_option

@@ -37,7 +37,7 @@ def read_llm_log(path: Path) -> Iterator[ImportedRun]:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
         if "_llm_migrations" not in tables or not {"responses", "turns"} & tables:
             raise SourceError(
-                f"{path} is a SQLite file but not llm's log (no llm tables): give the path `llm logs path` prints."
+                f"{path} is a SQLite file but not llm's log (no llm tables): give the path 'llm logs path' prints."
             )
         seen: set[str] = set()
         if {"turns", "messages", "parts"} <= tables:  # llm 0.30+: a tree of messages
@@ -56,12 +56,12 @@ def read_llm_log(path: Path) -> Iterator[ImportedRun]:
 
 def _open(path: Path) -> sqlite3.Connection:
     if not path.is_file():
-        raise SourceError(f"No llm log at {path}: pass its path (`llm logs path` prints it) to --from-llm.")
+        raise SourceError(f"No llm log at {path}: pass its path ('llm logs path' prints it) to --from-llm.")
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise SourceError(f"{path} is not a SQLite database ({exc}): give the path `llm logs path` prints.") from exc
+        raise SourceError(f"{path} is not a SQLite database ({exc}): give the path 'llm logs path' prints.") from exc
     conn.row_factory = sqlite3.Row
     return conn
 

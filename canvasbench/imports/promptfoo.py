@@ -56,11 +56,11 @@ def read_promptfoo(path: Path) -> Iterator[ImportedRun]:
 def _summary(path: Path) -> tuple[dict[str, Any], str]:
     """The results summary and the eval's id, or one clear SourceError."""
     if not path.is_file():
-        raise SourceError(f"No promptfoo results at {path}: write them with `promptfoo eval -o results.json`.")
+        raise SourceError(f"No promptfoo results at {path}: write them with 'promptfoo eval -o results.json'.")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{path} is not JSON ({exc}): give the file `promptfoo eval -o results.json` wrote.") from exc
+        raise SourceError(f"{path} is not JSON ({exc}): give the file 'promptfoo eval -o results.json' wrote.") from exc
     summary = data.get("results") if isinstance(data, dict) else None
     if not isinstance(summary, dict) or not isinstance(summary.get("results"), list):
         raise SourceError(f"{path} is JSON but not promptfoo results (no results.results list): nothing was imported.")
@@ -73,7 +73,7 @@ def _summary(path: Path) -> tuple[dict[str, Any], str]:
     if version != SUPPORTED_VERSION:
         raise SourceError(
             f"{path} is an older promptfoo results file (version {version}): write it again with a current "
-            "promptfoo (`promptfoo export EVAL_ID -o results.json`). Nothing was imported."
+            "promptfoo ('promptfoo export EVAL_ID -o results.json'). Nothing was imported."
         )
     eval_id = data.get("evalId") or hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     stamp = summary.get("timestamp")

@@ -88,7 +88,7 @@ class GenerationRequest:
                     "starting with the user and ending with the model's answer"
                 )
         if len(self.history) % 2:
-            raise ValueError("the history must end with the model's answer: the new user turn is `prompt`")
+            raise ValueError("the history must end with the model's answer: the new user turn is 'prompt'")
 
     def turns(self) -> tuple[Turn, ...]:
         """The whole conversation, oldest first, ending with the new user turn."""

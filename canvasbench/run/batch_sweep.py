@@ -168,7 +168,7 @@ def cancel_job(store: RunStore, batch_id: str, *, engines: EngineFor = engine_fo
     """Cancel a job at its provider (by our id or the provider's); its results are read as it ends."""
     job = batches.job(store, batch_id)
     if job is None:
-        raise UsageError(f"No batch job {batch_id}: `canvasbench batches` lists them.")
+        raise UsageError(f"No batch job {batch_id}: 'canvasbench batches' lists them.")
     if job["ingested_at"] is not None:
         raise UsageError(f"Batch job {batch_id} has already ended ({job['state']}): nothing to cancel.")
     engines(job["provider"]).cancel(job["job_id"])
