@@ -87,13 +87,26 @@ def artifact_frames(page: Any, *, visible: bool = True) -> list[Any]:
     ]
 
 
-def shown_pair(page: Any) -> tuple[int, int]:
+def loaded(page: Any, *, visible: bool) -> dict[str, int]:
+    """The artifacts loaded and laid out (on screen or in the hidden slot): frame title -> index in MODELS."""
+    found: dict[str, int] = {}
+    for frame in artifact_frames(page, visible=visible):
+        marker = frame.evaluate("document.body && document.body.dataset.m")
+        if marker and frame.parent_frame.frame_element().evaluate("e => e.offsetHeight") > 100:
+            found[frame.frame_element().get_attribute("title")] = int(marker.removeprefix("page-"))
+    return found
+
+
+def wait_loaded(page: Any, *, visible: bool) -> dict[str, int]:
+    """Poll (bounded by the test's timeout) until a pair's two pages have loaded: slow machines take longer."""
+    while len(found := loaded(page, visible=visible)) < 2:
+        page.wait_for_timeout(200)
+    return found
+
+
+def shown_pair(page: Any, *, wait: bool = True) -> tuple[int, int]:
     """Which pages are on screen as A and B (their index in MODELS), read from the pages themselves."""
-    shown: dict[str, int] = {}
-    for frame in artifact_frames(page):
-        frame.wait_for_selector("body[data-m]", state="attached")
-        marker = frame.evaluate("document.body.dataset.m")
-        shown[frame.frame_element().get_attribute("title")] = int(marker.removeprefix("page-"))
+    shown = wait_loaded(page, visible=True) if wait else loaded(page, visible=True)
     assert set(shown) == {"Program A", "Program B"}, shown
     return shown["Program A"], shown["Program B"]
 
@@ -117,11 +130,10 @@ def test_the_vote_buttons_show_without_scrolling_and_pages_are_laid_out_as_in_th
 ) -> None:
     page = arena["page"]
     page.goto(f"{arena['url']}/comparison?comparison={arena['comparison']}")
-    while len(artifact_frames(page)) < 4:  # the four previews (the test's timeout bounds the wait)
-        page.wait_for_timeout(200)
+    while len([f for f in artifact_frames(page) if f.evaluate("!!document.body?.dataset.m")]) < 4:
+        page.wait_for_timeout(200)  # the four previews (the test's timeout bounds the wait)
     sizes = set()
     for frame in artifact_frames(page):
-        frame.wait_for_selector("body[data-m]", state="attached")
         sizes.add(tuple(frame.evaluate("[innerWidth, innerHeight]")))
     (comparison_size,) = sizes  # every page of the comparison at one desktop viewport
 
@@ -160,14 +172,16 @@ def test_nine_fast_keys_are_votes_in_order_on_the_pairs_they_were_pressed_on(are
     assert "vote saved: both are bad" in text
     assert {name for name in NAMES if name in text} == {NAMES[last[0]], NAMES[last[1]]}  # this pair's reveal only
 
-    # The next pair was prepared behind this one: N shows it at once, with nothing of the revealed pair left.
+    # The next pair was prepared behind this one (loaded while this one is looked at): N shows it at once,
+    # with nothing of the revealed pair left.
+    prepared = wait_loaded(page, visible=False)
     page.keyboard.press("n")
     text = visible_text(page)
     assert not any(name in text for name in NAMES)
     assert "vote saved" not in text
     assert page.get_by_role("button", name="A is better (A)").is_visible()
-    following = shown_pair(page)  # already loaded: read at once, no wait for the server
-    assert frozenset(following) != frozenset(last)
+    following = shown_pair(page, wait=False)  # already loaded: read at once, no wait for the server
+    assert following == (prepared["Program A"], prepared["Program B"]) and frozenset(following) != frozenset(last)
     page.get_by_role("button", name="A is better (A)").click()  # a click joins the same queue as the keys
     # Shown at once and stored behind it (or, on a fast machine, already stored).
     assert page.get_by_text("Your vote: A is better").or_(page.get_by_text("Vote saved: A is better")).is_visible()

@@ -26,9 +26,9 @@ function editable(target) {
   return !!(target && target.closest && target.closest("input, textarea, select, [contenteditable]:not([contenteditable='false'])"));
 }
 
-// Keys count while the arena page is open, also in the moment between two mounts of this script on a rerun.
+// Keys count while the arena's element is in the page, also between two mounts of this script on a rerun.
 function listening(g) {
-  return g.active || /\/arena\/?$/.test(window.location.pathname);
+  return g.active || !!(g.root && g.root.isConnected);
 }
 
 function local(g) {
@@ -114,9 +114,11 @@ export default function (component) {
   const g = state();
   g.data = data || {};
   g.send = setStateValue;
+  if (g.root !== parentElement) g.sent = 0;  // a new element: send every key not confirmed (Python skips repeats)
   g.root = parentElement;
   g.active = true;
   if (g.data.epoch === g.epoch) g.queue = g.queue.filter((k) => k[0] > g.data.acked);
+  if (!g.queue.length) g.sent = g.seq;
   render(g);
   flush(g);  // keys pressed between two mounts
   return () => {
