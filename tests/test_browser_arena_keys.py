@@ -140,7 +140,7 @@ def test_the_vote_buttons_show_without_scrolling_and_pages_are_laid_out_as_in_th
     open_arena(page, arena["url"])
     for label in ("A is better (A)", "B is better (B)", "Tie (T)", "Both are bad (X)"):
         box = page.get_by_role("button", name=label).bounding_box()
-        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= VIEWPORT["height"], (label, box)
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= VIEWPORT["height"], (label, box)
     assert page.evaluate("document.scrollingElement.scrollTop") == 0
     frames = artifact_frames(page)
     assert len(frames) == 2
