@@ -149,6 +149,7 @@ def test_the_vote_buttons_show_without_scrolling_and_pages_are_laid_out_as_in_th
         element = frame.frame_element()
         box = element.bounding_box()  # on screen, after the scaling
         assert box is not None and box["width"] >= 300
+        assert box["y"] + box["height"] / 2 <= VIEWPORT["height"], "the pair on screen is where the page starts"
         assert box["width"] / box["height"] == pytest.approx(comparison_size[0] / comparison_size[1], rel=0.01)
         assert disc_ratio(element.screenshot()) == pytest.approx(1.0, abs=0.05), "the circle stays a circle"
 

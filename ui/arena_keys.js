@@ -103,8 +103,12 @@ function state() {
     push(g, name.slice("st-key-arena-act-".length));
   }, true);
   const style = document.createElement("style");
-  style.textContent = HIDDEN.join(",\n") + " { display: none !important; }\n" + PARKED.join(",\n") +
-    " { height: 0 !important; overflow: hidden !important; visibility: hidden !important; margin-top: -1rem; }";
+  // The slot's own block keeps its size and is invisible; the wrapper Streamlit puts around it is clipped to
+  // no height (and pulled up by the gap it would leave).
+  style.textContent = HIDDEN.join(",\n") + " { display: none !important; }\n" +
+    PARKED.join(",\n") + " { visibility: hidden !important; pointer-events: none !important; }\n" +
+    PARKED.map((rule) => rule.replace(/ (\S+)$/, " div:has(> $1)")).join(",\n") +
+    " { height: 0 !important; min-height: 0 !important; overflow: hidden !important; margin-top: -1rem; }";
   document.head.appendChild(style);
   return g;
 }
