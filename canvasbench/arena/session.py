@@ -103,7 +103,8 @@ class ArenaSession:
 
     def _advance(self, store: RunStore, pair: Shown | None) -> None:
         self.current, self.vote, self.restarts = pair, None, 0
-        self.number += pair is not None
+        if pair is not None:
+            self.number += 1
         self.upcoming = self._choose(store, [pair]) if pair else None
 
     def _choose(self, store: RunStore, shown: list[Shown]) -> Shown | None:
