@@ -51,10 +51,12 @@ if reads.get_comparison(store, pair.comparison_id) is None or arena.pair_runs(st
     session.forget()  # deleted meanwhile
     st.rerun()
 
+arena.vote_bars(session)
+# After the bars: the browser learns a vote is stored once "Vote saved" is already in the page, so the vote
+# never blinks out between "saving…" and "saved". Before anything conditional: a moved element remounts.
 arena_keys.mount(session)
 if session.error:
     st.error(md(session.error))
-arena.vote_bars(session)
 arena.pairs(store, session)
 
 if st.button("Restart both previews", key="arena.restart"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -93,6 +94,31 @@ def test_queued_keys_apply_once_in_order_to_the_pair_on_screen_at_that_point() -
     session.apply_keys(store, None)
     session.apply_keys(store, {"keys": "abc"})
     assert session.applied == 4
+
+
+def test_keys_sent_to_two_script_runs_at_once_are_applied_once() -> None:
+    # A new key starts a new script run on another thread while the one it replaces may still be applying
+    # the same keys: every vote must still be stored exactly once.
+    store = RunStore()
+    keys = {"epoch": "page-1", "keys": [[i + 1, key] for i, key in enumerate("auanbntnx")]}
+    for _ in range(5):
+        finished_comparison(store, FOUR)  # the newest: each round votes on four of its six pairs
+        session = ArenaSession(rng=random.Random(1))
+        session.show(store, NEXT, None)
+        start = threading.Barrier(4)
+
+        def run(session: ArenaSession = session, start: threading.Barrier = start) -> None:
+            start.wait()
+            session.apply_keys(store, keys)
+
+        threads = [threading.Thread(target=run) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert session.applied == 9 and session.number == 4
+    outcomes = [v["outcome"] for v in vote_rows(store)]
+    assert outcomes == ["left", "right", "tie", "both_bad"] * 5
 
 
 def test_next_unvoted_is_newest_first_and_filters_by_category() -> None:

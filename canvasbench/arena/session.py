@@ -9,6 +9,7 @@ show the outcome before Python has stored it.
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +39,9 @@ class ArenaSession:
     """What one viewer sees: the pair on screen, the next one (chosen ahead), the vote, and keys applied.
 
     Plain Python on purpose: a script run may be stopped at any Streamlit call, so a vote and the record
-    that its key was applied are changed together, with no Streamlit call in between.
+    that its key was applied are changed together, with no Streamlit call in between. Changes hold a lock:
+    a new key starts a new script run at once, on another thread, while the one it replaces may still be
+    applying keys until its next Streamlit call.
     """
 
     pick: str = NEXT
@@ -52,9 +55,14 @@ class ArenaSession:
     applied: int = 0  # sequence number of the last key applied
     error: str | None = None
     rng: random.Random = field(default_factory=random.Random)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def show(self, store: RunStore, pick: str, category: str | None) -> Shown | None:
         """The pair to show for this choice: the same one until the choice changes, with the next one ready."""
+        with self.lock:
+            return self._show(store, pick, category)
+
+    def _show(self, store: RunStore, pick: str, category: str | None) -> Shown | None:
         if (pick, category) != (self.pick, self.category) or self.current is None:
             self.pick, self.category = pick, category
             self._advance(store, self._choose(store, []))
@@ -64,11 +72,16 @@ class ArenaSession:
 
     def forget(self) -> None:
         """Drop both pairs (their runs were deleted): the next `show` chooses afresh."""
-        self.current = self.upcoming = None
-        self.vote = None
+        with self.lock:
+            self.current = self.upcoming = None
+            self.vote = None
 
     def act(self, store: RunStore, action: str, voter: str | None = None) -> None:
         """One vote, undo or next pair. A vote needs an unvoted pair on screen, next a vote: else nothing."""
+        with self.lock:
+            self._act(store, action, voter)
+
+    def _act(self, store: RunStore, action: str, voter: str | None) -> None:
         self.error = None
         if action in VOTE_ACTIONS:
             if self.current is None or self.vote is not None:
@@ -91,15 +104,16 @@ class ArenaSession:
         if not isinstance(state, dict) or not isinstance(state.get("keys"), list):
             return
         epoch = str(state.get("epoch") or "")
-        if epoch != self.epoch:  # another page load: its numbers start again
-            self.epoch, self.applied = epoch, 0
         queued = [k for k in state["keys"] if isinstance(k, list) and len(k) == 2 and isinstance(k[0], int)]
-        for seq, key in sorted(queued, key=lambda k: int(k[0])):
-            if seq <= self.applied:
-                continue
-            if key in ACTIONS:
-                self.act(store, ACTIONS[key], voter)
-            self.applied = seq
+        with self.lock:
+            if epoch != self.epoch:  # another page load: its numbers start again
+                self.epoch, self.applied = epoch, 0
+            for seq, key in sorted(queued, key=lambda k: int(k[0])):
+                if seq <= self.applied:
+                    continue
+                if key in ACTIONS:
+                    self._act(store, ACTIONS[key], voter)
+                self.applied = seq
 
     def _advance(self, store: RunStore, pair: Shown | None) -> None:
         self.current, self.vote, self.restarts = pair, None, 0
