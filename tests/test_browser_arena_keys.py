@@ -79,21 +79,29 @@ def open_arena(page: Any, url: str) -> None:
 
 
 def artifact_frames(page: Any, *, visible: bool = True) -> list[Any]:
-    """The artifacts' own frames (inside our wrapper) whose wrapper is on screen."""
-    return [
-        f for f in page.frames
-        if f.parent_frame is not None and f.parent_frame.parent_frame is not None
-        and f.parent_frame.frame_element().is_visible() == visible
-    ]
+    """The artifacts' own frames (inside our wrapper) whose wrapper is on screen (or, `visible=False`, not)."""
+    found = []
+    for frame in page.frames:
+        if frame.parent_frame is None or frame.parent_frame.parent_frame is None:
+            continue
+        try:
+            if frame.parent_frame.frame_element().is_visible() == visible:
+                found.append(frame)
+        except sync_api.Error:  # replaced by a script run since the list was read
+            continue
+    return found
 
 
 def loaded(page: Any, *, visible: bool) -> dict[str, int]:
     """The artifacts loaded and laid out (on screen or in the hidden slot): frame title -> index in MODELS."""
     found: dict[str, int] = {}
     for frame in artifact_frames(page, visible=visible):
-        marker = frame.evaluate("document.body && document.body.dataset.m")
-        if marker and frame.parent_frame.frame_element().evaluate("e => e.offsetHeight") > 100:
-            found[frame.frame_element().get_attribute("title")] = int(marker.removeprefix("page-"))
+        try:
+            marker = frame.evaluate("document.body && document.body.dataset.m")
+            if marker and frame.parent_frame.frame_element().evaluate("e => e.offsetHeight") > 100:
+                found[frame.frame_element().get_attribute("title")] = int(marker.removeprefix("page-"))
+        except sync_api.Error:  # replaced by a script run since the list was read
+            continue
     return found
 
 
