@@ -5,14 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from canvasbench.arena.pairing import arena_comparisons
+from canvasbench.arena.session import NEXT
 from canvasbench.present import formatting
 from canvasbench.store import reads
-from ui import arena, data
+from ui import arena, arena_keys, data
 from ui.format import md
 
 store = data.store()
 with st.sidebar:
     voter = st.text_input("Your name (saved with arena votes)", key=arena.VOTER, placeholder="optional")
+
+# Keys queued in the browser are applied first, in order, to the pairs they were pressed on.
+session = arena.session()
+session.apply_keys(store, arena_keys.queued(), voter)
 
 st.title("Arena")
 st.caption(
@@ -33,45 +38,27 @@ if not comparisons:
         + ". Run one on the New comparison page."
     )
     st.stop()
-labels = {arena.NEXT: "Next unvoted pair (newest first)"}
+labels = {NEXT: "Next unvoted pair (newest first)"}
 labels |= {c["id"]: f"{c['title']} · {formatting.when(c['created_at'])} · {c['votes']} votes" for c in comparisons}
 pick = c2.selectbox("Comparison", list(labels), format_func=lambda key: labels[key], key=arena.PICK)
 
-pair = st.session_state.get(arena.PAIR)
-shown = {c["id"] for c in comparisons}
 # A new choice of comparison or category replaces the pair (and closes the undo window of the last vote).
-if pair is None or pair["comparison_id"] not in shown or (pick != arena.NEXT and pair["comparison_id"] != pick):
-    pair = arena.choose_pair(store, pick, chosen_category)
+pair = session.show(store, pick, chosen_category)
 if pair is None:
     st.success("Every pair of models in these comparisons has a vote. Pick a comparison to vote on it again.")
     st.stop()
-
-comparison = reads.get_comparison(store, pair["comparison_id"])
-left, right = reads.get_run(store, pair["left"]), reads.get_run(store, pair["right"])
-if comparison is None or left is None or right is None:  # deleted meanwhile
-    st.session_state.pop(arena.PAIR, None)
+if reads.get_comparison(store, pair.comparison_id) is None or arena.pair_runs(store, pair) is None:
+    session.forget()  # deleted meanwhile
     st.rerun()
-    st.stop()
-assert comparison is not None and left is not None and right is not None
 
-with st.expander(f"Prompt: {comparison['title']}"):
-    st.text(comparison["prompt_text"])
-
-vote = st.session_state.get(arena.VOTE)
-col_a, col_b = st.columns(2, gap="medium")
-for col, run, label in ((col_a, left, "A"), (col_b, right, "B")):
-    with col:
-        st.subheader(label)
-        arena.blind_preview(run, label)
-        if vote:
-            arena.reveal(store, run, label, vote)
+arena.vote_bars(session)
+# After the bars: the browser learns a vote is stored once "Vote saved" is already in the page, so the vote
+# never blinks out between "saving…" and "saved". Before anything conditional: a moved element remounts.
+arena_keys.mount(session)
+if session.error:
+    st.error(md(session.error))
+arena.pairs(store, session)
 
 if st.button("Restart both previews", key="arena.restart"):
-    st.session_state[arena.RESTARTS] = int(st.session_state.get(arena.RESTARTS, 0)) + 1
+    session.restarts += 1
     st.rerun()
-
-if vote:
-    arena.after_vote_actions(store, vote)
-else:
-    st.caption("Keys: A, B, T (tie), X (both bad). Click outside a preview first: inside one, keys go to the page.")
-    arena.vote_buttons(store, pair, voter)

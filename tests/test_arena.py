@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from canvasbench.arena.leaderboard import leaderboard, winner_of
 from canvasbench.arena.pairing import arena_comparisons, next_pair, next_unvoted
+from canvasbench.arena.session import NEXT, ArenaSession
 from canvasbench.arena.votes import record_vote
 from canvasbench.cli import main
 from canvasbench.errors import UsageError
@@ -64,6 +66,59 @@ def test_pairs_cover_every_pair_of_models_and_the_order_is_random() -> None:
     rows = vote_rows(store)  # the order shown is what is stored
     assert len(rows) == 24
     assert sum(ids.index(r["left_run_id"]) > ids.index(r["right_run_id"]) for r in rows) == swapped
+
+
+def test_queued_keys_apply_once_in_order_to_the_pair_on_screen_at_that_point() -> None:
+    store = RunStore()
+    finished_comparison(store, FOUR)
+    session = ArenaSession(rng=random.Random(5))
+    first = session.show(store, NEXT, None)
+    second = session.upcoming  # chosen ahead, and not the pair on screen
+    assert first is not None and second is not None
+    assert frozenset((first.left, first.right)) != frozenset((second.left, second.right))
+    keys = [[i + 1, key] for i, key in enumerate("auanbntnx")]
+    session.apply_keys(store, {"epoch": "page-1", "keys": keys[:3]}, "ann")  # a script run took the first three
+    session.apply_keys(store, {"epoch": "page-1", "keys": keys}, "ann")  # the browser sends all unconfirmed ones
+    session.apply_keys(store, {"epoch": "page-1", "keys": keys}, "ann")  # sent again: nothing applies twice
+    votes = vote_rows(store)
+    assert [v["outcome"] for v in votes] == ["left", "right", "tie", "both_bad"]
+    assert (votes[0]["left_run_id"], votes[0]["right_run_id"]) == (first.left, first.right)
+    assert (votes[1]["left_run_id"], votes[1]["right_run_id"]) == (second.left, second.right)
+    assert len({frozenset((v["left_run_id"], v["right_run_id"])) for v in votes}) == 4
+    assert {v["voter"] for v in votes} == {"ann"} and session.applied == 9 and session.number == 4
+
+    # A new page load numbers its keys from 1 again. A key that means nothing where it lands does nothing:
+    # a second vote on a voted pair, "next" before a vote, a key that is not the arena's, a malformed entry.
+    session.apply_keys(store, {"epoch": "page-2", "keys": [[1, "a"], [2, "n"], [3, "n"], [4, "z"], ["5", "b"]]})
+    assert len(vote_rows(store)) == 4 and session.number == 5 and session.applied == 4 and session.vote is None
+    session.apply_keys(store, None)
+    session.apply_keys(store, {"keys": "abc"})
+    assert session.applied == 4
+
+
+def test_keys_sent_to_two_script_runs_at_once_are_applied_once() -> None:
+    # A new key starts a new script run on another thread while the one it replaces may still be applying
+    # the same keys: every vote must still be stored exactly once.
+    store = RunStore()
+    keys = {"epoch": "page-1", "keys": [[i + 1, key] for i, key in enumerate("auanbntnx")]}
+    for _ in range(5):
+        finished_comparison(store, FOUR)  # the newest: each round votes on four of its six pairs
+        session = ArenaSession(rng=random.Random(1))
+        session.show(store, NEXT, None)
+        start = threading.Barrier(4)
+
+        def run(session: ArenaSession = session, start: threading.Barrier = start) -> None:
+            start.wait()
+            session.apply_keys(store, keys)
+
+        threads = [threading.Thread(target=run) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert session.applied == 9 and session.number == 4
+    outcomes = [v["outcome"] for v in vote_rows(store)]
+    assert outcomes == ["left", "right", "tie", "both_bad"] * 5
 
 
 def test_next_unvoted_is_newest_first_and_filters_by_category() -> None:

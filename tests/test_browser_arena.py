@@ -52,9 +52,12 @@ def arena(tmp_path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _settle(page: Any) -> None:
+    # The page shows a key's outcome before it is stored: wait until the browser has no key pending too.
     with contextlib.suppress(Exception):
         page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=20_000, polling=200
+            "() => !document.body.dataset.arenaPending && "
+            "document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning' && "
+            "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=20_000, polling=200
         )
     page.wait_for_timeout(800)
 

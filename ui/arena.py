@@ -1,86 +1,114 @@
-"""The arena's session state and views: the blind pair, the vote buttons, and the reveal after the vote."""
+"""The arena's views: the blind pairs (the one on screen and the one prepared behind it), the vote bars, the reveal."""
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import streamlit as st
 
-from canvasbench.arena.pairing import ArenaPair, next_pair, next_unvoted
-from canvasbench.arena.votes import OUTCOME_LABELS, record_vote
-from canvasbench.errors import CanvasBenchError
+from canvasbench.arena.session import VOTE_ACTIONS, ArenaSession, Shown
+from canvasbench.arena.votes import OUTCOME_LABELS
 from canvasbench.sandbox.document import sandbox_document
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, reads
 from canvasbench.store.reads import latest_checks, latest_scores
-from canvasbench.store.writes import delete_vote
-from ui import views
+from ui import data, views
 from ui.format import md, verdict_label
 from ui.frame import preview_network
 
 # Session-state keys. Widget keys never carry ids: Streamlit writes keys into the page as CSS classes.
-PAIR = "arena.pair"  # {"comparison_id", "left", "right"}: run ids, A = left
-VOTE = "arena.vote"  # {"id", "outcome"} of the vote just cast: the pair is revealed
-RESTARTS = "arena.restarts"  # bumps both previews' document together
+SESSION = "arena.session"  # the ArenaSession: pairs, vote, keys applied
 CATEGORY = "arena.category"
 PICK = "arena.pick"
 VOTER = "arena.voter"
-NEXT = "next"  # PICK value: the newest comparison with a pair nobody voted on yet
 
-PREVIEW_HEIGHT = 520
-# Keyboard shortcuts (they work while focus is on the dashboard, not inside a preview).
-KEYS = {"left": "a", "right": "b", "tie": "t", "both_bad": "x"}
+# Keyboard shortcuts (they work while focus is on the dashboard, not inside a preview); ui/arena_keys.js
+# turns them, and clicks on these buttons, into the queue Python applies in order.
+KEYS = {"left": "a", "right": "b", "tie": "t", "both_bad": "x", "undo": "u", "next": "n"}
 LABELS = {"left": "A is better", "right": "B is better", "tie": "Tie", "both_bad": "Both are bad"}
 
 
-def choose_pair(store: RunStore, pick: str, category: str | None) -> dict[str, str] | None:
-    """A new pair for the current choice (next unvoted, or one comparison), stored in the session."""
-    comparison_id = pick
-    if pick == NEXT:
-        comparison_id = next_unvoted(store, category=category) or ""
-    if not comparison_id:
-        return None
-    pair: ArenaPair | None = next_pair(store, comparison_id, random.Random())
-    if pair is None:
-        return None
-    chosen = {"comparison_id": pair.comparison_id, "left": pair.left["id"], "right": pair.right["id"]}
-    st.session_state[PAIR] = chosen
-    st.session_state.pop(VOTE, None)
-    return chosen
+def session() -> ArenaSession:
+    """This viewer's arena session (created on the first visit)."""
+    found = st.session_state.get(SESSION)
+    if not isinstance(found, ArenaSession):
+        found = ArenaSession()
+        st.session_state[SESSION] = found
+    return found
 
 
-def blind_preview(run: dict[str, Any], label: str) -> None:
-    """A's or B's page in the sandbox: same size as the other, neutral title, nothing about the model."""
-    restarts = int(st.session_state.get(RESTARTS, 0))
+def pair_runs(store: RunStore, pair: Shown) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The two runs of a pair, or None when either was deleted meanwhile."""
+    left, right = reads.get_run(store, pair.left), reads.get_run(store, pair.right)
+    return (left, right) if left is not None and right is not None else None
+
+
+def _act(action: str) -> None:
+    """A click without the browser's queue (the key script routes real clicks through it)."""
+    session().act(data.store(), action, st.session_state.get(VOTER))
+
+
+def vote_bars(arena: ArenaSession) -> None:
+    """Both bars, always drawn: the browser shows the one for the state it sees, Python's or one ahead of it."""
+    with st.container(key="arena-votebar"):
+        for col, outcome in zip(st.columns(4), VOTE_ACTIONS, strict=True):
+            col.button(
+                f"{LABELS[outcome]} ({KEYS[outcome].upper()})",
+                key=f"arena-act-{KEYS[outcome]}",
+                on_click=_act,
+                args=(outcome,),
+                type="primary" if outcome in ("left", "right") else "secondary",
+                width="stretch",
+            )
+        st.caption(
+            "Keys: A, B, T (tie), X (both bad); then U undoes, N shows the next pair. Keys pressed quickly "
+            "are kept in order. Click outside a preview first: inside one, keys go to the page."
+        )
+    with st.container(key="arena-afterbar"):
+        c1, c2, c3 = st.columns([1, 1, 3], vertical_alignment="center")
+        c1.button("Undo vote (U)", key="arena-act-u", on_click=_act, args=("undo",), width="stretch")
+        c2.button("Next pair (N)", key="arena-act-n", on_click=_act, args=("next",), type="primary", width="stretch")
+        with c3.container(key="arena-saved"):
+            if arena.vote:
+                st.success(f"Vote saved: {OUTCOME_LABELS[arena.vote['outcome']]}.")
+
+
+def pairs(store: RunStore, arena: ArenaSession) -> None:
+    """Two fixed slots: the pair on screen, and the next one already loaded (hidden) in the other.
+
+    Showing the next pair swaps the slots in the browser at once; the frames stay where they are, so
+    nothing reloads, and the old pair's prompt and reveal go with its slot.
+    """
+    on_screen = arena.number % 2
+    for slot in (0, 1):
+        pair = arena.current if slot == on_screen else arena.upcoming
+        runs = pair_runs(store, pair) if pair else None
+        if pair is not None and runs is None and slot != on_screen:
+            arena.upcoming = None  # deleted meanwhile: another is chosen on the next run
+        comparison = reads.get_comparison(store, pair.comparison_id) if pair and runs else None
+        with st.container(key=f"arena-slot-{slot}"):
+            if runs is None or comparison is None:
+                continue
+            with st.expander(f"Prompt: {comparison['title']}"):
+                st.text(comparison["prompt_text"])
+            for col, run, label in zip(st.columns(2, gap="medium"), runs, ("A", "B"), strict=True):
+                with col:
+                    st.markdown(f"**{label}**")
+                    blind_preview(run, label, arena.restarts if slot == on_screen else 0)
+                    with st.container(key=f"arena-reveal-{slot}-{label.lower()}"):
+                        if slot == on_screen and arena.vote:
+                            reveal(store, run, label, arena.vote)
+
+
+def blind_preview(run: dict[str, Any], label: str, revision: int) -> None:
+    """A's or B's page in the sandbox, laid out at the comparison's desktop viewport and scaled whole."""
     document = sandbox_document(
         run["artifact"],
         run["artifact_kind"],
-        height=PREVIEW_HEIGHT,
-        revision=restarts,
+        revision=revision,
         title=f"Program {label}",
         network=preview_network(),
     )
-    st.iframe(document, height=PREVIEW_HEIGHT)
-
-
-def vote_buttons(store: RunStore, pair: dict[str, str], voter: str) -> None:
-    """A better / B better / tie / both bad, each with a keyboard shortcut."""
-    cols = st.columns(4)
-    for col, outcome in zip(cols, ("left", "right", "tie", "both_bad"), strict=True):
-        if col.button(
-            f"{LABELS[outcome]} ({KEYS[outcome].upper()})",
-            key=f"arena.vote.{outcome}",
-            shortcut=KEYS[outcome],
-            type="primary" if outcome in ("left", "right") else "secondary",
-            width="stretch",
-        ):
-            try:
-                vote_id = record_vote(store, pair["comparison_id"], pair["left"], pair["right"], outcome, voter)
-            except CanvasBenchError as exc:
-                st.error(md(exc))
-                return
-            st.session_state[VOTE] = {"id": vote_id, "outcome": outcome}
-            st.rerun()
+    st.iframe(document, height="content")
 
 
 def reveal(store: RunStore, run: dict[str, Any], label: str, vote: dict[str, str]) -> None:
@@ -95,17 +123,3 @@ def reveal(store: RunStore, run: dict[str, Any], label: str, vote: dict[str, str
     score = latest_scores(store, [run["id"]]).get(run["id"])
     if score:
         st.caption(f"AI judge ({md(score['judge_model'])}): {score['overall']:g}/10 — {md(score['reason'] or '')}")
-
-
-def after_vote_actions(store: RunStore, vote: dict[str, str]) -> None:
-    """Undo (right after the vote) or go on to the next pair."""
-    st.success(f"Vote saved: {OUTCOME_LABELS[vote['outcome']]}.")
-    c1, c2, _ = st.columns([1, 1, 3])
-    if c1.button("Undo vote (U)", key="arena.undo", shortcut="u", width="stretch"):
-        delete_vote(store, vote["id"])
-        st.session_state.pop(VOTE, None)
-        st.rerun()
-    if c2.button("Next pair (N)", key="arena.next", shortcut="n", type="primary", width="stretch"):
-        st.session_state.pop(PAIR, None)
-        st.session_state.pop(VOTE, None)
-        st.rerun()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,41 +25,61 @@ def _pairs(runs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, A
     return [(a, b) for a, b in itertools.combinations(runs, 2) if a["model_id"] != b["model_id"]]
 
 
-def _vote_counts(store: RunStore, comparison_id: str) -> dict[frozenset[str], int]:
+def _vote_counts(
+    store: RunStore, comparison_id: str, shown: Iterable[tuple[str, str]] = ()
+) -> dict[frozenset[str], int]:
+    """Votes per pair of runs; a pair in `shown` (on screen, not yet voted on) counts as one more."""
     counts: dict[frozenset[str], int] = {}
-    for left, right in reads.voted_pairs(store, comparison_id):
+    for left, right in [*reads.voted_pairs(store, comparison_id), *shown]:
         key = frozenset((left, right))
         counts[key] = counts.get(key, 0) + 1
     return counts
 
 
-def arena_comparisons(store: RunStore, *, category: str | None = None) -> list[dict[str, Any]]:
-    """Comparisons with at least two votable runs by different models, newest first, with vote counts."""
+def arena_comparisons(
+    store: RunStore, *, category: str | None = None, shown: Iterable[tuple[str, str]] = ()
+) -> list[dict[str, Any]]:
+    """Comparisons with at least two votable runs by different models, newest first, with vote counts.
+
+    Pairs in `shown` count as voted on: the pair on screen is not offered again as the one after it.
+    """
+    shown = list(shown)
     out = []
     for row in reads.votable_comparisons(store, category=category):
         pairs = _pairs(reads.votable_runs(store, row["id"]))
-        voted = _vote_counts(store, row["id"])
+        voted = _vote_counts(store, row["id"], shown)
         row["pairs"] = len(pairs)
         row["unvoted_pairs"] = sum(1 for a, b in pairs if not voted.get(frozenset((a["id"], b["id"]))))
         out.append(row)
     return out
 
 
-def next_unvoted(store: RunStore, *, category: str | None = None) -> str | None:
-    """The newest comparison with a pair of models nobody has voted on yet, or None."""
-    for row in arena_comparisons(store, category=category):
+def next_unvoted(
+    store: RunStore, *, category: str | None = None, shown: Iterable[tuple[str, str]] = ()
+) -> str | None:
+    """The newest comparison with a pair of models nobody has voted on yet (nor is on screen), or None."""
+    for row in arena_comparisons(store, category=category, shown=shown):
         if row["unvoted_pairs"]:
             return str(row["id"])
     return None
 
 
-def next_pair(store: RunStore, comparison_id: str, rng: random.Random | None = None) -> ArenaPair | None:
-    """The least-voted pair of models in the comparison (so every pair gets votes), in a random A/B order."""
+def next_pair(
+    store: RunStore,
+    comparison_id: str,
+    rng: random.Random | None = None,
+    *,
+    shown: Iterable[tuple[str, str]] = (),
+) -> ArenaPair | None:
+    """The least-voted pair of models in the comparison (so every pair gets votes), in a random A/B order.
+
+    Pairs in `shown` count as one vote more, so the pair prepared behind the one on screen is another.
+    """
     rng = rng or random.Random()
     pairs = _pairs(reads.votable_runs(store, comparison_id))
     if not pairs:
         return None
-    voted = _vote_counts(store, comparison_id)
+    voted = _vote_counts(store, comparison_id, shown)
     fewest = min(voted.get(frozenset((a["id"], b["id"])), 0) for a, b in pairs)
     left, right = rng.choice([p for p in pairs if voted.get(frozenset((p[0]["id"], p[1]["id"])), 0) == fewest])
     if rng.random() < 0.5:
