@@ -9,10 +9,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
+from playwright import sync_api
 
 from canvasbench.store import RunStore, writes
 from tests.fakes.behaviour import CANVAS_PAGE, SVG_IMAGE
@@ -170,3 +173,18 @@ class AppServer:
 def load_json(text: str) -> Any:
     """json.loads that tolerates None."""
     return json.loads(text) if text else None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per test module (`browser = browser_helpers.browser` in the module).
+
+    Module scope, not session: Playwright's sync API allows one instance per thread at a time, and some
+    modules drive their own.
+    """
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

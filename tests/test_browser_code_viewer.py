@@ -3,7 +3,6 @@ hostile code shown as text, readable under the dark preference. One browser for 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,8 @@ import pytest
 
 from canvasbench.present.code_page import viewer_page
 from canvasbench.sandbox.document import sandbox_document
-from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS
+from tests import browser_helpers
+from tests.browser_helpers import CHROMIUM
 from tests.fakes.behaviour import CANVAS_PAGE
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -31,14 +31,7 @@ HOSTILE_LINES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+browser = browser_helpers.browser  # one Chromium for the module
 
 
 def _open(browser: Any, page_html: str, scheme: str = "light") -> Any:

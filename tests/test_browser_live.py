@@ -18,7 +18,8 @@ import pytest
 from canvasbench.liveness import worker_token
 from canvasbench.render import RenderCheck, save_check
 from canvasbench.store import RunStore, writes
-from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, AppServer, seed_comparison
+from tests import browser_helpers
+from tests.browser_helpers import CHROMIUM, AppServer, seed_comparison
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -63,14 +64,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+browser = browser_helpers.browser  # one Chromium for the module
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ import pytest
 
 from canvasbench.ids import new_id
 from canvasbench.store import RunStore
-from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer
+from tests import browser_helpers
+from tests.browser_helpers import CHROMIUM, ROOT, AppServer
 from tests.test_matrix import CONTESTANTS, seed_sweep
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -41,14 +42,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+browser = browser_helpers.browser  # one Chromium for the module
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from PIL import Image
 
 from canvasbench.sandbox.mirror import load_mirror
 from canvasbench.store import RunStore
-from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, seed_comparison
+from tests import browser_helpers
+from tests.browser_helpers import CHROMIUM, ROOT, AppServer, seed_comparison
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(400)]
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -261,14 +262,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, listeners: Listeners) -> Itera
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+browser = browser_helpers.browser  # one Chromium for the module
 
 
 @pytest.fixture

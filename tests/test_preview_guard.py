@@ -10,14 +10,14 @@ answered by a route, since what is under test is the guard, not Streamlit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from canvasbench.sandbox.document import sandbox_document
-from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS
+from tests import browser_helpers
+from tests.browser_helpers import CHROMIUM
 from tests.loopback import Listener, loopback_listener
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -263,14 +263,7 @@ def serve(context: Any, documents: list[str]) -> None:
     context.route(APP + "/**", answer)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+browser = browser_helpers.browser  # one Chromium for the module
 
 
 def _run(browser: Any, listener: Listener, pages: dict[str, str], expected: int) -> list[str]:
