@@ -12,8 +12,9 @@ each. Each load opens a new browser context (no cache, no session) and measures 
            there, charts included: every plotly chart the page shows has drawn its SVG, every data grid
            its canvas, every preview frame is attached.
 The timeline rows time a click on the comparison's "Generation timeline" toggle (on a loaded page) until
-its chart has drawn. The floor is `st.write("hello")` served by the same Streamlit. Targets (issue 21):
-every page usable, charts included, within 1.5x the floor, at either size.
+its chart has drawn. The floor is `st.write("hello")` served by the same Streamlit, loaded between each two
+loads of ours so that both see the same load on a shared machine. Targets (issue 21): every page usable,
+charts included, within 1.5x the floor, at either size.
 """
 
 from __future__ import annotations
@@ -44,8 +45,11 @@ DONE = (
 
 
 def charts_drawn(count: int) -> str:
-    """JS: at least `count` plotly charts have drawn their SVG (plotly.js loaded, figure laid out)."""
-    return f"document.querySelectorAll('.js-plotly-plot .main-svg:first-child').length >= {count}"
+    """JS: at least `count` charts have drawn their marks (a Vega-Lite canvas or SVG, or a plotly SVG)."""
+    return (
+        "[...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"], .js-plotly-plot')]"
+        f".filter(c => c.querySelector('canvas.marks, svg.marks, .main-svg')).length >= {count}"
+    )
 
 
 GRIDS = "[...document.querySelectorAll('[data-testid=\"stDataFrame\"]')].every(g => g.querySelector('canvas'))"
@@ -157,8 +161,15 @@ def toggle_timeline(browser: object, url: str) -> tuple[float, float]:
 FRAMES4 = "document.querySelectorAll('iframe').length >= 4"
 
 
-def measure(browser: object, ours: AppServer, ids: dict[str, str], runs: int) -> dict[str, tuple[float, float]]:
-    """Median (paint, usable) per page of our app; for the timeline toggle (page usable, click to chart)."""
+Result = tuple[float, float, float, float]  # median paint, usable; the floor's, loaded in between
+
+
+def measure(
+    browser: object, ours: AppServer, floor: AppServer, ids: dict[str, str], runs: int
+) -> dict[str, Result]:
+    """Per page of our app: median (paint, usable) and the floor's (paint, usable), each load of ours alternating
+    with one of the floor so both see the same load on a shared machine; for the timeline toggle (page usable,
+    click to chart)."""
     comparison = f"/comparison?comparison={ids['big']}"
     pages = [
         ("gallery", "/", "Comparison", "document.querySelectorAll('a[href*=\"?comparison=\"]').length >= 8"),
@@ -170,22 +181,32 @@ def measure(browser: object, ours: AppServer, ids: dict[str, str], runs: int) ->
         ("leaderboard (both charts drawn)", "/leaderboard", "Bradley", f"{charts_drawn(2)} && {GRIDS}"),
         ("models", "/models", "Models", "true"),
     ]  # fmt: skip
-    results: dict[str, tuple[float, float]] = {}
+    results: dict[str, Result] = {}
     for name, path, paint_text, usable in pages:
         try:
             load(browser, ours.url + path, paint_text, usable)  # the first visit warms the server's caches
-            times = [load(browser, ours.url + path, paint_text, usable) for _ in range(runs)]
+            pairs = [
+                (load(browser, floor.url, "hello", "true"), load(browser, ours.url + path, paint_text, usable))
+                for _ in range(runs)
+            ]
         except sync_api.TimeoutError:
             print(f"{name}: did not become usable within 60 s", file=sys.stderr)
             continue
-        results[name] = (statistics.median(t[0] for t in times), statistics.median(t[1] for t in times))
-        print(f"{name}: {results[name][0]:.2f} / {results[name][1]:.2f} s", file=sys.stderr)
+        results[name] = (
+            statistics.median(p[1][0] for p in pairs), statistics.median(p[1][1] for p in pairs),
+            statistics.median(p[0][0] for p in pairs), statistics.median(p[0][1] for p in pairs),
+        )  # fmt: skip
+        print(f"{name}: {results[name][1]:.2f} s usable, floor {results[name][3]:.2f} s", file=sys.stderr)
     try:
         toggle_timeline(browser, ours.url + comparison)
-        toggles = [toggle_timeline(browser, ours.url + comparison) for _ in range(runs)]
+        pairs = [(load(browser, floor.url, "hello", "true"), toggle_timeline(browser, ours.url + comparison))
+                 for _ in range(runs)]  # fmt: skip
         name = "timeline toggle: click to chart"
-        results[name] = (statistics.median(t[0] for t in toggles), statistics.median(t[1] for t in toggles))
-        print(f"{name}: {results[name][1]:.2f} s", file=sys.stderr)
+        results[name] = (
+            statistics.median(p[1][0] for p in pairs), statistics.median(p[1][1] for p in pairs),
+            statistics.median(p[0][0] for p in pairs), statistics.median(p[0][1] for p in pairs),
+        )  # fmt: skip
+        print(f"{name}: {results[name][1]:.2f} s, floor {results[name][3]:.2f} s", file=sys.stderr)
     except sync_api.TimeoutError:
         print("timeline toggle: no chart within 60 s", file=sys.stderr)
     return results
@@ -202,16 +223,13 @@ def main() -> None:
     floor_script.write_text('import streamlit as st\nst.write("hello")\n')
     floor = FloorServer(floor_script, tmp / "floor.log")
     before = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    tables: dict[str, dict[str, tuple[float, float]]] = {}
+    tables: dict[str, dict[str, Result]] = {}
     opened = float("nan")
     try:
         floor.wait_ready()
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             load(browser, floor.url, "hello", "true")
-            floor_times = [load(browser, floor.url, "hello", "true") for _ in range(args.runs)]
-            floor_result = (statistics.median(t[0] for t in floor_times), statistics.median(t[1] for t in floor_times))
-            print(f"floor: {floor_result[0]:.2f} / {floor_result[1]:.2f} s", file=sys.stderr)
             for size in sizes:
                 db = tmp / f"bench-{size}.db"
                 ids = build(db, bulk=1000 if size == "10000" else 0)
@@ -219,7 +237,7 @@ def main() -> None:
                 ours = AppServer(env, log=tmp / f"app-{size}.log")
                 try:
                     ours.wait_ready()
-                    tables[size] = {"floor: st.write('hello')": floor_result, **measure(browser, ours, ids, args.runs)}
+                    tables[size] = measure(browser, ours, floor, ids, args.runs)
                     if size == sizes[0]:
                         open_from_gallery(browser, ours.url + "/", ids["big"], FRAMES4)
                         opened = statistics.median(
@@ -231,16 +249,14 @@ def main() -> None:
     finally:
         floor.stop()
     after = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"median of {args.runs} cold loads (new browser context each), 1440x900, seconds; "
-          f"load average before {before}, after {after}")  # fmt: skip
-    floor_paint, floor_usable = floor_result
+    print(f"median of {args.runs} cold loads (new browser context each), 1440x900, seconds; each load of a page "
+          f"alternates with one of the floor st.write('hello'); load average before {before}, after {after}")
     for size, results in tables.items():
         print(f"\n{'normal size' if size == 'normal' else '10,000 runs'}")
-        print(f"{'page':<36} {'paint':>7} {'x floor':>8} {'usable':>7} {'x floor':>8}")
-        for name, (paint, usable) in results.items():
-            print(f"{name:<36} {paint:7.2f} {paint / floor_paint:8.2f} {usable:7.2f} {usable / floor_usable:8.2f}")
+        print(f"{'page':<36} {'paint':>6} {'usable':>7} {'floor':>6} {'usable x floor':>15}")
+        for name, (paint, usable, _floor_paint, floor_usable) in results.items():
+            print(f"{name:<36} {paint:6.2f} {usable:7.2f} {floor_usable:6.2f} {usable / floor_usable:15.2f}")
     print(f"\nopening the 4 x 2,000-line comparison from the gallery (click to usable, median): {opened:.2f} s")
-
 
 if __name__ == "__main__":
     main()
