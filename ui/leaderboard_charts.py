@@ -41,7 +41,7 @@ def win_rate_heatmap(fit: Fit, order: list[str]) -> tuple[dict[str, Any], pd.Dat
                 "x": x, "y": y,
                 "color": {"field": "rate", "type": "quantitative", "title": "win rate",
                           "scale": {"domain": HEAT_DOMAIN, "range": HEAT_RANGE, "interpolate": "rgb"},
-                          "legend": {"format": ".0%", "orient": "bottom", "direction": "horizontal"}},
+                          "legend": {"format": ".0%", "orient": "right"}},
                 "tooltip": [{"field": "row", "title": "model"}, {"field": "column", "title": "against"},
                             {"field": "label", "title": "win rate"}, {"field": "games"}],
             },
@@ -54,9 +54,8 @@ def win_rate_heatmap(fit: Fit, order: list[str]) -> tuple[dict[str, Any], pd.Dat
             },
         },
     ]  # fmt: skip
-    # The height holds the column labels (angled) above rows tall enough for a label each.
-    height = 170 + 40 * len(order)
-    return spec("Win rate (row against column)", {"layer": layers}, height=height), pd.DataFrame(rows)
+    # Rows of a fixed height (a step), not a fixed total: the angled column labels take their room above them.
+    return spec("Win rate (row against column)", {"layer": layers}, height={"step": 36}), pd.DataFrame(rows)
 
 
 def strength_vs_cost(rows: list[dict[str, Any]], by: str) -> tuple[dict[str, Any], pd.DataFrame] | None:

@@ -38,7 +38,8 @@ def _names(runs: list[dict[str, Any]]) -> dict[str, str]:
     return {model_id: model_id if name in clash else name for model_id, name in short.items()}
 
 
-# Badge colours of Streamlit's own markdown badges (background, text), for tiles drawn as one HTML block.
+# Badge colours of Streamlit's own markdown badges (background, text), for tiles drawn as one HTML block. Other
+# text in a tile inherits the theme's colour (greys by opacity), so it reads on the light and the dark theme.
 _TONES = {
     "green": ("#e6f4ea", "#1e7b34"),
     "blue": ("#e5f0fd", "#1c5fb8"),
@@ -51,11 +52,11 @@ _VERDICT_TONES: dict[str, str] = {
     Verdict.RENDERS: "green", Verdict.RENDERS_WITH_ERRORS: "orange", Verdict.BLANK: "gray", Verdict.CRASHED: "red"
 }
 _GRID = "display:grid;grid-template-columns:repeat({n},minmax(0,1fr));gap:8px;width:100%"
-_TILE = "border:1px solid rgba(49,51,63,0.15);border-radius:8px;padding:6px;min-width:0;overflow:hidden"
+_TILE = "border:1px solid rgba(128,128,128,0.3);border-radius:8px;padding:6px;min-width:0;overflow:hidden"
 _SHOT = "width:100%;aspect-ratio:16/10;object-fit:cover;object-position:top;border-radius:6px;display:block"
 _NO_SHOT = (
-    "aspect-ratio:16/10;display:flex;align-items:center;justify-content:center;background:#f3f4f6;"
-    "border-radius:6px;color:#6b7280;font-size:0.85rem"
+    "aspect-ratio:16/10;display:flex;align-items:center;justify-content:center;background:rgba(128,128,128,0.12);"
+    "border-radius:6px;opacity:0.75;font-size:0.85rem"
 )
 
 
@@ -93,7 +94,7 @@ def tile_html(run: dict[str, Any], name: str, sample: str, winner: dict[str, Any
     )
     return (
         f'<div style="{_TILE}">{shot}{label}<div>{"".join(badges)}</div>'
-        f'<div style="font-size:0.85rem;color:#555b66">{html.escape(facts_text)}</div></div>'
+        f'<div style="font-size:0.85rem;opacity:0.75">{html.escape(facts_text)}</div></div>'
     )
 
 
