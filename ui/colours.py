@@ -43,7 +43,7 @@ def colour(model_id: str) -> str:
     """The model's colour, the same on every page, chart and filter (see `assign`)."""
     from ui import data  # streamlit: only once a page asks for a colour
 
-    return data.model_colours().get(model_id) or PALETTE[_slot(model_id)]
+    return data.colour_of(model_id) or PALETTE[_slot(model_id)]
 
 
 def scale(model_ids: Iterable[str]) -> dict[str, list[str]]:

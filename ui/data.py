@@ -221,6 +221,20 @@ def model_colours() -> dict[str, str]:
     return _model_colours(str(s.path), reads.data_version(s))
 
 
+# Per database, the colours handed out so far: a tile asks once per model, and a model's colour never changes
+# once given (the order only grows), so only a model not seen yet costs a look at the database.
+_colours_seen: dict[str, dict[str, str]] = {}
+
+
+def colour_of(model_id: str) -> str | None:
+    """The model's app-wide colour, or None for a model the database does not hold."""
+    key = str(db_path())
+    known = _colours_seen.get(key, {})
+    if model_id not in known:
+        known = _colours_seen[key] = model_colours()
+    return known.get(model_id)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _winner(path: str, data_version: str, comparison_id: str) -> dict[str, Any] | None:
     from canvasbench.arena.leaderboard import winner_of

@@ -41,7 +41,7 @@ def win_rate_heatmap(fit: Fit, order: list[str]) -> tuple[dict[str, Any], pd.Dat
                 "x": x, "y": y,
                 "color": {"field": "rate", "type": "quantitative", "title": "win rate",
                           "scale": {"domain": HEAT_DOMAIN, "range": HEAT_RANGE, "interpolate": "rgb"},
-                          "legend": {"format": ".0%", "orient": "right"}},
+                          "legend": {"format": ".0%", "orient": "right", "gradientLength": 100}},
                 "tooltip": [{"field": "row", "title": "model"}, {"field": "column", "title": "against"},
                             {"field": "label", "title": "win rate"}, {"field": "games"}],
             },
