@@ -199,11 +199,6 @@ def _chart(version: str, name: str, _frame: pd.DataFrame) -> Chart | None:
     return spec_, dataframe_util.convert_anything_to_arrow_bytes(data.astype(text).reset_index(drop=True))
 
 
-def metrics_figure(frame: pd.DataFrame, name: str) -> tuple[dict[str, Any], pd.DataFrame] | None:
-    """One chart of the metrics page as (Vega-Lite spec, data), uncached (for tests and the CLI-free callers)."""
-    return _build(name, frame, sorted(frame["model_id"].dropna().unique()))
-
-
 CHARTS = {
     "lines_time": ("Lines vs time", "Lines versus time: no finished runs with both numbers yet."),
     "tokens_per_s": ("Tokens/s", "Tokens per second: no data yet."),
