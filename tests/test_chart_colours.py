@@ -110,3 +110,18 @@ def test_every_heatmap_label_reads_against_its_cell() -> None:
         label = condition["condition"]["value"] if row["dark"] else condition["value"]
         assert contrast(cell, label) >= 4.5, (row["rate"], cell, label)
         assert len(row["label"]) <= 4, row["label"]  # "100%" at most: the count goes in the tooltip
+
+
+def test_the_comparison_timeline_toggle_draws_each_run_in_its_models_colour() -> None:
+    models = _seed_ten_models()[:4]
+    store = RunStore()
+    cid, _ = seed_comparison(store, title="Timeline", models=models)
+    at = open_page("pages/comparison_page.py", comparison=cid)
+    assert not charts_of(at)  # nothing drawn (no chart script loaded) until asked for
+    at.toggle(key=f"timeline-{cid}").set_value(True).run()
+    (chart,) = charts_of(at)
+    pairs = dict(model_colours(chart))
+    assert set(pairs) == set(models)
+    leaderboard = dict(_pairs(open_page("pages/leaderboard_page.py")))
+    shared = [m for m in models if m in leaderboard]  # the scatter leaves out models without a price
+    assert len(shared) >= 2 and all(leaderboard[m] == pairs[m] for m in shared)
