@@ -24,7 +24,7 @@ HEIGHT = 380
 ON_BACKGROUND = {"color": "#ffffff", "blend": "difference"}
 # Long model ids stay whole in tooltips; on an axis or legend they end in "…" past this width.
 LABEL_LIMIT = 220
-_MAX_POINTS = 2000  # above this many runs the distribution charts draw the boxes without every point
+_MAX_POINTS = 2000  # above this many runs: the scatter shows the newest, the distributions only their boxes
 
 
 def model_colour(models: list[str], *, legend: bool = True) -> dict[str, Any]:
@@ -68,6 +68,12 @@ def _lines_time(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any],
     part = frame.dropna(subset=["lines", "latency_s"])
     if part.empty:
         return None
+    title = "Lines written vs total time"
+    if len(part) > _MAX_POINTS:
+        # Ten thousand dots are a blot that costs the browser seconds to draw: the newest runs (the table's order),
+        # and the title says so.
+        title += f" · the newest {formatting.count(_MAX_POINTS)} of {formatting.count(len(part))} runs"
+        part = part.head(_MAX_POINTS)
     data = pd.DataFrame(
         {"model": part["model_id"], "seconds": part["latency_s"], "lines": part["lines"], "prompt": part["title"]}
     )
@@ -85,7 +91,7 @@ def _lines_time(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any],
             ],
         },
     }
-    return spec("Lines written vs total time", layer), data
+    return spec(title, layer), data
 
 
 def _cost(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any], pd.DataFrame] | None:
