@@ -121,7 +121,9 @@ def _cost(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any], pd.Da
             "tooltip": [{"field": "model"}, {"field": "measure"}, {"field": "shown", "title": "cost"}],
         },
     }  # fmt: skip
-    title = "Cost per run and per 1,000 lines" + (f" ({unknown} runs with unknown price left out)" if unknown else "")
+    title = "Cost per run and per 1,000 lines"
+    if unknown:
+        title += f" ({formatting.count(unknown)} runs with unknown price left out)"
     return spec(title, layer), pd.DataFrame(rows)
 
 
