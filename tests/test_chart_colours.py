@@ -125,3 +125,17 @@ def test_the_comparison_timeline_toggle_draws_each_run_in_its_models_colour() ->
     leaderboard = dict(_pairs(open_page("pages/leaderboard_page.py")))
     shared = [m for m in models if m in leaderboard]  # the scatter leaves out models without a price
     assert len(shared) >= 2 and all(leaderboard[m] == pairs[m] for m in shared)
+
+
+def test_metrics_sends_the_newest_thousand_runs_and_says_so() -> None:
+    store = RunStore()
+    models = [m.model_id for m in known_models()]
+    for i in range(101):
+        seed_comparison(store, title=f"Bulk {i}", models=models)
+    at = open_page("pages/metrics_page.py")
+    runs_table = at.dataframe[1].value
+    assert len(runs_table) == 1000
+    assert any("The newest 1,000 of 1,010 runs" in c.value for c in at.caption)
+    # The scatter draws up to 2,000 runs: all 1,010 here.
+    (chart,) = charts_of(at)
+    assert chart[2] is not None and len(chart[2]) == 1010
