@@ -80,7 +80,10 @@ def _per_model(frame: pd.DataFrame, key: str) -> None:
     rows = _model_rows(key, frame)
     table = pd.DataFrame(
         {
-            "": [f"● {r['model_id']}" for r in rows],
+            # The colour on a dot, the name in the theme's text colour: a mid-tone hue as text reads poorly
+            # on one theme or the other (deep blue on dark, yellow on white).
+            "": ["●" for _ in rows],
+            "Model": [r["model_id"] for r in rows],
             "Runs": [r["runs"] for r in rows],
             # Blank cells for what is not measured: never `None`, never `nan`.
             "Renders cleanly": [formatting.share(r["render_pass_rate"], unknown="") for r in rows],
@@ -93,7 +96,16 @@ def _per_model(frame: pd.DataFrame, key: str) -> None:
     )
     colours = [colour(r["model_id"]) for r in rows]
     styled = table.style.apply(lambda col: [f"color: {c}" for c in colours], subset=[""])
-    st.dataframe(styled, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 400))
+    st.dataframe(
+        styled,
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * len(rows), 400),
+        column_config={
+            "": st.column_config.TextColumn("", width=32),
+            "Model": st.column_config.TextColumn(width="large"),
+        },
+    )
     st.caption(
         "Renders cleanly: share of render-checked runs judged `renders`. Failures: runs that did not finish as "
         "asked (failed, cut, blocked, refused, output limit, incomplete, cancelled). Blank: nothing measured."
