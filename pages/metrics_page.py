@@ -101,10 +101,7 @@ def _per_model(frame: pd.DataFrame, key: str) -> None:
         hide_index=True,
         width="stretch",
         height=min(38 + 35 * len(rows), 400),
-        column_config={
-            "": st.column_config.TextColumn("", width=32),
-            "Model": st.column_config.TextColumn(width="large"),
-        },
+        column_config={"": st.column_config.TextColumn("", width=32)},
     )
     st.caption(
         "Renders cleanly: share of render-checked runs judged `renders`. Failures: runs that did not finish as "
