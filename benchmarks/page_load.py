@@ -1,26 +1,32 @@
 """How long do the dashboard's pages take to paint and to become usable in a real browser, against a
 one-line Streamlit app on the same machine as the floor? Median of 5 cold loads each.
 
-    .venv/bin/python benchmarks/page_load.py            # about 3 minutes on 2 cores
-    .venv/bin/python benchmarks/page_load.py --runs 3
+    nice .venv/bin/python benchmarks/page_load.py                 # normal size, then 10,000 runs
+    nice .venv/bin/python benchmarks/page_load.py --runs 3 --sizes normal
 
-A fresh database gets 12 comparisons of 3 to 8 models and one comparison of four 2,000-line outputs. Each
-load opens a new browser context (no cache, no session) and measures from navigation start:
+Two databases: "normal" gets 12 comparisons of 3 to 8 models, one comparison of four 2,000-line outputs and
+a vote on each comparison; "10,000 runs" adds 1,000 comparisons of the ten catalogue models with a vote
+each. Each load opens a new browser context (no cache, no session) and measures from navigation start:
   paint  - the page's own first text is on screen (the floor app: its one line);
   usable - the script has finished (no running indicator, no skeletons) and the page's main content is
-           there (for a comparison: every preview frame attached).
-The floor is `st.write("hello")` served by the same Streamlit. Targets from issue 13: paint within 1.5x
-the floor, usable within 2.5x; the four-model comparison usable in under 2 s on an otherwise idle machine.
+           there, charts included: every plotly chart the page shows has drawn its SVG, every data grid
+           its canvas, every preview frame is attached.
+The timeline rows time a click on the comparison's "Generation timeline" toggle (on a loaded page) until
+its chart has drawn. The floor is `st.write("hello")` served by the same Streamlit, loaded between each two
+loads of ours so that both see the same load on a shared machine. Targets (issue 21): every page usable,
+charts included, within 1.5x the floor, at either size.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,13 +35,24 @@ sys.path.insert(0, str(ROOT))
 from playwright import sync_api  # noqa: E402
 
 from canvasbench.providers.catalogue import known_models  # noqa: E402
-from canvasbench.store import RunStore  # noqa: E402
+from canvasbench.store import RunStore, writes  # noqa: E402
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, AppServer, free_port, seed_comparison  # noqa: E402
 
 DONE = (
     "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
     " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
 )
+
+
+def charts_drawn(count: int) -> str:
+    """JS: at least `count` charts have drawn their marks (a Vega-Lite canvas or SVG, or a plotly SVG)."""
+    return (
+        "[...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"], .js-plotly-plot')]"
+        f".filter(c => c.querySelector('canvas.marks, svg.marks, .main-svg')).length >= {count}"
+    )
+
+
+GRIDS = "[...document.querySelectorAll('[data-testid=\"stDataFrame\"]')].every(g => g.querySelector('canvas'))"
 
 
 def _page_of(lines: int) -> str:
@@ -47,12 +64,23 @@ def _page_of(lines: int) -> str:
     )
 
 
-def build(db: Path) -> dict[str, str]:
-    """The benchmark database; returns the ids of the pages to load."""
+def _vote(store: RunStore, comparison_id: str, run_ids: list[str], i: int) -> None:
+    writes.insert_vote(store, comparison_id, run_ids[i % len(run_ids)], run_ids[(i + 1) % len(run_ids)],
+                       ("left", "right", "tie")[i % 3], None)  # fmt: skip
+
+
+def build(db: Path, bulk: int = 0) -> dict[str, str]:
+    """The benchmark database (plus `bulk` comparisons of ten models each); returns the ids of pages to load."""
     store = RunStore(db)
     models = [m.model_id for m in known_models()]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(bulk):
+        cid, runs = seed_comparison(store, title=f"Bulk {i}", category=("canvas", "svg", "game")[i % 3],
+                                    models=models, created=start + timedelta(minutes=i))  # fmt: skip
+        _vote(store, cid, runs, i)
     for i in range(12):
-        seed_comparison(store, title=f"Comparison {i}", models=models[: 3 + i % 6])
+        cid, runs = seed_comparison(store, title=f"Comparison {i}", models=models[: 3 + i % 6])
+        _vote(store, cid, runs, i)
     big, _ = seed_comparison(
         store, title="Four 2,000-line outputs", models=models[:4], artifacts=[("html", _page_of(2000))] * 4
     )
@@ -108,58 +136,124 @@ def open_from_gallery(browser: object, url: str, comparison_id: str, usable: str
         context.close()
 
 
+def toggle_timeline(browser: object, url: str) -> tuple[float, float]:
+    """(s from navigation until usable, s from clicking the timeline toggle until its chart has drawn)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    try:
+        start = time.monotonic()
+        page.goto(url, wait_until="commit")
+        toggle = page.get_by_text("Generation timeline", exact=False).first
+        toggle.wait_for(timeout=60_000)
+        page.wait_for_function(DONE + f" && {FRAMES4}", timeout=60_000, polling=50)
+        loaded = time.monotonic() - start
+        start = time.monotonic()
+        toggle.click()
+        page.wait_for_function(DONE + " && " + charts_drawn(1), timeout=60_000, polling=50)
+        return loaded, time.monotonic() - start
+    finally:
+        context.close()
+
+
+FRAMES4 = "document.querySelectorAll('iframe').length >= 4"
+
+
+Result = tuple[float, float, float, float]  # median paint, usable; the floor's, loaded in between
+
+
+def measure(
+    browser: object, ours: AppServer, floor: AppServer, ids: dict[str, str], runs: int
+) -> dict[str, Result]:
+    """Per page of our app: median (paint, usable) and the floor's (paint, usable), each load of ours alternating
+    with one of the floor so both see the same load on a shared machine; for the timeline toggle (page usable,
+    click to chart)."""
+    comparison = f"/comparison?comparison={ids['big']}"
+    pages = [
+        ("gallery", "/", "Comparison", "document.querySelectorAll('a[href*=\"?comparison=\"]').length >= 8"),
+        ("comparison, 4 x 2,000 lines", comparison, "Four 2,000-line", FRAMES4),
+        ("comparison code view", comparison + "&view=code", "Four 2,000-line",
+         "document.querySelectorAll('iframe').length >= 1"),
+        ("new comparison", "/new_comparison", "Launch", "true"),
+        ("metrics (first chart drawn)", "/metrics", "Per model", f"{charts_drawn(1)} && {GRIDS}"),
+        ("leaderboard (both charts drawn)", "/leaderboard", "Bradley", f"{charts_drawn(2)} && {GRIDS}"),
+        ("models", "/models", "Models", "true"),
+    ]  # fmt: skip
+    results: dict[str, Result] = {}
+    for name, path, paint_text, usable in pages:
+        try:
+            load(browser, ours.url + path, paint_text, usable)  # the first visit warms the server's caches
+            pairs = [
+                (load(browser, floor.url, "hello", "true"), load(browser, ours.url + path, paint_text, usable))
+                for _ in range(runs)
+            ]
+        except sync_api.TimeoutError:
+            print(f"{name}: did not become usable within 60 s", file=sys.stderr)
+            continue
+        results[name] = (
+            statistics.median(p[1][0] for p in pairs), statistics.median(p[1][1] for p in pairs),
+            statistics.median(p[0][0] for p in pairs), statistics.median(p[0][1] for p in pairs),
+        )  # fmt: skip
+        print(f"{name}: {results[name][1]:.2f} s usable, floor {results[name][3]:.2f} s", file=sys.stderr)
+    try:
+        toggle_timeline(browser, ours.url + comparison)
+        pairs = [(load(browser, floor.url, "hello", "true"), toggle_timeline(browser, ours.url + comparison))
+                 for _ in range(runs)]  # fmt: skip
+        name = "timeline toggle: click to chart"
+        results[name] = (
+            statistics.median(p[1][0] for p in pairs), statistics.median(p[1][1] for p in pairs),
+            statistics.median(p[0][0] for p in pairs), statistics.median(p[0][1] for p in pairs),
+        )  # fmt: skip
+        print(f"{name}: {results[name][1]:.2f} s, floor {results[name][3]:.2f} s", file=sys.stderr)
+    except sync_api.TimeoutError:
+        print("timeline toggle: no chart within 60 s", file=sys.stderr)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sizes", default="normal,10000", help="comma-separated database sizes: normal, 10000")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cb-pageload-"))
-    ids = build(tmp / "bench.db")
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     floor_script = tmp / "floor.py"
     floor_script.write_text('import streamlit as st\nst.write("hello")\n')
-    env = {"CANVASBENCH_DB": str(tmp / "bench.db"), "CANVASBENCH_PRICES": str(tmp / "p.toml")}
-    ours, floor = AppServer(env, log=tmp / "app.log"), FloorServer(floor_script, tmp / "floor.log")
-    frames4 = "document.querySelectorAll('iframe').length >= 4"
-    pages = [
-        ("floor: st.write('hello')", floor, "/", "hello", "true"),
-        ("gallery", ours, "/", "Four 2,000-line", "document.querySelectorAll('a[href*=\"?comparison=\"]').length >= 8"),
-        ("comparison, 4 x 2,000 lines", ours, f"/comparison?comparison={ids['big']}", "Four 2,000-line", frames4),
-        ("comparison code view", ours, f"/comparison?comparison={ids['big']}&view=code", "Four 2,000-line",
-         "document.querySelectorAll('iframe').length >= 1"),
-        ("new comparison", ours, "/new_comparison", "Launch", "true"),
-        ("metrics", ours, "/metrics", "Per model", "document.querySelectorAll('.js-plotly-plot').length >= 1"),
-        ("models", ours, "/models", "Models", "true"),
-    ]  # fmt: skip
+    floor = FloorServer(floor_script, tmp / "floor.log")
+    before = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    tables: dict[str, dict[str, Result]] = {}
+    opened = float("nan")
     try:
-        ours.wait_ready()
         floor.wait_ready()
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            results = {}
-            for name, server, path, paint_text, usable in pages:
+            load(browser, floor.url, "hello", "true")
+            for size in sizes:
+                db = tmp / f"bench-{size}.db"
+                ids = build(db, bulk=1000 if size == "10000" else 0)
+                env = {"CANVASBENCH_DB": str(db), "CANVASBENCH_PRICES": str(tmp / "p.toml")}
+                ours = AppServer(env, log=tmp / f"app-{size}.log")
                 try:
-                    load(browser, server.url + path, paint_text, usable)  # the first visit warms the server's caches
-                    times = [load(browser, server.url + path, paint_text, usable) for _ in range(args.runs)]
-                except sync_api.TimeoutError:
-                    print(f"{name}: did not become usable within 60 s", file=sys.stderr)
-                    continue
-                results[name] = (statistics.median(t[0] for t in times), statistics.median(t[1] for t in times))
-                print(f"{name}: {results[name][0]:.2f} / {results[name][1]:.2f} s", file=sys.stderr)
-            open_from_gallery(browser, ours.url + "/", ids["big"], frames4)
-            opened = statistics.median(
-                open_from_gallery(browser, ours.url + "/", ids["big"], frames4) for _ in range(args.runs)
-            )
-            print(f"open the 4 x 2,000-line comparison from the gallery: {opened:.2f} s", file=sys.stderr)
+                    ours.wait_ready()
+                    tables[size] = measure(browser, ours, floor, ids, args.runs)
+                    if size == sizes[0]:
+                        open_from_gallery(browser, ours.url + "/", ids["big"], FRAMES4)
+                        opened = statistics.median(
+                            open_from_gallery(browser, ours.url + "/", ids["big"], FRAMES4) for _ in range(args.runs)
+                        )
+                finally:
+                    ours.stop()
             browser.close()
     finally:
-        ours.stop()
         floor.stop()
-    floor_paint, floor_usable = results["floor: st.write('hello')"]
-    print(f"median of {args.runs} cold loads (new browser context each), 1440x900, seconds")
-    print(f"{'page':<30} {'paint':>7} {'x floor':>8} {'usable':>7} {'x floor':>8}")
-    for name, (paint, usable) in results.items():
-        print(f"{name:<30} {paint:7.2f} {paint / floor_paint:8.2f} {usable:7.2f} {usable / floor_usable:8.2f}")
-    print(f"opening the 4 x 2,000-line comparison from the gallery (click to usable, median): {opened:.2f} s")
-
+    after = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"median of {args.runs} cold loads (new browser context each), 1440x900, seconds; each load of a page "
+          f"alternates with one of the floor st.write('hello'); load average before {before}, after {after}")
+    for size, results in tables.items():
+        print(f"\n{'normal size' if size == 'normal' else '10,000 runs'}")
+        print(f"{'page':<36} {'paint':>6} {'usable':>7} {'floor':>6} {'usable x floor':>15}")
+        for name, (paint, usable, _floor_paint, floor_usable) in results.items():
+            print(f"{name:<36} {paint:6.2f} {usable:7.2f} {floor_usable:6.2f} {usable / floor_usable:15.2f}")
+    print(f"\nopening the 4 x 2,000-line comparison from the gallery (click to usable, median): {opened:.2f} s")
 
 if __name__ == "__main__":
     main()

@@ -141,6 +141,16 @@ def _actions(comparison_id: str, runs: list[dict[str, Any]]) -> None:
         st.button("Delete for good", type="primary", key="delete-confirm", on_click=_delete, args=(comparison_id,))
 
 
+@st.fragment
+def _timeline(comparison_id: str) -> None:
+    # A toggle, not an expander: an expander's chart is drawn on every visit, even closed. A fragment: turning
+    # it on reruns this alone, not the page and its preview frames (an empty skeleton for seconds under load).
+    if st.toggle("Generation timeline (lines over time)", key=f"timeline-{comparison_id}"):
+        from ui import charts  # the chart code: only when the chart is asked for
+
+        charts.timeline(data.timeline(comparison_id))
+
+
 def _comparison(comparison_id: str) -> None:
     detail = reads.comparison_detail(data.store(), comparison_id)
     if detail is None:
@@ -158,11 +168,8 @@ def _comparison(comparison_id: str) -> None:
     left, right = st.columns(2)
     with left.expander("Prompt"):
         _prompt(detail.get("prompt_text") or "")
-    # A toggle, not an expander: an expander's chart is drawn (plotly loaded) on every visit, even closed.
-    if right.toggle("Generation timeline (lines over time)", key=f"timeline-{comparison_id}"):
-        from ui import charts  # plotly: only when the chart is asked for
-
-        charts.timeline(data.timeline(comparison_id))
+    with right:
+        _timeline(comparison_id)
     if any(r["status"] in views.ACTIVE for r in runs):
         _live(comparison_id)
         return

@@ -68,13 +68,22 @@ def _summary(frame: pd.DataFrame) -> None:
     cols[4].metric("Median tokens/s", formatting.count(speed.median()) if not speed.empty else "–")
 
 
-def _per_model(frame: pd.DataFrame) -> None:
+@st.cache_data(show_spinner=False, max_entries=16)
+def _model_rows(key: str, _frame: pd.DataFrame) -> list[dict[str, Any]]:
+    # Once per data version and filter: at 10,000 runs the records alone take half a second.
+    return summarise(_frame.replace({float("nan"): None}).to_dict("records"))
+
+
+def _per_model(frame: pd.DataFrame, key: str) -> None:
     """One row per model: runs, render pass rate, medians and failures, each model in its app-wide colour."""
     st.header("Per model")
-    rows = summarise(frame.replace({float("nan"): None}).to_dict("records"))
+    rows = _model_rows(key, frame)
     table = pd.DataFrame(
         {
-            "": [f"● {r['model_id']}" for r in rows],
+            # The colour on a dot, the name in the theme's text colour: a mid-tone hue as text reads poorly
+            # on one theme or the other (deep blue on dark, yellow on white).
+            "": ["●" for _ in rows],
+            "Model": [r["model_id"] for r in rows],
             "Runs": [r["runs"] for r in rows],
             # Blank cells for what is not measured: never `None`, never `nan`.
             "Renders cleanly": [formatting.share(r["render_pass_rate"], unknown="") for r in rows],
@@ -87,15 +96,32 @@ def _per_model(frame: pd.DataFrame) -> None:
     )
     colours = [colour(r["model_id"]) for r in rows]
     styled = table.style.apply(lambda col: [f"color: {c}" for c in colours], subset=[""])
-    st.dataframe(styled, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 400))
+    st.dataframe(
+        styled,
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * len(rows), 400),
+        column_config={"": st.column_config.TextColumn("", width=32)},
+    )
     st.caption(
         "Renders cleanly: share of render-checked runs judged `renders`. Failures: runs that did not finish as "
         "asked (failed, cut, blocked, refused, output limit, incomplete, cancelled). Blank: nothing measured."
     )
 
 
+SHOWN_ROWS = 1000
+
+
 def _table(frame: pd.DataFrame) -> None:
     top_lines = int(frame["lines"].max()) if frame["lines"].notna().any() else 1
+    if len(frame) > SHOWN_ROWS:
+        # Every row goes to the browser as data (2.4 MB at 10,000 runs): the newest thousand are what people
+        # scroll; the filters narrow and the exports below carry every matching run.
+        st.caption(
+            f"The newest {formatting.count(SHOWN_ROWS)} of {formatting.count(len(frame))} runs: "
+            "narrow the filters to see others, or export them all below."
+        )
+        frame = frame.head(SHOWN_ROWS)
     shown = frame[list(TABLE_COLUMNS)].copy()
     shown.insert(0, "open", "/comparison?comparison=" + frame["comparison_id"].astype(str))
     # Costs as text: a column format would print a real charge of $0.00004 as $0.0000.
@@ -108,7 +134,7 @@ def _table(frame: pd.DataFrame) -> None:
         hide_index=True,
         height=min(38 + 35 * len(frame), 460),
         column_config={
-            "open": st.column_config.LinkColumn("Comparison", display_text="open ↗", width="small"),
+            "open": st.column_config.LinkColumn("Comparison", display_text="open ↗"),
             "created_at": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm"),
             "title": st.column_config.TextColumn("Prompt", width="medium"),
             "category": st.column_config.TextColumn("Category"),
@@ -205,8 +231,9 @@ def main() -> None:
             st.info("No run matches these filters. Clear a filter to see more.")
         _downloads(None if flt == reads.RunFilter() else [])
         return
+    key = f"{data.version()}|{flt!r}"
     _summary(frame)
-    _per_model(frame)
+    _per_model(frame, key)
     st.header("Runs")
     _table(frame)
     _downloads(None if flt == reads.RunFilter() else list(frame["id"]))
@@ -226,7 +253,7 @@ def main() -> None:
                 if name == "timeline":
                     _timeline()
                 else:
-                    charts.metrics_chart(frame, f"{data.version()}|{flt!r}", name)
+                    charts.metrics_chart(frame, key, name)
 
 
 main()

@@ -260,7 +260,7 @@ def test_leaderboard_page_renders_empty_and_populated() -> None:
     record_vote(store, cid, ids[2], ids[1], "tie")
     at.run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("vega_lite_chart")) == 2
     at.segmented_control(key="leaderboard.by").set_value("both").run()
     assert not at.exception and "No judgments" in page_text(at)
 

@@ -17,6 +17,7 @@ from canvasbench.present import formatting
 from canvasbench.store import RunStore, reads, writes
 from tests.arena_helpers import finished_comparison
 from tests.browser_helpers import seed_comparison
+from tests.chart_specs import charts_of
 from tests.fakes import fixtures
 from tests.test_app_pages import open_page, texts
 
@@ -104,5 +105,5 @@ def test_the_leaderboard_shows_a_tiny_median_cost_as_under_a_hundredth_of_a_cent
     record_vote(store, cid, ids[0], ids[1], "left")
     at = open_page("pages/leaderboard_page.py")
     assert list(at.dataframe[0].value["median_cost_usd"]) == ["<$0.0001", "<$0.0001"]
-    (scatter,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "cost" in c.proto.spec]
-    assert [html.unescape(t["customdata"][0]) for t in scatter["data"]] == ["<$0.0001", "<$0.0001"]
+    (scatter,) = [data for _, spec, data in charts_of(at) if "cost" in json.dumps(spec.get("title"))]
+    assert list(scatter["shown_cost"]) == ["<$0.0001", "<$0.0001"]

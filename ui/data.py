@@ -245,6 +245,39 @@ def tile_data_uri(run_id: str, checked_at: str | None, width: int = 480) -> str 
     return _tile_data_uri(str(store().path), run_id, checked_at, width)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _model_colours(path: str, data_version: str) -> dict[str, str]:
+    from canvasbench.providers.catalogue import known_models
+    from ui.colours import assign
+
+    # The catalogue first (its models keep their colours whatever the database holds), then the database's
+    # models by first run: the same mapping on every page and under every filter.
+    return assign([m.model_id for m in known_models()] + reads.models_by_first_run(shared_store(path)))
+
+
+def model_colours() -> dict[str, str]:
+    """Each model's app-wide colour (distinct up to 24 models), cached until the database changes."""
+    try:
+        s = store()
+    except Exception:  # no database (yet): colours by hash, never a failed page
+        return {}
+    return _model_colours(str(s.path), reads.data_version(s))
+
+
+# Per database, the colours handed out so far: a tile asks once per model, and a model's colour never changes
+# once given (the order only grows), so only a model not seen yet costs a look at the database.
+_colours_seen: dict[str, dict[str, str]] = {}
+
+
+def colour_of(model_id: str) -> str | None:
+    """The model's app-wide colour, or None for a model the database does not hold."""
+    key = str(db_path())
+    known = _colours_seen.get(key, {})
+    if model_id not in known:
+        known = _colours_seen[key] = model_colours()
+    return known.get(model_id)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _winner(path: str, data_version: str, comparison_id: str) -> dict[str, Any] | None:
     from canvasbench.arena.leaderboard import winner_of

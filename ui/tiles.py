@@ -40,7 +40,8 @@ def _names(runs: list[dict[str, Any]]) -> dict[str, str]:
     return {model_id: model_id if name in clash else name for model_id, name in short.items()}
 
 
-# Badge colours of Streamlit's own markdown badges (background, text), for tiles drawn as one HTML block.
+# Badge colours of Streamlit's own markdown badges (background, text), for tiles drawn as one HTML block. Other
+# text in a tile inherits the theme's colour (greys by opacity), so it reads on the light and the dark theme.
 _TONES = {
     "green": ("#e6f4ea", "#1e7b34"),
     "blue": ("#e5f0fd", "#1c5fb8"),
@@ -53,12 +54,12 @@ _VERDICT_TONES: dict[str, str] = {
     Verdict.RENDERS: "green", Verdict.RENDERS_WITH_ERRORS: "orange", Verdict.BLANK: "gray", Verdict.CRASHED: "red"
 }
 _GRID = "display:grid;grid-template-columns:repeat({n},minmax(0,1fr));gap:8px;width:100%"
-_TILE = "border:1px solid rgba(49,51,63,0.15);border-radius:8px;padding:6px;min-width:0;overflow:hidden"
+_TILE = "border:1px solid rgba(128,128,128,0.3);border-radius:8px;padding:6px;min-width:0;overflow:hidden"
 _SHOT = "width:100%;aspect-ratio:16/10;object-fit:cover;object-position:top;border-radius:6px;display:block"
 _LINK = "display:block;color:inherit;text-decoration:none"  # a tile reads as a tile, and is a real link
 _NO_SHOT = (
-    "aspect-ratio:16/10;display:flex;align-items:center;justify-content:center;background:#f3f4f6;"
-    "border-radius:6px;color:#6b7280;font-size:0.85rem"
+    "aspect-ratio:16/10;display:flex;align-items:center;justify-content:center;background:rgba(128,128,128,0.12);"
+    "border-radius:6px;opacity:0.75;font-size:0.85rem"
 )
 
 
@@ -121,13 +122,12 @@ def tile_html(
     )
     body = (
         f'{shot}{label}<div>{"".join(badges)}</div>'
-        f'<div style="font-size:0.85rem;color:#555b66">{html.escape(facts_text)}</div>'
+        f'<div style="font-size:0.85rem;opacity:0.75">{html.escape(facts_text)}</div>'
     )
     if href is None:
         return f'<div style="{_TILE}">{body}</div>'
     tip = html.escape(f"Open the comparison: {model_hover(run['model_id'])}{sample}", quote=True)
     return f'<a class="cb-tile" href="{html.escape(href, quote=True)}" title="{tip}" style="{_TILE};{_LINK}">{body}</a>'
-
 
 
 def cost_text(cost: float | None, unknown: int) -> str:

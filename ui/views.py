@@ -91,8 +91,9 @@ def text_view(text: str | None, *, height: int, empty: str, language: str | None
 
 
 _STAT = (
-    '<div style="flex:1 1 4.6rem;min-width:4.6rem;max-width:100%;padding:2px 6px;border-left:2px solid #e5e7eb">'
-    '<div style="font-size:0.72rem;color:#6b7280;white-space:nowrap">{name}</div>'
+    '<div style="flex:1 1 4.6rem;min-width:4.6rem;max-width:100%;padding:2px 6px;'
+    'border-left:2px solid rgba(128,128,128,0.3)">'
+    '<div style="font-size:0.72rem;opacity:0.7;white-space:nowrap">{name}</div>'
     '<div style="font-size:0.92rem;font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden;'
     'text-overflow:ellipsis" title="{value}">{value}</div></div>'
 )

@@ -80,6 +80,12 @@ def model_ids_of(store: RunStore, comparison_id: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def models_by_first_run(store: RunStore) -> list[str]:
+    """Every model with a run, in the order of its first run (a new model comes last: colours stay put)."""
+    rows = store.db.execute("SELECT model_id FROM runs GROUP BY model_id ORDER BY min(created_at), model_id")
+    return [str(r[0]) for r in rows]
+
+
 def stored_prompt(store: RunStore, prompt_id: str) -> dict[str, Any] | None:
     """One stored prompt row, or None."""
     rows = list(store.db.query("SELECT * FROM prompts WHERE id = ?", [prompt_id]))
