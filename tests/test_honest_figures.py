@@ -7,6 +7,7 @@ import re
 from canvasbench.present import formatting
 from canvasbench.store import RunStore
 from tests.browser_helpers import seed_comparison
+from tests.chart_specs import charts_of
 from tests.test_app_pages import open_page, texts
 
 _COST = re.compile(r"\$[0-9][0-9,]*\.([0-9]+)")
@@ -65,6 +66,8 @@ def test_the_cost_chart_hovers_in_the_one_cost_format() -> None:
     store = RunStore()
     seed_comparison(store, models=("openai:a", "openai:b", "openai:c"))  # costs 0.01, unknown, 0.03
     at = open_page("pages/metrics_page.py", chart="Cost")
-    specs = [e.proto.spec for e in at.get("plotly_chart")]
-    assert specs, "the cost chart is drawn"
-    assert '"$0.010"' in specs[0] and '"$0.030"' in specs[0], specs[0][:400]
+    charts = charts_of(at)
+    assert charts, "the cost chart is drawn"
+    _, spec, data = charts[0]
+    assert {"field": "shown", "title": "cost"} in spec["encoding"]["tooltip"]  # the hover shows the formatted cost
+    assert data is not None and {"$0.010", "$0.030"} <= set(data["shown"]), data
