@@ -50,6 +50,8 @@ ISSUE_COLUMNS = [
     "cached_tokens",
     "cache_write_tokens",
     "origin",
+    "round",
+    "parent_run_id",
 ]
 
 

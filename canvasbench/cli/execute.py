@@ -72,7 +72,7 @@ def execute(
         checks = RenderCheckPool(store.path)
     runner = Runner(store, default_concurrency=concurrency)
     if checks is not None:
-        runner.add_run_finished_hook(_check_hook(checks))
+        runner.use_checks(checks)  # cancelled runs are not checked: Ctrl-C must exit quickly
     comparisons: dict[str, str | None] = {}
     interrupted = True  # until the runs are seen to the end
 
@@ -151,16 +151,6 @@ def _settle(runner: Runner, fetch: Callable[[], Rows]) -> tuple[Rows, list[str]]
         return [], [*problems, f"Cannot read the results back: {exc}"]
     rows = [{**r, "status": Status.FAILED, "error": unsaved[r["id"]]} if r["id"] in unsaved else r for r in rows]
     return rows, problems
-
-
-def _check_hook(checks: RenderCheckPool) -> Callable[[str, str], None]:
-    """Queue a render check for each finished run, except runs the user cancelled (Ctrl-C must exit quickly)."""
-
-    def hook(run_id: str, status: str) -> None:
-        if status != Status.CANCELLED:
-            checks.on_run_finished(run_id)
-
-    return hook
 
 
 def _finish_checks(checks: RenderCheckPool | None, *, interrupted: bool) -> bool:

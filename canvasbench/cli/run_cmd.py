@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -15,8 +15,14 @@ from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
 from canvasbench.errors import UsageError
 from canvasbench.providers.base import THINKING_LEVELS
 from canvasbench.redact import prompt_key_warning
+from canvasbench.run.acceptable import DEFAULT_ACCEPT, MAX_REPAIR, parse_accept
 from canvasbench.run.prompt_suite import custom_prompt, get_prompt, load_suite
 from canvasbench.status import Status, Verdict
+
+if TYPE_CHECKING:
+    from canvasbench.cli.execute import Outcome
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 JSON_RUN_FIELDS = (
     "run_id",
@@ -31,6 +37,8 @@ JSON_RUN_FIELDS = (
     "code_lines",
     "cost_usd",
     "error",
+    "round",
+    "parent_run_id",
 )
 
 EXIT_HELP = (
@@ -82,6 +90,18 @@ def _start_warming(models: Sequence[str]) -> None:
     warm_in_background(dict.fromkeys(m.partition(":")[0].strip() for m in models), analysis_workers=False)
 
 
+def echo_attempts(outcome: Outcome, repair: int, accept: str) -> None:
+    """Per contestant, after repair rounds: rounds, wall time and cost to an acceptable page (or "not within N")."""
+    if not repair or outcome.verdicts is None:
+        return
+    from canvasbench.run.attempts import attempts, describe
+
+    click.echo(f"\nRepair rounds (acceptable: {accept}, at most {repair}):")
+    for attempt in attempts(outcome.rows, outcome.verdicts, parse_accept(accept), repair=repair):
+        label = attempt.model_id if attempt.prompt_id is None else f"{attempt.prompt_id} × {attempt.model_id}"
+        click.echo(f"  {label}: {describe(attempt)}")
+
+
 def _verdict_column(checks: dict[str, dict[str, Any]] | None) -> dict[str, str] | None:
     return None if checks is None else {run_id: c["verdict"] for run_id, c in checks.items()}
 
@@ -110,6 +130,40 @@ deadline_option = click.option(
     help="Stop each run this long after it starts, keeping its text (default: none; a run that brings no new "
     "text for 5 minutes stops anyway, keep-alive pings or not).",
 )
+def repair_option(default: int | None = 0) -> Callable[[F], F]:
+    """`--repair N`: repair rounds for a page that is not acceptable (None: as the comparison was run)."""
+    return click.option(
+        "--repair",
+        type=click.IntRange(0, MAX_REPAIR),
+        default=default,
+        show_default=default is not None,
+        metavar="N",
+        help="When a page is not acceptable, send the model its render check's findings (and screenshots) and ask "
+        f"for the corrected file, up to N times (0-{MAX_REPAIR}); each round is its own run.",
+    )
+
+
+def accept_option(default: str | None = DEFAULT_ACCEPT) -> Callable[[F], F]:
+    """`--accept renders|judge>=K`: what ends the repair rounds."""
+    return click.option(
+        "--accept",
+        default=default,
+        show_default=default is not None,
+        metavar="renders|judge>=K",
+        help="What counts as acceptable: the render check says `renders` (judge>=K: not available yet).",
+    )
+
+
+def checked_repair(repair: int, accept: str, *, check: bool) -> tuple[int, str]:
+    """The repair settings, refused when they cannot work (before any model is paid)."""
+    acceptance = parse_accept(accept)
+    if acceptance.min_judge is not None:
+        raise UsageError("--accept judge>=K is not available yet: use --accept renders.")
+    if repair and not check:
+        raise UsageError("--repair needs render checks to see what failed: drop --no-check.")
+    return repair, acceptance.spec
+
+
 thinking_option = click.option(
     "--thinking", type=click.Choice(THINKING_LEVELS), default="default", show_default=True, help="Reasoning effort."
 )
@@ -124,6 +178,8 @@ thinking_option = click.option(
 @max_tokens_option
 @thinking_option
 @deadline_option
+@repair_option()
+@accept_option()
 @check_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every run's metrics on stdout.")
@@ -137,6 +193,8 @@ def run_command(
     max_output_tokens: int | None,
     thinking: str,
     deadline_s: float | None,
+    repair: int,
+    accept: str,
     check: bool,
     db: str | None,
     as_json: bool,
@@ -147,13 +205,15 @@ def run_command(
     from canvasbench.run.comparisons import repeat_models
     from canvasbench.run.runner import RunOptions
 
+    repair, accept = checked_repair(repair, accept, check=check)
     prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
     warning = prompt_key_warning(prompt["text"])
     if warning:  # the user's own words are stored as written, so say so before they are
         click.echo(warning, err=True)
     models = tuple(repeat_models(models, repeat))
     options = RunOptions(
-        max_output_tokens=max_output_tokens, thinking=thinking, deadline_s=deadline_s  # type: ignore[arg-type]
+        max_output_tokens=max_output_tokens, thinking=thinking,  # type: ignore[arg-type]
+        deadline_s=deadline_s, repair=repair, accept=accept,
     )
     display = LiveDisplay(sys.stderr)
     # Every model of one comparison streams at once: the per-provider limit is for sweeps.
@@ -169,6 +229,7 @@ def run_command(
     elif rows:
         click.echo(summary_table(rows, verdicts=_verdict_column(outcome.verdicts)))
         _echo_evidence(rows, outcome.verdicts or {}, only_problems=False)
+        echo_attempts(outcome, repair, accept)
         if not outcome.problems:
             click.echo(f"\nComparison {comparison_id} saved in {outcome.store_path}")
     outcome.finish()
@@ -195,6 +256,8 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @max_tokens_option
 @thinking_option
 @deadline_option
+@repair_option()
+@accept_option()
 @click.option(
     "--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Runs at once per provider."
 )
@@ -210,6 +273,8 @@ def sweep_command(
     max_output_tokens: int | None,
     thinking: str,
     deadline_s: float | None,
+    repair: int,
+    accept: str,
     concurrency: int,
     check: bool,
     db: str | None,
@@ -220,6 +285,7 @@ def sweep_command(
     from canvasbench.cli.execute import execute
     from canvasbench.run.runner import RunOptions
 
+    repair, accept = checked_repair(repair, accept, check=check)
     prompts = [get_prompt(pid) for pid in dict.fromkeys(prompt_ids)] if prompt_ids else load_suite()
     if category is not None:
         known = sorted({p.category for p in load_suite()})
@@ -235,7 +301,8 @@ def sweep_command(
         if not prompts:
             raise UsageError(f"Shard {index}/{count} has no prompt: use at most {count} shards for these prompts.")
     options = RunOptions(
-        max_output_tokens=max_output_tokens, thinking=thinking, deadline_s=deadline_s  # type: ignore[arg-type]
+        max_output_tokens=max_output_tokens, thinking=thinking,  # type: ignore[arg-type]
+        deadline_s=deadline_s, repair=repair, accept=accept,
     )
     bar = SweepBar(sys.stderr, total=len(prompts) * len(models))
     # All at once: the per-provider limit queues them, and a slow provider never holds up a fast one.
@@ -259,6 +326,7 @@ def sweep_command(
     elif rows:
         click.echo(summary_table(rows, prompt_column=True, verdicts=_verdict_column(outcome.verdicts)))
         _echo_evidence(rows, outcome.verdicts or {}, only_problems=True)
+        echo_attempts(outcome, repair, accept)
         done = sum(r["status"] == Status.DONE for r in rows)
         where = "NOT all saved" if outcome.problems else f"saved in {outcome.store_path}"
         click.echo(f"\n{done}/{len(rows)} runs done in {len(outcome.comparisons)} comparisons, {where}")

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from canvasbench.errors import CanvasBenchError, UsageError
 from canvasbench.liveness import worker_token
@@ -28,6 +28,7 @@ from canvasbench.providers.base import GenerationRequest, GenerationResult, Prog
 from canvasbench.providers.generate import StreamSettings, generate
 from canvasbench.providers.registry import ensure_ready, parse_model_id
 from canvasbench.redact import redact
+from canvasbench.run.acceptable import DEFAULT_ACCEPT, Acceptance, check_repair, parse_accept
 from canvasbench.run.event_loop import background_loop
 from canvasbench.run.progress import (
     MIN_CHECKPOINT_S,
@@ -42,6 +43,10 @@ from canvasbench.run.writer import RunWriter, WriterStats
 from canvasbench.status import Status
 from canvasbench.store import RunStore, reads, utc_now, writes
 from canvasbench.store.per_database import PerDatabase
+
+if TYPE_CHECKING:
+    from canvasbench.render.pool import RenderCheckPool
+    from canvasbench.render.verdict import RenderCheck
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,16 @@ class RunOptions:
     thinking: ThinkingLevel = "default"
     temperature: float | None = None
     deadline_s: float | None = None  # stop each run this long after it starts (None: no overall deadline)
+    repair: int = 0  # repair rounds a page that is not acceptable gets (0..5): see canvasbench.run.repairs
+    accept: str = DEFAULT_ACCEPT  # what is acceptable: `renders` or `judge>=K` (canvasbench.run.acceptable)
+
+
+@dataclass
+class _Chain:
+    """One contestant's conversation across its rounds (loop thread only)."""
+
+    current: _Run
+    cancelled: bool = False  # cancelled: the round in flight stops and no other starts
 
 
 @dataclass
@@ -78,6 +93,13 @@ class _Run:
     last_write: float = 0.0
     progress: Progress | None = None
     timeline: list[list[float | int]] = field(default_factory=list)
+    round: int = 0
+    repair: int = 0  # the comparison's repair rounds
+    accept: Acceptance = field(default_factory=Acceptance)
+    chain: _Chain | None = None  # set when the run starts
+    result: GenerationResult | None = None  # how it ended
+    saved: asyncio.Future[None] | None = None  # resolved on the loop once its final row (and check) is queued
+    check: concurrent.futures.Future[RenderCheck] | None = None  # its render check, with use_checks()
 
 
 # --- the runner --------------------------------------------------------------------------------
@@ -114,6 +136,10 @@ class Runner:
         self._semaphores: dict[str, asyncio.Semaphore] = {}  # loop thread only
         self._checkpoint_interval = MIN_CHECKPOINT_S  # loop thread only; set by the ticker
         self._worker = worker_token()
+        self._checks: RenderCheckPool | None = None
+        self._check_cancelled = False
+        self._deciding: set[str] = set()  # runs whose check decides whether another round starts (under _lock)
+        self.round_overhead_s: list[float] = []  # per repair: check's end to the next round's start (bookkeeping)
         self._workers_warmed = False  # loop thread only
         self._closed = False
         self._ticker = asyncio.run_coroutine_threadsafe(self._tick(), self._loop)
@@ -129,6 +155,10 @@ class Runner:
             raise UsageError("Choose at least one model (provider:model, e.g. gemini:gemini-3-flash-preview).")
         if options is not None and options.deadline_s is not None and options.deadline_s <= 0:
             raise UsageError("The deadline must be a positive number of seconds (or none at all).")
+        repair = check_repair(options.repair if options is not None else 0)
+        accept = parse_accept(options.accept if options is not None else None)
+        if repair and self._checks is None:
+            raise UsageError("Repair rounds need render checks to see what failed: run with checks on (no --no-check).")
         text = prompt.get("text")
         if not isinstance(text, str) or not text.strip():
             raise UsageError("The prompt is empty: write a prompt or pick one from the suite.")
@@ -138,7 +168,7 @@ class Runner:
         # other stream and skew their timings.
         warm(dict.fromkeys(parse_model_id(m)[0] for m in model_ids))
         model_ids = ["{}:{}".format(*parse_model_id(m)) for m in model_ids]  # " openai:x " -> "openai:x"
-        options = options or RunOptions()
+        options = replace(options or RunOptions(), accept=accept.spec)  # stored as the one spelling
         comparison_id, run_ids = writes.create_comparison(
             self.store,
             prompt=prompt, model_ids=model_ids, options=asdict(options)
@@ -153,7 +183,12 @@ class Runner:
                 thinking=options.thinking,
                 temperature=options.temperature,
             )
-            runs.append(_Run(run_id, comparison_id, model_id, provider, request, deadline_s=options.deadline_s))
+            runs.append(
+                _Run(
+                    run_id, comparison_id, model_id, provider, request,
+                    deadline_s=options.deadline_s, repair=repair, accept=accept,
+                )
+            )
         with self._lock:
             self._comparisons[comparison_id] = run_ids
             self._runs.update((run.run_id, run) for run in runs)
@@ -178,13 +213,8 @@ class Runner:
         Rows come back as they are at return time: after a timeout some may still be queued or running,
         and runs of a comparison submitted elsewhere are never waited for.
         """
-        with self._lock:
-            runs = [self._runs[r] for r in self._comparisons.get(comparison_id, ()) if r in self._runs]
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for run in runs:
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not run.finished.wait(remaining):
-                break
+        with self._saved:  # notified on every save and every repair decision: new rounds are waited for too
+            self._saved.wait_for(lambda: not self._active(comparison_id), timeout)
         return reads.runs_of(self.store, comparison_id)
 
     def saved_count(self) -> int:
@@ -200,11 +230,21 @@ class Runner:
     def active_comparisons(self) -> list[str]:
         """Comparisons started by this runner with a run not yet saved as final, oldest first."""
         with self._lock:
-            return [
-                cid
-                for cid, run_ids in self._comparisons.items()
-                if any(not self._runs[r].finished.is_set() for r in run_ids)
-            ]
+            return [cid for cid in self._comparisons if self._active(cid)]
+
+    def _active(self, comparison_id: str) -> bool:
+        """A run not saved yet, or one whose check may still start another round (call with _lock held)."""
+        return any(
+            not self._runs[r].finished.is_set() or r in self._deciding for r in self._comparisons.get(comparison_id, ())
+        )
+
+    def use_checks(self, pool: RenderCheckPool, *, check_cancelled: bool = False) -> None:
+        """Render-check every run once its final row is saved (cancelled ones only with `check_cancelled`).
+
+        The one way to connect checks to runs when repair rounds are wanted: a round's check decides
+        whether the next one starts. Call it before submitting.
+        """
+        self._checks, self._check_cancelled = pool, check_cancelled
 
     def add_run_finished_hook(self, hook: RunFinishedHook) -> None:
         """Call `hook(run_id, status)` after each run's final row is saved (on a helper thread, never the loop)."""
@@ -229,9 +269,11 @@ class Runner:
             self.cancel_comparison(comparison_id)
         deadline = time.monotonic() + timeout
         with self._lock:
-            runs = list(self._runs.values())
-        for run in runs:
-            run.finished.wait(max(0.0, deadline - time.monotonic()))
+            comparison_ids = list(self._comparisons)
+        with self._saved:
+            self._saved.wait_for(
+                lambda: not any(self._active(cid) for cid in comparison_ids), max(0.0, deadline - time.monotonic())
+            )
         self._ticker.cancel()
         self._writer.close(timeout=max(1.0, deadline - time.monotonic()))
         # Every saved run's hooks are called before this returns: the CLI shuts its render checks down next.
@@ -249,7 +291,8 @@ class Runner:
 
     def _start(self, runs: list[_Run]) -> None:
         for run in runs:
-            run.task = self._loop.create_task(self._run(run), name=f"canvasbench-run-{run.run_id}")
+            run.chain = _Chain(run)
+            run.task = self._loop.create_task(self._contestant(run), name=f"canvasbench-run-{run.run_id}")
             # A task cancelled before its first step never enters _run: the callback still records it.
             run.task.add_done_callback(functools.partial(self._task_done, run))
 
@@ -259,11 +302,94 @@ class Runner:
 
     def _cancel_on_loop(self, run_id: str) -> None:
         run = self._runs.get(run_id)
+        if run is not None and run.chain is not None:
+            run.chain.cancelled = True
+            run = run.chain.current  # any round's id cancels the contestant's round in flight
         if run is not None and run.task is not None and run.state != "finishing":
             run.task.cancel()
             # Python 3.11's asyncio.wait_for can swallow a cancel that lands as its inner read completes
             # (fixed in 3.12); keep asking until the run is really on its way out.
             self._loop.call_later(_RECANCEL_S, self._cancel_on_loop, run_id)
+
+    async def _contestant(self, run: _Run | None) -> None:
+        """One contestant: its first answer, then repair rounds until one is acceptable or none is left."""
+        while run is not None:
+            await self._run(run)
+            run = await self._next_round(run)
+
+    async def _next_round(self, run: _Run) -> _Run | None:
+        """After a round is saved: wait for its check; the next round's run, started, or None to stop."""
+        if run.run_id not in self._deciding:
+            return None
+        run.state = "checking"  # cancellable while its check runs
+        settled_later = False
+        try:
+            assert run.saved is not None and run.result is not None
+            await run.saved
+            if run.check is None or run.chain is None or run.chain.cancelled:
+                return None
+            # shield: cancelling the loop's wait must not drop the check itself
+            check = await asyncio.shield(asyncio.wrap_future(run.check))
+            began = time.monotonic()
+            from canvasbench.run.repairs import next_round
+
+            follow = next_round(run.model_id, run.request, run.result, check, run.accept)
+            if follow is None or run.chain.cancelled:
+                return None
+            write = asyncio.ensure_future(
+                self._loop.run_in_executor(
+                    self._hooks,
+                    functools.partial(
+                        writes.add_round, self.store, run.run_id, turn_text=follow.text, repair_version=follow.version
+                    ),
+                )
+            )
+            try:
+                new_id = await asyncio.shield(write)  # a cancel must not leave a queued row nobody will run
+            except asyncio.CancelledError:
+                run.chain.cancelled = True
+            if run.chain.cancelled:
+                # Cancelled while its row was written: it is saved as cancelled and never starts.
+                settled_later = True
+                write.add_done_callback(functools.partial(self._never_started, run, follow.request))
+                return None
+            nxt = _Run(
+                new_id, run.comparison_id, run.model_id, run.provider, follow.request,
+                deadline_s=run.deadline_s, round=run.round + 1, repair=run.repair, accept=run.accept,
+                chain=run.chain, task=run.task,
+            )
+            run.chain.current = nxt
+            assert nxt.task is not None
+            nxt.task.add_done_callback(functools.partial(self._task_done, nxt))
+            with self._lock:
+                self._runs[new_id] = nxt
+                self._comparisons[run.comparison_id].append(new_id)
+            self.round_overhead_s.append(time.monotonic() - began)
+            return nxt
+        except asyncio.CancelledError:
+            return None
+        except Exception:  # a check that could not run (no browser): the loop ends, the round stays as it is
+            log.exception("canvasbench: no repair round after run %s", run.run_id)
+            return None
+        finally:
+            run.state = "finishing"
+            if not settled_later:
+                self._decided(run)
+
+    def _decided(self, run: _Run) -> None:
+        with self._saved:
+            self._deciding.discard(run.run_id)
+            self._saved.notify_all()
+
+    def _never_started(self, run: _Run, request: GenerationRequest, write: asyncio.Future[str]) -> None:
+        """A repair round whose row was written as the contestant was cancelled: saved as cancelled."""
+        if not write.cancelled() and write.exception() is None:
+            stub = _Run(write.result(), run.comparison_id, run.model_id, run.provider, request, round=run.round + 1)
+            with self._lock:
+                self._runs[stub.run_id] = stub
+                self._comparisons[run.comparison_id].append(stub.run_id)
+            self._finish(stub, GenerationResult(status="cancelled", error="Cancelled before it started."))
+        self._decided(run)
 
     async def _run(self, run: _Run) -> None:
         sem = self._semaphore(run.provider)
@@ -354,6 +480,19 @@ class Runner:
 
     def _finish(self, run: _Run, result: GenerationResult) -> None:
         run.state = "finishing"
+        run.result = result
+        from canvasbench.run.repairs import wants_check
+
+        chained = (
+            self._checks is not None
+            and run.chain is not None
+            and not run.chain.cancelled
+            and wants_check(result, round_no=run.round, repair=run.repair)
+        )
+        if chained:
+            run.saved = self._loop.create_future()
+            with self._lock:  # before the run is seen finished, so its comparison never looks idle in between
+                self._deciding.add(run.run_id)
         finished_at = utc_now()
         if run.started:
             sample(run.timeline, time.monotonic() - run.started, result.text)
@@ -371,6 +510,13 @@ class Runner:
 
         def done() -> None:
             run.progress, run.timeline = None, []  # the text lives in the store now; keep the process small
+            if self._checks is not None and (result.status != Status.CANCELLED or self._check_cancelled):
+                try:
+                    run.check = self._checks.submit(run.run_id)
+                except RuntimeError:  # the pool was shut down (Ctrl-C): no check, so no further round
+                    run.check = None
+            if run.saved is not None:
+                self._loop.call_soon_threadsafe(_resolve, run.saved)
             # Queued before anyone can see the run finished, so shutdown() (which waits for queued hooks)
             # never drops the hook of a run it saw end.
             if self._finished_hooks:
@@ -390,6 +536,11 @@ class Runner:
                 hook(run_id, status)
             except Exception:  # one broken hook must not stop the others or the runner
                 log.exception("canvasbench: after-run hook %r failed for %s", hook, run_id)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 # --- one runner per process per database -------------------------------------------------------

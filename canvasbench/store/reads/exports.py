@@ -45,6 +45,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "cached_tokens",  # part of input_tokens: read from the provider's prompt cache (billed at its cached price)
     "cache_write_tokens",  # part of input_tokens: written to the prompt cache (Anthropic bills these above input)
     "origin",  # canvasbench (timed here) or the tool it was imported from: llm / promptfoo / folder
+    "round",  # 0 = the first answer; n = the n-th repair round of it
+    "parent_run_id",  # the run this round repairs (empty for round 0)
 )
 EXPORT_BOOL_COLUMNS = frozenset({"truncated", "render_animates", "render_responds"})  # 0/1 in SQLite
 
@@ -81,7 +83,9 @@ SELECT
    ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS judge_score,
   r.cached_tokens AS cached_tokens,
   r.cache_write_tokens AS cache_write_tokens,
-  coalesce(r.origin, 'canvasbench') AS origin
+  coalesce(r.origin, 'canvasbench') AS origin,
+  coalesce(r.round, 0) AS round,
+  r.parent_run_id AS parent_run_id
 FROM runs r
 JOIN comparisons c ON c.id = r.comparison_id
 LEFT JOIN render_checks rc ON rc.run_id = r.id
