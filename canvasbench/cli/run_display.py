@@ -102,7 +102,7 @@ def summary_table(
     body = []
     for r in rows:
         cells = [
-            r["model_id"],
+            r["model_id"] + (f" · round {r['round']}" if r.get("round") else ""),  # repair rounds beside their first
             describe_run(r).label,
             formatting.count(r.get("lines")),
             formatting.count(r.get("code_lines")),
