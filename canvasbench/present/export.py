@@ -19,7 +19,7 @@ from canvasbench.store.reads import EXPORT_BOOL_COLUMNS, EXPORT_COLUMNS
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "parquet")
 
-_INT_COLUMNS = frozenset({*(set(RUN_METRICS) - FRACTIONAL), "chars", "js_errors", "attempts", "images"})
+_INT_COLUMNS = frozenset({*(set(RUN_METRICS) - FRACTIONAL), "chars", "js_errors", "attempts", "images", "round"})
 _FLOAT_COLUMNS = frozenset({*FRACTIONAL, "render_ms", "judge_score", "overall"})
 
 # Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection");

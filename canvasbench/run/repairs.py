@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from canvasbench.providers.base import GenerationRequest, GenerationResult
 from canvasbench.providers.catalogue import accepts_images
 from canvasbench.render.verdict import RenderCheck
 from canvasbench.run.acceptable import Acceptance
 from canvasbench.run.repair_message import REPAIR_VERSION, Evidence, repair_turn
+
+if TYPE_CHECKING:
+    from canvasbench.run.live_run import LiveRun
 
 
 @dataclass(frozen=True)
@@ -18,15 +23,6 @@ class NextRound:
     request: GenerationRequest
     text: str
     version: str = REPAIR_VERSION
-
-
-def wants_check(result: GenerationResult, *, round_no: int, repair: int) -> bool:
-    """Whether a finished round could lead to another: repairs left, and the provider answered in full.
-
-    A round that failed at the provider (an error, a cut connection, a stall) or was cancelled ends the
-    loop: its partial text is kept and its error says why.
-    """
-    return round_no < repair and result.status == "done"
 
 
 def next_round(
@@ -50,3 +46,15 @@ def next_round(
     )
     text, images = repair_turn(evidence, images=accepts_images(model_id))
     return NextRound(request.follow_up(result, text, images=images), text)
+
+
+async def follow_up_of(run: LiveRun) -> NextRound | None:
+    """Wait (on the runner's loop) for a saved round's check; the repair to send, or None to stop."""
+    assert run.saved is not None and run.result is not None
+    await run.saved
+    if run.check is None or run.chain is None or run.chain.cancelled:
+        return None
+    # shield: cancelling this wait (the user's cancel) must not drop the check itself
+    check = await asyncio.shield(asyncio.wrap_future(run.check))
+    follow = next_round(run.model_id, run.request, run.result, check, run.accept)
+    return None if run.chain.cancelled else follow

@@ -18,18 +18,19 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from canvasbench.errors import CanvasBenchError, UsageError
 from canvasbench.liveness import worker_token
-from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel
+from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress
 from canvasbench.providers.generate import StreamSettings, generate
 from canvasbench.providers.registry import ensure_ready, parse_model_id
 from canvasbench.redact import redact
-from canvasbench.run.acceptable import DEFAULT_ACCEPT, Acceptance, check_repair, parse_accept
+from canvasbench.run.acceptable import check_repair, parse_accept
 from canvasbench.run.event_loop import background_loop
+from canvasbench.run.live_run import Chain, LiveRun, RunOptions, resolve
 from canvasbench.run.progress import (
     MIN_CHECKPOINT_S,
     STRETCHED_MAX_S,
@@ -46,7 +47,6 @@ from canvasbench.store.per_database import PerDatabase
 
 if TYPE_CHECKING:
     from canvasbench.render.pool import RenderCheckPool
-    from canvasbench.render.verdict import RenderCheck
 
 log = logging.getLogger(__name__)
 
@@ -54,52 +54,6 @@ _RECANCEL_S = 0.05
 
 # A hook receives the run's id and its final status (done, failed, incomplete, cancelled).
 RunFinishedHook = Callable[[str, str], None]
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """Per-comparison generation options (None: the model's own maximum output, no deadline)."""
-
-    max_output_tokens: int | None = None
-    thinking: ThinkingLevel = "default"
-    temperature: float | None = None
-    deadline_s: float | None = None  # stop each run this long after it starts (None: no overall deadline)
-    repair: int = 0  # repair rounds a page that is not acceptable gets (0..5): see canvasbench.run.repairs
-    accept: str = DEFAULT_ACCEPT  # what is acceptable: `renders` or `judge>=K` (canvasbench.run.acceptable)
-
-
-@dataclass
-class _Chain:
-    """One contestant's conversation across its rounds (loop thread only)."""
-
-    current: _Run
-    cancelled: bool = False  # cancelled: the round in flight stops and no other starts
-
-
-@dataclass
-class _Run:
-    """One run's live state; touched only on the loop thread, except `finished` (a thread-safe event)."""
-
-    run_id: str
-    comparison_id: str
-    model_id: str
-    provider: str
-    request: GenerationRequest
-    deadline_s: float | None = None
-    finished: threading.Event = field(default_factory=threading.Event)
-    task: asyncio.Task[None] | None = None
-    state: str = "queued"  # queued / running / finishing
-    started: float = 0.0  # monotonic, when it left the queue
-    last_write: float = 0.0
-    progress: Progress | None = None
-    timeline: list[list[float | int]] = field(default_factory=list)
-    round: int = 0
-    repair: int = 0  # the comparison's repair rounds
-    accept: Acceptance = field(default_factory=Acceptance)
-    chain: _Chain | None = None  # set when the run starts
-    result: GenerationResult | None = None  # how it ended
-    saved: asyncio.Future[None] | None = None  # resolved on the loop once its final row (and check) is queued
-    check: concurrent.futures.Future[RenderCheck] | None = None  # its render check, with use_checks()
 
 
 # --- the runner --------------------------------------------------------------------------------
@@ -131,7 +85,7 @@ class Runner:
         self._lock = threading.Lock()
         self._saved = threading.Condition(self._lock)  # notified whenever a run's final row is saved
         self._saved_n = 0
-        self._runs: dict[str, _Run] = {}
+        self._runs: dict[str, LiveRun] = {}
         self._comparisons: dict[str, list[str]] = {}
         self._semaphores: dict[str, asyncio.Semaphore] = {}  # loop thread only
         self._checkpoint_interval = MIN_CHECKPOINT_S  # loop thread only; set by the ticker
@@ -183,12 +137,9 @@ class Runner:
                 thinking=options.thinking,
                 temperature=options.temperature,
             )
-            runs.append(
-                _Run(
-                    run_id, comparison_id, model_id, provider, request,
-                    deadline_s=options.deadline_s, repair=repair, accept=accept,
-                )
-            )
+            run = LiveRun(run_id, comparison_id, model_id, provider, request, deadline_s=options.deadline_s)
+            run.repair, run.accept = repair, accept
+            runs.append(run)
         with self._lock:
             self._comparisons[comparison_id] = run_ids
             self._runs.update((run.run_id, run) for run in runs)
@@ -239,11 +190,7 @@ class Runner:
         )
 
     def use_checks(self, pool: RenderCheckPool, *, check_cancelled: bool = False) -> None:
-        """Render-check every run once its final row is saved (cancelled ones only with `check_cancelled`).
-
-        The one way to connect checks to runs when repair rounds are wanted: a round's check decides
-        whether the next one starts. Call it before submitting.
-        """
+        """Check each run once saved (cancelled ones with `check_cancelled`); repairs need it: call before submit."""
         self._checks, self._check_cancelled = pool, check_cancelled
 
     def add_run_finished_hook(self, hook: RunFinishedHook) -> None:
@@ -289,9 +236,9 @@ class Runner:
             self._semaphores[provider] = sem
         return sem
 
-    def _start(self, runs: list[_Run]) -> None:
+    def _start(self, runs: list[LiveRun]) -> None:
         for run in runs:
-            run.chain = _Chain(run)
+            run.chain = Chain(run)
             run.task = self._loop.create_task(self._contestant(run), name=f"canvasbench-run-{run.run_id}")
             # A task cancelled before its first step never enters _run: the callback still records it.
             run.task.add_done_callback(functools.partial(self._task_done, run))
@@ -311,59 +258,42 @@ class Runner:
             # (fixed in 3.12); keep asking until the run is really on its way out.
             self._loop.call_later(_RECANCEL_S, self._cancel_on_loop, run_id)
 
-    async def _contestant(self, run: _Run | None) -> None:
+    async def _contestant(self, run: LiveRun | None) -> None:
         """One contestant: its first answer, then repair rounds until one is acceptable or none is left."""
         while run is not None:
             await self._run(run)
             run = await self._next_round(run)
 
-    async def _next_round(self, run: _Run) -> _Run | None:
-        """After a round is saved: wait for its check; the next round's run, started, or None to stop."""
+    async def _next_round(self, run: LiveRun) -> LiveRun | None:
+        """After a round is saved: wait for its check; the next round's run (started), or None to stop."""
         if run.run_id not in self._deciding:
             return None
         run.state = "checking"  # cancellable while its check runs
-        settled_later = False
         try:
-            assert run.saved is not None and run.result is not None
-            await run.saved
-            if run.check is None or run.chain is None or run.chain.cancelled:
-                return None
-            # shield: cancelling the loop's wait must not drop the check itself
-            check = await asyncio.shield(asyncio.wrap_future(run.check))
-            began = time.monotonic()
-            from canvasbench.run.repairs import next_round
+            from canvasbench.run.repairs import follow_up_of
 
-            follow = next_round(run.model_id, run.request, run.result, check, run.accept)
-            if follow is None or run.chain.cancelled:
+            follow = await follow_up_of(run)
+            if follow is None or run.chain is None:
                 return None
-            write = asyncio.ensure_future(
-                self._loop.run_in_executor(
-                    self._hooks,
-                    functools.partial(
-                        writes.add_round, self.store, run.run_id, turn_text=follow.text, repair_version=follow.version
-                    ),
-                )
-            )
+            began = time.monotonic()
+            write = asyncio.ensure_future(self._loop.run_in_executor(self._hooks, functools.partial(
+                writes.add_round, self.store, run.run_id, turn_text=follow.text, repair_version=follow.version
+            )))
             try:
-                new_id = await asyncio.shield(write)  # a cancel must not leave a queued row nobody will run
+                new_id = await asyncio.shield(write)
             except asyncio.CancelledError:
-                run.chain.cancelled = True
-            if run.chain.cancelled:
-                # Cancelled while its row was written: it is saved as cancelled and never starts.
-                settled_later = True
-                write.add_done_callback(functools.partial(self._never_started, run, follow.request))
-                return None
-            nxt = _Run(
-                new_id, run.comparison_id, run.model_id, run.provider, follow.request,
-                deadline_s=run.deadline_s, round=run.round + 1, repair=run.repair, accept=run.accept,
-                chain=run.chain, task=run.task,
-            )
-            run.chain.current = nxt
-            assert nxt.task is not None
-            nxt.task.add_done_callback(functools.partial(self._task_done, nxt))
+                run.state = "finishing"  # no more cancels: the row being written is settled below
+                new_id = await write
+            nxt = run.next_round(new_id, follow.request)
             with self._lock:
                 self._runs[new_id] = nxt
                 self._comparisons[run.comparison_id].append(new_id)
+            if run.chain.cancelled:  # cancelled while its row was written: saved as cancelled, never started
+                self._finish(nxt, GenerationResult(status="cancelled", error="Cancelled before it started."))
+                return None
+            run.chain.current = nxt
+            assert nxt.task is not None
+            nxt.task.add_done_callback(functools.partial(self._task_done, nxt))
             self.round_overhead_s.append(time.monotonic() - began)
             return nxt
         except asyncio.CancelledError:
@@ -373,25 +303,11 @@ class Runner:
             return None
         finally:
             run.state = "finishing"
-            if not settled_later:
-                self._decided(run)
+            with self._saved:
+                self._deciding.discard(run.run_id)
+                self._saved.notify_all()
 
-    def _decided(self, run: _Run) -> None:
-        with self._saved:
-            self._deciding.discard(run.run_id)
-            self._saved.notify_all()
-
-    def _never_started(self, run: _Run, request: GenerationRequest, write: asyncio.Future[str]) -> None:
-        """A repair round whose row was written as the contestant was cancelled: saved as cancelled."""
-        if not write.cancelled() and write.exception() is None:
-            stub = _Run(write.result(), run.comparison_id, run.model_id, run.provider, request, round=run.round + 1)
-            with self._lock:
-                self._runs[stub.run_id] = stub
-                self._comparisons[run.comparison_id].append(stub.run_id)
-            self._finish(stub, GenerationResult(status="cancelled", error="Cancelled before it started."))
-        self._decided(run)
-
-    async def _run(self, run: _Run) -> None:
+    async def _run(self, run: LiveRun) -> None:
         sem = self._semaphore(run.provider)
         try:
             await sem.acquire()
@@ -417,35 +333,21 @@ class Runner:
                 )
             except asyncio.CancelledError:
                 # generate() turns cancellation into a result itself; this covers a cancel it could not see.
-                result = self._partial_result(run, "cancelled", None)
+                result = run.partial_result("cancelled", None)
             except Exception as exc:
                 log.exception("canvasbench: run %s crashed", run.run_id)
-                result = self._partial_result(run, "failed", redact(f"Internal error while streaming: {exc}"))
+                result = run.partial_result("failed", redact(f"Internal error while streaming: {exc}"))
         finally:
             sem.release()
         self._finish(run, result)
 
-    def _partial_result(self, run: _Run, status: str, error: str | None) -> GenerationResult:
-        p = run.progress
-        return GenerationResult(
-            status=status,  # type: ignore[arg-type]
-            text=p.text if p else "",
-            reasoning=p.reasoning if p else "",
-            finish_reason="error" if status == "failed" else None,
-            error=error,
-            first_chunk_s=p.first_chunk_s if p else None,
-            ttft_s=p.ttft_s if p else None,
-            latency_s=time.monotonic() - run.started if run.started else None,
-            attempts=p.attempts if p else 0,
-        )
-
-    def _task_done(self, run: _Run, task: asyncio.Task[None]) -> None:
+    def _task_done(self, run: LiveRun, task: asyncio.Task[None]) -> None:
         if run.state != "finishing":  # never entered _run, or died outside its own error handling
             status = "cancelled" if task.cancelled() else "failed"
             error = "Cancelled before it started." if task.cancelled() else "Internal error in the runner."
-            self._finish(run, self._partial_result(run, status, error))
+            self._finish(run, run.partial_result(status, error))
 
-    def _on_progress(self, run: _Run, progress: Progress) -> None:
+    def _on_progress(self, run: LiveRun, progress: Progress) -> None:
         # On the loop thread between chunks of every stream: keep it to a few microseconds.
         run.progress = progress
         now = time.monotonic()
@@ -454,7 +356,7 @@ class Runner:
         if now - run.last_write >= self._checkpoint_interval:
             self._checkpoint(run, now)
 
-    def _checkpoint(self, run: _Run, now: float) -> None:
+    def _checkpoint(self, run: LiveRun, now: float) -> None:
         run.last_write = now
         self._writer.checkpoint(run.run_id, checkpoint_fields(run.progress, run.timeline))
         if self._workers_warmed or run.progress is None:
@@ -478,18 +380,10 @@ class Runner:
                     sample(run.timeline, now - run.started, run.progress.text if run.progress else "")
                     self._checkpoint(run, now)
 
-    def _finish(self, run: _Run, result: GenerationResult) -> None:
+    def _finish(self, run: LiveRun, result: GenerationResult) -> None:
         run.state = "finishing"
         run.result = result
-        from canvasbench.run.repairs import wants_check
-
-        chained = (
-            self._checks is not None
-            and run.chain is not None
-            and not run.chain.cancelled
-            and wants_check(result, round_no=run.round, repair=run.repair)
-        )
-        if chained:
+        if self._checks is not None and run.may_repair():
             run.saved = self._loop.create_future()
             with self._lock:  # before the run is seen finished, so its comparison never looks idle in between
                 self._deciding.add(run.run_id)
@@ -516,7 +410,7 @@ class Runner:
                 except RuntimeError:  # the pool was shut down (Ctrl-C): no check, so no further round
                     run.check = None
             if run.saved is not None:
-                self._loop.call_soon_threadsafe(_resolve, run.saved)
+                self._loop.call_soon_threadsafe(resolve, run.saved)
             # Queued before anyone can see the run finished, so shutdown() (which waits for queued hooks)
             # never drops the hook of a run it saw end.
             if self._finished_hooks:
@@ -536,11 +430,6 @@ class Runner:
                 hook(run_id, status)
             except Exception:  # one broken hook must not stop the others or the runner
                 log.exception("canvasbench: after-run hook %r failed for %s", hook, run_id)
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
 
 
 # --- one runner per process per database -------------------------------------------------------
