@@ -60,6 +60,7 @@ class LiveRun:
     result: GenerationResult | None = None  # how it ended
     saved: asyncio.Future[None] | None = None  # resolved on the loop once its final row (and check) is queued
     check: concurrent.futures.Future[RenderCheck] | None = None  # its render check, with use_checks()
+    checked_at: float = 0.0  # monotonic, when its check's result reached the loop
 
     def may_repair(self) -> bool:
         """Whether its check may lead to another round: repairs left, and the provider answered in full.

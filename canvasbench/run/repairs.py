@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,5 +57,6 @@ async def follow_up_of(run: LiveRun) -> NextRound | None:
         return None
     # shield: cancelling this wait (the user's cancel) must not drop the check itself
     check = await asyncio.shield(asyncio.wrap_future(run.check))
+    run.checked_at = time.monotonic()
     follow = next_round(run.model_id, run.request, run.result, check, run.accept)
     return None if run.chain.cancelled else follow

@@ -275,7 +275,6 @@ class Runner:
             follow = await follow_up_of(run)
             if follow is None or run.chain is None:
                 return None
-            began = time.monotonic()
             write = asyncio.ensure_future(self._loop.run_in_executor(self._hooks, functools.partial(
                 writes.add_round, self.store, run.run_id, turn_text=follow.text, repair_version=follow.version
             )))
@@ -294,7 +293,7 @@ class Runner:
             run.chain.current = nxt
             assert nxt.task is not None
             nxt.task.add_done_callback(functools.partial(self._task_done, nxt))
-            self.round_overhead_s.append(time.monotonic() - began)
+            self.round_overhead_s.append(time.monotonic() - run.checked_at)
             return nxt
         except asyncio.CancelledError:
             return None
