@@ -5,6 +5,7 @@ Through the real SDKs against the fakes, a real SQLite file and real Chromium ch
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,13 @@ def test_cli_repairs_until_n_and_stops_at_a_provider_failure_keeping_its_text(
     ]
     failed = reads.get_run(store, rows[-1]["id"])
     assert failed is not None and failed["response"] and "in-stream" in failed["error"]  # the partial text is kept
+    exported = CliRunner().invoke(main, ["export", "--db", str(db), "--table", "attempts", "--format", "json"])
+    table = {row["model"]: row for row in json.loads(exported.stdout)}
+    assert (table[never]["rounds_run"], table[never]["acceptable"], table[never]["stopped"]) == (
+        2, False, "not within 1 round"
+    )
+    assert table[failing]["rounds_to_acceptable"] is None and table[failing]["stopped"].startswith("round 1 failed")
+    assert table[never]["generation_s"] == pytest.approx(sum(r["latency_s"] for r in rows if r["model_id"] == never))
     # Stored with the comparison, so `rerun` repairs the same way unless told otherwise.
     options = rerun_request(store, comparison).options
     assert (options.repair, options.accept) == (1, "renders")

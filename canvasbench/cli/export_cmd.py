@@ -19,6 +19,7 @@ from canvasbench.store.reads import (
     export_rows,
     integrity_problems,
     judgment_rows,
+    round_rows,
     vote_rows,
 )
 from canvasbench.store.run_store import store_error
@@ -51,10 +52,11 @@ def _format_for(fmt: str | None, output: Path | None) -> str:
 @click.option("--comparison", "comparison_id", metavar="ID", default=None, help="Only the runs of this comparison.")
 @click.option(
     "--table",
-    type=click.Choice(("runs", "votes", "judgments")),
+    type=click.Choice(("runs", "votes", "judgments", "attempts")),
     default="runs",
     show_default=True,
-    help="runs: the metrics table; votes: arena votes; judgments: AI-judge verdicts (failed ones too).",
+    help="runs: the metrics table; votes: arena votes; judgments: AI-judge verdicts (failed ones too); "
+    "attempts: per contestant and comparison, rounds, time and cost to an acceptable page.",
 )
 @clean_errors
 def export_command(db: str | None, fmt: str | None, output: Path | None, comparison_id: str | None, table: str) -> None:
@@ -74,6 +76,10 @@ def export_command(db: str | None, fmt: str | None, output: Path | None, compari
             raise UsageError(f"No comparison '{comparison_id}' in {store.path}.")
         if table == "runs":
             rows = export_rows(store, comparison_id=comparison_id)
+        elif table == "attempts":
+            from canvasbench.run.attempts import ATTEMPT_COLUMNS, attempt_rows
+
+            rows, columns = attempt_rows(round_rows(store, comparison_id)), ATTEMPT_COLUMNS
         elif table == "votes":
             rows, columns = vote_rows(store), VOTE_EXPORT_COLUMNS
         else:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from canvasbench.run.acceptable import Acceptance
+from canvasbench.run.acceptable import Acceptance, parse_accept
 from canvasbench.status import Status
 
 
@@ -124,3 +125,34 @@ def describe(attempt: Attempt) -> str:
         bits.append(f"{attempt.generation_s:.1f} s generating")
     bits.append("cost unknown" if attempt.cost_usd is None else f"${attempt.cost_usd:.4f}")
     return f"{head} ({', '.join(bits)}; {attempt.rounds_run} round{'s' if attempt.rounds_run != 1 else ''} run)"
+
+
+# The attempts export: one row per contestant and comparison; columns are only ever appended.
+ATTEMPT_COLUMNS: tuple[str, ...] = (
+    "comparison_id", "prompt_id", "model", "run_id", "accept", "repair", "rounds_run", "acceptable",
+    "rounds_to_acceptable", "wall_s", "generation_s", "cost_usd", "tokens_per_round", "stopped",
+)  # fmt: skip
+
+
+def attempt_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The attempts table from `reads.round_rows`: each comparison counted with its own repair and accept options."""
+    by_comparison: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_comparison.setdefault(str(row["comparison_id"]), []).append(row)
+    out = []
+    for runs in by_comparison.values():
+        try:
+            options = json.loads(runs[0].get("options") or "{}")
+            accept = parse_accept(options.get("accept"))
+        except ValueError:  # an option this version cannot read: count against the default
+            options, accept = {}, Acceptance()
+        checks = {r["id"]: {"verdict": r.get("verdict"), "checked_at": r.get("checked_at")} for r in runs}
+        for found in attempts(runs, checks, accept, repair=int(options.get("repair") or 0)):
+            out.append({
+                "comparison_id": found.comparison_id, "prompt_id": found.prompt_id, "model": found.model_id,
+                "run_id": found.run_id, "accept": accept.spec, "repair": found.repair,
+                "rounds_run": found.rounds_run, "acceptable": found.acceptable, "rounds_to_acceptable": found.rounds,
+                "wall_s": found.wall_s, "generation_s": found.generation_s, "cost_usd": found.cost_usd,
+                "tokens_per_round": json.dumps(list(found.tokens)), "stopped": found.stopped,
+            })  # fmt: skip
+    return out

@@ -33,6 +33,7 @@ from canvasbench.store.reads.exports import (
     VOTE_EXPORT_COLUMNS,
     export_rows,
     judgment_rows,
+    round_rows,
     vote_rows,
 )
 from canvasbench.store.reads.lists import (
@@ -98,6 +99,7 @@ __all__ = [
     "partial_text",
     "recent_comparisons",
     "recent_output_tokens",
+    "round_rows",
     "run_metrics",
     "run_status",
     "runs_of",

@@ -117,6 +117,24 @@ def export_rows(
     return rows
 
 
+def round_rows(store: RunStore, comparison_id: str | None = None) -> list[dict[str, Any]]:
+    """Every run's round figures and latest verdict with its comparison's options, for counting attempts.
+
+    Oldest comparison first, contestants in the order asked for, each one's rounds in order.
+    """
+    where, params = ("WHERE r.comparison_id = ?", [comparison_id]) if comparison_id is not None else ("", [])
+    return list(
+        store.db.query(
+            "SELECT r.id, r.comparison_id, c.prompt_id, c.options, r.model_id, coalesce(r.round, 0) AS round, "
+            f"r.parent_run_id, {STATUS} AS status, {ERROR} AS error, r.started_at, r.finished_at, r.latency_s, "
+            "r.cost_usd, r.output_tokens, r.thinking_tokens, rc.verdict, rc.checked_at "
+            "FROM runs r JOIN comparisons c ON c.id = r.comparison_id LEFT JOIN render_checks rc ON rc.run_id = r.id "
+            f"{where} ORDER BY c.created_at, r.comparison_id, r.position, coalesce(r.round, 0)",
+            params,
+        )
+    )
+
+
 VOTE_EXPORT_COLUMNS: tuple[str, ...] = (
     "vote_id", "created_at", "comparison_id", "prompt_id", "category", "left_run_id", "left_model", "right_run_id",
     "right_model", "outcome", "winner_model", "voter",
