@@ -142,6 +142,7 @@ class SweepBar:
 
     def update(self, rows: Sequence[dict[str, Any]]) -> None:
         """Show how many of the sweep's runs are finished, running and queued."""
+        self.total = max(self.total, len(rows))  # repair rounds join the sweep as they start
         counts: dict[str, int] = {}
         for r in rows:
             counts[r["status"]] = counts.get(r["status"], 0) + 1
