@@ -157,12 +157,33 @@ def test_cli_repairs_until_n_and_stops_at_a_provider_failure_keeping_its_text(
     assert (options.repair, options.accept) == (1, "renders")
 
 
+def test_with_a_judges_bar_every_round_is_judged_and_its_weak_items_are_quoted(
+    fake_env: FakeServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "judged.db"
+    result = CliRunner().invoke(main, [
+        "run", "--db", str(db), "--prompt", PROMPT, "--model", "openai:fake", "--repair", "1",
+        "--accept", "judge>=8", "--judge-model", "gemini:judge;judge=json",
+    ])  # fmt: skip
+    assert "openai:fake: not within 1 round (" in result.stdout  # the page renders, but the judge gives it 7
+    store = RunStore(db)
+    rounds = [r for r in store.db.query("SELECT id, round, turn_text FROM runs ORDER BY round")]
+    judged = store.db.query("SELECT run_id, overall FROM judgments WHERE mode = 'score'")
+    scores = {r["run_id"]: r["overall"] for r in judged}
+    assert [scores.get(r["id"]) for r in rounds] == [7.0, 7.0]  # the last round is judged too
+    (checklist,) = [json.loads(r["items"]) for r in store.db.query("SELECT items FROM checklists")]
+    message = rounds[1]["turn_text"]
+    assert "A reviewer scored it 7/10." in message and f"Not done yet: {checklist[0]}" in message
+    repair = [r for r in fake_env.requests if r.protocol == "openai" and r.round == 1]
+    assert repair and repair[0].turns[-1].text == message
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
         (["--repair", "6"], "0<=x<=5"),
         (["--repair", "1", "--no-check"], "--repair needs render checks"),
-        (["--accept", "judge>=7"], "not available yet"),
+        (["--repair", "1", "--accept", "judge>=7"], "needs the judge: give --judge-model"),
         (["--accept", "pretty"], "--accept takes 'renders' or 'judge>=K'"),
     ],
 )

@@ -73,6 +73,12 @@ def execute(
     runner = Runner(store, default_concurrency=concurrency)
     if checks is not None:
         runner.use_checks(checks)  # cancelled runs are not checked: Ctrl-C must exit quickly
+    if options.judge_model and options.repair:
+        from functools import partial
+
+        from canvasbench.judge.round_judge import judge_round
+
+        runner.use_judge(partial(judge_round, runner.store))
     comparisons: dict[str, str | None] = {}
     interrupted = True  # until the runs are seen to the end
 

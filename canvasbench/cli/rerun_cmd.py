@@ -19,6 +19,7 @@ from canvasbench.cli.run_cmd import (
     checked_repair,
     echo_attempts,
     json_run,
+    judge_model_option,
     repair_option,
 )
 from canvasbench.cli.run_display import LiveDisplay, summary_table
@@ -29,12 +30,19 @@ from canvasbench.run.comparisons import rerun_request
 @click.argument("comparison_id")
 @repair_option(default=None)
 @accept_option(default=None)
+@judge_model_option()
 @check_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every run's metrics on stdout.")
 @clean_errors
 def rerun_command(
-    comparison_id: str, repair: int | None, accept: str | None, check: bool, db: str | None, as_json: bool
+    comparison_id: str,
+    repair: int | None,
+    accept: str | None,
+    judge_model: str | None,
+    check: bool,
+    db: str | None,
+    as_json: bool,
 ) -> None:
     """Run a comparison again as a new one: the same prompt text, models (repeats included) and options.
 
@@ -42,10 +50,13 @@ def rerun_command(
     """
     request = rerun_request(open_store(db, writes=False), comparison_id)  # execute() checks it for writing
     stored = request.options
+    judge_model = judge_model or stored.judge_model
     repair, accept = checked_repair(
-        stored.repair if repair is None else repair, stored.accept if accept is None else accept, check=check
+        stored.repair if repair is None else repair, stored.accept if accept is None else accept, check=check,
+        judge_model=judge_model,
     )
-    request = dataclasses.replace(request, options=dataclasses.replace(stored, repair=repair, accept=accept))
+    options = dataclasses.replace(stored, repair=repair, accept=accept, judge_model=judge_model)
+    request = dataclasses.replace(request, options=options)
     display = LiveDisplay(sys.stderr)
     outcome = execute(
         db, [(request.prompt, None)], request.model_ids, request.options,

@@ -95,9 +95,19 @@ def echo_attempts(outcome: Outcome, repair: int, accept: str) -> None:
     if not repair or outcome.verdicts is None:
         return
     from canvasbench.run.attempts import attempts, describe
+    from canvasbench.store import RunStore, reads
 
+    store = RunStore(outcome.store_path)
+    try:  # the judge's scores are read with the rounds, as the attempts export reads them
+        rows = [
+            {**r, "prompt_id": label}
+            for cid, label in outcome.comparisons.items()
+            for r in reads.round_rows(store, cid)
+        ]
+    finally:
+        store.close()
     click.echo(f"\nRepair rounds (acceptable: {accept}, at most {repair}):")
-    for attempt in attempts(outcome.rows, outcome.verdicts, parse_accept(accept), repair=repair):
+    for attempt in attempts(rows, outcome.verdicts, parse_accept(accept), repair=repair):
         label = attempt.model_id if attempt.prompt_id is None else f"{attempt.prompt_id} × {attempt.model_id}"
         click.echo(f"  {label}: {describe(attempt)}")
 
@@ -150,17 +160,29 @@ def accept_option(default: str | None = DEFAULT_ACCEPT) -> Callable[[F], F]:
         default=default,
         show_default=default is not None,
         metavar="renders|judge>=K",
-        help="What counts as acceptable: the render check says `renders` (judge>=K: not available yet).",
+        help="What ends the repair rounds: the render check says `renders`; judge>=K: and the AI judge "
+        "(--judge-model) scores it at least K of 10, its low-scored checklist items quoted in the next round.",
     )
 
 
-def checked_repair(repair: int, accept: str, *, check: bool) -> tuple[int, str]:
+def judge_model_option(default: str | None = None) -> Callable[[F], F]:
+    """`--judge-model ID`: the judge that scores each round with --accept judge>=K."""
+    return click.option(
+        "--judge-model", default=default, metavar="ID", help="With --accept judge>=K: the AI judge (provider:model)."
+    )
+
+
+def checked_repair(repair: int, accept: str, *, check: bool, judge_model: str | None = None) -> tuple[int, str]:
     """The repair settings, refused when they cannot work (before any model is paid)."""
     acceptance = parse_accept(accept)
-    if acceptance.min_judge is not None:
-        raise UsageError("--accept judge>=K is not available yet: use --accept renders.")
     if repair and not check:
         raise UsageError("--repair needs render checks to see what failed: drop --no-check.")
+    if repair and acceptance.min_judge is not None:
+        if not judge_model:
+            raise UsageError("--accept judge>=K needs the judge: give --judge-model provider:model.")
+        from canvasbench.providers.registry import ensure_ready
+
+        ensure_ready(judge_model)  # its key, before any model is paid
     return repair, acceptance.spec
 
 
@@ -180,6 +202,7 @@ thinking_option = click.option(
 @deadline_option
 @repair_option()
 @accept_option()
+@judge_model_option()
 @check_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every run's metrics on stdout.")
@@ -195,6 +218,7 @@ def run_command(
     deadline_s: float | None,
     repair: int,
     accept: str,
+    judge_model: str | None,
     check: bool,
     db: str | None,
     as_json: bool,
@@ -205,7 +229,7 @@ def run_command(
     from canvasbench.run.comparisons import repeat_models
     from canvasbench.run.runner import RunOptions
 
-    repair, accept = checked_repair(repair, accept, check=check)
+    repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model)
     prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
     warning = prompt_key_warning(prompt["text"])
     if warning:  # the user's own words are stored as written, so say so before they are
@@ -213,7 +237,7 @@ def run_command(
     models = tuple(repeat_models(models, repeat))
     options = RunOptions(
         max_output_tokens=max_output_tokens, thinking=thinking,  # type: ignore[arg-type]
-        deadline_s=deadline_s, repair=repair, accept=accept,
+        deadline_s=deadline_s, repair=repair, accept=accept, judge_model=judge_model,
     )
     display = LiveDisplay(sys.stderr)
     # Every model of one comparison streams at once: the per-provider limit is for sweeps.
@@ -258,6 +282,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @deadline_option
 @repair_option()
 @accept_option()
+@judge_model_option()
 @click.option(
     "--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Runs at once per provider."
 )
@@ -275,6 +300,7 @@ def sweep_command(
     deadline_s: float | None,
     repair: int,
     accept: str,
+    judge_model: str | None,
     concurrency: int,
     check: bool,
     db: str | None,
@@ -285,7 +311,7 @@ def sweep_command(
     from canvasbench.cli.execute import execute
     from canvasbench.run.runner import RunOptions
 
-    repair, accept = checked_repair(repair, accept, check=check)
+    repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model)
     prompts = [get_prompt(pid) for pid in dict.fromkeys(prompt_ids)] if prompt_ids else load_suite()
     if category is not None:
         known = sorted({p.category for p in load_suite()})
@@ -302,7 +328,7 @@ def sweep_command(
             raise UsageError(f"Shard {index}/{count} has no prompt: use at most {count} shards for these prompts.")
     options = RunOptions(
         max_output_tokens=max_output_tokens, thinking=thinking,  # type: ignore[arg-type]
-        deadline_s=deadline_s, repair=repair, accept=accept,
+        deadline_s=deadline_s, repair=repair, accept=accept, judge_model=judge_model,
     )
     bar = SweepBar(sys.stderr, total=len(prompts) * len(models))
     # All at once: the per-provider limit queues them, and a slow provider never holds up a fast one.

@@ -67,7 +67,8 @@ def attempt_of(
     rounds: int | None = None
     for index, row in enumerate(chain):
         counted.append(row)
-        if row["status"] == Status.DONE and accept.accepts((verdicts.get(row["id"]) or {}).get("verdict")):
+        verdict = (verdicts.get(row["id"]) or {}).get("verdict")
+        if row["status"] == Status.DONE and accept.accepts(verdict, row.get("judge_score")):
             rounds = index
             break
     last = counted[-1]

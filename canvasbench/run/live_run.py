@@ -9,8 +9,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from canvasbench.errors import UsageError
 from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel
-from canvasbench.run.acceptable import DEFAULT_ACCEPT, Acceptance
+from canvasbench.run.acceptable import DEFAULT_ACCEPT, Acceptance, check_repair, parse_accept
 
 if TYPE_CHECKING:
     from canvasbench.render.verdict import RenderCheck
@@ -26,6 +27,16 @@ class RunOptions:
     deadline_s: float | None = None  # stop each run this long after it starts (None: no overall deadline)
     repair: int = 0  # repair rounds a page that is not acceptable gets (0..5): see canvasbench.run.repairs
     accept: str = DEFAULT_ACCEPT  # what is acceptable: `renders` or `judge>=K` (canvasbench.run.acceptable)
+    judge_model: str | None = None  # with `judge>=K`: the model that scores each round that renders
+
+    def repair_settings(self, *, checks: bool, judge: object | None) -> tuple[int, Acceptance]:
+        """The repair rounds and what is acceptable, refused (UsageError) when they cannot work here."""
+        repair, accept = check_repair(self.repair), parse_accept(self.accept)
+        if repair and not checks:
+            raise UsageError("Repair rounds need render checks to see what failed: run with checks on (no --no-check).")
+        if repair and accept.min_judge is not None and (judge is None or not self.judge_model):
+            raise UsageError("--accept judge>=K needs a judge: give --judge-model provider:model.")
+        return repair, accept
 
 
 @dataclass
@@ -56,6 +67,7 @@ class LiveRun:
     round: int = 0
     repair: int = 0  # the comparison's repair rounds
     accept: Acceptance = field(default_factory=Acceptance)
+    judge_model: str | None = None
     chain: Chain | None = None  # set when the run starts
     result: GenerationResult | None = None  # how it ended
     saved: asyncio.Future[None] | None = None  # resolved on the loop once its final row (and check) is queued
@@ -69,13 +81,16 @@ class LiveRun:
         the loop: its partial text is kept and its error says why.
         """
         done = self.result is not None and self.result.status == "done"
-        return done and self.round < self.repair and self.chain is not None and not self.chain.cancelled
+        # With a judge's bar the last round is judged too (its score decides whether it was acceptable).
+        more = self.round < self.repair or (self.repair > 0 and self.accept.min_judge is not None)
+        return done and more and self.chain is not None and not self.chain.cancelled
 
     def next_round(self, run_id: str, request: GenerationRequest) -> LiveRun:
         """The repair round after this one: the same contestant, task and settings, the next request."""
         return LiveRun(
             run_id, self.comparison_id, self.model_id, self.provider, request, deadline_s=self.deadline_s,
             round=self.round + 1, repair=self.repair, accept=self.accept, chain=self.chain, task=self.task,
+            judge_model=self.judge_model,
         )
 
     def partial_result(self, status: str, error: str | None) -> GenerationResult:

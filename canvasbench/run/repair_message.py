@@ -17,7 +17,7 @@ REPAIR_VERSION = "repair-v1"
 MAX_ERRORS = 3  # the first few JS errors are quoted; the count covers all of them
 MAX_LISTED = 5  # missing files and blocked requests quoted
 
-_OPENING = "I opened your page in a browser (Chromium, offline: only known CDN libraries load); it does not work yet."
+_OPENING = "I opened your page in a browser (Chromium, offline: only known CDN libraries load); it is not right yet."
 _CLOSING = (
     "Please fix these problems and reply with the complete corrected file: the whole page in one "
     "```html code block, not only the changed parts."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from canvasbench.providers.catalogue import accepts_images
 from canvasbench.render.verdict import RenderCheck
 from canvasbench.run.acceptable import Acceptance
 from canvasbench.run.repair_message import REPAIR_VERSION, Evidence, repair_turn
+from canvasbench.status import Verdict
 
 if TYPE_CHECKING:
     from canvasbench.run.live_run import LiveRun
@@ -49,14 +51,29 @@ def next_round(
     return NextRound(request.follow_up(result, text, images=images), text)
 
 
-async def follow_up_of(run: LiveRun) -> NextRound | None:
-    """Wait (on the runner's loop) for a saved round's check; the repair to send, or None to stop."""
+# Scores one round with a judge model: (overall score or None, each checklist item with its score).
+JudgeRound = Callable[[str, str], tuple[float | None, tuple[tuple[str, float], ...]]]
+
+
+async def follow_up_of(run: LiveRun, judge: JudgeRound | None = None) -> NextRound | None:
+    """Wait (on the runner's loop) for a saved round's check (and judge); the repair to send, or None to stop."""
     assert run.saved is not None and run.result is not None
     await run.saved
     if run.check is None or run.chain is None or run.chain.cancelled:
         return None
     # shield: cancelling this wait (the user's cancel) must not drop the check itself
     check = await asyncio.shield(asyncio.wrap_future(run.check))
+    score: float | None = None
+    weak: tuple[str, ...] = ()
+    bar = run.accept.min_judge
+    if bar is not None and check.verdict == Verdict.RENDERS and judge and run.judge_model:
+        # The judge's request is blocking (its own event loop): on a thread, never this loop.
+        score, items = await asyncio.get_running_loop().run_in_executor(None, judge, run.run_id, run.judge_model)
+        weak = tuple(item for item, item_score in items if item_score < bar)
     run.checked_at = time.monotonic()
-    follow = next_round(run.model_id, run.request, run.result, check, run.accept)
+    if run.round >= run.repair:  # the last round was judged so that its attempt can be counted; no more rounds
+        return None
+    follow = next_round(
+        run.model_id, run.request, run.result, check, run.accept, judge_score=score, failed_items=weak
+    )
     return None if run.chain.cancelled else follow

@@ -28,7 +28,6 @@ from canvasbench.providers.base import GenerationRequest, GenerationResult, Prog
 from canvasbench.providers.generate import StreamSettings, generate
 from canvasbench.providers.registry import ensure_ready, parse_model_id
 from canvasbench.redact import redact
-from canvasbench.run.acceptable import check_repair, parse_accept
 from canvasbench.run.event_loop import background_loop
 from canvasbench.run.live_run import Chain, LiveRun, RunOptions, resolve
 from canvasbench.run.progress import (
@@ -47,6 +46,7 @@ from canvasbench.store.per_database import PerDatabase
 
 if TYPE_CHECKING:
     from canvasbench.render.pool import RenderCheckPool
+    from canvasbench.run.repairs import JudgeRound
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ class Runner:
         self._worker = worker_token()
         self._checks: RenderCheckPool | None = None
         self._check_cancelled = False
+        self._judge: JudgeRound | None = None
         self._deciding: set[str] = set()  # runs whose check decides whether another round starts (under _lock)
         self.round_overhead_s: list[float] = []  # per repair: check's end to the next round's start (bookkeeping)
         self._workers_warmed = False  # loop thread only
@@ -109,10 +110,7 @@ class Runner:
             raise UsageError("Choose at least one model (provider:model, e.g. gemini:gemini-3-flash-preview).")
         if options is not None and options.deadline_s is not None and options.deadline_s <= 0:
             raise UsageError("The deadline must be a positive number of seconds (or none at all).")
-        repair = check_repair(options.repair if options is not None else 0)
-        accept = parse_accept(options.accept if options is not None else None)
-        if repair and self._checks is None:
-            raise UsageError("Repair rounds need render checks to see what failed: run with checks on (no --no-check).")
+        repair, accept = (options or RunOptions()).repair_settings(checks=self._checks is not None, judge=self._judge)
         text = prompt.get("text")
         if not isinstance(text, str) or not text.strip():
             raise UsageError("The prompt is empty: write a prompt or pick one from the suite.")
@@ -138,7 +136,7 @@ class Runner:
                 temperature=options.temperature,
             )
             run = LiveRun(run_id, comparison_id, model_id, provider, request, deadline_s=options.deadline_s)
-            run.repair, run.accept = repair, accept
+            run.repair, run.accept, run.judge_model = repair, accept, options.judge_model
             runs.append(run)
         with self._lock:
             self._comparisons[comparison_id] = run_ids
@@ -192,6 +190,10 @@ class Runner:
     def use_checks(self, pool: RenderCheckPool, *, check_cancelled: bool = False) -> None:
         """Check each run once saved (cancelled ones with `check_cancelled`); repairs need it: call before submit."""
         self._checks, self._check_cancelled = pool, check_cancelled
+
+    def use_judge(self, judge: JudgeRound) -> None:
+        """Score each round that renders with `judge(run_id, judge_model)` when a comparison accepts by judge score."""
+        self._judge = judge
 
     def add_run_finished_hook(self, hook: RunFinishedHook) -> None:
         """Call `hook(run_id, status)` after each run's final row is saved (on a helper thread, never the loop)."""
@@ -272,7 +274,7 @@ class Runner:
         try:
             from canvasbench.run.repairs import follow_up_of
 
-            follow = await follow_up_of(run)
+            follow = await follow_up_of(run, self._judge)
             if follow is None or run.chain is None:
                 return None
             write = asyncio.ensure_future(self._loop.run_in_executor(self._hooks, functools.partial(

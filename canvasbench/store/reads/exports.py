@@ -127,7 +127,9 @@ def round_rows(store: RunStore, comparison_id: str | None = None) -> list[dict[s
         store.db.query(
             "SELECT r.id, r.comparison_id, c.prompt_id, c.options, r.model_id, coalesce(r.round, 0) AS round, "
             f"r.parent_run_id, {STATUS} AS status, {ERROR} AS error, r.started_at, r.finished_at, r.latency_s, "
-            "r.cost_usd, r.output_tokens, r.thinking_tokens, rc.verdict, rc.checked_at "
+            "r.cost_usd, r.output_tokens, r.thinking_tokens, rc.verdict, rc.checked_at, "
+            "(SELECT j.overall FROM judgments j WHERE j.run_id = r.id AND j.mode = 'score' AND j.status = 'ok' "
+            "ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS judge_score "
             "FROM runs r JOIN comparisons c ON c.id = r.comparison_id LEFT JOIN render_checks rc ON rc.run_id = r.id "
             f"{where} ORDER BY c.created_at, r.comparison_id, r.position, coalesce(r.round, 0)",
             params,
