@@ -115,6 +115,8 @@ def test_a_model_that_fixes_on_round_1_is_sent_its_answer_and_the_evidence_on_ea
     assert [(a.model_id, a.rounds) for a in found] == [(m, 1) for m in models]
     assert all(a.cost_usd == pytest.approx(sum(r["cost_usd"] for r in rows if r["model_id"] == a.model_id))
                for a in found)
+    finals = {r["id"] for r in rows if r["round"] == 1}
+    assert {r["id"] for r in reads.votable_runs(store, rows[0]["comparison_id"])} == finals  # the arena's contestants
     exported = export_rows(store)
     assert [(e["round"], e["parent_run_id"] is None) for e in exported][:2] == [(0, True), (1, False)]
 
