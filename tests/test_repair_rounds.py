@@ -20,7 +20,7 @@ from canvasbench.render.check import CheckLimits
 from canvasbench.render.processes import chromium_path
 from canvasbench.run.acceptable import parse_accept
 from canvasbench.run.attempts import attempts, describe
-from canvasbench.run.comparisons import rerun_request
+from canvasbench.run.comparisons import rerun_request, sample_labels
 from canvasbench.run.prompt_suite import custom_prompt
 from canvasbench.run.repair_message import REPAIR_VERSION, Evidence, repair_text
 from canvasbench.run.repairs import next_round
@@ -242,3 +242,16 @@ def test_rounds_time_and_cost_to_acceptable_by_hand() -> None:
     assert found.tokens == (15, 15, 15) and found.rounds_run == 3
     (never,) = attempts(rows[:1], checks, parse_accept("renders"), repair=0)
     assert never.rounds is None and describe(never).startswith("not within 0 rounds")
+
+
+def test_rounds_are_labelled_as_rounds_not_as_samples() -> None:
+    runs = [
+        {"id": "a", "model_id": "m:x", "round": 0}, {"id": "b", "model_id": "m:x", "round": 0},
+        {"id": "a1", "model_id": "m:x", "round": 1, "parent_run_id": "a"},
+        {"id": "a2", "model_id": "m:x", "round": 2, "parent_run_id": "a1"},
+        {"id": "c", "model_id": "m:y", "round": 0}, {"id": "c1", "model_id": "m:y", "round": 1, "parent_run_id": "c"},
+    ]  # fmt: skip
+    assert sample_labels(runs) == {
+        "a": " · sample 1 of 2", "b": " · sample 2 of 2", "a1": " · sample 1 of 2 · round 1",
+        "a2": " · sample 1 of 2 · round 2", "c": "", "c1": " · round 1",
+    }  # fmt: skip
