@@ -17,6 +17,7 @@ import functools
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -94,7 +95,7 @@ class Runner:
         self._check_cancelled = False
         self._judge: JudgeRound | None = None
         self._deciding: set[str] = set()  # runs whose check decides whether another round starts (under _lock)
-        self.round_overhead_s: list[float] = []  # per repair: check's end to the next round's start (bookkeeping)
+        self.round_overhead_s: deque[float] = deque(maxlen=1000)  # per repair: verdict to next round (bookkeeping)
         self._workers_warmed = False  # loop thread only
         self._closed = False
         self._ticker = asyncio.run_coroutine_threadsafe(self._tick(), self._loop)
@@ -285,9 +286,8 @@ class Runner:
             except asyncio.CancelledError:
                 run.state = "finishing"  # no more cancels: the row being written is settled below
                 new_id = await write
-            nxt = run.next_round(new_id, follow.request)
             with self._lock:
-                self._runs[new_id] = nxt
+                self._runs[new_id] = nxt = run.next_round(new_id, follow.request)
                 self._comparisons[run.comparison_id].append(new_id)
             if run.chain.cancelled:  # cancelled while its row was written: saved as cancelled, never started
                 self._finish(nxt, GenerationResult(status="cancelled", error="Cancelled before it started."))
