@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from canvasbench.providers.base import GenerationRequest, GenerationResult
 from canvasbench.providers.catalogue import accepts_images
+from canvasbench.redact import redact
 from canvasbench.render.verdict import RenderCheck
 from canvasbench.run.acceptable import Acceptance
 from canvasbench.run.repair_message import REPAIR_VERSION, Evidence, repair_turn
@@ -48,6 +49,7 @@ def next_round(
         judge_score=judge_score,
     )
     text, images = repair_turn(evidence, images=accepts_images(model_id))
+    text = redact(text)  # it quotes the page's own messages, and it is stored with the round
     return NextRound(request.follow_up(result, text, images=images), text)
 
 
