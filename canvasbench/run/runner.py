@@ -39,6 +39,7 @@ from canvasbench.run.progress import (
     checkpoint_interval,
     sample,
 )
+from canvasbench.run.round_loop import RepairRounds
 from canvasbench.run.warm import lexers_ready, warm, warm_in_background
 from canvasbench.run.writer import RunWriter, WriterStats
 from canvasbench.status import Status
@@ -60,7 +61,7 @@ RunFinishedHook = Callable[[str, str], None]
 # --- the runner --------------------------------------------------------------------------------
 
 
-class Runner:
+class Runner(RepairRounds):
     """Starts comparisons, one concurrent run per model, limited per provider; thread-safe."""
 
     def __init__(
@@ -266,47 +267,6 @@ class Runner:
         while run is not None:
             await self._run(run)
             run = await self._next_round(run)
-
-    async def _next_round(self, run: LiveRun) -> LiveRun | None:
-        """After a round is saved: wait for its check; the next round's run (started), or None to stop."""
-        if run.run_id not in self._deciding:
-            return None
-        run.state = "checking"  # cancellable while its check runs
-        try:
-            from canvasbench.run.repairs import follow_up_of
-
-            follow = await follow_up_of(run, self._judge)
-            if follow is None or run.chain is None:
-                return None
-            write = asyncio.ensure_future(self._loop.run_in_executor(self._hooks, functools.partial(
-                writes.add_round, self.store, run.run_id, turn_text=follow.text, repair_version=follow.version
-            )))
-            try:
-                new_id = await asyncio.shield(write)
-            except asyncio.CancelledError:
-                run.state = "finishing"  # no more cancels: the row being written is settled below
-                new_id = await write
-            with self._lock:
-                self._runs[new_id] = nxt = run.next_round(new_id, follow.request)
-                self._comparisons[run.comparison_id].append(new_id)
-            if run.chain.cancelled:  # cancelled while its row was written: saved as cancelled, never started
-                self._finish(nxt, GenerationResult(status="cancelled", error="Cancelled before it started."))
-                return None
-            run.chain.current = nxt
-            assert nxt.task is not None
-            nxt.task.add_done_callback(functools.partial(self._task_done, nxt))
-            self.round_overhead_s.append(time.monotonic() - run.checked_at)
-            return nxt
-        except asyncio.CancelledError:
-            return None
-        except Exception:  # a check that could not run (no browser): the loop ends, the round stays as it is
-            log.exception("canvasbench: no repair round after run %s", run.run_id)
-            return None
-        finally:
-            run.state = "finishing"
-            with self._saved:
-                self._deciding.discard(run.run_id)
-                self._saved.notify_all()
 
     async def _run(self, run: LiveRun) -> None:
         sem = self._semaphore(run.provider)
