@@ -151,3 +151,10 @@ def test_endpoints_without_a_batch_api_are_refused_or_streamed_when_asked(fake_e
     assert both.exit_code == 0, both.output
     modes = {m: r["mode"] for m, r in runs(db).items()}
     assert modes == {"openai:fake": "batch", "local:fake": "stream"}
+
+
+def test_repair_rounds_are_refused_on_batch_engines(fake_env: FakeServer, tmp_path: Path) -> None:
+    db = tmp_path / "bench.db"
+    refused = sweep(db, "openai:fake", extra=("--repair", "1"))
+    assert refused.exit_code == 2 and "do not run on batch engines" in refused.stderr
+    assert not db.exists() or runs(db) == {}

@@ -35,6 +35,8 @@ RUN_KEYS = [
     "code_lines",
     "cost_usd",
     "error",
+    "round",
+    "parent_run_id",
 ]
 
 fake_server = fixtures.fake_server  # shared fixtures: one fake server, SDK env pointing at it

@@ -51,6 +51,8 @@ ISSUE_COLUMNS = [
     "cache_write_tokens",
     "origin",
     "mode",
+    "round",
+    "parent_run_id",
 ]
 
 

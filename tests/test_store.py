@@ -24,6 +24,7 @@ RUN_COLUMNS = [
     "artifact_kind", "artifact", "lines", "code_lines", "chars", "response_lines", "truncated", "timeline",
     "cache_write_tokens",
     "origin", "origin_key", "batch_id",
+    "round", "parent_run_id", "repair_version", "turn_text", "recipe",
 ]  # fmt: skip
 
 

@@ -63,12 +63,15 @@ def launch(
     thinking: ThinkingLevel,
     temperature: float | None,
     deadline_s: float | None = None,
+    repair: int = 0,
+    accept: str = "renders",
 ) -> str:
-    """Hand the comparison to the background runner; returns its id at once."""
+    """Hand the comparison to the background runner; returns its id at once (repair: rounds, 0-5)."""
     from canvasbench.run.runner import RunOptions
 
     options = RunOptions(
-        max_output_tokens=max_output_tokens, thinking=thinking, temperature=temperature, deadline_s=deadline_s
+        max_output_tokens=max_output_tokens, thinking=thinking, temperature=temperature, deadline_s=deadline_s,
+        repair=repair, accept=accept,
     )
     return str(data.runner().submit(prompt, list(model_ids), options))
 

@@ -37,8 +37,9 @@ def _checked_runner(path: Path) -> Any:
 
     runner = shared_runner(path)
     pool = shared_pool(path)
-    # Every finished run gets checked in headless Chromium; its screenshot becomes the thumbnail.
-    runner.add_run_finished_hook(lambda run_id, _status: pool.on_run_finished(run_id))
+    # Every finished run gets checked in headless Chromium (cancelled ones too); its screenshot becomes the
+    # thumbnail, and a round's check decides whether a repair round follows.
+    runner.use_checks(pool, check_cancelled=True)
     return runner
 
 

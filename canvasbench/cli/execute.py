@@ -73,7 +73,13 @@ def execute(
         checks = RenderCheckPool(store.path)
     runner = Runner(store, default_concurrency=concurrency)
     if checks is not None:
-        runner.add_run_finished_hook(_check_hook(checks))
+        runner.use_checks(checks)  # cancelled runs are not checked: Ctrl-C must exit quickly
+    if options.judge_model and options.repair:
+        from functools import partial
+
+        from canvasbench.judge.round_judge import judge_round
+
+        runner.use_judge(partial(judge_round, runner.store))
     comparisons: dict[str, str | None] = {}
     interrupted = True  # until the runs are seen to the end
 
@@ -152,16 +158,6 @@ def _settle(runner: Runner, fetch: Callable[[], Rows]) -> tuple[Rows, list[str]]
         return [], [*problems, f"Cannot read the results back: {exc}"]
     rows = [{**r, "status": Status.FAILED, "error": unsaved[r["id"]]} if r["id"] in unsaved else r for r in rows]
     return rows, problems
-
-
-def _check_hook(checks: RenderCheckPool) -> Callable[[str, str], None]:
-    """Queue a render check for each finished run, except runs the user cancelled (Ctrl-C must exit quickly)."""
-
-    def hook(run_id: str, status: str) -> None:
-        if status != Status.CANCELLED:
-            checks.on_run_finished(run_id)
-
-    return hook
 
 
 def _finish_checks(checks: RenderCheckPool | None, *, interrupted: bool) -> bool:

@@ -21,6 +21,7 @@ from canvasbench.store.reads import (
     integrity_problems,
     iter_export_rows,
     judgment_rows,
+    round_rows,
     vote_rows,
 )
 from canvasbench.store.run_store import store_error
@@ -53,10 +54,11 @@ def _format_for(fmt: str | None, output: Path | None) -> str:
 @click.option("--comparison", "comparison_id", metavar="ID", default=None, help="Only the runs of this comparison.")
 @click.option(
     "--table",
-    type=click.Choice(("runs", "votes", "judgments")),
+    type=click.Choice(("runs", "votes", "judgments", "attempts")),
     default="runs",
     show_default=True,
-    help="runs: the metrics table; votes: arena votes; judgments: AI-judge verdicts (failed ones too).",
+    help="runs: the metrics table; votes: arena votes; judgments: AI-judge verdicts (failed ones too); "
+    "attempts: per contestant and comparison, rounds, time and cost to an acceptable page.",
 )
 @click.option(
     "--artifact",
@@ -90,6 +92,10 @@ def export_command(
         if table == "runs":
             # Read as written: the artifacts of every run are never in memory at once.
             rows = iter_export_rows(store, comparison_id=comparison_id, artifact=with_artifact)
+        elif table == "attempts":
+            from canvasbench.run.attempts import ATTEMPT_COLUMNS, attempt_rows
+
+            rows, columns = attempt_rows(round_rows(store, comparison_id)), ATTEMPT_COLUMNS
         elif table == "votes":
             rows, columns = vote_rows(store), VOTE_EXPORT_COLUMNS
         else:

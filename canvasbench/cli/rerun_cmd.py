@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 
@@ -9,20 +10,53 @@ import click
 
 from canvasbench.cli.common import clean_errors, db_option, open_store
 from canvasbench.cli.execute import execute
-from canvasbench.cli.run_cmd import EXIT_HELP, _echo_evidence, _verdict_column, check_option, json_run
+from canvasbench.cli.run_cmd import (
+    EXIT_HELP,
+    _echo_evidence,
+    _verdict_column,
+    accept_option,
+    check_option,
+    checked_repair,
+    echo_attempts,
+    json_run,
+    judge_model_option,
+    repair_option,
+)
 from canvasbench.cli.run_display import LiveDisplay, summary_table
 from canvasbench.run.comparisons import rerun_request
 
 
 @click.command("rerun", epilog=EXIT_HELP)
 @click.argument("comparison_id")
+@repair_option(default=None)
+@accept_option(default=None)
+@judge_model_option()
 @check_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every run's metrics on stdout.")
 @clean_errors
-def rerun_command(comparison_id: str, check: bool, db: str | None, as_json: bool) -> None:
-    """Run a comparison again as a new one: the same prompt text, models (repeats included) and options."""
+def rerun_command(
+    comparison_id: str,
+    repair: int | None,
+    accept: str | None,
+    judge_model: str | None,
+    check: bool,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """Run a comparison again as a new one: the same prompt text, models (repeats included) and options.
+
+    --repair and --accept, when given, replace the comparison's own.
+    """
     request = rerun_request(open_store(db, writes=False), comparison_id)  # execute() checks it for writing
+    stored = request.options
+    judge_model = judge_model or stored.judge_model
+    repair, accept = checked_repair(
+        stored.repair if repair is None else repair, stored.accept if accept is None else accept, check=check,
+        judge_model=judge_model,
+    )
+    options = dataclasses.replace(stored, repair=repair, accept=accept, judge_model=judge_model)
+    request = dataclasses.replace(request, options=options)
     display = LiveDisplay(sys.stderr)
     outcome = execute(
         db, [(request.prompt, None)], request.model_ids, request.options,
@@ -39,6 +73,7 @@ def rerun_command(comparison_id: str, check: bool, db: str | None, as_json: bool
     else:
         click.echo(summary_table(rows, verdicts=_verdict_column(outcome.verdicts)))
         _echo_evidence(rows, outcome.verdicts or {}, only_problems=False)
+        echo_attempts(outcome, repair, accept)
         if not outcome.problems:
             click.echo(f"\nComparison {new_id} (a re-run of {comparison_id}) saved in {outcome.store_path}")
     outcome.finish()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -17,8 +17,14 @@ from canvasbench.errors import UsageError
 from canvasbench.present.outcome import left_no_page
 from canvasbench.providers.base import THINKING_LEVELS
 from canvasbench.redact import prompt_key_warning
+from canvasbench.run.acceptable import DEFAULT_ACCEPT, MAX_REPAIR, parse_accept
 from canvasbench.run.prompt_suite import custom_prompt, get_prompt, load_suite
 from canvasbench.status import State, Verdict, run_state
+
+if TYPE_CHECKING:
+    from canvasbench.cli.execute import Outcome
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 JSON_RUN_FIELDS = (
     "run_id",
@@ -33,6 +39,8 @@ JSON_RUN_FIELDS = (
     "code_lines",
     "cost_usd",
     "error",
+    "round",
+    "parent_run_id",
 )
 
 EXIT_HELP = (
@@ -88,6 +96,28 @@ def _start_warming(models: Sequence[str]) -> None:
     warm_in_background(dict.fromkeys(m.partition(":")[0].strip() for m in models), analysis_workers=False)
 
 
+def echo_attempts(outcome: Outcome, repair: int, accept: str) -> None:
+    """Per contestant, after repair rounds: rounds, wall time and cost to an acceptable page (or "not within N")."""
+    if not repair or outcome.verdicts is None:
+        return
+    from canvasbench.run.attempts import attempts, describe
+    from canvasbench.store import RunStore, reads
+
+    store = RunStore(outcome.store_path)
+    try:  # the judge's scores are read with the rounds, as the attempts export reads them
+        rows = [
+            {**r, "prompt_id": label}
+            for cid, label in outcome.comparisons.items()
+            for r in reads.round_rows(store, cid)
+        ]
+    finally:
+        store.close()
+    click.echo(f"\nRepair rounds (acceptable: {accept}, at most {repair}):")
+    for attempt in attempts(rows, outcome.verdicts, parse_accept(accept), repair=repair):
+        label = attempt.model_id if attempt.prompt_id is None else f"{attempt.prompt_id} × {attempt.model_id}"
+        click.echo(f"  {label}: {describe(attempt)}")
+
+
 def _verdict_column(checks: dict[str, dict[str, Any]] | None) -> dict[str, str] | None:
     return None if checks is None else {run_id: c["verdict"] for run_id, c in checks.items()}
 
@@ -116,6 +146,52 @@ deadline_option = click.option(
     help="Stop each run this long after it starts, keeping its text (default: none; a run that brings no new "
     "text for 5 minutes stops anyway, keep-alive pings or not).",
 )
+def repair_option(default: int | None = 0) -> Callable[[F], F]:
+    """`--repair N`: repair rounds for a page that is not acceptable (None: as the comparison was run)."""
+    return click.option(
+        "--repair",
+        type=click.IntRange(0, MAX_REPAIR),
+        default=default,
+        show_default=default is not None,
+        metavar="N",
+        help="When a page is not acceptable, send the model its render check's findings (and screenshots) and ask "
+        f"for the corrected file, up to N times (0-{MAX_REPAIR}); each round is its own run.",
+    )
+
+
+def accept_option(default: str | None = DEFAULT_ACCEPT) -> Callable[[F], F]:
+    """`--accept renders|judge>=K`: what ends the repair rounds."""
+    return click.option(
+        "--accept",
+        default=default,
+        show_default=default is not None,
+        metavar="renders|judge>=K",
+        help="What ends the repair rounds: the render check says `renders`; judge>=K: and the AI judge "
+        "(--judge-model) scores it at least K of 10, its low-scored checklist items quoted in the next round.",
+    )
+
+
+def judge_model_option(default: str | None = None) -> Callable[[F], F]:
+    """`--judge-model ID`: the judge that scores each round with --accept judge>=K."""
+    return click.option(
+        "--judge-model", default=default, metavar="ID", help="With --accept judge>=K: the AI judge (provider:model)."
+    )
+
+
+def checked_repair(repair: int, accept: str, *, check: bool, judge_model: str | None = None) -> tuple[int, str]:
+    """The repair settings, refused when they cannot work (before any model is paid)."""
+    acceptance = parse_accept(accept)
+    if repair and not check:
+        raise UsageError("--repair needs render checks to see what failed: drop --no-check.")
+    if repair and acceptance.min_judge is not None:
+        if not judge_model:
+            raise UsageError("--accept judge>=K needs the judge: give --judge-model provider:model.")
+        from canvasbench.providers.registry import ensure_ready
+
+        ensure_ready(judge_model)  # its key, before any model is paid
+    return repair, acceptance.spec
+
+
 thinking_option = click.option(
     "--thinking", type=click.Choice(THINKING_LEVELS), default="default", show_default=True, help="Reasoning effort."
 )
@@ -130,6 +206,9 @@ thinking_option = click.option(
 @max_tokens_option
 @thinking_option
 @deadline_option
+@repair_option()
+@accept_option()
+@judge_model_option()
 @check_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every run's metrics on stdout.")
@@ -143,6 +222,9 @@ def run_command(
     max_output_tokens: int | None,
     thinking: str,
     deadline_s: float | None,
+    repair: int,
+    accept: str,
+    judge_model: str | None,
     check: bool,
     db: str | None,
     as_json: bool,
@@ -153,13 +235,15 @@ def run_command(
     from canvasbench.run.comparisons import repeat_models
     from canvasbench.run.runner import RunOptions
 
+    repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model)
     prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
     warning = prompt_key_warning(prompt["text"])
     if warning:  # the user's own words are stored as written, so say so before they are
         click.echo(warning, err=True)
     models = tuple(repeat_models(models, repeat))
     options = RunOptions(
-        max_output_tokens=max_output_tokens, thinking=thinking, deadline_s=deadline_s  # type: ignore[arg-type]
+        max_output_tokens=max_output_tokens, thinking=thinking,  # type: ignore[arg-type]
+        deadline_s=deadline_s, repair=repair, accept=accept, judge_model=judge_model,
     )
     display = LiveDisplay(sys.stderr)
     # Every model of one comparison streams at once: the per-provider limit is for sweeps.
@@ -175,6 +259,7 @@ def run_command(
     elif rows:
         click.echo(summary_table(rows, verdicts=_verdict_column(outcome.verdicts)))
         _echo_evidence(rows, outcome.verdicts or {}, only_problems=False)
+        echo_attempts(outcome, repair, accept)
         if not outcome.problems:
             click.echo(f"\nComparison {comparison_id} saved in {outcome.store_path}")
     outcome.finish()
@@ -202,6 +287,9 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @max_tokens_option
 @thinking_option
 @deadline_option
+@repair_option()
+@accept_option()
+@judge_model_option()
 @click.option(
     "--concurrency", type=click.IntRange(min=1), default=4, show_default=True, help="Runs at once per provider."
 )
@@ -222,6 +310,9 @@ def sweep_command(
     max_output_tokens: int | None,
     thinking: str,
     deadline_s: float | None,
+    repair: int,
+    accept: str,
+    judge_model: str | None,
     concurrency: int,
     batch: bool,
     batch_or_stream: bool,
@@ -235,6 +326,7 @@ def sweep_command(
     from canvasbench.ids import new_id
     from canvasbench.run.runner import RunOptions
 
+    repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model)
     prompts = [get_prompt(pid) for pid in dict.fromkeys(prompt_ids)] if prompt_ids else load_suite()
     if category is not None:
         known = sorted({p.category for p in load_suite()})
@@ -247,7 +339,8 @@ def sweep_command(
 
     models = tuple(repeat_models(models, repeat))
     options = RunOptions(
-        max_output_tokens=max_output_tokens, thinking=thinking, deadline_s=deadline_s  # type: ignore[arg-type]
+        max_output_tokens=max_output_tokens, thinking=thinking,  # type: ignore[arg-type]
+        deadline_s=deadline_s, repair=repair, accept=accept, judge_model=judge_model,
     )
     sweep_id = new_id()  # the dashboard's matrix reads a sweep back by it
     if shard is not None:
@@ -260,6 +353,8 @@ def sweep_command(
         if not prompts:
             raise UsageError(f"Shard {index}/{count} has no prompt: use at most {count} shards for these prompts.")
     if batch or batch_or_stream:
+        if repair:  # a batch answers once, hours later: its rounds would each be another batch (not built yet)
+            raise UsageError("Repair rounds do not run on batch engines yet: drop --repair, or sweep without --batch.")
         from canvasbench.cli.batches_cmd import submit_batches
 
         rows_in = [(p.as_row(), p.id) for p in prompts]
@@ -289,6 +384,7 @@ def sweep_command(
     elif rows:
         click.echo(summary_table(rows, prompt_column=True, verdicts=_verdict_column(outcome.verdicts)))
         _echo_evidence(rows, outcome.verdicts or {}, only_problems=True)
+        echo_attempts(outcome, repair, accept)
         done = sum(json_run(r)["status"] == State.DONE for r in rows)  # "done" as the table above says it
         where = "NOT all saved" if outcome.problems else f"saved in {outcome.store_path}"
         click.echo(f"\n{done}/{len(rows)} runs done in {len(outcome.comparisons)} comparisons, {where}")

@@ -102,7 +102,7 @@ def summary_table(
     body = []
     for r in rows:
         cells = [
-            r["model_id"],
+            r["model_id"] + (f" · round {r['round']}" if r.get("round") else ""),  # repair rounds beside their first
             describe_run(r).label,
             formatting.count(r.get("lines")),
             formatting.count(r.get("code_lines")),
@@ -144,6 +144,7 @@ class SweepBar:
 
     def update(self, rows: Sequence[dict[str, Any]]) -> None:
         """Show how many of the sweep's runs are finished, running and queued."""
+        self.total = max(self.total, len(rows))  # repair rounds join the sweep as they start
         counts: dict[str, int] = {}
         for r in rows:
             label = describe_run(r).label

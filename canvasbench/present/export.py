@@ -19,8 +19,12 @@ from canvasbench.store.reads import EXPORT_BOOL_COLUMNS, EXPORT_COLUMNS
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "parquet")
 
-_INT_COLUMNS = frozenset({*(set(RUN_METRICS) - FRACTIONAL), "chars", "js_errors", "attempts", "images"})
-_FLOAT_COLUMNS = frozenset({*FRACTIONAL, "render_ms", "judge_score", "overall"})
+_INT_COLUMNS = frozenset({
+    *(set(RUN_METRICS) - FRACTIONAL), "chars", "js_errors", "attempts", "images", "round", "repair", "rounds_run",
+    "rounds_to_acceptable",
+})  # fmt: skip
+_FLOAT_COLUMNS = frozenset({*FRACTIONAL, "render_ms", "judge_score", "overall", "wall_s", "generation_s"})
+_BOOL_COLUMNS = EXPORT_BOOL_COLUMNS | {"acceptable"}
 
 # Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection");
 # tab and carriage return are on OWASP's list too.
@@ -126,7 +130,7 @@ def _parquet(rows: Iterable[dict[str, Any]], columns: tuple[str, ...], out: Bina
             return pa.int64()
         if name in _FLOAT_COLUMNS:
             return pa.float64()
-        if name in EXPORT_BOOL_COLUMNS:
+        if name in _BOOL_COLUMNS:
             return pa.bool_()
         return pa.string()
 

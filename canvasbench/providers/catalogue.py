@@ -18,6 +18,7 @@ class ModelInfo:
     max_output_tokens: int
     supports_thinking: bool
     supports_temperature: bool
+    supports_images: bool = True  # takes images on a user turn (repair screenshots, the judge's)
 
 
 def _m(provider: str, model: str, name: str, max_out: int, thinking: bool = True, temp: bool = True) -> ModelInfo:
@@ -57,6 +58,19 @@ def model_info(model_id: str) -> ModelInfo | None:
         if info.model_id == model_id:
             return info
     return None
+
+
+# Providers whose every model we send to takes images; behind other endpoints (OpenRouter, Ollama, vLLM, ...) a
+# text-only model refuses a request with an image, so images go only where the catalogue says they are taken.
+_IMAGE_PROVIDERS = frozenset({"gemini", "openai", "anthropic"})
+
+
+def accepts_images(model_id: str) -> bool:
+    """Whether this model takes images on a user turn: the catalogue's word, else its provider's."""
+    info = model_info(model_id)
+    if info is not None:
+        return info.supports_images
+    return model_id.partition(":")[0] in _IMAGE_PROVIDERS
 
 
 def default_max_output_tokens(provider: str, model: str) -> int | None:

@@ -200,6 +200,23 @@ class Observed:
             self.substitutions.append(note)
 
 
+_SRCDOC_FRAME = re.compile(r"about:srcdoc:(\d+):(\d+)")
+
+
+def page_error(name: str | None, message: str, stack: str | None, lines_before: int | None) -> str:
+    """An uncaught error as the check records it, with the line of the artifact it came from when known.
+
+    `lines_before`: the lines the preview document puts before the artifact's own (None: not an HTML page).
+    """
+    text = f"Uncaught {name or 'Error'}: {message}"
+    frame = _SRCDOC_FRAME.search(stack or "")
+    if frame is not None and lines_before is not None:
+        line = int(frame.group(1)) - lines_before
+        if line >= 1:
+            text += f" (line {line}, column {frame.group(2)})"
+    return text
+
+
 def local_file(url: str) -> str | None:
     """The file name a request for something beside the page asks for (None for any other request)."""
     parts = urlsplit(url)

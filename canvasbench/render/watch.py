@@ -25,7 +25,16 @@ from playwright.async_api import Error as PlaywrightError
 
 from canvasbench.render.conclusion import conclude
 from canvasbench.render.limits import CheckLimits
-from canvasbench.render.observed import ARTIFACT_HOST, Look, NotResponding, Observed, PageCpu, Phases, local_file
+from canvasbench.render.observed import (
+    ARTIFACT_HOST,
+    Look,
+    NotResponding,
+    Observed,
+    PageCpu,
+    Phases,
+    local_file,
+    page_error,
+)
 from canvasbench.render.owned import drop, owned, together
 from canvasbench.render.page_scripts import (
     CANVAS_ONLY_CSS,
@@ -42,7 +51,7 @@ from canvasbench.render.verdict import (
     changed,
     pixel_report,
 )
-from canvasbench.sandbox.document import ROUTED_BY_CALLER, sandbox_document
+from canvasbench.sandbox.document import ROUTED_BY_CALLER, lines_before_artifact, sandbox_document
 from canvasbench.sandbox.mirror import Mirror
 
 T = TypeVar("T")
@@ -166,7 +175,8 @@ async def observe(
     cdp = await context.new_cdp_session(page)
     context.on("page", popup)  # only after our own page, which fires the same event
     page.on("console", seen.console)
-    page.on("pageerror", lambda exc: seen.error(f"Uncaught {exc.name or 'Error'}: {exc.message}"))
+    before = lines_before_artifact(kind) if kind == "html" else None  # error lines as the artifact numbers them
+    page.on("pageerror", lambda exc: seen.error(page_error(exc.name, exc.message, exc.stack, before)))
     page.on("requestfailed", failed)
     page.on("crash", crashed)
 

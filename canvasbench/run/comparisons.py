@@ -36,14 +36,21 @@ def repeat_models(model_ids: Sequence[str], repeat: int) -> list[str]:
 
 
 def sample_labels(runs: Sequence[dict[str, Any]]) -> dict[str, str]:
-    """Per run id, ' · sample 2 of 3' when its model runs more than once in the comparison, else ''."""
-    totals = Counter(r["model_id"] for r in runs)
+    """Per run id, ' · sample 2 of 3' when its model runs more than once in the comparison, else ''.
+
+    A repair round is ' · round N' after its first answer's label: rounds are not samples.
+    """
+    firsts = [r for r in runs if not r.get("round")]
+    totals = Counter(r["model_id"] for r in firsts)
     seen: Counter[str] = Counter()
     labels = {}
-    for run in runs:
+    for run in firsts:
         seen[run["model_id"]] += 1
         n = totals[run["model_id"]]
         labels[run["id"]] = f" · sample {seen[run['model_id']]} of {n}" if n > 1 else ""
+    for run in sorted((r for r in runs if r.get("round")), key=lambda r: r["round"]):
+        parent = labels.get(str(run.get("parent_run_id")), "")
+        labels[run["id"]] = parent.split(" · round ")[0] + f" · round {run['round']}"
     return labels
 
 

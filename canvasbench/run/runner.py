@@ -17,18 +17,20 @@ import functools
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from canvasbench.errors import CanvasBenchError, UsageError
 from canvasbench.liveness import worker_token
-from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel
+from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress
 from canvasbench.providers.generate import StreamSettings, generate
 from canvasbench.providers.registry import ensure_ready, parse_model_id
 from canvasbench.redact import redact
 from canvasbench.run.event_loop import background_loop
+from canvasbench.run.live_run import Chain, LiveRun, RunOptions, resolve
 from canvasbench.run.progress import (
     MIN_CHECKPOINT_S,
     STRETCHED_MAX_S,
@@ -37,11 +39,16 @@ from canvasbench.run.progress import (
     checkpoint_interval,
     sample,
 )
+from canvasbench.run.round_loop import RepairRounds
 from canvasbench.run.warm import lexers_ready, warm, warm_in_background
 from canvasbench.run.writer import RunWriter, WriterStats
 from canvasbench.status import Status
 from canvasbench.store import RunStore, reads, utc_now, writes
 from canvasbench.store.per_database import PerDatabase
+
+if TYPE_CHECKING:
+    from canvasbench.render.pool import RenderCheckPool
+    from canvasbench.run.repairs import JudgeRound
 
 log = logging.getLogger(__name__)
 
@@ -51,39 +58,10 @@ _RECANCEL_S = 0.05
 RunFinishedHook = Callable[[str, str], None]
 
 
-@dataclass(frozen=True)
-class RunOptions:
-    """Per-comparison generation options (None: the model's own maximum output, no deadline)."""
-
-    max_output_tokens: int | None = None
-    thinking: ThinkingLevel = "default"
-    temperature: float | None = None
-    deadline_s: float | None = None  # stop each run this long after it starts (None: no overall deadline)
-
-
-@dataclass
-class _Run:
-    """One run's live state; touched only on the loop thread, except `finished` (a thread-safe event)."""
-
-    run_id: str
-    comparison_id: str
-    model_id: str
-    provider: str
-    request: GenerationRequest
-    deadline_s: float | None = None
-    finished: threading.Event = field(default_factory=threading.Event)
-    task: asyncio.Task[None] | None = None
-    state: str = "queued"  # queued / running / finishing
-    started: float = 0.0  # monotonic, when it left the queue
-    last_write: float = 0.0
-    progress: Progress | None = None
-    timeline: list[list[float | int]] = field(default_factory=list)
-
-
 # --- the runner --------------------------------------------------------------------------------
 
 
-class Runner:
+class Runner(RepairRounds):
     """Starts comparisons, one concurrent run per model, limited per provider; thread-safe."""
 
     def __init__(
@@ -109,11 +87,16 @@ class Runner:
         self._lock = threading.Lock()
         self._saved = threading.Condition(self._lock)  # notified whenever a run's final row is saved
         self._saved_n = 0
-        self._runs: dict[str, _Run] = {}
+        self._runs: dict[str, LiveRun] = {}
         self._comparisons: dict[str, list[str]] = {}
         self._semaphores: dict[str, asyncio.Semaphore] = {}  # loop thread only
         self._checkpoint_interval = MIN_CHECKPOINT_S  # loop thread only; set by the ticker
         self._worker = worker_token()
+        self._checks: RenderCheckPool | None = None
+        self._check_cancelled = False
+        self._judge: JudgeRound | None = None
+        self._deciding: set[str] = set()  # runs whose check decides whether another round starts (under _lock)
+        self.round_overhead_s: deque[float] = deque(maxlen=1000)  # per repair: verdict to next round (bookkeeping)
         self._workers_warmed = False  # loop thread only
         self._closed = False
         self._ticker = asyncio.run_coroutine_threadsafe(self._tick(), self._loop)
@@ -136,6 +119,7 @@ class Runner:
             raise UsageError("Choose at least one model (provider:model, e.g. gemini:gemini-3-flash-preview).")
         if options is not None and options.deadline_s is not None and options.deadline_s <= 0:
             raise UsageError("The deadline must be a positive number of seconds (or none at all).")
+        repair, accept = (options or RunOptions()).repair_settings(checks=self._checks is not None, judge=self._judge)
         text = prompt.get("text")
         if not isinstance(text, str) or not text.strip():
             raise UsageError("The prompt is empty: write a prompt or pick one from the suite.")
@@ -145,7 +129,7 @@ class Runner:
         # other stream and skew their timings.
         warm(dict.fromkeys(parse_model_id(m)[0] for m in model_ids))
         model_ids = ["{}:{}".format(*parse_model_id(m)) for m in model_ids]  # " openai:x " -> "openai:x"
-        options = options or RunOptions()
+        options = replace(options or RunOptions(), accept=accept.spec)  # stored as the one spelling
         comparison_id, run_ids = writes.create_comparison(
             self.store,
             prompt=prompt, model_ids=model_ids, options=asdict(options), sweep_id=sweep_id
@@ -160,7 +144,9 @@ class Runner:
                 thinking=options.thinking,
                 temperature=options.temperature,
             )
-            runs.append(_Run(run_id, comparison_id, model_id, provider, request, deadline_s=options.deadline_s))
+            run = LiveRun(run_id, comparison_id, model_id, provider, request, deadline_s=options.deadline_s)
+            run.repair, run.accept, run.judge_model = repair, accept, options.judge_model
+            runs.append(run)
         with self._lock:
             self._comparisons[comparison_id] = run_ids
             self._runs.update((run.run_id, run) for run in runs)
@@ -185,13 +171,8 @@ class Runner:
         Rows come back as they are at return time: after a timeout some may still be queued or running,
         and runs of a comparison submitted elsewhere are never waited for.
         """
-        with self._lock:
-            runs = [self._runs[r] for r in self._comparisons.get(comparison_id, ()) if r in self._runs]
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for run in runs:
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not run.finished.wait(remaining):
-                break
+        with self._saved:  # notified on every save and every repair decision: new rounds are waited for too
+            self._saved.wait_for(lambda: not self._active(comparison_id), timeout)
         return reads.runs_of(self.store, comparison_id)
 
     def saved_count(self) -> int:
@@ -207,11 +188,21 @@ class Runner:
     def active_comparisons(self) -> list[str]:
         """Comparisons started by this runner with a run not yet saved as final, oldest first."""
         with self._lock:
-            return [
-                cid
-                for cid, run_ids in self._comparisons.items()
-                if any(not self._runs[r].finished.is_set() for r in run_ids)
-            ]
+            return [cid for cid in self._comparisons if self._active(cid)]
+
+    def _active(self, comparison_id: str) -> bool:
+        """A run not saved yet, or one whose check may still start another round (call with _lock held)."""
+        return any(
+            not self._runs[r].finished.is_set() or r in self._deciding for r in self._comparisons.get(comparison_id, ())
+        )
+
+    def use_checks(self, pool: RenderCheckPool, *, check_cancelled: bool = False) -> None:
+        """Check each run once saved (cancelled ones with `check_cancelled`); repairs need it: call before submit."""
+        self._checks, self._check_cancelled = pool, check_cancelled
+
+    def use_judge(self, judge: JudgeRound) -> None:
+        """Score each round that renders with `judge(run_id, judge_model)` when a comparison accepts by judge score."""
+        self._judge = judge
 
     def add_run_finished_hook(self, hook: RunFinishedHook) -> None:
         """Call `hook(run_id, status)` after each run's final row is saved (on a helper thread, never the loop)."""
@@ -236,9 +227,11 @@ class Runner:
             self.cancel_comparison(comparison_id)
         deadline = time.monotonic() + timeout
         with self._lock:
-            runs = list(self._runs.values())
-        for run in runs:
-            run.finished.wait(max(0.0, deadline - time.monotonic()))
+            comparison_ids = list(self._comparisons)
+        with self._saved:
+            self._saved.wait_for(
+                lambda: not any(self._active(cid) for cid in comparison_ids), max(0.0, deadline - time.monotonic())
+            )
         self._ticker.cancel()
         self._writer.close(timeout=max(1.0, deadline - time.monotonic()))
         # Every saved run's hooks are called before this returns: the CLI shuts its render checks down next.
@@ -254,9 +247,10 @@ class Runner:
             self._semaphores[provider] = sem
         return sem
 
-    def _start(self, runs: list[_Run]) -> None:
+    def _start(self, runs: list[LiveRun]) -> None:
         for run in runs:
-            run.task = self._loop.create_task(self._run(run), name=f"canvasbench-run-{run.run_id}")
+            run.chain = Chain(run)
+            run.task = self._loop.create_task(self._contestant(run), name=f"canvasbench-run-{run.run_id}")
             # A task cancelled before its first step never enters _run: the callback still records it.
             run.task.add_done_callback(functools.partial(self._task_done, run))
 
@@ -266,13 +260,22 @@ class Runner:
 
     def _cancel_on_loop(self, run_id: str) -> None:
         run = self._runs.get(run_id)
+        if run is not None and run.chain is not None:
+            run.chain.cancelled = True
+            run = run.chain.current  # any round's id cancels the contestant's round in flight
         if run is not None and run.task is not None and run.state != "finishing":
             run.task.cancel()
             # Python 3.11's asyncio.wait_for can swallow a cancel that lands as its inner read completes
             # (fixed in 3.12); keep asking until the run is really on its way out.
             self._loop.call_later(_RECANCEL_S, self._cancel_on_loop, run_id)
 
-    async def _run(self, run: _Run) -> None:
+    async def _contestant(self, run: LiveRun | None) -> None:
+        """One contestant: its first answer, then repair rounds until one is acceptable or none is left."""
+        while run is not None:
+            await self._run(run)
+            run = await self._next_round(run)
+
+    async def _run(self, run: LiveRun) -> None:
         sem = self._semaphore(run.provider)
         try:
             await sem.acquire()
@@ -298,35 +301,21 @@ class Runner:
                 )
             except asyncio.CancelledError:
                 # generate() turns cancellation into a result itself; this covers a cancel it could not see.
-                result = self._partial_result(run, "cancelled", None)
+                result = run.partial_result("cancelled", None)
             except Exception as exc:
                 log.exception("canvasbench: run %s crashed", run.run_id)
-                result = self._partial_result(run, "failed", redact(f"Internal error while streaming: {exc}"))
+                result = run.partial_result("failed", redact(f"Internal error while streaming: {exc}"))
         finally:
             sem.release()
         self._finish(run, result)
 
-    def _partial_result(self, run: _Run, status: str, error: str | None) -> GenerationResult:
-        p = run.progress
-        return GenerationResult(
-            status=status,  # type: ignore[arg-type]
-            text=p.text if p else "",
-            reasoning=p.reasoning if p else "",
-            finish_reason="error" if status == "failed" else None,
-            error=error,
-            first_chunk_s=p.first_chunk_s if p else None,
-            ttft_s=p.ttft_s if p else None,
-            latency_s=time.monotonic() - run.started if run.started else None,
-            attempts=p.attempts if p else 0,
-        )
-
-    def _task_done(self, run: _Run, task: asyncio.Task[None]) -> None:
+    def _task_done(self, run: LiveRun, task: asyncio.Task[None]) -> None:
         if run.state != "finishing":  # never entered _run, or died outside its own error handling
             status = "cancelled" if task.cancelled() else "failed"
             error = "Cancelled before it started." if task.cancelled() else "Internal error in the runner."
-            self._finish(run, self._partial_result(run, status, error))
+            self._finish(run, run.partial_result(status, error))
 
-    def _on_progress(self, run: _Run, progress: Progress) -> None:
+    def _on_progress(self, run: LiveRun, progress: Progress) -> None:
         # On the loop thread between chunks of every stream: keep it to a few microseconds.
         run.progress = progress
         now = time.monotonic()
@@ -335,7 +324,7 @@ class Runner:
         if now - run.last_write >= self._checkpoint_interval:
             self._checkpoint(run, now)
 
-    def _checkpoint(self, run: _Run, now: float) -> None:
+    def _checkpoint(self, run: LiveRun, now: float) -> None:
         run.last_write = now
         self._writer.checkpoint(run.run_id, checkpoint_fields(run.progress, run.timeline))
         if self._workers_warmed or run.progress is None:
@@ -359,8 +348,13 @@ class Runner:
                     sample(run.timeline, now - run.started, run.progress.text if run.progress else "")
                     self._checkpoint(run, now)
 
-    def _finish(self, run: _Run, result: GenerationResult) -> None:
+    def _finish(self, run: LiveRun, result: GenerationResult) -> None:
         run.state = "finishing"
+        run.result = result
+        if self._checks is not None and run.may_repair():
+            run.saved = self._loop.create_future()
+            with self._lock:  # before the run is seen finished, so its comparison never looks idle in between
+                self._deciding.add(run.run_id)
         finished_at = utc_now()
         if run.started:
             sample(run.timeline, time.monotonic() - run.started, result.text)
@@ -378,6 +372,13 @@ class Runner:
 
         def done() -> None:
             run.progress, run.timeline = None, []  # the text lives in the store now; keep the process small
+            if self._checks is not None and (result.status != Status.CANCELLED or self._check_cancelled):
+                try:
+                    run.check = self._checks.submit(run.run_id)
+                except RuntimeError:  # the pool was shut down (Ctrl-C): no check, so no further round
+                    run.check = None
+            if run.saved is not None:
+                self._loop.call_soon_threadsafe(resolve, run.saved)
             # Queued before anyone can see the run finished, so shutdown() (which waits for queued hooks)
             # never drops the hook of a run it saw end.
             if self._finished_hooks:

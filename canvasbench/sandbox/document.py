@@ -327,6 +327,13 @@ def inner_page(
     return _TEXT_PAGE.format(head=head, text=html.escape(code))
 
 
+def lines_before_artifact(kind: str, network: PreviewNetwork = ROUTED_BY_CALLER) -> int:
+    """How many lines `inner_page` puts before an HTML artifact's own: its line L is the document's L + this."""
+    # The head goes in before the artifact's first line (after a leading doctype, on the same line), and
+    # nothing else the page is given adds or removes a line.
+    return inner_page("", kind, network).count("\n") if kind == "html" else 0
+
+
 def sandbox_document(
     code: str,
     kind: str,

@@ -325,3 +325,19 @@ def m011_check_queue(db: Database) -> None:
         " started_at TEXT"
         ")"
     )
+
+
+@migrations()
+def m012_run_rounds(db: Database) -> None:
+    """Repair rounds: each round is its own run, chained to the run it repairs."""
+    table = _table(db, "runs")
+    for name, kind in (
+        ("round", int),  # 0 = the first answer; n = the n-th repair of it
+        ("parent_run_id", str),  # the round this one repairs (NULL for round 0)
+        ("repair_version", str),  # the version of the repair message this round was sent (NULL for round 0)
+        ("turn_text", str),  # the user turn this round answered when it is not the prompt (the repair message)
+        ("recipe", str),  # reserved: the build recipe a run belongs to (NULL: a model on its own)
+    ):
+        if name not in table.columns_dict:
+            table.add_column(name, kind)
+    db.execute("CREATE INDEX IF NOT EXISTS runs_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL")

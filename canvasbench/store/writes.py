@@ -94,10 +94,46 @@ def create_comparison(
                 "worker": worker_token(),
                 "attempts": 0,
                 "truncated": 0,
+                "round": 0,
             }
             for i, (run_id, model_id) in enumerate(zip(run_ids, model_ids, strict=True))
         )
     return comparison_id, run_ids
+
+
+def add_round(store: RunStore, parent_run_id: str, *, turn_text: str, repair_version: str) -> str:
+    """Record the next round of a run's conversation as a queued run beside it (same comparison and position)."""
+    run_id = new_id()
+    now = utc_now()
+    with store.write() as db:
+        parent = db.execute(
+            "SELECT comparison_id, position, model_id, provider, model, coalesce(round, 0) FROM runs WHERE id = ?",
+            [parent_run_id],
+        ).fetchone()
+        if parent is None:
+            raise UsageError(f"No run with id '{parent_run_id}' to repair.")
+        comparison_id, position, model_id, provider, model, parent_round = parent
+        store.table("runs").insert(
+            {
+                "id": run_id,
+                "comparison_id": comparison_id,
+                "position": position,  # beside the round it repairs: one contestant, one place
+                "model_id": model_id,
+                "provider": provider,
+                "model": model,
+                "status": Status.QUEUED,
+                "created_at": now,
+                "updated_at": now,
+                "worker": worker_token(),
+                "attempts": 0,
+                "truncated": 0,
+                "round": int(parent_round) + 1,
+                "parent_run_id": parent_run_id,
+                "repair_version": repair_version,
+                "turn_text": turn_text,
+            }
+        )
+    return run_id
 
 
 def update_run(store: RunStore, run_id: str, **fields: Any) -> None:

@@ -39,6 +39,7 @@ from canvasbench.store.reads.exports import (
     export_rows,
     iter_export_rows,
     judgment_rows,
+    round_rows,
     vote_rows,
 )
 from canvasbench.store.reads.lists import (
@@ -120,6 +121,7 @@ __all__ = [
     "partial_text",
     "recent_comparisons",
     "recent_output_tokens",
+    "round_rows",
     "run_metrics",
     "run_status",
     "runs_of",

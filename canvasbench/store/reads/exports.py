@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from canvasbench.store.reads.owners import ERROR, FINISH_REASON, STATE
+from canvasbench.store.reads.owners import ERROR, FINISH_REASON, STATE, STATUS
 from canvasbench.store.reads.sql import marks
 
 if TYPE_CHECKING:
@@ -46,6 +46,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "cache_write_tokens",  # part of input_tokens: written to the prompt cache (Anthropic bills these above input)
     "origin",  # canvasbench (timed here) or the tool it was imported from: llm / promptfoo / folder
     "mode",  # stream / batch (a provider's batch engine: no stream timings, latency is the turnaround)
+    "round",  # 0 = the first answer; n = the n-th repair round of it
+    "parent_run_id",  # the run this round repairs (empty for round 0)
 )
 # The code itself, on request only (it can be megabytes a run): always after every other column.
 ARTIFACT_COLUMN = "artifact"
@@ -85,7 +87,9 @@ SELECT
   r.cached_tokens AS cached_tokens,
   r.cache_write_tokens AS cache_write_tokens,
   coalesce(r.origin, 'canvasbench') AS origin,
-  CASE WHEN r.batch_id IS NOT NULL THEN 'batch' WHEN r.origin IS NULL THEN 'stream' END AS mode/*artifact*/
+  CASE WHEN r.batch_id IS NOT NULL THEN 'batch' WHEN r.origin IS NULL THEN 'stream' END AS mode,
+  coalesce(r.round, 0) AS round,
+  r.parent_run_id AS parent_run_id/*artifact*/
 FROM runs r
 JOIN comparisons c ON c.id = r.comparison_id
 LEFT JOIN render_checks rc ON rc.run_id = r.id
@@ -134,6 +138,26 @@ def iter_export_rows(
             if row[flag] is not None:
                 row[flag] = bool(row[flag])
         yield {name: row[name] for name in columns}
+
+
+def round_rows(store: RunStore, comparison_id: str | None = None) -> list[dict[str, Any]]:
+    """Every run's round figures and latest verdict with its comparison's options, for counting attempts.
+
+    Oldest comparison first, contestants in the order asked for, each one's rounds in order.
+    """
+    where, params = ("WHERE r.comparison_id = ?", [comparison_id]) if comparison_id is not None else ("", [])
+    return list(
+        store.db.query(
+            "SELECT r.id, r.comparison_id, c.prompt_id, c.options, r.model_id, coalesce(r.round, 0) AS round, "
+            f"r.parent_run_id, {STATUS} AS status, {ERROR} AS error, r.started_at, r.finished_at, r.latency_s, "
+            "r.cost_usd, r.output_tokens, r.thinking_tokens, rc.verdict, rc.checked_at, "
+            "(SELECT j.overall FROM judgments j WHERE j.run_id = r.id AND j.mode = 'score' AND j.status = 'ok' "
+            "ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS judge_score "
+            "FROM runs r JOIN comparisons c ON c.id = r.comparison_id LEFT JOIN render_checks rc ON rc.run_id = r.id "
+            f"{where} ORDER BY c.created_at, r.comparison_id, r.position, coalesce(r.round, 0)",
+            params,
+        )
+    )
 
 
 VOTE_EXPORT_COLUMNS: tuple[str, ...] = (

@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from canvasbench.store.run_store import RunStore
 
 
+# A comparison's runs: its contestants in the order asked for, each one's repair rounds after it.
+_IN_ORDER = "ORDER BY position, coalesce(round, 0)"
+
+
 def _columns(store: RunStore, skip: set[str] | frozenset[str] = frozenset()) -> str:
     """Every column of `runs r` but `skip`, status, finish reason and error as readers must see them."""
     names = [c.name for c in store.table("runs").columns if c.name not in skip]
@@ -61,7 +65,7 @@ def runs_of(store: RunStore, comparison_id: str) -> list[dict[str, Any]]:
     """Every run of a comparison in the order its models were asked for, with full text."""
     return _with_partial_text(
         store,
-        list(store.db.query(f"SELECT {_columns(store)} FROM runs r WHERE comparison_id = ? ORDER BY position",
+        list(store.db.query(f"SELECT {_columns(store)} FROM runs r WHERE comparison_id = ? {_IN_ORDER}",
                             [comparison_id])),
     )
 
@@ -70,13 +74,16 @@ def run_metrics(store: RunStore, comparison_id: str) -> list[dict[str, Any]]:
     """A comparison's runs in order, without the big text columns (cheap to poll while streaming)."""
     columns = _columns(store, skip={"response", "reasoning", "artifact", "timeline"})
     return list(
-        store.db.query(f"SELECT {columns} FROM runs r WHERE comparison_id = ? ORDER BY position", [comparison_id])
+        store.db.query(f"SELECT {columns} FROM runs r WHERE comparison_id = ? {_IN_ORDER}", [comparison_id])
     )
 
 
 def model_ids_of(store: RunStore, comparison_id: str) -> list[str]:
-    """The model of each run of a comparison, in position order (repeats included)."""
-    rows = store.db.execute("SELECT model_id FROM runs WHERE comparison_id = ? ORDER BY position", [comparison_id])
+    """The model of each contestant of a comparison, in position order (repeats included, repair rounds not)."""
+    rows = store.db.execute(
+        "SELECT model_id FROM runs WHERE comparison_id = ? AND coalesce(round, 0) = 0 ORDER BY position",
+        [comparison_id],
+    )
     return [str(r[0]) for r in rows]
 
 

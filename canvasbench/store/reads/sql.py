@@ -16,7 +16,9 @@ CHECK_COLS = "k.verdict AS render_verdict, k.js_errors, k.render_ms, k.checked_a
 # A run is shown in the arena and judged only once it has finished (no speed bias) and left a page to look at.
 VOTABLE = (
     f"{STATUS} IN ({','.join(repr(str(s)) for s in FINAL_STATUSES)}) AND r.artifact_kind IN ('html', 'svg') "
-    "AND length(coalesce(r.artifact, '')) > 0"
+    "AND length(coalesce(r.artifact, '')) > 0 "
+    # A round that a later round repairs is not its contestant's answer: the arena and judge see the last one.
+    "AND NOT EXISTS (SELECT 1 FROM runs later WHERE later.parent_run_id = r.id)"
 )
 
 

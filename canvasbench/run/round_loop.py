@@ -1,0 +1,83 @@
+"""The runner's repair loop: after a round is saved and checked, start the next round or end the contestant."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import logging
+import threading
+import time
+from collections import deque
+from typing import TYPE_CHECKING
+
+from canvasbench.providers.base import GenerationResult
+from canvasbench.run.live_run import LiveRun
+from canvasbench.store import RunStore, writes
+
+if TYPE_CHECKING:
+    from canvasbench.run.repairs import JudgeRound
+
+log = logging.getLogger(__name__)
+
+
+class RepairRounds:
+    """Mixed into Runner: the step between a contestant's rounds (loop thread only, except where it locks)."""
+
+    store: RunStore
+    round_overhead_s: deque[float]  # per repair: from the verdict reaching the loop to the next round started
+    _deciding: set[str]  # runs whose check decides whether another round starts (under _lock)
+    _judge: JudgeRound | None
+    _loop: asyncio.AbstractEventLoop
+    _hooks: concurrent.futures.ThreadPoolExecutor
+    _lock: threading.Lock
+    _saved: threading.Condition
+    _runs: dict[str, LiveRun]
+    _comparisons: dict[str, list[str]]
+
+    def _finish(self, run: LiveRun, result: GenerationResult) -> None:
+        raise NotImplementedError
+
+    def _task_done(self, run: LiveRun, task: asyncio.Task[None]) -> None:
+        raise NotImplementedError
+
+    async def _next_round(self, run: LiveRun) -> LiveRun | None:
+        """After a round is saved: wait for its check; the next round's run (started), or None to stop."""
+        if run.run_id not in self._deciding:
+            return None
+        run.state = "checking"  # cancellable while its check runs
+        try:
+            from canvasbench.run.repairs import follow_up_of
+
+            follow = await follow_up_of(run, self._judge)
+            if follow is None or run.chain is None:
+                return None
+            write = asyncio.ensure_future(self._loop.run_in_executor(self._hooks, functools.partial(
+                writes.add_round, self.store, run.run_id, turn_text=follow.text, repair_version=follow.version
+            )))
+            try:
+                new_id = await asyncio.shield(write)
+            except asyncio.CancelledError:
+                run.state = "finishing"  # no more cancels: the row being written is settled below
+                new_id = await write
+            with self._lock:
+                self._runs[new_id] = nxt = run.next_round(new_id, follow.request)
+                self._comparisons[run.comparison_id].append(new_id)
+            if run.chain.cancelled:  # cancelled while its row was written: saved as cancelled, never started
+                self._finish(nxt, GenerationResult(status="cancelled", error="Cancelled before it started."))
+                return None
+            run.chain.current = nxt
+            assert nxt.task is not None
+            nxt.task.add_done_callback(functools.partial(self._task_done, nxt))
+            self.round_overhead_s.append(time.monotonic() - run.checked_at)
+            return nxt
+        except asyncio.CancelledError:
+            return None
+        except Exception:  # a check that could not run (no browser): the loop ends, the round stays as it is
+            log.exception("canvasbench: no repair round after run %s", run.run_id)
+            return None
+        finally:
+            run.state = "finishing"
+            with self._saved:
+                self._deciding.discard(run.run_id)
+                self._saved.notify_all()
