@@ -33,9 +33,11 @@ from canvasbench.run.progress import (
     MIN_CHECKPOINT_S,
     STRETCHED_MAX_S,
     TICK_S,
+    Arrivals,
+    add_point,
     checkpoint_fields,
     checkpoint_interval,
-    sample,
+    finish_timeline,
 )
 from canvasbench.run.warm import lexers_ready, warm, warm_in_background
 from canvasbench.run.writer import RunWriter, WriterStats
@@ -78,6 +80,7 @@ class _Run:
     last_write: float = 0.0
     progress: Progress | None = None
     timeline: list[list[float | int]] = field(default_factory=list)
+    arrivals: Arrivals = field(default_factory=Arrivals)
 
 
 # --- the runner --------------------------------------------------------------------------------
@@ -295,6 +298,7 @@ class Runner:
                     run.request,
                     settings=settings,
                     on_progress=lambda progress: self._on_progress(run, progress),
+                    on_text=lambda attempt, piece: self._on_text(run, attempt, piece),
                 )
             except asyncio.CancelledError:
                 # generate() turns cancellation into a result itself; this covers a cancel it could not see.
@@ -326,12 +330,16 @@ class Runner:
             error = "Cancelled before it started." if task.cancelled() else "Internal error in the runner."
             self._finish(run, self._partial_result(run, status, error))
 
+    def _on_text(self, run: _Run, attempt: int, piece: str) -> None:
+        # On the loop thread for every chunk of every stream: constant time (see progress.add_point).
+        run.arrivals.add(attempt, piece)
+        # Our clock, not the attempt's: that restarts with each retry.
+        add_point(run.timeline, time.monotonic() - run.started, run.arrivals.chars, run.arrivals.lines)
+
     def _on_progress(self, run: _Run, progress: Progress) -> None:
         # On the loop thread between chunks of every stream: keep it to a few microseconds.
         run.progress = progress
         now = time.monotonic()
-        # Our clock, not progress.elapsed_s: that restarts with each retry attempt.
-        sample(run.timeline, now - run.started, progress.text)
         if now - run.last_write >= self._checkpoint_interval:
             self._checkpoint(run, now)
 
@@ -356,15 +364,13 @@ class Runner:
             self._checkpoint_interval = checkpoint_interval(len(streaming))
             for run in streaming:
                 if now - run.last_write >= STRETCHED_MAX_S:
-                    sample(run.timeline, now - run.started, run.progress.text if run.progress else "")
+                    add_point(run.timeline, now - run.started, run.arrivals.chars, run.arrivals.lines)
                     self._checkpoint(run, now)
 
     def _finish(self, run: _Run, result: GenerationResult) -> None:
         run.state = "finishing"
         finished_at = utc_now()
-        if run.started:
-            sample(run.timeline, time.monotonic() - run.started, result.text)
-        timeline = list(run.timeline)
+        timeline = finish_timeline(run.timeline, time.monotonic() - run.started, result.text) if run.started else []
         from canvasbench.measure.analysis_pool import analyse_soon, analysis_of
 
         analysis = analyse_soon(result.text)  # large pages: starts now, in parallel with runs ending at once
