@@ -26,6 +26,21 @@
     return Math.floor(a[1] + (b[1] - a[1]) * (t - a[0]) / (b[0] - a[0]));
   }
 
+  // The timeline counts characters as Python does (code points); the page's strings count UTF-16 units.
+  function astralAt(text) {
+    var out = [];
+    for (var i = 0, cp = 0; i < text.length; i++, cp++) {
+      var hi = text.charCodeAt(i), lo = text.charCodeAt(i + 1);
+      if (hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff) { out.push(cp); i++; }
+    }
+    return out;
+  }
+  function unit(lane, cp) {
+    var a = lane.astral, lo = 0, hi = a.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (a[mid] < cp) lo = mid + 1; else hi = mid; }
+    return cp + lo;
+  }
+
   // Line ends as count_lines sees them: \r\n, \r and \n each end a line.
   function lineEnds(text) {
     var ends = [];
@@ -35,9 +50,9 @@
     }
     return ends;
   }
-  function linesAt(lane, c) {
-    if (c <= 0) return 0;
-    var ends = lane.ends, lo = 0, hi = ends.length;
+  function linesAt(lane, cp) {
+    if (cp <= 0) return 0;
+    var c = unit(lane, cp), ends = lane.ends, lo = 0, hi = ends.length;
     while (lo < hi) { var mid = (lo + hi) >> 1; if (ends[mid] < c) lo = mid + 1; else hi = mid; }
     var last = lane.text.charCodeAt(c - 1);
     if (last === 13) return lo + 1;  // a \r whose \n has not arrived yet already ends its line
@@ -59,8 +74,9 @@
     }
     if (last < text.length) frag.appendChild(document.createTextNode(text.slice(last)));
     frag.appendChild(el("span", "caret"));
-    box.replaceChildren(frag);
-    box.scrollTop = box.scrollHeight;  // the newest line at the bottom, as it arrived
+    var tail = el("div", "tail");  // bottom-aligned by the stylesheet: older lines leave at the top
+    tail.appendChild(frag);
+    box.replaceChildren(tail);
   }
 
   function tailStart(text, c) {  // where the last TAIL lines of the first c characters begin
@@ -82,7 +98,8 @@
   var lanes = DATA.lanes.map(function (d, i) {
     var lane = d;
     lane.ends = lineEnds(d.text);
-    lane.total = d.text.length;
+    lane.astral = astralAt(d.text);
+    lane.total = d.text.length - lane.astral.length;
     lane.color = COLORS[i % COLORS.length];
     lane.shown = -1;
     lane.finished = null;
@@ -186,38 +203,44 @@
     }
   }
 
+  function setText(node, text) { if (node.textContent !== text) node.textContent = text; }
+
   function drawLane(lane, t) {
     var c = shownChars(lane.points, t);
     var done = t >= lane.end;
     if (c !== lane.shown) {
       lane.shown = c;
-      var start = tailStart(lane.text, c);
-      paint(lane.code, lane.text.slice(start, c));
-      lane.linesEl.textContent = linesAt(lane, c).toLocaleString("en") + " lines";
+      var u = unit(lane, c);
+      paint(lane.code, lane.text.slice(tailStart(lane.text, u), u));
+      setText(lane.linesEl, linesAt(lane, c).toLocaleString("en") + " lines");
     }
     var first = lane.ttft === null || lane.ttft === undefined ? lane.points[0][0] : lane.ttft;
     var since = Math.min(t, lane.end) - first;
     var tokens = lane.tokens ? lane.tokens * c / Math.max(lane.total, 1) : c / 4;  // unknown: about 4 chars a token
-    lane.rateEl.textContent = c > 0 && since > 0 ?
+    setText(lane.rateEl, c > 0 && since > 0 ?
       (lane.tokens ? "" : "≈") + Math.round(tokens / since).toLocaleString("en") + " tok/s" :
-      "waiting for the first token";
-    lane.timeEl.textContent = fmtTime(Math.min(t, lane.end));
+      "waiting for the first token");
+    setText(lane.timeEl, fmtTime(Math.min(t, lane.end)));
     showPreview(lane, done);
   }
 
   var now = 0, playing = true, last = null;
-  var stats = {render: [], interval: []};
+  var stats = {render: [], interval: [], previews: []};  // per frame: our work, the frame's interval, previews shown
   function render() {
     var began = performance.now();
     lanes.forEach(function (lane) { drawLane(lane, now); });
     cursor.setAttribute("x1", now / duration * 1000);
     cursor.setAttribute("x2", now / duration * 1000);
     scrub.value = String(Math.round(now / duration * 1000));
-    clock.textContent = fmtTime(now) + " / " + fmtTime(duration);
-    play.textContent = playing ? "Pause" : (now >= duration ? "Replay" : "Play");
+    setText(clock, fmtTime(now) + " / " + fmtTime(duration));
+    setText(play, playing ? "Pause" : (now >= duration ? "Replay" : "Play"));
     stats.render.push(performance.now() - began);
+    stats.previews.push(lanes.filter(function (l) { return l.finished; }).length);
   }
+  var scheduled = false;  // one animation loop at most, however quickly pause and play follow each other
+  function schedule() { if (!scheduled) { scheduled = true; requestAnimationFrame(frame); } }
   function frame(stamp) {
+    scheduled = false;
     if (!playing) { last = null; return; }
     if (last !== null) {
       stats.interval.push(stamp - last);
@@ -226,9 +249,9 @@
     last = stamp;
     if (now >= duration) playing = false;
     render();
-    if (playing) requestAnimationFrame(frame);
+    if (playing) schedule();
   }
-  function start() { if (!playing) { playing = true; last = null; requestAnimationFrame(frame); } }
+  function start() { if (!playing) { playing = true; last = null; schedule(); } }
   function seek(t) { playing = false; now = Math.max(0, Math.min(duration, t)); render(); }
 
   play.addEventListener("click", function () {
@@ -257,9 +280,10 @@
           preview: !!(lane.frame && lane.frame.tagName === "IFRAME")};
       });
     },
+    shownText: function (i) { var lane = lanes[i]; return lane.text.slice(0, unit(lane, shownChars(lane.points, now))); },
     stats: function () { return stats; },
     time: function () { return now; }
   };
   render();
-  requestAnimationFrame(frame);
+  schedule();
 })();

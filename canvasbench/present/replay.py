@@ -93,12 +93,13 @@ def lane_points(timeline: str | list[Any] | None, total: int, ttft: float | None
             points = points[i:]
             break
     points = [(t, min(c, total)) for t, c in points]
-    start = ttft if ttft is not None else (points[0][0] if points else 0.0)
+    start = float(ttft) if ttft is not None else (points[0][0] if points else 0.0)
     first_text = next((t for t, c in points if c > 0), None)
     if first_text is not None:
         start = min(start, first_text)
-    points = [(start, 0), *((t, c) for t, c in points if c > 0)]
-    finish = max(end or 0.0, points[-1][0])
+    # Rounded as stored, so the player (which gets these in JSON) computes exactly what Python does.
+    points = [(round(start, 3), 0), *((t, c) for t, c in points if c > 0)]
+    finish = round(max(float(end or 0.0), points[-1][0]), 3)
     if points[-1][1] < total:
         points.append((finish, total))
     return points
@@ -167,9 +168,9 @@ def replay_data(runs: list[dict[str, Any]], network: PreviewNetwork = OFFLINE) -
             {
                 "name": lane.name,
                 "text": lane.text,
-                "points": [[round(t, 3), c] for t, c in lane.points],
+                "points": [[t, c] for t, c in lane.points],
                 "ttft": lane.ttft,
-                "end": round(lane.end, 3),
+                "end": lane.end,
                 "tokens": lane.output_tokens,
                 "status": lane.status,
                 "coarse": round(lane.coarse_step * 100, 1) if lane.coarse else None,
