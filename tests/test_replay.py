@@ -6,6 +6,7 @@ stamps in a pause, finish_timeline at the end); the short run goes through the r
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections.abc import Callable, Iterator
@@ -79,12 +80,12 @@ def ten_minute_run() -> dict[str, Any]:
 def test_ten_minute_stream_is_stored_dense_and_small(ten_minute_run: dict[str, Any]) -> None:
     text, timeline = ten_minute_run["text"], ten_minute_run["timeline"]
     total = len(text)
-    steps = [b[1] - a[1] for a, b in zip(timeline, timeline[1:], strict=False)]
+    steps = [b[1] - a[1] for a, b in itertools.pairwise(timeline)]
     assert max(steps) <= MAX_STEP * total, f"a replay would jump {max(steps) / total:.2%} of the run at once"
     assert timeline[-1][1] == total and timeline[-1][2] == count_lines(text)
     assert all(p[2] == count_lines(text[: int(p[1])]) for p in timeline), "the running line count is exact"
     assert [p[0] for p in timeline] == sorted(p[0] for p in timeline)
-    pause = [(a, b) for a, b in zip(timeline, timeline[1:], strict=False) if a[1] == b[1] and b[0] - a[0] >= 39]
+    pause = [(a, b) for a, b in itertools.pairwise(timeline) if a[1] == b[1] and b[0] - a[0] >= 39]
     assert pause, "the 40 s pause keeps both its ends, so the replay stands still through it"
     size = len(json.dumps(timeline, separators=(",", ":")))
     print(f"10-minute run: {len(text):,} chars, {len(timeline)} samples, {size:,} bytes of timeline JSON")
@@ -113,8 +114,8 @@ def test_replay_shows_the_prefix_that_had_arrived_within_one_sample(ten_minute_r
         assert abs(really - len(shown)) <= MAX_STEP * len(text)
         assert shown_lines(lane, t) == count_lines(shown)
     # Played at 10x and 60 frames a second, no frame moves by more than 1% of the text.
-    frames = [shown_chars(lane.points, k * 10 / 60) for k in range(int(620 * 6) + 1)]
-    jumps = [b - a for a, b in zip(frames, frames[1:], strict=False)]
+    frames = [shown_chars(lane.points, k * 10 / 60) for k in range((620 * 6) + 1)]
+    jumps = [b - a for a, b in itertools.pairwise(frames)]
     assert min(jumps) >= 0 and max(jumps) <= MAX_STEP * len(text)
 
 
@@ -180,7 +181,7 @@ def test_a_streamed_run_stores_a_timeline_a_replay_never_jumps_in(make_runner: C
     assert row["status"] == "done"
     stored = next(r for r in reads.runs_of(runner.store, comparison_id) if r["id"] == row["id"])
     timeline, text = json.loads(stored["timeline"]), stored["response"]
-    steps = [b[1] - a[1] for a, b in zip(timeline, timeline[1:], strict=False)]
+    steps = [b[1] - a[1] for a, b in itertools.pairwise(timeline)]
     assert timeline[-1][1] == len(text)
     assert max(steps) <= MAX_STEP * len(text), f"the replay would jump {max(steps) / len(text):.1%} at once"
     assert all(p[2] == count_lines(text[: p[1]]) for p in timeline)
