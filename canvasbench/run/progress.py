@@ -58,9 +58,12 @@ class Arrivals:
             self.attempt, self.chars, self._ends, self._last = attempt, 0, 0, ""
         if not piece:
             return
-        ends = piece.count("\n") + piece.count("\r") - piece.count("\r\n")
-        if self._last == "\r" and piece[0] == "\n":
-            ends -= 1  # a \r\n split across two pieces ends one line
+        if "\r" in piece or self._last == "\r":
+            ends = piece.count("\n") + piece.count("\r") - piece.count("\r\n")
+            if self._last == "\r" and piece[0] == "\n":
+                ends -= 1  # a \r\n split across two pieces ends one line
+        else:
+            ends = piece.count("\n")
         self._ends += ends
         self.chars += len(piece)
         self._last = piece[-1]
@@ -91,14 +94,24 @@ def add_point(timeline: Timeline, elapsed: float, chars: int, lines: int) -> Non
     for the finished run too; one arrival larger than the bound is kept as its own step (it came at once).
     Cheap enough for every chunk of every stream: constant time, except a rare re-thinning.
     """
-    point: list[float | int] = [round(elapsed, 3), chars, lines]
-    step = MAX_STEP * chars
-    if len(timeline) >= 2 and _mergeable(timeline[-2], timeline[-1], point, step):
-        timeline[-1] = point
-        return
+    point: list[float | int] = [elapsed, chars, lines]
+    if len(timeline) >= 2:
+        before_chars, last_chars = timeline[-2][1], timeline[-1][1]
+        # The common case first (the text growing, no pause either side): every chunk of every stream comes here.
+        if before_chars < last_chars < chars and chars - before_chars <= MAX_STEP * chars:
+            timeline[-1] = point
+            return
+        if _mergeable(timeline[-2], timeline[-1], point, MAX_STEP * chars):
+            timeline[-1] = point
+            return
     timeline.append(point)
     if len(timeline) > MAX_TIMELINE:
-        timeline[:] = thinned(timeline, step)
+        timeline[:] = thinned(timeline, MAX_STEP * chars)
+
+
+def stored(timeline: Timeline) -> Timeline:
+    """The timeline as written: seconds to the millisecond (the samples keep full precision while streaming)."""
+    return [[round(p[0], 3), p[1], p[2]] for p in timeline]
 
 
 def thinned(timeline: Timeline, step: float) -> Timeline:
@@ -122,7 +135,7 @@ def finish_timeline(timeline: Timeline, elapsed: float, text: str) -> Timeline:
     total = len(text)
     points = [p if p[1] <= total else [p[0], total, count_lines(text)] for p in timeline]
     sample(points, elapsed, text)
-    return thinned(points, MAX_STEP * total)
+    return stored(thinned(points, MAX_STEP * total))
 
 
 def checkpoint_fields(progress: Progress | None, timeline: Timeline) -> dict[str, Any]:
@@ -140,5 +153,5 @@ def checkpoint_fields(progress: Progress | None, timeline: Timeline) -> dict[str
             ttft_s=progress.ttft_s,
             attempts=progress.attempts,
         )
-    fields["timeline"] = list(timeline)  # JSON-encoded on the writer thread, not on the loop
+    fields["timeline"] = stored(timeline)  # JSON-encoded on the writer thread, not on the loop
     return fields
