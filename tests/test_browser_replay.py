@@ -77,7 +77,13 @@ def test_the_player_shows_exactly_what_python_reconstructs(page: Any) -> None:
          "ttft_s": 0.7, "latency_s": 30.0, "artifact_kind": "svg", "artifact": SVG_IMAGE, "status": "done"},
     ]  # fmt: skip
     lanes = [lane_of(run) for run in runs]
-    page.set_content(replay_frame(runs))
+    repaired = [  # a third contestant with two repair rounds, in one lane, the second after the first
+        {"model_id": "fixer", "round": number, "response": f"round {number} " * 80, "ttft_s": 1.0, "latency_s": 20.0,
+         "timeline": [[1.0 + 0.095 * k, 640 * k // 200, 1] for k in range(201)], "artifact_kind": "svg",
+         "artifact": SVG_IMAGE, "status": "done"}
+        for number in (0, 1)
+    ]  # fmt: skip
+    page.set_content(replay_frame([*runs, *repaired]))
     frame = player_frame(page)
     for t in [0.0, 0.5, 3.99, 4.0, 9.3, 17.77, 31.0, 44.4, 60.0, 88.8, 119.0, 120.0]:
         shown = frame.evaluate("t => { replay.seek(t); return [0, 1].map(i => replay.shownText(i)); }", t)
@@ -86,6 +92,12 @@ def test_the_player_shows_exactly_what_python_reconstructs(page: Any) -> None:
             assert shown[i] == shown_text(lane, t), f"{lane.name} at {t} s"
             assert state[i]["lines"] == shown_lines(lane, t)
     assert frame.locator(".coarse").count() == 1, "the old run, and only it, is marked as a sparse timeline"
+    assert frame.locator("section.lane").count() == 3
+    for t, number in ((10.0, 1), (30.0, 2)):
+        text = frame.evaluate("t => { replay.seek(t); return replay.shownText(2); }", t)
+        assert text and (f"round {number - 1} " * 80).startswith(text)
+        assert frame.evaluate("replay.state()")[2]["round"] == number
+        assert frame.locator(".round").text_content() == f"round {number} of 2"
     # The hostile line arrived as text: shown literally, never run.
     assert frame.evaluate("document.scripts.length") == 2 and frame.evaluate("document.title") == "race replay"
     frame.evaluate("replay.seek(1.5)")  # the hostile line is arriving in the old run's lane

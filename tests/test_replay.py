@@ -15,7 +15,15 @@ from typing import Any
 import pytest
 
 from canvasbench.measure.lines import count_lines
-from canvasbench.present.replay import MAX_STEP, lane_of, largest_step, shown_chars, shown_lines, shown_text
+from canvasbench.present.replay import (
+    MAX_STEP,
+    lane_of,
+    largest_step,
+    replay_data,
+    shown_chars,
+    shown_lines,
+    shown_text,
+)
 from canvasbench.run.progress import MAX_TIMELINE, TICK_S, Arrivals, add_point, finish_timeline
 from canvasbench.run.prompt_suite import custom_prompt
 from canvasbench.run.runner import Runner
@@ -185,3 +193,22 @@ def test_a_streamed_run_stores_a_timeline_a_replay_never_jumps_in(make_runner: C
     assert timeline[-1][1] == len(text)
     assert max(steps) <= MAX_STEP * len(text), f"the replay would jump {max(steps) / len(text):.1%} at once"
     assert all(p[2] == count_lines(text[: p[1]]) for p in timeline)
+
+
+def test_repair_rounds_replay_in_sequence_in_one_lane() -> None:
+    def run(model: str, number: int, text: str, end: float) -> dict[str, Any]:
+        timeline = [[1.0, 0, 0], [end / 2, len(text) // 2, 1], [end, len(text), 1]]
+        return {"model_id": model, "round": number, "response": text, "timeline": timeline, "ttft_s": 1.0,
+                "latency_s": end, "artifact_kind": "html", "artifact": f"<p>{text}</p>", "status": "done"}  # fmt: skip
+
+    runs = [run("a", 0, "first " * 50, 10.0), run("b", 0, "other " * 50, 12.0), run("a", 1, "fixed " * 60, 8.0)]
+    data = replay_data(runs)
+    assert [lane["name"] for lane in data["lanes"]] == ["a", "b"]
+    first, second = data["lanes"][0]["segments"]
+    assert first["text"].startswith("first") and second["text"].startswith("fixed")
+    assert second["points"][0][0] == pytest.approx(10.0 + 1.0), "round 2 starts when round 1 ended"
+    assert data["lanes"][0]["end"] == pytest.approx(18.0)
+    assert "fixed" in data["lanes"][0]["preview"], "the lane ends on the last round's page"
+    # Without a round column every run is its own lane, as before.
+    plain = [{k: v for k, v in r.items() if k != "round"} for r in runs]
+    assert [len(lane["segments"]) for lane in replay_data(plain)["lanes"]] == [1, 1, 1]

@@ -35,8 +35,8 @@
     }
     return out;
   }
-  function unit(lane, cp) {
-    var a = lane.astral, lo = 0, hi = a.length;
+  function unit(seg, cp) {
+    var a = seg.astral, lo = 0, hi = a.length;
     while (lo < hi) { var mid = (lo + hi) >> 1; if (a[mid] < cp) lo = mid + 1; else hi = mid; }
     return cp + lo;
   }
@@ -50,11 +50,11 @@
     }
     return ends;
   }
-  function linesAt(lane, cp) {
+  function linesAt(seg, cp) {
     if (cp <= 0) return 0;
-    var c = unit(lane, cp), ends = lane.ends, lo = 0, hi = ends.length;
+    var c = unit(seg, cp), ends = seg.ends, lo = 0, hi = ends.length;
     while (lo < hi) { var mid = (lo + hi) >> 1; if (ends[mid] < c) lo = mid + 1; else hi = mid; }
-    var last = lane.text.charCodeAt(c - 1);
+    var last = seg.text.charCodeAt(c - 1);
     if (last === 13) return lo + 1;  // a \r whose \n has not arrived yet already ends its line
     return lo + (last === 10 ? 0 : 1);
   }
@@ -95,18 +95,28 @@
     return m + ":" + String(Math.floor(s - 60 * m)).padStart(2, "0");
   }
 
-  var lanes = DATA.lanes.map(function (d, i) {
-    var lane = d;
-    lane.ends = lineEnds(d.text);
-    lane.astral = astralAt(d.text);
-    lane.total = d.text.length - lane.astral.length;
+  // A lane is one contestant; its segments are its repair rounds (one segment without rounds), played in turn.
+  var lanes = DATA.lanes.map(function (lane, i) {
+    lane.segments.forEach(function (seg) {
+      seg.ends = lineEnds(seg.text);
+      seg.astral = astralAt(seg.text);
+      seg.total = seg.text.length - seg.astral.length;
+    });
     lane.color = COLORS[i % COLORS.length];
     lane.shown = -1;
+    lane.seg = null;
     lane.finished = null;
+    lane.coarse = Math.max.apply(null, [0].concat(lane.segments.map(function (g) { return g.coarse || 0; })));
     return lane;
   });
+  function segmentAt(lane, t) {
+    var segs = lane.segments;
+    for (var k = 0; k < segs.length - 1; k++) if (t < segs[k].end) return segs[k];
+    return segs[segs.length - 1];
+  }
   var duration = Math.max.apply(null, [0.001].concat(lanes.map(function (l) { return l.end; })));
-  var maxLines = Math.max.apply(null, [1].concat(lanes.map(function (l) { return linesAt(l, l.total); })));
+  var maxLines = 1;
+  lanes.forEach(function (l) { l.segments.forEach(function (g) { maxLines = Math.max(maxLines, linesAt(g, g.total)); }); });
 
   // --- layout ------------------------------------------------------------------------------------
   var bar = el("div", "bar");
@@ -130,7 +140,8 @@
     box.style.borderTopColor = lane.color;
     var head = el("div", "head");
     head.append(el("b", "name", lane.name));
-    if (lane.coarse !== null && lane.coarse !== undefined) {
+    if (lane.segments.length > 1) { lane.roundEl = el("span", "round", ""); head.append(lane.roundEl); }
+    if (lane.coarse > 0) {
       var mark = el("span", "coarse", "sparse timeline");
       mark.title = "Recorded before dense timelines: this replay moves in steps of up to " + lane.coarse + "% of the text.";
       head.append(mark);
@@ -155,11 +166,13 @@
   var chart = svg("svg", {viewBox: "0 0 1000 160", preserveAspectRatio: "none", class: "chart", role: "img"});
   chart.setAttribute("aria-label", "Lines over time");
   lanes.forEach(function (lane) {
-    var pts = lane.points.map(function (p) {
-      return (p[0] / duration * 1000).toFixed(1) + "," + (155 - linesAt(lane, p[1]) / maxLines * 150).toFixed(1);
+    lane.segments.forEach(function (seg) {
+      var pts = seg.points.map(function (p) {
+        return (p[0] / duration * 1000).toFixed(1) + "," + (155 - linesAt(seg, p[1]) / maxLines * 150).toFixed(1);
+      });
+      chart.append(svg("polyline", {points: pts.join(" "), fill: "none", stroke: lane.color, "stroke-width": "2",
+        "vector-effect": "non-scaling-stroke"}));
     });
-    chart.append(svg("polyline", {points: pts.join(" "), fill: "none", stroke: lane.color, "stroke-width": "2",
-      "vector-effect": "non-scaling-stroke"}));
   });
   var cursor = svg("line", {x1: 0, x2: 0, y1: 0, y2: 160, stroke: "#6b7280", "stroke-width": "1.5",
     "vector-effect": "non-scaling-stroke", class: "cursor"});
@@ -206,19 +219,22 @@
   function setText(node, text) { if (node.textContent !== text) node.textContent = text; }
 
   function drawLane(lane, t) {
-    var c = shownChars(lane.points, t);
+    var seg = segmentAt(lane, t);
+    var c = shownChars(seg.points, t);
     var done = t >= lane.end;
-    if (c !== lane.shown) {
+    if (c !== lane.shown || seg !== lane.seg) {
       lane.shown = c;
-      var u = unit(lane, c);
-      paint(lane.code, lane.text.slice(tailStart(lane.text, u), u));
-      setText(lane.linesEl, linesAt(lane, c).toLocaleString("en") + " lines");
+      lane.seg = seg;
+      var u = unit(seg, c);
+      paint(lane.code, seg.text.slice(tailStart(seg.text, u), u));
+      setText(lane.linesEl, linesAt(seg, c).toLocaleString("en") + " lines");
+      if (lane.roundEl) setText(lane.roundEl, "round " + (lane.segments.indexOf(seg) + 1) + " of " + lane.segments.length);
     }
-    var first = lane.ttft === null || lane.ttft === undefined ? lane.points[0][0] : lane.ttft;
-    var since = Math.min(t, lane.end) - first;
-    var tokens = lane.tokens ? lane.tokens * c / Math.max(lane.total, 1) : c / 4;  // unknown: about 4 chars a token
+    var first = seg.ttft === null || seg.ttft === undefined ? seg.points[0][0] : seg.ttft;
+    var since = Math.min(t, seg.end) - first;
+    var tokens = seg.tokens ? seg.tokens * c / Math.max(seg.total, 1) : c / 4;  // unknown: about 4 chars a token
     setText(lane.rateEl, c > 0 && since > 0 ?
-      (lane.tokens ? "" : "≈") + Math.round(tokens / since).toLocaleString("en") + " tok/s" :
+      (seg.tokens ? "" : "≈") + Math.round(tokens / since).toLocaleString("en") + " tok/s" :
       "waiting for the first token");
     setText(lane.timeEl, fmtTime(Math.min(t, lane.end)));
     showPreview(lane, done);
@@ -275,12 +291,16 @@
     setSpeed: function (s) { speed.value = String(s); },
     state: function () {
       return lanes.map(function (lane) {
-        var c = shownChars(lane.points, now);
-        return {name: lane.name, chars: c, lines: linesAt(lane, c), finished: !!lane.finished,
+        var seg = segmentAt(lane, now), c = shownChars(seg.points, now);
+        return {name: lane.name, chars: c, lines: linesAt(seg, c), finished: !!lane.finished,
+          round: lane.segments.indexOf(seg) + 1,
           preview: !!(lane.frame && lane.frame.tagName === "IFRAME")};
       });
     },
-    shownText: function (i) { var lane = lanes[i]; return lane.text.slice(0, unit(lane, shownChars(lane.points, now))); },
+    shownText: function (i) {
+      var seg = segmentAt(lanes[i], now);
+      return seg.text.slice(0, unit(seg, shownChars(seg.points, now)));
+    },
     stats: function () { return stats; },
     time: function () { return now; }
   };

@@ -17,6 +17,7 @@ import html
 import itertools
 import json
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,26 +155,70 @@ def lane_of(run: dict[str, Any]) -> Lane:
     )
 
 
-def replay_data(runs: list[dict[str, Any]], network: PreviewNetwork = OFFLINE) -> dict[str, Any]:
-    """What the player needs, JSON-ready: per lane its text, points, figures and the preview document."""
-    lanes = []
+def contestants(runs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The runs grouped into lanes: one per run, or, when runs have repair rounds, a model's rounds in order.
+
+    With a `round` column, the k-th run of a model in each round belongs to the same lane (repeats of one
+    model stay apart); without one, every run is its own lane.
+    """
+    if not any(run.get("round") is not None for run in runs):
+        return [[run] for run in runs]
+    lanes: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    seen: dict[tuple[str, int], int] = {}
     for run in runs:
-        lane = lane_of(run)
-        preview = None
-        viewport = None
-        if lane.kind in ("html", "svg") and lane.artifact.strip():
-            preview = sandbox_document(lane.artifact, lane.kind, title=f"{lane.name} preview", network=network)
-            viewport = requested_viewport(lane.artifact, lane.kind)
+        model, number = str(run.get("model_id")), int(run.get("round") or 0)
+        k = seen.get((model, number), 0)
+        seen[(model, number)] = k + 1
+        lanes.setdefault((model, k), []).append(run)
+    return [sorted(group, key=lambda r: int(r.get("round") or 0)) for group in lanes.values()]
+
+
+PreviewOf = Callable[[dict[str, Any]], "str | None"]
+
+
+def _segment(lane: Lane, run: dict[str, Any], offset: float) -> dict[str, Any]:
+    return {
+        "round": run.get("round"),
+        "text": lane.text,
+        "points": [[round(t + offset, 3), c] for t, c in lane.points],
+        "ttft": None if lane.ttft is None else round(lane.ttft + offset, 3),
+        "end": round(lane.end + offset, 3),
+        "tokens": lane.output_tokens,
+        "coarse": round(lane.coarse_step * 100, 1) if lane.coarse else None,
+    }
+
+
+def replay_data(
+    runs: list[dict[str, Any]], network: PreviewNetwork = OFFLINE, *, preview_of: PreviewOf | None = None
+) -> dict[str, Any]:
+    """What the player needs, JSON-ready: per lane its segments (one per repair round), figures and preview.
+
+    A lane's rounds play one after another, each starting when the one before ended. `preview_of(run)` may
+    give the document a finished lane shows (a share file's, with libraries inlined); by default it is the
+    dashboard's sandboxed preview of the run's artifact.
+    """
+    lanes = []
+    for group in contestants(runs):
+        segments, offset = [], 0.0
+        for run in group:
+            lane = lane_of(run)
+            segments.append(_segment(lane, run, offset))
+            offset += lane.end
+        last = group[-1]
+        kind, artifact, name = str(last.get("artifact_kind") or "none"), last.get("artifact") or "", lane_of(last).name
+        preview, viewport = None, None
+        if preview_of is not None:
+            preview = preview_of(last)
+        elif kind in ("html", "svg") and artifact.strip():
+            preview = sandbox_document(artifact, kind, title=f"{name} preview", network=network)
+        if preview is not None:
+            viewport = requested_viewport(artifact, kind) if kind in ("html", "svg") else None
         lanes.append(
             {
-                "name": lane.name,
-                "text": lane.text,
-                "points": [[t, c] for t, c in lane.points],
-                "ttft": lane.ttft,
-                "end": lane.end,
-                "tokens": lane.output_tokens,
-                "status": lane.status,
-                "coarse": round(lane.coarse_step * 100, 1) if lane.coarse else None,
+                "name": name,
+                "segments": segments,
+                "end": segments[-1]["end"],
+                "status": str(last.get("status") or ""),
                 "preview": preview,
                 "viewport": viewport,
             }
@@ -197,23 +242,35 @@ def _asset(name: str) -> str:
     return (DATA_DIR / name).read_text(encoding="utf-8")
 
 
-def player_page(runs: list[dict[str, Any]], network: PreviewNetwork = OFFLINE) -> str:
+def player_page(
+    runs: list[dict[str, Any]], network: PreviewNetwork = OFFLINE, *, preview_of: PreviewOf | None = None
+) -> str:
     """The player as one HTML document: controls, lanes, race chart; the data inline, nothing fetched."""
     return _PAGE.format(
         csp=html.escape(_CSP, quote=True),
         style=_asset("replay_player.css"),
-        data=_json(replay_data(runs, network)),
+        data=_json(replay_data(runs, network, preview_of=preview_of)),
         script=_asset("replay_player.js"),
     )
 
 
-def replay_frame(runs: list[dict[str, Any]], network: PreviewNetwork = OFFLINE, *, height: int = PLAYER_HEIGHT) -> str:
-    """The player inside `<iframe sandbox="allow-scripts ...">`: embed this string anywhere (a page, a share file)."""
+def replay_frame(
+    runs: list[dict[str, Any]],
+    network: PreviewNetwork = OFFLINE,
+    *,
+    height: int = PLAYER_HEIGHT,
+    preview_of: PreviewOf | None = None,
+) -> str:
+    """The player inside `<iframe sandbox="allow-scripts ...">`: embed this string anywhere (a page, a share file).
+
+    `runs` are run rows with response, timeline, ttft_s, latency_s, output_tokens, status, artifact and
+    artifact_kind (and `round` when runs have repair rounds).
+    """
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f'<meta http-equiv="Content-Security-Policy" content="{html.escape(OUTER_CSP, quote=True)}">'
         "<style>html,body{margin:0;height:100%;overflow:hidden}iframe{display:block;width:100%;border:0}</style>"
         f"</head><body><iframe sandbox=\"{SANDBOX}\" allow=\"fullscreen\" title=\"race replay\" "
         f'referrerpolicy="no-referrer" style="height:{int(height)}px" '
-        f'srcdoc="{html.escape(player_page(runs, network), quote=True)}"></iframe></body></html>'
+        f'srcdoc="{html.escape(player_page(runs, network, preview_of=preview_of), quote=True)}"></iframe></body></html>'
     )
