@@ -212,3 +212,21 @@ def test_repair_rounds_replay_in_sequence_in_one_lane() -> None:
     # Without a round column every run is its own lane, as before.
     plain = [{k: v for k, v in r.items() if k != "round"} for r in runs]
     assert [len(lane["segments"]) for lane in replay_data(plain)["lanes"]] == [1, 1, 1]
+
+
+def test_the_replay_view_is_one_sandboxed_player_on_the_comparison_and_run_pages() -> None:
+    import html
+
+    from canvasbench.store import RunStore
+    from tests.browser_helpers import seed_comparison
+    from tests.test_app_pages import iframes, open_page
+
+    comparison_id, run_ids = seed_comparison(RunStore(), title="Replayed")
+    for query in ({"comparison": comparison_id}, {"run": run_ids[0]}):
+        at = open_page(**query, view="replay")
+        assert at.segmented_control(key="comparison.view").value == "replay"
+        [doc] = iframes(at)
+        assert doc.count("<iframe ") == 1 and 'sandbox="allow-scripts allow-pointer-lock"' in doc
+        player = html.unescape(doc)
+        assert "allow-same-origin" not in player and "id='replay-data'" in player
+        assert player.count('"segments"') == (3 if "comparison" in query else 1)

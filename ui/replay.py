@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench.present.replay import PLAYER_HEIGHT, replay_frame
+from canvasbench.present.replay import contestants, player_height, replay_frame
 from ui.frame import preview_network
 
 
@@ -15,4 +15,5 @@ def comparison_replay(runs: list[dict[str, Any]]) -> None:
     if not any(run.get("response") for run in runs):
         st.info("No model sent any text: there is nothing to replay.")
         return
-    st.iframe(replay_frame(runs, preview_network(), height=PLAYER_HEIGHT), height=PLAYER_HEIGHT + 8)
+    height = player_height(len(contestants(runs)))
+    st.iframe(replay_frame(runs, preview_network(), height=height), height=height + 8)

@@ -36,7 +36,13 @@ from canvasbench.sandbox.document import (
 
 # A replay never moves by more than this share of a run's text between two stored samples.
 MAX_STEP = 0.01
-PLAYER_HEIGHT = 900
+PLAYER_HEIGHT = 900  # one row of lanes (up to 4 side by side) with the race chart under it
+ROW_HEIGHT = 500  # each further row of lanes
+
+
+def player_height(lanes: int) -> int:
+    """The height the player needs for this many lanes (4 to a row), without a scrollbar of its own."""
+    return PLAYER_HEIGHT + ROW_HEIGHT * max(0, (max(lanes, 1) - 1) // 4)
 
 Point = tuple[float, int]
 
