@@ -20,7 +20,7 @@ from PIL import Image
 from canvasbench.present.replay import lane_of, replay_frame, shown_lines, shown_text
 from canvasbench.store import RunStore
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, AppServer, seed_comparison
-from tests.fakes.behaviour import CANVAS_PAGE, SVG_IMAGE
+from tests.fakes.behaviour import SVG_IMAGE
 from tests.test_replay import record, synthetic_stream
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -28,6 +28,10 @@ sync_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
     pytest.skip("Debian chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
+# A page that needs what every preview allows (eval): the player's own policy must not take it away.
+EVAL_PAGE = """<!doctype html><html><body><p id=o>waiting</p><script>
+document.getElementById("o").textContent = "eval ok " + eval("6*7");
+</script></body></html>"""
 HOSTILE = "</script><script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
 
 
@@ -72,7 +76,7 @@ def test_the_player_shows_exactly_what_python_reconstructs(page: Any) -> None:
     sparse = f"Old run 😀 with a hostile line {HOSTILE}\n" + "\n".join(f"<p>line {i} 🎨</p>" for i in range(200))
     runs = [
         {"model_id": "dense", "response": text, "timeline": timeline, "ttft_s": 4.0, "latency_s": 120.0,
-         "artifact_kind": "html", "artifact": CANVAS_PAGE, "status": "done", "output_tokens": 40_000},
+         "artifact_kind": "html", "artifact": EVAL_PAGE, "status": "done", "output_tokens": 40_000},
         {"model_id": "sparse", "response": sparse, "timeline": [[1.0 + 2 * k, 600 * k, 0] for k in range(6)],
          "ttft_s": 0.7, "latency_s": 30.0, "artifact_kind": "svg", "artifact": SVG_IMAGE, "status": "done"},
     ]  # fmt: skip
@@ -100,9 +104,19 @@ def test_the_player_shows_exactly_what_python_reconstructs(page: Any) -> None:
         assert frame.locator(".round").text_content() == f"round {number} of 2"
     # The hostile line arrived as text: shown literally, never run.
     assert frame.evaluate("document.scripts.length") == 2 and frame.evaluate("document.title") == "race replay"
+    frame.evaluate("replay.seek(1e6)")
+    deadline = time.monotonic() + 30
+    while not any("eval ok 42" in (f.text_content("body") or "") for f in _artifact_frames(frame)):
+        assert time.monotonic() < deadline, "a finished lane's preview runs as the dashboard's previews do"
+        time.sleep(0.2)
     frame.evaluate("replay.seek(1.5)")  # the hostile line is arriving in the old run's lane
     assert HOSTILE[:30] in frame.locator("pre.code").nth(1).text_content()
     assert frame.evaluate("document.scripts.length") == 2 and frame.evaluate("document.title") == "race replay"
+
+
+def _artifact_frames(player: Any) -> list[Any]:
+    """The artifacts' own documents: inside each preview's wrapper, inside the player."""
+    return [inner for wrapper in player.child_frames for inner in wrapper.child_frames]
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("replay-data").textContent);
-  var TAIL = 36;  // lines of the arriving code shown per lane
+  var TAIL = 36;  // lines of the arriving code shown per lane...
+  var TAIL_CHARS = 4000;  // ...and characters: a minified line of 100 kB is not painted on every frame
   var SPEEDS = [1, 2, 5, 10];
   var COLORS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d"];
   var root = document.getElementById("replay");
@@ -79,7 +80,12 @@
     box.replaceChildren(tail);
   }
 
-  function tailStart(text, c) {  // where the last TAIL lines of the first c characters begin
+  function tailStart(text, c) {  // where the last TAIL lines (at most TAIL_CHARS) of the first c characters begin
+    var from = Math.max(0, c - TAIL_CHARS), code = text.charCodeAt(from);
+    if (code >= 0xdc00 && code <= 0xdfff) from++;  // never half an emoji
+    return Math.max(from, linesBack(text, c));
+  }
+  function linesBack(text, c) {
     var at = c;
     for (var k = 0; k < TAIL; k++) {
       if (at <= 0) return 0;
@@ -260,7 +266,8 @@
     if (!playing) { last = null; return; }
     if (last !== null) {
       stats.interval.push(stamp - last);
-      now = Math.min(duration, now + (stamp - last) / 1000 * Number(speed.value));
+      // A hidden tab gets no frames: on its return the replay goes on from where it was, not minutes later.
+      now = Math.min(duration, now + Math.min(stamp - last, 250) / 1000 * Number(speed.value));
     }
     last = stamp;
     if (now >= duration) playing = false;

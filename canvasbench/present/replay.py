@@ -232,10 +232,11 @@ def replay_data(
     return {"lanes": lanes, "sandbox": SANDBOX}
 
 
-_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
-    "frame-src 'none'; child-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'"
-)
+# A srcdoc frame inherits its embedder's policy on top of its own, so the player's policy is the preview
+# wrapper's (no frames that navigate, no plugins, forms or base): anything stricter would take from every
+# preview in it what a preview is allowed (the mirror's libraries, eval, blob: workers). The player itself
+# loads nothing, and the answers only ever enter it as text.
+_CSP = OUTER_CSP
 _PAGE = (
     "<!doctype html><html><head><meta charset='utf-8'>"
     '<meta http-equiv="Content-Security-Policy" content="{csp}"><title>race replay</title>'
