@@ -2,7 +2,7 @@
 
 The timeline gets a sample for every piece of answer text (`Arrivals` counts it without joining the text),
 merged as it goes so that no step between two samples exceeds MAX_STEP of the text: a replay of the run
-never jumps further, and a 10-minute run's timeline stays a few kilobytes (README, "Race replay").
+never jumps further, and a 10-minute run's timeline stays a few kilobytes (README, "Replay view").
 
 What a run's row holds while it streams: status `running`, `chars` and `lines` (and `response_lines`) of
 the raw response so far, `first_chunk_s`/`ttft_s` once known, `attempts`, and `timeline` = JSON
