@@ -177,6 +177,11 @@ def _comparison(comparison_id: str) -> None:
     if view == "code":
         code_viewer.comparison_code(runs)
         return
+    if view == "replay":
+        from ui.replay import comparison_replay
+
+        comparison_replay(runs)
+        return
     labels = sample_labels(runs)
     progress = checking.progress_of([run["id"] for run in runs])
     views.grid(
@@ -249,7 +254,11 @@ def _run(run_id: str) -> None:
         return
     view = _view_switch()
     said = False  # whether the preview already said what happened to the run
-    if view == "code":
+    if view == "replay":
+        from ui.replay import comparison_replay
+
+        comparison_replay([run])
+    elif view == "code":
         views.code_view(run, height=FULL_HEIGHT)
     elif view == "response":
         views.text_view(run.get("response"), height=FULL_HEIGHT, empty="No response text.", language="markdown")

@@ -20,7 +20,13 @@ from ui.format import md, one_line, run_badge, verdict_label
 from ui.frame import preview_network
 from ui.text import clipped
 
-VIEWS = {"preview": "Preview", "code": "Code", "response": "Raw response", "reasoning": "Reasoning"}
+VIEWS = {
+    "preview": "Preview",
+    "code": "Code",
+    "response": "Raw response",
+    "reasoning": "Reasoning",
+    "replay": "Replay",
+}
 _EXT = {"html": ("html", "text/html"), "svg": ("svg", "image/svg+xml")}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import time
@@ -70,6 +71,7 @@ class _Attempt:
         self.chunks = 0
         self.ended: float | None = None  # when the stream ended or broke (before closing the client)
         self.activity = Activity()
+        self.on_text: Callable[[str], None] | None = None  # told of every piece of answer text as it arrives
 
     @property
     def has_content(self) -> bool:
@@ -82,8 +84,13 @@ async def generate(
     *,
     settings: StreamSettings | None = None,
     on_progress: Callable[[base.Progress], None] | None = None,
+    on_text: Callable[[int, str], None] | None = None,
 ) -> base.GenerationResult:
-    """Stream one generation to the end; never raises for provider, network or key failures."""
+    """Stream one generation to the end; never raises for provider, network or key failures.
+
+    `on_text(attempt, piece)` hears every piece of answer text as it arrives (a retry's attempt number
+    starts its text afresh); it must be cheap: it runs between the chunks of every stream on the loop.
+    """
     settings = settings or StreamSettings()
     try:
         ensure_ready(model_id)
@@ -122,6 +129,8 @@ async def generate(
         while True:
             attempt_no += 1
             current = _Attempt(time.monotonic())
+            if on_text is not None:
+                current.on_text = functools.partial(on_text, attempt_no)
             try:
                 await _consume(provider.stream(request), current, settings, loop, progress, deadline)
             except ProviderError as exc:
@@ -215,6 +224,8 @@ async def _consume(
                 if event.text:
                     activity.progressed()
                     attempt.text.append(event.text)
+                    if attempt.on_text is not None:
+                        attempt.on_text(event.text)
                     if attempt.first_text is None:
                         attempt.first_text = at
                     progress(now)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from canvasbench.errors import UsageError
 from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel
 from canvasbench.run.acceptable import DEFAULT_ACCEPT, Acceptance, check_repair, parse_accept
+from canvasbench.run.progress import Arrivals
 
 if TYPE_CHECKING:
     from canvasbench.render.verdict import RenderCheck
@@ -64,6 +65,7 @@ class LiveRun:
     last_write: float = 0.0
     progress: Progress | None = None
     timeline: list[list[float | int]] = field(default_factory=list)
+    arrivals: Arrivals = field(default_factory=Arrivals)  # answer text counted as it arrives (the timeline's points)
     round: int = 0
     repair: int = 0  # the comparison's repair rounds
     accept: Acceptance = field(default_factory=Acceptance)

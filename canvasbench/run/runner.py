@@ -35,9 +35,10 @@ from canvasbench.run.progress import (
     MIN_CHECKPOINT_S,
     STRETCHED_MAX_S,
     TICK_S,
+    add_point,
     checkpoint_fields,
     checkpoint_interval,
-    sample,
+    finish_timeline,
 )
 from canvasbench.run.round_loop import RepairRounds
 from canvasbench.run.warm import lexers_ready, warm, warm_in_background
@@ -298,6 +299,7 @@ class Runner(RepairRounds):
                     run.request,
                     settings=settings,
                     on_progress=lambda progress: self._on_progress(run, progress),
+                    on_text=lambda attempt, piece: self._on_text(run, attempt, piece),
                 )
             except asyncio.CancelledError:
                 # generate() turns cancellation into a result itself; this covers a cancel it could not see.
@@ -315,12 +317,16 @@ class Runner(RepairRounds):
             error = "Cancelled before it started." if task.cancelled() else "Internal error in the runner."
             self._finish(run, run.partial_result(status, error))
 
+    def _on_text(self, run: LiveRun, attempt: int, piece: str) -> None:
+        # On the loop thread for every chunk of every stream: constant time (see progress.add_point).
+        run.arrivals.add(attempt, piece)
+        # Our clock, not the attempt's: that restarts with each retry.
+        add_point(run.timeline, time.monotonic() - run.started, run.arrivals.chars, run.arrivals.lines)
+
     def _on_progress(self, run: LiveRun, progress: Progress) -> None:
         # On the loop thread between chunks of every stream: keep it to a few microseconds.
         run.progress = progress
         now = time.monotonic()
-        # Our clock, not progress.elapsed_s: that restarts with each retry attempt.
-        sample(run.timeline, now - run.started, progress.text)
         if now - run.last_write >= self._checkpoint_interval:
             self._checkpoint(run, now)
 
@@ -345,7 +351,7 @@ class Runner(RepairRounds):
             self._checkpoint_interval = checkpoint_interval(len(streaming))
             for run in streaming:
                 if now - run.last_write >= STRETCHED_MAX_S:
-                    sample(run.timeline, now - run.started, run.progress.text if run.progress else "")
+                    add_point(run.timeline, now - run.started, run.arrivals.chars, run.arrivals.lines)
                     self._checkpoint(run, now)
 
     def _finish(self, run: LiveRun, result: GenerationResult) -> None:
@@ -356,9 +362,7 @@ class Runner(RepairRounds):
             with self._lock:  # before the run is seen finished, so its comparison never looks idle in between
                 self._deciding.add(run.run_id)
         finished_at = utc_now()
-        if run.started:
-            sample(run.timeline, time.monotonic() - run.started, result.text)
-        timeline = list(run.timeline)
+        timeline = finish_timeline(run.timeline, time.monotonic() - run.started, result.text) if run.started else []
         from canvasbench.measure.analysis_pool import analyse_soon, analysis_of
 
         analysis = analyse_soon(result.text)  # large pages: starts now, in parallel with runs ending at once
