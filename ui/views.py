@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from canvasbench.measure.reasoning import inband_reasoning
-from canvasbench.present import formatting
+from canvasbench.present import batch_words, formatting
 from canvasbench.present.outcome import describe_run, left_no_page
 from canvasbench.sandbox.document import sandbox_document
 from canvasbench.status import ACTIVE_STATUSES as ACTIVE
@@ -99,13 +99,19 @@ _STAT = (
 
 
 def metrics_card(run: dict[str, Any]) -> None:
-    """Lines, code lines, TTFT, total, tokens/s, tokens in/out/thinking, cost and finish reason, reflowing to fit."""
+    """Lines, code lines, TTFT, total, tokens/s, tokens in/out/thinking, cost and finish reason, reflowing to fit.
+
+    A batch run had no stream: its TTFT and tokens/s say so (never a guess) and its total is the turnaround.
+    """
+    batch = batch_words.is_batch(run)
     cells = [
         ("Lines", formatting.count(run.get("lines"))),
         ("Code lines", formatting.count(run.get("code_lines"))),
-        ("TTFT", formatting.duration(run.get("ttft_s"))),
-        ("Total", formatting.duration(run.get("latency_s"))),
-        ("Tokens/s", formatting.count(run.get("tokens_per_s"))),
+        ("TTFT", batch_words.NO_STREAM if batch else formatting.duration(run.get("ttft_s"))),
+        ("Turnaround", batch_words.span(run.get("latency_s")))
+        if batch
+        else ("Total", formatting.duration(run.get("latency_s"))),
+        ("Tokens/s", batch_words.NO_STREAM if batch else formatting.count(run.get("tokens_per_s"))),
         ("In", formatting.count(run.get("input_tokens"))),
         ("Out", formatting.count(run.get("output_tokens"))),
         ("Thinking", formatting.count(run.get("thinking_tokens"))),
@@ -114,6 +120,8 @@ def metrics_card(run: dict[str, Any]) -> None:
     ]
     stats = "".join(_STAT.format(name=name, value=html.escape(str(value), quote=True)) for name, value in cells)
     st.html(f'<div style="display:flex;flex-wrap:wrap;gap:6px 4px;width:100%">{stats}</div>')
+    if batch:
+        st.caption(batch_words.TIMINGS_NOTE)
 
 
 def warnings(run: dict[str, Any], *, stalled_s: float | None = None) -> None:

@@ -254,11 +254,15 @@ def timeline(store: RunStore, comparison_id: str) -> list[dict[str, Any]]:
 
 
 def active_runs(store: RunStore) -> list[dict[str, Any]]:
-    """Runs queued or streaming right now (id, comparison, model, status, started_at), oldest first."""
+    """Runs queued or streaming right now (id, comparison, model, status, started_at), oldest first.
+
+    Runs waiting in a provider's batch job are not among them: they wait for hours (see `batches.jobs`).
+    """
     return list(
         store.db.query(
             "SELECT id, comparison_id, model_id, status, started_at, created_at FROM runs r "
-            f"WHERE status IN ({marks(ACTIVE_STATUSES)}) AND NOT {OWNER_GONE} ORDER BY created_at, position",
+            f"WHERE status IN ({marks(ACTIVE_STATUSES)}) AND NOT {OWNER_GONE} AND r.batch_id IS NULL "
+            "ORDER BY created_at, position",
             ACTIVE_STATUSES,
         )
     )
@@ -274,8 +278,9 @@ def live_runs(store: RunStore, comparison_id: str, *, tail_chars: int = 2500) ->
         f"SELECT {RUN_COLS}, {ERROR} AS error, length(t.text) AS chars_so_far, "
         "length(t.text) - length(replace(t.text, char(10), '')) "
         "+ (length(t.text) > 0) AS lines_so_far, substr(t.text, -?) AS tail, "
-        "length(t.thought) AS reasoning_chars, r.raw_finish_reason, r.timeline "
-        "FROM runs r JOIN t ON t.run_id = r.id ORDER BY r.position"
+        "length(t.thought) AS reasoning_chars, r.raw_finish_reason, r.timeline, "
+        "r.batch_id, j.provider AS batch_provider, j.created_at AS batch_submitted_at "
+        "FROM runs r JOIN t ON t.run_id = r.id LEFT JOIN batch_jobs j ON j.id = r.batch_id ORDER BY r.position"
     )
     return list(store.db.query(sql, [comparison_id, int(tail_chars)]))
 
