@@ -181,8 +181,9 @@ def _batch_choice(model_ids: list[str], repeat: int) -> tuple[bool, bool]:
             st.info(md(batch_words.suggestion(requests)), icon=":material/savings:")
         return False, False
     st.caption(
-        f"{requests} request(s) go to the batch engines; this page then shows them waiting. A batch pays off "
-        f"from about {batch_words.SUGGEST_BATCH_AT} requests; below that, streaming shows the race live."
+        f"{requests} request(s) go to the batch engines; the comparison's page then shows them waiting. The "
+        "estimate above is at the streaming price; a batch is charged at the batch price (about half). A batch "
+        f"pays off from about {batch_words.SUGGEST_BATCH_AT} requests; below that, streaming shows the race live."
     )
     _batched, stream_only = batchable(model_ids)
     if not stream_only:

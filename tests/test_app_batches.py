@@ -134,7 +134,7 @@ def test_a_finished_batch_run_shows_no_stream_timings_and_its_turnaround(fake_en
     (run,) = reads.live_runs(store, comparison_id)
     assert run["status"] == "done" and run["ttft_s"] is None and run["tokens_per_s"] is None
 
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60).run()  # (a first run of the frame: AppTest draws the sidebar)
     at.switch_page("pages/comparison_page.py")
     at.query_params["comparison"] = comparison_id
     at.run()
@@ -144,3 +144,22 @@ def test_a_finished_batch_run_shows_no_stream_timings_and_its_turnaround(fake_en
     assert "Turnaround" in card and ">Total<" not in card
     assert "its total is the batch's turnaround" in _texts(at).lower()
     assert "batch job" not in "\n".join(str(m.value) for m in at.sidebar.markdown)  # nothing left to poll
+
+    at.switch_page("pages/metrics_page.py").run()
+    assert "Their Total is the batch's turnaround" in _texts(at)
+
+
+def test_a_queued_batch_run_says_it_waits_in_its_job_instead_of_a_silent_lane(
+    fake_env: FakeServer,  # noqa: F811
+) -> None:
+    store, comparison_id = _submitted("gemini:fake;batch_polls=5")
+    at = AppTest.from_file(APP, default_timeout=60).run()  # (a first run of the frame: AppTest draws the sidebar)
+    at.switch_page("pages/comparison_page.py")
+    at.query_params["comparison"] = comparison_id
+    at.run()
+    assert not at.exception
+    shown = _texts(at)
+    assert re.search(r"waiting in a gemini batch job \(submitted \d+ (s|min) ago\)", shown)
+    assert "Waiting in batch jobs" in shown and not at.get("code")  # no empty stream tail
+    assert "1 batch job running (0/1 done)" in shown
+    shared_watch(store.path).settle()

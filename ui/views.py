@@ -90,8 +90,9 @@ def text_view(text: str | None, *, height: int, empty: str, language: str | None
     st.code(text, language=language, wrap_lines=True, height=height)
 
 
+_NARROW, _WIDE = "1 1 4.6rem;min-width:4.6rem", "2 1 9.6rem;min-width:9.6rem"
 _STAT = (
-    '<div style="flex:1 1 4.6rem;min-width:4.6rem;max-width:100%;padding:2px 6px;border-left:2px solid #e5e7eb">'
+    '<div style="flex:{basis};max-width:100%;padding:2px 6px;border-left:2px solid #e5e7eb">'
     '<div style="font-size:0.72rem;color:#6b7280;white-space:nowrap">{name}</div>'
     '<div style="font-size:0.92rem;font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden;'
     'text-overflow:ellipsis" title="{value}">{value}</div></div>'
@@ -118,7 +119,15 @@ def metrics_card(run: dict[str, Any]) -> None:
         ("Cost", formatting.cost(run.get("cost_usd"))),
         ("Finish", run.get("finish_reason") or "–"),
     ]
-    stats = "".join(_STAT.format(name=name, value=html.escape(str(value), quote=True)) for name, value in cells)
+    stats = "".join(
+        # A missing figure's reason gets room to be read whole, not cut to "— (batc…".
+        _STAT.format(
+            name=name,
+            value=html.escape(str(value), quote=True),
+            basis=_WIDE if value == batch_words.NO_STREAM else _NARROW,
+        )
+        for name, value in cells
+    )
     st.html(f'<div style="display:flex;flex-wrap:wrap;gap:6px 4px;width:100%">{stats}</div>')
     if batch:
         st.caption(batch_words.TIMINGS_NOTE)

@@ -14,6 +14,11 @@ TIMINGS_NOTE = (
     "Its total is the batch's turnaround, from submitting the job to storing its result."
 )
 
+TABLE_NOTE = (
+    "Runs of batch sweeps have no TTFT or tokens/s (their answers arrived whole, not streamed): those cells stay "
+    "empty and the medians leave them out. Their Total is the batch's turnaround, not a generation time; the "
+    "export's `mode` column says which runs were batched."
+)
 
 # From this many requests (prompts x models x runs per model) the form suggests a batch: below it a live race is
 # worth watching and the saving is cents; above it the requests hold a laptop's connections open for long.
