@@ -147,6 +147,9 @@ def test_a_finished_batch_run_shows_no_stream_timings_and_its_turnaround(fake_en
 
     at.switch_page("pages/metrics_page.py").run()
     assert "Their Total is the batch's turnaround" in _texts(at)
+    at.query_params.clear()
+    at.switch_page("pages/gallery_page.py").run()
+    assert "turnaround" in _html(at)  # the gallery tile's time says what it is
 
 
 def test_a_queued_batch_run_says_it_waits_in_its_job_instead_of_a_silent_lane(

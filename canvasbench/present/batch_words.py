@@ -34,8 +34,8 @@ def suggestion(requests: int) -> str:
 
 
 def is_batch(run: dict[str, Any]) -> bool:
-    """Whether the run went through a provider's batch engine (it holds its job's id)."""
-    return bool(run.get("batch_id"))
+    """Whether the run went through a provider's batch engine (it holds its job's id, or a list says its mode)."""
+    return bool(run.get("batch_id")) or run.get("mode") == "batch"
 
 
 def span(seconds: float | None) -> str:

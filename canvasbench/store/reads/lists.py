@@ -168,7 +168,9 @@ def gallery_page(
         store.db.query(
             # The ratings once as a table with an index (SQLite builds it), not parsed again per run.
             "WITH rt(model_id, rating) AS MATERIALIZED (SELECT key, value FROM json_each(?)) "
-            f"SELECT c.id, c.created_at, c.title, c.category, c.prompt_id, {totals} FROM comparisons c"
+            f"SELECT c.id, c.created_at, c.title, c.category, c.prompt_id, {totals}, "
+            # stream / batch, from the comparison's small options: its runs' batch_id sits past their texts
+            "json_extract(CASE WHEN json_valid(c.options) THEN c.options END, '$.mode') AS mode FROM comparisons c"
             f"{where} ORDER BY {order}c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
             [json.dumps(dict(ratings or {})), *params, int(limit), int(offset)],
         )
