@@ -24,7 +24,8 @@ PROMPT = {"id": "p-batch", "title": "Batch ball", "category": "canvas", "kind": 
 
 
 def _texts(at: AppTest) -> str:
-    parts = [*at.markdown, *at.caption, *at.error, *at.warning, *at.info, *at.sidebar.markdown, *at.sidebar.caption]
+    parts = [*at.markdown, *at.caption, *at.error, *at.warning, *at.info, *at.success]
+    parts += [*at.sidebar.markdown, *at.sidebar.caption]
     return "\n".join(str(m.value) for m in parts).replace("\\", "")  # markdown escapes read as shown
 
 
@@ -166,3 +167,18 @@ def test_a_queued_batch_run_says_it_waits_in_its_job_instead_of_a_silent_lane(
     assert "Waiting in batch jobs" in shown and not at.get("code")  # no empty stream tail
     assert "1 batch job running (0/1 done)" in shown
     shared_watch(store.path).settle()
+
+
+def test_cancel_batch_asks_the_provider_and_the_waiting_runs_end_cancelled(fake_env: FakeServer) -> None:  # noqa: F811
+    store, comparison_id = _submitted("openai:fake;batch_polls=5")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/comparison_page.py")
+    at.query_params["comparison"] = comparison_id
+    at.run()
+    at.button(key=f"cancel-batch-{comparison_id}").click().run()
+    assert not at.exception and "Cancel asked of the provider" in _texts(at)
+    assert any(r.method == "POST" and r.path.endswith("/cancel") for r in fake_env.requests)
+    watch = shared_watch(store.path)
+    watch.settle()
+    watch.poll_now()  # whatever the background poll had not read yet
+    assert {r["status"] for r in reads.live_runs(store, comparison_id)} == {"cancelled"}
