@@ -19,6 +19,7 @@ GALLERY = "pages/gallery_page.py"
 PREVIEW_HEIGHT = 480
 LANE_HEIGHT = 360
 LIVE_EVERY_S = 1.0  # seconds between redraws of the live lanes
+BATCH_EVERY_S = 15.0  # ... when every unfinished run waits in a batch job (the sidebar polls the provider)
 _VIEW_KEY = "comparison.view"
 FULL_HEIGHT = 860
 
@@ -65,8 +66,10 @@ def _live(comparison_id: str) -> None:
     page is drawn again as the finished comparison: the header never says "Generating" over finished runs.
     """
     store = data.store()
+    # Runs waiting in a provider's batch job change in hours, not seconds: a slower redraw is enough for them.
+    streamed = any(r["status"] in views.ACTIVE and not r.get("batch_id") for r in reads.live_runs(store, comparison_id))
 
-    @st.fragment(run_every=LIVE_EVERY_S)
+    @st.fragment(run_every=LIVE_EVERY_S if streamed else BATCH_EVERY_S)
     def panel() -> None:
         runs = reads.live_runs(store, comparison_id)
         seen = {run["id"]: lanes.state_of(run) for run in runs}
@@ -89,18 +92,39 @@ def _live(comparison_id: str) -> None:
                 ),
             )
         finished = sum(not state.active for state, _stalled in seen.values())
+        waiting = {r["batch_id"] for r in runs if r.get("batch_id") and seen[r["id"]][0].active}
+        doing = "Waiting in batch jobs" if waiting and not streamed else "Generating"
         head, button = header.columns([5, 1], vertical_alignment="center")
-        head.markdown(f"**Generating** · {finished} of {len(runs)} finished")
-        button.button(
-            "Cancel all",
-            key=f"cancel-all-{comparison_id}",
-            icon=":material/stop_circle:",
-            on_click=actions.cancel_comparison,
-            args=(comparison_id,),
-            width="stretch",
-        )
+        head.markdown(f"**{doing}** · {finished} of {len(runs)} finished")
+        if streamed:
+            button.button(
+                "Cancel all",
+                key=f"cancel-all-{comparison_id}",
+                icon=":material/stop_circle:",
+                on_click=actions.cancel_comparison,
+                args=(comparison_id,),
+                width="stretch",
+            )
+        else:  # only the provider can stop a batch: ask it (finished requests keep their results)
+            button.button(
+                "Cancel batch",
+                key=f"cancel-batch-{comparison_id}",
+                icon=":material/stop_circle:",
+                on_click=_cancel_batches,
+                args=(sorted(waiting),),
+                width="stretch",
+            )
 
     panel()
+
+
+def _cancel_batches(batch_ids: list[str]) -> None:
+    try:
+        actions.cancel_batches(batch_ids)
+    except CanvasBenchError as exc:
+        st.session_state[state.ACTION_ERROR] = f"The batch could not be cancelled: {exc}"
+        return
+    st.session_state[state.ACTION_NOTE] = "Cancel asked of the provider: the runs end as it confirms."
 
 
 def _rerun(comparison_id: str) -> None:

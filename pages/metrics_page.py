@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from canvasbench.present import formatting
+from canvasbench.present import batch_words, formatting
 from canvasbench.present.export import write_export
 from canvasbench.present.model_summary import summarise
-from canvasbench.store import reads
+from canvasbench.store import batches, reads
 from canvasbench.store.columns import RUN_METRICS
 from canvasbench.store.reads import export_columns, iter_export_rows
 from ui import charts, data, state
@@ -236,6 +236,8 @@ def main() -> None:
     _per_model(frame, key)
     st.header("Runs")
     _table(frame)
+    if batches.jobs(data.store()):  # a batch's timings read differently: say so where they are listed
+        st.caption(batch_words.TABLE_NOTE)
     _downloads(None if flt == reads.RunFilter() else list(frame["id"]))
     st.header("Charts")
     # Only the open tab's chart is built and drawn (each plotly chart costs the browser a second or so under

@@ -7,10 +7,11 @@ from typing import Any, cast
 import streamlit as st
 
 from canvasbench.errors import CanvasBenchError, UsageError
-from canvasbench.present import formatting
+from canvasbench.present import batch_words, formatting
 from canvasbench.providers.base import THINKING_LEVELS, ThinkingLevel
 from canvasbench.providers.catalogue import known_models, model_info
 from canvasbench.redact import prompt_key_warning
+from canvasbench.run.batch_sweep import batchable
 from canvasbench.run.comparisons import MAX_REPEAT, repeat_models
 from canvasbench.run.prompt_suite import SuitePrompt, load_suite
 from ui import actions, data, frame, state
@@ -164,6 +165,51 @@ def _estimate(model_ids: list[str], text: str, repeat: int) -> None:
         )
 
 
+def _batch_choice(model_ids: list[str], repeat: int) -> tuple[bool, bool]:
+    """(run as a batch, stream the models without a batch API): always offered, suggested from many requests."""
+    requests = len(model_ids) * repeat
+    as_batch = st.toggle(
+        "Run as batch: half price, results within hours",
+        key=state.NEW_BATCH,
+        help="Each provider runs every request on its own batch engine (Gemini Batch Mode, the OpenAI Batch API, "
+        "Anthropic Message Batches) at half the price, within 24 hours. Nothing streams: no live lanes, no time "
+        "to first token or tokens/s; the dashboard collects the results while it is open (or run "
+        "`canvasbench batches --wait`).",
+    )
+    if not as_batch:
+        if requests >= batch_words.SUGGEST_BATCH_AT:
+            st.info(md(batch_words.suggestion(requests)), icon=":material/savings:")
+        return False, False
+    st.caption(
+        f"{requests} request(s) go to the batch engines; the comparison's page then shows them waiting. The "
+        "estimate above is at the streaming price; a batch is charged at the batch price (about half). A batch "
+        f"pays off from about {batch_words.SUGGEST_BATCH_AT} requests; below that, streaming shows the race live."
+    )
+    _batched, stream_only = batchable(model_ids)
+    if not stream_only:
+        return True, False
+    stream_rest = st.checkbox("Stream the models without a batch API", key=state.NEW_BATCH_OR_STREAM)
+    if not stream_rest:
+        st.warning(md(actions.no_batch_api(stream_only)), icon=":material/block:")
+    return True, stream_rest
+
+
+def _launch_batch(prompt: dict[str, Any], model_ids: list[str], stream_rest: bool, options: dict[str, Any]) -> None:
+    """Submit through the core, then open the batch comparison (its runs wait there, saying so)."""
+    launched = actions.launch_batch(prompt, model_ids, stream_the_rest=stream_rest, **options)
+    for comparison_id in (launched.streamed_comparison, launched.batch_comparison):
+        if comparison_id:
+            state.remember_launch(comparison_id)
+    if launched.refused:
+        st.session_state[state.ACTION_ERROR] = " ".join(launched.refused)
+    if launched.streamed_comparison and launched.batch_comparison:
+        st.session_state[state.ACTION_NOTE] = (
+            "The models without a batch API stream in a comparison of their own: the gallery lists it."
+        )
+    opened = launched.batch_comparison or launched.streamed_comparison
+    st.switch_page("pages/comparison_page.py", query_params={state.QP_COMPARISON: str(opened)})
+
+
 def main() -> None:
     """The page: the form; Launch opens the new comparison's page, where its models stream live."""
     st.title("New comparison")
@@ -183,9 +229,13 @@ def main() -> None:
         )
     )
     _estimate(model_ids, text, repeat)
+    as_batch, stream_rest = _batch_choice(model_ids, repeat)
     if st.button("Launch", key="launch", type="primary", icon=":material/rocket_launch:"):
         try:
             prompt = actions.validate_launch(suite, text, title, model_ids)
+            if as_batch:
+                _launch_batch(prompt, repeat_models(model_ids, repeat), stream_rest, options)
+                return
             comparison_id = actions.launch(prompt, repeat_models(model_ids, repeat), **options)
         except UsageError as exc:
             st.error(md(exc))

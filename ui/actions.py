@@ -76,6 +76,69 @@ def launch(
     return str(data.runner().submit(prompt, list(model_ids), options))
 
 
+@dataclass
+class BatchLaunch:
+    """What a batch launch started: the batch comparison, the streamed one (models without a batch API), refusals."""
+
+    batch_comparison: str | None
+    streamed_comparison: str | None
+    refused: list[str]  # why a provider's job could not be submitted (its runs failed with it)
+
+
+def launch_batch(
+    prompt: dict[str, Any],
+    model_ids: Sequence[str],
+    *,
+    stream_the_rest: bool,
+    max_output_tokens: int | None,
+    thinking: ThinkingLevel,
+    temperature: float | None,
+    deadline_s: float | None = None,
+) -> BatchLaunch:
+    """Submit the runs to the providers' batch engines (the core's batch sweep of one prompt).
+
+    Models whose endpoint has no batch API are refused, or streamed in a comparison of their own when
+    `stream_the_rest` (the form's `--batch-or-stream`).
+    """
+    from canvasbench.run.batch_sweep import batchable, submit_batch_sweep
+    from canvasbench.run.runner import RunOptions
+
+    batched, stream_only = batchable(model_ids)
+    if stream_only and not stream_the_rest:
+        raise UsageError(no_batch_api(stream_only))
+    options = RunOptions(
+        max_output_tokens=max_output_tokens, thinking=thinking, temperature=temperature, deadline_s=deadline_s
+    )
+    launched = BatchLaunch(None, None, [])
+    if batched:
+        submission = submit_batch_sweep(data.store(), [(prompt, str(prompt.get("id") or ""))], batched, options)
+        launched.batch_comparison = next(iter(submission.comparisons))
+        launched.refused = list(submission.refused.values())
+    if stream_only:
+        launched.streamed_comparison = str(data.runner().submit(prompt, stream_only, options))
+    return launched
+
+
+def cancel_batches(batch_ids: Sequence[str]) -> None:
+    """Ask each job's provider to cancel it; the sidebar's poller then stores how its runs ended."""
+    from canvasbench.run.batch_sweep import cancel_job
+
+    for batch_id in batch_ids:
+        cancel_job(data.store(), batch_id)
+    data.batch_watch().kick()
+
+
+def no_batch_api(model_ids: Sequence[str]) -> str:
+    """Why these models cannot go in a batch, and the two ways on."""
+    from canvasbench.providers.batch import BATCH_PROVIDERS
+
+    names = ", ".join(f"`{m}`" for m in dict.fromkeys(model_ids))
+    return (
+        f"{names}: this endpoint has no batch API (only {', '.join(BATCH_PROVIDERS)} have one). Remove these "
+        "models, or tick “Stream the models without a batch API” to run them live alongside the batch."
+    )
+
+
 def rerun(comparison_id: str) -> str:
     """Start a comparison again with the same prompt, models (repeats included) and options; returns the new id."""
     from canvasbench.run.comparisons import rerun_request

@@ -52,6 +52,13 @@ def runner() -> Any:
     return _runners.get(store().path)
 
 
+def batch_watch() -> Any:
+    """The process-wide poller of the database's batch jobs (its ingested runs go to the render-check pool)."""
+    from canvasbench.run.batch_watch import shared_watch
+
+    return shared_watch(store().path)
+
+
 def version() -> str:
     """The data version of the database (changes on every write); cache key for list reads."""
     return reads.data_version(store())

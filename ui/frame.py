@@ -16,6 +16,7 @@ from canvasbench.sandbox.document import PreviewNetwork
 from canvasbench.sandbox.preview_server import PreviewServer, preview_server
 from canvasbench.store import RunStore, reads
 from ui import data
+from ui.batch_panel import batch_jobs
 from ui.format import KEY_MISSING, KEY_SET, KEY_UNKNOWN, md
 from ui.text import literal
 
@@ -100,6 +101,7 @@ def sidebar(store: RunStore, *, show_runs: bool = True) -> None:
         _live_network_setting()
         if show_runs:
             _runs_in_progress(store)
+            batch_jobs(store)
 
 
 # Session-state key of the "live network in previews" setting (off unless the user turns it on).

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench.present import formatting
+from canvasbench.present import batch_words, formatting
 from canvasbench.present.outcome import RunState, StallWatch, describe_run
 from ui import data, views
 from ui.format import md, state_badge
@@ -25,6 +25,11 @@ def stall_watch() -> StallWatch:
 def _stats(run: dict[str, Any], stalled_s: float | None) -> str:
     """Elapsed, lines so far and speed; a stalled stream shows no (stale) rate."""
     active = run.get("status") in views.ACTIVE
+    if batch_words.is_batch(run):  # no stream: no speed, no first token; its time is the batch's turnaround
+        if active:
+            return "in a batch job · no stream to show"
+        written = f"**{formatting.count(run.get('lines'))}** lines"
+        return f"{md(batch_words.turnaround(run))} · {written} · {md(batch_words.NO_STREAM)}"
     took = run.get("latency_s") if not active else None
     if took is None:
         took = formatting.seconds_between(run.get("started_at"), run.get("finished_at"))
@@ -67,6 +72,9 @@ def lane(
     with st.container(border=True):
         clipped(run["model_id"], strong=True, suffix=sample)
         st.markdown(f"{state_badge(state)} · {_stats(run, stalled_s)}")
+        if state.active and batch_words.is_batch(run):  # a whole answer arrives later: nothing streams here
+            st.info(md(batch_words.waiting(run)), icon=":material/schedule:")
+            return
         if state.active:
             tail = "\n".join((run.get("tail") or "").splitlines()[-TAIL_LINES:])
             st.code(tail or " ", language="html", height=height)

@@ -41,6 +41,8 @@ NEW_SET_TEMPERATURE = "new.set_temperature"
 NEW_TEMPERATURE = "new.temperature"
 NEW_DEADLINE = "new.deadline"
 NEW_REPEAT = "new.repeat"
+NEW_BATCH = "new.batch"
+NEW_BATCH_OR_STREAM = "new.batch_or_stream"
 
 METRICS_TIMELINE = "metrics.timeline_comparison"
 METRICS_EXPORT_ARTIFACT = "metrics.export_artifact"  # the runs export carries each run's code

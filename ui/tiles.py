@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from canvasbench.present import formatting
+from canvasbench.present import batch_words, formatting
 from canvasbench.present.outcome import describe_run
 from canvasbench.providers.catalogue import model_info
 from canvasbench.run.comparisons import sample_labels
@@ -112,7 +112,8 @@ def tile_html(
         label, tone, _icon = PROGRESS[run["check_progress"]]
         badges.append(_badge(label, tone))
     lines = f"{formatting.count(run['lines'])} lines" if run.get("lines") is not None else ""
-    facts = [state.headline or lines, formatting.duration(run.get("latency_s"))]
+    took = batch_words.turnaround(run) if batch_words.is_batch(run) else formatting.duration(run.get("latency_s"))
+    facts = [state.headline or lines, took]
     facts_text = " · ".join(f for f in facts if f and f != "–")
     label = clipped_html(
         name,
@@ -175,6 +176,8 @@ def card(comp: dict[str, Any]) -> None:
         )
         href = comparison_href(comp["id"])
         shown = runs[:MAX_TILES]
+        if comp.get("mode") == "batch":  # their latency is the batch's turnaround: the tiles say so
+            shown = [{**run, "mode": "batch"} for run in shown]
         labels = sample_labels(runs)
         names = _names(shown)
         winner = data.winner(comp["id"])

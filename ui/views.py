@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from canvasbench.measure.reasoning import inband_reasoning
-from canvasbench.present import formatting
+from canvasbench.present import batch_words, formatting
 from canvasbench.present.outcome import describe_run, left_no_page
 from canvasbench.sandbox.document import sandbox_document
 from canvasbench.status import ACTIVE_STATUSES as ACTIVE
@@ -96,9 +96,9 @@ def text_view(text: str | None, *, height: int, empty: str, language: str | None
     st.code(text, language=language, wrap_lines=True, height=height)
 
 
+_NARROW, _WIDE = "1 1 4.6rem;min-width:4.6rem", "2 1 9.6rem;min-width:9.6rem"
 _STAT = (
-    '<div style="flex:1 1 4.6rem;min-width:4.6rem;max-width:100%;padding:2px 6px;'
-    'border-left:2px solid rgba(128,128,128,0.3)">'
+    '<div style="flex:{basis};max-width:100%;padding:2px 6px;border-left:2px solid rgba(128,128,128,0.3)">'
     '<div style="font-size:0.72rem;opacity:0.7;white-space:nowrap">{name}</div>'
     '<div style="font-size:0.92rem;font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden;'
     'text-overflow:ellipsis" title="{value}">{value}</div></div>'
@@ -106,21 +106,37 @@ _STAT = (
 
 
 def metrics_card(run: dict[str, Any]) -> None:
-    """Lines, code lines, TTFT, total, tokens/s, tokens in/out/thinking, cost and finish reason, reflowing to fit."""
+    """Lines, code lines, TTFT, total, tokens/s, tokens in/out/thinking, cost and finish reason, reflowing to fit.
+
+    A batch run had no stream: its TTFT and tokens/s say so (never a guess) and its total is the turnaround.
+    """
+    batch = batch_words.is_batch(run)
     cells = [
         ("Lines", formatting.count(run.get("lines"))),
         ("Code lines", formatting.count(run.get("code_lines"))),
-        ("TTFT", formatting.duration(run.get("ttft_s"))),
-        ("Total", formatting.duration(run.get("latency_s"))),
-        ("Tokens/s", formatting.count(run.get("tokens_per_s"))),
+        ("TTFT", batch_words.NO_STREAM if batch else formatting.duration(run.get("ttft_s"))),
+        ("Turnaround", batch_words.span(run.get("latency_s")))
+        if batch
+        else ("Total", formatting.duration(run.get("latency_s"))),
+        ("Tokens/s", batch_words.NO_STREAM if batch else formatting.count(run.get("tokens_per_s"))),
         ("In", formatting.count(run.get("input_tokens"))),
         ("Out", formatting.count(run.get("output_tokens"))),
         ("Thinking", formatting.count(run.get("thinking_tokens"))),
         ("Cost", formatting.cost(run.get("cost_usd"))),
         ("Finish", run.get("finish_reason") or "–"),
     ]
-    stats = "".join(_STAT.format(name=name, value=html.escape(str(value), quote=True)) for name, value in cells)
+    stats = "".join(
+        # A missing figure's reason gets room to be read whole, not cut to "— (batc…".
+        _STAT.format(
+            name=name,
+            value=html.escape(str(value), quote=True),
+            basis=_WIDE if value == batch_words.NO_STREAM else _NARROW,
+        )
+        for name, value in cells
+    )
     st.html(f'<div style="display:flex;flex-wrap:wrap;gap:6px 4px;width:100%">{stats}</div>')
+    if batch:
+        st.caption(batch_words.TIMINGS_NOTE)
 
 
 def warnings(run: dict[str, Any], *, stalled_s: float | None = None) -> None:

@@ -168,7 +168,9 @@ def gallery_page(
         store.db.query(
             # The ratings once as a table with an index (SQLite builds it), not parsed again per run.
             "WITH rt(model_id, rating) AS MATERIALIZED (SELECT key, value FROM json_each(?)) "
-            f"SELECT c.id, c.created_at, c.title, c.category, c.prompt_id, {totals} FROM comparisons c"
+            f"SELECT c.id, c.created_at, c.title, c.category, c.prompt_id, {totals}, "
+            # stream / batch, from the comparison's small options: its runs' batch_id sits past their texts
+            "json_extract(CASE WHEN json_valid(c.options) THEN c.options END, '$.mode') AS mode FROM comparisons c"
             f"{where} ORDER BY {order}c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
             [json.dumps(dict(ratings or {})), *params, int(limit), int(offset)],
         )
@@ -254,11 +256,15 @@ def timeline(store: RunStore, comparison_id: str) -> list[dict[str, Any]]:
 
 
 def active_runs(store: RunStore) -> list[dict[str, Any]]:
-    """Runs queued or streaming right now (id, comparison, model, status, started_at), oldest first."""
+    """Runs queued or streaming right now (id, comparison, model, status, started_at), oldest first.
+
+    Runs waiting in a provider's batch job are not among them: they wait for hours (see `batches.jobs`).
+    """
     return list(
         store.db.query(
             "SELECT id, comparison_id, model_id, status, started_at, created_at FROM runs r "
-            f"WHERE status IN ({marks(ACTIVE_STATUSES)}) AND NOT {OWNER_GONE} ORDER BY created_at, position",
+            f"WHERE status IN ({marks(ACTIVE_STATUSES)}) AND NOT {OWNER_GONE} AND r.batch_id IS NULL "
+            "ORDER BY created_at, position",
             ACTIVE_STATUSES,
         )
     )
@@ -274,8 +280,9 @@ def live_runs(store: RunStore, comparison_id: str, *, tail_chars: int = 2500) ->
         f"SELECT {RUN_COLS}, {ERROR} AS error, length(t.text) AS chars_so_far, "
         "length(t.text) - length(replace(t.text, char(10), '')) "
         "+ (length(t.text) > 0) AS lines_so_far, substr(t.text, -?) AS tail, "
-        "length(t.thought) AS reasoning_chars, r.raw_finish_reason, r.timeline "
-        "FROM runs r JOIN t ON t.run_id = r.id ORDER BY r.position"
+        "length(t.thought) AS reasoning_chars, r.raw_finish_reason, r.timeline, "
+        "r.batch_id, j.provider AS batch_provider, j.created_at AS batch_submitted_at "
+        "FROM runs r JOIN t ON t.run_id = r.id LEFT JOIN batch_jobs j ON j.id = r.batch_id ORDER BY r.position"
     )
     return list(store.db.query(sql, [comparison_id, int(tail_chars)]))
 
