@@ -50,16 +50,17 @@ class Pace:
     intro: str  # the sentence a model writes before its code block
 
 
-# Three paces a person can tell apart at a glance: about 240, 100 and 60 tokens per second.
+# Three paces a person can tell apart at a glance: about 240, 100 and 60 tokens per second (fewer on a busy
+# machine); chunks of a few tokens, as real streams send, but not so small that waking up costs more than the wait.
 PACES: dict[str, Pace] = {
     "stand-in-swift": Pace(
-        "particles.html", 0.4, 0, 48, 0.05, "Here is a particle-life simulation: five species, one rule table."
+        "particles.html", 0.4, 0, 96, 0.1, "Here is a particle-life simulation: five species, one rule table."
     ),
     "stand-in-steady": Pace(
-        "signal_studio.html", 1.2, 0, 24, 0.06, "Here is a signal studio: an SVG control panel with live knobs."
+        "signal_studio.html", 1.2, 0, 48, 0.12, "Here is a signal studio: an SVG control panel with live knobs."
     ),
     "stand-in-deliberate": Pace(
-        "orrery.html", 0.8, 24, 20, 0.08, "Here is an orrery of the inner solar system and the two giants."
+        "orrery.html", 0.8, 24, 40, 0.16, "Here is an orrery of the inner solar system and the two giants."
     ),
 }
 MODEL_IDS: tuple[str, ...] = tuple(f"{PROVIDER}:{name}" for name in PACES)
