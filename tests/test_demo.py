@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import sqlite3
 from collections import defaultdict
 from pathlib import Path
@@ -75,6 +76,13 @@ def test_the_showcase_streams_each_page_through_the_runner_at_its_own_pace(demo_
     assert not runs[MODEL_IDS[0]]["reasoning"] and not runs[MODEL_IDS[1]]["reasoning"]
     assert "requestAnimationFrame" in runs[MODEL_IDS[2]]["reasoning"]
     assert runs[MODEL_IDS[2]]["thinking_tokens"] > 0
+    # The export labels them: every row's model is a stand-in-..., its provider the demo's.
+    from canvasbench.cli import main
+
+    exported = CliRunner().invoke(main, ["export", "--format", "json", "--db", str(demo_on)])
+    assert exported.exit_code == 0, exported.output
+    rows = json.loads(exported.output)
+    assert len(rows) == 3 and all(r["model"].startswith("stand-in-") and r["provider"] == "demo" for r in rows)
 
 
 def test_stand_ins_are_refused_outside_the_demo_with_what_to_do(
@@ -171,7 +179,9 @@ def test_every_page_of_the_demo_says_its_models_are_stand_ins(demo_on: Path, clo
         runner.shutdown()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()  # the gallery
-    for page in (None, "pages/arena_page.py", "pages/leaderboard_page.py", "pages/comparison_page.py"):
+    pages = ("pages/arena_page.py", "pages/leaderboard_page.py", "pages/comparison_page.py", "pages/models_page.py",
+             "pages/new_comparison_page.py", "pages/metrics_page.py")
+    for page in (None, *pages):
         if page is not None:
             at.switch_page(page)
             at.run()
