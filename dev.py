@@ -100,7 +100,8 @@ def dashboard(extra: list[str], demo: bool = False) -> None:
     """
     ensure_venv()
     ensure_chromium(required=False)
-    ensure_mirror(required=False)
+    if not demo:  # the showcase pages load no library: the demo needs no mirror, so no network
+        ensure_mirror(required=False)
     env = None
     if demo:
         DEMO_DB.parent.mkdir(parents=True, exist_ok=True)

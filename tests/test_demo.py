@@ -187,3 +187,16 @@ def test_every_page_of_the_demo_says_its_models_are_stand_ins(demo_on: Path, clo
             at.run()
         assert not at.exception, [e.value for e in at.exception]
         assert any("Demo database: stand-in models" in str(w.value) for w in at.warning), page
+        if page == "pages/new_comparison_page.py":  # the stand-ins are there to pick, first
+            assert list(at.multiselect[0].options[:3]) == list(MODEL_IDS)
+
+
+def test_the_dashboards_start_up_launches_nothing_outside_the_demo(monkeypatch: pytest.MonkeyPatch,
+                                                                    tmp_path: Path) -> None:
+    from ui import demo
+
+    assert demo.launch_on_start() is None
+    monkeypatch.setenv("CANVASBENCH_DEMO", "1")  # the flag alone, on the user's own database: still nothing
+    assert demo.launch_on_start() is None
+    store = RunStore(tmp_path / "canvasbench.db")
+    assert reads.gallery_page(store, reads.GalleryFilter(), limit=8, offset=0).total == 0

@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from canvasbench.errors import CanvasBenchError
-from canvasbench.providers.demo import MODEL_IDS, is_demo_database
+from canvasbench.providers.demo import MODEL_IDS, demo_on, is_demo_database
 from canvasbench.store import RunStore
 from ui import data
 
@@ -32,6 +32,8 @@ def launch_on_start() -> str | None:
     """In the demo database, start the stand-ins' comparison on the dashboard's runner; its id, else None."""
     from canvasbench.run.demo_showcase import launch_showcase
 
+    if not demo_on():  # outside the demo, start-up does nothing here
+        return None
     try:
         store = data.store()
         if not is_demo_database(store.path):
