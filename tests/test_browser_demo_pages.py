@@ -1,16 +1,20 @@
-"""The demo's showcase pages are real pages: each renders in the real render check and answers input."""
+"""The demo for real: its showcase pages render and answer input; its dashboard launches the stand-ins at start."""
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from canvasbench.measure.extract import extract_artifact
 from canvasbench.paths import mirror_dir
-from canvasbench.providers.demo import PACES, answer_text
+from canvasbench.providers.demo import MODEL_IDS, PACES, SHOWCASE_TITLE, answer_text
 from canvasbench.render import CheckLimits, RenderEngine, check_artifact
 from canvasbench.render.processes import chromium_path
+from canvasbench.store import RunStore, reads
+from tests.browser_helpers import AppServer
 
 LIMITS = CheckLimits(load_timeout_s=20.0, sample_s=2.0, step_timeout_s=5.0)
 
@@ -34,3 +38,23 @@ def test_every_showcase_page_renders_moves_and_answers_input() -> None:
         assert check.js_errors == 0 and not check.blocked_requests, (model, check.errors, check.blocked_requests)
         assert check.animates, (model, check.evidence)
         assert check.responds_to_input, (model, check.interaction, check.evidence)
+
+
+def test_the_demo_dashboard_launches_the_stand_ins_comparison_as_it_starts(tmp_path: Path) -> None:
+    demo_db = tmp_path / "demo.db"
+    env = {"CANVASBENCH_DEMO": "1", "CANVASBENCH_DB": str(demo_db), "CANVASBENCH_DEMO_DB": str(demo_db)}
+    server = AppServer(env, log=tmp_path / "streamlit.log")
+    try:
+        server.wait_ready()
+        # No visitor, no click: the server's start-up launched it (generous bound; it normally takes a second).
+        deadline = time.monotonic() + 120
+        while not demo_db.exists() or not reads.gallery_page(RunStore(demo_db), reads.GalleryFilter(), limit=8,
+                                                              offset=0).cards:  # fmt: skip
+            assert time.monotonic() < deadline, (tmp_path / "streamlit.log").read_text()
+            time.sleep(0.2)
+    finally:
+        server.stop()
+    store = RunStore(demo_db)
+    (card,) = reads.gallery_page(store, reads.GalleryFilter(), limit=8, offset=0).cards
+    assert card["title"] == SHOWCASE_TITLE
+    assert reads.model_ids_of(store, card["id"]) == list(MODEL_IDS)
