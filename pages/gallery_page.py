@@ -79,15 +79,15 @@ def _filters() -> reads.GalleryFilter:
     return reads.GalleryFilter(category=category, model_id=model, status=status, text=(text or "").strip())
 
 
-IMPORT_COMMANDS = """canvasbench import --from-llm                      # llm's logs.db
-canvasbench import --from-promptfoo results.json  # promptfoo eval -o results.json
-canvasbench import --from-dir saved-pages/        # MODEL.html or MODEL/PROMPT.html"""
+IMPORT_COMMANDS = """canvasbench import --from-llm
+canvasbench import --from-promptfoo results.json
+canvasbench import --from-dir my-pages/"""
 
 
 def _first_steps() -> None:
     """An empty gallery says the three ways to fill it: launch with a key, import, or start the demo."""
     st.info("No comparisons yet. Three ways to fill the gallery:")
-    launch, bring, demo = st.columns(3)
+    launch, bring, demo = st.columns([1, 1.4, 1.1])  # the import commands are the longest lines
     with launch:
         st.markdown(
             "**1. Set a key and launch.** Set `GEMINI_API_KEY`, `OPENAI_API_KEY` or `ANTHROPIC_API_KEY` (or put it "
@@ -97,13 +97,14 @@ def _first_steps() -> None:
         st.page_link("pages/models_page.py", label="Models and keys", icon=":material/key:")
     with bring:
         st.markdown("**2. Import what you already have**, from a terminal in the project:")
-        st.code(IMPORT_COMMANDS, language="bash")
+        st.code(IMPORT_COMMANDS, language="bash", wrap_lines=True)
+        st.caption("`llm`'s log database, a promptfoo results JSON, or a folder of saved pages (`MODEL.html`).")
     with demo:
         st.markdown(
             "**3. Start the demo.** Stand-in models stream three showcase pages on a separate demo database "
             "(no key, no network; this database is not touched):"
         )
-        st.code("python3 dev.py dashboard --demo", language="bash")
+        st.code("python3 dev.py dashboard --demo", language="bash", wrap_lines=True)
 
 
 def _gallery() -> None:
