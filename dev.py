@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Set up and run CanvasBench on a fresh machine: `python3 dev.py dashboard` or `python3 dev.py test`.
+"""Set up and run CanvasBench on a fresh machine: `python3 dev.py dashboard` (`--demo`: stand-ins on a demo
+database, no key or network needed) or `python3 dev.py test`.
 
 Only the standard library is used here, because this script runs before anything is installed.
 """
@@ -21,6 +22,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 STAMP = VENV / ".canvasbench-installed"
 CHROMIUM = Path("/usr/bin/chromium")
+DEMO_DB = ROOT / "storage" / "demo.db"
 
 
 def say(message: str) -> None:
@@ -86,13 +88,27 @@ def ensure_mirror(required: bool) -> None:
         sys.exit(result.returncode)
 
 
-def dashboard(extra: list[str]) -> None:
-    """Install what is missing, then serve the dashboard (it runs app.py once itself before the first visitor)."""
+def demo_environment(environ: dict[str, str]) -> dict[str, str]:
+    """`environ` set up for the demo: the stand-ins switched on, and the demo's own database in use."""
+    return {**environ, "CANVASBENCH_DEMO": "1", "CANVASBENCH_DB": str(DEMO_DB), "CANVASBENCH_DEMO_DB": str(DEMO_DB)}
+
+
+def dashboard(extra: list[str], demo: bool = False) -> None:
+    """Install what is missing, then serve the dashboard (it runs app.py once itself before the first visitor).
+
+    With `demo`, the dashboard opens storage/demo.db and, on start, launches the stand-ins' comparison.
+    """
     ensure_venv()
     ensure_chromium(required=False)
-    ensure_mirror(required=False)
+    if not demo:  # the showcase pages load no library: the demo needs no mirror, so no network
+        ensure_mirror(required=False)
+    env = None
+    if demo:
+        DEMO_DB.parent.mkdir(parents=True, exist_ok=True)
+        env = demo_environment(dict(os.environ))
+        say(f"demo: stand-in models on {DEMO_DB} (your own database is not touched; no key or network needed)")
     say("starting the dashboard: open the URL below")
-    server = subprocess.Popen([str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"), *extra], cwd=ROOT)
+    server = subprocess.Popen([str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"), *extra], cwd=ROOT, env=env)
     try:
         sys.exit(server.wait())
     except KeyboardInterrupt:
@@ -110,13 +126,25 @@ def test(extra: list[str]) -> None:
     run(PY, "-m", "pytest", *extra)
 
 
-def main() -> None:
-    """Parse the one sub-command."""
+def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The sub-command and its flags; whatever is left over goes to Streamlit or pytest."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command", choices=["dashboard", "test", "setup"])
-    args, extra = parser.parse_known_args()
+    parser.add_argument(
+        "--demo", action="store_true",
+        help="dashboard only: a separate demo database with stand-in models streaming showcase pages",
+    )  # fmt: skip
+    args, extra = parser.parse_known_args(argv)
+    if args.demo and args.command != "dashboard":
+        parser.error("--demo goes with dashboard: python3 dev.py dashboard --demo")
+    return args, extra
+
+
+def main() -> None:
+    """Parse the one sub-command."""
+    args, extra = parse(sys.argv[1:])
     if args.command == "dashboard":
-        dashboard(extra)
+        dashboard(extra, demo=args.demo)
     elif args.command == "test":
         test(extra)
     else:

@@ -23,6 +23,11 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(explicit).expanduser() if explicit else _setting("CANVASBENCH_DB", "canvasbench.db")
 
 
+def demo_db_path() -> Path:
+    """`CANVASBENCH_DEMO_DB`, else `storage/demo.db`: the demo's own database (stand-ins run only there)."""
+    return _setting("CANVASBENCH_DEMO_DB", "demo.db")
+
+
 def user_prices_path() -> Path:
     """`CANVASBENCH_PRICES`, else `storage/prices.toml`."""
     return _setting("CANVASBENCH_PRICES", "prices.toml")

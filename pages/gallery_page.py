@@ -79,6 +79,34 @@ def _filters() -> reads.GalleryFilter:
     return reads.GalleryFilter(category=category, model_id=model, status=status, text=(text or "").strip())
 
 
+IMPORT_COMMANDS = """canvasbench import --from-llm
+canvasbench import --from-promptfoo results.json
+canvasbench import --from-dir my-pages/"""
+
+
+def _first_steps() -> None:
+    """An empty gallery says the three ways to fill it: launch with a key, import, or start the demo."""
+    st.info("No comparisons yet. Three ways to fill the gallery:")
+    launch, bring, demo = st.columns([1, 1.4, 1.1])  # the import commands are the longest lines
+    with launch:
+        st.markdown(
+            "**1. Set a key and launch.** Set `GEMINI_API_KEY`, `OPENAI_API_KEY` or `ANTHROPIC_API_KEY` (or put it "
+            "in `.streamlit/secrets.toml`), restart, then start a comparison: its models appear here side by side."
+        )
+        st.page_link("pages/new_comparison_page.py", label="New comparison", icon=":material/rocket_launch:")
+        st.page_link("pages/models_page.py", label="Models and keys", icon=":material/key:")
+    with bring:
+        st.markdown("**2. Import what you already have**, from a terminal in the project:")
+        st.code(IMPORT_COMMANDS, language="bash", wrap_lines=True)
+        st.caption("`llm`'s log database, a promptfoo results JSON, or a folder of saved pages (`MODEL.html`).")
+    with demo:
+        st.markdown(
+            "**3. Start the demo.** Stand-in models stream three showcase pages on a separate demo database "
+            "(no key, no network; this database is not touched):"
+        )
+        st.code("python3 dev.py dashboard --demo", language="bash", wrap_lines=True)
+
+
 def _gallery() -> None:
     st.title("Gallery")
     if note := st.session_state.pop(state.ACTION_NOTE, None):  # e.g. what a deletion removed
@@ -96,8 +124,7 @@ def _gallery() -> None:
         result = data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE, sort=sort)
     if result.total == 0:
         if flt == reads.GalleryFilter():
-            st.info("No comparisons yet. Start one on **New comparison**: its models appear here side by side.")
-            st.page_link("pages/new_comparison_page.py", label="New comparison", icon=":material/rocket_launch:")
+            _first_steps()
         else:
             st.info("No comparison matches these filters. Clear a filter or search for something else.")
         return

@@ -10,6 +10,7 @@ from canvasbench.errors import CanvasBenchError, UsageError
 from canvasbench.present import batch_words, formatting
 from canvasbench.providers.base import THINKING_LEVELS, ThinkingLevel
 from canvasbench.providers.catalogue import known_models, model_info
+from canvasbench.providers.demo import MODEL_IDS, is_demo_database
 from canvasbench.redact import prompt_key_warning
 from canvasbench.run.batch_sweep import batchable
 from canvasbench.run.comparisons import MAX_REPEAT, repeat_models
@@ -72,9 +73,11 @@ def _models() -> list[str]:
         return s is None or s["is_set"] or not s["needs_key"]
 
     catalogue = known_models()
+    # In the demo its stand-ins come first: the one thing there that runs without a key.
+    stand_ins = list(MODEL_IDS) if is_demo_database(data.store().path) else []
     chosen = st.multiselect(
         "From the catalogue",
-        [m.model_id for m in catalogue],
+        [*stand_ins, *(m.model_id for m in catalogue)],
         format_func=lambda mid: mid + ("" if has_key(mid.split(":", 1)[0]) else "  (no key)"),
         key=state.NEW_MODELS,
         placeholder="Choose models to compare",

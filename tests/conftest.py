@@ -22,6 +22,8 @@ def isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setenv("CANVASBENCH_PRICES", str(tmp_path / "prices.toml"))
     monkeypatch.setenv("CANVASBENCH_ENDPOINTS", str(tmp_path / "endpoints.toml"))
     monkeypatch.setenv("CANVASBENCH_RECOVERY_DIR", str(tmp_path / "recovered"))
+    monkeypatch.delenv("CANVASBENCH_DEMO", raising=False)  # stand-ins are refused unless a test starts the demo
+    monkeypatch.setenv("CANVASBENCH_DEMO_DB", str(tmp_path / "demo.db"))
     for var in KEY_VARS:
         monkeypatch.delenv(var, raising=False)
     yield tmp_path

@@ -86,7 +86,9 @@ def sidebar(store: RunStore, *, show_runs: bool = True) -> None:
             st.caption("Providers")
             lines = []
             for s in statuses:
-                if not s["needs_key"]:  # no key to set: whether its server answers is what the Models page found
+                if s["provider"] == "demo":  # listed only in the demo
+                    mark = f"{KEY_SET} stand-ins of the demo, not LLMs"
+                elif not s["needs_key"]:  # no key to set: whether its server answers is what the Models page found
                     reach = shared_watch().known(s["base_url"]) if s["base_url"] else None
                     if reach is None:
                         mark = f"{KEY_UNKNOWN} no key needed"

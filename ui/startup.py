@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,4 +19,7 @@ async def primed(_app: Any) -> AsyncIterator[None]:
     ok, message = await runtime.get_instance().does_script_run_without_error()
     if not ok:  # the first visitor sees what went wrong; the run still told Streamlit the pages
         _LOG.warning("The dashboard's start-up run of app.py did not finish cleanly: %s", message)
+    from ui import demo
+
+    await asyncio.to_thread(demo.launch_on_start)  # only in the demo database: its one showcase comparison
     yield

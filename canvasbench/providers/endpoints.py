@@ -11,7 +11,7 @@ from canvasbench.paths import endpoints_path
 from canvasbench.providers.builtins import NAMES
 from canvasbench.user_files import read_tables
 
-RESERVED = NAMES  # an endpoint may not take a built-in provider's name
+RESERVED = (*NAMES, "demo")  # an endpoint may not take a built-in provider's name, nor the demo's stand-ins'
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ALLOWED_KEYS = {"base_url", "key_env", "key_optional", "max_output_tokens"}

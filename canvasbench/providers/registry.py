@@ -19,6 +19,7 @@ from pathlib import Path
 
 from canvasbench.errors import MissingKeyError, UsageError
 from canvasbench.paths import endpoints_path
+from canvasbench.providers import demo
 from canvasbench.providers.base import Provider
 from canvasbench.providers.builtins import NAMES, PROVIDERS
 from canvasbench.providers.endpoints import Endpoint, load_endpoints
@@ -83,6 +84,8 @@ def _register_builtins() -> None:
         # A provider registered in code before first use replaces the built-in of the same name.
         if provider.name not in _registry:
             register_provider(provider.name, provider.load, key_env_vars=provider.key_env_vars)
+    if demo.PROVIDER not in _registry:  # always known, so asking for it outside the demo gets a clear refusal
+        register_provider(demo.PROVIDER, demo.DemoProvider, key_env_vars=(), needs_key=False)
 
 
 def _load_plugins() -> None:
@@ -97,7 +100,7 @@ def _load_plugins() -> None:
         def register_unless_taken(
             name: str, factory: Callable[[], Provider], *, key_env_vars: tuple[str, ...], needs_key: bool = True
         ) -> None:
-            if name in NAMES:
+            if name in NAMES or name == demo.PROVIDER:
                 log.warning("canvasbench: a provider plugin may not replace the built-in provider %r", name)
             elif name not in _registry:  # one registered in code wins
                 register_provider(name, factory, key_env_vars=key_env_vars, needs_key=needs_key)
@@ -146,11 +149,15 @@ def _entries() -> dict[str, _Entry]:
 def provider_names() -> list[str]:
     """Names of every usable provider: built-ins first, then endpoints and plugins, alphabetically."""
     entries = _entries()
+    if not demo.demo_on():  # the stand-ins are listed (sidebar, Models page, `models`) only in the demo
+        entries.pop(demo.PROVIDER, None)
     first = [n for n in NAMES if n in entries]
     return first + sorted(n for n in entries if n not in first)
 
 
 def _entry(name: str) -> _Entry:
+    if name == demo.PROVIDER:
+        demo.ensure_demo_active(f"{name}:…")
     with _lock:
         _load_builtins()
         entry = _registry.get(name)
@@ -199,7 +206,9 @@ def key_status(provider: str) -> KeyStatus:
 
 def ensure_ready(model_id: str) -> None:
     """Check the id is well formed, the provider known and its key set; raise UsageError/MissingKeyError."""
-    provider, _model = parse_model_id(model_id)
+    provider, model = parse_model_id(model_id)
+    if provider == demo.PROVIDER:
+        demo.ensure_demo_active(f"{provider}:{model}")
     status = key_status(provider)
     if status.needs_key and not status.is_set:
         raise MissingKeyError(provider, status.env_vars)

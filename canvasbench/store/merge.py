@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from canvasbench.errors import StoreError
+from canvasbench.providers.demo import PROVIDER, is_demo_database
 from canvasbench.status import ACTIVE_STATUSES
 from canvasbench.store.migrations import migrations
 from canvasbench.store.run_store import RunStore, damaged_message, store_error
@@ -63,12 +64,25 @@ def merge_databases(store: RunStore, sources: list[Path]) -> list[MergeReport]:
         try:
             for name, copy in zip(names, copies, strict=True):
                 conn.execute(f"ATTACH DATABASE ? AS {name}", [str(copy)])
+            _refuse_stand_ins(conn, store.path, names, sources)
             with store.write():
                 return [_merge_attached(conn, name, str(source)) for name, source in zip(names, sources, strict=True)]
         finally:
             for name in names:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute(f"DETACH DATABASE {name}")
+
+
+def _refuse_stand_ins(conn: sqlite3.Connection, target: Path, names: list[str], sources: list[Path]) -> None:
+    """The demo's stand-in runs stay in the demo database: refuse a source holding any, into any other."""
+    if is_demo_database(target):
+        return
+    for name, source in zip(names, sources, strict=True):
+        if conn.execute(f"SELECT 1 FROM {name}.runs WHERE provider = ? LIMIT 1", [PROVIDER]).fetchone():
+            raise StoreError(
+                f"{source} holds the demo's stand-in runs ({PROVIDER}:...), which stay in the demo database; "
+                "merge a database made with real models."
+            )
 
 
 def _checked_copy(source: Path, copy: Path) -> Path:

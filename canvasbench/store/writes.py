@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from canvasbench.errors import UsageError
 from canvasbench.ids import new_id
 from canvasbench.liveness import worker_alive, worker_token
+from canvasbench.providers.demo import ensure_demo_database
 from canvasbench.status import ACTIVE_STATUSES, Status
 from canvasbench.store import reads
 from canvasbench.store.reads import owners
@@ -62,6 +63,7 @@ def create_comparison(
 ) -> tuple[str, list[str]]:
     """Record a comparison (part of `sweep_id` when a sweep made it) and one queued run per model; return their ids."""
     model_ids = list(model_ids)
+    ensure_demo_database(store.path, model_ids)  # stand-ins are recorded in the demo database only
     comparison_id = new_id()
     now = utc_now()
     run_ids = [new_id() for _ in model_ids]
@@ -328,6 +330,7 @@ def add_imported_runs(
     Each run row carries its final columns and an `origin_key`; one already imported is skipped, so a second
     import of the same source adds nothing. Returns the comparison id and the ids of the runs added.
     """
+    ensure_demo_database(store.path, [run["model_id"] for run in runs])
     with store.write() as db:
         keys = [run["origin_key"] for run in runs]
         taken = {
