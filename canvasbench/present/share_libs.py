@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from canvasbench.sandbox.cdn_url import parse_cdn_url
 from canvasbench.sandbox.document import CDN_HOSTS
 from canvasbench.sandbox.mirror import Mirror, MirrorHit
 
@@ -30,7 +31,6 @@ _IMPORT_MAP = re.compile(r"<script\b[^>]*\btype\s*=\s*[\"']?importmap[\"']?[^>]*
 # Static and dynamic imports and re-exports: `from "x"`, `import "x"`, `import("x")`.
 _SPECIFIER = re.compile(r"""((?<![@.$\w])(?:from\s*|import\s*\(?\s*))(["'])([^"'\s]+)\2""")
 _HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
-_MIN_TWIN = re.compile(r"(?<!\.min)\.js(?=$|[?#])")
 MAX_MODULES = 400  # a page cannot make a share file walk an endless graph of imports
 
 
@@ -73,12 +73,21 @@ class LibraryPack:
         return "https:" + url if url.startswith("//") else url
 
     def _hit(self, url: str) -> MirrorHit | None:
-        twin = _MIN_TWIN.sub(".min.js", url, count=1)
-        if twin != url:
-            hit = self.mirror.resolve(twin)
-            if hit is not None and hit.exact:
-                return hit
-        return self.mirror.resolve(url)
+        """The mirrored file for a URL, or its minified twin beside it in the same package (the same code, smaller)."""
+        hit = self.mirror.resolve(url)
+        request = parse_cdn_url(url)
+        if hit is None or request is None or request.preamble or hit.path.suffix != ".js":
+            return hit
+        if hit.path.name.endswith(".min.js") or not (twin := hit.path.with_name(hit.path.stem + ".min.js")).is_file():
+            return hit
+        root = next((p.root.resolve() for p in self.mirror.packages.get(hit.package, []) if p.version == hit.version),
+                    None)
+        if root is None or not twin.is_relative_to(root):
+            return hit
+        rel = twin.relative_to(root).as_posix()
+        named = f"https://cdn.jsdelivr.net/npm/{hit.package}@{hit.version}/{rel}" + ("/+esm" if request.esm else "")
+        smaller = self.mirror.resolve(named)
+        return smaller if smaller is not None and smaller.exact else hit
 
     def _add(self, url: str, hit: MirrorHit, body: bytes) -> int:
         kind = hit.content_type.split(";")[0].strip() or "application/octet-stream"
