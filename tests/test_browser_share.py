@@ -53,6 +53,9 @@ new Image().src = 'http://127.0.0.1:{{TCP}}/image';
 document.getElementById('c').getContext('2d').fillRect(0, 0, 50, 50);
 </script></body></html>"""
 SHARE_PROBES = 11
+# The test's own ear on the share page (the file has no message listener of its own).
+EAR = ("if (window === top) { window.__reports = []; addEventListener('message', function (e) {"
+       " if (e.data && e.data.guardProbe) __reports.push(e.data.guardProbe); }); }")
 
 
 def _share(*args: str) -> None:
@@ -130,9 +133,7 @@ def test_hostile_previews_reach_nothing_and_cannot_touch_the_share_page(browser:
         out = tmp_path / "share.html"
         _share(cid, "-o", str(out))
         context, asked = _offline(browser)
-        # The test's own ear on the share page (the file has no listener of its own).
-        context.add_init_script("if (window === top) { window.__reports = []; addEventListener('message',"
-                                " function (e) { if (e.data && e.data.guardProbe) __reports.push(e.data.guardProbe); }); }")
+        context.add_init_script(EAR)
         try:
             page = context.new_page()
             page.goto(out.as_uri())
