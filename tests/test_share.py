@@ -192,3 +192,13 @@ def test_the_gallery_links_only_inside_itself(tmp_path: Path) -> None:
                 continue
             assert not re.match(r"^(/|[a-z]+:)", link), (page, link)
             assert (page.parent / link).resolve().is_file(), (page, link)
+
+
+def test_the_comparison_page_offers_the_share_file() -> None:
+    from tests.test_app_pages import open_page
+
+    store = RunStore()
+    cid, _ = finished_comparison(store, ["openai:a", "gemini:b"])
+    at = open_page("pages/comparison_page.py", comparison=cid)
+    (button,) = [b for b in at.get("download_button") if b.proto.label == "Share file"]
+    assert not button.proto.disabled and "opens offline" in button.proto.help
