@@ -35,8 +35,13 @@ def share_command(
     no_libs: bool,
     db: str | None,
 ) -> None:
-    """Write a comparison as one HTML file that opens offline in any browser (previews sandboxed, libraries
-    inlined from the offline mirror), or with --gallery a static site of comparisons for any static host."""
+    """Write a comparison as one self-contained HTML file, or a static site of comparisons (--gallery).
+
+    The file opens offline from file:// in any browser: the prompt, metrics, verdicts, screenshots, code,
+    votes and judge scores, and each artifact running in a sandboxed frame with its libraries inlined from
+    the offline mirror (--no-libs leaves them as CDN links). The site (index, leaderboard, one page per
+    comparison) uses relative links only: publish the folder on any static host as it is.
+    """
     if gallery:
         if comparison_id:
             raise UsageFailure("Give either COMPARISON_ID or --gallery, not both.")
