@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from canvasbench.store import RunStore, writes
@@ -46,10 +47,29 @@ def four_long_pages() -> list[str]:
     ]
 
 
+def scene(seed: int) -> bytes:
+    """A 1280×800 PNG like a render check's screenshot of a scene: a gradient, shapes, anti-aliased edges."""
+    from PIL import Image, ImageDraw
+
+    image = Image.linear_gradient("L").resize((1280, 800)).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    for i in range(40):
+        x, y = (i * 97 + seed * 131) % 1280, (i * 53 + seed * 71) % 800
+        draw.ellipse((x, y, x + 40 + i * 3, y + 30 + i * 2), fill=((i * 40 + seed * 60) % 256, 120, 255 - i * 5))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 def long_comparison(store: RunStore) -> tuple[str, list[str]]:
-    """A finished comparison of four models with the four long pages."""
+    """A finished comparison of four models with the four long pages, each checked with its three screenshots."""
     models = ["openai:alpha", "gemini:bravo", "anthropic:charlie", "openai:delta"]
-    return finished_comparison(store, models, four_long_pages(), screenshots=True)
+    cid, run_ids = finished_comparison(store, models, four_long_pages(), screenshots=True)
+    with store.write():
+        for i, run_id in enumerate(run_ids):
+            store.db.execute("UPDATE render_checks SET screenshot = ?, shot_load = ?, shot_watch = ?, shot_input = ? "
+                             "WHERE run_id = ?", [scene(i), scene(i), scene(i + 10), scene(i + 20), run_id])
+    return cid, run_ids
 
 
 def store_vote_and_judgment(store: RunStore, comparison_id: str, run_ids: list[str], *, reason: str,

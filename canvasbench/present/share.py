@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import getpass
+import io
 import re
 import secrets
 import socket
@@ -78,8 +79,26 @@ def replay_section(comparison: dict[str, Any], runs: list[dict[str, Any]]) -> st
     return ""
 
 
-def _png_url(data: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+SHOT_SIZE = (640, 400)  # a filmstrip picture: big enough to see what a page drew, small enough for a dozen
+
+
+def shot_url(png: bytes, size: tuple[int, int] = SHOT_SIZE) -> str:
+    """A screenshot as a `data:` URL, shrunk to a JPEG (a 1280×800 PNG of a scene can be a megabyte)."""
+    return "data:image/jpeg;base64," + base64.b64encode(thumbnail(png, size)).decode("ascii")
+
+
+def thumbnail(png: bytes, size: tuple[int, int] = SHOT_SIZE) -> bytes:
+    """The picture as a JPEG no larger than `size`; the PNG as it is when it cannot be read."""
+    from PIL import Image, UnidentifiedImageError  # only when there are pictures to shrink
+
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            image.thumbnail(size)
+            out = io.BytesIO()
+            image.convert("RGB").save(out, "JPEG", quality=82, optimize=True)
+            return out.getvalue()
+    except (OSError, UnidentifiedImageError, ValueError):
+        return png
 
 
 def _cells(run: dict[str, Any]) -> list[tuple[str, str]]:
@@ -103,7 +122,7 @@ def _filmstrip(store: RunStore, run_id: str) -> str:
         single = reads.screenshot_of(store, run_id)
         shots = [("screenshot", single)] if single else []
     figures = "".join(
-        f'<figure><img src="{_png_url(png)}" alt="{P.esc(label)}"><figcaption>{P.esc(label)}</figcaption></figure>'
+        f'<figure><img src="{shot_url(png)}" alt="{P.esc(label)}"><figcaption>{P.esc(label)}</figcaption></figure>'
         for label, png in shots
     )
     return f'<div class="strip">{figures}</div>' if figures else ""

@@ -12,7 +12,7 @@ from pathlib import Path
 from canvasbench.errors import UsageError
 from canvasbench.present import formatting
 from canvasbench.present import share_page as P
-from canvasbench.present.share import Scrubber, comparison_html
+from canvasbench.present.share import Scrubber, comparison_html, thumbnail
 from canvasbench.sandbox.mirror import Mirror, load_mirror
 from canvasbench.store import RunStore, reads
 from canvasbench.store.reads import ArenaFilter, GalleryFilter
@@ -90,9 +90,10 @@ def write_gallery(
         thumb = next((png for run in runs if (png := reads.screenshot_of(store, run["id"]))), None)
         image = ""
         if thumb:
-            (folder / "thumbs" / f"{cid}.png").write_bytes(thumb)
-            total += len(thumb)
-            image = f'<img src="thumbs/{P.esc(cid)}.png" alt="">'
+            small = thumbnail(thumb, (480, 300))
+            (folder / "thumbs" / f"{cid}.jpg").write_bytes(small)
+            total += len(small)
+            image = f'<img src="thumbs/{P.esc(cid)}.jpg" alt="">'
         models = ", ".join(scrub(r.get("model_id") or "") for r in runs)
         tiles.append(
             f'<a class="tile" href="c/{P.esc(cid)}.html">{image}<h3>{P.esc(scrub(row.get("title") or cid))}</h3>'
