@@ -104,14 +104,18 @@ def test_a_share_file_opens_offline_and_every_preview_draws(browser: Any, tmp_pa
         drawn = []
         for i in range(4):
             previews.nth(i).scroll_into_view_if_needed()
-            # A drawn page has many colours (shading, anti-aliasing); an empty or failed one a handful.
+            # The artifact's own canvas (three.js and p5 make theirs only once the library has loaded), and
+            # what is on it: a drawn scene has many colours (shading, anti-aliasing), an empty canvas one.
+            canvas = previews.nth(i).content_frame.frame_locator("iframe").locator("canvas").first
+            canvas.wait_for(timeout=60_000)
             deadline = time.monotonic() + 60
-            colours = _colours(previews.nth(i).screenshot())
-            while colours < 40 and time.monotonic() < deadline:
+            colours = _colours(canvas.screenshot())
+            while colours < 20 and time.monotonic() < deadline:
                 page.wait_for_timeout(250)
-                colours = _colours(previews.nth(i).screenshot())
+                colours = _colours(canvas.screenshot())
             drawn.append(colours)
-        assert all(c >= 40 for c in drawn), drawn
+        print("colours on each preview's canvas:", drawn)
+        assert all(c >= 20 for c in drawn), drawn
         # The code viewer: highlighted, numbered, searchable.
         code = page.frame_locator("iframe.code").first
         code.locator("#q").fill("dot 1500")

@@ -114,6 +114,8 @@ def test_nothing_local_leaks_into_the_share_file(tmp_path: Path, monkeypatch: py
     shown = out.read_text(encoding="utf-8")
     assert "Could not write to [database]: disk full on [local]; the text is in ~/.local" in shown
     assert "Fine work, seen on [local] by [local]" in shown
+    # Votes and judge scores are shown (without the voter's name).
+    assert "<td>openai:alpha better than openai:bravo</td>" in shown and "judge: 8/10" in shown
 
 
 def test_model_output_never_becomes_markup_or_script_of_the_share_page(tmp_path: Path) -> None:
