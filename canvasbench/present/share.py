@@ -101,6 +101,10 @@ def thumbnail(png: bytes, size: tuple[int, int] = SHOT_SIZE) -> bytes:
         return png
 
 
+def _score(value: object) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else formatting.MISSING
+
+
 def _cells(run: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         ("Lines", formatting.count(run.get("lines"))),
@@ -138,7 +142,7 @@ def _contestant(store: RunStore, run: dict[str, Any], index: int, scrub: Scrubbe
     if check.get("verdict"):
         parts.append(" " + P.badge(f"render check: {check['verdict']}", _TONES.get(check["verdict"], "")))
     if score:
-        parts.append(" " + P.badge(f"judge: {score.get('overall')}/10", ""))
+        parts.append(" " + P.badge(f"judge: {_score(score.get('overall'))}/10", ""))
     if state.message:
         parts.append(f'<p class="muted">{P.esc(scrub(state.message))}</p>')
     parts.append(P.stats(_cells(run)))
@@ -178,7 +182,7 @@ def _judgments(store: RunStore, comparison_id: str, models: dict[str, str], scru
     rows = []
     for j in reads.verdict_judgments(store, ArenaFilter(comparison_id=comparison_id)):
         if j["mode"] == "score":
-            what = f"{scrub(models.get(j['run_id'], '?'))}: {j.get('overall')}/10"
+            what = f"{scrub(models.get(j['run_id'], '?'))}: {_score(j.get('overall'))}/10"
         else:
             left, right = scrub(models.get(j["left_run_id"], "?")), scrub(models.get(j["right_run_id"], "?"))
             what = f"{left} vs {right}: winner {j.get('winner') or 'none'}"
