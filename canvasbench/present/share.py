@@ -26,7 +26,7 @@ from canvasbench.present.code_page import viewer_page
 from canvasbench.present.outcome import describe_run
 from canvasbench.present.share_libs import LibraryPack
 from canvasbench.redact import redact
-from canvasbench.sandbox.document import OFFLINE, PreviewNetwork, sandbox_document
+from canvasbench.sandbox.document import OFFLINE, PreviewNetwork, requested_viewport, sandbox_document
 from canvasbench.sandbox.mirror import Mirror, load_mirror
 from canvasbench.store import RunStore, reads
 from canvasbench.store.reads import ArenaFilter
@@ -157,7 +157,7 @@ def _contestant(store: RunStore, run: dict[str, Any], index: int, scrub: Scrubbe
         shown = pack.inline(code) if pack is not None else code
         doc_id = f"cb-doc-{index}"
         block = P.data_block(doc_id, sandbox_document(shown, kind, title=f"preview of {model}", network=network))
-        parts.append(P.preview_frame(doc_id, f"preview of {model}"))
+        parts.append(P.preview_frame(doc_id, f"preview of {model}", requested_viewport(redact(shown), kind)))
     parts.append(_filmstrip(store, run["id"]))
     text = code or run.get("response") or ""
     if text:

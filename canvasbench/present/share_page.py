@@ -84,11 +84,12 @@ def document(title: str, body: str, *, web: bool, script: bool = True) -> str:
     )
 
 
-def preview_frame(doc_id: str, title: str) -> str:
-    """A preview's frame; the script fills its `srcdoc` from the data block `doc_id`."""
+def preview_frame(doc_id: str, title: str, viewport: tuple[int, int]) -> str:
+    """A preview's frame, shaped like the viewport the artifact is laid out in; the script fills its `srcdoc`
+    from the data block `doc_id`."""
     return (
-        f'<iframe class="preview" sandbox="{SANDBOX}" allow="fullscreen" allowfullscreen referrerpolicy="no-referrer" '
-        f'title="{esc(title)}" data-doc="{esc(doc_id)}"></iframe>'
+        f'<iframe class="preview" sandbox="{SANDBOX}" allow="fullscreen" referrerpolicy="no-referrer" '
+        f'style="aspect-ratio:{viewport[0]}/{viewport[1]}" title="{esc(title)}" data-doc="{esc(doc_id)}"></iframe>'
     )
 
 
