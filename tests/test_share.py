@@ -173,8 +173,12 @@ def test_bad_requests_get_one_line(tmp_path: Path) -> None:
     assert code != 0 and "No comparison with id '01NOSUCHCOMPARISON'" in stderr and "Traceback" not in stderr
     code, _, stderr = _share("--gallery")
     assert code == 2 and "needs -o FOLDER" in stderr
-    code, _, stderr = _share("--gallery", "-o", str(tmp_path / "site"))
-    assert code != 0 and "No comparisons" in stderr and not (tmp_path / "site").exists()
+    cid, _ = finished_comparison(RunStore(), ["openai:a"])
+    code, _, stderr = _share(cid, "-o", str(tmp_path / "no" / "such" / "folder.html"))
+    assert code == 1 and "Could not write" in stderr and "No such file or directory" in stderr
+    assert "Traceback" not in stderr
+    code, _, stderr = _share("--gallery", "--category", "nothing-here", "-o", str(tmp_path / "site"))
+    assert code != 0 and "No comparisons in category 'nothing-here'" in stderr and not (tmp_path / "site").exists()
 
 
 def test_the_gallery_links_only_inside_itself(tmp_path: Path) -> None:

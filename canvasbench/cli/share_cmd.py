@@ -54,7 +54,11 @@ def share_command(
                 raise UsageFailure(f"--since must be a date like 2026-11-30, not {since!r}.") from None
         from canvasbench.present.share_gallery import write_gallery
 
-        site = write_gallery(open_store(db, writes=False), output, category=category, since=since, libs=not no_libs)
+        try:
+            site = write_gallery(open_store(db, writes=False), output, category=category, since=since,
+                                 libs=not no_libs)
+        except OSError as exc:
+            raise click.ClickException(f"Could not write the site to {output}: {exc.strerror or exc}.") from exc
         click.echo(f"Wrote {count(site.comparisons)} comparison pages, the index and the leaderboard to "
                    f"{site.folder}/ ({_size(site.size)}); open {site.folder / 'index.html'}.")
         return
@@ -66,7 +70,10 @@ def share_command(
 
     share = comparison_html(open_store(db, writes=False), comparison_id, libs=not no_libs)
     target = output or Path(f"{comparison_id}.html")
-    target.write_text(share.html, encoding="utf-8")
+    try:
+        target.write_text(share.html, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"Could not write {target}: {exc.strerror or exc}.") from exc
     libs = f", {share.libraries} libraries inlined" if share.libraries else ""
     click.echo(f"Wrote {target} ({_size(share.size)}{libs}).")
     for url in share.missing:
