@@ -208,3 +208,28 @@ def test_the_comparison_page_offers_the_share_file() -> None:
     at = open_page("pages/comparison_page.py", comparison=cid)
     (button,) = [b for b in at.get("download_button") if b.proto.label == "Share file"]
     assert not button.proto.disabled and "opens offline" in button.proto.help
+
+
+@pytest.mark.parametrize("name", ["many_libraries.html", "three_importmap.html", "corpus/three_old_jsm.html",
+                                  "corpus/three_importmap_pinned_unpkg.html", "corpus/three_r110_global_build.html"])
+def test_every_library_a_page_loads_is_inlined_and_every_import_between_them_resolves(name: str) -> None:
+    import base64
+
+    from canvasbench.present.share_libs import _SPECIFIER, LibraryPack
+    from canvasbench.sandbox.mirror import load_mirror
+
+    pack = LibraryPack(load_mirror(), "t0")
+    page = pack.inline((PAGES / name).read_text(encoding="utf-8"))
+    assert pack.missing == [] and pack.libraries
+    maps = re.findall(r'<script type="importmap">(.*?)</script>', page, re.S)
+    keys = set(json.loads(maps[0])["imports"]) if maps else set()
+    outside = re.sub(r'<script type="importmap">.*?</script>', "", page, flags=re.S)
+    assert not re.search(r"(unpkg\.com|jsdelivr\.net|cdnjs\.cloudflare\.com|esm\.sh|skypack\.dev)/", outside)
+    for lib in pack.libraries:
+        if "javascript" not in lib.data_url[:30]:
+            continue
+        body = base64.b64decode(lib.data_url.split(",", 1)[1]).decode("utf-8")
+        for spec in {m.group(3) for m in _SPECIFIER.finditer(body)}:
+            # A module's own imports are absolute URLs the import map sends to an inlined library.
+            if spec.startswith(("./", "../", "https:")):
+                assert spec in keys, (lib.url, spec)
