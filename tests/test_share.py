@@ -84,7 +84,7 @@ def test_nothing_local_leaks_into_the_share_file(tmp_path: Path, monkeypatch: py
     db = str(Path(store.path).resolve())
     echo = f"<!doctype html><html><body><canvas></canvas><script>const key = '{FAKE_KEY}';</script></body></html>"
     # The same comparison twice: plain, and with what the store really holds about this machine (an error
-    # naming a recovery file and the database, a check's evidence, a voter's name, a judge quoting the host).
+    # naming a recovery file and the database, a check's evidence, a voter's name, a judge quoting a path).
     plain, plain_runs = finished_comparison(store, ["openai:alpha", "openai:bravo"], [echo, echo])
     store_vote_and_judgment(store, plain, plain_runs, reason="Fine work", voter=None)
     cid, run_ids = finished_comparison(store, ["openai:alpha", "openai:bravo"], [echo, echo])
@@ -94,7 +94,7 @@ def test_nothing_local_leaks_into_the_share_file(tmp_path: Path, monkeypatch: py
     with store.write():
         store.db.execute("UPDATE render_checks SET evidence = ? WHERE run_id = ?",
                          [f"drew pixels; served from {Path(db).parent}/mirror on {host}", run_ids[0]])
-    store_vote_and_judgment(store, cid, run_ids, reason=f"Fine work, seen on {host} by {user}", voter=user)
+    store_vote_and_judgment(store, cid, run_ids, reason=f"Fine work; it reads {home}/notes.txt", voter=user)
     out, baseline = tmp_path / "out" / "share.html", tmp_path / "out" / "plain.html"
     out.parent.mkdir()
     assert _share(cid, "-o", str(out))[0] == 0 and _share(plain, "-o", str(baseline))[0] == 0
@@ -113,9 +113,20 @@ def test_nothing_local_leaks_into_the_share_file(tmp_path: Path, monkeypatch: py
             assert not any(_machine_words(text, word) for word in (host, user)), path
     shown = out.read_text(encoding="utf-8")
     assert "Could not write to [database]: disk full on [local]; the text is in ~/.local" in shown
-    assert "Fine work, seen on [local] by [local]" in shown
+    assert "Fine work; it reads ~/notes.txt" in shown
+    assert "drew pixels; served from [database]/mirror on [local]" in shown
     # Votes and judge scores are shown (without the voter's name).
     assert "<td>openai:alpha better than openai:bravo</td>" in shown and "judge: 8/10" in shown
+
+
+def test_words_people_wrote_stay_as_written() -> None:
+    from canvasbench.present.share import Scrubber
+
+    scrub = Scrubber(Path("/nowhere/canvasbench.db"))
+    user = getpass.getuser()
+    prompt = f"Draw a tree from its root; {user} and {socket.gethostname()} are words too. /nowhere/canvasbench.db"
+    assert scrub.text(prompt) == prompt.replace("/nowhere/canvasbench.db", "[database]")
+    assert scrub(f"failed on {socket.gethostname()} for {user}") == "failed on [local] for [local]"
 
 
 def test_model_output_never_becomes_markup_or_script_of_the_share_page(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ _TONES = {"renders": "ok", "renders with errors": "warn", "blank": "bad", "crash
 
 
 class Scrubber:
-    """Replaces what identifies this machine (home, database path, host and user names) in text we write."""
+    """Replaces what identifies this machine (keys, home, database path, host and user names) in text we write."""
 
     def __init__(self, db_path: Path | None = None) -> None:
         pairs: list[tuple[str, str]] = []
@@ -52,11 +52,16 @@ class Scrubber:
                                  + r")(?![\w-])") if words else None
 
     def __call__(self, text: object) -> str:
+        """Our own messages (errors, evidence): keys, paths, and host and user names wherever they stand."""
+        out = self.text(text)
+        return self._words.sub("[local]", out) if self._words is not None else out
+
+    def text(self, text: object) -> str:
+        """What people and models wrote (prompts, titles, reasons): keys and paths only, so a prompt about a
+        tree's root keeps its word on a machine whose user is root."""
         out = redact(str(text))
         for path, mark in self._paths:
             out = out.replace(path, mark)
-        if self._words is not None:
-            out = self._words.sub("[local]", out)
         return out
 
 
@@ -136,7 +141,7 @@ def _contestant(store: RunStore, run: dict[str, Any], index: int, scrub: Scrubbe
                 network: PreviewNetwork, score: dict[str, Any] | None) -> tuple[str, str]:
     """A contestant's card, and the data block of its preview (empty when it left no page)."""
     state = describe_run(run)
-    model = scrub(run.get("model_id") or "")
+    model = scrub.text(run.get("model_id") or "")
     parts = [f"<h3>{P.esc(model)}</h3>", P.badge(str(state.label), "ok" if state.ok else "warn")]
     check = run.get("check") or {}
     if check.get("verdict"):
@@ -149,8 +154,8 @@ def _contestant(store: RunStore, run: dict[str, Any], index: int, scrub: Scrubbe
     if check.get("evidence"):
         parts.append(f'<p class="muted">{P.esc(scrub(check["evidence"])[:600])}</p>')
     if score and score.get("reason"):
-        judge = scrub(score.get("judge_model") or "")
-        parts.append(f'<p class="muted">Judge ({P.esc(judge)}): {P.esc(scrub(score["reason"])[:1500])}</p>')
+        judge = scrub.text(score.get("judge_model") or "")
+        parts.append(f'<p class="muted">Judge ({P.esc(judge)}): {P.esc(scrub.text(score["reason"])[:1500])}</p>')
     code, kind = run.get("artifact") or "", run.get("artifact_kind") or "none"
     block = ""
     if code and kind in ("html", "svg"):
@@ -172,8 +177,8 @@ def _votes(store: RunStore, comparison_id: str, scrub: Scrubber) -> str:
     votes = reads.vote_outcomes(store, ArenaFilter(comparison_id=comparison_id))
     if not votes:
         return ""
-    rows = [[scrub(v["ml"]), scrub(v["mr"]),
-             VOTE_WORDS.get(v["outcome"], str(v["outcome"])).format(a=scrub(v["ml"]), b=scrub(v["mr"]))]
+    rows = [[scrub.text(v["ml"]), scrub.text(v["mr"]),
+             VOTE_WORDS.get(v["outcome"], str(v["outcome"])).format(a=scrub.text(v["ml"]), b=scrub.text(v["mr"]))]
             for v in votes]
     return "<h2>Votes</h2>" + P.table(["A", "B", "outcome"], rows)
 
@@ -182,11 +187,11 @@ def _judgments(store: RunStore, comparison_id: str, models: dict[str, str], scru
     rows = []
     for j in reads.verdict_judgments(store, ArenaFilter(comparison_id=comparison_id)):
         if j["mode"] == "score":
-            what = f"{scrub(models.get(j['run_id'], '?'))}: {_score(j.get('overall'))}/10"
+            what = f"{scrub.text(models.get(j['run_id'], '?'))}: {_score(j.get('overall'))}/10"
         else:
-            left, right = scrub(models.get(j["left_run_id"], "?")), scrub(models.get(j["right_run_id"], "?"))
+            left, right = scrub.text(models.get(j["left_run_id"], "?")), scrub.text(models.get(j["right_run_id"], "?"))
             what = f"{left} vs {right}: winner {j.get('winner') or 'none'}"
-        rows.append([scrub(j["judge_model"]), j["mode"], what, scrub(j.get("reason") or "")[:400]])
+        rows.append([scrub.text(j["judge_model"]), j["mode"], what, scrub.text(j.get("reason") or "")[:400]])
     return "<h2>Judge</h2>" + P.table(["judge", "mode", "verdict", "reason"], rows) if rows else ""
 
 
@@ -196,11 +201,11 @@ def _library_notes(pack: LibraryPack | None, scrub: Scrubber) -> str:
                 "the previews need the network to load them.</p>")
     parts = []
     if pack.libraries:
-        rows = [[f"{lib.package}@{lib.version}", lib.file, lib.licence, scrub(lib.url)] for lib in pack.libraries]
+        rows = [[f"{lib.package}@{lib.version}", lib.file, lib.licence, scrub.text(lib.url)] for lib in pack.libraries]
         parts.append("<h2>Libraries in this file</h2><p class='muted'>Inlined from npm packages; each keeps its "
                      "own licence.</p>" + P.table(["package", "file", "licence", "asked for as"], rows))
     if pack.missing:
-        items = "".join(f"<li><code>{P.esc(scrub(url))}</code></li>" for url in pack.missing)
+        items = "".join(f"<li><code>{P.esc(scrub.text(url))}</code></li>" for url in pack.missing)
         parts.append('<div class="note">Not in the offline mirror, so not in this file (a preview that needs them '
                      f"shows its own error): <ul>{items}</ul></div>")
     return "".join(parts)
@@ -228,10 +233,10 @@ def comparison_html(
         card, block = _contestant(store, run, index, scrub, pack, network, scores.get(run["id"]))
         cards.append(card)
         blocks.append(block)
-    title = scrub(detail.get("title") or comparison_id)
-    prompt = scrub(detail.get("prompt_text") or "")
+    title = scrub.text(detail.get("title") or comparison_id)
+    prompt = scrub.text(detail.get("prompt_text") or "")
     head = (f'<p><a href="{P.esc(back_link)}">All comparisons</a></p>' if back_link else "") + (
-        f"<h1>{P.esc(title)}</h1><p class='muted'>{P.esc(scrub(detail.get('category') or 'uncategorised'))} · "
+        f"<h1>{P.esc(title)}</h1><p class='muted'>{P.esc(scrub.text(detail.get('category') or 'uncategorised'))} · "
         f"{P.esc(formatting.when(detail.get('created_at')))} · {len(runs)} contestants · shared from CanvasBench</p>"
     )
     models = {r["id"]: r.get("model_id") or "" for r in runs}

@@ -40,7 +40,7 @@ def _leaderboard(store: RunStore, category: str | None, since: str | None, scrub
             parts.append(f"<h2>By {what}</h2><p class='muted'>No {what} yet.</p>")
             continue
         rows = [
-            [str(r["rank"]), scrub(r["model"]), f"{r['rating']:.0f}", f"{r['ci_low']:.0f}–{r['ci_high']:.0f}",
+            [str(r["rank"]), scrub.text(r["model"]), f"{r['rating']:.0f}", f"{r['ci_low']:.0f}–{r['ci_high']:.0f}",
              str(r["votes"]), formatting.cost(r["median_cost_usd"]), formatting.duration(r["median_latency_s"]),
              formatting.share(r["render_share"]), str(r["runs"])]
             for r in board.rows
@@ -94,15 +94,15 @@ def write_gallery(
             (folder / "thumbs" / f"{cid}.jpg").write_bytes(small)
             total += len(small)
             image = f'<img src="thumbs/{P.esc(cid)}.jpg" alt="">'
-        models = ", ".join(scrub(r.get("model_id") or "") for r in runs)
+        models = ", ".join(scrub.text(r.get("model_id") or "") for r in runs)
         tiles.append(
-            f'<a class="tile" href="c/{P.esc(cid)}.html">{image}<h3>{P.esc(scrub(row.get("title") or cid))}</h3>'
-            f'<div class="muted">{P.esc(scrub(row.get("category") or "uncategorised"))} · '
+            f'<a class="tile" href="c/{P.esc(cid)}.html">{image}<h3>{P.esc(scrub.text(row.get("title") or cid))}</h3>'
+            f'<div class="muted">{P.esc(scrub.text(row.get("category") or "uncategorised"))} · '
             f"{P.esc(formatting.when(str(row.get('created_at') or '') or None))}</div>"
             f'<div class="muted">{P.esc(models)}</div></a>'
         )
     nav = '<p><a href="index.html">Comparisons</a> · <a href="leaderboard.html">Leaderboard</a></p>'
-    scope = (f" · category {scrub(category)}" if category else "") + (f" · since {since}" if since else "")
+    scope = (f" · category {scrub.text(category)}" if category else "") + (f" · since {since}" if since else "")
     index = (f"<header>{nav}<h1>CanvasBench comparisons</h1><p class='muted'>{len(comparisons)} comparisons"
              f"{P.esc(scope)}</p></header><main><div class='tiles'>{''.join(tiles)}</div></main>")
     board = (f"<header>{nav}<h1>Leaderboard</h1><p class='muted'>Bradley–Terry ratings{P.esc(scope)}</p></header>"
