@@ -167,7 +167,8 @@ def _contestant(store: RunStore, run: dict[str, Any], index: int, scrub: Scrubbe
     text = code or run.get("response") or ""
     if text:
         lines = text.count("\n") + 1
-        parts.append(f"<details open><summary>Code ({lines:,} lines)</summary>"
+        label = "Code" if code else "Response"
+        parts.append(f"<details open><summary>{label} ({lines:,} lines)</summary>"
                      f"{P.code_frame(viewer_page(text, kind if kind != 'none' else 'text'), f'code of {model}')}"
                      "</details>")
     return f'<section class="card">{"".join(parts)}</section>', block

@@ -68,6 +68,7 @@ SCRIPT = """<script>(function () {
   }
 })();</script>"""
 
+NOSCRIPT = "<noscript><p class='note'>The previews and the code viewer need JavaScript.</p></noscript>"
 # Where the race replay (issue 23, point 1) goes: `replay_section` in share.py returns its markup.
 REPLAY_SLOT = "<!-- canvasbench:replay -->"
 
@@ -79,7 +80,7 @@ def document(title: str, body: str, *, web: bool, script: bool = True) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{esc(page_csp(web))}">'
         '<meta name="referrer" content="no-referrer">'
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
-        f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>{body}"
+        f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>{NOSCRIPT if script else ''}{body}"
         f"{SCRIPT if script else ''}</body></html>"
     )
 
