@@ -80,7 +80,15 @@ class ShareFile:
 
 
 def replay_section(comparison: dict[str, Any], runs: list[dict[str, Any]]) -> str:
-    """RACE REPLAY GOES HERE (issue 23, point 1): the replay component's markup for the share file; empty until then."""
+    """RACE REPLAY GOES HERE (issue 23, point 1): the replay component's markup for the share file; empty until then.
+
+    `runs` are the comparison's runs in full (texts and `timeline` included). What it returns goes under the
+    prompt, in `<section id="replay">` after the `share_page.REPLAY_SLOT` marker. The rules of the share page
+    hold for it: model text only as escaped text or inert JSON (`share_page.data_block`), never as markup or
+    code of this page; anything that runs model text (a finished lane's preview) in a frame built like the
+    previews (`share_page.preview_frame` with a `sandbox_document` data block); nothing from the network
+    (the page's CSP allows none).
+    """
     return ""
 
 
