@@ -103,6 +103,13 @@ def _live(comparison_id: str) -> None:
     panel()
 
 
+def share_file(comparison_id: str) -> bytes:
+    """The comparison as one self-contained HTML file (what `canvasbench share` writes)."""
+    from canvasbench.present.share import comparison_html  # only when a share file is asked for
+
+    return comparison_html(data.store(), comparison_id).html.encode("utf-8")
+
+
 def _rerun(comparison_id: str) -> None:
     try:
         new_id = actions.rerun(comparison_id)
@@ -151,13 +158,6 @@ def _actions(comparison_id: str, runs: list[dict[str, Any]]) -> None:
     with row.popover("Delete", icon=":material/delete:", disabled=active, help=hint):
         st.markdown(f"Delete this comparison and its {len(runs)} run(s) with their render checks? It cannot be undone.")
         st.button("Delete for good", type="primary", key="delete-confirm", on_click=_delete, args=(comparison_id,))
-
-
-def share_file(comparison_id: str) -> bytes:
-    """The comparison as one self-contained HTML file (what `canvasbench share` writes)."""
-    from canvasbench.present.share import comparison_html  # only when a share file is asked for
-
-    return comparison_html(data.store(), comparison_id).html.encode("utf-8")
 
 
 def _comparison(comparison_id: str) -> None:
