@@ -127,6 +127,13 @@ def _cancel_batches(batch_ids: list[str]) -> None:
     st.session_state[state.ACTION_NOTE] = "Cancel asked of the provider: the runs end as it confirms."
 
 
+def share_file(comparison_id: str) -> bytes:
+    """The comparison as one self-contained HTML file (what `canvasbench share` writes)."""
+    from canvasbench.present.share import comparison_html  # only when a share file is asked for
+
+    return comparison_html(data.store(), comparison_id).html.encode("utf-8")
+
+
 def _rerun(comparison_id: str) -> None:
     try:
         new_id = actions.rerun(comparison_id)
@@ -160,6 +167,18 @@ def _actions(comparison_id: str, runs: list[dict[str, Any]]) -> None:
         args=(comparison_id,),
     )
     hint = "Cancel the runs first" if active else None
+    row.download_button(
+        "Share file",
+        icon=":material/share:",
+        # Built only when clicked: the libraries are read from the mirror then, not on every rerun.
+        data=lambda: share_file(comparison_id),
+        file_name=f"canvasbench-{comparison_id}.html",
+        mime="text/html",
+        on_click="ignore",
+        disabled=active,
+        help=hint or "One HTML file that opens offline in any browser: prompt, metrics, code, screenshots and "
+        "sandboxed previews ('canvasbench share' on the command line)",
+    )
     with row.popover("Delete", icon=":material/delete:", disabled=active, help=hint):
         st.markdown(f"Delete this comparison and its {len(runs)} run(s) with their render checks? It cannot be undone.")
         st.button("Delete for good", type="primary", key="delete-confirm", on_click=_delete, args=(comparison_id,))

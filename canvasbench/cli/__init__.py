@@ -106,6 +106,10 @@ COMMANDS: dict[str, Command] = {
         "import_cmd", "import_command",
         "Bring generations made elsewhere (llm's log, promptfoo results, a folder of pages) in as comparisons.",
     ),
+    "share": Command(
+        "share_cmd", "share_command",
+        "Write a comparison as one self-contained HTML file, or a static site of comparisons (--gallery).",
+    ),
     "judge": Command(
         "judge_cmd", "judge_command",
         "Judge finished runs: screenshots of the render check, the checklist and the code go to the judge model.",
