@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from canvasbench.store import RunStore, writes
@@ -64,9 +65,15 @@ def scene(seed: int) -> bytes:
 def long_comparison(store: RunStore) -> tuple[str, list[str]]:
     """A finished comparison of four models with the four long pages, each checked with its three screenshots."""
     models = ["openai:alpha", "gemini:bravo", "anthropic:charlie", "openai:delta"]
-    cid, run_ids = finished_comparison(store, models, four_long_pages(), screenshots=True)
+    pages = four_long_pages()
+    cid, run_ids = finished_comparison(store, models, pages, screenshots=True)
     with store.write():
-        for i, run_id in enumerate(run_ids):
+        for i, (run_id, page) in enumerate(zip(run_ids, pages, strict=True)):
+            # Streamed over 20-60 s in 100 even steps, as the runner's timeline stores it: the replay has it.
+            timeline = [[1.0 + i + k * (0.2 + 0.2 * i), len(page) * k // 100, page.count("\n") * k // 100]
+                        for k in range(101)]  # fmt: skip
+            store.db.execute("UPDATE runs SET response = ?, timeline = ?, ttft_s = ?, latency_s = ? WHERE id = ?",
+                             [page, json.dumps(timeline), 1.0 + i, timeline[-1][0], run_id])  # fmt: skip
             store.db.execute("UPDATE render_checks SET screenshot = ?, shot_load = ?, shot_watch = ?, shot_input = ? "
                              "WHERE run_id = ?", [scene(i), scene(i), scene(i + 10), scene(i + 20), run_id])
     return cid, run_ids

@@ -121,6 +121,14 @@ def test_a_share_file_opens_offline_and_every_preview_draws(browser: Any, tmp_pa
         code.locator("#q").fill("dot 1500")
         code.locator("#q").press("Enter")
         assert code.locator("#info").inner_text() == "1 of 1 matches"
+        # The race replay plays to the end offline: every lane finished with all its lines.
+        player = page.frame_locator("#replay iframe")
+        player.get_by_role("button", name="Jump to end").click()
+        lanes = player.locator("section.lane")
+        assert lanes.count() == 4
+        replay = next(f for f in page.frames if f.evaluate("typeof window.replay?.state === 'function'"))
+        state = replay.evaluate("replay.state()")
+        assert all(lane["finished"] for lane in state), state
         assert asked == []
     finally:
         context.close()

@@ -211,8 +211,8 @@
         lane.stage.append(frame);
         lane.frame = frame;
       } else {
-        lane.frame = el("div", "nopage", lane.status === "done" ? "No page to preview in this answer." :
-          "This run ended " + (lane.status || "without a page") + ".");
+        lane.frame = el("div", "nopage", lane.note ? lane.note : lane.status === "done" ?
+          "No page to preview in this answer." : "This run ended as '" + (lane.status || "no page") + "'.");
         lane.stage.append(lane.frame);
       }
     } else {

@@ -33,6 +33,7 @@ from canvasbench.sandbox.document import (
     requested_viewport,
     sandbox_document,
 )
+from canvasbench.status import run_state
 
 # A replay never moves by more than this share of a run's text between two stored samples.
 MAX_STEP = 0.01
@@ -224,7 +225,10 @@ def replay_data(
                 "name": name,
                 "segments": segments,
                 "end": segments[-1]["end"],
-                "status": str(last.get("status") or ""),
+                # One state word, as every page says it ("cut", "provider error", ...).
+                "status": str(run_state(last.get("status"), last.get("finish_reason"), last.get("error"),
+                                        last.get("truncated"))),
+                "note": last.get("replay_note"),  # said instead of a preview shown elsewhere (a share file)
                 "preview": preview,
                 "viewport": viewport,
             }

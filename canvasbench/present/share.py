@@ -26,7 +26,7 @@ from canvasbench.present.code_page import viewer_page
 from canvasbench.present.outcome import describe_run
 from canvasbench.present.share_libs import LibraryPack
 from canvasbench.redact import redact
-from canvasbench.sandbox.document import OFFLINE, PreviewNetwork, requested_viewport, sandbox_document
+from canvasbench.sandbox.document import OFFLINE, SANDBOX, PreviewNetwork, requested_viewport, sandbox_document
 from canvasbench.sandbox.mirror import Mirror, load_mirror
 from canvasbench.store import RunStore, reads
 from canvasbench.store.reads import ArenaFilter
@@ -79,17 +79,32 @@ class ShareFile:
         return len(self.html.encode("utf-8"))
 
 
-def replay_section(comparison: dict[str, Any], runs: list[dict[str, Any]]) -> str:
-    """RACE REPLAY GOES HERE (issue 23, point 1): the replay component's markup for the share file; empty until then.
+def replay_section(runs: list[dict[str, Any]], scrub: Scrubber) -> str:
+    """The race replay (the dashboard's player) for the share file: code arriving lane by lane, the race chart.
 
-    `runs` are the comparison's runs in full (texts and `timeline` included). What it returns goes under the
-    prompt, in `<section id="replay">` after the `share_page.REPLAY_SLOT` marker. The rules of the share page
-    hold for it: model text only as escaped text or inert JSON (`share_page.data_block`), never as markup or
-    code of this page; anything that runs model text (a finished lane's preview) in a frame built like the
-    previews (`share_page.preview_frame` with a `sandbox_document` data block); nothing from the network
-    (the page's CSP allows none).
+    The player is its own sandboxed frame (the same as in the dashboard), holding the answers as inert JSON
+    that enters its page only as text. A finished lane shows no preview inside the replay: the working previews,
+    with their libraries inlined once, are the contestants' below (inlining them again per lane would double
+    the file).
     """
-    return ""
+    if not any(run.get("response") and run.get("timeline") for run in runs):
+        return ""
+    from canvasbench.present.replay import contestants, player_height, player_page
+
+    shown = [
+        {**run, "response": scrub.text(run.get("response") or ""), "model_id": scrub.text(run.get("model_id") or ""),
+         "artifact": None, "artifact_kind": "none",
+         "replay_note": "Its page runs in its preview below." if run.get("artifact") else None}
+        for run in runs
+    ]  # fmt: skip
+    page = player_page(shown, preview_of=lambda _run: None)
+    return (
+        "<h2>Race replay</h2><p class='muted'>How the answers streamed, at their real pace or faster. The pages "
+        "themselves run in the previews below.</p>"
+        f'<iframe sandbox="{SANDBOX}" title="race replay" referrerpolicy="no-referrer" '
+        f'style="display:block;width:100%;border:0;height:{player_height(len(contestants(shown)))}px" '
+        f'srcdoc="{P.esc(page)}"></iframe>'
+    )
 
 
 SHOT_SIZE = (640, 400)  # a filmstrip picture: big enough to see what a page drew, small enough for a dozen
@@ -251,7 +266,7 @@ def comparison_html(
     models = {r["id"]: r.get("model_id") or "" for r in runs}
     body = (
         f"<header>{head}</header><main><h2>Prompt</h2><pre class='prompt'>{P.esc(prompt)}</pre>"
-        f"<section id='replay'>{P.REPLAY_SLOT}{replay_section(detail, runs)}</section>"
+        f"<section id='replay'>{P.REPLAY_SLOT}{replay_section(runs, scrub)}</section>"
         f"<h2>Contestants</h2><div class='grid'>{''.join(cards)}</div>"
         f"{_votes(store, comparison_id, scrub)}{_judgments(store, comparison_id, models, scrub)}"
         f"{_library_notes(pack, scrub)}</main>"
