@@ -79,13 +79,13 @@ class ShareFile:
         return len(self.html.encode("utf-8"))
 
 
-def replay_section(runs: list[dict[str, Any]], scrub: Scrubber) -> str:
+def replay_section(store: RunStore, runs: list[dict[str, Any]], scrub: Scrubber) -> str:
     """The race replay (the dashboard's player) for the share file: code arriving lane by lane, the race chart.
 
     The player is its own sandboxed frame (the same as in the dashboard), holding the answers as inert JSON
-    that enters its page only as text. A finished lane shows no preview inside the replay: the working previews,
-    with their libraries inlined once, are the contestants' below (inlining them again per lane would double
-    the file).
+    that enters its page only as text. A finished lane shows the page as its render check saw it: the working
+    previews, with their libraries inlined once, are the contestants' below (inlining them again per lane
+    would double the file).
     """
     if not any(run.get("response") and run.get("timeline") for run in runs):
         return ""
@@ -97,16 +97,27 @@ def replay_section(runs: list[dict[str, Any]], scrub: Scrubber) -> str:
          "replay_note": "Its page runs in its preview below." if run.get("artifact") else None}
         for run in runs
     ]  # fmt: skip
-    page = player_page(shown, preview_of=lambda _run: None)
+    def finished_page(run: dict[str, Any]) -> str | None:
+        png = reads.screenshot_of(store, run["id"]) if run.get("id") else None
+        if not png:
+            return None
+        return (
+            "<!doctype html><html><body style='margin:0;background:#fff'>"
+            f"<img src='{shot_url(png, REPLAY_SHOT)}' alt='the page as the render check saw it' "
+            "style='display:block;width:100%'></body></html>"
+        )
+
+    page = player_page(shown, preview_of=finished_page)
     return (
-        "<h2>Race replay</h2><p class='muted'>How the answers streamed, at their real pace or faster. The pages "
-        "themselves run in the previews below.</p>"
+        "<h2>Race replay</h2><p class='muted'>How the answers streamed, at their real pace or faster. A finished "
+        "lane shows its page as the render check saw it; the pages themselves run in the previews below.</p>"
         f'<iframe sandbox="{SANDBOX}" title="race replay" referrerpolicy="no-referrer" '
         f'style="display:block;width:100%;border:0;height:{player_height(len(contestants(shown)))}px" '
         f'srcdoc="{P.esc(page)}"></iframe>'
     )
 
 
+REPLAY_SHOT = (480, 300)  # a finished lane's picture in the replay: the live page is the preview below
 SHOT_SIZE = (640, 400)  # a filmstrip picture: big enough to see what a page drew, small enough for a dozen
 
 
@@ -266,7 +277,7 @@ def comparison_html(
     models = {r["id"]: r.get("model_id") or "" for r in runs}
     body = (
         f"<header>{head}</header><main><h2>Prompt</h2><pre class='prompt'>{P.esc(prompt)}</pre>"
-        f"<section id='replay'>{P.REPLAY_SLOT}{replay_section(runs, scrub)}</section>"
+        f"<section id='replay'>{P.REPLAY_SLOT}{replay_section(store, runs, scrub)}</section>"
         f"<h2>Contestants</h2><div class='grid'>{''.join(cards)}</div>"
         f"{_votes(store, comparison_id, scrub)}{_judgments(store, comparison_id, models, scrub)}"
         f"{_library_notes(pack, scrub)}</main>"
