@@ -19,6 +19,7 @@ from canvasbench.render.check import CheckLimits
 from canvasbench.render.processes import chromium_path
 from canvasbench.run.followups import FOLLOW_UP_VERSION
 from canvasbench.run.prompt_suite import custom_prompt
+from canvasbench.run.repair_message import REPAIR_VERSION
 from canvasbench.run.runner import Runner, RunOptions
 from canvasbench.store import RunStore, reads, writes
 from tests.fakes import FakeServer, fixtures
@@ -95,6 +96,31 @@ def test_a_follow_up_sends_each_model_its_whole_conversation_then_the_instructio
         assert round1["status"] == "done" and round1["cost_usd"] > 0
         assert checks[round1["id"]]["verdict"] == "renders"
         assert round0["id"] not in checks  # round 0 was never checked: only the follow-up was
+
+
+@needs_chromium
+def test_a_follow_up_that_breaks_the_page_gets_the_comparisons_repair_rounds(
+    fake_env: FakeServer, engine: RenderEngine
+) -> None:
+    store = RunStore()
+    runner = Runner(store.path)
+    pool = RenderCheckPool(store.path, workers=2, limits=FAST, engine=engine)
+    runner.use_checks(pool)
+    try:  # good first; the follow-up's answer throws; the repair after it is good again
+        cid = runner.submit(custom_prompt(PROMPT), ["openai:fake;rounds=good,throws,good"], RunOptions(repair=1))
+        runner.wait(cid, timeout=300)
+        runner.follow_up(cid, ASK)
+        runner.wait(cid, timeout=300)
+    finally:
+        runner.shutdown()
+        pool.shutdown()
+    rows = reads.run_metrics(store, cid)
+    assert [(r["round"], r["repair_version"]) for r in rows] == [(0, None), (1, FOLLOW_UP_VERSION), (2, REPAIR_VERSION)]
+    checks = reads.latest_checks(store, [r["id"] for r in rows])
+    assert [checks[r["id"]]["verdict"] for r in rows] == ["renders", "crashed", "renders"]
+    repair = fake_env.requests[-1]
+    assert [t.role for t in repair.turns] == ["user", "model", "user", "model", "user"]
+    assert repair.turns[2].text == ASK and "ReferenceError: drawScene is not defined" in repair.turns[4].text
 
 
 def test_a_second_follow_up_continues_each_contestant_and_repeats_stay_apart(fake_env: FakeServer) -> None:

@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import itertools
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,8 @@ from canvasbench.store import RunStore, reads, writes
 
 if TYPE_CHECKING:
     import asyncio
-    import threading
 
+_STARTING = threading.Lock()  # one follow-up decided and recorded at a time: two clicks never start two
 FOLLOW_UP_VERSION = "followup"  # stored in a round's repair_version: the user's instruction, not a repair message
 MAX_FOLLOW_UP_CHARS = 20_000
 
@@ -147,6 +148,10 @@ class FollowUps:
         """
         if self._closed:
             raise CanvasBenchError("This runner has been shut down; start a new one.")
+        with _STARTING:
+            return self._follow_up(comparison_id, text)
+
+    def _follow_up(self, comparison_id: str, text: str) -> FollowUp:
         with self._lock:
             busy = self._active(comparison_id)
         instruction, comparison, rows = follow_up_inputs(self.store, comparison_id, text, running=busy)
