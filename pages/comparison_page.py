@@ -11,7 +11,7 @@ from canvasbench.present import formatting
 from canvasbench.present.outcome import left_no_page
 from canvasbench.run.comparisons import sample_labels
 from canvasbench.store import reads
-from ui import actions, checking, code_viewer, data, lanes, state, text, views
+from ui import actions, checking, code_viewer, data, followup, lanes, state, text, views
 from ui.format import md, run_badge
 from ui.text import md_iso
 
@@ -208,11 +208,13 @@ def _comparison(comparison_id: str) -> None:
     )
     _notes()
     _actions(comparison_id, runs)
+    followup.box(comparison_id, runs, active=any(r["status"] in views.ACTIVE for r in runs))
     left, right = st.columns(2)
     with left.expander("Prompt"):
         _prompt(detail.get("prompt_text") or "")
     with right:
         _timeline(comparison_id)
+    followup.instructions(runs)
     if any(r["status"] in views.ACTIVE for r in runs):
         _live(comparison_id)
         return

@@ -147,6 +147,11 @@ def rerun(comparison_id: str) -> str:
     return str(data.runner().submit(request.prompt, request.model_ids, request.options))
 
 
+def follow_up(comparison_id: str, text: str) -> Any:
+    """Send one instruction to every model of a finished comparison as its next round (a FollowUp, at once)."""
+    return data.runner().follow_up(comparison_id, text)
+
+
 def delete(comparison_id: str) -> int:
     """Delete a finished comparison with its runs and render checks; returns how many runs were deleted."""
     from canvasbench.run.comparisons import delete_comparison

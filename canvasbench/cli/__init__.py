@@ -63,6 +63,10 @@ COMMANDS: dict[str, Command] = {
         "rerun_cmd", "rerun_command",
         "Run a comparison again as a new one: the same prompt text, models (repeats included) and options.",
     ),
+    "followup": Command(
+        "followup_cmd", "followup_command",
+        "Send one instruction to every model of a comparison as the next turn of its own conversation.",
+    ),
     "delete": Command(
         "delete_cmd", "delete_command",
         "Delete comparisons (ids as shown by 'run' or in the dashboard) with their runs and render checks.",

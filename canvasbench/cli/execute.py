@@ -63,8 +63,12 @@ def execute(
     show: Callable[[Rows], None],
     close: Callable[[], None] | None = None,
     sweep_id: str | None = None,
+    start: Callable[[Runner], str] | None = None,
 ) -> Outcome:
-    """Run each (prompt row, label) against `models` as one comparison each (of `sweep_id`), showing rows live."""
+    """Run each (prompt row, label) against `models` as one comparison each (of `sweep_id`), showing rows live.
+
+    `start`, instead of jobs: starts runs in an existing comparison (a follow-up) and returns its id.
+    """
     store = open_store(db)  # a database the runs could not be saved in is refused before any model is paid
     checks = None
     if check:
@@ -93,6 +97,8 @@ def execute(
     try:
         with sigterm_as_interrupt():
             try:
+                if start is not None:
+                    comparisons[start(runner)] = None
                 for prompt, label in jobs:
                     comparisons[runner.submit(prompt, models, options, sweep_id=sweep_id)] = label
                 interrupted = _wait_live(runner, list(comparisons), _quietly(lambda: show(rows_now())))

@@ -30,6 +30,7 @@ from canvasbench.providers.generate import StreamSettings, generate
 from canvasbench.providers.registry import ensure_ready, parse_model_id
 from canvasbench.redact import redact
 from canvasbench.run.event_loop import background_loop
+from canvasbench.run.followups import FollowUps
 from canvasbench.run.live_run import Chain, LiveRun, RunOptions, resolve
 from canvasbench.run.progress import (
     MIN_CHECKPOINT_S,
@@ -62,7 +63,7 @@ RunFinishedHook = Callable[[str, str], None]
 # --- the runner --------------------------------------------------------------------------------
 
 
-class Runner(RepairRounds):
+class Runner(RepairRounds, FollowUps):
     """Starts comparisons, one concurrent run per model, limited per provider; thread-safe."""
 
     def __init__(
