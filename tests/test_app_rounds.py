@@ -1,0 +1,72 @@
+"""Repair rounds in the dashboard (AppTest): the launch form's choice stored, rounds as steps, one tile per contestant."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from canvasbench.store import RunStore, reads
+from tests.fakes.fixtures import fake_env, fake_server  # noqa: F401  (pytest fixtures)
+from tests.fakes.server import FakeServer
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+SLOW = "openai:fake;chunks=400;interval_ms=50"  # still streaming when the test reads what was stored
+
+
+def _form(at: AppTest) -> AppTest:
+    at.switch_page("pages/new_comparison_page.py").run()
+    at.segmented_control(key="new.source").set_value("own").run()
+    at.text_area(key="new.own_text").input("Write one HTML page with a bouncing ball.").run()
+    at.text_input(key="new.extra_models").input(SLOW).run()
+    return at
+
+
+def _stop(at: AppTest, comparison_id: str) -> None:
+    """Cancel the launched runs (no round follows a cancelled one) and wait until they say so."""
+    at.switch_page("pages/gallery_page.py")
+    at.query_params["comparison"] = comparison_id
+    at.run()
+    at.button(key=f"cancel-all-{comparison_id}").click().run()
+    store, deadline = RunStore(), time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if all(r["status"] == "cancelled" for r in reads.runs_of(store, comparison_id)):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the runs were not cancelled")
+
+
+def test_launch_form_stores_the_repair_rounds_and_the_acceptance_with_the_comparison(
+    fake_env: FakeServer,  # noqa: F811
+) -> None:
+    at = _form(AppTest.from_file(APP, default_timeout=60).run())
+    at.number_input(key="new.repair").set_value(2).run()
+    at.segmented_control(key="new.accept").set_value("judge").run()
+    at.number_input(key="new.accept_score").set_value(8).run()
+    at.button(key="launch").click().run()
+    # A judge bar without a judge is refused on the form, saying what to do; nothing is launched.
+    assert "needs a judge" in at.error[0].value and "choose a Judge model" in at.error[0].value
+    assert not RunStore().db.execute("SELECT count(*) FROM comparisons").fetchone()[0]
+
+    picker = at.selectbox(key="new.judge_model")
+    judge = next(m for m in picker.options if m.startswith("anthropic:"))  # the catalogue is offered
+    picker.set_value(judge).run()
+    at.button(key="launch").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    (comparison_id,) = at.session_state["new.launched"]
+    stored = reads.get_comparison(RunStore(), comparison_id)
+    assert stored is not None
+    options = json.loads(stored["options"])
+    assert (options["repair"], options["accept"], options["judge_model"]) == (2, "judge>=8", judge)
+    _stop(at, comparison_id)
+
+
+def test_repair_rounds_are_refused_for_a_batch(fake_env: FakeServer) -> None:  # noqa: F811
+    at = _form(AppTest.from_file(APP, default_timeout=60).run())
+    at.number_input(key="new.repair").set_value(1).run()
+    at.toggle(key="new.batch").set_value(True).run()
+    at.button(key="launch").click().run()
+    assert "Repair rounds need each page checked" in at.error[0].value
+    assert not RunStore().db.execute("SELECT count(*) FROM comparisons").fetchone()[0]
