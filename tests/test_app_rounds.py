@@ -1,4 +1,4 @@
-"""Repair rounds in the dashboard (AppTest): the launch form's choice stored, rounds as steps, one tile per contestant."""
+"""Repair rounds in the dashboard (AppTest): the launch form's choice, rounds as steps, one tile per contestant."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from canvasbench.store import RunStore, reads
 from tests.fakes.fixtures import fake_env, fake_server  # noqa: F401  (pytest fixtures)
 from tests.fakes.server import FakeServer
+from tests.round_seed import FIX, seed_rounds
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 SLOW = "openai:fake;chunks=400;interval_ms=50"  # still streaming when the test reads what was stored
@@ -70,3 +71,38 @@ def test_repair_rounds_are_refused_for_a_batch(fake_env: FakeServer) -> None:  #
     at.button(key="launch").click().run()
     assert "Repair rounds need each page checked" in at.error[0].value
     assert not RunStore().db.execute("SELECT count(*) FROM comparisons").fetchone()[0]
+
+
+def _said(at: AppTest) -> str:
+    """What the page says in text, markdown escapes removed."""
+    return "\n".join(str(m.value) for m in [*at.markdown, *at.caption]).replace("\\", "")
+
+
+def test_comparison_page_shows_each_contestants_rounds_as_steps_and_rounds_to_acceptable() -> None:
+    store = RunStore()
+    comparison_id, chains = seed_rounds(store)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/comparison_page.py")
+    at.query_params["comparison"] = comparison_id
+    at.run()
+    assert not at.exception
+    said = _said(at)
+    assert "round 0 · crashed → round 1 · renders" in said
+    assert "round 0 · blank → round 1 · blank → round 2 · crashed" in said
+    assert "acceptable after 1 repair round (" in said and "$0.0300" in said  # both rounds' cost
+    assert "acceptable on the first answer (round 0)" in said
+    assert "not within 2 rounds" in said
+    # One column per contestant, each showing its last round: three previews, not six.
+    assert len(at.get("iframe")) == 3
+    fixed = chains[FIX]
+    assert at.segmented_control(key=f"round-step-{fixed[0]}").value == 1
+    assert "Repair 1: it crashed." in "\n".join(e.proto.body for e in at.get("html"))  # the message it was sent
+
+    # One click: round 0's own preview and verdict; another: the diff from the round before.
+    at.segmented_control(key=f"round-step-{fixed[0]}").set_value(0).run()
+    assert not at.exception
+    assert not [t for t in at.toggle if t.key == f"round-diff-{fixed[1]}"]  # round 0 repairs nothing
+    at.segmented_control(key=f"round-step-{fixed[0]}").set_value(1).run()
+    at.toggle(key=f"round-diff-{fixed[1]}").set_value(True).run()
+    frames = [e.proto.srcdoc for e in at.get("iframe")]
+    assert len(frames) == 4 and any("round 0 --&gt;" in f or "round 0 -->" in f for f in frames)
