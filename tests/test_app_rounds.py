@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from canvasbench.store import RunStore, reads
 from tests.fakes.fixtures import fake_env, fake_server  # noqa: F401  (pytest fixtures)
 from tests.fakes.server import FakeServer
-from tests.round_seed import FIX, seed_rounds
+from tests.round_seed import FIX, NEVER, STEADY, seed_rounds
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 SLOW = "openai:fake;chunks=400;interval_ms=50"  # still streaming when the test reads what was stored
@@ -106,3 +106,19 @@ def test_comparison_page_shows_each_contestants_rounds_as_steps_and_rounds_to_ac
     at.toggle(key=f"round-diff-{fixed[1]}").set_value(True).run()
     frames = [e.proto.srcdoc for e in at.get("iframe")]
     assert len(frames) == 4 and any("round 0 --&gt;" in f or "round 0 -->" in f for f in frames)
+
+
+def test_gallery_shows_one_tile_per_contestant_its_last_round_with_a_rounds_mark() -> None:
+    seed_rounds(RunStore())
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/gallery_page.py").run()
+    assert not at.exception
+    (card,) = [e.proto.body for e in at.get("html") if 'class="cb-tile"' in e.proto.body]
+    tiles = card.split('class="cb-tile"')[1:]
+    assert len(tiles) == 3  # six runs, three contestants
+    by_model = {model: next(t for t in tiles if short in t) for model, short in
+                ((FIX, "Flash"), (STEADY, "GPT"), (NEVER, "Opus"))}  # fmt: skip
+    assert "2 rounds" in by_model[FIX] and ">renders<" in by_model[FIX]  # the final round's verdict, not round 0's
+    assert "rounds" not in by_model[STEADY]
+    assert "3 rounds" in by_model[NEVER] and ">crashed<" in by_model[NEVER]
+    assert "sample" not in card  # a round is not a sample
