@@ -16,7 +16,7 @@ from ui.charts import LABEL_LIMIT, Chart, model_colour, show, spec
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def attempts_table(_path: str, _version: str) -> list[dict[str, Any]]:
+def attempts_table(path: str, version: str) -> list[dict[str, Any]]:
     """The attempts export's rows for the whole database (cached per database and data version)."""
     return attempt_rows(reads.round_rows(data.store()))
 
