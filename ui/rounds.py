@@ -85,7 +85,7 @@ def column(chain: list[dict[str, Any]], found: Attempt | None, draw: Callable[[d
     picked = st.segmented_control(
         "Round shown",
         list(by_round),
-        format_func=lambda n: step_label(by_round[n]),
+        format_func=lambda n: f"round {n}",  # short: the line above says how each ended; 6 rounds fit a column
         default=list(by_round)[-1],
         key=f"round-step-{first['id']}",
         label_visibility="collapsed",
