@@ -47,6 +47,11 @@ def dashboard(tmp_path: Path) -> Iterator[dict[str, Any]]:
 
 def test_a_comparison_with_repairs_shows_steps_and_opens_a_round_and_its_diff(dashboard: dict[str, Any]) -> None:
     page = dashboard["page"]
+    # The gallery: one tile per contestant, its last round, marked with its rounds.
+    page.goto(dashboard["url"])
+    page.get_by_text("3 rounds", exact=True).wait_for()
+    assert page.locator("a.cb-tile").count() == 3
+    page.screenshot(path=str(SHOTS / "rounds-gallery.png"), full_page=False)
     page.goto(f"{dashboard['url']}/comparison?comparison={dashboard['comparison']}")
     page.get_by_text("round 0 · crashed → round 1 · renders").wait_for()
     page.get_by_text("acceptable after 1 repair round", exact=False).wait_for()
