@@ -114,6 +114,9 @@ def cost_vs_rounds(rows: list[dict[str, Any]]) -> Chart | None:
     if frame.empty:
         return None
     models = list(frame["model"])
+    # Axes from 0 to a little past the largest value: a point on the plot's edge would be cut in half.
+    most_rounds = max(int(r.get("repair") or 0) for r in rows) + 0.25
+    most_cost = float(frame["per_acceptable"].max()) * 1.15
     layer = {
         "mark": {"type": "point", "filled": True, "size": 120},
         "encoding": {
@@ -121,14 +124,14 @@ def cost_vs_rounds(rows: list[dict[str, Any]]) -> Chart | None:
                 "field": "mean_rounds",
                 "type": "quantitative",
                 "title": "mean repair rounds to acceptable",
-                "scale": {"zero": True, "padding": 20},
+                "scale": {"domain": [0, most_rounds], "nice": False},
             },
             "y": {
                 "field": "per_acceptable",
                 "type": "quantitative",
                 "title": "USD per acceptable page",
                 "axis": {"format": "$.3~g"},
-                "scale": {"padding": 20},
+                "scale": {"domain": [0, most_cost]},
             },
             "color": model_colour(models),
             "tooltip": [
@@ -153,9 +156,7 @@ def section(key: str) -> None:
         "(k = 0) or one of its first k repair rounds was acceptable as its comparison defined it. Costs add every "
         "round run, failed ones included (`canvasbench export --table attempts` has the rows)."
     )
+    # One above the other, each across the page: side by side, the legends of a few long model ids were cut off.
     show(pass_curve(rows), f"{key}.pass_at_round", "")
-    left, right = st.columns(2)
-    with left:
-        show(cost_per_acceptable(rows), f"{key}.cost_per_acceptable", "No acceptable page with a known cost yet.")
-    with right:
-        show(cost_vs_rounds(rows), f"{key}.cost_vs_rounds", "")
+    show(cost_per_acceptable(rows), f"{key}.cost_per_acceptable", "No acceptable page with a known cost yet.")
+    show(cost_vs_rounds(rows), f"{key}.cost_vs_rounds", "")
