@@ -160,6 +160,11 @@ def _repair(model_ids: list[str]) -> dict[str, Any]:
             "Acceptable when the page", options=list(ACCEPTS), format_func=ACCEPTS.__getitem__,
             default="renders", key=state.NEW_ACCEPT, disabled=not repair,
         )  # fmt: skip
+    if repair:
+        st.caption(
+            "The cost estimate above is for the first answers: each repair round sends the conversation so far "
+            "again and costs about as much as one more answer, or more."
+        )
     if not repair or accept != "judge":
         return {"repair": repair, "accept": "renders"}
     score, judge = st.columns([1, 3])
