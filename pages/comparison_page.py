@@ -11,7 +11,7 @@ from canvasbench.present import formatting
 from canvasbench.present.outcome import left_no_page
 from canvasbench.run.comparisons import sample_labels
 from canvasbench.store import reads
-from ui import actions, checking, code_viewer, data, followup, lanes, state, text, views
+from ui import actions, checking, code_viewer, data, followup, lanes, rounds, state, text, views
 from ui.format import md, run_badge
 from ui.text import md_iso
 
@@ -176,7 +176,8 @@ def _actions(comparison_id: str, runs: list[dict[str, Any]]) -> None:
         mime="text/html",
         on_click="ignore",
         disabled=active,
-        help=hint or "One HTML file that opens offline in any browser: prompt, metrics, code, screenshots and "
+        help=hint
+        or "One HTML file that opens offline in any browser: prompt, metrics, code, screenshots and "
         "sandboxed previews ('canvasbench share' on the command line)",
     )
     with row.popover("Delete", icon=":material/delete:", disabled=active, help=hint):
@@ -229,17 +230,20 @@ def _comparison(comparison_id: str) -> None:
         return
     labels = sample_labels(runs)
     progress = checking.progress_of([run["id"] for run in runs])
-    views.grid(
-        runs,
-        lambda run: views.run_column(
+    found = rounds.attempts_of(comparison_id)
+
+    def column(run: dict[str, Any]) -> None:
+        views.run_column(
             run,
             view=view,
             height=PREVIEW_HEIGHT,
             open_full=_open_run,
             sample=labels.get(run["id"], ""),
             verdict=lambda: checking.live_check(run, progress.get(run["id"])),
-        ),
-    )
+        )
+
+    # One column per contestant: a contestant with repair rounds shows its steps and its last round.
+    views.grid(rounds.contestants(runs), lambda chain: rounds.column(chain, found.get(chain[0]["id"]), column))
 
 
 PROMPT_SHOWN = 20_000  # characters of the prompt put in the page; a 1 MB prompt would slow every visit

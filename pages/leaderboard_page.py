@@ -11,7 +11,7 @@ from canvasbench.arena.leaderboard import Leaderboard, leaderboard
 from canvasbench.arena.pairing import arena_comparisons
 from canvasbench.present import formatting
 from canvasbench.store.reads import ArenaFilter
-from ui import charts, data, leaderboard_charts
+from ui import charts, data, leaderboard_charts, round_charts
 from ui.format import md
 
 store = data.store()
@@ -102,3 +102,4 @@ for basis, board in boards.items():
     show(board, "Human votes" if basis == "human" else "AI judge")
 if by == "both" and all(b.rows for b in boards.values()):
     st.caption(md("Same filters for both rankings; a model missing from one has no outcomes there."))
+round_charts.section("leaderboard")  # beside the ratings: what it takes to get a page that works

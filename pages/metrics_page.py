@@ -15,7 +15,7 @@ from canvasbench.present.model_summary import summarise
 from canvasbench.store import batches, reads
 from canvasbench.store.columns import RUN_METRICS
 from canvasbench.store.reads import export_columns, iter_export_rows
-from ui import charts, data, state
+from ui import charts, data, round_charts, state
 from ui.colours import colour
 
 TABLE_COLUMNS = (
@@ -256,6 +256,7 @@ def main() -> None:
                     _timeline()
                 else:
                     charts.metrics_chart(frame, key, name)
+    round_charts.section("metrics")
 
 
 main()

@@ -12,6 +12,7 @@ from canvasbench.providers.base import THINKING_LEVELS, ThinkingLevel
 from canvasbench.providers.catalogue import known_models, model_info
 from canvasbench.providers.demo import MODEL_IDS, is_demo_database
 from canvasbench.redact import prompt_key_warning
+from canvasbench.run.acceptable import MAX_REPAIR
 from canvasbench.run.batch_sweep import batchable
 from canvasbench.run.comparisons import MAX_REPEAT, repeat_models
 from canvasbench.run.prompt_suite import SuitePrompt, load_suite
@@ -136,6 +137,46 @@ def _options(model_ids: list[str]) -> dict[str, Any]:
     }
 
 
+ACCEPTS = {"renders": "renders", "judge": "judge score ≥ K"}
+
+
+def _repair(model_ids: list[str]) -> dict[str, Any]:
+    """Repair rounds and what counts as acceptable, as keyword arguments for actions.launch."""
+    st.header("Repair rounds")
+    left, right = st.columns(2)
+    repair = int(
+        left.number_input(
+            "Repair rounds (0: the first answer only)",
+            min_value=0,
+            max_value=MAX_REPAIR,
+            value=0,
+            key=state.NEW_REPAIR,
+            help="A page that is not acceptable goes back to its model with the render check's findings "
+            "(errors with line numbers, blank output, screenshots), round by round, until it is acceptable.",
+        )
+    )
+    with right:
+        accept = st.segmented_control(
+            "Acceptable when the page", options=list(ACCEPTS), format_func=ACCEPTS.__getitem__,
+            default="renders", key=state.NEW_ACCEPT, disabled=not repair,
+        )  # fmt: skip
+    if repair:
+        st.caption(
+            "The cost estimate above is for the first answers: each repair round sends the conversation so far "
+            "again and costs about as much as one more answer, or more."
+        )
+    if not repair or accept != "judge":
+        return {"repair": repair, "accept": "renders"}
+    score, judge = st.columns([1, 3])
+    bar = score.number_input("K (0-10)", min_value=0, max_value=10, value=7, key=state.NEW_ACCEPT_SCORE)
+    judges = list(dict.fromkeys([*model_ids, *(m.model_id for m in known_models())]))
+    judge_model = judge.selectbox(
+        "Judge model", judges, index=None, key=state.NEW_JUDGE_MODEL, accept_new_options=True,
+        placeholder="Choose or type (provider:model) the model that scores",
+    )  # fmt: skip
+    return {"repair": repair, "accept": f"judge>={int(bar)}", "judge_model": judge_model}
+
+
 def _estimate(model_ids: list[str], text: str, repeat: int) -> None:
     """Per model, before launch: about how many tokens go in and come out and what that costs; context warnings."""
     if not model_ids or not text.strip():
@@ -233,13 +274,15 @@ def main() -> None:
     )
     _estimate(model_ids, text, repeat)
     as_batch, stream_rest = _batch_choice(model_ids, repeat)
+    repair = _repair(model_ids)
     if st.button("Launch", key="launch", type="primary", icon=":material/rocket_launch:"):
         try:
             prompt = actions.validate_launch(suite, text, title, model_ids)
+            actions.validate_repair(as_batch=as_batch, **repair)
             if as_batch:
                 _launch_batch(prompt, repeat_models(model_ids, repeat), stream_rest, options)
                 return
-            comparison_id = actions.launch(prompt, repeat_models(model_ids, repeat), **options)
+            comparison_id = actions.launch(prompt, repeat_models(model_ids, repeat), **options, **repair)
         except UsageError as exc:
             st.error(md(exc))
             return

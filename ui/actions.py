@@ -55,6 +55,17 @@ def validate_launch(suite: SuitePrompt | None, text: str, title: str, model_ids:
     return prompt
 
 
+def validate_repair(*, as_batch: bool, repair: int, accept: str, judge_model: str | None = None) -> None:
+    """UsageError when the form's repair rounds cannot run as asked (a batch, a judge bar without a judge)."""
+    if repair and as_batch:
+        raise UsageError(
+            "Repair rounds need each page checked before the next turn; a batch returns its pages hours later. "
+            "Turn off “Run as batch” or set Repair rounds to 0."
+        )
+    if repair and accept != "renders" and not judge_model:
+        raise UsageError("“Judge score ≥ K” needs a judge: choose a Judge model, or accept pages that render.")
+
+
 def launch(
     prompt: dict[str, Any],
     model_ids: Sequence[str],
@@ -65,13 +76,14 @@ def launch(
     deadline_s: float | None = None,
     repair: int = 0,
     accept: str = "renders",
+    judge_model: str | None = None,
 ) -> str:
     """Hand the comparison to the background runner; returns its id at once (repair: rounds, 0-5)."""
     from canvasbench.run.runner import RunOptions
 
     options = RunOptions(
         max_output_tokens=max_output_tokens, thinking=thinking, temperature=temperature, deadline_s=deadline_s,
-        repair=repair, accept=accept,
+        repair=repair, accept=accept, judge_model=judge_model,
     )
     return str(data.runner().submit(prompt, list(model_ids), options))
 

@@ -54,9 +54,14 @@ def comparison_code(runs: list[dict[str, Any]]) -> None:
         st.iframe(page, height=HEIGHT)
         return
     peer = by_id[other]
+    diff(run, peer, (names[run["id"]], names[peer["id"]]))
+
+
+def diff(run: dict[str, Any], peer: dict[str, Any], titles: tuple[str, str], *, height: int = HEIGHT) -> None:
+    """Two runs' artifacts side by side, changed lines marked (the Code view's diff; also a round's repair)."""
     if too_big_to_diff(run["artifact"], peer["artifact"]):
         st.warning("These artifacts are too long to compare line by line quickly; read them one at a time.")
         return
     key = (run["id"], run.get("updated_at"), peer["id"], peer.get("updated_at"))
-    st.caption(f"Left: {md(names[run['id']])} · right: {md(names[peer['id']])}")
-    st.iframe(_diff(key, run["artifact"], peer["artifact"], (names[run["id"]], names[peer["id"]])), height=HEIGHT)
+    st.caption(f"Left: {md(titles[0])} · right: {md(titles[1])}")
+    st.iframe(_diff(key, run["artifact"], peer["artifact"], titles), height=height)

@@ -32,6 +32,9 @@ def render_pool() -> RenderCheckPool:
 
 
 def _checked_runner(path: Path) -> Any:
+    from functools import partial
+
+    from canvasbench.judge.round_judge import judge_round
     from canvasbench.render import shared_pool
     from canvasbench.run.runner import shared_runner
 
@@ -40,6 +43,8 @@ def _checked_runner(path: Path) -> Any:
     # Every finished run gets checked in headless Chromium (cancelled ones too); its screenshot becomes the
     # thumbnail, and a round's check decides whether a repair round follows.
     runner.use_checks(pool, check_cancelled=True)
+    # Only comparisons launched with `judge>=K` and a judge model call it: one judgment per round that renders.
+    runner.use_judge(partial(judge_round, runner.store))
     return runner
 
 

@@ -43,6 +43,10 @@ NEW_DEADLINE = "new.deadline"
 NEW_REPEAT = "new.repeat"
 NEW_BATCH = "new.batch"
 NEW_BATCH_OR_STREAM = "new.batch_or_stream"
+NEW_REPAIR = "new.repair"
+NEW_ACCEPT = "new.accept"
+NEW_ACCEPT_SCORE = "new.accept_score"
+NEW_JUDGE_MODEL = "new.judge_model"
 
 METRICS_TIMELINE = "metrics.timeline_comparison"
 METRICS_EXPORT_ARTIFACT = "metrics.export_artifact"  # the runs export carries each run's code

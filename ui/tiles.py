@@ -81,6 +81,18 @@ def model_hover(model_id: str) -> str:
     return f"{model_id} · provider {model_id.split(':', 1)[0]}"
 
 
+def last_rounds(runs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any], int]]:
+    """Per contestant (its first answer's position): first answer, last round and how many rounds ran.
+
+    A repair round keeps its first answer's position and gets a later, time-sortable id: the last id is the last round.
+    """
+    by_position: dict[Any, list[dict[str, Any]]] = {}
+    for run in runs:
+        by_position.setdefault(run.get("position"), []).append(run)
+    chains = [sorted(chain, key=lambda r: str(r["id"])) for chain in by_position.values()]
+    return [(chain[0], chain[-1], len(chain)) for chain in chains]
+
+
 def tile_html(
     run: dict[str, Any],
     name: str,
@@ -88,6 +100,7 @@ def tile_html(
     winner: dict[str, Any] | None,
     image: str | None,
     href: str | None = None,
+    rounds: int = 1,
 ) -> str:
     """One model's tile: screenshot (a data: URI) or a placeholder, short name on one line, verdict and facts.
 
@@ -108,6 +121,8 @@ def tile_html(
         badges.insert(0, _badge(f"🏆 winner {by}", "orange"))
     if verdict and not state.ok:
         badges.append(_badge(state.label, state.tone))
+    if rounds > 1:  # the tile is the last round: say there were earlier ones (the page shows them as steps)
+        badges.append(_badge(f"{rounds} rounds", "violet"))
     if run.get("check_progress") in PROGRESS:  # queued or checking now, in any process (ui.checking)
         label, tone, _icon = PROGRESS[run["check_progress"]]
         badges.append(_badge(label, tone))
@@ -175,18 +190,30 @@ def card(comp: dict[str, Any]) -> None:
             width="stretch",
         )
         href = comparison_href(comp["id"])
-        shown = runs[:MAX_TILES]
+        # One tile per contestant: its last round (repair rounds are not extra tiles).
+        chains = last_rounds(runs)
+        firsts = sample_labels([first for first, _last, _n in chains])
+        labels = {last["id"]: firsts.get(first["id"], "") for first, last, _n in chains}
+        counts = {last["id"]: n for _first, last, n in chains}
+        shown = [last for _first, last, _n in chains][:MAX_TILES]
         if comp.get("mode") == "batch":  # their latency is the batch's turnaround: the tiles say so
             shown = [{**run, "mode": "batch"} for run in shown]
-        labels = sample_labels(runs)
         names = _names(shown)
         winner = data.winner(comp["id"])
         # One HTML block for all tiles: a grid of Streamlit columns and containers cost the browser
         # several elements per tile (about a second of script work for a page of 8 cards).
         tiles = "".join(
-            tile_html(run, names[run["model_id"]], labels.get(run["id"], ""), winner, _image(run), href)
+            tile_html(
+                run,
+                names[run["model_id"]],
+                labels.get(run["id"], ""),
+                winner,
+                _image(run),
+                href,
+                rounds=counts.get(run["id"], 1),
+            )
             for run in shown
         )
         st.html(f'<div style="{_GRID.format(n=TILES_PER_ROW)}">{tiles}</div>')
-        if len(runs) > MAX_TILES:
-            st.caption(f"and {len(runs) - MAX_TILES} more runs: open the comparison to see them all")
+        if len(chains) > MAX_TILES:
+            st.caption(f"and {len(chains) - MAX_TILES} more models: open the comparison to see them all")
