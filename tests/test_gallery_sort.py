@@ -75,13 +75,14 @@ def test_rounds_are_offered_only_when_runs_have_rounds() -> None:
     ids = _four(store)
     assert reads.gallery_sorts(store) == ("newest", "cost", "cheapest", "lines", "rating")
     assert _order(store, "rounds") == ["A", "B", "C", "D"]  # not offered: newest first
-    # Once a later schema gives runs a round number (repair rounds), the sort appears: fewest rounds first.
+    # Once comparisons asked for repair rounds, the sort appears: fewest rounds first.
     with store.write():
-        store.db.execute("ALTER TABLE runs ADD COLUMN round INTEGER")
         for title, rounds in (("A", 3), ("B", 1), ("C", 2)):
             store.db.execute("UPDATE runs SET round = ? WHERE comparison_id = ?", [rounds, ids[title]])
+            store.db.execute("UPDATE comparisons SET options = json_set(options, '$.repair', 3) WHERE id = ?",
+                             [ids[title]])  # fmt: skip
     assert "rounds" in reads.gallery_sorts(store)
-    assert _order(store, "rounds") == ["B", "C", "A", "D"]
+    assert _order(store, "rounds") == ["D", "B", "C", "A"]  # D never needed a repair: 0 rounds
 
 
 def test_the_gallery_page_sorts_and_keeps_the_order_in_its_url() -> None:

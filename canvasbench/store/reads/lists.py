@@ -54,7 +54,7 @@ GALLERY_SORTS: dict[str, str] = {
     "lines": "lines_total IS NULL, lines_total DESC, ",
     "rating": "best_rating IS NULL, best_rating DESC, ",
 }
-ROUNDS_COLUMN = "round"  # a run's repair round, once runs have one (a later issue): only then can rounds sort
+ROUNDS_COLUMN = "round"  # a run's repair round (0: the first answer)
 _ROUNDS_SORT = "rounds_total IS NULL, rounds_total, "
 # Correlated per comparison: with "newest" only the page's rows compute them (the created_at index drives
 # the scan); a sort by one of them reads the covering index once per comparison, never a response text.
@@ -69,9 +69,13 @@ _TOTALS = (
 
 
 def gallery_sorts(store: RunStore) -> tuple[str, ...]:
-    """The orders the gallery can offer this database: "rounds" only when runs have rounds."""
-    columns = {row[1] for row in store.db.execute("PRAGMA table_info(runs)")}
-    return (*GALLERY_SORTS, *(("rounds",) if ROUNDS_COLUMN in columns else ()))
+    """The orders the gallery can offer this database: "rounds" only once some comparison asked for repairs."""
+    # The comparisons' options, not the runs' round column: that sits after the response texts (a scan of
+    # every run's overflow pages), and a round only exists where repairs were asked for.
+    asked = store.db.execute(
+        "SELECT EXISTS (SELECT 1 FROM comparisons WHERE json_extract(options, '$.repair') > 0)"
+    ).fetchone()[0]
+    return (*GALLERY_SORTS, *(("rounds",) if asked else ()))
 
 
 @dataclass
