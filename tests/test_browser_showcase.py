@@ -140,8 +140,10 @@ def test_the_overflow_check_sees_content_wider_than_its_card(app: dict[str, Any]
 def test_gallery_tiles_fit_and_open_their_comparison_by_a_link(app: dict[str, Any], page: Any) -> None:
     _open(page, app["url"] + "/", "Physics sandbox with 8 models")
     assert page.evaluate(OVERFLOWING) == []
-    link = page.locator(f'a[href$="?comparison={app["ids"][8]}"]')
-    assert link.count() == 1  # a real link: it opens in a new tab and can be copied
+    links = page.locator(f'a[href$="?comparison={app["ids"][8]}"]')
+    assert links.count() == 9  # the card's Open and each of its 8 tiles: real links (a new tab, a copied URL)
+    link = page.locator(f'a[href$="?comparison={app["ids"][8]}"]:not(.cb-tile)')
+    assert link.count() == 1
     history = page.evaluate("history.length")
     link.click()
     page.get_by_text("Re-run").first.wait_for()

@@ -13,6 +13,9 @@ CORE = Path(__file__).resolve().parent.parent / "canvasbench"
 HANDLES_CODE = {
     "sandbox/guard.py", "sandbox/document.py", "render/page_scripts.py", "measure/extract.py",
     "measure/reasoning.py", "judge/answers.py", "run/warm.py",
+    "present/share_libs.py",  # patterns over the URLs in code
+    "run/repair_message.py",  # written to a model (which reads Markdown), quoting its code; shown verbatim
+    "providers/demo.py",  # the stand-ins' prompt and answers: model text, fenced as models write it
 }
 
 

@@ -166,7 +166,7 @@ def accept_option(default: str | None = DEFAULT_ACCEPT) -> Callable[[F], F]:
         default=default,
         show_default=default is not None,
         metavar="renders|judge>=K",
-        help="What ends the repair rounds: the render check says `renders`; judge>=K: and the AI judge "
+        help="What ends the repair rounds: the render check says 'renders'; judge>=K: and the AI judge "
         "(--judge-model) scores it at least K of 10, its low-scored checklist items quoted in the next round.",
     )
 

@@ -17,7 +17,7 @@ TIMINGS_NOTE = (
 TABLE_NOTE = (
     "Runs of batch sweeps have no TTFT or tokens/s (their answers arrived whole, not streamed): those cells stay "
     "empty and the medians leave them out. Their Total is the batch's turnaround, not a generation time; the "
-    "export's `mode` column says which runs were batched."
+    "export's 'mode' column says which runs were batched."
 )
 
 # From this many requests (prompts x models x runs per model) the form suggests a batch: below it a live race is

@@ -96,7 +96,7 @@ def refusal(model_id: str) -> str:
     """Why a stand-in cannot run here, and where it can."""
     return (
         f"{model_id} is a stand-in of the demo: it runs only in the demo database ({demo_db_path()}), started with "
-        "`python3 dev.py dashboard --demo`. Choose a real model (e.g. gemini:gemini-3-flash-preview) here."
+        "'python3 dev.py dashboard --demo'. Choose a real model (e.g. gemini:gemini-3-flash-preview) here."
     )
 
 
