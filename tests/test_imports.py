@@ -165,7 +165,15 @@ def test_bad_sources_get_one_message_and_leave_the_database_alone(tmp_path: Path
     RunStore(other_sqlite).close()  # SQLite, but not llm's
     empty = tmp_path / "empty"
     empty.mkdir()
+    newer = tmp_path / "newer-llm.db"  # an llm log whose turns lack a column this import reads
+    with sqlite3.connect(newer) as conn:
+        conn.executescript(
+            "CREATE TABLE _llm_migrations (name TEXT PRIMARY KEY, applied_at TEXT);"
+            "CREATE TABLE turns (id TEXT, thread_id TEXT); CREATE TABLE messages (hash TEXT, role TEXT);"
+            "CREATE TABLE parts (message_hash TEXT, text TEXT);"
+        )
     cases = {
+        ("--from-llm", str(newer)): "newer than the llm 0.36",
         ("--from-llm", str(not_sqlite)): "is not a SQLite database",
         ("--from-llm", str(other_sqlite)): "not llm's log",
         ("--from-llm", str(tmp_path / "missing.db")): "No llm log at",

@@ -17,6 +17,8 @@ import click
 from canvasbench.errors import SourceError
 from canvasbench.imports.imported import ImportedRun, utc_stamp
 
+READS_LLM = "llm 0.36"  # the newest llm whose log schema the import was built and tested on
+
 
 def default_log_path() -> Path:
     """Where `llm logs path` says the log is (asked of llm itself when it is installed)."""
@@ -49,7 +51,10 @@ def read_llm_log(path: Path) -> Iterator[ImportedRun]:
                 if item.origin_key not in seen:
                     yield item
     except sqlite3.DatabaseError as exc:
-        raise SourceError(f"{path} could not be read as llm's log ({exc}): nothing was imported.") from exc
+        raise SourceError(
+            f"{path} could not be read as llm's log ({exc}): it may come from an llm newer than the "
+            f"{READS_LLM} this CanvasBench reads; nothing was imported."
+        ) from exc
     finally:
         conn.close()
 
