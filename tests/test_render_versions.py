@@ -102,3 +102,14 @@ def test_a_package_nobody_listed_is_never_asked_of_the_registry(own_mirror: Path
     assert mirror.missing_version("https://unpkg.com/secret-token-abc123@1.0.0/index.js") is None
     assert mirror.missing_version("https://unpkg.com/react@18/umd/react.development.js") == ("react", "18")
     assert mirror.missing_version("https://unpkg.com/@babel/standalone/babel.min.js") == ("@babel/standalone", "latest")
+
+
+@needs_npm
+def test_an_interrupted_pool_leaves_the_process_able_to_fetch(tmp_path: Path) -> None:
+    # One pool's Ctrl-C (a command, a dashboard's stopped check, a test) stops the fetches in progress only:
+    # it once refused every later fetch of the process, so later checks were served the nearest version.
+    from canvasbench.sandbox.mirror_build import cancel_fetches, fetch_version
+
+    cancel_fetches()
+    assert fetch_version("simplex-noise", "4.0.1", tmp_path / "mirror")
+    assert (tmp_path / "mirror" / "simplex-noise@4.0.1" / "package.json").is_file()

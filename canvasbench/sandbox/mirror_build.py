@@ -24,7 +24,7 @@ def _package_dir(dest: Path, name: str, version: str) -> Path:
     return dest / f"{name}@{version}"
 
 
-def _pack(npm: str, dest: Path, name: str, spec: str, timeout: float) -> Path:
+def _pack(npm: str, dest: Path, name: str, spec: str, timeout: float, generation: int) -> Path:
     """`npm pack name@spec` unpacked into dest/name@version (the version npm chose); returns that folder."""
     with tempfile.TemporaryDirectory(dir=dest, prefix=".pack-") as tmp:
         work = Path(tmp)
@@ -38,7 +38,7 @@ def _pack(npm: str, dest: Path, name: str, spec: str, timeout: float) -> Path:
         ) as proc:
             deadline = time.monotonic() + timeout
             while proc.poll() is None:
-                if _cancelled.is_set() or time.monotonic() > deadline:
+                if _generation[0] != generation or time.monotonic() > deadline:
                     proc.kill()
                     proc.wait()
                     raise MirrorError(f"'npm pack {name}@{spec}' was stopped after {timeout:.0f} s or by Ctrl-C.")
@@ -63,12 +63,15 @@ def _pack(npm: str, dest: Path, name: str, spec: str, timeout: float) -> Path:
 
 
 _fetch_lock = threading.Lock()
-_cancelled = threading.Event()  # set by `cancel_fetches()`: a fetch in progress stops, none starts
+# Bumped by `cancel_fetches()`: a fetch started before stops. Only those: one interrupted pool (Ctrl-C in a
+# command, a test, a dashboard's stopped check) must not leave the rest of the process unable to fetch; the
+# interrupted pool starts no new check, so it starts no new fetch.
+_generation = [0]
 
 
 def cancel_fetches() -> None:
-    """Stop any registry fetch now and refuse new ones (Ctrl-C: the process is about to exit)."""
-    _cancelled.set()
+    """Stop every registry fetch in progress now (Ctrl-C)."""
+    _generation[0] += 1
 
 
 _fetch_failed: dict[tuple[str, str, str], float] = {}  # (dest, name, spec) -> when; not retried for a while
@@ -82,17 +85,19 @@ def fetch_version(name: str, spec: str, dest: Path | None = None, *, timeout: fl
     npm = shutil.which("npm")
     if npm is None:
         return False
-    if _cancelled.is_set():
-        return False
+    generation = _generation[0]
     with _fetch_lock:
+        if _generation[0] != generation:  # cancelled while waiting for the fetch before this one
+            return False
         failed = _fetch_failed.get(key)
         if failed is not None and time.monotonic() - failed < _RETRY_FAILED_S:
             return False
         try:
             dest.mkdir(parents=True, exist_ok=True)
-            _pack(npm, dest, name, spec, timeout)
+            _pack(npm, dest, name, spec, timeout, generation)
         except (MirrorError, OSError, ValueError, tarfile.TarError):
-            _fetch_failed[key] = time.monotonic()
+            if _generation[0] == generation:  # a real failure (not a Ctrl-C): do not ask again for a while
+                _fetch_failed[key] = time.monotonic()
             return False
         return True
 
@@ -121,7 +126,7 @@ def build_mirror(
     for name, version in missing:
         if progress:
             progress(f"{name}@{version}")
-        _pack(npm, dest, name, version, 300)
+        _pack(npm, dest, name, version, 300, _generation[0])
     (dest / "mirror.json").write_text(
         json.dumps({"packages": [f"{n}@{v}" for n, v in packages]}, indent=1) + "\n", encoding="utf-8"
     )
