@@ -6,7 +6,6 @@ Through the real SDKs against the fakes, a real SQLite file and real Chromium ch
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from canvasbench.run.prompt_suite import custom_prompt
 from canvasbench.run.repair_message import REPAIR_VERSION
 from canvasbench.run.runner import Runner, RunOptions
 from canvasbench.store import RunStore, reads, writes
+from tests import test_repair_rounds
 from tests.fakes import FakeServer, fixtures
 
 FAST = CheckLimits(load_timeout_s=15.0, sample_s=1.5, step_timeout_s=10.0)
@@ -35,21 +35,8 @@ PROMPT = "Draw a solar system on a canvas."
 ASK = "Make the planets clickable."
 
 
-@pytest.fixture(scope="module")
-def engine() -> Iterator[RenderEngine]:
-    """One browser shared by every test in this file."""
-    eng = RenderEngine(max_concurrent=2)
-    yield eng
-    eng.close()
-
-
-def _priced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    path = tmp_path / "prices.toml"
-    path.write_text(
-        f'[models."{name}"]\ninput_per_m = 1.0\noutput_per_m = 2.0\nas_of = "2026-12"\nsource = "test"\n',
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("CANVASBENCH_PRICES", str(path))
+engine = test_repair_rounds.engine  # one browser for the module, as the repair tests have it
+_priced = test_repair_rounds._priced
 
 
 @needs_chromium

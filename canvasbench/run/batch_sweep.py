@@ -10,6 +10,7 @@ from typing import Any
 
 from canvasbench.errors import UsageError
 from canvasbench.measure.analysis import analyse_response
+from canvasbench.measure.pricing import Price, load_prices
 from canvasbench.providers.base import GenerationRequest, GenerationResult, GenerationStatus
 from canvasbench.providers.batch import BATCH_PROVIDERS, BatchEngine, BatchItem, engine_for
 from canvasbench.providers.catalogue import accepted_request
@@ -146,6 +147,7 @@ def poll_jobs(
 def ingest(store: RunStore, job: dict[str, Any], engine: BatchEngine) -> list[str]:
     """Store every result of an ended job on its run, once: a run already ended is never written again."""
     waiting = batches.waiting_runs(store, job["id"])
+    prices = load_prices()  # read once per job, not once per result
     finished: list[str] = []
     results: Iterator[BatchItem] = (
         engine.results(job["job_id"]) if job["state"] in ("ended", "cancelled", "expired") else iter(())
@@ -155,7 +157,7 @@ def ingest(store: RunStore, job: dict[str, Any], engine: BatchEngine) -> list[st
         if run is None:  # not ours, or stored by an earlier ingest that was cut short
             continue
         # Its own transaction, only while still queued: a second ingest after a crash skips it.
-        writes.set_run_columns(store, run["id"], _row(run, item), only_if_active=True)
+        writes.set_run_columns(store, run["id"], _row(run, item, prices), only_if_active=True)
         finished.append(run["id"])
     if waiting:  # what the job ended without: the job's fate, in its words
         status, reason = _left_over(job)
@@ -195,7 +197,7 @@ def wait_for_jobs(
         sleep(max(1.0, (due - now()).total_seconds()))
 
 
-def _row(run: dict[str, Any], item: BatchItem) -> dict[str, Any]:
+def _row(run: dict[str, Any], item: BatchItem, prices: dict[str, Price]) -> dict[str, Any]:
     """The run's final columns from one batch result: no stream, so no time to first token or tokens/s."""
     status: GenerationStatus
     if item.error is not None:
@@ -208,9 +210,8 @@ def _row(run: dict[str, Any], item: BatchItem) -> dict[str, Any]:
         raw_finish_reason=item.raw_finish, error=item.error, attempts=1, usage=item.usage,
     )  # fmt: skip
     finished_at = utc_now()
-    row = final_row(
-        run["model_id"], result, analyse_response(item.text), timeline=[], finished_at=finished_at, batch=True
-    )
+    analysis = analyse_response(item.text)
+    row = final_row(run["model_id"], result, analysis, timeline=[], finished_at=finished_at, batch=True, prices=prices)
     # Latency is the batch's turnaround (submitted -> results read), labelled as such wherever it is shown.
     row["latency_s"] = (_parse(finished_at) - _parse(run["created_at"])).total_seconds()
     row["ttft_s"] = row["tokens_per_s"] = row["first_chunk_s"] = None

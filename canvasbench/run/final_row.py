@@ -9,7 +9,7 @@ from typing import Any
 
 from canvasbench.errors import CanvasBenchError
 from canvasbench.measure.analysis import ResponseAnalysis
-from canvasbench.measure.pricing import price_of
+from canvasbench.measure.pricing import Price, price_of
 from canvasbench.providers.base import GenerationResult, Usage
 from canvasbench.redact import redact
 from canvasbench.store import utc_now
@@ -25,6 +25,7 @@ def final_row(
     timeline: list[list[float | int]],
     finished_at: str,
     batch: bool = False,
+    prices: dict[str, Price] | None = None,
 ) -> dict[str, Any]:
     """Every column a finished run writes in its last transaction, from the result, the analysis and the price.
 
@@ -66,7 +67,7 @@ def final_row(
     }
     if _has_usage(usage):
         try:
-            priced = price_of(model_id, usage, batch=batch)
+            priced = price_of(model_id, usage, prices, batch=batch)
         except CanvasBenchError as exc:  # a broken user price file: the cost is unknown, the run is not lost
             log.warning("canvasbench: no cost for %s: %s", model_id, exc)
             priced = None
