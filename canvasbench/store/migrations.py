@@ -336,7 +336,7 @@ def m012_run_rounds(db: Database) -> None:
         ("parent_run_id", str),  # the round this one repairs (NULL for round 0)
         ("repair_version", str),  # the version of the repair message this round was sent (NULL for round 0)
         ("turn_text", str),  # the user turn this round answered when it is not the prompt (the repair message)
-        ("recipe", str),  # reserved: the build recipe a run belongs to (NULL: a model on its own)
+        ("recipe", str),  # the build recipe's name on each of its rows (NULL: a model on its own); see contestants.py
     ):
         if name not in table.columns_dict:
             table.add_column(name, kind)
