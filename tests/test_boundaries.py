@@ -143,7 +143,9 @@ def test_every_module_belongs_to_a_stage_and_the_root_stays_small() -> None:
     modules = [m for m in _modules() if m != "canvasbench"]
     assert sorted({_stage(m) for m in modules} - set(STAGES)) == []
     root_modules = sorted(m for m in modules if _stage(m) == "")
-    assert len(root_modules) <= 8, root_modules
+    # The root holds only what every stage shares: errors, ids, paths, files, the words for a run (status) and for
+    # who competes (contestants), key masking, process liveness. A ninth module needed a reason; a tenth too.
+    assert len(root_modules) <= 9, root_modules
     packages = sorted(p.name for p in (ROOT / "canvasbench").iterdir() if (p / "__init__.py").exists())
     assert packages == sorted(s for s in STAGES if s)
 

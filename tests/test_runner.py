@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import logging
 import os
@@ -14,13 +13,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from canvasbench.errors import MissingKeyError, UsageError
+from canvasbench.run.progress import MIN_CHECKPOINT_S
 from canvasbench.run.prompt_suite import custom_prompt
 from canvasbench.run.runner import Runner, RunOptions, shared_runner
 from canvasbench.store import RunStore, reads, writes
@@ -378,27 +377,31 @@ def test_shutdown_cancels_and_saves_what_runs(make_runner: Callable[..., Runner]
     assert row["status"] == "cancelled" and row["response"]
 
 
-def test_checkpoints_come_at_most_every_half_second_and_at_least_every_two(
-    make_runner: Callable[..., Runner],
-) -> None:
+def test_checkpoints_are_rate_limited_and_keep_coming_through_a_stall(make_runner: Callable[..., Runner]) -> None:
+    """A page watching a run sees progress during a stall, and streaming never writes more than twice a second.
+
+    Only what holds on any machine is asserted: the count of checkpoints is bounded by the run's own length
+    (the runner measures intervals on the monotonic clock, so load can only lower the count), and a 4 s stall
+    is three times the stall checkpoint's 1.5 s period, so at least one lands in it however slow the machine.
+    """
     runner = make_runner()
-    # 2 s of text, then 3 s of silence on an open connection: progress must still be written during the stall.
-    model = "openai:fake;chunks=100;interval_ms=20;fault=stall:100;stall_s=3"
+    # 2 s of text, then 4 s of silence on an open connection: progress must still be written during the stall.
+    model = "openai:fake;chunks=100;interval_ms=20;fault=stall:100;stall_s=4"
     comparison_id = runner.submit(PROMPT, [model])
-    stamps: list[str] = []
+    seen: dict[str, int] = {}  # each running checkpoint's updated_at -> the characters it had
 
     def observe() -> bool:
         row = reads.run_metrics(runner.store, comparison_id)[0]
-        if row["status"] == "running" and (not stamps or stamps[-1] != row["updated_at"]):
-            stamps.append(row["updated_at"])
+        if row["status"] == "running" and row["updated_at"] not in seen:
+            seen[row["updated_at"]] = row["chars"] or 0
         return row["status"] not in ("queued", "running")
 
-    wait_until(observe, timeout=30, what="the stalled run to end")
-    times = [datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() for s in stamps]
-    gaps = [b - a for a, b in itertools.pairwise(times[1:])]  # from the first checkpoint on
-    assert len(gaps) >= 4, stamps
-    assert min(gaps) >= 0.45 and max(gaps) <= 2.5, gaps  # generous: the machine is shared
+    wait_until(observe, timeout=60, what="the stalled run to end")
     row = reads.runs_of(runner.store, comparison_id)[0]
+    stalled_at = max(seen.values())  # the text so far when the stream went silent
+    during_stall = [stamp for stamp, chars in seen.items() if chars == stalled_at]
+    assert len(during_stall) >= 2, seen  # the text's last checkpoint, then at least one with nothing new
+    assert len(seen) <= row["latency_s"] / MIN_CHECKPOINT_S + 2, (len(seen), row["latency_s"])
     timeline = json.loads(row["timeline"])
     assert timeline[-1][0] - timeline[0][0] >= 4  # the flat stretch of the stall is in the timeline
 
