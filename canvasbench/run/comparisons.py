@@ -85,12 +85,12 @@ def rerun_request(store: RunStore, comparison_id: str) -> RerunRequest:
         model_ids = [str(m) for m in json.loads(comparison.get("models") or "[]")]
     except ValueError:
         model_ids = []
-    if not model_ids:
-        model_ids = reads.model_ids_of(store, comparison_id)
     try:
         options = json.loads(comparison.get("options") or "{}")
     except ValueError:
         options = {}
+    if not model_ids and not options.get("recipes"):  # recipes alone list no models: their steps are not models
+        model_ids = reads.model_ids_of(store, comparison_id)
     # Every field of the options type, so an option added to it is carried by a re-run without a change here.
     known = {f.name for f in dataclasses.fields(RunOptions)}
     return RerunRequest(prompt, model_ids, RunOptions(**{k: v for k, v in options.items() if k in known}))

@@ -19,8 +19,8 @@ from canvasbench.run.acceptable import MAX_REPAIR
 KEYS = ("plan", "build", "fix", "repair", "name")
 EXAMPLE = "plan=gemini:gemini-3-pro-preview,build=gemini:gemini-3-flash-preview,repair=2"
 MAX_NAME = 80
-# A comma starts the next setting only where a known key follows: model ids and names may hold commas.
-_SPLIT = re.compile(r",\s*(?=(?:" + "|".join(KEYS) + r")\s*=)")
+# A comma starts the next setting only where KEY= follows: model ids (`fake;rounds=a,b`) and names may hold commas.
+_SPLIT = re.compile(r",\s*(?=[A-Za-z_]\w*\s*=)")
 _VERSIONS = re.compile(r"^(?:\d+(?:\.\d+)*|\d{4,}|preview|latest|exp|v\d+)$")
 _FAMILIES = frozenset({"gemini", "claude", "models"})
 
