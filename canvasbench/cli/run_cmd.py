@@ -118,8 +118,9 @@ def echo_attempts(outcome: Outcome, repair: int, accept: str, recipes: Sequence[
     finally:
         store.close()
     if recipes:
+        models = f"models at most {repair} repair rounds, " if any(not r.get("recipe") for r in rows) else ""
         click.echo(
-            f"\nRounds and totals (acceptable: {accept}; models at most {repair} repair rounds, a recipe its own; "
+            f"\nRounds and totals (acceptable: {accept}; {models}a recipe its own repair=; "
             "a recipe's time, tokens and cost add every step, its planner's included):"
         )
     else:

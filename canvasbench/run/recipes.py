@@ -81,9 +81,16 @@ def _count(n: int) -> str:
 
 def default_name(build: str, plan: str | None = None, fix: str | None = None, repair: int = 0) -> str:
     """A short, readable name: `flash+2 repairs`, `pro plans, flash builds`, `flash builds, pro fixes+2 repairs`."""
-    names = {m: short_name(m) for m in (plan, build, fix) if m}
-    if len(set(names.values())) < len(names):  # two different models under one short name: say which is which
-        names = {m: parse_model_id(m)[1].split(";", 1)[0] for m in names}
+    models = [m for m in dict.fromkeys((plan, build, fix)) if m]
+    spellings = {m: [short_name(m), parse_model_id(m)[1].split(";", 1)[0], m.split(";", 1)[0], m] for m in models}
+    level = dict.fromkeys(models, 0)
+    while True:  # two different models under one short name: only those get a longer one, until each is told apart
+        names = {m: spellings[m][level[m]] for m in models}
+        clash = [m for m in models if list(names.values()).count(names[m]) > 1 and level[m] < 3]
+        if not clash:
+            break
+        for m in clash:
+            level[m] += 1
     if not plan and not fix:
         return names[build] + (f"+{_count(repair)}" if repair else "")
     parts = [f"{names[plan]} plans"] if plan else []
