@@ -100,8 +100,16 @@ def default_name(build: str, plan: str | None = None, fix: str | None = None, re
     return ", ".join(parts) + (f"+{_count(repair)}" if repair else "")
 
 
-def _refuse(spec: str, why: str) -> UsageError:
-    return UsageError(f"--recipe '{spec}': {why}. Write it like --recipe '{EXAMPLE}' (keys: {', '.join(KEYS)}).")
+class RecipeError(UsageError):
+    """A recipe that cannot run; `why` says what is wrong with it in a few words (the form shows that alone)."""
+
+    def __init__(self, spec: str, why: str) -> None:
+        super().__init__(f"--recipe '{spec}': {why}. Write it like --recipe '{EXAMPLE}' (keys: {', '.join(KEYS)}).")
+        self.why = why
+
+
+def _refuse(spec: str, why: str) -> RecipeError:
+    return RecipeError(spec, why)
 
 
 def parse_recipe(spec: str, *, check_keys: bool = True) -> Recipe:
