@@ -93,6 +93,7 @@ def test_a_planners_design_reaches_the_builder_on_two_protocols_and_every_step_i
         assert plan["recipe"] == build["recipe"] and plan["status"] == build["status"] == "done"
         assert plan["model_id"].endswith(":planner") and build["model_id"].endswith(":fake")
         assert DESIGN_MARK in plan["response"] and PLAN_ASK in plan["turn_text"]
+        assert plan["artifact_kind"] is None and plan["artifact"] is None  # a design: no page to check or show
         assert build["turn_text"].startswith(PROMPT) and plan["response"].strip() in build["turn_text"]
         assert plan["cost_usd"] > 0 and build["cost_usd"] > 0
     assert {b["recipe"] for b in builds} == {"gemini plans", "planner plans, fake builds"}

@@ -390,7 +390,10 @@ class Runner(RepairRounds, FollowUps):
 
             lexers_ready()
             analysed = analysis_of(analysis, result.text)
-            return final_row(run.model_id, result, analysed, timeline=timeline, finished_at=finished_at)
+            row = final_row(run.model_id, result, analysed, timeline=timeline, finished_at=finished_at)
+            if run.is_plan:  # a design, not a page (even one with code in it): nothing to check, judge or show
+                row.update(artifact_kind=None, artifact=None, lines=None, code_lines=None, chars=None)
+            return row
 
         def done() -> None:
             run.progress, run.timeline = None, []  # the text lives in the store now; keep the process small
