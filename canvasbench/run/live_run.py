@@ -34,6 +34,10 @@ class RunOptions:
     recipes: tuple[str, ...] = ()  # build recipes beside the models (run/recipes.py), repeats included
     plan_message: str | None = None  # the recipes' wording's version (run/plan_message.py), set on submit
 
+    def __post_init__(self) -> None:
+        # Read back from the stored JSON the recipes are a list: one spelling, so equal options compare equal.
+        object.__setattr__(self, "recipes", tuple(self.recipes))
+
     def repair_settings(self, *, checks: bool, judge: object | None) -> tuple[int, Acceptance]:
         """The repair rounds and what is acceptable, refused (UsageError) when they cannot work here."""
         repair, accept = check_repair(self.repair), parse_accept(self.accept)
