@@ -209,6 +209,12 @@ def test_two_recipes_under_one_name_and_recipes_on_batch_engines_are_refused(
     assert result.exit_code == 2 and "run it streamed" in result.output
     result = CliRunner().invoke(main, ["run", "--db", db, "--prompt", PROMPT])
     assert result.exit_code == 2 and "--recipe" in result.output  # neither a model nor a recipe
+    # A recipe's own repair rounds need what --repair needs: checks, and a judge for judge>=K.
+    repairs = ["--recipe", "build=gemini:fake,repair=1"]
+    result = CliRunner().invoke(main, ["run", "--db", db, "--prompt", PROMPT, *repairs, "--no-check"])
+    assert result.exit_code == 2 and "needs render checks" in result.output
+    result = CliRunner().invoke(main, ["run", "--db", db, "--prompt", PROMPT, *repairs, "--accept", "judge>=7"])
+    assert result.exit_code == 2 and "--judge-model" in result.output
     assert not fake_env.requests
 
 

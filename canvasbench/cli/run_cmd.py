@@ -147,16 +147,13 @@ recipe_option = click.option(
 )  # fmt: skip
 
 
-def checked_contestants(models: Sequence[str], recipes: Sequence[str], *, check: bool) -> list[Recipe]:
+def checked_contestants(models: Sequence[str], recipes: Sequence[str]) -> list[Recipe]:
     """The recipes, refused with what to write when malformed or when nothing would compete (before any payment)."""
     from canvasbench.run.recipes import parse_recipes
 
     if not models and not recipes:
         raise UsageError("Give at least one --model provider:model or --recipe 'build=provider:model,...'.")
-    found = parse_recipes(recipes, models)
-    if not check and any(r.repair for r in found):
-        raise UsageError("A recipe's repair= rounds need render checks to see what failed: drop --no-check.")
-    return found
+    return parse_recipes(recipes, models)
 
 
 def echo_recipes(recipes: Sequence[Recipe]) -> None:
@@ -274,13 +271,15 @@ def run_command(
     as_json: bool,
 ) -> None:
     """Send one prompt to several models (and build recipes) at once and watch them stream side by side."""
-    found = checked_contestants(models, recipes, check=check)
+    found = checked_contestants(models, recipes)
     _start_warming([*models, *(m for r in found for m in r.model_ids)])
     from canvasbench.cli.execute import execute  # the runner, the store and their libraries: only when run
     from canvasbench.run.comparisons import repeat_models
     from canvasbench.run.recipes import repeat_recipes
     from canvasbench.run.runner import RunOptions
 
+    # A recipe's own repair= rounds need what --repair needs (checks; a judge for judge>=K).
+    checked_repair(max([repair, *(r.repair for r in found)]), accept, check=check, judge_model=judge_model)
     repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model)
     prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
     warning = prompt_key_warning(prompt["text"])
@@ -372,7 +371,7 @@ def sweep_command(
     as_json: bool,
 ) -> None:
     """Run the prompt suite (or part of it) against the models (and recipes): one comparison per prompt, unattended."""
-    found = checked_contestants(models, recipes, check=check)
+    found = checked_contestants(models, recipes)
     if found and (batch or batch_or_stream):  # a batch answers once, hours later: a recipe's steps follow each other
         raise UsageError("Build recipes do not run on batch engines: run it streamed (drop --batch).")
     _start_warming([*models, *(m for r in found for m in r.model_ids)])
@@ -380,6 +379,7 @@ def sweep_command(
     from canvasbench.ids import new_id
     from canvasbench.run.runner import RunOptions
 
+    checked_repair(max([repair, *(r.repair for r in found)]), accept, check=check, judge_model=judge_model)
     repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model)
     prompts = [get_prompt(pid) for pid in dict.fromkeys(prompt_ids)] if prompt_ids else load_suite()
     if category is not None:

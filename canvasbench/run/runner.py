@@ -128,9 +128,11 @@ class Runner(RepairRounds, FollowUps):
             raise UsageError("Choose at least one model (provider:model, e.g. gemini:gemini-3-flash-preview).")
         if options is not None and options.deadline_s is not None and options.deadline_s <= 0:
             raise UsageError("The deadline must be a positive number of seconds (or none at all).")
-        repair, accept = (options or RunOptions()).repair_settings(checks=self._checks is not None, judge=self._judge)
-        if any(r.repair for r in recipes) and self._checks is None:
-            raise UsageError("A recipe's repair rounds need render checks to see what failed: run with checks on.")
+        asked = options or RunOptions()
+        repair, accept = asked.repair_settings(checks=self._checks is not None, judge=self._judge)
+        most = max((r.repair for r in recipes), default=0)
+        if most:  # a recipe's own repair rounds need what the comparison's would: checks, and a judge for judge>=K
+            replace(asked, repair=most).repair_settings(checks=self._checks is not None, judge=self._judge)
         text = prompt.get("text")
         if not isinstance(text, str) or not text.strip():
             raise UsageError("The prompt is empty: write a prompt or pick one from the suite.")
