@@ -18,7 +18,7 @@ from canvasbench.contestants import PLAN_ROUND, PLAN_VERSION
 from canvasbench.render.processes import chromium_path
 from canvasbench.run.acceptable import parse_accept
 from canvasbench.run.attempts import FOLLOW_UP_VERSION, attempt_rows, attempts
-from canvasbench.run.comparisons import rerun_request
+from canvasbench.run.comparisons import rerun_request, sample_labels
 from canvasbench.run.plan_message import PLAN_MESSAGE_VERSION
 from canvasbench.run.prompt_suite import custom_prompt
 from canvasbench.run.recipes import parse_recipe
@@ -272,3 +272,20 @@ def test_a_follow_up_that_renders_is_not_counted_as_a_repair_round() -> None:
     (found,) = attempts(rows, verdicts, parse_accept("renders"), repair=0)
     assert (found.rounds, found.acceptable, found.rounds_run, found.followup_rounds) == (None, False, 1, 1)
     assert found.stopped == "not within 0 rounds" and found.cost_usd == 0.25 and found.tokens == (100,)
+
+
+def test_a_recipes_samples_are_labelled_by_its_name_its_planner_as_the_plan() -> None:
+    def row(rid: str, model: str, rnd: int = 0, parent: str | None = None, recipe: str | None = None) -> dict[str, Any]:
+        version = PLAN_VERSION if rnd == PLAN_ROUND else None
+        return {"id": rid, "model_id": model, "round": rnd, "parent_run_id": parent, "recipe": recipe,
+                "repair_version": version}  # fmt: skip
+
+    runs = [
+        row("m", "openai:fake"), row("p1", "gemini:pro", PLAN_ROUND, recipe="r"),
+        row("b1", "openai:fake", 0, "p1", "r"), row("f1", "openai:fake", 1, "b1", "r"),
+        row("p2", "gemini:pro", PLAN_ROUND, recipe="r"), row("b2", "openai:fake", 0, "p2", "r"),
+    ]  # fmt: skip
+    assert sample_labels(runs) == {
+        "m": "", "p1": " · sample 1 of 2 · plan", "b1": " · sample 1 of 2", "f1": " · sample 1 of 2 · round 1",
+        "p2": " · sample 2 of 2 · plan", "b2": " · sample 2 of 2",
+    }  # fmt: skip
