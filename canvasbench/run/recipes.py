@@ -7,7 +7,6 @@ stored in its comparison's options in that canonical spelling, with its name, so
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -202,10 +201,4 @@ def recipe_repairs(specs: Iterable[str]) -> dict[str, int]:
 
 def distinct(recipes: Sequence[Recipe]) -> list[Recipe]:
     """Each recipe once, in order (repeats dropped), for summaries."""
-    seen = Counter[str]()
-    out = []
-    for recipe in recipes:
-        seen[recipe.spec] += 1
-        if seen[recipe.spec] == 1:
-            out.append(recipe)
-    return out
+    return list({recipe.spec: recipe for recipe in recipes}.values())  # equal specs, equal recipes
