@@ -16,8 +16,10 @@ from canvasbench.run.acceptable import MAX_REPAIR
 from canvasbench.run.batch_sweep import batchable
 from canvasbench.run.comparisons import MAX_REPEAT, repeat_models
 from canvasbench.run.prompt_suite import SuitePrompt, load_suite
+from canvasbench.run.recipes import Recipe, repeat_recipes
 from ui import actions, data, frame, state
 from ui.format import md
+from ui.recipe_form import recipe_estimate, recipes_section
 
 SOURCES = {"suite": "From the suite", "own": "Write my own"}
 
@@ -177,9 +179,12 @@ def _repair(model_ids: list[str]) -> dict[str, Any]:
     return {"repair": repair, "accept": f"judge>={int(bar)}", "judge_model": judge_model}
 
 
-def _estimate(model_ids: list[str], text: str, repeat: int) -> None:
-    """Per model, before launch: about how many tokens go in and come out and what that costs; context warnings."""
-    if not model_ids or not text.strip():
+def _estimate(model_ids: list[str], text: str, repeat: int, recipes: list[Recipe]) -> None:
+    """Per model, before launch: about how many tokens go in and come out and what that costs; context warnings.
+
+    A recipe's first answer counts its planner's design and the builder reading it.
+    """
+    if not (model_ids or recipes) or not text.strip():
         return
     rows, warnings = [], []
     for model_id in dict.fromkeys(model_ids):
@@ -195,9 +200,21 @@ def _estimate(model_ids: list[str], text: str, repeat: int) -> None:
         )
         if guess.warning:
             warnings.append(guess.warning)
+    costs = {m: data.estimate(m, text).cost_usd for m in dict.fromkeys(model_ids)}
+    for recipe in recipes:
+        guess = recipe_estimate(recipe, text)
+        rows.append(
+            {
+                "model": f"{recipe.name} (recipe)",
+                "prompt tokens ≈": guess["input_tokens"],
+                "typical output tokens": guess["output_tokens"],
+                "output from": "planner + builder" if recipe.plan else "builder",
+                "cost ≈": formatting.cost(guess["cost_usd"] * repeat if guess["cost_usd"] is not None else None),
+            }
+        )
+        costs[recipe.name] = guess["cost_usd"]
     for warning in warnings:
         st.warning(md(warning), icon=":material/warning:")
-    costs = {m: data.estimate(m, text).cost_usd for m in dict.fromkeys(model_ids)}
     # Model ids are escaped: the label is markdown, and an id is typed text.
     total = formatting.cost_total({m: c * repeat if c is not None else None for m, c in costs.items()}, name=md)
     label = f"Estimated cost: {total}"
@@ -205,7 +222,8 @@ def _estimate(model_ids: list[str], text: str, repeat: int) -> None:
         st.dataframe(rows, hide_index=True, width="stretch")
         st.caption(
             "Prompt tokens ≈ characters / 4; output = the median of the model's finished runs in this database "
-            "(thinking included), else 16,000 tokens. Repeats multiply the cost."
+            "(thinking included), else 16,000 tokens. A recipe adds its planner's design to the builder's prompt "
+            "and both steps' costs (repairs not included). Repeats multiply the cost."
         )
 
 
@@ -262,27 +280,35 @@ def main() -> None:
     if warning:  # the prompt is stored and sent as written: say so while it can still be changed
         st.warning(md(warning), icon=":material/key:")
     model_ids = _models()
+    recipes = recipes_section(model_ids)
     options = _options(model_ids)
     repeat = int(
         st.number_input(
-            "Runs per model (samples, to see each model's variance)",
+            "Runs per model and recipe (samples, to see each one's variance)",
             min_value=1,
             max_value=MAX_REPEAT,
             value=1,
             key=state.NEW_REPEAT,
         )
     )
-    _estimate(model_ids, text, repeat)
+    _estimate(model_ids, text, repeat, recipes)
     as_batch, stream_rest = _batch_choice(model_ids, repeat)
     repair = _repair(model_ids)
     if st.button("Launch", key="launch", type="primary", icon=":material/rocket_launch:"):
         try:
-            prompt = actions.validate_launch(suite, text, title, model_ids)
+            specs = [r.spec for r in recipes]
+            prompt = actions.validate_launch(suite, text, title, model_ids, specs)
             actions.validate_repair(as_batch=as_batch, **repair)
+            if as_batch and recipes:  # a batch answers once, hours later: a recipe's steps follow each other
+                raise UsageError("Build recipes do not run on batch engines: turn off “Run as batch” to run them "
+                                 "streamed, or remove the recipes.")  # fmt: skip
             if as_batch:
                 _launch_batch(prompt, repeat_models(model_ids, repeat), stream_rest, options)
                 return
-            comparison_id = actions.launch(prompt, repeat_models(model_ids, repeat), **options, **repair)
+            comparison_id = actions.launch(
+                prompt, repeat_models(model_ids, repeat), **options, **repair,
+                recipes=repeat_recipes(specs, repeat),
+            )  # fmt: skip
         except UsageError as exc:
             st.error(md(exc))
             return

@@ -37,6 +37,7 @@ RUN_KEYS = [
     "error",
     "round",
     "parent_run_id",
+    "recipe",
 ]
 
 fake_server = fixtures.fake_server  # shared fixtures: one fake server, SDK env pointing at it

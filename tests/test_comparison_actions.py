@@ -108,7 +108,8 @@ def test_rerun_request_adds_up_every_field_of_the_run_options() -> None:
     # One value unlike the default for every field: a new option must be added here, and is then carried.
     chosen = {
         "max_output_tokens": 900, "thinking": "high", "temperature": 0.3, "deadline_s": 120.0, "repair": 2,
-        "accept": "judge>=7", "judge_model": "gemini:judge",
+        "accept": "judge>=7", "judge_model": "gemini:judge", "recipes": ("build=openai:b,repair=1,name=b+1 repair",),
+        "plan_message": "plan-v1",
     }
     assert set(chosen) == {f.name for f in dataclasses.fields(RunOptions)}
     assert all(chosen[f.name] != f.default for f in dataclasses.fields(RunOptions))

@@ -53,6 +53,7 @@ ISSUE_COLUMNS = [
     "mode",
     "round",
     "parent_run_id",
+    "recipe",
 ]
 
 

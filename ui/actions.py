@@ -29,9 +29,12 @@ def build_prompt(suite: SuitePrompt | None, text: str, title: str = "") -> dict[
     return row
 
 
-def validate_launch(suite: SuitePrompt | None, text: str, title: str, model_ids: Sequence[str]) -> dict[str, Any]:
+def validate_launch(
+    suite: SuitePrompt | None, text: str, title: str, model_ids: Sequence[str], recipes: Sequence[str] = ()
+) -> dict[str, Any]:
     """The prompt row to launch, or UsageError with one message listing everything to fix first."""
     from canvasbench.providers.registry import ensure_ready
+    from canvasbench.run.recipes import parse_recipes
 
     problems: list[str] = []
     prompt: dict[str, Any] = {}
@@ -39,8 +42,14 @@ def validate_launch(suite: SuitePrompt | None, text: str, title: str, model_ids:
         prompt = build_prompt(suite, text, title)
     except UsageError as exc:
         problems.append(str(exc))
-    if not model_ids:
-        problems.append("Choose at least one model (from the list, or type an id like `openai:gpt-5.2`).")
+    if not model_ids and not recipes:
+        problems.append(
+            "Choose at least one model (from the list, or type an id like `openai:gpt-5.2`) or add a build recipe."
+        )
+    try:
+        parse_recipes(recipes, model_ids)  # each step's key, and no two contestants under one name
+    except (MissingKeyError, UsageError) as exc:
+        problems.append(str(exc))
     seen: set[str] = set()
     for model_id in model_ids:
         if model_id in seen:
@@ -77,13 +86,17 @@ def launch(
     repair: int = 0,
     accept: str = "renders",
     judge_model: str | None = None,
+    recipes: Sequence[str] = (),
 ) -> str:
-    """Hand the comparison to the background runner; returns its id at once (repair: rounds, 0-5)."""
+    """Hand the comparison to the background runner; returns its id at once (repair: rounds, 0-5).
+
+    `recipes`: build recipes competing beside the models (their specs, repeats included).
+    """
     from canvasbench.run.runner import RunOptions
 
     options = RunOptions(
         max_output_tokens=max_output_tokens, thinking=thinking, temperature=temperature, deadline_s=deadline_s,
-        repair=repair, accept=accept, judge_model=judge_model,
+        repair=repair, accept=accept, judge_model=judge_model, recipes=tuple(recipes),
     )
     return str(data.runner().submit(prompt, list(model_ids), options))
 

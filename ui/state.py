@@ -47,6 +47,12 @@ NEW_REPAIR = "new.repair"
 NEW_ACCEPT = "new.accept"
 NEW_ACCEPT_SCORE = "new.accept_score"
 NEW_JUDGE_MODEL = "new.judge_model"
+NEW_RECIPES = "new.recipes"  # the recipes added on the launch form (their canonical specs)
+NEW_RECIPE_PLAN = "new.recipe_plan"
+NEW_RECIPE_BUILD = "new.recipe_build"
+NEW_RECIPE_FIX = "new.recipe_fix"
+NEW_RECIPE_REPAIR = "new.recipe_repair"
+NEW_RECIPE_NAME = "new.recipe_name"
 
 METRICS_TIMELINE = "metrics.timeline_comparison"
 METRICS_EXPORT_ARTIFACT = "metrics.export_artifact"  # the runs export carries each run's code

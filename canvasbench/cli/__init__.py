@@ -53,11 +53,12 @@ class Command(NamedTuple):
 # needs: SDKs, sqlite-utils with pandas, playwright) is imported only when that command runs.
 COMMANDS: dict[str, Command] = {
     "run": Command(
-        "run_cmd", "run_command", "Send one prompt to several models at once and watch them stream side by side."
+        "run_cmd", "run_command",
+        "Send one prompt to several models (and build recipes) at once and watch them stream side by side.",
     ),
     "sweep": Command(
         "run_cmd", "sweep_command",
-        "Run the prompt suite (or part of it) against the models: one comparison per prompt, unattended.",
+        "Run the prompt suite (or part of it) against the models (and recipes): one comparison per prompt, unattended.",
     ),
     "rerun": Command(
         "rerun_cmd", "rerun_command",

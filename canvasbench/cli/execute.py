@@ -14,6 +14,7 @@ import click
 
 from canvasbench.cli.common import EXIT_INTERRUPTED, open_store, sigterm_as_interrupt
 from canvasbench.errors import StoreError
+from canvasbench.run.recipes import recipe_repairs
 from canvasbench.run.runner import Runner, RunOptions
 from canvasbench.status import Status
 from canvasbench.store import reads
@@ -78,7 +79,7 @@ def execute(
     runner = Runner(store, default_concurrency=concurrency)
     if checks is not None:
         runner.use_checks(checks)  # cancelled runs are not checked: Ctrl-C must exit quickly
-    if options.judge_model and options.repair:
+    if options.judge_model and (options.repair or any(recipe_repairs(options.recipes).values())):
         from functools import partial
 
         from canvasbench.judge.round_judge import judge_round

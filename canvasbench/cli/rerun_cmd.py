@@ -16,10 +16,13 @@ from canvasbench.cli.run_cmd import (
     _verdict_column,
     accept_option,
     check_option,
+    checked_contestants,
     checked_repair,
     echo_attempts,
+    echo_recipes,
     json_run,
     judge_model_option,
+    recipe_option,
     repair_option,
 )
 from canvasbench.cli.run_display import LiveDisplay, summary_table
@@ -28,6 +31,7 @@ from canvasbench.run.comparisons import rerun_request
 
 @click.command("rerun", epilog=EXIT_HELP)
 @click.argument("comparison_id")
+@recipe_option
 @repair_option(default=None)
 @accept_option(default=None)
 @judge_model_option()
@@ -37,6 +41,7 @@ from canvasbench.run.comparisons import rerun_request
 @clean_errors
 def rerun_command(
     comparison_id: str,
+    recipes: tuple[str, ...],
     repair: int | None,
     accept: str | None,
     judge_model: str | None,
@@ -46,21 +51,28 @@ def rerun_command(
 ) -> None:
     """Run a comparison again as a new one: the same prompt text, models (repeats included) and options.
 
-    --repair and --accept, when given, replace the comparison's own.
+    --recipe, --repair and --accept, when given, replace the comparison's own (its recipes run again otherwise).
     """
     request = rerun_request(open_store(db, writes=False), comparison_id)  # execute() checks it for writing
     stored = request.options
+    found = checked_contestants(request.model_ids, recipes or stored.recipes)
     judge_model = judge_model or stored.judge_model
+    checked_repair(
+        max([stored.repair if repair is None else repair, *(r.repair for r in found)]),
+        stored.accept if accept is None else accept, check=check, judge_model=judge_model,
+    )
     repair, accept = checked_repair(
         stored.repair if repair is None else repair, stored.accept if accept is None else accept, check=check,
         judge_model=judge_model,
     )
-    options = dataclasses.replace(stored, repair=repair, accept=accept, judge_model=judge_model)
+    options = dataclasses.replace(
+        stored, repair=repair, accept=accept, judge_model=judge_model, recipes=tuple(recipes or stored.recipes)
+    )
     request = dataclasses.replace(request, options=options)
     display = LiveDisplay(sys.stderr)
     outcome = execute(
         db, [(request.prompt, None)], request.model_ids, request.options,
-        concurrency=max(4, len(request.model_ids)), check=check, show=display.update,
+        concurrency=max(4, len(request.model_ids) + len(options.recipes)), check=check, show=display.update,
     )
     new_id = next(iter(outcome.comparisons), None)
     if new_id is None:  # Ctrl-C before the comparison was recorded
@@ -73,7 +85,8 @@ def rerun_command(
     else:
         click.echo(summary_table(rows, verdicts=_verdict_column(outcome.verdicts)))
         _echo_evidence(rows, outcome.verdicts or {}, only_problems=False)
-        echo_attempts(outcome, repair, accept)
+        echo_recipes(found)
+        echo_attempts(outcome, repair, accept, found)
         if not outcome.problems:
             click.echo(f"\nComparison {new_id} (a re-run of {comparison_id}) saved in {outcome.store_path}")
     outcome.finish()

@@ -23,6 +23,7 @@ from canvasbench.status import State, Verdict, run_state
 
 if TYPE_CHECKING:
     from canvasbench.cli.execute import Outcome
+    from canvasbench.run.recipes import Recipe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +42,7 @@ JSON_RUN_FIELDS = (
     "error",
     "round",
     "parent_run_id",
+    "recipe",
 )
 
 EXIT_HELP = (
@@ -96,9 +98,12 @@ def _start_warming(models: Sequence[str]) -> None:
     warm_in_background(dict.fromkeys(m.partition(":")[0].strip() for m in models), analysis_workers=False)
 
 
-def echo_attempts(outcome: Outcome, repair: int, accept: str) -> None:
-    """Per contestant, after repair rounds: rounds, wall time and cost to an acceptable page (or "not within N")."""
-    if not repair or outcome.verdicts is None:
+def echo_attempts(outcome: Outcome, repair: int, accept: str, recipes: Sequence[Recipe] = ()) -> None:
+    """Per contestant, after repair rounds or with recipes: rounds, wall time and cost to an acceptable page.
+
+    A recipe's time, tokens and cost add every step, its planner's included.
+    """
+    if not (repair or recipes) or outcome.verdicts is None:
         return
     from canvasbench.run.attempts import attempts, describe
     from canvasbench.store import RunStore, reads
@@ -112,9 +117,18 @@ def echo_attempts(outcome: Outcome, repair: int, accept: str) -> None:
         ]
     finally:
         store.close()
-    click.echo(f"\nRepair rounds (acceptable: {accept}, at most {repair}):")
-    for attempt in attempts(rows, outcome.verdicts, parse_accept(accept), repair=repair):
-        label = attempt.model_id if attempt.prompt_id is None else f"{attempt.prompt_id} × {attempt.model_id}"
+    if recipes:
+        models = f"models at most {repair} repair rounds, " if any(not r.get("recipe") for r in rows) else ""
+        click.echo(
+            f"\nRounds and totals (acceptable: {accept}; {models}a recipe its own repair=; "
+            "a recipe's time, tokens and cost add every step, its planner's included):"
+        )
+    else:
+        click.echo(f"\nRepair rounds (acceptable: {accept}, at most {repair}):")
+    own = {r.name: r.repair for r in recipes}
+    for attempt in attempts(rows, outcome.verdicts, parse_accept(accept), repair=repair, recipe_repair=own):
+        name = attempt.contestant or attempt.model_id
+        label = name if attempt.prompt_id is None else f"{attempt.prompt_id} × {name}"
         click.echo(f"  {label}: {describe(attempt)}")
 
 
@@ -123,8 +137,33 @@ def _verdict_column(checks: dict[str, dict[str, Any]] | None) -> dict[str, str] 
 
 
 model_option = click.option(
-    "--model", "models", multiple=True, required=True, metavar="ID", help="provider:model; repeat for more models."
+    "--model", "models", multiple=True, metavar="ID", help="provider:model; repeat for more models."
 )
+recipe_option = click.option(
+    "--recipe", "recipes", multiple=True, metavar="SPEC",
+    help="A build recipe competing beside the models: 'plan=MODEL,build=MODEL,fix=MODEL,repair=N,name=NAME' "
+    "(build required; the planner writes a design, the builder the page, repairs go to fix= or the builder). "
+    "Repeatable.",
+)  # fmt: skip
+
+
+def checked_contestants(models: Sequence[str], recipes: Sequence[str]) -> list[Recipe]:
+    """The recipes, refused with what to write when malformed or when nothing would compete (before any payment)."""
+    from canvasbench.run.recipes import parse_recipes
+
+    if not models and not recipes:
+        raise UsageError("Give at least one --model provider:model or --recipe 'build=provider:model,...'.")
+    return parse_recipes(recipes, models)
+
+
+def echo_recipes(recipes: Sequence[Recipe]) -> None:
+    """Each recipe once, by name, with its steps."""
+    from canvasbench.run.recipes import distinct
+
+    if recipes:
+        click.echo("\nRecipes:")
+        for recipe in distinct(recipes):
+            click.echo(f"  {recipe.name}: {recipe.steps()}")
 max_tokens_option = click.option(
     "--max-output-tokens",
     type=click.IntRange(min=1),
@@ -202,7 +241,8 @@ thinking_option = click.option(
 @click.option("--prompt-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the prompt from a file.")
 @click.option("--prompt-id", metavar="ID", help="A prompt of the suite (see 'canvasbench prompts').")
 @model_option
-@click.option("--repeat", type=int, default=1, show_default=True, help="Run each model N times (samples).")
+@recipe_option
+@click.option("--repeat", type=int, default=1, show_default=True, help="Run each model and recipe N times (samples).")
 @max_tokens_option
 @thinking_option
 @deadline_option
@@ -218,6 +258,7 @@ def run_command(
     prompt_file: Path | None,
     prompt_id: str | None,
     models: tuple[str, ...],
+    recipes: tuple[str, ...],
     repeat: int,
     max_output_tokens: int | None,
     thinking: str,
@@ -229,12 +270,16 @@ def run_command(
     db: str | None,
     as_json: bool,
 ) -> None:
-    """Send one prompt to several models at once and watch them stream side by side."""
-    _start_warming(models)
+    """Send one prompt to several models (and build recipes) at once and watch them stream side by side."""
+    found = checked_contestants(models, recipes)
+    _start_warming([*models, *(m for r in found for m in r.model_ids)])
     from canvasbench.cli.execute import execute  # the runner, the store and their libraries: only when run
     from canvasbench.run.comparisons import repeat_models
+    from canvasbench.run.recipes import repeat_recipes
     from canvasbench.run.runner import RunOptions
 
+    # A recipe's own repair= rounds need what --repair needs (checks; a judge for judge>=K).
+    checked_repair(max([repair, *(r.repair for r in found)]), accept, check=check, judge_model=judge_model)
     repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model)
     prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
     warning = prompt_key_warning(prompt["text"])
@@ -244,11 +289,13 @@ def run_command(
     options = RunOptions(
         max_output_tokens=max_output_tokens, thinking=thinking,  # type: ignore[arg-type]
         deadline_s=deadline_s, repair=repair, accept=accept, judge_model=judge_model,
+        recipes=tuple(repeat_recipes([r.spec for r in found], repeat)),
     )
     display = LiveDisplay(sys.stderr)
     # Every model of one comparison streams at once: the per-provider limit is for sweeps.
     outcome = execute(
-        db, [(prompt, None)], models, options, concurrency=max(4, len(models)), check=check, show=display.update
+        db, [(prompt, None)], models, options, concurrency=max(4, len(models) + len(options.recipes)), check=check,
+        show=display.update,
     )
     comparison_id = next(iter(outcome.comparisons), None)
     if comparison_id is None:  # Ctrl-C before the comparison was recorded
@@ -259,7 +306,8 @@ def run_command(
     elif rows:
         click.echo(summary_table(rows, verdicts=_verdict_column(outcome.verdicts)))
         _echo_evidence(rows, outcome.verdicts or {}, only_problems=False)
-        echo_attempts(outcome, repair, accept)
+        echo_recipes(found)
+        echo_attempts(outcome, repair, accept, found)
         if not outcome.problems:
             click.echo(f"\nComparison {comparison_id} saved in {outcome.store_path}")
     outcome.finish()
@@ -277,6 +325,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 
 @click.command("sweep", epilog=EXIT_HELP)
 @model_option
+@recipe_option
 @click.option("--category", metavar="C", default=None, help="Only the suite's prompts of this category.")
 @click.option("--prompt-id", "prompt_ids", multiple=True, metavar="ID", help="Only these prompts; repeat for more.")
 @click.option("--repeat", type=int, default=1, show_default=True, help="Run each model N times on each prompt.")
@@ -303,6 +352,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @clean_errors
 def sweep_command(
     models: tuple[str, ...],
+    recipes: tuple[str, ...],
     category: str | None,
     prompt_ids: tuple[str, ...],
     repeat: int,
@@ -320,12 +370,16 @@ def sweep_command(
     db: str | None,
     as_json: bool,
 ) -> None:
-    """Run the prompt suite (or part of it) against the models: one comparison per prompt, unattended."""
-    _start_warming(models)
+    """Run the prompt suite (or part of it) against the models (and recipes): one comparison per prompt, unattended."""
+    found = checked_contestants(models, recipes)
+    if found and (batch or batch_or_stream):  # a batch answers once, hours later: a recipe's steps follow each other
+        raise UsageError("Build recipes do not run on batch engines: run it streamed (drop --batch).")
+    _start_warming([*models, *(m for r in found for m in r.model_ids)])
     from canvasbench.cli.execute import execute
     from canvasbench.ids import new_id
     from canvasbench.run.runner import RunOptions
 
+    checked_repair(max([repair, *(r.repair for r in found)]), accept, check=check, judge_model=judge_model)
     repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model)
     prompts = [get_prompt(pid) for pid in dict.fromkeys(prompt_ids)] if prompt_ids else load_suite()
     if category is not None:
@@ -336,11 +390,13 @@ def sweep_command(
     if not prompts:
         raise UsageError("The prompt suite is empty: add prompts to gallery/ or pass --prompt-id.")
     from canvasbench.run.comparisons import repeat_models
+    from canvasbench.run.recipes import repeat_recipes
 
     models = tuple(repeat_models(models, repeat))
     options = RunOptions(
         max_output_tokens=max_output_tokens, thinking=thinking,  # type: ignore[arg-type]
         deadline_s=deadline_s, repair=repair, accept=accept, judge_model=judge_model,
+        recipes=tuple(repeat_recipes([r.spec for r in found], repeat)),
     )
     sweep_id = new_id()  # the dashboard's matrix reads a sweep back by it
     if shard is not None:
@@ -362,7 +418,7 @@ def sweep_command(
         models = tuple(left)
         if not models:  # every model went to a batch engine
             return
-    bar = SweepBar(sys.stderr, total=len(prompts) * len(models))
+    bar = SweepBar(sys.stderr, total=len(prompts) * (len(models) + len(options.recipes)))
     # All at once: the per-provider limit queues them, and a slow provider never holds up a fast one.
     outcome = execute(
         db, [(p.as_row(), p.id) for p in prompts], models, options, concurrency=concurrency, check=check,
@@ -384,7 +440,8 @@ def sweep_command(
     elif rows:
         click.echo(summary_table(rows, prompt_column=True, verdicts=_verdict_column(outcome.verdicts)))
         _echo_evidence(rows, outcome.verdicts or {}, only_problems=True)
-        echo_attempts(outcome, repair, accept)
+        echo_recipes(found)
+        echo_attempts(outcome, repair, accept, found)
         done = sum(json_run(r)["status"] == State.DONE for r in rows)  # "done" as the table above says it
         where = "NOT all saved" if outcome.problems else f"saved in {outcome.store_path}"
         click.echo(f"\n{done}/{len(rows)} runs done in {len(outcome.comparisons)} comparisons, {where}")

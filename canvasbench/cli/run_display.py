@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from canvasbench.contestants import is_plan
 from canvasbench.present import formatting
 from canvasbench.present.outcome import StallWatch, describe_run, left_no_page
 from canvasbench.status import FINAL_STATUSES, Status, Verdict
@@ -35,6 +36,14 @@ def tokens_per_s_text(row: dict[str, Any]) -> str:
     return f"~{row['chars'] / 4 / (elapsed - start):.0f} tok/s"
 
 
+def run_label(row: dict[str, Any]) -> str:
+    """A run as the CLI names it: its model (and round), or its recipe's name, step and model."""
+    if row.get("recipe"):
+        step = "plan" if is_plan(row) else f"round {row['round']}" if row.get("round") else "build"
+        return f"{row['recipe']} · {step} ({row['model_id']})"
+    return row["model_id"] + (f" · round {row['round']}" if row.get("round") else "")  # repairs beside their first
+
+
 def progress_line(row: dict[str, Any], width: int, stalled_s: float | None = None) -> str:
     """One model's live line: state, lines so far, tokens/s (or how long it has been quiet), elapsed."""
     elapsed = elapsed_s(row)
@@ -42,7 +51,7 @@ def progress_line(row: dict[str, Any], width: int, stalled_s: float | None = Non
     state = describe_run(row, stalled_s=stalled_s)
     speed = f"quiet {stalled_s:.0f}s" if state.key == "stalled" and stalled_s is not None else tokens_per_s_text(row)
     text = (
-        f"{row['model_id']:<{width}}  {state.label:<14} {lines or 0:>6} lines  "
+        f"{run_label(row):<{width}}  {state.label:<14} {lines or 0:>6} lines  "
         f"{speed:>12}  {'-' if elapsed is None else f'{elapsed:6.1f}s':>7}"
     )
     if not state.active and state.message:
@@ -63,7 +72,7 @@ class LiveDisplay:
 
     def update(self, rows: Sequence[dict[str, Any]]) -> None:
         """Show the current state of these runs."""
-        width = max((len(r["model_id"]) for r in rows), default=10)
+        width = max((len(run_label(r)) for r in rows), default=10)
         lines = [progress_line(r, width, self._stalls.stalled_s(r)) for r in rows]
         if self.tty:
             columns = shutil.get_terminal_size((100, 20)).columns
@@ -102,7 +111,7 @@ def summary_table(
     body = []
     for r in rows:
         cells = [
-            r["model_id"] + (f" · round {r['round']}" if r.get("round") else ""),  # repair rounds beside their first
+            run_label(r),
             describe_run(r).label,
             formatting.count(r.get("lines")),
             formatting.count(r.get("code_lines")),
@@ -116,7 +125,10 @@ def summary_table(
         if verdicts is not None:
             # A run that failed without leaving a page has no verdict to give: its line below says what happened.
             no_page = not describe_run(r).ok and left_no_page(r)
-            cells.insert(2, formatting.MISSING if no_page else verdicts.get(r["id"], Verdict.NOT_CHECKED))
+            if is_plan(r):  # a design, never checked
+                cells.insert(2, "design")
+            else:
+                cells.insert(2, formatting.MISSING if no_page else verdicts.get(r["id"], Verdict.NOT_CHECKED))
         if prompt_column:
             cells.insert(0, r.get("prompt_id") or "")
         body.append(cells)
@@ -125,7 +137,7 @@ def summary_table(
     for r in rows:
         state = describe_run(r)
         if state.message:
-            label = f"{r.get('prompt_id')} × {r['model_id']}" if prompt_column else r["model_id"]
+            label = f"{r.get('prompt_id')} × {run_label(r)}" if prompt_column else run_label(r)
             out.append(f"{label}: {state.label}: {state.message}")
             if state.detail:
                 out.append(f"    ({state.detail})")
@@ -165,7 +177,7 @@ class SweepBar:
                     self._seen.add(r["id"])
                     label = describe_run(r).label
                     self.stream.write(
-                        f"[{len(self._seen)}/{self.total}] {r.get('prompt_id')} × {r['model_id']}: {label}"
+                        f"[{len(self._seen)}/{self.total}] {r.get('prompt_id')} × {run_label(r)}: {label}"
                         f" ({formatting.duration(r.get('latency_s'))}, {formatting.count(r.get('lines'))} lines)\n"
                     )
         self.stream.flush()

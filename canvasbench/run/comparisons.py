@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from canvasbench.contestants import contestant, is_plan
 from canvasbench.errors import UsageError
 from canvasbench.run.prompt_suite import custom_prompt
 from canvasbench.store import RunStore, reads, writes
@@ -36,21 +37,27 @@ def repeat_models(model_ids: Sequence[str], repeat: int) -> list[str]:
 
 
 def sample_labels(runs: Sequence[dict[str, Any]]) -> dict[str, str]:
-    """Per run id, ' · sample 2 of 3' when its model runs more than once in the comparison, else ''.
+    """Per run id, ' · sample 2 of 3' when its contestant runs more than once in the comparison, else ''.
 
-    A repair round is ' · round N' after its first answer's label: rounds are not samples.
+    A repair round is ' · round N' after its first answer's label: rounds are not samples. A contestant is its
+    recipe's name or its model (contestants.py); a recipe's planner row is ' · plan' after its sample's label,
+    and the build after it is labelled as the sample.
     """
-    firsts = [r for r in runs if not r.get("round")]
-    totals = Counter(r["model_id"] for r in firsts)
+    ids = {r["id"] for r in runs}
+    firsts = [r for r in runs if r.get("parent_run_id") not in ids]  # a contestant's first step given here
+    totals = Counter(contestant(r) for r in firsts)
     seen: Counter[str] = Counter()
     labels = {}
     for run in firsts:
-        seen[run["model_id"]] += 1
-        n = totals[run["model_id"]]
-        labels[run["id"]] = f" · sample {seen[run['model_id']]} of {n}" if n > 1 else ""
-    for run in sorted((r for r in runs if r.get("round")), key=lambda r: r["round"]):
-        parent = labels.get(str(run.get("parent_run_id")), "")
-        labels[run["id"]] = parent.split(" · round ")[0] + f" · round {run['round']}"
+        name = contestant(run)
+        seen[name] += 1
+        n = totals[name]
+        base = f" · sample {seen[name]} of {n}" if n > 1 else ""
+        step = " · plan" if is_plan(run) else f" · round {run['round']}" if run.get("round") else ""
+        labels[run["id"]] = base + step
+    for run in sorted((r for r in runs if r["id"] not in labels), key=lambda r: r.get("round") or 0):
+        parent = labels.get(str(run.get("parent_run_id")), "").split(" · round ")[0].split(" · plan")[0]
+        labels[run["id"]] = parent + (f" · round {run['round']}" if run.get("round") else "")
     return labels
 
 
@@ -85,12 +92,12 @@ def rerun_request(store: RunStore, comparison_id: str) -> RerunRequest:
         model_ids = [str(m) for m in json.loads(comparison.get("models") or "[]")]
     except ValueError:
         model_ids = []
-    if not model_ids:
-        model_ids = reads.model_ids_of(store, comparison_id)
     try:
         options = json.loads(comparison.get("options") or "{}")
     except ValueError:
         options = {}
+    if not model_ids and not options.get("recipes"):  # recipes alone list no models: their steps are not models
+        model_ids = reads.model_ids_of(store, comparison_id)
     # Every field of the options type, so an option added to it is carried by a re-run without a change here.
     known = {f.name for f in dataclasses.fields(RunOptions)}
     return RerunRequest(prompt, model_ids, RunOptions(**{k: v for k, v in options.items() if k in known}))

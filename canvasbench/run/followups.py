@@ -11,12 +11,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from canvasbench.contestants import contestant as contestant_of
+from canvasbench.contestants import is_plan
 from canvasbench.errors import CanvasBenchError, UsageError
 from canvasbench.providers.base import GenerationRequest
 from canvasbench.providers.registry import ensure_ready, parse_model_id
 from canvasbench.redact import redact
-from canvasbench.run.attempts import _chains
+from canvasbench.run.attempts import FOLLOW_UP_VERSION, _chains, is_follow_up
 from canvasbench.run.live_run import LiveRun, RunOptions
+from canvasbench.run.recipes import Recipe, parse_recipe
 from canvasbench.status import ACTIVE_STATUSES
 from canvasbench.store import RunStore, reads, writes
 
@@ -24,13 +27,7 @@ if TYPE_CHECKING:
     import asyncio
 
 _STARTING = threading.Lock()  # one follow-up decided and recorded at a time: two clicks never start two
-FOLLOW_UP_VERSION = "followup"  # stored in a round's repair_version: the user's instruction, not a repair message
 MAX_FOLLOW_UP_CHARS = 20_000
-
-
-def is_follow_up(row: Mapping[str, Any]) -> bool:
-    """Whether a stored round was a follow-up instruction (not round 0, not a repair)."""
-    return row.get("repair_version") == FOLLOW_UP_VERSION
 
 
 def follow_up_instructions(rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, str]]:
@@ -72,19 +69,31 @@ def conversations(
     """
     ready: list[Contestant] = []
     skipped: list[str] = []
-    for chain in _chains(rows):
+    for steps in _chains(rows):
+        # A recipe's planner wrote a design, not a page: its builder's conversation starts with prompt + design.
+        chain = [row for row in steps if not is_plan(row)]
+        if not chain:
+            skipped.append(f"{contestant_of(steps[-1])}: its planner gave no design, so nothing was built to follow up")
+            continue
+        last = chain[-1]
         request = GenerationRequest(
-            model=parse_model_id(str(chain[0]["model_id"]))[1], prompt=prompt,
+            model=parse_model_id(str(last["model_id"]))[1], prompt=str(chain[0].get("turn_text") or prompt),
             max_output_tokens=options.max_output_tokens, thinking=options.thinking, temperature=options.temperature,
         )  # fmt: skip
         for earlier, later in itertools.pairwise(chain):
             request = request.follow_up(earlier.get("response") or "", str(later.get("turn_text") or ""))
-        last = chain[-1]
         if not (last.get("response") or "").strip():
             skipped.append(f"{last['model_id']} round {last.get('round') or 0}: it has no answer to follow up")
             continue
         ready.append(Contestant(last, request.follow_up(str(last["response"]), instruction)))
     return ready, skipped
+
+
+def _stored_recipe(spec: str) -> Recipe | None:
+    try:
+        return parse_recipe(spec, check_keys=False)
+    except UsageError:  # a spelling this version cannot read: its rounds follow the comparison's settings
+        return None
 
 
 def clean_instruction(text: str) -> str:
@@ -157,6 +166,7 @@ class FollowUps:
         instruction, comparison, rows = follow_up_inputs(self.store, comparison_id, text, running=busy)
         options = stored_options(comparison)
         repair, accept = options.repair_settings(checks=self._checks is not None, judge=self._judge)
+        recipes = {r.name: r for r in map(_stored_recipe, options.recipes) if r is not None}
         ready, skipped = conversations(rows, str(comparison.get("prompt_text") or ""), options, instruction)
         if not ready:
             raise UsageError("No contestant has an answer to follow up: " + "; ".join(skipped))
@@ -176,8 +186,12 @@ class FollowUps:
                 new_id, comparison_id, model_id, parse_model_id(model_id)[0], contestant.request,
                 deadline_s=options.deadline_s, round=int(last.get("round") or 0) + 1,
             )  # fmt: skip
-            # Repairs after a follow-up: N more rounds from this one (a round's `repair` is its last round number).
-            run.repair = run.round + repair if repair else 0
+            # Repairs after a follow-up: N more rounds from this one (a round's `repair` is its last round number);
+            # a recipe's own N, to its fixer when it has one.
+            recipe = recipes.get(str(last.get("recipe") or ""))
+            own = recipe.repair if recipe else repair
+            run.repair = run.round + own if own else 0
+            run.recipe, run.fix_model = recipe, recipe.fix if recipe else None
             run.accept, run.judge_model = accept, options.judge_model
             runs.append(run)
         with self._lock:

@@ -6,9 +6,10 @@ import asyncio
 import concurrent.futures
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from canvasbench.contestants import PLAN_ROUND
 from canvasbench.errors import UsageError
 from canvasbench.providers.base import GenerationRequest, GenerationResult, Progress, ThinkingLevel
 from canvasbench.run.acceptable import DEFAULT_ACCEPT, Acceptance, check_repair, parse_accept
@@ -16,6 +17,7 @@ from canvasbench.run.progress import Arrivals
 
 if TYPE_CHECKING:
     from canvasbench.render.verdict import RenderCheck
+    from canvasbench.run.recipes import Recipe
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,12 @@ class RunOptions:
     repair: int = 0  # repair rounds a page that is not acceptable gets (0..5): see canvasbench.run.repairs
     accept: str = DEFAULT_ACCEPT  # what is acceptable: `renders` or `judge>=K` (canvasbench.run.acceptable)
     judge_model: str | None = None  # with `judge>=K`: the model that scores each round that renders
+    recipes: tuple[str, ...] = ()  # build recipes beside the models (run/recipes.py), repeats included
+    plan_message: str | None = None  # the recipes' wording's version (run/plan_message.py), set on submit
+
+    def __post_init__(self) -> None:
+        # Read back from the stored JSON the recipes are a list: one spelling, so equal options compare equal.
+        object.__setattr__(self, "recipes", tuple(self.recipes))
 
     def repair_settings(self, *, checks: bool, judge: object | None) -> tuple[int, Acceptance]:
         """The repair rounds and what is acceptable, refused (UsageError) when they cannot work here."""
@@ -75,6 +83,18 @@ class LiveRun:
     saved: asyncio.Future[None] | None = None  # resolved on the loop once its final row (and check) is queued
     check: concurrent.futures.Future[RenderCheck] | None = None  # its render check, with use_checks()
     checked_at: float = 0.0  # monotonic, when its check's result reached the loop
+    recipe: Recipe | None = None  # the build recipe this run is a step of (None: a model on its own)
+    prompt: str = ""  # a recipe planner's: the comparison's prompt, which its builder gets with the design
+    fix_model: str | None = None  # a recipe's fixer: repair rounds go to it instead of this run's model
+
+    @property
+    def is_plan(self) -> bool:
+        """Whether this is a recipe's planner step: a design, never checked, followed by the build."""
+        return self.round == PLAN_ROUND
+
+    def repair_model(self) -> str:
+        """The model the next repair round goes to: the recipe's fixer, else this run's model."""
+        return self.fix_model or self.model_id
 
     def may_repair(self) -> bool:
         """Whether its check may lead to another round: repairs left, and the provider answered in full.
@@ -83,16 +103,25 @@ class LiveRun:
         the loop: its partial text is kept and its error says why.
         """
         done = self.result is not None and self.result.status == "done"
+        if self.is_plan:  # a design is never checked: the build after it is the next round
+            return False
         # With a judge's bar the last round is judged too (its score decides whether it was acceptable).
         more = self.round < self.repair or (self.repair > 0 and self.accept.min_judge is not None)
         return done and more and self.chain is not None and not self.chain.cancelled
 
     def next_round(self, run_id: str, request: GenerationRequest) -> LiveRun:
-        """The repair round after this one: the same contestant, task and settings, the next request."""
+        """The repair round after this one: the same contestant, task and settings, the next request.
+
+        A recipe's repair goes to its fixer when it has one: the same conversation, sent to that model.
+        """
+        model_id = self.repair_model()
+        provider, _, model = model_id.partition(":")
+        if model_id != self.model_id:
+            request = replace(request, model=model)
         return LiveRun(
-            run_id, self.comparison_id, self.model_id, self.provider, request, deadline_s=self.deadline_s,
+            run_id, self.comparison_id, model_id, provider, request, deadline_s=self.deadline_s,
             round=self.round + 1, repair=self.repair, accept=self.accept, chain=self.chain, task=self.task,
-            judge_model=self.judge_model,
+            judge_model=self.judge_model, recipe=self.recipe, fix_model=self.fix_model,
         )
 
     def partial_result(self, status: str, error: str | None) -> GenerationResult:

@@ -26,7 +26,7 @@ class NextRound:
 
     request: GenerationRequest
     text: str
-    version: str = REPAIR_VERSION
+    version: str | None = REPAIR_VERSION  # None: a recipe's build turn (its wording's version is the comparison's)
 
 
 def next_round(
@@ -38,8 +38,13 @@ def next_round(
     *,
     judge_score: float | None = None,
     failed_items: tuple[str, ...] = (),
+    text_only: bool = False,
 ) -> NextRound | None:
-    """The repair request for a round its check (and judge) did not accept, or None when it is acceptable."""
+    """The repair request for a round its check (and judge) did not accept, or None when it is acceptable.
+
+    `model_id`: the model the repair goes to; `text_only`: the answer goes back as its text alone (a recipe's
+    fixer is another model, maybe another provider: the builder's thought signatures mean nothing to it).
+    """
     if accept.accepts(check.verdict, judge_score):
         return None
     evidence = Evidence(
@@ -50,7 +55,7 @@ def next_round(
     )
     text, images = repair_turn(evidence, images=accepts_images(model_id))
     text = redact(text)  # it quotes the page's own messages, and it is stored with the round
-    return NextRound(request.follow_up(result, text, images=images), text)
+    return NextRound(request.follow_up(result.text if text_only else result, text, images=images), text)
 
 
 # Scores one round with a judge model: (overall score or None, each checklist item with its score).
@@ -75,7 +80,9 @@ async def follow_up_of(run: LiveRun, judge: JudgeRound | None = None) -> NextRou
     run.checked_at = time.monotonic()
     if run.round >= run.repair:  # the last round was judged so that its attempt can be counted; no more rounds
         return None
+    to = run.repair_model()
     follow = next_round(
-        run.model_id, run.request, run.result, check, run.accept, judge_score=score, failed_items=weak
+        to, run.request, run.result, check, run.accept, judge_score=score, failed_items=weak,
+        text_only=to != run.model_id,
     )
     return None if run.chain.cancelled else follow

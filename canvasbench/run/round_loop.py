@@ -47,13 +47,29 @@ class RepairRounds:
             return None
         run.state = "checking"  # cancellable while its check runs
         try:
-            from canvasbench.run.repairs import follow_up_of
+            from canvasbench.run.repairs import NextRound, follow_up_of
 
-            follow = await follow_up_of(run, self._judge)
+            follow: NextRound | None
+            if run.is_plan:  # a recipe's planner: its design goes to the builder, unchecked
+                from canvasbench.run.recipe_steps import build_request, design_of
+
+                assert run.saved is not None and run.recipe is not None
+                await run.saved
+                design = design_of(run)
+                if design is None:
+                    follow = None
+                else:
+                    text, request = build_request(run, design)
+                    follow = NextRound(request, text, version=None)
+                to = run.recipe.build
+            else:
+                follow = await follow_up_of(run, self._judge)
+                to = run.repair_model()
             if follow is None or run.chain is None:
                 return None
             write = asyncio.ensure_future(self._loop.run_in_executor(self._hooks, functools.partial(
-                writes.add_round, self.store, run.run_id, turn_text=follow.text, repair_version=follow.version
+                writes.add_round, self.store, run.run_id, turn_text=follow.text, repair_version=follow.version,
+                model_id=to,
             )))
             try:
                 new_id = await asyncio.shield(write)
@@ -61,7 +77,13 @@ class RepairRounds:
                 run.state = "finishing"  # no more cancels: the row being written is settled below
                 new_id = await write
             with self._lock:
-                self._runs[new_id] = nxt = run.next_round(new_id, follow.request)
+                if run.is_plan:
+                    from canvasbench.run.recipe_steps import build_run
+
+                    nxt = build_run(run, new_id, follow.request)
+                else:
+                    nxt = run.next_round(new_id, follow.request)
+                self._runs[new_id] = nxt
                 self._comparisons[run.comparison_id].append(new_id)
             if run.chain.cancelled:  # cancelled while its row was written: saved as cancelled, never started
                 self._finish(nxt, GenerationResult(status="cancelled", error="Cancelled before it started."))
@@ -69,7 +91,8 @@ class RepairRounds:
             run.chain.current = nxt
             assert nxt.task is not None
             nxt.task.add_done_callback(functools.partial(self._task_done, nxt))
-            self.round_overhead_s.append(time.monotonic() - run.checked_at)
+            if not run.is_plan:
+                self.round_overhead_s.append(time.monotonic() - run.checked_at)
             return nxt
         except asyncio.CancelledError:
             return None

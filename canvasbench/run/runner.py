@@ -32,6 +32,7 @@ from canvasbench.redact import redact
 from canvasbench.run.event_loop import background_loop
 from canvasbench.run.followups import FollowUps
 from canvasbench.run.live_run import Chain, LiveRun, RunOptions, resolve
+from canvasbench.run.plan_message import PLAN_MESSAGE_VERSION
 from canvasbench.run.progress import (
     MIN_CHECKPOINT_S,
     STRETCHED_MAX_S,
@@ -41,6 +42,8 @@ from canvasbench.run.progress import (
     checkpoint_interval,
     finish_timeline,
 )
+from canvasbench.run.recipe_steps import builds_next, first_run, first_step
+from canvasbench.run.recipes import parse_recipes
 from canvasbench.run.round_loop import RepairRounds
 from canvasbench.run.warm import lexers_ready, warm, warm_in_background
 from canvasbench.run.writer import RunWriter, WriterStats
@@ -113,15 +116,23 @@ class Runner(RepairRounds, FollowUps):
         *,
         sweep_id: str | None = None,
     ) -> str:
-        """Record a comparison (part of `sweep_id`, if any) and start one run per model; returns its id at once."""
+        """Record a comparison (part of `sweep_id`, if any) and start one run per model; returns its id at once.
+
+        The build recipes of `options.recipes` compete beside the models, each starting with its first step.
+        """
         if self._closed:
             raise CanvasBenchError("This runner has been shut down; start a new one.")
         model_ids = list(model_ids)
-        if not model_ids:
+        recipes = parse_recipes((options or RunOptions()).recipes, model_ids)
+        if not model_ids and not recipes:
             raise UsageError("Choose at least one model (provider:model, e.g. gemini:gemini-3-flash-preview).")
         if options is not None and options.deadline_s is not None and options.deadline_s <= 0:
             raise UsageError("The deadline must be a positive number of seconds (or none at all).")
-        repair, accept = (options or RunOptions()).repair_settings(checks=self._checks is not None, judge=self._judge)
+        asked = options or RunOptions()
+        repair, accept = asked.repair_settings(checks=self._checks is not None, judge=self._judge)
+        most = max((r.repair for r in recipes), default=0)
+        if most:  # a recipe's own repair rounds need what the comparison's would: checks, and a judge for judge>=K
+            replace(asked, repair=most).repair_settings(checks=self._checks is not None, judge=self._judge)
         text = prompt.get("text")
         if not isinstance(text, str) or not text.strip():
             raise UsageError("The prompt is empty: write a prompt or pick one from the suite.")
@@ -129,15 +140,21 @@ class Runner(RepairRounds, FollowUps):
             ensure_ready(model_id)
         # Import and warm the SDKs (seconds) here, not on the event loop, where it would freeze every
         # other stream and skew their timings.
-        warm(dict.fromkeys(parse_model_id(m)[0] for m in model_ids))
+        warm(dict.fromkeys(parse_model_id(m)[0] for m in [*model_ids, *(m for r in recipes for m in r.model_ids)]))
         model_ids = ["{}:{}".format(*parse_model_id(m)) for m in model_ids]  # " openai:x " -> "openai:x"
-        options = replace(options or RunOptions(), accept=accept.spec)  # stored as the one spelling
+        options = replace(
+            options or RunOptions(), accept=accept.spec,  # stored as the one spelling
+            recipes=tuple(r.spec for r in recipes),  # with their names: a re-run carries them as they were
+            plan_message=PLAN_MESSAGE_VERSION if any(r.plan for r in recipes) else None,
+        )  # fmt: skip
         comparison_id, run_ids = writes.create_comparison(
             self.store,
-            prompt=prompt, model_ids=model_ids, options=asdict(options), sweep_id=sweep_id
+            prompt=prompt, model_ids=model_ids, options=asdict(options), sweep_id=sweep_id,
+            recipe_runs=[first_step(r, text) for r in recipes],
         )
         runs = []
-        for run_id, model_id in zip(run_ids, model_ids, strict=True):
+        firsts = [*model_ids, *(r.first_model for r in recipes)]
+        for index, (run_id, model_id) in enumerate(zip(run_ids, firsts, strict=True)):
             provider, model = parse_model_id(model_id)
             request = GenerationRequest(
                 model=model,
@@ -148,6 +165,8 @@ class Runner(RepairRounds, FollowUps):
             )
             run = LiveRun(run_id, comparison_id, model_id, provider, request, deadline_s=options.deadline_s)
             run.repair, run.accept, run.judge_model = repair, accept, options.judge_model
+            if index >= len(model_ids):
+                run = first_run(run, recipes[index - len(model_ids)], text)
             runs.append(run)
         with self._lock:
             self._comparisons[comparison_id] = run_ids
@@ -358,7 +377,7 @@ class Runner(RepairRounds, FollowUps):
     def _finish(self, run: LiveRun, result: GenerationResult) -> None:
         run.state = "finishing"
         run.result = result
-        if self._checks is not None and run.may_repair():
+        if (self._checks is not None and run.may_repair()) or builds_next(run):
             run.saved = self._loop.create_future()
             with self._lock:  # before the run is seen finished, so its comparison never looks idle in between
                 self._deciding.add(run.run_id)
@@ -373,11 +392,16 @@ class Runner(RepairRounds, FollowUps):
 
             lexers_ready()
             analysed = analysis_of(analysis, result.text)
-            return final_row(run.model_id, result, analysed, timeline=timeline, finished_at=finished_at)
+            row = final_row(run.model_id, result, analysed, timeline=timeline, finished_at=finished_at)
+            if run.is_plan:  # a design, not a page (even one with code in it): nothing to check, judge or show
+                row.update(artifact_kind=None, artifact=None, lines=None, code_lines=None, chars=None)
+            return row
 
         def done() -> None:
             run.progress, run.timeline = None, []  # the text lives in the store now; keep the process small
-            if self._checks is not None and (result.status != Status.CANCELLED or self._check_cancelled):
+            if self._checks is not None and not run.is_plan and (
+                result.status != Status.CANCELLED or self._check_cancelled
+            ):
                 try:
                     run.check = self._checks.submit(run.run_id)
                 except RuntimeError:  # the pool was shut down (Ctrl-C): no check, so no further round

@@ -60,13 +60,19 @@ def create_comparison(
     model_ids: Iterable[str],
     options: dict[str, Any] | None = None,
     sweep_id: str | None = None,
+    recipe_runs: Iterable[dict[str, Any]] = (),
 ) -> tuple[str, list[str]]:
-    """Record a comparison (part of `sweep_id` when a sweep made it) and one queued run per model; return their ids."""
+    """Record a comparison (part of `sweep_id` when a sweep made it) and one queued run per model; return their ids.
+
+    `recipe_runs`: each recipe contestant's first step after the models, as its `model_id`, `recipe` (its name),
+    `round` (the planner's PLAN_ROUND or 0), `repair_version` and `turn_text`; their ids follow the models'.
+    """
     model_ids = list(model_ids)
-    ensure_demo_database(store.path, model_ids)  # stand-ins are recorded in the demo database only
+    steps = [dict(step) for step in recipe_runs]
+    ensure_demo_database(store.path, [*model_ids, *(step["model_id"] for step in steps)])
     comparison_id = new_id()
     now = utc_now()
-    run_ids = [new_id() for _ in model_ids]
+    run_ids = [new_id() for _ in [*model_ids, *steps]]
     with store.write():
         save_prompt(store, prompt)
         store.table("comparisons").insert(
@@ -96,25 +102,42 @@ def create_comparison(
                 "worker": worker_token(),
                 "attempts": 0,
                 "truncated": 0,
-                "round": 0,
+                "round": step.get("round", 0),
+                "recipe": step.get("recipe"),
+                "repair_version": step.get("repair_version"),
+                "turn_text": step.get("turn_text"),
             }
-            for i, (run_id, model_id) in enumerate(zip(run_ids, model_ids, strict=True))
+            for i, (run_id, model_id, step) in enumerate(
+                zip(run_ids, [*model_ids, *(s["model_id"] for s in steps)], [*({} for _ in model_ids), *steps],
+                    strict=True)
+            )
         )
     return comparison_id, run_ids
 
 
-def add_round(store: RunStore, parent_run_id: str, *, turn_text: str, repair_version: str) -> str:
-    """Record the next round of a run's conversation as a queued run beside it (same comparison and position)."""
+def add_round(
+    store: RunStore, parent_run_id: str, *, turn_text: str, repair_version: str | None, model_id: str | None = None
+) -> str:
+    """Record the next round of a run's conversation as a queued run beside it (same comparison and position).
+
+    The round keeps its parent's recipe name; `model_id` sends it to another model (a recipe's builder after
+    its planner, or its fixer), else it goes to the parent's model.
+    """
     run_id = new_id()
     now = utc_now()
     with store.write() as db:
         parent = db.execute(
-            "SELECT comparison_id, position, model_id, provider, model, coalesce(round, 0) FROM runs WHERE id = ?",
+            "SELECT comparison_id, position, model_id, provider, model, coalesce(round, 0), recipe FROM runs "
+            "WHERE id = ?",
             [parent_run_id],
         ).fetchone()
         if parent is None:
             raise UsageError(f"No run with id '{parent_run_id}' to repair.")
-        comparison_id, position, model_id, provider, model, parent_round = parent
+        comparison_id, position, parent_model_id, provider, model, parent_round, recipe = parent
+        if model_id is None:
+            model_id = parent_model_id
+        else:
+            provider, _, model = model_id.partition(":")
         store.table("runs").insert(
             {
                 "id": run_id,
@@ -133,6 +156,7 @@ def add_round(store: RunStore, parent_run_id: str, *, turn_text: str, repair_ver
                 "parent_run_id": parent_run_id,
                 "repair_version": repair_version,
                 "turn_text": turn_text,
+                "recipe": recipe,
             }
         )
     return run_id

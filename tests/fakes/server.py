@@ -17,6 +17,7 @@ from tests.fakes.behaviour import BehaviourError, FakeBehaviour, parse_model_nam
 from tests.fakes.conversation import ReceivedTurn, cache_usage, model_turns, received_turns
 from tests.fakes.echoes import echo_text
 from tests.fakes.judge import judge_answer, request_images, request_text
+from tests.fakes.plans import DESIGN_TEXT, asks_for_a_design
 from tests.fakes.protocols import StreamPlan, complete_json, error_body
 
 # Headers that carry keys: never recorded.
@@ -270,6 +271,9 @@ class FakeServer:
             return
         # A conversation's round picks the answer (`rounds=`), and its earlier turns are its cached prefix.
         behaviour = behaviour.for_round(record.round)
+        turns = record.turns
+        if turns and turns[-1].role == "user" and asks_for_a_design(turns[-1].text):
+            behaviour = replace(behaviour, text=DESIGN_TEXT, fence=False)  # a recipe's planner: a design, no code
         if behaviour.cache == "prefix":
             read, written = cache_usage(protocol, record.turns)
             behaviour = replace(behaviour, cached_tokens=read, cache_write_tokens=written)

@@ -47,7 +47,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "origin",  # canvasbench (timed here) or the tool it was imported from: llm / promptfoo / folder
     "mode",  # stream / batch (a provider's batch engine: no stream timings, latency is the turnaround)
     "round",  # 0 = the first answer; n = the n-th repair round of it
-    "parent_run_id",  # the run this round repairs (empty for round 0)
+    "parent_run_id",  # the run this round repairs (empty for round 0; a recipe's round 0: its planner's run)
+    "recipe",  # the build recipe's name on each of its steps (empty for a model on its own); see contestants.py
 )
 # The code itself, on request only (it can be megabytes a run): always after every other column.
 ARTIFACT_COLUMN = "artifact"
@@ -89,7 +90,8 @@ SELECT
   coalesce(r.origin, 'canvasbench') AS origin,
   CASE WHEN r.batch_id IS NOT NULL THEN 'batch' WHEN r.origin IS NULL THEN 'stream' END AS mode,
   coalesce(r.round, 0) AS round,
-  r.parent_run_id AS parent_run_id/*artifact*/
+  r.parent_run_id AS parent_run_id,
+  r.recipe AS recipe/*artifact*/
 FROM runs r
 JOIN comparisons c ON c.id = r.comparison_id
 LEFT JOIN render_checks rc ON rc.run_id = r.id
@@ -149,7 +151,8 @@ def round_rows(store: RunStore, comparison_id: str | None = None) -> list[dict[s
     return list(
         store.db.query(
             "SELECT r.id, r.comparison_id, c.prompt_id, c.options, r.model_id, coalesce(r.round, 0) AS round, "
-            f"r.parent_run_id, {STATUS} AS status, {ERROR} AS error, r.started_at, r.finished_at, r.latency_s, "
+            f"r.parent_run_id, r.recipe, r.repair_version, {STATUS} AS status, {ERROR} AS error, r.started_at, "
+            "r.finished_at, r.latency_s, "
             "r.cost_usd, r.output_tokens, r.thinking_tokens, rc.verdict, rc.checked_at, "
             "(SELECT j.overall FROM judgments j WHERE j.run_id = r.id AND j.mode = 'score' AND j.status = 'ok' "
             "ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS judge_score "
