@@ -150,12 +150,12 @@ def test_filters_narrow_runs_attempts_and_votes_alike(store: RunStore, tmp_path:
     ids = seed(store)
     result, page = report(store, tmp_path / "sweep.html", "--sweep", SWEEP)
     assert result.exit_code == 0, result.output
-    assert "1 runs of 1 comparisons" in page and f"sweep {SWEEP}" in page
+    assert "1 run of 1 comparison" in page and f"sweep {SWEEP}" in page
     assert set(figures(page)) == {"lines_time", "tokens_per_s", "ttft_s", "cost"}
     result, page = report(store, tmp_path / "voted.html", "--comparison", ids["voted"])
     assert result.exit_code == 0, result.output
     drawn = figures(page)
-    assert "3 runs of 1 comparisons" in page and "pass_at_round" not in drawn
+    assert "3 runs of 1 comparison" in page and "pass_at_round" not in drawn
     # The title is named in the header as text.
     assert "&lt;img src=x onerror=&quot;window.pwned=1&quot;&gt;" in page
     assert [t["name"] for t in drawn["ratings_human"]["data"]] == [r["model"] for r in leaderboard(store).rows]

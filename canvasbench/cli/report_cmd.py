@@ -52,7 +52,7 @@ def report_command(
     """
     scope_days = iso_day(since, "--since"), iso_day(until, "--until")
     _writable(out)
-    from canvasbench.present.report import ReportScope, build_report  # plotly: only when a report is built
+    from canvasbench.present.report import ReportScope, build_report, many  # plotly: only when a report is built
 
     store = open_store(db, read_only=True)
     if out.resolve() == store.path.resolve():
@@ -68,6 +68,6 @@ def report_command(
         raise ConfigFailure(f"Cannot write {out}: {exc.strerror or exc}. Choose another file.") from exc
     drawn = sum(1 for f in report.figures.values() if f is not None)
     click.echo(
-        f"Wrote {out} ({_size(report.size)}): {drawn} charts of {report.runs} runs in {report.comparisons} "
-        "comparisons; it opens offline in any browser."
+        f"Wrote {out} ({_size(report.size)}): {many(drawn, 'chart')} of {many(report.runs, 'run')} in "
+        f"{many(report.comparisons, 'comparison')}; it opens offline in any browser."
     )

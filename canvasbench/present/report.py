@@ -139,6 +139,11 @@ def build_report(store: RunStore, scope: ReportScope = ReportScope(), *, now: da
     return Report(page, len(runs), len({r["comparison_id"] for r in runs}), figures)
 
 
+def many(n: int, word: str) -> str:
+    """A count with its noun: "1 run", "2,400 runs"."""
+    return f"{formatting.count(n)} {word}{'' if n == 1 else 's'}"
+
+
 def _version() -> str:
     try:
         return metadata.version("canvasbench")
@@ -152,8 +157,8 @@ def _header(store: RunStore, scope: ReportScope, runs: list[dict[str, Any]], tit
     contestants = len({contestant(r) for r in runs})
     # The file's name only: where it lives (a home directory, a user name) stays on this machine.
     facts = [
-        ("Data", f"{formatting.count(len(runs))} runs of {formatting.count(len({r['comparison_id'] for r in runs}))} "
-                 f"comparisons, {contestants} contestants, created {span}"),
+        ("Data", f"{many(len(runs), 'run')} of {many(len({r['comparison_id'] for r in runs}), 'comparison')}, "
+                 f"{many(contestants, 'contestant')}, created {span}"),
         ("Database", redact(store.path.name)),
         ("Filters", scope.words() + (f" ({title})" if title else "")),
         ("Made", f"{now.astimezone(UTC):%Y-%m-%d %H:%M} UTC with CanvasBench {_version()}"),
