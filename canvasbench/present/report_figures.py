@@ -78,11 +78,14 @@ def distribution(
         return None
     traces = []
     for name, mine in _by_contestant(measured).items():
+        median = f"median {shown(statistics.median(r[column] for r in mine))}"
+        # Hover on the points (each run, with the contestant's median): the box's own statistics would get
+        # the points' text template and show nothing.
         traces.append(go.Box(
             name=esc(name), y=[r[column] for r in mine], boxpoints="all", jitter=0.35, pointpos=0,
             marker={"color": colours[name], "size": 7}, line={"color": colours[name]}, showlegend=False,
-            hovertemplate=HOVER,
-            hovertext=[f"{esc(name)}<br>{esc(r.get('title') or '')}<br>{shown(r[column])}" for r in mine],
+            hoveron="points", hovertemplate=HOVER,
+            hovertext=[f"{esc(name)}<br>{esc(r.get('title') or '')}<br>{shown(r[column])} ({median})" for r in mine],
         ))  # fmt: skip
     yaxis: dict[str, Any] = {"title": {"text": unit}, "rangemode": "tozero"}
     cap = outlier_cap([r[column] for r in measured])
