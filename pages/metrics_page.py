@@ -15,7 +15,7 @@ from canvasbench.present.model_summary import summarise
 from canvasbench.store import batches, reads
 from canvasbench.store.columns import RUN_METRICS
 from canvasbench.store.reads import export_columns, iter_export_rows
-from ui import charts, data, round_charts, state
+from ui import charts, data, report_download, round_charts, state
 from ui.colours import colour
 
 TABLE_COLUMNS = (
@@ -239,6 +239,7 @@ def main() -> None:
     if batches.jobs(data.store()):  # a batch's timings read differently: say so where they are listed
         st.caption(batch_words.TABLE_NOTE)
     _downloads(None if flt == reads.RunFilter() else list(frame["id"]))
+    report_download.button(flt)  # built on click only: the page's load does not grow
     st.header("Charts")
     # Only the open tab's chart is built and drawn (each plotly chart costs the browser a second or so under
     # load); the open tab is in the URL (?chart=), so a link or Back shows the same chart.

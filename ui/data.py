@@ -260,12 +260,11 @@ def tile_data_uri(run_id: str, checked_at: str | None, width: int = 480) -> str 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _model_colours(path: str, data_version: str) -> dict[str, str]:
-    from canvasbench.providers.catalogue import known_models
-    from ui.colours import assign
+    from canvasbench.present.palette import assign, colour_order
 
     # The catalogue first (its models keep their colours whatever the database holds), then the database's
-    # models by first run: the same mapping on every page and under every filter.
-    return assign([m.model_id for m in known_models()] + reads.models_by_first_run(shared_store(path)))
+    # models by first run: the same mapping on every page and under every filter, and in the report.
+    return assign(colour_order(shared_store(path)))
 
 
 def model_colours() -> dict[str, str]:

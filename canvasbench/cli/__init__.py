@@ -115,6 +115,10 @@ COMMANDS: dict[str, Command] = {
         "share_cmd", "share_command",
         "Write a comparison as one self-contained HTML file, or a static site of comparisons (--gallery).",
     ),
+    "report": Command(
+        "report_cmd", "report_command",
+        "Write the metrics as one interactive HTML file of charts that opens offline, to send to anyone.",
+    ),
     "judge": Command(
         "judge_cmd", "judge_command",
         "Judge finished runs: screenshots of the render check, the checklist and the code go to the judge model.",

@@ -51,6 +51,18 @@ db_option = click.option(
 )
 
 
+def iso_day(value: str | None, flag: str) -> str | None:
+    """A --since/--until value as an ISO day (None stays None); exit 2 with one line for anything else."""
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise UsageFailure(f"{flag} must be a date like 2026-11-30, not {value!r}.") from None
+
+
 class UsageFailure(click.UsageError):
     """Exit code 2 with our own message."""
 

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import click
 
-from canvasbench.cli.common import UsageFailure, clean_errors, db_option, open_store
+from canvasbench.cli.common import clean_errors, db_option, iso_day, open_store
 from canvasbench.present import formatting
-
-
-def _date(value: str | None, flag: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise UsageFailure(f"{flag} must be a date like 2026-11-30, not {value!r}.") from None
 
 
 @click.command("leaderboard")
@@ -49,7 +39,7 @@ def leaderboard_command(
     from canvasbench.store.reads import ArenaFilter
 
     store = open_store(db, writes=False)
-    scope = ArenaFilter(category, _date(since, "--since"), _date(until, "--until"), judge_model)
+    scope = ArenaFilter(category, iso_day(since, "--since"), iso_day(until, "--until"), judge_model)
     board = leaderboard(store, by=by, scope=scope)  # type: ignore[arg-type]
     agree = board.agreement
     if as_json:

@@ -53,13 +53,14 @@ def votable_comparisons(store: RunStore, *, category: str | None = None) -> list
 
 @dataclass(frozen=True)
 class ArenaFilter:
-    """What the leaderboard counts: one comparison, a category, days (inclusive, YYYY-MM-DD), one judge model."""
+    """What the leaderboard counts: a comparison or a sweep, a category, days (inclusive, YYYY-MM-DD), a judge."""
 
     category: str | None = None
     since: str | None = None
     until: str | None = None
     judge_model: str | None = None  # judgments only
     comparison_id: str | None = None
+    sweep_id: str | None = None
 
 
 EVERYTHING = ArenaFilter()
@@ -69,6 +70,7 @@ def _comparison_filters(scope: ArenaFilter, column: str) -> tuple[str, list[Any]
     """SQL conditions (each after " AND ") on comparisons `c` by id, category and a date column, with parameters."""
     where, params = conditions(
         ("c.id = ?", scope.comparison_id),
+        ("c.sweep_id = ?", scope.sweep_id),
         ("c.category = ?", scope.category),
         (f"substr({column}, 1, 10) >= ?", scope.since),
         (f"substr({column}, 1, 10) <= ?", scope.until),

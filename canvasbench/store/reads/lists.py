@@ -43,6 +43,8 @@ class RunFilter:
     statuses: tuple[str, ...] = ()  # state words (status.State)
     since: str | None = None  # inclusive, e.g. "2026-11-01"
     until: str | None = None  # inclusive day, e.g. "2026-11-30"
+    comparison_id: str | None = None  # one comparison's runs only
+    sweep_id: str | None = None  # one sweep's runs only
 
 
 # The gallery's orders, each a SQL prefix to "newest first" (NULLs last: an unknown cost is not a cheap one).
@@ -214,6 +216,10 @@ def runs_table(store: RunStore, flt: RunFilter | None = None, *, limit: int | No
         if values:
             clauses.append(f"{column} IN ({marks(values)})")
             params.extend(values)
+    for column, value in (("c.id", flt.comparison_id), ("c.sweep_id", flt.sweep_id)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
     if flt.since:
         clauses.append("r.created_at >= ?")
         params.append(flt.since)
