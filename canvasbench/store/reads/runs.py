@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from canvasbench.status import ACTIVE_STATUSES
 from canvasbench.store.reads.owners import LIVE, STATUS
-from canvasbench.store.reads.sql import marks
+from canvasbench.store.reads.sql import CONTESTANT, marks
 
 if TYPE_CHECKING:
     from canvasbench.store.run_store import RunStore
@@ -88,9 +88,22 @@ def model_ids_of(store: RunStore, comparison_id: str) -> list[str]:
 
 
 def models_by_first_run(store: RunStore) -> list[str]:
-    """Every model with a run, in the order of its first run (a new model comes last: colours stay put)."""
-    rows = store.db.execute("SELECT model_id FROM runs GROUP BY model_id ORDER BY min(created_at), model_id")
+    """Every contestant with a run (a model, or a recipe by its name), in the order of its first run (a new one
+    comes last: colours stay put)."""
+    rows = store.db.execute(
+        f"SELECT {CONTESTANT} AS who FROM runs r INDEXED BY runs_list_cover GROUP BY who "
+        "ORDER BY min(r.created_at), who"
+    )
     return [str(r[0]) for r in rows]
+
+
+def recipes_of(store: RunStore, comparison_id: str | None = None) -> dict[str, str]:
+    """The recipe of each run that is a recipe's step, by run id (of one comparison, or all)."""
+    where, params = ("AND r.comparison_id = ?", [comparison_id]) if comparison_id is not None else ("", [])
+    rows = store.db.execute(
+        f"SELECT r.id, r.recipe FROM runs r INDEXED BY runs_list_cover WHERE r.recipe IS NOT NULL {where}", params
+    )
+    return {str(run_id): str(recipe) for run_id, recipe in rows}
 
 
 def stored_prompt(store: RunStore, prompt_id: str) -> dict[str, Any] | None:
