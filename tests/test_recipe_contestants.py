@@ -7,6 +7,7 @@ its planner row (round -1, a design, no page) and the rounds built on it. Figure
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from canvasbench.arena.leaderboard import leaderboard
 from canvasbench.arena.pairing import arena_comparisons, next_pair
 from canvasbench.arena.votes import record_vote
 from canvasbench.ids import new_id
+from canvasbench.present.replay import replay_data
+from canvasbench.present.share import comparison_html
 from canvasbench.store import RunStore, reads, writes
 from tests.chart_specs import charts_of
 from tests.recipe_seed import DESIGN, FLASH, PRO, RECIPE, seed_recipe
@@ -172,3 +175,30 @@ def test_matrix_column_is_named_by_the_recipe_and_its_cell_is_the_final_round_co
     assert body.count('class="cb-cell"') == 2 and 'data-runs="1"' in body  # one entry each: the final round
     assert "$0.05" in body  # the recipe's cell: planner $0.03 + rounds $0.02
     assert f"comparison?comparison={seeded.comparison_id}" in body
+
+
+def test_a_recipes_replay_lane_plays_its_plan_then_its_rounds_under_its_name() -> None:
+    store = RunStore()
+    seeded = seed_recipe(store)
+    data = replay_data(reads.runs_of(store, seeded.comparison_id))
+    lanes = {lane["name"]: lane for lane in data["lanes"]}
+    assert set(lanes) == {RECIPE, FLASH}
+    assert [s["round"] for s in lanes[RECIPE]["segments"]] == [-1, 0, 1]  # the design first, then the build
+    assert lanes[RECIPE]["segments"][0]["text"] == DESIGN
+    assert "recipe round 1" in lanes[RECIPE]["preview"]  # the lane ends on the final round's page
+
+
+def test_a_share_file_has_a_card_per_contestant_and_none_for_the_planner() -> None:
+    store = RunStore()
+    seeded = seed_recipe(store)
+    page = comparison_html(store, seeded.comparison_id, libs=False).html
+    cards = re.findall(r"<h3>(.*?)</h3>", page)
+    # Round 0 and round 1 of the recipe, and Flash alone: cards for pages, none for the planner's design.
+    assert len(cards) == 3 and all(c.startswith(RECIPE) or c == FLASH for c in cards), cards
+    assert "2 contestants" in page and f"<h3>{PRO}" not in page
+
+
+def test_each_contestant_gets_its_own_colour_a_recipe_too() -> None:
+    store = RunStore()
+    seed_recipe(store)
+    assert sorted(reads.models_by_first_run(store)) == [FLASH, RECIPE]  # whom colours are handed out to

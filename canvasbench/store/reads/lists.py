@@ -286,7 +286,8 @@ def active_runs(store: RunStore) -> list[dict[str, Any]]:
     """
     return list(
         store.db.query(
-            "SELECT id, comparison_id, model_id, status, started_at, created_at FROM runs r "
+            f"SELECT id, comparison_id, model_id, {CONTESTANT} AS contestant, status, started_at, created_at "
+            "FROM runs r "
             f"WHERE status IN ({marks(ACTIVE_STATUSES)}) AND NOT {OWNER_GONE} AND r.batch_id IS NULL "
             "ORDER BY created_at, position",
             ACTIVE_STATUSES,
