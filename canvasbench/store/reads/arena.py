@@ -161,7 +161,7 @@ def unjudged_comparisons(store: RunStore, judge_model: str, *, pairwise: bool = 
     mode = "pairwise" if pairwise else "score"
     rows = store.db.query(
         "SELECT c.id FROM comparisons c WHERE EXISTS (SELECT 1 FROM runs r WHERE r.comparison_id = c.id "
-        f"AND r.artifact_kind IN ('html', 'svg') AND r.status NOT IN ({marks(ACTIVE_STATUSES)})) "
+        f"AND r.artifact_kind IN ('html', 'svg') AND NOT {IS_PLAN} AND r.status NOT IN ({marks(ACTIVE_STATUSES)})) "
         "AND NOT EXISTS (SELECT 1 FROM judgments j WHERE j.comparison_id = c.id AND j.judge_model = ? "
         "AND j.mode = ? AND j.status = 'ok') ORDER BY c.created_at, c.id",
         [*ACTIVE_STATUSES, judge_model, mode],
