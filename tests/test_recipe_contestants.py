@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from canvasbench.arena.leaderboard import leaderboard
 from canvasbench.arena.pairing import arena_comparisons, next_pair
 from canvasbench.arena.votes import record_vote
+from canvasbench.errors import UsageError
 from canvasbench.ids import new_id
 from canvasbench.present.replay import replay_data
 from canvasbench.present.share import comparison_html
@@ -88,6 +89,8 @@ def test_arena_pairs_the_recipes_final_round_and_never_shows_a_planner() -> None
     assert {pair.left["id"], pair.right["id"]} == {seeded.recipe_rounds[-1], seeded.flash_rounds[-1]}
     assert {pair.left["contestant"], pair.right["contestant"]} == {RECIPE, FLASH}
     assert seeded.plan not in {r["id"] for r in reads.votable_runs(store, seeded.comparison_id)}
+    with pytest.raises(UsageError, match="a recipe's design, not a page"):
+        record_vote(store, seeded.comparison_id, seeded.plan, seeded.flash_rounds[-1], "left")
 
 
 def test_leaderboard_rates_a_recipe_as_one_contestant_its_planner_in_its_cost() -> None:
