@@ -95,8 +95,6 @@ def column(chain: list[dict[str, Any]], found: Attempt | None, draw: Callable[[d
         draw(chain[0])
         return
     first = built[0] if built else chain[0]
-    if plan is not None:
-        st.markdown(f"**{md(contestant(plan))}**", help=steps.hover(chain))
     if found is not None:
         st.caption(md(describe(found)))
     st.caption(md(steps_line(chain)))
@@ -120,7 +118,7 @@ def column(chain: list[dict[str, Any]], found: Attempt | None, draw: Callable[[d
 
 def _design(plan: dict[str, Any]) -> None:
     """The planner's design (its raw answer), one click away; why it has none when it failed."""
-    with st.expander(f"Design by the planner ({plan.get('model_id')})", icon=":material/architecture:"):
+    with st.expander(f"Design by the planner, {plan.get('model_id')}", icon=":material/architecture:"):
         design = plan.get("response") or ""
         if design.strip():
             text.literal(design, max_height=360)
