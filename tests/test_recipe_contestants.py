@@ -75,6 +75,15 @@ def test_comparison_page_shows_the_plan_as_a_step_with_its_design_and_counts_its
     assert len(at.get("iframe")) == 2  # a preview per contestant, none for the planner
     assert at.segmented_control(key=f"round-step-{seeded.recipe_rounds[0]}").options == ["round 0", "round 1"]
 
+    # The planner's row opened on its own: its design as text, no preview and no render verdict.
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/comparison_page.py")
+    at.query_params["run"] = seeded.plan
+    at.run()
+    assert not at.exception
+    assert [c.value for c in at.code] == [DESIGN] and not at.get("iframe")
+    assert RECIPE in _said(at) and "not checked" not in _said(at)
+
 
 def test_arena_pairs_the_recipes_final_round_and_never_shows_a_planner() -> None:
     store = RunStore()
