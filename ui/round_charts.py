@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from canvasbench.present import formatting
-from canvasbench.present.contestant_steps import contestant_attempt_rows
 from canvasbench.present.pass_at_round import pass_at_round, round_costs
+from canvasbench.run.attempts import attempt_rows
 from canvasbench.store import reads
 from ui import data
 from ui.charts import LABEL_LIMIT, Chart, model_colour, show, spec
@@ -17,10 +17,9 @@ from ui.charts import LABEL_LIMIT, Chart, model_colour, show, spec
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def attempts_table(path: str, version: str) -> list[dict[str, Any]]:
-    """The attempts per contestant for the whole database (cached per database and data version): a recipe under
-    its name, its planner's cost in its totals."""
-    store = data.store()
-    return contestant_attempt_rows(reads.round_rows(store), reads.recipes_of(store))
+    """The attempts export's rows for the whole database (cached per database and data version): per contestant,
+    a recipe under its name with its planner's cost in its totals."""
+    return attempt_rows(reads.round_rows(data.store()))
 
 
 def within(rows: list[dict[str, Any]], frame: pd.DataFrame | None) -> list[dict[str, Any]]:

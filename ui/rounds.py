@@ -12,6 +12,7 @@ from canvasbench.contestants import contestant, is_plan
 from canvasbench.present import contestant_steps as steps
 from canvasbench.run.acceptable import Acceptance, parse_accept
 from canvasbench.run.attempts import Attempt, attempts, describe
+from canvasbench.run.recipes import recipe_repairs
 from canvasbench.status import Status
 from canvasbench.store import reads
 from ui import code_viewer, data, text
@@ -42,18 +43,22 @@ def settings(options: str | None) -> tuple[Acceptance, int]:
 
 def attempts_of(comparison_id: str) -> dict[str, Attempt]:
     """Per contestant's first-answer run id: its Attempt, counted as the attempts export counts it (a recipe's
-    planner is no round: its cost and time are added before round 0)."""
+    planner is no round, its cost and time are in the totals; a recipe allows its own repair rounds)."""
     rows = reads.round_rows(data.store(), comparison_id)
     if not rows:
         return {}
     accept, repair = settings(rows[0].get("options"))
     checks = {r["id"]: {"verdict": r.get("verdict"), "checked_at": r.get("checked_at")} for r in rows}
-    built, plans = steps.split_plans(rows)
-    by_id = {r["id"]: r for r in built}
-    return {
-        found.run_id: steps.with_plan(found, plans.get(found.run_id), by_id.get(found.run_id, {}))
-        for found in attempts(built, checks, accept, repair=repair)
-    }
+    own = recipe_settings(rows[0].get("options"))
+    return {found.run_id: found for found in attempts(rows, checks, accept, repair=repair, recipe_repair=own)}
+
+
+def recipe_settings(options: str | None) -> dict[str, int]:
+    """Each recipe's own repair rounds by name, as stored with the comparison ({} when unreadable)."""
+    try:
+        return recipe_repairs(json.loads(options or "{}").get("recipes") or ())
+    except (ValueError, TypeError, AttributeError):
+        return {}
 
 
 def step_label(run: dict[str, Any]) -> str:

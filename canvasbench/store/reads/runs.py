@@ -97,15 +97,6 @@ def models_by_first_run(store: RunStore) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def recipes_of(store: RunStore, comparison_id: str | None = None) -> dict[str, str]:
-    """The recipe of each run that is a recipe's step, by run id (of one comparison, or all)."""
-    where, params = ("AND r.comparison_id = ?", [comparison_id]) if comparison_id is not None else ("", [])
-    rows = store.db.execute(
-        f"SELECT r.id, r.recipe FROM runs r INDEXED BY runs_list_cover WHERE r.recipe IS NOT NULL {where}", params
-    )
-    return {str(run_id): str(recipe) for run_id, recipe in rows}
-
-
 def stored_prompt(store: RunStore, prompt_id: str) -> dict[str, Any] | None:
     """One stored prompt row, or None."""
     rows = list(store.db.query("SELECT * FROM prompts WHERE id = ?", [prompt_id]))
