@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from canvasbench.contestants import contestant, is_plan
 from canvasbench.errors import CanvasBenchError
 from canvasbench.present import formatting
 from canvasbench.present.outcome import left_no_page
@@ -77,7 +78,7 @@ def _live(comparison_id: str) -> None:
             st.rerun()  # the last run ended: the page becomes the finished comparison (and stops polling)
         ids = [run["id"] for run in runs]
         checks, progress = reads.latest_checks(store, ids), reads.check_progress(store, ids)
-        labels = sample_labels(runs)
+        labels = sample_labels([{**r, "model_id": contestant(r)} for r in runs if not is_plan(r)])
         header, body = st.container(), st.container()
         with body:
             views.grid(
@@ -228,7 +229,8 @@ def _comparison(comparison_id: str) -> None:
 
         comparison_replay(runs)
         return
-    labels = sample_labels(runs)
+    # Samples per contestant (a recipe built by a model is no repeat of it); a planner's row is no sample.
+    labels = sample_labels([{**r, "model_id": contestant(r)} for r in runs if not is_plan(r)])
     progress = checking.progress_of([run["id"] for run in runs])
     found = rounds.attempts_of(comparison_id)
 
@@ -243,7 +245,7 @@ def _comparison(comparison_id: str) -> None:
         )
 
     # One column per contestant: a contestant with repair rounds shows its steps and its last round.
-    views.grid(rounds.contestants(runs), lambda chain: rounds.column(chain, found.get(chain[0]["id"]), column))
+    views.grid(rounds.contestants(runs), lambda chain: rounds.column(chain, rounds.attempt_for(chain, found), column))
 
 
 PROMPT_SHOWN = 20_000  # characters of the prompt put in the page; a 1 MB prompt would slow every visit
@@ -289,7 +291,8 @@ def _run(run_id: str) -> None:
     )
     text.title(comparison.get("title") or run["comparison_id"])
     head, reload = st.columns([8, 1], vertical_alignment="center")
-    head.markdown(f"### {md_iso(run['model_id'], 80)}  \n{run_badge(run)}")
+    built = f" · {md_iso(run['model_id'], 80)}" if run.get("recipe") else ""  # a recipe's step: which model
+    head.markdown(f"### {md_iso(contestant(run), 80)}{built}  \n{run_badge(run)}")
     reload.button(
         "Reload",
         icon=":material/refresh:",
@@ -313,9 +316,12 @@ def _run(run_id: str) -> None:
         views.text_view(run.get("response"), height=FULL_HEIGHT, empty="No response text.", language="markdown")
     elif view == "reasoning":
         views.text_view(views.reasoning_of(run), height=FULL_HEIGHT, empty="This model returned no reasoning text.")
+    elif is_plan(run):  # a recipe's design: text, never a page to preview or check
+        views.text_view(run.get("response"), height=FULL_HEIGHT, empty="No design text.", language="markdown")
+        said = True
     else:
         said = views.preview(run, height=FULL_HEIGHT)
-    if not left_no_page(run):  # without a page there was nothing to check
+    if not left_no_page(run) and not is_plan(run):  # without a page there was nothing to check
         checking.live_check(run, checking.progress_of([run_id]).get(run_id))
     if not said:
         views.warnings(run)

@@ -257,7 +257,7 @@ def main() -> None:
                     _timeline()
                 else:
                     charts.metrics_chart(frame, key, name)
-    round_charts.section("metrics")
+    round_charts.section("metrics", frame)  # the same filters as the table and charts above
 
 
 main()

@@ -8,6 +8,7 @@ import streamlit as st
 
 from canvasbench.arena.session import VOTE_ACTIONS, ArenaSession, Shown
 from canvasbench.arena.votes import OUTCOME_LABELS
+from canvasbench.contestants import contestant
 from canvasbench.sandbox.document import sandbox_document
 from canvasbench.store import RunStore, reads
 from canvasbench.store.reads import latest_checks, latest_scores
@@ -112,10 +113,12 @@ def blind_preview(run: dict[str, Any], label: str, revision: int) -> None:
 
 
 def reveal(store: RunStore, run: dict[str, Any], label: str, vote: dict[str, str]) -> None:
-    """After the vote: which model wrote this page, and its metrics."""
+    """After the vote: which contestant (a model, or a recipe and the model that built this round) wrote this page,
+    and its metrics."""
     side = "left" if label == "A" else "right"
     won = vote["outcome"] == side
-    st.markdown(f"**{label}: {md(run['model_id'])}**" + (" — your pick" if won else ""))
+    built = f" (this round by {md(run['model_id'])})" if run.get("recipe") else ""
+    st.markdown(f"**{label}: {md(contestant(run))}**{built}" + (" — your pick" if won else ""))
     views.metrics_card(run)
     check = latest_checks(store, [run["id"]]).get(run["id"])
     if check:

@@ -75,7 +75,7 @@ def _lines_time(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any],
         title += f" · the newest {formatting.count(_MAX_POINTS)} of {formatting.count(len(part))} runs"
         part = part.head(_MAX_POINTS)
     data = pd.DataFrame(
-        {"model": part["model_id"], "seconds": part["latency_s"], "lines": part["lines"], "prompt": part["title"]}
+        {"model": part["contestant"], "seconds": part["latency_s"], "lines": part["lines"], "prompt": part["title"]}
     )
     layer = {
         "mark": {"type": "circle", "size": 70, "opacity": 0.8},
@@ -98,7 +98,7 @@ def _cost(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any], pd.Da
     priced = frame.dropna(subset=["cost_usd"])
     if priced.empty:
         return None
-    per = priced.groupby("model_id").agg(
+    per = priced.groupby("contestant").agg(
         per_run=("cost_usd", "mean"), total=("cost_usd", "sum"), lines=("lines", "sum")
     )
     per["per_1k"] = per["total"] / per["lines"].where(per["lines"] > 0) * 1000
@@ -145,7 +145,7 @@ def _distribution(
         part = part[part[column] <= cap]
     else:
         title += " per model"
-    data = pd.DataFrame({"model": part["model_id"], "value": part[column]})
+    data = pd.DataFrame({"model": part["contestant"], "value": part[column]})
     shown = [m for m in models if m in set(data["model"])]
     x = _model_axis(shown)
     layers: list[dict[str, Any]] = [
@@ -166,7 +166,7 @@ def _render_share(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any
     checked = checked[checked["render_verdict"] != Verdict.NOT_CHECKED]
     if checked.empty:
         return None
-    grouped = checked.assign(clean=checked["render_verdict"] == Verdict.RENDERS).groupby("model_id")["clean"]
+    grouped = checked.assign(clean=checked["render_verdict"] == Verdict.RENDERS).groupby("contestant")["clean"]
     data = pd.DataFrame({"share": grouped.mean(), "runs": grouped.size()}).reset_index(names="model")
     data["label"] = [f"{formatting.share(s)} of {n}" for s, n in zip(data["share"], data["runs"], strict=True)]
     x = _model_axis([m for m in models if m in set(data["model"])])
@@ -199,7 +199,7 @@ def _build(name: str, frame: pd.DataFrame, models: list[str]) -> tuple[dict[str,
 def _chart(version: str, name: str, _frame: pd.DataFrame) -> Chart | None:
     # Only the chart asked for, once per data version and filter (a tab nobody opens costs nothing), kept as
     # Arrow bytes with text as categories: 10,000 points are 0.2 MB, not 0.65.
-    chart = _build(name, _frame, sorted(_frame["model_id"].dropna().unique()))
+    chart = _build(name, _frame, sorted(_frame["contestant"].dropna().unique()))
     if chart is None:
         return None
     spec_, data = chart
@@ -224,7 +224,8 @@ def metrics_chart(frame: pd.DataFrame, version: str, name: str) -> None:
 def timeline_figure(runs: list[dict[str, Any]]) -> tuple[dict[str, Any], pd.DataFrame] | None:
     """Lines over time per model from the stored samples: who started first, who wrote fastest."""
     rows = [
-        {"model": run["model_id"], "run": run.get("id") or f"{run['model_id']}#{i}", "seconds": s[0], "lines": s[2]}
+        {"model": run.get("contestant") or run["model_id"], "run": run.get("id") or f"{run['model_id']}#{i}",
+         "seconds": s[0], "lines": s[2]}
         for i, run in enumerate(runs)
         for s in run["samples"] or []
     ]

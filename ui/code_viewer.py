@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from canvasbench.contestants import contestant, is_plan
 from canvasbench.present.code_page import diff_page, too_big_to_diff, viewer_page
 from canvasbench.run.comparisons import sample_labels
 from canvasbench.sandbox.document import sandbox_document
@@ -29,8 +30,12 @@ def _diff(key: tuple[str, str | None, str, str | None], _left: str, _right: str,
 
 def comparison_code(runs: list[dict[str, Any]]) -> None:
     """Pick a model (and optionally a second one to compare with) and read its code at full width."""
-    labels = sample_labels(runs)
-    names = {r["id"]: r["model_id"] + labels.get(r["id"], "") for r in runs}
+    # Per contestant (a recipe by its name, the model that wrote the round beside it); its planner left no code.
+    labels = sample_labels([{**r, "model_id": contestant(r)} for r in runs if not is_plan(r)])
+    names = {
+        r["id"]: contestant(r) + (f" ({r['model_id']})" if r.get("recipe") else "") + labels.get(r["id"], "")
+        for r in runs
+    }
     with_code = [r for r in runs if r.get("artifact")]
     if not with_code:
         st.info("No model's response contained code to show; see the raw responses.")

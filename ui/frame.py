@@ -150,7 +150,7 @@ def _runs_in_progress(store: RunStore) -> None:
             return
         for run in runs[:12]:
             took = formatting.seconds_between(run["started_at"]) if run["started_at"] else None
-            label = f"{md(run['model_id'])} · {run['status']}"
+            label = f"{md(run.get('contestant') or run['model_id'])} · {run['status']}"
             label += f" · {formatting.duration(took)}" if took is not None else ""
             st.markdown(f"- {label}")
         if len(runs) > 12:

@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from canvasbench.contestants import contestant, is_plan
 from canvasbench.present import batch_words, formatting
 from canvasbench.present.outcome import RunState, StallWatch, describe_run
 from ui import data, views
@@ -70,7 +71,9 @@ def lane(
     """
     state, stalled_s = seen or state_of(run)
     with st.container(border=True):
-        clipped(run["model_id"], strong=True, suffix=sample)
+        # A recipe's lane under its name, with the step streaming now (its plan, then its rounds).
+        step = (" · plan" if is_plan(run) else f" · round {run.get('round') or 0}") if run.get("recipe") else ""
+        clipped(contestant(run), strong=True, suffix=sample + step)
         st.markdown(f"{state_badge(state)} · {_stats(run, stalled_s)}")
         if state.active and batch_words.is_batch(run):  # a whole answer arrives later: nothing streams here
             st.info(md(batch_words.waiting(run)), icon=":material/schedule:")
@@ -88,6 +91,9 @@ def lane(
                     args=(run["id"],),
                     icon=":material/stop_circle:",
                 )
+            return
+        if is_plan(run):  # a design, not a page: nothing to preview or check
+            st.caption(md(state.message or "Design written: the builder answers next."))
             return
         # The row as read with the header (a cached fuller copy must not bring back an older status).
         full = {**(data.full_run(run["id"], run.get("updated_at")) or run), **run}

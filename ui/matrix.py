@@ -74,7 +74,7 @@ def _repeats(runs: list[dict[str, Any]]) -> str:
     return f'<div>{"".join(chips)}</div><div style="{_FACTS}">{html.escape(together)}</div>'
 
 
-def _cell(runs: list[dict[str, Any]], prompt_title: str, model_id: str) -> str:
+def _cell(runs: list[dict[str, Any]], prompt_title: str, model_id: str, who: str | None = None) -> str:
     if not runs:
         return f'<td style="{_CELL};color:#9aa0a6;font-size:0.8rem">not run</td>'
     latest = runs[-1]
@@ -85,7 +85,7 @@ def _cell(runs: list[dict[str, Any]], prompt_title: str, model_id: str) -> str:
         if image
         else f'<div style="{_NO_SHOT}">no screenshot</div>'
     )
-    tip = html.escape(f"Open the comparison: {prompt_title} · {model_hover(model_id)}", quote=True)
+    tip = html.escape(f"Open the comparison: {prompt_title} · {who or model_hover(model_id)}", quote=True)
     main = (
         f'<a class="cb-cell-link" href="{html.escape(comparison_href(latest["comparison_id"]), quote=True)}" '
         f'title="{tip}" style="{_LINK}">{shot}<div>{_verdict_badge(latest)}</div>'
@@ -95,23 +95,23 @@ def _cell(runs: list[dict[str, Any]], prompt_title: str, model_id: str) -> str:
     return f'<td class="cb-cell" data-runs="{len(runs)}" style="{_CELL}">{main}{more}</td>'
 
 
-def _head(model_id: str) -> str:
+def _head(model_id: str, who: str | None = None) -> str:
     label = clipped_html(
-        short_name(model_id),
+        short_name(model_id) if who is None or " — " not in who else model_id,  # a recipe: its own name
         style=f"border-left:4px solid {colour(model_id)};padding-left:6px",
-        hover=model_hover(model_id),
+        hover=who or model_hover(model_id),
     )
     return f'<th class="cb-contestant" style="{_HEAD}">{label}</th>'
 
 
 def matrix_html(matrix: Matrix) -> str:
     """The whole matrix: a header of contestants, a row per prompt with its summary, a row of column summaries."""
-    head = "".join(_head(m) for m in matrix.contestants)
+    head = "".join(_head(m, matrix.who.get(m)) for m in matrix.contestants)
     rows = []
     for key, title, category in matrix.prompts:
         name = clipped_html(title, style="font-weight:600;font-size:0.9rem", hover=f"{title} ({key})")
         sub = clipped_html(category, style="font-size:0.8rem;color:#555b66") if category else ""
-        cells = "".join(_cell(matrix.cell(key, m), title, m) for m in matrix.contestants)
+        cells = "".join(_cell(matrix.cell(key, m), title, m, matrix.who.get(m)) for m in matrix.contestants)
         rows.append(
             f'<tr class="cb-row"><th scope="row" style="{_HEAD};vertical-align:top">{name}{sub}</th>{cells}'
             f"{_summary_cell(matrix.row_summary[key], 'row')}</tr>"

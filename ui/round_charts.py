@@ -17,8 +17,17 @@ from ui.charts import LABEL_LIMIT, Chart, model_colour, show, spec
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def attempts_table(path: str, version: str) -> list[dict[str, Any]]:
-    """The attempts export's rows for the whole database (cached per database and data version)."""
+    """The attempts export's rows for the whole database (cached per database and data version): per contestant,
+    a recipe under its name with its planner's cost in its totals."""
     return attempt_rows(reads.round_rows(data.store()))
+
+
+def within(rows: list[dict[str, Any]], frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """The attempts of the contestants and comparisons among `frame`'s runs (a page's filtered runs); all without."""
+    if frame is None or "contestant" not in frame:
+        return rows
+    shown = set(zip(frame["comparison_id"], frame["contestant"], strict=True))
+    return [r for r in rows if (r["comparison_id"], r["model"]) in shown]
 
 
 def pass_curve(rows: list[dict[str, Any]]) -> Chart | None:
@@ -145,16 +154,21 @@ def cost_vs_rounds(rows: list[dict[str, Any]]) -> Chart | None:
     return spec("Cost per acceptable page against rounds", layer), frame
 
 
-def section(key: str) -> None:
-    """The repair-round charts, when some comparison asked for repair rounds (else nothing)."""
+def section(key: str, frame: pd.DataFrame | None = None) -> None:
+    """The repair-round charts, when some comparison asked for repair rounds (else nothing); with `frame`, the
+    runs a page's filters chose, only the attempts among them."""
     rows = attempts_table(str(data.store().path), data.version())
     if not any(int(r.get("repair") or 0) for r in rows):
         return
+    rows = within(rows, frame)
     st.header("Repair rounds")
+    if not rows:
+        st.caption("No contestant among the runs these filters chose asked for repair rounds.")
+        return
     st.caption(
         "Each contestant of each comparison is one attempt; it is acceptable within k rounds when its first answer "
         "(k = 0) or one of its first k repair rounds was acceptable as its comparison defined it. Costs add every "
-        "round run, failed ones included (`canvasbench export --table attempts` has the rows)."
+        "round run, failed ones included, and a recipe's planner (`canvasbench export --table attempts` has the rows)."
     )
     # One above the other, each across the page: side by side, the legends of a few long model ids were cut off.
     show(pass_curve(rows), f"{key}.pass_at_round", "")

@@ -8,8 +8,11 @@ from typing import Any
 
 import streamlit as st
 
+from canvasbench.contestants import contestant, is_plan
+from canvasbench.present import contestant_steps as steps
 from canvasbench.run.acceptable import Acceptance, parse_accept
 from canvasbench.run.attempts import Attempt, attempts, describe
+from canvasbench.run.recipes import recipe_repairs
 from canvasbench.status import Status
 from canvasbench.store import reads
 from ui import code_viewer, data, text
@@ -19,11 +22,14 @@ DIFF_HEIGHT = 420
 
 
 def contestants(runs: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """The runs grouped by contestant (a round keeps its first answer's position), each in round order."""
-    by_position: dict[Any, list[dict[str, Any]]] = {}
-    for run in runs:
-        by_position.setdefault(run.get("position"), []).append(run)
-    return [sorted(chain, key=lambda r: r.get("round") or 0) for chain in by_position.values()]
+    """The runs grouped by contestant (its chain of rounds), each in round order: a recipe's planner row first."""
+    return steps.chains(runs)
+
+
+def attempt_for(chain: Sequence[dict[str, Any]], found: dict[str, Attempt]) -> Attempt | None:
+    """The contestant's Attempt (keyed by its round 0, which a recipe's planner row comes before)."""
+    first = (steps.rounds_of(chain) or list(chain))[0]
+    return found.get(first["id"])
 
 
 def settings(options: str | None) -> tuple[Acceptance, int]:
@@ -36,19 +42,33 @@ def settings(options: str | None) -> tuple[Acceptance, int]:
 
 
 def attempts_of(comparison_id: str) -> dict[str, Attempt]:
-    """Per contestant's first-answer run id: its Attempt, counted as the attempts export counts it."""
+    """Per contestant's first-answer run id: its Attempt, counted as the attempts export counts it (a recipe's
+    planner is no round, its cost and time are in the totals; a recipe allows its own repair rounds)."""
     rows = reads.round_rows(data.store(), comparison_id)
     if not rows:
         return {}
     accept, repair = settings(rows[0].get("options"))
     checks = {r["id"]: {"verdict": r.get("verdict"), "checked_at": r.get("checked_at")} for r in rows}
-    return {found.run_id: found for found in attempts(rows, checks, accept, repair=repair)}
+    own = recipe_settings(rows[0].get("options"))
+    return {found.run_id: found for found in attempts(rows, checks, accept, repair=repair, recipe_repair=own)}
+
+
+def recipe_settings(options: str | None) -> dict[str, int]:
+    """Each recipe's own repair rounds by name, as stored with the comparison ({} when unreadable)."""
+    try:
+        return recipe_repairs(json.loads(options or "{}").get("recipes") or ())
+    except (ValueError, TypeError, AttributeError):
+        return {}
 
 
 def step_label(run: dict[str, Any]) -> str:
-    """`round 1 · renders`: a round and how it ended (its verdict once checked, else its status)."""
-    verdict = (run.get("check") or {}).get("verdict")
+    """`round 1 · renders`: a round and how it ended (its verdict once checked, else its status); a recipe's
+    planner step is `plan · MODEL` (a design: no verdict)."""
     status = run.get("status") or Status.QUEUED
+    if is_plan(run):
+        model = str(run.get("model_id") or "").split(":", 1)[-1]
+        return f"plan · {model}" + ("" if status == Status.DONE else f" · {status}")
+    verdict = (run.get("check") or {}).get("verdict")
     return f"round {run.get('round') or 0} · {verdict if status == Status.DONE and verdict else status}"
 
 
@@ -60,7 +80,7 @@ def steps_line(chain: Sequence[dict[str, Any]]) -> str:
 def _details(chain: Sequence[dict[str, Any]], shown: dict[str, Any], name: str) -> None:
     """The repair message the shown round was sent and its code's diff from the round before."""
     index = chain.index(shown)
-    if not index:
+    if not index or is_plan(chain[index - 1]):  # round 0 (a recipe's was sent the design, shown above)
         return
     previous = chain[index - 1]
     with st.expander(f"Repair message sent in round {shown.get('round')}", icon=":material/build:"):
@@ -73,15 +93,21 @@ def _details(chain: Sequence[dict[str, Any]], shown: dict[str, Any], name: str) 
 
 
 def column(chain: list[dict[str, Any]], found: Attempt | None, draw: Callable[[dict[str, Any]], None]) -> None:
-    """One contestant: with rounds, its steps and rounds to acceptable above the chosen round (the last by default)."""
-    if len(chain) == 1 and (found is None or not found.repair):  # no rounds asked for: the plain column
+    """One contestant: with rounds, its steps and rounds to acceptable above the chosen round (the last by default);
+    a recipe's planner step first, its design one click away (it has no page: no preview, no verdict)."""
+    plan, built = steps.plan_of(chain), steps.rounds_of(chain)
+    if plan is None and len(chain) == 1 and (found is None or not found.repair):  # no rounds: the plain column
         draw(chain[0])
         return
-    first = chain[0]
+    first = built[0] if built else chain[0]
     if found is not None:
         st.caption(md(describe(found)))
     st.caption(md(steps_line(chain)))
-    by_round = {int(run.get("round") or 0): run for run in chain}
+    if plan is not None:
+        _design(plan)
+    if not built:  # the planner is still at work, or ended before a build started
+        return
+    by_round = {int(run.get("round") or 0): run for run in built}
     picked = st.segmented_control(
         "Round shown",
         list(by_round),
@@ -90,6 +116,16 @@ def column(chain: list[dict[str, Any]], found: Attempt | None, draw: Callable[[d
         key=f"round-step-{first['id']}",
         label_visibility="collapsed",
     )
-    shown = by_round.get(picked if isinstance(picked, int) else -1) or chain[-1]
-    _details(chain, shown, first["model_id"])
+    shown = by_round.get(picked if isinstance(picked, int) else -1) or built[-1]
+    _details(chain, shown, contestant(first))
     draw(shown)
+
+
+def _design(plan: dict[str, Any]) -> None:
+    """The planner's design (its raw answer), one click away; why it has none when it failed."""
+    with st.expander(f"Design by the planner, {plan.get('model_id')}", icon=":material/architecture:"):
+        design = plan.get("response") or ""
+        if design.strip():
+            text.literal(design, max_height=360)
+        else:
+            st.caption(md(plan.get("error") or "No design text stored."))

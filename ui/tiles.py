@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from canvasbench.contestants import contestant, is_plan
 from canvasbench.present import batch_words, formatting
+from canvasbench.present import contestant_steps as steps
 from canvasbench.present.outcome import describe_run
 from canvasbench.providers.catalogue import model_info
 from canvasbench.run.comparisons import sample_labels
@@ -33,11 +35,16 @@ def short_name(model_id: str) -> str:
 TILES_PER_ROW = 4  # the same tile size in every card, whatever its number of models
 
 
+def display_name(run: dict[str, Any]) -> str:
+    """A contestant's name on a tile or column: a recipe's own name, else the model's short name."""
+    return str(run["recipe"]) if run.get("recipe") else short_name(run["model_id"])
+
+
 def _names(runs: list[dict[str, Any]]) -> dict[str, str]:
-    """Short names, or full ids where two different models of the card would share a short name."""
-    short = {r["model_id"]: short_name(r["model_id"]) for r in runs}
+    """Per contestant: its short name, or its whole id where two different models of the card would share one."""
+    short = {contestant(r): display_name(r) for r in runs}
     clash = {name for name in short.values() if list(short.values()).count(name) > 1}
-    return {model_id: model_id if name in clash else name for model_id, name in short.items()}
+    return {who: who if name in clash else name for who, name in short.items()}
 
 
 # Badge colours of Streamlit's own markdown badges (background, text), for tiles drawn as one HTML block. Other
@@ -81,16 +88,14 @@ def model_hover(model_id: str) -> str:
     return f"{model_id} · provider {model_id.split(':', 1)[0]}"
 
 
-def last_rounds(runs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any], int]]:
-    """Per contestant (its first answer's position): first answer, last round and how many rounds ran.
-
-    A repair round keeps its first answer's position and gets a later, time-sortable id: the last id is the last round.
-    """
-    by_position: dict[Any, list[dict[str, Any]]] = {}
-    for run in runs:
-        by_position.setdefault(run.get("position"), []).append(run)
-    chains = [sorted(chain, key=lambda r: str(r["id"])) for chain in by_position.values()]
-    return [(chain[0], chain[-1], len(chain)) for chain in chains]
+def last_rounds(runs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any], int, str]]:
+    """Per contestant: its first round, its final round (what its tile shows), how many rounds ran and who it is
+    in full (for the tooltip). A recipe's planner row is a step, never a tile nor a round."""
+    out = []
+    for chain in steps.chains(runs):
+        rounds = steps.rounds_of(chain) or chain  # only a planner so far: the tile says it is planning
+        out.append((rounds[0], steps.final(chain), len(steps.rounds_of(chain)) or 1, steps.hover(chain)))
+    return out
 
 
 def tile_html(
@@ -101,11 +106,14 @@ def tile_html(
     image: str | None,
     href: str | None = None,
     rounds: int = 1,
+    who: str | None = None,
 ) -> str:
     """One model's tile: screenshot (a data: URI) or a placeholder, short name on one line, verdict and facts.
 
-    With `href` the whole tile, thumbnail included, is one link: Tab reaches it, Enter opens it.
+    With `href` the whole tile, thumbnail included, is one link: Tab reaches it, Enter opens it. `who`: the
+    contestant in full for the tooltip (a recipe and its steps' models), else the model id and its provider.
     """
+    who = who or model_hover(run["model_id"])
     shot = (
         f'<img src="{image}" alt="{html.escape(name, quote=True)} screenshot" style="{_SHOT}">'
         if image
@@ -116,6 +124,8 @@ def tile_html(
     if verdict == Verdict.NOT_CHECKED and not state.ok:
         verdict = None  # a run that failed says what happened, not that its (missing) page went unchecked
     badges = [_badge(verdict, _VERDICT_TONES.get(verdict, "gray")) if verdict else _badge(state.label, state.tone)]
+    if is_plan(run):  # a recipe whose planner is at work (or ended before a build): a design, no page to judge
+        badges = [_badge("planning", "blue") if state.active else _badge(f"plan {state.label}", state.tone)]
     if winner is not None and winner["run_id"] == run["id"]:
         by = "by votes" if winner["source"] == "votes" else "by the AI judge"
         badges.insert(0, _badge(f"🏆 winner {by}", "orange"))
@@ -133,8 +143,8 @@ def tile_html(
     label = clipped_html(
         name,
         suffix=sample,
-        style=f"font-weight:600;border-left:4px solid {colour(run['model_id'])};padding-left:6px;margin-top:6px",
-        hover=model_hover(run["model_id"]) + sample,
+        style=f"font-weight:600;border-left:4px solid {colour(contestant(run))};padding-left:6px;margin-top:6px",
+        hover=who + sample,
     )
     body = (
         f'{shot}{label}<div>{"".join(badges)}</div>'
@@ -142,7 +152,7 @@ def tile_html(
     )
     if href is None:
         return f'<div style="{_TILE}">{body}</div>'
-    tip = html.escape(f"Open the comparison: {model_hover(run['model_id'])}{sample}", quote=True)
+    tip = html.escape(f"Open the comparison: {who}{sample}", quote=True)
     return f'<a class="cb-tile" href="{html.escape(href, quote=True)}" title="{tip}" style="{_TILE};{_LINK}">{body}</a>'
 
 
@@ -159,7 +169,7 @@ def totals(comp: dict[str, Any]) -> str:
     if comp.get("cost_total") is not None or comp.get("cost_unknown"):
         parts.append(cost_text(comp.get("cost_total"), int(comp.get("cost_unknown") or 0)))
     if comp.get("lines_total") is not None:
-        parts.append(f"{formatting.count(comp['lines_total'])} lines")
+        parts.append(f"{formatting.count(comp['lines_total'])} lines")  # of each contestant's final round
     if comp.get("best_rating") is not None:
         parts.append(f"best model rated {comp['best_rating']:.0f}")
     return "".join(f" · {p}" for p in parts)
@@ -192,10 +202,12 @@ def card(comp: dict[str, Any]) -> None:
         href = comparison_href(comp["id"])
         # One tile per contestant: its last round (repair rounds are not extra tiles).
         chains = last_rounds(runs)
-        firsts = sample_labels([first for first, _last, _n in chains])
-        labels = {last["id"]: firsts.get(first["id"], "") for first, last, _n in chains}
-        counts = {last["id"]: n for _first, last, n in chains}
-        shown = [last for _first, last, _n in chains][:MAX_TILES]
+        # Samples are counted per contestant: a recipe built by a model is not a repeat of that model.
+        firsts = sample_labels([{**first, "model_id": contestant(first), "round": 0} for first, *_ in chains])
+        labels = {last["id"]: firsts.get(first["id"], "") for first, last, *_ in chains}
+        counts = {last["id"]: n for _first, last, n, _who in chains}
+        whos = {last["id"]: who for _first, last, _n, who in chains}
+        shown = [last for _first, last, *_ in chains][:MAX_TILES]
         if comp.get("mode") == "batch":  # their latency is the batch's turnaround: the tiles say so
             shown = [{**run, "mode": "batch"} for run in shown]
         names = _names(shown)
@@ -205,15 +217,16 @@ def card(comp: dict[str, Any]) -> None:
         tiles = "".join(
             tile_html(
                 run,
-                names[run["model_id"]],
+                names[contestant(run)],
                 labels.get(run["id"], ""),
                 winner,
                 _image(run),
                 href,
                 rounds=counts.get(run["id"], 1),
+                who=whos.get(run["id"]),
             )
             for run in shown
         )
         st.html(f'<div style="{_GRID.format(n=TILES_PER_ROW)}">{tiles}</div>')
         if len(chains) > MAX_TILES:
-            st.caption(f"and {len(chains) - MAX_TILES} more models: open the comparison to see them all")
+            st.caption(f"and {len(chains) - MAX_TILES} more contestants: open the comparison to see them all")

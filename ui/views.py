@@ -8,6 +8,7 @@ from typing import Any
 
 import streamlit as st
 
+from canvasbench.contestants import contestant
 from canvasbench.measure.reasoning import inband_reasoning
 from canvasbench.present import batch_words, formatting
 from canvasbench.present.outcome import describe_run, left_no_page
@@ -243,7 +244,9 @@ def run_column(
     with st.container(border=True):
         head, b1, b2 = st.columns([6, 1, 1], vertical_alignment="center", gap="small")
         with head:
-            clipped(run["model_id"], strong=True, suffix=sample)
+            clipped(contestant(run), strong=True, suffix=sample)
+            if run.get("recipe"):  # a recipe's round: the model that wrote it
+                st.caption(md(f"built by {run['model_id']}"))
             st.markdown(run_badge(run))
         b1.button(
             "",

@@ -34,11 +34,12 @@ class Leaderboard:
 
 
 def model_stats(store: RunStore, scope: ArenaFilter = EVERYTHING) -> dict[str, dict[str, Any]]:
-    """Per model, over its finished runs: median cost per generation, median latency, share that render."""
+    """Per contestant (model or recipe), over its finished runs: median cost per generation (a recipe's planner
+    included), median latency, share that render."""
     rows = reads.finished_run_figures(store, scope)
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        grouped.setdefault(row["model_id"], []).append(row)
+        grouped.setdefault(row["contestant"], []).append(row)
     stats = {}
     for model, runs in grouped.items():
         costs = [r["cost_usd"] for r in runs if r["cost_usd"] is not None]

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from canvasbench.contestants import contestant
 from canvasbench.store import RunStore, reads
 
 
@@ -21,8 +22,11 @@ class ArenaPair:
 
 
 def _pairs(runs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """Every pair of runs by different models (a pair of the same model says nothing about strength)."""
-    return [(a, b) for a, b in itertools.combinations(runs, 2) if a["model_id"] != b["model_id"]]
+    """Every pair of runs by different contestants (a pair of the same one says nothing about strength).
+
+    A recipe is one contestant under its name, even where its builder is a model also competing on its own.
+    """
+    return [(a, b) for a, b in itertools.combinations(runs, 2) if contestant(a) != contestant(b)]
 
 
 def _vote_counts(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from canvasbench.contestants import is_plan
 from canvasbench.errors import UsageError
 from canvasbench.status import ACTIVE_STATUSES
 from canvasbench.store import RunStore, reads, writes
@@ -24,4 +25,6 @@ def record_vote(
             raise UsageError(f"Run '{run_id}' is not part of comparison '{comparison_id}'.")
         if run["status"] in ACTIVE_STATUSES:
             raise UsageError(f"Run '{run_id}' is still generating: votes are only cast on finished runs.")
+        if is_plan(run):
+            raise UsageError(f"Run '{run_id}' is a recipe's design, not a page: vote on the pages its recipe built.")
     return writes.insert_vote(store, comparison_id, left_run_id, right_run_id, outcome, (voter or "").strip() or None)

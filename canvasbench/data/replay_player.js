@@ -234,7 +234,12 @@
       var u = unit(seg, c);
       paint(lane.code, seg.text.slice(tailStart(seg.text, u), u));
       setText(lane.linesEl, linesAt(seg, c).toLocaleString("en") + " lines");
-      if (lane.roundEl) setText(lane.roundEl, "round " + (lane.segments.indexOf(seg) + 1) + " of " + lane.segments.length);
+      if (lane.roundEl) {
+        // A recipe's lane starts with its planner's design (round -1): "plan", then its rounds counted apart.
+        var planned = lane.segments[0].round === -1 ? 1 : 0;
+        setText(lane.roundEl, seg.round === -1 ? "plan" :
+          "round " + (lane.segments.indexOf(seg) + 1 - planned) + " of " + (lane.segments.length - planned));
+      }
     }
     var first = seg.ttft === null || seg.ttft === undefined ? seg.points[0][0] : seg.ttft;
     var since = Math.min(t, seg.end) - first;

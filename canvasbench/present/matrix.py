@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from canvasbench.contestants import contestant
+from canvasbench.present import contestant_steps as steps
 from canvasbench.status import RENDERED
 
 
@@ -23,10 +25,12 @@ class Summary:
 
 @dataclass
 class Matrix:
-    """Rows (prompt key, title, category), columns (model ids), cells (runs, oldest first) and summaries."""
+    """Rows (prompt key, title, category), columns (contestants: model ids, recipes' names), cells (each
+    contestant's final round per comparison, oldest first) and summaries."""
 
     prompts: list[tuple[str, str, str]] = field(default_factory=list)
     contestants: list[str] = field(default_factory=list)
+    who: dict[str, str] = field(default_factory=dict)  # per contestant, who it is in full (a recipe's steps)
     cells: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     row_summary: dict[str, Summary] = field(default_factory=dict)
     column_summary: dict[str, Summary] = field(default_factory=dict)
@@ -55,16 +59,30 @@ def prompt_key(run: dict[str, Any]) -> str:
     return str(run.get("prompt_id") or run["comparison_id"])
 
 
+def _answer(chain: list[dict[str, Any]]) -> dict[str, Any]:
+    """A contestant's final round standing for its whole chain: the cost of every step (planner, earlier rounds)."""
+    run = steps.final(chain)
+    if len(chain) > 1:
+        known = [float(r["cost_usd"]) for r in chain if r.get("cost_usd") is not None]
+        run = {**run, "cost_usd": sum(known) if len(known) == len(chain) else None}
+    return run
+
+
 def build_matrix(runs: Sequence[dict[str, Any]]) -> Matrix:
-    """Group runs (oldest comparison first) into the matrix; rows and columns in the order they first appear."""
+    """Group runs (oldest comparison first) into the matrix; rows and columns in the order they first appear.
+
+    A cell holds one entry per contestant per comparison: its final round, costed with all its steps.
+    """
     matrix = Matrix()
     prompts: dict[str, tuple[str, str, str]] = {}
     contestants: dict[str, None] = {}
-    for run in runs:
-        key = prompt_key(run)
+    for chain in steps.chains(runs):
+        run = _answer(chain)
+        key, who = prompt_key(run), contestant(run)
         prompts.setdefault(key, (key, run.get("title") or key, run.get("category") or ""))
-        contestants.setdefault(run["model_id"], None)
-        matrix.cells.setdefault((key, run["model_id"]), []).append(run)
+        contestants.setdefault(who, None)
+        matrix.who.setdefault(who, steps.hover(chain))
+        matrix.cells.setdefault((key, who), []).append(run)
     matrix.prompts = list(prompts.values())
     matrix.contestants = list(contestants)
     for key in prompts:

@@ -7,6 +7,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from canvasbench.contestants import contestant, is_plan
 from canvasbench.present.outcome import describe_run
 from canvasbench.status import ACTIVE_STATUSES, Verdict
 
@@ -17,11 +18,23 @@ def _median(values: Iterable[Any]) -> float | None:
 
 
 def summarise(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per model: runs, share of checked runs that render cleanly, medians, and runs that did not finish
-    as asked (failed, cut, blocked, cut off at the output limit, ...); None where nothing was measured."""
+    """One row per contestant (a model, or a recipe under its name; key `model_id`): runs, share of checked runs
+    that render cleanly, medians, and runs that did not finish as asked (failed, cut, blocked, cut off at the
+    output limit, ...); None where nothing was measured.
+
+    A recipe's planner row wrote a design, not a page: it is no run of its own here (never a failure, never in a
+    median) and its cost is added to the round 0 built on it.
+    """
+    plans = {str(r["id"]): r for r in runs if is_plan(r)}
     by_model: dict[str, list[dict[str, Any]]] = {}
     for run in runs:
-        by_model.setdefault(run["model_id"], []).append(run)
+        if is_plan(run):
+            continue
+        plan = plans.get(str(run.get("parent_run_id")))
+        if plan is not None:
+            cost, planned = run.get("cost_usd"), plan.get("cost_usd")
+            run = {**run, "cost_usd": None if cost is None or planned is None else float(cost) + float(planned)}
+        by_model.setdefault(contestant(run), []).append(run)
     rows = []
     for model_id in sorted(by_model):
         group = by_model[model_id]

@@ -149,7 +149,7 @@ def lane_of(run: dict[str, Any]) -> Lane:
     points = lane_points(run.get("timeline"), len(text), run.get("ttft_s"), run.get("latency_s"))
     tokens = run.get("output_tokens")
     return Lane(
-        name=str(run.get("model_id") or "?"),
+        name=str(run.get("recipe") or run.get("model_id") or "?"),  # the contestant: a recipe by its name
         text=text,
         points=points,
         ttft=run.get("ttft_s"),

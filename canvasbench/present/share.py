@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from canvasbench.contestants import contestant, is_plan
 from canvasbench.errors import UsageError
 from canvasbench.present import formatting
 from canvasbench.present import share_page as P
 from canvasbench.present.code_page import viewer_page
+from canvasbench.present.contestant_steps import chains
 from canvasbench.present.outcome import describe_run
 from canvasbench.present.share_libs import LibraryPack
 from canvasbench.redact import redact
@@ -93,6 +95,7 @@ def replay_section(store: RunStore, runs: list[dict[str, Any]], scrub: Scrubber)
 
     shown = [
         {**run, "response": scrub.text(run.get("response") or ""), "model_id": scrub.text(run.get("model_id") or ""),
+         "recipe": scrub.text(run["recipe"]) if run.get("recipe") else None,
          "artifact": None, "artifact_kind": "none",
          "replay_note": "Its page runs in its preview below." if run.get("artifact") else None}
         for run in runs
@@ -175,8 +178,9 @@ def _contestant(store: RunStore, run: dict[str, Any], index: int, scrub: Scrubbe
                 network: PreviewNetwork, score: dict[str, Any] | None) -> tuple[str, str]:
     """A contestant's card, and the data block of its preview (empty when it left no page)."""
     state = describe_run(run)
-    model = scrub.text(run.get("model_id") or "")
-    parts = [f"<h3>{P.esc(model)}</h3>", P.badge(str(state.label), "ok" if state.ok else "warn")]
+    model = scrub.text(contestant(run))
+    built = f" <span class='muted'>built by {P.esc(scrub.text(run['model_id']))}</span>" if run.get("recipe") else ""
+    parts = [f"<h3>{P.esc(model)}{built}</h3>", P.badge(str(state.label), "ok" if state.ok else "warn")]
     check = run.get("check") or {}
     if check.get("verdict"):
         parts.append(" " + P.badge(f"render check: {check['verdict']}", _TONES.get(check["verdict"], "")))
@@ -264,7 +268,8 @@ def comparison_html(
     runs: list[dict[str, Any]] = detail["runs"]
     scores = reads.latest_scores(store, [r["id"] for r in runs])
     cards, blocks = [], []
-    for index, run in enumerate(runs):
+    # A recipe's planner wrote a design, not a page: no card of its own (its steps play in the replay).
+    for index, run in enumerate(r for r in runs if not is_plan(r)):
         card, block = _contestant(store, run, index, scrub, pack, network, scores.get(run["id"]))
         cards.append(card)
         blocks.append(block)
@@ -272,9 +277,10 @@ def comparison_html(
     prompt = scrub.text(detail.get("prompt_text") or "")
     head = (f'<p><a href="{P.esc(back_link)}">All comparisons</a></p>' if back_link else "") + (
         f"<h1>{P.esc(title)}</h1><p class='muted'>{P.esc(scrub.text(detail.get('category') or 'uncategorised'))} · "
-        f"{P.esc(formatting.when(detail.get('created_at')))} · {len(runs)} contestants · shared from CanvasBench</p>"
+        f"{P.esc(formatting.when(detail.get('created_at')))} · {len(chains(runs))} contestants · "
+        "shared from CanvasBench</p>"
     )
-    models = {r["id"]: r.get("model_id") or "" for r in runs}
+    models = {r["id"]: contestant(r) for r in runs}
     body = (
         f"<header>{head}</header><main><h2>Prompt</h2><pre class='prompt'>{P.esc(prompt)}</pre>"
         f"<section id='replay'>{P.REPLAY_SLOT}{replay_section(store, runs, scrub)}</section>"

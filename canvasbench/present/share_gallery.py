@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from canvasbench.contestants import contestant
 from canvasbench.errors import UsageError
 from canvasbench.present import formatting
 from canvasbench.present import share_page as P
@@ -94,7 +95,7 @@ def write_gallery(
             (folder / "thumbs" / f"{cid}.jpg").write_bytes(small)
             total += len(small)
             image = f'<img src="thumbs/{P.esc(cid)}.jpg" alt="">'
-        models = ", ".join(scrub.text(r.get("model_id") or "") for r in runs)
+        models = ", ".join(dict.fromkeys(scrub.text(contestant(r)) for r in runs))  # a recipe by its name, once
         tiles.append(
             f'<a class="tile" href="c/{P.esc(cid)}.html">{image}<h3>{P.esc(scrub.text(row.get("title") or cid))}</h3>'
             f'<div class="muted">{P.esc(scrub.text(row.get("category") or "uncategorised"))} · '

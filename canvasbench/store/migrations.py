@@ -341,3 +341,15 @@ def m012_run_rounds(db: Database) -> None:
         if name not in table.columns_dict:
             table.add_column(name, kind)
     db.execute("CREATE INDEX IF NOT EXISTS runs_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL")
+
+
+# Who competes and which step a row is (contestants.py): lists group and label by them, so the covering
+# index carries them too (they sit after the texts in each row).
+CONTESTANT_LIST_COLUMNS = ("round", "recipe", "parent_run_id", "repair_version")
+
+
+@migrations()
+def m013_contestant_list_index(db: Database) -> None:
+    """The list index also covers each run's round and recipe, so the gallery groups by contestant without texts."""
+    db.execute("DROP INDEX IF EXISTS runs_list_cover")
+    _table(db, "runs").create_index(list(RUN_LIST_COLUMNS + CONTESTANT_LIST_COLUMNS), index_name="runs_list_cover")

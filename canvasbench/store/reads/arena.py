@@ -9,17 +9,20 @@ from typing import TYPE_CHECKING, Any
 
 from canvasbench.status import ACTIVE_STATUSES
 from canvasbench.store.reads.owners import STATUS
-from canvasbench.store.reads.sql import VOTABLE, conditions, marks
+from canvasbench.store.reads.sql import CONTESTANT, IS_PLAN, VOTABLE, conditions, marks
 
 if TYPE_CHECKING:
     from canvasbench.store.run_store import RunStore
 
+_LEFT = CONTESTANT.replace("r.", "l.")  # the contestant of the run voted as A (`runs l`)
+
 
 def votable_runs(store: RunStore, comparison_id: str) -> list[dict[str, Any]]:
-    """Finished runs of a comparison that have an HTML or SVG artifact, in position order."""
+    """Each contestant's final round of a comparison, finished with an HTML or SVG artifact, in position order."""
     return list(
         store.db.query(
-            "SELECT r.id, r.comparison_id, r.position, r.model_id, r.artifact_kind, r.artifact FROM runs r "
+            f"SELECT r.id, r.comparison_id, r.position, r.model_id, {CONTESTANT} AS contestant, r.round, r.recipe, "
+            "r.artifact_kind, r.artifact FROM runs r "
             f"WHERE r.comparison_id = ? AND {VOTABLE} ORDER BY r.position",
             [comparison_id],
         )
@@ -33,8 +36,8 @@ def voted_pairs(store: RunStore, comparison_id: str) -> list[tuple[str, str]]:
 
 
 def votable_comparisons(store: RunStore, *, category: str | None = None) -> list[dict[str, Any]]:
-    """Comparisons with votable runs of at least two models, newest first: id, title, category, created_at,
-    model_count and votes."""
+    """Comparisons with votable runs of at least two contestants, newest first: id, title, category, created_at,
+    model_count (contestants) and votes."""
     params: list[Any] = []
     where = ""
     if category:
@@ -42,7 +45,7 @@ def votable_comparisons(store: RunStore, *, category: str | None = None) -> list
         params.append(category)
     return list(
         store.db.query(
-            "SELECT c.id, c.title, c.category, c.created_at, count(DISTINCT r.model_id) AS model_count, "
+            f"SELECT c.id, c.title, c.category, c.created_at, count(DISTINCT {CONTESTANT}) AS model_count, "
             "(SELECT count(*) FROM votes v WHERE v.comparison_id = c.id) AS votes "
             f"FROM comparisons c JOIN runs r ON r.comparison_id = c.id AND {VOTABLE} "
             f"WHERE 1 {where} GROUP BY c.id HAVING model_count >= 2 ORDER BY c.created_at DESC, c.id DESC",
@@ -79,14 +82,14 @@ def _comparison_filters(scope: ArenaFilter, column: str) -> tuple[str, list[Any]
 
 
 def vote_outcomes(store: RunStore, scope: ArenaFilter = EVERYTHING) -> list[dict[str, Any]]:
-    """Votes between runs of different models, oldest first, filtered by the comparison and the vote's date:
-    comparison_id, left_run_id, right_run_id, outcome, and the models as ml and mr."""
+    """Votes between runs of different contestants, oldest first, filtered by the comparison and the vote's date:
+    comparison_id, left_run_id, right_run_id, outcome, and the contestants (model or recipe) as ml and mr."""
     where, params = _comparison_filters(scope, "v.created_at")
     return list(
         store.db.query(
-            "SELECT v.comparison_id, v.left_run_id, v.right_run_id, v.outcome, l.model_id AS ml, r.model_id AS mr "
+            f"SELECT v.comparison_id, v.left_run_id, v.right_run_id, v.outcome, {_LEFT} AS ml, {CONTESTANT} AS mr "
             "FROM votes v JOIN comparisons c ON c.id = v.comparison_id JOIN runs l ON l.id = v.left_run_id "
-            f"JOIN runs r ON r.id = v.right_run_id WHERE l.model_id != r.model_id {where} "
+            f"JOIN runs r ON r.id = v.right_run_id WHERE {_LEFT} != {CONTESTANT} {where} "
             "ORDER BY v.created_at, v.id",
             params,
         )
@@ -110,21 +113,30 @@ def verdict_judgments(store: RunStore, scope: ArenaFilter = EVERYTHING) -> list[
 
 
 def models_of_runs(store: RunStore, run_ids: Sequence[str]) -> dict[str, str]:
-    """The model of each of these runs, by run id."""
+    """The contestant (model, or recipe's name) of each of these runs, by run id."""
     if not run_ids:
         return {}
-    found = store.db.query(f"SELECT id, model_id FROM runs WHERE id IN ({marks(run_ids)})", list(run_ids))
-    return {r["id"]: r["model_id"] for r in found}
+    found = store.db.query(
+        f"SELECT r.id, {CONTESTANT} AS contestant FROM runs r WHERE r.id IN ({marks(run_ids)})", list(run_ids)
+    )
+    return {r["id"]: r["contestant"] for r in found}
 
 
 def finished_run_figures(store: RunStore, scope: ArenaFilter = EVERYTHING) -> list[dict[str, Any]]:
-    """Model, cost, latency and render verdict of every finished run, filtered by its comparison."""
+    """Contestant, model, cost, latency and render verdict of every finished run, filtered by its comparison.
+
+    A recipe's planner row is no generation of its own: its cost and time are added to the round 0 built on it.
+    """
     where, params = _comparison_filters(scope, "c.created_at")
     return list(
         store.db.query(
-            "SELECT r.model_id, r.cost_usd, r.latency_s, rc.verdict FROM runs r "
+            # An unknown planner's cost leaves the total unknown, never cheaper.
+            f"SELECT {CONTESTANT} AS contestant, r.model_id, "
+            "r.cost_usd + CASE WHEN p.id IS NULL THEN 0 ELSE p.cost_usd END AS cost_usd, "
+            "r.latency_s + coalesce(p.latency_s, 0) AS latency_s, rc.verdict FROM runs r "
             "JOIN comparisons c ON c.id = r.comparison_id LEFT JOIN render_checks rc ON rc.run_id = r.id "
-            f"WHERE {STATUS} NOT IN ({marks(ACTIVE_STATUSES)})" + where,
+            f"LEFT JOIN runs p ON p.id = r.parent_run_id AND {IS_PLAN.replace('r.', 'p.')} "
+            f"WHERE {STATUS} NOT IN ({marks(ACTIVE_STATUSES)}) AND NOT {IS_PLAN}" + where,
             [*ACTIVE_STATUSES, *params],
         )
     )
@@ -149,7 +161,7 @@ def unjudged_comparisons(store: RunStore, judge_model: str, *, pairwise: bool = 
     mode = "pairwise" if pairwise else "score"
     rows = store.db.query(
         "SELECT c.id FROM comparisons c WHERE EXISTS (SELECT 1 FROM runs r WHERE r.comparison_id = c.id "
-        f"AND r.artifact_kind IN ('html', 'svg') AND r.status NOT IN ({marks(ACTIVE_STATUSES)})) "
+        f"AND r.artifact_kind IN ('html', 'svg') AND NOT {IS_PLAN} AND r.status NOT IN ({marks(ACTIVE_STATUSES)})) "
         "AND NOT EXISTS (SELECT 1 FROM judgments j WHERE j.comparison_id = c.id AND j.judge_model = ? "
         "AND j.mode = ? AND j.status = 'ok') ORDER BY c.created_at, c.id",
         [*ACTIVE_STATUSES, judge_model, mode],

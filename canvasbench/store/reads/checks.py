@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from canvasbench.status import ACTIVE_STATUSES
-from canvasbench.store.reads.sql import NOT_CHECKED, marks
+from canvasbench.store.reads.sql import IS_PLAN, NOT_CHECKED, marks
 
 if TYPE_CHECKING:
     from canvasbench.store.run_store import RunStore
@@ -80,9 +80,9 @@ def moments_of(store: RunStore, run_id: str) -> list[tuple[str, bytes | None]]:
 def unchecked_run_ids(store: RunStore) -> list[str]:
     """Finished runs with an HTML/SVG artifact that were never checked (or could not be), oldest first."""
     rows = store.db.query(
-        "SELECT runs.id FROM runs LEFT JOIN render_checks ON render_checks.run_id = runs.id "
-        f"WHERE runs.status NOT IN ({marks(ACTIVE_STATUSES)}) AND runs.artifact_kind IN ('html', 'svg') "
-        "AND (render_checks.run_id IS NULL OR render_checks.verdict = ?) ORDER BY runs.id",
+        "SELECT r.id FROM runs r LEFT JOIN render_checks ON render_checks.run_id = r.id "
+        f"WHERE r.status NOT IN ({marks(ACTIVE_STATUSES)}) AND r.artifact_kind IN ('html', 'svg') AND NOT {IS_PLAN} "
+        "AND (render_checks.run_id IS NULL OR render_checks.verdict = ?) ORDER BY r.id",
         [*ACTIVE_STATUSES, NOT_CHECKED],
     )
     return [row["id"] for row in rows]
@@ -110,7 +110,7 @@ def check_progress(store: RunStore, run_ids: Sequence[str], *, now: datetime | N
     for row in store.db.execute(
         "SELECT r.id FROM runs r LEFT JOIN render_checks k ON k.run_id = r.id "
         f"WHERE r.id IN ({marks(run_ids)}) AND r.status NOT IN ({marks(ACTIVE_STATUSES)}) "
-        "AND r.artifact_kind IN ('html', 'svg') AND k.run_id IS NULL AND r.finished_at >= ? "
+        f"AND r.artifact_kind IN ('html', 'svg') AND NOT {IS_PLAN} AND k.run_id IS NULL AND r.finished_at >= ? "
         "AND NOT EXISTS (SELECT 1 FROM check_queue q WHERE q.run_id = r.id) AND owner_alive(r.worker)",
         [*run_ids, *ACTIVE_STATUSES, since.isoformat(timespec="milliseconds").replace("+00:00", "Z")],
     ):

@@ -17,7 +17,7 @@ from canvasbench.status import ACTIVE_STATUSES
 from canvasbench.store.reads.checks import latest_checks
 from canvasbench.store.reads.owners import ERROR, OWNER_GONE, STATE, STATUS
 from canvasbench.store.reads.runs import get_comparison, runs_of
-from canvasbench.store.reads.sql import CHECK_COLS, RUN_COLS, conditions, marks
+from canvasbench.store.reads.sql import CHECK_COLS, CONTESTANT, RUN_COLS, conditions, marks
 
 if TYPE_CHECKING:
     from canvasbench.store.run_store import RunStore
@@ -28,7 +28,7 @@ class GalleryFilter:
     """What the gallery shows: each field narrows the list; empty means no narrowing."""
 
     category: str | None = None
-    model_id: str | None = None
+    model_id: str | None = None  # a model (any step of a recipe it took part in) or a recipe's name
     status: str | None = None  # a state word (status.State), or "active" for queued and running
     text: str = ""
 
@@ -39,7 +39,7 @@ class RunFilter:
 
     prompt_ids: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
-    model_ids: tuple[str, ...] = ()
+    model_ids: tuple[str, ...] = ()  # models or recipes' names (a recipe's every step)
     statuses: tuple[str, ...] = ()  # state words (status.State)
     since: str | None = None  # inclusive, e.g. "2026-11-01"
     until: str | None = None  # inclusive day, e.g. "2026-11-30"
@@ -64,9 +64,11 @@ _TOTALS = (
     "(SELECT sum(x.cost_usd) FROM runs x INDEXED BY runs_list_cover WHERE x.comparison_id = c.id) AS cost_total, "
     "(SELECT count(*) - count(x.cost_usd) FROM runs x INDEXED BY runs_list_cover WHERE x.comparison_id = c.id)"
     " AS cost_unknown, "
-    "(SELECT sum(x.lines) FROM runs x INDEXED BY runs_list_cover WHERE x.comparison_id = c.id) AS lines_total, "
-    "(SELECT max(rt.rating) FROM runs x INDEXED BY runs_list_cover JOIN rt ON rt.model_id = x.model_id"
-    " WHERE x.comparison_id = c.id) AS best_rating"
+    # Lines of each contestant's final round: an earlier round or a planner's design is not a page it ended with.
+    "(SELECT sum(x.lines) FROM runs x INDEXED BY runs_list_cover WHERE x.comparison_id = c.id"
+    " AND NOT EXISTS (SELECT 1 FROM runs later WHERE later.parent_run_id = x.id)) AS lines_total, "
+    "(SELECT max(rt.rating) FROM runs x INDEXED BY runs_list_cover JOIN rt"
+    " ON rt.model_id = coalesce(x.recipe, x.model_id) WHERE x.comparison_id = c.id) AS best_rating"
 )
 
 
@@ -110,10 +112,10 @@ def _like(text: str) -> str:
 
 
 def _gallery_where(flt: GalleryFilter) -> tuple[str, list[Any]]:
-    clauses, params = conditions(
-        ("c.category = ?", flt.category),
-        ("c.id IN (SELECT comparison_id FROM runs WHERE model_id = ?)", flt.model_id),
-    )
+    clauses, params = conditions(("c.category = ?", flt.category))
+    if flt.model_id:
+        clauses.append("c.id IN (SELECT comparison_id FROM runs WHERE model_id = ? OR recipe = ?)")
+        params.extend([flt.model_id, flt.model_id])
     if flt.status in ("active", *ACTIVE_STATUSES):
         clauses.append(f"c.id IN (SELECT r.comparison_id FROM runs r WHERE {STATUS} IN ({marks(ACTIVE_STATUSES)}))")
         params.extend(ACTIVE_STATUSES)
@@ -125,9 +127,10 @@ def _gallery_where(flt: GalleryFilter) -> tuple[str, list[Any]]:
         clauses.append(
             "(c.title LIKE ? ESCAPE '\\' OR c.category LIKE ? ESCAPE '\\' OR c.id LIKE ? ESCAPE '\\'"
             " OR c.prompt_text LIKE ? ESCAPE '\\'"
-            " OR c.id IN (SELECT comparison_id FROM runs WHERE model_id LIKE ? ESCAPE '\\'))"
+            " OR c.id IN (SELECT comparison_id FROM runs WHERE model_id LIKE ? ESCAPE '\\'"
+            " OR recipe LIKE ? ESCAPE '\\'))"
         )
-        params.extend([pattern] * 5)
+        params.extend([pattern] * 6)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -168,7 +171,8 @@ def gallery_page(
     if sort == "rounds" and sort in gallery_sorts(store):
         order = _ROUNDS_SORT
         totals += (
-            f", (SELECT max(x.{ROUNDS_COLUMN}) FROM runs x WHERE x.comparison_id = c.id) AS rounds_total"
+            f", (SELECT max(x.{ROUNDS_COLUMN}) FROM runs x INDEXED BY runs_list_cover WHERE x.comparison_id = c.id)"
+            " AS rounds_total"
         )
     rows = list(
         store.db.query(
@@ -188,13 +192,20 @@ def gallery_page(
 
 
 def filter_options(store: RunStore) -> dict[str, list[Any]]:
-    """Values the filters offer: categories, model ids, prompts (id, title) and the states (words) present."""
+    """Values the filters offer: categories, contestants (model ids and recipes' names), prompts (id, title) and
+    the states (words) present."""
     db = store.db
     return {
         "categories": [
             r[0] for r in db.execute("SELECT DISTINCT category FROM comparisons WHERE category != '' ORDER BY category")
         ],
-        "model_ids": [r[0] for r in db.execute("SELECT DISTINCT model_id FROM runs ORDER BY model_id")],
+        "model_ids": [
+            r[0]
+            for r in db.execute(
+                "SELECT model_id AS m FROM runs INDEXED BY runs_list_cover "
+                "UNION SELECT recipe FROM runs INDEXED BY runs_list_cover WHERE recipe IS NOT NULL ORDER BY m"
+            )
+        ],
         "prompts": [
             (r[0], r[1]) for r in db.execute("SELECT id, title FROM prompts ORDER BY title COLLATE NOCASE, id")
         ],
@@ -210,7 +221,6 @@ def runs_table(store: RunStore, flt: RunFilter | None = None, *, limit: int | No
     for column, values in (
         ("c.prompt_id", flt.prompt_ids),
         ("c.category", flt.categories),
-        ("r.model_id", flt.model_ids),
         (f"({STATE})", flt.statuses),
     ):
         if values:
@@ -220,6 +230,9 @@ def runs_table(store: RunStore, flt: RunFilter | None = None, *, limit: int | No
         if value is not None:
             clauses.append(f"{column} = ?")
             params.append(value)
+    if flt.model_ids:
+        clauses.append(f"(r.model_id IN ({marks(flt.model_ids)}) OR r.recipe IN ({marks(flt.model_ids)}))")
+        params.extend([*flt.model_ids, *flt.model_ids])
     if flt.since:
         clauses.append("r.created_at >= ?")
         params.append(flt.since)
@@ -249,10 +262,11 @@ def recent_comparisons(store: RunStore, limit: int = 200) -> list[dict[str, Any]
 
 
 def timeline(store: RunStore, comparison_id: str) -> list[dict[str, Any]]:
-    """Per run of one comparison: model, status and its timeline samples [[seconds, chars, lines], ...]."""
+    """Per run of one comparison: model, contestant, status and its timeline samples [[seconds, chars, lines], ...]."""
     out = []
     for row in store.db.query(
-        f"SELECT r.id, r.model_id, r.position, {STATUS} AS status, r.ttft_s, r.latency_s, r.timeline FROM runs r "
+        f"SELECT r.id, r.model_id, {CONTESTANT} AS contestant, r.round, r.position, {STATUS} AS status, r.ttft_s, "
+        "r.latency_s, r.timeline FROM runs r "
         "WHERE r.comparison_id = ? ORDER BY r.position",
         [comparison_id],
     ):
@@ -272,7 +286,8 @@ def active_runs(store: RunStore) -> list[dict[str, Any]]:
     """
     return list(
         store.db.query(
-            "SELECT id, comparison_id, model_id, status, started_at, created_at FROM runs r "
+            f"SELECT id, comparison_id, model_id, {CONTESTANT} AS contestant, status, started_at, created_at "
+            "FROM runs r "
             f"WHERE status IN ({marks(ACTIVE_STATUSES)}) AND NOT {OWNER_GONE} AND r.batch_id IS NULL "
             "ORDER BY created_at, position",
             ACTIVE_STATUSES,

@@ -41,7 +41,8 @@ def sweeps(store: RunStore, limit: int = 100) -> list[dict[str, Any]]:
             "SELECT c.sweep_id, min(c.created_at) AS started_at, count(*) AS comparisons,"
             " (SELECT count(*) FROM runs r JOIN comparisons s ON s.id = r.comparison_id"
             "  WHERE s.sweep_id = c.sweep_id) AS runs,"
-            " (SELECT count(DISTINCT r.model_id) FROM runs r JOIN comparisons s ON s.id = r.comparison_id"
+            " (SELECT count(DISTINCT coalesce(r.recipe, r.model_id)) FROM runs r"
+            "  JOIN comparisons s ON s.id = r.comparison_id"
             "  WHERE s.sweep_id = c.sweep_id) AS models "
             "FROM comparisons c WHERE c.sweep_id IS NOT NULL GROUP BY c.sweep_id ORDER BY started_at DESC LIMIT ?",
             [int(limit)],

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from canvasbench.status import ACTIVE_STATUSES
 from canvasbench.store.reads.owners import LIVE, STATUS
-from canvasbench.store.reads.sql import marks
+from canvasbench.store.reads.sql import CONTESTANT, marks
 
 if TYPE_CHECKING:
     from canvasbench.store.run_store import RunStore
@@ -88,8 +88,12 @@ def model_ids_of(store: RunStore, comparison_id: str) -> list[str]:
 
 
 def models_by_first_run(store: RunStore) -> list[str]:
-    """Every model with a run, in the order of its first run (a new model comes last: colours stay put)."""
-    rows = store.db.execute("SELECT model_id FROM runs GROUP BY model_id ORDER BY min(created_at), model_id")
+    """Every contestant with a run (a model, or a recipe by its name), in the order of its first run (a new one
+    comes last: colours stay put)."""
+    rows = store.db.execute(
+        f"SELECT {CONTESTANT} AS who FROM runs r INDEXED BY runs_list_cover GROUP BY who "
+        "ORDER BY min(r.created_at), who"
+    )
     return [str(r[0]) for r in rows]
 
 
