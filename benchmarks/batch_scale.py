@@ -85,9 +85,9 @@ def run(db: Path, args: argparse.Namespace) -> None:
     store = RunStore(db)
     requests = len(prompts) * len(models)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     submission = batch_sweep.submit_batch_sweep(store, prompts, models, RunOptions())
-    submitted = time.perf_counter() - started
+    submitted, submit_cpu = time.perf_counter() - started, time.process_time() - cpu
     analysis = [0.0]
     analyse = batch_sweep.analyse_response
 
@@ -100,21 +100,22 @@ def run(db: Path, args: argparse.Namespace) -> None:
 
     batch_sweep.analyse_response = timed  # type: ignore[assignment]
     profile = cProfile.Profile() if args.profile else None
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if profile is not None:
         profile.enable()
     reports = batch_sweep.poll_jobs(store, force=True)
     if profile is not None:
         profile.disable()
         profile.dump_stats(args.profile)
-    ingested = time.perf_counter() - started
+    ingested, ingest_cpu = time.perf_counter() - started, time.process_time() - cpu
     stored = [run_id for r in reports for run_id in r.ingested]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines = store.db.execute("SELECT sum(lines), count(*) FROM runs WHERE status = 'done'").fetchone()
     jobs, comparisons = len(submission.jobs), len(submission.comparisons)
     print(f"requests                 {requests} in {jobs} jobs ({comparisons} comparisons)")
-    print(f"create runs + submit     {submitted:.1f} s")
-    print(f"read + measure + store   {ingested:.1f} s for {len(stored)} results ({lines[1]} done, {lines[0]:,} lines)")
+    print(f"create runs + submit     {submitted:.1f} s ({submit_cpu:.1f} s of CPU)")
+    print(f"read + measure + store   {ingested:.1f} s ({ingest_cpu:.1f} s of CPU) for {len(stored)} results "
+          f"({lines[1]} done, {lines[0]:,} lines)")  # fmt: skip
     print(f"  of which analysis      {analysis[0]:.1f} s (extraction and line counts)")
     print(f"per result               {1000 * ingested / max(len(stored), 1):.1f} ms")
     print(f"peak memory (RSS)        {peak_mb:.0f} MB (submit and ingest)")
@@ -134,7 +135,7 @@ def check_sample(db: Path, stored: list[str], wanted: int) -> None:
     started = time.perf_counter()
     try:
         for future in [pool.submit(run_id) for run_id in sample]:
-            verdicts[future.result().verdict] += 1
+            verdicts[str(future.result().verdict)] += 1
     finally:
         pool.shutdown()
     wall = time.perf_counter() - started
