@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/export_memory.py [--comparisons 2000] [--models 5] [--lines 400]
 
-Builds a database of comparisons x models finished runs, each with a page of about `--lines` lines, then
+Builds a database of comparisons x models finished runs, each with a page of its own of about `--lines` lines, then
 runs `canvasbench export` in a fresh process for each format, with and without `--artifact` (the code as
 the last column), and prints the time, the file's size and the process's peak resident memory. Streaming
 means the peak stays near the CLI's own baseline (`canvasbench export --help`) whatever the export's size.
@@ -32,22 +32,28 @@ def build(db: Path, comparisons: int, models: int, lines: int) -> int:
     """The database: finished runs with pages; returns the bytes of code stored."""
     from canvasbench.store import RunStore, writes
 
-    page = (
-        "<!doctype html><canvas id=c></canvas><script>\n"
-        + "".join(f"ctx.fillRect({i % 600}, {(i * 7) % 380}, 3, 3); // step {i}\n" for i in range(lines))
-        + "</script>"
-    )
+    def page(n: int) -> str:  # every run's page its own, as real ones are (a column of one page compresses away)
+        return (
+            f"<!doctype html><canvas id=c></canvas><script>\n// run {n}\n"
+            + "".join(f"ctx.fillRect({(i * n) % 600}, {(i * 7 + n) % 380}, 3, 3); // step {i}\n" for i in range(lines))
+            + "</script>"
+        )
+
     store = RunStore(db)
     prompt = {"id": "bench", "title": "Export benchmark", "category": "bench", "kind": "html", "text": "x"}
     ids = [f"openai:model-{m}" for m in range(models)]
+    code = made = 0
     for _ in range(comparisons):
         _, run_ids = writes.create_comparison(store, prompt=prompt, model_ids=ids)
         with store.write():
             for run_id in run_ids:
-                writes.update_run(store, run_id, status="done", response=page, artifact=page, artifact_kind="html",
-                                  lines=lines, chars=len(page), cost_usd=0.01, latency_s=12.5)  # fmt: skip
+                made += 1
+                text = page(made)
+                code += len(text)
+                writes.update_run(store, run_id, status="done", response=text, artifact=text, artifact_kind="html",
+                                  lines=lines, chars=len(text), cost_usd=0.01, latency_s=12.5)  # fmt: skip
     store.close()
-    return comparisons * models * len(page)
+    return code
 
 
 def export(db: Path, out: Path, *args: str) -> tuple[float, int, float]:

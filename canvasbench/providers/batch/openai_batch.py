@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
@@ -74,9 +75,17 @@ class OpenAIBatches:
             job = client.batches.retrieve(job_id)
             for file_id in (job.output_file_id, job.error_file_id):
                 if file_id:
-                    for line in client.files.content(file_id).text.splitlines():
-                        if line.strip():
-                            yield _item(json.loads(line))
+                    # A job's file can be gigabytes: spooled to an unnamed 0600 temporary file as it arrives
+                    # and read back a line at a time, so memory holds one result and the connection is not
+                    # kept open while each result is stored. Lines end at b"\n" only, as JSONL's do.
+                    with tempfile.TemporaryFile() as spool:
+                        with client.files.with_streaming_response.content(file_id) as response:
+                            for chunk in response.iter_bytes():
+                                spool.write(chunk)
+                        spool.seek(0)
+                        for line in spool:
+                            if line.strip():
+                                yield _item(json.loads(line))
 
     def cancel(self, job_id: str) -> None:
         """Ask OpenAI to cancel the batch (requests already done keep their results)."""
