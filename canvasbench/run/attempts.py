@@ -36,7 +36,7 @@ class Attempt:
     rounds_run: int  # how many rounds ran (1 = the first answer only), follow-ups not included
     rounds: int | None  # rounds to acceptable: 0 = the first answer was; None = not within the rounds run
     repair: int  # the repair rounds allowed
-    wall_s: float | None  # first step's start to the counted last round's verdict (checks between rounds included)
+    wall_s: float | None  # first step's start (a batch's: submitted) to the counted last round's verdict
     generation_s: float | None  # the counted steps' generation time alone (a planner's included)
     cost_usd: float | None  # the counted steps' cost, a planner's included (None when a price is unknown)
     tokens: tuple[int, ...]  # output + thinking tokens per round (the planner's are in tokens_total only)
@@ -110,7 +110,8 @@ def attempt_of(
         stopped = f"round {len(counted) - 1} {last['status']}: {last.get('error') or 'no reason given'}"
     else:
         stopped = f"not within {repair} round{'s' if repair != 1 else ''}"
-    start = _when(steps[0].get("started_at"))
+    # A batch round never "starts" here: its clock runs from being submitted (created), as its latency does.
+    start = _when(steps[0].get("started_at") or steps[0].get("created_at"))
     end = _when((verdicts.get(last["id"]) or {}).get("checked_at")) or _when(last.get("finished_at"))
     costs = [row.get("cost_usd") for row in steps]
     latencies = [row.get("latency_s") for row in steps]

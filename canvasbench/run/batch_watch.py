@@ -55,7 +55,21 @@ class BatchWatch:
         ingested = [run_id for report in reports for run_id in report.ingested]
         if ingested:
             self.on_ingested(ingested)
+        self.send_repairs()
         return reports
+
+    def send_repairs(self) -> list[str]:
+        """Send the repair rounds due (runs checked since; the shared pool checks what arrived): job ids sent."""
+        from canvasbench.run.batch_rounds import repair_pass
+
+        with self._busy:
+            try:
+                return repair_pass(self.store, self._engines).jobs
+            except Exception as exc:  # as a failed poll: said, and tried again at the next one
+                said = str(exc) if isinstance(exc, CanvasBenchError) else f"{type(exc).__name__}: {exc}"
+                self.last_error = redact(said)
+                log.warning("sending batch repair rounds failed: %s", self.last_error)
+                return []
 
     def kick(self) -> bool:
         """Start a poll on a background thread unless one is running; returns whether one was started."""
