@@ -22,6 +22,7 @@ from canvasbench.render.processes import chromium_path
 from canvasbench.run.attempts import attempt_rows
 from canvasbench.run.batch_rounds import repair_pass
 from canvasbench.run.batch_sweep import poll_jobs, wait_for_jobs
+from canvasbench.run.batch_watch import BatchWatch
 from canvasbench.run.prompt_suite import load_suite
 from canvasbench.run.repair_message import REPAIR_VERSION
 from canvasbench.store import RunStore, batches, reads
@@ -241,3 +242,19 @@ def test_a_follow_up_job_that_fails_fails_its_rounds_and_cancel_stops_the_loop(
     assert sorted((j["provider"], j["round"], j["state"]) for j in listed if j["round"]) == [
         ("gemini", 1, "failed"), ("openai", 1, "cancelled")
     ]  # fmt: skip
+
+
+@needs_chromium
+def test_the_dashboards_poller_sends_the_repair_round_and_collects_it(
+    fake_env: FakeServer, engine: RenderEngine, tmp_path: Path
+) -> None:
+    db = tmp_path / "bench.db"
+    sweep(db, f"gemini:{FIXES}", repair=2)
+    watch = BatchWatch(db, on_ingested=checker(db, engine))  # the dashboard's, its checks inline here
+    watch.poll_now()  # round 0 arrives, is checked, and its repair goes out in the same poll
+    assert [j["round"] for j in batches.jobs(RunStore(db), unfinished_only=True)] == [1]
+    watch.poll_now()
+    assert watch.last_error is None
+    rounds = rows_by_model(db)[f"gemini:{FIXES}"]
+    assert [(r["round"], r["render_verdict"]) for r in rounds] == [(0, "crashed"), (1, "renders")]
+    assert batches.repairs_due(RunStore(db)) == 0 and watch.poll_now() == []  # acceptable: nothing more to send

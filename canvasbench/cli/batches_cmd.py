@@ -144,7 +144,10 @@ def batches_command(
 
 def _round(job: dict[str, Any]) -> str:
     """`  round 1 of 2` for a follow-up job (repair rounds), nothing for a sweep's first answers."""
-    return f"  round {job['round']} of {job['repair']}" if job.get("round") else ""
+    from canvasbench.present.batch_words import job_round
+
+    said = job_round(job)
+    return f"  {said}" if said else ""
 
 
 def _job_json(job: dict[str, Any]) -> dict[str, Any]:

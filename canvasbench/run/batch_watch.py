@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 class BatchWatch:
     """Polls the due jobs of one database, one poll at a time; runs each poll finished go to `on_ingested`.
 
+    Each poll also sends the repair rounds due (runs checked since, not acceptable) as follow-up batches.
+
     `kick()` returns at once (a page must never wait on a provider); `poll_now()` is the same poll, inline.
     poll_jobs keeps each job's backoff, so kicking more often than jobs are due only reads the database.
     """
@@ -64,7 +66,8 @@ class BatchWatch:
 
         with self._busy:
             try:
-                return repair_pass(self.store, self._engines).jobs
+                # Runs not checked yet (a process that stored them ended first) go to the checks too.
+                return repair_pass(self.store, self._engines, check=self.on_ingested).jobs
             except Exception as exc:  # as a failed poll: said, and tried again at the next one
                 said = str(exc) if isinstance(exc, CanvasBenchError) else f"{type(exc).__name__}: {exc}"
                 self.last_error = redact(said)
