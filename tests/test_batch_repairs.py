@@ -19,7 +19,8 @@ from canvasbench.providers.batch import engine_for
 from canvasbench.render import RenderCheckPool, RenderEngine
 from canvasbench.render.check import CheckLimits
 from canvasbench.render.processes import chromium_path
-from canvasbench.run.attempts import attempt_rows
+from canvasbench.run.acceptable import parse_accept
+from canvasbench.run.attempts import attempt_rows, attempts, describe
 from canvasbench.run.batch_rounds import repair_pass
 from canvasbench.run.batch_sweep import poll_jobs, wait_for_jobs
 from canvasbench.run.batch_watch import BatchWatch
@@ -169,6 +170,11 @@ def test_pages_that_throw_are_repaired_in_follow_up_batches_on_each_protocol_or_
         rounds = rows_by_model(db)[model_id]
         assert found[model_id]["cost_usd"] == pytest.approx(sum(r["cost_usd"] for r in rounds))
         assert found[model_id]["wall_s"] is not None and found[model_id]["generation_s"] is not None
+
+    stored = reads.round_rows(RunStore(db))
+    checks = {r["id"]: {"verdict": r["verdict"], "checked_at": r["checked_at"]} for r in stored}
+    said = [describe(a) for a in attempts(stored, checks, parse_accept("renders"), repair=1)]
+    assert all("in batch turnarounds" in line and "generating" not in line for line in said)  # no stream to time
 
     listed = CliRunner().invoke(main, ["batches", "--all", "--no-check", "--db", str(db)])
     assert listed.exit_code == 0, listed.output

@@ -45,6 +45,7 @@ class Attempt:
     recipe: str | None = None
     tokens_total: int = 0  # output + thinking tokens of every counted step, the planner's included
     followup_rounds: int = 0  # follow-up turns sent after its rounds (not counted above)
+    batch: bool = False  # its rounds went through a batch engine: generation_s is their turnarounds, no stream
 
     @property
     def acceptable(self) -> bool:
@@ -133,6 +134,7 @@ def attempt_of(
         recipe=head.get("recipe"),
         tokens_total=sum(_tokens(row) for row in steps),
         followup_rounds=sum(1 for row in rounds_seen if is_follow_up(row)),
+        batch=any(row.get("batch_id") for row in chain),
     )
 
 
@@ -168,7 +170,7 @@ def describe(attempt: Attempt) -> str:
     if attempt.wall_s is not None:
         bits.append(f"{attempt.wall_s:.1f} s wall clock")
     if attempt.generation_s is not None:
-        bits.append(f"{attempt.generation_s:.1f} s generating")
+        bits.append(f"{attempt.generation_s:.1f} s {'in batch turnarounds' if attempt.batch else 'generating'}")
     bits.append(f"{attempt.tokens_total:,} tokens out")
     bits.append("cost unknown" if attempt.cost_usd is None else f"${attempt.cost_usd:.4f}")
     return f"{head} ({', '.join(bits)}; {attempt.rounds_run} round{'s' if attempt.rounds_run != 1 else ''} run)"
