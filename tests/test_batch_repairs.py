@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from socket import gethostname
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from canvasbench.cli import main
+from canvasbench.judge.round_judge import judge_round
 from canvasbench.providers.batch import engine_for
 from canvasbench.render import RenderCheckPool, RenderEngine
 from canvasbench.render.check import CheckLimits
@@ -86,9 +88,10 @@ def checker(db: Path, engine: RenderEngine) -> Callable[[list[str]], None]:
     return check
 
 
-def collect(db: Path, engine: RenderEngine) -> None:
+def collect(db: Path, engine: RenderEngine, *, judged: bool = False) -> None:
     """What `canvasbench batches --wait` does, in a new store object: poll, check arrivals, send repair rounds."""
     store = RunStore(db)
+    judge = partial(judge_round, store) if judged else None
     check = checker(db, engine)
     arrived: list[str] = []
 
@@ -96,7 +99,7 @@ def collect(db: Path, engine: RenderEngine) -> None:
         if arrived:
             check(list(arrived))
             arrived.clear()
-        repair_pass(store, engine_for, check=check)
+        repair_pass(store, engine_for, check=check, judge=judge)
 
     naps: list[float] = []
 
@@ -264,3 +267,25 @@ def test_the_dashboards_poller_sends_the_repair_round_and_collects_it(
     rounds = rows_by_model(db)[f"gemini:{FIXES}"]
     assert [(r["round"], r["render_verdict"]) for r in rounds] == [(0, "crashed"), (1, "renders")]
     assert batches.repairs_due(RunStore(db)) == 0 and watch.poll_now() == []  # acceptable: nothing more to send
+
+
+@needs_chromium
+def test_with_a_judges_bar_each_batch_round_is_judged_and_its_weak_items_are_quoted(
+    fake_env: FakeServer, engine: RenderEngine, tmp_path: Path
+) -> None:
+    db = tmp_path / "bench.db"
+    args = ["sweep", "--batch", "--prompt-id", PROMPT.id, "--model", "anthropic:fake", "--repair", "1",
+            "--accept", "judge>=8", "--judge-model", "gemini:judge;judge=json", "--db", str(db)]  # fmt: skip
+    assert CliRunner().invoke(main, args).exit_code == 0
+    collect(db, engine, judged=True)
+    store = RunStore(db)
+    rounds = list(store.db.query("SELECT id, round, turn_text FROM runs ORDER BY round"))
+    scores = {r["run_id"]: r["overall"] for r in store.db.query("SELECT run_id, overall FROM judgments")}
+    assert [scores.get(r["id"]) for r in rounds] == [7.0, 7.0]  # both render; the judge gives 7 < 8; last judged
+    (checklist,) = [json.loads(r["items"]) for r in store.db.query("SELECT items FROM checklists")]
+    message = rounds[1]["turn_text"]
+    assert "A reviewer scored it 7/10." in message and f"Not done yet: {checklist[0]}" in message
+    (sent,) = [turns for _, turns in received(fake_env, "fake") if len(turns) == 3]
+    assert sent[-1].text == message
+    (found,) = attempt_rows(reads.round_rows(store))
+    assert found["stopped"] == "not within 1 round"

@@ -109,15 +109,20 @@ def stored_request(store: RunStore, run_id: str) -> GenerationRequest:
     return accepted_request(model_id, request)
 
 
-def _judged(store: RunStore, run_id: str, judge_model: str) -> tuple[float, tuple[tuple[str, float], ...]] | None:
-    """A stored score judgment of the run by this judge (overall, items with their scores), or None."""
+Scored = tuple[float | None, tuple[tuple[str, float], ...]]  # overall (None: no valid answer), items with scores
+
+
+def _judged(store: RunStore, run_id: str, judge_model: str) -> Scored | None:
+    """The latest score judgment of the run by this judge (a failed one scores None), or None when never judged."""
     rows = list(store.db.query(
-        "SELECT j.overall, j.items, j.comparison_id FROM judgments j WHERE j.run_id = ? AND j.mode = 'score' "
-        "AND j.status = 'ok' AND j.judge_model = ? ORDER BY j.created_at DESC, j.id DESC LIMIT 1",
+        "SELECT j.overall, j.items, j.comparison_id, j.status FROM judgments j WHERE j.run_id = ? "
+        "AND j.mode = 'score' AND j.judge_model = ? ORDER BY j.created_at DESC, j.id DESC LIMIT 1",
         [run_id, judge_model],
     ))  # fmt: skip
-    if not rows or rows[0]["overall"] is None:
+    if not rows:
         return None
+    if rows[0]["status"] != "ok" or rows[0]["overall"] is None:
+        return None, ()
     checklist = (reads.stored_checklist(store, rows[0]["comparison_id"]) or {}).get("items") or []
     try:
         scored = json.loads(rows[0]["items"] or "[]")
@@ -226,6 +231,9 @@ def repair_pass(
     `check` render-checks runs not yet checked first (without it they wait for a later pass); `judge` scores
     rounds that render when the comparison accepts by judge score.
     """
+    if judge is not None:  # every round that renders is judged (the last one too: it decides the count)
+        for row in batches.unjudged_renders(store):
+            judge(str(row["id"]), str(row["judge_model"]))
     candidates = batches.repair_candidates(store)
     unchecked = [str(row["id"]) for row in candidates if row["verdict"] is None]
     if unchecked and check is not None:

@@ -141,3 +141,23 @@ def repair_candidates(store: RunStore) -> list[dict[str, Any]]:
             [Status.DONE],
         )
     )
+
+
+def unjudged_renders(store: RunStore) -> list[dict[str, Any]]:
+    """Batch runs that render in comparisons accepting by judge score, with no score judgment by its judge yet.
+
+    Every round is judged, the last one too: its score says whether the contestant's last round was acceptable.
+    """
+    options = "CASE WHEN json_valid(c.options) THEN c.options END"
+    return list(
+        store.db.query(
+            f"SELECT r.id, json_extract({options}, '$.judge_model') AS judge_model FROM runs r "
+            "JOIN comparisons c ON c.id = r.comparison_id JOIN render_checks rc ON rc.run_id = r.id "
+            f"WHERE r.batch_id IS NOT NULL AND r.status = ? AND rc.verdict = ? AND {_REPAIR} > 0 "
+            f"AND json_extract({options}, '$.accept') LIKE 'judge%' "
+            f"AND json_extract({options}, '$.judge_model') IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM judgments j WHERE j.run_id = r.id AND j.mode = 'score' "
+            f"AND j.judge_model = json_extract({options}, '$.judge_model')) ORDER BY r.created_at, r.id",
+            [Status.DONE, Verdict.RENDERS],
+        )
+    )
