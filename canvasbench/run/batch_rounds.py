@@ -114,22 +114,18 @@ Scored = tuple[float | None, tuple[tuple[str, float], ...]]  # overall (None: no
 
 def _judged(store: RunStore, run_id: str, judge_model: str) -> Scored | None:
     """The latest score judgment of the run by this judge (a failed one scores None), or None when never judged."""
-    rows = list(store.db.query(
-        "SELECT j.overall, j.items, j.comparison_id, j.status FROM judgments j WHERE j.run_id = ? "
-        "AND j.mode = 'score' AND j.judge_model = ? ORDER BY j.created_at DESC, j.id DESC LIMIT 1",
-        [run_id, judge_model],
-    ))  # fmt: skip
-    if not rows:
+    row = batches.score_judgment(store, run_id, judge_model)
+    if row is None:
         return None
-    if rows[0]["status"] != "ok" or rows[0]["overall"] is None:
+    if row["status"] != "ok" or row["overall"] is None:
         return None, ()
-    checklist = (reads.stored_checklist(store, rows[0]["comparison_id"]) or {}).get("items") or []
+    checklist = (reads.stored_checklist(store, row["comparison_id"]) or {}).get("items") or []
     try:
-        scored = json.loads(rows[0]["items"] or "[]")
+        scored = json.loads(row["items"] or "[]")
         items = tuple((str(checklist[int(i["item"]) - 1]), float(i["score"])) for i in scored)
     except (ValueError, TypeError, KeyError, IndexError):  # an answer this version cannot read: the score alone
         items = ()
-    return float(rows[0]["overall"]), items
+    return float(row["overall"]), items
 
 
 def repair_turn_of(

@@ -161,3 +161,15 @@ def unjudged_renders(store: RunStore) -> list[dict[str, Any]]:
             [Status.DONE, Verdict.RENDERS],
         )
     )
+
+
+def score_judgment(store: RunStore, run_id: str, judge_model: str) -> dict[str, Any] | None:
+    """The latest score judgment of a run by this judge model (ok or failed), or None."""
+    rows = list(
+        store.db.query(
+            "SELECT overall, items, comparison_id, status FROM judgments WHERE run_id = ? AND mode = 'score' "
+            "AND judge_model = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+            [run_id, judge_model],
+        )
+    )
+    return rows[0] if rows else None
