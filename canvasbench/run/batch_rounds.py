@@ -39,9 +39,9 @@ class NextTurn:
     """The next user turn of one stored run's conversation, and the whole request that carries it."""
 
     run_id: str  # the round it follows (the new round's parent)
-    model_id: str
+    model_id: str  # the model that answers it (the parent's own, or another: a recipe's next step)
     text: str  # stored with the new round (turn_text)
-    version: str  # stored with the new round (repair_version)
+    version: str | None  # stored with the new round (repair_version)
     request: GenerationRequest
 
 
@@ -95,7 +95,7 @@ def stored_request(store: RunStore, run_id: str) -> GenerationRequest:
     first = chain[0]
     comparison = reads.get_comparison(store, str(first["comparison_id"])) or {}
     options = stored_options(comparison)
-    model_id = str(first["model_id"])
+    model_id = str(chain[-1]["model_id"])  # the model this round goes to
     request = GenerationRequest(
         model=parse_model_id(model_id)[1], prompt=str(comparison.get("prompt_text") or ""),
         max_output_tokens=options.max_output_tokens, thinking=options.thinking, temperature=options.temperature,
@@ -172,7 +172,7 @@ def submit_next_turns(
     made_jobs: list[str] = []
     for (provider, _model), group in groups.items():
         recorded = batches.add_rounds_job(
-            store, provider, label, [(t.run_id, t.text, t.version) for t in group], worker=worker_token()
+            store, provider, label, [(t.run_id, t.text, t.version, t.model_id) for t in group], worker=worker_token()
         )
         if recorded is None:
             continue

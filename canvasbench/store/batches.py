@@ -100,9 +100,11 @@ def finish_waiting(store: RunStore, batch_id: str, status: str, error: str, fini
 
 
 def add_rounds_job(
-    store: RunStore, provider: str, label: str, turns: list[tuple[str, str, str]], *, worker: str
+    store: RunStore, provider: str, label: str, turns: list[tuple[str, str, str | None, str]], *, worker: str
 ) -> tuple[str, list[tuple[str, str]]] | None:
-    """Record the next rounds of runs (parent id, turn text, version) and the job that asks them, in one commit.
+    """Record the next rounds of runs and the job that asks them, in one commit.
+
+    Each turn: (parent run id, turn text, its version, the model that answers it: the parent's, or another).
 
     A parent that already has its next round is left out (a second process, or a retry, never doubles a
     round); returns our job id and (parent id, new round's run id) pairs, or None when every parent had one.
@@ -111,9 +113,10 @@ def add_rounds_job(
 
     with store.write() as db:
         made: list[tuple[str, str]] = []
-        for parent_id, text, version in turns:
+        for parent_id, text, version, model_id in turns:
             if db.execute("SELECT 1 FROM runs WHERE parent_run_id = ?", [parent_id]).fetchone() is None:
-                made.append((parent_id, writes.add_round(store, parent_id, turn_text=text, repair_version=version)))
+                new = writes.add_round(store, parent_id, turn_text=text, repair_version=version, model_id=model_id)
+                made.append((parent_id, new))
         if not made:
             return None
         return add_job(store, provider, label, [run_id for _, run_id in made], worker=worker), made
