@@ -211,11 +211,15 @@ def test_a_process_that_ends_after_ingesting_or_while_submitting_loses_and_doubl
     ]
     assert repair_pass(RunStore(db), engine_for).jobs == []
 
-    collect(db, engine)  # a later `batches --wait`: sends the unconfirmed job again, then collects
+    # A later `canvasbench batches --wait` sends the unconfirmed job again and collects both (checks not needed here).
+    resumed = CliRunner().invoke(main, ["batches", "--wait", "--no-check", "--db", str(db)])
+    assert resumed.exit_code == 0, resumed.output
+    assert "No batch job is running." in resumed.stdout
     for model_id, rounds in rows_by_model(db).items():
         assert [(r["round"], r["status"], r["render_verdict"]) for r in rounds] == [
-            (0, "done", "crashed"), (1, "done", "renders")
+            (0, "done", "crashed"), (1, "done", None)
         ], model_id  # fmt: skip
+        assert "drawScene" not in str(rounds[1]["error"] or "") and rounds[1]["lines"]  # the good page arrived
     follow_ups = [len(t) for _, t in received(fake_env, FIXES) if len(t) > 1]
     assert follow_ups == [3, 3]  # one repair request per run reached a provider job that is read
 
