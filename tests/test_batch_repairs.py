@@ -18,9 +18,10 @@ from click.testing import CliRunner, Result
 from canvasbench.cli import main
 from canvasbench.judge.round_judge import judge_round
 from canvasbench.providers.batch import engine_for
-from canvasbench.render import RenderCheckPool, RenderEngine
+from canvasbench.render import RenderCheckPool, RenderEngine, save_check
 from canvasbench.render.check import CheckLimits
 from canvasbench.render.processes import chromium_path
+from canvasbench.render.verdict import not_checked
 from canvasbench.run.acceptable import parse_accept
 from canvasbench.run.attempts import attempt_rows, attempts, describe
 from canvasbench.run.batch_rounds import repair_pass
@@ -225,7 +226,7 @@ def test_a_process_that_ends_after_ingesting_or_while_submitting_loses_and_doubl
 
 
 @needs_chromium
-def test_a_follow_up_job_that_fails_fails_its_rounds_and_cancel_stops_the_loop(
+def test_a_follow_up_job_that_fails_fails_its_rounds_and_cancel_stops_the_loop_after_checks_that_looked(
     fake_env: FakeServer, engine: RenderEngine, tmp_path: Path
 ) -> None:
     db = tmp_path / "bench.db"
@@ -234,8 +235,13 @@ def test_a_follow_up_job_that_fails_fails_its_rounds_and_cancel_stops_the_loop(
     check = checker(db, engine)
     for _ in range(2):
         poll_jobs(store, force=True)
+    gemini_first = rows_by_model(db)[f"gemini:{FIXES};batch=fail_followup"][0]["run_id"]
+    save_check(store, gemini_first, not_checked("The check was interrupted (Ctrl-C) before it finished."))
     sent = repair_pass(store, engine_for, check=check).jobs
     assert len(sent) == 2
+    # A check that never looked at the page is done again first: the repair quotes what the page did.
+    repaired = store.db.execute("SELECT turn_text FROM runs WHERE parent_run_id = ?", [gemini_first]).fetchone()[0]
+    assert "crashed" in repaired and "drawScene is not defined" in repaired
     openai_job = next(j for j in batches.jobs(store) if j["provider"] == "openai" and j["id"] in sent)
     cancelled = CliRunner().invoke(main, ["batches", "--cancel", openai_job["job_id"], "--no-check", "--db", str(db)])
     assert cancelled.exit_code == 0, cancelled.output

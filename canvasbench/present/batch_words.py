@@ -81,8 +81,8 @@ def job_round(job: dict[str, Any]) -> str:
 
 
 def repairs_waiting(count: int) -> str:
-    """Pages whose repair round waits on their render check (the next poll sends it)."""
-    return f"{count} page(s) being checked before a repair round goes as a follow-up batch"
+    """Pages not acceptable (or not checked yet) whose repair round a coming poll sends as a follow-up batch."""
+    return f"{count} page(s) not yet acceptable: their repair round goes as a follow-up batch once checked"
 
 
 def _seconds_since(stamp: str | None, now: datetime | None) -> float | None:

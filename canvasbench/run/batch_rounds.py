@@ -211,8 +211,17 @@ def resend_job(store: RunStore, job: Mapping[str, Any], engines: EngineFor) -> N
     """
     batches.update_job(store, str(job["id"]), worker=worker_token())
     waiting = batches.waiting_runs(store, str(job["id"]))
+    if not waiting:  # nothing left to ask (its runs were ended meanwhile): the job is over
+        batches.update_job(store, str(job["id"]), state="failed", error="Nothing left to submit.", worker=None,
+                           ingested_at=utc_now())  # fmt: skip
+        return
     requests = [(run_id, stored_request(store, run_id)) for run_id in waiting]
     send_job(store, str(job["id"]), str(job["provider"]), requests, str(job["label"] or "canvasbench"), engines)
+
+
+def _unchecked(row: Mapping[str, Any]) -> bool:
+    """No check yet, or a page whose check did not look at it (interrupted, no browser): its repair would be blind."""
+    return row["verdict"] is None or (row["verdict"] == Verdict.NOT_CHECKED and bool(row["has_page"]))
 
 
 def repair_pass(
@@ -231,15 +240,15 @@ def repair_pass(
         for row in batches.unjudged_renders(store):
             judge(str(row["id"]), str(row["judge_model"]))
     candidates = batches.repair_candidates(store)
-    unchecked = [str(row["id"]) for row in candidates if row["verdict"] is None]
+    unchecked = [str(row["id"]) for row in candidates if _unchecked(row)]
     if unchecked and check is not None:
         check(unchecked)
         candidates = batches.repair_candidates(store)
-        unchecked = [str(row["id"]) for row in candidates if row["verdict"] is None]
+        unchecked = [str(row["id"]) for row in candidates if _unchecked(row)]
     turns: list[NextTurn] = []
     unjudged: list[str] = []
     for row in candidates:
-        found = stored_check(store, str(row["id"])) if row["verdict"] is not None else None
+        found = None if _unchecked(row) else stored_check(store, str(row["id"]))
         if found is None:
             continue
         turn = repair_turn_of(store, row, found, judge)

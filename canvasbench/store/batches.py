@@ -123,7 +123,7 @@ def add_rounds_job(
 
 
 def repairs_due(store: RunStore) -> int:
-    """Batch runs whose repair round is yet to be decided: not checked yet, or checked and not rendering."""
+    """Batch runs whose repair round is yet to be sent: not checked yet, or checked and not rendering."""
     return sum(1 for row in repair_candidates(store) if row["verdict"] != Verdict.RENDERS)
 
 
@@ -134,7 +134,8 @@ def repair_candidates(store: RunStore) -> list[dict[str, Any]]:
     """
     return list(
         store.db.query(
-            "SELECT r.id, r.comparison_id, r.model_id, coalesce(r.round, 0) AS round, c.options, rc.verdict "
+            "SELECT r.id, r.comparison_id, r.model_id, coalesce(r.round, 0) AS round, c.options, rc.verdict, "
+            "coalesce(r.artifact, '') != '' AS has_page "
             "FROM runs r JOIN comparisons c ON c.id = r.comparison_id "
             "LEFT JOIN render_checks rc ON rc.run_id = r.id "
             "WHERE r.batch_id IS NOT NULL AND r.status = ? "
