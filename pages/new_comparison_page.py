@@ -303,7 +303,7 @@ def main() -> None:
                 raise UsageError("Build recipes do not run on batch engines: turn off “Run as batch” to run them "
                                  "streamed, or remove the recipes.")  # fmt: skip
             if as_batch:
-                _launch_batch(prompt, repeat_models(model_ids, repeat), stream_rest, options)
+                _launch_batch(prompt, repeat_models(model_ids, repeat), stream_rest, {**options, **repair})
                 return
             comparison_id = actions.launch(
                 prompt, repeat_models(model_ids, repeat), **options, **repair,

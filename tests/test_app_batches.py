@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import UTC, datetime, timedelta
@@ -59,6 +60,7 @@ def test_the_form_submits_a_batch_through_the_core_and_the_comparison_says_it_wa
     at.number_input(key="new.repeat").set_value(10).run()
     assert "20 requests: consider running them as a batch" in _texts(at)  # suggested from many requests
     at.toggle(key="new.batch").set_value(True).run()
+    at.number_input(key="new.repair").set_value(2).run()  # repairs go as follow-up batches
     at.button(key="launch").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
 
@@ -70,6 +72,7 @@ def test_the_form_submits_a_batch_through_the_core_and_the_comparison_says_it_wa
     comparison_id = comparison_id[0] if isinstance(comparison_id, list) else comparison_id
     runs = reads.live_runs(store, comparison_id)
     assert len(runs) == 20 and {r["status"] for r in runs} == {"queued"} and all(r["batch_id"] for r in runs)
+    assert json.loads(reads.get_comparison(store, comparison_id)["options"])["repair"] == 2  # type: ignore[index]
 
     # The comparison it opened says the runs wait in batch jobs, not a lane with nothing arriving.
     shown = _texts(at)

@@ -64,15 +64,6 @@ def test_launch_form_stores_the_repair_rounds_and_the_acceptance_with_the_compar
     _stop(at, comparison_id)
 
 
-def test_repair_rounds_are_refused_for_a_batch(fake_env: FakeServer) -> None:  # noqa: F811
-    at = _form(AppTest.from_file(APP, default_timeout=60).run())
-    at.number_input(key="new.repair").set_value(1).run()
-    at.toggle(key="new.batch").set_value(True).run()
-    at.button(key="launch").click().run()
-    assert "Repair rounds need each page checked" in at.error[0].value
-    assert not RunStore().db.execute("SELECT count(*) FROM comparisons").fetchone()[0]
-
-
 def _said(at: AppTest) -> str:
     """What the page says in text, markdown escapes removed."""
     return "\n".join(str(m.value) for m in [*at.markdown, *at.caption]).replace("\\", "")

@@ -153,8 +153,13 @@ def test_endpoints_without_a_batch_api_are_refused_or_streamed_when_asked(fake_e
     assert modes == {"openai:fake": "batch", "local:fake": "stream"}
 
 
-def test_repair_rounds_are_refused_on_batch_engines(fake_env: FakeServer, tmp_path: Path) -> None:
+def test_repair_rounds_are_accepted_on_batch_engines_and_said_to_cost_a_turnaround_each(
+    fake_env: FakeServer, tmp_path: Path
+) -> None:
     db = tmp_path / "bench.db"
-    refused = sweep(db, "openai:fake", extra=("--repair", "1"))
-    assert refused.exit_code == 2 and "do not run on batch engines" in refused.stderr
-    assert not db.exists() or runs(db) == {}
+    for flag in ("--batch", "--batch-or-stream"):
+        chosen = [a for pid in PROMPTS for a in ("--prompt-id", pid)]
+        submitted = cli("sweep", flag, "--model", "openai:fake", *chosen, "--repair", "2", db=db)
+        assert submitted.exit_code == 0, submitted.output
+        assert "up to 2 repair round(s), each a follow-up batch" in submitted.stdout
+    assert {r["status"] for r in runs(db).values()} == {"queued"}

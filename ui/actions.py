@@ -65,12 +65,10 @@ def validate_launch(
 
 
 def validate_repair(*, as_batch: bool, repair: int, accept: str, judge_model: str | None = None) -> None:
-    """UsageError when the form's repair rounds cannot run as asked (a batch, a judge bar without a judge)."""
-    if repair and as_batch:
-        raise UsageError(
-            "Repair rounds need each page checked before the next turn; a batch returns its pages hours later. "
-            "Turn off “Run as batch” or set Repair rounds to 0."
-        )
+    """UsageError when the form's repair rounds cannot run as asked (a judge bar without a judge).
+
+    In a batch each repair round goes as a follow-up batch (canvasbench.run.batch_rounds): allowed.
+    """
     if repair and accept != "renders" and not judge_model:
         raise UsageError("“Judge score ≥ K” needs a judge: choose a Judge model, or accept pages that render.")
 
@@ -119,11 +117,14 @@ def launch_batch(
     thinking: ThinkingLevel,
     temperature: float | None,
     deadline_s: float | None = None,
+    repair: int = 0,
+    accept: str = "renders",
+    judge_model: str | None = None,
 ) -> BatchLaunch:
     """Submit the runs to the providers' batch engines (the core's batch sweep of one prompt).
 
     Models whose endpoint has no batch API are refused, or streamed in a comparison of their own when
-    `stream_the_rest` (the form's `--batch-or-stream`).
+    `stream_the_rest` (the form's `--batch-or-stream`). Repair rounds go as follow-up batches.
     """
     from canvasbench.run.batch_sweep import batchable, submit_batch_sweep
     from canvasbench.run.runner import RunOptions
@@ -132,8 +133,9 @@ def launch_batch(
     if stream_only and not stream_the_rest:
         raise UsageError(no_batch_api(stream_only))
     options = RunOptions(
-        max_output_tokens=max_output_tokens, thinking=thinking, temperature=temperature, deadline_s=deadline_s
-    )
+        max_output_tokens=max_output_tokens, thinking=thinking, temperature=temperature, deadline_s=deadline_s,
+        repair=repair, accept=accept, judge_model=judge_model,
+    )  # fmt: skip
     launched = BatchLaunch(None, None, [])
     if batched:
         submission = submit_batch_sweep(data.store(), [(prompt, str(prompt.get("id") or ""))], batched, options)

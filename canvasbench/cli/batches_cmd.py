@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from canvasbench.cli.common import clean_errors, db_option, open_store
+from canvasbench.providers.batch import engine_for
 
 if TYPE_CHECKING:
     from canvasbench.run.batch_sweep import JobReport
@@ -53,6 +54,9 @@ def submit_batches(
         for provider, reason in submission.refused.items():
             click.echo(f"  {provider}: {reason}", err=True)
         click.echo("Results come within hours (24 at most): 'canvasbench batches --wait' collects them.")
+        if options.repair:
+            click.echo(f"Pages that are not acceptable get up to {options.repair} repair round(s), each a follow-up "
+                       "batch: every round adds one batch turnaround.")  # fmt: skip
     return stream_only
 
 
@@ -68,7 +72,15 @@ def submit_batches(
 def batches_command(
     ctx: click.Context, wait: bool, cancel: str | None, show_all: bool, as_json: bool, check: bool, db: str | None
 ) -> None:
-    """List batch jobs with their progress; poll them, store results that have arrived, or cancel one."""
+    """List batch jobs with their progress; poll them, store results that have arrived, or cancel one.
+
+    Runs of a comparison with repair rounds (`sweep --batch --repair N`) that are not acceptable get their
+    next round as a follow-up batch here, once they are checked (and judged, with `--accept judge>=K`).
+    """
+    from functools import partial
+
+    from canvasbench.judge.round_judge import judge_round
+    from canvasbench.run.batch_rounds import repair_pass
     from canvasbench.run.batch_sweep import cancel_job, poll_jobs, wait_for_jobs
     from canvasbench.store import batches
 
@@ -86,17 +98,33 @@ def batches_command(
                     f"{report.provider} job {report.state}: stored {len(report.ingested)} result(s).", file=sys.stderr
                 )
 
-    if wait:
-        wait_for_jobs(store, show=show)
-    else:
-        show(poll_jobs(store))  # one pass: store what has arrived since the last look
-    if check and arrived:  # checked like any run, in the check command's bounded pool
+    def checks(run_ids: list[str]) -> None:  # checked like any run, in the check command's bounded pool
         from canvasbench.cli.check_cmd import check_command
+
+        ctx.invoke(check_command, run_ids=tuple(run_ids), db=db, as_json=False)
+
+    def step() -> None:
+        """Check what arrived, then send the repair rounds that are due (a pass over the whole database)."""
         from canvasbench.store import reads
 
-        with_pages = [rid for rid in arrived if (reads.get_run(store, rid) or {}).get("artifact")]
-        if with_pages:
-            ctx.invoke(check_command, run_ids=tuple(with_pages), db=db, as_json=False)
+        if check and arrived:
+            with_pages = [rid for rid in arrived if (reads.get_run(store, rid) or {}).get("artifact")]
+            arrived.clear()
+            if with_pages:
+                checks(with_pages)
+        sent = repair_pass(store, engine_for, check=checks if check else None, judge=partial(judge_round, store))
+        if sent.jobs and not as_json:
+            rounds = sum((batches.job(store, b) or {}).get("total") or 0 for b in sent.jobs)
+            print(f"Sent {rounds} repair round(s) as {len(sent.jobs)} follow-up batch job(s).", file=sys.stderr)
+        if sent.unchecked and not as_json:
+            print(f"{len(sent.unchecked)} run(s) wait for a render check before a repair round: run "
+                  "'canvasbench batches' without --no-check.", file=sys.stderr)  # fmt: skip
+
+    if wait:
+        wait_for_jobs(store, show=show, step=step)
+    else:
+        show(poll_jobs(store))  # one pass: store what has arrived since the last look
+        step()
     jobs = batches.jobs(store, unfinished_only=not show_all)
     if as_json:
         click.echo(json.dumps([_job_json(j) for j in jobs]))
@@ -109,12 +137,20 @@ def batches_command(
         done = f"{job['done'] or 0}/{job['total'] or '?'}"
         state = "stored" if job["ingested_at"] else job["state"]
         click.echo(f"{(job['job_id'] or job['id'])[:28]:<28} {job['provider']:<10} {state:<10} {done:>9} "
-                   f"{job['waiting']:>8}  {job['created_at'][:16].replace('T', ' ')}")  # fmt: skip
+                   f"{job['waiting']:>8}  {job['created_at'][:16].replace('T', ' ')}{_round(job)}")  # fmt: skip
         if job["error"]:
             click.echo(f"    {job['error']}")
 
 
+def _round(job: dict[str, Any]) -> str:
+    """`  round 1 of 2` for a follow-up job (repair rounds), nothing for a sweep's first answers."""
+    from canvasbench.present.batch_words import job_round
+
+    said = job_round(job)
+    return f"  {said}" if said else ""
+
+
 def _job_json(job: dict[str, Any]) -> dict[str, Any]:
     keys = ("id", "provider", "job_id", "state", "raw_state", "total", "done", "failed", "error", "created_at",
-            "ingested_at")  # fmt: skip
+            "ingested_at", "round", "repair")  # fmt: skip
     return {key: job.get(key) for key in keys}

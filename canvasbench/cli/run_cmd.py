@@ -409,8 +409,6 @@ def sweep_command(
         if not prompts:
             raise UsageError(f"Shard {index}/{count} has no prompt: use at most {count} shards for these prompts.")
     if batch or batch_or_stream:
-        if repair:  # a batch answers once, hours later: its rounds would each be another batch (not built yet)
-            raise UsageError("Repair rounds do not run on batch engines yet: drop --repair, or sweep without --batch.")
         from canvasbench.cli.batches_cmd import submit_batches
 
         rows_in = [(p.as_row(), p.id) for p in prompts]

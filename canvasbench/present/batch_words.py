@@ -75,6 +75,16 @@ def jobs_summary(jobs: Sequence[dict[str, Any]]) -> str:
     return f"{len(jobs)} {noun} running ({done}/{total} done)"
 
 
+def job_round(job: dict[str, Any]) -> str:
+    """`round 1 of 2` for a follow-up job (its repair rounds), "" for a sweep's first answers."""
+    return f"round {job['round']} of {job['repair']}" if job.get("round") else ""
+
+
+def repairs_waiting(count: int) -> str:
+    """Pages not acceptable (or not checked yet) whose repair round a coming poll sends as a follow-up batch."""
+    return f"{count} page(s) not yet acceptable: their repair round goes as a follow-up batch once checked"
+
+
 def _seconds_since(stamp: str | None, now: datetime | None) -> float | None:
     if not stamp:
         return None

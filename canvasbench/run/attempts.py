@@ -36,7 +36,7 @@ class Attempt:
     rounds_run: int  # how many rounds ran (1 = the first answer only), follow-ups not included
     rounds: int | None  # rounds to acceptable: 0 = the first answer was; None = not within the rounds run
     repair: int  # the repair rounds allowed
-    wall_s: float | None  # first step's start to the counted last round's verdict (checks between rounds included)
+    wall_s: float | None  # first step's start (a batch's: submitted) to the counted last round's verdict
     generation_s: float | None  # the counted steps' generation time alone (a planner's included)
     cost_usd: float | None  # the counted steps' cost, a planner's included (None when a price is unknown)
     tokens: tuple[int, ...]  # output + thinking tokens per round (the planner's are in tokens_total only)
@@ -45,6 +45,7 @@ class Attempt:
     recipe: str | None = None
     tokens_total: int = 0  # output + thinking tokens of every counted step, the planner's included
     followup_rounds: int = 0  # follow-up turns sent after its rounds (not counted above)
+    batch: bool = False  # its rounds went through a batch engine: generation_s is their turnarounds, no stream
 
     @property
     def acceptable(self) -> bool:
@@ -110,7 +111,8 @@ def attempt_of(
         stopped = f"round {len(counted) - 1} {last['status']}: {last.get('error') or 'no reason given'}"
     else:
         stopped = f"not within {repair} round{'s' if repair != 1 else ''}"
-    start = _when(steps[0].get("started_at"))
+    # A batch round never "starts" here: its clock runs from being submitted (created), as its latency does.
+    start = _when(steps[0].get("started_at") or steps[0].get("created_at"))
     end = _when((verdicts.get(last["id"]) or {}).get("checked_at")) or _when(last.get("finished_at"))
     costs = [row.get("cost_usd") for row in steps]
     latencies = [row.get("latency_s") for row in steps]
@@ -132,6 +134,7 @@ def attempt_of(
         recipe=head.get("recipe"),
         tokens_total=sum(_tokens(row) for row in steps),
         followup_rounds=sum(1 for row in rounds_seen if is_follow_up(row)),
+        batch=any(row.get("batch_id") for row in chain),
     )
 
 
@@ -167,7 +170,7 @@ def describe(attempt: Attempt) -> str:
     if attempt.wall_s is not None:
         bits.append(f"{attempt.wall_s:.1f} s wall clock")
     if attempt.generation_s is not None:
-        bits.append(f"{attempt.generation_s:.1f} s generating")
+        bits.append(f"{attempt.generation_s:.1f} s {'in batch turnarounds' if attempt.batch else 'generating'}")
     bits.append(f"{attempt.tokens_total:,} tokens out")
     bits.append("cost unknown" if attempt.cost_usd is None else f"${attempt.cost_usd:.4f}")
     return f"{head} ({', '.join(bits)}; {attempt.rounds_run} round{'s' if attempt.rounds_run != 1 else ''} run)"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from canvasbench.errors import UsageError
+from canvasbench.liveness import worker_alive, worker_token
 from canvasbench.measure.analysis import analyse_response
 from canvasbench.measure.pricing import Price, load_prices
 from canvasbench.providers.base import GenerationRequest, GenerationResult, GenerationStatus
@@ -16,16 +17,15 @@ from canvasbench.providers.batch import BATCH_PROVIDERS, BatchEngine, BatchItem,
 from canvasbench.providers.catalogue import accepted_request
 from canvasbench.providers.registry import ensure_ready, parse_model_id
 from canvasbench.redact import redact
+from canvasbench.run.batch_rounds import FIRST_POLL_S, EngineFor, resend_job, send_job
 from canvasbench.run.final_row import final_row
 from canvasbench.run.runner import RunOptions
 from canvasbench.status import Status
 from canvasbench.store import RunStore, batches, utc_now, writes
 
-FIRST_POLL_S = 30.0  # providers aim at minutes to hours: polling faster only spends requests
 MAX_POLL_S = 600.0
 # A job left `submitting` this long by a process that died may or may not exist at the provider.
 LOST_SUBMIT = timedelta(minutes=10)
-EngineFor = Callable[[str], BatchEngine]
 
 
 @dataclass
@@ -78,17 +78,11 @@ def submit_batch_sweep(
             )
     for (provider, model), requests in groups.items():
         label = f"canvasbench sweep {sweep_id or ''} {provider} {model}".strip()
-        batch_id = batches.add_job(store, provider, label, [run_id for run_id, _ in requests])
+        batch_id = batches.add_job(store, provider, label, [run_id for run_id, _ in requests], worker=worker_token())
         submission.jobs.append(batch_id)
-        try:
-            job_id = engines(provider).submit(requests, label)
-        except Exception as exc:  # any SDK failure: the job's runs fail with its message
-            reason = redact(f"The {provider} batch could not be submitted: {exc}")
-            batches.finish_waiting(store, batch_id, Status.FAILED, reason, "error")
-            batches.update_job(store, batch_id, state="failed", error=reason, ingested_at=utc_now())
-            submission.refused[provider] = reason
-            continue
-        batches.update_job(store, batch_id, job_id=job_id, state="running", poll_interval_s=FIRST_POLL_S)
+        refused = send_job(store, batch_id, provider, requests, label, engines)
+        if refused is not None:
+            submission.refused[provider] = refused
     return submission
 
 
@@ -116,7 +110,11 @@ def poll_jobs(
     for job in batches.jobs(store, unfinished_only=True):
         when = now()
         if job["state"] == "submitting":
-            if when - _parse(job["created_at"]) > LOST_SUBMIT:
+            late = when - _parse(job["created_at"]) > LOST_SUBMIT
+            # Its process died before the provider said yes (or, on another machine, never finished): send again.
+            if job["worker"] and (late or not worker_alive(job["worker"])):
+                resend_job(store, job, engines)
+            elif late:  # recorded before jobs named their process: its requests cannot be told apart
                 _end_lost_submission(store, job)
             continue
         due = not job["next_poll_at"] or _parse(job["next_poll_at"]) <= when
@@ -185,11 +183,16 @@ def wait_for_jobs(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     engines: EngineFor = engine_for,
     show: Callable[[list[JobReport]], None] = lambda _reports: None,
+    step: Callable[[], None] = lambda: None,
 ) -> None:
-    """Poll until every job has ended and been ingested, sleeping until the next one is due."""
+    """Poll until every job has ended and been ingested, sleeping until the next one is due.
+
+    `step` runs after each poll (check what arrived, send repair rounds): a job it submits is waited for too.
+    """
     while True:
         reports = poll_jobs(store, now=now, engines=engines)
         show(reports)
+        step()
         pending = batches.jobs(store, unfinished_only=True)
         if not pending:
             return

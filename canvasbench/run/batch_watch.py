@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 class BatchWatch:
     """Polls the due jobs of one database, one poll at a time; runs each poll finished go to `on_ingested`.
 
+    Each poll also sends the repair rounds due (runs checked since, not acceptable) as follow-up batches.
+
     `kick()` returns at once (a page must never wait on a provider); `poll_now()` is the same poll, inline.
     poll_jobs keeps each job's backoff, so kicking more often than jobs are due only reads the database.
     """
@@ -55,7 +57,22 @@ class BatchWatch:
         ingested = [run_id for report in reports for run_id in report.ingested]
         if ingested:
             self.on_ingested(ingested)
+        self.send_repairs()
         return reports
+
+    def send_repairs(self) -> list[str]:
+        """Send the repair rounds due (runs checked since; the shared pool checks what arrived): job ids sent."""
+        from canvasbench.run.batch_rounds import repair_pass
+
+        with self._busy:
+            try:
+                # Runs not checked yet (a process that stored them ended first) go to the checks too.
+                return repair_pass(self.store, self._engines, check=self.on_ingested).jobs
+            except Exception as exc:  # as a failed poll: said, and tried again at the next one
+                said = str(exc) if isinstance(exc, CanvasBenchError) else f"{type(exc).__name__}: {exc}"
+                self.last_error = redact(said)
+                log.warning("sending batch repair rounds failed: %s", self.last_error)
+                return []
 
     def kick(self) -> bool:
         """Start a poll on a background thread unless one is running; returns whether one was started."""

@@ -353,3 +353,11 @@ def m013_contestant_list_index(db: Database) -> None:
     """The list index also covers each run's round and recipe, so the gallery groups by contestant without texts."""
     db.execute("DROP INDEX IF EXISTS runs_list_cover")
     _table(db, "runs").create_index(list(RUN_LIST_COLUMNS + CONTESTANT_LIST_COLUMNS), index_name="runs_list_cover")
+
+
+@migrations()
+def m014_batch_job_worker(db: Database) -> None:
+    """The process submitting a batch job: a follow-up job it left `submitting` is sent again once it has died."""
+    table = _table(db, "batch_jobs")
+    if "worker" not in table.columns_dict:
+        table.add_column("worker", str)  # pid:start-time@host, cleared once the provider has confirmed the job

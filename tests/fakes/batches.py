@@ -1,8 +1,10 @@
 """The three providers' batch APIs as their SDKs call them: create, poll, cancel, results, OpenAI's files.
 
 A job ends after the largest `batch_polls` of its requests' model names (polls, not seconds: deterministic
-on any machine). Each request is answered as the same model name answers a plain request: a status fault
-becomes that request's own error, `batch=expire` expires it, `batch=fail_job` fails the whole job.
+on any machine). Each request is answered as the same model name answers a plain request (`rounds=` by
+the round its conversation is): a status fault becomes that request's own error, `batch=expire` expires
+it, `batch=fail_job` fails the whole job (`batch=fail_followup`: only a job of later rounds). `jobs` keeps
+every request body as received.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fakes.behaviour import BehaviourError, FakeBehaviour, parse_model_name
+from tests.fakes.conversation import model_turns, received_turns
 from tests.fakes.protocols import complete_json, error_body
 
 Answer = tuple[int, Any, str]  # status, body (JSON-able or bytes), content type
@@ -66,10 +69,11 @@ class BatchDesk:
     # --- shared -------------------------------------------------------------------------------------
     def _new_job(self, protocol: str, prefix: str, requests: list[tuple[str, str, dict[str, Any]]]) -> FakeJob:
         behaviours = [_behaviour(model) for _, model, _ in requests]
+        follow_up = any(model_turns(received_turns(protocol, body)) for _, _, body in requests)
         job = FakeJob(
             protocol, f"{prefix}{next(self._ids):06d}", requests,
             polls_left=max((b.batch_polls for b in behaviours), default=1),
-            fail_job=any(b.batch == "fail_job" for b in behaviours),
+            fail_job=any(b.batch == "fail_job" or (b.batch == "fail_followup" and follow_up) for b in behaviours),
             cut_results=any(b.batch == "cut_results" for b in behaviours),
         )  # fmt: skip
         self.jobs[job.id] = job
@@ -84,7 +88,8 @@ class BatchDesk:
         """(custom id, kind, answer body, error body) per request: kind ok / error / expired / cancelled."""
         out: list[tuple[str, str, dict[str, Any] | None, dict[str, Any] | None]] = []
         for custom_id, model, request in job.requests:
-            behaviour = _behaviour(model)
+            # A conversation's round picks the answer (`rounds=`), as for a streamed request.
+            behaviour = _behaviour(model).for_round(model_turns(received_turns(job.protocol, request)))
             status = behaviour.status_fault()
             if job.cancelled:
                 out.append((custom_id, "cancelled", None, None))

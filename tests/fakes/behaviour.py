@@ -94,7 +94,7 @@ class FakeBehaviour:
     echoed: str = ""  # the echo sentence itself, filled in by the server from the request's key
     rounds: str | None = None  # e.g. "throws,blank,good": what each round of a conversation answers (rounds.py)
     cache: str | None = None  # prefix: report the conversation's earlier turns as cached input (conversation.py)
-    batch: str | None = None  # in a batch: `expire` (this request expires) or `fail_job` (the whole job fails)
+    batch: str | None = None  # batch: `expire` (one request), `fail_job` (its job), `fail_followup` (a later round's)
     batch_polls: int = 1  # a batch job holding this request reports itself running for this many polls
 
     def answer_text(self) -> str:

@@ -151,8 +151,8 @@ def round_rows(store: RunStore, comparison_id: str | None = None) -> list[dict[s
     return list(
         store.db.query(
             "SELECT r.id, r.comparison_id, c.prompt_id, c.options, r.model_id, coalesce(r.round, 0) AS round, "
-            f"r.parent_run_id, r.recipe, r.repair_version, {STATUS} AS status, {ERROR} AS error, r.started_at, "
-            "r.finished_at, r.latency_s, "
+            f"r.parent_run_id, r.recipe, r.repair_version, {STATUS} AS status, {ERROR} AS error, r.created_at, "
+            "r.started_at, r.finished_at, r.latency_s, r.batch_id, "
             "r.cost_usd, r.output_tokens, r.thinking_tokens, rc.verdict, rc.checked_at, "
             "(SELECT j.overall FROM judgments j WHERE j.run_id = r.id AND j.mode = 'score' AND j.status = 'ok' "
             "ORDER BY j.created_at DESC, j.id DESC LIMIT 1) AS judge_score "
