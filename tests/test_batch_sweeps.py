@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from canvasbench.cli import main
+from canvasbench.render.processes import chromium_path
 from canvasbench.run.batch_sweep import wait_for_jobs
 from canvasbench.run.prompt_suite import load_suite
 from canvasbench.store import RunStore, batches
@@ -163,3 +164,21 @@ def test_repair_rounds_are_accepted_on_batch_engines_and_said_to_cost_a_turnarou
         assert submitted.exit_code == 0, submitted.output
         assert "up to 2 repair round(s), each a follow-up batch" in submitted.stdout
     assert {r["status"] for r in runs(db).values()} == {"queued"}
+
+
+@pytest.mark.skipif(chromium_path() is None, reason="Debian chromium is not installed")
+def test_batches_json_stays_one_document_while_the_pages_are_checked(fake_env: FakeServer, tmp_path: Path) -> None:
+    # A script reads stdout as JSON: the render check's own lines must go to stderr, not into the document.
+    db = tmp_path / "bench.db"
+    assert sweep(db, "openai:fake").exit_code == 0
+    collected = cli("batches", "--wait", "--json", db=db)
+    assert collected.exit_code == 0, collected.output
+    assert isinstance(json.loads(collected.stdout), list)
+    assert "renders" in collected.stderr  # the checks ran and said so, beside the document
+    assert {r["render_verdict"] for r in runs_by_prompt(db)} == {"renders"}
+
+
+def runs_by_prompt(db: Path) -> list[dict[str, object]]:
+    """Every run's export row (the export is what users read)."""
+    result = CliRunner().invoke(main, ["export", "--format", "json", "--output", "-", "--db", str(db)])
+    return list(json.loads(result.stdout))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -101,7 +102,9 @@ def batches_command(
     def checks(run_ids: list[str]) -> None:  # checked like any run, in the check command's bounded pool
         from canvasbench.cli.check_cmd import check_command
 
-        ctx.invoke(check_command, run_ids=tuple(run_ids), db=db, as_json=False)
+        # With --json, stdout is the one JSON document: the check's lines go to stderr beside the progress.
+        with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+            ctx.invoke(check_command, run_ids=tuple(run_ids), db=db, as_json=False)
 
     def step() -> None:
         """Check what arrived, then send the repair rounds that are due (a pass over the whole database)."""
