@@ -299,3 +299,24 @@ def test_with_a_judges_bar_each_batch_round_is_judged_and_its_weak_items_are_quo
     assert sent[-1].text == message
     (found,) = attempt_rows(reads.round_rows(store))
     assert found["stopped"] == "not within 1 round"
+
+
+@needs_chromium
+def test_the_dashboards_poller_judges_batch_rounds_under_a_judges_bar(
+    fake_env: FakeServer, engine: RenderEngine, tmp_path: Path
+) -> None:
+    # The dashboard's poller, given the judge as the dashboard gives it, scores each round before deciding.
+    db = tmp_path / "bench.db"
+    args = ["sweep", "--batch", "--prompt-id", PROMPT.id, "--model", "anthropic:fake", "--repair", "1",
+            "--accept", "judge>=8", "--judge-model", "gemini:judge;judge=json", "--db", str(db)]  # fmt: skip
+    assert CliRunner().invoke(main, args).exit_code == 0
+    watch = BatchWatch(db, on_ingested=checker(db, engine))
+    watch.use_judge(partial(judge_round, watch.store))
+    for _ in range(3):
+        watch.poll_now()
+    assert watch.last_error is None
+    store = RunStore(db)
+    rounds = list(store.db.query("SELECT id, round, turn_text FROM runs ORDER BY round"))
+    scores = {r["run_id"]: r["overall"] for r in store.db.query("SELECT run_id, overall FROM judgments")}
+    assert [scores.get(r["id"]) for r in rounds] == [7.0, 7.0]
+    assert "A reviewer scored it 7/10." in rounds[1]["turn_text"]

@@ -58,10 +58,16 @@ def runner() -> Any:
 
 
 def batch_watch() -> Any:
-    """The process-wide poller of the database's batch jobs (its ingested runs go to the render-check pool)."""
+    """The process-wide poller of the database's batch jobs (its runs checked in the shared pool, judged when asked)."""
+    from functools import partial
+
+    from canvasbench.judge.round_judge import judge_round
     from canvasbench.run.batch_watch import shared_watch
 
-    return shared_watch(store().path)
+    watch = shared_watch(store().path)
+    # As the runner: rounds of a batch comparison launched with `judge>=K` are scored before a repair is sent.
+    watch.use_judge(partial(judge_round, watch.store))
+    return watch
 
 
 def version() -> str:

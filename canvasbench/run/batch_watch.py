@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from canvasbench.errors import CanvasBenchError
 from canvasbench.providers.batch import engine_for
@@ -14,6 +15,9 @@ from canvasbench.redact import redact
 from canvasbench.run.batch_sweep import EngineFor, JobReport, poll_jobs
 from canvasbench.store import RunStore
 from canvasbench.store.per_database import PerDatabase
+
+if TYPE_CHECKING:
+    from canvasbench.run.repairs import JudgeRound
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,11 @@ class BatchWatch:
         self._thread: threading.Thread | None = None
         self._busy = threading.Lock()
         self.last_error: str | None = None  # the last poll's failure, in words (shown; the next poll retries)
+        self._judge: JudgeRound | None = None
+
+    def use_judge(self, judge: JudgeRound) -> None:
+        """Score each batch round that renders when its comparison accepts by judge score (as the CLI does)."""
+        self._judge = judge
 
     def poll_now(self) -> list[JobReport]:
         """Poll what is due, store what ended, hand its runs on; a failure is kept in `last_error`, not raised."""
@@ -67,7 +76,7 @@ class BatchWatch:
         with self._busy:
             try:
                 # Runs not checked yet (a process that stored them ended first) go to the checks too.
-                return repair_pass(self.store, self._engines, check=self.on_ingested).jobs
+                return repair_pass(self.store, self._engines, check=self.on_ingested, judge=self._judge).jobs
             except Exception as exc:  # as a failed poll: said, and tried again at the next one
                 said = str(exc) if isinstance(exc, CanvasBenchError) else f"{type(exc).__name__}: {exc}"
                 self.last_error = redact(said)
