@@ -52,7 +52,7 @@ filters = {
 
 COLUMNS = {
     "rank": st.column_config.NumberColumn("#", width="small"),
-    "model": st.column_config.TextColumn("Model"),
+    "model": st.column_config.TextColumn("Contestant", help="A model, or a build recipe under its name"),
     "rating": st.column_config.NumberColumn("Rating", format="%.0f"),
     "ci_low": st.column_config.NumberColumn("95% low", format="%.0f"),
     "ci_high": st.column_config.NumberColumn("95% high", format="%.0f"),
