@@ -12,7 +12,7 @@ from typing import IO, Any
 from google import genai
 from google.genai import types
 
-from canvasbench.errors import MissingKeyError
+from canvasbench.errors import MissingKeyError, ProviderError
 from canvasbench.providers import base
 from canvasbench.providers.batch.job import BatchItem, JobState, JobStatus, item_from_events
 from canvasbench.providers.failures import env_key
@@ -98,7 +98,14 @@ class GeminiBatches:
                 # read back a line at a time, so memory holds one result and no connection stays open while
                 # each is stored. Downloaded whole on every read, so reading again gives the same items.
                 with tempfile.TemporaryFile() as spool:
-                    client.files.download(file=file_name, destination=spool)
+                    try:
+                        client.files.download(file=file_name, destination=spool)
+                    except Exception as exc:  # any failure of the download: nothing of this job is stored yet
+                        raise ProviderError(
+                            f"the results file of batch job {job_id} could not be downloaded ({exc}); nothing "
+                            "was stored from it. Run 'canvasbench batches' again to read it.",
+                            provider=self.name, model=(job.model or "").removeprefix("models/"), retryable=True,
+                        ) from exc  # fmt: skip
                     spool.seek(0)
                     for line in spool:
                         if line.strip():
