@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -10,8 +11,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from canvasbench.cli import main
+from canvasbench.providers.base import GenerationRequest, ImagePart, Turn
+from canvasbench.providers.batch.gemini_batch import GeminiBatches
 from canvasbench.run.prompt_suite import load_suite
 from tests.fakes import FakeServer, fixtures
+from tests.fakes.conversation import received_turns
 
 fake_server = fixtures.fake_server
 fake_env = fixtures.fake_env
@@ -122,3 +126,29 @@ def test_an_ingest_cut_off_while_downloading_a_results_file_loses_nothing_and_do
     downloads = sorted(sum(r.path == d.path for r in file_env.requests) for d in file_env.requests
                        if d.path.endswith(":download?alt=media"))  # fmt: skip
     assert sorted(set(downloads)) == [1, 2]  # the cut file again, the whole one once: a stored job is not read again
+
+
+def _camel(value: object) -> object:
+    """Keys in camelCase (google-genai sends some nested keys inline in snake_case; the API reads both)."""
+    if isinstance(value, dict):
+        return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k): _camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value
+
+
+def test_a_follow_up_with_screenshots_goes_into_the_file_as_it_would_go_inline(fake_env: FakeServer) -> None:
+    screenshot = bytes(range(256)) * 64  # every byte value: base64 mistakes show
+    request = GenerationRequest(
+        model="fake", prompt="It threw an error; fix it.", images=(ImagePart(screenshot),), max_output_tokens=1234,
+        temperature=0.5, thinking="high", history=(Turn("user", "Make a page."), Turn("model", "```html\n<p>\n```")),
+    )  # fmt: skip
+    as_file = GeminiBatches(inline_limit=1).submit([("run-1", request)], "follow-up")
+    inline = GeminiBatches().submit([("run-1", request)], "follow-up")
+    assert any(r.path == "/upload/v1beta/files" for r in fake_env.requests)
+    sent_as_file = fake_env.batches.jobs[as_file].requests[0]
+    assert sent_as_file[0] == "run-1"
+    assert _camel(sent_as_file[2]) == _camel(fake_env.batches.jobs[inline].requests[0][2])
+    turns = received_turns("gemini", sent_as_file[2])
+    assert [t.role for t in turns] == ["user", "model", "user"]
+    assert turns[-1].images == [("image/png", screenshot)]
