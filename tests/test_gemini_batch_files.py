@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from google import genai
+from google.genai import types
 
 from canvasbench.cli import main
 from canvasbench.providers.base import GenerationRequest, ImagePart, Turn
@@ -149,6 +151,11 @@ def test_a_follow_up_with_screenshots_goes_into_the_file_as_it_would_go_inline(f
     sent_as_file = fake_env.batches.jobs[as_file].requests[0]
     assert sent_as_file[0] == "run-1"
     assert _camel(sent_as_file[2]) == _camel(fake_env.batches.jobs[inline].requests[0][2])
+    source = next(r.body["batch"]["inputConfig"]["fileName"] for r in fake_env.requests if r.path.endswith("Content"))
+    with genai.Client(api_key="k", http_options=types.HttpOptions(base_url=fake_env.base_url)) as client:
+        uploaded = client.files.get(name=source)  # the file resource, as the Files API describes it
+    assert uploaded.mime_type == "application/jsonl" and uploaded.display_name == "follow-up"
+    assert uploaded.size_bytes == len(fake_env.batches.files[source])
     turns = received_turns("gemini", sent_as_file[2])
     assert [t.role for t in turns] == ["user", "model", "user"]
     assert turns[-1].images == [("image/png", screenshot)]

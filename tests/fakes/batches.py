@@ -374,7 +374,9 @@ class BatchDesk:
                 if action != "download":
                     return 200, resource, "application/json", {}
                 content = self.files[resource["name"]]
-                if resource.pop("cut", False):  # a download that dies part way: one line, then the socket closes
+                job = next((self.jobs[j] for j, f in self.gemini_file_jobs.items() if f == resource["name"]), None)
+                if job is not None and job.cut_results:  # a download that dies part way: a line, then the cut
+                    job.cut_results = False
                     return 200, content.split(b"\n")[0] + b"\n", f"application/jsonl; cut-from={len(content)}", {}
                 return 200, content, "application/jsonl", {}
         return None
@@ -421,8 +423,7 @@ class BatchDesk:
             lines.append(line[: len(line) // 2] if index == 0 and behaviour.batch == "broken_first" else line)
         name = f"files/batch-{job.id.removeprefix('batches/')}-results"
         self._gemini_put(name, ("\n".join(reversed(lines)) + "\n").encode(),
-                         {"mimeType": "application/jsonl", "source": "GENERATED", "downloadUri": name,
-                          "cut": behaviour.batch == "cut_results"})  # fmt: skip
+                         {"mimeType": "application/jsonl", "source": "GENERATED", "downloadUri": name})  # fmt: skip
         self.gemini_file_jobs[job.id] = name
         return name
 

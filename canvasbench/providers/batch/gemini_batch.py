@@ -73,7 +73,7 @@ class GeminiBatches:
                 else:
                     spool.seek(0)
                     upload = client.files.upload(
-                        file=spool, config={"mime_type": JSONL_MIME, "display_name": f"canvasbench {label}"[:128]}
+                        file=spool, config={"mime_type": JSONL_MIME, "display_name": label[:128]}
                     )
                     assert upload.name is not None
                     job = client.batches.create(model=model, src=upload.name, config={"display_name": label})
