@@ -28,7 +28,9 @@ _STATES: dict[str, JobState] = {
     "JOB_STATE_SUCCEEDED": "ended", "JOB_STATE_FAILED": "failed", "JOB_STATE_CANCELLED": "cancelled",
     "JOB_STATE_EXPIRED": "expired", "JOB_STATE_CANCELLING": "running",
 }  # fmt: skip
-_KEY = re.compile(rb'"key"\s*:\s*"((?:[^"\\]|\\.)*)"')
+# The key of a damaged line, only where a line starts with it: a "key" deeper in a damaged line could name
+# another request, whose own result would then be skipped as already read.
+_KEY = re.compile(rb'\s*\{\s*"key"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 class GeminiBatches:
@@ -156,7 +158,7 @@ def _file_item(line: bytes) -> BatchItem | None:
         error = record.get("error") or record.get("status") or {}
         return BatchItem(custom_id, error=_message(error.get("code"), error.get("message")) or "no result given")
     except Exception as exc:  # any damage to a line must not lose the results around it
-        found = _KEY.search(line)
+        found = _KEY.match(line)
         if found is None:  # no key to match: its run ends as "ended without a result for this request"
             return None
         custom_id = json.loads(b'"' + found.group(1) + b'"')
