@@ -15,12 +15,16 @@ from google.genai import types
 from canvasbench.cli import main
 from canvasbench.providers.base import GenerationRequest, ImagePart, Turn
 from canvasbench.providers.batch.gemini_batch import GeminiBatches
+from canvasbench.render import RenderEngine
 from canvasbench.run.prompt_suite import load_suite
+from tests import test_batch_repairs as repairs
 from tests.fakes import FakeServer, fixtures
 from tests.fakes.conversation import received_turns
 
 fake_server = fixtures.fake_server
 fake_env = fixtures.fake_env
+engine = repairs.engine  # one browser for the module, only when a test here needs it
+needs_chromium = repairs.needs_chromium
 
 INLINE_LIMIT_ENV = "CANVASBENCH_GEMINI_BATCH_INLINE_BYTES"  # gemini_batch.INLINE_LIMIT_ENV
 PROMPTS = [p.id for p in load_suite()[:2]]
@@ -159,3 +163,21 @@ def test_a_follow_up_with_screenshots_goes_into_the_file_as_it_would_go_inline(f
     turns = received_turns("gemini", sent_as_file[2])
     assert [t.role for t in turns] == ["user", "model", "user"]
     assert turns[-1].images == [("image/png", screenshot)]
+
+
+@needs_chromium
+def test_a_repair_round_with_its_screenshots_goes_as_a_file_and_its_page_lands(
+    file_env: FakeServer, engine: RenderEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(INLINE_LIMIT_ENV, "1")  # every job as a file: the follow-up carries answer and screenshots
+    db = tmp_path / "bench.db"
+    repairs.sweep(db, f"gemini:{repairs.FIXES}", repair=1)
+    repairs.collect(db, engine)
+    sources = [r.body["batch"]["inputConfig"] for r in file_env.requests if r.path.endswith(":batchGenerateContent")]
+    assert len(sources) == 2 and all(set(s) == {"fileName"} for s in sources)  # round 0, then the follow-up
+    follow_up = received_turns("gemini", json.loads(file_env.batches.files[sources[1]["fileName"]])["request"])
+    assert [t.role for t in follow_up] == ["user", "model", "user"]
+    assert follow_up[-1].images and all(png.startswith(repairs.PNG_MAGIC) for _, png in follow_up[-1].images)
+    first, second = repairs.rows_by_model(db)[f"gemini:{repairs.FIXES}"]
+    assert (first["render_verdict"], second["render_verdict"]) == ("crashed", "renders")
+    assert second["status"] == "done" and second["output_tokens"]
