@@ -92,14 +92,14 @@ class GeminiBatches:
 
     def results(self, job_id: str) -> Iterator[BatchItem]:
         """Each response, matched by its key: inline (in request order), or a line of the results file."""
-        with self._client() as client:
-            job = client.batches.get(name=job_id)
-            file_name = job.dest.file_name if job.dest is not None else None
-            if file_name:
-                # A results file can be gigabytes: spooled to an unnamed 0600 temporary file as it arrives and
-                # read back a line at a time, so memory holds one result and no connection stays open while
-                # each is stored. Downloaded whole on every read, so reading again gives the same items.
-                with tempfile.TemporaryFile() as spool:
+        # A results file can be gigabytes: spooled to an unnamed 0600 temporary file as it arrives and read
+        # back a line at a time once the client is closed, so memory holds one result and no connection stays
+        # open while each is stored. Downloaded whole on every read, so reading again gives the same items.
+        with tempfile.TemporaryFile() as spool:
+            with self._client() as client:
+                job = client.batches.get(name=job_id)
+                file_name = job.dest.file_name if job.dest is not None else None
+                if file_name:
                     try:
                         client.files.download(file=file_name, destination=spool)
                     except Exception as exc:  # any failure of the download: nothing of this job is stored yet
@@ -108,12 +108,12 @@ class GeminiBatches:
                             "was stored from it. Run 'canvasbench batches' again to read it.",
                             provider=self.name, model=(job.model or "").removeprefix("models/"), retryable=True,
                         ) from exc  # fmt: skip
-                    spool.seek(0)
-                    for line in spool:
-                        if line.strip():
-                            item = _file_item(line)
-                            if item is not None:
-                                yield item
+            if file_name:
+                spool.seek(0)
+                for line in spool:
+                    item = _file_item(line) if line.strip() else None
+                    if item is not None:
+                        yield item
                 return
         for response in (job.dest.inlined_responses if job.dest is not None else None) or []:
             custom_id = str((response.metadata or {}).get("key", ""))
@@ -153,7 +153,8 @@ def _file_item(line: bytes) -> BatchItem | None:
         record = json.loads(line)
         custom_id = str(record["key"])
         if record.get("response") is not None:
-            response = types.GenerateContentResponse.model_validate(record["response"])
+            # As the SDK reads a response: fields it does not know yet (Google adds some) are dropped, not refused.
+            response = types.GenerateContentResponse._from_response(response=record["response"], kwargs={})
             return item_from_events(custom_id, events_of(response))
         error = record.get("error") or record.get("status") or {}
         return BatchItem(custom_id, error=_message(error.get("code"), error.get("message")) or "no result given")
