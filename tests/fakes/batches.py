@@ -18,6 +18,7 @@ from typing import Any
 
 from tests.fakes.behaviour import BehaviourError, FakeBehaviour, parse_model_name
 from tests.fakes.conversation import model_turns, received_turns
+from tests.fakes.gemini_files import GeminiAnswer, GeminiFiles
 from tests.fakes.protocols import complete_json, error_body
 
 Answer = tuple[int, Any, str]  # status, body (JSON-able or bytes), content type
@@ -42,12 +43,13 @@ class FakeJob:
         return self.cancelled or self.polls_left <= 0
 
 
-class BatchDesk:
+class BatchDesk(GeminiFiles):
     """Every batch job of one fake server (the server's lock guards it)."""
 
     def __init__(self) -> None:
         self.jobs: dict[str, FakeJob] = {}
         self.files: dict[str, bytes] = {}
+        self._init_gemini_files()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -56,13 +58,17 @@ class BatchDesk:
         with self._lock:
             self.jobs.clear()
             self.files.clear()
+            self._reset_gemini_files()
 
-    def handle(self, method: str, path: str, body: Any, raw: bytes, headers: dict[str, str]) -> Answer | None:
+    def handle(
+        self, method: str, path: str, body: Any, raw: bytes, headers: dict[str, str], query: str = ""
+    ) -> Answer | GeminiAnswer | None:
         """The answer to a batch call, or None when the request is not one."""
         with self._lock:
             return (
                 self._openai(method, path, body, raw, headers)
                 or self._anthropic(method, path, body)
+                or self._gemini_files(method, path, raw, headers, query)
                 or self._gemini(method, path, body)
             )
 
@@ -260,7 +266,10 @@ class BatchDesk:
     def _gemini(self, method: str, path: str, body: Any) -> Answer | None:
         if method == "POST" and path.endswith(":batchGenerateContent"):
             model = path.split("/models/", 1)[1].removesuffix(":batchGenerateContent")
-            requests = body["batch"]["inputConfig"]["requests"]["requests"]
+            source = body["batch"]["inputConfig"]
+            if "fileName" in source:  # an uploaded JSONL file of {"key", "request"} lines: results come as a file
+                return self._gemini_file_job(model, source["fileName"])
+            requests = source["requests"]["requests"]
             job = self._new_job("gemini", "batches/", [(str((r.get("metadata") or {}).get("key", i)), model,
                                                         r["request"]) for i, r in enumerate(requests)])  # fmt: skip
             return 200, self._gemini_batch(job, model), "application/json"
@@ -296,7 +305,9 @@ class BatchDesk:
                 if job.fail_job
                 else "BATCH_STATE_SUCCEEDED"
             )
-            if state == "BATCH_STATE_SUCCEEDED":
+            if state == "BATCH_STATE_SUCCEEDED" and job.id in self.gemini_file_jobs:
+                metadata["output"] = {"responsesFile": self._gemini_results_file(job)}
+            elif state == "BATCH_STATE_SUCCEEDED":
                 responses = []
                 for cid, kind, answer, error in self._outcomes(job):
                     if kind == "ok":

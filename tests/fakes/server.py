@@ -228,12 +228,13 @@ class FakeServer:
         )
         with self._lock:
             self._requests.append(record)
-        batch = self.batches.handle(method, unquote(target.partition("?")[0]), body, body_bytes, headers)
+        path, _, query = target.partition("?")
+        batch = self.batches.handle(method, unquote(path), body, body_bytes, headers, query=query)
         if batch is not None:
-            status, payload, content_type = batch
+            status, payload, content_type, *extra = batch  # extra: response headers (Gemini's upload URL)
             if self.required_key is not None and key != self.required_key:
-                status, payload, content_type = 401, error_body(protocol, 401, "batch"), "application/json"
-            await _send_body(writer, status, payload, content_type)
+                status, payload, content_type, extra = 401, error_body(protocol, 401, "batch"), "application/json", []
+            await _send_body(writer, status, payload, content_type, *extra)
             record.answered_at = time.monotonic()
             return
         try:
@@ -479,16 +480,19 @@ async def _send_json(
     await writer.drain()
 
 
-async def _send_body(writer: asyncio.StreamWriter, status: int, payload: Any, content_type: str) -> None:
+async def _send_body(
+    writer: asyncio.StreamWriter, status: int, payload: Any, content_type: str, extra: dict[str, str] | None = None
+) -> None:
     """A whole answer: JSON, or bytes as they are (a file's content, a JSONL results stream)."""
     if not isinstance(payload, bytes):
-        await _send_json(writer, status, payload)
+        await _send_json(writer, status, payload, extra)
         return
     content_type, _, cut = content_type.partition("; cut-from=")
     # A cut body promises its whole length, sends less and closes: the client's read fails part way.
     length = int(cut) if cut else len(payload)
     head = [f"HTTP/1.1 {status} {_reason(status)}", f"Content-Type: {content_type}",
             f"Content-Length: {length}", "Connection: close"]
+    head += [f"{k}: {v}" for k, v in (extra or {}).items()]
     writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
     await writer.drain()
 
