@@ -99,7 +99,9 @@ def test_a_reader_cut_off_while_ingesting_loses_nothing_and_doubles_nothing(
     db = tmp_path / "bench.db"
     assert sweep(db, "anthropic:fake;batch=cut_results", "anthropic:fake").exit_code == 0
     first = cli("batches", "--no-check", db=db)
-    assert first.exit_code != 0  # the results stream broke part way: said, not hidden
+    assert first.exit_code == 1  # the results stream broke part way: said in one line, not a traceback
+    assert "broke after 1 of them" in first.stderr and "'canvasbench batches' again" in first.stderr
+    assert len(first.stderr.strip().splitlines()) == 1 and isinstance(first.exception, SystemExit), first.stderr
     with sqlite3.connect(db) as conn:
         stored = {r[0]: r[1] for r in conn.execute("SELECT id, updated_at FROM runs WHERE status != 'queued'")}
     assert len(stored) == 1  # the one result that arrived is kept

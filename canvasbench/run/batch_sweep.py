@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from canvasbench.errors import UsageError
+from canvasbench.errors import CanvasBenchError, ProviderError, UsageError
 from canvasbench.liveness import worker_alive, worker_token
 from canvasbench.measure.analysis import analyse_response
 from canvasbench.measure.pricing import Price, load_prices
@@ -150,13 +150,24 @@ def ingest(store: RunStore, job: dict[str, Any], engine: BatchEngine) -> list[st
     results: Iterator[BatchItem] = (
         engine.results(job["job_id"]) if job["state"] in ("ended", "cancelled", "expired") else iter(())
     )
-    for item in results:
-        run = waiting.pop(item.custom_id, None)
-        if run is None:  # not ours, or stored by an earlier ingest that was cut short
-            continue
-        # Its own transaction, only while still queued: a second ingest after a crash skips it.
-        writes.set_run_columns(store, run["id"], _row(run, item, prices), only_if_active=True)
-        finished.append(run["id"])
+    try:
+        for item in results:
+            run = waiting.pop(item.custom_id, None)
+            if run is None:  # not ours, or stored by an earlier ingest that was cut short
+                continue
+            # Its own transaction, only while still queued: a second ingest after a crash skips it.
+            writes.set_run_columns(store, run["id"], _row(run, item, prices), only_if_active=True)
+            finished.append(run["id"])
+    except CanvasBenchError:
+        raise
+    except Exception as exc:  # a results download that broke part way, on any provider: said in one line
+        raise ProviderError(
+            f"reading the results of batch job {job['job_id']} broke after {len(finished)} of them "
+            f"({type(exc).__name__}: {exc}); those are stored, and the rest are read when you run "
+            "'canvasbench batches' again.",
+            provider=job["provider"],
+            model="batch",
+        ) from exc
     if waiting:  # what the job ended without: the job's fate, in its words
         status, reason = _left_over(job)
         batches.finish_waiting(store, job["id"], status, reason, "error")
