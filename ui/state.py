@@ -48,6 +48,7 @@ NEW_ACCEPT = "new.accept"
 NEW_ACCEPT_SCORE = "new.accept_score"
 NEW_JUDGE_MODEL = "new.judge_model"
 
+METRICS_RUNS_TABLE = "runs"  # the runs grid open (bound to ?runs=, so a link or Back keeps it open)
 METRICS_TIMELINE = "metrics.timeline_comparison"
 METRICS_EXPORT_ARTIFACT = "metrics.export_artifact"  # the runs export carries each run's code
 CONNECTIVITY = "models.connectivity"  # provider -> last check result
