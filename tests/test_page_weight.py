@@ -61,7 +61,8 @@ def test_every_chart_is_drawn_on_a_canvas(voted: None) -> None:
 
 
 def test_an_html_table_shows_hostile_text_as_text() -> None:
-    html = table_html("t", ["<b>head</b>"], [["<img src=x onerror=alert(1)>", Dot('red"><script>', "<i>"), Bar(2, "<s>")]])
+    hostile = ["<img src=x onerror=alert(1)>", Dot('red"><script>', "<i>"), Bar(2, "<s>")]
+    html = table_html("t", ["<b>head</b>"], [hostile])
     assert "<img" not in html and "<script" not in html and "<b>" not in html and "<s>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "width:100.0%" in html  # a share above 1 fills the bar, no more
