@@ -12,7 +12,7 @@ from canvasbench.store import RunStore
 from tests.browser_helpers import seed_comparison
 from tests.chart_specs import charts_of
 from tests.html_tables import html_table
-from tests.test_app_pages import open_page
+from tests.test_app_pages import open_page, texts
 from ui.html_table import Bar, Dot, table_html
 
 
@@ -33,6 +33,8 @@ def test_metrics_first_view_has_no_data_grid_and_the_runs_grid_is_one_click_away
     per_model = html_table(at, "per-model")
     assert [r["Model"] for r in per_model] and all(r["Runs"] == "2" for r in per_model)
     assert set(per_model[0]) >= {"Renders cleanly", "Median lines", "Median TTFT", "Median cost", "Failures"}
+    shown = texts(at)
+    assert "Finished cleanly" in shown and "Median tokens/s" in shown  # the headline figures, as one block
     (runs,) = at.expander
     assert runs.label.startswith("Runs table · 6 runs")
     opened = open_page("pages/metrics_page.py", runs="true")  # the link (or Back) of an opened table

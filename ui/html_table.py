@@ -76,3 +76,24 @@ def table_html(name: str, header: Sequence[str], rows: Sequence[Sequence[Cell]],
 def show_table(name: str, header: Sequence[str], rows: Sequence[Sequence[Cell]], *, right: Sequence[int] = ()) -> None:
     """Draw the table across the column."""
     st.html(table_html(name, header, rows, right=right))
+
+
+_FIGURE = "flex:1 1 150px;min-width:0"
+_LABEL = "font-size:0.875rem;opacity:0.75"
+_VALUE = "font-size:1.75rem;line-height:1.3;font-variant-numeric:tabular-nums"
+_NOTE = "font-size:0.75rem;opacity:0.65"
+
+
+def figures_html(figures: Sequence[tuple[str, str, str]]) -> str:
+    """Headline figures in a row, each (label, value, note under it): what st.metric showed, as one block."""
+    cells = "".join(
+        f'<div style="{_FIGURE}"><div style="{_LABEL}">{escape(label)}</div>'
+        f'<div style="{_VALUE}">{escape(value)}</div><div style="{_NOTE}">{escape(note)}</div></div>'
+        for label, value, note in figures
+    )
+    return f'<div data-figures style="display:flex;flex-wrap:wrap;gap:8px 24px;width:100%">{cells}</div>'
+
+
+def show_figures(figures: Sequence[tuple[str, str, str]]) -> None:
+    """Draw the figures across the column."""
+    st.html(figures_html(figures))
