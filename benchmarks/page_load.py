@@ -158,7 +158,9 @@ def toggle_timeline(browser: object, url: str) -> tuple[float, float]:
 FRAMES4 = "document.querySelectorAll('iframe').length >= 4"
 
 
-Result = tuple[float, float, float, float]  # median paint, usable; the floor's, loaded in between
+# Median paint, usable; the floor's, loaded in between; the median of each load's usable over the floor load beside
+# it (steadier than the ratio of the medians when the machine's load changes between pairs).
+Result = tuple[float, float, float, float, float]
 
 
 PAGE_KEYS = ("gallery", "comparison", "code", "new", "metrics", "leaderboard", "models", "timeline")
@@ -197,6 +199,7 @@ def measure(
         results[name] = (
             statistics.median(p[1][0] for p in pairs), statistics.median(p[1][1] for p in pairs),
             statistics.median(p[0][0] for p in pairs), statistics.median(p[0][1] for p in pairs),
+            statistics.median(p[1][1] / p[0][1] for p in pairs),
         )  # fmt: skip
         print(f"{name}: {results[name][1]:.2f} s usable, floor {results[name][3]:.2f} s", file=sys.stderr)
     if only is not None and "timeline" not in only:
@@ -209,6 +212,7 @@ def measure(
         results[name] = (
             statistics.median(p[1][0] for p in pairs), statistics.median(p[1][1] for p in pairs),
             statistics.median(p[0][0] for p in pairs), statistics.median(p[0][1] for p in pairs),
+            statistics.median(p[1][1] / p[0][1] for p in pairs),
         )  # fmt: skip
         print(f"{name}: {results[name][1]:.2f} s, floor {results[name][3]:.2f} s", file=sys.stderr)
     except sync_api.TimeoutError:
@@ -274,9 +278,10 @@ def main() -> None:
     )
     for size, results in tables.items():
         print(f"\n{'normal size' if size == 'normal' else '10,000 runs'}")
-        print(f"{'page':<36} {'paint':>6} {'usable':>7} {'floor':>6} {'usable x floor':>15}")
-        for name, (paint, usable, _floor_paint, floor_usable) in results.items():
-            print(f"{name:<36} {paint:6.2f} {usable:7.2f} {floor_usable:6.2f} {usable / floor_usable:15.2f}")
+        print(f"{'page':<36} {'paint':>6} {'usable':>7} {'floor':>6} {'usable x floor':>15} {'median of pairs':>16}")
+        for name, (paint, usable, _floor_paint, floor_usable, paired) in results.items():
+            ratio = usable / floor_usable
+            print(f"{name:<36} {paint:6.2f} {usable:7.2f} {floor_usable:6.2f} {ratio:15.2f} {paired:16.2f}")
     if opened == opened:  # not NaN: it was measured
         print(f"\nopening the 4 x 2,000-line comparison from the gallery (click to usable, median): {opened:.2f} s")
 
