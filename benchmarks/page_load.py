@@ -158,15 +158,20 @@ def toggle_timeline(browser: object, url: str) -> tuple[float, float]:
 FRAMES4 = "document.querySelectorAll('iframe').length >= 4"
 
 
-Result = tuple[float, float, float, float]  # median paint, usable; the floor's, loaded in between
+# Median paint, usable; the floor's, loaded in between; the median of each load's usable over the floor load beside
+# it (steadier than the ratio of the medians when the machine's load changes between pairs).
+Result = tuple[float, float, float, float, float]
+
+
+PAGE_KEYS = ("gallery", "comparison", "code", "new", "metrics", "leaderboard", "models", "timeline")
 
 
 def measure(
-    browser: object, ours: AppServer, floor: AppServer, ids: dict[str, str], runs: int
+    browser: object, ours: AppServer, floor: AppServer, ids: dict[str, str], runs: int, only: set[str] | None = None
 ) -> dict[str, Result]:
     """Per page of our app: median (paint, usable) and the floor's (paint, usable), each load of ours alternating
     with one of the floor so both see the same load on a shared machine; for the timeline toggle (page usable,
-    click to chart)."""
+    click to chart). `only`: the PAGE_KEYS to measure (default all)."""
     comparison = f"/comparison?comparison={ids['big']}"
     pages = [
         ("gallery", "/", "Comparison", "document.querySelectorAll('a[href*=\"?comparison=\"]').length >= 8"),
@@ -179,7 +184,9 @@ def measure(
         ("models", "/models", "Models", "true"),
     ]  # fmt: skip
     results: dict[str, Result] = {}
-    for name, path, paint_text, usable in pages:
+    for key, (name, path, paint_text, usable) in zip(PAGE_KEYS, pages, strict=False):
+        if only is not None and key not in only:
+            continue
         try:
             load(browser, ours.url + path, paint_text, usable)  # the first visit warms the server's caches
             pairs = [
@@ -192,8 +199,11 @@ def measure(
         results[name] = (
             statistics.median(p[1][0] for p in pairs), statistics.median(p[1][1] for p in pairs),
             statistics.median(p[0][0] for p in pairs), statistics.median(p[0][1] for p in pairs),
+            statistics.median(p[1][1] / p[0][1] for p in pairs),
         )  # fmt: skip
         print(f"{name}: {results[name][1]:.2f} s usable, floor {results[name][3]:.2f} s", file=sys.stderr)
+    if only is not None and "timeline" not in only:
+        return results
     try:
         toggle_timeline(browser, ours.url + comparison)
         pairs = [(load(browser, floor.url, "hello", "true"), toggle_timeline(browser, ours.url + comparison))
@@ -202,6 +212,7 @@ def measure(
         results[name] = (
             statistics.median(p[1][0] for p in pairs), statistics.median(p[1][1] for p in pairs),
             statistics.median(p[0][0] for p in pairs), statistics.median(p[0][1] for p in pairs),
+            statistics.median(p[1][1] / p[0][1] for p in pairs),
         )  # fmt: skip
         print(f"{name}: {results[name][1]:.2f} s, floor {results[name][3]:.2f} s", file=sys.stderr)
     except sync_api.TimeoutError:
@@ -213,7 +224,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="normal,10000", help="comma-separated database sizes: normal, 10000")
+    parser.add_argument(
+        "--pages", default=",".join(PAGE_KEYS), help=f"comma-separated pages to measure: {', '.join(PAGE_KEYS)}"
+    )
+    parser.add_argument("--keep", type=Path, help="a folder to keep the built databases in and reuse them from")
+    parser.add_argument("--no-open", action="store_true", help="skip timing a comparison opened from the gallery")
     args = parser.parse_args()
+    only = {p.strip() for p in args.pages.split(",") if p.strip()}
+    unknown = only - set(PAGE_KEYS)
+    if unknown:
+        parser.error(f"unknown page(s) {', '.join(sorted(unknown))}; choose from {', '.join(PAGE_KEYS)}")
     tmp = Path(tempfile.mkdtemp(prefix="cb-pageload-"))
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     floor_script = tmp / "floor.py"
@@ -228,14 +248,20 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             load(browser, floor.url, "hello", "true")
             for size in sizes:
-                db = tmp / f"bench-{size}.db"
-                ids = build(db, bulk=1000 if size == "10000" else 0)
+                db = (args.keep or tmp) / f"bench-{size}.db"
+                ids_file = db.with_suffix(".ids")
+                if args.keep and db.exists() and ids_file.exists():
+                    ids = {"big": ids_file.read_text().strip()}
+                else:
+                    db.parent.mkdir(parents=True, exist_ok=True)
+                    ids = build(db, bulk=1000 if size == "10000" else 0)
+                    ids_file.write_text(ids["big"])
                 env = {"CANVASBENCH_DB": str(db), "CANVASBENCH_PRICES": str(tmp / "p.toml")}
                 ours = AppServer(env, log=tmp / f"app-{size}.log")
                 try:
                     ours.wait_ready()
-                    tables[size] = measure(browser, ours, floor, ids, args.runs)
-                    if size == sizes[0]:
+                    tables[size] = measure(browser, ours, floor, ids, args.runs, only)
+                    if size == sizes[0] and not args.no_open and "gallery" in only:
                         open_from_gallery(browser, ours.url + "/", ids["big"], FRAMES4)
                         opened = statistics.median(
                             open_from_gallery(browser, ours.url + "/", ids["big"], FRAMES4) for _ in range(args.runs)
@@ -246,14 +272,19 @@ def main() -> None:
     finally:
         floor.stop()
     after = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"median of {args.runs} cold loads (new browser context each), 1440x900, seconds; each load of a page "
-          f"alternates with one of the floor st.write('hello'); load average before {before}, after {after}")
+    print(
+        f"median of {args.runs} cold loads (new browser context each), 1440x900, seconds; each load of a page "
+        f"alternates with one of the floor st.write('hello'); load average before {before}, after {after}"
+    )
     for size, results in tables.items():
         print(f"\n{'normal size' if size == 'normal' else '10,000 runs'}")
-        print(f"{'page':<36} {'paint':>6} {'usable':>7} {'floor':>6} {'usable x floor':>15}")
-        for name, (paint, usable, _floor_paint, floor_usable) in results.items():
-            print(f"{name:<36} {paint:6.2f} {usable:7.2f} {floor_usable:6.2f} {usable / floor_usable:15.2f}")
-    print(f"\nopening the 4 x 2,000-line comparison from the gallery (click to usable, median): {opened:.2f} s")
+        print(f"{'page':<36} {'paint':>6} {'usable':>7} {'floor':>6} {'usable x floor':>15} {'median of pairs':>16}")
+        for name, (paint, usable, _floor_paint, floor_usable, paired) in results.items():
+            ratio = usable / floor_usable
+            print(f"{name:<36} {paint:6.2f} {usable:7.2f} {floor_usable:6.2f} {ratio:15.2f} {paired:16.2f}")
+    if opened == opened:  # not NaN: it was measured
+        print(f"\nopening the 4 x 2,000-line comparison from the gallery (click to usable, median): {opened:.2f} s")
+
 
 if __name__ == "__main__":
     main()

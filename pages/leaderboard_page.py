@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from canvasbench.arena.leaderboard import Leaderboard, leaderboard
@@ -13,6 +14,7 @@ from canvasbench.present import formatting
 from canvasbench.store.reads import ArenaFilter
 from ui import charts, data, leaderboard_charts, round_charts
 from ui.format import md
+from ui.html_table import Bar, Cell, show_table
 
 store = data.store()
 
@@ -50,18 +52,27 @@ filters = {
     "until": days[-1].isoformat() if len(days) > 1 else None,
 }
 
-COLUMNS = {
-    "rank": st.column_config.NumberColumn("#", width="small"),
-    "model": st.column_config.TextColumn("Contestant", help="A model, or a build recipe under its name"),
-    "rating": st.column_config.NumberColumn("Rating", format="%.0f"),
-    "ci_low": st.column_config.NumberColumn("95% low", format="%.0f"),
-    "ci_high": st.column_config.NumberColumn("95% high", format="%.0f"),
-    "votes": st.column_config.NumberColumn("Outcomes"),
-    "median_cost_usd": st.column_config.TextColumn("Median cost / generation"),
-    "median_latency_s": st.column_config.NumberColumn("Median latency", format="%.1f s"),
-    "render_share": st.column_config.ProgressColumn("Renders", min_value=0.0, max_value=1.0, format="percent"),
-    "runs": st.column_config.NumberColumn("Runs"),
-}
+
+def _number(value: object, fmt: str = "{:,.0f}") -> str:
+    return "" if value is None or value != value else fmt.format(value)  # NaN != NaN: not measured
+
+
+# The table's columns: (row key, heading, cell). Ten rows a user reads, not sorts: HTML, not a data grid, whose
+# script was the largest part of the page's cold load.
+COLUMNS: list[tuple[str, str, Callable[[Any], Cell]]] = [
+    ("rank", "#", _number),
+    ("model", "Contestant", lambda v: "" if v is None else str(v)),  # a model, or a recipe by its name
+    ("rating", "Rating", _number),
+    ("ci_low", "95% low", _number),
+    ("ci_high", "95% high", _number),
+    ("votes", "Outcomes", lambda v: _number(v, "{:,.0f}" if float(v or 0).is_integer() else "{:,.1f}")),
+    # Costs as text at their own precision: a real charge of $0.00004 is "<$0.0001", never "$0.0000".
+    ("median_cost_usd", "Median cost / generation", formatting.cost),
+    ("median_latency_s", "Median latency", lambda v: _number(v, "{:.1f} s")),
+    ("render_share", "Renders", lambda v: Bar(v, formatting.share(v, unknown=""))),
+    ("runs", "Runs", _number),
+]
+RIGHT = [i for i, (key, _, _) in enumerate(COLUMNS) if key not in ("model", "render_share")]
 
 
 def show(board: Leaderboard, label: str) -> None:
@@ -71,10 +82,12 @@ def show(board: Leaderboard, label: str) -> None:
         source = "arena votes (Arena page)" if board.by == "human" else "judgments (`canvasbench judge`)"
         st.info(f"No {source} match these filters yet.")
         return
-    table = pd.DataFrame(board.rows)
-    # Costs as text: a column format would print a real charge of $0.00004 as $0.0000.
-    table["median_cost_usd"] = [formatting.cost(c) for c in table["median_cost_usd"]]
-    st.dataframe(table, column_config=COLUMNS, hide_index=True, width="stretch")
+    show_table(
+        f"leaderboard-{board.by}",
+        [heading for _, heading, _ in COLUMNS],
+        [[cell(row.get(key)) for key, _, cell in COLUMNS] for row in board.rows],
+        right=RIGHT,
+    )
     st.caption(f"Fitted on {board.outcomes} pairwise outcomes.")
     order = [r["model"] for r in board.rows]
     # One above the other, each across the page: side by side, ten models left cells too small for their labels.

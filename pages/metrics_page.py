@@ -17,6 +17,7 @@ from canvasbench.store.columns import RUN_METRICS
 from canvasbench.store.reads import export_columns, iter_export_rows
 from ui import charts, data, report_download, round_charts, state
 from ui.colours import colour
+from ui.html_table import Dot, show_figures, show_table
 
 TABLE_COLUMNS = (
     "created_at", "title", "category", "model_id", "state",
@@ -56,16 +57,20 @@ def _summary(frame: pd.DataFrame) -> None:
     cost = frame["cost_usd"].dropna()
     unknown = int(frame["cost_usd"].isna().sum())
     speed = frame["tokens_per_s"].dropna()
-    cols = st.columns(5)
-    cols[0].metric("Runs", formatting.count(len(frame)), help="Runs matching the filters")
-    cols[1].metric("Finished cleanly", formatting.share(done / len(frame)))
-    cols[2].metric("Lines written", formatting.count(frame["lines"].fillna(0).sum()))
-    cols[3].metric(
-        "Cost",
-        formatting.cost(float(cost.sum())) if not cost.empty else "unknown",
-        help=f"{unknown} runs with an unknown price are not counted" if unknown else "Every run has a known price",
+    # One HTML row, not five metric elements in five columns: fewer elements and scripts for a cold load.
+    show_figures(
+        [
+            ("Runs", formatting.count(len(frame)), "matching the filters"),
+            ("Finished cleanly", formatting.share(done / len(frame)), ""),
+            ("Lines written", formatting.count(frame["lines"].fillna(0).sum()), ""),
+            (
+                "Cost",
+                formatting.cost(float(cost.sum())) if not cost.empty else "unknown",
+                f"{formatting.count(unknown)} runs of unknown price not counted" if unknown else "every price known",
+            ),
+            ("Median tokens/s", formatting.count(speed.median()) if not speed.empty else "–", ""),
+        ]
     )
-    cols[4].metric("Median tokens/s", formatting.count(speed.median()) if not speed.empty else "–")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -78,31 +83,23 @@ def _per_model(frame: pd.DataFrame, key: str) -> None:
     """One row per model: runs, render pass rate, medians and failures, each model in its app-wide colour."""
     st.header("Per model")
     rows = _model_rows(key, frame)
-    table = pd.DataFrame(
-        {
-            # The colour on a dot, the name in the theme's text colour: a mid-tone hue as text reads poorly
-            # on one theme or the other (deep blue on dark, yellow on white).
-            "": ["●" for _ in rows],
-            "Model": [r["model_id"] for r in rows],
-            "Runs": [r["runs"] for r in rows],
-            # Blank cells for what is not measured: never `None`, never `nan`.
-            "Renders cleanly": [formatting.share(r["render_pass_rate"], unknown="") for r in rows],
-            "Median lines": [formatting.count(r["median_lines"], unknown="") for r in rows],
-            "Median TTFT": [formatting.duration(r["median_ttft_s"], unknown="") for r in rows],
-            "Median tokens/s": [formatting.count(r["median_tokens_per_s"], unknown="") for r in rows],
-            "Median cost": [formatting.cost(r["median_cost_usd"], unknown="") for r in rows],
-            "Failures": [r["failures"] for r in rows],
-        }
-    )
-    colours = [colour(r["model_id"]) for r in rows]
-    styled = table.style.apply(lambda col: [f"color: {c}" for c in colours], subset=[""])
-    st.dataframe(
-        styled,
-        hide_index=True,
-        width="stretch",
-        height=min(38 + 35 * len(rows), 400),
-        column_config={"": st.column_config.TextColumn("", width=32)},
-    )
+    # A read-only table of a few rows, as HTML: the data grid's script is the heaviest part of a cold load.
+    # The colour on a dot, the name in the theme's text colour: a mid-tone hue as text reads poorly on one
+    # theme or the other (deep blue on dark, yellow on white). Blank cells for what is not measured.
+    show_table(
+        "per-model",
+        ["", "Model", "Runs", "Renders cleanly", "Median lines", "Median TTFT", "Median tokens/s", "Median cost",
+         "Failures"],
+        [
+            [Dot(colour(r["model_id"]), r["model_id"]), r["model_id"], formatting.count(r["runs"]),
+             formatting.share(r["render_pass_rate"], unknown=""), formatting.count(r["median_lines"], unknown=""),
+             formatting.duration(r["median_ttft_s"], unknown=""),
+             formatting.count(r["median_tokens_per_s"], unknown=""), formatting.cost(r["median_cost_usd"], unknown=""),
+             formatting.count(r["failures"])]
+            for r in rows
+        ],
+        right=range(2, 9),
+    )  # fmt: skip
     st.caption(
         "Renders cleanly: share of render-checked runs judged `renders`. Failures: runs that did not finish as "
         "asked (failed, cut, blocked, refused, output limit, incomplete, cancelled). Blank: nothing measured."
@@ -235,7 +232,19 @@ def main() -> None:
     _summary(frame)
     _per_model(frame, key)
     st.header("Runs")
-    _table(frame)
+    # The sortable grid of runs opens on a click: its script (about 1.4 MB with Arrow) was the largest part of
+    # a cold load, and what most visits come for is above and below it. Open, it stays open (it is in the URL).
+    count = formatting.count(len(frame))
+    runs = st.expander(
+        f"Runs table · {count} run{'s' if len(frame) != 1 else ''}: sortable, each with a link to its comparison",
+        icon=":material/table_rows:",
+        key=state.METRICS_RUNS_TABLE,
+        on_change="rerun",
+        bind="query-params",
+    )
+    if runs.open:
+        with runs:
+            _table(frame)
     if batches.jobs(data.store()):  # a batch's timings read differently: say so where they are listed
         st.caption(batch_words.TABLE_NOTE)
     _downloads(None if flt == reads.RunFilter() else list(frame["id"]))

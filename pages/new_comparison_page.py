@@ -19,6 +19,7 @@ from canvasbench.run.prompt_suite import SuitePrompt, load_suite
 from canvasbench.run.recipes import Recipe, repeat_recipes
 from ui import actions, data, frame, state
 from ui.format import md
+from ui.html_table import show_table
 from ui.recipe_form import recipe_estimate, recipes_section
 
 SOURCES = {"suite": "From the suite", "own": "Write my own"}
@@ -219,7 +220,11 @@ def _estimate(model_ids: list[str], text: str, repeat: int, recipes: list[Recipe
     total = formatting.cost_total({m: c * repeat if c is not None else None for m, c in costs.items()}, name=md)
     label = f"Estimated cost: {total}"
     with st.expander(label, icon=":material/payments:"):
-        st.dataframe(rows, hide_index=True, width="stretch")
+        # HTML, not a data grid: a closed expander still builds its content, and the grid's script was a large
+        # part of this page's cold load.
+        header = list(rows[0])
+        show_table("estimate", header, [[formatting.count(v) if isinstance(v, int) else v for v in r.values()]
+                                        for r in rows], right=[1, 2, 4])  # fmt: skip
         st.caption(
             "Prompt tokens ≈ characters / 4; output = the median of the model's finished runs in this database "
             "(thinking included), else 16,000 tokens. A recipe adds its planner's design to the builder's prompt "

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from canvasbench.store import RunStore
 from tests.browser_helpers import seed_comparison
+from tests.html_tables import html_table
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = (
@@ -100,10 +101,13 @@ def test_every_page_runs_on_a_populated_database(page: str, populated: dict[str,
         assert "Bouncing canvas 0" in shown  # newest first
         assert "Bouncing canvas 12" not in shown  # beyond the first page of 12
     if page == "pages/metrics_page.py":
-        assert at.dataframe, "the runs table is shown"
-        per_model, runs = at.dataframe[0].value, at.dataframe[1].value
+        per_model = html_table(at, "per-model")
+        assert per_model and not any(v in ("None", "nan") for row in per_model for v in row.values())
+        assert not at.dataframe, "the runs grid opens on a click"
+        (runs_table,) = at.expander
+        assert runs_table.label.startswith(f"Runs table · {14 * 3 + 2 + 1} runs")
+        runs = open_page(page, runs="true").dataframe[0].value  # opened (a link or Back keeps it open)
         assert len(runs) == 14 * 3 + 2 + 1
-        assert "None" not in per_model.to_string() and "nan" not in per_model.to_string()
         assert runs["open"].str.startswith("/comparison?comparison=").all()  # each row links to its comparison
 
 
@@ -193,16 +197,16 @@ def test_each_card_opens_its_comparison_by_a_real_link(populated: dict[str, obje
 
 
 def test_metrics_filters_narrow_the_table(populated: dict[str, object]) -> None:
-    at = open_page("pages/metrics_page.py")
+    at = open_page("pages/metrics_page.py", runs="true")
     at.multiselect(key="metrics.models").select("openai:gpt-5.2").run()
-    table = at.dataframe[1].value
+    table = at.dataframe[0].value
     assert len(table) == 15 and set(table["model_id"]) == {"openai:gpt-5.2"}
     at.multiselect(key="metrics.statuses").select("failed").run()
-    assert len(at.dataframe[1].value) == 1
+    assert len(at.dataframe[0].value) == 1
     at.multiselect(key="metrics.models").unselect("openai:gpt-5.2").run()
     at.multiselect(key="metrics.statuses").unselect("failed").run()
     at.multiselect(key="metrics.categories").select("svg").run()
-    assert len(at.dataframe[1].value) == 2
+    assert len(at.dataframe[0].value) == 2
 
 
 def test_launch_form_stops_bad_input_with_one_message() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 
 from streamlit.testing.v1 import AppTest
 
@@ -11,6 +10,7 @@ from canvasbench.providers.catalogue import known_models
 from canvasbench.store import RunStore, writes
 from tests.browser_helpers import seed_comparison
 from tests.chart_specs import charts_of, model_colours
+from tests.html_tables import row_dots
 from tests.test_app_pages import open_page
 
 METRICS_TABS = ("Lines vs time", "Tokens/s", "Time to first token", "Cost", "Renders")
@@ -61,9 +61,8 @@ def test_each_model_keeps_one_distinct_colour_on_every_chart_and_page() -> None:
     one_each = [next(iter(c)) for c in colours.values()]
     assert len(set(one_each)) == len(models), "two models share a colour"
     # The per-model table names each model in that colour too.
-    table = open_page("pages/metrics_page.py").dataframe[0]
-    styles = re.findall(r"color: (#[0-9a-f]{6})", str(table.proto.arrow_data.styler.styles))
-    assert {s.lower() for s in styles} == set(one_each)
+    dots = row_dots(open_page("pages/metrics_page.py"), "per-model")
+    assert {d.lower() for d in dots} == set(one_each)
 
 
 def _luminance(hex_colour: str) -> float:
@@ -132,8 +131,8 @@ def test_metrics_sends_the_newest_thousand_runs_and_says_so() -> None:
     models = [m.model_id for m in known_models()]
     for i in range(101):
         seed_comparison(store, title=f"Bulk {i}", models=models)
-    at = open_page("pages/metrics_page.py")
-    runs_table = at.dataframe[1].value
+    at = open_page("pages/metrics_page.py", runs="true")
+    runs_table = at.dataframe[0].value
     assert len(runs_table) == 1000
     assert any("The newest 1,000 of 1,010 runs" in c.value for c in at.caption)
     # The scatter draws up to 2,000 runs: all 1,010 here.

@@ -19,6 +19,7 @@ from tests.arena_helpers import finished_comparison
 from tests.browser_helpers import seed_comparison
 from tests.chart_specs import charts_of
 from tests.fakes import fixtures
+from tests.html_tables import html_table
 from tests.test_app_pages import open_page, texts
 
 fake_server = fixtures.fake_server
@@ -89,12 +90,12 @@ def test_the_dashboard_shows_a_tiny_cost_as_under_a_hundredth_of_a_cent() -> Non
     lines = reads.get_run(store, run_id)["lines"]
     shown = html.unescape(texts(open_page(comparison=cid)))
     assert "<$0.0001" in shown and "$0.0000" not in shown
-    metrics = open_page("pages/metrics_page.py")
-    table = metrics.dataframe[1].value
+    metrics = open_page("pages/metrics_page.py", runs="true")
+    table = metrics.dataframe[0].value
     assert list(table["cost_usd"]) == ["<$0.0001"]
     assert list(table["cost_per_1k_lines"]) == [formatting.cost(0.00004 / lines * 1000)]
-    per_model = metrics.dataframe[0].value
-    assert list(per_model["Median cost"]) == ["<$0.0001"]
+    per_model = html_table(metrics, "per-model")
+    assert [row["Median cost"] for row in per_model] == ["<$0.0001"]
 
 
 def test_the_leaderboard_shows_a_tiny_median_cost_as_under_a_hundredth_of_a_cent() -> None:
@@ -104,6 +105,6 @@ def test_the_leaderboard_shows_a_tiny_median_cost_as_under_a_hundredth_of_a_cent
         writes.update_run(store, run_id, cost_usd=0.00004)
     record_vote(store, cid, ids[0], ids[1], "left")
     at = open_page("pages/leaderboard_page.py")
-    assert list(at.dataframe[0].value["median_cost_usd"]) == ["<$0.0001", "<$0.0001"]
+    assert [row["Median cost / generation"] for row in html_table(at, "leaderboard-human")] == ["<$0.0001"] * 2
     (scatter,) = [data for _, spec, data in charts_of(at) if "cost" in json.dumps(spec.get("title"))]
     assert list(scatter["shown_cost"]) == ["<$0.0001", "<$0.0001"]

@@ -37,9 +37,14 @@ def model_colour(models: list[str], *, legend: bool = True) -> dict[str, Any]:
     }
 
 
+# Drawn on a canvas: Streamlit draws a chart of up to 2,000 points as SVG, one DOM node per mark (2,000 scatter
+# dots took the browser about a second of a cold load's layout and paint, against a fraction on a canvas).
+CANVAS = {"embedOptions": {"renderer": "canvas"}}
+
+
 def spec(title: str, layer: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """A chart spec with the app's size and title (its data goes in separately, as a DataFrame)."""
-    return {"title": {"text": title, "anchor": "start"}, "height": HEIGHT, **layer, **extra}
+    return {"title": {"text": title, "anchor": "start"}, "height": HEIGHT, "usermeta": CANVAS, **layer, **extra}
 
 
 Chart = tuple[dict[str, Any], "pd.DataFrame | bytes"]

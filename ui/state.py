@@ -54,6 +54,7 @@ NEW_RECIPE_FIX = "new.recipe_fix"
 NEW_RECIPE_REPAIR = "new.recipe_repair"
 NEW_RECIPE_NAME = "new.recipe_name"
 
+METRICS_RUNS_TABLE = "runs"  # the runs grid open (bound to ?runs=, so a link or Back keeps it open)
 METRICS_TIMELINE = "metrics.timeline_comparison"
 METRICS_EXPORT_ARTIFACT = "metrics.export_artifact"  # the runs export carries each run's code
 CONNECTIVITY = "models.connectivity"  # provider -> last check result

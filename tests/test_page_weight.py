@@ -1,0 +1,70 @@
+"""What a cold load of a page makes the browser load (issue 21: every page usable within 1.5x a one-line app).
+
+The data grid's script (with Arrow, about 1.4 MB) was the largest part of a cold metrics or leaderboard load:
+small read-only tables are HTML now, and the runs grid is one click away. Charts are drawn on a canvas.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from canvasbench.store import RunStore
+from tests.browser_helpers import seed_comparison
+from tests.chart_specs import charts_of
+from tests.html_tables import html_table
+from tests.test_app_pages import open_page, texts
+from ui.html_table import Bar, Dot, table_html
+
+
+@pytest.fixture
+def voted() -> None:
+    from canvasbench.store import writes
+
+    store = RunStore()
+    for i in range(2):
+        cid, runs = seed_comparison(store, title=f"Prompt {i}")
+        writes.insert_vote(store, cid, runs[0], runs[1], "left", None)
+        writes.insert_vote(store, cid, runs[1], runs[2], "tie", None)
+
+
+def test_metrics_first_view_has_no_data_grid_and_the_runs_grid_is_one_click_away(voted: None) -> None:
+    at = open_page("pages/metrics_page.py")
+    assert not at.dataframe, "a data grid on the first view loads the grid's script"
+    per_model = html_table(at, "per-model")
+    assert [r["Model"] for r in per_model] and all(r["Runs"] == "2" for r in per_model)
+    assert set(per_model[0]) >= {"Renders cleanly", "Median lines", "Median TTFT", "Median cost", "Failures"}
+    shown = texts(at)
+    assert "Finished cleanly" in shown and "Median tokens/s" in shown  # the headline figures, as one block
+    (runs,) = at.expander
+    assert runs.label.startswith("Runs table · 6 runs")
+    opened = open_page("pages/metrics_page.py", runs="true")  # the link (or Back) of an opened table
+    assert len(opened.dataframe[0].value) == 6
+
+
+def test_leaderboard_first_view_has_no_data_grid(voted: None) -> None:
+    at = open_page("pages/leaderboard_page.py")
+    assert not at.dataframe
+    rows = html_table(at, "leaderboard-human")
+    assert [r["#"] for r in rows] == ["1", "2", "3"]
+    assert set(rows[0]) == {
+        "#", "Model", "Rating", "95% low", "95% high", "Outcomes", "Median cost / generation", "Median latency",
+        "Renders", "Runs",
+    }  # fmt: skip
+    assert sum(float(r["Outcomes"]) for r in rows) == 8  # four votes, each counted for both models
+    assert len(charts_of(at)) == 2
+
+
+def test_every_chart_is_drawn_on_a_canvas(voted: None) -> None:
+    # Streamlit draws a chart of up to 2,000 marks as SVG, a DOM node per mark: seconds of a cold load.
+    at = open_page("pages/metrics_page.py")
+    specs = [spec for _, spec, _ in charts_of(at) + charts_of(open_page("pages/leaderboard_page.py"))]
+    assert len(specs) == 3
+    assert all(s.get("usermeta", {}).get("embedOptions", {}).get("renderer") == "canvas" for s in specs)
+
+
+def test_an_html_table_shows_hostile_text_as_text() -> None:
+    hostile = ["<img src=x onerror=alert(1)>", Dot('red"><script>', "<i>"), Bar(2, "<s>")]
+    html = table_html("t", ["<b>head</b>"], [hostile])
+    assert "<img" not in html and "<script" not in html and "<b>" not in html and "<s>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "width:100.0%" in html  # a share above 1 fills the bar, no more
