@@ -47,7 +47,7 @@ def test_leaderboard_first_view_has_no_data_grid(voted: None) -> None:
     rows = html_table(at, "leaderboard-human")
     assert [r["#"] for r in rows] == ["1", "2", "3"]
     assert set(rows[0]) == {
-        "#", "Model", "Rating", "95% low", "95% high", "Outcomes", "Median cost / generation", "Median latency",
+        "#", "Contestant", "Rating", "95% low", "95% high", "Outcomes", "Median cost / generation", "Median latency",
         "Renders", "Runs",
     }  # fmt: skip
     assert sum(float(r["Outcomes"]) for r in rows) == 8  # four votes, each counted for both models

@@ -22,6 +22,7 @@ from canvasbench.present.replay import replay_data
 from canvasbench.present.share import comparison_html
 from canvasbench.store import RunStore, reads, writes
 from tests.chart_specs import charts_of
+from tests.html_tables import html_table
 from tests.recipe_seed import DESIGN, FLASH, PRO, RECIPE, seed_recipe
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -119,7 +120,7 @@ def test_leaderboard_rates_a_recipe_as_one_contestant_its_planner_in_its_cost() 
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page("pages/leaderboard_page.py").run()
     assert not at.exception
-    shown = "\n".join(str(d.value) for d in at.dataframe)
+    shown = "\n".join(str(row) for row in html_table(at, "leaderboard-human"))
     assert RECIPE in shown and PRO not in shown
 
 
@@ -168,10 +169,9 @@ def test_metrics_summary_has_one_row_per_contestant_and_no_planner_failure() -> 
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page("pages/metrics_page.py").run()
     assert not at.exception
-    summary = at.dataframe[0].value
-    rows = {model: row for model, row in zip(summary["Model"], summary.to_dict("records"), strict=True)}
+    rows = {row["Model"]: row for row in html_table(at, "per-model")}
     assert set(rows) == {RECIPE, FLASH}
-    assert rows[RECIPE]["Runs"] == 2 and rows[RECIPE]["Failures"] == 0  # its two rounds; the planner is no run
+    assert rows[RECIPE]["Runs"] == "2" and rows[RECIPE]["Failures"] == "0"  # its two rounds; the planner is no run
 
 
 def test_matrix_column_is_named_by_the_recipe_and_its_cell_is_the_final_round_costed_whole() -> None:
