@@ -88,7 +88,7 @@ def _per_model(frame: pd.DataFrame, key: str) -> None:
     # theme or the other (deep blue on dark, yellow on white). Blank cells for what is not measured.
     show_table(
         "per-model",
-        ["", "Model", "Runs", "Renders cleanly", "Median lines", "Median TTFT", "Median tokens/s", "Median cost",
+        ["", "Contestant", "Runs", "Renders cleanly", "Median lines", "Median TTFT", "Median tokens/s", "Median cost",
          "Failures"],
         [
             [Dot(colour(r["model_id"]), r["model_id"]), r["model_id"], formatting.count(r["runs"]),

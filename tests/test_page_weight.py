@@ -31,7 +31,7 @@ def test_metrics_first_view_has_no_data_grid_and_the_runs_grid_is_one_click_away
     at = open_page("pages/metrics_page.py")
     assert not at.dataframe, "a data grid on the first view loads the grid's script"
     per_model = html_table(at, "per-model")
-    assert [r["Model"] for r in per_model] and all(r["Runs"] == "2" for r in per_model)
+    assert [r["Contestant"] for r in per_model] and all(r["Runs"] == "2" for r in per_model)
     assert set(per_model[0]) >= {"Renders cleanly", "Median lines", "Median TTFT", "Median cost", "Failures"}
     shown = texts(at)
     assert "Finished cleanly" in shown and "Median tokens/s" in shown  # the headline figures, as one block

@@ -169,7 +169,7 @@ def test_metrics_summary_has_one_row_per_contestant_and_no_planner_failure() -> 
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page("pages/metrics_page.py").run()
     assert not at.exception
-    rows = {row["Model"]: row for row in html_table(at, "per-model")}
+    rows = {row["Contestant"]: row for row in html_table(at, "per-model")}
     assert set(rows) == {RECIPE, FLASH}
     assert rows[RECIPE]["Runs"] == "2" and rows[RECIPE]["Failures"] == "0"  # its two rounds; the planner is no run
 
