@@ -81,7 +81,7 @@ def _model_rows(key: str, _frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _per_model(frame: pd.DataFrame, key: str) -> None:
     """One row per model: runs, render pass rate, medians and failures, each model in its app-wide colour."""
-    st.header("Per model")
+    st.header("Per contestant")
     rows = _model_rows(key, frame)
     # A read-only table of a few rows, as HTML: the data grid's script is the heaviest part of a cold load.
     # The colour on a dot, the name in the theme's text colour: a mid-tone hue as text reads poorly on one
