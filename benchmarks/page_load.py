@@ -163,7 +163,7 @@ FRAMES4 = "document.querySelectorAll('iframe').length >= 4"
 Result = tuple[float, float, float, float, float]
 
 
-PAGE_KEYS = ("gallery", "comparison", "code", "new", "metrics", "leaderboard", "models", "timeline")
+PAGE_KEYS = ("gallery", "comparison", "code", "new", "metrics", "leaderboard", "models", "arena", "matrix", "timeline")
 
 
 def measure(
@@ -179,9 +179,15 @@ def measure(
         ("comparison code view", comparison + "&view=code", "Four 2,000-line",
          "document.querySelectorAll('iframe').length >= 1"),
         ("new comparison", "/new_comparison", "Launch", "true"),
-        ("metrics (first chart drawn)", "/metrics", "Per model", f"{charts_drawn(1)} && {GRIDS}"),
+        ("metrics (first chart drawn)", "/metrics", "Per contestant", f"{charts_drawn(1)} && {GRIDS}"),
         ("leaderboard (both charts drawn)", "/leaderboard", "Bradley", f"{charts_drawn(2)} && {GRIDS}"),
         ("models", "/models", "Models", "true"),
+        # A blind pair: both frames attached and the vote buttons there.
+        ("arena (a pair, vote buttons)", "/arena", "Arena",
+         "document.querySelectorAll('iframe').length >= 2 && [...document.querySelectorAll('button')]"
+         ".some(b => b.innerText.includes('Tie'))"),
+        ("sweep matrix (every comparison)", "/matrix", "Sweep matrix",
+         "document.querySelectorAll('a[href*=\"?comparison=\"]').length >= 8"),
     ]  # fmt: skip
     results: dict[str, Result] = {}
     for key, (name, path, paint_text, usable) in zip(PAGE_KEYS, pages, strict=False):
