@@ -209,7 +209,8 @@ def resend_job(store: RunStore, job: Mapping[str, Any], engines: EngineFor) -> N
     Were the first attempt to have reached the provider after all, its results are never read: each run's
     result is stored once, from the job recorded here.
     """
-    batches.update_job(store, str(job["id"]), worker=worker_token())
+    if not batches.claim_submission(store, dict(job), worker_token()):
+        return  # another process polling this database took it over since it was read: it sends it, once
     waiting = batches.waiting_runs(store, str(job["id"]))
     if not waiting:  # nothing left to ask (its runs were ended meanwhile): the job is over
         batches.update_job(store, str(job["id"]), state="failed", error="Nothing left to submit.", worker=None,

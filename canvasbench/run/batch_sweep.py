@@ -110,7 +110,8 @@ def poll_jobs(
     for job in batches.jobs(store, unfinished_only=True):
         when = now()
         if job["state"] == "submitting":
-            late = when - _parse(job["created_at"]) > LOST_SUBMIT
+            # Since its last owner took it (a process that took over a dead one's job is as fresh as a new one).
+            late = when - _parse(job["updated_at"] or job["created_at"]) > LOST_SUBMIT
             # Its process died before the provider said yes (or, on another machine, never finished): send again.
             if job["worker"] and (late or not worker_alive(job["worker"])):
                 resend_job(store, job, engines)

@@ -50,6 +50,19 @@ def update_job(store: RunStore, batch_id: str, **fields: Any) -> None:
         store.table("batch_jobs").update(batch_id, {**fields, "updated_at": utc_now()})
 
 
+def claim_submission(store: RunStore, job: dict[str, Any], worker: str) -> bool:
+    """Take over a job left `submitting` as it was read; False when another process took it (or it went) since."""
+    with store.write() as db:
+        return (
+            db.execute(
+                "UPDATE batch_jobs SET worker = ?, updated_at = ? WHERE id = ? AND state = 'submitting'"
+                " AND worker IS ? AND updated_at IS ?",
+                [worker, utc_now(), job["id"], job["worker"], job["updated_at"]],
+            ).rowcount
+            == 1
+        )
+
+
 # The repair rounds a comparison allows (0 when its options say nothing readable).
 _REPAIR = "coalesce(CASE WHEN json_valid(c.options) THEN json_extract(c.options, '$.repair') END, 0)"
 # A job's round (0: first answers; n: the n-th repair round) and the repair rounds its comparison allows.
