@@ -12,11 +12,13 @@ from socket import gethostname
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from canvasbench.cli import main
 from canvasbench.liveness import worker_token
 from canvasbench.providers.batch import engine_for
 from canvasbench.run.batch_rounds import resend_job
-from canvasbench.run.batch_sweep import poll_jobs, submit_batch_sweep
+from canvasbench.run.batch_sweep import poll_jobs, submit_batch_sweep, wait_for_jobs
 from canvasbench.run.live_run import RunOptions
 from canvasbench.run.prompt_suite import load_suite
 from canvasbench.store import RunStore, batches
@@ -70,3 +72,65 @@ def test_a_late_submission_another_live_process_is_resending_is_left_to_it(
     assert fake_env.batches.jobs == {}  # it did not send the job a second time
     (job,) = batches.jobs(store)
     assert job["state"] == "submitting"
+
+
+def test_cancelling_a_job_its_dead_process_never_got_confirmed_ends_its_runs_and_it_is_never_sent(
+    fake_env: FakeServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bench.db"
+    job = left_submitting(db)
+    cancelled = CliRunner().invoke(main, ["batches", "--cancel", job["id"], "--no-check", "--db", str(db)])
+    assert cancelled.exit_code == 0, cancelled.output
+    assert "never confirmed" in cancelled.stdout
+    resumed = CliRunner().invoke(main, ["batches", "--wait", "--no-check", "--db", str(db)])
+    assert resumed.exit_code == 0, resumed.output
+    assert fake_env.batches.jobs == {}  # nothing was sent (nor paid) after the user cancelled it
+    (run,) = RunStore(db).db.query("SELECT status, error FROM runs")
+    assert run["status"] == "cancelled" and "before the provider confirmed" in run["error"]
+
+
+def test_cancelling_a_job_another_live_process_is_submitting_says_to_wait_for_its_id(
+    fake_env: FakeServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bench.db"
+    job = left_submitting(db)
+    with RunStore(db).write() as conn:
+        conn.execute("UPDATE batch_jobs SET worker = ?", [worker_token(os.getppid())])
+    refused = CliRunner().invoke(main, ["batches", "--cancel", job["id"], "--no-check", "--db", str(db)])
+    assert refused.exit_code == 2 and refused.exception is not None and "Traceback" not in refused.output
+    assert "being submitted by another process" in refused.output
+    assert batches.jobs(RunStore(db))[0]["state"] == "submitting"
+
+
+def test_a_provider_that_no_longer_knows_a_job_is_said_in_one_line(fake_env: FakeServer, tmp_path: Path) -> None:
+    db = tmp_path / "bench.db"
+    swept = CliRunner().invoke(main, ["sweep", "--batch", "--prompt-id", PROMPT.id, "--model", "openai:fake",
+                                      "--db", str(db)])  # fmt: skip
+    assert swept.exit_code == 0, swept.output
+    fake_env.batches.jobs.clear()  # the provider answers 404 for it (another account's key, a purged job)
+    for args in (["batches", "--no-check"], ["batches", "--wait", "--no-check"], ["batches", "--cancel", "x"]):
+        if args[-1] == "x":
+            args = ["batches", "--cancel", batches.jobs(RunStore(db))[0]["job_id"]]
+        said = CliRunner().invoke(main, [*args, "--db", str(db)])
+        assert said.exit_code == 1 and isinstance(said.exception, SystemExit), (args, said.exception)
+        assert "batch job batch_" in said.output and "failed (NotFoundError" in said.output, said.output
+        assert "run 'canvasbench batches' again" in said.output
+
+
+def test_waiting_rides_out_a_provider_that_is_unreachable_for_a_while(
+    fake_env: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "bench.db"
+    submit = submit_batch_sweep(RunStore(db), [({"id": PROMPT.id, "text": PROMPT.text}, PROMPT.id)], ["openai:fake"],
+                                RunOptions())  # fmt: skip
+    assert not submit.refused
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there: connection refused
+    messages: list[str] = []
+
+    def sleep(_seconds: float) -> None:  # the network comes back while it waits
+        monkeypatch.setenv("OPENAI_BASE_URL", fake_env.env()["OPENAI_BASE_URL"])
+
+    wait_for_jobs(RunStore(db), sleep=sleep, said=messages.append, now=lambda: datetime.now(UTC) + timedelta(days=1))
+    assert len(messages) == 1 and "APIConnectionError" in messages[0] and "trying again" in messages[0]
+    (run,) = RunStore(db).db.query("SELECT status FROM runs")
+    assert run["status"] == "done"

@@ -24,6 +24,7 @@ from canvasbench.status import Status
 from canvasbench.store import RunStore, batches, utc_now, writes
 
 MAX_POLL_S = 600.0
+WAIT_RETRIES = 6  # polls in a row a provider may fail (network, 5xx) before `--wait` gives up with its message
 # A job left `submitting` this long by a process that died may or may not exist at the provider.
 LOST_SUBMIT = timedelta(minutes=10)
 
@@ -124,7 +125,7 @@ def poll_jobs(
             continue
         engine = engines(job["provider"])
         if job["state"] == "running":
-            status = engine.status(job["job_id"])
+            status = _at_provider(job, "asking about", engine.status, job["job_id"])
             done = status.done if status.done is not None else job["done"]  # Gemini reports no counts
             changed = (status.state, done) != (job["state"], job["done"])
             interval = (
@@ -183,9 +184,42 @@ def cancel_job(store: RunStore, batch_id: str, *, engines: EngineFor = engine_fo
         raise UsageError(f"No batch job {batch_id}: 'canvasbench batches' lists them.")
     if job["ingested_at"] is not None:
         raise UsageError(f"Batch job {batch_id} has already ended ({job['state']}): nothing to cancel.")
-    engines(job["provider"]).cancel(job["job_id"])
+    if job["state"] == "submitting":  # no provider id to cancel: its submission never got one stored
+        _cancel_unconfirmed(store, job)
+        return job
+    _at_provider(job, "cancelling", engines(job["provider"]).cancel, job["job_id"])
     batches.update_job(store, job["id"], next_poll_at=utc_now())
     return job
+
+
+def _cancel_unconfirmed(store: RunStore, job: dict[str, Any]) -> None:
+    """Cancel a job no provider confirmed: here only, and only once its submitting process is gone."""
+    busy = UsageError(
+        f"Batch job {job['id']} is being submitted by another process right now: cancel it once "
+        "'canvasbench batches' lists it with the provider's job id."
+    )
+    if worker_alive(job["worker"]) or not batches.claim_submission(store, job, worker_token()):
+        raise busy
+    reason = "Cancelled before the provider confirmed this batch: it is not sent again."
+    batches.finish_waiting(store, job["id"], Status.CANCELLED, reason, "error")
+    batches.update_job(store, job["id"], state="cancelled", error=reason, ingested_at=utc_now(), worker=None)
+
+
+def _at_provider(job: dict[str, Any], doing: str, call: Callable[[str], Any], job_id: str) -> Any:
+    """A call about a job to its provider's SDK; any failure of it is said in one line (never a traceback)."""
+    try:
+        return call(job_id)
+    except CanvasBenchError:
+        raise
+    except Exception as exc:  # any SDK or network failure: nothing was changed here, so trying again is safe
+        code = getattr(exc, "status_code", None) or getattr(exc, "code", None)
+        status = code if isinstance(code, int) else None
+        raise ProviderError(
+            redact(f"{doing} batch job {job['job_id']} failed ({type(exc).__name__}: {exc}); nothing was "
+                   "changed here: run 'canvasbench batches' again later."),
+            provider=job["provider"], model="batch", status=status,
+            retryable=status is None or status in (408, 429) or status >= 500,
+        ) from exc  # fmt: skip
 
 
 def wait_for_jobs(
@@ -196,13 +230,25 @@ def wait_for_jobs(
     engines: EngineFor = engine_for,
     show: Callable[[list[JobReport]], None] = lambda _reports: None,
     step: Callable[[], None] = lambda: None,
+    said: Callable[[str], None] = lambda _message: None,
 ) -> None:
     """Poll until every job has ended and been ingested, sleeping until the next one is due.
 
+    A poll a provider fails for a passing reason (network, 429, 5xx) is said and tried again, a few times.
     `step` runs after each poll (check what arrived, send repair rounds): a job it submits is waited for too.
     """
+    failures = 0
     while True:
-        reports = poll_jobs(store, now=now, engines=engines)
+        try:
+            reports = poll_jobs(store, now=now, engines=engines)
+        except ProviderError as exc:  # a network blip must not end hours of waiting; a lasting failure does
+            failures += 1
+            if not exc.retryable or failures >= WAIT_RETRIES:
+                raise
+            said(f"{exc} (trying again, {failures} of {WAIT_RETRIES - 1})")
+            sleep(FIRST_POLL_S * failures)
+            continue
+        failures = 0
         show(reports)
         step()
         pending = batches.jobs(store, unfinished_only=True)
