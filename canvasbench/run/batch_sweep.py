@@ -264,7 +264,8 @@ def _row(run: dict[str, Any], item: BatchItem, prices: dict[str, Price]) -> dict
     if item.error is not None:
         status = "incomplete" if item.expired else "cancelled" if item.cancelled else "failed"
     else:
-        status = "incomplete" if item.finish == "length" else "done"
+        # Cut off by the output limit is a whole answer, `done` and truncated, as when streamed: it may be repaired.
+        status = "done"
     finish = item.finish or ("error" if item.error else None)
     result = GenerationResult(
         status=status, text=item.text, reasoning=item.reasoning, finish_reason=finish,
