@@ -261,15 +261,20 @@ def wait_for_jobs(
 def _row(run: dict[str, Any], item: BatchItem, prices: dict[str, Price]) -> dict[str, Any]:
     """The run's final columns from one batch result: no stream, so no time to first token or tokens/s."""
     status: GenerationStatus
-    if item.error is not None:
+    error = item.error
+    if error is not None:
         status = "incomplete" if item.expired else "cancelled" if item.cancelled else "failed"
+    elif item.finish == "error":  # as a stream ending so: the provider stopped it (Gemini OTHER, an unknown reason)
+        status, error = "failed", f"the provider ended the answer with reason {item.raw_finish}."
+    elif item.finish == "incomplete":  # as streamed (Anthropic pause_turn): not a whole answer
+        status, error = "incomplete", f"the provider paused the answer ({item.raw_finish}) before it was complete."
     else:
         # Cut off by the output limit is a whole answer, `done` and truncated, as when streamed: it may be repaired.
         status = "done"
     finish = item.finish or ("error" if item.error else None)
     result = GenerationResult(
         status=status, text=item.text, reasoning=item.reasoning, finish_reason=finish,
-        raw_finish_reason=item.raw_finish, error=item.error, attempts=1, usage=item.usage,
+        raw_finish_reason=item.raw_finish, error=error, attempts=1, usage=item.usage,
     )  # fmt: skip
     finished_at = utc_now()
     analysis = analyse_response(item.text)
