@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from canvasbench.cli import main
 from canvasbench.liveness import worker_token
 from canvasbench.providers.batch import engine_for
-from canvasbench.run.batch_rounds import resend_job
+from canvasbench.run.batch_rounds import resend_job, stored_request, submit_label
 from canvasbench.run.batch_sweep import poll_jobs, submit_batch_sweep, wait_for_jobs
 from canvasbench.run.live_run import RunOptions
 from canvasbench.run.prompt_suite import load_suite
@@ -34,12 +34,12 @@ def _dying(_provider: str) -> Any:
     raise KeyboardInterrupt  # the process is killed after recording the job, before the provider's id is stored
 
 
-def left_submitting(db: Path) -> dict[str, Any]:
+def left_submitting(db: Path, model_id: str = "anthropic:fake") -> dict[str, Any]:
     """A sweep whose process died while submitting its one job (its runs are recorded, nothing stored back)."""
     store = RunStore(db)
     prompt = {"id": PROMPT.id, "text": PROMPT.text}
     with pytest.raises(KeyboardInterrupt):
-        submit_batch_sweep(store, [(prompt, PROMPT.id)], ["anthropic:fake"], RunOptions(), engines=_dying)
+        submit_batch_sweep(store, [(prompt, PROMPT.id)], [model_id], RunOptions(), engines=_dying)
     with store.write() as conn:
         conn.execute("UPDATE batch_jobs SET worker = ?", [DEAD])
     (job,) = batches.jobs(store, unfinished_only=True)
@@ -134,3 +134,28 @@ def test_waiting_rides_out_a_provider_that_is_unreachable_for_a_while(
     assert len(messages) == 1 and "APIConnectionError" in messages[0] and "trying again" in messages[0]
     (run,) = RunStore(db).db.query("SELECT status FROM runs")
     assert run["status"] == "done"
+
+
+def test_an_openai_job_accepted_before_its_process_died_is_found_and_adopted_not_paid_twice(
+    fake_env: FakeServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bench.db"
+    job = left_submitting(db, "openai:fake")
+    store = RunStore(db)
+    # The dead process got as far as the provider: its job exists there, under the label it was submitted with.
+    waiting = batches.waiting_runs(store, job["id"])
+    accepted = engine_for("openai").submit(
+        [(run_id, stored_request(store, run_id)) for run_id in waiting], submit_label(job["label"], job["id"])
+    )
+    other = left_submitting(tmp_path / "other.db", "openai:fake")  # another sweep's lost job is not taken for it
+    resumed = CliRunner().invoke(main, ["batches", "--wait", "--no-check", "--db", str(db)])
+    assert resumed.exit_code == 0, resumed.output
+    assert list(fake_env.batches.jobs) == [accepted]  # nothing sent again
+    (stored,) = batches.jobs(RunStore(db))
+    assert stored["job_id"] == accepted and stored["ingested_at"] is not None
+    (run,) = RunStore(db).db.query("SELECT status FROM runs")
+    assert run["status"] == "done"
+    again = CliRunner().invoke(main, ["batches", "--wait", "--no-check", "--db", str(tmp_path / "other.db")])
+    assert again.exit_code == 0, again.output
+    assert len(fake_env.batches.jobs) == 2 and batches.jobs(RunStore(tmp_path / "other.db"))[0]["job_id"] != accepted
+    assert other["id"] != job["id"]

@@ -37,6 +37,7 @@ class FakeJob:
     cancelled: bool = False
     polls: int = 0
     cut_results: bool = False  # the first results download stops after one line (then the connection drops)
+    metadata: dict[str, Any] | None = None  # OpenAI's, as created (the batch list shows it)
 
     @property
     def ended(self) -> bool:
@@ -142,7 +143,13 @@ class BatchDesk(GeminiFiles):
                 json.loads(line) for line in self.files.get(body["input_file_id"], b"").splitlines() if line.strip()
             ]
             job = self._new_job("openai", "batch_", [(r["custom_id"], r["body"]["model"], r["body"]) for r in lines])
+            job.metadata = body.get("metadata")
             return 200, self._openai_batch(job, body), "application/json"
+        if method == "GET" and path == "/v1/batches":  # newest first, one page
+            listed = [self._openai_batch(j, {}) for j in reversed(self.jobs.values()) if j.protocol == "openai"]
+            first, last = (listed[0]["id"], listed[-1]["id"]) if listed else (None, None)
+            page = {"object": "list", "data": listed, "first_id": first, "last_id": last, "has_more": False}
+            return 200, page, "application/json"
         if path.startswith("/v1/batches/"):
             parts = path.split("/")
             job = self.jobs.get(parts[3])
@@ -207,7 +214,7 @@ class BatchDesk(GeminiFiles):
             "input_file_id": body.get("input_file_id", "file-in"), "completion_window": "24h", "status": status,
             "output_file_id": output_id, "error_file_id": error_id, "created_at": job.created,
             "request_counts": {"total": len(job.requests), "completed": len(outcomes) - failed, "failed": failed},
-            "metadata": body.get("metadata"),
+            "metadata": job.metadata,
         }  # fmt: skip
 
     # --- Anthropic: message batches -------------------------------------------------------------------
