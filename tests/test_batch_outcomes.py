@@ -9,6 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from canvasbench.arena.leaderboard import model_stats
 from canvasbench.cli import main
 from canvasbench.run.prompt_suite import load_suite
 from canvasbench.store import RunStore
@@ -34,3 +35,20 @@ def test_a_batch_answer_the_provider_ended_with_an_error_or_paused_is_not_done(
     paused = got["anthropic:fake;finish=pause_turn"]
     assert paused["status"] == "incomplete" and "pause_turn" in str(paused["error"])
     assert got["openai:fake"]["status"] == "done" and got["openai:fake"]["error"] is None
+
+
+def test_the_leaderboards_median_latency_is_of_streamed_runs_never_a_batch_turnaround(
+    fake_env: FakeServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bench.db"
+    args = ["sweep", "--prompt-id", PROMPT.id, "--model", "openai:fake", "--db", str(db)]
+    assert CliRunner().invoke(main, [*args, "--batch"]).exit_code == 0
+    assert CliRunner().invoke(main, ["batches", "--wait", "--no-check", "--db", str(db)]).exit_code == 0
+    store = RunStore(db)
+    with store.write() as conn:  # the batch's results were read a day after it was submitted
+        conn.execute("UPDATE runs SET latency_s = 86400")
+    assert model_stats(store)["openai:fake"]["median_latency_s"] is None  # a turnaround is not a latency
+    streamed = CliRunner().invoke(main, [*args, "--no-check"])
+    assert streamed.exit_code == 0, streamed.output
+    (latency,) = [r["latency_s"] for r in store.db.query("SELECT latency_s FROM runs WHERE batch_id IS NULL")]
+    assert model_stats(store)["openai:fake"]["median_latency_s"] == latency
