@@ -337,3 +337,21 @@ def test_a_page_cut_off_by_the_output_limit_is_repaired_in_a_follow_up_batch_as_
     assert (second["round"], second["status"], second["render_verdict"]) == (1, "done", "renders")
     (sent,) = [turns for _, turns in received(fake_env, "fake;rounds=cut,good") if len(turns) == 3]
     assert "cut off" in sent[-1].text
+
+
+@needs_chromium
+def test_a_last_round_stored_by_a_process_that_ended_before_checking_it_is_checked_by_the_next(
+    fake_env: FakeServer, engine: RenderEngine, tmp_path: Path
+) -> None:
+    db = tmp_path / "bench.db"
+    sweep(db, f"openai:{FIXES}", repair=1)
+    store = RunStore(db)
+    poll_jobs(store, force=True)
+    assert len(repair_pass(store, engine_for, check=checker(db, engine)).jobs) == 1
+    # A process stores the last round and is killed before its check ran.
+    assert CliRunner().invoke(main, ["batches", "--no-check", "--db", str(db)]).exit_code == 0
+    collect(db, engine)  # the next `canvasbench batches`, with checks
+    first, last = rows_by_model(db)[f"openai:{FIXES}"]
+    assert (first["render_verdict"], last["render_verdict"]) == ("crashed", "renders")
+    (found,) = attempt_rows(reads.round_rows(RunStore(db)))
+    assert found["rounds_to_acceptable"] == 1

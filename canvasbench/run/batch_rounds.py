@@ -260,6 +260,10 @@ def repair_pass(
     `check` render-checks runs not yet checked first (without it they wait for a later pass); `judge` scores
     rounds that render when the comparison accepts by judge score.
     """
+    if check is not None:  # pages stored by a process that ended before checking them, last rounds included
+        left = batches.unchecked_pages(store)
+        if left:
+            check(left)
     if judge is not None:  # every round that renders is judged (the last one too: it decides the count)
         for row in batches.unjudged_renders(store):
             judge(str(row["id"]), str(row["judge_model"]))

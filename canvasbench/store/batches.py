@@ -160,6 +160,21 @@ def repair_candidates(store: RunStore) -> list[dict[str, Any]]:
     )
 
 
+def unchecked_pages(store: RunStore) -> list[str]:
+    """Finished batch runs with a page and no check at all: last rounds too (their process may have ended first)."""
+    return [
+        str(row["id"])
+        for row in store.db.query(
+            "SELECT r.id FROM runs r WHERE r.batch_id IS NOT NULL AND r.status = ? AND coalesce(r.artifact, '') != '' "
+            "AND NOT EXISTS (SELECT 1 FROM render_checks rc WHERE rc.run_id = r.id) "
+            # one a live process (this one's pool, the dashboard's) has queued is left to it
+            "AND NOT EXISTS (SELECT 1 FROM check_queue q WHERE q.run_id = r.id AND owner_alive(q.worker)) "
+            "ORDER BY r.created_at, r.id",
+            [Status.DONE],
+        )
+    ]
+
+
 def unjudged_renders(store: RunStore) -> list[dict[str, Any]]:
     """Batch runs that render in comparisons accepting by judge score, with no score judgment by its judge yet.
 
