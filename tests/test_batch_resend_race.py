@@ -6,6 +6,7 @@ Real SDKs against the fakes' batch APIs, a real SQLite file; no browser.
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from socket import gethostname
@@ -159,3 +160,23 @@ def test_an_openai_job_accepted_before_its_process_died_is_found_and_adopted_not
     assert again.exit_code == 0, again.output
     assert len(fake_env.batches.jobs) == 2 and batches.jobs(RunStore(tmp_path / "other.db"))[0]["job_id"] != accepted
     assert other["id"] != job["id"]
+
+
+def test_two_processes_reading_one_ended_job_store_and_report_each_result_once(
+    fake_env: FakeServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bench.db"
+    prompt = {"id": PROMPT.id, "text": PROMPT.text}
+    submit_batch_sweep(RunStore(db), [(prompt, PROMPT.id)], ["openai:fake"], RunOptions())
+    release = threading.Event()
+    fake_env.batches.hold_download = release  # the first reader stops in its download...
+    first: list[Any] = []
+    reader = threading.Thread(target=lambda: first.extend(poll_jobs(RunStore(db), force=True)))
+    reader.start()
+    assert fake_env.batches.download_held.wait(60)
+    second = poll_jobs(RunStore(db), force=True)  # ...while the dashboard's poller reads the same job in full
+    release.set()
+    reader.join(60)
+    (run_id,) = [r["id"] for r in RunStore(db).db.query("SELECT id FROM runs WHERE status = 'done'")]
+    said = [r.ingested for r in first + second if r.ingested]
+    assert said == [[run_id]]  # one of them stored it and hands it to its checks; the other has nothing new

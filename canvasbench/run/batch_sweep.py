@@ -157,9 +157,10 @@ def ingest(store: RunStore, job: dict[str, Any], engine: BatchEngine) -> list[st
             run = waiting.pop(item.custom_id, None)
             if run is None:  # not ours, or stored by an earlier ingest that was cut short
                 continue
-            # Its own transaction, only while still queued: a second ingest after a crash skips it.
-            writes.set_run_columns(store, run["id"], _row(run, item, prices), only_if_active=True)
-            finished.append(run["id"])
+            # Its own transaction, only while still queued: a second ingest (after a crash, or another process
+            # reading the same job at once) skips it, and does not hand it to its checks again.
+            if writes.set_run_columns(store, run["id"], _row(run, item, prices), only_if_active=True):
+                finished.append(run["id"])
     except CanvasBenchError:
         raise
     except Exception as exc:  # a results download that broke part way, on any provider: said in one line

@@ -53,12 +53,18 @@ class BatchDesk(GeminiFiles):
         self._init_gemini_files()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        # A test arms `hold_download`: the next OpenAI file download waits for it (off the server's loop) after
+        # setting `download_held`, so another reader can run meanwhile (two processes reading one job).
+        self.hold_download: threading.Event | None = None
+        self.download_held = threading.Event()
 
     def reset(self) -> None:
         """Forget every job and file."""
         with self._lock:
             self.jobs.clear()
             self.files.clear()
+            self.hold_download = None
+            self.download_held.clear()
             self._reset_gemini_files()
 
     def handle(
@@ -72,6 +78,15 @@ class BatchDesk(GeminiFiles):
                 or self._gemini_files(method, path, raw, headers, query)
                 or self._gemini(method, path, body)
             )
+
+    def take_hold(self, method: str, path: str) -> threading.Event | None:
+        """The armed hold, once, for an OpenAI file download (its content), else None."""
+        with self._lock:
+            if self.hold_download is None or method != "GET" or not path.endswith("/content"):
+                return None
+            hold, self.hold_download = self.hold_download, None
+            self.download_held.set()
+            return hold
 
     # --- shared -------------------------------------------------------------------------------------
     def _new_job(self, protocol: str, prefix: str, requests: list[tuple[str, str, dict[str, Any]]]) -> FakeJob:
