@@ -320,3 +320,38 @@ def test_the_dashboards_poller_judges_batch_rounds_under_a_judges_bar(
     scores = {r["run_id"]: r["overall"] for r in store.db.query("SELECT run_id, overall FROM judgments")}
     assert [scores.get(r["id"]) for r in rounds] == [7.0, 7.0]
     assert "A reviewer scored it 7/10." in rounds[1]["turn_text"]
+
+
+@needs_chromium
+def test_a_page_cut_off_by_the_output_limit_is_repaired_in_a_follow_up_batch_as_a_streamed_one_is(
+    fake_env: FakeServer, engine: RenderEngine, tmp_path: Path
+) -> None:
+    db = tmp_path / "bench.db"
+    model_id = "anthropic:fake;rounds=cut,good"
+    sweep(db, model_id, repair=1)
+    collect(db, engine)
+    first, second = rows_by_model(db)[model_id]  # the cut page got its repair round
+    stored = reads.get_run(RunStore(db), first["run_id"]) or {}
+    assert (stored["status"], stored["finish_reason"], stored["truncated"]) == ("done", "length", 1)  # as streamed
+    assert first["status"] == "output limit"  # said as a streamed page cut off is
+    assert (second["round"], second["status"], second["render_verdict"]) == (1, "done", "renders")
+    (sent,) = [turns for _, turns in received(fake_env, "fake;rounds=cut,good") if len(turns) == 3]
+    assert "cut off" in sent[-1].text
+
+
+@needs_chromium
+def test_a_last_round_stored_by_a_process_that_ended_before_checking_it_is_checked_by_the_next(
+    fake_env: FakeServer, engine: RenderEngine, tmp_path: Path
+) -> None:
+    db = tmp_path / "bench.db"
+    sweep(db, f"openai:{FIXES}", repair=1)
+    store = RunStore(db)
+    poll_jobs(store, force=True)
+    assert len(repair_pass(store, engine_for, check=checker(db, engine)).jobs) == 1
+    # A process stores the last round and is killed before its check ran.
+    assert CliRunner().invoke(main, ["batches", "--no-check", "--db", str(db)]).exit_code == 0
+    collect(db, engine)  # the next `canvasbench batches`, with checks
+    first, last = rows_by_model(db)[f"openai:{FIXES}"]
+    assert (first["render_verdict"], last["render_verdict"]) == ("crashed", "renders")
+    (found,) = attempt_rows(reads.round_rows(RunStore(db)))
+    assert found["rounds_to_acceptable"] == 1

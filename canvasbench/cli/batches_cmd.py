@@ -88,7 +88,10 @@ def batches_command(
     store = open_store(db)
     if cancel is not None:
         job = cancel_job(store, cancel)
-        click.echo(f"Asked {job['provider']} to cancel {job['job_id']}; finished requests keep their results.")
+        if job["job_id"]:
+            click.echo(f"Asked {job['provider']} to cancel {job['job_id']}; finished requests keep their results.")
+        else:
+            click.echo(f"Cancelled batch job {job['id']}, which {job['provider']} never confirmed: not sent again.")
     arrived: list[str] = []
 
     def show(reports: list[JobReport]) -> None:
@@ -124,7 +127,7 @@ def batches_command(
                   "'canvasbench batches' without --no-check.", file=sys.stderr)  # fmt: skip
 
     if wait:
-        wait_for_jobs(store, show=show, step=step)
+        wait_for_jobs(store, show=show, step=step, said=lambda message: print(message, file=sys.stderr))
     else:
         show(poll_jobs(store))  # one pass: store what has arrived since the last look
         step()

@@ -14,6 +14,7 @@ import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from canvasbench.liveness import worker_token
@@ -193,7 +194,7 @@ def send_job(
 ) -> str | None:
     """Submit a recorded job's requests; record the provider's id, or fail its runs with the reason (returned)."""
     try:
-        job_id = engines(provider).submit(requests, label)
+        job_id = engines(provider).submit(requests, submit_label(label, batch_id))
     except Exception as exc:  # any SDK failure: the job's runs fail with its message
         reason = redact(f"The {provider} batch could not be submitted: {exc}")
         batches.finish_waiting(store, batch_id, Status.FAILED, reason, "error")
@@ -203,13 +204,36 @@ def send_job(
     return None
 
 
+def submit_label(label: str, batch_id: str) -> str:
+    """The label a job is submitted under: ours, with our job id, so a job whose id was never stored can be found."""
+    return f"{label} #{batch_id}"
+
+
+def _adopted(store: RunStore, job: Mapping[str, Any], engine: BatchEngine) -> bool:
+    """Record the provider's job an earlier attempt submitted (found by its label), if the provider can tell."""
+    since = datetime.fromisoformat(str(job["created_at"]).replace("Z", "+00:00")).timestamp() - 600  # clock skew
+    try:
+        found = engine.find(submit_label(str(job["label"] or "canvasbench"), str(job["id"])), since)
+    except Exception:  # the provider cannot be asked now: sending again is what was done before looking
+        return False
+    if found is None:
+        return False
+    batches.update_job(store, str(job["id"]), job_id=found, state="running", poll_interval_s=FIRST_POLL_S,
+                       worker=None)  # fmt: skip
+    return True
+
+
 def resend_job(store: RunStore, job: Mapping[str, Any], engines: EngineFor) -> None:
     """Send again a job its submitting process left unconfirmed: the same runs, as custom ids, rebuilt from the store.
 
-    Were the first attempt to have reached the provider after all, its results are never read: each run's
-    result is stored once, from the job recorded here.
+    A job the provider did accept before that process died is found by its label and adopted (OpenAI's
+    metadata); where a provider cannot tell (Anthropic; Gemini for now) it is sent again, and the first
+    attempt's results are never read: each run's result is stored once, from the job recorded here.
     """
-    batches.update_job(store, str(job["id"]), worker=worker_token())
+    if not batches.claim_submission(store, dict(job), worker_token()):
+        return  # another process polling this database took it over since it was read: it sends it, once
+    if _adopted(store, job, engines(str(job["provider"]))):
+        return
     waiting = batches.waiting_runs(store, str(job["id"]))
     if not waiting:  # nothing left to ask (its runs were ended meanwhile): the job is over
         batches.update_job(store, str(job["id"]), state="failed", error="Nothing left to submit.", worker=None,
@@ -236,6 +260,10 @@ def repair_pass(
     `check` render-checks runs not yet checked first (without it they wait for a later pass); `judge` scores
     rounds that render when the comparison accepts by judge score.
     """
+    if check is not None:  # pages stored by a process that ended before checking them, last rounds included
+        left = batches.unchecked_pages(store)
+        if left:
+            check(left)
     if judge is not None:  # every round that renders is judged (the last one too: it decides the count)
         for row in batches.unjudged_renders(store):
             judge(str(row["id"]), str(row["judge_model"]))

@@ -24,6 +24,7 @@ from canvasbench.status import Status
 from canvasbench.store import RunStore, batches, utc_now, writes
 
 MAX_POLL_S = 600.0
+WAIT_RETRIES = 6  # polls in a row a provider may fail (network, 5xx) before `--wait` gives up with its message
 # A job left `submitting` this long by a process that died may or may not exist at the provider.
 LOST_SUBMIT = timedelta(minutes=10)
 
@@ -110,7 +111,8 @@ def poll_jobs(
     for job in batches.jobs(store, unfinished_only=True):
         when = now()
         if job["state"] == "submitting":
-            late = when - _parse(job["created_at"]) > LOST_SUBMIT
+            # Since its last owner took it (a process that took over a dead one's job is as fresh as a new one).
+            late = when - _parse(job["updated_at"] or job["created_at"]) > LOST_SUBMIT
             # Its process died before the provider said yes (or, on another machine, never finished): send again.
             if job["worker"] and (late or not worker_alive(job["worker"])):
                 resend_job(store, job, engines)
@@ -123,7 +125,7 @@ def poll_jobs(
             continue
         engine = engines(job["provider"])
         if job["state"] == "running":
-            status = engine.status(job["job_id"])
+            status = _at_provider(job, "asking about", engine.status, job["job_id"])
             done = status.done if status.done is not None else job["done"]  # Gemini reports no counts
             changed = (status.state, done) != (job["state"], job["done"])
             interval = (
@@ -155,9 +157,10 @@ def ingest(store: RunStore, job: dict[str, Any], engine: BatchEngine) -> list[st
             run = waiting.pop(item.custom_id, None)
             if run is None:  # not ours, or stored by an earlier ingest that was cut short
                 continue
-            # Its own transaction, only while still queued: a second ingest after a crash skips it.
-            writes.set_run_columns(store, run["id"], _row(run, item, prices), only_if_active=True)
-            finished.append(run["id"])
+            # Its own transaction, only while still queued: a second ingest (after a crash, or another process
+            # reading the same job at once) skips it, and does not hand it to its checks again.
+            if writes.set_run_columns(store, run["id"], _row(run, item, prices), only_if_active=True):
+                finished.append(run["id"])
     except CanvasBenchError:
         raise
     except Exception as exc:  # a results download that broke part way, on any provider: said in one line
@@ -182,9 +185,42 @@ def cancel_job(store: RunStore, batch_id: str, *, engines: EngineFor = engine_fo
         raise UsageError(f"No batch job {batch_id}: 'canvasbench batches' lists them.")
     if job["ingested_at"] is not None:
         raise UsageError(f"Batch job {batch_id} has already ended ({job['state']}): nothing to cancel.")
-    engines(job["provider"]).cancel(job["job_id"])
+    if job["state"] == "submitting":  # no provider id to cancel: its submission never got one stored
+        _cancel_unconfirmed(store, job)
+        return job
+    _at_provider(job, "cancelling", engines(job["provider"]).cancel, job["job_id"])
     batches.update_job(store, job["id"], next_poll_at=utc_now())
     return job
+
+
+def _cancel_unconfirmed(store: RunStore, job: dict[str, Any]) -> None:
+    """Cancel a job no provider confirmed: here only, and only once its submitting process is gone."""
+    busy = UsageError(
+        f"Batch job {job['id']} is being submitted by another process right now: cancel it once "
+        "'canvasbench batches' lists it with the provider's job id."
+    )
+    if worker_alive(job["worker"]) or not batches.claim_submission(store, job, worker_token()):
+        raise busy
+    reason = "Cancelled before the provider confirmed this batch: it is not sent again."
+    batches.finish_waiting(store, job["id"], Status.CANCELLED, reason, "error")
+    batches.update_job(store, job["id"], state="cancelled", error=reason, ingested_at=utc_now(), worker=None)
+
+
+def _at_provider(job: dict[str, Any], doing: str, call: Callable[[str], Any], job_id: str) -> Any:
+    """A call about a job to its provider's SDK; any failure of it is said in one line (never a traceback)."""
+    try:
+        return call(job_id)
+    except CanvasBenchError:
+        raise
+    except Exception as exc:  # any SDK or network failure: nothing was changed here, so trying again is safe
+        code = getattr(exc, "status_code", None) or getattr(exc, "code", None)
+        status = code if isinstance(code, int) else None
+        raise ProviderError(
+            redact(f"{doing} batch job {job['job_id']} failed ({type(exc).__name__}: {exc}); nothing was "
+                   "changed here: run 'canvasbench batches' again later."),
+            provider=job["provider"], model="batch", status=status,
+            retryable=status is None or status in (408, 429) or status >= 500,
+        ) from exc  # fmt: skip
 
 
 def wait_for_jobs(
@@ -195,13 +231,25 @@ def wait_for_jobs(
     engines: EngineFor = engine_for,
     show: Callable[[list[JobReport]], None] = lambda _reports: None,
     step: Callable[[], None] = lambda: None,
+    said: Callable[[str], None] = lambda _message: None,
 ) -> None:
     """Poll until every job has ended and been ingested, sleeping until the next one is due.
 
+    A poll a provider fails for a passing reason (network, 429, 5xx) is said and tried again, a few times.
     `step` runs after each poll (check what arrived, send repair rounds): a job it submits is waited for too.
     """
+    failures = 0
     while True:
-        reports = poll_jobs(store, now=now, engines=engines)
+        try:
+            reports = poll_jobs(store, now=now, engines=engines)
+        except ProviderError as exc:  # a network blip must not end hours of waiting; a lasting failure does
+            failures += 1
+            if not exc.retryable or failures >= WAIT_RETRIES:
+                raise
+            said(f"{exc} (trying again, {failures} of {WAIT_RETRIES - 1})")
+            sleep(FIRST_POLL_S * failures)
+            continue
+        failures = 0
         show(reports)
         step()
         pending = batches.jobs(store, unfinished_only=True)
@@ -214,14 +262,20 @@ def wait_for_jobs(
 def _row(run: dict[str, Any], item: BatchItem, prices: dict[str, Price]) -> dict[str, Any]:
     """The run's final columns from one batch result: no stream, so no time to first token or tokens/s."""
     status: GenerationStatus
-    if item.error is not None:
+    error = item.error
+    if error is not None:
         status = "incomplete" if item.expired else "cancelled" if item.cancelled else "failed"
+    elif item.finish == "error":  # as a stream ending so: the provider stopped it (Gemini OTHER, an unknown reason)
+        status, error = "failed", f"the provider ended the answer with reason {item.raw_finish}."
+    elif item.finish == "incomplete":  # as streamed (Anthropic pause_turn): not a whole answer
+        status, error = "incomplete", f"the provider paused the answer ({item.raw_finish}) before it was complete."
     else:
-        status = "incomplete" if item.finish == "length" else "done"
+        # Cut off by the output limit is a whole answer, `done` and truncated, as when streamed: it may be repaired.
+        status = "done"
     finish = item.finish or ("error" if item.error else None)
     result = GenerationResult(
         status=status, text=item.text, reasoning=item.reasoning, finish_reason=finish,
-        raw_finish_reason=item.raw_finish, error=item.error, attempts=1, usage=item.usage,
+        raw_finish_reason=item.raw_finish, error=error, attempts=1, usage=item.usage,
     )  # fmt: skip
     finished_at = utc_now()
     analysis = analyse_response(item.text)

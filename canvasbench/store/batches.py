@@ -50,6 +50,19 @@ def update_job(store: RunStore, batch_id: str, **fields: Any) -> None:
         store.table("batch_jobs").update(batch_id, {**fields, "updated_at": utc_now()})
 
 
+def claim_submission(store: RunStore, job: dict[str, Any], worker: str) -> bool:
+    """Take over a job left `submitting` as it was read; False when another process took it (or it went) since."""
+    with store.write() as db:
+        return (
+            db.execute(
+                "UPDATE batch_jobs SET worker = ?, updated_at = ? WHERE id = ? AND state = 'submitting'"
+                " AND worker IS ? AND updated_at IS ?",
+                [worker, utc_now(), job["id"], job["worker"], job["updated_at"]],
+            ).rowcount
+            == 1
+        )
+
+
 # The repair rounds a comparison allows (0 when its options say nothing readable).
 _REPAIR = "coalesce(CASE WHEN json_valid(c.options) THEN json_extract(c.options, '$.repair') END, 0)"
 # A job's round (0: first answers; n: the n-th repair round) and the repair rounds its comparison allows.
@@ -145,6 +158,21 @@ def repair_candidates(store: RunStore) -> list[dict[str, Any]]:
             [Status.DONE],
         )
     )
+
+
+def unchecked_pages(store: RunStore) -> list[str]:
+    """Finished batch runs with a page and no check at all: last rounds too (their process may have ended first)."""
+    return [
+        str(row["id"])
+        for row in store.db.query(
+            "SELECT r.id FROM runs r WHERE r.batch_id IS NOT NULL AND r.status = ? AND coalesce(r.artifact, '') != '' "
+            "AND NOT EXISTS (SELECT 1 FROM render_checks rc WHERE rc.run_id = r.id) "
+            # one a live process (this one's pool, the dashboard's) has queued is left to it
+            "AND NOT EXISTS (SELECT 1 FROM check_queue q WHERE q.run_id = r.id AND owner_alive(q.worker)) "
+            "ORDER BY r.created_at, r.id",
+            [Status.DONE],
+        )
+    ]
 
 
 def unjudged_renders(store: RunStore) -> list[dict[str, Any]]:

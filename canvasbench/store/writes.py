@@ -239,15 +239,15 @@ def drop_checkpoints(store: RunStore, run_id: str) -> None:
         db.execute("DELETE FROM run_chunks WHERE run_id = ?", [run_id])
 
 
-def set_run_columns(store: RunStore, run_id: str, values: dict[str, Any], *, only_if_active: bool = False) -> None:
+def set_run_columns(store: RunStore, run_id: str, values: dict[str, Any], *, only_if_active: bool = False) -> bool:
     """Write some columns of one run as given (JSON-encodes lists and dicts); `only_if_active` leaves an ended
-    run untouched."""
+    run untouched. Returns whether the run was written."""
     cells = _json_cells(values)
     sql = f"UPDATE runs SET {', '.join(f'[{name}] = ?' for name in cells)} WHERE id = ?"
     if only_if_active:
         sql += f" AND {_ONLY_ACTIVE}"
     with store.write() as db:
-        db.execute(sql, [*cells.values(), run_id])
+        return db.execute(sql, [*cells.values(), run_id]).rowcount > 0
 
 
 # --- render checks, votes, judgments and checklists ------------------------------------------------

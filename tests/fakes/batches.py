@@ -37,6 +37,7 @@ class FakeJob:
     cancelled: bool = False
     polls: int = 0
     cut_results: bool = False  # the first results download stops after one line (then the connection drops)
+    metadata: dict[str, Any] | None = None  # OpenAI's, as created (the batch list shows it)
 
     @property
     def ended(self) -> bool:
@@ -52,12 +53,18 @@ class BatchDesk(GeminiFiles):
         self._init_gemini_files()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        # A test arms `hold_download`: the next OpenAI file download waits for it (off the server's loop) after
+        # setting `download_held`, so another reader can run meanwhile (two processes reading one job).
+        self.hold_download: threading.Event | None = None
+        self.download_held = threading.Event()
 
     def reset(self) -> None:
         """Forget every job and file."""
         with self._lock:
             self.jobs.clear()
             self.files.clear()
+            self.hold_download = None
+            self.download_held.clear()
             self._reset_gemini_files()
 
     def handle(
@@ -71,6 +78,15 @@ class BatchDesk(GeminiFiles):
                 or self._gemini_files(method, path, raw, headers, query)
                 or self._gemini(method, path, body)
             )
+
+    def take_hold(self, method: str, path: str) -> threading.Event | None:
+        """The armed hold, once, for an OpenAI file download (its content), else None."""
+        with self._lock:
+            if self.hold_download is None or method != "GET" or not path.endswith("/content"):
+                return None
+            hold, self.hold_download = self.hold_download, None
+            self.download_held.set()
+            return hold
 
     # --- shared -------------------------------------------------------------------------------------
     def _new_job(self, protocol: str, prefix: str, requests: list[tuple[str, str, dict[str, Any]]]) -> FakeJob:
@@ -142,7 +158,13 @@ class BatchDesk(GeminiFiles):
                 json.loads(line) for line in self.files.get(body["input_file_id"], b"").splitlines() if line.strip()
             ]
             job = self._new_job("openai", "batch_", [(r["custom_id"], r["body"]["model"], r["body"]) for r in lines])
+            job.metadata = body.get("metadata")
             return 200, self._openai_batch(job, body), "application/json"
+        if method == "GET" and path == "/v1/batches":  # newest first, one page
+            listed = [self._openai_batch(j, {}) for j in reversed(self.jobs.values()) if j.protocol == "openai"]
+            first, last = (listed[0]["id"], listed[-1]["id"]) if listed else (None, None)
+            page = {"object": "list", "data": listed, "first_id": first, "last_id": last, "has_more": False}
+            return 200, page, "application/json"
         if path.startswith("/v1/batches/"):
             parts = path.split("/")
             job = self.jobs.get(parts[3])
@@ -207,7 +229,7 @@ class BatchDesk(GeminiFiles):
             "input_file_id": body.get("input_file_id", "file-in"), "completion_window": "24h", "status": status,
             "output_file_id": output_id, "error_file_id": error_id, "created_at": job.created,
             "request_counts": {"total": len(job.requests), "completed": len(outcomes) - failed, "failed": failed},
-            "metadata": body.get("metadata"),
+            "metadata": job.metadata,
         }  # fmt: skip
 
     # --- Anthropic: message batches -------------------------------------------------------------------

@@ -229,6 +229,9 @@ class FakeServer:
         with self._lock:
             self._requests.append(record)
         path, _, query = target.partition("?")
+        hold = self.batches.take_hold(method, unquote(path))
+        if hold is not None:  # a test lets another reader run first (waited for off the loop, which keeps serving)
+            await asyncio.get_running_loop().run_in_executor(None, hold.wait, 60)
         batch = self.batches.handle(method, unquote(path), body, body_bytes, headers, query=query)
         if batch is not None:
             status, payload, content_type, *extra = batch  # extra: response headers (Gemini's upload URL)

@@ -37,6 +37,10 @@ class AnthropicBatches:
             )
         return job.id
 
+    def find(self, label: str, since: float) -> str | None:
+        """None: a message batch carries no label or metadata to tell ours from another by before it ends."""
+        return None
+
     def status(self, job_id: str) -> JobStatus:
         """in_progress / canceling / ended, with the request counts."""
         with self._client() as client:

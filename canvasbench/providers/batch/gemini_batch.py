@@ -82,6 +82,10 @@ class GeminiBatches:
         assert job.name is not None
         return job.name
 
+    def find(self, label: str, since: float) -> str | None:
+        """None for now: jobs carry the label as display_name, but finding one is not built (see batch_rounds)."""
+        return None
+
     def status(self, job_id: str) -> JobStatus:
         """The job's state (JOB_STATE_*)."""
         with self._client() as client:

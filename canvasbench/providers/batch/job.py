@@ -53,6 +53,10 @@ class BatchEngine(Protocol):
         """The job's state and counts now."""
         ...
 
+    def find(self, label: str, since: float) -> str | None:
+        """The id of a live job submitted with this label since then (epoch s), or None (or when it cannot tell)."""
+        ...
+
     def results(self, job_id: str) -> Iterator[BatchItem]:
         """Every request's result of an ended job (any order)."""
         ...

@@ -28,6 +28,7 @@ _STATES: dict[str, JobState] = {
     "validating": "running", "in_progress": "running", "finalizing": "running", "cancelling": "running",
     "completed": "ended", "failed": "failed", "expired": "expired", "cancelled": "cancelled",
 }  # fmt: skip
+_DEAD = ("failed", "expired", "cancelling", "cancelled")  # a job in these never answers: it is not adopted
 
 
 class OpenAIBatches:
@@ -54,6 +55,16 @@ class OpenAIBatches:
                 input_file_id=upload.id, endpoint=ENDPOINT, completion_window="24h", metadata={"canvasbench": label}
             )
         return job.id
+
+    def find(self, label: str, since: float) -> str | None:
+        """A batch carrying this label in its metadata, created since then and not ended in failure (newest first)."""
+        with self._client() as client:
+            for job in client.batches.list(limit=100):
+                if job.created_at < since:
+                    return None
+                if (job.metadata or {}).get("canvasbench") == label and job.status not in _DEAD:
+                    return job.id
+        return None
 
     def status(self, job_id: str) -> JobStatus:
         """The batch's status and request counts."""

@@ -123,7 +123,7 @@ def models_of_runs(store: RunStore, run_ids: Sequence[str]) -> dict[str, str]:
 
 
 def finished_run_figures(store: RunStore, scope: ArenaFilter = EVERYTHING) -> list[dict[str, Any]]:
-    """Contestant, model, cost, latency and render verdict of every finished run, filtered by its comparison.
+    """Contestant, model, cost, latency (none for a batch run) and render verdict of every finished run, filtered.
 
     A recipe's planner row is no generation of its own: its cost and time are added to the round 0 built on it.
     """
@@ -133,7 +133,9 @@ def finished_run_figures(store: RunStore, scope: ArenaFilter = EVERYTHING) -> li
             # An unknown planner's cost leaves the total unknown, never cheaper.
             f"SELECT {CONTESTANT} AS contestant, r.model_id, "
             "r.cost_usd + CASE WHEN p.id IS NULL THEN 0 ELSE p.cost_usd END AS cost_usd, "
-            "r.latency_s + coalesce(p.latency_s, 0) AS latency_s, rc.verdict FROM runs r "
+            # A batch run's latency is its batch's turnaround (hours): no latency to take a median of.
+            "CASE WHEN r.batch_id IS NULL THEN r.latency_s + coalesce(p.latency_s, 0) END AS latency_s, "
+            "rc.verdict FROM runs r "
             "JOIN comparisons c ON c.id = r.comparison_id LEFT JOIN render_checks rc ON rc.run_id = r.id "
             f"LEFT JOIN runs p ON p.id = r.parent_run_id AND {IS_PLAN.replace('r.', 'p.')} "
             f"WHERE {STATUS} NOT IN ({marks(ACTIVE_STATUSES)}) AND NOT {IS_PLAN}" + where,
