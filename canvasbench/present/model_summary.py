@@ -9,7 +9,7 @@ from typing import Any
 
 from canvasbench.contestants import contestant, is_plan
 from canvasbench.present.outcome import describe_run
-from canvasbench.status import ACTIVE_STATUSES, Verdict
+from canvasbench.status import ACTIVE_STATUSES, Status, Verdict
 
 
 def _median(values: Iterable[Any]) -> float | None:
@@ -22,13 +22,15 @@ def summarise(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     that render cleanly, medians, and runs that did not finish as asked (failed, cut, blocked, cut off at the
     output limit, ...); None where nothing was measured.
 
-    A recipe's planner row wrote a design, not a page: it is no run of its own here (never a failure, never in a
-    median) and its cost is added to the round 0 built on it.
+    A recipe's planner row wrote a design, not a page: it is no run of its own here (never in a median) and its
+    cost is added to the round 0 built on it. A planner that failed with no round built on it is what its recipe
+    ended with: one run, a failure, as a model's failed run is.
     """
     plans = {str(r["id"]): r for r in runs if is_plan(r)}
+    built_on = {str(r.get("parent_run_id")) for r in runs}
     by_model: dict[str, list[dict[str, Any]]] = {}
     for run in runs:
-        if is_plan(run):
+        if is_plan(run) and (str(run["id"]) in built_on or run.get("status") == Status.DONE):
             continue
         plan = plans.get(str(run.get("parent_run_id")))
         if plan is not None:

@@ -1,0 +1,33 @@
+"""A hostile review of build recipes: what a demanding user would hit (figures, errors) on real SQLite and the CLI."""
+
+from __future__ import annotations
+
+from canvasbench.arena.leaderboard import model_stats
+from canvasbench.present.model_summary import summarise
+from canvasbench.store import RunStore, reads, writes
+from tests.recipe_seed import FLASH, RECIPE, seed_recipe
+
+
+def _planner_failed(store: RunStore) -> str:
+    """A comparison where the recipe's planner failed at the provider (HTTP 500): no round was ever built."""
+    seeded = seed_recipe(store, build=False)
+    writes.update_run(store, seeded.plan, status="failed", error="HTTP 500: server error", finish_reason="error",
+                      response="", cost_usd=None, output_tokens=None)  # fmt: skip
+    return seeded.comparison_id
+
+
+def test_a_recipe_whose_planner_failed_is_a_failed_run_in_the_metrics_summary_not_missing() -> None:
+    store = RunStore()
+    comparison_id = _planner_failed(store)
+    rows = {row["model_id"]: row for row in summarise(reads.runs_summary(store, [comparison_id])[comparison_id])}
+    # A model that got an HTTP 500 shows as one run, one failure: the recipe that got one must too.
+    assert set(rows) == {RECIPE, FLASH}
+    assert rows[RECIPE]["runs"] == 1 and rows[RECIPE]["failures"] == 1
+    assert rows[FLASH]["failures"] == 0
+
+
+def test_a_recipe_whose_planner_failed_counts_as_a_run_on_the_leaderboard() -> None:
+    store = RunStore()
+    _planner_failed(store)
+    stats = model_stats(store)
+    assert set(stats) == {RECIPE, FLASH} and stats[RECIPE]["runs"] == 1
