@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from canvasbench.arena.leaderboard import model_stats
 from canvasbench.present.model_summary import summarise
+from canvasbench.run.attempts import attempt_rows
 from canvasbench.store import RunStore, reads, writes
 from tests.recipe_seed import FLASH, RECIPE, seed_recipe
 
@@ -31,3 +32,11 @@ def test_a_recipe_whose_planner_failed_counts_as_a_run_on_the_leaderboard() -> N
     _planner_failed(store)
     stats = model_stats(store)
     assert set(stats) == {RECIPE, FLASH} and stats[RECIPE]["runs"] == 1
+
+
+def test_the_attempts_export_names_the_builder_of_a_recipe_whose_planner_failed() -> None:
+    store = RunStore()
+    _planner_failed(store)
+    rows = {row["model"]: row for row in attempt_rows(reads.round_rows(store))}
+    assert rows[RECIPE]["build_model"] == FLASH  # its builder, never its planner
+    assert rows[RECIPE]["acceptable"] is False and rows[RECIPE]["stopped"].startswith("the planner failed")

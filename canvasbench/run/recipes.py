@@ -187,16 +187,21 @@ def repeat_recipes(specs: Sequence[str], repeat: int) -> list[str]:
     return [spec for spec in specs for _ in range(repeat)]
 
 
-def recipe_repairs(specs: Iterable[str]) -> dict[str, int]:
-    """Stored recipes' repair rounds by name (a spelling this version cannot read is left out)."""
-    found: dict[str, int] = {}
+def stored_recipes(specs: Iterable[str]) -> dict[str, Recipe]:
+    """Stored recipes by name (a spelling this version cannot read is left out)."""
+    found: dict[str, Recipe] = {}
     for spec in specs:
         try:
             recipe = parse_recipe(spec, check_keys=False)
         except UsageError:
             continue
-        found[recipe.name] = recipe.repair
+        found[recipe.name] = recipe
     return found
+
+
+def recipe_repairs(specs: Iterable[str]) -> dict[str, int]:
+    """Stored recipes' repair rounds by name (a spelling this version cannot read is left out)."""
+    return {name: recipe.repair for name, recipe in stored_recipes(specs).items()}
 
 
 def distinct(recipes: Sequence[Recipe]) -> list[Recipe]:
