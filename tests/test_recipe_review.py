@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
 from canvasbench.arena.leaderboard import model_stats
+from canvasbench.cli import main
 from canvasbench.present.model_summary import summarise
 from canvasbench.run.attempts import attempt_rows
 from canvasbench.store import RunStore, reads, writes
@@ -40,3 +46,18 @@ def test_the_attempts_export_names_the_builder_of_a_recipe_whose_planner_failed(
     rows = {row["model"]: row for row in attempt_rows(reads.round_rows(store))}
     assert rows[RECIPE]["build_model"] == FLASH  # its builder, never its planner
     assert rows[RECIPE]["acceptable"] is False and rows[RECIPE]["stopped"].startswith("the planner failed")
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_a_recipes_repairs_without_checks_are_refused_naming_the_recipe_not_repair(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "fake-key")
+    result = CliRunner().invoke(main, [
+        command, "--prompt-id", "canvas-boids-ecosystem", "--no-check", "--db", str(tmp_path / "x.db"),
+        "--recipe", "build=openai:fake,repair=2,name=fixes twice",
+    ])  # fmt: skip
+    assert result.exit_code != 0
+    # The user gave no --repair: the message names what they did give, and what to do.
+    assert "Recipe 'fixes twice' has repair=2" in result.output and "drop --no-check" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "x.db").exists()  # refused before anything ran

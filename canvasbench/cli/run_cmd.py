@@ -217,12 +217,23 @@ def judge_model_option(default: str | None = None) -> Callable[[F], F]:
     )
 
 
-def checked_repair(repair: int, accept: str, *, check: bool, judge_model: str | None = None) -> tuple[int, str]:
-    """The repair settings, refused when they cannot work (before any model is paid)."""
+def checked_repair(
+    repair: int, accept: str, *, check: bool, judge_model: str | None = None, recipes: Sequence[Recipe] = ()
+) -> tuple[int, str]:
+    """The repair settings, refused when they cannot work (before any model is paid).
+
+    A recipe's own repair= rounds need what --repair needs; the message then names the recipe, not --repair.
+    """
     acceptance = parse_accept(accept)
+    looped = next((r for r in recipes if r.repair), None)
     if repair and not check:
         raise UsageError("--repair needs render checks to see what failed: drop --no-check.")
-    if repair and acceptance.min_judge is not None:
+    if looped and not check:
+        raise UsageError(
+            f"Recipe '{looped.name}' has repair={looped.repair}, which needs render checks to see what failed: "
+            "drop --no-check (or give the recipe repair=0)."
+        )
+    if (repair or looped) and acceptance.min_judge is not None:
         if not judge_model:
             raise UsageError("--accept judge>=K needs the judge: give --judge-model provider:model.")
         from canvasbench.providers.registry import ensure_ready
@@ -279,8 +290,7 @@ def run_command(
     from canvasbench.run.runner import RunOptions
 
     # A recipe's own repair= rounds need what --repair needs (checks; a judge for judge>=K).
-    checked_repair(max([repair, *(r.repair for r in found)]), accept, check=check, judge_model=judge_model)
-    repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model)
+    repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model, recipes=found)
     prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
     warning = prompt_key_warning(prompt["text"])
     if warning:  # the user's own words are stored as written, so say so before they are
@@ -379,8 +389,7 @@ def sweep_command(
     from canvasbench.ids import new_id
     from canvasbench.run.runner import RunOptions
 
-    checked_repair(max([repair, *(r.repair for r in found)]), accept, check=check, judge_model=judge_model)
-    repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model)
+    repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model, recipes=found)
     prompts = [get_prompt(pid) for pid in dict.fromkeys(prompt_ids)] if prompt_ids else load_suite()
     if category is not None:
         known = sorted({p.category for p in load_suite()})
