@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from streamlit.testing.v1 import AppTest
 
 from canvasbench.arena.leaderboard import model_stats
 from canvasbench.cli import main
@@ -13,6 +14,8 @@ from canvasbench.present.model_summary import summarise
 from canvasbench.run.attempts import attempt_rows
 from canvasbench.store import RunStore, reads, writes
 from tests.recipe_seed import FLASH, RECIPE, seed_recipe
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 def _planner_failed(store: RunStore) -> str:
@@ -61,3 +64,13 @@ def test_a_recipes_repairs_without_checks_are_refused_naming_the_recipe_not_repa
     # The user gave no --repair: the message names what they did give, and what to do.
     assert "Recipe 'fixes twice' has repair=2" in result.output and "drop --no-check" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "x.db").exists()  # refused before anything ran
+
+
+def test_the_gallery_card_counts_a_recipes_rounds_as_runs_not_its_planner() -> None:
+    seed_recipe(RunStore())  # the recipe: planner + 2 rounds; Flash alone: 1 round
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/gallery_page.py").run()
+    assert not at.exception
+    captions = [str(c.value) for c in at.caption]
+    # 3 runs, as the metrics page counts them (the recipe's 2 rounds, Flash's 1); the planner's $0.03 is in the cost.
+    assert any("· 3 runs · $0.06" in c for c in captions), captions
