@@ -13,6 +13,7 @@ from canvasbench.cli import main
 from canvasbench.present.model_summary import summarise
 from canvasbench.run.attempts import attempt_rows
 from canvasbench.store import RunStore, reads, writes
+from tests.chart_specs import charts_of
 from tests.recipe_seed import FLASH, RECIPE, seed_recipe
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -74,3 +75,17 @@ def test_the_gallery_card_counts_a_recipes_rounds_as_runs_not_its_planner() -> N
     captions = [str(c.value) for c in at.caption]
     # 3 runs, as the metrics page counts them (the recipe's 2 rounds, Flash's 1); the planner's $0.03 is in the cost.
     assert any("· 3 runs · $0.06" in c for c in captions), captions
+
+
+def test_the_metrics_cost_chart_counts_a_recipes_planner_in_its_round_not_as_a_run() -> None:
+    seed_recipe(RunStore())  # the recipe: planner $0.03, rounds $0.01 + $0.01; Flash alone: $0.01
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/metrics_page.py").run()
+    at.query_params["chart"] = "Cost"  # the Cost tab, as its link opens it
+    at.run()
+    assert not at.exception
+    titles = [(spec.get("title") or {}, data) for _k, spec, data in charts_of(at)]
+    (data,) = [d for t, d in titles if isinstance(t, dict) and t.get("text", "").startswith("Cost per run")]
+    per_run = {row["model"]: row["usd"] for row in data.to_dict("records") if row["measure"] == "per run (mean)"}
+    # Two runs ($0.04 with its planner, then $0.01), not three runs of $0.05 / 3: the planner wrote no page.
+    assert per_run == pytest.approx({RECIPE: 0.025, FLASH: 0.01})

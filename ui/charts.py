@@ -13,8 +13,9 @@ import pandas as pd
 import streamlit as st
 from streamlit import dataframe_util
 
+from canvasbench.contestants import PLAN_ROUND
 from canvasbench.present import formatting
-from canvasbench.present.model_summary import outlier_cap
+from canvasbench.present.model_summary import contestant_runs, outlier_cap
 from canvasbench.status import Verdict
 from ui.colours import scale
 
@@ -100,6 +101,8 @@ def _lines_time(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any],
 
 
 def _cost(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any], pd.DataFrame] | None:
+    if frame["round"].eq(PLAN_ROUND).any():  # a recipe's planner is no run: its cost goes to the round built on it
+        frame = pd.DataFrame(contestant_runs(frame.to_dict("records")))
     priced = frame.dropna(subset=["cost_usd"])
     if priced.empty:
         return None
