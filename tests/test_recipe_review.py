@@ -10,8 +10,10 @@ from streamlit.testing.v1 import AppTest
 
 from canvasbench.arena.leaderboard import model_stats
 from canvasbench.cli import main
+from canvasbench.errors import UsageError
 from canvasbench.present.model_summary import summarise
 from canvasbench.run.attempts import attempt_rows
+from canvasbench.run.recipes import parse_recipes
 from canvasbench.store import RunStore, reads, writes
 from tests.chart_specs import charts_of
 from tests.recipe_seed import FLASH, RECIPE, seed_recipe
@@ -89,3 +91,14 @@ def test_the_metrics_cost_chart_counts_a_recipes_planner_in_its_round_not_as_a_r
     per_run = {row["model"]: row["usd"] for row in data.to_dict("records") if row["measure"] == "per run (mean)"}
     # Two runs ($0.04 with its planner, then $0.01), not three runs of $0.05 / 3: the planner wrote no page.
     assert per_run == pytest.approx({RECIPE: 0.025, FLASH: 0.01})
+
+
+def test_a_recipe_named_like_any_model_id_is_refused_as_it_would_merge_with_that_models_runs() -> None:
+    # Every page groups runs by contestant name: a recipe named `openai:gpt-5.2` would pool with that model's
+    # runs from every other comparison (leaderboard, metrics, matrix), not only with this comparison's models.
+    with pytest.raises(UsageError, match="spelled like a model id; give the recipe a name of its own"):
+        parse_recipes(["build=gemini:gemini-3-flash-preview,name=openai:gpt-5.2"], ["gemini:gemini-3-pro-preview"],
+                      check_keys=False)  # fmt: skip
+    # A colon alone is no model id: names people write stay free.
+    (fine,) = parse_recipes(["build=gemini:gemini-3-flash-preview,name=v2: flash alone"], check_keys=False)
+    assert fine.name == "v2: flash alone"

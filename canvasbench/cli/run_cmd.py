@@ -220,19 +220,13 @@ def judge_model_option(default: str | None = None) -> Callable[[F], F]:
 def checked_repair(
     repair: int, accept: str, *, check: bool, judge_model: str | None = None, recipes: Sequence[Recipe] = ()
 ) -> tuple[int, str]:
-    """The repair settings, refused when they cannot work (before any model is paid).
-
-    A recipe's own repair= rounds need what --repair needs; the message then names the recipe, not --repair.
-    """
+    """The repair settings (a recipe's own repair= too, named as given), refused when they cannot work."""
     acceptance = parse_accept(accept)
     looped = next((r for r in recipes if r.repair), None)
-    if repair and not check:
-        raise UsageError("--repair needs render checks to see what failed: drop --no-check.")
-    if looped and not check:
-        raise UsageError(
-            f"Recipe '{looped.name}' has repair={looped.repair}, which needs render checks to see what failed: "
-            "drop --no-check (or give the recipe repair=0)."
-        )
+    if (repair or looped) and not check:
+        raise UsageError("--repair needs render checks to see what failed: drop --no-check." if not looped or repair
+            else f"Recipe '{looped.name}' has repair={looped.repair}, which needs render checks to see what failed: "
+            "drop --no-check (or give the recipe repair=0).")  # fmt: skip
     if (repair or looped) and acceptance.min_judge is not None:
         if not judge_model:
             raise UsageError("--accept judge>=K needs the judge: give --judge-model provider:model.")

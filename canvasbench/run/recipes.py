@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from canvasbench.errors import UsageError
 from canvasbench.providers.catalogue import model_info
-from canvasbench.providers.registry import ensure_ready, parse_model_id
+from canvasbench.providers.registry import ensure_ready, parse_model_id, provider_names
 from canvasbench.run.acceptable import MAX_REPAIR
 
 KEYS = ("plan", "build", "fix", "repair", "name")
@@ -111,6 +111,12 @@ def _refuse(spec: str, why: str) -> RecipeError:
     return RecipeError(spec, why)
 
 
+def _looks_like_model(name: str) -> bool:
+    """Whether a name reads as `provider:model` for a provider this install knows."""
+    provider, sep, model = name.partition(":")
+    return bool(sep and model.strip()) and provider.strip().lower() in provider_names()
+
+
 def parse_recipe(spec: str, *, check_keys: bool = True) -> Recipe:
     """A recipe from its spelling, refused (UsageError, saying what to write) when malformed.
 
@@ -179,6 +185,11 @@ def parse_recipes(specs: Iterable[str], model_ids: Sequence[str] = (), *, check_
     taken = [r.name for r in recipes if r.name in models]
     if taken:
         raise UsageError(f"A recipe is named '{taken[0]}' like a model of the comparison: give it another name=.")
+    spelled = [r for r in recipes if _looks_like_model(r.name)]  # pages group by name: it would pool with that model
+    if spelled:
+        raise UsageError(
+            f"A recipe is named '{spelled[0].name}', spelled like a model id; give the recipe a name of its own."
+        )
     return recipes
 
 
