@@ -12,6 +12,7 @@ from canvasbench.arena.leaderboard import model_stats
 from canvasbench.cli import main
 from canvasbench.errors import UsageError
 from canvasbench.present.model_summary import summarise
+from canvasbench.present.report import build_report
 from canvasbench.run.attempts import attempt_rows
 from canvasbench.run.recipes import parse_recipes
 from canvasbench.store import RunStore, reads, writes
@@ -102,3 +103,11 @@ def test_a_recipe_named_like_any_model_id_is_refused_as_it_would_merge_with_that
     # A colon alone is no model id: names people write stay free.
     (fine,) = parse_recipes(["build=gemini:gemini-3-flash-preview,name=v2: flash alone"], check_keys=False)
     assert fine.name == "v2: flash alone"
+
+
+def test_the_reports_cost_per_run_counts_a_recipes_planner_in_its_round_not_as_a_run() -> None:
+    store = RunStore()
+    seed_recipe(store)  # the recipe: planner $0.03, rounds $0.01 + $0.01; Flash alone: $0.01
+    figure = build_report(store).figures["cost"]
+    means = {bar.name: bar.y[0] for bar in figure.data}
+    assert means == pytest.approx({RECIPE: 0.025, FLASH: 0.01})  # ($0.04 + $0.01) / 2 rounds, not $0.05 / 3

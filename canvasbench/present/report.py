@@ -96,6 +96,7 @@ def _figures(store: RunStore, scope: ReportScope, runs: list[dict[str, Any]]) ->
     """Every chart of the report (None where there is no data), from the core's own figures."""
     from canvasbench.arena.leaderboard import leaderboard
     from canvasbench.present import report_figures as rf
+    from canvasbench.present.model_summary import contestant_runs
     from canvasbench.present.palette import contestant_colours
     from canvasbench.run.attempts import attempt_rows
 
@@ -114,7 +115,7 @@ def _figures(store: RunStore, scope: ReportScope, runs: list[dict[str, Any]]) ->
                                         lambda v: f"{formatting.count(v)} tokens/s"),
         "ttft_s": rf.distribution(runs, colours, "ttft_s", "Time to first token", "seconds",
                                   lambda v: formatting.duration(v)),
-        "cost": rf.cost_per_run(runs, colours),
+        "cost": rf.cost_per_run(contestant_runs(runs), colours),  # a planner is no run: its cost is in its round
         "render_share": rf.render_share(runs, colours),
         "pass_at_round": rf.pass_curve(attempts, colours),
         "cost_per_acceptable": rf.cost_per_acceptable(attempts, colours),
