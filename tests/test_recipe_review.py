@@ -111,3 +111,12 @@ def test_the_reports_cost_per_run_counts_a_recipes_planner_in_its_round_not_as_a
     figure = build_report(store).figures["cost"]
     means = {bar.name: bar.y[0] for bar in figure.data}
     assert means == pytest.approx({RECIPE: 0.025, FLASH: 0.01})  # ($0.04 + $0.01) / 2 rounds, not $0.05 / 3
+
+
+def test_checking_a_planner_by_id_is_refused_and_stores_no_verdict_for_it(tmp_path: Path) -> None:
+    db = tmp_path / "cb.db"
+    seeded = seed_recipe(RunStore(db))
+    result = CliRunner().invoke(main, ["check", "--db", str(db), seeded.plan])
+    assert result.exit_code == 2 and "a build recipe's planner: it wrote a design, not a page" in result.output
+    assert "Traceback" not in result.output
+    assert reads.latest_check(RunStore(db), seeded.plan) is None  # never a render check of a design
