@@ -10,10 +10,12 @@ from streamlit.testing.v1 import AppTest
 
 from canvasbench.arena.leaderboard import model_stats
 from canvasbench.cli import main
+from canvasbench.contestants import PLAN_ROUND, PLAN_VERSION
 from canvasbench.errors import UsageError
 from canvasbench.present.model_summary import summarise
 from canvasbench.present.report import build_report
-from canvasbench.run.attempts import attempt_rows
+from canvasbench.run.acceptable import parse_accept
+from canvasbench.run.attempts import attempt_rows, attempts
 from canvasbench.run.recipes import parse_recipes
 from canvasbench.store import RunStore, reads, writes
 from tests.chart_specs import charts_of
@@ -120,3 +122,11 @@ def test_checking_a_planner_by_id_is_refused_and_stores_no_verdict_for_it(tmp_pa
     assert result.exit_code == 2 and "a build recipe's planner: it wrote a design, not a page" in result.output
     assert "Traceback" not in result.output
     assert reads.latest_check(RunStore(db), seeded.plan) is None  # never a render check of a design
+
+
+def test_a_planner_that_answered_with_no_design_is_said_in_words_not_as_a_status() -> None:
+    row = {"comparison_id": "c", "prompt_id": None, "model_id": "gemini:pro", "started_at": None, "id": "p",
+           "round": PLAN_ROUND, "parent_run_id": None, "repair_version": PLAN_VERSION, "recipe": "pro plans",
+           "status": "done", "error": None, "cost_usd": 0.01, "output_tokens": 0}  # fmt: skip
+    (found,) = attempts([row], {}, parse_accept("renders"), repair=0)
+    assert found.stopped == "the planner gave no design to build from"  # not "the planner done: ..."

@@ -103,6 +103,8 @@ def attempt_of(
         stopped = "acceptable"
     elif not counted and last["status"] == Status.CANCELLED:
         stopped = "cancelled while planning"
+    elif not counted and last["status"] == Status.DONE:  # it answered, yet no build followed (an empty design)
+        stopped = "the planner gave no design to build from"
     elif not counted:
         stopped = f"the planner {last['status']}: {last.get('error') or 'no design to build from'}"
     elif last["status"] == Status.CANCELLED:
