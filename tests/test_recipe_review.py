@@ -14,11 +14,13 @@ from canvasbench.contestants import PLAN_ROUND, PLAN_VERSION
 from canvasbench.errors import UsageError
 from canvasbench.present.model_summary import summarise
 from canvasbench.present.report import build_report
+from canvasbench.render.processes import chromium_path
 from canvasbench.run.acceptable import parse_accept
 from canvasbench.run.attempts import attempt_rows, attempts
 from canvasbench.run.recipes import parse_recipes
 from canvasbench.store import RunStore, reads, writes
 from tests.chart_specs import charts_of
+from tests.fakes import FakeServer, fixtures
 from tests.recipe_seed import FLASH, RECIPE, seed_recipe
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -130,3 +132,21 @@ def test_a_planner_that_answered_with_no_design_is_said_in_words_not_as_a_status
            "status": "done", "error": None, "cost_usd": 0.01, "output_tokens": 0}  # fmt: skip
     (found,) = attempts([row], {}, parse_accept("renders"), repair=0)
     assert found.stopped == "the planner gave no design to build from"  # not "the planner done: ..."
+
+
+fake_server = fixtures.fake_server
+fake_env = fixtures.fake_env
+
+
+@pytest.mark.skipif(chromium_path() is None, reason="Debian chromium is not installed")
+def test_the_cli_evidence_names_a_recipes_page_by_the_recipe_not_as_its_builder_alone(
+    fake_env: FakeServer, tmp_path: Path
+) -> None:
+    # The same model alone and as a recipe's builder, both crashing: which line is whose?
+    throws = "openai:fake;rounds=throws"
+    result = CliRunner().invoke(main, [
+        "run", "--db", str(tmp_path / "cb.db"), "--prompt", "Draw a solar system on a canvas.", "--model", throws,
+        "--recipe", f"build={throws},name=twin",
+    ])  # fmt: skip
+    evidence = [line for line in result.stdout.splitlines() if ": crashed - " in line]
+    assert sorted(line.split(": crashed - ")[0] for line in evidence) == [throws, f"twin · build ({throws})"]

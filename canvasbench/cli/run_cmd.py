@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from canvasbench.cli.common import clean_errors, db_option
-from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
+from canvasbench.cli.run_display import LiveDisplay, SweepBar, run_label, summary_table
 from canvasbench.errors import UsageError
 from canvasbench.present.outcome import left_no_page
 from canvasbench.providers.base import THINKING_LEVELS
@@ -87,7 +87,8 @@ def _echo_evidence(rows: Sequence[dict[str, Any]], checks: dict[str, dict[str, A
         if only_problems and left_no_page(row):
             continue  # no page to check: the summary already said what happened to the run
         if check and not (only_problems and check["verdict"] == Verdict.RENDERS):
-            label = f"{row['prompt_id']} × {row['model_id']}" if only_problems else row["model_id"]
+            # Named as the table names it: a recipe's round by its recipe and step, not as its builder alone.
+            label = f"{row['prompt_id']} × {run_label(row)}" if only_problems else run_label(row)
             click.echo(f"{label}: {check['verdict']} - {check['evidence']}")
 
 
