@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from canvasbench.present.report import build_report
 from canvasbench.render.processes import chromium_path
 from canvasbench.run.acceptable import parse_accept
 from canvasbench.run.attempts import attempt_rows, attempts
+from canvasbench.run.comparisons import delete_comparison
 from canvasbench.run.recipes import parse_recipes
 from canvasbench.store import RunStore, reads, writes
 from tests.chart_specs import charts_of
@@ -150,3 +152,17 @@ def test_the_cli_evidence_names_a_recipes_page_by_the_recipe_not_as_its_builder_
     ])  # fmt: skip
     evidence = [line for line in result.stdout.splitlines() if ": crashed - " in line]
     assert sorted(line.split(": crashed - ")[0] for line in evidence) == [throws, f"twin · build ({throws})"]
+
+
+def test_a_comparison_whose_process_died_while_planning_can_be_deleted_by_a_dashboard_open_since_before(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "cb.db"
+    seeded = seed_recipe(RunStore(db), build=False)
+    dead = f"999999999:1@{socket.gethostname()}"  # a process of this machine that is not running any more
+    writes.update_run(RunStore(db), seeded.plan, status="running", worker=dead, response=None)
+    dashboard = RunStore(db, recover=False)  # opened before the crash: nothing rewrote the planner's row
+    assert reads.get_run(dashboard, seeded.plan)["status"] == "interrupted"  # what every page shows
+    # Nothing is left to cancel, so "cancel them first" would leave the comparison stuck until a restart.
+    assert delete_comparison(dashboard, seeded.comparison_id) == 2  # the planner and Flash's round
+    assert reads.get_comparison(dashboard, seeded.comparison_id) is None
