@@ -166,3 +166,19 @@ def test_a_comparison_whose_process_died_while_planning_can_be_deleted_by_a_dash
     # Nothing is left to cancel, so "cancel them first" would leave the comparison stuck until a restart.
     assert delete_comparison(dashboard, seeded.comparison_id) == 2  # the planner and Flash's round
     assert reads.get_comparison(dashboard, seeded.comparison_id) is None
+
+
+def test_the_launch_form_says_where_to_name_two_recipes_whose_default_names_clash(fake_env: FakeServer) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/new_comparison_page.py").run()
+    at.segmented_control(key="new.source").set_value("own").run()
+    at.text_area(key="new.own_text").input("Draw a bouncing ball on a canvas.").run()
+    for build in ("gemini:gemini-3-flash-preview", "gemini:gemini-2.5-flash"):  # both are called `flash` by default
+        at.selectbox(key="new.recipe_build").set_value(build).run()
+        at.button(key="add-recipe").click().run()
+    at.button(key="launch").click().run()
+    assert not at.exception
+    errors = " ".join(str(e.value) for e in at.error)
+    # The form has no --recipe: the message says where on the form to give the name.
+    assert "both named 'flash'" in errors and "the Name field of the launch form's recipe builder" in errors
+    assert "new.launched" not in at.session_state  # nothing was started

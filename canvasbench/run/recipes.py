@@ -18,6 +18,8 @@ from canvasbench.run.acceptable import MAX_REPAIR
 KEYS = ("plan", "build", "fix", "repair", "name")
 EXAMPLE = "plan=gemini:gemini-3-pro-preview,build=gemini:gemini-3-flash-preview,repair=2"
 MAX_NAME = 80
+# Said where a name is refused: the CLI and the launch form's recipe builder both raise these messages.
+_NAME_HOW = "name=... in --recipe, or the Name field of the launch form's recipe builder"
 # A comma starts the next setting only where KEY= follows: model ids (`fake;rounds=a,b`) and names may hold commas.
 _SPLIT = re.compile(r",\s*(?=[A-Za-z_]\w*\s*=)")
 _VERSIONS = re.compile(r"^(?:\d+(?:\.\d+)*|\d{4,}|preview|latest|exp|v\d+)$")
@@ -178,17 +180,20 @@ def parse_recipes(specs: Iterable[str], model_ids: Sequence[str] = (), *, check_
     clashes = [name for name, kinds in by_name.items() if len(kinds) > 1]
     if clashes:
         raise UsageError(
-            f"Two different recipes are both named '{clashes[0]}': give one of them its own name, "
-            f"e.g. --recipe '...,name=my recipe'."
+            f"Two different recipes are both named '{clashes[0]}': give one of them its own name "
+            f"({_NAME_HOW})."
         )
     models = {m.strip() for m in model_ids}
     taken = [r.name for r in recipes if r.name in models]
     if taken:
-        raise UsageError(f"A recipe is named '{taken[0]}' like a model of the comparison: give it another name=.")
+        raise UsageError(
+            f"A recipe is named '{taken[0]}' like a model of the comparison: give it another name ({_NAME_HOW})."
+        )
     spelled = [r for r in recipes if _looks_like_model(r.name)]  # pages group by name: it would pool with that model
     if spelled:
         raise UsageError(
-            f"A recipe is named '{spelled[0].name}', spelled like a model id; give the recipe a name of its own."
+            f"A recipe is named '{spelled[0].name}', spelled like a model id; give the recipe a name of its own "
+            f"({_NAME_HOW})."
         )
     return recipes
 
