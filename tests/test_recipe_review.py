@@ -168,17 +168,29 @@ def test_a_comparison_whose_process_died_while_planning_can_be_deleted_by_a_dash
     assert reads.get_comparison(dashboard, seeded.comparison_id) is None
 
 
-def test_the_launch_form_says_where_to_name_two_recipes_whose_default_names_clash(fake_env: FakeServer) -> None:
+def test_the_launch_form_says_where_to_name_two_recipes_given_one_name(fake_env: FakeServer) -> None:
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("pages/new_comparison_page.py").run()
     at.segmented_control(key="new.source").set_value("own").run()
     at.text_area(key="new.own_text").input("Draw a bouncing ball on a canvas.").run()
-    for build in ("gemini:gemini-3-flash-preview", "gemini:gemini-2.5-flash"):  # both are called `flash` by default
+    for build in ("gemini:gemini-3-flash-preview", "gemini:gemini-2.5-flash"):
         at.selectbox(key="new.recipe_build").set_value(build).run()
+        at.text_input(key="new.recipe_name").input("mine").run()  # one name for two different recipes
         at.button(key="add-recipe").click().run()
     at.button(key="launch").click().run()
     assert not at.exception
     errors = " ".join(str(e.value) for e in at.error)
     # The form has no --recipe: the message says where on the form to give the name.
-    assert "both named 'flash'" in errors and "the Name field of the launch form's recipe builder" in errors
+    assert "both named 'mine'" in errors and "the Name field of the launch form's recipe builder" in errors
     assert "new.launched" not in at.session_state  # nothing was started
+
+
+def test_two_recipes_whose_default_names_clash_are_told_apart_not_refused() -> None:
+    # Gemini 3 Flash and 2.5 Flash are both `flash`: comparing them is the common case, not a mistake.
+    specs = ["build=gemini:gemini-3-flash-preview,repair=2", "build=gemini:gemini-2.5-flash,repair=2"]
+    names = [r.name for r in parse_recipes([*specs, specs[0]], check_keys=False)]  # the first one twice: a repeat
+    assert names == ["gemini-3-flash-preview+2 repairs", "gemini-2.5-flash+2 repairs",
+                     "gemini-3-flash-preview+2 repairs"]  # fmt: skip
+    # A name the user gave is theirs: two different recipes under it are still refused.
+    with pytest.raises(UsageError, match="both named 'mine'"):
+        parse_recipes([f"{s},name=mine" for s in specs], check_keys=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from canvasbench.errors import UsageError
 from canvasbench.providers.catalogue import model_info
@@ -80,11 +80,14 @@ def _count(n: int) -> str:
     return f"{n} repair{'s' if n != 1 else ''}"
 
 
-def default_name(build: str, plan: str | None = None, fix: str | None = None, repair: int = 0) -> str:
-    """A short, readable name: `flash+2 repairs`, `pro plans, flash builds`, `flash builds, pro fixes+2 repairs`."""
+def default_name(
+    build: str, plan: str | None = None, fix: str | None = None, repair: int = 0, *, longer: bool = False
+) -> str:
+    """A short, readable name: `flash+2 repairs`, `pro plans, flash builds`, `flash builds, pro fixes+2 repairs`;
+    `longer` spells the models out (`gemini-2.5-flash+2 repairs`), to tell apart recipes with one short name."""
     models = [m for m in dict.fromkeys((plan, build, fix)) if m]
     spellings = {m: [short_name(m), parse_model_id(m)[1].split(";", 1)[0], m.split(";", 1)[0], m] for m in models}
-    level = dict.fromkeys(models, 0)
+    level = dict.fromkeys(models, 1 if longer else 0)
     while True:  # two different models under one short name: only those get a longer one, until each is told apart
         names = {m: spellings[m][level[m]] for m in models}
         clash = [m for m in models if list(names.values()).count(names[m]) > 1 and level[m] < 3]
@@ -168,12 +171,25 @@ def parse_recipe(spec: str, *, check_keys: bool = True) -> Recipe:
     return recipe
 
 
+def _told_apart(recipes: list[Recipe]) -> list[Recipe]:
+    """Different recipes under one default name (Gemini 3 Flash and 2.5 Flash are both `flash`) get longer ones."""
+    kinds: dict[str, set[str]] = {}
+    for recipe in recipes:
+        kinds.setdefault(recipe.name, set()).add(recipe.spec)
+    out = []
+    for r in recipes:
+        if len(kinds[r.name]) > 1 and r.name == default_name(r.build, r.plan, r.fix, r.repair):
+            r = replace(r, name=default_name(r.build, r.plan, r.fix, r.repair, longer=True))
+        out.append(r)
+    return out
+
+
 def parse_recipes(specs: Iterable[str], model_ids: Sequence[str] = (), *, check_keys: bool = True) -> list[Recipe]:
     """Every recipe of a comparison, refused when two different contestants would share one name.
 
     The same recipe given twice (a repeat) is two samples of one contestant, as a model given twice is.
     """
-    recipes = [parse_recipe(spec, check_keys=check_keys) for spec in specs]
+    recipes = _told_apart([parse_recipe(spec, check_keys=check_keys) for spec in specs])
     by_name: dict[str, set[str]] = {}
     for recipe in recipes:
         by_name.setdefault(recipe.name, set()).add(recipe.spec)
