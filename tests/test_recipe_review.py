@@ -15,6 +15,7 @@ from canvasbench.contestants import PLAN_ROUND, PLAN_VERSION
 from canvasbench.errors import UsageError
 from canvasbench.present.model_summary import summarise
 from canvasbench.present.report import build_report
+from canvasbench.present.share import comparison_html
 from canvasbench.render.processes import chromium_path
 from canvasbench.run.acceptable import parse_accept
 from canvasbench.run.attempts import attempt_rows, attempts
@@ -23,7 +24,7 @@ from canvasbench.run.recipes import parse_recipes
 from canvasbench.store import RunStore, reads, writes
 from tests.chart_specs import charts_of
 from tests.fakes import FakeServer, fixtures
-from tests.recipe_seed import FLASH, RECIPE, seed_recipe
+from tests.recipe_seed import FLASH, PRO, RECIPE, seed_recipe
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -194,3 +195,12 @@ def test_two_recipes_whose_default_names_clash_are_told_apart_not_refused() -> N
     # A name the user gave is theirs: two different recipes under it are still refused.
     with pytest.raises(UsageError, match="both named 'mine'"):
         parse_recipes([f"{s},name=mine" for s in specs], check_keys=False)
+
+
+def test_a_shared_comparison_shows_a_recipe_whose_planner_failed_with_the_reason() -> None:
+    store = RunStore()
+    comparison_id = _planner_failed(store)
+    page = comparison_html(store, comparison_id).html
+    # Not missing from the contestants: its card says who planned and why nothing was built.
+    assert page.count('<section class="card">') == 2
+    assert f"<h3>{RECIPE} <span class='muted'>planned by {PRO}</span>" in page and "HTTP 500: server error" in page
