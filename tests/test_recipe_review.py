@@ -204,3 +204,20 @@ def test_a_shared_comparison_shows_a_recipe_whose_planner_failed_with_the_reason
     # Not missing from the contestants: its card says who planned and why nothing was built.
     assert page.count('<section class="card">') == 2
     assert f"<h3>{RECIPE} <span class='muted'>planned by {PRO}</span>" in page and "HTTP 500: server error" in page
+
+
+def test_the_metrics_ttft_chart_has_no_point_for_a_recipes_planner_as_its_summary_table_has_none() -> None:
+    store = RunStore()
+    seeded = seed_recipe(store)
+    for run_id in [*seeded.recipe_rounds, *seeded.flash_rounds]:
+        writes.update_run(store, run_id, ttft_s=1.0)
+    writes.update_run(store, seeded.plan, ttft_s=30.0)  # a slow planner: its design is no page of the recipe's
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/metrics_page.py").run()
+    at.query_params["chart"] = "Time to first token"
+    at.run()
+    assert not at.exception
+    titles = [(spec.get("title") or {}, data) for _k, spec, data in charts_of(at)]
+    (data,) = [d for t, d in titles if isinstance(t, dict) and t.get("text", "").startswith("Time to first token")]
+    points = data[data["model"] == RECIPE]["value"].tolist()
+    assert len(points) == 2 and 30.0 not in points  # its two rounds, as the table's median counts them

@@ -101,8 +101,6 @@ def _lines_time(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any],
 
 
 def _cost(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any], pd.DataFrame] | None:
-    if frame["round"].eq(PLAN_ROUND).any():  # a recipe's planner is no run: its cost goes to the round built on it
-        frame = pd.DataFrame(contestant_runs(frame.to_dict("records")))
     priced = frame.dropna(subset=["cost_usd"])
     if priced.empty:
         return None
@@ -207,6 +205,8 @@ def _build(name: str, frame: pd.DataFrame, models: list[str]) -> tuple[dict[str,
 def _chart(version: str, name: str, _frame: pd.DataFrame) -> Chart | None:
     # Only the chart asked for, once per data version and filter (a tab nobody opens costs nothing), kept as
     # Arrow bytes with text as categories: 10,000 points are 0.2 MB, not 0.65.
+    if _frame["round"].eq(PLAN_ROUND).any():  # a recipe's planner is no run: its cost goes to the round built on it
+        _frame = pd.DataFrame(contestant_runs(_frame.to_dict("records")))
     chart = _build(name, _frame, sorted(_frame["contestant"].dropna().unique()))
     if chart is None:
         return None

@@ -101,6 +101,7 @@ def _figures(store: RunStore, scope: ReportScope, runs: list[dict[str, Any]]) ->
     from canvasbench.run.attempts import attempt_rows
 
     in_scope = {r["comparison_id"] for r in runs}
+    runs = contestant_runs(runs)  # a planner is no run of its own: its cost is in the round built on it
     attempts = [a for a in attempt_rows(reads.round_rows(store, scope.comparison_id)) if a["comparison_id"] in in_scope]
     if not any(int(a.get("repair") or 0) for a in attempts):
         attempts = []  # as on the dashboard: the curve means something once a comparison asked for repairs
@@ -115,7 +116,7 @@ def _figures(store: RunStore, scope: ReportScope, runs: list[dict[str, Any]]) ->
                                         lambda v: f"{formatting.count(v)} tokens/s"),
         "ttft_s": rf.distribution(runs, colours, "ttft_s", "Time to first token", "seconds",
                                   lambda v: formatting.duration(v)),
-        "cost": rf.cost_per_run(contestant_runs(runs), colours),  # a planner is no run: its cost is in its round
+        "cost": rf.cost_per_run(runs, colours),
         "render_share": rf.render_share(runs, colours),
         "pass_at_round": rf.pass_curve(attempts, colours),
         "cost_per_acceptable": rf.cost_per_acceptable(attempts, colours),
