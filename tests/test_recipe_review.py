@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from canvasbench.run.recipes import parse_recipes
 from canvasbench.store import RunStore, reads, writes
 from tests.chart_specs import charts_of
 from tests.fakes import FakeServer, fixtures
+from tests.html_tables import html_table
 from tests.recipe_seed import FLASH, PRO, RECIPE, seed_recipe
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -221,3 +223,20 @@ def test_the_metrics_ttft_chart_has_no_point_for_a_recipes_planner_as_its_summar
     (data,) = [d for t, d in titles if isinstance(t, dict) and t.get("text", "").startswith("Time to first token")]
     points = data[data["model"] == RECIPE]["value"].tolist()
     assert len(points) == 2 and 30.0 not in points  # its two rounds, as the table's median counts them
+
+
+def test_the_launch_form_names_and_prices_two_recipes_with_one_default_name_apart() -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/new_comparison_page.py").run()
+    at.segmented_control(key="new.source").set_value("own").run()
+    at.text_area(key="new.own_text").input("Draw a bouncing ball on a canvas. " * 20).run()
+    for build in ("gemini:gemini-3-flash-preview", "gemini:gemini-2.5-flash"):  # both `flash` by default
+        at.selectbox(key="new.recipe_build").set_value(build).run()
+        at.button(key="add-recipe").click().run()
+    assert not at.exception and not at.error
+    rows = {row["model"]: row for row in html_table(at, "estimate")}
+    assert set(rows) == {"gemini-3-flash-preview (recipe)", "gemini-2.5-flash (recipe)"}
+    total = next(str(e.label) for e in at.expander if str(e.label).startswith("Estimated cost"))
+    each = [float(re.search(r"\$([0-9.]+)", r["cost ≈"]).group(1)) for r in rows.values()]  # type: ignore[union-attr]
+    # Both recipes are paid for: the total is their sum, not one of them.
+    assert float(re.search(r"\$([0-9.]+)", total).group(1)) == pytest.approx(sum(each), rel=0.02)  # type: ignore[union-attr]

@@ -171,7 +171,7 @@ def parse_recipe(spec: str, *, check_keys: bool = True) -> Recipe:
     return recipe
 
 
-def _told_apart(recipes: list[Recipe]) -> list[Recipe]:
+def told_apart(recipes: list[Recipe]) -> list[Recipe]:
     """Different recipes under one default name (Gemini 3 Flash and 2.5 Flash are both `flash`) get longer ones."""
     kinds: dict[str, set[str]] = {}
     for recipe in recipes:
@@ -189,7 +189,7 @@ def parse_recipes(specs: Iterable[str], model_ids: Sequence[str] = (), *, check_
 
     The same recipe given twice (a repeat) is two samples of one contestant, as a model given twice is.
     """
-    recipes = _told_apart([parse_recipe(spec, check_keys=check_keys) for spec in specs])
+    recipes = told_apart([parse_recipe(spec, check_keys=check_keys) for spec in specs])
     by_name: dict[str, set[str]] = {}
     for recipe in recipes:
         by_name.setdefault(recipe.name, set()).add(recipe.spec)
