@@ -240,3 +240,13 @@ def test_the_launch_form_names_and_prices_two_recipes_with_one_default_name_apar
     each = [float(re.search(r"\$([0-9.]+)", r["cost ≈"]).group(1)) for r in rows.values()]  # type: ignore[union-attr]
     # Both recipes are paid for: the total is their sum, not one of them.
     assert float(re.search(r"\$([0-9.]+)", total).group(1)) == pytest.approx(sum(each), rel=0.02)  # type: ignore[union-attr]
+
+
+def test_a_planner_of_unknown_price_leaves_the_recipes_cost_per_generation_unknown_not_smaller() -> None:
+    store = RunStore()
+    seed_recipe(store, plan_cost=None)  # rounds $0.01 + $0.01 (round 0 built on the unpriced design)
+    stats = model_stats(store)
+    assert stats[RECIPE]["median_cost_usd"] is None  # not $0.01, the repair round's alone
+    assert stats[FLASH]["median_cost_usd"] == pytest.approx(0.01)
+    (row,) = [r for r in attempt_rows(reads.round_rows(store)) if r["model"] == RECIPE]
+    assert row["cost_usd"] is None  # the attempt's total too

@@ -134,7 +134,8 @@ def finished_run_figures(store: RunStore, scope: ArenaFilter = EVERYTHING) -> li
             # An unknown planner's cost leaves the total unknown, never cheaper.
             f"SELECT {CONTESTANT} AS contestant, r.model_id, "
             "r.cost_usd + CASE WHEN p.id IS NULL THEN 0 ELSE p.cost_usd END AS cost_usd, "
-            "r.latency_s + coalesce(p.latency_s, 0) AS latency_s, rc.verdict FROM runs r "
+            "r.latency_s + coalesce(p.latency_s, 0) AS latency_s, rc.verdict, "
+            "(p.id IS NOT NULL AND p.cost_usd IS NULL) AS plan_unpriced FROM runs r "
             "JOIN comparisons c ON c.id = r.comparison_id LEFT JOIN render_checks rc ON rc.run_id = r.id "
             f"LEFT JOIN runs p ON p.id = r.parent_run_id AND {IS_PLAN.replace('r.', 'p.')} "
             # A planner that failed with no round built on it is what its recipe ended with: a run, as a model's is.
