@@ -250,3 +250,11 @@ def test_a_planner_of_unknown_price_leaves_the_recipes_cost_per_generation_unkno
     assert stats[FLASH]["median_cost_usd"] == pytest.approx(0.01)
     (row,) = [r for r in attempt_rows(reads.round_rows(store)) if r["model"] == RECIPE]
     assert row["cost_usd"] is None  # the attempt's total too
+
+
+def test_a_planner_of_unknown_price_leaves_the_metrics_summarys_median_cost_unknown() -> None:
+    store = RunStore()
+    seeded = seed_recipe(store, plan_cost=None)
+    runs = reads.runs_summary(store, [seeded.comparison_id])[seeded.comparison_id]
+    rows = {r["model_id"]: r for r in summarise(runs)}
+    assert rows[RECIPE]["median_cost_usd"] is None and rows[FLASH]["median_cost_usd"] == pytest.approx(0.01)

@@ -33,7 +33,8 @@ def contestant_runs(runs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         if plan is not None:
             costs = [run.get("cost_usd"), plan.get("cost_usd")]  # a frame's unknown is NaN, a row's None
             known = [float(c) for c in costs if c is not None and not math.isnan(float(c))]
-            run = {**run, "cost_usd": sum(known) if len(known) == 2 else None}
+            unpriced = costs[1] is None or math.isnan(float(costs[1]))
+            run = {**run, "cost_usd": sum(known) if len(known) == 2 else None, "plan_unpriced": unpriced}
         out.append(run)
     return out
 
@@ -65,7 +66,10 @@ def summarise(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "median_lines": _median(r.get("lines") for r in group),
                 "median_ttft_s": _median(r.get("ttft_s") for r in group),
                 "median_tokens_per_s": _median(r.get("tokens_per_s") for r in group),
-                "median_cost_usd": _median(r.get("cost_usd") for r in group),
+                # A round built on a planner of unknown price: the median of the other rounds would read cheaper.
+                "median_cost_usd": (
+                    None if any(r.get("plan_unpriced") for r in group) else _median(r.get("cost_usd") for r in group)
+                ),
                 "failures": sum(not describe_run(r).ok for r in finished),
             }
         )
