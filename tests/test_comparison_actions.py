@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 
 from canvasbench.cli import main
 from canvasbench.errors import UsageError
+from canvasbench.liveness import worker_token
 from canvasbench.measure.estimate import DEFAULT_OUTPUT_TOKENS, estimate, prompt_tokens, typical_output
 from canvasbench.measure.pricing import load_prices
 from canvasbench.measure.reasoning import inband_reasoning
@@ -58,7 +59,7 @@ def test_delete_asks_first_and_refuses_unknown_or_running_comparisons() -> None:
     assert reads.get_comparison(store, cid) is not None  # answered no: kept
     missing = cli("delete", "no-such-id", "--yes")
     assert missing.exit_code == 2 and "No comparison with id no-such-id" in missing.output
-    writes.update_run(store, run_ids[0], status="running")
+    writes.update_run(store, run_ids[0], status="running", worker=worker_token())  # a live process streams it
     with pytest.raises(UsageError, match="cancel them first"):
         delete_comparison(store, cid)
     assert len(reads.runs_of(store, cid)) == 3

@@ -10,7 +10,7 @@ from canvasbench.errors import UsageError
 from canvasbench.providers.catalogue import known_models
 from canvasbench.run.acceptable import MAX_REPAIR
 from canvasbench.run.plan_message import build_turn, plan_turn
-from canvasbench.run.recipes import Recipe, RecipeError, parse_recipe
+from canvasbench.run.recipes import Recipe, RecipeError, parse_recipe, told_apart
 from ui import data, state
 from ui.format import md
 
@@ -68,7 +68,8 @@ def recipes_section(model_ids: list[str]) -> list[Recipe]:
                 st.error(md(exc))
             else:
                 st.session_state[state.NEW_RECIPES] = [*_added(), recipe.spec]
-    recipes = [parse_recipe(spec, check_keys=False) for spec in dict.fromkeys(_added())]
+    # Named as the launch will name them: two recipes under one default name get their models spelled out.
+    recipes = told_apart([parse_recipe(spec, check_keys=False) for spec in dict.fromkeys(_added())])
     for recipe in recipes:
         text, button = st.columns([6, 1], vertical_alignment="center")
         text.markdown(f"**{md(recipe.name)}**: {md(recipe.steps())}")

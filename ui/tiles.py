@@ -190,7 +190,8 @@ def card(comp: dict[str, Any]) -> None:
             clipped(comp.get("title") or comp["id"], size="1.15rem", strong=True)
             st.caption(
                 f"{md_iso(comp.get('category') or 'uncategorised', 40)} · {formatting.when(comp.get('created_at'))}"
-                f" · {len(runs)} runs{totals(comp)}"
+                # A recipe's planner row is a step, no run (as on the metrics page): its cost is in the total.
+                f" · {sum(not is_plan(r) for r in runs)} runs{totals(comp)}"
             )
         link.page_link(
             "pages/comparison_page.py",

@@ -42,7 +42,10 @@ def model_stats(store: RunStore, scope: ArenaFilter = EVERYTHING) -> dict[str, d
         grouped.setdefault(row["contestant"], []).append(row)
     stats = {}
     for model, runs in grouped.items():
-        costs = [r["cost_usd"] for r in runs if r["cost_usd"] is not None]
+        # A round built on a planner of unknown price leaves the recipe's cost unknown: the median of its other
+        # rounds alone (repairs, no planner) would read as the recipe being cheaper than it is.
+        unpriced = any(r.get("plan_unpriced") for r in runs)
+        costs = [] if unpriced else [r["cost_usd"] for r in runs if r["cost_usd"] is not None]
         latencies = [r["latency_s"] for r in runs if r["latency_s"] is not None]
         checked = [r for r in runs if r["verdict"] and r["verdict"] != Verdict.NOT_CHECKED]
         stats[model] = {

@@ -18,6 +18,7 @@ from canvasbench.cli.common import (
     open_store,
     sigterm_as_interrupt,
 )
+from canvasbench.contestants import is_plan
 from canvasbench.paths import mirror_dir
 from canvasbench.render import CheckLimits, RenderCheck, RenderCheckPool, save_check
 from canvasbench.render.processes import chromium_path
@@ -60,6 +61,12 @@ def check_command(
         raise UsageFailure(
             f"Unknown run id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
             "List runs with 'canvasbench inspect'."
+        )
+    plans = [rid for rid in ids if is_plan(reads.get_run(store, rid) or {})]
+    if plans:  # a design, not a page: a check would store a verdict for something no page ever came from
+        raise UsageFailure(
+            f"Run {plans[0]} is a build recipe's planner: it wrote a design, not a page, so there is nothing to "
+            "check. Check the build after it (its round 0) instead."
         )
     if all_unchecked:
         ids += [rid for rid in unchecked_run_ids(store) if rid not in ids]

@@ -57,13 +57,9 @@ def rerun_command(
     stored = request.options
     found = checked_contestants(request.model_ids, recipes or stored.recipes)
     judge_model = judge_model or stored.judge_model
-    checked_repair(
-        max([stored.repair if repair is None else repair, *(r.repair for r in found)]),
-        stored.accept if accept is None else accept, check=check, judge_model=judge_model,
-    )
     repair, accept = checked_repair(
         stored.repair if repair is None else repair, stored.accept if accept is None else accept, check=check,
-        judge_model=judge_model,
+        judge_model=judge_model, recipes=found,
     )
     options = dataclasses.replace(
         stored, repair=repair, accept=accept, judge_model=judge_model, recipes=tuple(recipes or stored.recipes)

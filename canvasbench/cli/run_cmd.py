@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from canvasbench.cli.common import clean_errors, db_option
-from canvasbench.cli.run_display import LiveDisplay, SweepBar, summary_table
+from canvasbench.cli.run_display import LiveDisplay, SweepBar, run_label, summary_table
 from canvasbench.errors import UsageError
 from canvasbench.present.outcome import left_no_page
 from canvasbench.providers.base import THINKING_LEVELS
@@ -87,7 +87,8 @@ def _echo_evidence(rows: Sequence[dict[str, Any]], checks: dict[str, dict[str, A
         if only_problems and left_no_page(row):
             continue  # no page to check: the summary already said what happened to the run
         if check and not (only_problems and check["verdict"] == Verdict.RENDERS):
-            label = f"{row['prompt_id']} × {row['model_id']}" if only_problems else row["model_id"]
+            # Named as the table names it: a recipe's round by its recipe and step, not as its builder alone.
+            label = f"{row['prompt_id']} × {run_label(row)}" if only_problems else run_label(row)
             click.echo(f"{label}: {check['verdict']} - {check['evidence']}")
 
 
@@ -217,12 +218,17 @@ def judge_model_option(default: str | None = None) -> Callable[[F], F]:
     )
 
 
-def checked_repair(repair: int, accept: str, *, check: bool, judge_model: str | None = None) -> tuple[int, str]:
-    """The repair settings, refused when they cannot work (before any model is paid)."""
+def checked_repair(
+    repair: int, accept: str, *, check: bool, judge_model: str | None = None, recipes: Sequence[Recipe] = ()
+) -> tuple[int, str]:
+    """The repair settings (a recipe's own repair= too, named as given), refused when they cannot work."""
     acceptance = parse_accept(accept)
-    if repair and not check:
-        raise UsageError("--repair needs render checks to see what failed: drop --no-check.")
-    if repair and acceptance.min_judge is not None:
+    looped = next((r for r in recipes if r.repair), None)
+    if (repair or looped) and not check:
+        raise UsageError("--repair needs render checks to see what failed: drop --no-check." if not looped or repair
+            else f"Recipe '{looped.name}' has repair={looped.repair}, which needs render checks to see what failed: "
+            "drop --no-check (or give the recipe repair=0).")  # fmt: skip
+    if (repair or looped) and acceptance.min_judge is not None:
         if not judge_model:
             raise UsageError("--accept judge>=K needs the judge: give --judge-model provider:model.")
         from canvasbench.providers.registry import ensure_ready
@@ -279,8 +285,7 @@ def run_command(
     from canvasbench.run.runner import RunOptions
 
     # A recipe's own repair= rounds need what --repair needs (checks; a judge for judge>=K).
-    checked_repair(max([repair, *(r.repair for r in found)]), accept, check=check, judge_model=judge_model)
-    repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model)
+    repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model, recipes=found)
     prompt = _prompt_from_options(prompt_text, prompt_file, prompt_id)
     warning = prompt_key_warning(prompt["text"])
     if warning:  # the user's own words are stored as written, so say so before they are
@@ -379,8 +384,7 @@ def sweep_command(
     from canvasbench.ids import new_id
     from canvasbench.run.runner import RunOptions
 
-    checked_repair(max([repair, *(r.repair for r in found)]), accept, check=check, judge_model=judge_model)
-    repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model)
+    repair, accept = checked_repair(repair, accept, check=check, judge_model=judge_model, recipes=found)
     prompts = [get_prompt(pid) for pid in dict.fromkeys(prompt_ids)] if prompt_ids else load_suite()
     if category is not None:
         known = sorted({p.category for p in load_suite()})

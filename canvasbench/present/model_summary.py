@@ -9,7 +9,7 @@ from typing import Any
 
 from canvasbench.contestants import contestant, is_plan
 from canvasbench.present.outcome import describe_run
-from canvasbench.status import ACTIVE_STATUSES, Verdict
+from canvasbench.status import ACTIVE_STATUSES, Status, Verdict
 
 
 def _median(values: Iterable[Any]) -> float | None:
@@ -17,23 +17,39 @@ def _median(values: Iterable[Any]) -> float | None:
     return statistics.median(present) if present else None
 
 
+def contestant_runs(runs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The runs as their contestants' runs: a recipe's planner row is no run, its cost added to the round 0 built
+    on it (unknown when either is); a planner that ended undone with no round built on it is its recipe's run."""
+    runs = list(runs)
+    plans = {str(r["id"]): r for r in runs if is_plan(r)}
+    if not plans:
+        return runs
+    built_on = {str(r.get("parent_run_id")) for r in runs}
+    out = []
+    for run in runs:
+        if is_plan(run) and (str(run["id"]) in built_on or run.get("status") == Status.DONE):
+            continue
+        plan = plans.get(str(run.get("parent_run_id")))
+        if plan is not None:
+            costs = [run.get("cost_usd"), plan.get("cost_usd")]  # a frame's unknown is NaN, a row's None
+            known = [float(c) for c in costs if c is not None and not math.isnan(float(c))]
+            unpriced = costs[1] is None or math.isnan(float(costs[1]))
+            run = {**run, "cost_usd": sum(known) if len(known) == 2 else None, "plan_unpriced": unpriced}
+        out.append(run)
+    return out
+
+
 def summarise(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per contestant (a model, or a recipe under its name; key `model_id`): runs, share of checked runs
     that render cleanly, medians, and runs that did not finish as asked (failed, cut, blocked, cut off at the
     output limit, ...); None where nothing was measured.
 
-    A recipe's planner row wrote a design, not a page: it is no run of its own here (never a failure, never in a
-    median) and its cost is added to the round 0 built on it.
+    A recipe's planner row wrote a design, not a page: it is no run of its own here (never in a median) and its
+    cost is added to the round 0 built on it. A planner that failed with no round built on it is what its recipe
+    ended with: one run, a failure, as a model's failed run is.
     """
-    plans = {str(r["id"]): r for r in runs if is_plan(r)}
     by_model: dict[str, list[dict[str, Any]]] = {}
-    for run in runs:
-        if is_plan(run):
-            continue
-        plan = plans.get(str(run.get("parent_run_id")))
-        if plan is not None:
-            cost, planned = run.get("cost_usd"), plan.get("cost_usd")
-            run = {**run, "cost_usd": None if cost is None or planned is None else float(cost) + float(planned)}
+    for run in contestant_runs(runs):
         by_model.setdefault(contestant(run), []).append(run)
     rows = []
     for model_id in sorted(by_model):
@@ -50,7 +66,10 @@ def summarise(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "median_lines": _median(r.get("lines") for r in group),
                 "median_ttft_s": _median(r.get("ttft_s") for r in group),
                 "median_tokens_per_s": _median(r.get("tokens_per_s") for r in group),
-                "median_cost_usd": _median(r.get("cost_usd") for r in group),
+                # A round built on a planner of unknown price: the median of the other rounds would read cheaper.
+                "median_cost_usd": (
+                    None if any(r.get("plan_unpriced") for r in group) else _median(r.get("cost_usd") for r in group)
+                ),
                 "failures": sum(not describe_run(r).ok for r in finished),
             }
         )

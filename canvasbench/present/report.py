@@ -96,10 +96,12 @@ def _figures(store: RunStore, scope: ReportScope, runs: list[dict[str, Any]]) ->
     """Every chart of the report (None where there is no data), from the core's own figures."""
     from canvasbench.arena.leaderboard import leaderboard
     from canvasbench.present import report_figures as rf
+    from canvasbench.present.model_summary import contestant_runs
     from canvasbench.present.palette import contestant_colours
     from canvasbench.run.attempts import attempt_rows
 
     in_scope = {r["comparison_id"] for r in runs}
+    runs = contestant_runs(runs)  # a planner is no run of its own: its cost is in the round built on it
     attempts = [a for a in attempt_rows(reads.round_rows(store, scope.comparison_id)) if a["comparison_id"] in in_scope]
     if not any(int(a.get("repair") or 0) for a in attempts):
         attempts = []  # as on the dashboard: the curve means something once a comparison asked for repairs

@@ -30,6 +30,7 @@ from canvasbench.present.share_libs import LibraryPack
 from canvasbench.redact import redact
 from canvasbench.sandbox.document import OFFLINE, SANDBOX, PreviewNetwork, requested_viewport, sandbox_document
 from canvasbench.sandbox.mirror import Mirror, load_mirror
+from canvasbench.status import Status
 from canvasbench.store import RunStore, reads
 from canvasbench.store.reads import ArenaFilter
 
@@ -179,7 +180,8 @@ def _contestant(store: RunStore, run: dict[str, Any], index: int, scrub: Scrubbe
     """A contestant's card, and the data block of its preview (empty when it left no page)."""
     state = describe_run(run)
     model = scrub.text(contestant(run))
-    built = f" <span class='muted'>built by {P.esc(scrub.text(run['model_id']))}</span>" if run.get("recipe") else ""
+    step = "planned by" if is_plan(run) else "built by"  # a planner's card: its recipe ended before any build
+    built = f" <span class='muted'>{step} {P.esc(scrub.text(run['model_id']))}</span>" if run.get("recipe") else ""
     parts = [f"<h3>{P.esc(model)}{built}</h3>", P.badge(str(state.label), "ok" if state.ok else "warn")]
     check = run.get("check") or {}
     if check.get("verdict"):
@@ -268,8 +270,11 @@ def comparison_html(
     runs: list[dict[str, Any]] = detail["runs"]
     scores = reads.latest_scores(store, [r["id"] for r in runs])
     cards, blocks = [], []
-    # A recipe's planner wrote a design, not a page: no card of its own (its steps play in the replay).
-    for index, run in enumerate(r for r in runs if not is_plan(r)):
+    # A recipe's planner wrote a design, not a page: no card of its own (its steps play in the replay), unless it
+    # ended undone with nothing built on it: then it is what its recipe ended with, and the card says why.
+    built_on = {r.get("parent_run_id") for r in runs}
+    shown = [r for r in runs if not is_plan(r) or (r["id"] not in built_on and r.get("status") != Status.DONE)]
+    for index, run in enumerate(shown):
         card, block = _contestant(store, run, index, scrub, pack, network, scores.get(run["id"]))
         cards.append(card)
         blocks.append(block)

@@ -10,7 +10,7 @@ from typing import Any
 
 from canvasbench.contestants import contestant, is_plan
 from canvasbench.run.acceptable import Acceptance, parse_accept
-from canvasbench.run.recipes import recipe_repairs
+from canvasbench.run.recipes import stored_recipes
 from canvasbench.status import Status
 
 FOLLOW_UP_VERSION = "followup"  # stored in a round's repair_version: the user's instruction, not a repair message
@@ -103,6 +103,8 @@ def attempt_of(
         stopped = "acceptable"
     elif not counted and last["status"] == Status.CANCELLED:
         stopped = "cancelled while planning"
+    elif not counted and last["status"] == Status.DONE:  # it answered, yet no build followed (an empty design)
+        stopped = "the planner gave no design to build from"
     elif not counted:
         stopped = f"the planner {last['status']}: {last.get('error') or 'no design to build from'}"
     elif last["status"] == Status.CANCELLED:
@@ -198,15 +200,18 @@ def attempt_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         except ValueError:  # an option this version cannot read: count against the default
             options, accept = {}, Acceptance()
         checks = {r["id"]: {"verdict": r.get("verdict"), "checked_at": r.get("checked_at")} for r in runs}
-        own = recipe_repairs(options.get("recipes") or ())
+        recipes = stored_recipes(options.get("recipes") or ())
+        own = {name: recipe.repair for name, recipe in recipes.items()}
         for found in attempts(runs, checks, accept, repair=int(options.get("repair") or 0), recipe_repair=own):
+            # A recipe that never reached round 0 (its planner failed) still names its builder, not its planner.
+            builder = recipes[found.recipe].build if found.recipe in recipes else found.model_id
             out.append({
                 "comparison_id": found.comparison_id, "prompt_id": found.prompt_id, "model": found.contestant,
                 "run_id": found.run_id, "accept": accept.spec, "repair": found.repair,
                 "rounds_run": found.rounds_run, "acceptable": found.acceptable, "rounds_to_acceptable": found.rounds,
                 "wall_s": found.wall_s, "generation_s": found.generation_s, "cost_usd": found.cost_usd,
                 "tokens_per_round": json.dumps(list(found.tokens)), "stopped": found.stopped,
-                "recipe": found.recipe, "build_model": found.model_id, "tokens_total": found.tokens_total,
+                "recipe": found.recipe, "build_model": builder, "tokens_total": found.tokens_total,
                 "followup_rounds": found.followup_rounds,
             })  # fmt: skip
     return out

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from canvasbench.errors import UsageError
 from canvasbench.providers.catalogue import model_info
-from canvasbench.providers.registry import ensure_ready, parse_model_id
+from canvasbench.providers.registry import ensure_ready, parse_model_id, provider_names
 from canvasbench.run.acceptable import MAX_REPAIR
 
 KEYS = ("plan", "build", "fix", "repair", "name")
 EXAMPLE = "plan=gemini:gemini-3-pro-preview,build=gemini:gemini-3-flash-preview,repair=2"
 MAX_NAME = 80
+# Said where a name is refused: the CLI and the launch form's recipe builder both raise these messages.
+_NAME_HOW = "name=... in --recipe, or the Name field of the launch form's recipe builder"
 # A comma starts the next setting only where KEY= follows: model ids (`fake;rounds=a,b`) and names may hold commas.
 _SPLIT = re.compile(r",\s*(?=[A-Za-z_]\w*\s*=)")
 _VERSIONS = re.compile(r"^(?:\d+(?:\.\d+)*|\d{4,}|preview|latest|exp|v\d+)$")
@@ -78,11 +80,14 @@ def _count(n: int) -> str:
     return f"{n} repair{'s' if n != 1 else ''}"
 
 
-def default_name(build: str, plan: str | None = None, fix: str | None = None, repair: int = 0) -> str:
-    """A short, readable name: `flash+2 repairs`, `pro plans, flash builds`, `flash builds, pro fixes+2 repairs`."""
+def default_name(
+    build: str, plan: str | None = None, fix: str | None = None, repair: int = 0, *, longer: bool = False
+) -> str:
+    """A short, readable name: `flash+2 repairs`, `pro plans, flash builds`, `flash builds, pro fixes+2 repairs`;
+    `longer` spells the models out (`gemini-2.5-flash+2 repairs`), to tell apart recipes with one short name."""
     models = [m for m in dict.fromkeys((plan, build, fix)) if m]
     spellings = {m: [short_name(m), parse_model_id(m)[1].split(";", 1)[0], m.split(";", 1)[0], m] for m in models}
-    level = dict.fromkeys(models, 0)
+    level = dict.fromkeys(models, 1 if longer else 0)
     while True:  # two different models under one short name: only those get a longer one, until each is told apart
         names = {m: spellings[m][level[m]] for m in models}
         clash = [m for m in models if list(names.values()).count(names[m]) > 1 and level[m] < 3]
@@ -109,6 +114,12 @@ class RecipeError(UsageError):
 
 def _refuse(spec: str, why: str) -> RecipeError:
     return RecipeError(spec, why)
+
+
+def _looks_like_model(name: str) -> bool:
+    """Whether a name reads as `provider:model` for a provider this install knows."""
+    provider, sep, model = name.partition(":")
+    return bool(sep and model.strip()) and provider.strip().lower() in provider_names()
 
 
 def parse_recipe(spec: str, *, check_keys: bool = True) -> Recipe:
@@ -160,25 +171,46 @@ def parse_recipe(spec: str, *, check_keys: bool = True) -> Recipe:
     return recipe
 
 
+def told_apart(recipes: list[Recipe]) -> list[Recipe]:
+    """Different recipes under one default name (Gemini 3 Flash and 2.5 Flash are both `flash`) get longer ones."""
+    kinds: dict[str, set[str]] = {}
+    for recipe in recipes:
+        kinds.setdefault(recipe.name, set()).add(recipe.spec)
+    out = []
+    for r in recipes:
+        if len(kinds[r.name]) > 1 and r.name == default_name(r.build, r.plan, r.fix, r.repair):
+            r = replace(r, name=default_name(r.build, r.plan, r.fix, r.repair, longer=True))
+        out.append(r)
+    return out
+
+
 def parse_recipes(specs: Iterable[str], model_ids: Sequence[str] = (), *, check_keys: bool = True) -> list[Recipe]:
     """Every recipe of a comparison, refused when two different contestants would share one name.
 
     The same recipe given twice (a repeat) is two samples of one contestant, as a model given twice is.
     """
-    recipes = [parse_recipe(spec, check_keys=check_keys) for spec in specs]
+    recipes = told_apart([parse_recipe(spec, check_keys=check_keys) for spec in specs])
     by_name: dict[str, set[str]] = {}
     for recipe in recipes:
         by_name.setdefault(recipe.name, set()).add(recipe.spec)
     clashes = [name for name, kinds in by_name.items() if len(kinds) > 1]
     if clashes:
         raise UsageError(
-            f"Two different recipes are both named '{clashes[0]}': give one of them its own name, "
-            f"e.g. --recipe '...,name=my recipe'."
+            f"Two different recipes are both named '{clashes[0]}': give one of them its own name "
+            f"({_NAME_HOW})."
         )
     models = {m.strip() for m in model_ids}
     taken = [r.name for r in recipes if r.name in models]
     if taken:
-        raise UsageError(f"A recipe is named '{taken[0]}' like a model of the comparison: give it another name=.")
+        raise UsageError(
+            f"A recipe is named '{taken[0]}' like a model of the comparison: give it another name ({_NAME_HOW})."
+        )
+    spelled = [r for r in recipes if _looks_like_model(r.name)]  # pages group by name: it would pool with that model
+    if spelled:
+        raise UsageError(
+            f"A recipe is named '{spelled[0].name}', spelled like a model id; give the recipe a name of its own "
+            f"({_NAME_HOW})."
+        )
     return recipes
 
 
@@ -187,16 +219,21 @@ def repeat_recipes(specs: Sequence[str], repeat: int) -> list[str]:
     return [spec for spec in specs for _ in range(repeat)]
 
 
-def recipe_repairs(specs: Iterable[str]) -> dict[str, int]:
-    """Stored recipes' repair rounds by name (a spelling this version cannot read is left out)."""
-    found: dict[str, int] = {}
+def stored_recipes(specs: Iterable[str]) -> dict[str, Recipe]:
+    """Stored recipes by name (a spelling this version cannot read is left out)."""
+    found: dict[str, Recipe] = {}
     for spec in specs:
         try:
             recipe = parse_recipe(spec, check_keys=False)
         except UsageError:
             continue
-        found[recipe.name] = recipe.repair
+        found[recipe.name] = recipe
     return found
+
+
+def recipe_repairs(specs: Iterable[str]) -> dict[str, int]:
+    """Stored recipes' repair rounds by name (a spelling this version cannot read is left out)."""
+    return {name: recipe.repair for name, recipe in stored_recipes(specs).items()}
 
 
 def distinct(recipes: Sequence[Recipe]) -> list[Recipe]:

@@ -177,8 +177,9 @@ def delete_comparison(store: RunStore, comparison_id: str) -> int:
     one transaction, so a run cannot start in between.
     """
     with store.write() as db:
+        # As every read sees it: a run whose process died is interrupted (nothing left to cancel), not streaming.
         active = db.execute(
-            f"SELECT count(*) FROM runs WHERE comparison_id = ? AND status IN ({','.join('?' * len(ACTIVE_STATUSES))})",
+            f"SELECT count(*) FROM runs r WHERE r.comparison_id = ? AND {owners.STATUS} IN ({marks(ACTIVE_STATUSES)})",
             [comparison_id, *ACTIVE_STATUSES],
         ).fetchone()[0]
         if active:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from canvasbench.status import ACTIVE_STATUSES
+from canvasbench.status import ACTIVE_STATUSES, Status
 from canvasbench.store.reads.owners import STATUS
 from canvasbench.store.reads.sql import CONTESTANT, IS_PLAN, VOTABLE, conditions, marks
 
@@ -125,7 +125,8 @@ def models_of_runs(store: RunStore, run_ids: Sequence[str]) -> dict[str, str]:
 def finished_run_figures(store: RunStore, scope: ArenaFilter = EVERYTHING) -> list[dict[str, Any]]:
     """Contestant, model, cost, latency (none for a batch run) and render verdict of every finished run, filtered.
 
-    A recipe's planner row is no generation of its own: its cost and time are added to the round 0 built on it.
+    A recipe's planner row is no generation of its own: its cost and time are added to the round 0 built on it
+    (a planner that failed before any round is its recipe's failed run).
     """
     where, params = _comparison_filters(scope, "c.created_at")
     return list(
@@ -135,11 +136,13 @@ def finished_run_figures(store: RunStore, scope: ArenaFilter = EVERYTHING) -> li
             "r.cost_usd + CASE WHEN p.id IS NULL THEN 0 ELSE p.cost_usd END AS cost_usd, "
             # A batch run's latency is its batch's turnaround (hours): no latency to take a median of.
             "CASE WHEN r.batch_id IS NULL THEN r.latency_s + coalesce(p.latency_s, 0) END AS latency_s, "
-            "rc.verdict FROM runs r "
+            "rc.verdict, (p.id IS NOT NULL AND p.cost_usd IS NULL) AS plan_unpriced FROM runs r "
             "JOIN comparisons c ON c.id = r.comparison_id LEFT JOIN render_checks rc ON rc.run_id = r.id "
             f"LEFT JOIN runs p ON p.id = r.parent_run_id AND {IS_PLAN.replace('r.', 'p.')} "
-            f"WHERE {STATUS} NOT IN ({marks(ACTIVE_STATUSES)}) AND NOT {IS_PLAN}" + where,
-            [*ACTIVE_STATUSES, *params],
+            # A planner that failed with no round built on it is what its recipe ended with: a run, as a model's is.
+            f"WHERE {STATUS} NOT IN ({marks(ACTIVE_STATUSES)}) AND (NOT {IS_PLAN} OR ({STATUS} != ? AND NOT EXISTS "
+            "(SELECT 1 FROM runs b WHERE b.parent_run_id = r.id)))" + where,
+            [*ACTIVE_STATUSES, Status.DONE, *params],
         )
     )
 
