@@ -250,7 +250,7 @@ def main() -> None:
     _downloads(None if flt == reads.RunFilter() else list(frame["id"]))
     report_download.button(flt)  # built on click only: the page's load does not grow
     st.header("Charts")
-    # Only the open tab's chart is built and drawn (each plotly chart costs the browser a second or so under
+    # Only the open tab's chart is built and drawn (each chart costs the browser a second or so under
     # load); the open tab is in the URL (?chart=), so a link or Back shows the same chart.
     names = [*charts.CHARTS, "timeline"]
     tabs = st.tabs(

@@ -279,14 +279,19 @@ def test_the_dashboards_poller_sends_repair_rounds_until_n_then_says_not_within_
     assert (found["rounds_run"], found["acceptable"], found["stopped"]) == (2, False, "not within 1 round")
 
 
+def judged_sweep(db: Path) -> None:
+    """One batch contestant that must score 8 from a judge who gives 7, with one repair round allowed."""
+    args = ["sweep", "--batch", "--prompt-id", PROMPT.id, "--model", "anthropic:fake", "--repair", "1",
+            "--accept", "judge>=8", "--judge-model", "gemini:judge;judge=json", "--db", str(db)]  # fmt: skip
+    assert CliRunner().invoke(main, args).exit_code == 0
+
+
 @needs_chromium
 def test_with_a_judges_bar_each_batch_round_is_judged_and_its_weak_items_are_quoted(
     fake_env: FakeServer, engine: RenderEngine, tmp_path: Path
 ) -> None:
     db = tmp_path / "bench.db"
-    args = ["sweep", "--batch", "--prompt-id", PROMPT.id, "--model", "anthropic:fake", "--repair", "1",
-            "--accept", "judge>=8", "--judge-model", "gemini:judge;judge=json", "--db", str(db)]  # fmt: skip
-    assert CliRunner().invoke(main, args).exit_code == 0
+    judged_sweep(db)
     collect(db, engine, judged=True)
     store = RunStore(db)
     rounds = list(store.db.query("SELECT id, round, turn_text FROM runs ORDER BY round"))
@@ -307,9 +312,7 @@ def test_the_dashboards_poller_judges_batch_rounds_under_a_judges_bar(
 ) -> None:
     # The dashboard's poller, given the judge as the dashboard gives it, scores each round before deciding.
     db = tmp_path / "bench.db"
-    args = ["sweep", "--batch", "--prompt-id", PROMPT.id, "--model", "anthropic:fake", "--repair", "1",
-            "--accept", "judge>=8", "--judge-model", "gemini:judge;judge=json", "--db", str(db)]  # fmt: skip
-    assert CliRunner().invoke(main, args).exit_code == 0
+    judged_sweep(db)
     watch = BatchWatch(db, on_ingested=checker(db, engine))
     watch.use_judge(partial(judge_round, watch.store))
     for _ in range(3):
