@@ -52,7 +52,7 @@ def choices(store: RunStore) -> list[dict[str, Any]]:
 
 def choice_label(labels: dict[str, str]) -> str:
     """The pickers' button: the comparison shown (or the next unvoted pair) and the category, if one is chosen."""
-    pick = st.session_state.get(PICK)
+    pick = str(st.session_state.get(PICK) or "")
     category = st.session_state.get(CATEGORY)
     text = "Showing: " + one_line(labels.get(pick) or next(iter(labels.values())), 70)
     if category and category != "All":
