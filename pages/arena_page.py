@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from canvasbench.arena.pairing import arena_comparisons
 from canvasbench.arena.session import NEXT
 from canvasbench.present import formatting
 from canvasbench.store import reads
@@ -12,8 +11,7 @@ from ui import arena, arena_keys, data
 from ui.format import md
 
 store = data.store()
-with st.sidebar:
-    voter = st.text_input("Your name (saved with arena votes)", key=arena.VOTER, placeholder="optional")
+voter = st.session_state.get(arena.VOTER)
 
 # Keys queued in the browser are applied first, in order, to the pairs they were pressed on.
 session = arena.session()
@@ -25,22 +23,27 @@ st.caption(
     "runs still generating are never shown."
 )
 
-every = arena_comparisons(store)
-categories = sorted({c["category"] for c in every if c["category"]})
-c1, c2 = st.columns([1, 3])
-category = c1.selectbox("Category", ["All", *categories], key=arena.CATEGORY)
-chosen_category = None if category == "All" else category
-comparisons = [c for c in every if chosen_category is None or c["category"] == chosen_category]
-if not comparisons:
-    st.info(
-        "No finished comparison with pages from at least two models yet"
-        + (f" in category {md(category)}" if chosen_category else "")
-        + ". Run one on the New comparison page."
-    )
+every = arena.choices(store)
+if not every:
+    st.info("No finished comparison with pages from at least two models yet. Run one on the New comparison page.")
     st.stop()
+categories = sorted({c["category"] for c in every if c["category"]})
 labels = {NEXT: "Next unvoted pair (newest first)"}
-labels |= {c["id"]: f"{c['title']} · {formatting.when(c['created_at'])} · {c['votes']} votes" for c in comparisons}
-pick = c2.selectbox("Comparison", list(labels), format_func=lambda key: labels[key], key=arena.PICK)
+labels |= {c["id"]: f"{c['title']} · {formatting.when(c['created_at'])} · {c['votes']} votes" for c in every}
+# The pickers and the name change rarely: each sits behind one click (a closed popover draws nothing, so its
+# widgets cost the page load nothing), its label saying what is chosen.
+row = st.container(horizontal=True, gap="small")
+with row.popover(arena.choice_label(labels), icon=":material/tune:"):
+    category = st.selectbox("Category", ["All", *categories], key=arena.CATEGORY)
+    chosen_category = None if category == "All" else category
+    comparisons = [c for c in every if chosen_category is None or c["category"] == chosen_category]
+    options = [NEXT, *(c["id"] for c in comparisons)]
+    pick = st.selectbox("Comparison", options, format_func=lambda key: labels[key], key=arena.PICK)
+with row.popover(arena.voter_label(voter), icon=":material/person:"):
+    voter = st.text_input("Your name (saved with arena votes)", key=arena.VOTER, placeholder="optional")
+if not comparisons:
+    st.info(f"No finished comparison with pages from at least two models in category {md(category)} yet.")
+    st.stop()
 
 # A new choice of comparison or category replaces the pair (and closes the undo window of the last vote).
 pair = session.show(store, pick, chosen_category)

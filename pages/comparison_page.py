@@ -14,6 +14,7 @@ from canvasbench.run.comparisons import sample_labels
 from canvasbench.store import reads
 from ui import actions, checking, code_viewer, data, followup, lanes, rounds, state, text, views
 from ui.format import md, run_badge
+from ui.run_column import run_column
 from ui.text import md_iso
 
 GALLERY = "pages/gallery_page.py"
@@ -181,6 +182,8 @@ def _actions(comparison_id: str, runs: list[dict[str, Any]]) -> None:
         or "One HTML file that opens offline in any browser: prompt, metrics, code, screenshots and "
         "sandboxed previews ('canvasbench share' on the command line)",
     )
+    with row:
+        followup.box(comparison_id, runs, active=active)
     with row.popover("Delete", icon=":material/delete:", disabled=active, help=hint):
         st.markdown(f"Delete this comparison and its {len(runs)} run(s) with their render checks? It cannot be undone.")
         st.button("Delete for good", type="primary", key="delete-confirm", on_click=_delete, args=(comparison_id,))
@@ -210,7 +213,6 @@ def _comparison(comparison_id: str) -> None:
     )
     _notes()
     _actions(comparison_id, runs)
-    followup.box(comparison_id, runs, active=any(r["status"] in views.ACTIVE for r in runs))
     left, right = st.columns(2)
     with left.expander("Prompt"):
         _prompt(detail.get("prompt_text") or "")
@@ -235,7 +237,7 @@ def _comparison(comparison_id: str) -> None:
     found = rounds.attempts_of(comparison_id)
 
     def column(run: dict[str, Any]) -> None:
-        views.run_column(
+        run_column(
             run,
             view=view,
             height=PREVIEW_HEIGHT,

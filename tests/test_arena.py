@@ -290,3 +290,17 @@ def test_the_gallery_card_shows_the_winner_once_the_votes_pick_one() -> None:
     record_vote(store, cid, ids[1], ids[0], "left")  # bravo, shown left, is better
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception and "winner by votes" in page_text(at)
+
+
+def test_a_new_arena_session_reads_the_runs_of_the_comparisons_it_shows_only() -> None:
+    # At thousands of comparisons, reading every comparison's runs (artifacts included) to find the newest one
+    # with an unvoted pair cost the arena seconds on each visit; only the pairs shown need their runs read.
+    store = RunStore()
+    for _ in range(12):
+        finished_comparison(store, FOUR)
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    session = ArenaSession(rng=random.Random(3))
+    assert session.show(store, NEXT, None) is not None and session.upcoming is not None
+    runs_read = [s for s in statements if "r.artifact FROM runs" in s]
+    assert len(runs_read) <= 4, f"{len(runs_read)} reads of a comparison's runs for one pair and the next"

@@ -193,7 +193,12 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     ).fetchone()[0]:
         assert time.monotonic() < deadline, "the three runs did not finish"
         page.wait_for_timeout(1000)
-    _wait_text(page, "Check render", timeout=60)  # the lanes gave way to the finished columns
+    # The lanes gave way to the finished columns; each column's downloads and "Check render" are one click away.
+    files = page.locator('[class*="st-key-files-"] button').first
+    files.wait_for(timeout=60_000)
+    files.click()
+    page.get_by_role("button", name="Check render").first.wait_for()
+    files.click()  # closed again
     _shot(page, "new-comparison-finished")
     statuses = [
         r["status"]

@@ -10,10 +10,10 @@ from canvasbench.arena.session import VOTE_ACTIONS, ArenaSession, Shown
 from canvasbench.arena.votes import OUTCOME_LABELS
 from canvasbench.contestants import contestant
 from canvasbench.sandbox.document import sandbox_document
-from canvasbench.store import RunStore, reads
+from canvasbench.store import RunStore, reads, shared_store
 from canvasbench.store.reads import latest_checks, latest_scores
 from ui import data, views
-from ui.format import md, verdict_label
+from ui.format import md, one_line, verdict_label
 from ui.frame import preview_network
 
 # Session-state keys. Widget keys never carry ids: Streamlit writes keys into the page as CSS classes.
@@ -37,6 +37,35 @@ def session() -> ArenaSession:
     return found
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _choices(path: str, data_version: str) -> list[dict[str, Any]]:
+    return reads.votable_comparisons(shared_store(path))
+
+
+def choices(store: RunStore) -> list[dict[str, Any]]:
+    """Every comparison the arena can show, newest first, with its votes (cached until the database changes).
+
+    One read for the pickers: the arena shows one pair, so no comparison's runs are read to list them.
+    """
+    return _choices(str(store.path), reads.data_version(store))
+
+
+def choice_label(labels: dict[str, str]) -> str:
+    """The pickers' button: the comparison shown (or the next unvoted pair) and the category, if one is chosen."""
+    pick = str(st.session_state.get(PICK) or "")
+    category = st.session_state.get(CATEGORY)
+    text = "Showing: " + one_line(labels.get(pick) or next(iter(labels.values())), 70)
+    if category and category != "All":
+        text += f" · in {one_line(category, 30)}"
+    return md(text)
+
+
+def voter_label(voter: object) -> str:
+    """The name button: who the votes are saved for."""
+    name = one_line(voter, 30) if isinstance(voter, str) and voter.strip() else ""
+    return md(f"Voting as {name}") if name else "Your name (optional)"
+
+
 def pair_runs(store: RunStore, pair: Shown) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The two runs of a pair, or None when either was deleted meanwhile."""
     left, right = reads.get_run(store, pair.left), reads.get_run(store, pair.right)
@@ -50,9 +79,11 @@ def _act(action: str) -> None:
 
 def vote_bars(arena: ArenaSession) -> None:
     """Both bars, always drawn: the browser shows the one for the state it sees, Python's or one ahead of it."""
+    # Rows of buttons in one flex container each (no columns): fewer elements for the browser to draw.
     with st.container(key="arena-votebar"):
-        for col, outcome in zip(st.columns(4), VOTE_ACTIONS, strict=True):
-            col.button(
+        row = st.container(horizontal=True, gap="small")
+        for outcome in VOTE_ACTIONS:
+            row.button(
                 f"{LABELS[outcome]} ({KEYS[outcome].upper()})",
                 key=f"arena-act-{KEYS[outcome]}",
                 on_click=_act,
@@ -64,11 +95,10 @@ def vote_bars(arena: ArenaSession) -> None:
             "Keys: A, B, T (tie), X (both bad); then U undoes, N shows the next pair. Keys pressed quickly "
             "are kept in order. Click outside a preview first: inside one, keys go to the page."
         )
-    with st.container(key="arena-afterbar"):
-        c1, c2, c3 = st.columns([1, 1, 3], vertical_alignment="center")
-        c1.button("Undo vote (U)", key="arena-act-u", on_click=_act, args=("undo",), width="stretch")
-        c2.button("Next pair (N)", key="arena-act-n", on_click=_act, args=("next",), type="primary", width="stretch")
-        with c3.container(key="arena-saved"):
+    with st.container(key="arena-afterbar", horizontal=True, gap="small", vertical_alignment="center"):
+        st.button("Undo vote (U)", key="arena-act-u", on_click=_act, args=("undo",))
+        st.button("Next pair (N)", key="arena-act-n", on_click=_act, args=("next",), type="primary")
+        with st.container(key="arena-saved"):
             if arena.vote:
                 st.success(f"Vote saved: {OUTCOME_LABELS[arena.vote['outcome']]}.")
 

@@ -38,8 +38,12 @@ def instructions(runs: Sequence[dict[str, Any]]) -> None:
 
 
 def box(comparison_id: str, runs: Sequence[dict[str, Any]], *, active: bool) -> None:
-    """A text box and a button that send one instruction to every model of the comparison."""
-    with st.expander("Follow up", icon=":material/forum:"):
+    """A text box and a button that send one instruction to every model of the comparison, behind one click.
+
+    A popover, not an expander: a closed expander's text box is still drawn on every visit (and its code
+    loaded), a closed popover draws nothing.
+    """
+    with st.popover("Follow up", icon=":material/forum:"):
         st.text_input(
             "Instruction for every model",
             key=_key(comparison_id),

@@ -1,4 +1,4 @@
-"""Reusable pieces of pages: sandboxed previews, metrics cards, run columns, status notices, downloads."""
+"""Reusable pieces of pages: sandboxed previews, metrics cards, status notices, downloads (columns: ui/run_column)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,16 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench.contestants import contestant
 from canvasbench.measure.reasoning import inband_reasoning
 from canvasbench.present import batch_words, formatting
-from canvasbench.present.outcome import describe_run, left_no_page
+from canvasbench.present.outcome import describe_run
 from canvasbench.sandbox.document import sandbox_document
 from canvasbench.status import ACTIVE_STATUSES as ACTIVE
 from canvasbench.status import Verdict
 from ui import data, state
 from ui.filmstrip import filmstrip
-from ui.format import md, one_line, run_badge, verdict_label
+from ui.format import md, one_line, verdict_label
 from ui.frame import preview_network
-from ui.text import clipped
 
 VIEWS = {
     "preview": "Preview",
@@ -226,64 +224,6 @@ def _queue_check(run_id: str) -> None:
 def reasoning_of(run: dict[str, Any]) -> str:
     """The reasoning the provider sent apart, else the in-band `<think>` block the artifact was stripped of."""
     return run.get("reasoning") or inband_reasoning(run.get("response") or "")
-
-
-def run_column(
-    run: dict[str, Any],
-    *,
-    view: str,
-    height: int,
-    open_full: Callable[[str], None],
-    sample: str = "",
-    verdict: Callable[[], None] | None = None,
-) -> None:
-    """One model's column in a comparison: header, preview or code, verdict, warnings, metrics, downloads.
-
-    `verdict` draws the render check in place of the stored one (a page's live verdict: ui.checking).
-    """
-    with st.container(border=True):
-        head, b1, b2 = st.columns([6, 1, 1], vertical_alignment="center", gap="small")
-        with head:
-            clipped(contestant(run), strong=True, suffix=sample)
-            if run.get("recipe"):  # a recipe's round: the model that wrote it
-                st.caption(md(f"built by {run['model_id']}"))
-            st.markdown(run_badge(run))
-        b1.button(
-            "",
-            icon=":material/refresh:",
-            key=f"reload-{run['id']}",
-            help="Reload the preview",
-            type="tertiary",
-            on_click=state.bump_reload,
-            args=(run["id"],),
-        )
-        b2.button(
-            "",
-            icon=":material/fullscreen:",
-            key=f"full-{run['id']}",
-            help="Full screen",
-            type="tertiary",
-            on_click=open_full,
-            args=(run["id"],),
-        )
-        said = False  # whether the preview already said what happened to the run
-        if view == "code":
-            code_view(run, height=height)
-        elif view == "response":
-            text_view(run.get("response"), height=height, empty="No response text.", language="markdown")
-        elif view == "reasoning":
-            text_view(reasoning_of(run), height=height, empty="This model returned no reasoning text.")
-        else:
-            said = preview(run, height=height)
-        if not left_no_page(run):  # without a page there was nothing to check
-            if verdict is not None:
-                verdict()
-            else:
-                verdict_badge(run.get("check"))
-        if not said:
-            warnings(run)
-        metrics_card(run)
-        downloads(run)
 
 
 def polling(is_active: Callable[[], bool], body: Callable[[], None], *, interval: float = 1.0) -> None:

@@ -40,6 +40,15 @@ def _vote_counts(
     return counts
 
 
+def _unvoted_pairs(store: RunStore, row: dict[str, Any], shown: list[tuple[str, str]]) -> dict[str, Any]:
+    """The row with its pairs of contestants and how many of them nobody has voted on (nor is on screen)."""
+    pairs = _pairs(reads.votable_runs(store, row["id"]))
+    voted = _vote_counts(store, row["id"], shown)
+    row["pairs"] = len(pairs)
+    row["unvoted_pairs"] = sum(1 for a, b in pairs if not voted.get(frozenset((a["id"], b["id"]))))
+    return row
+
+
 def arena_comparisons(
     store: RunStore, *, category: str | None = None, shown: Iterable[tuple[str, str]] = ()
 ) -> list[dict[str, Any]]:
@@ -48,22 +57,16 @@ def arena_comparisons(
     Pairs in `shown` count as voted on: the pair on screen is not offered again as the one after it.
     """
     shown = list(shown)
-    out = []
-    for row in reads.votable_comparisons(store, category=category):
-        pairs = _pairs(reads.votable_runs(store, row["id"]))
-        voted = _vote_counts(store, row["id"], shown)
-        row["pairs"] = len(pairs)
-        row["unvoted_pairs"] = sum(1 for a, b in pairs if not voted.get(frozenset((a["id"], b["id"]))))
-        out.append(row)
-    return out
+    return [_unvoted_pairs(store, row, shown) for row in reads.votable_comparisons(store, category=category)]
 
 
-def next_unvoted(
-    store: RunStore, *, category: str | None = None, shown: Iterable[tuple[str, str]] = ()
-) -> str | None:
+def next_unvoted(store: RunStore, *, category: str | None = None, shown: Iterable[tuple[str, str]] = ()) -> str | None:
     """The newest comparison with a pair of models nobody has voted on yet (nor is on screen), or None."""
-    for row in arena_comparisons(store, category=category, shown=shown):
-        if row["unvoted_pairs"]:
+    shown = list(shown)
+    # Newest first, stopping at the first found: reading every comparison's runs would cost a second per
+    # arena page at thousands of comparisons, for the one that is shown.
+    for row in reads.votable_comparisons(store, category=category):
+        if _unvoted_pairs(store, row, shown)["unvoted_pairs"]:
             return str(row["id"])
     return None
 
