@@ -115,7 +115,8 @@ def _check_choices(statuses: list[dict[str, Any]], prices: dict[str, Price]) -> 
         return price.output_per_m if price else float("inf")
 
     catalogue = known_models()
-    choices, offer = [], None
+    choices: list[str] = []
+    offer: int | None = None
     for status in statuses:
         ids = sorted((m.model_id for m in catalogue if m.provider == status["provider"]), key=out_price)
         if ids and offer is None and (status["is_set"] or not status["needs_key"]):
