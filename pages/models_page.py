@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from html import escape
 from typing import Any
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -151,10 +152,11 @@ def _providers(prices: dict[str, Price]) -> None:
 
 
 def _linked(table: str, urls: list[str]) -> str:
-    """The table's escaped source URLs made links (http and https only; the text stays the escaped URL)."""
+    """The table's escaped source URLs made links (http and https only) named by their site, so the table fits."""
     for url in dict.fromkeys(u for u in urls if u.startswith(("https://", "http://"))):
-        text = escape(url)
-        table = table.replace(f">{text}<", f'><a href="{text}" target="_blank" rel="noopener noreferrer">{text}</a><')
+        text, site = escape(url), escape(urlsplit(url).hostname or url)
+        link = f'<a href="{text}" title="{text}" target="_blank" rel="noopener noreferrer">{site}</a>'
+        table = table.replace(f">{text}<", f">{link}<")
     return table
 
 
@@ -173,25 +175,26 @@ def _catalogue(prices: dict[str, Price]) -> None:
                 info.model_id,
                 info.display_name,
                 formatting.count(info.max_output_tokens) if info.max_output_tokens else "–",
-                _yes(info.supports_thinking),
-                _yes(info.supports_temperature),
+                ", ".join(n for n, ok in (("thinking", info.supports_thinking),
+                                          ("temperature", info.supports_temperature)) if ok) or "–",
                 # Prices as text: gpt-5-nano's cached $0.005 must not round to $0.01.
                 formatting.per_million(price.input_per_m) if price else "–",
                 formatting.per_million(price.output_per_m) if price else "–",
                 formatting.per_million(price.cached_input_per_m) if price else "–",
-                f"{formatting.count(price.long_context_threshold)} tokens"
-                if price and price.long_context_threshold
-                else "–",
+                formatting.count(price.long_context_threshold) if price and price.long_context_threshold else "–",
                 price.as_of if price else "–",
                 price.source if price else "–",
             ]
         )
         sources.append(price.source if price else "")
     # One escaped HTML table: the data grid's script (about 1.4 MB) is not loaded for a dozen rows.
-    header = ["model", "name", "max output", "thinking", "temperature", "input $/M", "output $/M",
-              "cached input $/M", "long context from", "as of", "source"]  # fmt: skip
-    st.html(_linked(table_html("catalogue", header, rows, right=[2, 5, 6, 7, 8]), sources))
-    st.caption("Prices in US$ per million tokens. A model missing here can still be used: type its id.")
+    header = ["model", "name", "max output", "supports", "input $/M", "output $/M", "cached $/M",
+              "long context from", "as of", "source"]  # fmt: skip
+    st.html(_linked(table_html("catalogue", header, rows, right=[2, 4, 5, 6, 7]), sources))
+    st.caption(
+        "Prices in US$ per million tokens; cached: cached input; long context from: the prompt tokens above which "
+        "a long-context price applies. A model missing here can still be used: type its id."
+    )
 
 
 def _overrides(prices: dict[str, Price], shipped: dict[str, Price]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from streamlit.testing.v1 import AppTest
 
 from tests.html_tables import html_table
@@ -24,7 +26,7 @@ def test_the_models_page_has_one_check_box_for_every_provider_and_no_data_grid()
         assert f"**{provider}**" in shown
     assert at.selectbox(key="conn-model").value == "gemini:gemini-2.5-flash-lite"  # the cheapest of the first
     rows = {row["model"]: row for row in html_table(at, "catalogue")}
-    assert rows["openai:gpt-5.2"]["output $/M"].startswith("$") and rows["openai:gpt-5.2"]["thinking"] == "yes"
+    assert rows["openai:gpt-5.2"]["output $/M"].startswith("$") and "thinking" in rows["openai:gpt-5.2"]["supports"]
     catalogue = next(e.proto.body for e in at.get("html") if 'data-table="catalogue"' in e.proto.body)
     assert '<a href="https://' in catalogue, "each price's source is a link"
 
@@ -51,3 +53,25 @@ def test_the_launch_form_shows_what_most_launches_need_and_keeps_the_rest_behind
     one.multiselect(key="new.models").select("openai:gpt-5.2").run()
     (single,) = [e.proto.label for e in one.get("expander") if e.proto.label.startswith("Estimated cost")]
     assert estimate != single, "the repeats chosen behind the click still multiply the estimate"
+
+
+def test_the_models_page_lists_overrides_and_own_endpoints_as_tables_and_warns_of_a_broken_price_file(
+    isolated_paths: Path,
+) -> None:
+    prices, endpoints = isolated_paths / "prices.toml", isolated_paths / "endpoints.toml"
+    prices.write_text('[models."openai:my-tuned"]\ninput_per_m = 1.0\noutput_per_m = 10.0\nas_of = "2026-12"\n'
+                      'source = "https://example.com/<b>prices</b>"\n')  # fmt: skip
+    endpoints.write_text('[endpoints.lab]\nbase_url = "http://me:hunter2@lab.internal:8000/v1"\n')
+    at = open_page("pages/models_page.py")
+    (entry,) = html_table(at, "overrides")
+    assert entry["entry"] == "openai:my-tuned" and entry["new"] == "yes" and entry["output $/M"] == "$10.00"
+    overrides = next(e.proto.body for e in at.get("html") if 'data-table="overrides"' in e.proto.body)
+    assert "<b>" not in overrides and "&lt;b&gt;" in overrides  # the source is a link, its text escaped
+    (lab,) = html_table(at, "endpoints")
+    assert lab["name"] == "lab" and "hunter2" not in lab["base URL"] and "lab.internal:8000" in lab["base URL"]
+    assert "**lab**" in " ".join(str(m.value) for m in at.markdown)  # a provider of its own in the table above
+
+    prices.write_text("[models.broken\n")
+    at = open_page("pages/models_page.py")
+    assert len(at.warning) == 1 and "Showing the shipped prices only" in at.warning[0].value
+    assert html_table(at, "catalogue"), "the shipped prices are still listed"
