@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from html import escape
 from typing import Any
@@ -21,6 +22,8 @@ from ui import actions, frame, state, views
 from ui.format import KEY_MISSING, KEY_SET, KEY_UNKNOWN, md
 from ui.html_table import Cell, show_table, table_html
 from ui.text import literal
+
+PROBE_WAIT_S = 0.3  # at most this long for the keyless servers' probes before the providers table is drawn
 
 
 def _prices() -> tuple[dict[str, Price], dict[str, Price], str | None]:
@@ -68,6 +71,11 @@ def _providers_table(statuses: list[dict[str, Any]]) -> None:
     urls = [s["base_url"] for s in statuses if not s["needs_key"] and s.get("base_url")]
     for url in urls:
         shared_watch().get(url)  # start the probes before the first draw
+    # A local server answers (or refuses) in milliseconds: a short wait for them all spares the page a redraw
+    # each second and a whole second run when they end. A slow one is still shown as being checked, then updated.
+    deadline = time.monotonic() + PROBE_WAIT_S
+    for url in urls:
+        shared_watch().wait(url, max(0.0, deadline - time.monotonic()))
 
     def draw() -> None:
         st.markdown(_provider_rows(statuses))

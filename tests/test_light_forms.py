@@ -6,6 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.browser_helpers import free_port
 from tests.html_tables import html_table
 from tests.test_app_pages import open_page
 
@@ -75,3 +76,11 @@ def test_the_models_page_lists_overrides_and_own_endpoints_as_tables_and_warns_o
     at = open_page("pages/models_page.py")
     assert len(at.warning) == 1 and "Showing the shipped prices only" in at.warning[0].value
     assert html_table(at, "catalogue"), "the shipped prices are still listed"
+
+
+def test_the_models_page_says_on_its_first_run_that_a_local_server_is_down(isolated_paths: Path) -> None:
+    down = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens: refused at once
+    (isolated_paths / "endpoints.toml").write_text(f'[endpoints.ollama]\nbase_url = "{down}"\n')
+    at = open_page("pages/models_page.py")  # one run: no redraw each second while it is being checked
+    shown = " ".join(str(m.value) for m in at.markdown).replace("\\", "")
+    assert f"not reachable at {down} (connection refused)" in shown, shown
