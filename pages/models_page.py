@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
+from html import escape
 from typing import Any
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -17,7 +20,10 @@ from canvasbench.redact import redact_url
 from canvasbench.status import run_state
 from ui import actions, frame, state, views
 from ui.format import KEY_MISSING, KEY_SET, KEY_UNKNOWN, md
+from ui.html_table import Cell, show_table, table_html
 from ui.text import literal
+
+PROBE_WAIT_S = 0.3  # at most this long for the keyless servers' probes before the providers table is drawn
 
 
 def _prices() -> tuple[dict[str, Price], dict[str, Price], str | None]:
@@ -53,35 +59,46 @@ def _server_text(base_url: str | None) -> str:
     )
 
 
-def _key_cell(status: dict[str, Any]) -> None:
-    """The key column, redrawn each second while its server is being probed, so the page never waits for it."""
-    url = status.get("base_url")
-    if status["needs_key"] or not url:
-        st.markdown(_key_text(status))
-        return
-    shared_watch().get(url)  # start the probe before the first draw
+def _provider_rows(statuses: list[dict[str, Any]]) -> str:
+    """Providers and their key or server, as one markdown table: one element, where rows of columns were ~20."""
+    lines = ["| Provider | Key or server |", "| --- | --- |"]
+    lines += [f"| **{md(s['provider'])}** | {_key_text(s)} |" for s in statuses]
+    return "\n".join(lines)
+
+
+def _providers_table(statuses: list[dict[str, Any]]) -> None:
+    """The providers table, redrawn each second while a keyless server is being probed: the page never waits."""
+    urls = [s["base_url"] for s in statuses if not s["needs_key"] and s.get("base_url")]
+    for url in urls:
+        shared_watch().get(url)  # start the probes before the first draw
+    # A local server answers (or refuses) in milliseconds: a short wait for them all spares the page a redraw
+    # each second and a whole second run when they end. A slow one is still shown as being checked, then updated.
+    deadline = time.monotonic() + PROBE_WAIT_S
+    for url in urls:
+        shared_watch().wait(url, max(0.0, deadline - time.monotonic()))
 
     def draw() -> None:
-        st.markdown(_key_text(status))
+        st.markdown(_provider_rows(statuses))
 
-    views.polling(lambda: shared_watch().pending(url), draw)
+    views.polling(lambda: any(shared_watch().pending(url) for url in urls), draw)
 
 
-def _run_check(provider: str, model_id: str) -> None:
+def _run_check(model_id: str) -> None:
+    """Send one tiny request to the model; the answer is kept per provider until that provider is checked again."""
     results = dict(state.get(state.CONNECTIVITY) or {})
-    if not model_id or ":" not in model_id:
-        results[provider] = {
+    if ":" not in model_id:
+        results[model_id] = {
             "model_id": model_id,
             "ok": False,
             "status": "not sent",
             "answer": "",
-            "error": f"Type a model id like `{provider}:model-name` first.",
+            "error": f"Type a model id with its provider, like `ollama:{model_id or 'model-name'}`, first.",
             "ttft_s": None,
             "latency_s": None,
         }
     else:
         with st.spinner(f"Asking {model_id}…"):
-            results[provider] = asdict(actions.check_connectivity(model_id))
+            results[model_id.split(":", 1)[0]] = asdict(actions.check_connectivity(model_id))
     st.session_state[state.CONNECTIVITY] = results
 
 
@@ -98,83 +115,98 @@ def _show_check(result: dict[str, Any]) -> None:
         st.error(f"{who} did not answer ({md(said)}): {md(error or 'no details')}")
 
 
-def _providers(prices: dict[str, Price]) -> None:
-    st.header("Providers")
-    catalogue = known_models()
-    results = state.get(state.CONNECTIVITY) or {}
-    for status in frame.key_statuses():
-        provider = status["provider"]
-        models = [m for m in catalogue if m.provider == provider]
-        with st.container(border=True):
-            name, keys, pick, check = st.columns([2, 5, 3.5, 1], vertical_alignment="center")
-            name.markdown(f"**{md(provider)}**")
-            with keys:
-                _key_cell(status)
-            if models:
-                # The cheapest catalogued model: a connectivity check should cost next to nothing.
-                def out_price(mid: str) -> float:
-                    price = find_price(mid, prices)
-                    return price.output_per_m if price else float("inf")
+def _check_choices(statuses: list[dict[str, Any]], prices: dict[str, Price]) -> tuple[list[str], int | None]:
+    """Catalogue models by provider, each provider's cheapest first (a check should cost next to nothing),
+    and the one to offer: the cheapest of the first provider with a key."""
 
-                ids = [m.model_id for m in models]
-                cheapest = min(range(len(ids)), key=lambda i: out_price(ids[i]))
-                model_id = pick.selectbox(
-                    "Model to check",
-                    ids,
-                    index=cheapest,
-                    key=f"conn-model-{provider}",
-                    label_visibility="collapsed",
-                )
-            else:
-                model_id = pick.text_input(
-                    "Model to check",
-                    placeholder=f"{provider}:model",
-                    key=f"conn-model-{provider}",
-                    label_visibility="collapsed",
-                )
-            if check.button("Check", key=f"conn-{provider}", help="Send one tiny request and show the answer"):
-                _run_check(provider, (model_id or "").strip())
-                results = state.get(state.CONNECTIVITY) or {}
-            if provider in results:
-                _show_check(results[provider])
+    def out_price(mid: str) -> float:
+        price = find_price(mid, prices)
+        return price.output_per_m if price else float("inf")
+
+    catalogue = known_models()
+    choices: list[str] = []
+    offer: int | None = None
+    for status in statuses:
+        ids = sorted((m.model_id for m in catalogue if m.provider == status["provider"]), key=out_price)
+        if ids and offer is None and (status["is_set"] or not status["needs_key"]):
+            offer = len(choices)
+        choices += ids
+    return choices, offer if offer is not None else (0 if choices else None)
+
+
+def _providers(prices: dict[str, Price]) -> None:
+    st.header("Providers", anchor=False)
+    statuses = frame.key_statuses()
+    _providers_table(statuses)
+    choices, offer = _check_choices(statuses, prices)
+    typed = st.session_state.get("conn-model")
+    if typed and typed not in choices:  # an id typed earlier stays one of the choices
+        choices.append(typed)
+    # One model box and one button for every provider: a model of the catalogue, or any id typed (ollama:...).
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        model_id = st.selectbox(
+            "Connectivity check: the model to ask",
+            choices,
+            index=offer,
+            key="conn-model",
+            accept_new_options=True,
+            placeholder="provider:model",
+            width=420,
+        )
+        if st.button("Check", key="conn-check", help="Send one tiny request to this model and show the answer"):
+            _run_check(str(model_id or "").strip())
+    for result in (state.get(state.CONNECTIVITY) or {}).values():
+        _show_check(result)
+
+
+def _linked(table: str, urls: list[str]) -> str:
+    """The table's escaped source URLs made links (http and https only) named by their site, so the table fits."""
+    for url in dict.fromkeys(u for u in urls if u.startswith(("https://", "http://"))):
+        text, site = escape(url), escape(urlsplit(url).hostname or url)
+        link = f'<a href="{text}" title="{text}" target="_blank" rel="noopener noreferrer">{site}</a>'
+        table = table.replace(f">{text}<", f">{link}<")
+    return table
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
 
 
 def _catalogue(prices: dict[str, Price]) -> None:
-    st.header("Catalogue")
-    rows = []
+    st.header("Catalogue", anchor=False)
+    rows: list[list[Cell]] = []
+    sources = []
     for info in known_models():
         price = find_price(info.model_id, prices)
         rows.append(
-            {
-                "model": info.model_id,
-                "name": info.display_name,
-                "max output": info.max_output_tokens,
-                "thinking": info.supports_thinking,
-                "temperature": info.supports_temperature,
-                # Prices as text: a column format would round gpt-5-nano's cached $0.005 to $0.01.
-                "input $/M": formatting.per_million(price.input_per_m) if price else None,
-                "output $/M": formatting.per_million(price.output_per_m) if price else None,
-                "cached input $/M": formatting.per_million(price.cached_input_per_m) if price else None,
-                "long context from": f"{price.long_context_threshold} tokens"
-                if price and price.long_context_threshold
-                else None,
-                "as of": price.as_of if price else None,
-                "source": price.source if price else None,
-            }
+            [
+                info.model_id,
+                info.display_name,
+                formatting.count(info.max_output_tokens) if info.max_output_tokens else "–",
+                ", ".join(n for n, ok in (("thinking", info.supports_thinking),
+                                          ("temperature", info.supports_temperature)) if ok) or "–",
+                # Prices as text: gpt-5-nano's cached $0.005 must not round to $0.01.
+                formatting.per_million(price.input_per_m) if price else "–",
+                formatting.per_million(price.output_per_m) if price else "–",
+                formatting.per_million(price.cached_input_per_m) if price else "–",
+                formatting.count(price.long_context_threshold) if price and price.long_context_threshold else "–",
+                price.as_of if price else "–",
+                price.source if price else "–",
+            ]
         )
-    st.dataframe(
-        rows,
-        hide_index=True,
-        column_config={
-            "max output": st.column_config.NumberColumn(format="%d"),
-            "source": st.column_config.LinkColumn(),
-        },
+        sources.append(price.source if price else "")
+    # One escaped HTML table: the data grid's script (about 1.4 MB) is not loaded for a dozen rows.
+    header = ["model", "name", "max output", "supports", "input $/M", "output $/M", "cached $/M",
+              "long context from", "as of", "source"]  # fmt: skip
+    st.html(_linked(table_html("catalogue", header, rows, right=[2, 4, 5, 6, 7]), sources))
+    st.caption(
+        "Prices in US$ per million tokens; cached: cached input; long context from: the prompt tokens above which "
+        "a long-context price applies. A model missing here can still be used: type its id."
     )
-    st.caption("Prices in US$ per million tokens. A model missing here can still be used: type its id.")
 
 
 def _overrides(prices: dict[str, Price], shipped: dict[str, Price]) -> None:
-    st.header("Your overrides")
+    st.header("Your overrides", anchor=False)
     path = user_prices_path()
     st.markdown("Price file (your entries replace the shipped ones whole):")
     literal(path)
@@ -184,20 +216,13 @@ def _overrides(prices: dict[str, Price], shipped: dict[str, Price]) -> None:
     elif not added:
         st.caption("The file adds nothing over the shipped prices.")
     else:
-        st.dataframe(
-            [
-                {
-                    "entry": name,
-                    "input $/M": formatting.per_million(p.input_per_m),
-                    "output $/M": formatting.per_million(p.output_per_m),
-                    "as of": p.as_of,
-                    "source": p.source,
-                    "new": name not in shipped,
-                }
-                for name, p in sorted(added.items())
-            ],
-            hide_index=True,
-        )
+        rows = [
+            [name, formatting.per_million(p.input_per_m), formatting.per_million(p.output_per_m), p.as_of, p.source,
+             _yes(name not in shipped)]
+            for name, p in sorted(added.items())
+        ]  # fmt: skip
+        header = ["entry", "input $/M", "output $/M", "as of", "source", "new"]
+        st.html(_linked(table_html("overrides", header, rows, right=[1, 2]), [str(r[4]) for r in rows]))
     st.markdown("OpenAI-compatible endpoints file:")
     literal(endpoints_path())
     try:
@@ -208,26 +233,20 @@ def _overrides(prices: dict[str, Price], shipped: dict[str, Price]) -> None:
         st.warning(md(exc))
         return
     if custom:
-        st.dataframe(
-            [
-                {
-                    "name": e.name,
-                    "base URL": e.base_url,
-                    "key variable": e.key_env or "–",
-                    "key needed": e.needs_key,
-                    "max output": e.max_output_tokens,
-                }
-                for e in custom.values()
-            ],
-            hide_index=True,
-        )
+        header = ["name", "base URL", "key variable", "key needed", "max output"]
+        rows = [
+            [e.name, redact_url(e.base_url), e.key_env or "–", _yes(e.needs_key),
+             formatting.count(e.max_output_tokens) if e.max_output_tokens else "–"]
+            for e in custom.values()
+        ]  # fmt: skip
+        show_table("endpoints", header, rows, right=[4])
     else:
         st.caption("No endpoints of your own: the built-in ones (openrouter, ollama, vllm) are listed above.")
 
 
 def main() -> None:
     """Providers and checks, the catalogue with prices, and the user's override files."""
-    st.title("Models and prices")
+    st.title("Models and prices", anchor=False)
     prices, shipped, warning = _prices()
     if warning:
         st.warning(md(warning))

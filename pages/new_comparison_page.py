@@ -20,9 +20,10 @@ from canvasbench.run.recipes import Recipe, repeat_recipes
 from ui import actions, data, frame, state
 from ui.format import md
 from ui.html_table import show_table
-from ui.recipe_form import recipe_estimate, recipes_section
+from ui.recipe_form import added_recipes, recipe_estimate, recipes_section
 
 SOURCES = {"suite": "From the suite", "own": "Write my own"}
+QP_MORE = "more"  # the "More options" section open (bound to ?more=, so a link or Back keeps it open)
 
 
 def _suite() -> list[SuitePrompt] | None:
@@ -69,7 +70,7 @@ def _prompt() -> tuple[SuitePrompt | None, str, str]:
 
 def _models() -> list[str]:
     """Catalogue models ticked plus ids typed by hand, in that order."""
-    st.header("Models")
+    st.header("Models", anchor=False)
     keys = {s["provider"]: s for s in frame.key_statuses()}
 
     def has_key(provider: str) -> bool:
@@ -101,83 +102,125 @@ def _models() -> list[str]:
     return [*chosen, *actions.parse_model_list(extra)]
 
 
-def _options(model_ids: list[str]) -> dict[str, Any]:
-    """Max output tokens, thinking level, temperature and deadline, as keyword arguments for actions.launch."""
-    st.header("Options")
+def _options(model_ids: list[str]) -> None:
+    """Max output tokens, thinking level, temperature and deadline (their values: `_chosen`)."""
+    st.subheader("Options", anchor=False)
     c1, c2, c3 = st.columns(3)
-    max_tokens = c1.number_input(
-        "Max output tokens (0: the model's own maximum)",
-        min_value=0,
-        max_value=1_000_000,
-        value=0,
-        step=4096,
+    c1.number_input(
+        "Max output tokens (0: the model's own maximum)", min_value=0, max_value=1_000_000, step=4096,
         key=state.NEW_MAX_TOKENS,
-    )
-    thinking = c2.selectbox("Thinking", THINKING_LEVELS, key=state.NEW_THINKING)
+    )  # fmt: skip
+    c2.selectbox("Thinking", THINKING_LEVELS, key=state.NEW_THINKING)
     with c3:
         set_temperature = st.checkbox("Set a temperature", key=state.NEW_SET_TEMPERATURE)
-        temperature = st.slider(
-            "Temperature", 0.0, 2.0, 1.0, 0.05, key=state.NEW_TEMPERATURE, disabled=not set_temperature
-        )
-    deadline_min = st.number_input(
-        "Deadline per run, minutes (0: none)",
-        min_value=0.0,
-        max_value=24 * 60.0,
-        value=0.0,
-        step=5.0,
-        key=state.NEW_DEADLINE,
+        st.slider("Temperature", 0.0, 2.0, step=0.05, key=state.NEW_TEMPERATURE, disabled=not set_temperature)
+    left, right = st.columns(2)
+    left.number_input(
+        "Deadline per run, minutes (0: none)", min_value=0.0, max_value=24 * 60.0, step=5.0, key=state.NEW_DEADLINE,
         help="Stop a run this long after it starts, keeping its text. Without one, a run only stops when it "
         "brings no new text for 5 minutes (keep-alive pings do not count).",
-    )
+    )  # fmt: skip
+    right.number_input(
+        "Runs per model and recipe (samples, to see each one's variance)", min_value=1, max_value=MAX_REPEAT,
+        key=state.NEW_REPEAT,
+    )  # fmt: skip
     no_temp = [m for m in model_ids if (info := model_info(m)) is not None and not info.supports_temperature]
     if set_temperature and no_temp:
         st.caption(f"Sent without a temperature (the API refuses one): {md(', '.join(no_temp))}")
-    return {
-        "max_output_tokens": int(max_tokens) or None,
-        "thinking": cast(ThinkingLevel, thinking or "default"),
-        "temperature": float(temperature) if set_temperature else None,
-        "deadline_s": float(deadline_min) * 60 if deadline_min else None,
-    }
 
 
 ACCEPTS = {"renders": "renders", "judge": "judge score ≥ K"}
 
 
-def _repair(model_ids: list[str]) -> dict[str, Any]:
-    """Repair rounds and what counts as acceptable, as keyword arguments for actions.launch."""
-    st.header("Repair rounds")
+def _repair(model_ids: list[str]) -> None:
+    """Repair rounds and what counts as acceptable (their values: `_chosen`)."""
+    st.subheader("Repair rounds", anchor=False)
     left, right = st.columns(2)
-    repair = int(
-        left.number_input(
-            "Repair rounds (0: the first answer only)",
-            min_value=0,
-            max_value=MAX_REPAIR,
-            value=0,
-            key=state.NEW_REPAIR,
-            help="A page that is not acceptable goes back to its model with the render check's findings "
-            "(errors with line numbers, blank output, screenshots), round by round, until it is acceptable.",
-        )
-    )
+    repair = left.number_input(
+        "Repair rounds (0: the first answer only)", min_value=0, max_value=MAX_REPAIR, key=state.NEW_REPAIR,
+        help="A page that is not acceptable goes back to its model with the render check's findings "
+        "(errors with line numbers, blank output, screenshots), round by round, until it is acceptable.",
+    )  # fmt: skip
     with right:
         accept = st.segmented_control(
             "Acceptable when the page", options=list(ACCEPTS), format_func=ACCEPTS.__getitem__,
-            default="renders", key=state.NEW_ACCEPT, disabled=not repair,
+            key=state.NEW_ACCEPT, disabled=not repair,
         )  # fmt: skip
     if repair:
         st.caption(
-            "The cost estimate above is for the first answers: each repair round sends the conversation so far "
+            "The cost estimate is for the first answers: each repair round sends the conversation so far "
             "again and costs about as much as one more answer, or more."
         )
     if not repair or accept != "judge":
-        return {"repair": repair, "accept": "renders"}
+        return
     score, judge = st.columns([1, 3])
-    bar = score.number_input("K (0-10)", min_value=0, max_value=10, value=7, key=state.NEW_ACCEPT_SCORE)
+    score.number_input("K (0-10)", min_value=0, max_value=10, key=state.NEW_ACCEPT_SCORE)
     judges = list(dict.fromkeys([*model_ids, *(m.model_id for m in known_models())]))
-    judge_model = judge.selectbox(
+    judge.selectbox(
         "Judge model", judges, index=None, key=state.NEW_JUDGE_MODEL, accept_new_options=True,
         placeholder="Choose or type (provider:model) the model that scores",
     )  # fmt: skip
-    return {"repair": repair, "accept": f"judge>={int(bar)}", "judge_model": judge_model}
+
+
+# The rarer choices and their values when untouched. They live in session state, not only in their widgets:
+# closed, the "More options" section draws none of them, and Streamlit forgets a widget's value when it is not
+# drawn; a launch must still use what was set.
+ADVANCED_DEFAULTS: dict[str, Any] = {
+    state.NEW_MAX_TOKENS: 0,
+    state.NEW_THINKING: THINKING_LEVELS[0],
+    state.NEW_SET_TEMPERATURE: False,
+    state.NEW_TEMPERATURE: 1.0,
+    state.NEW_DEADLINE: 0.0,
+    state.NEW_REPEAT: 1,
+    state.NEW_REPAIR: 0,
+    state.NEW_ACCEPT: "renders",
+    state.NEW_ACCEPT_SCORE: 7,
+}
+KEPT = (state.NEW_JUDGE_MODEL, state.NEW_RECIPE_PLAN, state.NEW_RECIPE_BUILD, state.NEW_RECIPE_FIX,
+        state.NEW_RECIPE_REPAIR, state.NEW_RECIPE_NAME)  # fmt: skip
+
+
+def _keep_choices() -> None:
+    """Every rarer choice held in session state across runs, whether or not its widget is drawn."""
+    for key, default in ADVANCED_DEFAULTS.items():
+        value = st.session_state.get(key)
+        st.session_state[key] = default if value is None else value
+    for key in KEPT:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def _chosen(model_ids: list[str]) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """(options, repair, repeats) as keyword arguments for actions.launch, from the values kept in session state."""
+    get = st.session_state.get
+    options = {
+        "max_output_tokens": int(get(state.NEW_MAX_TOKENS) or 0) or None,
+        "thinking": cast(ThinkingLevel, get(state.NEW_THINKING) or "default"),
+        "temperature": float(get(state.NEW_TEMPERATURE) or 0) if get(state.NEW_SET_TEMPERATURE) else None,
+        "deadline_s": float(get(state.NEW_DEADLINE) or 0) * 60 or None,
+    }
+    repair: dict[str, Any] = {"repair": int(get(state.NEW_REPAIR) or 0), "accept": "renders"}
+    if repair["repair"] and get(state.NEW_ACCEPT) == "judge":
+        repair["accept"] = f"judge>={int(get(state.NEW_ACCEPT_SCORE) or 0)}"
+        repair["judge_model"] = get(state.NEW_JUDGE_MODEL)
+    return options, repair, int(get(state.NEW_REPEAT) or 1)
+
+
+def _in_effect(options: dict[str, Any], repair: dict[str, Any], repeat: int, recipes: list[Recipe]) -> str:
+    """The rarer choices in effect, in a few words: the closed section's label says what a launch will use."""
+    said = [f"{repeat} run{'s' if repeat != 1 else ''} per model"]
+    said.append(f"max {formatting.count(options['max_output_tokens'])} output tokens"
+                if options["max_output_tokens"] else "the model's own output limit")  # fmt: skip
+    if options["thinking"] != "default":
+        said.append(f"thinking {options['thinking']}")
+    if options["temperature"] is not None:
+        said.append(f"temperature {options['temperature']:g}")
+    if options["deadline_s"]:
+        said.append(f"deadline {options['deadline_s'] / 60:g} min")
+    rounds = repair["repair"]
+    said.append(f"{rounds} repair round{'s' if rounds != 1 else ''}" if rounds else "no repair rounds")
+    said.append(f"{len(recipes)} recipe{'s' if len(recipes) != 1 else ''}" if recipes else "no build recipes")
+    return " · ".join(said)
 
 
 def _estimate(model_ids: list[str], text: str, repeat: int, recipes: list[Recipe]) -> None:
@@ -277,28 +320,42 @@ def _launch_batch(prompt: dict[str, Any], model_ids: list[str], stream_rest: boo
     st.switch_page("pages/comparison_page.py", query_params={state.QP_COMPARISON: str(opened)})
 
 
+def _more(model_ids: list[str]) -> tuple[list[Recipe], dict[str, Any], dict[str, Any], int]:
+    """Repeats, output limit, thinking, temperature, deadline, repair rounds and build recipes behind one click.
+
+    Closed (most launches), none of their ~20 widgets is drawn; open, it stays open (it is in the URL: ?more=true).
+    """
+    _keep_choices()
+    options, repair, repeat = _chosen(model_ids)
+    recipes = added_recipes()
+    more = st.expander(
+        f"More options: {_in_effect(options, repair, repeat, recipes)}",
+        icon=":material/tune:",
+        key=QP_MORE,
+        on_change="rerun",
+        bind="query-params",
+    )
+    if not more.open:
+        return recipes, options, repair, repeat
+    with more:
+        recipes = recipes_section(model_ids)
+        _options(model_ids)
+        _repair(model_ids)
+    options, repair, repeat = _chosen(model_ids)
+    return recipes, options, repair, repeat
+
+
 def main() -> None:
     """The page: the form; Launch opens the new comparison's page, where its models stream live."""
-    st.title("New comparison")
+    st.title("New comparison", anchor=False)
     suite, text, title = _prompt()
     warning = prompt_key_warning(text)
     if warning:  # the prompt is stored and sent as written: say so while it can still be changed
         st.warning(md(warning), icon=":material/key:")
     model_ids = _models()
-    recipes = recipes_section(model_ids)
-    options = _options(model_ids)
-    repeat = int(
-        st.number_input(
-            "Runs per model and recipe (samples, to see each one's variance)",
-            min_value=1,
-            max_value=MAX_REPEAT,
-            value=1,
-            key=state.NEW_REPEAT,
-        )
-    )
+    recipes, options, repair, repeat = _more(model_ids)
     _estimate(model_ids, text, repeat, recipes)
     as_batch, stream_rest = _batch_choice(model_ids, repeat)
-    repair = _repair(model_ids)
     if st.button("Launch", key="launch", type="primary", icon=":material/rocket_launch:"):
         try:
             specs = [r.spec for r in recipes]

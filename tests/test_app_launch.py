@@ -112,7 +112,8 @@ def test_cancel_all_stops_the_runs_and_keeps_partial_output(fake_env: FakeServer
 def test_connectivity_check_reports_each_providers_answer(fake_env: FakeServer) -> None:  # noqa: F811
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("pages/models_page.py").run()
-    at.button(key="conn-anthropic").click().run()
+    at.selectbox(key="conn-model").set_value("anthropic:claude-haiku-4-5").run()
+    at.button(key="conn-check").click().run()
     assert not at.exception
     assert at.success and "anthropic\\:claude" in at.success[0].value and "answered" in at.success[0].value
     request = fake_env.requests[-1]
@@ -123,7 +124,8 @@ def test_connectivity_check_shows_a_refused_key_as_a_clear_error(fake_env: FakeS
     fake_env.required_key = "the-right-key"
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("pages/models_page.py").run()
-    at.button(key="conn-openai").click().run()
+    at.selectbox(key="conn-model").set_value("openai:gpt-5.2").run()
+    at.button(key="conn-check").click().run()
     assert not at.exception
     assert at.error and "openai\\:gpt\\-5.2" in at.error[0].value.replace("\\.", ".")
     assert "fake-key" not in at.error[0].value

@@ -305,7 +305,7 @@ def test_render_checks_show_as_thumbnails_and_verdict_badges() -> None:
 
 
 def test_new_comparison_estimates_the_cost_and_warns_near_a_context_window() -> None:
-    at = open_page("pages/new_comparison_page.py")
+    at = open_page("pages/new_comparison_page.py", more="true")  # "More options" open: repeats
     at.segmented_control(key="new.source").set_value("own").run()
     at.text_area(key="new.own_text").input("Draw a bouncing ball on a canvas. " * 10).run()
     at.multiselect(key="new.models").select("gemini:gemini-3-flash-preview").select("anthropic:claude-opus-4-6").run()

@@ -38,8 +38,9 @@ def _cost(text: str) -> float:
 def test_the_form_adds_a_recipe_beside_a_model_prices_its_planner_and_launches_it(
     fake_env: FakeServer,  # noqa: F811
 ) -> None:
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("pages/new_comparison_page.py").run()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["more"] = "true"  # "More options" open: the recipe builder
+    at.run().switch_page("pages/new_comparison_page.py").run()
     at.segmented_control(key="new.source").set_value("own").run()
     at.text_area(key="new.own_text").input("Draw a bouncing ball on a canvas. " * 20).run()
 

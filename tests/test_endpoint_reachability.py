@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from canvasbench.providers.reachability import Reach, ReachWatch, probe, shared_watch
 from canvasbench.redact import redact_url
 from tests.browser_helpers import free_port
 from tests.fakes import fixtures
-from tests.test_app_pages import open_page, texts
+from tests.test_app_pages import APP, open_page, texts
 
 fake_server = fixtures.fake_server
 fake_env = fixtures.fake_env
@@ -77,8 +78,10 @@ def test_the_models_page_says_whether_a_keyless_server_answers_and_where(listeni
     assert "**vllm** — :green[:material/check_circle:] answering" in sidebar
 
     # The connectivity check names the URL it tried.
-    at.text_input(key="conn-model-ollama").input("ollama:qwen3-coder").run()
-    at.button(key="conn-ollama").click().run()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["conn-model"] = "ollama:qwen3-coder"  # typed in the model box: not in the catalogue
+    at.run().switch_page("pages/models_page.py").run()
+    at.button(key="conn-check").click().run()
     errors = " ".join(str(e.value) for e in at.error).replace("\\", "")
     assert f"could not reach the provider at {down}/chat/completions" in errors, errors
 

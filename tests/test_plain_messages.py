@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.test_app_pages import open_page
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app_pages import APP
 from ui.format import md
 
 CORE = Path(__file__).resolve().parent.parent / "canvasbench"
@@ -53,8 +55,10 @@ def test_a_code_span_reads_as_code_on_a_page_and_everything_else_stays_escaped()
 
 
 def test_the_models_page_shows_its_hint_as_code_not_as_backticks() -> None:
-    at = open_page("pages/models_page.py")
-    at.button(key="conn-ollama").click().run()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["conn-model"] = "qwen3-coder"  # typed in the model box, without its provider
+    at.run().switch_page("pages/models_page.py").run()
+    at.button(key="conn-check").click().run()
     errors = [str(e.value) for e in at.error]
-    assert any("`ollama:model-name`" in e for e in errors), errors
+    assert any("`ollama:qwen3-coder`" in e for e in errors), errors
     assert not any("\\`" in e for e in errors), errors

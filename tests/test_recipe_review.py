@@ -172,8 +172,9 @@ def test_a_comparison_whose_process_died_while_planning_can_be_deleted_by_a_dash
 
 
 def test_the_launch_form_says_where_to_name_two_recipes_given_one_name(fake_env: FakeServer) -> None:
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("pages/new_comparison_page.py").run()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["more"] = "true"  # "More options" open: the recipe builder
+    at.run().switch_page("pages/new_comparison_page.py").run()
     at.segmented_control(key="new.source").set_value("own").run()
     at.text_area(key="new.own_text").input("Draw a bouncing ball on a canvas.").run()
     for build in ("gemini:gemini-3-flash-preview", "gemini:gemini-2.5-flash"):
@@ -226,8 +227,9 @@ def test_the_metrics_ttft_chart_has_no_point_for_a_recipes_planner_as_its_summar
 
 
 def test_the_launch_form_names_and_prices_two_recipes_with_one_default_name_apart() -> None:
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("pages/new_comparison_page.py").run()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["more"] = "true"  # "More options" open: the recipe builder
+    at.run().switch_page("pages/new_comparison_page.py").run()
     at.segmented_control(key="new.source").set_value("own").run()
     at.text_area(key="new.own_text").input("Draw a bouncing ball on a canvas. " * 20).run()
     for build in ("gemini:gemini-3-flash-preview", "gemini:gemini-2.5-flash"):  # both `flash` by default

@@ -38,38 +38,41 @@ def _pick(column: Any, label: str, choices: list[str], key: str, placeholder: st
     return str(chosen) if chosen else None
 
 
+def added_recipes() -> list[Recipe]:
+    """The recipes added so far, each once, named as the launch will name them (two under one default name get
+    their models spelled out)."""
+    return told_apart([parse_recipe(spec, check_keys=False) for spec in dict.fromkeys(_added())])
+
+
 def recipes_section(model_ids: list[str]) -> list[Recipe]:
     """The recipe builder and the recipes added so far (each once; the form's repeats apply to them too)."""
-    st.header("Build recipes")
+    st.subheader("Build recipes", anchor=False)
     st.caption(
         "A recipe competes like a model: an optional planner writes a design (no code), the builder writes the "
         "page from the prompt and that design, and repairs go to the builder or a fixer. Its time, tokens and "
         "cost add every step, the planner's included."
     )
     choices = list(dict.fromkeys([*model_ids, *(m.model_id for m in known_models())]))
-    with st.expander("Add a recipe", icon=":material/add_circle:"):
-        left, middle, right = st.columns(3)
-        plan = _pick(left, "Planner (optional)", choices, state.NEW_RECIPE_PLAN, "no planner")
-        build = _pick(middle, "Builder", choices, state.NEW_RECIPE_BUILD, "the model that writes the page")
-        fix = _pick(right, "Fixer (optional)", choices, state.NEW_RECIPE_FIX, "the builder fixes")
-        rounds, named = st.columns([1, 3])
-        repair = int(rounds.number_input("Repairs", min_value=0, max_value=MAX_REPAIR, value=0,
-                                         key=state.NEW_RECIPE_REPAIR))  # fmt: skip
-        name = named.text_input("Name (optional)", key=state.NEW_RECIPE_NAME,
-                                placeholder="e.g. pro plans, flash builds")  # fmt: skip
-        if st.button("Add recipe", key="add-recipe", icon=":material/add:"):
-            try:
-                if not build:
-                    raise UsageError("Choose the Builder: the model that writes the page (build=MODEL is required).")
-                recipe = parse_recipe(_spec(plan, build, fix, repair, name), check_keys=False)
-            except RecipeError as exc:
-                st.error(md(f"This recipe cannot run: {exc.why}."))
-            except UsageError as exc:
-                st.error(md(exc))
-            else:
-                st.session_state[state.NEW_RECIPES] = [*_added(), recipe.spec]
-    # Named as the launch will name them: two recipes under one default name get their models spelled out.
-    recipes = told_apart([parse_recipe(spec, check_keys=False) for spec in dict.fromkeys(_added())])
+    left, middle, right = st.columns(3)
+    plan = _pick(left, "Planner (optional)", choices, state.NEW_RECIPE_PLAN, "no planner")
+    build = _pick(middle, "Builder", choices, state.NEW_RECIPE_BUILD, "the model that writes the page")
+    fix = _pick(right, "Fixer (optional)", choices, state.NEW_RECIPE_FIX, "the builder fixes")
+    rounds, named, add = st.columns([1, 3, 1], vertical_alignment="bottom")
+    repair = int(rounds.number_input("Repairs", min_value=0, max_value=MAX_REPAIR, key=state.NEW_RECIPE_REPAIR))
+    name = named.text_input("Name (optional)", key=state.NEW_RECIPE_NAME,
+                            placeholder="e.g. pro plans, flash builds")  # fmt: skip
+    if add.button("Add recipe", key="add-recipe", icon=":material/add:"):
+        try:
+            if not build:
+                raise UsageError("Choose the Builder: the model that writes the page (build=MODEL is required).")
+            recipe = parse_recipe(_spec(plan, build, fix, repair, name), check_keys=False)
+        except RecipeError as exc:
+            st.error(md(f"This recipe cannot run: {exc.why}."))
+        except UsageError as exc:
+            st.error(md(exc))
+        else:
+            st.session_state[state.NEW_RECIPES] = [*_added(), recipe.spec]
+    recipes = added_recipes()
     for recipe in recipes:
         text, button = st.columns([6, 1], vertical_alignment="center")
         text.markdown(f"**{md(recipe.name)}**: {md(recipe.steps())}")

@@ -1,0 +1,86 @@
+"""The Models page and the launch form draw few, light elements (issue 21), and keep everything they did."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from tests.browser_helpers import free_port
+from tests.html_tables import html_table
+from tests.test_app_pages import open_page
+
+WIDGETS = ("selectbox", "multiselect", "text_input", "text_area", "number_input", "checkbox", "toggle", "button",
+           "slider", "segmented_control")  # fmt: skip
+
+
+def _widgets(at: AppTest) -> dict[str, int]:
+    return {kind: n for kind in WIDGETS if (n := len(getattr(at.main, kind)))}  # the page, not the sidebar
+
+
+def test_the_models_page_has_one_check_box_for_every_provider_and_no_data_grid() -> None:
+    at = open_page("pages/models_page.py")
+    assert _widgets(at) == {"selectbox": 1, "button": 1}, "one model box and one Check button, not a row each"
+    assert not at.dataframe, "a data grid's script (about 1.4 MB) is not loaded for a dozen rows"
+    shown = " ".join(str(m.value) for m in at.markdown)
+    for provider in ("gemini", "openai", "anthropic", "ollama"):
+        assert f"**{provider}**" in shown
+    assert at.selectbox(key="conn-model").value == "gemini:gemini-2.5-flash-lite"  # the cheapest of the first
+    rows = {row["model"]: row for row in html_table(at, "catalogue")}
+    assert rows["openai:gpt-5.2"]["output $/M"].startswith("$") and "thinking" in rows["openai:gpt-5.2"]["supports"]
+    catalogue = next(e.proto.body for e in at.get("html") if 'data-table="catalogue"' in e.proto.body)
+    assert '<a href="https://' in catalogue, "each price's source is a link"
+
+
+def test_the_launch_form_shows_what_most_launches_need_and_keeps_the_rest_behind_one_click() -> None:
+    at = open_page("pages/new_comparison_page.py")
+    assert _widgets(at) == {"segmented_control": 1, "selectbox": 1, "text_area": 1, "multiselect": 1,
+                            "text_input": 1, "toggle": 1, "button": 1}  # fmt: skip
+    (more,) = [e.proto.label for e in at.get("expander") if e.proto.label.startswith("More options")]
+    assert "1 run per model" in more and "no repair rounds" in more and "no build recipes" in more
+
+    at = open_page("pages/new_comparison_page.py", more="true")
+    at.number_input(key="new.repeat").set_value(3).run()
+    at.number_input(key="new.repair").set_value(2).run()
+    del at.query_params["more"]  # closed again: its choices still hold, and its label says so
+    at.session_state["more"] = False
+    at.run()
+    assert not at.number_input
+    (more,) = [e.proto.label for e in at.get("expander") if e.proto.label.startswith("More options")]
+    assert "3 runs per model" in more and "2 repair rounds" in more, more
+    at.multiselect(key="new.models").select("openai:gpt-5.2").run()
+    (estimate,) = [e.proto.label for e in at.get("expander") if e.proto.label.startswith("Estimated cost")]
+    one = open_page("pages/new_comparison_page.py")
+    one.multiselect(key="new.models").select("openai:gpt-5.2").run()
+    (single,) = [e.proto.label for e in one.get("expander") if e.proto.label.startswith("Estimated cost")]
+    assert estimate != single, "the repeats chosen behind the click still multiply the estimate"
+
+
+def test_the_models_page_lists_overrides_and_own_endpoints_as_tables_and_warns_of_a_broken_price_file(
+    isolated_paths: Path,
+) -> None:
+    prices, endpoints = isolated_paths / "prices.toml", isolated_paths / "endpoints.toml"
+    prices.write_text('[models."openai:my-tuned"]\ninput_per_m = 1.0\noutput_per_m = 10.0\nas_of = "2026-12"\n'
+                      'source = "https://example.com/<b>prices</b>"\n')  # fmt: skip
+    endpoints.write_text('[endpoints.lab]\nbase_url = "http://me:hunter2@lab.internal:8000/v1"\n')
+    at = open_page("pages/models_page.py")
+    (entry,) = html_table(at, "overrides")
+    assert entry["entry"] == "openai:my-tuned" and entry["new"] == "yes" and entry["output $/M"] == "$10.00"
+    overrides = next(e.proto.body for e in at.get("html") if 'data-table="overrides"' in e.proto.body)
+    assert "<b>" not in overrides and "&lt;b&gt;" in overrides  # the source is a link, its text escaped
+    (lab,) = html_table(at, "endpoints")
+    assert lab["name"] == "lab" and "hunter2" not in lab["base URL"] and "lab.internal:8000" in lab["base URL"]
+    assert "**lab**" in " ".join(str(m.value) for m in at.markdown)  # a provider of its own in the table above
+
+    prices.write_text("[models.broken\n")
+    at = open_page("pages/models_page.py")
+    assert len(at.warning) == 1 and "Showing the shipped prices only" in at.warning[0].value
+    assert html_table(at, "catalogue"), "the shipped prices are still listed"
+
+
+def test_the_models_page_says_on_its_first_run_that_a_local_server_is_down(isolated_paths: Path) -> None:
+    down = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens: refused at once
+    (isolated_paths / "endpoints.toml").write_text(f'[endpoints.ollama]\nbase_url = "{down}"\n')
+    at = open_page("pages/models_page.py")  # one run: no redraw each second while it is being checked
+    shown = " ".join(str(m.value) for m in at.markdown).replace("\\", "")
+    assert f"not reachable at {down} (connection refused)" in shown, shown
