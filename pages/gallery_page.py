@@ -131,7 +131,7 @@ def _gallery() -> None:
     count_col.caption(f"{formatting.count(result.total)} comparisons · page {page_no + 1} of {pages}")
     # Cards of comparisons still generating or being checked redraw themselves until all is settled.
     checking.live_cards(
-        lambda: data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE, sort=sort).cards, tiles.card
+        lambda: data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE, sort=sort).cards, tiles.cards
     )
     prev, mid, nxt = st.columns([1, 4, 1], vertical_alignment="center")
     prev.button(

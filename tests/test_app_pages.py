@@ -190,8 +190,11 @@ def test_unknown_deep_links_say_so(populated: dict[str, object]) -> None:
 def test_each_card_opens_its_comparison_by_a_real_link(populated: dict[str, object]) -> None:
     cid, _ = populated["canvas"][0]  # type: ignore[index]
     at = open_page()
-    links = [e.proto for e in at.get("page_link") if e.proto.label == "Open"]
-    assert len(links) == 8 and links[0].query_string == f"comparison={cid}"
+    (cards,) = [e.proto.body for e in at.get("html") if 'class="cb-card"' in e.proto.body]  # one element
+    links = re.findall(r'<a class="cb-open" href="([^"]+)"', cards)
+    assert len(links) == 8 and links[0] == f"comparison?comparison={cid}"
+    # Drawing the page of cards takes no per-card Streamlit element: no columns, page links or containers.
+    assert not at.get("page_link")
     at = open_page(comparison=str(cid))  # where the link goes
     assert len(iframes(at)) == 3
 
