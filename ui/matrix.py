@@ -104,11 +104,12 @@ def _head(model_id: str, who: str | None = None) -> str:
     return f'<th class="cb-contestant" style="{_HEAD}">{label}</th>'
 
 
-def matrix_html(matrix: Matrix) -> str:
-    """The whole matrix: a header of contestants, a row per prompt with its summary, a row of column summaries."""
+def matrix_html(matrix: Matrix, rows_shown: slice = slice(None)) -> str:
+    """The matrix: a header of contestants, a row per prompt (those in `rows_shown`) with its summary, and a row of
+    column summaries (over every prompt of the matrix, shown or not)."""
     head = "".join(_head(m, matrix.who.get(m)) for m in matrix.contestants)
     rows = []
-    for key, title, category in matrix.prompts:
+    for key, title, category in matrix.prompts[rows_shown]:
         name = clipped_html(title, style="font-weight:600;font-size:0.9rem", hover=f"{title} ({key})")
         sub = clipped_html(category, style="font-size:0.8rem;color:#555b66") if category else ""
         cells = "".join(_cell(matrix.cell(key, m), title, m, matrix.who.get(m)) for m in matrix.contestants)
