@@ -320,3 +320,13 @@ def test_new_comparison_estimates_the_cost_and_warns_near_a_context_window() -> 
     warnings = " ".join(w.value for w in at.warning)
     assert "claude\\-opus\\-4\\-6" in warnings and "context window" in warnings
     assert "gemini" not in warnings
+
+
+def test_a_cards_hostile_title_and_category_are_text_in_its_html() -> None:
+    store = RunStore()
+    seed_comparison(store, title='<img src=x onerror=alert(1)>"', category="<b>cat</b>' onmouseover=alert(2)")
+    at = open_page()
+    (cards,) = [e.proto.body for e in at.get("html") if 'class="cb-card"' in e.proto.body]
+    assert "<img src=x" not in cards and "<b>cat" not in cards and "' onmouseover" not in cards
+    assert "&lt;img src=x onerror=alert(1)&gt;&quot;" in cards and "&lt;b&gt;cat&lt;/b&gt;" in cards
+    assert 'title="Open the comparison: &lt;img src=x onerror=alert(1)&gt;&quot;"' in cards  # the Open link's tip
