@@ -15,7 +15,7 @@ from ui import data, state
 from ui.matrix import matrix_html
 from ui.text import md_iso
 
-ROWS_PER_PAGE = 15  # prompts per page of the matrix: about three screens of rows at 1440x900
+ROWS_PER_PAGE = 10  # prompts per page of the matrix: about two screens of rows at 1440x900
 PAGE = "matrix.page"
 ANY = "__any__"  # the sweep picker's "no sweep: pick by category and date" choice
 
