@@ -46,37 +46,59 @@ def _sorted() -> None:
 
 def _sort() -> str:
     options: list[str] = list(data.gallery_sorts())
-    if state.GALLERY_SORT not in st.session_state:  # a fresh session takes the order its URL names
-        wanted = st.query_params.get(state.QP_SORT) or state.get(state.GALLERY_SORT_KEPT, "newest")
-        st.session_state[state.GALLERY_SORT] = wanted if wanted in options else "newest"
-        _keep_sort()
     sort = st.selectbox(
-        "Sort", options, format_func=lambda s: SORT_LABELS.get(s, s), key=state.GALLERY_SORT, on_change=_sorted,
+        "Sort",
+        options,
+        format_func=lambda s: SORT_LABELS.get(s, s),
+        key=state.GALLERY_SORT,
+        on_change=_sorted,
         help="Cost and lines are each comparison's totals over its runs (unknown costs last); rating is the "
         "arena's Bradley–Terry rating of its best-rated model (from your votes, else the AI judge's).",
     )
     return str(sort or "newest")
 
 
+def _start_sort() -> None:
+    """A fresh session takes the order its URL names (a tile is a plain link: Back reloads the gallery)."""
+    if state.GALLERY_SORT not in st.session_state:
+        options = data.gallery_sorts()
+        wanted = st.query_params.get(state.QP_SORT) or state.get(state.GALLERY_SORT_KEPT, "newest")
+        st.session_state[state.GALLERY_SORT] = wanted if wanted in options else "newest"
+        _keep_sort()
+
+
 def _turn(step: int) -> None:
     st.session_state[state.GALLERY_PAGE] = max(int(state.get(state.GALLERY_PAGE, 0)) + step, 0)
 
 
-def _filters() -> reads.GalleryFilter:
+FILTER_KEYS = (state.GALLERY_CATEGORY, state.GALLERY_MODEL, state.GALLERY_STATUS)
+
+
+def _menu_label() -> str:
+    """The sort-and-filter button says what is in force, so a closed menu hides nothing."""
+    sort = st.session_state.get(state.GALLERY_SORT) or "newest"
+    active = sum(st.session_state.get(key) is not None for key in FILTER_KEYS)
+    return SORT_LABELS.get(sort, sort) + (f" · {active} filter{'s' if active > 1 else ''}" if active else "")
+
+
+def _controls() -> tuple[reads.GalleryFilter, str]:
+    """Search in sight; sort and the three filters in one menu (its widgets are drawn when it opens, which
+    spares a cold load a row of selectboxes: the browser's most expensive elements)."""
+    _start_sort()
     options = data.filter_options()
-    c1, c2, c3, c4 = st.columns([2, 2, 1.5, 3])
-    # Each filter starts empty (everything) and, when changed, goes back to the first page.
-    pick = partial(st.selectbox, index=None, on_change=_first_page)
-    with c1:
-        category = pick("Category", options["categories"], placeholder="All categories", key=state.GALLERY_CATEGORY)
-    with c2:
-        model = pick("Model", options["model_ids"], placeholder="All models", key=state.GALLERY_MODEL)
-    with c3:
-        status = pick("Status", STATES, placeholder="Any status", key=state.GALLERY_STATUS)
-    text = c4.text_input(
+    search, menu = st.columns([3, 1], vertical_alignment="bottom")
+    text = search.text_input(
         "Search", placeholder="title, prompt text, model…", key=state.GALLERY_TEXT, on_change=_first_page
     )
-    return reads.GalleryFilter(category=category, model_id=model, status=status, text=(text or "").strip())
+    with menu.popover(_menu_label(), icon=":material/tune:", width="stretch"):
+        sort = _sort()
+        # Each filter starts empty (everything) and, when changed, goes back to the first page.
+        pick = partial(st.selectbox, index=None, on_change=_first_page)
+        category = pick("Category", options["categories"], placeholder="All categories", key=state.GALLERY_CATEGORY)
+        model = pick("Model", options["model_ids"], placeholder="All models", key=state.GALLERY_MODEL)
+        status = pick("Status", STATES, placeholder="Any status", key=state.GALLERY_STATUS)
+    flt = reads.GalleryFilter(category=category, model_id=model, status=status, text=(text or "").strip())
+    return flt, sort
 
 
 IMPORT_COMMANDS = """canvasbench import --from-llm
@@ -111,10 +133,7 @@ def _gallery() -> None:
     st.title("Gallery")
     if note := st.session_state.pop(state.ACTION_NOTE, None):  # e.g. what a deletion removed
         st.success(note)
-    flt = _filters()
-    count_col, sort_col = st.columns([5, 2], vertical_alignment="bottom")
-    with sort_col:
-        sort = _sort()
+    flt, sort = _controls()
     page_no = int(state.get(state.GALLERY_PAGE, 0))
     result = data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE, sort=sort)
     pages = max(math.ceil(result.total / PAGE_SIZE), 1)
@@ -128,31 +147,30 @@ def _gallery() -> None:
         else:
             st.info("No comparison matches these filters. Clear a filter or search for something else.")
         return
-    count_col.caption(f"{formatting.count(result.total)} comparisons · page {page_no + 1} of {pages}")
+    st.caption(f"{formatting.count(result.total)} comparisons · page {page_no + 1} of {pages}")
     # Cards of comparisons still generating or being checked redraw themselves until all is settled.
     checking.live_cards(
-        lambda: data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE, sort=sort).cards, tiles.card
+        lambda: data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE, sort=sort).cards, tiles.cards
     )
-    prev, mid, nxt = st.columns([1, 4, 1], vertical_alignment="center")
-    prev.button(
-        "Newer",
-        icon=":material/arrow_back:",
-        key="gallery-prev",
-        disabled=page_no == 0,
-        on_click=_turn,
-        args=(-1,),
-        width="stretch",
-    )
-    mid.caption(f"Page {page_no + 1} of {pages}")
-    nxt.button(
-        "Older",
-        icon=":material/arrow_forward:",
-        key="gallery-next",
-        disabled=page_no + 1 >= pages,
-        on_click=_turn,
-        args=(1,),
-        width="stretch",
-    )
+    if pages > 1:
+        _pager(page_no, pages)
+
+
+def _pager(page_no: int, pages: int) -> None:
+    """Newer and Older in one row (one container, not three columns)."""
+    with st.container(horizontal=True, vertical_alignment="center", horizontal_alignment="center"):
+        st.button(
+            "Newer", icon=":material/arrow_back:", key="gallery-prev", disabled=page_no == 0, on_click=_turn, args=(-1,)
+        )
+        st.caption(f"Page {page_no + 1} of {pages}", width="content")
+        st.button(
+            "Older",
+            icon=":material/arrow_forward:",
+            key="gallery-next",
+            disabled=page_no + 1 >= pages,
+            on_click=_turn,
+            args=(1,),
+        )
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,8 @@ from ui import data, state
 from ui.matrix import matrix_html
 from ui.text import md_iso
 
+ROWS_PER_PAGE = 10  # prompts per page of the matrix: about two screens of rows at 1440x900
+PAGE = "matrix.page"
 ANY = "__any__"  # the sweep picker's "no sweep: pick by category and date" choice
 
 
@@ -38,33 +41,78 @@ def _chosen_sweep() -> None:
         st.query_params.pop(state.QP_SWEEP, None)
 
 
-def _filter() -> reads.MatrixFilter:
-    sweeps = {s["sweep_id"]: s for s in data.sweeps()}
-    options = [*sweeps, ANY]
-    if state.MATRIX_SWEEP not in st.session_state:  # a fresh session: the URL's sweep, else the newest
-        wanted = st.query_params.get(state.QP_SWEEP)
-        st.session_state[state.MATRIX_SWEEP] = wanted if wanted in sweeps else options[0]
-    c1, c2, c3 = st.columns([4, 2, 2])
-    sweep = c1.selectbox(
-        "Sweep",
-        options,
-        format_func=lambda s: _sweep_label(sweeps, s),
-        key=state.MATRIX_SWEEP,
-        on_change=_chosen_sweep,
-        help="`canvasbench sweep` runs the suite against several models: each sweep is one matrix. "
-        "Or pick comparisons by category and date.",
-    )
-    if sweep and sweep != ANY:
-        return reads.MatrixFilter(sweep_id=sweep)
+def _first_page() -> None:
+    st.session_state[PAGE] = 0
+
+
+def _chosen_sweep_first_page() -> None:
+    _chosen_sweep()
+    _first_page()
+
+
+def _by_category_and_date() -> reads.MatrixFilter:
+    """Category and dates in one menu: its two widgets (a date picker is among the costliest) are drawn on a click."""
     categories = data.filter_options()["categories"]
-    category = c2.selectbox("Category", categories, index=None, placeholder="All categories", key=state.MATRIX_CATEGORY)
-    span = c3.date_input("Date range", value=[], key=state.MATRIX_DATES, format="YYYY-MM-DD")
+    chosen = st.session_state.get(state.MATRIX_CATEGORY)
+    dates = [d for d in st.session_state.get(state.MATRIX_DATES) or [] if isinstance(d, date)]
+    label = " · ".join(
+        [chosen or "All categories", " to ".join(sorted({d.isoformat() for d in dates})) or "any date"]
+    )
+    with st.popover(label, icon=":material/filter_list:", width="content"):
+        category = st.selectbox(
+            "Category", categories, index=None, placeholder="All categories", key=state.MATRIX_CATEGORY,
+            on_change=_first_page,
+        )  # fmt: skip
+        span = st.date_input("Date range", value=[], key=state.MATRIX_DATES, format="YYYY-MM-DD", on_change=_first_page)
     days = [d for d in (span if isinstance(span, tuple | list) else [span]) if isinstance(d, date)]
     return reads.MatrixFilter(
         category=category,
         since=days[0].isoformat() if days else None,
         until=days[-1].isoformat() if days else None,
     )
+
+
+def _filter() -> reads.MatrixFilter:
+    sweeps = {s["sweep_id"]: s for s in data.sweeps()}
+    options = [*sweeps, ANY]
+    if state.MATRIX_SWEEP not in st.session_state:  # a fresh session: the URL's sweep, else the newest
+        wanted = st.query_params.get(state.QP_SWEEP)
+        st.session_state[state.MATRIX_SWEEP] = wanted if wanted in sweeps else options[0]
+    if not sweeps:  # nothing to pick between: no selectbox of one choice
+        return _by_category_and_date()
+    pick, rest = st.columns([1, 1], vertical_alignment="bottom")
+    sweep = pick.selectbox(
+        "Sweep",
+        options,
+        format_func=lambda s: _sweep_label(sweeps, s),
+        key=state.MATRIX_SWEEP,
+        on_change=_chosen_sweep_first_page,
+        help="`canvasbench sweep` runs the suite against several models: each sweep is one matrix. "
+        "Or pick comparisons by category and date.",
+    )
+    if sweep and sweep != ANY:
+        return reads.MatrixFilter(sweep_id=sweep)
+    with rest:
+        return _by_category_and_date()
+
+
+def _turn(step: int) -> None:
+    st.session_state[PAGE] = max(int(st.session_state.get(PAGE, 0)) + step, 0)
+
+
+def _pager(page_no: int, pages: int, prompts: int) -> None:
+    """Earlier and later prompts in one row (one container, not columns)."""
+    first, last = page_no * ROWS_PER_PAGE + 1, min((page_no + 1) * ROWS_PER_PAGE, prompts)
+    with st.container(horizontal=True, vertical_alignment="center", horizontal_alignment="center"):
+        st.button(
+            "Earlier prompts", icon=":material/arrow_back:", key="matrix-prev", disabled=page_no == 0, on_click=_turn,
+            args=(-1,),
+        )  # fmt: skip
+        st.caption(f"Prompts {first}–{last} of {prompts}", width="content")
+        st.button(
+            "Later prompts", icon=":material/arrow_forward:", key="matrix-next", disabled=page_no + 1 >= pages,
+            on_click=_turn, args=(1,),
+        )  # fmt: skip
 
 
 def main() -> None:
@@ -83,14 +131,22 @@ def main() -> None:
         return
     matrix = build_matrix(found.runs)
     where = f" of category {md_iso(flt.category, 40)}" if flt.category else ""
+    paged = len(matrix.prompts) > ROWS_PER_PAGE
     cut = f" (the newest {found.comparisons}; narrow the dates to see older ones)" if found.cut else ""
     st.caption(
         f"{len(matrix.prompts)} prompts × {len(matrix.contestants)} contestants from "
         f"{formatting.count(found.comparisons)} comparisons{where}{cut}. A cell shows the latest run of that "
         "prompt by that model and opens its comparison; repeats are listed under it. Renders = the render "
         "check saw the page run (with or without errors)."
+        + (f" {ROWS_PER_PAGE} prompts a page; the contestant summaries count every prompt." if paged else "")
     )
-    st.html(matrix_html(matrix))
+    # A page of prompts at a time: at 120 prompts × 10 contestants one table of every cell was over a thousand
+    # cells for the browser to sanitise and lay out, of which a screen shows a few dozen.
+    pages = max(math.ceil(len(matrix.prompts) / ROWS_PER_PAGE), 1)
+    page_no = min(int(st.session_state.get(PAGE, 0)), pages - 1)
+    st.html(matrix_html(matrix, slice(page_no * ROWS_PER_PAGE, (page_no + 1) * ROWS_PER_PAGE)))
+    if pages > 1:
+        _pager(page_no, pages, len(matrix.prompts))
 
 
 main()

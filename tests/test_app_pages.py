@@ -190,8 +190,11 @@ def test_unknown_deep_links_say_so(populated: dict[str, object]) -> None:
 def test_each_card_opens_its_comparison_by_a_real_link(populated: dict[str, object]) -> None:
     cid, _ = populated["canvas"][0]  # type: ignore[index]
     at = open_page()
-    links = [e.proto for e in at.get("page_link") if e.proto.label == "Open"]
-    assert len(links) == 8 and links[0].query_string == f"comparison={cid}"
+    (cards,) = [e.proto.body for e in at.get("html") if 'class="cb-card"' in e.proto.body]  # one element
+    links = re.findall(r'<a class="cb-open" href="([^"]+)"', cards)
+    assert len(links) == 8 and links[0] == f"comparison?comparison={cid}"
+    # Drawing the page of cards takes no per-card Streamlit element: no columns, page links or containers.
+    assert not at.get("page_link")
     at = open_page(comparison=str(cid))  # where the link goes
     assert len(iframes(at)) == 3
 
@@ -317,3 +320,13 @@ def test_new_comparison_estimates_the_cost_and_warns_near_a_context_window() -> 
     warnings = " ".join(w.value for w in at.warning)
     assert "claude\\-opus\\-4\\-6" in warnings and "context window" in warnings
     assert "gemini" not in warnings
+
+
+def test_a_cards_hostile_title_and_category_are_text_in_its_html() -> None:
+    store = RunStore()
+    seed_comparison(store, title='<img src=x onerror=alert(1)>"', category="<b>cat</b>' onmouseover=alert(2)")
+    at = open_page()
+    (cards,) = [e.proto.body for e in at.get("html") if 'class="cb-card"' in e.proto.body]
+    assert "<img src=x" not in cards and "<b>cat" not in cards and "' onmouseover" not in cards
+    assert "&lt;img src=x onerror=alert(1)&gt;&quot;" in cards and "&lt;b&gt;cat&lt;/b&gt;" in cards
+    assert 'title="Open the comparison: &lt;img src=x onerror=alert(1)&gt;&quot;"' in cards  # the Open link's tip

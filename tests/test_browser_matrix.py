@@ -106,3 +106,26 @@ def test_a_gallery_tile_is_a_link_reached_with_tab_and_opened_with_enter(app: di
     page.keyboard.press("Enter")
     page.wait_for_url("**/" + href)
     page.get_by_role("heading", name="Maze").wait_for()  # the newest comparison's page, its first tile's
+
+
+def test_the_gallery_sort_and_filters_open_from_one_menu_and_hold_when_it_closes(
+    app: dict[str, Any], page: Any
+) -> None:
+    page.goto(app["url"] + "/")
+    page.locator(TILE_LINK).first.wait_for()
+    page.get_by_text("3 comparisons · page 1 of 1").wait_for()
+    assert page.locator('[data-testid="stSelectbox"]').count() == 0  # a cold load draws no selectbox
+    menu = page.locator('[data-testid="stPopover"] button').first
+    menu.click()
+    page.locator('[data-testid="stSelectbox"]').nth(3).click()  # sort, category, model, status
+    page.get_by_role("option", name="failed", exact=True).click()
+    page.get_by_text("No comparison matches these filters").wait_for()
+    page.keyboard.press("Escape")
+    page.locator('[data-testid="stSelectbox"]').first.wait_for(state="detached")
+    page.get_by_text("Newest first · 1 filter").wait_for()  # the closed menu says a filter is on
+    search = page.get_by_placeholder("title, prompt text, model…")
+    search.fill("Maze")
+    search.press("Enter")
+    page.wait_for_url("**/", timeout=10_000)
+    page.get_by_text("Newest first · 1 filter").wait_for()
+    assert page.get_by_text("No comparison matches these filters").is_visible()  # the closed menu's filter holds

@@ -99,3 +99,21 @@ def test_the_gallery_page_sorts_and_keeps_the_order_in_its_url() -> None:
     fresh.run()
     assert fresh.selectbox(key="gallery.sort").value == "lines"
     assert texts(fresh).index("900 lines") < texts(fresh).index("100 lines")
+
+
+def _menu(at: AppTest) -> str:
+    """The label of the gallery's sort-and-filter menu, as its button shows it closed."""
+    (menu,) = [b for b in at.get("popover") if "tune" in b.proto.popover.icon]
+    return str(menu.proto.popover.label)
+
+
+def test_the_closed_sort_and_filter_menu_says_the_order_and_how_many_filters_are_on() -> None:
+    store = RunStore()
+    _four(store)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert _menu(at) == "Newest first"
+    at.selectbox(key="gallery.sort").select("cost").run()
+    at.selectbox(key="gallery.model").select("openai:model-A-0").run()
+    assert _menu(at) == "Cost, highest first · 1 filter" and "1 comparisons" in texts(at)
+    at.selectbox(key="gallery.status").select("done").run()
+    assert _menu(at) == "Cost, highest first · 2 filters"

@@ -107,3 +107,24 @@ def test_untrusted_titles_and_model_ids_in_the_matrix_are_text() -> None:
     body = "".join(e.proto.body for e in at.get("html"))
     assert "<img src=x" not in body and "<script>" not in body and "<b>cat" not in body
     assert "&lt;img src=x onerror=alert(1)&gt;" in body and "&lt;script&gt;alert(2)&lt;/script&gt;" in body
+
+
+def test_a_long_matrix_shows_a_page_of_prompts_and_pages_on() -> None:
+    store = RunStore()
+    for n in range(13):  # thirteen prompts, two contestants each: more rows than one page
+        prompt = {"id": f"p{n:02d}", "title": f"Prompt {n:02d}", "category": "long", "kind": "html", "text": "x"}
+        writes.create_comparison(store, prompt=prompt, model_ids=["openai:gpt", "gemini:flash"], options={})
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/matrix_page.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "matrix.sweep" not in [s.key for s in at.selectbox]  # no sweep to pick: no picker of one choice
+    body = "".join(e.proto.body for e in at.get("html"))
+    assert body.count('class="cb-row"') == 10 and "Prompt 00" in body and "Prompt 12" not in body
+    assert body.count('data-summary="column"') == 2 and "0/13 render" in body  # the columns count every prompt
+    assert "Prompts 1–10 of 13" in texts(at)
+    at.button(key="matrix-next").click().run()
+    body = "".join(e.proto.body for e in at.get("html"))
+    assert body.count('class="cb-row"') == 3 and "Prompt 12" in body and "Prompt 00" not in body
+    at.selectbox(key="matrix.category").select("long").run()  # a new filter starts on the first page again
+    assert "Prompt 00" in "".join(e.proto.body for e in at.get("html"))

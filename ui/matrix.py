@@ -16,15 +16,15 @@ from ui.tiles import _VERDICT_TONES, _badge, comparison_href, cost_text, model_h
 THUMB_WIDTH = 240  # px; a cell is about 200 px wide at 1440 px with four contestants
 _TABLE = "border-collapse:separate;border-spacing:6px;width:100%;table-layout:fixed"
 _HEAD = "text-align:left;font-weight:600;font-size:0.9rem;vertical-align:bottom;padding:2px 4px"
-_CELL = "vertical-align:top;border:1px solid rgba(49,51,63,0.15);border-radius:8px;padding:6px"
+_CELL = "vertical-align:top;border:1px solid rgba(128,128,128,0.25);border-radius:8px;padding:6px"
 _SUMMARY = "vertical-align:top;background:rgba(151,166,195,0.12);border-radius:8px;padding:6px;font-size:0.85rem"
 _LINK = "display:block;color:inherit;text-decoration:none"
 _SHOT = "width:100%;aspect-ratio:16/10;object-fit:cover;object-position:top;border-radius:6px;display:block"
 _NO_SHOT = (
-    "aspect-ratio:16/10;display:flex;align-items:center;justify-content:center;background:#f3f4f6;"
-    "border-radius:6px;color:#6b7280;font-size:0.8rem"
+    "aspect-ratio:16/10;display:flex;align-items:center;justify-content:center;background:rgba(128,128,128,0.12);"
+    "border-radius:6px;opacity:0.75;font-size:0.8rem"
 )
-_FACTS = "font-size:0.8rem;color:#555b66;margin-top:2px"
+_FACTS = "font-size:0.8rem;opacity:0.7;margin-top:2px"  # the theme's text colour, dimmed: light and dark
 
 
 def summary_text(s: Summary) -> list[str]:
@@ -76,7 +76,7 @@ def _repeats(runs: list[dict[str, Any]]) -> str:
 
 def _cell(runs: list[dict[str, Any]], prompt_title: str, model_id: str, who: str | None = None) -> str:
     if not runs:
-        return f'<td style="{_CELL};color:#9aa0a6;font-size:0.8rem">not run</td>'
+        return f'<td style="{_CELL};opacity:0.6;font-size:0.8rem">not run</td>'
     latest = runs[-1]
     image = _image(latest)
     alt = html.escape(f"{model_id} on {prompt_title}", quote=True)
@@ -104,13 +104,14 @@ def _head(model_id: str, who: str | None = None) -> str:
     return f'<th class="cb-contestant" style="{_HEAD}">{label}</th>'
 
 
-def matrix_html(matrix: Matrix) -> str:
-    """The whole matrix: a header of contestants, a row per prompt with its summary, a row of column summaries."""
+def matrix_html(matrix: Matrix, rows_shown: slice = slice(None)) -> str:
+    """The matrix: a header of contestants, a row per prompt (those in `rows_shown`) with its summary, and a row of
+    column summaries (over every prompt of the matrix, shown or not)."""
     head = "".join(_head(m, matrix.who.get(m)) for m in matrix.contestants)
     rows = []
-    for key, title, category in matrix.prompts:
+    for key, title, category in matrix.prompts[rows_shown]:
         name = clipped_html(title, style="font-weight:600;font-size:0.9rem", hover=f"{title} ({key})")
-        sub = clipped_html(category, style="font-size:0.8rem;color:#555b66") if category else ""
+        sub = clipped_html(category, style="font-size:0.8rem;opacity:0.7") if category else ""
         cells = "".join(_cell(matrix.cell(key, m), title, m, matrix.who.get(m)) for m in matrix.contestants)
         rows.append(
             f'<tr class="cb-row"><th scope="row" style="{_HEAD};vertical-align:top">{name}{sub}</th>{cells}'

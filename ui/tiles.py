@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +19,8 @@ from canvasbench.status import Verdict
 from ui import data, state
 from ui.checking import PROGRESS
 from ui.colours import colour
-from ui.text import clipped, clipped_html, md_iso
+from ui.format import one_line
+from ui.text import clipped_html
 
 MAX_TILES = 8
 THUMB_WIDTH = 400  # px; a tile is about 300 px wide at 1440 px, a bit more for sharper screens
@@ -181,53 +183,82 @@ def _image(run: dict[str, Any]) -> str | None:
     return data.tile_data_uri(run["id"], run.get("checked_at"), THUMB_WIDTH)
 
 
-def card(comp: dict[str, Any]) -> None:
-    """One comparison: its title as a link (opens in a new tab too), date and category, a tile per model."""
+_CARD = "border:1px solid rgba(128,128,128,0.3);border-radius:0.5rem;padding:12px 16px;margin:0 0 16px 0"
+_CARD_HEAD = "display:flex;align-items:center;gap:12px;margin-bottom:8px"
+_META = "font-size:0.875rem;opacity:0.6;white-space:nowrap;overflow:hidden;text-overflow:ellipsis"
+_OPEN = (
+    "flex:none;border:1px solid rgba(128,128,128,0.4);border-radius:0.5rem;padding:4px 14px;color:inherit;"
+    "text-decoration:none;font-size:0.9rem;white-space:nowrap"
+)
+_MORE = "font-size:0.875rem;opacity:0.6;margin-top:6px"
+
+
+def _tiles_of(comp: dict[str, Any], href: str) -> tuple[str, int]:
+    """A card's tiles as HTML (one per contestant, its last round) and how many contestants it has."""
     runs: list[dict[str, Any]] = comp.get("runs") or []
-    with st.container(border=True):
-        head, link = st.columns([6, 1], vertical_alignment="center")
-        with head:
-            clipped(comp.get("title") or comp["id"], size="1.15rem", strong=True)
-            st.caption(
-                f"{md_iso(comp.get('category') or 'uncategorised', 40)} · {formatting.when(comp.get('created_at'))}"
-                # A recipe's planner row is a step, no run (as on the metrics page): its cost is in the total.
-                f" · {sum(not is_plan(r) for r in runs)} runs{totals(comp)}"
-            )
-        link.page_link(
-            "pages/comparison_page.py",
-            label="Open",
-            icon=":material/open_in_new:",
-            query_params={state.QP_COMPARISON: comp["id"]},
-            width="stretch",
+    chains = last_rounds(runs)  # repair rounds are not extra tiles
+    # Samples are counted per contestant: a recipe built by a model is not a repeat of that model.
+    firsts = sample_labels([{**first, "model_id": contestant(first), "round": 0} for first, *_ in chains])
+    labels = {last["id"]: firsts.get(first["id"], "") for first, last, *_ in chains}
+    counts = {last["id"]: n for _first, last, n, _who in chains}
+    whos = {last["id"]: who for _first, last, _n, who in chains}
+    shown = [last for _first, last, *_ in chains][:MAX_TILES]
+    if comp.get("mode") == "batch":  # their latency is the batch's turnaround: the tiles say so
+        shown = [{**run, "mode": "batch"} for run in shown]
+    names = _names(shown)
+    winner = data.winner(comp["id"])
+    tiles = "".join(
+        tile_html(
+            run,
+            names[contestant(run)],
+            labels.get(run["id"], ""),
+            winner,
+            _image(run),
+            href,
+            rounds=counts.get(run["id"], 1),
+            who=whos.get(run["id"]),
         )
-        href = comparison_href(comp["id"])
-        # One tile per contestant: its last round (repair rounds are not extra tiles).
-        chains = last_rounds(runs)
-        # Samples are counted per contestant: a recipe built by a model is not a repeat of that model.
-        firsts = sample_labels([{**first, "model_id": contestant(first), "round": 0} for first, *_ in chains])
-        labels = {last["id"]: firsts.get(first["id"], "") for first, last, *_ in chains}
-        counts = {last["id"]: n for _first, last, n, _who in chains}
-        whos = {last["id"]: who for _first, last, _n, who in chains}
-        shown = [last for _first, last, *_ in chains][:MAX_TILES]
-        if comp.get("mode") == "batch":  # their latency is the batch's turnaround: the tiles say so
-            shown = [{**run, "mode": "batch"} for run in shown]
-        names = _names(shown)
-        winner = data.winner(comp["id"])
-        # One HTML block for all tiles: a grid of Streamlit columns and containers cost the browser
-        # several elements per tile (about a second of script work for a page of 8 cards).
-        tiles = "".join(
-            tile_html(
-                run,
-                names[contestant(run)],
-                labels.get(run["id"], ""),
-                winner,
-                _image(run),
-                href,
-                rounds=counts.get(run["id"], 1),
-                who=whos.get(run["id"]),
-            )
-            for run in shown
-        )
-        st.html(f'<div style="{_GRID.format(n=TILES_PER_ROW)}">{tiles}</div>')
-        if len(chains) > MAX_TILES:
-            st.caption(f"and {len(chains) - MAX_TILES} more contestants: open the comparison to see them all")
+        for run in shown
+    )
+    return tiles, len(chains)
+
+
+def meta_text(comp: dict[str, Any]) -> str:
+    """A card's line under its title: category, date, runs and the totals the gallery sorts by (plain text)."""
+    runs: list[dict[str, Any]] = comp.get("runs") or []
+    # A recipe's planner row is a step, no run (as on the metrics page): its cost is in the total.
+    return (
+        f" · {formatting.when(comp.get('created_at'))} · {sum(not is_plan(r) for r in runs)} runs{totals(comp)}"
+    )
+
+
+def card_html(comp: dict[str, Any]) -> str:
+    """One comparison as escaped HTML: its title, date and category, an Open link and a tile per contestant.
+
+    Every link is a plain `<a href>` to the comparison (a new tab, a copied URL, Tab and Enter all work).
+    """
+    title = comp.get("title") or comp["id"]
+    href = html.escape(comparison_href(comp["id"]), quote=True)
+    tiles, contestants = _tiles_of(comp, comparison_href(comp["id"]))
+    name = str(comp.get("category") or "uncategorised")
+    category = clipped_html(one_line(name, 40), tag="span", style="display:inline", hover=name)
+    more = (
+        f'<div style="{_MORE}">and {contestants - MAX_TILES} more contestants: '
+        "open the comparison to see them all</div>"
+        if contestants > MAX_TILES
+        else ""
+    )
+    open_tip = html.escape(f"Open the comparison: {' '.join(str(title).split())}", quote=True)
+    return (
+        f'<section class="cb-card" style="{_CARD}"><div style="{_CARD_HEAD}"><div style="flex:1;min-width:0">'
+        f"{clipped_html(title, style='font-size:1.15rem;line-height:1.4', strong=True)}"
+        f'<div style="{_META}">{category}{html.escape(meta_text(comp))}</div></div>'
+        f'<a class="cb-open" href="{href}" title="{open_tip}" style="{_OPEN}">Open ↗</a></div>'
+        f'<div style="{_GRID.format(n=TILES_PER_ROW)}">{tiles}</div>{more}</section>'
+    )
+
+
+def cards(comps: Sequence[dict[str, Any]]) -> None:
+    """A page of cards as ONE escaped HTML block: a card drawn with Streamlit columns, containers and page links
+    cost the browser several elements each (about half a second of main-thread work for a page of 8)."""
+    st.html("".join(card_html(comp) for comp in comps))
