@@ -56,7 +56,7 @@ def parse(html: str) -> Chart:
 
 def charts_of(at: AppTest) -> list[Chart]:
     """Every chart on the page, in page order."""
-    bodies = [e.proto.body for e in at.get("html")]
+    bodies = [e.value for e in at.markdown]
     return [parse(body) for body in bodies if body.startswith('<figure class="cb-chart"')]
 
 

@@ -42,7 +42,9 @@ def show(chart: Chart | None, key: str, empty: str) -> None:
         if empty:
             st.caption(empty)
         return
-    st.html(chart)
+    # Markdown, not st.html: st.html's sanitiser keeps HTML only and drops the SVG. Every text in the block is
+    # escaped and the block was checked against the chart's tags and attributes (svg_chart.checked).
+    st.markdown(chart, unsafe_allow_html=True)
 
 
 def _lines_time(frame: pd.DataFrame, models: list[str]) -> Chart | None:

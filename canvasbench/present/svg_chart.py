@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -24,8 +25,9 @@ Tip = Sequence[tuple[str, str]]
 
 
 def esc(text: object) -> str:
-    """Text made safe for an attribute or element body (model ids and prompt titles are hostile)."""
-    return html.escape(str(text), quote=True)
+    """Text made safe for an attribute or element body (model ids and prompt titles are hostile); line breaks as
+    character references, so the block has no blank line for markdown to end it at."""
+    return html.escape(str(text), quote=True).replace("\r", "&#13;").replace("\n", "&#10;")
 
 
 def tooltip(fields: Tip) -> str:
@@ -75,21 +77,23 @@ class Plot:
         top, bottom, left = 12.0, 40.0, 64.0
         if x.kind == "band":
             across, along = _label_room(x)
-            if x.top:
+            if y.kind == "band":
+                left = max(left, 12 + max((len(clip(c)) for c in y.categories), default=0) * CHAR)
+            half = (width - left - right) / max(len(x.categories), 1) / 2
+            if x.top:  # angled up-right from each column: the last one must not leave the picture
                 top += across
-            else:
+                right = max(right, along - half + 8)
+            else:  # angled down-left from each band: the first one must not leave the picture
                 bottom = 22 + across + (18 if x.title else 0)
-            # A label angled down-left from its first band must not leave the picture.
-            left = max(left, along - (width - left - right) / max(len(x.categories), 1) / 2 + 8)
+                left = max(left, along - half + 8)
         elif x.title:
             bottom = 50
-        if y.kind == "band":
-            left = max(left, 12 + max((len(clip(c, 24)) for c in y.categories), default=0) * CHAR)
         self.left, self.top, self.right = left, top, width - right
         self.bottom = top + height
         self.height = self.bottom + bottom
         self.x = self._scale(x, self.left, self.right)
-        self.y = self._scale(y, self.bottom, self.top)
+        # Bands run down from the top (the first row first), values up from the bottom.
+        self.y = self._scale(y, self.top, self.bottom) if y.kind == "band" else self._scale(y, self.bottom, self.top)
         self.parts: list[str] = []
 
     @staticmethod
@@ -201,10 +205,11 @@ class Plot:
 
     def _axis(self, axis: Axis, scale: Linear | Log | Band, horizontal: bool) -> list[str]:
         out: list[str] = []
+        labels: list[str] = []  # the tick labels, for the room the axis title leaves them
         grid = 'stroke="currentColor" stroke-opacity="0.12"'
         if isinstance(scale, Band):
             for c in scale.categories:
-                label, whole = clip(c) if horizontal else clip(c, 24), f"<title>{esc(c)}</title>"
+                label, whole = clip(c), f"<title>{esc(c)}</title>"
                 if horizontal:
                     x, y = scale.centre(c), (self.top - 8 if axis.top else self.bottom + 16)
                     anchor = "start" if axis.top else ("end" if axis.angle else "middle")
@@ -219,6 +224,7 @@ class Plot:
         else:
             values = scale.ticks()
             fmt = axis.log_fmt if isinstance(scale, Log) else (axis.fmt or number)(scale.step)
+            labels = [fmt(v) for v in values]
             for v in values:
                 p = scale(v)
                 if horizontal:
@@ -238,10 +244,11 @@ class Plot:
                 f'font-weight="600">{esc(axis.title)}</text>'
             )
         elif axis.title:
-            y = (self.top + self.bottom) / 2
+            y, widest = (self.top + self.bottom) / 2, max((len(t) for t in labels), default=0) * CHAR
+            x = max(14.0, self.left - 8 - widest - 12)
             out.append(
-                f'<text x="14" y="{_n(y)}" text-anchor="middle" font-weight="600" '
-                f'transform="rotate(-90 14 {_n(y)})">{esc(axis.title)}</text>'
+                f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="middle" font-weight="600" '
+                f'transform="rotate(-90 {_n(x)} {_n(y)})">{esc(axis.title)}</text>'
             )
         return out
 
@@ -301,9 +308,28 @@ class Legend:
         )
 
 
+# What a chart may contain. The page shows the block as raw HTML (Streamlit's st.html drops SVG), so besides
+# escaping every text, the finished block is checked against this list: no script, handler or link can pass.
+TAGS = {"figure", "figcaption", "div", "span", "svg", "g", "title", "circle", "rect", "line", "path", "text"}
+ATTRIBUTES = {
+    "class", "style", "title", "viewBox", "width", "height", "role", "aria-label", "font-size", "font-weight", "fill",
+    "fill-opacity", "stroke", "stroke-opacity", "stroke-width", "stroke-linejoin", "x", "y", "x1", "x2", "y1", "y2",
+    "cx", "cy", "r", "d", "transform", "text-anchor", "dominant-baseline",
+}  # fmt: skip
+
+
+def checked(block: str) -> str:
+    """`block` if it is well-formed and holds only chart tags and attributes (no script, handler, link or url())."""
+    for element in ET.fromstring(block).iter():
+        unknown = set(element.attrib) - ATTRIBUTES
+        if element.tag not in TAGS or unknown or "url(" in element.get("style", ""):
+            raise ValueError(f"not a chart: <{element.tag}> {sorted(unknown)}")
+    return block
+
+
 def figure(title: str, svg: str, legend: Legend | None = None) -> str:
-    """A chart as one HTML block: its title, the picture and its legend."""
-    return (
+    """A chart as one HTML block: its title, the picture and its legend (checked: see `checked`)."""
+    return checked(
         f'<figure class="cb-chart" style="margin:0 0 1.25rem;color:inherit">'
         f'<figcaption style="font-weight:600;font-size:0.95rem;margin-bottom:6px">{esc(title)}</figcaption>'
         f"{svg}{legend.html() if legend else ''}</figure>"
