@@ -31,8 +31,9 @@ def esc(text: object) -> str:
 
 
 def tooltip(fields: Tip) -> str:
-    """A native tooltip: one `field: value` line per fact."""
-    return f"<title>{esc(chr(10).join(f'{k}: {v}' for k, v in fields))}</title>" if fields else ""
+    """A native tooltip: one `field: value` line per fact (a value's own line breaks become spaces)."""
+    lines = [f"{k}: {' '.join(str(v).split())}" for k, v in fields]
+    return f"<title>{esc(chr(10).join(lines))}</title>" if fields else ""
 
 
 def clip(text: str, chars: int = LABEL_CHARS) -> str:
