@@ -259,6 +259,7 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     # Charts are SVG drawn on the server: the first chart is in the page with its marks.
     page.locator("figure.cb-chart svg circle").first.wait_for()
     _shot(page, "metrics")
+    page.get_by_text("Export: CSV, JSON, Parquet").click()  # the exports open on a click
     with page.expect_download() as info:
         page.locator('[data-testid="stDownloadButton"]').filter(has_text="CSV").click()
     text = Path(info.value.path()).read_text(encoding="utf-8")

@@ -35,10 +35,19 @@ def test_metrics_first_view_has_no_data_grid_and_the_runs_grid_is_one_click_away
     assert set(per_model[0]) >= {"Renders cleanly", "Median lines", "Median TTFT", "Median cost", "Failures"}
     shown = texts(at)
     assert "Finished cleanly" in shown and "Median tokens/s" in shown  # the headline figures, as one block
-    (runs,) = at.expander
+    runs, _exports = at.expander
     assert runs.label.startswith("Runs table · 6 runs")
     opened = open_page("pages/metrics_page.py", runs="true")  # the link (or Back) of an opened table
     assert len(opened.dataframe[0].value) == 6
+
+
+def test_metrics_exports_are_one_click_away(voted: None) -> None:
+    at = open_page("pages/metrics_page.py")
+    assert not at.get("download_button") and not at.checkbox  # seven elements and their scripts, not loaded
+    assert at.expander[1].label.startswith("Export: CSV, JSON, Parquet, the whole database")
+    opened = open_page("pages/metrics_page.py", export="true")  # the link (or Back) of the opened exports
+    labels = {b.proto.label for b in opened.get("download_button")}
+    assert {"CSV", "JSON", "Parquet", "Whole database", "Download interactive report (HTML)"} <= labels
 
 
 def test_leaderboard_first_view_has_no_data_grid(voted: None) -> None:
