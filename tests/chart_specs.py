@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-# A dot of a many-point scatter drawn as one path: each dot is a move and two arcs.
-_DOT = re.compile(r"M[-\d.]+ [-\d.]+a")
+# A dot of a many-point scatter drawn as one path: each dot is a move and a zero-length line (round caps).
+_DOT = re.compile(r"M[-\d.]+ [-\d.]+h0")
 
 
 @dataclass

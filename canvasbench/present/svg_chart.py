@@ -137,10 +137,12 @@ class Plot:
         )
 
     def dots(self, points: Iterable[tuple[float, float]], colour: str, tip: Tip, *, r: float = 3.5) -> None:
-        """Many dots as one path (one DOM node per model, not per point), with one tooltip for them all."""
-        d = "".join(f"M{_n(x - r)} {_n(y)}a{r} {r} 0 1 0 {2 * r} 0a{r} {r} 0 1 0 {-2 * r} 0" for x, y in points)
+        """Many dots as one path (one DOM node per model, not per point), with one tooltip for them all: each dot
+        a zero-length stroke with round caps, ~10 bytes of markup where a circle of arcs takes ~45."""
+        d = "".join(f"M{round(x)} {round(y)}h0" for x, y in points)
         self.parts.append(
-            f'<path class="cb-dots" d="{d}" fill="{esc(colour)}" fill-opacity="0.7">{tooltip(tip)}</path>'
+            f'<path class="cb-dots" d="{d}" fill="none" stroke="{esc(colour)}" stroke-width="{_n(2 * r)}" '
+            f'stroke-linecap="round" stroke-opacity="0.7">{tooltip(tip)}</path>'
         )
 
     def bar(self, x0: float, x1: float, y0: float, y1: float, colour: str, tip: Tip, *, opacity: float = 1.0) -> None:
@@ -314,8 +316,8 @@ class Legend:
 TAGS = {"figure", "figcaption", "div", "span", "svg", "g", "title", "circle", "rect", "line", "path", "text"}
 ATTRIBUTES = {
     "class", "style", "title", "viewBox", "width", "height", "role", "aria-label", "font-size", "font-weight", "fill",
-    "fill-opacity", "stroke", "stroke-opacity", "stroke-width", "stroke-linejoin", "x", "y", "x1", "x2", "y1", "y2",
-    "cx", "cy", "r", "d", "transform", "text-anchor", "dominant-baseline",
+    "fill-opacity", "stroke", "stroke-opacity", "stroke-width", "stroke-linejoin", "stroke-linecap", "x", "y", "x1",
+    "x2", "y1", "y2", "cx", "cy", "r", "d", "transform", "text-anchor", "dominant-baseline",
 }  # fmt: skip
 
 
