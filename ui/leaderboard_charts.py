@@ -6,7 +6,7 @@ from typing import Any
 
 from canvasbench.arena.bradley_terry import Fit
 from canvasbench.present import formatting
-from canvasbench.present.svg_chart import Axis, Legend, Plot, figure, ramp
+from canvasbench.present.svg_chart import CHAR, Axis, Legend, Plot, figure, ramp
 from canvasbench.present.svg_scales import dollars
 from ui.charts import Chart, legend
 from ui.colours import colour
@@ -60,6 +60,7 @@ def strength_vs_cost(rows: list[dict[str, Any]], by: str) -> Chart | None:
              log_fmt=lambda v: dollars(v)(v) if v >= 0.01 else f"${v:.2g}"),
         Axis(lo=low, hi=high + (high - low) * 0.08 + 1, title="rating (95% interval)"),
     )  # fmt: skip
+    placed: list[tuple[float, float, float, float]] = []  # the labels' boxes so far
     for r in priced:
         model, cost = r["model"], float(r["median_cost_usd"])
         cx, cy = plot.px(cost), plot.py(float(r["rating"]))
@@ -72,6 +73,15 @@ def strength_vs_cost(rows: list[dict[str, Any]], by: str) -> Chart | None:
         share = (cx - plot.left) / (plot.right - plot.left)
         anchor, dx = ("end", -10) if share > 0.75 else ("start", 10) if share < 0.25 else ("middle", 0)
         label = model if len(model) <= 32 else model[:31] + "…"
-        plot.text(cx + dx, cy - 12, label, anchor=anchor, whole=model if label != model else "")
+        # Above its point, or the nearest free place above or below: models of similar price and rating
+        # would otherwise print their names over each other.
+        width = len(label) * CHAR * 11 / 12
+        left = cx + dx - (width / 2 if anchor == "middle" else width if anchor == "end" else 0)
+        for dy in (-12, 24, -26, 38, -40, 52, -54):
+            box = (left, cy + dy - 11, left + width, cy + dy + 2)
+            if not any(b[0] < box[2] and box[0] < b[2] and b[1] < box[3] and box[1] < b[3] for b in placed):
+                break
+        placed.append(box)
+        plot.text(cx + dx, cy + dy, label, anchor=anchor, whole=model if label != model else "")
     title = f"Strength ({by}) against median cost per generation"
     return figure(title, plot.svg(title), legend([r["model"] for r in priced]))
