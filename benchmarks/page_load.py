@@ -9,7 +9,7 @@ a vote on each comparison; "10,000 runs" adds 1,000 comparisons of the ten catal
 each. Each load opens a new browser context (no cache, no session) and measures from navigation start:
   paint  - the page's own first text is on screen (the floor app: its one line);
   usable - the script has finished (no running indicator, no skeletons) and the page's main content is
-           there, charts included: every plotly chart the page shows has drawn its SVG, every data grid
+           there, charts included: every chart the page shows is there (SVG drawn on the server), every data grid
            its canvas, every preview frame is attached.
 The timeline rows time a click on the comparison's "Generation timeline" toggle (on a loaded page) until
 its chart has drawn. The floor is `st.write("hello")` served by the same Streamlit, loaded between each two
@@ -45,11 +45,8 @@ DONE = (
 
 
 def charts_drawn(count: int) -> str:
-    """JS: at least `count` charts have drawn their marks (a Vega-Lite canvas or SVG, or a plotly SVG)."""
-    return (
-        "[...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"], .js-plotly-plot')]"
-        f".filter(c => c.querySelector('canvas.marks, svg.marks, .main-svg')).length >= {count}"
-    )
+    """JS: at least `count` of our charts are in the page (server-drawn SVG: drawn once their element is)."""
+    return f"document.querySelectorAll('figure.cb-chart svg').length >= {count}"
 
 
 GRIDS = "[...document.querySelectorAll('[data-testid=\"stDataFrame\"]')].every(g => g.querySelector('canvas'))"

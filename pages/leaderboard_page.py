@@ -14,7 +14,7 @@ from canvasbench.present import formatting
 from canvasbench.store.reads import ArenaFilter
 from ui import charts, data, leaderboard_charts, round_charts
 from ui.format import md
-from ui.html_table import Bar, Cell, show_table
+from ui.html_table import Bar, Cell, show_figures, show_table
 
 store = data.store()
 
@@ -103,12 +103,16 @@ bases = ["human", "judge"] if by == "both" else [by or "human"]
 boards = {b: _board(str(store.path), data.version(), b, **filters) for b in bases}
 agreement = next(iter(boards.values())).agreement
 if agreement.pairs:
-    st.metric(
-        "Judge agrees with human votes",
-        formatting.share(agreement.rate),
-        help=None,
+    # One HTML figure, not a metric element and a caption: an element fewer (and its script) on a cold load.
+    show_figures(
+        [
+            (
+                "Judge agrees with human votes",
+                formatting.share(agreement.rate),
+                f"On {agreement.agree} of {agreement.pairs} pairs of runs that have both votes and a judge verdict.",
+            )
+        ]
     )
-    st.caption(f"On {agreement.agree} of {agreement.pairs} pairs of runs that have both votes and a judge verdict.")
 else:
     st.caption("Judge–human agreement: no pair of runs has both human votes and a judge verdict yet.")
 for basis, board in boards.items():

@@ -198,6 +198,23 @@ def _downloads(run_ids: list[str] | None) -> None:
     )
 
 
+def _exports(flt: reads.RunFilter, run_ids: list[str] | None, *, report: bool = True) -> None:
+    """The exports behind one click: six buttons and a checkbox cost every cold load, and most visits do not
+    export. Open, it stays open (it is in the URL: ?export=true); its buttons are built only when open."""
+    box = st.expander(
+        "Export: CSV, JSON, Parquet, the whole database" + (", an interactive report" if report else ""),
+        icon=":material/download:",
+        key="export",
+        on_change="rerun",
+        bind="query-params",
+    )
+    if box.open:
+        with box:
+            _downloads(run_ids)
+            if report:
+                report_download.button(flt)  # built on click only: the page's load does not grow
+
+
 def _timeline() -> None:
     recent = data.recent_comparisons()
     if not recent:
@@ -226,7 +243,7 @@ def main() -> None:
             st.info("No runs yet. Launch one on **New comparison**; its numbers show up here.")
         else:
             st.info("No run matches these filters. Clear a filter to see more.")
-        _downloads(None if flt == reads.RunFilter() else [])
+        _exports(flt, None if flt == reads.RunFilter() else [], report=False)
         return
     key = f"{data.version()}|{flt!r}"
     _summary(frame)
@@ -247,8 +264,7 @@ def main() -> None:
             _table(frame)
     if batches.jobs(data.store()):  # a batch's timings read differently: say so where they are listed
         st.caption(batch_words.TABLE_NOTE)
-    _downloads(None if flt == reads.RunFilter() else list(frame["id"]))
-    report_download.button(flt)  # built on click only: the page's load does not grow
+    _exports(flt, None if flt == reads.RunFilter() else list(frame["id"]))
     st.header("Charts")
     # Only the open tab's chart is built and drawn (each chart costs the browser a second or so under
     # load); the open tab is in the URL (?chart=), so a link or Back shows the same chart.

@@ -104,7 +104,7 @@ def test_every_page_runs_on_a_populated_database(page: str, populated: dict[str,
         per_model = html_table(at, "per-model")
         assert per_model and not any(v in ("None", "nan") for row in per_model for v in row.values())
         assert not at.dataframe, "the runs grid opens on a click"
-        (runs_table,) = at.expander
+        runs_table, _exports = at.expander  # the runs grid and the exports, each a click away
         assert runs_table.label.startswith(f"Runs table · {14 * 3 + 2 + 1} runs")
         runs = open_page(page, runs="true").dataframe[0].value  # opened (a link or Back keeps it open)
         assert len(runs) == 14 * 3 + 2 + 1

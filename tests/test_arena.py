@@ -24,6 +24,7 @@ from canvasbench.store import RunStore
 from canvasbench.store.reads import ArenaFilter, votable_runs, vote_rows
 from canvasbench.store.writes import delete_vote
 from tests.arena_helpers import finished_comparison
+from tests.chart_specs import charts_of
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 FOUR = ["gemini:alpha", "openai:bravo", "anthropic:charlie", "openai:delta"]
@@ -260,7 +261,7 @@ def test_leaderboard_page_renders_empty_and_populated() -> None:
     record_vote(store, cid, ids[2], ids[1], "tie")
     at.run()
     assert not at.exception
-    assert len(at.get("vega_lite_chart")) == 2
+    assert len(charts_of(at)) == 2
     at.segmented_control(key="leaderboard.by").set_value("both").run()
     assert not at.exception and "No judgments" in page_text(at)
 

@@ -261,9 +261,10 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     # Metrics: export the table as CSV and read the file.
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Metrics").click()
     page.get_by_role("heading", name="Metrics").wait_for()
-    # Charts are drawn on a canvas (their titles are pixels, not text): the first chart has drawn its marks.
-    page.locator('[data-testid="stVegaLiteChart"] canvas.marks').first.wait_for()
+    # Charts are SVG drawn on the server: the first chart is in the page with its marks.
+    page.locator("figure.cb-chart svg circle").first.wait_for()
     _shot(page, "metrics")
+    page.get_by_text("Export: CSV, JSON, Parquet").click()  # the exports open on a click
     with page.expect_download() as info:
         page.locator('[data-testid="stDownloadButton"]').filter(has_text="CSV").click()
     text = Path(info.value.path()).read_text(encoding="utf-8")

@@ -20,10 +20,9 @@ if not Path(CHROMIUM).exists():
 
 ARTIFACTS = ROOT / "test-artifacts"
 MODELS = ("gemini:gemini-3-pro-preview", "openai:gpt-5.2", "anthropic:claude-opus-4-6", "gemini:gemini-2.5-flash")
-CHART = '[data-testid="stVegaLiteChart"], [data-testid="stPlotlyChart"]'
+CHART = "figure.cb-chart"  # our charts: SVG drawn on the server, no chart script in the browser
 DRAWN = (
-    "n => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"], .js-plotly-plot')]"
-    ".filter(c => c.querySelector('canvas.marks, svg.marks, .main-svg')).length >= n"
+    "n => document.querySelectorAll('figure.cb-chart svg').length >= n"
     " && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 )
 # The page's background and the colour text actually shows in (its colour blended by its opacity over the page).
@@ -84,6 +83,9 @@ def test_a_dark_browser_gets_a_dark_page_with_readable_text_and_charts(
     colours = page.evaluate(COLOURS, "h1, [data-testid='stMarkdownContainer'] p, [data-testid='stHeading']")
     assert _luminance(colours["page"]) < 0.05, f"the page is not dark: {colours['page']}"
     assert colours["texts"] and min(_contrast(t, colours["page"]) for t in colours["texts"]) >= 4.5
+    # The charts' titles, axis labels and legends are drawn in the theme's text colour.
+    drawn = page.evaluate(COLOURS, "figure.cb-chart figcaption, figure.cb-chart svg > text, .cb-legend > span")
+    assert len(drawn["texts"]) > 5 and min(_contrast(t, drawn["page"]) for t in drawn["texts"]) >= 4.5
     chart = page.locator(CHART).first
     chart.scroll_into_view_if_needed()
     ARTIFACTS.mkdir(exist_ok=True)

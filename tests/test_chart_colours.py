@@ -9,9 +9,10 @@ from streamlit.testing.v1 import AppTest
 from canvasbench.providers.catalogue import known_models
 from canvasbench.store import RunStore, writes
 from tests.browser_helpers import seed_comparison
-from tests.chart_specs import charts_of, model_colours
+from tests.chart_specs import charts_of, model_colours, points_drawn
 from tests.html_tables import row_dots
 from tests.test_app_pages import open_page
+from ui.leaderboard_charts import HEAT_DOMAIN, HEAT_RANGE
 
 METRICS_TABS = ("Lines vs time", "Tokens/s", "Time to first token", "Cost", "Renders")
 
@@ -93,22 +94,19 @@ def _interpolate(domain: list[float], colours: list[str], value: float) -> str:
 def test_every_heatmap_label_reads_against_its_cell() -> None:
     _seed_ten_models()
     at = open_page("pages/leaderboard_page.py")
-    heat = [c for c in charts_of(at) if "Win rate" in str(c[1].get("title"))]
-    assert heat and heat[0][0] == "vega", "no win-rate heatmap with explicit cell colours"
-    _, spec, data = heat[0]
-    rect, text = spec["layer"]
-    scale = rect["encoding"]["color"]["scale"]
-    assert scale.get("interpolate") == "rgb"
-    condition = text["encoding"]["color"]
-    assert text["mark"]["fontSize"] >= 12
-    assert data is not None and len(data) >= 20
-    rates = sorted(set(data["rate"]))
+    heat = [c for c in charts_of(at) if c.title.startswith("Win rate")]
+    assert heat, "no win-rate heatmap"
+    cells = heat[0].rows("win rate")
+    assert len(cells) >= 20
+    rates = sorted({int(r.rstrip("%")) / 100 for r in cells["win rate"]})
     assert rates[0] < 0.2 and rates[-1] > 0.8 and any(0.4 <= r <= 0.6 for r in rates)  # dark and light cells
-    for _, row in data.iterrows():
-        cell = _interpolate(scale["domain"], scale["range"], row["rate"])
-        label = condition["condition"]["value"] if row["dark"] else condition["value"]
-        assert contrast(cell, label) >= 4.5, (row["rate"], cell, label)
-        assert len(row["label"]) <= 4, row["label"]  # "100%" at most: the count goes in the tooltip
+    for _, cell in cells.iterrows():
+        # Each cell's explicit colour on the ramp (at its rate, shown rounded), its label in a colour chosen against it.
+        ramp = _interpolate(HEAT_DOMAIN, HEAT_RANGE, int(cell["win rate"].rstrip("%")) / 100)
+        assert all(abs(int(ramp[i : i + 2], 16) - int(cell["fill"][i : i + 2], 16)) <= 4 for i in (1, 3, 5)), cell
+        assert contrast(cell["fill"], cell["ink"]) >= 4.5, (cell["win rate"], cell["fill"], cell["ink"])
+        assert int(cell["font_size"]) >= 12
+        assert cell["label"] == cell["win rate"] and len(cell["label"]) <= 4  # "100%" at most: games in the tooltip
 
 
 def test_the_comparison_timeline_toggle_draws_each_run_in_its_models_colour() -> None:
@@ -137,4 +135,4 @@ def test_metrics_sends_the_newest_thousand_runs_and_says_so() -> None:
     assert any("The newest 1,000 of 1,010 runs" in c.value for c in at.caption)
     # The scatter draws up to 2,000 runs: all 1,010 here.
     (chart,) = charts_of(at)
-    assert chart[2] is not None and len(chart[2]) == 1010
+    assert points_drawn(chart) == 1010

@@ -122,6 +122,7 @@ def test_the_metrics_page_offers_the_code_beside_the_export(store: RunStore) -> 
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     at.switch_page("pages/metrics_page.py")
+    at.query_params["export"] = "true"  # the Export section open, as its link opens it
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     choice = next(c for c in at.checkbox if c.label == "Include the code")

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from canvasbench.cli import main
 from canvasbench.store import RunStore
-from tests.chart_specs import charts_of
+from tests.chart_specs import Chart, charts_of
 from tests.round_seed import FIX, NEVER, STEADY, seed_rounds
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -43,25 +43,32 @@ def seeded() -> Path:
     return store.path
 
 
-def _charts(page: str) -> dict[str, object]:
+def _charts(page: str) -> dict[str, Chart]:
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page(page).run()
     assert not at.exception
-    return {spec["title"]["text"]: data for _kind, spec, data in charts_of(at) if isinstance(spec.get("title"), dict)}
+    return {c.title: c for c in charts_of(at)}
+
+
+def _usd(text: str) -> float:
+    return float(text.lstrip("$").replace(",", ""))
 
 
 @pytest.mark.parametrize("page", ["pages/metrics_page.py", "pages/leaderboard_page.py"])
 def test_the_pages_draw_the_hand_counted_pass_at_round_and_cost_per_acceptable_page(seeded: Path, page: str) -> None:
     charts = _charts(page)
-    curve = charts["pass@round: acceptable pages within k repair rounds"]
+    # Each point's tooltip: the count behind it and its share.
+    curve = charts["pass@round: acceptable pages within k repair rounds"].rows("within rounds")
     for model, counts in PASS.items():
-        mine = curve[curve["model"] == model].sort_values("k")  # type: ignore[index]
-        assert list(mine["k"]) == [0, 1, 2] and list(mine["count"]) == counts  # the count behind each point
-        assert list(mine["share"]) == pytest.approx([int(c.split()[0]) / 2 for c in counts])
-    bars = charts["Cost per acceptable page (all spending, failures included)"]
-    assert dict(zip(bars["model"], bars["per_acceptable"], strict=True)) == pytest.approx(PER_PAGE)  # type: ignore[index]
-    scatter = charts["Cost per acceptable page against rounds"]
-    assert dict(zip(scatter["model"], scatter["mean_rounds"], strict=True)) == pytest.approx(MEAN_ROUNDS)  # type: ignore[index]
+        mine = curve[curve["model"] == model].sort_values("within rounds")
+        assert list(mine["within rounds"]) == ["0", "1", "2"] and list(mine["acceptable"]) == counts
+        assert list(mine["share"]) == [f"{int(c.split()[0]) / 2:.0%}" for c in counts]
+    bars = charts["Cost per acceptable page (all spending, failures included)"].rows("per acceptable page")
+    per_page = {m: _usd(v) for m, v in zip(bars["model"], bars["per acceptable page"], strict=True)}
+    assert per_page == pytest.approx(PER_PAGE)
+    scatter = charts["Cost per acceptable page against rounds"].rows("mean rounds")
+    rounds = {m: float(v) for m, v in zip(scatter["model"], scatter["mean rounds"], strict=True)}
+    assert rounds == pytest.approx(MEAN_ROUNDS)
 
 
 def test_the_attempts_export_adds_up_to_the_same_figures(seeded: Path) -> None:

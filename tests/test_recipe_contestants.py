@@ -21,7 +21,7 @@ from canvasbench.ids import new_id
 from canvasbench.present.replay import replay_data
 from canvasbench.present.share import comparison_html
 from canvasbench.store import RunStore, reads, writes
-from tests.chart_specs import charts_of
+from tests.chart_specs import Chart, charts_of
 from tests.html_tables import html_table
 from tests.recipe_seed import DESIGN, FLASH, PRO, RECIPE, seed_recipe
 
@@ -136,8 +136,19 @@ def _two(store: RunStore) -> None:
                 flash=(("blank", 0.01), ("blank", 0.01)))  # fmt: skip
 
 
-def _round_charts(at: AppTest) -> dict[str, object]:
-    return {spec["title"]["text"]: data for _k, spec, data in charts_of(at) if isinstance(spec.get("title"), dict)}
+def _round_charts(at: AppTest) -> dict[str, Chart]:
+    return {c.title: c for c in charts_of(at)}
+
+
+def _curve_counts(at: AppTest) -> dict[str, list[str]]:
+    # Each point's tooltip says how many attempts were acceptable within its k rounds.
+    curve = _round_charts(at)["pass@round: acceptable pages within k repair rounds"].rows("within rounds")
+    return {m: list(curve[curve["model"] == m].sort_values("within rounds")["acceptable"]) for m in set(curve["model"])}
+
+
+def _per_page(at: AppTest) -> dict[str, float]:
+    bars = _round_charts(at)["Cost per acceptable page (all spending, failures included)"].rows("per acceptable page")
+    return {m: float(v.lstrip("$")) for m, v in zip(bars["model"], bars["per acceptable page"], strict=True)}
 
 
 def test_pass_at_round_and_cost_per_acceptable_page_count_the_recipe_with_its_planner() -> None:
@@ -145,24 +156,14 @@ def test_pass_at_round_and_cost_per_acceptable_page_count_the_recipe_with_its_pl
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page("pages/metrics_page.py").run()
     assert not at.exception
-    charts = _round_charts(at)
-    curve = charts["pass@round: acceptable pages within k repair rounds"]
-    counts = {m: list(curve[curve["model"] == m].sort_values("k")["count"]) for m in (RECIPE, FLASH)}  # type: ignore[index]
-    assert counts == {RECIPE: ["1 of 2", "2 of 2"], FLASH: ["1 of 2", "1 of 2"]}
-    assert PRO not in set(curve["model"])  # type: ignore[index]
-    bars = charts["Cost per acceptable page (all spending, failures included)"]
-    per_page = dict(zip(bars["model"], bars["per_acceptable"], strict=True))  # type: ignore[index]
-    assert per_page == pytest.approx({RECIPE: 0.09 / 2, FLASH: 0.03 / 1})
+    assert _curve_counts(at) == {RECIPE: ["1 of 2", "2 of 2"], FLASH: ["1 of 2", "1 of 2"]}  # PRO: none
+    assert _per_page(at) == pytest.approx({RECIPE: 0.09 / 2, FLASH: 0.03 / 1})
 
     # The round charts follow the page's filters, like its other charts.
     at.multiselect(key="metrics.categories").set_value(["svg"]).run()
     assert not at.exception
-    charts = _round_charts(at)
-    curve = charts["pass@round: acceptable pages within k repair rounds"]
-    counts = {m: list(curve[curve["model"] == m].sort_values("k")["count"]) for m in (RECIPE, FLASH)}  # type: ignore[index]
-    assert counts == {RECIPE: ["1 of 1", "1 of 1"], FLASH: ["0 of 1", "0 of 1"]}
-    bars = charts["Cost per acceptable page (all spending, failures included)"]
-    assert dict(zip(bars["model"], bars["per_acceptable"], strict=True)) == pytest.approx({RECIPE: 0.04})  # type: ignore[index]
+    assert _curve_counts(at) == {RECIPE: ["1 of 1", "1 of 1"], FLASH: ["0 of 1", "0 of 1"]}
+    assert _per_page(at) == pytest.approx({RECIPE: 0.04})
 
 
 def test_metrics_summary_has_one_row_per_contestant_and_no_planner_failure() -> None:

@@ -23,7 +23,7 @@ from canvasbench.run.attempts import attempt_rows, attempts
 from canvasbench.run.comparisons import delete_comparison
 from canvasbench.run.recipes import parse_recipes
 from canvasbench.store import RunStore, reads, writes
-from tests.chart_specs import charts_of
+from tests.chart_specs import chart
 from tests.fakes import FakeServer, fixtures
 from tests.html_tables import html_table
 from tests.recipe_seed import FLASH, PRO, RECIPE, seed_recipe
@@ -96,11 +96,10 @@ def test_the_metrics_cost_chart_counts_a_recipes_planner_in_its_round_not_as_a_r
     at.query_params["chart"] = "Cost"  # the Cost tab, as its link opens it
     at.run()
     assert not at.exception
-    titles = [(spec.get("title") or {}, data) for _k, spec, data in charts_of(at)]
-    (data,) = [d for t, d in titles if isinstance(t, dict) and t.get("text", "").startswith("Cost per run")]
-    per_run = {row["model"]: row["usd"] for row in data.to_dict("records") if row["measure"] == "per run (mean)"}
+    bars = chart(at, "Cost per run").rows("measure")
+    per_run = {row["model"]: row["cost"] for row in bars.to_dict("records") if row["measure"] == "per run (mean)"}
     # Two runs ($0.04 with its planner, then $0.01), not three runs of $0.05 / 3: the planner wrote no page.
-    assert per_run == pytest.approx({RECIPE: 0.025, FLASH: 0.01})
+    assert per_run == {RECIPE: "$0.025", FLASH: "$0.010"}
 
 
 def test_a_recipe_named_like_any_model_id_is_refused_as_it_would_merge_with_that_models_runs() -> None:
@@ -220,10 +219,9 @@ def test_the_metrics_ttft_chart_has_no_point_for_a_recipes_planner_as_its_summar
     at.query_params["chart"] = "Time to first token"
     at.run()
     assert not at.exception
-    titles = [(spec.get("title") or {}, data) for _k, spec, data in charts_of(at)]
-    (data,) = [d for t, d in titles if isinstance(t, dict) and t.get("text", "").startswith("Time to first token")]
-    points = data[data["model"] == RECIPE]["value"].tolist()
-    assert len(points) == 2 and 30.0 not in points  # its two rounds, as the table's median counts them
+    dots = chart(at, "Time to first token").rows("seconds")  # each run's dot, its TTFT in its tooltip
+    points = dots[dots["model"] == RECIPE]["seconds"].tolist()
+    assert len(points) == 2 and "30.00" not in points  # its two rounds, as the table's median counts them
 
 
 def test_the_launch_form_names_and_prices_two_recipes_with_one_default_name_apart() -> None:

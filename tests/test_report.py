@@ -202,6 +202,6 @@ def test_the_metrics_page_offers_the_report_and_builds_it_only_when_clicked(stor
     from tests.test_app_pages import open_page
 
     seed_rounds(store)
-    at = open_page("pages/metrics_page.py")
+    at = open_page("pages/metrics_page.py", export="true")  # the Export section open
     (button,) = [b for b in at.get("download_button") if b.proto.label == "Download interactive report (HTML)"]
     assert button.proto.HasField("deferred_file_id") and "opens offline" in button.proto.help

@@ -1,8 +1,8 @@
-"""Vega-Lite charts for the metrics page: speed, cost, distributions, render share and the generation timeline.
+"""The metrics page's charts, drawn as SVG on the server: speed, cost, distributions, render share, the timeline.
 
-Vega-Lite, not plotly: Streamlit's plotly chart is a 4.7 MB script the browser parses on every cold load
-(under load the first chart took 3-4x a one-line page), its Vega-Lite chart about a sixth of that. The
-charts use Streamlit's theme, so they follow the light or dark theme; each model has its app-wide colour.
+No chart library reaches the browser: a Vega-Lite chart's ~1 MB script compiled on every cold load (~1.4x a
+one-line page on its own), plotly's 4.7 MB more. Each chart is one `st.html` block (canvasbench/present/
+svg_chart.py): text in the theme's colour, each model in its app-wide colour, a native tooltip on every mark.
 """
 
 from __future__ import annotations
@@ -11,96 +11,77 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit import dataframe_util
 
 from canvasbench.contestants import PLAN_ROUND
 from canvasbench.present import formatting
 from canvasbench.present.model_summary import contestant_runs, outlier_cap
+from canvasbench.present.svg_chart import Axis, Legend, Plot, figure, quartiles
+from canvasbench.present.svg_scales import dollars, percent
 from canvasbench.status import Verdict
-from ui.colours import scale
+from ui.colours import colour
 
-HEIGHT = 380
-# Text drawn on the page's background (not on a mark): white blended by difference comes out black on a light
-# theme and near-white on a dark one, so it reads on either without knowing which is in use.
-ON_BACKGROUND = {"color": "#ffffff", "blend": "difference"}
-# Long model ids stay whole in tooltips; on an axis or legend they end in "…" past this width.
-LABEL_LIMIT = 220
 _MAX_POINTS = 2000  # above this many runs: the scatter shows the newest, the distributions only their boxes
+FEW = 400  # up to this many points, each is its own mark with its tooltip; above, one path per model
+
+Chart = str  # a chart's HTML (figure, SVG and legend), cached per data version
 
 
-def model_colour(models: list[str], *, legend: bool = True) -> dict[str, Any]:
-    """The colour encoding of a chart whose marks are per model: each model in its app-wide colour."""
-    return {
-        "field": "model",
-        "type": "nominal",
-        "scale": scale(models),
-        "legend": {"title": None, "labelLimit": LABEL_LIMIT, "orient": "bottom", "columns": 3} if legend else None,
-    }
+def legend(models: list[str], *, shape: str = "50%") -> Legend:
+    """Each model's swatch in its app-wide colour."""
+    return Legend([(m, colour(m)) for m in models], shape=shape)
 
 
-# Drawn on a canvas: Streamlit draws a chart of up to 2,000 points as SVG, one DOM node per mark (2,000 scatter
-# dots took the browser about a second of a cold load's layout and paint, against a fraction on a canvas).
-CANVAS = {"embedOptions": {"renderer": "canvas"}}
-
-
-def spec(title: str, layer: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """A chart spec with the app's size and title (its data goes in separately, as a DataFrame)."""
-    return {"title": {"text": title, "anchor": "start"}, "height": HEIGHT, "usermeta": CANVAS, **layer, **extra}
-
-
-Chart = tuple[dict[str, Any], "pd.DataFrame | bytes"]
+def model_axis(models: list[str], title: str | None = None) -> Axis:
+    """Models side by side, long ids ending in "…" (the whole id in the label's tooltip)."""
+    return Axis("band", categories=models, angle=-30, title=title)
 
 
 def show(chart: Chart | None, key: str, empty: str) -> None:
-    """Draw a (spec, data) chart across the column, or say why there is none (data: a frame or its Arrow bytes)."""
+    """Draw a chart across the column as one HTML block, or say why there is none (`key`: kept for callers)."""
     if chart is None:
         if empty:
             st.caption(empty)
         return
-    spec_, data = chart
-    if isinstance(data, bytes):
-        # Already Arrow (cached): Streamlit takes a named dataset's bytes as they are, no conversion per rerun.
-        st.vega_lite_chart({**spec_, "data": {"name": "rows"}, "datasets": {"rows": data}}, key=key, width="stretch")
-    else:
-        st.vega_lite_chart(data, spec_, key=key, width="stretch")
+    # Markdown, not st.html: st.html's sanitiser keeps HTML only and drops the SVG. Every text in the block is
+    # escaped and the block was checked against the chart's tags and attributes (svg_chart.checked).
+    st.markdown(chart, unsafe_allow_html=True)
 
 
-def _model_axis(models: list[str]) -> dict[str, Any]:
-    return {"field": "model", "type": "nominal", "sort": models, "title": None,
-            "axis": {"labelLimit": LABEL_LIMIT, "labelAngle": -30}}  # fmt: skip
-
-
-def _lines_time(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any], pd.DataFrame] | None:
+def _lines_time(frame: pd.DataFrame, models: list[str]) -> Chart | None:
     part = frame.dropna(subset=["lines", "latency_s"])
     if part.empty:
         return None
     title = "Lines written vs total time"
     if len(part) > _MAX_POINTS:
-        # Ten thousand dots are a blot that costs the browser seconds to draw: the newest runs (the table's order),
-        # and the title says so.
+        # Ten thousand dots are a blot: the newest runs (the table's order), and the title says so.
         title += f" · the newest {formatting.count(_MAX_POINTS)} of {formatting.count(len(part))} runs"
         part = part.head(_MAX_POINTS)
-    data = pd.DataFrame(
-        {"model": part["contestant"], "seconds": part["latency_s"], "lines": part["lines"], "prompt": part["title"]}
+    plot = Plot(
+        Axis(lo=min(0.0, float(part["latency_s"].min())), hi=float(part["latency_s"].max()), title="total time (s)"),
+        Axis(lo=min(0.0, float(part["lines"].min())), hi=float(part["lines"].max()), title="lines"),
     )
-    layer = {
-        "mark": {"type": "circle", "size": 70, "opacity": 0.8},
-        "encoding": {
-            "x": {"field": "seconds", "type": "quantitative", "title": "total time (s)"},
-            "y": {"field": "lines", "type": "quantitative", "title": "lines"},
-            "color": model_colour(models),
-            "tooltip": [
-                {"field": "model"},
-                {"field": "prompt"},
-                {"field": "lines", "format": ","},
-                {"field": "seconds", "format": ".1f"},
-            ],
-        },
-    }
-    return spec(title, layer), data
+    shown = [m for m in models if m in set(part["contestant"])]
+    for model in shown:
+        mine = part[part["contestant"] == model]
+        xy = [(plot.px(s), plot.py(n)) for s, n in zip(mine["latency_s"], mine["lines"], strict=True)]
+        if len(part) <= FEW:
+            for (x, y), n, s, prompt in zip(xy, mine["lines"], mine["latency_s"], mine["title"], strict=True):
+                tip = [
+                    ("model", model),
+                    ("prompt", prompt or ""),
+                    ("lines", formatting.count(n)),
+                    ("seconds", f"{s:.1f}"),
+                ]
+                plot.point(x, y, colour(model), tip)
+        else:  # one node per model: thousands of nodes cost the browser more than the rest of the page
+            plot.dots(xy, colour(model), [("model", model), ("runs", formatting.count(len(mine)))])
+    return figure(title, plot.svg(title), legend(shown))
 
 
-def _cost(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any], pd.DataFrame] | None:
+MEASURES = ("per run (mean)", "per 1,000 lines")
+
+
+def _cost(frame: pd.DataFrame, models: list[str]) -> Chart | None:
     priced = frame.dropna(subset=["cost_usd"])
     if priced.empty:
         return None
@@ -108,88 +89,87 @@ def _cost(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any], pd.Da
         per_run=("cost_usd", "mean"), total=("cost_usd", "sum"), lines=("lines", "sum")
     )
     per["per_1k"] = per["total"] / per["lines"].where(per["lines"] > 0) * 1000
-    rows = [
-        {"model": m, "measure": label, "usd": float(v), "shown": formatting.cost(float(v))}
-        for m in per.index
-        for label, v in (("per run (mean)", per.at[m, "per_run"]), ("per 1,000 lines", per.at[m, "per_1k"]))
-        if pd.notna(v)
-    ]
+    shown = [m for m in models if m in per.index]
+    values = [float(v) for v in per[["per_run", "per_1k"]].to_numpy().ravel() if pd.notna(v)]
+    plot = Plot(model_axis(shown), Axis(lo=0.0, hi=max(values, default=1.0), title="US$", fmt=dollars))
+    half = plot.xb.width / 2
+    for model in shown:
+        left = plot.xb(model)
+        for i, (label, column) in enumerate(zip(MEASURES, ("per_run", "per_1k"), strict=True)):
+            value = per.at[model, column]
+            if pd.isna(value):
+                continue
+            tip = [("model", model), ("measure", label), ("cost", formatting.cost(float(value)))]
+            x0 = left + i * half
+            plot.bar(x0, x0 + half - 1, plot.py(0), plot.py(float(value)), colour(model), tip, opacity=(1.0, 0.45)[i])
     unknown = len(frame) - len(priced)
-    layer = {
-        "mark": {"type": "bar"},
-        "encoding": {
-            "x": _model_axis([m for m in models if m in per.index]),
-            "xOffset": {"field": "measure", "sort": ["per run (mean)", "per 1,000 lines"]},
-            "y": {"field": "usd", "type": "quantitative", "title": "US$", "axis": {"format": "$.4~f"}},
-            "color": model_colour(models, legend=False),
-            "opacity": {"field": "measure", "type": "nominal", "sort": ["per run (mean)", "per 1,000 lines"],
-                        "scale": {"range": [1.0, 0.45]}, "legend": {"title": None, "orient": "top"}},
-            "tooltip": [{"field": "model"}, {"field": "measure"}, {"field": "shown", "title": "cost"}],
-        },
-    }  # fmt: skip
     title = "Cost per run and per 1,000 lines"
     if unknown:
         title += f" ({formatting.count(unknown)} runs with unknown price left out)"
-    return spec(title, layer), pd.DataFrame(rows)
+    key = Legend([(MEASURES[0], "rgba(128,128,128,1)"), (MEASURES[1], "rgba(128,128,128,0.45)")], shape="2px")
+    return figure(title, plot.svg(title), key)
 
 
-def _distribution(
-    frame: pd.DataFrame, models: list[str], column: str, title: str, unit: str
-) -> tuple[dict[str, Any], pd.DataFrame] | None:
+def _distribution(frame: pd.DataFrame, models: list[str], column: str, title: str, unit: str) -> Chart | None:
     part = frame.dropna(subset=[column])
     if part.empty:
         return None
     cap = outlier_cap(part[column].tolist())
-    y: dict[str, Any] = {"field": "value", "type": "quantitative", "title": unit}
+    top = float(part[column].max())
     if cap is not None:
         # One burst (a whole answer at once) would flatten every other point: clip the axis and say so.
         above = part[part[column] > cap][column]
-        y["scale"] = {"domain": [0, cap * 1.05]}
         title += (
             f" · {len(above)} outlier(s) above {formatting.count(cap)} not shown (max {formatting.count(above.max())})"
         )
         part = part[part[column] <= cap]
+        top = cap * 1.05
     else:
         title += " per model"
-    data = pd.DataFrame({"model": part["contestant"], "value": part[column]})
-    shown = [m for m in models if m in set(data["model"])]
-    x = _model_axis(shown)
-    layers: list[dict[str, Any]] = [
-        {"mark": {"type": "boxplot", "extent": "min-max", "size": 28, "opacity": 0.55},
-         "encoding": {"x": x, "y": y, "color": model_colour(models, legend=False)}},
-    ]  # fmt: skip
-    if len(data) <= _MAX_POINTS:
-        layers.append(
-            {"mark": {"type": "circle", "size": 36, "opacity": 0.85},
-             "encoding": {"x": x, "y": y, "color": model_colour(models, legend=False),
-                          "tooltip": [{"field": "model"}, {"field": "value", "title": unit, "format": ",.2f"}]}}
-        )  # fmt: skip
-    return spec(title, {"layer": layers}), data
+    shown = [m for m in models if m in set(part["contestant"])]
+    plot = Plot(model_axis(shown), Axis(lo=0.0, hi=top, title=unit, nice=cap is None))
+    band = plot.xb
+    width = min(band.width, 40)
+    for model in shown:
+        values = [float(v) for v in part.loc[part["contestant"] == model, column]]
+        centre = band.centre(model)
+        low, q1, median, q3, high = quartiles(values)
+        tip = [("model", model), ("runs", formatting.count(len(values))), ("min", f"{low:,.2f}"),
+               ("median", f"{median:,.2f}"), ("max", f"{high:,.2f}")]  # fmt: skip
+        plot.box(
+            centre, width, plot.py(low), plot.py(q1), plot.py(median), plot.py(q3), plot.py(high), colour(model), tip
+        )
+        # Spread sideways (deterministically) so equal values do not hide each other.
+        xy = [(centre + ((i * 0.618) % 1 - 0.5) * width * 0.8, plot.py(v)) for i, v in enumerate(values)]
+        if len(part) <= FEW:
+            for (x, y), v in zip(xy, values, strict=True):
+                plot.point(x, y, colour(model), [("model", model), (unit, f"{v:,.2f}")], r=3.5)
+        elif len(part) <= _MAX_POINTS:
+            plot.dots(xy, colour(model), [("model", model), ("runs", formatting.count(len(values)))], r=2.5)
+    return figure(title, plot.svg(title))
 
 
-def _render_share(frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any], pd.DataFrame] | None:
+def _render_share(frame: pd.DataFrame, models: list[str]) -> Chart | None:
     checked = frame.dropna(subset=["render_verdict"])
     checked = checked[checked["render_verdict"] != Verdict.NOT_CHECKED]
     if checked.empty:
         return None
     grouped = checked.assign(clean=checked["render_verdict"] == Verdict.RENDERS).groupby("contestant")["clean"]
-    data = pd.DataFrame({"share": grouped.mean(), "runs": grouped.size()}).reset_index(names="model")
-    data["label"] = [f"{formatting.share(s)} of {n}" for s, n in zip(data["share"], data["runs"], strict=True)]
-    x = _model_axis([m for m in models if m in set(data["model"])])
-    y = {"field": "share", "type": "quantitative", "title": None, "axis": {"format": ".0%"},
-         "scale": {"domain": [0, 1]}}
-    tooltip = [{"field": "model"}, {"field": "label", "title": "renders"}]
-    layers = [
-        {"mark": {"type": "bar"},
-         "encoding": {"x": x, "y": y, "color": model_colour(models, legend=False), "tooltip": tooltip}},
-        # Above the bar, in the theme's text colour: readable on a light and a dark page.
-        {"mark": {"type": "text", "dy": -8, "fontSize": 12, **ON_BACKGROUND},
-         "encoding": {"x": x, "y": y, "text": {"field": "label"}}},
-    ]  # fmt: skip
-    return spec("Share of runs that render cleanly (headless Chromium check)", {"layer": layers}), data
+    share, runs = grouped.mean(), grouped.size()
+    shown = [m for m in models if m in share.index]
+    plot = Plot(model_axis(shown), Axis(lo=0.0, hi=1.0, fmt=percent))
+    for model in shown:
+        label = f"{formatting.share(float(share[model]))} of {int(runs[model])}"
+        left = plot.xb(model)
+        width = plot.xb.width
+        top = plot.py(float(share[model]))
+        plot.bar(left, left + width, plot.py(0), top, colour(model), [("model", model), ("renders", label)])
+        plot.text(left + width / 2, top - 6, label, size=12)  # above the bar, in the theme's text colour
+    title = "Share of runs that render cleanly (headless Chromium check)"
+    return figure(title, plot.svg(title))
 
 
-def _build(name: str, frame: pd.DataFrame, models: list[str]) -> tuple[dict[str, Any], pd.DataFrame] | None:
+def _build(name: str, frame: pd.DataFrame, models: list[str]) -> Chart | None:
     if name == "lines_time":
         return _lines_time(frame, models)
     if name == "cost":
@@ -203,16 +183,10 @@ def _build(name: str, frame: pd.DataFrame, models: list[str]) -> tuple[dict[str,
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _chart(version: str, name: str, _frame: pd.DataFrame) -> Chart | None:
-    # Only the chart asked for, once per data version and filter (a tab nobody opens costs nothing), kept as
-    # Arrow bytes with text as categories: 10,000 points are 0.2 MB, not 0.65.
+    # Only the chart asked for, once per data version and filter (a tab nobody opens costs nothing).
     if _frame["round"].eq(PLAN_ROUND).any():  # a recipe's planner is no run: its cost goes to the round built on it
         _frame = pd.DataFrame(contestant_runs(_frame.to_dict("records")))
-    chart = _build(name, _frame, sorted(_frame["contestant"].dropna().unique()))
-    if chart is None:
-        return None
-    spec_, data = chart
-    text = {c: "category" for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])}
-    return spec_, dataframe_util.convert_anything_to_arrow_bytes(data.astype(text).reset_index(drop=True))
+    return _build(name, _frame, sorted(_frame["contestant"].dropna().unique()))
 
 
 CHARTS = {
@@ -229,28 +203,31 @@ def metrics_chart(frame: pd.DataFrame, version: str, name: str) -> None:
     show(_chart(version, name, frame), f"chart-{name}", CHARTS[name][1])
 
 
-def timeline_figure(runs: list[dict[str, Any]]) -> tuple[dict[str, Any], pd.DataFrame] | None:
+def timeline_figure(runs: list[dict[str, Any]]) -> Chart | None:
     """Lines over time per model from the stored samples: who started first, who wrote fastest."""
-    rows = [
-        {"model": run.get("contestant") or run["model_id"], "run": run.get("id") or f"{run['model_id']}#{i}",
-         "seconds": s[0], "lines": s[2]}
-        for i, run in enumerate(runs)
-        for s in run["samples"] or []
+    lanes = [
+        (run.get("contestant") or run["model_id"], [(float(s[0]), float(s[2])) for s in run["samples"] or []])
+        for run in runs
     ]
-    if not rows:
+    lanes = [(m, samples) for m, samples in lanes if samples]
+    if not lanes:
         return None
-    models = list(dict.fromkeys(r["model"] for r in rows))
-    layer = {
-        "mark": {"type": "line", "interpolate": "step-after", "point": False},
-        "encoding": {
-            "x": {"field": "seconds", "type": "quantitative", "title": "seconds since the request"},
-            "y": {"field": "lines", "type": "quantitative", "title": "lines so far"},
-            "color": model_colour(models),
-            "detail": {"field": "run"},
-            "tooltip": [{"field": "model"}, {"field": "lines", "format": ","}, {"field": "seconds", "format": ".1f"}],
-        },
-    }
-    return spec("Lines over time", layer), pd.DataFrame(rows)
+    every = [p for _, samples in lanes for p in samples]
+    plot = Plot(
+        Axis(lo=0.0, hi=max(s for s, _ in every), title="seconds since the request"),
+        Axis(lo=0.0, hi=max(n for _, n in every), title="lines so far"),
+    )
+    for model, samples in lanes:
+        xy = [(plot.px(s), plot.py(n)) for s, n in samples]
+        last_s, last_n = samples[-1]
+        last = [("model", model), ("lines", formatting.count(last_n)), ("seconds", f"{last_s:.1f}")]
+        plot.line(xy, colour(model), last, step=True)
+        if len(every) <= FEW:
+            for (x, y), (s, n) in zip(xy, samples, strict=True):
+                tip = [("model", model), ("lines", formatting.count(n)), ("seconds", f"{s:.1f}")]
+                plot.point(x, y, colour(model), tip, r=2.5)
+    models = list(dict.fromkeys(m for m, _ in lanes))
+    return figure("Lines over time", plot.svg("Lines over time"), legend(models))
 
 
 def timeline(runs: list[dict[str, Any]]) -> None:

@@ -1,4 +1,4 @@
-"""Repair rounds across comparisons, as Vega-Lite charts: the pass@round curve and cost per acceptable page."""
+"""Repair rounds across comparisons, as server-drawn SVG charts: the pass@round curve and cost per acceptable page."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ import streamlit as st
 
 from canvasbench.present import formatting
 from canvasbench.present.pass_at_round import pass_at_round, round_costs
+from canvasbench.present.svg_chart import Axis, Plot, figure
+from canvasbench.present.svg_scales import dollars, percent
 from canvasbench.run.attempts import attempt_rows
 from canvasbench.store import reads
 from ui import data
-from ui.charts import LABEL_LIMIT, Chart, model_colour, show, spec
+from ui.charts import Chart, legend, model_axis, show
+from ui.colours import colour
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -35,36 +38,22 @@ def pass_curve(rows: list[dict[str, Any]]) -> Chart | None:
     points = pass_at_round(rows)
     if not points:
         return None
-    frame = pd.DataFrame(
-        {
-            "model": [p.model for p in points],
-            "k": [p.k for p in points],
-            "share": [p.share for p in points],
-            "count": [f"{p.acceptable} of {p.attempts}" for p in points],
-        }
+    models = list(dict.fromkeys(p.model for p in points))
+    rounds = [str(k) for k in sorted({p.k for p in points})]
+    plot = Plot(
+        Axis("band", categories=rounds, title="repair rounds allowed (k)", padding=0.0),
+        Axis(lo=0.0, hi=1.0, title="acceptable within k rounds", fmt=percent),
     )
-    models = list(dict.fromkeys(frame["model"]))
-    layer = {
-        "mark": {"type": "line", "point": {"size": 70}},
-        "encoding": {
-            "x": {"field": "k", "type": "ordinal", "title": "repair rounds allowed (k)", "axis": {"labelAngle": 0}},
-            "y": {
-                "field": "share",
-                "type": "quantitative",
-                "title": "acceptable within k rounds",
-                "axis": {"format": ".0%"},
-                "scale": {"domain": [0, 1]},
-            },
-            "color": model_colour(models),
-            "tooltip": [
-                {"field": "model"},
-                {"field": "k", "title": "within rounds"},
-                {"field": "share", "format": ".0%"},
-                {"field": "count", "title": "acceptable"},
-            ],
-        },
-    }
-    return spec("pass@round: acceptable pages within k repair rounds", layer), frame
+    for model in models:
+        mine = sorted((p for p in points if p.model == model), key=lambda p: p.k)
+        xy = [(plot.xb.centre(str(p.k)), plot.py(p.share)) for p in mine]
+        plot.line(xy, colour(model))
+        for (x, y), p in zip(xy, mine, strict=True):
+            tip = [("model", model), ("within rounds", str(p.k)), ("share", formatting.share(p.share)),
+                   ("acceptable", f"{p.acceptable} of {p.attempts}")]  # fmt: skip
+            plot.point(x, y, colour(model), tip, r=5, opacity=1.0)
+    title = "pass@round: acceptable pages within k repair rounds"
+    return figure(title, plot.svg(title), legend(models))
 
 
 def cost_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -89,32 +78,15 @@ def cost_per_acceptable(rows: list[dict[str, Any]]) -> Chart | None:
     if frame.empty:
         return None
     models = list(frame["model"])
-    layer = {
-        "mark": {"type": "bar"},
-        "encoding": {
-            "x": {
-                "field": "model",
-                "type": "nominal",
-                "sort": models,
-                "title": None,
-                "axis": {"labelLimit": LABEL_LIMIT, "labelAngle": -30},
-            },
-            "y": {
-                "field": "per_acceptable",
-                "type": "quantitative",
-                "title": "USD per acceptable page",
-                "axis": {"format": "$.3~g"},
-            },
-            "color": model_colour(models, legend=False),
-            "tooltip": [
-                {"field": "model"},
-                {"field": "per_acceptable", "title": "per acceptable page", "format": "$.4f"},
-                {"field": "spent", "title": "spent in all"},
-                {"field": "acceptable"},
-            ],
-        },
-    }
-    return spec("Cost per acceptable page (all spending, failures included)", layer), frame
+    plot = Plot(model_axis(models), Axis(lo=0.0, hi=float(frame["per_acceptable"].max()),
+                                         title="USD per acceptable page", fmt=dollars))  # fmt: skip
+    for row in frame.to_dict("records"):
+        left = plot.xb(row["model"])
+        tip = [("model", row["model"]), ("per acceptable page", f"${row['per_acceptable']:,.4f}"),
+               ("spent in all", row["spent"]), ("acceptable", row["acceptable"])]  # fmt: skip
+        plot.bar(left, left + plot.xb.width, plot.py(0), plot.py(row["per_acceptable"]), colour(row["model"]), tip)
+    title = "Cost per acceptable page (all spending, failures included)"
+    return figure(title, plot.svg(title))
 
 
 def cost_vs_rounds(rows: list[dict[str, Any]]) -> Chart | None:
@@ -126,32 +98,18 @@ def cost_vs_rounds(rows: list[dict[str, Any]]) -> Chart | None:
     # Axes from 0 to a little past the largest value: a point on the plot's edge would be cut in half.
     most_rounds = max(int(r.get("repair") or 0) for r in rows) + 0.25
     most_cost = float(frame["per_acceptable"].max()) * 1.15
-    layer = {
-        "mark": {"type": "point", "filled": True, "size": 120},
-        "encoding": {
-            "x": {
-                "field": "mean_rounds",
-                "type": "quantitative",
-                "title": "mean repair rounds to acceptable",
-                "scale": {"domain": [0, most_rounds], "nice": False},
-            },
-            "y": {
-                "field": "per_acceptable",
-                "type": "quantitative",
-                "title": "USD per acceptable page",
-                "axis": {"format": "$.3~g"},
-                "scale": {"domain": [0, most_cost]},
-            },
-            "color": model_colour(models),
-            "tooltip": [
-                {"field": "model"},
-                {"field": "mean_rounds", "title": "mean rounds", "format": ".2f"},
-                {"field": "per_acceptable", "title": "per acceptable page", "format": "$.4f"},
-                {"field": "acceptable"},
-            ],
-        },
-    }
-    return spec("Cost per acceptable page against rounds", layer), frame
+    plot = Plot(
+        Axis(lo=0.0, hi=most_rounds, title="mean repair rounds to acceptable", nice=False),
+        Axis(lo=0.0, hi=most_cost, title="USD per acceptable page", fmt=dollars),
+    )
+    for row in frame.to_dict("records"):
+        tip = [("model", row["model"]), ("mean rounds", f"{row['mean_rounds']:.2f}"),
+               ("per acceptable page", f"${row['per_acceptable']:,.4f}"),
+               ("acceptable", row["acceptable"])]  # fmt: skip
+        plot.point(plot.px(row["mean_rounds"]), plot.py(row["per_acceptable"]), colour(row["model"]), tip, r=7,
+                   opacity=1.0)  # fmt: skip
+    title = "Cost per acceptable page against rounds"
+    return figure(title, plot.svg(title), legend(models))
 
 
 def section(key: str, frame: pd.DataFrame | None = None) -> None:
