@@ -20,9 +20,8 @@ from tests.test_app_pages import open_page
 def two_months() -> None:
     store = RunStore()
     for month in (1, 3):
-        cid, runs = seed_comparison(
-            store, title=f"Month {month}", models=["gemini:a", "openai:b"], created=datetime(2026, month, 10, tzinfo=UTC)
-        )
+        created = datetime(2026, month, 10, tzinfo=UTC)
+        cid, runs = seed_comparison(store, title=f"Month {month}", models=["gemini:a", "openai:b"], created=created)
         writes.insert_vote(store, cid, runs[0], runs[1], "left" if month == 1 else "right", None)
 
 
