@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import streamlit as st
@@ -12,7 +11,7 @@ from canvasbench.arena.leaderboard import Leaderboard, leaderboard
 from canvasbench.arena.pairing import arena_comparisons
 from canvasbench.present import formatting
 from canvasbench.store.reads import ArenaFilter
-from ui import charts, data, leaderboard_charts, round_charts
+from ui import charts, data, date_filter, leaderboard_charts, round_charts
 from ui.format import md
 from ui.html_table import Bar, Cell, show_figures, show_table
 
@@ -40,17 +39,12 @@ st.caption(
 )
 
 categories = _categories(str(store.path), data.version())
-c1, c2, c3 = st.columns([1.4, 1, 1.4])
+c1, c2, c3 = st.columns([1.4, 1, 1.4], vertical_alignment="bottom")
 BASES = {"human": "Human votes", "judge": "AI judge", "both": "Both"}
 by = c1.segmented_control("Rank by", list(BASES), default="human", key="leaderboard.by", format_func=BASES.__getitem__)
 category = c2.selectbox("Category", ["All", *categories], key="leaderboard.category")
-span = c3.date_input("Date range", value=[], key="leaderboard.dates", format="YYYY-MM-DD")
-days = [d for d in (span if isinstance(span, tuple | list) else [span]) if isinstance(d, date)]
-filters = {
-    "category": None if category == "All" else category,
-    "since": days[0].isoformat() if days else None,
-    "until": days[-1].isoformat() if len(days) > 1 else None,
-}
+since, until = date_filter.date_range("leaderboard.dates", container=c3, width="stretch")
+filters = {"category": None if category == "All" else category, "since": since, "until": until}
 
 
 def _number(value: object, fmt: str = "{:,.0f}") -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from functools import partial
 from typing import Any
 
@@ -15,7 +14,7 @@ from canvasbench.present.model_summary import summarise
 from canvasbench.store import batches, reads
 from canvasbench.store.columns import RUN_METRICS
 from canvasbench.store.reads import export_columns, iter_export_rows
-from ui import charts, data, report_download, round_charts, state
+from ui import charts, data, date_filter, report_download, round_charts, state
 from ui.colours import colour
 from ui.html_table import Dot, show_figures, show_table
 
@@ -29,7 +28,7 @@ TABLE_COLUMNS = (
 def _filters() -> reads.RunFilter:
     options = data.filter_options()
     prompts = dict(options["prompts"])
-    c1, c2, c3, c4, c5 = st.columns([2.2, 1.3, 2.2, 1.3, 1.8])
+    c1, c2, c3, c4, c5 = st.columns([2.2, 1.3, 2.2, 1.3, 1.8], vertical_alignment="bottom")
     prompt_ids = c1.multiselect(
         "Prompt",
         list(prompts),
@@ -40,15 +39,14 @@ def _filters() -> reads.RunFilter:
     categories = c2.multiselect("Category", options["categories"], placeholder="All", key="metrics.categories")
     models = c3.multiselect("Model", options["model_ids"], placeholder="All models", key="metrics.models")
     statuses = c4.multiselect("Status", options["statuses"], placeholder="All", key="metrics.statuses")
-    span = c5.date_input("Date range", value=[], key="metrics.dates", format="YYYY-MM-DD")
-    days = [d for d in (span if isinstance(span, tuple | list) else [span]) if isinstance(d, date)]
+    since, until = date_filter.date_range("metrics.dates", container=c5, width="stretch")
     return reads.RunFilter(
         prompt_ids=tuple(prompt_ids),
         categories=tuple(categories),
         model_ids=tuple(models),
         statuses=tuple(statuses),
-        since=days[0].isoformat() if days else None,
-        until=days[-1].isoformat() if days else None,
+        since=since,
+        until=until,
     )
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from typing import Any
+
+from streamlit.testing.v1.element_tree import Block
 
 from canvasbench.present.highlight import highlighted_page
 from canvasbench.sandbox.cdn_url import parse_cdn_url
@@ -178,6 +182,19 @@ def test_markdown_escaping_keeps_untrusted_text_literal() -> None:
     )
 
 
+def _sidebar_popovers(at: Any) -> list[str]:
+    """The labels of the sidebar's popovers (a closed popover draws nothing until clicked)."""
+
+    def walk(node: Any) -> Iterator[str]:
+        for child in getattr(node, "children", {}).values():
+            proto = getattr(child, "proto", None)
+            if type(child) is Block and proto is not None and proto.WhichOneof("type") == "popover":
+                yield str(proto.popover.label)
+            yield from walk(child)
+
+    return list(walk(at.sidebar))
+
+
 def test_previews_are_offline_unless_the_visible_setting_is_turned_on() -> None:
     from pathlib import Path
 
@@ -195,6 +212,8 @@ def test_previews_are_offline_unless_the_visible_setting_is_turned_on() -> None:
     assert not at.exception
     toggle = at.toggle(key=LIVE_NETWORK)
     assert toggle.value is False and "Live network in previews" in toggle.label
+    # One click away in the sidebar, its button saying what is in effect.
+    assert _sidebar_popovers(at) == ["Offline (local mirror only)"]
     inner = _srcdoc(at.get("iframe")[0].proto.srcdoc)
     csp = re.search(r'Content-Security-Policy" content="([^"]*)"', inner)
     assert csp and "https:" not in html.unescape(csp.group(1))
@@ -202,6 +221,7 @@ def test_previews_are_offline_unless_the_visible_setting_is_turned_on() -> None:
     assert mirror and mirror.group(1) in html.unescape(csp.group(1)), "the CSP allows the mirror it points at"
 
     toggle.set_value(True).run()
+    assert _sidebar_popovers(at) == ["Live network: on"]
     inner = _srcdoc(at.get("iframe")[0].proto.srcdoc)
     assert "https://unpkg.com/three@0.128.0/build/three.min.js" in inner
     assert "img-src data: blob: http://127.0.0.1:" in html.unescape(inner) and " https:" in html.unescape(inner)

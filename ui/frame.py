@@ -124,6 +124,17 @@ def preview_network() -> PreviewNetwork:
 
 def _live_network_setting() -> None:
     st.caption("Previews")
+    live = bool(st.session_state.get(LIVE_NETWORK))
+    # Behind one click: a closed popover draws nothing, and the toggle's script was part of every cold page load
+    # while few visits change the setting. The button says what is in effect.
+    label = "Live network: on" if live else "Offline (local mirror only)"
+    with st.popover(label, icon=":material/public:" if live else ":material/public_off:", width="stretch"):
+        _network_toggle()
+    if live:
+        st.warning("Previews may load from the internet.", icon=":material/public:")
+
+
+def _network_toggle() -> None:
     st.toggle(
         "Live network in previews",
         key=LIVE_NETWORK,
@@ -132,8 +143,6 @@ def _live_network_setting() -> None:
         "the local mirror and a page can reach nothing else. On: previews may also load scripts, styles, "
         "images and fonts from any https site, which lets a page tell that site it was opened.",
     )
-    if st.session_state.get(LIVE_NETWORK):
-        st.warning("Previews may load from the internet.", icon=":material/public:")
 
 
 def _runs_in_progress(store: RunStore) -> None:
