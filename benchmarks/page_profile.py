@@ -30,6 +30,9 @@ HELLO = "document.body.innerText.includes('hello')"
 USABLE = {
     "/metrics": f"{charts_drawn(1)} && {GRIDS}",
     "/leaderboard": f"{charts_drawn(2)} && {GRIDS}",
+    # As page_load.py waits for them: the cards' (the matrix cells') links to their comparisons.
+    "/": "document.querySelectorAll('a[href*=\"?comparison=\"]').length >= 8",
+    "/matrix": "document.querySelectorAll('a[href*=\"?comparison=\"]').length >= 8",
 }
 
 
