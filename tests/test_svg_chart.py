@@ -36,6 +36,13 @@ def test_a_hostile_model_id_and_prompt_title_are_text_in_every_chart_and_tooltip
     assert f"{HOSTILE} line two" in set(scatter["prompt"])  # one tooltip line per fact
 
 
+def test_a_prompt_title_with_control_characters_still_gets_its_chart() -> None:
+    # XML forbids them even escaped: the chart's markup check failed and the metrics page with it.
+    seed_comparison(RunStore(), title="bell\x07 escape\x1b[31m end", models=("openai:a", "gemini:b"))
+    (scatter,) = charts_of(open_page("pages/metrics_page.py", chart="Lines vs time"))
+    assert set(scatter.rows("prompt")["prompt"]) == {"bell escape[31m end"}
+
+
 @pytest.mark.parametrize(
     "block",
     [

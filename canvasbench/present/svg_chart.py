@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,10 +25,15 @@ LABEL_CHARS = 32  # longer labels on an axis end in "…" (the whole text is in 
 Tip = Sequence[tuple[str, str]]
 
 
+# Characters XML 1.0 forbids even as references: a title pasted with one would fail the check and the page.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def esc(text: object) -> str:
     """Text made safe for an attribute or element body (model ids and prompt titles are hostile); line breaks as
     character references, so the block has no blank line for markdown to end it at."""
-    return html.escape(str(text), quote=True).replace("\r", "&#13;").replace("\n", "&#10;")
+    clean = _NOT_XML.sub("", str(text))
+    return html.escape(clean, quote=True).replace("\r", "&#13;").replace("\n", "&#10;")
 
 
 def tooltip(fields: Tip) -> str:
