@@ -13,6 +13,7 @@ from canvasbench.present.matrix import build_matrix
 from canvasbench.store import reads
 from ui import data, state
 from ui.matrix import matrix_html
+from ui.format import md, one_line
 from ui.text import md_iso
 
 ROWS_PER_PAGE = 10  # prompts per page of the matrix: about two screens of rows at 1440x900
@@ -81,7 +82,8 @@ def _by_category_and_date() -> reads.MatrixFilter:
     label = " · ".join(
         [chosen or "All categories", " to ".join(sorted({d.isoformat() for d in dates})) or "any date"]
     )
-    with st.popover(label, icon=":material/filter_list:", width="content"):
+    # A label is markdown (links, images): a category is imported text.
+    with st.popover(md(one_line(label, 80)), icon=":material/filter_list:", width="content"):
         category = st.selectbox(
             "Category", categories, index=None, placeholder="All categories", key=state.MATRIX_CATEGORY,
             on_change=_first_page,

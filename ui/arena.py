@@ -119,7 +119,7 @@ def pairs(store: RunStore, arena: ArenaSession) -> None:
         with st.container(key=f"arena-slot-{slot}"):
             if runs is None or comparison is None:
                 continue
-            with st.expander(f"Prompt: {comparison['title']}"):
+            with st.expander(f"Prompt: {md(comparison['title'])}"):  # a label is markdown
                 st.text(comparison["prompt_text"])
             for col, run, label in zip(st.columns(2, gap="medium"), runs, ("A", "B"), strict=True):
                 with col:
