@@ -12,8 +12,8 @@ from canvasbench.present import formatting
 from canvasbench.present.matrix import build_matrix
 from canvasbench.store import reads
 from ui import data, state
-from ui.matrix import matrix_html
 from ui.format import md, one_line
+from ui.matrix import matrix_html
 from ui.text import md_iso
 
 ROWS_PER_PAGE = 10  # prompts per page of the matrix: about two screens of rows at 1440x900
