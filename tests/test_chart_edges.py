@@ -30,6 +30,16 @@ def test_a_free_model_does_not_stretch_the_log_cost_axis_over_twelve_empty_decad
     assert set(found.rows("rating")["model"]) == {"openai:gpt-5.2"}
 
 
+def test_a_model_of_unknown_price_is_named_on_the_cost_chart_not_silently_missing() -> None:
+    store = RunStore()
+    cid, ids = finished_comparison(store, ["ollama:llama3", "openai:gpt-5.2"])
+    writes.update_run(store, ids[0], cost_usd=None)  # no price known for it
+    record_vote(store, cid, ids[0], ids[1], "left")
+    found = chart(open_page("pages/leaderboard_page.py"), "Strength")
+    assert "price unknown" in found.title and "ollama:llama3" in found.title
+    assert set(found.rows("rating")["model"]) == {"openai:gpt-5.2"}
+
+
 def test_runs_with_zero_lines_get_no_negative_tick() -> None:
     store = RunStore()
     _cid, ids = seed_comparison(store, title="All failed early", models=("openai:a", "gemini:b"))
