@@ -21,6 +21,7 @@ SESSION = "arena.session"  # the ArenaSession: pairs, vote, keys applied
 CATEGORY = "arena.category"
 PICK = "arena.pick"
 VOTER = "arena.voter"
+VOTER_KEPT = "arena.voter_kept"  # the name, kept across page switches (a widget's value is dropped)
 
 # Keyboard shortcuts (they work while focus is on the dashboard, not inside a preview); ui/arena_keys.js
 # turns them, and clicks on these buttons, into the queue Python applies in order.
