@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from functools import partial
+from typing import Any
 
 import streamlit as st
 
@@ -79,7 +80,7 @@ IN_URL = {state.GALLERY_TEXT: "q", state.GALLERY_CATEGORY: "category", state.GAL
 QP_PAGE = "page"
 
 
-def _start_filters(options: dict[str, list[object]]) -> None:
+def _start_filters(options: dict[str, list[Any]]) -> None:
     """A fresh session takes the search, filters and page its URL names (values the database no longer has are
     dropped)."""
     allowed = {state.GALLERY_CATEGORY: options["categories"], state.GALLERY_MODEL: options["model_ids"],
