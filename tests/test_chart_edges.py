@@ -40,6 +40,15 @@ def test_a_model_of_unknown_price_is_named_on_the_cost_chart_not_silently_missin
     assert set(found.rows("rating")["model"]) == {"openai:gpt-5.2"}
 
 
+def test_a_right_to_left_override_in_a_model_id_does_not_reverse_the_charts_own_words() -> None:
+    store = RunStore()
+    cid, ids = finished_comparison(store, ["ollama:\u202eevil", "openai:gpt-5.2"])
+    writes.update_run(store, ids[0], cost_usd=None)  # named in the title, with words of ours after it
+    record_vote(store, cid, ids[0], ids[1], "left")
+    found = chart(open_page("pages/leaderboard_page.py"), "Strength")
+    assert "\u202e" not in found.html and "not shown: ollama:evil)" in found.title
+
+
 def test_runs_with_zero_lines_get_no_negative_tick() -> None:
     store = RunStore()
     _cid, ids = seed_comparison(store, title="All failed early", models=("openai:a", "gemini:b"))
