@@ -11,6 +11,8 @@ from ui import arena, arena_keys, data
 from ui.format import md
 
 store = data.store()
+if arena.VOTER not in st.session_state and st.session_state.get(arena.VOTER_KEPT):  # back from another page
+    st.session_state[arena.VOTER] = st.session_state[arena.VOTER_KEPT]
 voter = st.session_state.get(arena.VOTER)
 
 # Keys queued in the browser are applied first, in order, to the pairs they were pressed on.
@@ -41,6 +43,7 @@ with row.popover(arena.choice_label(labels), icon=":material/tune:"):
     pick = st.selectbox("Comparison", options, format_func=lambda key: labels[key], key=arena.PICK)
 with row.popover(arena.voter_label(voter), icon=":material/person:"):
     voter = st.text_input("Your name (saved with arena votes)", key=arena.VOTER, placeholder="optional")
+    st.session_state[arena.VOTER_KEPT] = voter
 if not comparisons:
     st.info(f"No finished comparison with pages from at least two models in category {md(category)} yet.")
     st.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from functools import partial
+from typing import Any
 
 import streamlit as st
 
@@ -72,6 +73,36 @@ def _turn(step: int) -> None:
 
 
 FILTER_KEYS = (state.GALLERY_CATEGORY, state.GALLERY_MODEL, state.GALLERY_STATUS)
+# The search, filters and page in the URL: a card is a plain link (a new session), so Back reloads the gallery
+# from its URL, and without them it came back unfiltered on page 1.
+IN_URL = {state.GALLERY_TEXT: "q", state.GALLERY_CATEGORY: "category", state.GALLERY_MODEL: "model",
+          state.GALLERY_STATUS: "status"}  # fmt: skip
+QP_PAGE = "page"
+
+
+def _start_filters(options: dict[str, list[Any]]) -> None:
+    """A fresh session takes the search, filters and page its URL names (values the database no longer has are
+    dropped)."""
+    allowed = {state.GALLERY_CATEGORY: options["categories"], state.GALLERY_MODEL: options["model_ids"],
+               state.GALLERY_STATUS: list(STATES)}  # fmt: skip
+    for key, name in IN_URL.items():
+        wanted = st.query_params.get(name)
+        if key not in st.session_state and wanted and (key not in allowed or wanted in allowed[key]):
+            st.session_state[key] = wanted
+    if state.GALLERY_PAGE not in st.session_state:
+        wanted = st.query_params.get(QP_PAGE) or ""
+        st.session_state[state.GALLERY_PAGE] = int(wanted) - 1 if wanted.isdigit() and int(wanted) > 0 else 0
+
+
+def _keep_in_url(page_no: int) -> None:
+    """The search, filters and page in the URL (only what changed is written)."""
+    values = {name: st.session_state.get(key) for key, name in IN_URL.items()}
+    values[QP_PAGE] = str(page_no + 1) if page_no else None
+    for name, value in values.items():
+        if value and st.query_params.get(name) != str(value):
+            st.query_params[name] = str(value)
+        elif not value and name in st.query_params:
+            del st.query_params[name]
 
 
 def _menu_label() -> str:
@@ -86,6 +117,7 @@ def _controls() -> tuple[reads.GalleryFilter, str]:
     spares a cold load a row of selectboxes: the browser's most expensive elements)."""
     _start_sort()
     options = data.filter_options()
+    _start_filters(options)
     search, menu = st.columns([3, 1], vertical_alignment="bottom")
     text = search.text_input(
         "Search", placeholder="title, prompt text, model…", key=state.GALLERY_TEXT, on_change=_first_page
@@ -141,6 +173,7 @@ def _gallery() -> None:
         page_no = pages - 1
         st.session_state[state.GALLERY_PAGE] = page_no
         result = data.gallery_page(flt, limit=PAGE_SIZE, offset=page_no * PAGE_SIZE, sort=sort)
+    _keep_in_url(page_no)
     if result.total == 0:
         if flt == reads.GalleryFilter():
             _first_steps()

@@ -12,6 +12,7 @@ from canvasbench.present import formatting
 from canvasbench.present.matrix import build_matrix
 from canvasbench.store import reads
 from ui import data, state
+from ui.format import md, one_line
 from ui.matrix import matrix_html
 from ui.text import md_iso
 
@@ -41,8 +42,30 @@ def _chosen_sweep() -> None:
         st.query_params.pop(state.QP_SWEEP, None)
 
 
+QP_PAGE, QP_CATEGORY = "page", "category"  # in the URL: a cell is a plain link, and Back reloads the matrix from it
+
+
 def _first_page() -> None:
     st.session_state[PAGE] = 0
+
+
+def _start_from_url(categories: list[str]) -> None:
+    """A fresh session takes the page and category its URL names (Back from a cell's comparison)."""
+    wanted = st.query_params.get(QP_CATEGORY)
+    if state.MATRIX_CATEGORY not in st.session_state and wanted in categories:
+        st.session_state[state.MATRIX_CATEGORY] = wanted
+    if PAGE not in st.session_state:
+        page = st.query_params.get(QP_PAGE) or ""
+        st.session_state[PAGE] = int(page) - 1 if page.isdigit() and int(page) > 0 else 0
+
+
+def _keep_in_url(page_no: int, category: str | None) -> None:
+    """The page and category in the URL (only what changed is written)."""
+    for name, value in ((QP_PAGE, str(page_no + 1) if page_no else None), (QP_CATEGORY, category)):
+        if value and st.query_params.get(name) != value:
+            st.query_params[name] = value
+        elif not value and name in st.query_params:
+            del st.query_params[name]
 
 
 def _chosen_sweep_first_page() -> None:
@@ -53,12 +76,14 @@ def _chosen_sweep_first_page() -> None:
 def _by_category_and_date() -> reads.MatrixFilter:
     """Category and dates in one menu: its two widgets (a date picker is among the costliest) are drawn on a click."""
     categories = data.filter_options()["categories"]
+    _start_from_url(categories)
     chosen = st.session_state.get(state.MATRIX_CATEGORY)
     dates = [d for d in st.session_state.get(state.MATRIX_DATES) or [] if isinstance(d, date)]
     label = " · ".join(
         [chosen or "All categories", " to ".join(sorted({d.isoformat() for d in dates})) or "any date"]
     )
-    with st.popover(label, icon=":material/filter_list:", width="content"):
+    # A label is markdown (links, images): a category is imported text.
+    with st.popover(md(one_line(label, 80)), icon=":material/filter_list:", width="content"):
         category = st.selectbox(
             "Category", categories, index=None, placeholder="All categories", key=state.MATRIX_CATEGORY,
             on_change=_first_page,
@@ -118,6 +143,8 @@ def _pager(page_no: int, pages: int, prompts: int) -> None:
 def main() -> None:
     """The filters, then the matrix (or why there is none)."""
     st.title("Sweep matrix")
+    if PAGE not in st.session_state:  # a fresh session (Back from a cell's comparison): the URL's page
+        _start_from_url([])
     flt = _filter()
     found = data.matrix_runs(flt)
     if not found.runs:
@@ -144,6 +171,7 @@ def main() -> None:
     # cells for the browser to sanitise and lay out, of which a screen shows a few dozen.
     pages = max(math.ceil(len(matrix.prompts) / ROWS_PER_PAGE), 1)
     page_no = min(int(st.session_state.get(PAGE, 0)), pages - 1)
+    _keep_in_url(page_no, flt.category)
     st.html(matrix_html(matrix, slice(page_no * ROWS_PER_PAGE, (page_no + 1) * ROWS_PER_PAGE)))
     if pages > 1:
         _pager(page_no, pages, len(matrix.prompts))

@@ -115,7 +115,7 @@ def test_the_gallery_sort_and_filters_open_from_one_menu_and_hold_when_it_closes
     page.locator(TILE_LINK).first.wait_for()
     page.get_by_text("3 comparisons · page 1 of 1").wait_for()
     assert page.locator('[data-testid="stSelectbox"]').count() == 0  # a cold load draws no selectbox
-    menu = page.locator('[data-testid="stPopover"] button').first
+    menu = page.locator('[data-testid="stMain"] [data-testid="stPopover"] button').first  # not the sidebar's
     menu.click()
     page.locator('[data-testid="stSelectbox"]').nth(3).click()  # sort, category, model, status
     page.get_by_role("option", name="failed", exact=True).click()
@@ -126,6 +126,9 @@ def test_the_gallery_sort_and_filters_open_from_one_menu_and_hold_when_it_closes
     search = page.get_by_placeholder("title, prompt text, model…")
     search.fill("Maze")
     search.press("Enter")
-    page.wait_for_url("**/", timeout=10_000)
+    page.wait_for_url("**/?status=failed&q=Maze", timeout=10_000)  # in the URL: Back from a tile link keeps them
     page.get_by_text("Newest first · 1 filter").wait_for()
     assert page.get_by_text("No comparison matches these filters").is_visible()  # the closed menu's filter holds
+    page.reload()  # a new session from the URL, as Back from a comparison is
+    page.get_by_text("Newest first · 1 filter").wait_for()
+    assert page.get_by_placeholder("title, prompt text, model…").input_value() == "Maze"

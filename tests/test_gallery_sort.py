@@ -117,3 +117,23 @@ def test_the_closed_sort_and_filter_menu_says_the_order_and_how_many_filters_are
     assert _menu(at) == "Cost, highest first · 1 filter" and "1 comparisons" in texts(at)
     at.selectbox(key="gallery.status").select("done").run()
     assert _menu(at) == "Cost, highest first · 2 filters"
+
+
+def test_back_from_a_card_link_keeps_the_search_filters_and_page() -> None:
+    # A card is a plain link: opening it and pressing Back starts a new session from the gallery's URL.
+    store = RunStore()
+    seed_comparison(store, title="Elsewhere", category="svg")
+    for i in range(9):  # two pages of cards in category "canvas"
+        seed_comparison(store, title=f"Paged {i}", category="canvas", created=NOW - timedelta(hours=i))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.selectbox(key="gallery.category").select("canvas").run()
+    at.button(key="gallery-next").click().run()
+    assert "page 2 of 2" in texts(at)
+    back = AppTest.from_file(APP, default_timeout=60)
+    for name, value in at.query_params.items():
+        back.query_params[name] = value
+    back.run()
+    assert not back.exception
+    assert back.selectbox(key="gallery.category").value == "canvas"
+    shown = texts(back)
+    assert "9 comparisons · page 2 of 2" in shown and "Paged 8" in shown and "Elsewhere" not in shown

@@ -128,3 +128,24 @@ def test_a_long_matrix_shows_a_page_of_prompts_and_pages_on() -> None:
     assert body.count('class="cb-row"') == 3 and "Prompt 12" in body and "Prompt 00" not in body
     at.selectbox(key="matrix.category").select("long").run()  # a new filter starts on the first page again
     assert "Prompt 00" in "".join(e.proto.body for e in at.get("html"))
+
+
+def test_back_from_a_cells_comparison_returns_to_the_same_page_of_prompts() -> None:
+    # A cell is a plain link: opening it and pressing Back starts a new session from the matrix's URL.
+    store = RunStore()
+    for n in range(13):
+        prompt = {"id": f"p{n:02d}", "title": f"Prompt {n:02d}", "category": "long", "kind": "html", "text": "x"}
+        writes.create_comparison(store, prompt=prompt, model_ids=["openai:gpt", "gemini:flash"], options={})
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/matrix_page.py").run()
+    at.selectbox(key="matrix.category").select("long").run()
+    at.button(key="matrix-next").click().run()
+    back = AppTest.from_file(APP, default_timeout=60)
+    for name, value in at.query_params.items():
+        back.query_params[name] = value
+    back.run()
+    back.switch_page("pages/matrix_page.py").run()
+    assert not back.exception, [e.value for e in back.exception]
+    body = "".join(e.proto.body for e in back.get("html"))
+    assert "Prompt 12" in body and "Prompt 00" not in body and "Prompts 11–13 of 13" in texts(back)
+    assert back.selectbox(key="matrix.category").value == "long"

@@ -84,9 +84,10 @@ def test_the_gallery_card_counts_a_recipes_rounds_as_runs_not_its_planner() -> N
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page("pages/gallery_page.py").run()
     assert not at.exception
-    captions = [str(c.value) for c in at.caption]
+    # The card is one HTML block now: its line under the title, as a user reads it.
+    (meta,) = re.findall(r'<div style="font-size:0.875rem;opacity:0.6[^"]*">(.*?)</div>', at.get("html")[0].proto.body)
     # 3 runs, as the metrics page counts them (the recipe's 2 rounds, Flash's 1); the planner's $0.03 is in the cost.
-    assert any("· 3 runs · $0.06" in c for c in captions), captions
+    assert "· 3 runs · $0.06" in meta, meta
 
 
 def test_the_metrics_cost_chart_counts_a_recipes_planner_in_its_round_not_as_a_run() -> None:

@@ -21,6 +21,7 @@ SESSION = "arena.session"  # the ArenaSession: pairs, vote, keys applied
 CATEGORY = "arena.category"
 PICK = "arena.pick"
 VOTER = "arena.voter"
+VOTER_KEPT = "arena.voter_kept"  # the name, kept across page switches (a widget's value is dropped)
 
 # Keyboard shortcuts (they work while focus is on the dashboard, not inside a preview); ui/arena_keys.js
 # turns them, and clicks on these buttons, into the queue Python applies in order.
@@ -119,7 +120,7 @@ def pairs(store: RunStore, arena: ArenaSession) -> None:
         with st.container(key=f"arena-slot-{slot}"):
             if runs is None or comparison is None:
                 continue
-            with st.expander(f"Prompt: {comparison['title']}"):
+            with st.expander(f"Prompt: {md(comparison['title'])}"):  # a label is markdown
                 st.text(comparison["prompt_text"])
             for col, run, label in zip(st.columns(2, gap="medium"), runs, ("A", "B"), strict=True):
                 with col:

@@ -50,6 +50,10 @@ def win_rate_heatmap(fit: Fit, order: list[str]) -> Chart | None:
 def strength_vs_cost(rows: list[dict[str, Any]], by: str) -> Chart | None:
     """Rating (with its 95% interval) against median cost per generation: the cost–quality frontier."""
     priced = [r for r in rows if r.get("median_cost_usd") is not None]
+    unpriced = [r["model"] for r in rows if r.get("median_cost_usd") is None]  # unknown, never $0: named, not drawn
+    # A log axis has no zero: a free model would sit at 1e-12 dollars, twelve empty decades from the others.
+    free = [r["model"] for r in priced if not float(r["median_cost_usd"]) > 0]
+    priced = [r for r in priced if r["model"] not in free]
     if not priced:
         return None
     costs = [float(r["median_cost_usd"]) for r in priced]
@@ -84,4 +88,8 @@ def strength_vs_cost(rows: list[dict[str, Any]], by: str) -> Chart | None:
         placed.append(box)
         plot.text(cx + dx, cy + dy, label, anchor=anchor, whole=model if label != model else "")
     title = f"Strength ({by}) against median cost per generation"
+    if free:
+        title += f" (left out at $0, a log axis has no zero: {', '.join(free)})"
+    if unpriced:
+        title += f" (price unknown, not shown: {', '.join(unpriced)})"
     return figure(title, plot.svg(title), legend([r["model"] for r in priced]))

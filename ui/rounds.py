@@ -123,7 +123,7 @@ def column(chain: list[dict[str, Any]], found: Attempt | None, draw: Callable[[d
 
 def _design(plan: dict[str, Any]) -> None:
     """The planner's design (its raw answer), one click away; why it has none when it failed."""
-    with st.expander(f"Design by the planner, {plan.get('model_id')}", icon=":material/architecture:"):
+    with st.expander(f"Design by the planner, {md(plan.get('model_id'))}", icon=":material/architecture:"):
         design = plan.get("response") or ""
         if design.strip():
             text.literal(design, max_height=360)

@@ -27,12 +27,15 @@ Tip = Sequence[tuple[str, str]]
 
 # Characters XML 1.0 forbids even as references: a title pasted with one would fail the check and the page.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Bidi embeddings, overrides and isolates: a chart has no isolate to hold them, so one in a model id (U+202E)
+# would run on and reverse the chart's own words after it (a title naming models). RTL text needs none of them.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def esc(text: object) -> str:
     """Text made safe for an attribute or element body (model ids and prompt titles are hostile); line breaks as
     character references, so the block has no blank line for markdown to end it at."""
-    clean = _NOT_XML.sub("", str(text))
+    clean = _BIDI.sub("", _NOT_XML.sub("", str(text)))
     return html.escape(clean, quote=True).replace("\r", "&#13;").replace("\n", "&#10;")
 
 

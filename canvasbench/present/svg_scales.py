@@ -62,10 +62,12 @@ class Linear:
     step: float = field(init=False)
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.lo) and math.isfinite(self.hi)):
-            self.lo, self.hi = 0.0, 1.0
-        if self.hi <= self.lo:  # one value: a span around it, so it sits mid-axis
-            pad = abs(self.lo) * 0.5 or 1.0
+        ends = [v for v in (self.lo, self.hi) if math.isfinite(v)]  # one end unknown: the other is the value
+        self.lo, self.hi = (min(ends), max(ends)) if ends else (0.0, 1.0)
+        if self.hi <= self.lo and self.lo == 0:  # all zero (no lines, no cost): 0 to 1, never a negative tick
+            self.hi = 1.0
+        elif self.hi <= self.lo:  # one value: a span around it on its own side of zero, so it sits mid-axis
+            pad = abs(self.lo) * 0.5
             self.lo, self.hi = self.lo - pad, self.hi + pad
         self.step = nice_step(self.hi - self.lo, self.count)
         if self.nice:
@@ -93,7 +95,10 @@ class Log:
     pad: float = 0.0
 
     def __post_init__(self) -> None:
-        self.lo = max(self.lo, 1e-12)
+        if not self.hi > 0 or not math.isfinite(self.hi):
+            self.hi = 1.0
+        if not self.lo > 0 or not math.isfinite(self.lo):  # no zero on a log axis: callers leave such values out
+            self.lo = self.hi
         self.hi = max(self.hi, self.lo)
         if self.hi / self.lo < 1.5:  # one price: a decade around it
             self.lo, self.hi = self.lo / 3, self.hi * 3

@@ -1,0 +1,47 @@
+"""Imported titles, categories and model ids in widget labels (markdown: links and images load) stay text."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from canvasbench.store import RunStore
+from tests.browser_helpers import seed_comparison
+from tests.recipe_seed import seed_recipe
+from tests.test_app_pages import open_page
+
+# Rendered as markdown, this label would fetch a remote image (a tracking pixel) and show a link.
+HOSTILE = "![seen](https://attacker.example/pixel.png) [click](https://attacker.example) :red[x] $x$"
+
+
+def _labels(at: AppTest) -> list[str]:
+    """The expanders' and popovers' labels (markdown), as Streamlit receives them."""
+    return [str(e.proto.label) for e in at.get("expander")] + [str(e.proto.popover.label) for e in at.get("popover")]
+
+
+def _raw_markdown(labels: list[str]) -> list[str]:
+    """Labels where the hostile text's link or image syntax is still live (not escaped)."""
+    return [label for label in labels if "](https://attacker" in label]
+
+
+def test_a_hostile_category_in_the_matrix_filter_button_is_text() -> None:
+    seed_comparison(RunStore(), title="Plain", category=HOSTILE, models=("openai:a", "gemini:b"))
+    at = open_page("pages/matrix_page.py")
+    at.selectbox(key="matrix.category").select(HOSTILE).run()
+    labels = [label for label in _labels(at) if "attacker" in label]
+    assert labels and not _raw_markdown(labels), labels
+
+
+def test_a_hostile_prompt_title_in_the_arena_prompt_expander_is_text() -> None:
+    seed_comparison(RunStore(), title=HOSTILE, models=("openai:a", "gemini:b"))
+    labels = [label for label in _labels(open_page("pages/arena_page.py")) if "attacker" in label]
+    assert labels and not _raw_markdown(labels), labels
+
+
+def test_a_hostile_planner_model_id_in_the_design_expander_is_text() -> None:
+    store = RunStore()
+    seeded = seed_recipe(store)
+    with store.write():
+        store.db.execute("UPDATE runs SET model_id = ? WHERE id = ?", [f"openai:{HOSTILE}", seeded.plan])
+    at = open_page("pages/comparison_page.py", comparison=seeded.comparison_id)
+    labels = [label for label in _labels(at) if "attacker" in label]
+    assert labels and not _raw_markdown(labels), labels
