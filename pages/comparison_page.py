@@ -312,17 +312,11 @@ def _run(run_id: str) -> None:
         from ui.replay import comparison_replay
 
         comparison_replay([run])
-    elif view == "code":
-        views.code_view(run, height=FULL_HEIGHT)
-    elif view == "response":
-        views.text_view(run.get("response"), height=FULL_HEIGHT, empty="No response text.", language="markdown")
-    elif view == "reasoning":
-        views.text_view(views.reasoning_of(run), height=FULL_HEIGHT, empty="This model returned no reasoning text.")
-    elif is_plan(run):  # a recipe's design: text, never a page to preview or check
+    elif is_plan(run) and view == "preview":  # a recipe's design: text, never a page to preview or check
         views.text_view(run.get("response"), height=FULL_HEIGHT, empty="No design text.", language="markdown")
         said = True
     else:
-        said = views.preview(run, height=FULL_HEIGHT)
+        said = views.run_view(run, view, height=FULL_HEIGHT)
     if not left_no_page(run) and not is_plan(run):  # without a page there was nothing to check
         checking.live_check(run, checking.progress_of([run_id]).get(run_id))
     if not said:

@@ -79,15 +79,7 @@ def run_column(
         ):
             views.downloads(run)
         st.markdown(run_badge(run))
-        said = False  # whether the preview already said what happened to the run
-        if view == "code":
-            views.code_view(run, height=height)
-        elif view == "response":
-            views.text_view(run.get("response"), height=height, empty="No response text.", language="markdown")
-        elif view == "reasoning":
-            views.text_view(views.reasoning_of(run), height=height, empty="This model returned no reasoning text.")
-        else:
-            said = views.preview(run, height=height)
+        said = views.run_view(run, view, height=height)  # whether the preview already said what happened
         if not left_no_page(run):  # without a page there was nothing to check
             if verdict is not None:
                 verdict()

@@ -221,6 +221,20 @@ def _queue_check(run_id: str) -> None:
     st.toast("Render check queued: its verdict and screenshot appear here when it is done.")
 
 
+def run_view(run: dict[str, Any], view: str, *, height: int) -> bool:
+    """One run in the chosen view (code, response, reasoning, else its preview); True when the preview already
+    said what happened to the run."""
+    if view == "code":
+        code_view(run, height=height)
+    elif view == "response":
+        text_view(run.get("response"), height=height, empty="No response text.", language="markdown")
+    elif view == "reasoning":
+        text_view(reasoning_of(run), height=height, empty="This model returned no reasoning text.")
+    else:
+        return preview(run, height=height)
+    return False
+
+
 def reasoning_of(run: dict[str, Any]) -> str:
     """The reasoning the provider sent apart, else the in-band `<think>` block the artifact was stripped of."""
     return run.get("reasoning") or inband_reasoning(run.get("response") or "")
