@@ -12,7 +12,7 @@ from canvasbench.arena.pairing import arena_comparisons
 from canvasbench.present import formatting
 from canvasbench.store.reads import ArenaFilter
 from ui import charts, data, date_filter, leaderboard_charts, round_charts
-from ui.format import md
+from ui.format import md, one_line
 from ui.html_table import Bar, Cell, show_figures, show_table
 
 store = data.store()
@@ -39,11 +39,19 @@ st.caption(
 )
 
 categories = _categories(str(store.path), data.version())
-c1, c2, c3 = st.columns([1.4, 1, 1.4], vertical_alignment="bottom")
+if st.session_state.get("leaderboard.category") not in (None, "All", *categories):
+    st.session_state["leaderboard.category"] = "All"  # a category the database no longer has
 BASES = {"human": "Human votes", "judge": "AI judge", "both": "Both"}
-by = c1.segmented_control("Rank by", list(BASES), default="human", key="leaderboard.by", format_func=BASES.__getitem__)
-category = c2.selectbox("Category", ["All", *categories], key="leaderboard.category")
-since, until = date_filter.date_range("leaderboard.dates", container=c3, width="stretch")
+row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+by = row.segmented_control("Rank by", list(BASES), default="human", key="leaderboard.by", format_func=BASES.__getitem__)
+# Category and dates in one menu that says what is in effect: closed, it draws nothing in the browser (a
+# selectbox and a date picker are among Streamlit's costliest widgets to load); its widgets still run here.
+chosen = st.session_state.get("leaderboard.category") or "All"
+label = " · ".join(["All categories" if chosen == "All" else one_line(chosen, 40),
+                    date_filter.span_label(date_filter.chosen_days("leaderboard.dates"))])  # fmt: skip
+with row.popover(md(label), icon=":material/filter_list:", width="content"):  # a category is imported text
+    category = st.selectbox("Category", ["All", *categories], key="leaderboard.category")
+    since, until = date_filter.picker("leaderboard.dates")
 filters = {"category": None if category == "All" else category, "since": since, "until": until}
 
 

@@ -16,6 +16,7 @@ from canvasbench.store.columns import RUN_METRICS
 from canvasbench.store.reads import export_columns, iter_export_rows
 from ui import charts, data, date_filter, report_download, round_charts, state
 from ui.colours import colour
+from ui.format import md, one_line
 from ui.html_table import Dot, show_figures, show_table
 
 TABLE_COLUMNS = (
@@ -25,26 +26,53 @@ TABLE_COLUMNS = (
 )
 
 
+FILTERS = (  # (widget key, label, placeholder, what a number of them is called on the closed menu)
+    ("metrics.prompts", "Prompt", "All prompts", "prompts"),
+    ("metrics.categories", "Category", "All categories", "categories"),
+    ("metrics.models", "Model", "All models", "models"),
+    ("metrics.statuses", "Status", "Any status", "statuses"),
+)
+
+
+def _menu_label(prompts: dict[str, str]) -> str:
+    """What the closed filter menu says is in effect: "All runs · any date", "svg · 2 models · from 2026-01-02"."""
+    parts = []
+    for key, _, _, many in FILTERS:
+        chosen = list(st.session_state.get(key) or [])
+        if len(chosen) == 1:
+            parts.append(one_line(prompts.get(chosen[0]) or chosen[0] if key == "metrics.prompts" else chosen[0], 40))
+        elif chosen:
+            parts.append(f"{len(chosen)} {many}")
+    parts.append(date_filter.span_label(date_filter.chosen_days("metrics.dates")))
+    # A label is markdown (links, images): prompts, categories and models are imported text.
+    return md(" · ".join(parts if len(parts) > 1 else ["All runs", *parts]))
+
+
 def _filters() -> reads.RunFilter:
+    """The four filters and the date range in one menu that says what is in effect: a closed menu draws nothing
+    in the browser (four multiselects and a date picker were the costliest part of a cold load), while its widgets
+    still run here, so what was chosen holds after it closes."""
     options = data.filter_options()
     prompts = dict(options["prompts"])
-    c1, c2, c3, c4, c5 = st.columns([2.2, 1.3, 2.2, 1.3, 1.8], vertical_alignment="bottom")
-    prompt_ids = c1.multiselect(
-        "Prompt",
-        list(prompts),
-        format_func=lambda pid: prompts.get(pid) or pid,
-        placeholder="All prompts",
-        key="metrics.prompts",
-    )
-    categories = c2.multiselect("Category", options["categories"], placeholder="All", key="metrics.categories")
-    models = c3.multiselect("Model", options["model_ids"], placeholder="All models", key="metrics.models")
-    statuses = c4.multiselect("Status", options["statuses"], placeholder="All", key="metrics.statuses")
-    since, until = date_filter.date_range("metrics.dates", container=c5, width="stretch")
+    choices = {"metrics.prompts": list(prompts), "metrics.categories": options["categories"],
+               "metrics.models": options["model_ids"], "metrics.statuses": options["statuses"]}  # fmt: skip
+    chosen: dict[str, tuple[str, ...]] = {}
+    with st.popover(_menu_label(prompts), icon=":material/filter_list:", width="content"):
+        for key, label, placeholder, _ in FILTERS:
+            picked = st.multiselect(
+                label,
+                choices[key],
+                format_func=(lambda pid: prompts.get(pid) or pid) if key == "metrics.prompts" else str,
+                placeholder=placeholder,
+                key=key,
+            )
+            chosen[key] = tuple(picked)
+        since, until = date_filter.picker("metrics.dates")
     return reads.RunFilter(
-        prompt_ids=tuple(prompt_ids),
-        categories=tuple(categories),
-        model_ids=tuple(models),
-        statuses=tuple(statuses),
+        prompt_ids=chosen["metrics.prompts"],
+        categories=chosen["metrics.categories"],
+        model_ids=chosen["metrics.models"],
+        statuses=chosen["metrics.statuses"],
         since=since,
         until=until,
     )
