@@ -81,10 +81,9 @@ def test_no_chart_script_reaches_the_browser(voted: None) -> None:
 def _drawn(node: Any, inside: str = "") -> Iterator[tuple[str, str]]:
     """(element type, the closed block it is in or "") for every element of the main area."""
     for child in getattr(node, "children", {}).values():
-        kind = child.proto.WhichOneof("type") if type(child) is Block and child.proto is not None else ""
-        if kind in ("popover", "expander") and not inside:
-            yield from _drawn(child, kind)  # closed at load: its widgets run here and draw nothing in the browser
-        elif type(child) is Block:
+        if isinstance(child, Block) and child.type in ("popover", "expander") and not inside:
+            yield from _drawn(child, child.type)  # closed at load: its widgets run here and draw nothing in the browser
+        elif isinstance(child, Block):  # a column, a row, a container: drawn with the page
             yield from _drawn(child, inside)
         else:
             yield child.type, inside
@@ -100,14 +99,14 @@ def _menu(at: AppTest) -> str:
     (label,) = [
         b.proto.popover.label
         for b in _blocks(at.main)
-        if b.proto.WhichOneof("type") == "popover" and [k for k, _ in _drawn(b) if k == "date_input"]
+        if b.type == "popover" and [k for k, _ in _drawn(b) if k == "date_input"]
     ]
     return re.sub(r"\\(.)", r"\1", label)
 
 
 def _blocks(node: Any) -> Iterator[Any]:
     for child in getattr(node, "children", {}).values():
-        if type(child) is Block:
+        if isinstance(child, Block):
             yield child
             yield from _blocks(child)
 
@@ -126,7 +125,7 @@ def test_metrics_filters_are_one_menu_that_says_what_is_in_effect() -> None:
     at.multiselect(key="metrics.models").set_value([HOSTILE_MODEL]).run()
     at.multiselect(key="metrics.statuses").set_value(["done", "failed"]).run()
     assert _menu(at) == f"{HOSTILE_MODEL} · 2 statuses · any date"
-    (label,) = [b.proto.popover.label for b in _blocks(at.main) if b.proto.WhichOneof("type") == "popover"]
+    (label,) = [b.proto.popover.label for b in _blocks(at.main) if b.type == "popover"]
     assert "[click](" not in label and "**loud**" not in label  # imported text, never a link or bold
     assert [r["Contestant"] for r in html_table(at, "per-model")] == [HOSTILE_MODEL]
     at.multiselect(key="metrics.prompts").set_value([]).run()
