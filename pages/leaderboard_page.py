@@ -42,14 +42,19 @@ categories = _categories(str(store.path), data.version())
 if st.session_state.get("leaderboard.category") not in (None, "All", *categories):
     st.session_state["leaderboard.category"] = "All"  # a category the database no longer has
 BASES = {"human": "Human votes", "judge": "AI judge", "both": "Both"}
-row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
-by = row.segmented_control("Rank by", list(BASES), default="human", key="leaderboard.by", format_func=BASES.__getitem__)
-# Category and dates in one menu that says what is in effect: closed, it draws nothing in the browser (a
-# selectbox and a date picker are among Streamlit's costliest widgets to load); its widgets still run here.
+# What to rank by, the category and the dates in one menu that says what is in effect: closed, it draws nothing in
+# the browser (a segmented control, a selectbox and a date picker were the costliest part of a cold load, the
+# control's own script alone about a fifth of the one-line page's time); its widgets still run here. The ranking
+# in effect is also the heading over each table.
 chosen = st.session_state.get("leaderboard.category") or "All"
-label = " · ".join(["All categories" if chosen == "All" else one_line(chosen, 40),
+RANKED = {**BASES, "both": "Human votes and AI judge"}
+label = " · ".join([RANKED.get(st.session_state.get("leaderboard.by") or "human", "Human votes"),
+                    "All categories" if chosen == "All" else one_line(chosen, 40),
                     date_filter.span_label(date_filter.chosen_days("leaderboard.dates"))])  # fmt: skip
-with row.popover(md(label), icon=":material/filter_list:", width="content"):  # a category is imported text
+with st.popover(md(label), icon=":material/filter_list:", width="content"):  # a category is imported text
+    by = st.segmented_control(
+        "Rank by", list(BASES), default="human", key="leaderboard.by", format_func=BASES.__getitem__
+    )
     category = st.selectbox("Category", ["All", *categories], key="leaderboard.category")
     since, until = date_filter.picker("leaderboard.dates")
 filters = {"category": None if category == "All" else category, "since": since, "until": until}

@@ -44,7 +44,7 @@ def _date_popover(at: AppTest) -> str:
 @pytest.mark.parametrize("page", ["metrics", "leaderboard"])
 def test_the_date_range_is_one_click_away_and_says_what_is_in_effect(two_months: None, page: str) -> None:
     at = open_page(f"pages/{page}_page.py")
-    everything = {"metrics": "All runs", "leaderboard": "All categories"}[page]
+    everything = {"metrics": "All runs", "leaderboard": "Human votes · All categories"}[page]
     assert _date_popover(at) == f"{everything} · any date"
     if page == "leaderboard":
         assert len(html_table(at, "leaderboard-human")) == 2

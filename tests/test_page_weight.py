@@ -133,14 +133,18 @@ def test_metrics_filters_are_one_menu_that_says_what_is_in_effect() -> None:
     assert _menu(at).startswith(f"canvas · {HOSTILE_MODEL} · ")
 
 
-def test_leaderboard_category_and_dates_are_one_menu_that_says_what_is_in_effect(voted: None) -> None:
+def test_leaderboard_ranking_category_and_dates_are_one_menu_that_says_what_is_in_effect(voted: None) -> None:
+    # A segmented control, a selectbox and a date picker in view were the costliest part of a leaderboard cold
+    # load: closed, the menu draws nothing, and its button says what the ranking is and what filters it.
     at = open_page("pages/leaderboard_page.py")
-    assert not _widgets_at_load(at), "a filter widget drawn on the first view"
-    assert at.segmented_control(key="leaderboard.by").value == "human"  # the ranking basis stays in view
-    assert _menu(at) == "All categories · any date"
+    assert not _widgets_at_load(at) and not [k for k, inside in _drawn(at.main) if k == "button_group" and not inside]
+    assert _menu(at) == "Human votes · All categories · any date"
     at.selectbox(key="leaderboard.category").set_value("canvas").run()
-    assert _menu(at) == "canvas · any date"
+    assert _menu(at) == "Human votes · canvas · any date"
     assert len(html_table(at, "leaderboard-human")) == 3
+    at.segmented_control(key="leaderboard.by").set_value("both").run()
+    assert _menu(at) == "Human votes and AI judge · canvas · any date"
+    assert [h.value for h in at.subheader] == ["Human votes", "AI judge"]  # the ranking in effect, in view
 
 
 def test_an_html_table_shows_hostile_text_as_text() -> None:
