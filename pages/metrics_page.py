@@ -265,6 +265,25 @@ def _timeline() -> None:
         charts.timeline(data.timeline(chosen))
 
 
+CHART_NAMES = {**{label: name for name, (label, _) in charts.CHARTS.items()}, "Generation timeline": "timeline"}
+
+
+def _chart(frame: pd.DataFrame, key: str) -> None:
+    """One chart at a time, picked in a menu that names it: only the chosen chart is built and drawn (each costs the
+    browser a second or so under load), and a closed menu draws nothing (a row of tabs was a quarter of the page's
+    busy time on a cold load). The chart is in the URL (?chart=), so a link or Back shows the same chart."""
+    labels = list(CHART_NAMES)
+    wanted = st.session_state.get("chart") or st.query_params.get("chart")
+    shown = wanted if wanted in CHART_NAMES else labels[0]
+    with st.popover(f"{shown} · {len(labels) - 1} more charts", icon=":material/bar_chart:", width="content"):
+        picked = st.radio("Chart", labels, index=labels.index(shown), key="chart", bind="query-params")
+    name = CHART_NAMES.get(str(picked), "lines_time")
+    if name == "timeline":
+        _timeline()
+    else:
+        charts.metrics_chart(frame, key, name)
+
+
 def main() -> None:
     """Filters, summary, table, exports, charts and the timeline."""
     st.title("Metrics")
@@ -298,22 +317,7 @@ def main() -> None:
         st.caption(batch_words.TABLE_NOTE)
     _exports(flt, None if flt == reads.RunFilter() else list(frame["id"]))
     st.header("Charts")
-    # Only the open tab's chart is built and drawn (each chart costs the browser a second or so under
-    # load); the open tab is in the URL (?chart=), so a link or Back shows the same chart.
-    names = [*charts.CHARTS, "timeline"]
-    tabs = st.tabs(
-        [charts.CHARTS[n][0] for n in charts.CHARTS] + ["Generation timeline"],
-        key="chart",
-        on_change="rerun",
-        bind="query-params",
-    )
-    for name, tab in zip(names, tabs, strict=True):
-        if tab.open:
-            with tab:
-                if name == "timeline":
-                    _timeline()
-                else:
-                    charts.metrics_chart(frame, key, name)
+    _chart(frame, key)
     round_charts.section("metrics", frame)  # the same filters as the table and charts above
 
 

@@ -94,14 +94,14 @@ def _widgets_at_load(at: AppTest) -> set[str]:
         "multiselect", "selectbox", "date_input", "text_input", "checkbox", "radio", "slider"}  # fmt: skip
 
 
-def _menu(at: AppTest) -> str:
+def _menu(at: AppTest, *, raw: bool = False) -> str:
     """The label of the filter menu (the popover holding a date picker), as a user reads it (markdown unescaped)."""
     (label,) = [
         b.proto.popover.label
         for b in _blocks(at.main)
         if b.type == "popover" and [k for k, _ in _drawn(b) if k == "date_input"]
     ]
-    return re.sub(r"\\(.)", r"\1", label)
+    return label if raw else re.sub(r"\\(.)", r"\1", label)
 
 
 def _blocks(node: Any) -> Iterator[Any]:
@@ -125,7 +125,7 @@ def test_metrics_filters_are_one_menu_that_says_what_is_in_effect() -> None:
     at.multiselect(key="metrics.models").set_value([HOSTILE_MODEL]).run()
     at.multiselect(key="metrics.statuses").set_value(["done", "failed"]).run()
     assert _menu(at) == f"{HOSTILE_MODEL} · 2 statuses · any date"
-    (label,) = [b.proto.popover.label for b in _blocks(at.main) if b.type == "popover"]
+    label = _menu(at, raw=True)
     assert "[click](" not in label and "**loud**" not in label  # imported text, never a link or bold
     assert [r["Contestant"] for r in html_table(at, "per-model")] == [HOSTILE_MODEL]
     at.multiselect(key="metrics.prompts").set_value([]).run()
@@ -145,6 +145,27 @@ def test_leaderboard_ranking_category_and_dates_are_one_menu_that_says_what_is_i
     at.segmented_control(key="leaderboard.by").set_value("both").run()
     assert _menu(at) == "Human votes and AI judge · canvas · any date"
     assert [h.value for h in at.subheader] == ["Human votes", "AI judge"]  # the ranking in effect, in view
+
+
+def test_metrics_charts_are_one_at_a_time_picked_in_a_menu_that_names_the_one_shown(voted: None) -> None:
+    # A row of six tabs was about a quarter of the page's busy main-thread time on a cold load: one menu names the
+    # chart shown and draws nothing until opened; the chart stays in the URL (?chart=) for a link or Back.
+    at = open_page("pages/metrics_page.py")
+    assert not at.tabs and not _widgets_at_load(at)
+    assert _chart_menu(at) == "Lines vs time · 5 more charts"
+    assert [c.title for c in charts_of(at)] == ["Lines written vs total time"]
+    at.radio(key="chart").set_value("Cost").run()
+    assert _chart_menu(at) == "Cost · 5 more charts"
+    (cost,) = charts_of(at)
+    assert cost.title.startswith("Cost per run")
+    linked = open_page("pages/metrics_page.py", chart="Generation timeline")  # a link (or Back) to a chart
+    assert _chart_menu(linked) == "Generation timeline · 5 more charts"
+    assert [c.title for c in charts_of(linked)] == ["Lines over time"]
+
+
+def _chart_menu(at: AppTest) -> str:
+    (label,) = [b.proto.popover.label for b in _blocks(at.main) if b.type == "popover" and b.radio]
+    return str(label)
 
 
 def test_an_html_table_shows_hostile_text_as_text() -> None:
