@@ -12,8 +12,8 @@ from canvasbench.arena.pairing import arena_comparisons
 from canvasbench.present import formatting
 from canvasbench.store.reads import ArenaFilter
 from ui import charts, data, date_filter, leaderboard_charts, round_charts
-from ui.format import md
-from ui.html_table import Bar, Cell, show_figures, show_table
+from ui.format import md, one_line
+from ui.html_table import Bar, Cell, show_figures, table_html
 
 store = data.store()
 
@@ -39,11 +39,24 @@ st.caption(
 )
 
 categories = _categories(str(store.path), data.version())
-c1, c2, c3 = st.columns([1.4, 1, 1.4], vertical_alignment="bottom")
+if st.session_state.get("leaderboard.category") not in (None, "All", *categories):
+    st.session_state["leaderboard.category"] = "All"  # a category the database no longer has
 BASES = {"human": "Human votes", "judge": "AI judge", "both": "Both"}
-by = c1.segmented_control("Rank by", list(BASES), default="human", key="leaderboard.by", format_func=BASES.__getitem__)
-category = c2.selectbox("Category", ["All", *categories], key="leaderboard.category")
-since, until = date_filter.date_range("leaderboard.dates", container=c3, width="stretch")
+# What to rank by, the category and the dates in one menu that says what is in effect: closed, it draws nothing in
+# the browser (a segmented control, a selectbox and a date picker were the costliest part of a cold load, the
+# control's own script alone about a fifth of the one-line page's time); its widgets still run here. The ranking
+# in effect is also the heading over each table.
+chosen = st.session_state.get("leaderboard.category") or "All"
+RANKED = {**BASES, "both": "Human votes and AI judge"}
+label = " · ".join([RANKED.get(st.session_state.get("leaderboard.by") or "human", "Human votes"),
+                    "All categories" if chosen == "All" else one_line(chosen, 40),
+                    date_filter.span_label(date_filter.chosen_days("leaderboard.dates"))])  # fmt: skip
+with st.popover(md(label), icon=":material/filter_list:", width="content"):  # a category is imported text
+    by = st.segmented_control(
+        "Rank by", list(BASES), default="human", key="leaderboard.by", format_func=BASES.__getitem__
+    )
+    category = st.selectbox("Category", ["All", *categories], key="leaderboard.category")
+    since, until = date_filter.picker("leaderboard.dates")
 filters = {"category": None if category == "All" else category, "since": since, "until": until}
 
 
@@ -66,6 +79,7 @@ COLUMNS: list[tuple[str, str, Callable[[Any], Cell]]] = [
     ("render_share", "Renders", lambda v: Bar(v, formatting.share(v, unknown=""))),
     ("runs", "Runs", _number),
 ]
+NOTE = "font-size:0.875rem;opacity:0.6;margin-top:0.5rem"  # as a caption reads, on either theme
 RIGHT = [i for i, (key, _, _) in enumerate(COLUMNS) if key not in ("model", "render_share")]
 
 
@@ -76,13 +90,14 @@ def show(board: Leaderboard, label: str) -> None:
         source = "arena votes (Arena page)" if board.by == "human" else "judgments (`canvasbench judge`)"
         st.info(f"No {source} match these filters yet.")
         return
-    show_table(
+    table = table_html(
         f"leaderboard-{board.by}",
         [heading for _, heading, _ in COLUMNS],
         [[cell(row.get(key)) for key, _, cell in COLUMNS] for row in board.rows],
         right=RIGHT,
     )
-    st.caption(f"Fitted on {board.outcomes} pairwise outcomes.")
+    # The note under the table in the same block: one element fewer for the browser to draw on a cold load.
+    st.html(table + f'<div style="{NOTE}">Fitted on {board.outcomes:,} pairwise outcomes.</div>')
     order = [r["model"] for r in board.rows]
     # One above the other, each across the page: side by side, ten models left cells too small for their labels.
     charts.show(leaderboard_charts.win_rate_heatmap(board.fit, order), f"leaderboard.heat.{board.by}", "")

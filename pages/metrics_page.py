@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from html import escape
 from typing import Any
 
 import pandas as pd
@@ -16,7 +17,8 @@ from canvasbench.store.columns import RUN_METRICS
 from canvasbench.store.reads import export_columns, iter_export_rows
 from ui import charts, data, date_filter, report_download, round_charts, state
 from ui.colours import colour
-from ui.html_table import Dot, show_figures, show_table
+from ui.format import md, one_line
+from ui.html_table import Dot, show_figures, table_html
 
 TABLE_COLUMNS = (
     "created_at", "title", "category", "model_id", "state",
@@ -25,26 +27,53 @@ TABLE_COLUMNS = (
 )
 
 
+FILTERS = (  # (widget key, label, placeholder, what a number of them is called on the closed menu)
+    ("metrics.prompts", "Prompt", "All prompts", "prompts"),
+    ("metrics.categories", "Category", "All categories", "categories"),
+    ("metrics.models", "Model", "All models", "models"),
+    ("metrics.statuses", "Status", "Any status", "statuses"),
+)
+
+
+def _menu_label(prompts: dict[str, str]) -> str:
+    """What the closed filter menu says is in effect: "All runs · any date", "svg · 2 models · from 2026-01-02"."""
+    parts = []
+    for key, _, _, many in FILTERS:
+        chosen = list(st.session_state.get(key) or [])
+        if len(chosen) == 1:
+            parts.append(one_line(prompts.get(chosen[0]) or chosen[0] if key == "metrics.prompts" else chosen[0], 40))
+        elif chosen:
+            parts.append(f"{len(chosen)} {many}")
+    parts.append(date_filter.span_label(date_filter.chosen_days("metrics.dates")))
+    # A label is markdown (links, images): prompts, categories and models are imported text.
+    return md(" · ".join(parts if len(parts) > 1 else ["All runs", *parts]))
+
+
 def _filters() -> reads.RunFilter:
+    """The four filters and the date range in one menu that says what is in effect: a closed menu draws nothing
+    in the browser (four multiselects and a date picker were the costliest part of a cold load), while its widgets
+    still run here, so what was chosen holds after it closes."""
     options = data.filter_options()
     prompts = dict(options["prompts"])
-    c1, c2, c3, c4, c5 = st.columns([2.2, 1.3, 2.2, 1.3, 1.8], vertical_alignment="bottom")
-    prompt_ids = c1.multiselect(
-        "Prompt",
-        list(prompts),
-        format_func=lambda pid: prompts.get(pid) or pid,
-        placeholder="All prompts",
-        key="metrics.prompts",
-    )
-    categories = c2.multiselect("Category", options["categories"], placeholder="All", key="metrics.categories")
-    models = c3.multiselect("Model", options["model_ids"], placeholder="All models", key="metrics.models")
-    statuses = c4.multiselect("Status", options["statuses"], placeholder="All", key="metrics.statuses")
-    since, until = date_filter.date_range("metrics.dates", container=c5, width="stretch")
+    choices = {"metrics.prompts": list(prompts), "metrics.categories": options["categories"],
+               "metrics.models": options["model_ids"], "metrics.statuses": options["statuses"]}  # fmt: skip
+    chosen: dict[str, tuple[str, ...]] = {}
+    with st.popover(_menu_label(prompts), icon=":material/filter_list:", width="content"):
+        for key, label, placeholder, _ in FILTERS:
+            picked = st.multiselect(
+                label,
+                choices[key],
+                format_func=(lambda pid: prompts.get(pid) or pid) if key == "metrics.prompts" else str,
+                placeholder=placeholder,
+                key=key,
+            )
+            chosen[key] = tuple(picked)
+        since, until = date_filter.picker("metrics.dates")
     return reads.RunFilter(
-        prompt_ids=tuple(prompt_ids),
-        categories=tuple(categories),
-        model_ids=tuple(models),
-        statuses=tuple(statuses),
+        prompt_ids=chosen["metrics.prompts"],
+        categories=chosen["metrics.categories"],
+        model_ids=chosen["metrics.models"],
+        statuses=chosen["metrics.statuses"],
         since=since,
         until=until,
     )
@@ -84,7 +113,7 @@ def _per_model(frame: pd.DataFrame, key: str) -> None:
     # A read-only table of a few rows, as HTML: the data grid's script is the heaviest part of a cold load.
     # The colour on a dot, the name in the theme's text colour: a mid-tone hue as text reads poorly on one
     # theme or the other (deep blue on dark, yellow on white). Blank cells for what is not measured.
-    show_table(
+    table = table_html(
         "per-model",
         ["", "Contestant", "Runs", "Renders cleanly", "Median lines", "Median TTFT", "Median tokens/s", "Median cost",
          "Failures"],
@@ -98,10 +127,15 @@ def _per_model(frame: pd.DataFrame, key: str) -> None:
         ],
         right=range(2, 9),
     )  # fmt: skip
-    st.caption(
-        "Renders cleanly: share of render-checked runs judged `renders`. Failures: runs that did not finish as "
-        "asked (failed, cut, blocked, refused, output limit, incomplete, cancelled). Blank: nothing measured."
-    )
+    # The note under the table in the same block: one element fewer for the browser to draw on a cold load.
+    st.html(table + f'<div style="{NOTE}">{escape(TABLE_NOTE)}</div>')
+
+
+NOTE = "font-size:0.875rem;opacity:0.6;margin-top:0.5rem;line-height:1.5"  # as a caption reads, on either theme
+TABLE_NOTE = (
+    "Renders cleanly: share of render-checked runs judged “renders”. Failures: runs that did not finish as asked "
+    "(failed, cut, blocked, refused, output limit, incomplete, cancelled). Blank: nothing measured."
+)
 
 
 SHOWN_ROWS = 1000
@@ -231,6 +265,25 @@ def _timeline() -> None:
         charts.timeline(data.timeline(chosen))
 
 
+CHART_NAMES = {**{label: name for name, (label, _) in charts.CHARTS.items()}, "Generation timeline": "timeline"}
+
+
+def _chart(frame: pd.DataFrame, key: str) -> None:
+    """One chart at a time, picked in a menu that names it: only the chosen chart is built and drawn (each costs the
+    browser a second or so under load), and a closed menu draws nothing (a row of tabs was a quarter of the page's
+    busy time on a cold load). The chart is in the URL (?chart=), so a link or Back shows the same chart."""
+    labels = list(CHART_NAMES)
+    wanted = st.session_state.get("chart") or st.query_params.get("chart")
+    shown = wanted if wanted in CHART_NAMES else labels[0]
+    with st.popover(f"{shown} · {len(labels) - 1} more charts", icon=":material/bar_chart:", width="content"):
+        picked = st.radio("Chart", labels, index=labels.index(shown), key="chart", bind="query-params")
+    name = CHART_NAMES.get(str(picked), "lines_time")
+    if name == "timeline":
+        _timeline()
+    else:
+        charts.metrics_chart(frame, key, name)
+
+
 def main() -> None:
     """Filters, summary, table, exports, charts and the timeline."""
     st.title("Metrics")
@@ -246,9 +299,9 @@ def main() -> None:
     key = f"{data.version()}|{flt!r}"
     _summary(frame)
     _per_model(frame, key)
-    st.header("Runs")
     # The sortable grid of runs opens on a click: its script (about 1.4 MB with Arrow) was the largest part of
     # a cold load, and what most visits come for is above and below it. Open, it stays open (it is in the URL).
+    # No "Runs" heading over it: its label names it, and a heading is one more element to draw on every load.
     count = formatting.count(len(frame))
     runs = st.expander(
         f"Runs table · {count} run{'s' if len(frame) != 1 else ''}: sortable, each with a link to its comparison",
@@ -264,22 +317,7 @@ def main() -> None:
         st.caption(batch_words.TABLE_NOTE)
     _exports(flt, None if flt == reads.RunFilter() else list(frame["id"]))
     st.header("Charts")
-    # Only the open tab's chart is built and drawn (each chart costs the browser a second or so under
-    # load); the open tab is in the URL (?chart=), so a link or Back shows the same chart.
-    names = [*charts.CHARTS, "timeline"]
-    tabs = st.tabs(
-        [charts.CHARTS[n][0] for n in charts.CHARTS] + ["Generation timeline"],
-        key="chart",
-        on_change="rerun",
-        bind="query-params",
-    )
-    for name, tab in zip(names, tabs, strict=True):
-        if tab.open:
-            with tab:
-                if name == "timeline":
-                    _timeline()
-                else:
-                    charts.metrics_chart(frame, key, name)
+    _chart(frame, key)
     round_charts.section("metrics", frame)  # the same filters as the table and charts above
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -34,19 +35,21 @@ def _popovers(node: Any) -> Iterator[Any]:
 
 
 def _date_popover(at: AppTest) -> str:
-    """The label of the popover holding the page's date picker (a closed popover draws nothing in the browser)."""
+    """The label of the popover holding the page's date picker (a closed popover draws nothing in the browser),
+    as a user reads it (the label is markdown with imported text escaped)."""
     (label,) = [p.proto.popover.label for p in _popovers(at.main) if p.get("date_input")]
-    return str(label)
+    return re.sub(r"\\(.)", r"\1", str(label))
 
 
 @pytest.mark.parametrize("page", ["metrics", "leaderboard"])
 def test_the_date_range_is_one_click_away_and_says_what_is_in_effect(two_months: None, page: str) -> None:
     at = open_page(f"pages/{page}_page.py")
-    assert _date_popover(at) == "any date"
+    everything = {"metrics": "All runs", "leaderboard": "Human votes · All categories"}[page]
+    assert _date_popover(at) == f"{everything} · any date"
     if page == "leaderboard":
         assert len(html_table(at, "leaderboard-human")) == 2
     at.date_input(key=f"{page}.dates").set_value((date(2026, 2, 1), date(2026, 4, 1))).run()
-    assert _date_popover(at) == "2026-02-01 to 2026-04-01"
+    assert _date_popover(at) == f"{everything} · 2026-02-01 to 2026-04-01"
     if page == "metrics":  # March's two runs only
         assert sorted(r["Runs"] for r in html_table(at, "per-model")) == ["1", "1"]
     else:  # votes are dated when cast (today): none in that range

@@ -6,7 +6,13 @@ small read-only tables are HTML now, and the runs grid is one click away. Charts
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block
 
 from canvasbench.store import RunStore
 from tests.browser_helpers import seed_comparison
@@ -70,6 +76,96 @@ def test_no_chart_script_reaches_the_browser(voted: None) -> None:
     pages += [open_page("pages/metrics_page.py", chart=tab) for tab in ("Tokens/s", "Time to first token", "Cost")]
     assert [len(charts_of(at)) for at in pages] == [1, 2, 1, 1, 1]
     assert not [kind for at in pages for kind in chart_elements(at)]
+
+
+def _drawn(node: Any, inside: str = "") -> Iterator[tuple[str, str]]:
+    """(element type, the closed block it is in or "") for every element of the main area."""
+    for child in getattr(node, "children", {}).values():
+        if isinstance(child, Block) and child.type in ("popover", "expander") and not inside:
+            yield from _drawn(child, child.type)  # closed at load: its widgets run here and draw nothing in the browser
+        elif isinstance(child, Block):  # a column, a row, a container: drawn with the page
+            yield from _drawn(child, inside)
+        else:
+            yield child.type, inside
+
+
+def _widgets_at_load(at: AppTest) -> set[str]:
+    return {kind for kind, inside in _drawn(at.main) if not inside} & {
+        "multiselect", "selectbox", "date_input", "text_input", "checkbox", "radio", "slider"}  # fmt: skip
+
+
+def _menu(at: AppTest, *, raw: bool = False) -> str:
+    """The label of the filter menu (the popover holding a date picker), as a user reads it (markdown unescaped)."""
+    (label,) = [
+        b.proto.popover.label
+        for b in _blocks(at.main)
+        if b.type == "popover" and [k for k, _ in _drawn(b) if k == "date_input"]
+    ]
+    return label if raw else re.sub(r"\\(.)", r"\1", label)
+
+
+def _blocks(node: Any) -> Iterator[Any]:
+    for child in getattr(node, "children", {}).values():
+        if isinstance(child, Block):
+            yield child
+            yield from _blocks(child)
+
+
+HOSTILE_MODEL = "evil:[click](https://e.io) **loud**"
+
+
+def test_metrics_filters_are_one_menu_that_says_what_is_in_effect() -> None:
+    # Four multiselects and a date picker in view were the costliest part of a metrics cold load: closed, the
+    # menu draws nothing, and its button says which filters are on, so a closed menu hides nothing.
+    store = RunStore()
+    seed_comparison(store, title="Prompt 0", models=["gemini:a", "openai:b", HOSTILE_MODEL])
+    at = open_page("pages/metrics_page.py")
+    assert not _widgets_at_load(at), "a filter widget drawn on the first view"
+    assert _menu(at) == "All runs · any date"
+    at.multiselect(key="metrics.models").set_value([HOSTILE_MODEL]).run()
+    at.multiselect(key="metrics.statuses").set_value(["done", "failed"]).run()
+    assert _menu(at) == f"{HOSTILE_MODEL} · 2 statuses · any date"
+    label = _menu(at, raw=True)
+    assert "[click](" not in label and "**loud**" not in label  # imported text, never a link or bold
+    assert [r["Contestant"] for r in html_table(at, "per-model")] == [HOSTILE_MODEL]
+    at.multiselect(key="metrics.prompts").set_value([]).run()
+    at.multiselect(key="metrics.categories").set_value(["canvas"]).run()
+    assert _menu(at).startswith(f"canvas · {HOSTILE_MODEL} · ")
+
+
+def test_leaderboard_ranking_category_and_dates_are_one_menu_that_says_what_is_in_effect(voted: None) -> None:
+    # A segmented control, a selectbox and a date picker in view were the costliest part of a leaderboard cold
+    # load: closed, the menu draws nothing, and its button says what the ranking is and what filters it.
+    at = open_page("pages/leaderboard_page.py")
+    assert not _widgets_at_load(at) and not [k for k, inside in _drawn(at.main) if k == "button_group" and not inside]
+    assert _menu(at) == "Human votes · All categories · any date"
+    at.selectbox(key="leaderboard.category").set_value("canvas").run()
+    assert _menu(at) == "Human votes · canvas · any date"
+    assert len(html_table(at, "leaderboard-human")) == 3
+    at.segmented_control(key="leaderboard.by").set_value("both").run()
+    assert _menu(at) == "Human votes and AI judge · canvas · any date"
+    assert [h.value for h in at.subheader] == ["Human votes", "AI judge"]  # the ranking in effect, in view
+
+
+def test_metrics_charts_are_one_at_a_time_picked_in_a_menu_that_names_the_one_shown(voted: None) -> None:
+    # A row of six tabs was about a quarter of the page's busy main-thread time on a cold load: one menu names the
+    # chart shown and draws nothing until opened; the chart stays in the URL (?chart=) for a link or Back.
+    at = open_page("pages/metrics_page.py")
+    assert not at.tabs and not _widgets_at_load(at)
+    assert _chart_menu(at) == "Lines vs time · 5 more charts"
+    assert [c.title for c in charts_of(at)] == ["Lines written vs total time"]
+    at.radio(key="chart").set_value("Cost").run()
+    assert _chart_menu(at) == "Cost · 5 more charts"
+    (cost,) = charts_of(at)
+    assert cost.title.startswith("Cost per run")
+    linked = open_page("pages/metrics_page.py", chart="Generation timeline")  # a link (or Back) to a chart
+    assert _chart_menu(linked) == "Generation timeline · 5 more charts"
+    assert [c.title for c in charts_of(linked)] == ["Lines over time"]
+
+
+def _chart_menu(at: AppTest) -> str:
+    (label,) = [b.proto.popover.label for b in _blocks(at.main) if b.type == "popover" and b.radio]
+    return str(label)
 
 
 def test_an_html_table_shows_hostile_text_as_text() -> None:

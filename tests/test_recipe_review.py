@@ -94,8 +94,7 @@ def test_the_metrics_cost_chart_counts_a_recipes_planner_in_its_round_not_as_a_r
     seed_recipe(RunStore())  # the recipe: planner $0.03, rounds $0.01 + $0.01; Flash alone: $0.01
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page("pages/metrics_page.py").run()
-    at.query_params["chart"] = "Cost"  # the Cost tab, as its link opens it
-    at.run()
+    at.radio(key="chart").set_value("Cost").run()  # picked in the chart menu
     assert not at.exception
     bars = chart(at, "Cost per run").rows("measure")
     per_run = {row["model"]: row["cost"] for row in bars.to_dict("records") if row["measure"] == "per run (mean)"}
@@ -217,8 +216,7 @@ def test_the_metrics_ttft_chart_has_no_point_for_a_recipes_planner_as_its_summar
     writes.update_run(store, seeded.plan, ttft_s=30.0)  # a slow planner: its design is no page of the recipe's
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page("pages/metrics_page.py").run()
-    at.query_params["chart"] = "Time to first token"
-    at.run()
+    at.radio(key="chart").set_value("Time to first token").run()  # picked in the chart menu
     assert not at.exception
     dots = chart(at, "Time to first token").rows("seconds")  # each run's dot, its TTFT in its tooltip
     points = dots[dots["model"] == RECIPE]["seconds"].tolist()

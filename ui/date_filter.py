@@ -23,6 +23,13 @@ def span_label(days: list[date]) -> str:
     return f"{days[0].isoformat()} to {days[-1].isoformat()}"
 
 
+def picker(key: str) -> tuple[str | None, str | None]:
+    """The date-range picker itself (for a menu holding other filters too); (since, until) as ISO dates."""
+    st.date_input("Date range", value=[], key=key, format="YYYY-MM-DD")
+    days = chosen_days(key)
+    return (days[0].isoformat() if days else None, days[-1].isoformat() if len(days) > 1 else None)
+
+
 def date_range(key: str, *, prefix: str = "", container: Any = st, **popover: Any) -> tuple[str | None, str | None]:
     """A popover holding the date-range picker, labelled with the range in effect; (since, until) as ISO dates.
 
@@ -31,6 +38,4 @@ def date_range(key: str, *, prefix: str = "", container: Any = st, **popover: An
     """
     label = prefix + span_label(chosen_days(key))
     with container.popover(label, icon=":material/calendar_month:", **popover):
-        st.date_input("Date range", value=[], key=key, format="YYYY-MM-DD")
-    days = chosen_days(key)
-    return (days[0].isoformat() if days else None, days[-1].isoformat() if len(days) > 1 else None)
+        return picker(key)
