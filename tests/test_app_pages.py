@@ -169,7 +169,7 @@ def test_the_code_view_is_one_full_width_viewer_and_a_diff_on_demand(populated: 
     assert len(docs) == 1 and '<iframe sandbox="allow-scripts allow-pointer-lock"' in docs[0]
     inner = html.unescape(docs[0])
     assert "Go to line" in inner and "getContext" in inner
-    at.selectbox(key="code.other").select_index(0).run()
+    at.radio(key="code.other").set_value(at.radio(key="code.other").options[1]).run()  # the Compare popover
     inner = html.unescape(iframes(at)[0])
     assert '"mode":"diff"' in inner
 

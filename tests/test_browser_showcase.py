@@ -191,3 +191,37 @@ def test_back_after_full_screen_returns_to_the_comparison(app: dict[str, Any], p
     page.wait_for_url(app["url"] + "/", timeout=10_000)
     page.get_by_text("Physics sandbox with 3 models").first.wait_for()
     assert "comparison=" not in page.url
+
+
+# The code view's own page (inside the sandbox's frames): its summary line, once a frame shows one.
+_CODE_SUMMARY = """() => { const i = document.getElementById('info'); return i && i.textContent; }"""
+
+
+def _code_summary(page: Any, wanted: str) -> str:
+    for _ in range(300):
+        for frame in page.frames:
+            try:
+                text = frame.evaluate(_CODE_SUMMARY)
+            except sync_api.Error:  # a frame gone with a redraw
+                continue
+            if text and wanted in text:
+                return str(text)
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no code view frame says {wanted!r}")
+
+
+def test_the_code_view_picks_a_model_by_button_and_diffs_in_one_click(app: dict[str, Any], page: Any) -> None:
+    _open(page, f"{app['url']}/comparison?comparison={app['ids'][3]}&view=code", "Compare with")
+    # A few models: buttons, and no drop-down drawn at load (its widget kind is the view's heaviest cost).
+    assert page.get_by_test_id("stSelectbox").count() == 0
+    assert page.get_by_test_id("stRadio").count() == 0  # the diff's choice waits in the closed popover
+    _code_summary(page, " lines")
+    page.locator(".st-key-code-run").get_by_text("gemini:gemini-3-pro-preview").click()
+    page.get_by_text("Compare with").first.click()
+    page.get_by_test_id("stPopoverBody").get_by_text("gemini:gemini-3-flash-preview").click()
+    assert "changed rows" in _code_summary(page, "changed rows")  # the diff of the two, side by side
+    page.get_by_text("Left: gemini:gemini-3-pro-preview · right: gemini:gemini-3-flash-preview").wait_for()
+    page.get_by_test_id("stPopoverBody").get_by_text("Nobody: show one model's code").click()
+    _code_summary(page, " lines")
+    page.keyboard.press("Escape")
+    assert page.evaluate(OVERFLOWING) == []

@@ -12,8 +12,14 @@ from canvasbench.run.comparisons import sample_labels
 from canvasbench.sandbox.document import sandbox_document
 from ui import data
 from ui.format import md
+from ui.text import md_iso
 
 HEIGHT = 760
+CODE_OF, COMPARE_WITH = "code.run", "code.other"  # the choices' session keys: they hold across reruns
+# The model whose code is shown is a row of buttons (a widget kind the page has drawn already, for its view
+# switch) while their names fit in one row beside the Compare button in a 1440 px window (measured in Chromium:
+# a button is ~30 px and ~6.3 px a character); more models, or longer names, get a drop-down.
+MAX_BUTTONS, ROW_PX, BUTTON_PX, CHAR_PX = 6, 814, 30, 6.5
 
 
 # Highlighting 10,000 lines takes pygments about half a second: done once per version of a run's row in a
@@ -41,18 +47,12 @@ def comparison_code(runs: list[dict[str, Any]]) -> None:
         st.info("No model's response contained code to show; see the raw responses.")
         return
     by_id = {r["id"]: r for r in with_code}
-    left, right = st.columns(2)
-    chosen = left.selectbox("Code of", list(by_id), format_func=names.__getitem__, key="code.run")
-    other = right.selectbox(
-        "Compare with",
-        [rid for rid in by_id if rid != chosen],
-        index=None,
-        format_func=names.__getitem__,
-        placeholder="Nobody: show one model's code",
-        key="code.other",
-    )
+    # One row: the model's buttons, and the diff's choice behind one click (a closed popover draws nothing).
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+        chosen = _code_of(list(by_id), names)
+        other = _compare_with([rid for rid in by_id if rid != chosen], names)
     run = by_id[chosen]
-    if other is None:
+    if not other:
         page = _viewer(
             str(data.store().path), run["id"], run.get("updated_at"), run.get("artifact_kind") or "", run["artifact"]
         )
@@ -60,6 +60,40 @@ def comparison_code(runs: list[dict[str, Any]]) -> None:
         return
     peer = by_id[other]
     diff(run, peer, (names[run["id"]], names[peer["id"]]))
+
+
+def _fits_in_buttons(names: list[str]) -> bool:
+    return len(names) <= MAX_BUTTONS and sum(BUTTON_PX + CHAR_PX * len(name) for name in names) <= ROW_PX
+
+
+def _code_of(ids: list[str], names: dict[str, str]) -> str:
+    """Whose code: a row of buttons for a few models (their kind is on the page already), else a drop-down."""
+    # The key outlives the comparison it was set on: another comparison's run falls back to the first one here.
+    if st.session_state.get(CODE_OF) not in ids:
+        st.session_state[CODE_OF] = ids[0]
+    if _fits_in_buttons([names[rid] for rid in ids]):
+        chosen = st.segmented_control(
+            "Code of", ids, format_func=lambda rid: md_iso(names[rid]), key=CODE_OF, required=True, wrap=True
+        )
+    else:  # selectbox options are plain text (no markdown): the names go as they are
+        chosen = st.selectbox("Code of", ids, format_func=names.__getitem__, key=CODE_OF)
+    return chosen or ids[0]
+
+
+def _compare_with(others: list[str], names: dict[str, str]) -> str:
+    """The run to diff against ("" for none), chosen in a popover: one click away, and nothing drawn until then."""
+    options = ["", *others]
+    if st.session_state.get(COMPARE_WITH) not in options:  # not chosen yet, the run shown, another comparison's
+        st.session_state[COMPARE_WITH] = ""
+    with st.popover("Compare with…", icon=":material/difference:", disabled=not others):
+        picked = st.radio(
+            "Compare with",
+            options,
+            format_func=lambda rid: md_iso(names[rid]) if rid else "Nobody: show one model's code",
+            key=COMPARE_WITH,
+            label_visibility="collapsed",
+        )
+    return picked or ""
 
 
 def diff(run: dict[str, Any], peer: dict[str, Any], titles: tuple[str, str], *, height: int = HEIGHT) -> None:
