@@ -11,8 +11,8 @@ each. Each load opens a new browser context (no cache, no session) and measures 
   usable - the script has finished (no running indicator, no skeletons) and the page's main content is
            there, charts included: every chart the page shows is there (SVG drawn on the server), every data grid
            its canvas, every preview frame is attached.
-The timeline rows time a click on the comparison's "Generation timeline" toggle (on a loaded page) until
-its chart has drawn. The floor is `st.write("hello")` served by the same Streamlit, loaded between each two
+The timeline rows time a click on the comparison's "Timeline" view (on a loaded page) until its chart has
+drawn. The floor is `st.write("hello")` served by the same Streamlit, loaded between each two
 loads of ours so that both see the same load on a shared machine. Targets (issue 21): every page usable,
 charts included, within 1.5x the floor, at either size.
 """
@@ -138,13 +138,13 @@ def open_from_gallery(browser: object, url: str, comparison_id: str, usable: str
 
 
 def toggle_timeline(browser: object, url: str) -> tuple[float, float]:
-    """(s from navigation until usable, s from clicking the timeline toggle until its chart has drawn)."""
+    """(s from navigation until usable, s from clicking the Timeline view until its chart has drawn)."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()
     try:
         start = time.monotonic()
         page.goto(url, wait_until="commit")
-        toggle = page.get_by_text("Generation timeline", exact=False).first
+        toggle = page.get_by_role("button", name="Timeline", exact=True).first
         toggle.wait_for(timeout=60_000)
         page.wait_for_function(DONE + f" && {FRAMES4}", timeout=60_000, polling=50)
         loaded = time.monotonic() - start
@@ -215,7 +215,7 @@ def measure(
         toggle_timeline(browser, ours.url + comparison)
         pairs = [(load(browser, floor.url, "hello", "true"), toggle_timeline(browser, ours.url + comparison))
                  for _ in range(runs)]  # fmt: skip
-        name = "timeline toggle: click to chart"
+        name = "timeline view: click to chart"
         results[name] = (
             statistics.median(p[1][0] for p in pairs), statistics.median(p[1][1] for p in pairs),
             statistics.median(p[0][0] for p in pairs), statistics.median(p[0][1] for p in pairs),
@@ -223,7 +223,7 @@ def measure(
         )  # fmt: skip
         print(f"{name}: {results[name][1]:.2f} s, floor {results[name][3]:.2f} s", file=sys.stderr)
     except sync_api.TimeoutError:
-        print("timeline toggle: no chart within 60 s", file=sys.stderr)
+        print("timeline view: no chart within 60 s", file=sys.stderr)
     return results
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import streamlit as st
@@ -13,7 +14,7 @@ from canvasbench.present.outcome import left_no_page
 from canvasbench.run.comparisons import sample_labels
 from canvasbench.store import reads
 from ui import actions, checking, code_viewer, data, followup, lanes, rounds, state, text, views
-from ui.format import md, run_badge
+from ui.format import md, one_line, run_badge
 from ui.run_column import run_column
 from ui.text import md_iso
 
@@ -44,15 +45,20 @@ def _set_view() -> None:
         st.query_params[state.QP_VIEW] = view
 
 
-def _view_switch() -> str:
-    """Preview / code / raw response / reasoning; kept in the URL (?view=), so a link or Back restores it."""
+# A comparison's views: each run's (views.VIEWS) and the generation timeline of all of them (lines over time). A
+# view, not a toggle beside the prompt: one widget kind fewer on every visit, and no preview frames behind the chart.
+COMPARISON_VIEWS = {**views.VIEWS, "timeline": "Timeline"}
+
+
+def _view_switch(choices: dict[str, str] = views.VIEWS) -> str:
+    """Preview / code / raw response / reasoning / ...; kept in the URL (?view=), so a link or Back restores it."""
     wanted = st.query_params.get(state.QP_VIEW) or "preview"
-    wanted = wanted if wanted in views.VIEWS else "preview"
+    wanted = wanted if wanted in choices else "preview"
     st.session_state[_VIEW_KEY] = wanted  # the URL is the truth (Back, a pasted link)
     view = st.segmented_control(
         "View",
-        options=list(views.VIEWS),
-        format_func=views.VIEWS.__getitem__,
+        options=list(choices),
+        format_func=choices.__getitem__,
         key=_VIEW_KEY,
         on_change=_set_view,
         label_visibility="collapsed",
@@ -189,16 +195,6 @@ def _actions(comparison_id: str, runs: list[dict[str, Any]]) -> None:
         st.button("Delete for good", type="primary", key="delete-confirm", on_click=_delete, args=(comparison_id,))
 
 
-@st.fragment
-def _timeline(comparison_id: str) -> None:
-    # A toggle, not an expander: an expander's chart is drawn on every visit, even closed. A fragment: turning
-    # it on reruns this alone, not the page and its preview frames (an empty skeleton for seconds under load).
-    if st.toggle("Generation timeline (lines over time)", key=f"timeline-{comparison_id}"):
-        from ui import charts  # the chart code: only when the chart is asked for
-
-        charts.timeline(data.timeline(comparison_id))
-
-
 def _comparison(comparison_id: str) -> None:
     detail = reads.comparison_detail(data.store(), comparison_id)
     if detail is None:
@@ -206,23 +202,27 @@ def _comparison(comparison_id: str) -> None:
         return
     st.page_link(GALLERY, label="All comparisons", icon=":material/arrow_back:")
     runs: list[dict[str, Any]] = detail["runs"]
-    text.title(detail.get("title") or comparison_id)
-    st.caption(
-        f"{md_iso(detail.get('category') or 'uncategorised', 40)} · {formatting.when(detail.get('created_at'))}"
-        f" · id `{comparison_id}`"
+    # The title and its facts in one element (each element is browser time on every visit).
+    category = text.isolated_html(one_line(detail.get("category") or "uncategorised", 40))
+    when = html.escape(formatting.when(detail.get("created_at")))
+    text.title(
+        detail.get("title") or comparison_id,
+        byline=f'{category} · {when} · id <code style="font-size:0.85em">{html.escape(comparison_id)}</code>',
     )
     _notes()
     _actions(comparison_id, runs)
-    left, right = st.columns(2)
-    with left.expander("Prompt"):
+    with st.expander("Prompt"):
         _prompt(detail.get("prompt_text") or "")
-    with right:
-        _timeline(comparison_id)
     followup.instructions(runs)
     if any(r["status"] in views.ACTIVE for r in runs):
         _live(comparison_id)
         return
-    view = _view_switch()
+    view = _view_switch(COMPARISON_VIEWS)
+    if view == "timeline":
+        from ui import charts  # the chart code: only when the chart is asked for
+
+        charts.timeline(data.timeline(comparison_id))
+        return
     if view == "code":
         code_viewer.comparison_code(runs)
         return

@@ -109,13 +109,14 @@ def test_every_heatmap_label_reads_against_its_cell() -> None:
         assert cell["label"] == cell["win rate"] and len(cell["label"]) <= 4  # "100%" at most: games in the tooltip
 
 
-def test_the_comparison_timeline_toggle_draws_each_run_in_its_models_colour() -> None:
+def test_the_comparison_timeline_view_draws_each_run_in_its_models_colour() -> None:
     models = _seed_ten_models()[:4]
     store = RunStore()
     cid, _ = seed_comparison(store, title="Timeline", models=models)
     at = open_page("pages/comparison_page.py", comparison=cid)
-    assert not charts_of(at)  # nothing drawn (no chart script loaded) until asked for
-    at.toggle(key=f"timeline-{cid}").set_value(True).run()
+    assert not charts_of(at)  # nothing drawn until asked for
+    at.segmented_control(key="comparison.view").set_value("timeline").run()
+    assert at.query_params["view"] == "timeline"  # a link or Back opens the chart again
     (chart,) = charts_of(at)
     pairs = dict(model_colours(chart))
     assert set(pairs) == set(models)

@@ -67,8 +67,9 @@ def test_a_comparison_draws_its_rarely_used_controls_only_when_asked() -> None:
     assert "Check render" not in [_label(n) for n in shown if n.type == "button"]
     hidden = [_label(n) for n in _in_popovers(at)]
     assert hidden.count("Check render") == 4 and hidden.count("Send follow-up") == 1
-    # A column's header is one row: no columns nested in the four model columns (2 x 2) beside prompt | timeline.
-    assert len([n for n in shown if n.type == "column"]) == 4 + 2
+    # A column's header is one row: no columns nested in the four model columns (2 x 2); the timeline is a view.
+    assert len([n for n in shown if n.type == "column"]) == 4
+    assert not [n for n in shown if n.type in ("toggle", "checkbox")]
 
 
 def test_the_arena_draws_its_pickers_and_name_box_only_when_asked() -> None:

@@ -56,9 +56,22 @@ def clipped(text: object, *, size: str = "1rem", strong: bool = False, suffix: s
     st.html(clipped_html(text, style=f"font-size:{size};line-height:1.4", strong=strong, suffix=suffix))
 
 
-def title(text: object) -> None:
-    """A page heading from untrusted text (a comparison's title): one line, clipped, full text on hover."""
-    st.html(clipped_html(text, tag="h1", style="font-size:2rem;font-weight:700;padding:0.6rem 0 0.4rem 0;margin:0"))
+_BYLINE = '<div style="font-size:0.875rem;opacity:0.65;line-height:1.6;padding-bottom:0.25rem">{}</div>'
+
+
+def title(text: object, *, byline: str = "") -> None:
+    """A page heading from untrusted text (a comparison's title): one line, clipped, full text on hover.
+
+    `byline` is HTML the caller escaped (a line of facts under the heading): drawn in the same element.
+    """
+    heading = clipped_html(text, tag="h1", style="font-size:2rem;font-weight:700;padding:0.6rem 0 0.4rem 0;margin:0")
+    st.html(heading + (_BYLINE.format(byline) if byline else ""))
+
+
+def isolated_html(text: object) -> str:
+    """Untrusted text as escaped HTML in its own bidi isolate (for a line of HTML the app builds)."""
+    body = html.escape(_ISOLATES.sub("", "" if text is None else str(text)))
+    return f'<bdi style="unicode-bidi:isolate">{body}</bdi>'
 
 
 _LITERAL = (
