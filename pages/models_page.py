@@ -23,6 +23,7 @@ from ui.format import KEY_MISSING, KEY_SET, KEY_UNKNOWN, md
 from ui.html_table import Cell, show_table, table_html
 from ui.text import literal
 
+QP_CHECK = "check"  # the connectivity check open (bound to ?check=, so a rerun, link or Back keeps it open)
 PROBE_WAIT_S = 0.3  # at most this long for the keyless servers' probes before the providers table is drawn
 
 
@@ -142,10 +143,17 @@ def _providers(prices: dict[str, Price]) -> None:
     typed = st.session_state.get("conn-model")
     if typed and typed not in choices:  # an id typed earlier stays one of the choices
         choices.append(typed)
-    # One model box and one button for every provider: a model of the catalogue, or any id typed (ollama:...).
-    with st.container(horizontal=True, vertical_alignment="bottom"):
+    # One model box and one button for every provider, behind one click: a closed expander draws neither in the
+    # browser (its widgets still run here, so the choice holds), and the model box's scripts are a large part of
+    # this page's cold load. ?check=true keeps it open across the Check's rerun, a link or Back.
+    with st.expander(
+        "Connectivity check: send one model a tiny request and see its answer",
+        icon=":material/network_check:",
+        key=QP_CHECK,
+        bind="query-params",
+    ), st.container(horizontal=True, vertical_alignment="bottom"):
         model_id = st.selectbox(
-            "Connectivity check: the model to ask",
+            "The model to ask",
             choices,
             index=offer,
             key="conn-model",
