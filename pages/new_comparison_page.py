@@ -21,8 +21,10 @@ from ui import actions, data, frame, state
 from ui.format import md
 from ui.html_table import show_table
 from ui.recipe_form import added_recipes, recipe_estimate, recipes_section
+from ui.text import literal
 
 OWN = "own"  # the prompt choice that is not a suite prompt: the user writes their own
+QP_EDIT = "edit"  # the suite prompt's text box open (bound to ?edit=, so a link or Back keeps it open)
 QP_MORE = "more"  # the "More options" section open (bound to ?more=, so a link or Back keeps it open)
 
 
@@ -51,13 +53,7 @@ def _prompt() -> tuple[SuitePrompt | None, str, str]:
     )  # fmt: skip
     if chosen != OWN:
         prompt = by_id[chosen]
-        text = st.text_area(
-            "Prompt text (editable: an edited prompt is saved as your own)",
-            value=prompt.text,
-            height=220,
-            key=state.suite_text_key(prompt.id),
-        )
-        return prompt, text, ""
+        return prompt, _suite_text(prompt), ""
     title = st.text_input("Title (optional)", key=state.NEW_OWN_TITLE, placeholder="shown in the gallery")
     text = st.text_area(
         "Prompt text",
@@ -66,6 +62,30 @@ def _prompt() -> tuple[SuitePrompt | None, str, str]:
         placeholder="Describe the one-file program the models should write (HTML page or SVG image)…",
     )
     return None, text, title
+
+
+def _suite_text(prompt: SuitePrompt) -> str:
+    """The suite prompt's text, shown as written; its text box (to edit it) is one click away, in ?edit=true.
+
+    Most launches run the prompt as it is: a text box in view cost the page's cold load one more widget kind.
+    """
+    key = state.suite_text_key(prompt.id)
+    # Kept in session state: closed, the box is not drawn, and Streamlit forgets an undrawn widget's value.
+    st.session_state[key] = st.session_state.get(key, prompt.text)
+    text = str(st.session_state[key])
+    shown = st.empty()  # the text above its Edit section, drawn once whether the section is open is known
+    edited = text.strip() != prompt.text.strip()
+    edit = st.expander(
+        "Edited: launched as your own prompt (open to change it)" if edited
+        else "Edit the prompt text (an edited prompt is saved as your own)",
+        icon=":material/edit:", key=QP_EDIT, on_change="rerun", bind="query-params",
+    )  # fmt: skip
+    if not edit.open:
+        with shown:
+            literal(text, max_height=220)
+        return text
+    with edit:
+        return st.text_area("Prompt text", height=220, key=key)
 
 
 def _models() -> list[str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
+from canvasbench.run.prompt_suite import load_suite
 from tests.browser_helpers import free_port
 from tests.html_tables import html_table
 from tests.test_app_pages import open_page
@@ -47,8 +49,8 @@ def test_the_models_page_has_one_check_box_for_every_provider_behind_one_click_a
 
 def test_the_launch_form_shows_what_most_launches_need_and_keeps_the_rest_behind_one_click() -> None:
     at = open_page("pages/new_comparison_page.py")
-    # One box for the prompt (the suite's or your own), one for the models (chosen or typed), the text, Launch.
-    assert _widgets(at) == {"selectbox": 1, "text_area": 1, "multiselect": 1, "button": 1}
+    # One box for the prompt (the suite's or your own), one for the models (chosen or typed), Launch.
+    assert _widgets(at) == {"selectbox": 1, "multiselect": 1, "button": 1}
     assert at.selectbox(key="new.source").options[0] == "✎ Write my own prompt"
     (more,) = [e.proto.label for e in at.get("expander") if e.proto.label.startswith("More options")]
     assert "streamed live" in more, "the closed section still says whether the launch is a batch"
@@ -112,3 +114,21 @@ def test_the_batch_choice_is_under_more_options_and_the_form_says_beside_launch_
     assert more.startswith("More options: as a batch")
     at.multiselect(key="new.models").select("openai:gpt-5.2").run()
     assert any(str(c.value).startswith("Runs as a batch: 1 request(s)") for c in at.caption)
+
+
+def test_the_suite_prompt_is_shown_as_written_and_its_text_box_is_one_click_away() -> None:
+    first = load_suite()[0]
+    at = open_page("pages/new_comparison_page.py")
+    assert not at.main.text_area
+    page = " ".join(e.proto.body for e in at.get("html"))
+    assert escape(first.text.splitlines()[0]) in page, "the prompt's text is shown as written, escaped"
+    _closed(at, "Edit the prompt text")
+
+    at = open_page("pages/new_comparison_page.py", edit="true")  # the link (or Back) of an opened box
+    at.text_area(key=f"new.suite_text.{first.id}").input(first.text + "\nAlso draw a <sun>.").run()
+    del at.query_params["edit"]  # closed again: the edit holds, and the page says so
+    at.session_state["edit"] = False
+    at.run()
+    assert not at.main.text_area
+    _closed(at, "Edited: launched as your own prompt")
+    assert "Also draw a &lt;sun&gt;." in " ".join(e.proto.body for e in at.get("html"))
