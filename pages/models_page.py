@@ -20,9 +20,13 @@ from canvasbench.redact import redact_url
 from canvasbench.status import run_state
 from ui import actions, frame, state, views
 from ui.format import KEY_MISSING, KEY_SET, KEY_UNKNOWN, md
-from ui.html_table import Cell, show_table, table_html
-from ui.text import literal
+from ui.html_table import Cell, table_html
+from ui.text import literal_html
 
+QP_CHECK = "check"  # the connectivity check open (bound to ?check=, so a rerun, link or Back keeps it open)
+# Captions and lines of the app's own text inside one HTML block (a caption's look: smaller, faded, both themes).
+CAPTION = '<p style="font-size:0.875rem;opacity:0.6;margin:0.25rem 0 1rem">{}</p>'
+SAID = '<p style="margin:0.5rem 0 0.25rem">{}</p>'
 PROBE_WAIT_S = 0.3  # at most this long for the keyless servers' probes before the providers table is drawn
 
 
@@ -142,10 +146,17 @@ def _providers(prices: dict[str, Price]) -> None:
     typed = st.session_state.get("conn-model")
     if typed and typed not in choices:  # an id typed earlier stays one of the choices
         choices.append(typed)
-    # One model box and one button for every provider: a model of the catalogue, or any id typed (ollama:...).
-    with st.container(horizontal=True, vertical_alignment="bottom"):
+    # One model box and one button for every provider, behind one click: a closed expander draws neither in the
+    # browser (its widgets still run here, so the choice holds), and the model box's scripts are a large part of
+    # this page's cold load. ?check=true keeps it open across the Check's rerun, a link or Back.
+    with st.expander(
+        "Connectivity check: send one model a tiny request and see its answer",
+        icon=":material/network_check:",
+        key=QP_CHECK,
+        bind="query-params",
+    ), st.container(horizontal=True, vertical_alignment="bottom"):
         model_id = st.selectbox(
-            "Connectivity check: the model to ask",
+            "The model to ask",
             choices,
             index=offer,
             key="conn-model",
@@ -198,23 +209,23 @@ def _catalogue(prices: dict[str, Price]) -> None:
     # One escaped HTML table: the data grid's script (about 1.4 MB) is not loaded for a dozen rows.
     header = ["model", "name", "max output", "supports", "input $/M", "output $/M", "cached $/M",
               "long context from", "as of", "source"]  # fmt: skip
-    st.html(_linked(table_html("catalogue", header, rows, right=[2, 4, 5, 6, 7]), sources))
-    st.caption(
+    caption = CAPTION.format(
         "Prices in US$ per million tokens; cached: cached input; long context from: the prompt tokens above which "
         "a long-context price applies. A model missing here can still be used: type its id."
     )
+    st.html(_linked(table_html("catalogue", header, rows, right=[2, 4, 5, 6, 7]), sources) + caption)
 
 
 def _overrides(prices: dict[str, Price], shipped: dict[str, Price]) -> None:
+    """The user's price and endpoint files and what they add, as one escaped HTML block (it was ten elements)."""
     st.header("Your overrides", anchor=False)
     path = user_prices_path()
-    st.markdown("Price file (your entries replace the shipped ones whole):")
-    literal(path)
+    parts = [SAID.format("Price file (your entries replace the shipped ones whole):"), literal_html(path)]
     added = {name: p for name, p in prices.items() if shipped.get(name) != p}
     if not path.exists():
-        st.caption("The file does not exist yet: the shipped prices are in use.")
+        parts.append(CAPTION.format("The file does not exist yet: the shipped prices are in use."))
     elif not added:
-        st.caption("The file adds nothing over the shipped prices.")
+        parts.append(CAPTION.format("The file adds nothing over the shipped prices."))
     else:
         rows = [
             [name, formatting.per_million(p.input_per_m), formatting.per_million(p.output_per_m), p.as_of, p.source,
@@ -222,14 +233,14 @@ def _overrides(prices: dict[str, Price], shipped: dict[str, Price]) -> None:
             for name, p in sorted(added.items())
         ]  # fmt: skip
         header = ["entry", "input $/M", "output $/M", "as of", "source", "new"]
-        st.html(_linked(table_html("overrides", header, rows, right=[1, 2]), [str(r[4]) for r in rows]))
-    st.markdown("OpenAI-compatible endpoints file:")
-    literal(endpoints_path())
+        parts.append(_linked(table_html("overrides", header, rows, right=[1, 2]), [str(r[4]) for r in rows]))
+    parts += [SAID.format("OpenAI-compatible endpoints file:"), literal_html(endpoints_path())]
     try:
         from canvasbench.providers.endpoints import BUILTIN_ENDPOINTS, load_endpoints
 
         custom = {n: e for n, e in load_endpoints().items() if BUILTIN_ENDPOINTS.get(n) != e}
     except CanvasBenchError as exc:
+        st.html("".join(parts))
         st.warning(md(exc))
         return
     if custom:
@@ -239,9 +250,11 @@ def _overrides(prices: dict[str, Price], shipped: dict[str, Price]) -> None:
              formatting.count(e.max_output_tokens) if e.max_output_tokens else "–"]
             for e in custom.values()
         ]  # fmt: skip
-        show_table("endpoints", header, rows, right=[4])
+        parts.append(table_html("endpoints", header, rows, right=[4]))
     else:
-        st.caption("No endpoints of your own: the built-in ones (openrouter, ollama, vllm) are listed above.")
+        parts.append(CAPTION.format(
+            "No endpoints of your own: the built-in ones (openrouter, ollama, vllm) are listed above."))  # fmt: skip
+    st.html("".join(parts))
 
 
 def main() -> None:

@@ -21,8 +21,10 @@ from ui import actions, data, frame, state
 from ui.format import md
 from ui.html_table import show_table
 from ui.recipe_form import added_recipes, recipe_estimate, recipes_section
+from ui.text import literal
 
-SOURCES = {"suite": "From the suite", "own": "Write my own"}
+OWN = "own"  # the prompt choice that is not a suite prompt: the user writes their own
+QP_EDIT = "edit"  # the suite prompt's text box open (bound to ?edit=, so a link or Back keeps it open)
 QP_MORE = "more"  # the "More options" section open (bound to ?more=, so a link or Back keeps it open)
 
 
@@ -36,28 +38,22 @@ def _suite() -> list[SuitePrompt] | None:
 
 def _prompt() -> tuple[SuitePrompt | None, str, str]:
     """The chosen suite prompt (or None), the prompt text as edited, and the title for an own prompt."""
-    suite = _suite()
-    if state.NEW_SOURCE not in st.session_state:
-        st.session_state[state.NEW_SOURCE] = "suite" if suite else "own"
-    source = st.segmented_control(
-        "Prompt", options=list(SOURCES), format_func=SOURCES.__getitem__, key=state.NEW_SOURCE
-    )
-    if source != "own" and suite:
-        by_id = {p.id: p for p in suite}
-        chosen = st.selectbox(
-            "Suite prompt",
-            list(by_id),
-            format_func=lambda pid: f"{by_id[pid].title}  ·  {by_id[pid].category} · {by_id[pid].kind}",
-            key=state.NEW_SUITE_ID,
-        )
+    suite = _suite() or []
+    by_id = {p.id: p for p in suite if p.id != OWN}
+    # One box for where the prompt comes from and which one: "write my own" is its first choice. A second
+    # control (suite or own) cost the page's cold load one more widget kind for the same choice.
+    if st.session_state.get(state.NEW_SOURCE) not in (OWN, *by_id):
+        st.session_state[state.NEW_SOURCE] = next(iter(by_id), OWN)
+    chosen = st.selectbox(
+        "Prompt: one of the suite, or your own",
+        [OWN, *by_id],
+        format_func=lambda pid: "✎ Write my own prompt" if pid == OWN else
+        f"{by_id[pid].title}  ·  {by_id[pid].category} · {by_id[pid].kind}",
+        key=state.NEW_SOURCE,
+    )  # fmt: skip
+    if chosen != OWN:
         prompt = by_id[chosen]
-        text = st.text_area(
-            "Prompt text (editable: an edited prompt is saved as your own)",
-            value=prompt.text,
-            height=220,
-            key=state.suite_text_key(prompt.id),
-        )
-        return prompt, text, ""
+        return prompt, _suite_text(prompt), ""
     title = st.text_input("Title (optional)", key=state.NEW_OWN_TITLE, placeholder="shown in the gallery")
     text = st.text_area(
         "Prompt text",
@@ -68,8 +64,33 @@ def _prompt() -> tuple[SuitePrompt | None, str, str]:
     return None, text, title
 
 
+def _suite_text(prompt: SuitePrompt) -> str:
+    """The suite prompt's text, shown as written; its text box (to edit it) is one click away, in ?edit=true.
+
+    Most launches run the prompt as it is: a text box in view cost the page's cold load one more widget kind.
+    """
+    key = state.suite_text_key(prompt.id)
+    # Kept in session state: closed, the box is not drawn, and Streamlit forgets an undrawn widget's value.
+    st.session_state[key] = st.session_state.get(key, prompt.text)
+    text = str(st.session_state[key])
+    shown = st.empty()  # the text above its Edit section, drawn once whether the section is open is known
+    edited = text.strip() != prompt.text.strip()
+    edit = st.expander(
+        "Edited: launched as your own prompt (open to change it)" if edited
+        else "Edit the prompt text (an edited prompt is saved as your own)",
+        icon=":material/edit:", key=QP_EDIT, on_change="rerun", bind="query-params",
+    )  # fmt: skip
+    if not edit.open:
+        with shown:
+            literal(text, max_height=220)
+        return text
+    with edit:
+        return st.text_area("Prompt text", height=220, key=key)
+
+
 def _models() -> list[str]:
-    """Catalogue models ticked plus ids typed by hand, in that order."""
+    """Catalogue models chosen and ids typed by hand (one box: a second one for typed ids cost the page's cold load
+    one more widget kind), in the order chosen; a typed entry may hold several ids separated by commas."""
     st.header("Models", anchor=False)
     keys = {s["provider"]: s for s in frame.key_statuses()}
 
@@ -81,11 +102,12 @@ def _models() -> list[str]:
     # In the demo its stand-ins come first: the one thing there that runs without a key.
     stand_ins = list(MODEL_IDS) if is_demo_database(data.store().path) else []
     chosen = st.multiselect(
-        "From the catalogue",
+        "From the catalogue, or type any provider:model and press Enter",
         [*stand_ins, *(m.model_id for m in catalogue)],
         format_func=lambda mid: mid + ("" if has_key(mid.split(":", 1)[0]) else "  (no key)"),
         key=state.NEW_MODELS,
-        placeholder="Choose models to compare",
+        placeholder="Choose models to compare, or type e.g. openrouter:qwen/qwen3-coder, ollama:llama3.3",
+        accept_new_options=True,
     )
     missing = [s for s in keys.values() if s["needs_key"] and not s["is_set"]]
     if missing:
@@ -94,12 +116,7 @@ def _models() -> list[str]:
             f"No key set for {hints}. Set it in the environment or `.streamlit/secrets.toml`, then restart the "
             "dashboard (see **Models**)."
         )
-    extra = st.text_input(
-        "Other model ids (provider:model, separated by commas)",
-        key=state.NEW_EXTRA_MODELS,
-        placeholder="e.g. openrouter:qwen/qwen3-coder, ollama:llama3.3",
-    )
-    return [*chosen, *actions.parse_model_list(extra)]
+    return [mid for entry in chosen for mid in actions.parse_model_list(entry)]
 
 
 def _options(model_ids: list[str]) -> None:
@@ -175,9 +192,10 @@ ADVANCED_DEFAULTS: dict[str, Any] = {
     state.NEW_REPAIR: 0,
     state.NEW_ACCEPT: "renders",
     state.NEW_ACCEPT_SCORE: 7,
+    state.NEW_BATCH: False,
 }
 KEPT = (state.NEW_JUDGE_MODEL, state.NEW_RECIPE_PLAN, state.NEW_RECIPE_BUILD, state.NEW_RECIPE_FIX,
-        state.NEW_RECIPE_REPAIR, state.NEW_RECIPE_NAME)  # fmt: skip
+        state.NEW_RECIPE_REPAIR, state.NEW_RECIPE_NAME, state.NEW_BATCH_OR_STREAM)  # fmt: skip
 
 
 def _keep_choices() -> None:
@@ -208,7 +226,8 @@ def _chosen(model_ids: list[str]) -> tuple[dict[str, Any], dict[str, Any], int]:
 
 def _in_effect(options: dict[str, Any], repair: dict[str, Any], repeat: int, recipes: list[Recipe]) -> str:
     """The rarer choices in effect, in a few words: the closed section's label says what a launch will use."""
-    said = [f"{repeat} run{'s' if repeat != 1 else ''} per model"]
+    said = ["as a batch" if st.session_state.get(state.NEW_BATCH) else "streamed live"]
+    said += [f"{repeat} run{'s' if repeat != 1 else ''} per model"]
     said.append(f"max {formatting.count(options['max_output_tokens'])} output tokens"
                 if options["max_output_tokens"] else "the model's own output limit")  # fmt: skip
     if options["thinking"] != "default":
@@ -275,30 +294,40 @@ def _estimate(model_ids: list[str], text: str, repeat: int, recipes: list[Recipe
         )
 
 
+BATCH_HELP = (
+    "Each provider runs every request on its own batch engine (Gemini Batch Mode, the OpenAI Batch API, Anthropic "
+    "Message Batches) at half the price, within 24 hours. Nothing streams: no live lanes, no time to first token "
+    "or tokens/s; the dashboard collects the results while it is open (or run `canvasbench batches --wait`)."
+)
+
+
+def _batch_widgets(model_ids: list[str]) -> None:
+    """Run as a batch, and stream the models without a batch API (their values: `_batch_choice`)."""
+    st.subheader("Batch", anchor=False)
+    as_batch = st.toggle("Run as batch: half price, results within hours", key=state.NEW_BATCH, help=BATCH_HELP)
+    if as_batch and batchable(model_ids)[1]:
+        st.checkbox("Stream the models without a batch API", key=state.NEW_BATCH_OR_STREAM)
+
+
 def _batch_choice(model_ids: list[str], repeat: int) -> tuple[bool, bool]:
-    """(run as a batch, stream the models without a batch API): always offered, suggested from many requests."""
+    """(run as a batch, stream the models without a batch API), from the values kept in session state; beside
+    Launch, what that means: the batch suggested from many requests, or what a batch will do."""
     requests = len(model_ids) * repeat
-    as_batch = st.toggle(
-        "Run as batch: half price, results within hours",
-        key=state.NEW_BATCH,
-        help="Each provider runs every request on its own batch engine (Gemini Batch Mode, the OpenAI Batch API, "
-        "Anthropic Message Batches) at half the price, within 24 hours. Nothing streams: no live lanes, no time "
-        "to first token or tokens/s; the dashboard collects the results while it is open (or run "
-        "`canvasbench batches --wait`).",
-    )
-    if not as_batch:
+    if not st.session_state.get(state.NEW_BATCH):
         if requests >= batch_words.SUGGEST_BATCH_AT:
-            st.info(md(batch_words.suggestion(requests)), icon=":material/savings:")
+            st.info(md(f"{batch_words.suggestion(requests)} Turn on “Run as batch” under More options."),
+                    icon=":material/savings:")  # fmt: skip
         return False, False
     st.caption(
-        f"{requests} request(s) go to the batch engines; the comparison's page then shows them waiting. The "
-        "estimate above is at the streaming price; a batch is charged at the batch price (about half). A batch "
-        f"pays off from about {batch_words.SUGGEST_BATCH_AT} requests; below that, streaming shows the race live."
+        f"Runs as a batch: {requests} request(s) go to the batch engines; the comparison's page then shows them "
+        "waiting. The estimate above is at the streaming price; a batch is charged at the batch price (about "
+        f"half). A batch pays off from about {batch_words.SUGGEST_BATCH_AT} requests; below that, streaming shows "
+        "the race live. Turn it off under More options."
     )
     _batched, stream_only = batchable(model_ids)
     if not stream_only:
         return True, False
-    stream_rest = st.checkbox("Stream the models without a batch API", key=state.NEW_BATCH_OR_STREAM)
+    stream_rest = bool(st.session_state.get(state.NEW_BATCH_OR_STREAM))
     if not stream_rest:
         st.warning(md(actions.no_batch_api(stream_only)), icon=":material/block:")
     return True, stream_rest
@@ -321,7 +350,7 @@ def _launch_batch(prompt: dict[str, Any], model_ids: list[str], stream_rest: boo
 
 
 def _more(model_ids: list[str]) -> tuple[list[Recipe], dict[str, Any], dict[str, Any], int]:
-    """Repeats, output limit, thinking, temperature, deadline, repair rounds and build recipes behind one click.
+    """Batch, repeats, output limit, thinking, temperature, deadline, repair rounds and build recipes behind one click.
 
     Closed (most launches), none of their ~20 widgets is drawn; open, it stays open (it is in the URL: ?more=true).
     """
@@ -338,6 +367,7 @@ def _more(model_ids: list[str]) -> tuple[list[Recipe], dict[str, Any], dict[str,
     if not more.open:
         return recipes, options, repair, repeat
     with more:
+        _batch_widgets(model_ids)
         recipes = recipes_section(model_ids)
         _options(model_ids)
         _repair(model_ids)

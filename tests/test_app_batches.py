@@ -38,9 +38,9 @@ def _form(models: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["more"] = "true"  # "More options" open: repeats and repair rounds
     at.run().switch_page("pages/new_comparison_page.py").run()
-    at.segmented_control(key="new.source").set_value("own").run()
+    at.selectbox(key="new.source").set_value("own").run()
     at.text_area(key="new.own_text").input(PROMPT["text"]).run()
-    at.text_input(key="new.extra_models").input(models).run()
+    at.multiselect(key="new.models").select(models).run()
     return at
 
 

@@ -40,9 +40,9 @@ def _html(at: AppTest) -> str:
 def test_launch_runs_in_the_background_and_the_page_shows_them_again(fake_env: FakeServer) -> None:  # noqa: F811
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("pages/new_comparison_page.py").run()
-    at.segmented_control(key="new.source").set_value("own").run()
+    at.selectbox(key="new.source").set_value("own").run()
     at.text_area(key="new.own_text").input("Write one HTML page with a bouncing ball.").run()
-    at.text_input(key="new.extra_models").input(
+    at.multiselect(key="new.models").select(
         "gemini:fake;chunks=30;interval_ms=20, openai:fake;text=svg, anthropic:fake;thinking=2"
     ).run()
     at.button(key="launch").click().run()
@@ -75,9 +75,9 @@ def test_launch_runs_in_the_background_and_the_page_shows_them_again(fake_env: F
 def test_cancel_all_stops_the_runs_and_keeps_partial_output(fake_env: FakeServer) -> None:  # noqa: F811
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("pages/new_comparison_page.py").run()
-    at.segmented_control(key="new.source").set_value("own").run()
+    at.selectbox(key="new.source").set_value("own").run()
     at.text_area(key="new.own_text").input("Write one HTML page.").run()
-    at.text_input(key="new.extra_models").input(
+    at.multiselect(key="new.models").select(
         "openai:fake;chunks=400;interval_ms=50, anthropic:fake;chunks=400;interval_ms=50"
     ).run()
     at.button(key="launch").click().run()

@@ -221,11 +221,11 @@ def test_launch_form_stops_bad_input_with_one_message() -> None:
     at.button(key="launch").click().run()
     assert len(at.error) == 1 and "OPENAI\\_API\\_KEY" in at.error[0].value
 
-    at.segmented_control(key="new.source").set_value("own").run()
+    at.selectbox(key="new.source").set_value("own").run()
     at.button(key="launch").click().run()
     assert len(at.error) == 1 and "prompt is empty" in at.error[0].value
 
-    at.text_input(key="new.extra_models").input("not-a-model-id").run()
+    at.multiselect(key="new.models").select("not-a-model-id").run()
     at.text_area(key="new.own_text").input("Write a page.").run()
     at.button(key="launch").click().run()
     assert len(at.error) == 1 and "not\\-a\\-model\\-id" in at.error[0].value
@@ -309,7 +309,7 @@ def test_render_checks_show_as_thumbnails_and_verdict_badges() -> None:
 
 def test_new_comparison_estimates_the_cost_and_warns_near_a_context_window() -> None:
     at = open_page("pages/new_comparison_page.py", more="true")  # "More options" open: repeats
-    at.segmented_control(key="new.source").set_value("own").run()
+    at.selectbox(key="new.source").set_value("own").run()
     at.text_area(key="new.own_text").input("Draw a bouncing ball on a canvas. " * 10).run()
     at.multiselect(key="new.models").select("gemini:gemini-3-flash-preview").select("anthropic:claude-opus-4-6").run()
     at.number_input(key="new.repeat").set_value(3).run()

@@ -41,7 +41,7 @@ def test_the_form_adds_a_recipe_beside_a_model_prices_its_planner_and_launches_i
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["more"] = "true"  # "More options" open: the recipe builder
     at.run().switch_page("pages/new_comparison_page.py").run()
-    at.segmented_control(key="new.source").set_value("own").run()
+    at.selectbox(key="new.source").set_value("own").run()
     at.text_area(key="new.own_text").input("Draw a bouncing ball on a canvas. " * 20).run()
 
     # A recipe with no builder is refused on the form, saying what is missing.

@@ -20,9 +20,9 @@ SLOW = "openai:fake;chunks=400;interval_ms=50"  # still streaming when the test 
 def _form(at: AppTest) -> AppTest:
     at.query_params["more"] = "true"  # "More options" open: repair rounds
     at.switch_page("pages/new_comparison_page.py").run()
-    at.segmented_control(key="new.source").set_value("own").run()
+    at.selectbox(key="new.source").set_value("own").run()
     at.text_area(key="new.own_text").input("Write one HTML page with a bouncing ball.").run()
-    at.text_input(key="new.extra_models").input(SLOW).run()
+    at.multiselect(key="new.models").select(SLOW).run()
     return at
 
 

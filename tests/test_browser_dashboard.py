@@ -160,13 +160,24 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     url = app["url"]
     page.goto(url + "/new_comparison")
     page.get_by_role("heading", name="New comparison").wait_for(timeout=90_000)
-    page.get_by_text("Write my own", exact=True).click()
+    # One box for the prompt: its first choice is writing your own (by keyboard, as a user may).
+    prompt = page.get_by_label("Prompt: one of the suite, or your own")
+    prompt.click()
+    page.get_by_role("option", name="✎ Write my own prompt").click()
     page.get_by_label("Prompt text", exact=True).fill("Write one HTML page with a bouncing ball on a canvas.")
     page.get_by_label("Title (optional)").fill("Browser test bounce")
-    models = page.get_by_label("Other model ids (provider:model, separated by commas)")
-    models.fill(", ".join(MODELS))
-    models.press("Enter")
-    page.wait_for_timeout(800)
+    # One box for the models: ids not in the catalogue are typed, each followed by Enter.
+    models = page.get_by_label("From the catalogue, or type any provider:model and press Enter")
+    for model_id in MODELS:
+        models.click()
+        models.fill(model_id)
+        page.get_by_role("option", name=f"Add: {model_id}").wait_for()
+        models.press("Enter")
+    models.press("Escape")
+    page.get_by_role("heading", name="New comparison").click()  # out of the box: its last change is sent
+    # The estimate names the three models once the server has them all: Launch launches those three.
+    page.get_by_text(re.compile(r"Estimated cost.*anthropic:fake")).wait_for()
+    _settle(page)
     page.get_by_role("button", name="Launch").click()
 
     # Live panels stream in: a running badge and growing line counts.

@@ -15,12 +15,12 @@ _COST = re.compile(r"\$[0-9][0-9,]*\.([0-9]+)")
 
 def _estimate_label(*, catalogue: list[str], typed: str = "") -> str:
     at = open_page("pages/new_comparison_page.py")
-    at.segmented_control(key="new.source").set_value("own").run()
+    at.selectbox(key="new.source").set_value("own").run()
     at.text_area(key="new.own_text").input("Draw a bouncing ball on a canvas. " * 10).run()
     for model_id in catalogue:
         at.multiselect(key="new.models").select(model_id).run()
     if typed:
-        at.text_input(key="new.extra_models").input(typed).run()
+        at.multiselect(key="new.models").select(typed).run()
     label = next(e.proto.label for e in at.get("expander") if e.proto.label.startswith("Estimated cost"))
     return label.replace("\\", "")  # as read: the typed model ids are escaped for markdown
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
+from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
+from canvasbench.run.prompt_suite import load_suite
 from tests.browser_helpers import free_port
 from tests.html_tables import html_table
 from tests.test_app_pages import open_page
@@ -18,9 +21,21 @@ def _widgets(at: AppTest) -> dict[str, int]:
     return {kind: n for kind in WIDGETS if (n := len(getattr(at.main, kind)))}  # the page, not the sidebar
 
 
-def test_the_models_page_has_one_check_box_for_every_provider_and_no_data_grid() -> None:
+def _closed(at: AppTest, label: str) -> Any:
+    """The expander whose label starts with `label`, asserted closed (the browser draws none of its content)."""
+    (box,) = [e for e in at.main.expander if e.label.startswith(label)]
+    assert not box.proto.expanded, f"{label} is open on the page's first view"
+    return box
+
+
+def test_the_models_page_has_one_check_box_for_every_provider_behind_one_click_and_no_data_grid() -> None:
     at = open_page("pages/models_page.py")
     assert _widgets(at) == {"selectbox": 1, "button": 1}, "one model box and one Check button, not a row each"
+    check = _closed(at, "Connectivity check")  # the model box's scripts are not loaded until it is opened
+    assert len(check.selectbox) == 1 and len(check.button) == 1
+    opened = open_page("pages/models_page.py", check="true")  # the link (or the Check's rerun, or Back) keeps it open
+    (box,) = [e for e in opened.main.expander if e.label.startswith("Connectivity check")]
+    assert box.proto.expanded
     assert not at.dataframe, "a data grid's script (about 1.4 MB) is not loaded for a dozen rows"
     shown = " ".join(str(m.value) for m in at.markdown)
     for provider in ("gemini", "openai", "anthropic", "ollama"):
@@ -34,9 +49,11 @@ def test_the_models_page_has_one_check_box_for_every_provider_and_no_data_grid()
 
 def test_the_launch_form_shows_what_most_launches_need_and_keeps_the_rest_behind_one_click() -> None:
     at = open_page("pages/new_comparison_page.py")
-    assert _widgets(at) == {"segmented_control": 1, "selectbox": 1, "text_area": 1, "multiselect": 1,
-                            "text_input": 1, "toggle": 1, "button": 1}  # fmt: skip
+    # One box for the prompt (the suite's or your own), one for the models (chosen or typed), Launch.
+    assert _widgets(at) == {"selectbox": 1, "multiselect": 1, "button": 1}
+    assert at.selectbox(key="new.source").options[0] == "✎ Write my own prompt"
     (more,) = [e.proto.label for e in at.get("expander") if e.proto.label.startswith("More options")]
+    assert "streamed live" in more, "the closed section still says whether the launch is a batch"
     assert "1 run per model" in more and "no repair rounds" in more and "no build recipes" in more
 
     at = open_page("pages/new_comparison_page.py", more="true")
@@ -84,3 +101,34 @@ def test_the_models_page_says_on_its_first_run_that_a_local_server_is_down(isola
     at = open_page("pages/models_page.py")  # one run: no redraw each second while it is being checked
     shown = " ".join(str(m.value) for m in at.markdown).replace("\\", "")
     assert f"not reachable at {down} (connection refused)" in shown, shown
+
+
+def test_the_batch_choice_is_under_more_options_and_the_form_says_beside_launch_when_it_is_on() -> None:
+    at = open_page("pages/new_comparison_page.py", more="true")
+    at.toggle(key="new.batch").set_value(True).run()
+    del at.query_params["more"]  # closed again: the batch choice holds, and the form says so
+    at.session_state["more"] = False
+    at.run()
+    assert not at.main.toggle
+    (more,) = [e.proto.label for e in at.get("expander") if e.proto.label.startswith("More options")]
+    assert more.startswith("More options: as a batch")
+    at.multiselect(key="new.models").select("openai:gpt-5.2").run()
+    assert any(str(c.value).startswith("Runs as a batch: 1 request(s)") for c in at.caption)
+
+
+def test_the_suite_prompt_is_shown_as_written_and_its_text_box_is_one_click_away() -> None:
+    first = load_suite()[0]
+    at = open_page("pages/new_comparison_page.py")
+    assert not at.main.text_area
+    page = " ".join(e.proto.body for e in at.get("html"))
+    assert escape(first.text.splitlines()[0]) in page, "the prompt's text is shown as written, escaped"
+    _closed(at, "Edit the prompt text")
+
+    at = open_page("pages/new_comparison_page.py", edit="true")  # the link (or Back) of an opened box
+    at.text_area(key=f"new.suite_text.{first.id}").input(first.text + "\nAlso draw a <sun>.").run()
+    del at.query_params["edit"]  # closed again: the edit holds, and the page says so
+    at.session_state["edit"] = False
+    at.run()
+    assert not at.main.text_area
+    _closed(at, "Edited: launched as your own prompt")
+    assert "Also draw a &lt;sun&gt;." in " ".join(e.proto.body for e in at.get("html"))

@@ -174,7 +174,7 @@ def test_the_launch_form_says_where_to_name_two_recipes_given_one_name(fake_env:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["more"] = "true"  # "More options" open: the recipe builder
     at.run().switch_page("pages/new_comparison_page.py").run()
-    at.segmented_control(key="new.source").set_value("own").run()
+    at.selectbox(key="new.source").set_value("own").run()
     at.text_area(key="new.own_text").input("Draw a bouncing ball on a canvas.").run()
     for build in ("gemini:gemini-3-flash-preview", "gemini:gemini-2.5-flash"):
         at.selectbox(key="new.recipe_build").set_value(build).run()
@@ -227,7 +227,7 @@ def test_the_launch_form_names_and_prices_two_recipes_with_one_default_name_apar
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["more"] = "true"  # "More options" open: the recipe builder
     at.run().switch_page("pages/new_comparison_page.py").run()
-    at.segmented_control(key="new.source").set_value("own").run()
+    at.selectbox(key="new.source").set_value("own").run()
     at.text_area(key="new.own_text").input("Draw a bouncing ball on a canvas. " * 20).run()
     for build in ("gemini:gemini-3-flash-preview", "gemini:gemini-2.5-flash"):  # both `flash` by default
         at.selectbox(key="new.recipe_build").set_value(build).run()

@@ -186,7 +186,7 @@ def test_the_new_comparison_page_warns_about_a_key_in_the_prompt(
     monkeypatch.setenv("ANTHROPIC_API_KEY", ECHO_KEY)
     at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60).run()
     at.switch_page("pages/new_comparison_page.py").run()
-    at.segmented_control(key="new.source").set_value("own").run()
+    at.selectbox(key="new.source").set_value("own").run()
     assert not at.warning
     at.text_area(key="new.own_text").input(f"Use the key {ECHO_KEY} to call the API.").run()
     warnings = [str(w.value) for w in at.warning]

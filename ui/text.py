@@ -85,6 +85,11 @@ def literal(text: object, *, max_height: int | None = None) -> None:
 
     st.code would load the syntax highlighter (about 0.5–1 s of browser work per page load) for plain text.
     """
+    st.html(literal_html(text, max_height=max_height))
+
+
+def literal_html(text: object, *, max_height: int | None = None) -> str:
+    """The HTML of `literal`, to put in a block with other HTML (one element, where several were)."""
     extra = f"max-height:{max_height}px;overflow-y:auto" if max_height else ""
     body = html.escape(_ISOLATES.sub("", "" if text is None else str(text)))
-    st.html(_LITERAL.format(extra=extra, body=f'<bdi style="unicode-bidi:isolate">{body}</bdi>'))
+    return _LITERAL.format(extra=extra, body=f'<bdi style="unicode-bidi:isolate">{body}</bdi>')
