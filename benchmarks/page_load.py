@@ -182,7 +182,8 @@ def measure(
         ("new comparison", "/new_comparison", "Launch", "true"),
         ("metrics (first chart drawn)", "/metrics", "Per contestant", f"{charts_drawn(1)} && {GRIDS}"),
         ("leaderboard (both charts drawn)", "/leaderboard", "Bradley", f"{charts_drawn(2)} && {GRIDS}"),
-        ("models", "/models", "Models", "true"),
+        # Its own text, not "Models", which the sidebar's link shows before the page has drawn anything.
+        ("models", "/models", "Catalogue", "true"),
         # A blind pair: both frames attached and the vote buttons there.
         ("arena (a pair, vote buttons)", "/arena", "Arena",
          "document.querySelectorAll('iframe').length >= 2 && [...document.querySelectorAll('button')]"

@@ -138,34 +138,42 @@ def _check_choices(statuses: list[dict[str, Any]], prices: dict[str, Price]) -> 
     return choices, offer if offer is not None else (0 if choices else None)
 
 
+_CHOSEN = "models.check_model"  # the connectivity check's model, kept while its box is not drawn
+
+
 def _providers(prices: dict[str, Price]) -> None:
     st.header("Providers", anchor=False)
     statuses = frame.key_statuses()
     _providers_table(statuses)
     choices, offer = _check_choices(statuses, prices)
-    typed = st.session_state.get("conn-model")
+    typed = st.session_state.get("conn-model") or st.session_state.get(_CHOSEN)
     if typed and typed not in choices:  # an id typed earlier stays one of the choices
         choices.append(typed)
-    # One model box and one button for every provider, behind one click: a closed expander draws neither in the
-    # browser (its widgets still run here, so the choice holds), and the model box's scripts are a large part of
-    # this page's cold load. ?check=true keeps it open across the Check's rerun, a link or Back.
-    with st.expander(
+    # One model box and one button for every provider, behind one click. Drawn only while open (`.open`): a closed
+    # expander's widgets are still drawn in the browser, and the model box's scripts were a large part of this
+    # page's cold load. ?check=true keeps it open across the Check's rerun, a link or Back; the model chosen is
+    # kept apart from the box, which is gone while the expander is closed.
+    check = st.expander(
         "Connectivity check: send one model a tiny request and see its answer",
         icon=":material/network_check:",
         key=QP_CHECK,
+        on_change="rerun",
         bind="query-params",
-    ), st.container(horizontal=True, vertical_alignment="bottom"):
-        model_id = st.selectbox(
-            "The model to ask",
-            choices,
-            index=offer,
-            key="conn-model",
-            accept_new_options=True,
-            placeholder="provider:model",
-            width=420,
-        )
-        if st.button("Check", key="conn-check", help="Send one tiny request to this model and show the answer"):
-            _run_check(str(model_id or "").strip())
+    )
+    if check.open:
+        with check, st.container(horizontal=True, vertical_alignment="bottom"):
+            model_id = st.selectbox(
+                "The model to ask",
+                choices,
+                index=choices.index(typed) if typed in choices else offer,
+                key="conn-model",
+                accept_new_options=True,
+                placeholder="provider:model",
+                width=420,
+            )
+            st.session_state[_CHOSEN] = model_id
+            if st.button("Check", key="conn-check", help="Send one tiny request to this model and show the answer"):
+                _run_check(str(model_id or "").strip())
     for result in (state.get(state.CONNECTIVITY) or {}).values():
         _show_check(result)
 
@@ -194,8 +202,12 @@ def _catalogue(prices: dict[str, Price]) -> None:
                 info.model_id,
                 info.display_name,
                 formatting.count(info.max_output_tokens) if info.max_output_tokens else "–",
-                ", ".join(n for n, ok in (("thinking", info.supports_thinking),
-                                          ("temperature", info.supports_temperature)) if ok) or "–",
+                ", ".join(
+                    n
+                    for n, ok in (("thinking", info.supports_thinking), ("temperature", info.supports_temperature))
+                    if ok
+                )
+                or "–",
                 # Prices as text: gpt-5-nano's cached $0.005 must not round to $0.01.
                 formatting.per_million(price.input_per_m) if price else "–",
                 formatting.per_million(price.output_per_m) if price else "–",

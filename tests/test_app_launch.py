@@ -110,8 +110,9 @@ def test_cancel_all_stops_the_runs_and_keeps_partial_output(fake_env: FakeServer
 
 
 def test_connectivity_check_reports_each_providers_answer(fake_env: FakeServer) -> None:  # noqa: F811
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("pages/models_page.py").run()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["check"] = "true"  # the connectivity check opened
+    at.run().switch_page("pages/models_page.py").run()
     at.selectbox(key="conn-model").set_value("anthropic:claude-haiku-4-5").run()
     at.button(key="conn-check").click().run()
     assert not at.exception
@@ -122,8 +123,9 @@ def test_connectivity_check_reports_each_providers_answer(fake_env: FakeServer) 
 
 def test_connectivity_check_shows_a_refused_key_as_a_clear_error(fake_env: FakeServer) -> None:  # noqa: F811
     fake_env.required_key = "the-right-key"
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("pages/models_page.py").run()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["check"] = "true"  # the connectivity check opened
+    at.run().switch_page("pages/models_page.py").run()
     at.selectbox(key="conn-model").set_value("openai:gpt-5.2").run()
     at.button(key="conn-check").click().run()
     assert not at.exception

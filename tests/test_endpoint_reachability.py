@@ -80,6 +80,7 @@ def test_the_models_page_says_whether_a_keyless_server_answers_and_where(listeni
     # The connectivity check names the URL it tried.
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["conn-model"] = "ollama:qwen3-coder"  # typed in the model box: not in the catalogue
+    at.query_params["check"] = "true"  # the connectivity check opened
     at.run().switch_page("pages/models_page.py").run()
     at.button(key="conn-check").click().run()
     errors = " ".join(str(e.value) for e in at.error).replace("\\", "")

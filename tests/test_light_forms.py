@@ -30,17 +30,22 @@ def _closed(at: AppTest, label: str) -> Any:
 
 def test_the_models_page_has_one_check_box_for_every_provider_behind_one_click_and_no_data_grid() -> None:
     at = open_page("pages/models_page.py")
-    assert _widgets(at) == {"selectbox": 1, "button": 1}, "one model box and one Check button, not a row each"
-    check = _closed(at, "Connectivity check")  # the model box's scripts are not loaded until it is opened
-    assert len(check.selectbox) == 1 and len(check.button) == 1
+    check = _closed(at, "Connectivity check")  # closed, nothing in it is sent: the model box's scripts wait
+    assert not _widgets(at) and not check.selectbox and not check.button
     opened = open_page("pages/models_page.py", check="true")  # the link (or the Check's rerun, or Back) keeps it open
     (box,) = [e for e in opened.main.expander if e.label.startswith("Connectivity check")]
     assert box.proto.expanded
+    assert _widgets(opened) == {"selectbox": 1, "button": 1}, "one model box and one Check button, not a row each"
     assert not at.dataframe, "a data grid's script (about 1.4 MB) is not loaded for a dozen rows"
     shown = " ".join(str(m.value) for m in at.markdown)
     for provider in ("gemini", "openai", "anthropic", "ollama"):
         assert f"**{provider}**" in shown
-    assert at.selectbox(key="conn-model").value == "gemini:gemini-2.5-flash-lite"  # the cheapest of the first
+    assert opened.selectbox(key="conn-model").value == "gemini:gemini-2.5-flash-lite"  # the cheapest of the first
+    opened.selectbox(key="conn-model").set_value("openai:gpt-5.2").run()
+    del opened.query_params["check"]  # closed, then opened again: the model chosen is still the one asked
+    opened.run()
+    opened.query_params["check"] = "true"
+    assert opened.run().selectbox(key="conn-model").value == "openai:gpt-5.2"
     rows = {row["model"]: row for row in html_table(at, "catalogue")}
     assert rows["openai:gpt-5.2"]["output $/M"].startswith("$") and "thinking" in rows["openai:gpt-5.2"]["supports"]
     catalogue = next(e.proto.body for e in at.get("html") if 'data-table="catalogue"' in e.proto.body)

@@ -57,6 +57,7 @@ def test_a_code_span_reads_as_code_on_a_page_and_everything_else_stays_escaped()
 def test_the_models_page_shows_its_hint_as_code_not_as_backticks() -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["conn-model"] = "qwen3-coder"  # typed in the model box, without its provider
+    at.query_params["check"] = "true"  # the connectivity check opened
     at.run().switch_page("pages/models_page.py").run()
     at.button(key="conn-check").click().run()
     errors = [str(e.value) for e in at.error]
