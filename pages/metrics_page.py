@@ -17,8 +17,9 @@ from canvasbench.store.columns import RUN_METRICS
 from canvasbench.store.reads import export_columns, iter_export_rows
 from ui import charts, data, date_filter, report_download, round_charts, state
 from ui.colours import colour
-from ui.format import md, one_line
+from ui.format import md
 from ui.html_table import Dot, show_figures, table_html
+from ui.text import md_iso
 
 TABLE_COLUMNS = (
     "created_at", "title", "category", "model_id", "state",
@@ -41,12 +42,13 @@ def _menu_label(prompts: dict[str, str]) -> str:
     for key, _, _, many in FILTERS:
         chosen = list(st.session_state.get(key) or [])
         if len(chosen) == 1:
-            parts.append(one_line(prompts.get(chosen[0]) or chosen[0] if key == "metrics.prompts" else chosen[0], 40))
+            # A label is markdown (links, images) and one line of text (a bidi override would reverse the rest):
+            # prompts, categories and models are imported text, so each is escaped and isolated on its own.
+            parts.append(md_iso(prompts.get(chosen[0]) or chosen[0] if key == "metrics.prompts" else chosen[0], 40))
         elif chosen:
             parts.append(f"{len(chosen)} {many}")
-    parts.append(date_filter.span_label(date_filter.chosen_days("metrics.dates")))
-    # A label is markdown (links, images): prompts, categories and models are imported text.
-    return md(" · ".join(parts if len(parts) > 1 else ["All runs", *parts]))
+    parts.append(md(date_filter.span_label(date_filter.chosen_days("metrics.dates"))))
+    return " · ".join(parts if len(parts) > 1 else ["All runs", *parts])
 
 
 def _filters() -> reads.RunFilter:
