@@ -51,6 +51,21 @@ def _menu_label(prompts: dict[str, str]) -> str:
     return " · ".join(parts if len(parts) > 1 else ["All runs", *parts])
 
 
+def _drop_gone(choices: dict[str, list[str]], prompts: dict[str, str]) -> list[str]:
+    """Drop chosen prompts, categories, models and statuses the database no longer has (deleted, re-imported);
+    returns them as markdown. Streamlit drops them from its widget silently: the menu's label would still name
+    them while every run is shown."""
+    gone: list[str] = []
+    for key, options in choices.items():
+        chosen = list(st.session_state.get(key) or [])
+        kept = [value for value in chosen if value in options]
+        if len(kept) != len(chosen):
+            named = [prompts.get(v) or v if key == "metrics.prompts" else v for v in chosen if v not in kept]
+            gone += [md_iso(name, 40) for name in named]
+            st.session_state[key] = kept
+    return gone
+
+
 def _filters() -> reads.RunFilter:
     """The four filters and the date range in one menu that says what is in effect: a closed menu draws nothing
     in the browser (four multiselects and a date picker were the costliest part of a cold load), while its widgets
@@ -59,6 +74,7 @@ def _filters() -> reads.RunFilter:
     prompts = dict(options["prompts"])
     choices = {"metrics.prompts": list(prompts), "metrics.categories": options["categories"],
                "metrics.models": options["model_ids"], "metrics.statuses": options["statuses"]}  # fmt: skip
+    gone = _drop_gone(choices, prompts)
     chosen: dict[str, tuple[str, ...]] = {}
     with st.popover(_menu_label(prompts), icon=":material/filter_list:", width="content"):
         for key, label, placeholder, _ in FILTERS:
@@ -71,6 +87,8 @@ def _filters() -> reads.RunFilter:
             )
             chosen[key] = tuple(picked)
         since, until = date_filter.picker("metrics.dates")
+    if gone:
+        st.caption(f"No longer in the database, so no longer filtered on: {', '.join(gone)}.")
     return reads.RunFilter(
         prompt_ids=chosen["metrics.prompts"],
         categories=chosen["metrics.categories"],
