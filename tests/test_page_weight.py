@@ -154,6 +154,18 @@ def test_a_metrics_filter_on_a_category_or_model_no_longer_in_the_database_is_dr
     assert len(html_table(at, "per-model")) == 2  # every run shown, as the menu now says
 
 
+def test_the_metrics_and_leaderboard_filters_are_as_left_after_visiting_another_page(voted: None) -> None:
+    at = open_page("pages/metrics_page.py")
+    at.multiselect(key="metrics.categories").set_value(["canvas"]).run()
+    at.switch_page("pages/leaderboard_page.py").run()
+    at.segmented_control(key="leaderboard.by").set_value("both").run()
+    at.switch_page("pages/models_page.py").run()  # (AppTest's switch to the default page drops widget state)
+    at.switch_page("pages/metrics_page.py").run()
+    assert _menu(at).startswith("canvas · "), "the metrics filter was lost on a page switch"
+    at.switch_page("pages/leaderboard_page.py").run()
+    assert _menu(at).startswith("Human votes and AI judge · "), "the leaderboard's ranking was lost"
+
+
 def test_leaderboard_ranking_category_and_dates_are_one_menu_that_says_what_is_in_effect(voted: None) -> None:
     # A segmented control, a selectbox and a date picker in view were the costliest part of a leaderboard cold
     # load: closed, the menu draws nothing, and its button says what the ranking is and what filters it.

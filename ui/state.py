@@ -54,11 +54,14 @@ NEW_RECIPE_FIX = "new.recipe_fix"
 NEW_RECIPE_REPAIR = "new.recipe_repair"
 NEW_RECIPE_NAME = "new.recipe_name"
 
-# The New comparison form's choices: kept in session state on every page's run (see `keep_new_form`).
+# The New comparison form's choices: kept in session state on every page's run (see `keep_choices`).
 NEW_FORM = (NEW_SOURCE, NEW_MODELS, NEW_OWN_TITLE, NEW_OWN_TEXT, NEW_MAX_TOKENS, NEW_THINKING, NEW_SET_TEMPERATURE,
             NEW_TEMPERATURE, NEW_DEADLINE, NEW_REPEAT, NEW_BATCH, NEW_BATCH_OR_STREAM, NEW_REPAIR, NEW_ACCEPT,
             NEW_ACCEPT_SCORE, NEW_JUDGE_MODEL, NEW_RECIPE_PLAN, NEW_RECIPE_BUILD, NEW_RECIPE_FIX, NEW_RECIPE_REPAIR,
             NEW_RECIPE_NAME)  # fmt: skip
+# The metrics and leaderboard filters (their pages drop a chosen value the database no longer has, first).
+FILTERS = ("metrics.prompts", "metrics.categories", "metrics.models", "metrics.statuses", "metrics.dates",
+           "leaderboard.by", "leaderboard.category", "leaderboard.dates")  # fmt: skip
 
 METRICS_RUNS_TABLE = "runs"  # the runs grid open (bound to ?runs=, so a link or Back keeps it open)
 METRICS_TIMELINE = "metrics.timeline_comparison"
@@ -71,14 +74,15 @@ def suite_text_key(prompt_id: str) -> str:
     return f"new.suite_text.{prompt_id}"
 
 
-def keep_new_form() -> None:
-    """The launch form's choices (prompt, models, own prompt, suite prompt edits, options) held across runs and pages.
+def keep_choices() -> None:
+    """The launch form's choices (prompt, models, own prompt, suite prompt edits, options) and the metrics and
+    leaderboard filters, held across runs and pages.
 
     Streamlit forgets a widget's value on a run that does not draw it: another page, another suite prompt shown, a
-    closed section. Set again on every run (before any widget), they are there when the form is drawn again.
+    closed section. Set again on every run (before any widget), they are there when the page is drawn again.
     """
     prefix = suite_text_key("")
-    for key in [*NEW_FORM, *(k for k in st.session_state if str(k).startswith(prefix))]:
+    for key in [*NEW_FORM, *FILTERS, *(k for k in st.session_state if str(k).startswith(prefix))]:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
 
