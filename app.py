@@ -46,7 +46,7 @@ def main() -> None:
         st.Page(_gallery_alias, url_path="gallery", title="Gallery", visibility="hidden"),
     ]
     page = st.navigation(pages)
-    state.keep_choices()  # on every page: the launch form and the filters are as left when the user comes back
+    state.keep_choices(page.url_path)  # the launch form and the filters are as left when the user comes back
     store = frame.store_or_stop()
     demo.banner(store)  # every page of the demo says its models are stand-ins
     frame.sidebar(store, show_runs=page.url_path != "arena")  # the arena names no model

@@ -74,16 +74,23 @@ def suite_text_key(prompt_id: str) -> str:
     return f"new.suite_text.{prompt_id}"
 
 
-def keep_choices() -> None:
+# The widgets each page always draws: not set again on their own page's runs (see `keep_choices`).
+DRAWN_ON = {"new_comparison": (NEW_SOURCE, NEW_MODELS), "metrics": FILTERS[:5], "leaderboard": FILTERS[5:]}
+
+
+def keep_choices(page: str) -> None:
     """The launch form's choices (prompt, models, own prompt, suite prompt edits, options) and the metrics and
-    leaderboard filters, held across runs and pages.
+    leaderboard filters, held across runs and pages (`page`: the url path of the page this run draws).
 
     Streamlit forgets a widget's value on a run that does not draw it: another page, another suite prompt shown, a
-    closed section. Set again on every run (before any widget), they are there when the page is drawn again.
+    closed section. Set again on every run (before any widget), they are there when the page is drawn again. Not on
+    the runs of the page that always draws them: a value set from here is sent to the browser on every run, and a
+    multiselect being typed into then took an Enter as "select all".
     """
     prefix = suite_text_key("")
+    skip = DRAWN_ON.get(page, ())
     for key in [*NEW_FORM, *FILTERS, *(k for k in st.session_state if str(k).startswith(prefix))]:
-        if key in st.session_state:
+        if key in st.session_state and key not in skip:
             st.session_state[key] = st.session_state[key]
 
 
