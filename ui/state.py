@@ -74,7 +74,10 @@ def suite_text_key(prompt_id: str) -> str:
     return f"new.suite_text.{prompt_id}"
 
 
-# The widgets each page always draws: not set again on their own page's runs (see `keep_choices`).
+KEPT = "kept."  # the prefix of `keep_choices`' copies (keys of no widget: Streamlit never drops them)
+
+
+# The widgets each page always draws: on their own page's runs they are copied, never set (see `keep_choices`).
 DRAWN_ON = {"new_comparison": (NEW_SOURCE, NEW_MODELS), "metrics": FILTERS[:5], "leaderboard": FILTERS[5:]}
 
 
@@ -82,16 +85,23 @@ def keep_choices(page: str) -> None:
     """The launch form's choices (prompt, models, own prompt, suite prompt edits, options) and the metrics and
     leaderboard filters, held across runs and pages (`page`: the url path of the page this run draws).
 
-    Streamlit forgets a widget's value on a run that does not draw it: another page, another suite prompt shown, a
-    closed section. Set again on every run (before any widget), they are there when the page is drawn again. Not on
-    the runs of the page that always draws them: a value set from here is sent to the browser on every run, and a
-    multiselect being typed into then took an Enter as "select all".
+    Streamlit drops a widget's value on a run that does not draw it (another page, another suite prompt shown, a
+    closed section). Each run, before any widget, copies every value there is, sets it again (Streamlit keeps a
+    value set by code) and puts back a dropped one, so the page is as left when drawn again. Not set on the runs of
+    the page that always draws it: a value set on every run is sent to the browser every time, and a models box
+    being typed into then took an Enter as "select all".
     """
     prefix = suite_text_key("")
-    skip = DRAWN_ON.get(page, ())
-    for key in [*NEW_FORM, *FILTERS, *(k for k in st.session_state if str(k).startswith(prefix))]:
-        if key in st.session_state and key not in skip:
-            st.session_state[key] = st.session_state[key]
+    keys = {*NEW_FORM, *FILTERS}
+    keys.update(str(k).removeprefix(KEPT) for k in st.session_state if str(k).removeprefix(KEPT).startswith(prefix))
+    drawn = DRAWN_ON.get(page, ())
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[KEPT + key] = st.session_state[key]
+            if key not in drawn:  # set, not only left as the widget's: a page switch then keeps it
+                st.session_state[key] = st.session_state[key]
+        elif KEPT + key in st.session_state:
+            st.session_state[key] = st.session_state[KEPT + key]
 
 
 def get(key: str, default: Any = None) -> Any:
