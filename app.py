@@ -22,7 +22,7 @@ def _gallery_alias() -> None:
 
 def main() -> None:
     """The frame: page settings, keys from secrets, the navigation and the sidebar; then the chosen page."""
-    from ui import demo, frame  # here, not on import: serving this file must not build the pages' caches early
+    from ui import demo, frame, state  # here, not on import: serving this file must not build the pages' caches early
 
     st.set_page_config(page_title="CanvasBench", page_icon="🎨", layout="wide")
     frame.load_secrets_into_env()
@@ -46,6 +46,7 @@ def main() -> None:
         st.Page(_gallery_alias, url_path="gallery", title="Gallery", visibility="hidden"),
     ]
     page = st.navigation(pages)
+    state.keep_choices(page.url_path)  # the launch form and the filters are as left when the user comes back
     store = frame.store_or_stop()
     demo.banner(store)  # every page of the demo says its models are stand-ins
     frame.sidebar(store, show_runs=page.url_path != "arena")  # the arena names no model

@@ -144,7 +144,8 @@ def toggle_timeline(browser: object, url: str) -> tuple[float, float]:
     try:
         start = time.monotonic()
         page.goto(url, wait_until="commit")
-        toggle = page.get_by_role("button", name="Timeline", exact=True).first
+        # The view switch is a segmented control: its options are radio buttons (role "radio", not "button").
+        toggle = page.get_by_role("radio", name="Timeline", exact=True).first
         toggle.wait_for(timeout=60_000)
         page.wait_for_function(DONE + f" && {FRAMES4}", timeout=60_000, polling=50)
         loaded = time.monotonic() - start

@@ -12,8 +12,9 @@ from canvasbench.arena.pairing import arena_comparisons
 from canvasbench.present import formatting
 from canvasbench.store.reads import ArenaFilter
 from ui import charts, data, date_filter, leaderboard_charts, round_charts
-from ui.format import md, one_line
+from ui.format import md
 from ui.html_table import Bar, Cell, show_figures, table_html
+from ui.text import md_iso
 
 store = data.store()
 
@@ -48,10 +49,11 @@ BASES = {"human": "Human votes", "judge": "AI judge", "both": "Both"}
 # in effect is also the heading over each table.
 chosen = st.session_state.get("leaderboard.category") or "All"
 RANKED = {**BASES, "both": "Human votes and AI judge"}
+# A category is imported text: escaped (a label is markdown) and bidi-isolated (an override would reverse the rest).
 label = " · ".join([RANKED.get(st.session_state.get("leaderboard.by") or "human", "Human votes"),
-                    "All categories" if chosen == "All" else one_line(chosen, 40),
-                    date_filter.span_label(date_filter.chosen_days("leaderboard.dates"))])  # fmt: skip
-with st.popover(md(label), icon=":material/filter_list:", width="content"):  # a category is imported text
+                    "All categories" if chosen == "All" else md_iso(chosen, 40),
+                    md(date_filter.span_label(date_filter.chosen_days("leaderboard.dates")))])  # fmt: skip
+with st.popover(label, icon=":material/filter_list:", width="content"):
     by = st.segmented_control(
         "Rank by", list(BASES), default="human", key="leaderboard.by", format_func=BASES.__getitem__
     )

@@ -17,8 +17,9 @@ from canvasbench.store.columns import RUN_METRICS
 from canvasbench.store.reads import export_columns, iter_export_rows
 from ui import charts, data, date_filter, report_download, round_charts, state
 from ui.colours import colour
-from ui.format import md, one_line
+from ui.format import md
 from ui.html_table import Dot, show_figures, table_html
+from ui.text import md_iso
 
 TABLE_COLUMNS = (
     "created_at", "title", "category", "model_id", "state",
@@ -41,12 +42,28 @@ def _menu_label(prompts: dict[str, str]) -> str:
     for key, _, _, many in FILTERS:
         chosen = list(st.session_state.get(key) or [])
         if len(chosen) == 1:
-            parts.append(one_line(prompts.get(chosen[0]) or chosen[0] if key == "metrics.prompts" else chosen[0], 40))
+            # A label is markdown (links, images) and one line of text (a bidi override would reverse the rest):
+            # prompts, categories and models are imported text, so each is escaped and isolated on its own.
+            parts.append(md_iso(prompts.get(chosen[0]) or chosen[0] if key == "metrics.prompts" else chosen[0], 40))
         elif chosen:
             parts.append(f"{len(chosen)} {many}")
-    parts.append(date_filter.span_label(date_filter.chosen_days("metrics.dates")))
-    # A label is markdown (links, images): prompts, categories and models are imported text.
-    return md(" · ".join(parts if len(parts) > 1 else ["All runs", *parts]))
+    parts.append(md(date_filter.span_label(date_filter.chosen_days("metrics.dates"))))
+    return " · ".join(parts if len(parts) > 1 else ["All runs", *parts])
+
+
+def _drop_gone(choices: dict[str, list[str]], prompts: dict[str, str]) -> list[str]:
+    """Drop chosen prompts, categories, models and statuses the database no longer has (deleted, re-imported);
+    returns them as markdown. Streamlit drops them from its widget silently: the menu's label would still name
+    them while every run is shown."""
+    gone: list[str] = []
+    for key, options in choices.items():
+        chosen = list(st.session_state.get(key) or [])
+        kept = [value for value in chosen if value in options]
+        if len(kept) != len(chosen):
+            named = [prompts.get(v) or v if key == "metrics.prompts" else v for v in chosen if v not in kept]
+            gone += [md_iso(name, 40) for name in named]
+            st.session_state[key] = kept
+    return gone
 
 
 def _filters() -> reads.RunFilter:
@@ -57,6 +74,7 @@ def _filters() -> reads.RunFilter:
     prompts = dict(options["prompts"])
     choices = {"metrics.prompts": list(prompts), "metrics.categories": options["categories"],
                "metrics.models": options["model_ids"], "metrics.statuses": options["statuses"]}  # fmt: skip
+    gone = _drop_gone(choices, prompts)
     chosen: dict[str, tuple[str, ...]] = {}
     with st.popover(_menu_label(prompts), icon=":material/filter_list:", width="content"):
         for key, label, placeholder, _ in FILTERS:
@@ -69,6 +87,8 @@ def _filters() -> reads.RunFilter:
             )
             chosen[key] = tuple(picked)
         since, until = date_filter.picker("metrics.dates")
+    if gone:
+        st.caption(f"No longer in the database, so no longer filtered on: {', '.join(gone)}.")
     return reads.RunFilter(
         prompt_ids=chosen["metrics.prompts"],
         categories=chosen["metrics.categories"],

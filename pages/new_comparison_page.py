@@ -101,10 +101,13 @@ def _models() -> list[str]:
     catalogue = known_models()
     # In the demo its stand-ins come first: the one thing there that runs without a key.
     stand_ins = list(MODEL_IDS) if is_demo_database(data.store().path) else []
+    listed = [*stand_ins, *(m.model_id for m in catalogue)]
     chosen = st.multiselect(
         "From the catalogue, or type any provider:model and press Enter",
-        [*stand_ins, *(m.model_id for m in catalogue)],
-        format_func=lambda mid: mid + ("" if has_key(mid.split(":", 1)[0]) else "  (no key)"),
+        listed,
+        # Only the catalogue's ids get the note: a typed id is sent back to the browser as its formatted text
+        # when the choice is restored (after a page switch), and a note there would become part of the id.
+        format_func=lambda mid: mid + ("" if mid not in listed or has_key(mid.split(":", 1)[0]) else "  (no key)"),
         key=state.NEW_MODELS,
         placeholder="Choose models to compare, or type e.g. openrouter:qwen/qwen3-coder, ollama:llama3.3",
         accept_new_options=True,

@@ -45,3 +45,34 @@ def test_a_hostile_planner_model_id_in_the_design_expander_is_text() -> None:
     at = open_page("pages/comparison_page.py", comparison=seeded.comparison_id)
     labels = [label for label in _labels(at) if "attacker" in label]
     assert labels and not _raw_markdown(labels), labels
+
+
+# A right-to-left override in imported text: left open, it reverses everything after it on the same label.
+RLO = "evil\u202eabc"
+
+
+def _override_leaks(label: str) -> bool:
+    """True if a bidi override in the label is not closed by a pop-directional-isolate before the next part."""
+    for i, ch in enumerate(label):
+        if ch in "\u202a\u202b\u202d\u202e":
+            rest = label[i:]
+            end = rest.find("\u2069")
+            if end < 0 or "·" in rest[:end]:
+                return True
+    return False
+
+
+def test_a_bidi_override_in_a_chosen_category_stays_inside_its_part_of_the_metrics_menu_label() -> None:
+    seed_comparison(RunStore(), title="Plain", category=RLO, models=("openai:a", "gemini:b"))
+    at = open_page("pages/metrics_page.py")
+    at.multiselect(key="metrics.categories").select(RLO).run()
+    labels = [label for label in _labels(at) if "evil" in label]
+    assert labels and not [label for label in labels if _override_leaks(label)], labels
+
+
+def test_a_bidi_override_in_a_chosen_category_stays_inside_its_part_of_the_leaderboard_menu_label() -> None:
+    seed_comparison(RunStore(), title="Plain", category=RLO, models=("openai:a", "gemini:b"))
+    at = open_page("pages/leaderboard_page.py")
+    at.selectbox(key="leaderboard.category").select(RLO).run()
+    labels = [label for label in _labels(at) if "evil" in label]
+    assert labels and not [label for label in labels if _override_leaks(label)], labels

@@ -137,3 +137,17 @@ def test_the_suite_prompt_is_shown_as_written_and_its_text_box_is_one_click_away
     assert not at.main.text_area
     _closed(at, "Edited: launched as your own prompt")
     assert "Also draw a &lt;sun&gt;." in " ".join(e.proto.body for e in at.get("html"))
+
+
+def test_a_suite_prompt_edit_holds_while_another_prompt_is_shown_and_a_typed_id_stays_as_typed() -> None:
+    first, second = load_suite()[:2]
+    at = open_page("pages/new_comparison_page.py", edit="true")
+    at.selectbox(key="new.source").set_value(second.id).run()
+    at.text_area(key=f"new.suite_text.{second.id}").input(second.text + "\nAlso draw a sun.").run()
+    at.multiselect(key="new.models").select("openrouter:qwen/qwen3-coder").run()  # typed: not in the catalogue
+    at.selectbox(key="new.source").set_value(first.id).run()  # another prompt shown, then back to the edited one
+    at.run()
+    at.selectbox(key="new.source").set_value(second.id).run()
+    assert at.text_area(key=f"new.suite_text.{second.id}").value.endswith("Also draw a sun.")
+    # The typed id as typed: no "(no key)" note (sent back to the browser, it would become part of the id).
+    assert at.multiselect(key="new.models").value == ["openrouter:qwen/qwen3-coder"]

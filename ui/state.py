@@ -54,6 +54,15 @@ NEW_RECIPE_FIX = "new.recipe_fix"
 NEW_RECIPE_REPAIR = "new.recipe_repair"
 NEW_RECIPE_NAME = "new.recipe_name"
 
+# The New comparison form's choices: kept in session state on every page's run (see `keep_choices`).
+NEW_FORM = (NEW_SOURCE, NEW_MODELS, NEW_OWN_TITLE, NEW_OWN_TEXT, NEW_MAX_TOKENS, NEW_THINKING, NEW_SET_TEMPERATURE,
+            NEW_TEMPERATURE, NEW_DEADLINE, NEW_REPEAT, NEW_BATCH, NEW_BATCH_OR_STREAM, NEW_REPAIR, NEW_ACCEPT,
+            NEW_ACCEPT_SCORE, NEW_JUDGE_MODEL, NEW_RECIPE_PLAN, NEW_RECIPE_BUILD, NEW_RECIPE_FIX, NEW_RECIPE_REPAIR,
+            NEW_RECIPE_NAME)  # fmt: skip
+# The metrics and leaderboard filters (their pages drop a chosen value the database no longer has, first).
+FILTERS = ("metrics.prompts", "metrics.categories", "metrics.models", "metrics.statuses", "metrics.dates",
+           "leaderboard.by", "leaderboard.category", "leaderboard.dates")  # fmt: skip
+
 METRICS_RUNS_TABLE = "runs"  # the runs grid open (bound to ?runs=, so a link or Back keeps it open)
 METRICS_TIMELINE = "metrics.timeline_comparison"
 METRICS_EXPORT_ARTIFACT = "metrics.export_artifact"  # the runs export carries each run's code
@@ -63,6 +72,36 @@ CONNECTIVITY = "models.connectivity"  # provider -> last check result
 def suite_text_key(prompt_id: str) -> str:
     """The editable text area of one suite prompt (its own key, so switching prompts shows each text)."""
     return f"new.suite_text.{prompt_id}"
+
+
+KEPT = "kept."  # the prefix of `keep_choices`' copies (keys of no widget: Streamlit never drops them)
+
+
+# The widgets each page always draws: on their own page's runs they are copied, never set (see `keep_choices`).
+DRAWN_ON = {"new_comparison": (NEW_SOURCE, NEW_MODELS), "metrics": FILTERS[:5], "leaderboard": FILTERS[5:]}
+
+
+def keep_choices(page: str) -> None:
+    """The launch form's choices (prompt, models, own prompt, suite prompt edits, options) and the metrics and
+    leaderboard filters, held across runs and pages (`page`: the url path of the page this run draws).
+
+    Streamlit drops a widget's value on a run that does not draw it (another page, another suite prompt shown, a
+    closed section). Each run, before any widget, copies every value there is, sets it again (Streamlit keeps a
+    value set by code) and puts back a dropped one, so the page is as left when drawn again. Not set on the runs of
+    the page that always draws it: a value set on every run is sent to the browser every time, and a models box
+    being typed into then took an Enter as "select all".
+    """
+    prefix = suite_text_key("")
+    keys = {*NEW_FORM, *FILTERS}
+    keys.update(str(k).removeprefix(KEPT) for k in st.session_state if str(k).removeprefix(KEPT).startswith(prefix))
+    drawn = DRAWN_ON.get(page, ())
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[KEPT + key] = st.session_state[key]
+            if key not in drawn:  # set, not only left as the widget's: a page switch then keeps it
+                st.session_state[key] = st.session_state[key]
+        elif KEPT + key in st.session_state:
+            st.session_state[key] = st.session_state[KEPT + key]
 
 
 def get(key: str, default: Any = None) -> Any:
