@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from canvasbench.store import RunStore
@@ -62,17 +65,17 @@ def _override_leaks(label: str) -> bool:
     return False
 
 
-def test_a_bidi_override_in_a_chosen_category_stays_inside_its_part_of_the_metrics_menu_label() -> None:
+@pytest.mark.parametrize(
+    ("page", "pick"),
+    [
+        ("pages/metrics_page.py", lambda at: at.multiselect(key="metrics.categories")),
+        ("pages/leaderboard_page.py", lambda at: at.selectbox(key="leaderboard.category")),
+    ],
+    ids=["metrics", "leaderboard"],
+)
+def test_a_bidi_override_in_a_chosen_category_stays_inside_its_part_of_the_menu_label(page: str, pick: Any) -> None:
     seed_comparison(RunStore(), title="Plain", category=RLO, models=("openai:a", "gemini:b"))
-    at = open_page("pages/metrics_page.py")
-    at.multiselect(key="metrics.categories").select(RLO).run()
-    labels = [label for label in _labels(at) if "evil" in label]
-    assert labels and not [label for label in labels if _override_leaks(label)], labels
-
-
-def test_a_bidi_override_in_a_chosen_category_stays_inside_its_part_of_the_leaderboard_menu_label() -> None:
-    seed_comparison(RunStore(), title="Plain", category=RLO, models=("openai:a", "gemini:b"))
-    at = open_page("pages/leaderboard_page.py")
-    at.selectbox(key="leaderboard.category").select(RLO).run()
+    at = open_page(page)
+    pick(at).select(RLO).run()
     labels = [label for label in _labels(at) if "evil" in label]
     assert labels and not [label for label in labels if _override_leaks(label)], labels

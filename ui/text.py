@@ -91,5 +91,4 @@ def literal(text: object, *, max_height: int | None = None) -> None:
 def literal_html(text: object, *, max_height: int | None = None) -> str:
     """The HTML of `literal`, to put in a block with other HTML (one element, where several were)."""
     extra = f"max-height:{max_height}px;overflow-y:auto" if max_height else ""
-    body = html.escape(_ISOLATES.sub("", "" if text is None else str(text)))
-    return _LITERAL.format(extra=extra, body=f'<bdi style="unicode-bidi:isolate">{body}</bdi>')
+    return _LITERAL.format(extra=extra, body=isolated_html(text))
