@@ -4,9 +4,10 @@ one-line Streamlit app on the same machine as the floor? Median of 5 cold loads 
     nice .venv/bin/python benchmarks/page_load.py                 # normal size, then 10,000 runs
     nice .venv/bin/python benchmarks/page_load.py --runs 3 --sizes normal
 
-Two databases: "normal" gets 12 comparisons of 3 to 8 models, one comparison of four 2,000-line outputs and
-a vote on each comparison; "10,000 runs" adds 1,000 comparisons of the ten catalogue models with a vote
-each. Each load opens a new browser context (no cache, no session) and measures from navigation start:
+Two databases: "normal" gets 12 comparisons of 3 to 8 models, one comparison of four 2,000-line outputs
+(render-checked in headless Chromium, as every finished run is) and a vote on each comparison; "10,000 runs"
+adds 1,000 comparisons of the ten catalogue models with a vote each. Each load opens a new browser context
+(no cache, no session) and measures from navigation start:
   paint  - the page's own first text is on screen (the floor app: its one line);
   usable - the script has finished (no running indicator, no skeletons) and the page's main content is
            there, charts included: every chart the page shows is there (SVG drawn on the server), every data grid
@@ -35,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from playwright import sync_api  # noqa: E402
 
 from canvasbench.providers.catalogue import known_models  # noqa: E402
+from canvasbench.render import RenderCheckPool  # noqa: E402
 from canvasbench.store import RunStore, writes  # noqa: E402
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, AppServer, free_port, seed_comparison  # noqa: E402
 
@@ -78,9 +80,16 @@ def build(db: Path, bulk: int = 0) -> dict[str, str]:
     for i in range(12):
         cid, runs = seed_comparison(store, title=f"Comparison {i}", models=models[: 3 + i % 6])
         _vote(store, cid, runs, i)
-    big, _ = seed_comparison(
+    big, big_runs = seed_comparison(
         store, title="Four 2,000-line outputs", models=models[:4], artifacts=[("html", _page_of(2000))] * 4
     )
+    # Every finished run is checked in real use: its column shows the verdict and its details (screenshots).
+    pool = RenderCheckPool(store.path, workers=2)
+    try:
+        for future in [pool.submit(run_id) for run_id in big_runs]:
+            future.result()
+    finally:
+        pool.shutdown()
     return {"big": big}
 
 

@@ -304,6 +304,9 @@ def test_render_checks_show_as_thumbnails_and_verdict_badges() -> None:
     at = open_page(comparison=cid)
     shown = texts(at)
     assert "renders with errors" in shown and "2 JS errors" in shown
+    assert not at.code  # the errors are in the details, drawn when opened
+    at.session_state[f"check-details-{runs[0]}"] = True
+    at.run()
     assert any("TypeError: boom" in str(c.value) for c in at.code)
 
 

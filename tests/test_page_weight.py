@@ -207,3 +207,19 @@ def test_an_html_table_shows_hostile_text_as_text() -> None:
     assert "<img" not in html and "<script" not in html and "<b>" not in html and "<s>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "width:100.0%" in html  # a share above 1 fills the bar, no more
+
+
+def test_a_comparison_draws_its_render_check_details_only_when_one_is_opened() -> None:
+    # A closed expander's content is still drawn in the browser: every column's three screenshots were drawn on
+    # each visit of a checked comparison. Closed, the details are their label; opened, all of them are there.
+    from tests.share_helpers import long_comparison
+
+    cid, run_ids = long_comparison(RunStore())
+    at = open_page("pages/comparison_page.py", comparison=cid)
+    assert [e.label for e in at.expander].count("Render check details") == 4
+    assert "image" not in [kind for kind, _ in _drawn(at.main)], "a screenshot drawn while its details are closed"
+    assert "drew pixels" not in texts(at)
+    at.session_state[f"check-details-{run_ids[1]}"] = True  # as a click on the second column's details does
+    at.run()
+    assert [kind for kind, _ in _drawn(at.main)].count("image") == 3  # that column's filmstrip, whole
+    assert "drew pixels" in texts(at) and "1 → 2 watched" in texts(at)

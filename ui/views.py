@@ -167,12 +167,16 @@ def verdict_badge(check: dict[str, Any] | None) -> None:
         text += f" · {formatting.duration(check['render_ms'] / 1000)}"
     st.markdown(text)
     if errors or check.get("evidence"):
-        with st.expander("Render check details"):
-            if check.get("evidence"):
-                st.markdown(md(check["evidence"]))
-            filmstrip(check)
-            for message in errors[:5]:
-                st.code(str(message), language=None, wrap_lines=True)
+        # Drawn only while open (`.open`): a closed expander's content is still drawn in the browser, and the three
+        # screenshots and the error blocks of every column were a seventh of a checked comparison's cold load.
+        details = st.expander("Render check details", key=f"check-details-{check.get('run_id')}", on_change="rerun")
+        if details.open:
+            with details:
+                if check.get("evidence"):
+                    st.markdown(md(check["evidence"]))
+                filmstrip(check)
+                for message in errors[:5]:
+                    st.code(str(message), language=None, wrap_lines=True)
 
 
 def downloads(run: dict[str, Any]) -> None:
