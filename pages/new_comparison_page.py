@@ -20,8 +20,15 @@ from canvasbench.run.recipes import Recipe, repeat_recipes
 from ui import actions, data, frame, state
 from ui.format import md
 from ui.html_table import show_table
+from ui.launch_once import form_key, launch_once
 from ui.recipe_form import added_recipes, recipe_estimate, recipes_section
 from ui.text import literal
+
+# Launch clicked again on the same form (a double click, or a repeated click on a slow page) started nothing new.
+ONCE_NOTE = (
+    "Launch was clicked again for the same prompt, models and options: this is the comparison the first click "
+    "started, and nothing was sent twice. Re-run starts another."
+)
 
 OWN = "own"  # the prompt choice that is not a suite prompt: the user writes their own
 QP_EDIT = "edit"  # the suite prompt's text box open (bound to ?edit=, so a link or Back keeps it open)
@@ -336,15 +343,21 @@ def _batch_choice(model_ids: list[str], repeat: int) -> tuple[bool, bool]:
     return True, stream_rest
 
 
-def _launch_batch(prompt: dict[str, Any], model_ids: list[str], stream_rest: bool, options: dict[str, Any]) -> None:
-    """Submit through the core, then open the batch comparison (its runs wait there, saying so)."""
-    launched = actions.launch_batch(prompt, model_ids, stream_the_rest=stream_rest, **options)
+def _launch_batch(
+    key: str, prompt: dict[str, Any], model_ids: list[str], stream_rest: bool, options: dict[str, Any]
+) -> None:
+    """Submit through the core (once per form), then open the batch comparison (its runs wait there, saying so)."""
+    launched, fresh = launch_once(
+        key, lambda: actions.launch_batch(prompt, model_ids, stream_the_rest=stream_rest, **options)
+    )
     for comparison_id in (launched.streamed_comparison, launched.batch_comparison):
         if comparison_id:
             state.remember_launch(comparison_id)
-    if launched.refused:
+    if not fresh:
+        st.session_state[state.ACTION_NOTE] = ONCE_NOTE
+    elif launched.refused:
         st.session_state[state.ACTION_ERROR] = " ".join(launched.refused)
-    if launched.streamed_comparison and launched.batch_comparison:
+    if fresh and launched.streamed_comparison and launched.batch_comparison:
         st.session_state[state.ACTION_NOTE] = (
             "The models without a batch API stream in a comparison of their own: the gallery lists it."
         )
@@ -397,19 +410,22 @@ def main() -> None:
             if as_batch and recipes:  # a batch answers once, hours later: a recipe's steps follow each other
                 raise UsageError("Build recipes do not run on batch engines: turn off “Run as batch” to run them "
                                  "streamed, or remove the recipes.")  # fmt: skip
+            contestants = repeat_models(model_ids, repeat)
+            key = form_key(prompt, contestants, options, repair, specs, repeat, as_batch, stream_rest)
             if as_batch:
-                _launch_batch(prompt, repeat_models(model_ids, repeat), stream_rest, {**options, **repair})
+                _launch_batch(key, prompt, contestants, stream_rest, {**options, **repair})
                 return
-            comparison_id = actions.launch(
-                prompt, repeat_models(model_ids, repeat), **options, **repair,
-                recipes=repeat_recipes(specs, repeat),
-            )  # fmt: skip
+            comparison_id, fresh = launch_once(key, lambda: actions.launch(
+                prompt, contestants, **options, **repair, recipes=repeat_recipes(specs, repeat),
+            ))  # fmt: skip
         except UsageError as exc:
             st.error(md(exc))
             return
         except CanvasBenchError as exc:
             st.error(f"The comparison could not start: {md(exc)}")
             return
+        if not fresh:
+            st.session_state[state.ACTION_NOTE] = ONCE_NOTE
         state.remember_launch(comparison_id)
         # The comparison's own page shows its live lanes; the form is left behind, not armed for a second launch.
         st.switch_page("pages/comparison_page.py", query_params={state.QP_COMPARISON: comparison_id})

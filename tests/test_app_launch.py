@@ -131,3 +131,29 @@ def test_connectivity_check_shows_a_refused_key_as_a_clear_error(fake_env: FakeS
     assert not at.exception
     assert at.error and "openai\\:gpt\\-5.2" in at.error[0].value.replace("\\.", ".")
     assert "fake-key" not in at.error[0].value
+
+
+def test_launch_clicked_again_on_the_same_form_opens_the_first_comparison_and_sends_nothing_twice(
+    fake_env: FakeServer,  # noqa: F811
+) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/new_comparison_page.py").run()
+    at.selectbox(key="new.source").set_value("own").run()
+    at.text_area(key="new.own_text").input("Write one HTML page with a bouncing ball.").run()
+    at.multiselect(key="new.models").select("openai:fake;text=svg").run()
+    at.button(key="launch").click().run()
+    first = at.session_state["new.launched"][0]
+    # The second click of a double click, run after the first had launched: the same form, the same comparison.
+    at.switch_page("pages/new_comparison_page.py").run()
+    at.button(key="launch").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.query_params["comparison"] in (first, [first])
+    assert "nothing was sent twice" in "\n".join(str(s.value) for s in at.success)
+    store = RunStore()
+    assert store.db.execute("SELECT count(*) FROM comparisons").fetchone()[0] == 1
+    # Another form (here, another title) is another comparison.
+    at.switch_page("pages/new_comparison_page.py").run()
+    at.text_input(key="new.own_title").input("Second").run()
+    at.button(key="launch").click().run()
+    assert store.db.execute("SELECT count(*) FROM comparisons").fetchone()[0] == 2
+    _wait_for(store, first, {"done"})

@@ -178,7 +178,8 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     # The estimate names the three models once the server has them all: Launch launches those three.
     page.get_by_text(re.compile(r"Estimated cost.*anthropic:fake")).wait_for()
     _settle(page)
-    page.get_by_role("button", name="Launch").click()
+    # A double click (as an impatient user gives a slow page) launches once: nothing is paid for twice.
+    page.get_by_role("button", name="Launch").dblclick()
 
     # Live panels stream in: a running badge and growing line counts.
     _wait_text(page, "running", timeout=30)
@@ -195,9 +196,9 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     page.go_back()
     page.get_by_role("heading", name="Browser test bounce").wait_for()
     store: RunStore = app["store"]
-    comparison_id = next(
+    (comparison_id,) = [
         r["id"] for r in store.db.query("SELECT id FROM comparisons WHERE title = 'Browser test bounce'")
-    )
+    ]
     deadline = time.monotonic() + 90
     while store.db.execute(
         "SELECT count(*) FROM runs WHERE comparison_id = ? AND status IN ('queued', 'running')", [comparison_id]
@@ -220,10 +221,13 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     # by itself. Leave only once all three are in: a link clicked in the instant the page redraws itself for
     # the last verdict can be lost (a known leftover), and this test is about what the gallery lists.
     deadline = time.monotonic() + 90
-    while store.db.execute(
-        "SELECT count(*) FROM render_checks c JOIN runs r ON r.id = c.run_id WHERE r.comparison_id = ?",
-        [comparison_id],
-    ).fetchone()[0] < 3:
+    while (
+        store.db.execute(
+            "SELECT count(*) FROM render_checks c JOIN runs r ON r.id = c.run_id WHERE r.comparison_id = ?",
+            [comparison_id],
+        ).fetchone()[0]
+        < 3
+    ):
         assert time.monotonic() < deadline, "the three render checks did not finish"
         page.wait_for_timeout(1000)
     page.get_by_text(re.compile(r"\brenders\b")).nth(2).wait_for()  # the third verdict, drawn without a reload
