@@ -175,6 +175,18 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
         models.press("Enter")
     models.press("Escape")
     page.get_by_role("heading", name="New comparison").click()  # out of the box: its last change is sent
+    _settle(page)
+    # A visit to another page leaves the form as it was: the prompt, the title and each model chosen.
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Metrics").click()
+    page.get_by_role("heading", name="Metrics").wait_for()
+    _settle(page)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("New comparison").click()
+    page.get_by_role("heading", name="New comparison").wait_for()
+    _settle(page)
+    assert page.get_by_label("Prompt text", exact=True).input_value().startswith("Write one HTML page")
+    assert page.get_by_label("Title (optional)").input_value() == "Browser test bounce"
+    chosen = page.get_by_test_id("stMultiSelect").first.inner_text()
+    assert all(model_id in chosen for model_id in MODELS), chosen
     # The estimate names the three models once the server has them all: Launch launches those three.
     page.get_by_text(re.compile(r"Estimated cost.*anthropic:fake")).wait_for()
     _settle(page)
