@@ -14,9 +14,11 @@ import streamlit as st
 T = TypeVar("T")
 
 _LAUNCHED = "new.launched_forms"  # form key -> what its launch started, for this browser session
+_SESSION_LOCK = "new.launch_lock"
 # Streamlit runs a session's next click in a new script thread while the previous one may still be launching (a
-# rerun stops the old thread only at its next Streamlit call): one launch at a time, its check and record included.
-_LOCK = threading.Lock()
+# rerun stops the old thread only at its next Streamlit call): one launch at a time per session, its check and
+# record included. Per session, so a batch submitted over the network holds up no one else's launch.
+_LOCKS = threading.Lock()  # only while a session's own lock is fetched or made
 
 
 def form_key(*parts: Any) -> str:
@@ -26,7 +28,9 @@ def form_key(*parts: Any) -> str:
 
 def launch_once(key: str, launch: Callable[[], T]) -> tuple[T, bool]:
     """(what the launch of this form started, whether this call started it): `launch` runs once per key."""
-    with _LOCK:  # the record is fetched under the lock too: two first clicks must not each make one
+    with _LOCKS:
+        lock: threading.Lock = st.session_state.setdefault(_SESSION_LOCK, threading.Lock())
+    with lock:  # the record is fetched under the lock too: two first clicks must not each make one
         launched: dict[str, Any] = st.session_state.setdefault(_LAUNCHED, {})
         if key in launched:
             return launched[key], False
