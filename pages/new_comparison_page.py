@@ -349,6 +349,14 @@ def _exists(comparison_id: str | None) -> bool:
     return bool(comparison_id) and reads.get_comparison(data.store(), str(comparison_id)) is not None
 
 
+def _refused_whole(launched: actions.BatchLaunch) -> bool:
+    """Whether every run of a batch launch failed (its jobs refused when submitted): Launch again sends it again,
+    as a batch (Re-run streams it at the full price), and nothing was sent before to pay for twice."""
+    if launched.streamed_comparison or not launched.refused or not launched.batch_comparison:
+        return False
+    return all(run["status"] == "failed" for run in reads.live_runs(data.store(), launched.batch_comparison))
+
+
 def _launch_batch(
     key: str, prompt: dict[str, Any], model_ids: list[str], stream_rest: bool, options: dict[str, Any]
 ) -> None:
@@ -356,7 +364,7 @@ def _launch_batch(
     launched, fresh = launch_once(
         key,
         lambda: actions.launch_batch(prompt, model_ids, stream_the_rest=stream_rest, **options),
-        lambda before: _exists(before.batch_comparison or before.streamed_comparison),
+        lambda before: _exists(before.batch_comparison or before.streamed_comparison) and not _refused_whole(before),
     )
     for comparison_id in (launched.streamed_comparison, launched.batch_comparison):
         if comparison_id:
