@@ -17,6 +17,7 @@ from canvasbench.run.batch_sweep import batchable
 from canvasbench.run.comparisons import MAX_REPEAT, repeat_models
 from canvasbench.run.prompt_suite import SuitePrompt, load_suite
 from canvasbench.run.recipes import Recipe, repeat_recipes
+from canvasbench.store import reads
 from ui import actions, data, frame, state
 from ui.format import md
 from ui.html_table import show_table
@@ -343,12 +344,27 @@ def _batch_choice(model_ids: list[str], repeat: int) -> tuple[bool, bool]:
     return True, stream_rest
 
 
+def _exists(comparison_id: str | None) -> bool:
+    """Whether the comparison is still in the database (not deleted since it was launched)."""
+    return bool(comparison_id) and reads.get_comparison(data.store(), str(comparison_id)) is not None
+
+
+def _refused_whole(launched: actions.BatchLaunch) -> bool:
+    """Whether every run of a batch launch failed (its jobs refused when submitted): Launch again sends it again,
+    as a batch (Re-run streams it at the full price), and nothing was sent before to pay for twice."""
+    if launched.streamed_comparison or not launched.refused or not launched.batch_comparison:
+        return False
+    return all(run["status"] == "failed" for run in reads.live_runs(data.store(), launched.batch_comparison))
+
+
 def _launch_batch(
     key: str, prompt: dict[str, Any], model_ids: list[str], stream_rest: bool, options: dict[str, Any]
 ) -> None:
     """Submit through the core (once per form), then open the batch comparison (its runs wait there, saying so)."""
     launched, fresh = launch_once(
-        key, lambda: actions.launch_batch(prompt, model_ids, stream_the_rest=stream_rest, **options)
+        key,
+        lambda: actions.launch_batch(prompt, model_ids, stream_the_rest=stream_rest, **options),
+        lambda before: _exists(before.batch_comparison or before.streamed_comparison) and not _refused_whole(before),
     )
     for comparison_id in (launched.streamed_comparison, launched.batch_comparison):
         if comparison_id:
@@ -417,7 +433,7 @@ def main() -> None:
                 return
             comparison_id, fresh = launch_once(key, lambda: actions.launch(
                 prompt, contestants, **options, **repair, recipes=repeat_recipes(specs, repeat),
-            ))  # fmt: skip
+            ), _exists)  # fmt: skip
         except UsageError as exc:
             st.error(md(exc))
             return

@@ -186,3 +186,25 @@ def test_cancel_batch_asks_the_provider_and_the_waiting_runs_end_cancelled(fake_
     watch.settle()
     watch.poll_now()  # whatever the background poll had not read yet
     assert {r["status"] for r in reads.live_runs(store, comparison_id)} == {"cancelled"}
+
+
+def test_a_batch_refused_by_every_provider_is_sent_again_when_launch_is_clicked_again(
+    fake_env: FakeServer,  # noqa: F811
+) -> None:
+    # The provider refused the batch (here its key, for a moment): nothing was sent, the page said why. Launch
+    # clicked again on the same form tries again: it does not reopen the refused comparison saying "nothing was sent
+    # twice" (Re-run there would stream it at the full price, not as a batch).
+    at = _form("openai:fake;batch_polls=5")
+    at.toggle(key="new.batch").set_value(True).run()
+    fake_env.required_key = "another key"
+    at.button(key="launch").click().run()
+    assert "could not be submitted" in _texts(at)
+    store = RunStore()
+    assert [j["job_id"] for j in batches.jobs(store)] in ([None], [""])  # refused: no provider job
+    fake_env.required_key = None
+    at.switch_page("pages/new_comparison_page.py").run()
+    at.button(key="launch").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "nothing was sent twice" not in _texts(at)
+    assert any(j["job_id"] for j in batches.jobs(store)), "the batch was not sent again"
+    shared_watch(store.path).settle()

@@ -157,3 +157,29 @@ def test_launch_clicked_again_on_the_same_form_opens_the_first_comparison_and_se
     at.button(key="launch").click().run()
     assert store.db.execute("SELECT count(*) FROM comparisons").fetchone()[0] == 2
     _wait_for(store, first, {"done"})
+
+
+def test_launch_after_the_first_comparison_was_deleted_starts_a_new_one(fake_env: FakeServer) -> None:  # noqa: F811
+    # Launched, watched, deleted (it was not what was wanted), then the same form launched again: the deleted
+    # comparison cannot be opened, so this launch starts a new one instead of pointing at a comparison that is gone.
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/new_comparison_page.py").run()
+    at.selectbox(key="new.source").set_value("own").run()
+    at.text_area(key="new.own_text").input("Write one HTML page with a bouncing ball.").run()
+    at.multiselect(key="new.models").select("openai:fake;text=svg").run()
+    at.button(key="launch").click().run()
+    first = at.session_state["new.launched"][0]
+    store = RunStore()
+    _wait_for(store, first, {"done"})
+    at.switch_page("pages/comparison_page.py")  # where Launch went (AppTest re-runs its own page otherwise)
+    at.query_params["comparison"] = first
+    at.run()
+    at.button(key="delete-confirm").click().run()
+    assert store.db.execute("SELECT count(*) FROM comparisons").fetchone()[0] == 0
+    at.switch_page("pages/new_comparison_page.py").run()
+    at.button(key="launch").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    (second,) = [r["id"] for r in store.db.query("SELECT id FROM comparisons")]
+    assert at.query_params["comparison"] in (second, [second])
+    assert "nothing was sent twice" not in "\n".join(str(s.value) for s in at.success)
+    _wait_for(store, second, {"done"})

@@ -6,6 +6,7 @@ import contextlib
 import csv
 import io
 import re
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -326,6 +327,46 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     page.get_by_role("heading", name="Models and prices").wait_for()
     page.wait_for_timeout(1000)
     _shot(page, "models")
+
+
+def test_launch_clicked_again_while_the_first_is_still_sending_submits_one_batch(
+    app: dict[str, Any], page: Any
+) -> None:
+    # The provider is slow to take the first click's batch; the second click runs in a new script thread meanwhile
+    # (fastReruns stops the old one only at its next Streamlit call). It waits for the first launch and opens what
+    # it started: one batch is submitted and paid for, not two.
+    fake, store = app["fake"], app["store"]
+    release = threading.Event()
+    fake.batches.hold_create = release
+    page.goto(app["url"] + "/new_comparison?more=true")
+    page.get_by_role("heading", name="New comparison").wait_for(timeout=90_000)
+    page.get_by_label("Prompt: one of the suite, or your own").click()
+    page.get_by_role("option", name="✎ Write my own prompt").click()
+    page.get_by_label("Prompt text", exact=True).fill("Write one HTML page with a bouncing ball.")
+    models = page.get_by_label("From the catalogue, or type any provider:model and press Enter")
+    models.click()
+    models.fill("openai:fake")
+    page.get_by_role("option", name="Add: openai:fake").wait_for()
+    models.press("Enter")
+    models.press("Escape")
+    page.get_by_role("heading", name="New comparison").click()  # out of the box: its last change is sent
+    _settle(page)
+    page.get_by_text("Run as batch: half price").click()
+    page.get_by_text(re.compile(r"Runs as a batch: 1 request")).wait_for()
+    _settle(page)
+    launch = page.get_by_role("button", name="Launch")
+    try:
+        launch.click()
+        assert fake.batches.create_held.wait(60), "the first launch never reached the provider"
+        launch.click()  # while the first click's launch still waits on the provider
+        # Time for the second click to reach the server: on a slower machine it only makes the test less sharp.
+        page.wait_for_timeout(2000)
+    finally:
+        release.set()
+    page.wait_for_url("**comparison=*", timeout=60_000)
+    _settle(page)
+    assert store.db.execute("SELECT count(*) FROM batch_jobs").fetchone()[0] == 1
+    assert store.db.execute("SELECT count(*) FROM comparisons WHERE title != 'Hostile artifact'").fetchone()[0] == 1
 
 
 def test_a_hostile_artifact_is_blocked_every_time(app: dict[str, Any], page: Any) -> None:

@@ -26,13 +26,14 @@ def form_key(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
-def launch_once(key: str, launch: Callable[[], T]) -> tuple[T, bool]:
-    """(what the launch of this form started, whether this call started it): `launch` runs once per key."""
+def launch_once(key: str, launch: Callable[[], T], still_there: Callable[[T], bool]) -> tuple[T, bool]:
+    """(what the launch of this form started, whether this call started it): `launch` runs once per key while
+    what it started is `still_there` (a deleted comparison cannot be opened: the form then launches again)."""
     with _LOCKS:
         lock: threading.Lock = st.session_state.setdefault(_SESSION_LOCK, threading.Lock())
     with lock:  # the record is fetched under the lock too: two first clicks must not each make one
         launched: dict[str, Any] = st.session_state.setdefault(_LAUNCHED, {})
-        if key in launched:
+        if key in launched and still_there(launched[key]):
             return launched[key], False
         started = launch()
         # A plain dict, not a session_state call: no Streamlit call between the launch and its record, so a run

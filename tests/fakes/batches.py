@@ -57,6 +57,9 @@ class BatchDesk(GeminiFiles):
         # setting `download_held`, so another reader can run meanwhile (two processes reading one job).
         self.hold_download: threading.Event | None = None
         self.download_held = threading.Event()
+        # `hold_create` likewise holds the next OpenAI batch creation (a submit that is slow to answer).
+        self.hold_create: threading.Event | None = None
+        self.create_held = threading.Event()
 
     def reset(self) -> None:
         """Forget every job and file."""
@@ -65,6 +68,8 @@ class BatchDesk(GeminiFiles):
             self.files.clear()
             self.hold_download = None
             self.download_held.clear()
+            self.hold_create = None
+            self.create_held.clear()
             self._reset_gemini_files()
 
     def handle(
@@ -80,8 +85,12 @@ class BatchDesk(GeminiFiles):
             )
 
     def take_hold(self, method: str, path: str) -> threading.Event | None:
-        """The armed hold, once, for an OpenAI file download (its content), else None."""
+        """The armed hold, once, for an OpenAI file download (its content) or batch creation, else None."""
         with self._lock:
+            if self.hold_create is not None and method == "POST" and path == "/v1/batches":
+                hold, self.hold_create = self.hold_create, None
+                self.create_held.set()
+                return hold
             if self.hold_download is None or method != "GET" or not path.endswith("/content"):
                 return None
             hold, self.hold_download = self.hold_download, None
