@@ -78,32 +78,27 @@ KEPT = "kept."  # the prefix of `keep_choices`' copies (keys of no widget: Strea
 _PAGE = "kept.page"  # the page of the last run `keep_choices` saw
 
 
-# The widgets each page always draws: on their own page's runs they are copied, never set (see `keep_choices`).
-DRAWN_ON = {"new_comparison": (NEW_SOURCE, NEW_MODELS), "metrics": FILTERS[:5], "leaderboard": FILTERS[5:]}
-
-
 def keep_choices(page: str) -> None:
     """The launch form's choices (prompt, models, own prompt, suite prompt edits, options) and the metrics and
     leaderboard filters, held across runs and pages (`page`: the url path of the page this run draws).
 
     Streamlit drops a widget's value on a run that does not draw it (another page, another suite prompt shown, a
-    closed section). Each run, before any widget, copies every value there is, sets it again (Streamlit keeps a
-    value set by code) and puts back a dropped one, so the page is as left when drawn again. Not set on the later runs
-    of a visit to the page that always draws it: a value set on every run is sent to the browser every time, and a
-    models box being typed into then took an Enter as "select all".
+    closed section). Each run, before any widget, copies every value there is and puts back a dropped one, so the
+    page is as left when drawn again. On the first run of a visit to a page every value is also set again: a value
+    held only on the server is not sent to the browser, whose box then showed empty (the models chosen, after a
+    visit to another page). Only then: a value set by code is sent to the browser on that run, and set on every
+    run it overwrote what was being typed while a rerun was on its way (a title lost) and took an Enter in the
+    models box as "select all".
     """
     prefix = suite_text_key("")
     keys = {*NEW_FORM, *FILTERS}
     keys.update(str(k).removeprefix(KEPT) for k in st.session_state if str(k).removeprefix(KEPT).startswith(prefix))
-    # On the first run of a visit everything is set, drawn widgets too: a value only held on the server is not
-    # sent to the browser, whose box then showed empty (the models chosen, after a visit to another page).
     arrived = st.session_state.get(_PAGE) != page
     st.session_state[_PAGE] = page
-    drawn = () if arrived else DRAWN_ON.get(page, ())
     for key in keys:
         if key in st.session_state:
             st.session_state[KEPT + key] = st.session_state[key]
-            if key not in drawn:  # set, not only left as the widget's: a page switch then keeps it
+            if arrived:
                 st.session_state[key] = st.session_state[key]
         elif KEPT + key in st.session_state:
             st.session_state[key] = st.session_state[KEPT + key]
