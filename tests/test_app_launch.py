@@ -37,19 +37,24 @@ def _html(at: AppTest) -> str:
     return "\n".join(e.proto.body for e in at.get("html"))
 
 
-def test_launch_runs_in_the_background_and_the_page_shows_them_again(fake_env: FakeServer) -> None:  # noqa: F811
+def _launched(text: str, models: str) -> tuple[AppTest, str]:
+    """The app after Launch on the New comparison page (own prompt `text`, `models` typed), and the comparison id."""
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("pages/new_comparison_page.py").run()
     at.selectbox(key="new.source").set_value("own").run()
-    at.text_area(key="new.own_text").input("Write one HTML page with a bouncing ball.").run()
-    at.multiselect(key="new.models").select(
-        "gemini:fake;chunks=30;interval_ms=20, openai:fake;text=svg, anthropic:fake;thinking=2"
-    ).run()
+    at.text_area(key="new.own_text").input(text).run()
+    at.multiselect(key="new.models").select(models).run()
     at.button(key="launch").click().run()
+    return at, at.session_state["new.launched"][0]
+
+
+def test_launch_runs_in_the_background_and_the_page_shows_them_again(fake_env: FakeServer) -> None:  # noqa: F811
+    at, comparison_id = _launched(
+        "Write one HTML page with a bouncing ball.",
+        "gemini:fake;chunks=30;interval_ms=20, openai:fake;text=svg, anthropic:fake;thinking=2",
+    )
     assert not at.exception and not at.error, [e.value for e in at.error]
-    launched = at.session_state["new.launched"]
-    assert len(launched) == 1
-    comparison_id = launched[0]
+    assert at.session_state["new.launched"] == [comparison_id]
     # Launch opens the new comparison's own page with a live lane per model; the form is left behind.
     assert at.query_params["comparison"] in (comparison_id, [comparison_id])
     assert not [b for b in at.button if b.key == "launch"]
@@ -73,15 +78,9 @@ def test_launch_runs_in_the_background_and_the_page_shows_them_again(fake_env: F
 
 
 def test_cancel_all_stops_the_runs_and_keeps_partial_output(fake_env: FakeServer) -> None:  # noqa: F811
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("pages/new_comparison_page.py").run()
-    at.selectbox(key="new.source").set_value("own").run()
-    at.text_area(key="new.own_text").input("Write one HTML page.").run()
-    at.multiselect(key="new.models").select(
-        "openai:fake;chunks=400;interval_ms=50, anthropic:fake;chunks=400;interval_ms=50"
-    ).run()
-    at.button(key="launch").click().run()
-    comparison_id = at.session_state["new.launched"][0]
+    at, comparison_id = _launched(
+        "Write one HTML page.", "openai:fake;chunks=400;interval_ms=50, anthropic:fake;chunks=400;interval_ms=50"
+    )
     store = RunStore()
     _wait_for(store, comparison_id, {"running"}, timeout=30)
     time.sleep(1.0)
@@ -136,13 +135,7 @@ def test_connectivity_check_shows_a_refused_key_as_a_clear_error(fake_env: FakeS
 def test_launch_clicked_again_on_the_same_form_opens_the_first_comparison_and_sends_nothing_twice(
     fake_env: FakeServer,  # noqa: F811
 ) -> None:
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("pages/new_comparison_page.py").run()
-    at.selectbox(key="new.source").set_value("own").run()
-    at.text_area(key="new.own_text").input("Write one HTML page with a bouncing ball.").run()
-    at.multiselect(key="new.models").select("openai:fake;text=svg").run()
-    at.button(key="launch").click().run()
-    first = at.session_state["new.launched"][0]
+    at, first = _launched("Write one HTML page with a bouncing ball.", "openai:fake;text=svg")
     # The second click of a double click, run after the first had launched: the same form, the same comparison.
     at.switch_page("pages/new_comparison_page.py").run()
     at.button(key="launch").click().run()
@@ -162,13 +155,7 @@ def test_launch_clicked_again_on_the_same_form_opens_the_first_comparison_and_se
 def test_launch_after_the_first_comparison_was_deleted_starts_a_new_one(fake_env: FakeServer) -> None:  # noqa: F811
     # Launched, watched, deleted (it was not what was wanted), then the same form launched again: the deleted
     # comparison cannot be opened, so this launch starts a new one instead of pointing at a comparison that is gone.
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("pages/new_comparison_page.py").run()
-    at.selectbox(key="new.source").set_value("own").run()
-    at.text_area(key="new.own_text").input("Write one HTML page with a bouncing ball.").run()
-    at.multiselect(key="new.models").select("openai:fake;text=svg").run()
-    at.button(key="launch").click().run()
-    first = at.session_state["new.launched"][0]
+    at, first = _launched("Write one HTML page with a bouncing ball.", "openai:fake;text=svg")
     store = RunStore()
     _wait_for(store, first, {"done"})
     at.switch_page("pages/comparison_page.py")  # where Launch went (AppTest re-runs its own page otherwise)
