@@ -131,4 +131,8 @@ def test_the_gallery_sort_and_filters_open_from_one_menu_and_hold_when_it_closes
     assert page.get_by_text("No comparison matches these filters").is_visible()  # the closed menu's filter holds
     page.reload()  # a new session from the URL, as Back from a comparison is
     page.get_by_text("Newest first · 1 filter").wait_for()
-    assert page.get_by_placeholder("title, prompt text, model…").input_value() == "Maze"
+    # The box is filled from the URL once drawn: wait for it (read at once, a loaded CI run saw it still empty).
+    page.wait_for_function(
+        "() => document.querySelector('input[placeholder=\"title, prompt text, model…\"]')?.value === 'Maze'",
+        timeout=30_000,
+    )
