@@ -56,6 +56,9 @@ def main() -> None:
 if __name__ == "__main__":  # Streamlit runs this file as the script of every page view
     main()
 else:  # imported by `streamlit run app.py` (or uvicorn) to serve the dashboard: see (2) above
+    from starlette.middleware import Middleware
+
+    from ui.server_hint import ServerHint
     from ui.startup import primed
 
-    app = st.App(__file__, lifespan=primed)
+    app = st.App(__file__, lifespan=primed, middleware=[Middleware(ServerHint)])

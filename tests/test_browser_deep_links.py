@@ -1,4 +1,5 @@
-"""A deep link as the first visit after a plain `streamlit run app.py`: every page opens as itself, at once.
+"""A deep link as the first visit after a plain `streamlit run app.py`: every page opens as itself, at once,
+and connects to its server on the first try.
 
 Nothing warms the server up: no health check, no script run, not even an HTTP request before the first
 visitor, who asks for a page other than `/` (what once showed "Page not found" over an inert page).
@@ -67,6 +68,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             proc.wait(5)
 
 
+def _note_missed(response: Any, missed: list[str]) -> None:
+    if "_stcore" in response.url and response.status == 404:
+        missed.append(response.url)
+
+
 def test_every_page_url_opens_as_itself_on_the_first_visit(server: dict[str, Any]) -> None:
     comparison, run = server["comparison"], server["run"]
     # (path asked for, the address it settles at, a heading only that page shows); the first is the first request.
@@ -89,6 +95,9 @@ def test_every_page_url_opens_as_itself_on_the_first_visit(server: dict[str, Any
                 context = browser.new_context(viewport={"width": 1440, "height": 900})  # a new visitor
                 page = context.new_page()
                 page.set_default_timeout(90_000)
+                # Each probe of a wrong server address is a 404 and a back-off before the page connects.
+                missed: list[str] = []
+                page.on("response", lambda r, seen=missed: _note_missed(r, seen))
                 try:
                     page.goto(server["url"] + asked)
                     # "Page not found" came before any of the page (Streamlit sends it first): it shows by now.
@@ -96,6 +105,7 @@ def test_every_page_url_opens_as_itself_on_the_first_visit(server: dict[str, Any
                     assert page.get_by_text("Page not found").count() == 0, f"{asked}: 'Page not found' shown"
                     assert not page.get_by_role("dialog").count(), f"{asked}: a dialog covers the page"
                     assert page.url == server["url"] + settles, (asked, page.url)
+                    assert not missed, f"{asked}: the page looked for its server at {missed} first"
                 finally:
                     context.close()
         finally:
