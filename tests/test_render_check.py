@@ -8,6 +8,7 @@ a package-registry download, the only network use here. Every page itself runs o
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,13 +24,14 @@ from canvasbench.render import (
     RenderEngine,
     check_artifact,
     check_run,
+    save_check,
 )
 from canvasbench.render.processes import chromium_path
 from canvasbench.render.verdict import png_size
 from canvasbench.sandbox.mirror import MIRROR_PACKAGES, MirrorError, load_mirror
 from canvasbench.sandbox.mirror_build import build_mirror
 from canvasbench.status import VERDICTS
-from canvasbench.store import RunStore, writes
+from canvasbench.store import RunStore, reads, writes
 from canvasbench.store.reads import latest_check, latest_checks, moments_of, screenshot_of, unchecked_run_ids
 
 PAGES = Path(__file__).parent / "render_pages"
@@ -405,6 +407,29 @@ def test_pool_checks_runs_in_the_background_and_saves_verdict_and_thumbnail(engi
     assert unchecked_run_ids(store) == []
     exported = store.db.execute("SELECT blocked_requests FROM render_checks WHERE run_id = ?", [good]).fetchone()
     assert json.loads(exported[0]) == []
+
+
+@needs_chromium
+def test_a_check_of_a_run_deleted_meanwhile_is_not_stored_and_is_no_error(
+    engine: RenderEngine, mirror: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A comparison deleted while its checks wait in the queue, or while a page is open in the browser."""
+    store = RunStore()
+    queued, checking = stored_run(store, page("dashboard.svg"), "svg"), stored_run(store, page("dashboard.svg"), "svg")
+    for run_id in (queued, checking):
+        writes.delete_comparison(store, reads.get_run(store, run_id)["comparison_id"])
+    pool = RenderCheckPool(store.path, workers=1, limits=FAST, engine=engine, mirror=mirror)
+    try:
+        with caplog.at_level(logging.WARNING):
+            result = pool.submit(queued).result(timeout=120)
+    finally:
+        pool.shutdown()
+    assert result.verdict == "not checked" and "deleted" in result.evidence
+    # The check whose page was open when its run went: what it found has nowhere to go.
+    assert save_check(store, checking, RenderCheck(verdict="renders", evidence="drawn")) is False
+    assert store.db.execute("SELECT COUNT(*) FROM render_checks").fetchone()[0] == 0
+    assert store.db.execute("SELECT COUNT(*) FROM check_queue").fetchone()[0] == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], [r.getMessage() for r in caplog.records]
 
 
 @needs_chromium

@@ -83,7 +83,9 @@ class RenderCheckPool:
     def _check(self, run_id: str) -> RenderCheck:
         try:
             self._note(writes.start_check, run_id)
-            check = check_run(self.store, run_id, limits=self.limits, engine=self.engine, mirror=self.mirror)
+            check = check_run(
+                self.store, run_id, limits=self.limits, engine=self.engine, mirror=self.mirror, gone_ok=True
+            )
             if self.on_checked is not None:
                 self.on_checked(run_id, check)
             return check

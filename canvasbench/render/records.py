@@ -22,9 +22,13 @@ def _artifact_of(run: dict[str, Any]) -> tuple[str, str]:
     return code, kind
 
 
-def save_check(store: RunStore, run_id: str, check: RenderCheck) -> None:
-    """Store a check as the run's latest (one row per run); `not checked` never replaces a real verdict."""
-    writes.save_render_check(store, check.as_row(run_id), keep_other_verdict=check.verdict == NOT_CHECKED)
+GONE = "The run was deleted before its check was stored."
+
+
+def save_check(store: RunStore, run_id: str, check: RenderCheck) -> bool:
+    """Store a check as the run's latest (one row per run); `not checked` never replaces a real verdict, and a run
+    deleted meanwhile gets none. Returns whether it was stored."""
+    return writes.save_render_check(store, check.as_row(run_id), keep_other_verdict=check.verdict == NOT_CHECKED)
 
 
 def _no_page_reason(run: dict[str, Any]) -> str:
@@ -43,9 +47,16 @@ def check_run(
     limits: CheckLimits | None = None,
     engine: RenderEngine | None = None,
     mirror: Path | None = None,
+    gone_ok: bool = False,
 ) -> RenderCheck:
-    """Check one run's artifact and save the result; a run still generating is not checked or saved."""
+    """Check one run's artifact and save the result; a run still generating is not checked or saved.
+
+    A run that does not exist is a usage error, or with `gone_ok` (a check queued before its run was deleted)
+    nothing to check.
+    """
     run = reads.get_run(store, run_id)
+    if run is None and gone_ok:
+        return not_checked(GONE)
     if run is None:
         raise UsageError(f"No run with id '{run_id}': see 'canvasbench inspect' for run ids.")
     if run["status"] in ACTIVE_STATUSES:
@@ -55,5 +66,6 @@ def check_run(
         check = not_checked(_no_page_reason(run))
     else:
         check = check_artifact(code, kind, mirror=mirror, limits=limits, engine=engine)
-    save_check(store, run_id, check)
+    if not save_check(store, run_id, check) and reads.get_run(store, run_id) is None:
+        return not_checked(GONE)  # deleted while its page was open: nothing was stored, and nothing is wrong
     return check

@@ -254,30 +254,40 @@ def set_run_columns(store: RunStore, run_id: str, values: dict[str, Any], *, onl
 # --- render checks, votes, judgments and checklists ------------------------------------------------
 
 
-def save_render_check(store: RunStore, row: dict[str, Any], *, keep_other_verdict: bool = False) -> None:
-    """Store a `render_checks` row as its run's latest (one row per run).
+def save_render_check(store: RunStore, row: dict[str, Any], *, keep_other_verdict: bool = False) -> bool:
+    """Store a `render_checks` row as its run's latest (one row per run); False when it was not stored.
 
     With `keep_other_verdict`, a stored check with a different verdict stays: an interrupted or impossible
-    re-check (`not checked`) says nothing new about a page that was seen.
+    re-check (`not checked`) says nothing new about a page that was seen. A run deleted while it was being
+    checked gets nothing: its check would describe a page that is gone.
     """
     with store.write():
         # A stored check ends its run's queue entry in the same commit: no reader sees neither.
         store.db.execute("DELETE FROM check_queue WHERE run_id = ?", [row["run_id"]])
+        if not _run_exists(store, row["run_id"]):
+            return False
         if keep_other_verdict:
             earlier = store.db.execute("SELECT verdict FROM render_checks WHERE run_id = ?", [row["run_id"]]).fetchone()
             if earlier is not None and earlier[0] != row["verdict"]:
-                return
+                return False
         store.table("render_checks").upsert(row, pk="run_id")
+        return True
+
+
+def _run_exists(store: RunStore, run_id: str) -> bool:
+    return store.db.execute("SELECT 1 FROM runs WHERE id = ?", [run_id]).fetchone() is not None
 
 
 def queue_check(store: RunStore, run_id: str, worker: str) -> None:
     """Record that `worker` (a process's token) has queued a render check of the run."""
     with store.write() as db:
+        # A run deleted meanwhile has no check to wait for (the queue refers to runs).
         db.execute(
-            "INSERT INTO check_queue (run_id, state, worker, queued_at) VALUES (?, 'queued', ?, ?) "
+            "INSERT INTO check_queue (run_id, state, worker, queued_at) SELECT ?, 'queued', ?, ? "
+            "WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?) "
             "ON CONFLICT (run_id) DO UPDATE SET state = 'queued', worker = excluded.worker, "
             "queued_at = excluded.queued_at, started_at = NULL",
-            [run_id, worker, utc_now()],
+            [run_id, worker, utc_now(), run_id],
         )
 
 
@@ -286,10 +296,11 @@ def start_check(store: RunStore, run_id: str, worker: str) -> None:
     with store.write() as db:
         now = utc_now()
         db.execute(
-            "INSERT INTO check_queue (run_id, state, worker, queued_at, started_at) VALUES (?, 'checking', ?, ?, ?) "
+            "INSERT INTO check_queue (run_id, state, worker, queued_at, started_at) SELECT ?, 'checking', ?, ?, ? "
+            "WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?) "
             "ON CONFLICT (run_id) DO UPDATE SET state = 'checking', worker = excluded.worker, "
             "started_at = excluded.started_at",
-            [run_id, worker, now, now],
+            [run_id, worker, now, now, run_id],
         )
 
 
