@@ -58,12 +58,14 @@ if reads.get_comparison(store, pair.comparison_id) is None or arena.pair_runs(st
     st.rerun()
 
 arena.vote_bars(session)
+# A visit's first draw holds the next pair back until the browser, with the pair on screen loaded, asks for it.
+next_drawn = arena_keys.next_asked()
 # After the bars: the browser learns a vote is stored once "Vote saved" is already in the page, so the vote
 # never blinks out between "saving…" and "saved". Before anything conditional: a moved element remounts.
-arena_keys.mount(session)
+arena_keys.mount(session, next_drawn=next_drawn)
 if session.error:
     st.error(md(session.error))
-arena.pairs(store, session)
+arena.pairs(store, session, draw_next=next_drawn)
 
 if st.button("Restart both previews", key="arena.restart"):
     session.restarts += 1

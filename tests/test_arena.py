@@ -249,6 +249,15 @@ def test_arena_page_hides_models_until_the_vote_then_reveals_and_undoes() -> Non
     assert vote_rows(store) == [] and "alpha" not in page_text(at)
 
 
+def test_a_visit_draws_the_pair_on_screen_first_and_the_next_when_the_browser_asks() -> None:
+    """The pair on screen loads alone; the browser asks for the next once it has (tests/test_browser_arena_keys)."""
+    store = RunStore()
+    finished_comparison(store, FOUR)
+    at = open_arena()
+    assert at.session_state["arena.session"].upcoming is not None  # chosen already
+    assert len(at.get("iframe")) == 2  # but not drawn: nothing hidden competes with the pair on screen
+
+
 def test_leaderboard_page_renders_empty_and_populated() -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()

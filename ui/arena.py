@@ -104,11 +104,12 @@ def vote_bars(arena: ArenaSession) -> None:
                 st.success(f"Vote saved: {OUTCOME_LABELS[arena.vote['outcome']]}.")
 
 
-def pairs(store: RunStore, arena: ArenaSession) -> None:
+def pairs(store: RunStore, arena: ArenaSession, *, draw_next: bool = True) -> None:
     """Two fixed slots: the pair on screen, and the next one already loaded (hidden) in the other.
 
     Showing the next pair swaps the slots in the browser at once; the frames stay where they are, so
-    nothing reloads, and the old pair's prompt and reveal go with its slot.
+    nothing reloads, and the old pair's prompt and reveal go with its slot. Without `draw_next` (a visit's
+    first draw, until the browser asks for it) the other slot stays empty: the pair on screen loads alone.
     """
     on_screen = arena.number % 2
     for slot in (0, 1):
@@ -118,7 +119,7 @@ def pairs(store: RunStore, arena: ArenaSession) -> None:
             arena.upcoming = None  # deleted meanwhile: another is chosen on the next run
         comparison = reads.get_comparison(store, pair.comparison_id) if pair and runs else None
         with st.container(key=f"arena-slot-{slot}"):
-            if runs is None or comparison is None:
+            if runs is None or comparison is None or (slot != on_screen and not draw_next):
                 continue
             with st.expander(f"Prompt: {md(comparison['title'])}"):  # a label is markdown
                 st.text(comparison["prompt_text"])

@@ -3,7 +3,9 @@
 // keys it has not confirmed yet; Python applies each once, in order (canvasbench/arena/session.py), and
 // sends back how far it got (data.acked). Until then this script shows the outcome at once by replaying
 // the same rules: the vote, the reveal hidden again after an undo, the prepared next pair in its slot.
-// Our own code in the app's page (a Streamlit component); it never touches a preview's frames.
+// Our own code in the app's page (a Streamlit component); it never touches a preview's frames (it only reads
+// whether the pair's frames have loaded). On a visit's first draw Python holds the next pair back, so the pair on
+// screen loads alone: once it has (and the page is idle), this asks for the next one, which loads hidden.
 const VOTES = { a: "left", b: "right", t: "tie", x: "both_bad" };
 const LABELS = { left: "A is better", right: "B is better", tie: "Tie", both_bad: "Both are bad" };
 // The slot not on screen keeps its width and its frames' heights (so showing it is only a style change, with
@@ -76,12 +78,36 @@ function push(g, key) {
   flush(g);
 }
 
+// Ask for the next pair once the pair on screen has loaded (each frame's document complete, its page included),
+// or after 5 s whatever it does; at a moment the page is idle.
+function askForNext(g) {
+  if (g.asking) return;
+  g.asking = true;
+  const since = performance.now();
+  const wait = () => {
+    const d = g.data || {};
+    const slot = typeof d.pair === "number" ? document.querySelector(".st-key-arena-slot-" + (d.pair % 2)) : null;
+    const frames = slot ? Array.from(slot.querySelectorAll("iframe")) : [];
+    const loaded = frames.length >= 2 && frames.every((f) => {
+      try { return !f.contentDocument || f.contentDocument.readyState === "complete"; } catch (e) { return true; }
+    });
+    if (!loaded && performance.now() - since < 5000) { setTimeout(wait, 100); return; }
+    const ask = () => {
+      g.asking = false;
+      // A value that changes: the same one sent again would not reach Python.
+      if (g.active && g.send && (g.data || {}).prepare) g.send("prepare", Date.now());
+    };
+    if (window.requestIdleCallback) window.requestIdleCallback(ask, { timeout: 1000 }); else setTimeout(ask, 0);
+  };
+  wait();
+}
+
 function state() {
   let g = window.__canvasbenchArena;
   if (g) return g;
   g = window.__canvasbenchArena = {
     epoch: Math.random().toString(36).slice(2) + Date.now().toString(36),
-    seq: 0, sent: 0, queue: [], active: false, data: null, send: null, root: null,
+    seq: 0, sent: 0, queue: [], active: false, data: null, send: null, root: null, asking: false,
   };
   // Capture phase on the document: ahead of Streamlit's own handlers, whatever has the focus in the app.
   document.addEventListener("keydown", (e) => {
@@ -125,6 +151,7 @@ export default function (component) {
   if (!g.queue.length) g.sent = g.seq;
   render(g);
   flush(g);  // keys pressed between two mounts
+  if (g.data.prepare) askForNext(g);
   return () => {
     g.active = false;
     // Re-mounted at once on a rerun; only a page that no longer has the arena loses the attributes.

@@ -23,17 +23,25 @@ def queued() -> Any:
     return state.get("keys") if isinstance(state, dict) else None
 
 
+def next_asked() -> bool:
+    """Whether the browser has asked for the next pair to be prepared (it does once the pair on screen is drawn)."""
+    state = st.session_state.get(WIDGET)
+    return isinstance(state, dict) and bool(state.get("prepare"))
+
+
 def _sent() -> None:
     """Keys arrived: the rerun they cause applies them (at the top of the page, not in a callback)."""
 
 
-def mount(session: ArenaSession) -> None:
-    """The status line; tells the browser how far Python got, which pair is on screen and if the next is ready."""
+def mount(session: ArenaSession, *, next_drawn: bool) -> None:
+    """The status line; tells the browser how far Python got, which pair is on screen, if the next is ready, and
+    if one waits to be prepared (the browser asks for it once the pair on screen is drawn)."""
     data = {
         "epoch": session.epoch,
         "acked": session.applied,
         "pair": session.number if session.current else None,
         "voted": session.vote["outcome"] if session.vote else None,
-        "next": session.upcoming is not None,
+        "next": session.upcoming is not None and next_drawn,
+        "prepare": session.upcoming is not None and not next_drawn,
     }
-    _component(key=WIDGET, data=data, on_keys_change=_sent)
+    _component(key=WIDGET, data=data, on_keys_change=_sent, on_prepare_change=_sent)
