@@ -6,6 +6,7 @@ Through the real SDKs against the fakes, a real SQLite file and real Chromium ch
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from canvasbench.run.prompt_suite import custom_prompt
 from canvasbench.run.repair_message import REPAIR_VERSION, Evidence, repair_text
 from canvasbench.run.repairs import next_round
 from canvasbench.run.runner import Runner, RunOptions
-from canvasbench.store import RunStore, reads
+from canvasbench.store import RunStore, reads, writes
 from canvasbench.store.reads import export_rows
 from tests.fakes import FakeServer, fixtures
 
@@ -58,7 +59,8 @@ def _priced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
 
 
 def _run(
-    models: list[str], repair: int, engine: RenderEngine, *, cancel_after_check: bool = False
+    models: list[str], repair: int, engine: RenderEngine, *, cancel_after_check: bool = False,
+    delete_after_check: bool = False,
 ) -> tuple[RunStore, list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """One comparison with repair rounds, checked in the module's browser; its stored rows and their checks."""
     store = RunStore()
@@ -68,8 +70,11 @@ def _run(
     def cancel(_run_id: str, _check: RenderCheck) -> None:
         runner.cancel_comparison(comparison[0])  # reaches the loop before the check's result does
 
-    pool = RenderCheckPool(store.path, workers=2, limits=FAST, engine=engine,
-                           on_checked=cancel if cancel_after_check else None)
+    def delete(_run_id: str, _check: RenderCheck) -> None:
+        writes.delete_comparison(store, comparison[0])  # the user deletes it between two rounds
+
+    hook = cancel if cancel_after_check else delete if delete_after_check else None
+    pool = RenderCheckPool(store.path, workers=2, limits=FAST, engine=engine, on_checked=hook)
     runner.use_checks(pool)
     try:
         comparison.append(runner.submit(custom_prompt(PROMPT), models, RunOptions(repair=repair)))
@@ -126,6 +131,17 @@ def test_cancelling_between_rounds_starts_no_other(fake_env: FakeServer, engine:
     _store, rows, _checks = _run(["openai:fake;rounds=throws"], 3, engine, cancel_after_check=True)
     assert [r.round for r in fake_env.requests] == [0]
     assert [(r["round"], r["status"]) for r in rows] == [(0, "done")]
+
+
+@needs_chromium
+def test_a_comparison_deleted_between_rounds_starts_no_other_and_is_no_error(
+    fake_env: FakeServer, engine: RenderEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        _store, rows, _checks = _run(["openai:fake;rounds=throws"], 3, engine, delete_after_check=True)
+    assert [r.round for r in fake_env.requests] == [0]
+    assert rows == []
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], [r.getMessage() for r in caplog.records]
 
 
 def test_cli_repairs_until_n_and_stops_at_a_provider_failure_keeping_its_text(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from canvasbench.providers.base import GenerationResult
 from canvasbench.run.live_run import LiveRun
-from canvasbench.store import RunStore, writes
+from canvasbench.store import RunStore, reads, writes
 
 if TYPE_CHECKING:
     from canvasbench.run.repairs import JudgeRound
@@ -97,6 +97,9 @@ class RepairRounds:
         except asyncio.CancelledError:
             return None
         except Exception:  # a check that could not run (no browser): the loop ends, the round stays as it is
+            if reads.get_run(self.store, run.run_id) is None:  # its comparison was deleted between rounds
+                log.info("canvasbench: run %s was deleted before its next round: none starts", run.run_id)
+                return None
             log.exception("canvasbench: no repair round after run %s", run.run_id)
             return None
         finally:
