@@ -16,7 +16,7 @@ HINT = (
     b"<script>window.__streamlit=Object.assign("
     b'{BACKEND_BASE_URL:new URL(".",location.href).href},window.__streamlit)</script>'
 )
-# Only Streamlit's own page is changed, never an HTML file the app serves as a download or as media.
+# Only Streamlit's own page is changed (it carries this), never an HTML file the app serves as a download or media.
 _INDEX_MARK = b'src="./static/js/index.'
 
 
@@ -27,7 +27,7 @@ class ServerHint:
         self.app = app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or "/media/" in scope.get("path", ""):
+        if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
         held: dict[str, Any] | None = None

@@ -255,7 +255,7 @@ def set_run_columns(store: RunStore, run_id: str, values: dict[str, Any], *, onl
 
 
 def save_render_check(store: RunStore, row: dict[str, Any], *, keep_other_verdict: bool = False) -> bool:
-    """Store a `render_checks` row as its run's latest (one row per run); False when it was not stored.
+    """Store a `render_checks` row as its run's latest (one row per run); False when the run is gone.
 
     With `keep_other_verdict`, a stored check with a different verdict stays: an interrupted or impossible
     re-check (`not checked`) says nothing new about a page that was seen. A run deleted while it was being
@@ -269,7 +269,7 @@ def save_render_check(store: RunStore, row: dict[str, Any], *, keep_other_verdic
         if keep_other_verdict:
             earlier = store.db.execute("SELECT verdict FROM render_checks WHERE run_id = ?", [row["run_id"]]).fetchone()
             if earlier is not None and earlier[0] != row["verdict"]:
-                return False
+                return True
         store.table("render_checks").upsert(row, pk="run_id")
         return True
 
