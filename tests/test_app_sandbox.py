@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import random
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from canvasbench.sandbox.cdn_url import parse_cdn_url
 from canvasbench.sandbox.document import (
     CDN_HOSTS,
     INNER_CSP,
+    OFFLINE,
     OUTER_CSP,
     PreviewNetwork,
     inner_csp,
@@ -88,6 +90,47 @@ def test_the_csp_and_guard_come_first_and_allow_no_network_but_the_mirror() -> N
     live = inner_csp(PreviewNetwork(mirror_origin=mirror, live=True))
     assert "img-src data: blob: http://127.0.0.1:4242 https:" in live
     assert f"connect-src data: blob: {mirror};" in live, "no fetch or WebSocket to the web even when live"
+
+
+def test_library_urls_are_rewritten_exactly_as_the_one_pattern_of_old_would() -> None:
+    """The fast rewrite (find `//HOST`, then look for its scheme) matches what one case-blind pattern did."""
+    hosts = "|".join(re.escape(h) for h in CDN_HOSTS)
+    reference = re.compile(r"(?:https?:)?//(" + hosts + r")(?=[/?#\"'`\s\\)]|$)", re.IGNORECASE)
+    base = "http://127.0.0.1:4242"
+    pieces = [
+        "https:",
+        "HTTP:",
+        "http",
+        "s:",
+        "httpſ:",
+        "//",
+        "/",
+        ":",
+        "x",
+        " ",
+        "'",
+        ")",
+        "?",
+        "\n",
+        "unpkg.com",
+        "UNPKG.COM",
+        "cdn.jsdelivr.net",
+        "Esm.Sh",
+        "esm.shop",
+        "d3js.org",
+        "ga.jspm.io",
+    ]
+    rng = random.Random(21)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        expected = reference.sub(lambda m: base + "/cdn/" + m.group(1).lower(), text)
+        assert rewrite_cdn_urls(text, base) == expected, text
+
+
+def test_a_declarative_shadow_root_is_renamed_in_any_spelling() -> None:
+    for spelling in ("shadowrootmode", "ShadowRootMode", "SHADOWROOTMODE", "\u017fhadowrootmode"):
+        page = inner_page(f'<div><template {spelling}="open"><b>x</b></template></div>', "html", OFFLINE)
+        assert '<template data-x="open">' in page and f"<template {spelling}" not in page, spelling
 
 
 def test_library_urls_are_rewritten_to_the_mirror_and_back() -> None:
