@@ -191,7 +191,10 @@ def _actions(comparison_id: str, runs: list[dict[str, Any]]) -> None:
     with row:
         followup.box(comparison_id, runs, active=active)
     with row.popover("Delete", icon=":material/delete:", disabled=active, help=hint):
-        st.markdown(f"Delete this comparison and its {len(runs)} run(s) with their render checks? It cannot be undone.")
+        st.markdown(
+            f"Delete this comparison and its {len(runs)} run(s) with their render checks, votes and judgments? "
+            "It cannot be undone."
+        )
         st.button("Delete for good", type="primary", key="delete-confirm", on_click=_delete, args=(comparison_id,))
 
 

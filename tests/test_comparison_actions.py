@@ -52,6 +52,28 @@ def test_delete_removes_the_comparison_its_runs_and_render_checks() -> None:
     assert reads.get_comparison(store, keep_id) is not None and len(reads.runs_of(store, keep_id)) == 3
 
 
+def test_a_voted_judged_comparison_is_deleted_with_everything_that_refers_to_it() -> None:
+    store = RunStore()
+    keep_id, keep_runs = seed_comparison(store, title="Keep me")
+    gone_id, gone_runs = seed_comparison(store, title="Delete me")
+    for cid, runs in ((keep_id, keep_runs), (gone_id, gone_runs)):
+        writes.insert_vote(store, cid, runs[0], runs[1], "left", None)
+        writes.save_checklist(store, cid, ["draws"], "suite", None)
+        writes.insert_judgment(store, {"id": f"j-{cid}", "comparison_id": cid, "mode": "score", "run_id": runs[0],
+                                       "judge_model": "openai:judge", "prompt_version": "1", "status": "ok",
+                                       "created_at": "2026-12-06T00:00:00Z"})  # fmt: skip
+        with store.write():
+            store.table("run_chunks").insert({"run_id": runs[2], "seq": 0, "response": "<html>", "reasoning": ""})
+    result = cli("delete", gone_id, "--yes")
+    assert result.exit_code == 0, result.output
+    assert f"Deleted comparison {gone_id} and its 3 run(s)." in result.output
+    for table in ("votes", "judgments", "checklists"):
+        assert _count(store, f"SELECT count(*) FROM {table} WHERE comparison_id = ?", gone_id) == 0, table
+        assert _count(store, f"SELECT count(*) FROM {table} WHERE comparison_id = ?", keep_id) == 1, table
+    assert _count(store, "SELECT count(*) FROM run_chunks") == 1  # the kept comparison's piece
+    assert reads.get_comparison(store, gone_id) is None and len(reads.runs_of(store, keep_id)) == 3
+
+
 def test_delete_asks_first_and_refuses_unknown_or_running_comparisons() -> None:
     store = RunStore()
     cid, run_ids = seed_comparison(store)

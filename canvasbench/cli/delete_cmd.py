@@ -1,4 +1,4 @@
-"""`canvasbench delete`: remove comparisons with their runs and render checks."""
+"""`canvasbench delete`: remove comparisons with their runs, render checks, votes and judgments."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from canvasbench.run.comparisons import delete_comparison
 @db_option
 @clean_errors
 def delete_command(comparison_ids: tuple[str, ...], yes: bool, db: str | None) -> None:
-    """Delete comparisons (ids as shown by 'run' or in the dashboard) with their runs and render checks."""
+    """Delete comparisons (ids from 'run' or the dashboard) with their runs, render checks, votes and judgments."""
     store = open_store(db)
     for comparison_id in dict.fromkeys(comparison_ids):
         if not yes and not click.confirm(

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from canvasbench.errors import UsageError
+from canvasbench.errors import StoreError, UsageError
 from canvasbench.ids import new_id
 from canvasbench.liveness import worker_alive, worker_token
 from canvasbench.providers.demo import ensure_demo_database
@@ -186,13 +186,33 @@ def delete_comparison(store: RunStore, comparison_id: str) -> int:
             raise UsageError(
                 f"Comparison {comparison_id} still has {active} run(s) streaming: cancel them first, then delete."
             )
-        for table in ("render_checks", "check_queue"):
-            db.execute(
-                f"DELETE FROM {table} WHERE run_id IN (SELECT id FROM runs WHERE comparison_id = ?)", [comparison_id]
-            )
-        runs = db.execute("DELETE FROM runs WHERE comparison_id = ?", [comparison_id]).rowcount
-        db.execute("DELETE FROM comparisons WHERE id = ?", [comparison_id])
+        runs = db.execute("SELECT count(*) FROM runs WHERE comparison_id = ?", [comparison_id]).fetchone()[0]
+        _delete_with_dependents(db, "comparisons", "id = ?", [comparison_id])
     return int(runs)
+
+
+def _references_to(db: Any, table: str) -> list[tuple[str, str, str]]:
+    """(table, column, referenced column) of every foreign key in the database that points at `table`."""
+    found = []
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        for key in db.execute(f"PRAGMA foreign_key_list('{name}')").fetchall():
+            if key[2] == table:  # (id, seq, table, from, to, ...); `to` is None when it names the primary key
+                found.append((name, key[3], key[4] or "rowid"))
+    return found
+
+
+def _delete_with_dependents(db: Any, table: str, where: str, params: list[Any], depth: int = 0) -> None:
+    """Delete the rows of `table` matching `where`, after every row that refers to them (at any depth).
+
+    Read from the schema, not listed by hand: a comparison's votes, judgments, checklists and streamed pieces were
+    left out of a hand-made list, so deleting a voted comparison failed on its foreign keys.
+    """
+    if depth > 8:  # our references form no cycle; this only keeps a broken schema from looping
+        raise StoreError(f"The database's foreign keys form a cycle through {table}: cannot delete safely.")
+    for child, column, referenced in _references_to(db, table):
+        inner = f"{column} IN (SELECT {referenced} FROM {table} WHERE {where})"
+        _delete_with_dependents(db, child, inner, params, depth + 1)
+    db.execute(f"DELETE FROM {table} WHERE {where}", params)
 
 
 def recover_interrupted(store: RunStore) -> int:
