@@ -206,6 +206,28 @@ def test_cli_judge_failures_exit_1_and_bad_input_exit_2(fake_env: FakeServer) ->
     assert code == 2 and "--since" in err
 
 
+def test_a_comparison_deleted_while_it_is_judged_is_said_so_and_nothing_is_stored(fake_env: FakeServer) -> None:
+    store = RunStore()
+    cid, _ = finished_comparison(store, MODELS)
+    keep, _ = finished_comparison(store, MODELS)
+    # Deleted (as the dashboard deletes it) the moment judging has begun: right after its suite checklist is kept.
+    with store.write() as db:
+        db.execute(
+            f"CREATE TRIGGER gone AFTER INSERT ON checklists WHEN NEW.comparison_id = '{cid}' BEGIN "
+            "DELETE FROM checklists WHERE comparison_id = NEW.comparison_id; "
+            "DELETE FROM render_checks WHERE run_id IN (SELECT id FROM runs WHERE comparison_id = NEW.comparison_id); "
+            "DELETE FROM runs WHERE comparison_id = NEW.comparison_id; "
+            "DELETE FROM comparisons WHERE id = NEW.comparison_id; END"
+        )
+    code, _, err = invoke("judge", cid, "--judge-model", "openai:judge;judge=json")
+    assert code == 2 and f"Comparison {cid} was deleted while it was being judged" in err, err
+    assert "FOREIGN KEY" not in err and "Traceback" not in err
+    assert judgments(store, cid) == []
+    code, _, err = invoke("judge", keep, "--judge-model", "openai:judge;judge=json")
+    assert code == 0, err  # another comparison is judged as ever
+    assert len(judgments(store, keep)) == 2
+
+
 def test_judgments_survive_a_restart_and_appear_in_every_export_format(fake_env: FakeServer, tmp_path: Path) -> None:
     store = RunStore()
     cid, _run_ids = finished_comparison(store, MODELS, [page("a", 5), page("b", 7)])

@@ -158,7 +158,8 @@ def _save(store: RunStore, comparison_id: str, mode: str, judge_model: str, aske
         row.update(winner=asked.parsed.winner, reason=asked.parsed.reason)
     # The judge's own words are model output like a run's: a key it echoes is masked before it is stored.
     row.update({k: redact(row[k]) for k in ("raw_answer", "error", "reason", "items") if isinstance(row.get(k), str)})
-    writes.insert_judgment(store, row)
+    if not writes.insert_judgment(store, row):
+        raise UsageError(f"Comparison {comparison_id} was deleted while it was being judged: no judgment was stored.")
     return judgment_id
 
 

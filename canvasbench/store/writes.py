@@ -356,10 +356,17 @@ def delete_vote(store: RunStore, vote_id: str) -> bool:
         return db.execute("DELETE FROM votes WHERE id = ?", [vote_id]).rowcount > 0
 
 
-def insert_judgment(store: RunStore, row: dict[str, Any]) -> None:
-    """Store one judgment row (score or pairwise, successful or failed)."""
-    with store.write():
-        store.table("judgments").insert(row)
+def insert_judgment(store: RunStore, row: dict[str, Any]) -> bool:
+    """Store one judgment row (score or pairwise, successful or failed); False when its comparison is gone."""
+    columns = list(row)
+    with store.write() as db:
+        # A judge takes minutes: the comparison may have been deleted meanwhile, and then the row has no place.
+        cursor = db.execute(
+            f"INSERT INTO judgments ({', '.join(columns)}) SELECT {marks(columns)} "
+            "WHERE EXISTS (SELECT 1 FROM comparisons WHERE id = ?)",
+            [*row.values(), row["comparison_id"]],
+        )
+    return bool(cursor.rowcount)
 
 
 def save_checklist(store: RunStore, comparison_id: str, items: list[str], source: str, judge_model: str | None) -> None:
@@ -367,14 +374,11 @@ def save_checklist(store: RunStore, comparison_id: str, items: list[str], source
     with store.write():
         if store.table("checklists").count_where("comparison_id = ?", [comparison_id]):
             return
-        store.table("checklists").insert(
-            {
-                "comparison_id": comparison_id,
-                "items": json.dumps(items),
-                "source": source,
-                "judge_model": judge_model,
-                "created_at": utc_now(),
-            }
+        # Nothing to attach it to once the comparison is deleted (the judging that follows says so).
+        store.db.execute(
+            "INSERT INTO checklists (comparison_id, items, source, judge_model, created_at) SELECT ?, ?, ?, ?, ? "
+            "WHERE EXISTS (SELECT 1 FROM comparisons WHERE id = ?)",
+            [comparison_id, json.dumps(items), source, judge_model, utc_now(), comparison_id],
         )
 
 
