@@ -333,3 +333,17 @@ def test_a_cards_hostile_title_and_category_are_text_in_its_html() -> None:
     assert "<img src=x" not in cards and "<b>cat" not in cards and "' onmouseover" not in cards
     assert "&lt;img src=x onerror=alert(1)&gt;&quot;" in cards and "&lt;b&gt;cat&lt;/b&gt;" in cards
     assert 'title="Open the comparison: &lt;img src=x onerror=alert(1)&gt;&quot;"' in cards  # the Open link's tip
+
+
+def test_a_voted_and_judged_comparison_is_deleted_from_its_page() -> None:
+    from canvasbench.store import writes
+
+    store = RunStore()
+    cid, runs = seed_comparison(store, title="Voted canvas")
+    writes.insert_vote(store, cid, runs[0], runs[1], "left", None)
+    writes.save_checklist(store, cid, ["draws"], "suite", None)
+    at = open_page("pages/comparison_page.py", comparison=cid)
+    at.button(key="delete-confirm").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Deleted the comparison and its 3 run(s)." in texts(at)
+    assert store.db.execute("SELECT count(*) FROM votes").fetchone()[0] == 0
