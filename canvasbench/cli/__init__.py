@@ -70,7 +70,7 @@ COMMANDS: dict[str, Command] = {
     ),
     "delete": Command(
         "delete_cmd", "delete_command",
-        "Delete comparisons (ids as shown by 'run' or in the dashboard) with their runs and render checks.",
+        "Delete comparisons (ids from 'run' or the dashboard) with their runs, render checks, votes and judgments.",
     ),
     "export": Command(
         "export_cmd", "export_command",
