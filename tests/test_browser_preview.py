@@ -449,8 +449,14 @@ def _enter_full_screen(frame: Any) -> None:
             return
         except sync_api.Error:
             if attempt == 2:  # say why: the wrapper writes the browser's refusal into the button's title
-                why = frame.evaluate("() => [document.fullscreenEnabled, document.querySelector('.fs')?.title]")
-                raise AssertionError(f"three clicks did not enter full screen (enabled, button title): {why}") from None
+                why = frame.evaluate(
+                    "() => [document.fullscreenEnabled, document.querySelector('.fs')?.title,"
+                    " String(document.fullscreenElement?.id ?? document.fullscreenElement),"
+                    " String(window.top.document.fullscreenElement?.tagName), document.hasFocus()]"
+                )
+                raise AssertionError(
+                    f"three clicks did not enter full screen (enabled, button title, element, top's, focus): {why}"
+                ) from None
 
 
 def test_leaving_full_screen_gives_the_preview_its_height_back(app: dict[str, Any], page: Any) -> None:
