@@ -52,6 +52,18 @@ def test_delete_removes_the_comparison_its_runs_and_render_checks() -> None:
     assert reads.get_comparison(store, keep_id) is not None and len(reads.runs_of(store, keep_id)) == 3
 
 
+def test_a_vote_that_arrives_after_its_comparison_was_deleted_is_refused_and_stores_nothing() -> None:
+    store = RunStore()
+    keep_id, keep_runs = seed_comparison(store, title="Keep me")
+    gone_id, gone_runs = seed_comparison(store, title="Delete me")
+    delete_comparison(store, gone_id)  # in another window, between the arena's checks and its insert
+    with pytest.raises(UsageError, match=f"Comparison '{gone_id}' or one of its two runs was deleted"):
+        writes.insert_vote(store, gone_id, gone_runs[0], gone_runs[1], "left", None)
+    assert _count(store, "SELECT count(*) FROM votes") == 0
+    writes.insert_vote(store, keep_id, keep_runs[0], keep_runs[1], "left", None)
+    assert _count(store, "SELECT count(*) FROM votes WHERE comparison_id = ?", keep_id) == 1
+
+
 def test_a_voted_judged_comparison_is_deleted_with_everything_that_refers_to_it() -> None:
     store = RunStore()
     keep_id, keep_runs = seed_comparison(store, title="Keep me")

@@ -22,10 +22,34 @@ from canvasbench.store.reads import owners
 from canvasbench.store.reads.sql import marks
 
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from canvasbench.store.run_store import RunStore
 
 # Checkpoints only ever touch runs still in flight: a late checkpoint must never overwrite a final row.
 _ONLY_ACTIVE = f"status IN ({','.join(repr(str(s)) for s in ACTIVE_STATUSES)})"
+
+
+# Conditions for `_insert_while`, each taking one id.
+_RUN_EXISTS = "EXISTS (SELECT 1 FROM runs WHERE id = ?)"
+_RUN_IS_ACTIVE = f"EXISTS (SELECT 1 FROM runs WHERE id = ? AND {_ONLY_ACTIVE})"
+_COMPARISON_EXISTS = "EXISTS (SELECT 1 FROM comparisons WHERE id = ?)"
+
+
+def _insert_while(
+    db: Database, table: str, row: dict[str, Any], condition: str, args: list[Any], on_conflict: str = ""
+) -> bool:
+    """Insert `row` only while `condition` holds, in one statement; False when it did not.
+
+    What a row refers to (a run, a comparison) can be deleted by another window or process at any moment: a
+    check before the insert leaves a gap in which the insert breaks a foreign key, a condition inside it none.
+    """
+    columns = list(row)
+    cursor = db.execute(
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {marks(columns)} WHERE {condition} {on_conflict}",
+        [*row.values(), *args],
+    )
+    return bool(cursor.rowcount)
 
 
 def utc_now() -> str:
@@ -108,8 +132,12 @@ def create_comparison(
                 "turn_text": step.get("turn_text"),
             }
             for i, (run_id, model_id, step) in enumerate(
-                zip(run_ids, [*model_ids, *(s["model_id"] for s in steps)], [*({} for _ in model_ids), *steps],
-                    strict=True)
+                zip(
+                    run_ids,
+                    [*model_ids, *(s["model_id"] for s in steps)],
+                    [*({} for _ in model_ids), *steps],
+                    strict=True,
+                )
             )
         )
     return comparison_id, run_ids
@@ -245,13 +273,9 @@ def recover_interrupted(store: RunStore) -> int:
 
 def append_checkpoint(store: RunStore, run_id: str, seq: int, text: str, thought: str) -> bool:
     """Append piece `seq` of a run's answer and thinking text; False when the run is no longer active."""
+    row = {"run_id": run_id, "seq": seq, "response": text, "reasoning": thought}
     with store.write() as db:
-        cursor = db.execute(
-            "INSERT INTO run_chunks (run_id, seq, response, reasoning) SELECT ?, ?, ?, ? "
-            f"WHERE EXISTS (SELECT 1 FROM runs WHERE id = ? AND {_ONLY_ACTIVE})",
-            [run_id, seq, text, thought, run_id],
-        )
-    return bool(cursor.rowcount)
+        return _insert_while(db, "run_chunks", row, _RUN_IS_ACTIVE, [run_id])
 
 
 def drop_checkpoints(store: RunStore, run_id: str) -> None:
@@ -300,27 +324,33 @@ def _run_exists(store: RunStore, run_id: str) -> bool:
 
 def queue_check(store: RunStore, run_id: str, worker: str) -> None:
     """Record that `worker` (a process's token) has queued a render check of the run."""
+    row = {"run_id": run_id, "state": "queued", "worker": worker, "queued_at": utc_now()}
     with store.write() as db:
         # A run deleted meanwhile has no check to wait for (the queue refers to runs).
-        db.execute(
-            "INSERT INTO check_queue (run_id, state, worker, queued_at) SELECT ?, 'queued', ?, ? "
-            "WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?) "
+        _insert_while(
+            db,
+            "check_queue",
+            row,
+            _RUN_EXISTS,
+            [run_id],
             "ON CONFLICT (run_id) DO UPDATE SET state = 'queued', worker = excluded.worker, "
             "queued_at = excluded.queued_at, started_at = NULL",
-            [run_id, worker, utc_now(), run_id],
         )
 
 
 def start_check(store: RunStore, run_id: str, worker: str) -> None:
     """Record that `worker` is checking the run now (in the browser)."""
+    now = utc_now()
+    row = {"run_id": run_id, "state": "checking", "worker": worker, "queued_at": now, "started_at": now}
     with store.write() as db:
-        now = utc_now()
-        db.execute(
-            "INSERT INTO check_queue (run_id, state, worker, queued_at, started_at) SELECT ?, 'checking', ?, ?, ? "
-            "WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?) "
+        _insert_while(
+            db,
+            "check_queue",
+            row,
+            _RUN_EXISTS,
+            [run_id],
             "ON CONFLICT (run_id) DO UPDATE SET state = 'checking', worker = excluded.worker, "
             "started_at = excluded.started_at",
-            [run_id, worker, now, now, run_id],
         )
 
 
@@ -333,20 +363,30 @@ def end_check(store: RunStore, run_id: str, worker: str) -> None:
 def insert_vote(
     store: RunStore, comparison_id: str, left_run_id: str, right_run_id: str, outcome: str, voter: str | None
 ) -> str:
-    """Store one arena vote as given (left = the run shown as A); returns its id."""
+    """Store one arena vote as given (left = the run shown as A); returns its id.
+
+    Refused (UsageError) when the comparison or either run was deleted meanwhile, in another window or process.
+    """
     vote_id = new_id()
-    with store.write():
-        store.table("votes").insert(
-            {
-                "id": vote_id,
-                "comparison_id": comparison_id,
-                "left_run_id": left_run_id,
-                "right_run_id": right_run_id,
-                "outcome": outcome,
-                "voter": voter,
-                "created_at": utc_now(),
-            }
+    row = {
+        "id": vote_id,
+        "comparison_id": comparison_id,
+        "left_run_id": left_run_id,
+        "right_run_id": right_run_id,
+        "outcome": outcome,
+        "voter": voter,
+        "created_at": utc_now(),
+    }
+    with store.write() as db:
+        stored = _insert_while(
+            db,
+            "votes",
+            row,
+            f"{_COMPARISON_EXISTS} AND {_RUN_EXISTS} AND {_RUN_EXISTS}",
+            [comparison_id, left_run_id, right_run_id],
         )
+    if not stored:
+        raise UsageError(f"Comparison '{comparison_id}' or one of its two runs was deleted: the vote was not stored.")
     return vote_id
 
 
@@ -358,28 +398,25 @@ def delete_vote(store: RunStore, vote_id: str) -> bool:
 
 def insert_judgment(store: RunStore, row: dict[str, Any]) -> bool:
     """Store one judgment row (score or pairwise, successful or failed); False when its comparison is gone."""
-    columns = list(row)
     with store.write() as db:
         # A judge takes minutes: the comparison may have been deleted meanwhile, and then the row has no place.
-        cursor = db.execute(
-            f"INSERT INTO judgments ({', '.join(columns)}) SELECT {marks(columns)} "
-            "WHERE EXISTS (SELECT 1 FROM comparisons WHERE id = ?)",
-            [*row.values(), row["comparison_id"]],
-        )
-    return bool(cursor.rowcount)
+        return _insert_while(db, "judgments", row, _COMPARISON_EXISTS, [row["comparison_id"]])
 
 
 def save_checklist(store: RunStore, comparison_id: str, items: list[str], source: str, judge_model: str | None) -> None:
     """Store a comparison's checklist unless it has one already (judgments must share one)."""
-    with store.write():
+    row = {
+        "comparison_id": comparison_id,
+        "items": json.dumps(items),
+        "source": source,
+        "judge_model": judge_model,
+        "created_at": utc_now(),
+    }
+    with store.write() as db:
         if store.table("checklists").count_where("comparison_id = ?", [comparison_id]):
             return
         # Nothing to attach it to once the comparison is deleted (the judging that follows says so).
-        store.db.execute(
-            "INSERT INTO checklists (comparison_id, items, source, judge_model, created_at) SELECT ?, ?, ?, ?, ? "
-            "WHERE EXISTS (SELECT 1 FROM comparisons WHERE id = ?)",
-            [comparison_id, json.dumps(items), source, judge_model, utc_now(), comparison_id],
-        )
+        _insert_while(db, "checklists", row, _COMPARISON_EXISTS, [comparison_id])
 
 
 def add_imported_runs(
@@ -393,10 +430,7 @@ def add_imported_runs(
     ensure_demo_database(store.path, [run["model_id"] for run in runs])
     with store.write() as db:
         keys = [run["origin_key"] for run in runs]
-        taken = {
-            row[0]
-            for row in db.execute(f"SELECT origin_key FROM runs WHERE origin_key IN ({marks(keys)})", keys)
-        }
+        taken = {row[0] for row in db.execute(f"SELECT origin_key FROM runs WHERE origin_key IN ({marks(keys)})", keys)}
         fresh = [run for run in runs if run["origin_key"] not in taken]
         found = db.execute(
             "SELECT id, models FROM comparisons WHERE json_extract(options, '$.origin_group') = ? LIMIT 1", [group]
