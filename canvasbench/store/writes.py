@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from canvasbench.errors import StoreError, UsageError
+from canvasbench.errors import UsageError
 from canvasbench.ids import new_id
 from canvasbench.liveness import worker_alive, worker_token
 from canvasbench.providers.demo import ensure_demo_database
@@ -20,36 +20,17 @@ from canvasbench.status import ACTIVE_STATUSES, Status
 from canvasbench.store import reads
 from canvasbench.store.reads import owners
 from canvasbench.store.reads.sql import marks
+from canvasbench.store.references import (
+    COMPARISON_EXISTS,
+    ONLY_ACTIVE,
+    RUN_EXISTS,
+    RUN_IS_ACTIVE,
+    delete_with_dependents,
+    insert_while,
+)
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from canvasbench.store.run_store import RunStore
-
-# Checkpoints only ever touch runs still in flight: a late checkpoint must never overwrite a final row.
-_ONLY_ACTIVE = f"status IN ({','.join(repr(str(s)) for s in ACTIVE_STATUSES)})"
-
-
-# Conditions for `_insert_while`, each taking one id.
-_RUN_EXISTS = "EXISTS (SELECT 1 FROM runs WHERE id = ?)"
-_RUN_IS_ACTIVE = f"EXISTS (SELECT 1 FROM runs WHERE id = ? AND {_ONLY_ACTIVE})"
-_COMPARISON_EXISTS = "EXISTS (SELECT 1 FROM comparisons WHERE id = ?)"
-
-
-def _insert_while(
-    db: Database, table: str, row: dict[str, Any], condition: str, args: list[Any], on_conflict: str = ""
-) -> bool:
-    """Insert `row` only while `condition` holds, in one statement; False when it did not.
-
-    What a row refers to (a run, a comparison) can be deleted by another window or process at any moment: a
-    check before the insert leaves a gap in which the insert breaks a foreign key, a condition inside it none.
-    """
-    columns = list(row)
-    cursor = db.execute(
-        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {marks(columns)} WHERE {condition} {on_conflict}",
-        [*row.values(), *args],
-    )
-    return bool(cursor.rowcount)
 
 
 def utc_now() -> str:
@@ -215,32 +196,8 @@ def delete_comparison(store: RunStore, comparison_id: str) -> int:
                 f"Comparison {comparison_id} still has {active} run(s) streaming: cancel them first, then delete."
             )
         runs = db.execute("SELECT count(*) FROM runs WHERE comparison_id = ?", [comparison_id]).fetchone()[0]
-        _delete_with_dependents(db, "comparisons", "id = ?", [comparison_id])
+        delete_with_dependents(db, "comparisons", "id = ?", [comparison_id])
     return int(runs)
-
-
-def _references_to(db: Any, table: str) -> list[tuple[str, str, str]]:
-    """(table, column, referenced column) of every foreign key in the database that points at `table`."""
-    found = []
-    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
-        for key in db.execute(f"PRAGMA foreign_key_list('{name}')").fetchall():
-            if key[2] == table:  # (id, seq, table, from, to, ...); `to` is None when it names the primary key
-                found.append((name, key[3], key[4] or "rowid"))
-    return found
-
-
-def _delete_with_dependents(db: Any, table: str, where: str, params: list[Any], depth: int = 0) -> None:
-    """Delete the rows of `table` matching `where`, after every row that refers to them (at any depth).
-
-    Read from the schema, not listed by hand: a comparison's votes, judgments, checklists and streamed pieces were
-    left out of a hand-made list, so deleting a voted comparison failed on its foreign keys.
-    """
-    if depth > 8:  # our references form no cycle; this only keeps a broken schema from looping
-        raise StoreError(f"The database's foreign keys form a cycle through {table}: cannot delete safely.")
-    for child, column, referenced in _references_to(db, table):
-        inner = f"{column} IN (SELECT {referenced} FROM {table} WHERE {where})"
-        _delete_with_dependents(db, child, inner, params, depth + 1)
-    db.execute(f"DELETE FROM {table} WHERE {where}", params)
 
 
 def recover_interrupted(store: RunStore) -> int:
@@ -275,7 +232,7 @@ def append_checkpoint(store: RunStore, run_id: str, seq: int, text: str, thought
     """Append piece `seq` of a run's answer and thinking text; False when the run is no longer active."""
     row = {"run_id": run_id, "seq": seq, "response": text, "reasoning": thought}
     with store.write() as db:
-        return _insert_while(db, "run_chunks", row, _RUN_IS_ACTIVE, [run_id])
+        return insert_while(db, "run_chunks", row, RUN_IS_ACTIVE, [run_id])
 
 
 def drop_checkpoints(store: RunStore, run_id: str) -> None:
@@ -290,7 +247,7 @@ def set_run_columns(store: RunStore, run_id: str, values: dict[str, Any], *, onl
     cells = _json_cells(values)
     sql = f"UPDATE runs SET {', '.join(f'[{name}] = ?' for name in cells)} WHERE id = ?"
     if only_if_active:
-        sql += f" AND {_ONLY_ACTIVE}"
+        sql += f" AND {ONLY_ACTIVE}"
     with store.write() as db:
         return db.execute(sql, [*cells.values(), run_id]).rowcount > 0
 
@@ -327,11 +284,11 @@ def queue_check(store: RunStore, run_id: str, worker: str) -> None:
     row = {"run_id": run_id, "state": "queued", "worker": worker, "queued_at": utc_now()}
     with store.write() as db:
         # A run deleted meanwhile has no check to wait for (the queue refers to runs).
-        _insert_while(
+        insert_while(
             db,
             "check_queue",
             row,
-            _RUN_EXISTS,
+            RUN_EXISTS,
             [run_id],
             "ON CONFLICT (run_id) DO UPDATE SET state = 'queued', worker = excluded.worker, "
             "queued_at = excluded.queued_at, started_at = NULL",
@@ -343,11 +300,11 @@ def start_check(store: RunStore, run_id: str, worker: str) -> None:
     now = utc_now()
     row = {"run_id": run_id, "state": "checking", "worker": worker, "queued_at": now, "started_at": now}
     with store.write() as db:
-        _insert_while(
+        insert_while(
             db,
             "check_queue",
             row,
-            _RUN_EXISTS,
+            RUN_EXISTS,
             [run_id],
             "ON CONFLICT (run_id) DO UPDATE SET state = 'checking', worker = excluded.worker, "
             "started_at = excluded.started_at",
@@ -378,11 +335,11 @@ def insert_vote(
         "created_at": utc_now(),
     }
     with store.write() as db:
-        stored = _insert_while(
+        stored = insert_while(
             db,
             "votes",
             row,
-            f"{_COMPARISON_EXISTS} AND {_RUN_EXISTS} AND {_RUN_EXISTS}",
+            f"{COMPARISON_EXISTS} AND {RUN_EXISTS} AND {RUN_EXISTS}",
             [comparison_id, left_run_id, right_run_id],
         )
     if not stored:
@@ -400,7 +357,7 @@ def insert_judgment(store: RunStore, row: dict[str, Any]) -> bool:
     """Store one judgment row (score or pairwise, successful or failed); False when its comparison is gone."""
     with store.write() as db:
         # A judge takes minutes: the comparison may have been deleted meanwhile, and then the row has no place.
-        return _insert_while(db, "judgments", row, _COMPARISON_EXISTS, [row["comparison_id"]])
+        return insert_while(db, "judgments", row, COMPARISON_EXISTS, [row["comparison_id"]])
 
 
 def save_checklist(store: RunStore, comparison_id: str, items: list[str], source: str, judge_model: str | None) -> None:
@@ -416,7 +373,7 @@ def save_checklist(store: RunStore, comparison_id: str, items: list[str], source
         if store.table("checklists").count_where("comparison_id = ?", [comparison_id]):
             return
         # Nothing to attach it to once the comparison is deleted (the judging that follows says so).
-        _insert_while(db, "checklists", row, _COMPARISON_EXISTS, [comparison_id])
+        insert_while(db, "checklists", row, COMPARISON_EXISTS, [comparison_id])
 
 
 def add_imported_runs(
