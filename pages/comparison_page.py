@@ -66,7 +66,7 @@ def _view_switch(choices: dict[str, str] = views.VIEWS) -> str:
     return view or "preview"
 
 
-def _live(comparison_id: str) -> None:
+def _live(comparison_id: str, notes: dict[str, str]) -> None:
     """Runs still streaming: a lane per model, each showing its preview the moment that model finishes.
 
     The header and every lane come from one read, and the header is drawn after the lanes (in a box above them),
@@ -77,12 +77,17 @@ def _live(comparison_id: str) -> None:
     # Runs waiting in a provider's batch job change in hours, not seconds: a slower redraw is enough for them.
     streamed = any(r["status"] in views.ACTIVE and not r.get("batch_id") for r in reads.live_runs(store, comparison_id))
 
+    first = [True]  # the panel's first draw is part of the page's run; later ones are its own
+
     @st.fragment(run_every=LIVE_EVERY_S if streamed else BATCH_EVERY_S)
     def panel() -> None:
         runs = reads.live_runs(store, comparison_id)
         seen = {run["id"]: lanes.state_of(run) for run in runs}
         if not any(state.active for state, _stalled in seen.values()):
+            if first[0]:  # ended while this page run drew: what the last action said is said again after it
+                st.session_state.update(notes)
             st.rerun()  # the last run ended: the page becomes the finished comparison (and stops polling)
+        first[0] = False
         ids = [run["id"] for run in runs]
         checks, progress = reads.latest_checks(store, ids), reads.check_progress(store, ids)
         labels = sample_labels([{**r, "model_id": contestant(r)} for r in runs if not is_plan(r)])
@@ -212,13 +217,13 @@ def _comparison(comparison_id: str) -> None:
         detail.get("title") or comparison_id,
         byline=f'{category} · {when} · id <code style="font-size:0.85em">{html.escape(comparison_id)}</code>',
     )
-    _notes()
+    notes = _notes()
     _actions(comparison_id, runs)
     with st.expander("Prompt"):
         _prompt(detail.get("prompt_text") or "")
     followup.instructions(runs)
     if any(r["status"] in views.ACTIVE for r in runs):
-        _live(comparison_id)
+        _live(comparison_id, notes)
         return
     view = _view_switch(COMPARISON_VIEWS)
     if view == "timeline":
@@ -270,12 +275,16 @@ def _prompt(prompt: str) -> None:
         )
 
 
-def _notes() -> None:
-    """What the last action said (set by a callback, shown once)."""
+def _notes() -> dict[str, str]:
+    """What the last action said (set by a callback, shown once); returns what it showed, by session key."""
+    shown = {}
     if message := st.session_state.pop(state.ACTION_ERROR, None):
         st.error(md(message))
+        shown[state.ACTION_ERROR] = message
     if message := st.session_state.pop(state.ACTION_NOTE, None):
         st.success(md(message))
+        shown[state.ACTION_NOTE] = message
+    return shown
 
 
 def _run(run_id: str) -> None:
