@@ -281,34 +281,23 @@ def _run_exists(store: RunStore, run_id: str) -> bool:
 
 def queue_check(store: RunStore, run_id: str, worker: str) -> None:
     """Record that `worker` (a process's token) has queued a render check of the run."""
-    row = {"run_id": run_id, "state": "queued", "worker": worker, "queued_at": utc_now()}
-    with store.write() as db:
-        # A run deleted meanwhile has no check to wait for (the queue refers to runs).
-        insert_while(
-            db,
-            "check_queue",
-            row,
-            RUN_EXISTS,
-            [run_id],
-            "ON CONFLICT (run_id) DO UPDATE SET state = 'queued', worker = excluded.worker, "
-            "queued_at = excluded.queued_at, started_at = NULL",
-        )
+    row = {"run_id": run_id, "state": "queued", "worker": worker, "queued_at": utc_now(), "started_at": None}
+    _queue_entry(store, row)
 
 
 def start_check(store: RunStore, run_id: str, worker: str) -> None:
     """Record that `worker` is checking the run now (in the browser)."""
     now = utc_now()
     row = {"run_id": run_id, "state": "checking", "worker": worker, "queued_at": now, "started_at": now}
+    _queue_entry(store, row, keep="queued_at")  # queued earlier: it keeps when
+
+
+def _queue_entry(store: RunStore, row: dict[str, Any], keep: str = "") -> None:
+    """Write the run's check-queue entry, replacing an earlier one's columns but `keep`."""
+    sets = ", ".join(f"{c} = excluded.{c}" for c in row if c not in ("run_id", keep))
     with store.write() as db:
-        insert_while(
-            db,
-            "check_queue",
-            row,
-            RUN_EXISTS,
-            [run_id],
-            "ON CONFLICT (run_id) DO UPDATE SET state = 'checking', worker = excluded.worker, "
-            "started_at = excluded.started_at",
-        )
+        # A run deleted meanwhile has no check to wait for (the queue refers to runs).
+        insert_while(db, "check_queue", row, RUN_EXISTS, [row["run_id"]], f"ON CONFLICT (run_id) DO UPDATE SET {sets}")
 
 
 def end_check(store: RunStore, run_id: str, worker: str) -> None:
