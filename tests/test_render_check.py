@@ -219,6 +219,16 @@ def test_page_that_draws_then_throws_renders_with_errors(engine: RenderEngine, m
 
 
 @needs_chromium
+def test_a_page_that_breaks_three_seconds_of_frames_in_renders_with_errors(engine: RenderEngine, mirror: Path) -> None:
+    # Its 180th frame comes after the player's input ends on a quiet machine, and later still on a busy one:
+    # the check lets a page still animating run on to its 200th frame.
+    check = run_page(engine, "throws_three_seconds_in.html", mirror)
+    assert check.verdict == "renders with errors", check.evidence
+    assert "spawnBoss is not defined" in check.evidence
+    assert check.limit_hit is None
+
+
+@needs_chromium
 def test_page_that_throws_before_drawing_anything_is_crashed(engine: RenderEngine, mirror: Path) -> None:
     check = run_page(engine, "error_before_drawing.html", mirror)
     assert check.verdict == "crashed"

@@ -260,7 +260,7 @@ class RenderEngine:
         # Library versions the page names are fetched before it opens, so no fetch eats its time.
         served_from = prefetch_versions(code, mirror)
         longer = limits.longer()
-        budget = 2 * (longer.load_timeout_s + longer.sample_s + PLAY_S + 6 * STEP_CEILING_S) + 60
+        budget = 2 * (longer.load_timeout_s + longer.run_s + PLAY_S + 6 * STEP_CEILING_S) + 60
         return self._run(self._check(code, kind, served_from, limits), timeout=budget)
 
     async def _check(self, code: str, kind: str, mirror: Mirror, limits: CheckLimits) -> RenderCheck:

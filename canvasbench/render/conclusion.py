@@ -17,6 +17,16 @@ from canvasbench.render.verdict import (
 )
 from canvasbench.sandbox.mirror import Mirror
 
+# When a page stopped responding, by the last part of the check it finished (watch.py's laps).
+_MOMENT_AFTER = {
+    "": "while loading",
+    "load": "just after loading",
+    "first look": "while watching",
+    "watch": "while being played",
+    "play": "after being played",
+    "last look": "as it ran on after being played",
+}
+
 
 def most_informative(looks: list[Look]) -> bytes | None:
     """The moment a thumbnail shows: the latest one with something drawn, else the latest one."""
@@ -55,7 +65,8 @@ def conclude(
             )
     elif hung:
         limit_hit = "time"
-        moment = ("while loading", "after loading", "while watching", "while being played")[min(len(looks), 3)]
+        done = [phase for phase in seen.phases if phase != "stopped"]
+        moment = _MOMENT_AFTER.get(done[-1] if done else "", "while being checked")
         limit_note = f"the page stopped responding {moment}: {seen.hang or 'its main thread finished no task'}"
         if "computed" in seen.hang:
             limit_note += " (an endless loop?)"

@@ -20,6 +20,11 @@ class CheckLimits:
 
     load_timeout_s: float = 10.0  # until the load event; a page still busy then is looked at as it is
     sample_s: float = 2.0  # at most this long the page is watched after load before the player's input
+    # A page still animating after the player's input runs on until it has drawn `run_frames` animation frames
+    # (3.3 s at 60 Hz) or `run_s` passed since load: what it does a few seconds in (an error, an endless loop
+    # on its first collision) is seen on a busy machine too, which draws its frames slower.
+    run_frames: int = 200
+    run_s: float = 8.0
     stuck_cpu_s: float = 3.0  # CPU seconds its main thread may compute without finishing a task
     silent_s: float = 60.0  # finishing no task this long is "not responding" even while it only waits
     step_timeout_s: float = 5.0  # where CPU time cannot be read (no /proc): no task this long is "not responding"

@@ -39,6 +39,7 @@ from canvasbench.render.owned import drop, owned, together
 from canvasbench.render.page_scripts import (
     CANVAS_ONLY_CSS,
     CANVAS_ONLY_JS,
+    FRAMES_JS,
     INIT_SCRIPT,
     PROBE_JS,
     READY_JS,
@@ -262,6 +263,10 @@ async def observe(
                 after = replace(during[0], probe=after.probe)  # the moment that shows what input did
             looks.append(after)
             clock.lap("last look")
+        if await _run_on(frame, seen, limits, looks, loaded_at):
+            drop([noted] if noted is not None else [])
+            noted = None  # read again below: it may have tried to leave while it ran on
+            clock.lap("run on")
     except NotResponding:
         hung = True
         frozen = await _freeze(cdp, seen)
@@ -293,6 +298,25 @@ async def observe(
         memory_kills=memory_kills,
         memory_mb=memory_mb,
     )
+
+
+async def _run_on(frame: Frame, seen: Observed, limits: CheckLimits, looks: list[Look], since: float) -> bool:
+    """Let a page still animating run to `run_frames` animation frames or `run_s` after load; whether it ran on.
+
+    Counted in its frames, not seconds: a busy machine draws them slower, and what a page does a few seconds
+    into its animation (an endless loop on its first collision) is then still seen.
+    """
+    if len(looks) < 2:
+        return False
+    before, frames = (int(look.probe.get("frames") or 0) for look in looks[-2:])
+    ran = False
+    until = since + limits.run_s
+    # A page whose frames stopped between two readings is still or slower than the poll: it is not waited for.
+    while before < frames < limits.run_frames and (left := until - time.monotonic()) > 0:
+        await _pause(seen, min(WATCH_POLL_S, left))
+        before, frames = frames, int(await _step(frame.evaluate(FRAMES_JS), seen, limits) or 0)
+        ran = True
+    return ran
 
 
 async def _look(page: Page,
