@@ -45,6 +45,12 @@ OVERFLOWING = """() => {
   return bad;
 }"""
 
+# Each run's header row whose children do not share one line: the name and its buttons (the downloads last).
+HEADERS_WRAPPED = """() => [...document.querySelectorAll('[class*="st-key-files-"]')].flatMap(pop => {
+  const [first, ...rest] = [...pop.parentElement.children].map(c => c.getBoundingClientRect());
+  return rest.some(r => r.top >= first.bottom - 1) ? [pop.className.match(/st-key-files-\\S+/)[0]] : [];
+})"""
+
 # Left edges of each character of the first text node containing `word`, in logical order.
 CHAR_X = """(word) => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -117,6 +123,9 @@ def test_no_card_content_overflows_its_card(app: dict[str, Any], page: Any, n: i
     _open(page, f"{app['url']}/comparison?comparison={app['ids'][n]}", f"Physics sandbox with {n} models")
     assert page.locator('[data-testid="stVerticalBlock"]').count() > n
     assert page.evaluate(OVERFLOWING) == []
+    # A long model id is clipped (whole on hover); its buttons stay on its line, so the previews line up.
+    assert page.locator('[class*="st-key-files-"]').count() == n
+    assert page.evaluate(HEADERS_WRAPPED) == []
     _open(page, f"{app['url']}/comparison?comparison={app['ids'][n]}&view=code", "Compare with")
     assert page.evaluate(OVERFLOWING) == []
 

@@ -50,7 +50,8 @@ def run_column(
     `verdict` draws the render check in place of the stored one (a page's live verdict: ui.checking).
     """
     with st.container(border=True):
-        head = st.container(horizontal=True, vertical_alignment="center", gap="small")
+        # One row however long the name: the name is clipped (whole on hover), the buttons never wrap below it.
+        head = st.container(horizontal=True, vertical_alignment="center", gap="small", wrap=False)
         head.html(header_html(run, sample), width="stretch")
         head.button(
             "",
