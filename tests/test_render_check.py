@@ -226,6 +226,9 @@ def test_a_page_that_breaks_three_seconds_of_frames_in_renders_with_errors(engin
     assert check.verdict == "renders with errors", check.evidence
     assert "spawnBoss is not defined" in check.evidence
     assert check.limit_hit is None
+    # The frames it ran on count in what it says it saw (the error came at the 180th; the first look is
+    # within the first few dozen).
+    assert check.frames >= 120 and f"{check.frames} animation frames in" in check.evidence
 
 
 @needs_chromium

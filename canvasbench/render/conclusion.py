@@ -114,8 +114,10 @@ def conclude(
         )
         if came_alive and actions:
             input_note = f"it came alive only after input ({trigger or 'the player’s input'})"
-    frames = max(0, int(probe.get("frames") or 0) - int(looks[0].probe.get("frames") or 0)) if looks else 0
-    watched = round(looks[-1].at - looks[0].at, 1) if len(looks) >= 2 else 0.0
+    # From the first look to the last moment seen: the last look, or the end of running on after it.
+    last_frames, last_at = seen.ran_on or (int(probe.get("frames") or 0), looks[-1].at if looks else 0.0)
+    frames = max(0, last_frames - int(looks[0].probe.get("frames") or 0)) if looks else 0
+    watched = round(last_at - looks[0].at, 1) if len(looks) >= 2 else 0.0
 
     missing = tuple(dict.fromkeys([*seen.missing_files, *local_files_in(seen.errors)]))
     own = int(probe.get("own_scripts") or 0)

@@ -99,6 +99,7 @@ class Observed:
     hang: str = ""  # what was seen when it was called not responding
     drew: str = ""  # the page's first drawing call (it says so itself, even if it stops responding next)
     phases: dict[str, float] = field(default_factory=dict)  # seconds per part of the check
+    ran_on: tuple[int, float] | None = None  # its animation frames and the clock when it last ran on after the looks
     _baseline: dict[int, float] | None = None  # main-thread CPU per renderer at the last heartbeat seen
     _baseline_beats: int = -1
 

@@ -315,7 +315,7 @@ async def _run_on(frame: Frame, seen: Observed, limits: CheckLimits, looks: list
     while before < frames < limits.run_frames and (left := until - time.monotonic()) > 0:
         await _pause(seen, min(WATCH_POLL_S, left))
         before, frames = frames, int(await _step(frame.evaluate(FRAMES_JS), seen, limits) or 0)
-        ran = True
+        seen.ran_on, ran = (frames, time.monotonic()), True
     return ran
 
 
