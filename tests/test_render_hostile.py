@@ -7,6 +7,7 @@ kind of frame, and every beacon a page can send.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,3 +91,14 @@ def test_a_page_that_tampers_with_prototypes_first_gets_no_fresh_realm(engine: R
     assert received == []  # no STUN binding request, no ICE check carrying the page's data
     assert check.details["webrtc_attempts"] >= 1  # its own attempt, refused and counted
     assert check.verdict == "renders", check.evidence
+
+
+def test_a_page_that_lies_to_the_probe_still_gets_its_verdict_and_stores_nothing_bulky(engine: RenderEngine) -> None:
+    # The probe runs in the page's world: this page finds the check's state and makes its frame count a string,
+    # its contexts huge or not numbers, its canvas infinitely wide and its title a megabyte. The check used to
+    # end in a traceback ("invalid literal for int()") and store no verdict at all.
+    check, received = check_hostile(engine, "probe_tampered.html")
+    assert check.verdict == "renders with errors", check.evidence
+    assert "undefinedHelper is not defined" in check.evidence
+    assert len(json.dumps(check.details)) < 40_000  # the 1 MB title and the 100 kB context name are cut
+    assert received == []

@@ -15,6 +15,7 @@ from playwright.async_api import CDPSession, Frame
 
 from canvasbench.render.owned import drop, owned, together
 from canvasbench.render.page_scripts import FRAMES_JS
+from canvasbench.render.probe_facts import count
 
 # Held long enough for a game loop polling key state at 30-60 fps to see the key down.
 KEY_HOLD_S = 0.08
@@ -157,4 +158,4 @@ async def _play(
     # One wait for the input and the frame counts together (a frame apart on a slow WebGL page).
     frames = await step(together(*mouse.sent, *(read for _, read in done)))
     mouse.sent = []
-    return [(action, int(n or 0)) for (action, _), n in zip(done, frames[len(frames) - len(done) :], strict=True)]
+    return [(action, count(n)) for (action, _), n in zip(done, frames[len(frames) - len(done) :], strict=True)]

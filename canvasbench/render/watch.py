@@ -45,6 +45,7 @@ from canvasbench.render.page_scripts import (
     READY_JS,
 )
 from canvasbench.render.player import play
+from canvasbench.render.probe_facts import clean_probe, count
 from canvasbench.render.screencast import feed_of, follow, slow
 from canvasbench.render.verdict import (
     MAX_REQUESTS,
@@ -314,7 +315,7 @@ async def _run_on(frame: Frame, seen: Observed, limits: CheckLimits, looks: list
     # A page whose frames stopped between two readings is still or slower than the poll: it is not waited for.
     while before < frames < limits.run_frames and (left := until - time.monotonic()) > 0:
         await _pause(seen, min(WATCH_POLL_S, left))
-        before, frames = frames, int(await _step(frame.evaluate(FRAMES_JS), seen, limits) or 0)
+        before, frames = frames, count(await _step(frame.evaluate(FRAMES_JS), seen, limits))
         seen.ran_on, ran = (frames, time.monotonic()), True
     return ran
 
@@ -333,9 +334,10 @@ async def _look(page: Page,
     probe: dict[str, Any]
     if shot is None:
         # Both at once: on a page whose frames take seconds, each waits for the next frame.
-        probe, picture = await _step(together(frame.evaluate(PROBE_JS), _picture(cdp)), seen, limits)
+        raw, picture = await _step(together(frame.evaluate(PROBE_JS), _picture(cdp)), seen, limits)
     else:
-        probe, picture = await _step(frame.evaluate(PROBE_JS), seen, limits), shot
+        raw, picture = await _step(frame.evaluate(PROBE_JS), seen, limits), shot
+    probe = clean_probe(raw)  # the page can reach what the probe reads and return anything
     box = probe.get("main_canvas")
     if box and drawn_before and box.get("context") and pixel_report(picture).drawn:
         drawn = True  # a canvas drawn on stays drawn on; its own screenshot would only cost a frame
