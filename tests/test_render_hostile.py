@@ -102,3 +102,13 @@ def test_a_page_that_lies_to_the_probe_still_gets_its_verdict_and_stores_nothing
     assert "undefinedHelper is not defined" in check.evidence
     assert len(json.dumps(check.details)) < 40_000  # the 1 MB title and the 100 kB context name are cut
     assert received == []
+
+
+def test_a_page_that_breaks_the_probe_is_still_judged_by_what_it_drew_and_threw(engine: RenderEngine) -> None:
+    # It replaces document.querySelectorAll and Array.from with functions that throw, so every script the check
+    # runs in its world fails. The check ended at once with no look taken: "blank", for a page that drew and threw.
+    check, received = check_hostile(engine, "probe_broken.html")
+    assert check.verdict == "renders with errors", check.evidence
+    assert "undefinedHelper is not defined" in check.evidence
+    assert check.drawn
+    assert received == []

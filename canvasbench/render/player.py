@@ -15,7 +15,7 @@ from playwright.async_api import CDPSession, Frame
 
 from canvasbench.render.owned import drop, owned, together
 from canvasbench.render.page_scripts import FRAMES_JS
-from canvasbench.render.probe_facts import count
+from canvasbench.render.probe_facts import ask, count
 
 # Held long enough for a game loop polling key state at 30-60 fps to see the key down.
 KEY_HOLD_S = 0.08
@@ -122,7 +122,7 @@ async def _play(
 
     def did(action: str) -> None:
         # Read when the page gets to it, while the input goes on (not a wait of its own per action).
-        done.append((action, owned(frame.evaluate(FRAMES_JS))))
+        done.append((action, owned(ask(frame, FRAMES_JS))))
 
     width, height = viewport
     if control:

@@ -11,10 +11,28 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Frame
+
 MAX_COUNT = 10**9
 MAX_TEXT = 200
 MAX_TITLE = 32_000  # a page's title: any real one (a test sends a 17.7 kB fingerprint through it), not a megabyte
 MAX_ITEMS = 20
+
+
+async def ask(frame: Frame, script: str, arg: Any = None) -> Any:
+    """Evaluate one of the check's scripts in the page's world; None when the page's own code made it throw.
+
+    A page that patched what the script calls (`Array.from`, a getter on the check's state) must not end its
+    check early with no look taken: that read as "blank" for a page that drew. A page gone still raises (told
+    by its state, not by the error's text, which the page writes); a crashed one fails the check's next call.
+    """
+    try:
+        return await frame.evaluate(script, arg)
+    except PlaywrightError:
+        if frame.is_detached() or frame.page.is_closed():
+            raise
+        return None
 
 
 def count(value: object) -> int:

@@ -45,7 +45,7 @@ from canvasbench.render.page_scripts import (
     READY_JS,
 )
 from canvasbench.render.player import play
-from canvasbench.render.probe_facts import clean_probe, count
+from canvasbench.render.probe_facts import ask, clean_probe, count
 from canvasbench.render.screencast import feed_of, follow, slow
 from canvasbench.render.verdict import (
     MAX_REQUESTS,
@@ -212,7 +212,7 @@ async def observe(
         while (left := first_look_by - time.monotonic()) > 0:
             # A page whose frames take longer than that is looked at as it is by then.
             with contextlib.suppress(TimeoutError):
-                if await asyncio.wait_for(_step(frame.evaluate(READY_JS), seen, limits), left):
+                if await asyncio.wait_for(_step(ask(frame, READY_JS), seen, limits), left):
                     break
             await _pause(seen, min(0.1, first_look_by - time.monotonic()))
         looks.append(await _look(page, cdp, frame, seen, limits))
@@ -315,7 +315,7 @@ async def _run_on(frame: Frame, seen: Observed, limits: CheckLimits, looks: list
     # A page whose frames stopped between two readings is still or slower than the poll: it is not waited for.
     while before < frames < limits.run_frames and (left := until - time.monotonic()) > 0:
         await _pause(seen, min(WATCH_POLL_S, left))
-        before, frames = frames, count(await _step(frame.evaluate(FRAMES_JS), seen, limits))
+        before, frames = frames, count(await _step(ask(frame, FRAMES_JS), seen, limits))
         seen.ran_on, ran = (frames, time.monotonic()), True
     return ran
 
@@ -334,9 +334,9 @@ async def _look(page: Page,
     probe: dict[str, Any]
     if shot is None:
         # Both at once: on a page whose frames take seconds, each waits for the next frame.
-        raw, picture = await _step(together(frame.evaluate(PROBE_JS), _picture(cdp)), seen, limits)
+        raw, picture = await _step(together(ask(frame, PROBE_JS), _picture(cdp)), seen, limits)
     else:
-        raw, picture = await _step(frame.evaluate(PROBE_JS), seen, limits), shot
+        raw, picture = await _step(ask(frame, PROBE_JS), seen, limits), shot
     probe = clean_probe(raw)  # the page can reach what the probe reads and return anything
     box = probe.get("main_canvas")
     if box and drawn_before and box.get("context") and pixel_report(picture).drawn:
@@ -359,13 +359,13 @@ async def _look(page: Page,
 
 async def _canvas_alone(cdp: CDPSession, frame: Frame, seen: Observed, limits: CheckLimits) -> bytes:
     """A screenshot with everything but the artifact's canvases hidden (most of it lies over the canvas)."""
-    await _step(frame.evaluate(CANVAS_ONLY_JS, CANVAS_ONLY_CSS), seen, limits)
+    await _step(ask(frame, CANVAS_ONLY_JS, CANVAS_ONLY_CSS), seen, limits)
     try:
         # A frame of its own, never a streamed one: that may have been drawn before the style came.
         return await _step(_capture(cdp), seen, limits)
     finally:
         with contextlib.suppress(PlaywrightError):
-            await _step(frame.evaluate(CANVAS_ONLY_JS, ""), seen, limits)
+            await _step(ask(frame, CANVAS_ONLY_JS, ""), seen, limits)
 
 
 async def _shot(cdp: CDPSession, seen: Observed, limits: CheckLimits) -> bytes:
