@@ -34,6 +34,6 @@ def test_lies_of_any_type_read_as_nothing_seen_and_nothing_bulky() -> None:
     assert seen["main_canvas"] is None  # no width it could read: no main canvas
     assert len(seen["title"]) == MAX_TITLE and seen["local_scripts"] == []
     assert seen["top_is_self"] is False and seen["quiet"] is False
-    assert seen["start_control"] == {"x": 0.0, "y": -20.0, "area": 0.0, "text": "", "why": ""}
+    assert seen["start_control"] == {"x": 0.0, "y": 0.0, "area": 0.0, "text": "", "why": ""}
     assert seen["first_paint_ms"] is None and seen["load_ms"] is None
     assert clean_probe(None)["frames"] == 0 and clean_probe(["not", "a", "dict"])["main_canvas"] is None

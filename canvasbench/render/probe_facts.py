@@ -53,13 +53,6 @@ def text(value: object, limit: int = MAX_TEXT) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def _coordinate(value: object) -> float:
-    # Positions may be negative (an element above the viewport); only numbers are kept.
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return 0.0
-    return float(max(-MAX_COUNT, min(MAX_COUNT, value)))
-
-
 def _covers(value: object) -> list[list[int]] | None:
     if not isinstance(value, list):
         return None
@@ -86,8 +79,8 @@ def _control(value: object) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         return None
     return {
-        "x": _coordinate(value.get("x")),
-        "y": _coordinate(value.get("y")),
+        "x": quantity(value.get("x")) or 0.0,  # the probe clamps a control's centre into the viewport
+        "y": quantity(value.get("y")) or 0.0,
         "area": quantity(value.get("area")) or 0.0,
         "text": text(value.get("text"), 60),
         "why": text(value.get("why"), 20),

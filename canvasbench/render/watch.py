@@ -264,7 +264,8 @@ async def observe(
                 after = replace(during[0], probe=after.probe)  # the moment that shows what input did
             looks.append(after)
             clock.lap("last look")
-        if await _run_on(frame, seen, limits, looks, loaded_at):
+        await _run_on(frame, seen, limits, looks, loaded_at)
+        if seen.ran_on is not None:
             drop([noted] if noted is not None else [])
             noted = None  # read again below: it may have tried to leave while it ran on
             clock.lap("run on")
@@ -301,23 +302,21 @@ async def observe(
     )
 
 
-async def _run_on(frame: Frame, seen: Observed, limits: CheckLimits, looks: list[Look], since: float) -> bool:
-    """Let a page still animating run to `run_frames` animation frames or `run_s` after load; whether it ran on.
+async def _run_on(frame: Frame, seen: Observed, limits: CheckLimits, looks: list[Look], since: float) -> None:
+    """Let a page still animating run to `run_frames` animation frames or `run_s` after load (`seen.ran_on`).
 
     Counted in its frames, not seconds: a busy machine draws them slower, and what a page does a few seconds
     into its animation (an endless loop on its first collision) is then still seen.
     """
     if len(looks) < 2:
-        return False
+        return
     before, frames = (int(look.probe.get("frames") or 0) for look in looks[-2:])
-    ran = False
     until = since + limits.run_s
     # A page whose frames stopped between two readings is still or slower than the poll: it is not waited for.
     while before < frames < limits.run_frames and (left := until - time.monotonic()) > 0:
         await _pause(seen, min(WATCH_POLL_S, left))
         before, frames = frames, count(await _step(ask(frame, FRAMES_JS), seen, limits))
-        seen.ran_on, ran = (frames, time.monotonic()), True
-    return ran
+        seen.ran_on = (frames, time.monotonic())
 
 
 async def _look(page: Page,
