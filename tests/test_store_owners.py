@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import _thread
 import json
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -144,3 +147,47 @@ def test_runs_are_recovered_where_a_store_is_opened_to_write_not_to_look_up(
     assert stored_status(path, orphan) == "running"
     open_store(str(path))
     assert stored_status(path, orphan) == "interrupted"
+
+
+def _press_ctrl_c_inside_our_sql(conn: sqlite3.Connection, main_thread: int) -> None:
+    """Trip Ctrl-C once the main thread is running one of the store's SQL functions (the query never ends)."""
+    owners_file = reads.owners.__file__
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        frame = sys._current_frames().get(main_thread)
+        while frame is not None and frame.f_code.co_filename != owners_file:
+            frame = frame.f_back
+        if frame is not None:  # from here on the only Python lines that thread runs are our SQL functions
+            _thread.interrupt_main()
+            return
+        time.sleep(0)  # hand the GIL back at once
+    conn.interrupt()  # never seen: end the endless query so the test fails instead of hanging
+
+
+def test_ctrl_c_during_a_read_is_ctrl_c_not_a_broken_database(tmp_path: Path) -> None:
+    # The read every list makes maps each row's state in Python (run_state); a Ctrl-C or a SIGTERM lands
+    # there more often than anywhere else while the CLI waits. sqlite3 turned it into "user-defined function
+    # raised exception", so `canvasbench run` said the database could not be used instead of cancelling.
+    assert threading.current_thread() is threading.main_thread()  # only the main thread gets Ctrl-C
+    store = RunStore(tmp_path / "bench.db")
+    endless = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+        "SELECT count(*) FROM n WHERE run_state('done', 'stop', CAST(i AS TEXT), 0) = 'never'"
+    )
+    helper = threading.Thread(
+        target=_press_ctrl_c_inside_our_sql, args=(store.db.conn, threading.get_ident()), daemon=True
+    )
+    # The helper only sees that thread inside a function when it is made to hand over the GIL mid-function.
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        helper.start()
+        with pytest.raises(KeyboardInterrupt):
+            store.db.execute(endless).fetchone()
+        helper.join()
+    finally:
+        sys.setswitchinterval(switch)
+    # The connection is still good for the next read, and a real failure is still a failure.
+    assert store.db.execute("SELECT run_state('done', 'stop', NULL, 0)").fetchone() == ("done",)
+    with pytest.raises(sqlite3.OperationalError):
+        store.db.execute("SELECT no_such_column FROM runs").fetchall()

@@ -15,6 +15,7 @@ from sqlite_utils.db import Table
 from canvasbench.errors import StoreError
 from canvasbench.paths import db_path
 from canvasbench.private_files import create_private_file
+from canvasbench.store.interruptible import Connection
 from canvasbench.store.migrations import migrations
 from canvasbench.store.reads import owners
 
@@ -186,7 +187,7 @@ What is read and written is in `reads` and `writes`: functions that take the sto
                 if self.read_only:
                     conn = self._connect_read_only()
                 else:
-                    conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+                    conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, factory=Connection)
                 owners.register(conn)  # every read maps runs whose process died: see reads.owners
                 conn.execute("PRAGMA foreign_keys=ON")
                 conn.execute("PRAGMA busy_timeout=30000")
@@ -201,7 +202,7 @@ What is read and written is in `reads` and `writes`: functions that take the sto
     def _connect_read_only(self) -> sqlite3.Connection:
         uri = f"{self.path.as_uri()}?mode=ro"
         try:
-            conn = sqlite3.connect(uri, timeout=30, isolation_level=None, uri=True)
+            conn = sqlite3.connect(uri, timeout=30, isolation_level=None, uri=True, factory=Connection)
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             return conn
         except sqlite3.OperationalError:
@@ -209,7 +210,7 @@ What is read and written is in `reads` and `writes`: functions that take the sto
             # with no -wal file beside it the database file holds everything and cannot change.
             if os.path.exists(f"{self.path}-wal") or not _unwritable(self.path):
                 raise
-        return sqlite3.connect(uri + "&immutable=1", timeout=30, isolation_level=None, uri=True)
+        return sqlite3.connect(uri + "&immutable=1", timeout=30, isolation_level=None, uri=True, factory=Connection)
 
     def table(self, name: str) -> Table:
         """A table on this thread's connection."""

@@ -12,6 +12,7 @@ import sqlite3
 from canvasbench.liveness import worker_alive
 from canvasbench.private_files import find_recovery_file
 from canvasbench.status import ACTIVE_STATUSES, Status, run_state
+from canvasbench.store.interruptible import sql_function
 
 INTERRUPTED_ERROR = (
     "The process running this generation stopped before it finished; the output received until then is kept."
@@ -51,9 +52,14 @@ def interrupted_error(run_id: str) -> str:
 def register(conn: sqlite3.Connection) -> None:
     """Give a connection the SQL functions the expressions above call."""
     # An exception in either would fail the whole read: a cell that is not a token is no live process.
-    conn.create_function("owner_alive", 1, lambda token: int(isinstance(token, str) and worker_alive(token)))
-    conn.create_function("interrupted_error", 1, _interrupted_error_cell)
-    conn.create_function("run_state", 4, _state_cell, deterministic=True)
+    # Wrapped so a Ctrl-C that lands in one stops the program, not the read (see store.interruptible).
+    conn.create_function("owner_alive", 1, sql_function(_owner_alive_cell))
+    conn.create_function("interrupted_error", 1, sql_function(_interrupted_error_cell))
+    conn.create_function("run_state", 4, sql_function(_state_cell), deterministic=True)
+
+
+def _owner_alive_cell(token: object) -> int:
+    return int(isinstance(token, str) and worker_alive(token))
 
 
 def _text(cell: object) -> str | None:
