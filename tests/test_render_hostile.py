@@ -104,6 +104,18 @@ def test_a_page_that_lies_to_the_probe_still_gets_its_verdict_and_stores_nothing
     assert received == []
 
 
+def test_a_page_cannot_tell_the_check_it_drew_or_animated(engine: RenderEngine) -> None:
+    # It draws nothing (its colours are the canvas's CSS), finds the check's state behind its window symbol and
+    # marks its canvas drawn and its frames many, and sends the texts the check listens for, read from the
+    # source of the canvas functions the check wrapped. The check said "renders: drew a 2D canvas 1280×800,
+    # 7150 animation frames".
+    check, received = check_hostile(engine, "probe_lies.html")
+    assert check.verdict == "blank", check.evidence
+    assert "canvas got a 2D context but nothing was ever drawn on it" in check.evidence
+    assert not check.drawn and not check.frames
+    assert received == []
+
+
 def test_a_page_that_breaks_the_probe_is_still_judged_by_what_it_drew_and_threw(engine: RenderEngine) -> None:
     # It replaces document.querySelectorAll and Array.from with functions that throw, so every script the check
     # runs in its world fails. The check ended at once with no look taken: "blank", for a page that drew and threw.

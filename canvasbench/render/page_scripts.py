@@ -12,9 +12,16 @@ HEARTBEAT_MS = 200
 # draw call; clearing or filling the whole canvas is background): a page that draws and then stops
 # responding before anything reached the screen is known to have drawn.
 DREW = f"canvasbench-drew-{secrets.token_hex(8)}"
-# Where the check keeps what it counts in the artifact's window: a symbol only this process knows, so the
-# page's own globals (Object.getOwnPropertyNames(window)) are the same as in a person's browser.
-STATE = f"window[Symbol.for('canvasbench-{secrets.token_hex(8)}')]"
+# What the check counts in the artifact's window is kept in the init script's closure, where the page cannot
+# reach it. A function under a window symbol (so the page's own globals, Object.getOwnPropertyNames(window),
+# are the same as in a person's browser) hands it out only for a key the page never sees: a page can list the
+# symbol, but not read or change the counts. Nor can it read the texts the check listens for (HEARTBEAT, DREW):
+# they are constants of that closure, never written into a function the page can print.
+_STATE_NAME = f"canvasbench-{secrets.token_hex(8)}"
+_STATE_KEY = secrets.token_hex(16)
+# The counts, in an expression of the check's scripts (undefined in a frame the init script did not run in).
+# Those scripts are strict, so a page function they call cannot read their source (and the key) as its caller.
+STATE = f"(window[Symbol.for('{_STATE_NAME}')] || (() => undefined))('{_STATE_KEY}')"
 
 # Runs first in every frame (the wrapper, the artifact's srcdoc frame and any frame it makes):
 # - WebRTC is the page guard's (canvasbench.sandbox.guard), the same as in the dashboard, which reports each
@@ -27,18 +34,29 @@ INIT_SCRIPT = (
     """(() => {
   const s = { frames: 0, last: -1, contexts: {}, inputs: {}, contextOf: new WeakMap(), drawnOn: new WeakMap() };
   const apply = Reflect.apply;  // the page may replace Function.prototype.call/apply
+  const KEY = '"""
+    + _STATE_KEY
+    + """', BEAT = '"""
+    + HEARTBEAT
+    + """', DREW = '"""
+    + DREW
+    + """';
   Object.defineProperty(window, Symbol.for('"""
-    + STATE.split("'")[1]
-    + """'), { value: s });
+    + _STATE_NAME
+    + """'), {
+    value: function (key) { return key === KEY ? s : undefined; },
+  });
+  // The check's scripts find that function by its name: the lookup stays the browser's own, so a page cannot
+  // hand them a function of its own that would be given the key.
+  try { Object.defineProperty(Symbol, 'for', { writable: false, configurable: false }); } catch (e) {}
+  try { Object.defineProperty(window, 'Symbol', { writable: false, configurable: false }); } catch (e) {}
   // Only the artifact's own frame (below the app page and the wrapper) beats: the others may run elsewhere.
   const own = window.parent !== window.top && window.parent.parent === window.top;
   const debug = console.debug.bind(console);
   const now = performance.now.bind(performance);
   const timer = window.setInterval.bind(window);  // the heartbeat's own, not counted as the page's work
   let beatAt = -1e9;
-  const beat = () => { beatAt = now(); debug('"""
-    + HEARTBEAT
-    + """'); };
+  const beat = () => { beatAt = now(); debug(BEAT); };
   if (window !== window.top && window.parent !== window.top && !own) {
     for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCIceTransport']) {
       try { Object.defineProperty(window, name, { value: undefined, configurable: false }); } catch (e) {}
@@ -75,9 +93,7 @@ INIT_SCRIPT = (
         mark(c, name);
         if (own && !s.drew && !(background && background(this, args))) {
           s.drew = name;
-          debug('"""
-    + DREW
-    + """ ' + name);
+          debug(DREW + ' ' + name);
         }
         return apply(original, this, args);
       };
@@ -186,9 +202,9 @@ INIT_SCRIPT = (
 })();"""
 )
 
-FRAMES_JS = f"() => ({STATE} ? {STATE}.frames : 0)"
+FRAMES_JS = f"() => {{ 'use strict'; const s = {STATE}; return s ? s.frames : 0; }}"
 # Whether the page has drawn its first frames (or has nothing scheduled, so it will not draw more on its own).
-READY_JS = f"() => {{ const s = {STATE}; return !s || s.frames >= 3 || s.quiet(); }}"
+READY_JS = f"() => {{ 'use strict'; const s = {STATE}; return !s || s.frames >= 3 || s.quiet(); }}"
 
 # The control a player clicks first: one saying start / play / begin / new game, else the largest button;
 # only one a person could press (shown, enabled, not under an overlay or inside a faded-out screen).
@@ -245,6 +261,7 @@ START_CONTROL_JS = """() => {
 
 PROBE_JS = (
     """() => {
+  'use strict';
   const s = """
     + STATE
     + """ || { frames: 0, contexts: {}, inputs: {}, contextOf: new WeakMap() };
