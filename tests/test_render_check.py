@@ -276,6 +276,23 @@ def test_the_player_presses_the_visible_start_button_not_one_on_a_faded_out_scre
 
 
 @needs_chromium
+def test_a_rejection_from_the_browsers_own_code_is_worded_like_any_uncaught_error(
+    engine: RenderEngine, mirror: Path
+) -> None:
+    # A response that is not JSON, read with .json(): the browser names that rejection "Uncaught (in promise)
+    # SyntaxError", and the evidence said "Uncaught Uncaught (in promise) SyntaxError: ...".
+    code = (
+        "<!doctype html><canvas id=c width=1280 height=800></canvas><script>"
+        "document.getElementById('c').getContext('2d').fillRect(100, 100, 300, 200);"
+        "fetch('data:application/json,<html>').then((r) => r.json()).then((levels) => console.log(levels));</script>"
+    )
+    check = check_artifact(code, "html", mirror=mirror, limits=FAST, engine=engine)
+    assert check.verdict == "renders with errors", check.evidence
+    assert [e.split(":")[0] for e in check.errors] == ["Uncaught SyntaxError"], check.errors
+    assert "JSON" in check.errors[0]
+
+
+@needs_chromium
 def test_svg_artifact_renders(engine: RenderEngine, mirror: Path) -> None:
     check = run_page(engine, "dashboard.svg", mirror)
     assert check.verdict == "renders", check.evidence

@@ -116,6 +116,19 @@ def test_a_page_cannot_tell_the_check_it_drew_or_animated(engine: RenderEngine) 
     assert received == []
 
 
+def test_a_page_that_hides_its_errors_from_the_browser_is_still_judged_with_them(engine: RenderEngine) -> None:
+    # Its animation stops on a ReferenceError and a promise of it fails; an onerror returning true, listeners
+    # calling preventDefault and redefined event getters hide both. The browser then reports nothing, and the
+    # check said "renders ... with no errors" of a page frozen at its 20th frame.
+    check, received = check_hostile(engine, "hides_errors.html")
+    assert check.verdict == "renders with errors", check.evidence
+    stopped = "Uncaught ReferenceError: updatePhysics is not defined (line 20, column"
+    assert any(e.startswith(stopped) for e in check.errors), check.errors
+    assert any(e.startswith("Uncaught TypeError: the level data did not load") for e in check.errors), check.errors
+    assert check.js_errors == 2
+    assert received == []
+
+
 def test_a_page_that_breaks_the_probe_is_still_judged_by_what_it_drew_and_threw(engine: RenderEngine) -> None:
     # It replaces document.querySelectorAll and Array.from with functions that throw, so every script the check
     # runs in its world fails. The check ended at once with no look taken: "blank", for a page that drew and threw.

@@ -8,6 +8,7 @@ time its renderer's main thread spends, never from wall time.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import time
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import ConsoleMessage
 
 from canvasbench.render.limits import CheckLimits
-from canvasbench.render.page_scripts import DREW, HEARTBEAT
+from canvasbench.render.page_scripts import DREW, HEARTBEAT, THREW
 from canvasbench.render.processes import main_thread_cpu_s, renderer_pids
 from canvasbench.render.verdict import MAX_MESSAGES, MAX_REQUESTS
 from canvasbench.sandbox.mirror import MirrorHit
@@ -99,6 +100,7 @@ class Observed:
     hang: str = ""  # what was seen when it was called not responding
     drew: str = ""  # the page's first drawing call (it says so itself, even if it stops responding next)
     phases: dict[str, float] = field(default_factory=dict)  # seconds per part of the check
+    lines_before: int | None = None  # lines the preview document puts before the artifact's (page_error)
     ran_on: tuple[int, float] | None = None  # its animation frames and the clock when it last ran on after the looks
     _baseline: dict[int, float] | None = None  # main-thread CPU per renderer at the last heartbeat seen
     _baseline_beats: int = -1
@@ -154,6 +156,9 @@ class Observed:
         if msg.type == "debug" and msg.text.startswith(DREW + " "):
             self.drew = self.drew or msg.text[len(DREW) + 1 :][:40]
             return
+        if msg.type == "debug" and msg.text.startswith(THREW + " "):
+            self.error(hidden_error(msg.text[len(THREW) + 1 :], self.lines_before))
+            return
         if msg.type != "error":
             return
         text = msg.text
@@ -204,18 +209,36 @@ class Observed:
 _SRCDOC_FRAME = re.compile(r"about:srcdoc:(\d+):(\d+)")
 
 
+_UNCAUGHT = re.compile(r"^Uncaught (\(in promise\) )?")
+
+
 def page_error(name: str | None, message: str, stack: str | None, lines_before: int | None) -> str:
     """An uncaught error as the check records it, with the line of the artifact it came from when known.
 
     `lines_before`: the lines the preview document puts before the artifact's own (None: not an HTML page).
     """
-    text = f"Uncaught {name or 'Error'}: {message}"
+    # The browser names a rejection from its own code (a fetch's .json()) "Uncaught (in promise) SyntaxError".
+    name = _UNCAUGHT.sub("", name or "") or "Error"
+    text = f"Uncaught {name}: {message}"
     frame = _SRCDOC_FRAME.search(stack or "")
     if frame is not None and lines_before is not None:
         line = int(frame.group(1)) - lines_before
         if line >= 1:
             text += f" (line {line}, column {frame.group(2)})"
     return text
+
+
+def hidden_error(sent: str, lines_before: int | None) -> str:
+    """An uncaught error the page marked handled, from the [name, message, stack] the init script sent."""
+    try:
+        name, message, stack = json.loads(sent)
+    except (ValueError, TypeError):  # the script sends three fields; anything else is still an error thrown
+        name, message, stack = None, sent, None
+    return page_error(_text(name), _text(message) or "an error it then hid", _text(stack), lines_before)
+
+
+def _text(value: object) -> str | None:
+    return value[:2000] if isinstance(value, str) else None  # the page's own values: anything else says nothing
 
 
 def local_file(url: str) -> str | None:

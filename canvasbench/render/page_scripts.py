@@ -12,6 +12,9 @@ HEARTBEAT_MS = 200
 # draw call; clearing or filling the whole canvas is background): a page that draws and then stops
 # responding before anything reached the screen is known to have drawn.
 DREW = f"canvasbench-drew-{secrets.token_hex(8)}"
+# Sent with [name, message, stack] of an uncaught error the page then marked handled (an onerror returning
+# true, a listener calling preventDefault), which the browser no longer reports: the page threw all the same.
+THREW = f"canvasbench-threw-{secrets.token_hex(8)}"
 # What the check counts in the artifact's window is kept in the init script's closure, where the page cannot
 # reach it. A function under a window symbol (so the page's own globals, Object.getOwnPropertyNames(window),
 # are the same as in a person's browser) hands it out only for a key the page never sees: a page can list the
@@ -40,6 +43,8 @@ INIT_SCRIPT = (
     + HEARTBEAT
     + """', DREW = '"""
     + DREW
+    + """', THREW = '"""
+    + THREW
     + """';
   Object.defineProperty(window, Symbol.for('"""
     + _STATE_NAME
@@ -190,6 +195,42 @@ INIT_SCRIPT = (
     if (ctx) { s.contextOf.set(this, type); s.contexts[type] = (s.contexts[type] || 0) + 1; }
     return ctx;
   };
+  // Errors the page hides from the browser: ours is the first listener, so it sees each uncaught error, and
+  // after the dispatch it reads whether a later handler marked it handled (then the browser said nothing).
+  // The events are read through the browser's own getters, taken now: the page may redefine them later.
+  const getter = (C, name) => { const d = C && Object.getOwnPropertyDescriptor(C.prototype, name); return d && d.get; };
+  const prevented = getter(window.Event, 'defaultPrevented'), errorOf = getter(window.ErrorEvent, 'error');
+  const messageOf = getter(window.ErrorEvent, 'message'), reasonOf = getter(window.PromiseRejectionEvent, 'reason');
+  const later = window.setTimeout.bind(window), stringify = JSON.stringify, ErrorC = Error;
+  const field = (read) => {
+    try { const v = read(); return v == null ? null : String(v).slice(0, 2000); } catch (e) { return null; }
+  };
+  // Worded as the browser words it: a thrown Error by its name and message, anything else as its text.
+  // Never throws itself: an error of ours would be reported as the page's.
+  const report = (e, err, text) => later(() => {
+    try {
+      if (!apply(prevented, e, [])) return;
+      let thrown = false;
+      try { thrown = err instanceof ErrorC; } catch (x) {}  // a Proxy may refuse even that
+      const fields = thrown ? [field(() => err.name), field(() => err.message), field(() => err.stack)]
+        : [null, text(), null];
+      debug(THREW + ' ' + stringify(fields));
+    } catch (x) {}
+  }, 0);
+  if (prevented && errorOf && messageOf) {
+    window.addEventListener('error', (e) => {
+      let err;  // the getter refuses any event but an ErrorEvent: a file that failed to load is not a throw
+      try { if (!e.isTrusted) return; err = apply(errorOf, e, []); } catch (x) { return; }
+      report(e, err, () => (field(() => apply(messageOf, e, [])) || '').replace(/^Uncaught /, ''));
+    }, true);
+  }
+  if (prevented && reasonOf) {
+    window.addEventListener('unhandledrejection', (e) => {
+      if (!e.isTrusted) return;
+      const err = apply(reasonOf, e, []);
+      report(e, err, () => field(() => err));
+    }, true);
+  }
   const INPUT = /^(key|mouse|pointer|touch|click|dblclick|wheel|contextmenu|drag)/;
   const listen = EventTarget.prototype.addEventListener;
   EventTarget.prototype.addEventListener = function (type, ...rest) {

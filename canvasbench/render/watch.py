@@ -178,6 +178,7 @@ async def observe(
     context.on("page", popup)  # only after our own page, which fires the same event
     page.on("console", seen.console)
     before = lines_before_artifact(kind) if kind == "html" else None  # error lines as the artifact numbers them
+    seen.lines_before = before  # for the errors the page hid, which come on the console
     page.on("pageerror", lambda exc: seen.error(page_error(exc.name, exc.message, exc.stack, before)))
     page.on("requestfailed", failed)
     page.on("crash", crashed)
