@@ -8,6 +8,7 @@ exception" and drops the exception, so a Ctrl-C there surfaced as a broken datab
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
@@ -38,65 +39,34 @@ def _raise_kept() -> None:
         raise exc
 
 
+def _raising_kept(method: Callable[..., Any]) -> Callable[..., Any]:
+    """`method` of sqlite3.Cursor, raising the interrupt behind a failure instead of the failure."""
+
+    @functools.wraps(method)
+    def wrapper(self: sqlite3.Cursor, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error:
+            _raise_kept()
+            raise
+
+    return wrapper
+
+
 class Cursor(sqlite3.Cursor):
-    """A cursor whose failures caused by an interrupt raise the interrupt itself."""
+    """A cursor whose failures caused by an interrupt raise the interrupt itself.
 
-    def execute(self, sql: str, parameters: Any = (), /) -> Cursor:
-        """Run one statement."""
-        try:
-            return super().execute(sql, parameters)
-        except sqlite3.Error:
-            _raise_kept()
-            raise
+    Every method that steps a query (so may call our SQL functions) is wrapped; `__next__` too, as each row
+    of an iterated cursor is a step.
+    """
 
-    def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> Cursor:
-        """Run one statement for each set of parameters."""
-        try:
-            return super().executemany(sql, seq_of_parameters)
-        except sqlite3.Error:
-            _raise_kept()
-            raise
-
-    def executescript(self, sql_script: str, /) -> Cursor:
-        """Run a script of statements."""
-        try:
-            super().executescript(sql_script)
-            return self
-        except sqlite3.Error:
-            _raise_kept()
-            raise
-
-    def __next__(self) -> Any:
-        """The next row: each one steps the query, which may call our SQL functions."""
-        try:
-            return super().__next__()
-        except sqlite3.Error:
-            _raise_kept()
-            raise
-
-    def fetchone(self) -> Any:
-        """The next row, or None."""
-        try:
-            return super().fetchone()
-        except sqlite3.Error:
-            _raise_kept()
-            raise
-
-    def fetchmany(self, size: int | None = None) -> list[Any]:
-        """The next `size` rows."""
-        try:
-            return super().fetchmany(self.arraysize if size is None else size)
-        except sqlite3.Error:
-            _raise_kept()
-            raise
-
-    def fetchall(self) -> list[Any]:
-        """Every remaining row."""
-        try:
-            return super().fetchall()
-        except sqlite3.Error:
-            _raise_kept()
-            raise
+    execute = _raising_kept(sqlite3.Cursor.execute)
+    executemany = _raising_kept(sqlite3.Cursor.executemany)
+    executescript = _raising_kept(sqlite3.Cursor.executescript)
+    fetchone = _raising_kept(sqlite3.Cursor.fetchone)
+    fetchmany = _raising_kept(sqlite3.Cursor.fetchmany)
+    fetchall = _raising_kept(sqlite3.Cursor.fetchall)
+    __next__ = _raising_kept(sqlite3.Cursor.__next__)
 
 
 class Connection(sqlite3.Connection):
