@@ -150,16 +150,27 @@ def test_runs_are_recovered_where_a_store_is_opened_to_write_not_to_look_up(
 
 
 def _press_ctrl_c_inside_our_sql(conn: sqlite3.Connection, main_thread: int) -> None:
-    """Trip Ctrl-C once the main thread is running one of the store's SQL functions (the query never ends)."""
+    """Trip Ctrl-C once the main thread runs a query calling the store's SQL functions (it never ends).
+
+    It is tripped while that thread is between two calls, in SQLite, so the handler runs as the next call is
+    entered, before any line of ours: the harder of the two places (a signal inside a call is caught there).
+    """
     owners_file = reads.owners.__file__
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def in_our_sql() -> bool:
         frame = sys._current_frames().get(main_thread)
         while frame is not None and frame.f_code.co_filename != owners_file:
             frame = frame.f_back
-        if frame is not None:  # from here on the only Python lines that thread runs are our SQL functions
+        return frame is not None
+
+    deadline = time.monotonic() + 60
+    seen = False
+    while time.monotonic() < deadline:
+        inside = in_our_sql()
+        if seen and not inside:  # the query runs: from here on that thread runs no Python but our functions
             _thread.interrupt_main()
             return
+        seen = seen or inside
         time.sleep(0)  # hand the GIL back at once
     conn.interrupt()  # never seen: end the endless query so the test fails instead of hanging
 

@@ -4,6 +4,8 @@ Python runs a signal's handler at the next Python line, and while SQLite steps a
 are our SQL functions (reads.owners). sqlite3 turns anything they raise into "user-defined function raised
 exception" and drops the exception, so a Ctrl-C there surfaced as a broken database instead of a cancel.
 `sql_function` records what it raised and the connection's cursors raise that again where the query ran.
+A handler can also run as a function is entered, before any line of ours can catch it: a function failure
+with nothing recorded can only be that, and is raised as the Ctrl-C it was.
 """
 
 from __future__ import annotations
@@ -15,28 +17,31 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 _raised = threading.local()  # per thread: a signal is only ever delivered to the main thread's query
+_FUNCTION_FAILED = "user-defined function raised exception"  # sqlite3's words for any of them
 
 
 def sql_function(func: Callable[..., Any]) -> Callable[..., Any]:
-    """`func` for create_function: an interrupt it raises is kept for the query to raise again."""
+    """`func` for create_function: whatever it raises is kept, so the query can raise an interrupt again."""
 
     def cell(*args: Any) -> Any:
         try:
             return func(*args)
         except BaseException as exc:
-            if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: not the function's failure
-                _raised.exc = exc
+            _raised.exc = exc
             raise
 
     return cell
 
 
-def _raise_kept() -> None:
-    """Raise the interrupt an SQL function of this thread was stopped by, if any."""
+def _raise_kept(error: sqlite3.Error) -> None:
+    """Raise the interrupt behind `error` when an SQL function of this thread was stopped by one."""
     exc: BaseException | None = getattr(_raised, "exc", None)
-    if exc is not None:
-        _raised.exc = None
+    _raised.exc = None
+    if exc is not None and not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit
         raise exc
+    if exc is None and str(error) == _FUNCTION_FAILED:
+        # Failed before its first line: a signal's handler, run as the function was entered.
+        raise KeyboardInterrupt from error
 
 
 def _raising_kept(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -46,8 +51,8 @@ def _raising_kept(method: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(self: sqlite3.Cursor, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
-        except sqlite3.Error:
-            _raise_kept()
+        except sqlite3.Error as error:
+            _raise_kept(error)
             raise
 
     return wrapper
