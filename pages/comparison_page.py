@@ -89,7 +89,8 @@ def _live(comparison_id: str, notes: dict[str, str]) -> None:
             st.rerun()  # the last run ended: the page becomes the finished comparison (and stops polling)
         first[0] = False
         ids = [run["id"] for run in runs]
-        checks, progress = reads.latest_checks(store, ids), reads.check_progress(store, ids)
+        progress = reads.check_progress(store, ids)  # before the verdicts: see checking.progress_with_verdicts
+        checks = reads.latest_checks(store, ids)
         labels = sample_labels([{**r, "model_id": contestant(r)} for r in runs if not is_plan(r)])
         header, body = st.container(), st.container()
         with body:
@@ -241,7 +242,7 @@ def _comparison(comparison_id: str) -> None:
         return
     # Samples per contestant (a recipe built by a model is no repeat of it); a planner's row is no sample.
     labels = sample_labels([{**r, "model_id": contestant(r)} for r in runs if not is_plan(r)])
-    progress = checking.progress_of([run["id"] for run in runs])
+    progress = checking.progress_with_verdicts(runs)
     found = rounds.attempts_of(comparison_id)
 
     def column(run: dict[str, Any]) -> None:
@@ -330,7 +331,7 @@ def _run(run_id: str) -> None:
     else:
         said = views.run_view(run, view, height=FULL_HEIGHT)
     if not left_no_page(run) and not is_plan(run):  # without a page there was nothing to check
-        checking.live_check(run, checking.progress_of([run_id]).get(run_id))
+        checking.live_check(run, checking.progress_with_verdicts([run]).get(run_id))
     if not said:
         views.warnings(run)
     views.metrics_card(run)

@@ -30,6 +30,22 @@ def progress_of(run_ids: Sequence[str]) -> dict[str, CheckProgress]:
     return reads.check_progress(data.store(), run_ids)
 
 
+def progress_with_verdicts(runs: Sequence[dict[str, Any]]) -> dict[str, CheckProgress]:
+    """Each run's check progress, then its latest verdict put in run["check"], read in that order.
+
+    A verdict stored between the two reads is in the second, or its check still reads as to come in the first
+    (so it is polled). Read the other way round, a verdict stored in between was in neither: the run showed
+    no verdict, and nothing polled for one, until a reload.
+    """
+    store = data.store()
+    ids = [run["id"] for run in runs]
+    progress = reads.check_progress(store, ids)
+    checks = reads.latest_checks(store, ids)
+    for run in runs:
+        run["check"] = checks.get(run["id"])
+    return progress
+
+
 def progress_badge(progress: str | None) -> str:
     """A check's progress as a markdown badge ('' when there is nothing to say)."""
     if progress not in PROGRESS:
