@@ -20,6 +20,7 @@ from playwright.async_api import ConsoleMessage
 
 from canvasbench.render.limits import CheckLimits
 from canvasbench.render.page_scripts import DREW, HEARTBEAT, THREW
+from canvasbench.render.probe_facts import text
 from canvasbench.render.processes import main_thread_cpu_s, renderer_pids
 from canvasbench.render.verdict import MAX_MESSAGES, MAX_REQUESTS
 from canvasbench.sandbox.mirror import MirrorHit
@@ -234,11 +235,8 @@ def hidden_error(sent: str, lines_before: int | None) -> str:
         name, message, stack = json.loads(sent)
     except (ValueError, TypeError):  # the script sends three fields; anything else is still an error thrown
         name, message, stack = None, sent, None
-    return page_error(_text(name), _text(message) or "an error it then hid", _text(stack), lines_before)
-
-
-def _text(value: object) -> str | None:
-    return value[:2000] if isinstance(value, str) else None  # the page's own values: anything else says nothing
+    # The page's own values: a field of the wrong type says nothing.
+    return page_error(text(name, 2000), text(message, 2000) or "an error it then hid", text(stack, 2000), lines_before)
 
 
 def local_file(url: str) -> str | None:
