@@ -48,6 +48,17 @@ var print = {
   screen: [screen.width, screen.height, screen.availWidth, screen.availHeight, screen.colorDepth, devicePixelRatio],
   viewport: [innerWidth, innerHeight],
   document: [document.scripts.length, document.querySelectorAll('*').length, document.styleSheets.length],
+  symbols: Object.getOwnPropertySymbols(window).map(String),
+  // Natives as bot checks read them (source text, name, length, prototype), and how Symbol's are defined.
+  natives: [requestAnimationFrame, cancelAnimationFrame, setTimeout, clearTimeout, setInterval, clearInterval,
+            Worker, Function.prototype.toString, EventTarget.prototype.addEventListener,
+            HTMLCanvasElement.prototype.getContext, CanvasRenderingContext2D.prototype.fill,
+            WebGLRenderingContext.prototype.drawArrays, WebGLRenderingContext.prototype.getExtension].map(
+    function (f) { return [Function.prototype.toString.call(f), f.name, f.length, f.hasOwnProperty('prototype')]; }),
+  descriptors: [[Symbol, 'for'], [window, 'Symbol'], [window, 'requestAnimationFrame']].map(function (p) {
+    var d = Object.getOwnPropertyDescriptor(p[0], p[1]);
+    return [d.writable, d.enumerable, d.configurable];
+  }),
 };
 var text = JSON.stringify(print);
 document.title = text;

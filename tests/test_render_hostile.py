@@ -105,13 +105,37 @@ def test_a_page_that_lies_to_the_probe_still_gets_its_verdict_and_stores_nothing
 
 
 def test_a_page_cannot_tell_the_check_it_drew_or_animated(engine: RenderEngine) -> None:
-    # It draws nothing (its colours are the canvas's CSS), finds the check's state behind its window symbol and
-    # marks its canvas drawn and its frames many, and sends the texts the check listens for, read from the
-    # source of the canvas functions the check wrapped. The check said "renders: drew a 2D canvas 1280×800,
-    # 7150 animation frames".
+    # It draws nothing (its colours are the canvas's CSS), looks for the check's state on `window` (it found it
+    # behind a symbol there once) to mark its canvas drawn and its frames many, and sends the texts the check
+    # listens for, looked for in the source of the canvas functions the check wrapped. The check said "renders:
+    # drew a 2D canvas 1280×800, 7150 animation frames".
     check, received = check_hostile(engine, "probe_lies.html")
     assert check.verdict == "blank", check.evidence
     assert "canvas got a 2D context but nothing was ever drawn on it" in check.evidence
+    assert not check.drawn and not check.frames
+    assert received == []
+
+
+def test_a_page_cannot_tell_the_check_from_a_persons_browser_by_its_natives(engine: RenderEngine) -> None:
+    # It reads the source, name, length and prototype of the natives the check wraps (as bot checks do) and
+    # draws an orbit only when they look patched; in a person's browser it throws and shows nothing. The check
+    # said "renders ... with no errors".
+    check, received = check_hostile(engine, "tells_patched_natives.html")
+    assert check.verdict == "crashed", check.evidence
+    assert any("the orbit data did not load" in e for e in check.errors), check.errors
+    assert not check.drawn and not check.frames
+    assert received == []
+
+
+def test_a_page_cannot_tell_it_is_watched_by_what_reads_its_console(engine: RenderEngine) -> None:
+    # It logs a regexp, a date and a function with their own toString, an element and an error with getters, a
+    # proxy, and draws a pendulum only if any was read: the check's DevTools connection described them (read
+    # "regexp, date, function"), which a person's browser with DevTools closed never does. The check said
+    # "renders" for a page that throws.
+    check, received = check_hostile(engine, "tells_watching_console.html")
+    assert check.verdict == "crashed", check.evidence
+    assert any("the pendulum settings did not load" in e for e in check.errors), check.errors
+    assert "[object] [object] [function] [object] [object] [object]" in check.errors  # its console.error, unread
     assert not check.drawn and not check.frames
     assert received == []
 

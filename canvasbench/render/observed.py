@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.async_api import ConsoleMessage
+from playwright.async_api import ConsoleMessage, JSHandle
 
 from canvasbench.render.limits import CheckLimits
-from canvasbench.render.page_scripts import DREW, HEARTBEAT, THREW
+from canvasbench.render.page_scripts import DREW, HANDOFF, HEARTBEAT, THREW
 from canvasbench.render.probe_facts import text
 from canvasbench.render.processes import main_thread_cpu_s, renderer_pids
 from canvasbench.render.verdict import MAX_MESSAGES, MAX_REQUESTS
@@ -103,6 +103,7 @@ class Observed:
     phases: dict[str, float] = field(default_factory=dict)  # seconds per part of the check
     lines_before: int | None = None  # lines the preview document puts before the artifact's (page_error)
     ran_on: tuple[int, float] | None = None  # its animation frames and the clock when it last ran on after the looks
+    state: JSHandle | None = None  # what the init script counts in the artifact's frame, handed over on the console
     _baseline: dict[int, float] | None = None  # main-thread CPU per renderer at the last heartbeat seen
     _baseline_beats: int = -1
 
@@ -150,6 +151,10 @@ class Observed:
             self.errors.append(message[:500])
 
     def console(self, msg: ConsoleMessage) -> None:
+        if msg.type == "debug" and msg.text.startswith(HANDOFF):
+            if self.state is None and len(msg.args) == 2:
+                self.state = msg.args[1]
+            return
         if msg.type == "debug" and msg.text == HEARTBEAT:
             self.heartbeat_at = time.monotonic()
             self.beats += 1

@@ -15,16 +15,11 @@ DREW = f"canvasbench-drew-{secrets.token_hex(8)}"
 # Sent with [name, message, stack] of an uncaught error the page then marked handled (an onerror returning
 # true, a listener calling preventDefault), which the browser no longer reports: the page threw all the same.
 THREW = f"canvasbench-threw-{secrets.token_hex(8)}"
-# What the check counts in the artifact's window is kept in the init script's closure, where the page cannot
-# reach it. A function under a window symbol (so the page's own globals, Object.getOwnPropertyNames(window),
-# are the same as in a person's browser) hands it out only for a key the page never sees: a page can list the
-# symbol, but not read or change the counts. Nor can it read the texts the check listens for (HEARTBEAT, DREW):
-# they are constants of that closure, never written into a function the page can print.
-_STATE_NAME = f"canvasbench-{secrets.token_hex(8)}"
-_STATE_KEY = secrets.token_hex(16)
-# The counts, in an expression of the check's scripts (undefined in a frame the init script did not run in).
-# Those scripts are strict, so a page function they call cannot read their source (and the key) as its caller.
-STATE = f"(window[Symbol.for('{_STATE_NAME}')] || (() => undefined))('{_STATE_KEY}')"
+# What the check counts in the artifact's window is kept in the init script's closure, out of the page's reach.
+# The init script hands that object to the check alone, as the second argument of a console message with this
+# text: nothing of it is on `window` (a symbol there, or a frozen `Symbol.for`, told a page it was watched), and a
+# page cannot send the text, which is never written into a function it can print.
+HANDOFF = f"canvasbench-state-{secrets.token_hex(8)}"
 
 # Runs first in every frame (the wrapper, the artifact's srcdoc frame and any frame it makes):
 # - WebRTC is the page guard's (canvasbench.sandbox.guard), the same as in the dashboard, which reports each
@@ -37,24 +32,30 @@ INIT_SCRIPT = (
     """(() => {
   const s = { frames: 0, last: -1, contexts: {}, inputs: {}, contextOf: new WeakMap(), drawnOn: new WeakMap() };
   const apply = Reflect.apply;  // the page may replace Function.prototype.call/apply
-  const KEY = '"""
-    + _STATE_KEY
-    + """', BEAT = '"""
+  // Every function the check puts within the page's reach reads as the browser's own: its source text, name and
+  // length, no prototype, not a constructor. Bot checks tell patched natives that way, and a page that could
+  // tell the check from a person's browser could draw only while it is watched.
+  const natives = new WeakMap(), nativeOf = WeakMap.prototype.get, remember = WeakMap.prototype.set;
+  const sourceOf = Function.prototype.toString;
+  const disguise = (original, impl) => {
+    const f = { [original.name](...args) { return apply(impl, this, args); } }[original.name];
+    Object.defineProperty(f, 'length', { value: original.length });
+    apply(remember, natives, [f, original]);
+    return f;
+  };
+  const install = (obj, name, impl) => { obj[name] = disguise(obj[name], impl); };
+  install(Function.prototype, 'toString', function () {
+    return apply(sourceOf, apply(nativeOf, natives, [this]) || this, []);
+  });
+  const BEAT = '"""
     + HEARTBEAT
     + """', DREW = '"""
     + DREW
     + """', THREW = '"""
     + THREW
+    + """', HANDOFF = '"""
+    + HANDOFF
     + """';
-  Object.defineProperty(window, Symbol.for('"""
-    + _STATE_NAME
-    + """'), {
-    value: function (key) { return key === KEY ? s : undefined; },
-  });
-  // The check's scripts find that function by its name: the lookup stays the browser's own, so a page cannot
-  // hand them a function of its own that would be given the key.
-  try { Object.defineProperty(Symbol, 'for', { writable: false, configurable: false }); } catch (e) {}
-  try { Object.defineProperty(window, 'Symbol', { writable: false, configurable: false }); } catch (e) {}
   // Only the artifact's own frame (below the app page and the wrapper) beats: the others may run elsewhere.
   const own = window.parent !== window.top && window.parent.parent === window.top;
   const debug = console.debug.bind(console);
@@ -68,7 +69,7 @@ INIT_SCRIPT = (
     }
   }
   const raf = window.requestAnimationFrame;
-  window.requestAnimationFrame = function (cb) {
+  install(window, 'requestAnimationFrame', function (cb) {
     const id = apply(raf, window, [function (ts) {
       if (s.frameIds) s.frameIds.delete(id);
       if (ts !== s.last) { s.last = ts; s.frames++; }
@@ -80,7 +81,7 @@ INIT_SCRIPT = (
     }]);
     if (s.frameIds) s.frameIds.add(id);
     return id;
-  };
+  });
   // Each canvas is marked with the first call that put pixels on it (in every frame, so a canvas drawn
   // through another frame's prototypes is marked too): a canvas with a context that no call ever drew on
   // shows only its CSS (border, background) and the page behind it, which is not a drawing.
@@ -92,7 +93,7 @@ INIT_SCRIPT = (
     for (const name of names) {
       const original = proto[name];
       if (typeof original !== 'function') continue;
-      proto[name] = function (...args) {
+      install(proto, name, function (...args) {
         let c = null;
         try { c = this.canvas; } catch (e) {}
         mark(c, name);
@@ -101,7 +102,7 @@ INIT_SCRIPT = (
           debug(DREW + ' ' + name);
         }
         return apply(original, this, args);
-      };
+      });
     }
   };
   const wholeCanvas = (ctx, [x, y, w, h]) => {
@@ -120,28 +121,28 @@ INIT_SCRIPT = (
   for (const GLC of [window.WebGLRenderingContext, window.WebGL2RenderingContext]) {
     if (!GLC) continue;
     const getExtension = GLC.prototype.getExtension;
-    GLC.prototype.getExtension = function (...args) {
+    install(GLC.prototype, 'getExtension', function (...args) {
       const ext = apply(getExtension, this, args);
       const c = this.canvas;
       if (ext && typeof ext === 'object') {
         for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(ext))) {
           if (!/^(draw|multiDraw)/.test(name) || typeof ext[name] !== 'function' || hooked.has(ext[name])) continue;
           const original = ext[name];
-          const wrapped = function (...a) { mark(c, name); return apply(original, this, a); };
+          const wrapped = disguise(original, function (...a) { mark(c, name); return apply(original, this, a); });
           hooked.add(wrapped);
           try { Object.defineProperty(ext, name, { value: wrapped, configurable: true, writable: true }); } catch (e) {}
         }
       }
       return ext;
-    };
+    });
   }
   // Drawn where these hooks cannot see (a worker's OffscreenCanvas): its pixels decide.
   const transfer = HTMLCanvasElement.prototype.transferControlToOffscreen;
   if (typeof transfer === 'function') {
-    HTMLCanvasElement.prototype.transferControlToOffscreen = function (...args) {
+    install(HTMLCanvasElement.prototype, 'transferControlToOffscreen', function (...args) {
       mark(this, 'transferControlToOffscreen');
       return apply(transfer, this, args);
-    };
+    });
   }
   // Work the page has scheduled: a page with none (no timer, frame callback, animation, worker) cannot
   // change on its own, so watching it longer cannot tell anything more.
@@ -152,25 +153,44 @@ INIT_SCRIPT = (
     && !document.getAnimations().some((a) => a.playState === 'running')
     && !document.querySelector('animate, animateTransform, animateMotion, animateColor, set, video, audio, marquee');
   if (own) {
+    // The page's console reaches the check as it reaches no one in a person's browser (DevTools closed): the
+    // check's DevTools connection would describe each object logged, calling the page's own toString and
+    // getters, which told a page it was watched. An error goes on with its primitive arguments (an object as
+    // "[object]"); anything else logged is dropped.
+    const errorOut = console.error.bind(console), define = Object.defineProperty;
+    const plain = (v) => (v === null || (typeof v !== 'object' && typeof v !== 'function') ? v
+      : typeof v === 'function' ? '[function]' : '[object]');
+    for (const name of Object.keys(console)) {
+      if (typeof console[name] !== 'function') continue;
+      install(console, name, name !== 'error' ? function () {} : function (...args) {
+        const out = [];
+        for (let i = 0; i < args.length; i++) define(out, i, { value: plain(args[i]), enumerable: true });
+        apply(errorOut, console, out);
+      });
+    }
     const setT = window.setTimeout, clearT = window.clearTimeout, setI = window.setInterval;
     const clearI = window.clearInterval, cancelRaf = window.cancelAnimationFrame;
-    window.setTimeout = function (fn, ...rest) {
+    install(window, 'setTimeout', function (fn, ...rest) {
       let id;
       const run = typeof fn !== 'function' ? fn
         : function () { timeouts.delete(id); return apply(fn, this, arguments); };
       id = apply(setT, window, [run, ...rest]);
       timeouts.add(id);
       return id;
-    };
+    });
     // Either clear function clears either kind of timer.
-    window.clearTimeout = function (id) {
+    install(window, 'clearTimeout', function (id) {
       timeouts.delete(id); intervals.delete(id); return apply(clearT, window, [id]);
-    };
-    window.setInterval = function (...args) { const id = apply(setI, window, args); intervals.add(id); return id; };
-    window.clearInterval = function (id) {
+    });
+    install(window, 'setInterval', function (...args) {
+      const id = apply(setI, window, args); intervals.add(id); return id;
+    });
+    install(window, 'clearInterval', function (id) {
       timeouts.delete(id); intervals.delete(id); return apply(clearI, window, [id]);
-    };
-    window.cancelAnimationFrame = function (id) { frames.delete(id); return apply(cancelRaf, window, [id]); };
+    });
+    install(window, 'cancelAnimationFrame', function (id) {
+      frames.delete(id); return apply(cancelRaf, window, [id]);
+    });
     s.frameIds = frames;
     for (const name of ['Worker', 'SharedWorker']) {
       const W = window[name];
@@ -178,6 +198,7 @@ INIT_SCRIPT = (
       window[name] = new Proxy(W, {
         construct(target, args, nt) { s.workers++; return Reflect.construct(target, args, nt); },
       });
+      apply(remember, natives, [window[name], W]);
     }
     // The text caret blinks; it is not the page animating.
     const caret = () => {
@@ -190,11 +211,11 @@ INIT_SCRIPT = (
     document.addEventListener('DOMContentLoaded', caret, { once: true });
   }
   const getContext = HTMLCanvasElement.prototype.getContext;
-  HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
+  install(HTMLCanvasElement.prototype, 'getContext', function (type, ...rest) {
     const ctx = apply(getContext, this, [type, ...rest]);
     if (ctx) { s.contextOf.set(this, type); s.contexts[type] = (s.contexts[type] || 0) + 1; }
     return ctx;
-  };
+  });
   // Errors the page hides from the browser: ours is the first listener, so it sees each uncaught error, and
   // after the dispatch it reads whether a later handler marked it handled (then the browser said nothing).
   // The events are read through the browser's own getters, taken now: the page may redefine them later.
@@ -233,19 +254,20 @@ INIT_SCRIPT = (
   }
   const INPUT = /^(key|mouse|pointer|touch|click|dblclick|wheel|contextmenu|drag)/;
   const listen = EventTarget.prototype.addEventListener;
-  EventTarget.prototype.addEventListener = function (type, ...rest) {
+  install(EventTarget.prototype, 'addEventListener', function (type, ...rest) {
     if (typeof type === 'string' && INPUT.test(type)) s.inputs[type] = (s.inputs[type] || 0) + 1;
     return apply(listen, this, [type, ...rest]);
-  };
-  if (own) { beat(); timer(beat, """
+  });
+  if (own) { debug(HANDOFF, s); beat(); timer(beat, """
     + str(HEARTBEAT_MS)
     + """); }
 })();"""
 )
 
-FRAMES_JS = f"() => {{ 'use strict'; const s = {STATE}; return s ? s.frames : 0; }}"
+# The check's scripts below take the artifact's state (None in a frame that never handed one over).
+FRAMES_JS = "(s) => { 'use strict'; return s ? s.frames : 0; }"
 # Whether the page has drawn its first frames (or has nothing scheduled, so it will not draw more on its own).
-READY_JS = f"() => {{ 'use strict'; const s = {STATE}; return !s || s.frames >= 3 || s.quiet(); }}"
+READY_JS = "(s) => { 'use strict'; return !s || s.frames >= 3 || s.quiet(); }"
 
 # The control a player clicks first: one saying start / play / begin / new game, else the largest button;
 # only one a person could press (shown, enabled, not under an overlay or inside a faded-out screen).
@@ -301,11 +323,9 @@ START_CONTROL_JS = """() => {
 }"""
 
 PROBE_JS = (
-    """() => {
+    """(state) => {
   'use strict';
-  const s = """
-    + STATE
-    + """ || { frames: 0, contexts: {}, inputs: {}, contextOf: new WeakMap() };
+  const s = state || { frames: 0, contexts: {}, inputs: {}, contextOf: new WeakMap() };
   const vw = innerWidth, vh = innerHeight;
   const visible = (el) => {
     const r = el.getBoundingClientRect();

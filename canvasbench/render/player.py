@@ -92,11 +92,14 @@ async def play(
     main_canvas: dict[str, Any] | None,
     step: Step,
     before_release: Callable[[], Awaitable[None]] | None = None,
+    *,
+    state: Any = None,
 ) -> list[tuple[str, int]]:
     """Click `control` (the start control or the largest button the probe found), click the canvas centre,
     press keys, move and drag the pointer.
 
-    `step` wraps each browser call (it raises when the page stops responding); `before_release` is called
+    `step` wraps each browser call (it raises when the page stops responding); `state` is the artifact's counts
+    the init script handed over (the frames are read from it); `before_release` is called
     at the end of the drag with the button still down (a trail that fades is seen while it is there);
     returns what was done, each with the page's animation frame count read soon after it (which input
     started a page that stood still is read from these).
@@ -104,7 +107,7 @@ async def play(
     done: list[tuple[str, asyncio.Future[Any]]] = []
     mouse = _Input(cdp)
     try:
-        return await _play(mouse, frame, viewport, control, main_canvas, step, before_release, done)
+        return await _play(mouse, frame, viewport, control, main_canvas, step, before_release, done, state)
     finally:
         drop([*mouse.sent, *(read for _, read in done)])  # a page that stopped responding leaves some unanswered
 
@@ -118,11 +121,12 @@ async def _play(
     step: Step,
     before_release: Callable[[], Awaitable[None]] | None,
     done: list[tuple[str, asyncio.Future[Any]]],
+    state: Any,
 ) -> list[tuple[str, int]]:
 
     def did(action: str) -> None:
         # Read when the page gets to it, while the input goes on (not a wait of its own per action).
-        done.append((action, owned(ask(frame, FRAMES_JS))))
+        done.append((action, owned(ask(frame, FRAMES_JS, state))))
 
     width, height = viewport
     if control:

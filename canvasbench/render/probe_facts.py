@@ -1,7 +1,7 @@
 """What the page's probe reports, made safe to use: the probe runs in the page's own world, which can lie to it.
 
-A page can find the check's state (its symbol is on `window`) and patch the DOM functions the probe calls, so
-every value could be of any type or size. Whatever is not what the check expects reads as "nothing seen"
+A page can patch the DOM functions the probe calls (and it reads the page's state through them), so every
+value could be of any type or size. Whatever is not what the check expects reads as "nothing seen"
 (0, None, ""), so a hostile page can blur its own facts but never break the check or bloat what is stored.
 Screenshots, errors and CPU time, which decide the verdict, are taken outside the page.
 """

@@ -213,7 +213,7 @@ async def observe(
         while (left := first_look_by - time.monotonic()) > 0:
             # A page whose frames take longer than that is looked at as it is by then.
             with contextlib.suppress(TimeoutError):
-                if await asyncio.wait_for(_step(ask(frame, READY_JS), seen, limits), left):
+                if await asyncio.wait_for(_step(ask(frame, READY_JS, seen.state), seen, limits), left):
                     break
             await _pause(seen, min(0.1, first_look_by - time.monotonic()))
         looks.append(await _look(page, cdp, frame, seen, limits))
@@ -253,7 +253,7 @@ async def observe(
             viewport = (limits.width, limits.height)
             control = looks[1].probe.get("start_control")
             step = partial(_step, seen=seen, limits=limits)
-            played = await play(cdp, frame, viewport, control, canvas, step, peek)
+            played = await play(cdp, frame, viewport, control, canvas, step, peek, state=seen.state)
             actions = [action for action, _ in played]
             still = int(looks[1].probe.get("frames") or 0)
             trigger = next((action for action, frames in played if frames > still + 1), "")
@@ -316,7 +316,7 @@ async def _run_on(frame: Frame, seen: Observed, limits: CheckLimits, looks: list
     # A page whose frames stopped between two readings is still or slower than the poll: it is not waited for.
     while before < frames < limits.run_frames and (left := until - time.monotonic()) > 0:
         await _pause(seen, min(WATCH_POLL_S, left))
-        before, frames = frames, count(await _step(ask(frame, FRAMES_JS), seen, limits))
+        before, frames = frames, count(await _step(ask(frame, FRAMES_JS, seen.state), seen, limits))
         seen.ran_on = (frames, time.monotonic())
 
 
@@ -334,9 +334,9 @@ async def _look(page: Page,
     probe: dict[str, Any]
     if shot is None:
         # Both at once: on a page whose frames take seconds, each waits for the next frame.
-        raw, picture = await _step(together(ask(frame, PROBE_JS), _picture(cdp)), seen, limits)
+        raw, picture = await _step(together(ask(frame, PROBE_JS, seen.state), _picture(cdp)), seen, limits)
     else:
-        raw, picture = await _step(ask(frame, PROBE_JS), seen, limits), shot
+        raw, picture = await _step(ask(frame, PROBE_JS, seen.state), seen, limits), shot
     probe = clean_probe(raw)  # the page can reach what the probe reads and return anything
     box = probe.get("main_canvas")
     if box and drawn_before and box.get("context") and pixel_report(picture).drawn:
