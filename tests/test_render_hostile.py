@@ -128,14 +128,15 @@ def test_a_page_cannot_tell_the_check_from_a_persons_browser_by_its_natives(engi
 
 
 def test_a_page_cannot_tell_it_is_watched_by_what_reads_its_console(engine: RenderEngine) -> None:
-    # It logs a regexp, a date and a function with their own toString, an element and an error with getters, a
-    # proxy, and draws a pendulum only if any was read: the check's DevTools connection described them (read
-    # "regexp, date, function"), which a person's browser with DevTools closed never does. The check said
-    # "renders" for a page that throws.
+    # It logs a regexp, a date and a function with their own toString, an element and errors with getters, an
+    # error whose class's prototype is a Proxy, a proxy, and draws a pendulum only if any was read: the check's
+    # DevTools connection described them (read "regexp, date, function"), which a person's browser with DevTools
+    # closed never does. The check said "renders" for a page that throws.
     check, received = check_hostile(engine, "tells_watching_console.html")
     assert check.verdict == "crashed", check.evidence
     assert any("the pendulum settings did not load" in e for e in check.errors), check.errors
-    assert "[object] [object] [function] [object] [object] [object]" in check.errors  # its console.error, unread
+    # Its console.error as the check took it: nothing read but each real error's own plain message.
+    assert "[object] [object] [function] [object] Error: e TypeError Error: f [object]" in check.errors
     assert not check.drawn and not check.frames
     assert received == []
 

@@ -155,11 +155,28 @@ INIT_SCRIPT = (
   if (own) {
     // The page's console reaches the check as it reaches no one in a person's browser (DevTools closed): the
     // check's DevTools connection would describe each object logged, calling the page's own toString and
-    // getters, which told a page it was watched. An error goes on with its primitive arguments (an object as
-    // "[object]"); anything else logged is dropped.
+    // getters, which told a page it was watched. An error goes on with its primitive arguments, a thrown error
+    // as its name and message (below), any other object as "[object]"; anything else logged is dropped.
     const errorOut = console.error.bind(console), define = Object.defineProperty;
+    const isError = Error.isError, protoOf = Object.getPrototypeOf, ownProp = Object.getOwnPropertyDescriptor;
+    const hasOwn = Object.hasOwn, mapGet = Map.prototype.get, sliceOf = String.prototype.slice;
+    const NAMES = new Map(['Error', 'TypeError', 'ReferenceError', 'SyntaxError', 'RangeError', 'URIError',
+      'EvalError', 'AggregateError', 'DOMException'].filter((n) => window[n]).map((n) => [window[n].prototype, n]));
+    // `console.error('Setup failed:', e)` is how pages report what broke, and "Failed to fetch dynamically
+    // imported module" says the page never ran: the check needs that text. Only a real error (Error.isError:
+    // no Proxy trap) is read, and only what runs none of the page's code: its own `message` if it is a plain
+    // string, and its name if its prototype is a built-in error's (a subclass is "Error": the prototype of a
+    // page's class may be a Proxy, and asking for its prototype would run the page's trap).
+    const errorText = (v) => {
+      if (!isError || !apply(isError, Error, [v])) return null;
+      const d = ownProp(v, 'message');
+      const message = d && apply(hasOwn, Object, [d, 'value']) && typeof d.value === 'string' ? d.value : '';
+      const name = apply(mapGet, NAMES, [protoOf(v)]) || 'Error';
+      return message ? name + ': ' + apply(sliceOf, message, [0, 2000]) : name;
+    };
+    const tryText = (v) => { try { return errorText(v); } catch (e) { return null; } };  // ours never throws
     const plain = (v) => (v === null || (typeof v !== 'object' && typeof v !== 'function') ? v
-      : typeof v === 'function' ? '[function]' : '[object]');
+      : typeof v === 'function' ? '[function]' : tryText(v) || '[object]');
     for (const name of Object.keys(console)) {
       if (typeof console[name] !== 'function') continue;
       install(console, name, name !== 'error' ? function () {} : function (...args) {
