@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 
 from canvasbench.paths import mirror_dir
 from canvasbench.render import CheckLimits, RenderEngine, check_artifact
+from canvasbench.render.verdict import pixel_report
 from canvasbench.sandbox.document import sandbox_document
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS
 
@@ -94,28 +96,37 @@ def person() -> Iterator[Any]:
             chromium.close()
 
 
-def dashboard_fingerprint(browser: Any) -> dict[str, Any]:
-    """The probe in the dashboard's preview document, in an app page, on a person's desktop."""
-    document = sandbox_document(PROBE, "html")
-    app = (
-        "<!doctype html><html><body><script>window.__print = null;"
-        "addEventListener('message', function (e) { if (e.data && e.data.fingerprint) __print = e.data.fingerprint; });"
-        '</script><iframe src="/wrapper" style="width:900px;height:600px;border:0"></iframe></body></html>'
-    )
+_APP_PAGE = (
+    "<!doctype html><html><body style='margin:0'><script>window.__print = null;"
+    "addEventListener('message', function (e) { if (e.data && e.data.fingerprint) __print = e.data.fingerprint; });"
+    '</script><iframe src="/wrapper" style="width:900px;height:600px;border:0"></iframe></body></html>'
+)
+
+
+@contextmanager
+def in_dashboard(browser: Any, artifact: str) -> Iterator[Any]:
+    """A page showing `artifact` in the dashboard's preview document, in an app page, on a person's desktop."""
+    document = sandbox_document(artifact, "html")
     context = browser.new_context(no_viewport=True)
     try:
 
         def answer(route: Any) -> None:
-            body = app if route.request.url == APP + "/" else document
+            body = _APP_PAGE if route.request.url == APP + "/" else document
             route.fulfill(status=200, body=body, content_type="text/html")
 
         context.route(APP + "/**", answer)
         page = context.new_page()
         page.goto(APP + "/")
-        page.wait_for_function("() => window.__print !== null", timeout=30_000, polling=100)
-        return dict(json.loads(page.evaluate("window.__print")))
+        yield page
     finally:
         context.close()
+
+
+def dashboard_fingerprint(browser: Any) -> dict[str, Any]:
+    """The probe's fingerprint of its world in the dashboard."""
+    with in_dashboard(browser, PROBE) as page:
+        page.wait_for_function("() => window.__print !== null", timeout=30_000, polling=100)
+        return dict(json.loads(page.evaluate("window.__print")))
 
 
 def test_a_page_sees_the_same_world_in_the_check_as_in_the_dashboard(person: Any) -> None:
@@ -133,3 +144,23 @@ def test_a_page_sees_the_same_world_in_the_check_as_in_the_dashboard(person: Any
     assert seen_by_check["navigator"][1] is False and "Headless" not in seen_by_check["navigator"][0]
     assert seen_by_check["screen"][:2] == [1920, 1080]
     assert check.verdict == "renders", check.evidence
+
+
+# Pages that draw only when they can tell they are watched (tests/test_render_hostile.py): each is judged there on
+# the premise that a person's browser gives it nothing to tell by. Here that premise is checked in the dashboard.
+# Not tells_watching_console.html: what it tells by is a DevTools connection, which this browser has (Playwright's).
+DRAW_ONLY_WHEN_WATCHED = ["tells_patched_natives.html", "tells_hook_calls.html", "tells_probe_calls.html"]
+HOSTILE = Path(__file__).parent / "render_pages" / "hostile"
+
+
+def test_pages_that_draw_only_when_watched_show_nothing_in_a_persons_browser(person: Any) -> None:
+    for name in DRAW_ONLY_WHEN_WATCHED:
+        with in_dashboard(person, (HOSTILE / name).read_text(encoding="utf-8")) as page:
+            artifact = page.frames[-1]
+            artifact.wait_for_load_state("load")
+            # Each decides within 0.4 s of its load (the probe page keeps watching: a look a second later
+            # is what the check's first look would be).
+            page.wait_for_timeout(1500)
+            shot = page.screenshot(clip={"x": 0, "y": 0, "width": 900, "height": 600})
+            # Their canvases, scaled into the preview (not the wrapper's own full-screen button below them).
+            assert not pixel_report(shot, (0, 0, 700, 480)).drawn, f"{name} drew in a person's browser"

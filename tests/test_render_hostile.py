@@ -127,6 +127,30 @@ def test_a_page_cannot_tell_the_check_from_a_persons_browser_by_its_natives(engi
     assert received == []
 
 
+def test_a_page_cannot_tell_it_is_watched_by_what_the_checks_hooks_call(engine: RenderEngine) -> None:
+    # It replaces the built-ins a wrapper might call (a Set's add, an array's iterator, a WeakMap's set, setters on
+    # Object.prototype, DOM getters) and calls the natives the check wraps; it draws a comet only if anything ran
+    # while they did. The check's hooks called the page's replacements ("Array.Symbol(Symbol.iterator) WeakMap.set
+    # set 2d ...") and it said "renders with errors" for a page that throws in a person's browser.
+    check, received = check_hostile(engine, "tells_hook_calls.html")
+    assert check.verdict == "crashed", check.evidence
+    assert any("the comet data did not load" in e for e in check.errors), check.errors
+    assert check.details["title"] == "Comet"  # what it saw called follows its name in its title: nothing
+    assert not check.drawn and not check.frames
+    assert received == []
+
+
+def test_a_page_cannot_tell_it_is_watched_by_the_checks_probe_or_styles(engine: RenderEngine) -> None:
+    # It watches its DOM functions and getters, its element tree and its style sheets, and draws a starfield once
+    # anything reads or changes them, as the check's probe and its canvas-only style did from the page's world.
+    # The check said "renders" for a page that shows an empty canvas in a person's browser.
+    check, received = check_hostile(engine, "tells_probe_calls.html")
+    assert check.verdict == "blank", check.evidence
+    assert check.details["title"] == "Starfield"
+    assert not check.drawn
+    assert received == []
+
+
 def test_a_page_cannot_tell_it_is_watched_by_what_reads_its_console(engine: RenderEngine) -> None:
     # It logs a regexp, a date and a function with their own toString, an element and errors with getters, an
     # error whose class's prototype is a Proxy, a proxy, and draws a pendulum only if any was read: the check's

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.async_api import ConsoleMessage, JSHandle
+from playwright.async_api import ConsoleMessage
 
 from canvasbench.render.limits import CheckLimits
 from canvasbench.render.page_scripts import DREW, HANDOFF, HEARTBEAT, THREW
@@ -103,7 +103,6 @@ class Observed:
     phases: dict[str, float] = field(default_factory=dict)  # seconds per part of the check
     lines_before: int | None = None  # lines the preview document puts before the artifact's (page_error)
     ran_on: tuple[int, float] | None = None  # its animation frames and the clock when it last ran on after the looks
-    state: JSHandle | None = None  # what the init script counts in the artifact's frame, handed over on the console
     _baseline: dict[int, float] | None = None  # main-thread CPU per renderer at the last heartbeat seen
     _baseline_beats: int = -1
 
@@ -152,9 +151,7 @@ class Observed:
 
     def console(self, msg: ConsoleMessage) -> None:
         if msg.type == "debug" and msg.text.startswith(HANDOFF):
-            if self.state is None and len(msg.args) == 2:
-                self.state = msg.args[1]
-            return
+            return  # the counts' handover: ArtifactWorld takes it through DevTools
         if msg.type == "debug" and msg.text == HEARTBEAT:
             self.heartbeat_at = time.monotonic()
             self.beats += 1

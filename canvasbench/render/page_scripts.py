@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+from canvasbench.paths import DATA_DIR
+
 # A console.debug text the checker listens for: the page's main thread sent it, so it is not stuck.
 # The nonce is per process, so a page cannot fake the heartbeat from a worker without knowing it.
 HEARTBEAT = f"canvasbench-heartbeat-{secrets.token_hex(8)}"
@@ -29,262 +31,27 @@ HANDOFF = f"canvasbench-state-{secrets.token_hex(8)}"
 # - a heartbeat on a timer (and after finished animation frames) tells the checker the main thread still
 #   finishes tasks (slow is not hung).
 INIT_SCRIPT = (
-    """(() => {
-  const s = { frames: 0, last: -1, contexts: {}, inputs: {}, contextOf: new WeakMap(), drawnOn: new WeakMap() };
-  const apply = Reflect.apply;  // the page may replace Function.prototype.call/apply
-  // Every function the check puts within the page's reach reads as the browser's own: its source text, name and
-  // length, no prototype, not a constructor. Bot checks tell patched natives that way, and a page that could
-  // tell the check from a person's browser could draw only while it is watched.
-  const natives = new WeakMap(), nativeOf = WeakMap.prototype.get, remember = WeakMap.prototype.set;
-  const sourceOf = Function.prototype.toString;
-  const disguise = (original, impl) => {
-    const f = { [original.name](...args) { return apply(impl, this, args); } }[original.name];
-    Object.defineProperty(f, 'length', { value: original.length });
-    apply(remember, natives, [f, original]);
-    return f;
-  };
-  const install = (obj, name, impl) => { obj[name] = disguise(obj[name], impl); };
-  install(Function.prototype, 'toString', function () {
-    return apply(sourceOf, apply(nativeOf, natives, [this]) || this, []);
-  });
-  const BEAT = '"""
-    + HEARTBEAT
-    + """', DREW = '"""
-    + DREW
-    + """', THREW = '"""
-    + THREW
-    + """', HANDOFF = '"""
-    + HANDOFF
-    + """';
-  // Only the artifact's own frame (below the app page and the wrapper) beats: the others may run elsewhere.
-  const own = window.parent !== window.top && window.parent.parent === window.top;
-  const debug = console.debug.bind(console);
-  const now = performance.now.bind(performance);
-  const timer = window.setInterval.bind(window);  // the heartbeat's own, not counted as the page's work
-  let beatAt = -1e9;
-  const beat = () => { beatAt = now(); debug(BEAT); };
-  if (window !== window.top && window.parent !== window.top && !own) {
-    for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCIceTransport']) {
-      try { Object.defineProperty(window, name, { value: undefined, configurable: false }); } catch (e) {}
-    }
-  }
-  const raf = window.requestAnimationFrame;
-  install(window, 'requestAnimationFrame', function (cb) {
-    const id = apply(raf, window, [function (ts) {
-      if (s.frameIds) s.frameIds.delete(id);
-      if (ts !== s.last) { s.last = ts; s.frames++; }
-      // A finished frame is progress too (a busy page's timers may wait behind its frames).
-      if (own && now() - beatAt > """
-    + str(HEARTBEAT_MS)
-    + """) beat();
-      return apply(cb, this, arguments);
-    }]);
-    if (s.frameIds) s.frameIds.add(id);
-    return id;
-  });
-  // Each canvas is marked with the first call that put pixels on it (in every frame, so a canvas drawn
-  // through another frame's prototypes is marked too): a canvas with a context that no call ever drew on
-  // shows only its CSS (border, background) and the page behind it, which is not a drawing.
-  // Kept in WeakMaps of the check's own state, never on the page's objects, which the page could read.
-  const mark = (c, name) => { if (c && !s.drawnOn.has(c)) s.drawnOn.set(c, name); };
-  const hooked = new WeakSet();
-  const drawing = (proto, names, background) => {
-    if (!proto) return;
-    for (const name of names) {
-      const original = proto[name];
-      if (typeof original !== 'function') continue;
-      install(proto, name, function (...args) {
-        let c = null;
-        try { c = this.canvas; } catch (e) {}
-        mark(c, name);
-        if (own && !s.drew && !(background && background(this, args))) {
-          s.drew = name;
-          debug(DREW + ' ' + name);
-        }
-        return apply(original, this, args);
-      });
-    }
-  };
-  const wholeCanvas = (ctx, [x, y, w, h]) => {
-    const c = ctx.canvas;
-    return c && x <= 0 && y <= 0 && x + w >= c.width && y + h >= c.height;
-  };
-  drawing(window.CanvasRenderingContext2D && CanvasRenderingContext2D.prototype,
-          ['fillRect'], wholeCanvas);
-  drawing(window.CanvasRenderingContext2D && CanvasRenderingContext2D.prototype,
-          ['fill', 'stroke', 'strokeRect', 'fillText', 'strokeText', 'drawImage', 'putImageData']);
-  drawing(window.ImageBitmapRenderingContext && ImageBitmapRenderingContext.prototype, ['transferFromImageBitmap']);
-  const GL = ['drawArrays', 'drawElements', 'drawArraysInstanced', 'drawElementsInstanced', 'drawRangeElements'];
-  drawing(window.WebGLRenderingContext && WebGLRenderingContext.prototype, GL);
-  drawing(window.WebGL2RenderingContext && WebGL2RenderingContext.prototype, [...GL, 'blitFramebuffer']);
-  // Draw calls of extensions (instancing, multi-draw on WebGL 1) belong to the context's canvas.
-  for (const GLC of [window.WebGLRenderingContext, window.WebGL2RenderingContext]) {
-    if (!GLC) continue;
-    const getExtension = GLC.prototype.getExtension;
-    install(GLC.prototype, 'getExtension', function (...args) {
-      const ext = apply(getExtension, this, args);
-      const c = this.canvas;
-      if (ext && typeof ext === 'object') {
-        for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(ext))) {
-          if (!/^(draw|multiDraw)/.test(name) || typeof ext[name] !== 'function' || hooked.has(ext[name])) continue;
-          const original = ext[name];
-          const wrapped = disguise(original, function (...a) { mark(c, name); return apply(original, this, a); });
-          hooked.add(wrapped);
-          try { Object.defineProperty(ext, name, { value: wrapped, configurable: true, writable: true }); } catch (e) {}
-        }
-      }
-      return ext;
-    });
-  }
-  // Drawn where these hooks cannot see (a worker's OffscreenCanvas): its pixels decide.
-  const transfer = HTMLCanvasElement.prototype.transferControlToOffscreen;
-  if (typeof transfer === 'function') {
-    install(HTMLCanvasElement.prototype, 'transferControlToOffscreen', function (...args) {
-      mark(this, 'transferControlToOffscreen');
-      return apply(transfer, this, args);
-    });
-  }
-  // Work the page has scheduled: a page with none (no timer, frame callback, animation, worker) cannot
-  // change on its own, so watching it longer cannot tell anything more.
-  const timeouts = new Set(), intervals = new Set(), frames = new Set();
-  s.pending = () => timeouts.size + intervals.size + frames.size + s.workers;
-  s.workers = 0;
-  s.quiet = () => s.pending() === 0 && document.readyState === 'complete' && document.fonts.status === 'loaded'
-    && !document.getAnimations().some((a) => a.playState === 'running')
-    && !document.querySelector('animate, animateTransform, animateMotion, animateColor, set, video, audio, marquee');
-  if (own) {
-    // The page's console reaches the check as it reaches no one in a person's browser (DevTools closed): the
-    // check's DevTools connection would describe each object logged, calling the page's own toString and
-    // getters, which told a page it was watched. An error goes on with its primitive arguments, a thrown error
-    // as its name and message (below), any other object as "[object]"; anything else logged is dropped.
-    const errorOut = console.error.bind(console), define = Object.defineProperty;
-    const isError = Error.isError, protoOf = Object.getPrototypeOf, ownProp = Object.getOwnPropertyDescriptor;
-    const hasOwn = Object.hasOwn, mapGet = Map.prototype.get, sliceOf = String.prototype.slice;
-    const NAMES = new Map(['Error', 'TypeError', 'ReferenceError', 'SyntaxError', 'RangeError', 'URIError',
-      'EvalError', 'AggregateError', 'DOMException'].filter((n) => window[n]).map((n) => [window[n].prototype, n]));
-    // `console.error('Setup failed:', e)` is how pages report what broke, and "Failed to fetch dynamically
-    // imported module" says the page never ran: the check needs that text. Only a real error (Error.isError:
-    // no Proxy trap) is read, and only what runs none of the page's code: its own `message` if it is a plain
-    // string, and its name if its prototype is a built-in error's (a subclass is "Error": the prototype of a
-    // page's class may be a Proxy, and asking for its prototype would run the page's trap).
-    const errorText = (v) => {
-      if (!isError || !apply(isError, Error, [v])) return null;
-      const d = ownProp(v, 'message');
-      const message = d && apply(hasOwn, Object, [d, 'value']) && typeof d.value === 'string' ? d.value : '';
-      const name = apply(mapGet, NAMES, [protoOf(v)]) || 'Error';
-      return message ? name + ': ' + apply(sliceOf, message, [0, 2000]) : name;
-    };
-    const tryText = (v) => { try { return errorText(v); } catch (e) { return null; } };  // ours never throws
-    const plain = (v) => (v === null || (typeof v !== 'object' && typeof v !== 'function') ? v
-      : typeof v === 'function' ? '[function]' : tryText(v) || '[object]');
-    for (const name of Object.keys(console)) {
-      if (typeof console[name] !== 'function') continue;
-      install(console, name, name !== 'error' ? function () {} : function (...args) {
-        const out = [];
-        for (let i = 0; i < args.length; i++) define(out, i, { value: plain(args[i]), enumerable: true });
-        apply(errorOut, console, out);
-      });
-    }
-    const setT = window.setTimeout, clearT = window.clearTimeout, setI = window.setInterval;
-    const clearI = window.clearInterval, cancelRaf = window.cancelAnimationFrame;
-    install(window, 'setTimeout', function (fn, ...rest) {
-      let id;
-      const run = typeof fn !== 'function' ? fn
-        : function () { timeouts.delete(id); return apply(fn, this, arguments); };
-      id = apply(setT, window, [run, ...rest]);
-      timeouts.add(id);
-      return id;
-    });
-    // Either clear function clears either kind of timer.
-    install(window, 'clearTimeout', function (id) {
-      timeouts.delete(id); intervals.delete(id); return apply(clearT, window, [id]);
-    });
-    install(window, 'setInterval', function (...args) {
-      const id = apply(setI, window, args); intervals.add(id); return id;
-    });
-    install(window, 'clearInterval', function (id) {
-      timeouts.delete(id); intervals.delete(id); return apply(clearI, window, [id]);
-    });
-    install(window, 'cancelAnimationFrame', function (id) {
-      frames.delete(id); return apply(cancelRaf, window, [id]);
-    });
-    s.frameIds = frames;
-    for (const name of ['Worker', 'SharedWorker']) {
-      const W = window[name];
-      if (typeof W !== 'function') continue;
-      window[name] = new Proxy(W, {
-        construct(target, args, nt) { s.workers++; return Reflect.construct(target, args, nt); },
-      });
-      apply(remember, natives, [window[name], W]);
-    }
-    // The text caret blinks; it is not the page animating.
-    const caret = () => {
-      try {
-        const sheet = new CSSStyleSheet();
-        sheet.replaceSync('* { caret-color: transparent !important; }');
-        document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-      } catch (e) {}
-    };
-    document.addEventListener('DOMContentLoaded', caret, { once: true });
-  }
-  const getContext = HTMLCanvasElement.prototype.getContext;
-  install(HTMLCanvasElement.prototype, 'getContext', function (type, ...rest) {
-    const ctx = apply(getContext, this, [type, ...rest]);
-    if (ctx) { s.contextOf.set(this, type); s.contexts[type] = (s.contexts[type] || 0) + 1; }
-    return ctx;
-  });
-  // Errors the page hides from the browser: ours is the first listener, so it sees each uncaught error, and
-  // after the dispatch it reads whether a later handler marked it handled (then the browser said nothing).
-  // The events are read through the browser's own getters, taken now: the page may redefine them later.
-  const getter = (C, name) => { const d = C && Object.getOwnPropertyDescriptor(C.prototype, name); return d && d.get; };
-  const prevented = getter(window.Event, 'defaultPrevented'), errorOf = getter(window.ErrorEvent, 'error');
-  const messageOf = getter(window.ErrorEvent, 'message'), reasonOf = getter(window.PromiseRejectionEvent, 'reason');
-  const later = window.setTimeout.bind(window), stringify = JSON.stringify, ErrorC = Error;
-  const field = (read) => {
-    try { const v = read(); return v == null ? null : String(v).slice(0, 2000); } catch (e) { return null; }
-  };
-  // Worded as the browser words it: a thrown Error by its name and message, anything else as its text.
-  // Never throws itself: an error of ours would be reported as the page's.
-  const report = (e, err, text) => later(() => {
-    try {
-      if (!apply(prevented, e, [])) return;
-      let thrown = false;
-      try { thrown = err instanceof ErrorC; } catch (x) {}  // a Proxy may refuse even that
-      const fields = thrown ? [field(() => err.name), field(() => err.message), field(() => err.stack)]
-        : [null, text(), null];
-      debug(THREW + ' ' + stringify(fields));
-    } catch (x) {}
-  }, 0);
-  if (prevented && errorOf && messageOf) {
-    window.addEventListener('error', (e) => {
-      let err;  // the getter refuses any event but an ErrorEvent: a file that failed to load is not a throw
-      try { if (!e.isTrusted) return; err = apply(errorOf, e, []); } catch (x) { return; }
-      report(e, err, () => (field(() => apply(messageOf, e, [])) || '').replace(/^Uncaught /, ''));
-    }, true);
-  }
-  if (prevented && reasonOf) {
-    window.addEventListener('unhandledrejection', (e) => {
-      if (!e.isTrusted) return;
-      const err = apply(reasonOf, e, []);
-      report(e, err, () => field(() => err));
-    }, true);
-  }
-  const INPUT = /^(key|mouse|pointer|touch|click|dblclick|wheel|contextmenu|drag)/;
-  const listen = EventTarget.prototype.addEventListener;
-  install(EventTarget.prototype, 'addEventListener', function (type, ...rest) {
-    if (typeof type === 'string' && INPUT.test(type)) s.inputs[type] = (s.inputs[type] || 0) + 1;
-    return apply(listen, this, [type, ...rest]);
-  });
-  if (own) { debug(HANDOFF, s); beat(); timer(beat, """
-    + str(HEARTBEAT_MS)
-    + """); }
-})();"""
+    (DATA_DIR / "check_init.js")
+    .read_text(encoding="utf-8")
+    .replace("__HEARTBEAT_MS__", str(HEARTBEAT_MS))
+    .replace("__HEARTBEAT__", HEARTBEAT)
+    .replace("__DREW__", DREW)
+    .replace("__THREW__", THREW)
+    .replace("__HANDOFF__", HANDOFF)
 )
 
-# The check's scripts below take the artifact's state (None in a frame that never handed one over).
-FRAMES_JS = "(s) => { 'use strict'; return s ? s.frames : 0; }"
+# Whether the page has nothing scheduled (no timer, frame callback, animation, worker): it cannot change on its
+# own, so watching it longer cannot tell anything more.
+_QUIET = """(f) => !!f && f.pending === 0 && document.readyState === 'complete'
+    && document.fonts.status === 'loaded' && !document.getAnimations().some((a) => a.playState === 'running')
+    && !document.querySelector('animate, animateTransform, animateMotion, animateColor, set, video, audio, marquee')"""
+
+# The check's scripts below run in an isolated world of the artifact's frame: the same DOM, but the browser's own
+# functions, whatever the page replaced in its world (a page that saw the check call its functions could tell it
+# is watched, and draw only then). They take what the init script counted (`s.report()`, read through DevTools;
+# None in a frame that never handed it over).
 # Whether the page has drawn its first frames (or has nothing scheduled, so it will not draw more on its own).
-READY_JS = "(s) => { 'use strict'; return !s || s.frames >= 3 || s.quiet(); }"
+READY_JS = "(f) => { 'use strict'; return !f || f.frames >= 3 || (" + _QUIET + ")(f); }"
 
 # The control a player clicks first: one saying start / play / begin / new game, else the largest button;
 # only one a person could press (shown, enabled, not under an overlay or inside a faded-out screen).
@@ -340,9 +107,9 @@ START_CONTROL_JS = """() => {
 }"""
 
 PROBE_JS = (
-    """(state) => {
+    """(facts) => {
   'use strict';
-  const s = state || { frames: 0, contexts: {}, inputs: {}, contextOf: new WeakMap() };
+  const f = facts || { frames: 0, pending: 1, contexts: {}, inputs: {}, canvases: [] };
   const vw = innerWidth, vh = innerHeight;
   const visible = (el) => {
     const r = el.getBoundingClientRect();
@@ -351,10 +118,13 @@ PROBE_JS = (
     return cs.visibility !== 'hidden' && cs.display !== 'none' && Number(cs.opacity) > 0;
   };
   let main = null;
-  const canvases = Array.from(document.querySelectorAll('canvas'));
+  const canvases = Array.from(document.getElementsByTagName('canvas'));  // in the order the counts list them
+  // Each canvas's [context, first drawing call] as counted, when the page did not add or remove one in between.
+  const counted = Array.isArray(f.canvases) && f.canvases.length === canvases.length ? f.canvases : null;
   // Contexts whose every drawing call is seen (a canvas of another kind is judged by its pixels alone).
   const SEEN = ['2d', 'webgl', 'webgl2', 'experimental-webgl', 'bitmaprenderer'];
-  for (const c of canvases) {
+  for (let index = 0; index < canvases.length; index++) {
+    const c = canvases[index], known = counted ? counted[index] : null;
     if (!visible(c)) continue;
     // The canvas's own pixels are inside its border and padding: its CSS frame is not a drawing.
     const r = c.getBoundingClientRect(), cs = getComputedStyle(c);
@@ -369,11 +139,11 @@ PROBE_JS = (
     if (w <= 0 || h <= 0) continue;
     if (!main || w * h > main.w * main.h) {
       // Handed to a worker: drawn there, out of sight of these hooks (its pixels decide).
-      const drawnBy = s.drawnOn ? s.drawnOn.get(c) : undefined;
+      const drawnBy = known ? known[1] : null;
       const handed = drawnBy === 'transferControlToOffscreen';
-      const context = s.contextOf.get(c) || (handed ? 'offscreen' : null);
+      const context = (known && known[0]) || (handed ? 'offscreen' : null);
       main = { x: Math.round(x), y: Math.round(y), w: Math.round(w), h: Math.round(h), context, el: c,
-               never_drawn_on: SEEN.includes(context) && drawnBy === undefined };
+               never_drawn_on: !!known && SEEN.includes(context) && drawnBy === null };
     }
   }
   if (main) {
@@ -424,15 +194,17 @@ PROBE_JS = (
     || performance.getEntriesByType('paint')[0];
   const nav = performance.getEntriesByType('navigation')[0];
   return {
-    frames: s.frames, contexts: s.contexts, canvases: canvases.length,
+    frames: f.frames, contexts: f.contexts, canvases: canvases.length,
     main_canvas: main && main.w * main.h >= 0.2 * vw * vh ? main : null,
     svg_shapes: shapes, title: document.title,
     elements: document.body ? document.body.querySelectorAll('*').length : 0,
     text_chars: document.body ? (document.body.innerText || '').trim().length : 0,
     own_scripts: ownScripts, local_scripts: localScripts.slice(0, 10),
-    input_listeners: Object.keys(s.inputs).length + onProps,
+    input_listeners: Object.keys(f.inputs).length + onProps,
     top_is_self: window.top === window.self,
-    quiet: s.quiet ? s.quiet() : false,
+    quiet: ("""
+    + _QUIET
+    + """)(facts),
     start_control: ("""
     + START_CONTROL_JS
     + """)(),
@@ -445,11 +217,6 @@ PROBE_JS = (
 # Hides everything but canvases, to judge the canvas itself and not an overlay of text on it.
 # The wrapper's iframe stays visible (hiding it would hide the whole artifact with it).
 CANVAS_ONLY_CSS = "* { visibility: hidden !important; } canvas, iframe { visibility: visible !important; }"
-# Puts that style on the artifact's document ("" takes it off again).
-CANVAS_ONLY_JS = """(css) => {
-  let el = document.getElementById('__canvasbench_canvas_only');
-  if (!css) { if (el) el.remove(); return; }
-  if (!el) { el = document.createElement('style'); el.id = '__canvasbench_canvas_only'; }
-  el.textContent = css;
-  (document.head || document.documentElement).appendChild(el);
-}"""
+# The text caret blinks; it is not the page animating. Both styles go into a DevTools inspector stylesheet of the
+# artifact's frame, which the page cannot see (no element, not in document.styleSheets, no mutation).
+CARET_CSS = "* { caret-color: transparent !important; }"

@@ -11,11 +11,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from playwright.async_api import CDPSession, Frame
+from playwright.async_api import CDPSession
 
 from canvasbench.render.owned import drop, owned, together
-from canvasbench.render.page_scripts import FRAMES_JS
-from canvasbench.render.probe_facts import ask, count
+from canvasbench.render.probe_facts import count
+from canvasbench.render.world import ArtifactWorld
 
 # Held long enough for a game loop polling key state at 30-60 fps to see the key down.
 KEY_HOLD_S = 0.08
@@ -86,20 +86,19 @@ class _Input:
 
 async def play(
     cdp: CDPSession,
-    frame: Frame,
     viewport: tuple[int, int],
     control: dict[str, Any] | None,
     main_canvas: dict[str, Any] | None,
     step: Step,
     before_release: Callable[[], Awaitable[None]] | None = None,
     *,
-    state: Any = None,
+    world: ArtifactWorld,
 ) -> list[tuple[str, int]]:
     """Click `control` (the start control or the largest button the probe found), click the canvas centre,
     press keys, move and drag the pointer.
 
-    `step` wraps each browser call (it raises when the page stops responding); `state` is the artifact's counts
-    the init script handed over (the frames are read from it); `before_release` is called
+    `step` wraps each browser call (it raises when the page stops responding); `world` reads the artifact's
+    animation frames; `before_release` is called
     at the end of the drag with the button still down (a trail that fades is seen while it is there);
     returns what was done, each with the page's animation frame count read soon after it (which input
     started a page that stood still is read from these).
@@ -107,26 +106,25 @@ async def play(
     done: list[tuple[str, asyncio.Future[Any]]] = []
     mouse = _Input(cdp)
     try:
-        return await _play(mouse, frame, viewport, control, main_canvas, step, before_release, done, state)
+        return await _play(mouse, viewport, control, main_canvas, step, before_release, done, world)
     finally:
         drop([*mouse.sent, *(read for _, read in done)])  # a page that stopped responding leaves some unanswered
 
 
 async def _play(
     mouse: _Input,
-    frame: Frame,
     viewport: tuple[int, int],
     control: dict[str, Any] | None,
     main_canvas: dict[str, Any] | None,
     step: Step,
     before_release: Callable[[], Awaitable[None]] | None,
     done: list[tuple[str, asyncio.Future[Any]]],
-    state: Any,
+    world: ArtifactWorld,
 ) -> list[tuple[str, int]]:
 
     def did(action: str) -> None:
         # Read when the page gets to it, while the input goes on (not a wait of its own per action).
-        done.append((action, owned(ask(frame, FRAMES_JS, state))))
+        done.append((action, owned(world.frames())))
 
     width, height = viewport
     if control:

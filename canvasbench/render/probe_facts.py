@@ -1,7 +1,8 @@
-"""What the page's probe reports, made safe to use: the probe runs in the page's own world, which can lie to it.
+"""What the page's probe reports, made safe to use: the probe reads the page's DOM, which the page writes.
 
-A page can patch the DOM functions the probe calls (and it reads the page's state through them), so every
-value could be of any type or size. Whatever is not what the check expects reads as "nothing seen"
+The probe runs in an isolated world (render/world.py), so the page cannot patch what it calls, but the page
+still sets what it finds (a title, text, the counts its init script keeps), so every value could be of any type
+or size. Whatever is not what the check expects reads as "nothing seen"
 (0, None, ""), so a hostile page can blur its own facts but never break the check or bloat what is stored.
 Screenshots, errors and CPU time, which decide the verdict, are taken outside the page.
 """
@@ -11,28 +12,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Frame
-
 MAX_COUNT = 10**9
 MAX_TEXT = 200
 MAX_TITLE = 32_000  # a page's title: any real one (a test sends a 17.7 kB fingerprint through it), not a megabyte
 MAX_ITEMS = 20
-
-
-async def ask(frame: Frame, script: str, arg: Any = None) -> Any:
-    """Evaluate one of the check's scripts in the page's world; None when the page's own code made it throw.
-
-    A page that patched what the script calls (`Array.from`, a getter on the check's state) must not end its
-    check early with no look taken: that read as "blank" for a page that drew. A page gone still raises (told
-    by its state, not by the error's text, which the page writes); a crashed one fails the check's next call.
-    """
-    try:
-        return await frame.evaluate(script, arg)
-    except PlaywrightError:
-        if frame.is_detached() or frame.page.is_closed():
-            raise
-        return None
 
 
 def count(value: object) -> int:

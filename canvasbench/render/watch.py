@@ -37,15 +37,10 @@ from canvasbench.render.observed import (
 )
 from canvasbench.render.owned import drop, owned, together
 from canvasbench.render.page_scripts import (
-    CANVAS_ONLY_CSS,
-    CANVAS_ONLY_JS,
-    FRAMES_JS,
     INIT_SCRIPT,
-    PROBE_JS,
-    READY_JS,
 )
 from canvasbench.render.player import play
-from canvasbench.render.probe_facts import ask, clean_probe, count
+from canvasbench.render.probe_facts import clean_probe, count
 from canvasbench.render.screencast import feed_of, follow, slow
 from canvasbench.render.verdict import (
     MAX_REQUESTS,
@@ -53,6 +48,7 @@ from canvasbench.render.verdict import (
     changed,
     pixel_report,
 )
+from canvasbench.render.world import ArtifactWorld
 from canvasbench.sandbox.document import ROUTED_BY_CALLER, lines_before_artifact, sandbox_document
 from canvasbench.sandbox.mirror import Mirror
 
@@ -109,7 +105,12 @@ async def _picture(cdp: CDPSession) -> bytes:
 
 
 async def observe(
-    context: BrowserContext, code: str, kind: str, mirror: Mirror, limits: CheckLimits, cpu: PageCpu,
+    context: BrowserContext,
+    code: str,
+    kind: str,
+    mirror: Mirror,
+    limits: CheckLimits,
+    cpu: PageCpu,
     *,
     memory_kills: list[float],
     memory_mb: int,
@@ -175,6 +176,8 @@ async def observe(
     await context.route("**/*", route)
     page = await context.new_page()
     cdp = await context.new_cdp_session(page)
+    world = ArtifactWorld(cdp)
+    await world.start()  # before the page loads: its frame hands its counts over before any script of its own
     context.on("page", popup)  # only after our own page, which fires the same event
     page.on("console", seen.console)
     before = lines_before_artifact(kind) if kind == "html" else None  # error lines as the artifact numbers them
@@ -207,16 +210,16 @@ async def observe(
         loaded_at = time.monotonic()
         clock.lap("load")
         outer = page.main_frame.child_frames[0] if page.main_frame.child_frames else page.main_frame
-        frame = outer.child_frames[0] if outer.child_frames else outer
+        await _step(world.style(canvas_only=False), seen, limits)  # the caret hidden: it blinks, the page does not
         first_look_by = time.monotonic() + EARLY_LOOK_S
         await _pause(seen, FIRST_READY_S)
         while (left := first_look_by - time.monotonic()) > 0:
             # A page whose frames take longer than that is looked at as it is by then.
             with contextlib.suppress(TimeoutError):
-                if await asyncio.wait_for(_step(ask(frame, READY_JS, seen.state), seen, limits), left):
+                if await asyncio.wait_for(_step(world.ready(), seen, limits), left):
                     break
             await _pause(seen, min(0.1, first_look_by - time.monotonic()))
-        looks.append(await _look(page, cdp, frame, seen, limits))
+        looks.append(await _look(page, cdp, world, seen, limits))
         drawn_frames, since = int(looks[0].probe.get("frames") or 0), time.monotonic() - started
         if slow(drawn_frames, since):  # each look would wait behind a frame being drawn: stream them
             follow(cdp, since / drawn_frames)
@@ -233,7 +236,7 @@ async def observe(
             if looks[0].drawn and time.monotonic() < watched_until:
                 shot = await _shot(cdp, seen, limits)
                 moved = shot if changed(looks[0].shot, shot) else None
-        looks.append(await _look(page, cdp, frame, seen, limits, shot=moved, drawn_before=looks[0].drawn))
+        looks.append(await _look(page, cdp, world, seen, limits, shot=moved, drawn_before=looks[0].drawn))
         if not looks[0].drawn and looks[1].drawn:
             # It drew late: whether it moves is judged from a second look after it had drawn.
             await _pause(seen, ANIMATION_LOOK_S)
@@ -248,24 +251,24 @@ async def observe(
                 # Nothing drawn yet: look while the input goes on too, since what a pointer draws may
                 # fade before the input ends (a particle trail), and judge the page by that as well.
                 if not any(look.drawn for look in looks):
-                    during.append(await _look(page, cdp, frame, seen, limits))
+                    during.append(await _look(page, cdp, world, seen, limits))
 
             viewport = (limits.width, limits.height)
             control = looks[1].probe.get("start_control")
             step = partial(_step, seen=seen, limits=limits)
-            played = await play(cdp, frame, viewport, control, canvas, step, peek, state=seen.state)
+            played = await play(cdp, viewport, control, canvas, step, peek, world=world)
             actions = [action for action, _ in played]
             still = int(looks[1].probe.get("frames") or 0)
             trigger = next((action for action, frames in played if frames > still + 1), "")
             clock.lap("play")
             await _pause(seen, SETTLE_S)
             noted = owned(outer.evaluate(NOTED_JS))  # read beside the last look
-            after = await _look(page, cdp, frame, seen, limits, drawn_before=looks[1].drawn)
+            after = await _look(page, cdp, world, seen, limits, drawn_before=looks[1].drawn)
             if not after.drawn and during and during[0].drawn:
                 after = replace(during[0], probe=after.probe)  # the moment that shows what input did
             looks.append(after)
             clock.lap("last look")
-        await _run_on(frame, seen, limits, looks, loaded_at)
+        await _run_on(world, seen, limits, looks, loaded_at)
         if seen.ran_on is not None:
             drop([noted] if noted is not None else [])
             noted = None  # read again below: it may have tried to leave while it ran on
@@ -303,7 +306,7 @@ async def observe(
     )
 
 
-async def _run_on(frame: Frame, seen: Observed, limits: CheckLimits, looks: list[Look], since: float) -> None:
+async def _run_on(world: ArtifactWorld, seen: Observed, limits: CheckLimits, looks: list[Look], since: float) -> None:
     """Let a page still animating run to `run_frames` animation frames or `run_s` after load (`seen.ran_on`).
 
     Counted in its frames, not seconds: a busy machine draws them slower, and what a page does a few seconds
@@ -316,13 +319,14 @@ async def _run_on(frame: Frame, seen: Observed, limits: CheckLimits, looks: list
     # A page whose frames stopped between two readings is still or slower than the poll: it is not waited for.
     while before < frames < limits.run_frames and (left := until - time.monotonic()) > 0:
         await _pause(seen, min(WATCH_POLL_S, left))
-        before, frames = frames, count(await _step(ask(frame, FRAMES_JS, seen.state), seen, limits))
+        before, frames = frames, count(await _step(world.frames(), seen, limits))
         seen.ran_on = (frames, time.monotonic())
 
 
-async def _look(page: Page,
+async def _look(
+    page: Page,
     cdp: CDPSession,
-    frame: Frame,
+    world: ArtifactWorld,
     seen: Observed,
     limits: CheckLimits,
     *,
@@ -334,9 +338,9 @@ async def _look(page: Page,
     probe: dict[str, Any]
     if shot is None:
         # Both at once: on a page whose frames take seconds, each waits for the next frame.
-        raw, picture = await _step(together(ask(frame, PROBE_JS, seen.state), _picture(cdp)), seen, limits)
+        raw, picture = await _step(together(world.probe(), _picture(cdp)), seen, limits)
     else:
-        raw, picture = await _step(ask(frame, PROBE_JS, seen.state), seen, limits), shot
+        raw, picture = await _step(world.probe(), seen, limits), shot
     probe = clean_probe(raw)  # the page can reach what the probe reads and return anything
     box = probe.get("main_canvas")
     if box and drawn_before and box.get("context") and pixel_report(picture).drawn:
@@ -351,21 +355,21 @@ async def _look(page: Page,
             # The screenshot shows the canvas where nothing lies over it (a title or score is not the canvas).
             drawn = pixel_report(picture, area, covers).drawn
         elif box.get("context"):  # a canvas whose context was never created has nothing drawn on it
-            drawn = pixel_report(await _canvas_alone(cdp, frame, seen, limits), area).drawn
+            drawn = pixel_report(await _canvas_alone(cdp, world, seen, limits), area).drawn
     else:
         drawn = pixel_report(picture).drawn
     return Look(probe, picture, drawn)
 
 
-async def _canvas_alone(cdp: CDPSession, frame: Frame, seen: Observed, limits: CheckLimits) -> bytes:
+async def _canvas_alone(cdp: CDPSession, world: ArtifactWorld, seen: Observed, limits: CheckLimits) -> bytes:
     """A screenshot with everything but the artifact's canvases hidden (most of it lies over the canvas)."""
-    await _step(ask(frame, CANVAS_ONLY_JS, CANVAS_ONLY_CSS), seen, limits)
+    await _step(world.style(canvas_only=True), seen, limits)
     try:
         # A frame of its own, never a streamed one: that may have been drawn before the style came.
         return await _step(_capture(cdp), seen, limits)
     finally:
         with contextlib.suppress(PlaywrightError):
-            await _step(ask(frame, CANVAS_ONLY_JS, ""), seen, limits)
+            await _step(world.style(canvas_only=False), seen, limits)
 
 
 async def _shot(cdp: CDPSession, seen: Observed, limits: CheckLimits) -> bytes:
