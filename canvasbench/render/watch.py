@@ -176,7 +176,7 @@ async def observe(
     await context.route("**/*", route)
     page = await context.new_page()
     cdp = await context.new_cdp_session(page)
-    world = ArtifactWorld(cdp)
+    world = ArtifactWorld(page, cdp)
     await world.start()  # before the page loads: its frame hands its counts over before any script of its own
     context.on("page", popup)  # only after our own page, which fires the same event
     page.on("console", seen.console)

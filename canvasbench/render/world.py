@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.async_api import CDPSession
+from playwright.async_api import CDPSession, Page
 from playwright.async_api import Error as PlaywrightError
 
 from canvasbench.render.page_scripts import CANVAS_ONLY_CSS, CARET_CSS, HANDOFF, PROBE_JS, READY_JS
@@ -23,7 +23,8 @@ _FRAMES = "function () { return this.frames; }"
 class ArtifactWorld:
     """The artifact frame's counts, its DOM from an isolated world, and the check's styles on it."""
 
-    def __init__(self, cdp: CDPSession) -> None:
+    def __init__(self, page: Page, cdp: CDPSession) -> None:
+        self.page = page
         self.cdp = cdp
         self.state_id: str | None = None  # the init script's state, handed over once on the console
         self.frame_id: str | None = None
@@ -45,20 +46,37 @@ class ArtifactWorld:
 
     def _console(self, params: dict[str, Any]) -> None:
         args = params.get("args") or []
-        if self.state_id is not None or params.get("type") != "debug" or len(args) != 2:
+        if params.get("type") != "debug" or len(args) != 2:
             return
-        if args[0].get("value") == HANDOFF and args[1].get("objectId"):  # a page cannot send the nonce
-            self.state_id = args[1]["objectId"]
-            self.frame_id = self._frames_of.get(params.get("executionContextId", -1))
+        # A page cannot send the nonce. The artifact's frame sends it again when its document is loaded anew
+        # (a reload): the newest is the one that counts.
+        if args[0].get("value") == HANDOFF and args[1].get("objectId"):
+            frame_id = self._frames_of.get(params.get("executionContextId", -1))
+            if frame_id != self.frame_id:
+                self._world, self._sheet = None, None
+            self.state_id, self.frame_id = args[1]["objectId"], frame_id
 
     async def _state(self, function: str) -> Any:
         if self.state_id is None:
             return None
-        reply = await self.cdp.send(
-            "Runtime.callFunctionOn",
-            {"objectId": self.state_id, "functionDeclaration": function, "returnByValue": True, "silent": True},
-        )
+        try:
+            reply = await self.cdp.send(
+                "Runtime.callFunctionOn",
+                {"objectId": self.state_id, "functionDeclaration": function, "returnByValue": True, "silent": True},
+            )
+        except PlaywrightError:
+            self._unless_closed()
+            return None  # its document was replaced before the new one handed its counts over
         return None if "exceptionDetails" in reply else reply.get("result", {}).get("value")
+
+    def _unless_closed(self) -> None:
+        """Re-raise a DevTools error when the page is gone (the check's own handling says so), else let it pass.
+
+        Any other (a document replaced under a call) reads as nothing seen: a check must not end with no look
+        taken, which reads as "blank" for a page that drew.
+        """
+        if self.page.is_closed():
+            raise
 
     async def counts(self) -> dict[str, Any] | None:
         """What the init script counted: frames, pending work, contexts, input listeners, each canvas's drawing."""
@@ -71,7 +89,7 @@ class ArtifactWorld:
 
     async def run(self, script: str, arg: Any = None) -> Any:
         """One of the check's DOM scripts in the isolated world; None when the page's DOM made it throw."""
-        for attempt in range(2):
+        for _attempt in range(2):  # once more in a new world when the document was replaced
             if self._world is None:
                 self._world = await self._new_world()
                 if self._world is None:
@@ -87,9 +105,8 @@ class ArtifactWorld:
                         "silent": True,
                     },
                 )
-            except PlaywrightError as exc:
-                if attempt or "context" not in str(exc).lower():
-                    raise
+            except PlaywrightError:
+                self._unless_closed()
                 self._world = None  # the frame's document was replaced: a new world in the new one
                 continue
             return None if "exceptionDetails" in reply else reply.get("result", {}).get("value")
@@ -98,7 +115,11 @@ class ArtifactWorld:
     async def _new_world(self) -> int | None:
         if self.frame_id is None:
             return None
-        reply = await self.cdp.send("Page.createIsolatedWorld", {"frameId": self.frame_id, "worldName": _WORLD})
+        try:
+            reply = await self.cdp.send("Page.createIsolatedWorld", {"frameId": self.frame_id, "worldName": _WORLD})
+        except PlaywrightError:
+            self._unless_closed()
+            return None
         return int(reply["executionContextId"])
 
     async def ready(self) -> bool:
@@ -115,10 +136,14 @@ class ArtifactWorld:
         """Hide the caret always, and everything but canvases while `canvas_only`."""
         if self.frame_id is None:
             return
-        if self._sheet is None:
-            await self.cdp.send("DOM.enable")
-            await self.cdp.send("CSS.enable")
-            reply = await self.cdp.send("CSS.createStyleSheet", {"frameId": self.frame_id})
-            self._sheet = str(reply["styleSheetId"])
-        text = CARET_CSS + (CANVAS_ONLY_CSS if canvas_only else "")
-        await self.cdp.send("CSS.setStyleSheetText", {"styleSheetId": self._sheet, "text": text})
+        try:
+            if self._sheet is None:
+                await self.cdp.send("DOM.enable")
+                await self.cdp.send("CSS.enable")
+                reply = await self.cdp.send("CSS.createStyleSheet", {"frameId": self.frame_id})
+                self._sheet = str(reply["styleSheetId"])
+            text = CARET_CSS + (CANVAS_ONLY_CSS if canvas_only else "")
+            await self.cdp.send("CSS.setStyleSheetText", {"styleSheetId": self._sheet, "text": text})
+        except PlaywrightError:
+            self._unless_closed()
+            self._sheet = None  # its document was replaced: a new sheet next time
