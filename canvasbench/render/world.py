@@ -26,11 +26,12 @@ class ArtifactWorld:
     def __init__(self, page: Page, cdp: CDPSession) -> None:
         self.page = page
         self.cdp = cdp
-        self.state_id: str | None = None  # the init script's state, handed over once on the console
+        self.state_id: str | None = None  # the init script's state, handed over on the console
         self.frame_id: str | None = None
         self._frames_of: dict[int, str] = {}  # each page world's execution context: its frame
         self._world: int | None = None
         self._sheet: str | None = None
+        self._styled = False  # the caret is hidden from the first look on (again in a document loaded anew)
 
     async def start(self) -> None:
         """Listen for the handover; before the page loads (the artifact's frame sends it before any page script)."""
@@ -51,10 +52,9 @@ class ArtifactWorld:
         # A page cannot send the nonce. The artifact's frame sends it again when its document is loaded anew
         # (a reload): the newest is the one that counts.
         if args[0].get("value") == HANDOFF and args[1].get("objectId"):
-            frame_id = self._frames_of.get(params.get("executionContextId", -1))
-            if frame_id != self.frame_id:
-                self._world, self._sheet = None, None
-            self.state_id, self.frame_id = args[1]["objectId"], frame_id
+            self.state_id = args[1]["objectId"]
+            self.frame_id = self._frames_of.get(params.get("executionContextId", -1))
+            self._world, self._sheet = None, None  # a new document: a new world and stylesheet in it
 
     async def _state(self, function: str) -> Any:
         if self.state_id is None:
@@ -130,15 +130,18 @@ class ArtifactWorld:
 
     async def probe(self) -> Any:
         """The probe's raw report (made safe by probe_facts.clean_probe)."""
+        if self._styled and self._sheet is None:
+            await self.style(canvas_only=False)
         return await self.run(PROBE_JS, await self.counts())
 
     async def style(self, *, canvas_only: bool) -> None:
         """Hide the caret always, and everything but canvases while `canvas_only`."""
         if self.frame_id is None:
             return
+        self._styled = True
         try:
             if self._sheet is None:
-                await self.cdp.send("DOM.enable")
+                await self.cdp.send("DOM.enable")  # (again after a reload: enabling twice is harmless)
                 await self.cdp.send("CSS.enable")
                 reply = await self.cdp.send("CSS.createStyleSheet", {"frameId": self.frame_id})
                 self._sheet = str(reply["styleSheetId"])
