@@ -12,7 +12,7 @@
   const ownNames = Object.getOwnPropertyNames;
   const call = (f) => (self, ...args) => apply(f, self, args);
   const wmGet = call(WeakMap.prototype.get), wmSet = call(WeakMap.prototype.set), wmHas = call(WeakMap.prototype.has);
-  const setAdd = call(Set.prototype.add), setDelete = call(Set.prototype.delete);
+  const setAdd = call(Set.prototype.add), setDelete = call(Set.prototype.delete), setHas = call(Set.prototype.has);
   const setSize = call(ownProp(Set.prototype, 'size').get);
   const wsAdd = call(WeakSet.prototype.add), wsHas = call(WeakSet.prototype.has);
   const mapGet = call(Map.prototype.get), startsWith = call(String.prototype.startsWith);
@@ -49,6 +49,10 @@
   const debug = console.debug.bind(console), errorOut = console.error.bind(console);
   const now = performance.now.bind(performance);
   const later = window.setTimeout.bind(window), timer = window.setInterval.bind(window);  // not the page's work
+  // A scheduler task no page can cancel (it has no handle on it); options without a prototype, read by the browser.
+  const postTask = window.scheduler && typeof scheduler.postTask === 'function' ? scheduler.postTask.bind(scheduler)
+    : null;
+  const nextBeat = { __proto__: null, delay: __HEARTBEAT_MS__ };
   const s = { __proto__: null, frames: 0, workers: 0, drew: null, contexts: { __proto__: null },
               inputs: { __proto__: null }, contextOf: new WeakMap(), drawnOn: new WeakMap() };
   let beatAt = -1e9;
@@ -192,25 +196,30 @@
     }
     const setT = window.setTimeout, clearT = window.clearTimeout, setI = window.setInterval;
     const clearI = window.clearInterval;
+    // The twins are ours: a page clearing every timer id there could be (as some games reset) does not clear
+    // them, which would leave its timers counted as pending for good.
+    const twins = new Set();
     install(window, 'setTimeout', function (fn, delay) {
       const id = apply(setT, window, arguments);
       // A delay the browser converted with the page's own code (an object's valueOf) is not converted again.
       if (delay === undefined || typeof delay === 'number' || typeof delay === 'string') {
         setAdd(timeouts, id);
-        apply(setT, window, [() => { setDelete(timeouts, id); }, delay]);
+        const twin = apply(setT, window, [() => { setDelete(timeouts, id); setDelete(twins, twin); }, delay]);
+        setAdd(twins, twin);
       }
       return id;
     });
     // Either clear function clears either kind of timer.
-    install(window, 'clearTimeout', function (id) {
-      setDelete(timeouts, id); setDelete(intervals, id); return apply(clearT, window, arguments);
-    });
+    const clear = (native) => function (id) {
+      if (typeof id === 'number' && setHas(twins, id)) return undefined;
+      setDelete(timeouts, id); setDelete(intervals, id);
+      return apply(native, window, arguments);
+    };
+    install(window, 'clearTimeout', clear(clearT));
     install(window, 'setInterval', function () {
       const id = apply(setI, window, arguments); setAdd(intervals, id); return id;
     });
-    install(window, 'clearInterval', function (id) {
-      setDelete(timeouts, id); setDelete(intervals, id); return apply(clearI, window, arguments);
-    });
+    install(window, 'clearInterval', clear(clearI));
     const workers = ['Worker', 'SharedWorker'];
     for (let i = 0; i < workers.length; i++) {
       const W = window[workers[i]];
@@ -325,5 +334,12 @@
     return { __proto__: null, frames: s.frames, pending: s.pending(), contexts: s.contexts, inputs: s.inputs,
              canvases };
   };
-  if (own) { debug('__HANDOFF__', s); beat(); timer(beat, __HEARTBEAT_MS__); }
+  if (own) {
+    debug('__HANDOFF__', s);
+    beat();
+    // On scheduler tasks: a page that cleared every timer id (as some games reset) stopped a heartbeat on a
+    // timer, and then a busy page that kept finishing tasks read as not responding.
+    const loop = () => { beat(); postTask(loop, nextBeat); };
+    if (postTask) postTask(loop, nextBeat); else timer(beat, __HEARTBEAT_MS__);
+  }
 })();
