@@ -28,7 +28,7 @@ HANDOFF = f"canvasbench-state-{secrets.token_hex(8)}"
 #   attempt to the wrapper; a frame below the artifact (the guard never lets one connect) loses it here too;
 # - animation frames (distinct rAF timestamps), each canvas's context type and the input event types
 #   the page listens for are counted;
-# - a heartbeat on a timer (and after finished animation frames) tells the checker the main thread still
+# - a heartbeat on scheduler tasks (and after finished animation frames) tells the checker the main thread still
 #   finishes tasks (slow is not hung).
 INIT_SCRIPT = (
     (DATA_DIR / "check_init.js")
