@@ -77,14 +77,13 @@
   let ticking = false, last = -1;
   const tick = (ts) => {
     ticking = false;
-    let answered = 0;
     const done = [];
     const it = entries(asked);
     for (let step = nextOf(it); !step.done; step = nextOf(it)) {
       if (step.value[1] < ts) define(done, done.length, data(step.value[0], true));
     }
-    for (let i = 0; i < done.length; i++) { mapDelete(asked, done[i]); answered++; }
-    if (answered > 0) {
+    for (let i = 0; i < done.length; i++) mapDelete(asked, done[i]);
+    if (done.length > 0) {
       if (ts !== last) { last = ts; s.frames++; }
       // A finished frame is progress too (a busy page's timers may wait behind its frames).
       if (own && now() - beatAt > __HEARTBEAT_MS__) beat();

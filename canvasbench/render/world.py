@@ -85,7 +85,7 @@ class ArtifactWorld:
 
     async def frames(self) -> Any:
         """The animation frames the page has drawn (the page's own value type is checked by the caller)."""
-        return await self._state(_FRAMES) if self.state_id is not None else 0
+        return await self._state(_FRAMES)
 
     async def run(self, script: str, arg: Any = None) -> Any:
         """One of the check's DOM scripts in the isolated world; None when the page's DOM made it throw."""
