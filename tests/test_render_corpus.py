@@ -18,7 +18,11 @@ from canvasbench.render.processes import chromium_path
 
 PAGES = Path(__file__).parent / "render_pages"
 LABELS: dict[str, dict[str, object]] = json.loads((PAGES / "labels.json").read_text(encoding="utf-8"))
-LIMITS = CheckLimits(load_timeout_s=20.0, sample_s=2.0, step_timeout_s=5.0)
+# A 1 s CPU allowance (the product's is 3 s): the eight endless-loop pages are caught, and looked at again
+# alone with six times the allowance, in a third of the time; a page that keeps finishing tasks is judged the
+# same (the allowance is CPU spent *without* finishing one, and the second look has 6 s), and the product's own
+# 3 s is held to by tests/test_render_determinism.py beside two busy processes.
+LIMITS = CheckLimits(load_timeout_s=20.0, sample_s=2.0, step_timeout_s=5.0, stuck_cpu_s=1.0)
 
 
 def _check(engine: RenderEngine, name: str) -> RenderCheck:
@@ -39,7 +43,7 @@ def _misses(label: dict[str, object], check: RenderCheck) -> list[str]:
     return wrong
 
 
-@pytest.mark.timeout(1800)  # 32 pages, two at a time, each watched and played for a few seconds
+@pytest.mark.timeout(1800)  # 50 pages, two at a time, each watched and played for a few seconds
 @pytest.mark.skipif(chromium_path() is None, reason="Debian chromium is not installed")
 def test_the_labelled_corpus_gets_its_verdicts_and_facts() -> None:
     engine = RenderEngine(max_concurrent=2)
