@@ -172,13 +172,14 @@ def toggle_timeline(browser: object, url: str) -> tuple[float, float]:
     try:
         start = time.monotonic()
         page.goto(url, wait_until="commit")
-        # The view switch is a segmented control: its options are radio buttons (role "radio", not "button").
-        toggle = page.get_by_role("radio", name="Timeline", exact=True).first
+        # The views are links (ui/view_links.py): the click loads the page's timeline view.
+        toggle = page.locator('nav[aria-label="Views"]').get_by_role("link", name="Timeline", exact=True)
         toggle.wait_for(timeout=60_000)
         page.wait_for_function(DONE + f" && {FRAMES4}", timeout=60_000, polling=50)
         loaded = time.monotonic() - start
         start = time.monotonic()
         toggle.click()
+        page.wait_for_url("**view=timeline", timeout=60_000)
         page.wait_for_function(DONE + " && " + charts_drawn(1), timeout=60_000, polling=50)
         return loaded, time.monotonic() - start
     finally:

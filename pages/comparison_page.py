@@ -13,17 +13,21 @@ from canvasbench.present import formatting
 from canvasbench.present.outcome import left_no_page
 from canvasbench.run.comparisons import sample_labels
 from canvasbench.store import reads
-from ui import actions, checking, code_viewer, data, followup, lanes, rounds, state, text, views
+from ui import actions, checking, code_viewer, data, followup, lanes, rounds, state, text, view_links, views
 from ui.format import md, one_line, run_badge
+from ui.run_column import header_html as run_header_html
 from ui.run_column import run_column
 from ui.text import md_iso
 
 GALLERY = "pages/gallery_page.py"
+# The gallery is the app's root (`./` from /comparison, under any base path): a plain link, no page_link widget.
+BACK_LINK = (
+    '<a href="./" style="text-decoration:none;font-size:0.875rem;color:inherit;opacity:0.8">← All comparisons</a>'
+)
 PREVIEW_HEIGHT = 480
 LANE_HEIGHT = 360
 LIVE_EVERY_S = 1.0  # seconds between redraws of the live lanes
 BATCH_EVERY_S = 15.0  # ... when every unfinished run waits in a batch job (the sidebar polls the provider)
-_VIEW_KEY = "comparison.view"
 FULL_HEIGHT = 860
 
 
@@ -32,38 +36,9 @@ def _open_comparison(comparison_id: str) -> None:
     st.query_params.from_dict({state.QP_COMPARISON: comparison_id})  # one URL change: one history entry
 
 
-def _open_run(run_id: str) -> None:
-    st.query_params.from_dict({state.QP_RUN: run_id})
-
-
-def _set_view() -> None:
-    # Replace the URL's view in place: the comparison and run stay, and the view survives reloads and links.
-    view = st.session_state.get(_VIEW_KEY) or "preview"
-    if view == "preview":
-        st.query_params.pop(state.QP_VIEW, None)
-    else:
-        st.query_params[state.QP_VIEW] = view
-
-
 # A comparison's views: each run's (views.VIEWS) and the generation timeline of all of them (lines over time). A
 # view, not a toggle beside the prompt: one widget kind fewer on every visit, and no preview frames behind the chart.
 COMPARISON_VIEWS = {**views.VIEWS, "timeline": "Timeline"}
-
-
-def _view_switch(choices: dict[str, str] = views.VIEWS) -> str:
-    """Preview / code / raw response / reasoning / ...; kept in the URL (?view=), so a link or Back restores it."""
-    wanted = st.query_params.get(state.QP_VIEW) or "preview"
-    wanted = wanted if wanted in choices else "preview"
-    st.session_state[_VIEW_KEY] = wanted  # the URL is the truth (Back, a pasted link)
-    view = st.segmented_control(
-        "View",
-        options=list(choices),
-        format_func=choices.__getitem__,
-        key=_VIEW_KEY,
-        on_change=_set_view,
-        label_visibility="collapsed",
-    )
-    return view or "preview"
 
 
 def _live(comparison_id: str, notes: dict[str, str]) -> None:
@@ -168,40 +143,69 @@ def _delete(comparison_id: str) -> None:
     st.query_params.clear()
 
 
-def _actions(comparison_id: str, runs: list[dict[str, Any]]) -> None:
-    """Re-run (same prompt, models and options) and delete (after a confirmation)."""
+def _actions(comparison_id: str, runs: list[dict[str, Any]], prompt: str) -> None:
+    """Re-run, share, follow up, each run's files, delete: one popover, which draws nothing until it is opened."""
     active = any(r["status"] in views.ACTIVE for r in runs)
-    row = st.container(horizontal=True, gap="small")
-    row.button(
-        "Re-run",
-        icon=":material/replay:",
-        key="rerun",
-        help="Start a new comparison with the same prompt, models and options",
-        on_click=_rerun,
-        args=(comparison_id,),
-    )
     hint = "Cancel the runs first" if active else None
-    row.download_button(
-        "Share file",
-        icon=":material/share:",
-        # Built only when clicked: the libraries are read from the mirror then, not on every rerun.
-        data=lambda: share_file(comparison_id),
-        file_name=f"canvasbench-{comparison_id}.html",
-        mime="text/html",
-        on_click="ignore",
-        disabled=active,
-        help=hint
-        or "One HTML file that opens offline in any browser: prompt, metrics, code, screenshots and "
-        "sandboxed previews ('canvasbench share' on the command line)",
-    )
-    with row:
+    with st.popover("Actions", icon=":material/more_horiz:", help="Re-run, share, follow up, files, delete"):
+        row = st.container(horizontal=True, gap="small")
+        row.button(
+            "Re-run",
+            icon=":material/replay:",
+            key="rerun",
+            help="Start a new comparison with the same prompt, models and options",
+            on_click=_rerun,
+            args=(comparison_id,),
+        )
+        row.download_button(
+            "Share file",
+            icon=":material/share:",
+            # Built only when clicked: the libraries are read from the mirror then, not on every rerun.
+            data=lambda: share_file(comparison_id),
+            file_name=f"canvasbench-{comparison_id}.html",
+            mime="text/html",
+            on_click="ignore",
+            disabled=active,
+            help=hint
+            or "One HTML file that opens offline in any browser: prompt, metrics, code, screenshots and "
+            "sandboxed previews ('canvasbench share' on the command line)",
+        )
+        if len(prompt) > PROMPT_SHOWN:
+            st.download_button(
+                "Whole prompt",
+                icon=":material/download:",
+                data=lambda: prompt.encode("utf-8"),
+                file_name="prompt.txt",
+                mime="text/plain",
+                on_click="ignore",
+            )
         followup.box(comparison_id, runs, active=active)
-    with row.popover("Delete", icon=":material/delete:", disabled=active, help=hint):
+        _files(runs)
         st.markdown(
-            f"Delete this comparison and its {len(runs)} run(s) with their render checks, votes and judgments? "
+            f"**Delete** this comparison and its {len(runs)} run(s) with their render checks, votes and judgments. "
             "It cannot be undone."
         )
-        st.button("Delete for good", type="primary", key="delete-confirm", on_click=_delete, args=(comparison_id,))
+        st.button(
+            "Delete for good",
+            icon=":material/delete:",
+            type="primary",
+            key="delete-confirm",
+            disabled=active,
+            help=hint,
+            on_click=_delete,
+            args=(comparison_id,),
+        )
+
+
+def _files(runs: list[dict[str, Any]]) -> None:
+    """Each run's page and response to download, and its render check to run again."""
+    finished = [run for run in runs if run["status"] not in views.ACTIVE and not is_plan(run)]
+    if not finished:
+        return
+    st.markdown("**Files and render checks**")
+    for run in finished:
+        st.html(run_header_html(run))
+        views.downloads(run)
 
 
 def _comparison(comparison_id: str) -> None:
@@ -209,24 +213,25 @@ def _comparison(comparison_id: str) -> None:
     if detail is None:
         _missing(f"No comparison with id {md(comparison_id)}: it may have been deleted.")
         return
-    st.page_link(GALLERY, label="All comparisons", icon=":material/arrow_back:")
     runs: list[dict[str, Any]] = detail["runs"]
-    # The title and its facts in one element (each element is browser time on every visit).
+    active = any(r["status"] in views.ACTIVE for r in runs)
+    view = view_links.current_view(COMPARISON_VIEWS)
+    # The way back, the title and its facts, the views and the prompt in one element: each Streamlit element is
+    # browser time on every visit, and a widget's code and skeleton more (see ui/view_links.py).
     category = text.isolated_html(one_line(detail.get("category") or "uncategorised", 40))
     when = html.escape(formatting.when(detail.get("created_at")))
-    text.title(
+    head = text.title_html(
         detail.get("title") or comparison_id,
         byline=f'{category} · {when} · id <code style="font-size:0.85em">{html.escape(comparison_id)}</code>',
     )
+    switch = "" if active else view_links.view_links({state.QP_COMPARISON: comparison_id}, COMPARISON_VIEWS, view)
+    st.html(BACK_LINK + head + switch + _prompt_html(detail.get("prompt_text") or ""))
     notes = _notes()
-    _actions(comparison_id, runs)
-    with st.expander("Prompt"):
-        _prompt(detail.get("prompt_text") or "")
+    _actions(comparison_id, runs, detail.get("prompt_text") or "")
     followup.instructions(runs)
-    if any(r["status"] in views.ACTIVE for r in runs):
+    if active:
         _live(comparison_id, notes)
         return
-    view = _view_switch(COMPARISON_VIEWS)
     if view == "timeline":
         from ui import charts  # the chart code: only when the chart is asked for
 
@@ -250,7 +255,6 @@ def _comparison(comparison_id: str) -> None:
             run,
             view=view,
             height=PREVIEW_HEIGHT,
-            open_full=_open_run,
             sample=labels.get(run["id"], ""),
             verdict=lambda: checking.live_check(run, progress.get(run["id"])),
         )
@@ -262,18 +266,14 @@ def _comparison(comparison_id: str) -> None:
 PROMPT_SHOWN = 20_000  # characters of the prompt put in the page; a 1 MB prompt would slow every visit
 
 
-def _prompt(prompt: str) -> None:
-    text.literal(prompt[:PROMPT_SHOWN], max_height=320)
-    if len(prompt) > PROMPT_SHOWN:
-        st.caption(f"… and {len(prompt) - PROMPT_SHOWN:,} more characters.")
-        st.download_button(
-            "Whole prompt",
-            icon=":material/download:",
-            data=lambda: prompt.encode("utf-8"),
-            file_name="prompt.txt",
-            mime="text/plain",
-            on_click="ignore",
-        )
+def _prompt_html(prompt: str) -> str:
+    """The prompt, folded: its first PROMPT_SHOWN characters exactly as written (the rest is in Actions)."""
+    more = len(prompt) - PROMPT_SHOWN
+    rest = f'<div style="font-size:0.875rem;opacity:0.7">… and {more:,} more characters (Actions, Whole prompt).</div>'
+    return (
+        '<details style="margin:0.25rem 0"><summary style="cursor:pointer">Prompt</summary>'
+        f"{text.literal_html(prompt[:PROMPT_SHOWN], max_height=320)}{rest if more > 0 else ''}</details>"
+    )
 
 
 def _notes() -> dict[str, str]:
@@ -319,7 +319,8 @@ def _run(run_id: str) -> None:
     if run["status"] in views.ACTIVE:
         _live_run(run_id, run["comparison_id"])
         return
-    view = _view_switch()
+    view = view_links.current_view(views.VIEWS)
+    st.html(view_links.view_links({state.QP_RUN: run_id}, views.VIEWS, view))
     said = False  # whether the preview already said what happened to the run
     if view == "replay":
         from ui.replay import comparison_replay

@@ -117,7 +117,7 @@ def app(tmp_path: Path) -> Iterator[dict[str, Any]]:
     fake = start_fake_server()
     db = tmp_path / "dash.db"
     store = RunStore(db)
-    hostile_id, hostile_runs = seed_comparison(
+    hostile_id, _hostile_runs = seed_comparison(
         store,
         title="Hostile artifact",
         category="security",
@@ -133,7 +133,7 @@ def app(tmp_path: Path) -> Iterator[dict[str, Any]]:
     server = AppServer(env, log=tmp_path / "streamlit.log")
     try:
         server.wait_ready()
-        yield {"url": server.url, "store": store, "hostile": hostile_id, "hostile_run": hostile_runs[0], "fake": fake}
+        yield {"url": server.url, "store": store, "hostile": hostile_id, "fake": fake}
     finally:
         server.stop()
         fake.stop()
@@ -218,12 +218,14 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     ).fetchone()[0]:
         assert time.monotonic() < deadline, "the three runs did not finish"
         page.wait_for_timeout(1000)
-    # The lanes gave way to the finished columns; each column's downloads and "Check render" are one click away.
-    files = page.locator('[class*="st-key-files-"] button').first
-    files.wait_for(timeout=60_000)
-    files.click()
+    # The lanes gave way to the finished columns (with the views); each run's downloads and "Check render" are
+    # one click away, under Actions.
+    page.locator('nav[aria-label="Views"]').wait_for(timeout=60_000)
+    actions = page.locator('[data-testid="stPopoverButton"]:visible', has_text="Actions")
+    actions.click()
     page.get_by_role("button", name="Check render").first.wait_for()
-    files.click()  # closed again
+    assert page.get_by_role("button", name="Check render").count() == 3
+    actions.click()  # closed again
     _shot(page, "new-comparison-finished")
     statuses = [
         r["status"]
@@ -294,7 +296,7 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     assert f"comparison={comparison_id}" in page.url
 
     # The code view: one full-width viewer with line numbers, search and go-to-line.
-    page.get_by_role("button", name="Code").or_(page.get_by_text("Code", exact=True)).first.click()
+    page.locator('nav[aria-label="Views"]').get_by_role("link", name="Code", exact=True).click()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -389,8 +391,8 @@ def test_a_hostile_artifact_is_blocked_every_time(app: dict[str, Any], page: Any
     title_before = page.title()
     page.wait_for_function("() => window.__probes.length >= 1", timeout=30_000)
 
-    # Reload the preview: it runs again and is blocked again.
-    page.locator(f".st-key-reload-{app['hostile_run']} button").first.click()
+    # Reload the preview with its own button: it runs again and is blocked again.
+    page.frame_locator('iframe[data-testid="stIFrame"]').first.get_by_role("button", name="Reload").click()
     page.wait_for_function("() => window.__probes.length >= 2", timeout=30_000)
     page.wait_for_timeout(1500)
     probes = page.evaluate("() => window.__probes")

@@ -128,7 +128,7 @@ def test_checks_arrive_on_an_open_comparison_and_gallery_without_a_reload(app: d
     checker = worker_token()
     for run_id in run_ids:
         writes.queue_check(store, run_id, checker)
-    comparison.locator('[class*="st-key-files-"] button').first.wait_for()  # the lanes became the finished page
+    comparison.locator('nav[aria-label="Views"]').wait_for()  # the lanes became the finished page
     _shows(comparison, "render check queued", 2)
     writes.start_check(store, run_ids[0], checker)
     _shows(comparison, "checking the render")

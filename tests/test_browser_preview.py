@@ -430,6 +430,26 @@ def test_full_screen_shows_the_artifact_alone_and_escape_returns(app: dict[str, 
         raise AssertionError(f"artifact viewport after Escape: {_viewport(inner)} != [1280, 800]") from None
 
 
+def test_reload_runs_one_artifact_again_from_its_start_and_nothing_else(app: dict[str, Any], page: Any) -> None:
+    _open(page, app, "fit-3", "Corners 3")
+    frames = _wait_frames(page, 3)
+    page.evaluate("() => { window.__same_page = true; }")
+    for frame in frames:
+        frame.child_frames[0].evaluate("() => { window.__first_run = true; }")
+    first = frames[0].child_frames[0]
+    frames[0].get_by_role("button", name="Reload").click()  # the preview's own button, in its corner
+    deadline = time.monotonic() + 30
+    while first in frames[0].child_frames or not frames[0].child_frames:  # the artifact's new frame
+        assert time.monotonic() < deadline, "Reload put no new frame in"
+        page.wait_for_timeout(100)
+    rerun = frames[0].child_frames[0]
+    rerun.wait_for_function("() => document.readyState === 'complete'")
+    assert rerun.evaluate("() => window.__first_run") is None, "the artifact ran again in a new document"
+    assert _viewport(rerun) == [1280, 800]  # laid out and scaled as before
+    assert all(f.child_frames[0].evaluate("() => window.__first_run") for f in frames[1:]), "the others kept running"
+    assert page.evaluate("() => window.__same_page") is True, "the app page was not reloaded"
+
+
 def _viewport(frame: Any) -> list[int]:
     """The frame's viewport as [width, height]."""
     return list(frame.evaluate("() => [innerWidth, innerHeight]"))

@@ -45,10 +45,11 @@ OVERFLOWING = """() => {
   return bad;
 }"""
 
-# Each run's header row whose children do not share one line: the name and its buttons (the downloads last).
-HEADERS_WRAPPED = """() => [...document.querySelectorAll('[class*="st-key-files-"]')].flatMap(pop => {
-  const [first, ...rest] = [...pop.parentElement.children].map(c => c.getBoundingClientRect());
-  return rest.some(r => r.top >= first.bottom - 1) ? [pop.className.match(/st-key-files-\\S+/)[0]] : [];
+# Each run's header whose link to its full size does not sit on the name's line, inside the header.
+HEADERS_WRAPPED = """() => [...document.querySelectorAll('a[aria-label="Open at full size"]')].flatMap(link => {
+  const name = link.previousElementSibling.getBoundingClientRect(), own = link.getBoundingClientRect();
+  const row = link.parentElement.getBoundingClientRect();
+  return own.top >= name.bottom - 1 || own.right > row.right + 1 ? [link.getAttribute('href')] : [];
 })"""
 
 # Left edges of each character of the first text node containing `word`, in logical order.
@@ -123,8 +124,8 @@ def test_no_card_content_overflows_its_card(app: dict[str, Any], page: Any, n: i
     _open(page, f"{app['url']}/comparison?comparison={app['ids'][n]}", f"Physics sandbox with {n} models")
     assert page.locator('[data-testid="stVerticalBlock"]').count() > n
     assert page.evaluate(OVERFLOWING) == []
-    # A long model id is clipped (whole on hover); its buttons stay on its line, so the previews line up.
-    assert page.locator('[class*="st-key-files-"]').count() == n
+    # A long model id is clipped (whole on hover); its link stays on its line, so the previews line up.
+    assert page.locator('a[aria-label="Open at full size"]').count() == n
     assert page.evaluate(HEADERS_WRAPPED) == []
     _open(page, f"{app['url']}/comparison?comparison={app['ids'][n]}&view=code", "Compare with")
     assert page.evaluate(OVERFLOWING) == []
@@ -155,7 +156,7 @@ def test_gallery_tiles_fit_and_open_their_comparison_by_a_link(app: dict[str, An
     assert link.count() == 1
     history = page.evaluate("history.length")
     link.click()
-    page.get_by_text("Re-run").first.wait_for()
+    page.locator('nav[aria-label="Views"]').wait_for()
     page.wait_for_url(f"**comparison={app['ids'][8]}", timeout=10_000)
     assert page.evaluate("history.length") == history + 1  # one entry per move
     page.get_by_text("Code", exact=True).first.click()
@@ -170,14 +171,14 @@ def test_gallery_tiles_fit_and_open_their_comparison_by_a_link(app: dict[str, An
     page.get_by_text("Compare with").first.wait_for()
     page.go_back()
     page.wait_for_url(f"**comparison={app['ids'][8]}", timeout=10_000)
-    page.get_by_text("Re-run").first.wait_for()
+    page.locator('nav[aria-label="Views"]').wait_for()
 
 
 def test_a_right_to_left_override_in_titles_and_names_leaves_the_apps_text_intact(
     app: dict[str, Any], page: Any
 ) -> None:
     for url in (app["url"] + "/", f"{app['url']}/comparison?comparison={app['ids']['rlo']}"):
-        _open(page, url, "runs" if url.endswith("/") else "Re-run")
+        _open(page, url, "runs" if url.endswith("/") else "All comparisons")
         for word in ("runs", "sample", "UTC") if url.endswith("/") else ("sample", "UTC", "All comparisons"):
             xs = page.evaluate(CHAR_X, word)
             assert xs, f"{word!r} not found on {url}"
@@ -188,13 +189,13 @@ def test_back_after_full_screen_returns_to_the_comparison(app: dict[str, Any], p
     comparison, run = app["ids"][8], app["ids"]["runs8"][2]
     _open(page, f"{app['url']}/comparison?comparison={comparison}", "Physics sandbox with 8 models")
     history = page.evaluate("history.length")
-    page.locator(f".st-key-full-{run} button").first.click()
+    page.locator(f'a[aria-label="Open at full size"][href="?run={run}"]').click()
     page.wait_for_url(f"**/comparison?run={run}", timeout=10_000)
     page.get_by_text("Back to the comparison").first.wait_for()
     assert page.evaluate("history.length") == history + 1  # one entry for the move, none for the redraw
     page.go_back()
     page.wait_for_url(f"**/comparison?comparison={comparison}", timeout=10_000)
-    page.get_by_text("Re-run").first.wait_for()
+    page.locator('nav[aria-label="Views"]').wait_for()
     # The sidebar's Gallery link leaves the comparison: it goes to the gallery, not back into the same view.
     page.get_by_test_id("stSidebarNav").get_by_text("Gallery").click()
     page.wait_for_url(app["url"] + "/", timeout=10_000)
@@ -238,7 +239,7 @@ def test_the_code_view_picks_a_model_by_button_and_diffs_in_one_click(app: dict[
 
 def test_the_page_load_benchmark_finds_the_timeline_view_and_times_its_chart(app: dict[str, Any], page: Any) -> None:
     # benchmarks/page_load.py's "timeline" row: it once waited for a "button" named Timeline, and a segmented
-    # control's options are radios, so the row only ever said "no chart within 60 s".
+    # control's options are radios, so the row only ever said "no chart within 60 s"; the views are links now.
     from benchmarks.page_load import toggle_timeline
 
     loaded, to_chart = toggle_timeline(page.context.browser, f"{app['url']}/comparison?comparison={app['ids'][5]}")

@@ -18,6 +18,7 @@ from tests.arena_helpers import finished_comparison
 from tests.browser_helpers import seed_comparison
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+WIDGETS = ("button", "download_button", "page_link", "segmented_control", "radio", "selectbox", "text_input")
 MODELS = ("gemini:gemini-3-flash-preview", "openai:gpt-5.2", "anthropic:claude-opus-4-6", "openai:gpt-5-mini")
 
 
@@ -61,13 +62,17 @@ def test_a_comparison_draws_its_rarely_used_controls_only_when_asked() -> None:
     comparison_id, _ = seed_comparison(store, title="Four models", models=MODELS)
     at = _open("pages/comparison_page.py", comparison=comparison_id)
     shown = _on_load(at)
-    # The follow-up box and each column's downloads and "Check render" are one click away, not drawn on load.
-    assert not [n for n in shown if n.type == "text_input"]
-    assert [_label(n) for n in shown if n.type == "download_button"] == ["Share file"]
-    assert "Check render" not in [_label(n) for n in shown if n.type == "button"]
+    # On load the main area draws no widget at all (each is its code and a skeleton on a cold visit): the way back and
+    # the views are links, each preview reloads and goes full screen in its own frame, and the rest is under Actions.
+    widgets = [(n.type, _label(n)) for n in shown if n.type in WIDGETS]
+    assert not widgets
+    (actions,) = [n for n in shown if _is_popover(n)]
+    assert actions.proto.popover.label == "Actions"
     hidden = [_label(n) for n in _in_popovers(at)]
-    assert hidden.count("Check render") == 4 and hidden.count("Send follow-up") == 1
-    # A column's header is one row: no columns nested in the four model columns (2 x 2); the timeline is a view.
+    assert hidden.count("Check render") == 4 and hidden.count("response") == 4
+    assert hidden.count(".html") + hidden.count(".svg") == 4
+    assert {"Re-run", "Share file", "Send follow-up", "Delete for good"} <= set(hidden)
+    # A column's header is one element: no columns nested in the four model columns (2 x 2); the timeline is a view.
     assert len([n for n in shown if n.type == "column"]) == 4
     assert not [n for n in shown if n.type in ("toggle", "checkbox")]
 

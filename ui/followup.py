@@ -38,26 +38,22 @@ def instructions(runs: Sequence[dict[str, Any]]) -> None:
 
 
 def box(comparison_id: str, runs: Sequence[dict[str, Any]], *, active: bool) -> None:
-    """A text box and a button that send one instruction to every model of the comparison, behind one click.
-
-    A popover, not an expander: a closed expander's text box is still drawn on every visit (and its code
-    loaded), a closed popover draws nothing.
-    """
-    with st.popover("Follow up", icon=":material/forum:"):
-        st.text_input(
-            "Instruction for every model",
-            key=_key(comparison_id),
-            placeholder="make the planets clickable",
-            disabled=active,
-            help="Sent to each model as the next turn of its own conversation (the prompt, its answers, "
-            "then this); each answer becomes a new round, checked like any run",
-        )
-        st.button(
-            "Send follow-up",
-            key=f"{_key(comparison_id)}-send",
-            icon=":material/send:",
-            disabled=active,
-            help="Wait for the runs to finish first" if active else None,
-            on_click=_send,
-            args=(comparison_id,),
-        )
+    """A text box and a button that send one instruction to every model of the comparison (in the Actions popover,
+    which draws nothing until it is opened)."""
+    st.text_input(
+        "Follow up: an instruction for every model",
+        key=_key(comparison_id),
+        placeholder="make the planets clickable",
+        disabled=active,
+        help="Sent to each model as the next turn of its own conversation (the prompt, its answers, "
+        "then this); each answer becomes a new round, checked like any run",
+    )
+    st.button(
+        "Send follow-up",
+        key=f"{_key(comparison_id)}-send",
+        icon=":material/send:",
+        disabled=active,
+        help="Wait for the runs to finish first" if active else None,
+        on_click=_send,
+        args=(comparison_id,),
+    )

@@ -1,14 +1,16 @@
-"""One contestant's column on a finished comparison: its name and buttons in one row, badge, preview, verdict, metrics.
+"""One contestant's column on a finished comparison: its name and a link in one row, badge, preview, verdict, metrics.
 
-Every Streamlit element costs the browser time on each page load (a comparison draws four to ten of these columns):
-the header is one flex row (no nested columns), and the downloads and the render-check button, used rarely,
-sit behind one click in a popover, which draws nothing until it is opened.
+Every Streamlit element costs the browser time on each page load (a comparison draws four to ten of these columns),
+and a widget more (its code is loaded on first use, a skeleton drawn meanwhile): the header is one HTML element, and
+the downloads and the render-check button, used rarely, are on the run's own page and under the page's Actions.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -31,9 +33,14 @@ def header_html(run: dict[str, Any], sample: str = "") -> str:
     return name + _BUILT_BY.format(clip=_CLIP, model=model)
 
 
-def files_key(run_id: str) -> str:
-    """The key of a column's downloads popover (its element carries it as the CSS class st-key-KEY)."""
-    return f"files-{run_id}"
+_FULL_SIZE = (
+    '<a href="?{query}" title="Open at full size, with its downloads and render check" aria-label="Open at full size" '
+    'style="flex:none;text-decoration:none;color:inherit;opacity:0.75;font-size:1.1rem;line-height:1">⤢</a>'
+)
+_HEAD = (
+    '<div style="display:flex;align-items:center;gap:0.5rem;min-width:0">'
+    '<div style="flex:1;min-width:0">{}</div>{}</div>'
+)
 
 
 def run_column(
@@ -41,44 +48,19 @@ def run_column(
     *,
     view: str,
     height: int,
-    open_full: Callable[[str], None],
     sample: str = "",
     verdict: Callable[[], None] | None = None,
 ) -> None:
-    """One model's column in a comparison: header, preview or code, verdict, warnings, metrics, downloads.
+    """One model's column in a comparison: header, preview or code, verdict, warnings, metrics.
 
+    The header is one HTML element with a link to the run at full size (its downloads and render check are there
+    and under the page's Actions); a preview reloads and goes full screen with its own buttons, in its frame.
     `verdict` draws the render check in place of the stored one (a page's live verdict: ui.checking).
     """
     with st.container(border=True):
-        # One row however long the name: the name is clipped (whole on hover), the buttons never wrap below it.
-        head = st.container(horizontal=True, vertical_alignment="center", gap="small", wrap=False)
-        head.html(header_html(run, sample), width="stretch")
-        head.button(
-            "",
-            icon=":material/refresh:",
-            key=f"reload-{run['id']}",
-            help="Reload the preview",
-            type="tertiary",
-            on_click=state.bump_reload,
-            args=(run["id"],),
-        )
-        head.button(
-            "",
-            icon=":material/fullscreen:",
-            key=f"full-{run['id']}",
-            help="Full screen",
-            type="tertiary",
-            on_click=open_full,
-            args=(run["id"],),
-        )
-        with head.popover(
-            "",
-            icon=":material/download:",
-            type="tertiary",
-            help="Download the page or the response; check the render again",
-            key=files_key(run["id"]),
-        ):
-            views.downloads(run)
+        link = _FULL_SIZE.format(query=html.escape(urlencode({state.QP_RUN: run["id"]}), quote=True))
+        # One row however long the name: the name is clipped (whole on hover), the link never wraps below it.
+        st.html(_HEAD.format(header_html(run, sample), link))
         st.markdown(run_badge(run))
         said = views.run_view(run, view, height=height)  # whether the preview already said what happened
         if not left_no_page(run):  # without a page there was nothing to check

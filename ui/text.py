@@ -64,8 +64,13 @@ def title(text: object, *, byline: str = "") -> None:
 
     `byline` is HTML the caller escaped (a line of facts under the heading): drawn in the same element.
     """
+    st.html(title_html(text, byline=byline))
+
+
+def title_html(text: object, *, byline: str = "") -> str:
+    """The HTML of `title`, for a page that draws more in the same element."""
     heading = clipped_html(text, tag="h1", style="font-size:2rem;font-weight:700;padding:0.6rem 0 0.4rem 0;margin:0")
-    st.html(heading + (_BYLINE.format(byline) if byline else ""))
+    return heading + (_BYLINE.format(byline) if byline else "")
 
 
 def isolated_html(text: object) -> str:

@@ -147,9 +147,10 @@ _OUTER_STYLE = (
     ".box{position:relative;width:100%;overflow:hidden;background:#fff}"
     ".box>iframe{display:block;position:absolute;left:0;top:0;border:0;background:#fff;transform-origin:0 0}"
     ".box:fullscreen>iframe{width:100%!important;height:100%!important;transform:none!important}"
-    ".fs{position:absolute;right:6px;bottom:6px;z-index:2;border:1px solid #0003;border-radius:6px;"
-    "background:#fffd;color:#222;font:12px/1 system-ui,sans-serif;padding:5px 8px;cursor:pointer;opacity:.55}"
-    ".fs:hover,.fs:focus{opacity:1}.box:fullscreen>.fs{display:none}"
+    ".tools{position:absolute;right:6px;bottom:6px;z-index:2;display:flex;gap:4px}"
+    ".tools>button{border:1px solid #0003;border-radius:6px;background:#fffd;color:#222;"
+    "font:12px/1 system-ui,sans-serif;padding:5px 8px;cursor:pointer;opacity:.55}"
+    ".tools>button:hover,.tools>button:focus{opacity:1}.box:fullscreen>.tools{display:none}"
     ".notice{position:absolute;inset:0;display:flex;flex-direction:column;justify-content:center;gap:8px;"
     "padding:16px 20px;background:#fff4e5;color:#5f3b00;font:14px/1.45 system-ui,sans-serif;"
     "overflow:hidden}"
@@ -180,9 +181,16 @@ _OUTER_SCRIPT = """<script>(function () {
     else if (innerHeight !== Math.ceil(box.getBoundingClientRect().height)) report();
   }, true);
   if (fit) { new ResizeObserver(function () { scale(); report(); }).observe(box); scale(); }
-  var button = box.querySelector(".fs");
+  var button = box.querySelector(".fs"), again = box.querySelector(".again");
+  var pristine = frame && frame.cloneNode(false);  // the frame as written: its srcdoc runs the artifact anew
   if (button) button.addEventListener("click", function () {
     box.requestFullscreen().catch(function (e) { button.title = "Full screen is not allowed here: " + e.message; });
+  });
+  if (again) again.addEventListener("click", function () {  // a new frame, not a reload: a blocked one was removed
+    var fresh = pristine.cloneNode(false), note = box.querySelector(".notice");
+    if (note) note.remove();
+    if (frame) frame.replaceWith(fresh); else box.prepend(fresh);
+    frame = fresh; button.hidden = false; scale();
   });
   document.addEventListener("fullscreenchange", function () { scale(); report(); });
   // The browser leaves full screen on Esc itself; this covers browsers (headless ones) that leave it to the page.
@@ -196,14 +204,14 @@ _OUTER_SCRIPT = """<script>(function () {
       return;
     }
     frame.remove(); frame = null;
-    if (button) button.remove();
+    if (button) button.hidden = true;  // nothing to show full screen until it is reloaded
     if (document.fullscreenElement) document.exitFullscreen().catch(function () {});
     var note = document.createElement("div"); note.className = "notice"; note.setAttribute("role", "alert");
     var head = document.createElement("b"); head.textContent = "Navigation blocked";
     var text = document.createElement("div");
     text.append("This page tried to navigate to ");
     var dest = document.createElement("code"); dest.textContent = where || "another page"; text.append(dest);
-    text.append("; blocked. The preview stays offline and in its own document; reload it to run it again.");
+    text.append("; blocked. The preview stays offline and in its own document; Reload runs it again.");
     note.append(head, text); box.append(note);
   }
   document.addEventListener("securitypolicyviolation", function (e) {
@@ -235,10 +243,15 @@ _OUTER_PAGE = (
     'title="{title}" style="{frame_style}" srcdoc="{srcdoc}"></iframe>{button}</div>{script}'
     "</body></html>"
 )
-_FULLSCREEN_BUTTON = (
+# A preview's own buttons, in its corner: run the artifact again from its start (in the page: no server round
+# trip, nothing else on the page redrawn), and show it alone full screen.
+_PREVIEW_BUTTONS = (
+    '<div class="tools"><button class="again" type="button" title="Run this artifact again from the start">'
+    '<svg width="12" height="12" viewBox="0 0 12 12" fill="none" stroke="currentColor" stroke-width="1.6" '
+    'aria-hidden="true"><path d="M10.5 6A4.5 4.5 0 1 1 9.2 2.8M10.5 1v2.5H8"/></svg> Reload</button>'
     '<button class="fs" type="button" title="Show this artifact alone on the whole screen (Esc to return)">'
     '<svg width="12" height="12" viewBox="0 0 12 12" fill="none" stroke="currentColor" stroke-width="1.6" '
-    'aria-hidden="true"><path d="M1 4V1h3M8 1h3v3M11 8v3H8M4 11H1V8"/></svg> Full screen</button>'
+    'aria-hidden="true"><path d="M1 4V1h3M8 1h3v3M11 8v3H8M4 11H1V8"/></svg> Full screen</button></div>'
 )
 
 
@@ -368,7 +381,7 @@ def sandbox_document(
         width, tall = requested_viewport(code, kind)
         box_style = f"aspect-ratio:{width}/{tall}"
         frame_style = f"width:{width}px;height:{tall}px"
-        button = _FULLSCREEN_BUTTON
+        button = _PREVIEW_BUTTONS
         viewport: tuple[int, int] | None = (width, tall)
     else:
         width, tall = 0, max(int(height), 50)
