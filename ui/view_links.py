@@ -17,14 +17,16 @@ from ui import state
 
 _ROW = '<nav aria-label="Views" style="display:flex;flex-wrap:wrap;gap:6px;margin:0.5rem 0 0.25rem 0">{}</nav>'
 _LINK = (
-    '<a href="{href}" style="padding:3px 12px;border:1px solid rgba(128,128,128,0.4);'
-    'border-radius:1rem;text-decoration:none;color:inherit;font-size:0.875rem">{label}</a>'
+    '<a href="{href}"{current} style="padding:3px 12px;border:1px solid {border};border-radius:1rem;'
+    'text-decoration:none;color:inherit;font-size:0.875rem{extra}">{label}</a>'
 )
-_CURRENT = (
-    '<a href="{href}" aria-current="page" style="padding:3px 12px;border:1px solid '
-    "currentColor;border-radius:1rem;text-decoration:none;color:inherit;font-size:0.875rem;"
-    'font-weight:600;background:rgba(128,128,128,0.15)">{label}</a>'
-)
+# The current view: marked for screen readers, and drawn with a solid border on a tint.
+_CURRENT = {
+    "current": ' aria-current="page"',
+    "border": "currentColor",
+    "extra": ";font-weight:600;background:rgba(128,128,128,0.15)",
+}
+_OTHER = {"current": "", "border": "rgba(128,128,128,0.4)", "extra": ""}
 
 
 def current_view(choices: Mapping[str, str]) -> str:
@@ -40,6 +42,8 @@ def view_links(params: Mapping[str, str], choices: Mapping[str, str], current: s
     links = []
     for view, label in choices.items():
         query = dict(params) if view == first else {**params, state.QP_VIEW: view}
-        template = _CURRENT if view == current else _LINK
-        links.append(template.format(href=html.escape("?" + urlencode(query), quote=True), label=html.escape(label)))
+        look = _CURRENT if view == current else _OTHER
+        links.append(
+            _LINK.format(href=html.escape("?" + urlencode(query), quote=True), label=html.escape(label), **look)
+        )
     return _ROW.format("".join(links))
