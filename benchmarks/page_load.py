@@ -39,7 +39,7 @@ from playwright import sync_api  # noqa: E402
 
 from canvasbench.providers.catalogue import known_models  # noqa: E402
 from canvasbench.render import RenderCheckPool  # noqa: E402
-from canvasbench.store import RunStore, writes  # noqa: E402
+from canvasbench.store import RunStore, reads, writes  # noqa: E402
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, AppServer, free_port, seed_comparison  # noqa: E402
 
 DONE = (
@@ -93,6 +93,20 @@ def build(db: Path, bulk: int = 0) -> dict[str, str]:
     finally:
         pool.shutdown()
     return {"big": big}
+
+
+def _kept(db: Path, ids_file: Path) -> dict[str, str] | None:
+    """The ids of a kept database's pages, or None when it must be built again (missing, or its big comparison
+    deleted since: its page would only say "No comparison with id ...", and never become usable)."""
+    if not (db.exists() and ids_file.exists()):
+        return None
+    return _ids(db, ids_file.read_text().strip())
+
+
+def _ids(db: Path, big: str) -> dict[str, str] | None:
+    """The big comparison's id and its first run's (the run page), or None when the comparison is gone."""
+    detail = reads.comparison_detail(RunStore(db), big)
+    return {"big": big, "run": detail["runs"][0]["id"]} if detail else None
 
 
 class FloorServer(AppServer):
@@ -195,7 +209,7 @@ Result = tuple[float, float, float, float, float]
 
 
 PAGE_KEYS = (
-    "gallery", "comparison", "previews", "code", "new", "metrics", "leaderboard", "models", "arena", "matrix",
+    "gallery", "comparison", "previews", "code", "run", "new", "metrics", "leaderboard", "models", "arena", "matrix",
     "timeline",
 )
 ARTIFACTS = {"previews": 4}  # pages timed until that many artifacts have loaded in their preview frames
@@ -213,6 +227,8 @@ def measure(
         ("comparison, 4 x 2,000 lines", comparison, "Four 2,000-line", FRAMES4),
         ("... until its 4 artifacts loaded", comparison, "Four 2,000-line", FRAMES4),
         ("comparison code view", comparison + "&view=code", "Four 2,000-line",
+         "document.querySelectorAll('iframe').length >= 1"),
+        ("run at full size (2,000 lines)", f"/comparison?run={ids['run']}", "Back to the comparison",
          "document.querySelectorAll('iframe').length >= 1"),
         ("new comparison", "/new_comparison", "Launch", "true"),
         ("metrics (first chart drawn)", "/metrics", "Per contestant", f"{charts_drawn(1)} && {GRIDS}"),
@@ -291,12 +307,15 @@ def main() -> None:
             for size in sizes:
                 db = (args.keep or tmp) / f"bench-{size}.db"
                 ids_file = db.with_suffix(".ids")
-                if args.keep and db.exists() and ids_file.exists():
-                    ids = {"big": ids_file.read_text().strip()}
-                else:
+                ids = _kept(db, ids_file) if args.keep else None
+                if ids is None:
+                    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+                        stale.unlink(missing_ok=True)
                     db.parent.mkdir(parents=True, exist_ok=True)
-                    ids = build(db, bulk=1000 if size == "10000" else 0)
-                    ids_file.write_text(ids["big"])
+                    big = build(db, bulk=1000 if size == "10000" else 0)["big"]
+                    ids_file.write_text(big)
+                    ids = _ids(db, big)
+                    assert ids is not None
                 env = {"CANVASBENCH_DB": str(db), "CANVASBENCH_PRICES": str(tmp / "p.toml")}
                 ours = AppServer(env, log=tmp / f"app-{size}.log")
                 try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -17,23 +18,18 @@ from ui import actions, checking, code_viewer, data, followup, lanes, rounds, st
 from ui.format import md, one_line, run_badge
 from ui.run_column import header_html as run_header_html
 from ui.run_column import run_column
-from ui.text import md_iso
 
 GALLERY = "pages/gallery_page.py"
-# The gallery is the app's root (`./` from /comparison, under any base path): a plain link, no page_link widget.
-BACK_LINK = (
-    '<a href="./" style="text-decoration:none;font-size:0.875rem;color:inherit;opacity:0.8">← All comparisons</a>'
-)
+# The ways back are plain links, no button widget: to the gallery, the app's root (`./` from /comparison, under
+# any base path), and from a run at full size to its comparison (same page, other query).
+_BACK = '<a href="{href}" style="text-decoration:none;font-size:0.875rem;color:inherit;opacity:0.8">← {label}</a>'
+BACK_LINK = _BACK.format(href="./", label="All comparisons")
+_RUN_NAME = "font-size:1.5rem;line-height:1.5;margin:0;padding:0.25rem 0"  # a run's contestant, under the title
 PREVIEW_HEIGHT = 480
 LANE_HEIGHT = 360
 LIVE_EVERY_S = 1.0  # seconds between redraws of the live lanes
 BATCH_EVERY_S = 15.0  # ... when every unfinished run waits in a batch job (the sidebar polls the provider)
 FULL_HEIGHT = 860
-
-
-# Callbacks: they only change the URL or the page number; the next run renders what it says.
-def _open_comparison(comparison_id: str) -> None:
-    st.query_params.from_dict({state.QP_COMPARISON: comparison_id})  # one URL change: one history entry
 
 
 # A comparison's views: each run's (views.VIEWS) and the generation timeline of all of them (lines over time). A
@@ -296,31 +292,22 @@ def _run(run_id: str) -> None:
         return
     run["check"] = reads.latest_checks(store, [run_id]).get(run_id)
     comparison = reads.get_comparison(store, run["comparison_id"]) or {}
-    st.button(
-        "Back to the comparison",
-        icon=":material/arrow_back:",
-        key="run-to-comparison",
-        type="tertiary",
-        on_click=_open_comparison,
-        args=(run["comparison_id"],),
-    )
-    text.title(comparison.get("title") or run["comparison_id"])
-    head, reload = st.columns([8, 1], vertical_alignment="center")
-    built = f" · {md_iso(run['model_id'], 80)}" if run.get("recipe") else ""  # a recipe's step: which model
-    head.markdown(f"### {md_iso(contestant(run), 80)}{built}  \n{run_badge(run)}")
-    reload.button(
-        "Reload",
-        icon=":material/refresh:",
-        key=f"reload-{run_id}",
-        on_click=state.bump_reload,
-        args=(run_id,),
-        width="stretch",
-    )
-    if run["status"] in views.ACTIVE:
+    active = run["status"] in views.ACTIVE
+    view = view_links.current_view(views.VIEWS)
+    # As on the comparison: the way back, the title, whose run it is and the views are one element, with no widget
+    # (the preview reloads with its own button, in its frame; the files are under one popover).
+    query = html.escape(urlencode({state.QP_COMPARISON: run["comparison_id"]}), quote=True)
+    back = _BACK.format(href=f"?{query}", label="Back to the comparison")
+    switch = "" if active else view_links.view_links({state.QP_RUN: run_id}, views.VIEWS, view)
+    head = text.title_html(comparison.get("title") or run["comparison_id"])
+    st.html(back + head + run_header_html(run, tag="h2", style=_RUN_NAME) + switch)
+    st.markdown(run_badge(run))
+    if active:
         _live_run(run_id, run["comparison_id"])
         return
-    view = view_links.current_view(views.VIEWS)
-    st.html(view_links.view_links({state.QP_RUN: run_id}, views.VIEWS, view))
+    if not is_plan(run):
+        with st.popover("Files and render check", icon=":material/download:"):
+            views.downloads(run)
     said = False  # whether the preview already said what happened to the run
     if view == "replay":
         from ui.replay import comparison_replay
@@ -336,7 +323,6 @@ def _run(run_id: str) -> None:
     if not said:
         views.warnings(run)
     views.metrics_card(run)
-    views.downloads(run)
 
 
 def _live_run(run_id: str, comparison_id: str) -> None:

@@ -184,9 +184,11 @@ def test_the_code_view_is_one_full_width_viewer_and_a_diff_on_demand(populated: 
 def test_deep_link_to_a_run_opens_it_full_screen(populated: dict[str, object]) -> None:
     _svg, runs = populated["svg"]  # type: ignore[misc]
     at = open_page(run=runs[0])
-    assert len(iframes(at)) == 1 and "gemini\\:gemini\\-3\\-flash\\-preview" in texts(at)
-    at.button(key="run-to-comparison").click().run()
-    assert query(at, "comparison") and len(iframes(at)) == 2
+    (head,) = [e.proto.body for e in at.get("html") if "Back to the comparison" in e.proto.body]
+    assert len(iframes(at)) == 1 and "gemini:gemini-3-flash-preview" in head
+    back = re.search(r'href="\?comparison=([^"]+)"', head)  # a link back: the same page, the comparison's query
+    assert back, head
+    assert len(iframes(open_page(comparison=back.group(1)))) == 2
 
 
 def test_unknown_deep_links_say_so(populated: dict[str, object]) -> None:

@@ -77,6 +77,20 @@ def test_a_comparison_draws_its_rarely_used_controls_only_when_asked() -> None:
     assert not [n for n in shown if n.type in ("toggle", "checkbox")]
 
 
+def test_a_run_at_full_size_draws_its_files_and_render_check_only_when_asked() -> None:
+    store = RunStore()
+    _, runs = seed_comparison(store, title="Two models", models=MODELS[:2])
+    at = _open("pages/comparison_page.py", run=runs[0])
+    shown = _on_load(at)
+    # The way back and the views are links, the preview reloads in its own frame: no widget on load.
+    assert not [(n.type, _label(n)) for n in shown if n.type in WIDGETS]
+    (files,) = [n for n in shown if _is_popover(n)]
+    assert files.proto.popover.label == "Files and render check"
+    hidden = [_label(n) for n in _in_popovers(at)]
+    assert "Check render" in hidden and "response" in hidden and {".html", ".svg"} & set(hidden)
+    assert len([n for n in shown if n.type == "iframe"]) == 1
+
+
 def test_the_arena_draws_its_pickers_and_name_box_only_when_asked() -> None:
     store = RunStore()
     finished_comparison(store, ["gemini:alpha", "openai:bravo"])

@@ -24,9 +24,11 @@ _BUILT_BY = '<div style="font-size:0.875rem;opacity:0.7;{clip}">built by {model}
 _CLIP = "white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:100%;min-width:0"
 
 
-def header_html(run: dict[str, Any], sample: str = "") -> str:
+def header_html(
+    run: dict[str, Any], sample: str = "", *, tag: str = "div", style: str = "font-size:1rem;line-height:1.4"
+) -> str:
     """The contestant's name (one line, clipped, isolated) and, for a recipe's round, the model that built it."""
-    name = clipped_html(contestant(run), style="font-size:1rem;line-height:1.4", strong=True, suffix=sample)
+    name = clipped_html(contestant(run), tag=tag, style=style, strong=True, suffix=sample)
     if not run.get("recipe"):
         return name
     model = clipped_html(run["model_id"], tag="span")

@@ -26,7 +26,6 @@ MATRIX_CATEGORY = "matrix.category"
 MATRIX_DATES = "matrix.dates"
 ACTION_ERROR = "comparison.action_error"  # what a re-run or delete callback could not do, shown once
 ACTION_NOTE = "comparison.action_note"
-RELOADS = "comparison.reloads"  # run id -> reload counter for its preview
 
 LAUNCHED = "new.launched"  # comparison ids launched from this session, newest first
 NEW_SOURCE = "new.source"
@@ -125,16 +124,3 @@ def remember_launch(comparison_id: str) -> None:
         ids.remove(comparison_id)
     ids.insert(0, comparison_id)
     del ids[10:]
-
-
-def reload_count(run_id: str) -> int:
-    """How many times this run's preview was reloaded."""
-    counts = st.session_state.get(RELOADS) or {}
-    return int(counts.get(run_id, 0))
-
-
-def bump_reload(run_id: str) -> None:
-    """Reload one preview on the next render (its document changes)."""
-    counts = dict(st.session_state.get(RELOADS) or {})
-    counts[run_id] = counts.get(run_id, 0) + 1
-    st.session_state[RELOADS] = counts

@@ -59,16 +59,8 @@ def clipped(text: object, *, size: str = "1rem", strong: bool = False, suffix: s
 _BYLINE = '<div style="font-size:0.875rem;opacity:0.65;line-height:1.6;padding-bottom:0.25rem">{}</div>'
 
 
-def title(text: object, *, byline: str = "") -> None:
-    """A page heading from untrusted text (a comparison's title): one line, clipped, full text on hover.
-
-    `byline` is HTML the caller escaped (a line of facts under the heading): drawn in the same element.
-    """
-    st.html(title_html(text, byline=byline))
-
-
 def title_html(text: object, *, byline: str = "") -> str:
-    """The HTML of `title`, for a page that draws more in the same element."""
+    """HTML of a page heading from untrusted text (one line, clipped, whole on hover) and `byline`, escaped HTML."""
     heading = clipped_html(text, tag="h1", style="font-size:2rem;font-weight:700;padding:0.6rem 0 0.4rem 0;margin:0")
     return heading + (_BYLINE.format(byline) if byline else "")
 

@@ -14,7 +14,7 @@ from canvasbench.present.outcome import describe_run
 from canvasbench.sandbox.document import sandbox_document
 from canvasbench.status import ACTIVE_STATUSES as ACTIVE
 from canvasbench.status import Verdict
-from ui import data, state
+from ui import data
 from ui.filmstrip import filmstrip
 from ui.format import md, one_line, verdict_label
 from ui.frame import preview_network
@@ -57,7 +57,6 @@ def preview(run: dict[str, Any], *, height: int | None = None) -> bool:
         document = sandbox_document(
             code,
             kind,
-            revision=state.reload_count(run["id"]),
             title=f"{run['model_id']} preview",
             network=preview_network(),
         )
