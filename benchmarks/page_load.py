@@ -204,8 +204,20 @@ FRAMES4 = "document.querySelectorAll('iframe').length >= 4"
 
 
 # Median paint, usable; the floor's, loaded in between; the median of each load's usable over the floor load beside
-# it (steadier than the ratio of the medians when the machine's load changes between pairs).
-Result = tuple[float, float, float, float, float]
+# it (steadier than the ratio of the medians when the machine's load changes between pairs), and the first and third
+# quartiles of those ratios: how far one run of the benchmark can be from another.
+Result = tuple[float, float, float, float, float, float, float]
+Pair = tuple[tuple[float, float], tuple[float, float]]  # (floor's (paint, usable), ours)
+
+
+def _result(pairs: list[Pair]) -> Result:
+    """The medians of a page's pairs of loads, and the quartiles of its usable ratios."""
+    ratios = [ours[1] / floor[1] for floor, ours in pairs]
+    low, mid, high = statistics.quantiles(ratios, n=4, method="inclusive") if len(ratios) > 1 else ratios * 3
+    return (
+        statistics.median(p[1][0] for p in pairs), statistics.median(p[1][1] for p in pairs),
+        statistics.median(p[0][0] for p in pairs), statistics.median(p[0][1] for p in pairs), mid, low, high,
+    )  # fmt: skip
 
 
 PAGE_KEYS = (
@@ -253,11 +265,7 @@ def measure(
         except sync_api.TimeoutError:
             print(f"{name}: did not become usable within 60 s", file=sys.stderr)
             continue
-        results[name] = (
-            statistics.median(p[1][0] for p in pairs), statistics.median(p[1][1] for p in pairs),
-            statistics.median(p[0][0] for p in pairs), statistics.median(p[0][1] for p in pairs),
-            statistics.median(p[1][1] / p[0][1] for p in pairs),
-        )  # fmt: skip
+        results[name] = _result(pairs)
         print(f"{name}: {results[name][1]:.2f} s usable, floor {results[name][3]:.2f} s", file=sys.stderr)
     if only is not None and "timeline" not in only:
         return results
@@ -266,11 +274,7 @@ def measure(
         pairs = [(load(browser, floor.url, "hello", "true"), toggle_timeline(browser, ours.url + comparison))
                  for _ in range(runs)]  # fmt: skip
         name = "timeline view: click to chart"
-        results[name] = (
-            statistics.median(p[1][0] for p in pairs), statistics.median(p[1][1] for p in pairs),
-            statistics.median(p[0][0] for p in pairs), statistics.median(p[0][1] for p in pairs),
-            statistics.median(p[1][1] / p[0][1] for p in pairs),
-        )  # fmt: skip
+        results[name] = _result(pairs)
         print(f"{name}: {results[name][1]:.2f} s, floor {results[name][3]:.2f} s", file=sys.stderr)
     except sync_api.TimeoutError:
         print("timeline view: no chart within 60 s", file=sys.stderr)
@@ -338,10 +342,12 @@ def main() -> None:
     )
     for size, results in tables.items():
         print(f"\n{'normal size' if size == 'normal' else '10,000 runs'}")
-        print(f"{'page':<36} {'paint':>6} {'usable':>7} {'floor':>6} {'usable x floor':>15} {'median of pairs':>16}")
-        for name, (paint, usable, _floor_paint, floor_usable, paired) in results.items():
+        print(f"{'page':<36} {'paint':>6} {'usable':>7} {'floor':>6} {'usable x floor':>15} {'median of pairs':>16}"
+              f" {'middle half':>12}")  # fmt: skip
+        for name, (paint, usable, _floor_paint, floor_usable, paired, low, high) in results.items():
             ratio = usable / floor_usable
-            print(f"{name:<36} {paint:6.2f} {usable:7.2f} {floor_usable:6.2f} {ratio:15.2f} {paired:16.2f}")
+            print(f"{name:<36} {paint:6.2f} {usable:7.2f} {floor_usable:6.2f} {ratio:15.2f} {paired:16.2f}"
+                  f" {f'{low:.2f}-{high:.2f}':>12}")  # fmt: skip
     if opened == opened:  # not NaN: it was measured
         print(f"\nopening the 4 x 2,000-line comparison from the gallery (click to usable, median): {opened:.2f} s")
 
