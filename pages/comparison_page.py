@@ -175,7 +175,7 @@ def _actions(comparison_id: str, runs: list[dict[str, Any]], prompt: str) -> Non
                 mime="text/plain",
                 on_click="ignore",
             )
-        followup.box(comparison_id, runs, active=active)
+        followup.box(comparison_id, active=active)
         _files(runs)
         st.markdown(
             f"**Delete** this comparison and its {len(runs)} run(s) with their render checks, votes and judgments. "

@@ -37,7 +37,7 @@ def instructions(runs: Sequence[dict[str, Any]]) -> None:
         st.caption(f"Follow-up, round {rnd}: {md_iso(text, 300)}")
 
 
-def box(comparison_id: str, runs: Sequence[dict[str, Any]], *, active: bool) -> None:
+def box(comparison_id: str, *, active: bool) -> None:
     """A text box and a button that send one instruction to every model of the comparison (in the Actions popover,
     which draws nothing until it is opened)."""
     st.text_input(
