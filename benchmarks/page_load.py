@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -210,6 +211,15 @@ Result = tuple[float, float, float, float, float, float, float]
 Pair = tuple[tuple[float, float], tuple[float, float]]  # (floor's (paint, usable), ours)
 
 
+def _pair(floor: Callable[[], tuple[float, float]], ours: Callable[[], tuple[float, float]], i: int) -> Pair:
+    """One load of each, the floor first on even pairs and ours first on odd ones: neither always follows the other
+    (a page's leftover work, or the machine's, then falls on both alike)."""
+    if i % 2:
+        mine = ours()
+        return floor(), mine
+    return floor(), ours()
+
+
 def _result(pairs: list[Pair]) -> Result:
     """The medians of a page's pairs of loads, and the quartiles of its usable ratios."""
     ratios = [ours[1] / floor[1] for floor, ours in pairs]
@@ -261,7 +271,7 @@ def measure(
         ours_load = partial(load, browser, ours.url + path, paint_text, usable, ARTIFACTS.get(key, 0))
         try:
             ours_load()  # the first visit warms the server's caches
-            pairs = [(load(browser, floor.url, "hello", "true"), ours_load()) for _ in range(runs)]
+            pairs = [_pair(partial(load, browser, floor.url, "hello", "true"), ours_load, i) for i in range(runs)]
         except sync_api.TimeoutError:
             print(f"{name}: did not become usable within 60 s", file=sys.stderr)
             continue
@@ -271,8 +281,8 @@ def measure(
         return results
     try:
         toggle_timeline(browser, ours.url + comparison)
-        pairs = [(load(browser, floor.url, "hello", "true"), toggle_timeline(browser, ours.url + comparison))
-                 for _ in range(runs)]  # fmt: skip
+        toggle = partial(toggle_timeline, browser, ours.url + comparison)
+        pairs = [_pair(partial(load, browser, floor.url, "hello", "true"), toggle, i) for i in range(runs)]
         name = "timeline view: click to chart"
         results[name] = _result(pairs)
         print(f"{name}: {results[name][1]:.2f} s, floor {results[name][3]:.2f} s", file=sys.stderr)
