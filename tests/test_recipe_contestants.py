@@ -84,7 +84,8 @@ def test_comparison_page_shows_the_plan_as_a_step_with_its_design_and_counts_its
     at.run()
     assert not at.exception
     assert [c.value for c in at.code] == [DESIGN] and not at.get("iframe")
-    assert RECIPE in _said(at) and "not checked" not in _said(at)
+    head = "\n".join(e.proto.body for e in at.get("html"))  # the run's name is in the page's head
+    assert RECIPE in head and "not checked" not in _said(at)
 
 
 def test_arena_pairs_the_recipes_final_round_and_never_shows_a_planner() -> None:
