@@ -305,7 +305,7 @@ def _run(run_id: str) -> None:
     if active:
         _live_run(run_id, run["comparison_id"])
         return
-    if not is_plan(run):
+    if not is_plan(run) and (run.get("artifact") or run.get("response")):  # else there is nothing to download or check
         with st.popover("Files and render check", icon=":material/download:"):
             views.downloads(run)
     said = False  # whether the preview already said what happened to the run
