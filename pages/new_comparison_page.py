@@ -19,7 +19,7 @@ from canvasbench.run.prompt_suite import SuitePrompt, load_suite
 from canvasbench.run.recipes import Recipe, repeat_recipes
 from canvasbench.store import reads
 from ui import actions, data, frame, state
-from ui.format import md
+from ui.format import md, one_line
 from ui.html_table import show_table
 from ui.launch_once import form_key, launch_once
 from ui.recipe_form import added_recipes, recipe_estimate, recipes_section
@@ -52,13 +52,21 @@ def _prompt() -> tuple[SuitePrompt | None, str, str]:
     # control (suite or own) cost the page's cold load one more widget kind for the same choice.
     if st.session_state.get(state.NEW_SOURCE) not in (OWN, *by_id):
         st.session_state[state.NEW_SOURCE] = next(iter(by_id), OWN)
-    chosen = st.selectbox(
-        "Prompt: one of the suite, or your own",
-        [OWN, *by_id],
-        format_func=lambda pid: "✎ Write my own prompt" if pid == OWN else
-        f"{by_id[pid].title}  ·  {by_id[pid].category} · {by_id[pid].kind}",
-        key=state.NEW_SOURCE,
-    )  # fmt: skip
+
+    def named(pid: str) -> str:
+        if pid == OWN:
+            return "✎ Write my own prompt"
+        return f"{by_id[pid].title}  ·  {by_id[pid].category} · {by_id[pid].kind}"
+
+    # The picker sits in a menu whose button says what is chosen: a closed menu draws nothing in the browser, and
+    # the select box's code (shared with the models' box) was most of what put this page over 1.5x the one-line
+    # app's cold load. The menu's widget still runs here, so the choice holds while it is closed.
+    current = str(st.session_state[state.NEW_SOURCE])
+    label = "Prompt: your own" if current == OWN else f"Prompt: {by_id[current].title}"
+    with st.popover(md(one_line(label, 90)), icon=":material/description:", width="stretch"):
+        chosen = st.selectbox(
+            "Prompt: one of the suite, or your own", [OWN, *by_id], format_func=named, key=state.NEW_SOURCE
+        )
     if chosen != OWN:
         prompt = by_id[chosen]
         return prompt, _suite_text(prompt), ""
@@ -110,16 +118,20 @@ def _models() -> list[str]:
     # In the demo its stand-ins come first: the one thing there that runs without a key.
     stand_ins = list(MODEL_IDS) if is_demo_database(data.store().path) else []
     listed = [*stand_ins, *(m.model_id for m in catalogue)]
-    chosen = st.multiselect(
-        "From the catalogue, or type any provider:model and press Enter",
-        listed,
-        # Only the catalogue's ids get the note: a typed id is sent back to the browser as its formatted text
-        # when the choice is restored (after a page switch), and a note there would become part of the id.
-        format_func=lambda mid: mid + ("" if mid not in listed or has_key(mid.split(":", 1)[0]) else "  (no key)"),
-        key=state.NEW_MODELS,
-        placeholder="Choose models to compare, or type e.g. openrouter:qwen/qwen3-coder, ollama:llama3.3",
-        accept_new_options=True,
-    )
+    # A menu whose button lists what is chosen, as the prompt's (see `_prompt`).
+    before = [str(mid) for mid in st.session_state.get(state.NEW_MODELS) or []]
+    label = f"{len(before)} model{'s' if len(before) != 1 else ''}: {', '.join(before)}" if before else "Choose models"
+    with st.popover(md(one_line(label, 120)), icon=":material/smart_toy:", width="stretch"):
+        chosen = st.multiselect(
+            "From the catalogue, or type any provider:model and press Enter",
+            listed,
+            # Only the catalogue's ids get the note: a typed id is sent back to the browser as its formatted text
+            # when the choice is restored (after a page switch), and a note there would become part of the id.
+            format_func=lambda mid: mid + ("" if mid not in listed or has_key(mid.split(":", 1)[0]) else "  (no key)"),
+            key=state.NEW_MODELS,
+            placeholder="Choose models to compare, or type e.g. openrouter:qwen/qwen3-coder, ollama:llama3.3",
+            accept_new_options=True,
+        )
     missing = [s for s in keys.values() if s["needs_key"] and not s["is_set"]]
     if missing:
         hints = "; ".join(f"**{md(s['provider'])}**: `{' or '.join(s['env_vars'])}`" for s in missing)

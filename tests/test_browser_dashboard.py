@@ -161,13 +161,17 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     url = app["url"]
     page.goto(url + "/new_comparison")
     page.get_by_role("heading", name="New comparison").wait_for(timeout=90_000)
-    # One box for the prompt: its first choice is writing your own (by keyboard, as a user may).
+    # One box for the prompt, in a menu whose button names the prompt chosen: its first choice is writing your own.
+    page.get_by_role("button", name=re.compile("^Prompt: ")).click()
     prompt = page.get_by_label("Prompt: one of the suite, or your own")
     prompt.click()
     page.get_by_role("option", name="✎ Write my own prompt").click()
     page.get_by_label("Prompt text", exact=True).fill("Write one HTML page with a bouncing ball on a canvas.")
     page.get_by_label("Title (optional)").fill("Browser test bounce")
-    # One box for the models: ids not in the catalogue are typed, each followed by Enter.
+    page.get_by_role("button", name="Prompt: your own").wait_for()  # the menu's button says what was chosen
+    page.keyboard.press("Escape")
+    # One box for the models, in its own menu: ids not in the catalogue are typed, each followed by Enter.
+    page.get_by_role("button", name="Choose models").click()
     models = page.get_by_label("From the catalogue, or type any provider:model and press Enter")
     for model_id in MODELS:
         models.click()
@@ -186,8 +190,10 @@ def test_launch_watch_gallery_code_and_export_in_a_real_browser(app: dict[str, A
     _settle(page)
     assert page.get_by_label("Prompt text", exact=True).input_value().startswith("Write one HTML page")
     assert page.get_by_label("Title (optional)").input_value() == "Browser test bounce"
+    page.get_by_role("button", name=re.compile("^3 models: gemini:fake")).click()
     chosen = page.get_by_test_id("stMultiSelect").first.inner_text()
     assert all(model_id in chosen for model_id in MODELS), chosen
+    page.keyboard.press("Escape")
     # The estimate names the three models once the server has them all: Launch launches those three.
     page.get_by_text(re.compile(r"Estimated cost.*anthropic:fake")).wait_for()
     _settle(page)
@@ -351,9 +357,12 @@ def test_launch_clicked_again_while_the_first_is_still_sending_submits_one_batch
     fake.batches.hold_create = release
     page.goto(app["url"] + "/new_comparison?more=true")
     page.get_by_role("heading", name="New comparison").wait_for(timeout=90_000)
+    page.get_by_role("button", name=re.compile("^Prompt: ")).click()
     page.get_by_label("Prompt: one of the suite, or your own").click()
     page.get_by_role("option", name="✎ Write my own prompt").click()
     page.get_by_label("Prompt text", exact=True).fill("Write one HTML page with a bouncing ball.")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Choose models").click()
     models = page.get_by_label("From the catalogue, or type any provider:model and press Enter")
     models.click()
     models.fill("openai:fake")

@@ -57,6 +57,13 @@ def test_the_launch_form_shows_what_most_launches_need_and_keeps_the_rest_behind
     # One box for the prompt (the suite's or your own), one for the models (chosen or typed), Launch.
     assert _widgets(at) == {"selectbox": 1, "multiselect": 1, "button": 1}
     assert at.selectbox(key="new.source").options[0] == "✎ Write my own prompt"
+    # Both boxes wait in menus (a closed menu draws nothing in the browser) whose buttons say what is chosen.
+    menus = {
+        m.proto.popover.label.replace("\\", ""): [c.type for c in m.children.values()] for m in at.main.get("popover")
+    }
+    box = at.selectbox(key="new.source")
+    suite_title = box.options[box.index].split("  ·  ")[0]
+    assert menus == {f"Prompt: {suite_title}": ["selectbox"], "Choose models": ["multiselect"]}, menus
     (more,) = [e.proto.label for e in at.get("expander") if e.proto.label.startswith("More options")]
     assert "streamed live" in more, "the closed section still says whether the launch is a batch"
     assert "1 run per model" in more and "no repair rounds" in more and "no build recipes" in more
@@ -71,6 +78,7 @@ def test_the_launch_form_shows_what_most_launches_need_and_keeps_the_rest_behind
     (more,) = [e.proto.label for e in at.get("expander") if e.proto.label.startswith("More options")]
     assert "3 runs per model" in more and "2 repair rounds" in more, more
     at.multiselect(key="new.models").select("openai:gpt-5.2").run()
+    assert "1 model: openai:gpt-5.2" in [m.proto.popover.label.replace("\\", "") for m in at.main.get("popover")]
     (estimate,) = [e.proto.label for e in at.get("expander") if e.proto.label.startswith("Estimated cost")]
     one = open_page("pages/new_comparison_page.py")
     one.multiselect(key="new.models").select("openai:gpt-5.2").run()
