@@ -20,7 +20,7 @@ from canvasbench.arena.session import NEXT, ArenaSession
 from canvasbench.arena.votes import record_vote
 from canvasbench.cli import main
 from canvasbench.errors import UsageError
-from canvasbench.store import RunStore
+from canvasbench.store import RunStore, reads
 from canvasbench.store.reads import ArenaFilter, votable_runs, vote_rows
 from canvasbench.store.writes import delete_vote
 from tests.arena_helpers import finished_comparison
@@ -130,6 +130,20 @@ def test_next_unvoted_is_newest_first_and_filters_by_category() -> None:
     assert next_unvoted(store, category="canvas") == old
     record_vote(store, new, new_ids[0], new_ids[1], "left")
     assert next_unvoted(store) == old
+
+
+def test_next_unvoted_looks_past_the_newest_page_of_comparisons() -> None:
+    # The arena reads comparisons a page at a time, newest first (not every run of a big database per page load):
+    # the one unvoted comparison is found however many voted ones are newer, and pages skip nothing.
+    store = RunStore()
+    oldest, _ = finished_comparison(store, FOUR[:2], category="canvas")
+    finished_comparison(store, FOUR[:1])  # one model: nothing to vote on
+    for _ in range(34):
+        cid, ids = finished_comparison(store, FOUR[:2], category="svg")
+        record_vote(store, cid, ids[0], ids[1], "tie")
+    assert next_unvoted(store) == oldest
+    assert next_unvoted(store, category="svg") is None
+    assert list(reads.newest_votable_comparisons(store, page=3)) == reads.votable_comparisons(store)
 
 
 def test_votes_survive_a_restart_undo_removes_one_and_exports_have_them(tmp_path: Path) -> None:
@@ -282,14 +296,29 @@ def test_arena_choosing_another_comparison_shows_a_fresh_blind_pair() -> None:
     at = open_arena()
     next(b for b in at.button if b.label.startswith("A is better")).click().run()
     assert "Vote saved" in page_text(at) and "charlie" in page_text(at)  # next unvoted: the newest first
+    assert not at.selectbox, "the pickers are drawn only while their menu is open"
+    at.session_state["arena.menu"] = True  # as a click on the menu's button does (AppTest sends no menu state)
+    at.run()
     at.selectbox(key="arena.pick").set_value(old).run()
+    at.session_state["arena.menu"] = False
     text = page_text(at)
     assert not at.exception and "Vote saved" not in text
     assert all(name not in text for name in ("alpha", "bravo", "charlie", "delta"))
     next(b for b in at.button if b.label.startswith("Tie")).click().run()
     assert {v["comparison_id"] for v in vote_rows(store)} == {old, new}
+    at.session_state["arena.menu"] = True
+    at.run()
+    assert at.selectbox(key="arena.pick").value == old, "the comparison chosen holds while the menu is closed"
     at.selectbox(key="arena.category").set_value("svg").run()
+    at.session_state["arena.menu"] = True
+    at.run()
     assert "charlie" not in page_text(at) and "Vote saved" not in page_text(at)
+    assert at.selectbox(key="arena.pick").value == "next", "the comparison chosen is not in svg: the next pair is"
+    at.session_state["arena.menu"] = False  # closed: the choices hold, and the menu's button says them
+    at.run()
+    assert not at.selectbox and not at.exception
+    (label,) = [str(p.proto.popover.label) for p in at.main.get("popover") if "tune" in p.proto.popover.icon]
+    assert "in svg" in label and "Next unvoted pair" in label, label
 
 
 def test_the_gallery_card_shows_the_winner_once_the_votes_pick_one() -> None:

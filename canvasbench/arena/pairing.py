@@ -65,7 +65,7 @@ def next_unvoted(store: RunStore, *, category: str | None = None, shown: Iterabl
     shown = list(shown)
     # Newest first, stopping at the first found: reading every comparison's runs would cost a second per
     # arena page at thousands of comparisons, for the one that is shown.
-    for row in reads.votable_comparisons(store, category=category):
+    for row in reads.newest_votable_comparisons(store, category=category):
         if _unvoted_pairs(store, row, shown)["unvoted_pairs"]:
             return str(row["id"])
     return None

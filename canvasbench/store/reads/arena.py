@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,11 +39,30 @@ def voted_pairs(store: RunStore, comparison_id: str) -> list[tuple[str, str]]:
 def votable_comparisons(store: RunStore, *, category: str | None = None) -> list[dict[str, Any]]:
     """Comparisons with votable runs of at least two contestants, newest first: id, title, category, created_at,
     model_count (contestants) and votes."""
-    params: list[Any] = []
-    where = ""
-    if category:
-        where = "AND c.category = ?"
-        params.append(category)
+    return _votable(store, "AND c.category = ?" if category else "", [category] if category else [])
+
+
+def newest_votable_comparisons(
+    store: RunStore, *, category: str | None = None, page: int = 32
+) -> Iterator[dict[str, Any]]:
+    """`votable_comparisons` read a page of comparisons at a time: a caller after the first that qualifies reads
+    the newest few, not every run of thousands of comparisons (the whole list took 25 ms at 10,000 runs)."""
+    where, params = ("AND category = ?", [category]) if category else ("", [])
+    for skip in itertools.count(0, page):
+        ids = [
+            row[0]
+            for row in store.db.execute(
+                f"SELECT id FROM comparisons WHERE 1 {where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                [*params, page, skip],
+            )
+        ]
+        if not ids:
+            return
+        yield from _votable(store, f"AND c.id IN ({marks(ids)})", ids)
+
+
+def _votable(store: RunStore, where: str, params: list[Any]) -> list[dict[str, Any]]:
+    """The votable comparisons among those `where` (SQL on comparisons `c`, after " AND ") picks, newest first."""
     return list(
         store.db.query(
             f"SELECT c.id, c.title, c.category, c.created_at, count(DISTINCT {CONTESTANT}) AS model_count, "
