@@ -31,16 +31,23 @@ if not every:
     st.stop()
 categories = sorted({c["category"] for c in every if c["category"]})
 labels = {NEXT: "Next unvoted pair (newest first)"}
-labels |= {c["id"]: f"{c['title']} · {formatting.when(c['created_at'])} · {c['votes']} votes" for c in every}
+labels |= {
+    c["id"]: f"{c['title']} · {formatting.when(c['created_at'])} · {c['votes']} vote{'' if c['votes'] == 1 else 's'}"
+    for c in every
+}
 # The pickers and the name change rarely: each sits behind one click (a closed popover draws nothing, so its
-# widgets cost the page load nothing), its label saying what is chosen.
+# widgets cost the page load nothing), its label saying what is chosen. The comparison picker is drawn only
+# while its menu is open: at thousands of comparisons its list was 46 kB of every arena page's first load.
 row = st.container(horizontal=True, gap="small")
-with row.popover(arena.choice_label(labels), icon=":material/tune:"):
-    category = st.selectbox("Category", ["All", *categories], key=arena.CATEGORY)
-    chosen_category = None if category == "All" else category
-    comparisons = [c for c in every if chosen_category is None or c["category"] == chosen_category]
-    options = [NEXT, *(c["id"] for c in comparisons)]
-    pick = st.selectbox("Comparison", options, format_func=lambda key: labels[key], key=arena.PICK)
+category, pick = arena.chosen(categories, every)  # a change in the open menu reruns the page: it is here already
+chosen_category = None if category == "All" else category
+comparisons = [c for c in every if chosen_category is None or c["category"] == chosen_category]
+menu = row.popover(arena.choice_label(labels), icon=":material/tune:", key=arena.MENU, on_change="rerun")
+if menu.open:
+    with menu:
+        st.selectbox("Category", ["All", *categories], key=arena.CATEGORY)
+        options = [NEXT, *(c["id"] for c in comparisons)]
+        st.selectbox("Comparison", options, format_func=lambda key: labels[key], key=arena.PICK)
 with row.popover(arena.voter_label(voter), icon=":material/person:"):
     voter = st.text_input("Your name (saved with arena votes)", key=arena.VOTER, placeholder="optional")
     st.session_state[arena.VOTER_KEPT] = voter

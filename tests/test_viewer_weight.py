@@ -99,7 +99,10 @@ def test_the_arena_draws_its_pickers_and_name_box_only_when_asked() -> None:
     assert not [n for n in shown if n.type in ("selectbox", "text_input")]
     assert not [n for n in at.sidebar.text_input]
     hidden = {n.type for n in _in_popovers(at)}
-    assert {"selectbox", "text_input"} <= hidden
+    assert "text_input" in hidden and "selectbox" not in hidden  # the pickers wait until their menu is opened
+    at.session_state["arena.menu"] = True  # as a click on the menu's button does
+    at.run()
+    assert {n.type for n in _in_popovers(at)} >= {"selectbox", "text_input"}
     # The vote buttons are drawn on load, in rows: no columns around them.
     labels = [_label(n) for n in shown if n.type == "button"]
     assert {"A is better (A)", "B is better (B)", "Tie (T)", "Both are bad (X)", "Next pair (N)"} <= set(labels)

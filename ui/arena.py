@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from canvasbench.arena.session import VOTE_ACTIONS, ArenaSession, Shown
+from canvasbench.arena.session import NEXT, VOTE_ACTIONS, ArenaSession, Shown
 from canvasbench.arena.votes import OUTCOME_LABELS
 from canvasbench.contestants import contestant
 from canvasbench.sandbox.document import sandbox_document
@@ -21,6 +21,7 @@ SESSION = "arena.session"  # the ArenaSession: pairs, vote, keys applied
 CATEGORY = "arena.category"
 PICK = "arena.pick"
 VOTER = "arena.voter"
+MENU = "arena.menu"  # the pickers' menu, open or closed
 VOTER_KEPT = "arena.voter_kept"  # the name, kept across page switches (a widget's value is dropped)
 
 # Keyboard shortcuts (they work while focus is on the dashboard, not inside a preview); ui/arena_keys.js
@@ -49,6 +50,20 @@ def choices(store: RunStore) -> list[dict[str, Any]]:
     One read for the pickers: the arena shows one pair, so no comparison's runs are read to list them.
     """
     return _choices(str(store.path), reads.data_version(store))
+
+
+def chosen(categories: list[str], every: list[dict[str, Any]]) -> tuple[str, str]:
+    """(category or "All", comparison id or NEXT) as last chosen; one no longer offered (deleted, or not in the
+    category) is dropped, before its picker is drawn, so the picker and the pair shown agree."""
+    category = st.session_state.get(CATEGORY)
+    if category not in categories:
+        category = "All"
+    offered = {c["id"] for c in every if category == "All" or c["category"] == category}
+    pick = st.session_state.get(PICK)
+    if pick not in offered:
+        pick = NEXT
+    st.session_state[CATEGORY], st.session_state[PICK] = category, pick
+    return str(category), str(pick)
 
 
 def choice_label(labels: dict[str, str]) -> str:
