@@ -23,7 +23,7 @@ from ui.format import md, one_line
 from ui.html_table import show_table
 from ui.launch_once import form_key, launch_once
 from ui.recipe_form import added_recipes, recipe_estimate, recipes_section
-from ui.text import literal
+from ui.text import literal, md_iso
 
 # Launch clicked again on the same form (a double click, or a repeated click on a slow page) started nothing new.
 ONCE_NOTE = (
@@ -118,10 +118,13 @@ def _models() -> list[str]:
     # In the demo its stand-ins come first: the one thing there that runs without a key.
     stand_ins = list(MODEL_IDS) if is_demo_database(data.store().path) else []
     listed = [*stand_ins, *(m.model_id for m in catalogue)]
-    # A menu whose button lists what is chosen, as the prompt's (see `_prompt`).
+    # A menu whose button lists what is chosen, as the prompt's (see `_prompt`). Each id is typed text: escaped,
+    # and isolated so a bidi override in one cannot reverse the rest of the label.
     before = [str(mid) for mid in st.session_state.get(state.NEW_MODELS) or []]
-    label = f"{len(before)} model{'s' if len(before) != 1 else ''}: {', '.join(before)}" if before else "Choose models"
-    with st.popover(md(one_line(label, 120)), icon=":material/smart_toy:", width="stretch"):
+    named = ", ".join(md_iso(mid, 48) for mid in before[:4])
+    named += f" and {len(before) - 4} more" if len(before) > 4 else ""
+    label = f"{len(before)} model{'s' if len(before) != 1 else ''}: {named}" if before else "Choose models"
+    with st.popover(label, icon=":material/smart_toy:", width="stretch"):
         chosen = st.multiselect(
             "From the catalogue, or type any provider:model and press Enter",
             listed,

@@ -79,3 +79,12 @@ def test_a_bidi_override_in_a_chosen_category_stays_inside_its_part_of_the_menu_
     pick(at).select(RLO).run()
     labels = [label for label in _labels(at) if "evil" in label]
     assert labels and not [label for label in labels if _override_leaks(label)], labels
+
+
+def test_typed_model_ids_in_the_models_menu_label_are_text_and_keep_their_overrides_to_themselves() -> None:
+    at = open_page("pages/new_comparison_page.py")
+    at.multiselect(key="new.models").set_value([f"openai:{RLO}", f"gemini:{HOSTILE}", "anthropic:plain"]).run()
+    (label,) = [label for label in _labels(at) if label.startswith("3 models: ")]
+    assert not _raw_markdown([label]) and "evil" in label and "anthropic" in label, label
+    override = label.index("\u202e")
+    assert "\u2069" in label[override : label.index(", ", override)], "the override is closed before the next id"
