@@ -53,15 +53,18 @@ def test_the_models_page_has_one_check_box_for_every_provider_behind_one_click_a
     assert '<a href="https://' in catalogue, "each price's source is a link"
 
 
+def _plain(label: str) -> str:
+    """A menu label as it reads: without markdown escapes and bidi isolates."""
+    return re.sub(r"[\\\u2068\u2069]", "", label)
+
+
 def test_the_launch_form_shows_what_most_launches_need_and_keeps_the_rest_behind_one_click() -> None:
     at = open_page("pages/new_comparison_page.py")
     # One box for the prompt (the suite's or your own), one for the models (chosen or typed), Launch.
     assert _widgets(at) == {"selectbox": 1, "multiselect": 1, "button": 1}
     assert at.selectbox(key="new.source").options[0] == "✎ Write my own prompt"
     # Both boxes wait in menus (a closed menu draws nothing in the browser) whose buttons say what is chosen.
-    menus = {
-        m.proto.popover.label.replace("\\", ""): [c.type for c in m.children.values()] for m in at.main.get("popover")
-    }
+    menus = {_plain(m.proto.popover.label): [c.type for c in m.children.values()] for m in at.main.get("popover")}
     box = at.selectbox(key="new.source")
     suite_title = box.options[box.index].split("  ·  ")[0]
     assert menus == {f"Prompt: {suite_title}": ["selectbox"], "Choose models": ["multiselect"]}, menus
@@ -79,7 +82,7 @@ def test_the_launch_form_shows_what_most_launches_need_and_keeps_the_rest_behind
     (more,) = [e.proto.label for e in at.get("expander") if e.proto.label.startswith("More options")]
     assert "3 runs per model" in more and "2 repair rounds" in more, more
     at.multiselect(key="new.models").select("openai:gpt-5.2").run()
-    labels = [re.sub(r"[\\\u2068\u2069]", "", m.proto.popover.label) for m in at.main.get("popover")]
+    labels = [_plain(m.proto.popover.label) for m in at.main.get("popover")]
     assert "1 model: openai:gpt-5.2" in labels, labels
     (estimate,) = [e.proto.label for e in at.get("expander") if e.proto.label.startswith("Estimated cost")]
     one = open_page("pages/new_comparison_page.py")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -48,16 +47,20 @@ def newest_votable_comparisons(
     """`votable_comparisons` read a page of comparisons at a time: a caller after the first that qualifies reads
     the newest few, not every run of thousands of comparisons (the whole list took 25 ms at 10,000 runs)."""
     where, params = ("AND category = ?", [category]) if category else ("", [])
-    for skip in itertools.count(0, page):
-        ids = [
-            row[0]
-            for row in store.db.execute(
-                f"SELECT id FROM comparisons WHERE 1 {where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                [*params, page, skip],
-            )
-        ]
-        if not ids:
+    # Each page starts below the last comparison read (not at an offset, which a comparison added or deleted meanwhile
+    # would shift); a missing date sorts last, as in `votable_comparisons`.
+    when = "coalesce(created_at, '')"
+    after: list[Any] = []
+    while True:
+        below = f"AND ({when}, id) < (?, ?)" if after else ""
+        rows = store.db.execute(
+            f"SELECT id, {when} FROM comparisons WHERE 1 {where} {below} ORDER BY {when} DESC, id DESC LIMIT ?",
+            [*params, *after, page],
+        ).fetchall()
+        if not rows:
             return
+        after = [rows[-1][1], rows[-1][0]]
+        ids = [row[0] for row in rows]
         yield from _votable(store, f"AND c.id IN ({marks(ids)})", ids)
 
 
