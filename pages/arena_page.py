@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from canvasbench.arena.session import NEXT
-from canvasbench.present import formatting
 from canvasbench.store import reads
 from ui import arena, arena_keys, data
 from ui.format import md
@@ -30,19 +29,16 @@ if not every:
     st.info("No finished comparison with pages from at least two models yet. Run one on the New comparison page.")
     st.stop()
 categories = sorted({c["category"] for c in every if c["category"]})
-labels = {NEXT: "Next unvoted pair (newest first)"}
-labels |= {
-    c["id"]: f"{c['title']} · {formatting.when(c['created_at'])} · {c['votes']} vote{'' if c['votes'] == 1 else 's'}"
-    for c in every
-}
+labels = {NEXT: "Next unvoted pair (newest first)"} | {c["id"]: arena.entry(c) for c in every}
 # The pickers and the name change rarely: each sits behind one click (a closed popover draws nothing, so its
 # widgets cost the page load nothing), its label saying what is chosen. The comparison picker is drawn only
 # while its menu is open: at thousands of comparisons its list was 46 kB of every arena page's first load.
 row = st.container(horizontal=True, gap="small")
-category, pick = arena.chosen(categories, every)  # a change in the open menu reruns the page: it is here already
+# A change in the open menu reruns the page: the choice is in session state here already.
+category, comparisons, pick = arena.chosen(categories, every)
 chosen_category = None if category == "All" else category
-comparisons = [c for c in every if chosen_category is None or c["category"] == chosen_category]
-menu = row.popover(arena.choice_label(labels), icon=":material/tune:", key=arena.MENU, on_change="rerun")
+label = arena.choice_label(comparisons, category, pick)
+menu = row.popover(label, icon=":material/tune:", key=arena.MENU, on_change="rerun")
 if menu.open:
     with menu:
         st.selectbox("Category", ["All", *categories], key=arena.CATEGORY)

@@ -12,7 +12,6 @@ from canvasbench.present import formatting
 from canvasbench.present.matrix import build_matrix
 from canvasbench.store import reads
 from ui import data, state
-from ui.format import md, one_line
 from ui.matrix import matrix_html
 from ui.text import md_iso
 
@@ -79,11 +78,10 @@ def _by_category_and_date() -> reads.MatrixFilter:
     _start_from_url(categories)
     chosen = st.session_state.get(state.MATRIX_CATEGORY)
     dates = [d for d in st.session_state.get(state.MATRIX_DATES) or [] if isinstance(d, date)]
-    label = " · ".join(
-        [chosen or "All categories", " to ".join(sorted({d.isoformat() for d in dates})) or "any date"]
-    )
-    # A label is markdown (links, images): a category is imported text.
-    with st.popover(md(one_line(label, 80)), icon=":material/filter_list:", width="content"):
+    # A label is markdown (links, images) and one line: a category is imported text, escaped and bidi-isolated.
+    days = " to ".join(sorted({d.isoformat() for d in dates})) or "any date"
+    label = f"{md_iso(chosen, 50) if chosen else 'All categories'} · {days}"
+    with st.popover(label, icon=":material/filter_list:", width="content"):
         category = st.selectbox(
             "Category", categories, index=None, placeholder="All categories", key=state.MATRIX_CATEGORY,
             on_change=_first_page,

@@ -70,8 +70,9 @@ def _override_leaks(label: str) -> bool:
     [
         ("pages/metrics_page.py", lambda at: at.multiselect(key="metrics.categories")),
         ("pages/leaderboard_page.py", lambda at: at.selectbox(key="leaderboard.category")),
+        ("pages/matrix_page.py", lambda at: at.selectbox(key="matrix.category")),
     ],
-    ids=["metrics", "leaderboard"],
+    ids=["metrics", "leaderboard", "matrix"],
 )
 def test_a_bidi_override_in_a_chosen_category_stays_inside_its_part_of_the_menu_label(page: str, pick: Any) -> None:
     seed_comparison(RunStore(), title="Plain", category=RLO, models=("openai:a", "gemini:b"))
@@ -88,3 +89,20 @@ def test_typed_model_ids_in_the_models_menu_label_are_text_and_keep_their_overri
     assert not _raw_markdown([label]) and "evil" in label and "anthropic" in label, label
     override = label.index("\u202e")
     assert "\u2069" in label[override : label.index(", ", override)], "the override is closed before the next id"
+
+
+def test_the_arena_menus_keep_a_title_a_category_and_a_name_with_an_override_to_themselves() -> None:
+    cid, _ = seed_comparison(RunStore(), title=RLO, category=RLO, models=("openai:a", "gemini:b"))
+    at = open_page("pages/arena_page.py")
+    at.session_state["arena.menu"] = True  # the pickers are drawn while their menu is open
+    at.run()
+    at.selectbox(key="arena.category").select(RLO).run()
+    at.session_state["arena.menu"] = True
+    at.run()
+    at.selectbox(key="arena.pick").set_value(cid).run()
+    at.text_input(key="arena.voter").input(f"{RLO} me").run()
+    labels = [label for label in _labels(at) if label.startswith(("Showing", "Voting"))]
+    assert len(labels) == 2 and all("evil" in label for label in labels), labels
+    assert not [label for label in labels if _override_leaks(label)], labels
+    assert labels[0].count("\u202e") == 2, "the title and the category, each in its own part"
+    assert labels[1].endswith("\u2069"), "the name's override ends with the name"

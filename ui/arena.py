@@ -9,12 +9,14 @@ import streamlit as st
 from canvasbench.arena.session import NEXT, VOTE_ACTIONS, ArenaSession, Shown
 from canvasbench.arena.votes import OUTCOME_LABELS
 from canvasbench.contestants import contestant
+from canvasbench.present import formatting
 from canvasbench.sandbox.document import sandbox_document
 from canvasbench.store import RunStore, reads, shared_store
 from canvasbench.store.reads import latest_checks, latest_scores
 from ui import data, views
-from ui.format import md, one_line, verdict_label
+from ui.format import md, verdict_label
 from ui.frame import preview_network
+from ui.text import md_iso
 
 # Session-state keys. Widget keys never carry ids: Streamlit writes keys into the page as CSS classes.
 SESSION = "arena.session"  # the ArenaSession: pairs, vote, keys applied
@@ -52,34 +54,44 @@ def choices(store: RunStore) -> list[dict[str, Any]]:
     return _choices(str(store.path), reads.data_version(store))
 
 
-def chosen(categories: list[str], every: list[dict[str, Any]]) -> tuple[str, str]:
-    """(category or "All", comparison id or NEXT) as last chosen; one no longer offered (deleted, or not in the
-    category) is dropped, before its picker is drawn, so the picker and the pair shown agree."""
+def chosen(categories: list[str], every: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], str]:
+    """(category or "All", the comparisons in it, comparison id or NEXT) as last chosen; a choice no longer offered
+    (deleted, or not in the category) is dropped before its picker is drawn, so the picker and the pair agree."""
     category = st.session_state.get(CATEGORY)
     if category not in categories:
         category = "All"
-    offered = {c["id"] for c in every if category == "All" or c["category"] == category}
+    comparisons = [c for c in every if category == "All" or c["category"] == category]
     pick = st.session_state.get(PICK)
-    if pick not in offered:
+    if pick not in {c["id"] for c in comparisons}:
         pick = NEXT
     st.session_state[CATEGORY], st.session_state[PICK] = category, pick
-    return str(category), str(pick)
+    return str(category), comparisons, str(pick)
 
 
-def choice_label(labels: dict[str, str]) -> str:
-    """The pickers' button: the comparison shown (or the next unvoted pair) and the category, if one is chosen."""
-    pick = str(st.session_state.get(PICK) or "")
-    category = st.session_state.get(CATEGORY)
-    text = "Showing: " + one_line(labels.get(pick) or next(iter(labels.values())), 70)
-    if category and category != "All":
-        text += f" · in {one_line(category, 30)}"
-    return md(text)
+def entry(row: dict[str, Any]) -> str:
+    """A comparison as the picker lists it (plain text): title, when and its votes."""
+    return f"{row['title']} · {_facts(row)}"
+
+
+def _facts(row: dict[str, Any]) -> str:
+    votes = int(row["votes"] or 0)
+    return f"{formatting.when(row['created_at'])} · {votes} vote{'' if votes == 1 else 's'}"
+
+
+def choice_label(comparisons: list[dict[str, Any]], category: str, pick: str) -> str:
+    """The pickers' button: the comparison shown (or the next unvoted pair) and the category, if one is chosen.
+
+    A label is markdown and one line: a title and a category are imported text, so each is escaped and isolated
+    (a bidi override in one would reverse the rest)."""
+    row = next((c for c in comparisons if c["id"] == pick), None)
+    shown = "Next unvoted pair (newest first)" if row is None else f"{md_iso(row['title'], 50)} · {md(_facts(row))}"
+    return f"Showing: {shown}" + (f" · in {md_iso(category, 30)}" if category != "All" else "")
 
 
 def voter_label(voter: object) -> str:
-    """The name button: who the votes are saved for."""
-    name = one_line(voter, 30) if isinstance(voter, str) and voter.strip() else ""
-    return md(f"Voting as {name}") if name else "Your name (optional)"
+    """The name button: who the votes are saved for (typed text: escaped and isolated)."""
+    name = voter.strip() if isinstance(voter, str) else ""
+    return f"Voting as {md_iso(name, 30)}" if name else "Your name (optional)"
 
 
 def pair_runs(store: RunStore, pair: Shown) -> tuple[dict[str, Any], dict[str, Any]] | None:
