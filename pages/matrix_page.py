@@ -79,8 +79,8 @@ def _by_category_and_date() -> reads.MatrixFilter:
     chosen = st.session_state.get(state.MATRIX_CATEGORY)
     dates = [d for d in st.session_state.get(state.MATRIX_DATES) or [] if isinstance(d, date)]
     # A label is markdown (links, images) and one line: a category is imported text, escaped and bidi-isolated.
-    days = " to ".join(sorted({d.isoformat() for d in dates})) or "any date"
-    label = f"{md_iso(chosen, 50) if chosen else 'All categories'} · {days}"
+    between = " to ".join(sorted({d.isoformat() for d in dates})) or "any date"
+    label = f"{md_iso(chosen, 50) if chosen else 'All categories'} · {between}"
     with st.popover(label, icon=":material/filter_list:", width="content"):
         category = st.selectbox(
             "Category", categories, index=None, placeholder="All categories", key=state.MATRIX_CATEGORY,
